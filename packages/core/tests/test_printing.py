@@ -331,11 +331,7 @@ CASES = [
         np.arange(12, dtype=np.int64).reshape(3, 4) - 5,
         {},
         {},
-        (
-            "tensor([[-5, -4, -3, -2],\n"
-            "        [-1,  0,  1,  2],\n"
-            "        [ 3,  4,  5,  6]])"
-        ),
+        ("tensor([[-5, -4, -3, -2],\n        [-1,  0,  1,  2],\n        [ 3,  4,  5,  6]])"),
         id="matrix_int",
     ),
     pytest.param(
@@ -1028,20 +1024,14 @@ def test_matches_pytorch_text(values, kwargs, options, expected):
 
 def test_show_dtype_false_hides_dtype_of_default_float64():
     values = np.array([0.5, 1.0], dtype=np.float64)
-    assert (
-        format_tensor(values, dtype_name="float64", show_dtype=False)
-        == "tensor([0.5000, 1.0000])"
-    )
+    assert format_tensor(values, dtype_name="float64", show_dtype=False) == "tensor([0.5000, 1.0000])"
     empty = np.zeros((0,), dtype=np.float64)
     assert format_tensor(empty, dtype_name="float64", show_dtype=False) == "tensor([])"
 
 
 def test_show_dtype_shows_float32_when_default_is_float64():
     values = np.array([0.5], dtype=np.float32)
-    assert (
-        format_tensor(values, dtype_name="float32", show_dtype=True)
-        == "tensor([0.5000], dtype=ember.float32)"
-    )
+    assert format_tensor(values, dtype_name="float32", show_dtype=True) == "tensor([0.5000], dtype=ember.float32)"
 
 
 def test_parameter_style_prefix_is_callers_business():

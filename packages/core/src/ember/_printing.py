@@ -178,9 +178,7 @@ class _ElementFormatter:
         smallest, largest = float(magnitudes.min()), float(magnitudes.max())
         self.int_mode = bool(np.all(nonzero_finite == np.ceil(nonzero_finite)))
         if _options.sci_mode is None:
-            self.sci_mode = (
-                largest / smallest > 1000.0 or largest > 1.0e8 or smallest < 1.0e-4
-            )
+            self.sci_mode = largest / smallest > 1000.0 or largest > 1.0e8 or smallest < 1.0e-4
         else:
             self.sci_mode = _options.sci_mode
         self.width = max(self._measure(v) for v in nonzero_finite.tolist())
@@ -219,9 +217,7 @@ def _edges(values: np.ndarray, edgeitems: int) -> np.ndarray:
     return values
 
 
-def _format_block(
-    values: np.ndarray, indent: int, summarize: bool, formatter: _ElementFormatter
-) -> str:
+def _format_block(values: np.ndarray, indent: int, summarize: bool, formatter: _ElementFormatter) -> str:
     if values.ndim == 0:
         return formatter.format(values.item())
     if values.ndim == 1:
@@ -233,19 +229,12 @@ def _format_block(
         kept = [*range(edgeitems), None, *range(length - edgeitems, length)]
     else:
         kept = list(range(length))
-    blocks = [
-        "..."
-        if i is None
-        else _format_block(values[i], indent + 1, summarize, formatter)
-        for i in kept
-    ]
+    blocks = ["..." if i is None else _format_block(values[i], indent + 1, summarize, formatter) for i in kept]
     separator = "," + "\n" * (values.ndim - 1) + " " * (indent + 1)
     return "[" + separator.join(blocks) + "]"
 
 
-def _format_row(
-    values: np.ndarray, indent: int, summarize: bool, formatter: _ElementFormatter
-) -> str:
+def _format_row(values: np.ndarray, indent: int, summarize: bool, formatter: _ElementFormatter) -> str:
     edgeitems = _options.edgeitems
     if summarize and not edgeitems:
         items = ["..."]

@@ -74,9 +74,7 @@ def random_shape(rng) -> tuple[int, ...]:
         return near_threshold[int(rng.integers(0, len(near_threshold)))]
     ndim = int(rng.integers(2, 5))
     top = {2: 12, 3: 6, 4: 5}[ndim]
-    return tuple(
-        int(rng.integers(1 if rng.random() < 0.9 else 0, top)) for _ in range(ndim)
-    )
+    return tuple(int(rng.integers(1 if rng.random() < 0.9 else 0, top)) for _ in range(ndim))
 
 
 def random_values(rng, shape, dtype: str) -> np.ndarray:
@@ -87,11 +85,7 @@ def random_values(rng, shape, dtype: str) -> np.ndarray:
         info = np.iinfo(dtype)
         span = [10, 1000, int(info.max)][rng.integers(0, 3)]
         low = max(int(info.min), -span)
-        return (
-            rng.integers(low, min(int(info.max), span), size=size, endpoint=True)
-            .astype(dtype)
-            .reshape(shape)
-        )
+        return rng.integers(low, min(int(info.max), span), size=size, endpoint=True).astype(dtype).reshape(shape)
 
     style = rng.integers(0, 5)
     low_exp, high_exp = sorted(rng.uniform(-6, 10, size=2))
@@ -167,8 +161,7 @@ EDGE_CASES = {
     "4d": np.arange(2 * 2 * 2 * 3, dtype=np.float64).reshape(2, 2, 2, 3),
     "summarised_1d": np.arange(1001, dtype=np.float32),
     "summarised_2d": np.arange(40 * 40, dtype=np.int32).reshape(40, 40),
-    "summarised_4d": np.arange(4 * 5 * 7 * 10, dtype=np.float64).reshape(4, 5, 7, 10)
-    * 0.5,
+    "summarised_4d": np.arange(4 * 5 * 7 * 10, dtype=np.float64).reshape(4, 5, 7, 10) * 0.5,
     "summarised_narrow": np.arange(2000, dtype=np.float32).reshape(1000, 2),
     "exactly_threshold": np.ones(1000, dtype=np.float32),
     "one_element_2d": np.array([[2.25]], dtype=np.float32),
@@ -252,9 +245,7 @@ def test_parameter(shape):
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
 def test_device_suffix(device, shape, dtype):
     # torch here has no GPU: build the expected text from its own suffix rule.
-    t = torch.from_numpy(np.ones(shape, dtype=dtype) * 1.5).requires_grad_(
-        dtype != "int64"
-    )
+    t = torch.from_numpy(np.ones(shape, dtype=dtype) * 1.5).requires_grad_(dtype != "int64")
     body = repr(t).replace("torch.", "ember.")
     head, tail = body.split("[", 1)[0], body[len("tensor(") :]
     assert head == "tensor("

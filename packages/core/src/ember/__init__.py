@@ -1,0 +1,124 @@
+"""ember: a define-by-run deep learning framework with the PyTorch API and pluggable backends.
+
+import ember as torch
+"""
+
+from __future__ import annotations
+
+__path__ = __import__("pkgutil").extend_path(__path__, __name__)
+__version__ = "0.1.0"
+
+from . import _dtype
+from ._device import device
+from ._dtype import (
+    bool_ as bool,  # noqa: A004
+    dtype,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    promote_types,
+    set_default_dtype,
+    uint8,
+)
+from ._size import Size
+from ._tensor import LEGACY_TYPES, Tensor
+from . import autograd, backends
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .ops import FUNCTIONS as _FUNCTIONS
+from ._creation import (
+    arange,
+    as_tensor,
+    asarray,
+    empty,
+    empty_like,
+    eye,
+    from_dlpack,
+    from_numpy,
+    full,
+    full_like,
+    get_default_device,
+    linspace,
+    logspace,
+    ones,
+    ones_like,
+    set_default_device,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from ._creation import range_ as range  # noqa: A004
+from ._random import (
+    Generator,
+    bernoulli,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    multinomial,
+    normal,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    seed,
+    set_rng_state,
+)
+from ._printing import get_printoptions, printoptions, set_printoptions
+from . import cuda
+from .ops.return_types import ReturnTuple as _ReturnTuple
+from .serialization import load, save
+
+half, float, double = float16, float32, float64  # noqa: A001
+short, int, long = int16, int32, int64  # noqa: A001
+cfloat = None
+globals().update(LEGACY_TYPES)
+globals().update(_FUNCTIONS)
+strided = "ember.strided"
+contiguous_format = preserve_format = channels_last = None
+inf = __import__("math").inf
+nan = __import__("math").nan
+pi = __import__("math").pi
+e = __import__("math").e
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input: Tensor) -> bool:
+    return input.dtype.is_floating_point
+
+
+def numel(input: Tensor) -> int:
+    return input.numel()
+
+
+def typename(obj) -> str:
+    return obj.type() if isinstance(obj, Tensor) else type(obj).__name__
+
+
+def set_num_threads(n: int) -> None:
+    """Accepted for compatibility; the NumPy backend's BLAS sets its own threads."""
+
+
+def get_num_threads() -> int:
+    import os
+
+    return os.cpu_count() or 1
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """Accepted for compatibility: ember's kernels are deterministic."""
+
+
+def compile(model=None, **kwargs):
+    """Returns the model unchanged: ember runs eagerly."""
+    return model if model is not None else (lambda m: m)

@@ -1,0 +1,170 @@
+"""Interned dtypes and PyTorch's type promotion, computed by table lookup."""
+
+from __future__ import annotations
+
+import numpy as np
+
+BOOL, INTEGER, FLOATING = 0, 1, 2
+
+
+class dtype:
+    """An ember scalar type; one interned object per type (`ember.float32 is ember.float`)."""
+
+    __slots__ = ("name", "itemsize", "category", "numpy", "is_floating_point", "is_signed", "_rank")
+
+    def __init__(self, name: str, numpy_dtype, category: int, rank: int) -> None:
+        self.name = name
+        self.numpy = np.dtype(numpy_dtype)
+        self.itemsize = self.numpy.itemsize
+        self.category = category
+        self.is_floating_point = category == FLOATING
+        self.is_signed = name != "uint8" and name != "bool"
+        self._rank = rank
+
+    def __repr__(self) -> str:
+        return f"ember.{self.name}"
+
+    def __reduce__(self):
+        return (_by_name, (self.name,))
+
+    def to_real(self) -> dtype:
+        return self
+
+
+bool_ = dtype("bool", np.bool_, BOOL, 0)
+uint8 = dtype("uint8", np.uint8, INTEGER, 1)
+int8 = dtype("int8", np.int8, INTEGER, 2)
+int16 = dtype("int16", np.int16, INTEGER, 3)
+int32 = dtype("int32", np.int32, INTEGER, 4)
+int64 = dtype("int64", np.int64, INTEGER, 5)
+float16 = dtype("float16", np.float16, FLOATING, 6)
+float32 = dtype("float32", np.float32, FLOATING, 7)
+float64 = dtype("float64", np.float64, FLOATING, 8)
+
+ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
+_BY_NAME = {d.name: d for d in ALL_DTYPES}
+_BY_NUMPY = {d.numpy: d for d in ALL_DTYPES}
+
+ALIASES = {
+    "half": float16,
+    "float": float32,
+    "double": float64,
+    "short": int16,
+    "int": int32,
+    "long": int64,
+}
+
+
+def _by_name(name: str) -> dtype:
+    return _BY_NAME[name]
+
+
+def from_numpy_dtype(np_dtype) -> dtype:
+    """The ember dtype of a NumPy dtype; raises TypeError for types ember has no equivalent of."""
+    found = _BY_NUMPY.get(np.dtype(np_dtype))
+    if found is None:
+        raise TypeError(
+            f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
+            "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
+        )
+    return found
+
+
+def _promote_pair(a: dtype, b: dtype) -> dtype:
+    if a is b:
+        return a
+    if a.category != b.category:
+        return a if a.category > b.category else b
+    if {a, b} == {uint8, int8}:
+        return int16
+    return a if a._rank > b._rank else b
+
+
+PROMOTE = {(a, b): _promote_pair(a, b) for a in ALL_DTYPES for b in ALL_DTYPES}
+
+
+def promote_types(a: dtype, b: dtype) -> dtype:
+    return PROMOTE[a, b]
+
+
+# --- the default dtype -------------------------------------------------------
+
+_default = [float32]
+
+
+def get_default_dtype() -> dtype:
+    return _default[0]
+
+
+def set_default_dtype(d: dtype) -> None:
+    if not isinstance(d, dtype) or not d.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default[0] = d
+    _RESULT_CACHE.clear()
+
+
+# --- promotion among operands of different "weight" ------------------------
+# Operands rank by weight: a dimensioned tensor (2) outranks a 0-dim tensor (1),
+# which outranks a Python scalar (0). A lighter operand only decides the result
+# when its category is higher than every heavier operand's.
+
+_SCALAR_DTYPES = {bool: bool_, int: int64, float: None}
+_RESULT_CACHE: dict = {}
+
+
+def _scalar_dtype(value_type) -> dtype:
+    d = _SCALAR_DTYPES.get(value_type)
+    if d is None:
+        if value_type is float:
+            return _default[0]
+        if issubclass(value_type, bool):
+            return bool_
+        if issubclass(value_type, int):
+            return int64
+        return _default[0]
+    return d
+
+
+def _compute_result(a: dtype, wa: int, b: dtype, wb: int) -> dtype:
+    if wa == wb:
+        return PROMOTE[a, b]
+    heavy, light = (a, b) if wa > wb else (b, a)
+    if light.category > heavy.category:
+        if min(wa, wb) == 0:
+            return _default[0] if light.category == FLOATING else light
+        return light
+    return heavy
+
+
+def result_type(a: dtype, wa: int, b: dtype, wb: int) -> dtype:
+    """Promoted dtype of two operands with weights (2 dimensioned, 1 zero-dim, 0 Python scalar)."""
+    key = (a, wa, b, wb)
+    found = _RESULT_CACHE.get(key)
+    if found is None:
+        found = _RESULT_CACHE[key] = _compute_result(a, wa, b, wb)
+    return found
+
+
+def scalar_dtype(value) -> dtype:
+    return _scalar_dtype(type(value))
+
+
+def as_dtype(value) -> dtype:
+    """Accept an ember dtype, a NumPy dtype, a Python type or a legacy tensor type."""
+    if isinstance(value, dtype):
+        return value
+    legacy = getattr(value, "dtype", None)
+    if isinstance(legacy, dtype):
+        return legacy
+    if value is float:
+        return float64
+    if value is int:
+        return int64
+    if value is bool:
+        return bool_
+    if isinstance(value, str) and value in _BY_NAME:
+        return _BY_NAME[value]
+    try:
+        return from_numpy_dtype(value)
+    except TypeError:
+        raise TypeError(f"expected an ember dtype such as ember.float32, got {value!r}") from None

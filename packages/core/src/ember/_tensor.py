@@ -1,0 +1,441 @@
+"""The Tensor: one backend array plus its dtype, device and autograd state.
+
+Operators and math methods are attached by the op declarations in `ember.ops`;
+this module holds only what every tensor is: storage, metadata, autograd plumbing
+and conversion to Python and NumPy.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from . import _dtype as dt
+from ._device import device as Device
+from ._size import Size
+from .autograd import _engine, _node
+from .autograd._grad_mode import state as grad_state
+
+_new = object.__new__
+
+
+class _Extra:
+    """Rarely used per-tensor state, kept off the hot path."""
+
+    __slots__ = ("hooks", "retains_grad", "accumulator", "post_accumulate_hooks", "name")
+
+    def __init__(self) -> None:
+        self.hooks = None
+        self.retains_grad = False
+        self.accumulator = None
+        self.post_accumulate_hooks = None
+        self.name = None
+
+
+class Tensor:
+    __slots__ = (
+        "_data",
+        "_backend",
+        "dtype",
+        "device",
+        "_requires_grad",
+        "grad",
+        "grad_fn",
+        "_version",
+        "_base",
+        "_extra",
+        "__weakref__",
+        "__dict__",
+    )
+    __array_priority__ = 1000
+    __hash__ = object.__hash__
+
+    def __new__(cls, *args, device=None, dtype=None):
+        from ._creation import legacy_constructor
+
+        return legacy_constructor(cls, args, device=device, dtype=dtype)
+
+    # --- metadata -----------------------------------------------------------------
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return self.dtype.itemsize * int(self._data.size)
+
+    def stride(self, dim: int | None = None):
+        strides = tuple(s // self.dtype.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return self._backend.is_contiguous(self._data)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    @property
+    def is_cpu(self) -> bool:
+        return self.device.type == "cpu"
+
+    def get_device(self) -> int:
+        return -1 if self.device.type == "cpu" else (self.device.index or 0)
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def is_complex(self) -> bool:
+        return False
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def layout(self) -> str:
+        return "ember.strided"
+
+    def data_ptr(self) -> int:
+        return int(self._backend.to_numpy(self._data).__array_interface__["data"][0]) if self.is_cpu else 0
+
+    def type(self, dtype=None, non_blocking: bool = False):
+        if dtype is None:
+            prefix = "ember.cuda." if self.device.type == "cuda" else "ember."
+            return prefix + _LEGACY_NAMES[self.dtype]
+        if isinstance(dtype, str):
+            dtype = _legacy_by_name(dtype)
+        return self.to(dt.as_dtype(dtype))
+
+    # --- autograd -----------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self.grad_fn is not None and not value:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if value and not self.dtype.is_floating_point:
+            raise RuntimeError(
+                f"only Tensors of floating point dtype can require gradients (got {self.dtype}); "
+                "convert first, e.g. t.float().requires_grad_()"
+            )
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._extra is not None and self._extra.retains_grad
+
+    def _extras(self) -> _Extra:
+        if self._extra is None:
+            self._extra = _Extra()
+        return self._extra
+
+    def backward(self, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
+        from .autograd import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def register_hook(self, hook):
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            return self.grad_fn.register_prehook(hook)
+        extra = self._extras()
+        if extra.hooks is None:
+            extra.hooks = []
+        extra.hooks.append(hook)
+        return _node.RemovableHandle(extra.hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        extra = self._extras()
+        if extra.post_accumulate_hooks is None:
+            extra.post_accumulate_hooks = []
+        extra.post_accumulate_hooks.append(hook)
+        return _node.RemovableHandle(extra.post_accumulate_hooks, hook)
+
+    def retain_grad(self) -> None:
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self.retains_grad:
+            return
+        self._extras().retains_grad = True
+        owner = weakref.ref(self)
+
+        def store(grad):
+            tensor = owner()
+            if tensor is not None:
+                held = tensor.grad
+                tensor.grad = grad.detach().clone() if held is None else held + grad.detach()
+
+        self.grad_fn.register_prehook(store)
+
+    def _grad_accumulator(self) -> _node.AccumulateGrad:
+        extra = self._extras()
+        found = extra.accumulator() if extra.accumulator is not None else None
+        if found is None:
+            found = _node.AccumulateGrad(self)
+            extra.accumulator = weakref.ref(found)
+        return found
+
+    def _edge(self):
+        """Where gradients for this tensor go: its grad_fn, a leaf's accumulator, or None."""
+        if self.grad_fn is not None:
+            return self.grad_fn
+        if self._requires_grad:
+            return self._grad_accumulator()
+        return None
+
+    def detach(self) -> Tensor:
+        out = wrap(self._data, self._backend, self.dtype, self.device)
+        out._version = self._version
+        out._base = self
+        return out
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self) -> Tensor:
+        return self.detach()
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        self._data = value._data
+        self._backend = value._backend
+        self.dtype = value.dtype
+        self.device = value.device
+
+    # --- conversion -----------------------------------------------------------------
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if self.device.type != "cpu":
+            if force:
+                return self._backend.to_numpy(self._data)
+            raise TypeError(
+                f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to copy the "
+                "tensor to host memory first."
+            )
+        return self._backend.to_numpy(self._data)
+
+    def __array__(self, dtype=None, copy=None):
+        if self.device.type != "cpu":
+            raise TypeError(
+                f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to copy the "
+                "tensor to host memory first."
+            )
+        array = self._backend.to_numpy(self._data)
+        return array if dtype is None else array.astype(dtype, copy=False)
+
+    def _host(self) -> np.ndarray:
+        return self._backend.to_numpy(self._data)
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar; "
+                "item() needs exactly one element"
+            )
+        return self._host().reshape(()).item()
+
+    def tolist(self):
+        return self._host().tolist()
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous (it has {self._data.size} "
+                "values); use .any() or .all()"
+            )
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.is_floating_point or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __complex__(self) -> complex:
+        return complex(self.item())
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0 and spec:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __repr__(self, *, tensor_contents=None) -> str:
+        from ._printing import format_tensor
+
+        grad_fn = self.grad_fn
+        return format_tensor(
+            self._host(),
+            dtype_name=self.dtype.name,
+            show_dtype=self.dtype is not dt.get_default_dtype(),
+            device=None if self.device.type == "cpu" else str(self.device),
+            requires_grad=self._requires_grad,
+            grad_fn=None if grad_fn is None else type(grad_fn).__name__,
+        )
+
+    __str__ = __repr__
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (self.detach()._host().copy(), self.dtype.name, str(self.device), self._requires_grad))
+
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol"
+            )
+        out = self.detach().clone()
+        out.__class__ = type(self)
+        out._requires_grad = self._requires_grad
+        if self.grad is not None:
+            out.grad = self.grad.clone()
+        memo[id(self)] = out
+        return out
+
+
+def _rebuild(array, dtype_name, device, requires_grad):
+    from ._creation import tensor as make
+
+    return make(array, dtype=dt._by_name(dtype_name), device=device, requires_grad=requires_grad)
+
+
+Tensor.__module__ = "ember"
+
+
+def wrap(data, backend, dtype: dt.dtype, device: Device) -> Tensor:
+    """A tensor around a backend array (no copy, no graph)."""
+    t = _new(Tensor)
+    t._data = data
+    t._backend = backend
+    t.dtype = dtype
+    t.device = device
+    t._requires_grad = False
+    t.grad = None
+    t.grad_fn = None
+    t._version = [0]
+    t._base = None
+    t._extra = None
+    return t
+
+
+def _wrap_dim(dim: int, ndim: int) -> int:
+    size = max(ndim, 1)
+    if not -size <= dim < size:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-size}, {size - 1}], but got {dim})")
+    return dim % size
+
+
+# --- legacy tensor types: ember.FloatTensor and friends ---------------------------
+
+_LEGACY_NAMES = {
+    dt.float32: "FloatTensor",
+    dt.float64: "DoubleTensor",
+    dt.float16: "HalfTensor",
+    dt.int8: "CharTensor",
+    dt.int16: "ShortTensor",
+    dt.int32: "IntTensor",
+    dt.int64: "LongTensor",
+    dt.uint8: "ByteTensor",
+    dt.bool_: "BoolTensor",
+}
+
+
+class _LegacyTensorType(type):
+    def __instancecheck__(cls, obj) -> bool:
+        return isinstance(obj, Tensor) and obj.dtype is cls.dtype and obj.device.type == cls.device_type
+
+    def __call__(cls, *args, device=None):
+        from ._creation import legacy_constructor
+
+        return legacy_constructor(Tensor, args, dtype=cls.dtype, device=device or cls.device_type)
+
+    def __repr__(cls) -> str:
+        prefix = "ember.cuda." if cls.device_type == "cuda" else "ember."
+        return f"<class '{prefix}{cls.__name__}'>"
+
+
+def _make_legacy(name: str, dtype: dt.dtype, device_type: str) -> type:
+    return _LegacyTensorType(name, (), {"dtype": dtype, "device_type": device_type, "is_cuda": device_type == "cuda"})
+
+
+LEGACY_TYPES = {name: _make_legacy(name, d, "cpu") for d, name in _LEGACY_NAMES.items()}
+CUDA_LEGACY_TYPES = {name: _make_legacy(name, d, "cuda") for d, name in _LEGACY_NAMES.items()}
+
+
+def _legacy_by_name(name: str):
+    for prefix, table in (("ember.cuda.", CUDA_LEGACY_TYPES), ("torch.cuda.", CUDA_LEGACY_TYPES)):
+        if name.startswith(prefix):
+            return table[name[len(prefix) :]]
+    return LEGACY_TYPES[name.split(".")[-1]]
+
+
+def run_backward_from(tensors, grads, retain_graph, create_graph) -> None:
+    roots, root_grads = [], []
+    for tensor, grad in zip(tensors, grads):
+        edge = tensor._edge()
+        if edge is None:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+        roots.append(edge)
+        root_grads.append(grad)
+    _engine.run_backward(roots, root_grads, retain_graph, create_graph)
+
+
+__all__ = ["Tensor", "wrap", "grad_state"]

@@ -1,0 +1,191 @@
+"""A complete backend built on any NumPy-like array module (`xp`).
+
+Kernels are bound straight to `xp` functions so that a call from ember's dispatch is
+one attribute lookup and one native call. Subclasses override what differs between
+array libraries: scatter-add, random generators, device handling, host transfer.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import _dtype
+
+_ELEMENTWISE = (
+    "negative abs sign exp expm1 log log1p log2 log10 sqrt sin cos tan tanh floor ceil trunc rint "
+    "reciprocal square add subtract multiply true_divide floor_divide remainder power maximum minimum "
+    "fmax fmin equal not_equal less less_equal greater greater_equal logical_and logical_or logical_xor "
+    "logical_not bitwise_and bitwise_or bitwise_xor invert isnan isinf isfinite where clip"
+).split()
+_REDUCTIONS = "sum mean prod max min argmax argmin var std cumsum cumprod any all".split()
+_SHAPE = "reshape broadcast_to expand_dims squeeze concatenate stack flip transpose matmul einsum".split()
+
+
+class NumpyLikeBackend:
+    """The whole backend protocol over a NumPy-compatible module."""
+
+    name = "numpy-like"
+    device_type = "cpu"
+    distribution: str | None = None
+
+    def __init__(self, xp: Any = np) -> None:
+        self.xp = xp
+        for kernel in (*_ELEMENTWISE, *_REDUCTIONS, *_SHAPE):
+            setattr(self, kernel, getattr(xp, kernel))
+        self.permute = xp.transpose
+        self.concat = xp.concatenate
+        self.ndarray = xp.ndarray
+
+    def __repr__(self) -> str:
+        return f"<ember backend {self.name!r} for {self.device_type!r}>"
+
+    # --- metadata -------------------------------------------------------------
+    def is_available(self) -> bool:
+        return self.unavailable_reason() is None
+
+    def unavailable_reason(self) -> str | None:
+        return None
+
+    def device_count(self) -> int:
+        return 1
+
+    def native_dtype(self, dtype: _dtype.dtype) -> Any:
+        return dtype.numpy
+
+    def ember_dtype(self, native: Any) -> _dtype.dtype:
+        return _dtype.from_numpy_dtype(native)
+
+    def device_index(self, x: Any) -> int | None:
+        return None
+
+    def sigmoid(self, x: Any) -> Any:
+        xp = self.xp
+        out = xp.exp(-xp.abs(x))
+        return xp.where(x >= 0, 1 / (1 + out), out / (1 + out)).astype(x.dtype, copy=False)
+
+    def erf(self, x: Any) -> Any:
+        try:
+            from scipy.special import erf
+        except ImportError:
+            host = np.frompyfunc(math.erf, 1, 1)(self.to_numpy(x)).astype(x.dtype)
+            return self.from_numpy(host, self.device_index(x))
+        return self.xp.asarray(erf(x), dtype=x.dtype) if self.xp is np else self._erf_on_device(x)
+
+    def _erf_on_device(self, x: Any) -> Any:
+        host = self.to_numpy(x)
+        from scipy.special import erf
+
+        return self.from_numpy(erf(host).astype(host.dtype), self.device_index(x))
+
+    # --- creation and transfer -------------------------------------------------
+    def asarray(self, data: Any, dtype: _dtype.dtype | None, index: int | None) -> Any:
+        return self.xp.asarray(data, dtype=None if dtype is None else dtype.numpy)
+
+    def empty(self, shape: tuple, dtype: _dtype.dtype, index: int | None) -> Any:
+        return self.xp.empty(shape, dtype=dtype.numpy)
+
+    def zeros(self, shape: tuple, dtype: _dtype.dtype, index: int | None) -> Any:
+        return self.xp.zeros(shape, dtype=dtype.numpy)
+
+    def full(self, shape: tuple, value: Any, dtype: _dtype.dtype, index: int | None) -> Any:
+        return self.xp.full(shape, value, dtype=dtype.numpy)
+
+    def arange(self, start: Any, stop: Any, step: Any, dtype: _dtype.dtype, index: int | None) -> Any:
+        return self.xp.arange(start, stop, step, dtype=dtype.numpy)
+
+    def linspace(self, start: Any, stop: Any, num: int, dtype: _dtype.dtype, index: int | None) -> Any:
+        return self.xp.linspace(start, stop, num, dtype=dtype.numpy)
+
+    def eye(self, n: int, m: int, dtype: _dtype.dtype, index: int | None) -> Any:
+        return self.xp.eye(n, m, dtype=dtype.numpy)
+
+    def astype(self, x: Any, dtype: _dtype.dtype) -> Any:
+        return x.astype(dtype.numpy)
+
+    def copy(self, x: Any) -> Any:
+        return x.copy()
+
+    def to_numpy(self, x: Any) -> np.ndarray:
+        return np.asarray(x)
+
+    def from_numpy(self, array: np.ndarray, index: int | None) -> Any:
+        return self.xp.asarray(array)
+
+    def from_dlpack(self, capsule: Any, index: int | None) -> Any:
+        return self.xp.from_dlpack(capsule)
+
+    def is_contiguous(self, x: Any) -> bool:
+        return bool(x.flags.c_contiguous)
+
+    def ascontiguous(self, x: Any) -> Any:
+        return self.xp.ascontiguousarray(x)
+
+    def shares_memory(self, a: Any, b: Any) -> bool:
+        return bool(self.xp.shares_memory(a, b))
+
+    # --- random -------------------------------------------------------------------
+    def make_generator(self, index: int | None, seed: int) -> Any:
+        return NumpyGenerator(seed)
+
+    # --- indexing, scatter and in-place writes ------------------------------------
+    def getitem(self, x: Any, key: Any) -> Any:
+        return x[key]
+
+    def setitem(self, x: Any, key: Any, value: Any) -> None:
+        x[key] = value
+
+    def copy_into(self, dst: Any, src: Any) -> None:
+        self.xp.copyto(dst, src, casting="unsafe")
+
+    def index_add(self, target: Any, index: Any, values: Any) -> None:
+        self.xp.add.at(target, index, values)
+
+    def take_along_axis(self, x: Any, index: Any, axis: int) -> Any:
+        return self.xp.take_along_axis(x, index, axis=axis)
+
+    def put_along_axis(self, x: Any, index: Any, values: Any, axis: int) -> None:
+        self.xp.put_along_axis(x, index, values, axis=axis)
+
+    def nonzero(self, x: Any) -> tuple:
+        return self.xp.nonzero(x)
+
+    def pad(self, x: Any, widths: Any, value: Any) -> Any:
+        return self.xp.pad(x, widths, constant_values=value)
+
+
+class NumpyGenerator:
+    """A seeded random stream on the host (NumPy's PCG64)."""
+
+    def __init__(self, seed: int) -> None:
+        self.seed(seed)
+
+    def seed(self, seed: int) -> None:
+        self._rng = np.random.Generator(np.random.PCG64(seed))
+
+    def get_state(self) -> dict:
+        return self._rng.bit_generator.state
+
+    def set_state(self, state: dict) -> None:
+        self._rng.bit_generator.state = state
+
+    def uniform(self, shape: tuple, low: float, high: float, dtype: np.dtype) -> np.ndarray:
+        kind = dtype if dtype in (np.float32, np.float64) else np.float64
+        unit = self._rng.random(shape, dtype=kind)
+        if low != 0 or high != 1:
+            unit = unit * (high - low) + low
+        return unit.astype(dtype, copy=False)
+
+    def normal(self, shape: tuple, mean: float, std: float, dtype: np.dtype) -> np.ndarray:
+        return self._rng.normal(mean, std, shape).astype(dtype, copy=False)
+
+    def integers(self, low: int, high: int, shape: tuple, dtype: np.dtype) -> np.ndarray:
+        return self._rng.integers(low, high, shape).astype(dtype, copy=False)
+
+    def permutation(self, n: int) -> np.ndarray:
+        return self._rng.permutation(n)
+
+    def bernoulli(self, p: Any, shape: tuple) -> np.ndarray:
+        return self._rng.random(shape) < p

@@ -1,0 +1,185 @@
+"""Moving between dtypes and devices: to(), type casts, cpu()/cuda(), copy_, fill_, zero_."""
+
+from __future__ import annotations
+
+from .. import _dtype as dt
+from .._device import device as Device
+from .._devices import backend_for, canonical_device
+from .._tensor import Tensor, _LegacyTensorType, wrap
+from ..autograd._grad_mode import state as grad_state
+from ._declare import method
+from ._dispatch import Op, _alias_for_inplace, call, check_inplace_target, rebase_inplace, record
+
+CAST = Op(
+    "to",
+    lambda b, x, dtype: b.astype(x, dtype),
+    lambda ctx, g: (g,),
+    node="ToCopyBackward0",
+)
+TRANSFER = Op("to", None, lambda ctx, g: (g.to(ctx.attrs["source"]),), node="ToCopyBackward0")
+
+
+def cast(x: Tensor, dtype: dt.dtype) -> Tensor:
+    """x converted to dtype (gradients flow back in x's dtype)."""
+    if dtype is x.dtype:
+        return x
+    return call(CAST, (x,), (x._data,), x, {"dtype": dtype})
+
+
+def transfer(x: Tensor, target: Device, pin_memory: bool = False) -> Tensor:
+    """x copied onto another device, through host memory (or the backends' own path)."""
+    backend = backend_for(target)
+    source_backend = x._backend
+    if backend is source_backend:
+        data = backend.to_device(x._data, target.index) if hasattr(backend, "to_device") else backend.copy(x._data)
+    else:
+        host = source_backend.to_numpy(x._data)
+        data = backend.from_numpy(host, target.index)
+    out = wrap(data, backend, x.dtype, target)
+    if x._requires_grad and grad_state.enabled:
+        record(TRANSFER, out, (x,), {"source": x.device})
+    return out
+
+
+def _parse_to(args: tuple, kwargs: dict):
+    target_device = kwargs.pop("device", None)
+    target_dtype = kwargs.pop("dtype", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    for arg in args:
+        if isinstance(arg, Tensor):
+            target_device, target_dtype = arg.device, arg.dtype
+        elif isinstance(arg, (dt.dtype, _LegacyTensorType)) or arg in (float, int, bool):
+            target_dtype = arg
+        elif isinstance(arg, (str, Device, int)):
+            target_device = arg
+        elif isinstance(arg, bool):
+            continue
+        else:
+            raise TypeError(f"to() received an invalid combination of arguments: {arg!r}")
+    if target_dtype is not None:
+        target_dtype = dt.as_dtype(target_dtype)
+    if target_device is not None:
+        target_device = canonical_device(target_device)
+    return target_device, target_dtype, copy
+
+
+@method("to")
+def to(self: Tensor, *args, **kwargs) -> Tensor:
+    """Convert to a device and/or dtype: to(device), to(dtype), to(device, dtype), to(other)."""
+    target_device, target_dtype, copy = _parse_to(args, kwargs)
+    result = self
+    if target_device is not None and target_device != self.device:
+        result = transfer(result, target_device)
+    if target_dtype is not None:
+        result = cast(result, target_dtype)
+    if copy and result is self:
+        result = self.clone()
+    return result
+
+
+@method("cpu")
+def cpu(self: Tensor, memory_format=None) -> Tensor:
+    return to(self, "cpu")
+
+
+@method("cuda")
+def cuda(self: Tensor, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
+    if device is None:
+        from .. import cuda as ember_cuda
+
+        device = ember_cuda.current_device()
+    if isinstance(device, int):
+        device = f"cuda:{device}"
+    return to(self, device)
+
+
+def _caster(name: str, dtype: dt.dtype):
+    def convert(self: Tensor, memory_format=None) -> Tensor:
+        return cast(self, dtype)
+
+    convert.__name__ = name
+    convert.__doc__ = f"self.to(ember.{dtype.name})"
+    setattr(Tensor, name, convert)
+
+
+for _name, _dtype in (
+    ("double", dt.float64),
+    ("float", dt.float32),
+    ("half", dt.float16),
+    ("long", dt.int64),
+    ("int", dt.int32),
+    ("short", dt.int16),
+    ("char", dt.int8),
+    ("byte", dt.uint8),
+    ("bool", dt.bool_),
+):
+    _caster(_name, _dtype)
+
+
+@method("type_as")
+def type_as(self: Tensor, other: Tensor) -> Tensor:
+    return cast(self, other.dtype)
+
+
+# --- writes into an existing tensor --------------------------------------------------------
+
+
+def _grad_copy(ctx, g):
+    return (g * 0 if ctx.next_functions[0][0] is not None else None), g
+
+
+COPY = Op(
+    "copy_", lambda b, x, src: b.broadcast_to(src, x.shape).astype(x.dtype, copy=True), _grad_copy, node="CopyBackwards"
+)
+
+
+@method("copy_")
+def copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:
+    """Copy src's values into self (broadcasting, converting dtype and device)."""
+    if not isinstance(src, Tensor):
+        from .._creation import tensor
+
+        src = tensor(src, dtype=self.dtype, device=self.device)
+    if src.device != self.device:
+        src = transfer(src, self.device)
+    if grad_state.enabled and (self._requires_grad or src._requires_grad):
+        check_inplace_target(self)
+        alias = _alias_for_inplace(COPY, self)
+        return rebase_inplace(self, call(COPY, (alias, src), (alias._data, src._data), self), "copy")
+    try:
+        self._backend.copy_into(self._data, src._data)
+    except ValueError:
+        raise RuntimeError(
+            f"copy_(): the source of shape {list(src.shape)} cannot be broadcast to the destination's shape "
+            f"{list(self.shape)}"
+        ) from None
+    self._version[0] += 1
+    return self
+
+
+FILL = Op(
+    "fill_", lambda b, x, value: b.xp.full(x.shape, value, dtype=x.dtype), lambda ctx, g: (g * 0,), node="FillBackward0"
+)
+
+
+@method("fill_")
+def fill_(self: Tensor, value) -> Tensor:
+    """Set every element to value."""
+    if isinstance(value, Tensor):
+        value = value.item()
+    if grad_state.enabled and self._requires_grad:
+        check_inplace_target(self)
+        result = call(FILL, (self,), (self._data,), self, {"value": value})
+        return rebase_inplace(self, result, "fill")
+    self._backend.copy_into(self._data, value)
+    self._version[0] += 1
+    return self
+
+
+@method("zero_")
+def zero_(self: Tensor) -> Tensor:
+    return fill_(self, 0)
