@@ -15,6 +15,8 @@ class NumpyBackend(NumpyLikeBackend):
 
     def __init__(self) -> None:
         super().__init__(np)
+        # NOTE: PyTorch computes log(0), 1/0 and overflow silently (inf/nan); so do ember's kernels.
+        np.seterr(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 
     def to_numpy(self, x: Any) -> np.ndarray:
         return x
