@@ -1,0 +1,136 @@
+"""Sessions for every package and backend.
+
+    nox -t ci                    # everything CI runs (the README's test command)
+    nox -s "tests(backend='numpy')"
+    nox -s parity                # against torch==2.13.0 (CPU)
+    nox -s demo                  # train the tutorial models, write plots to demo-output/
+    nox -s docs | bench | lint | wheels
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+CORE, NUMPY_BACKEND, CUPY_BACKEND, NN = (
+    "packages/core",
+    "packages/backend-numpy",
+    "packages/backend-cupy",
+    "packages/nn",
+)
+PACKAGES = [CORE, NUMPY_BACKEND, NN, CUPY_BACKEND]
+TEST_FIXTURES = ["packages/core/tests/fixtures/ember-toy-backend", "packages/core/tests/fixtures/ember-broken-backend"]
+TEST_DEPS = ["pytest>=8", "scikit-learn", "scipy", "matplotlib"]
+TORCH = "torch==2.13.0"
+PYTEST = ["pytest", "-q", "-p", "no:cacheprovider", "-ra"]
+
+nox.options.sessions = ["tests(backend='numpy')", "lint"]
+nox.options.reuse_existing_virtualenvs = not os.environ.get("CI")
+
+
+def _existing(paths: list[str]) -> list[str]:
+    return [p for p in paths if (ROOT / p / "pyproject.toml").exists()]
+
+
+def _editable(session: nox.Session, *paths: str) -> None:
+    args: list[str] = []
+    for path in _existing(list(paths)):
+        args += ["-e", path]
+    session.install(*args)
+
+
+def _test_dirs(*packages: str, parity: bool = False) -> list[str]:
+    found = []
+    for package in packages:
+        tests = ROOT / package / "tests"
+        if not tests.exists():
+            continue
+        if parity:
+            found += [str(p.relative_to(ROOT)) for p in sorted(tests.rglob("parity")) if p.is_dir()]
+        else:
+            found.append(str(tests.relative_to(ROOT)))
+    return found
+
+
+def _ignore_parity(*packages: str) -> list[str]:
+    return [f"--ignore={d}" for d in _test_dirs(*packages, parity=True)]
+
+
+@nox.session(tags=["ci"])
+@nox.parametrize("backend", ["numpy", "cupy"])
+def tests(session: nox.Session, backend: str) -> None:
+    """The main suite on one backend (no torch needed)."""
+    session.install(*TEST_DEPS)
+    _editable(session, CORE, NUMPY_BACKEND, NN, *TEST_FIXTURES)
+    if backend == "numpy":
+        packages = [CORE, NUMPY_BACKEND, NN]
+        bench_smoke = ["benchmarks/tests"] if (ROOT / "benchmarks" / "tests").exists() else []
+        session.run(*PYTEST, *_test_dirs(*packages), *_ignore_parity(*packages), *bench_smoke, *session.posargs)
+    else:
+        _editable(session, CUPY_BACKEND)
+        session.run("python", "-m", "ember")
+        session.run(*PYTEST, *_test_dirs(CUPY_BACKEND), *session.posargs)
+
+
+@nox.session(tags=["ci"])
+def parity(session: nox.Session) -> None:
+    """Values and gradients against PyTorch 2.13 (CPU)."""
+    session.install(TORCH, *TEST_DEPS)
+    _editable(session, CORE, NUMPY_BACKEND, NN)
+    dirs = _test_dirs(CORE, NUMPY_BACKEND, NN, parity=True)
+    session.run(*PYTEST, *dirs, *session.posargs)
+
+
+@nox.session(tags=["ci"])
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check over the whole repo."""
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(tags=["ci"])
+def wheels(session: nox.Session) -> None:
+    """Build every package as a wheel, install the wheels (not editables) and run the tests."""
+    dist = ROOT / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    session.install("build")
+    for package in _existing(PACKAGES):
+        session.run("python", "-m", "build", "--wheel", "--outdir", str(dist), package)
+    built = sorted(str(p) for p in dist.glob("*.whl"))
+    session.install(*TEST_DEPS, *built)
+    session.install(*[str(ROOT / p) for p in TEST_FIXTURES if (ROOT / p).exists()])
+    session.run("python", "-m", "ember")
+    packages = [CORE, NUMPY_BACKEND, NN]
+    session.run(*PYTEST, "--import-mode=importlib", *_test_dirs(*packages), *_ignore_parity(*packages))
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Train the tutorials' models on the NumPy backend; print losses, write plots to demo-output/."""
+    session.install("matplotlib", "scikit-learn")
+    _editable(session, CORE, NUMPY_BACKEND, NN)
+    session.run("python", "examples/tutorial_demo.py", "--out", "demo-output", *session.posargs)
+
+
+@nox.session(tags=["ci"])
+def docs(session: nox.Session) -> None:
+    """Build the Sphinx site (executing every tutorial) with warnings as errors."""
+    if not (ROOT / "docs" / "conf.py").exists():
+        session.skip("docs/ is not there yet")
+    session.install("-r", "docs/requirements.txt")
+    _editable(session, CORE, NUMPY_BACKEND, NN, CUPY_BACKEND, "docs/examples/ember-double-backend")
+    session.run("sphinx-build", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html")
+    session.run(*PYTEST, "docs/tests")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """ember vs PyTorch CPU vs hand-written NumPy, side by side; writes bench-results/latest.json."""
+    session.install(TORCH, "threadpoolctl", "psutil")
+    _editable(session, CORE, NUMPY_BACKEND, NN)
+    session.run("python", "-m", "benchmarks", *session.posargs)
