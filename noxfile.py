@@ -1,10 +1,10 @@
 """Sessions for every package and backend.
 
-    nox -t ci                    # everything CI runs (the README's test command)
-    nox -s "tests(backend='numpy')"
-    nox -s parity                # against torch==2.13.0 (CPU)
-    nox -s demo                  # train the tutorial models, write plots to demo-output/
-    nox -s docs | bench | lint | wheels
+nox -t ci                    # everything CI runs (the README's test command)
+nox -s "tests(backend='numpy')"
+nox -s parity                # against torch==2.13.0 (CPU)
+nox -s demo                  # train the tutorial models, write plots to demo-output/
+nox -s docs | bench | lint | wheels
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""ember benchmarks: ember vs PyTorch CPU vs hand-written NumPy, side by side."""
