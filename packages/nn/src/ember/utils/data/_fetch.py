@@ -1,0 +1,105 @@
+"""Fetchers: turn one batch request (indices, or 'next' for a stream) into a collated batch.
+
+A fetcher records the dataset position it is reading in `progress.value`, so that an error,
+or a worker process that dies, can be reported with the index that caused it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ._collate import default_collate
+from .dataset import batch_gatherer
+
+END = object()  # an IterableDataset's stream is used up
+
+
+class Position:
+    """Where a fetcher is reading (the same interface as a shared multiprocessing value)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = -1
+
+
+class MapFetcher:
+    """Batches from a map-style dataset: one gather per tensor where the dataset allows it."""
+
+    def __init__(self, dataset, auto_collation: bool, collate_fn: Callable, progress) -> None:
+        self.dataset = dataset
+        self.auto_collation = auto_collation
+        self.collate_fn = collate_fn
+        self.progress = progress
+        self.gather = batch_gatherer(dataset) if auto_collation and collate_fn is default_collate else None
+        getitems = getattr(dataset, "__getitems__", None)
+        self.getitems = getitems if callable(getitems) else None
+
+    def __call__(self, index) -> Any:
+        if not self.auto_collation:
+            self.progress.value = int(index)
+            return self.collate_fn(self.dataset[index])
+        if self.gather is not None:
+            index = np.asarray(index, dtype=np.int64)
+            if len(index):
+                self.progress.value = int(index[0])
+            return self.gather(index)
+        if isinstance(index, np.ndarray):
+            index = index.tolist()
+        if self.getitems is not None:
+            self.progress.value = index[0] if index else -1
+            return self.collate_fn(self.getitems(index))
+        samples = []
+        dataset = self.dataset
+        progress = self.progress
+        for i in index:
+            progress.value = i
+            samples.append(dataset[i])
+        return self.collate_fn(samples)
+
+    def describe(self) -> str:
+        """Which sample a failure happened at, for error messages."""
+        return f"dataset index {self.progress.value}"
+
+
+class IterableFetcher:
+    """Batches from an IterableDataset's stream (`batch_size` samples each, or one sample unbatched)."""
+
+    def __init__(self, dataset, auto_collation: bool, collate_fn: Callable, progress, batch_size, drop_last) -> None:
+        self.stream = iter(dataset)
+        self.auto_collation = auto_collation
+        self.collate_fn = collate_fn
+        self.progress = progress
+        self.batch_size = batch_size
+        self.drop_last = drop_last
+        self.ended = False
+
+    def __call__(self, index=None) -> Any:
+        if self.ended:
+            return END
+        if not self.auto_collation:
+            sample = self._next()
+            return END if sample is END else self.collate_fn(sample)
+        samples = []
+        while len(samples) < self.batch_size:
+            sample = self._next()
+            if sample is END:
+                break
+            samples.append(sample)
+        if not samples or (self.drop_last and len(samples) < self.batch_size):
+            return END
+        return self.collate_fn(samples)
+
+    def _next(self):
+        self.progress.value += 1
+        try:
+            return next(self.stream)
+        except StopIteration:
+            self.ended = True
+            return END
+
+    def describe(self) -> str:
+        return f"sample {self.progress.value} of the IterableDataset stream"
