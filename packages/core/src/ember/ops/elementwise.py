@@ -10,9 +10,8 @@ from ._declare import FUNCTIONS, binary_op, export, unary_op
 from ._dispatch import (
     BOOL_RESULT,
     FLOAT_RESULT,
+    PROMOTE,
     Op,
-    _binary_arrays,
-    _check_castable,
     binary,
     call,
     check_inplace_target,
@@ -20,16 +19,82 @@ from ._dispatch import (
     inplace_binary,
     inplace_unary,
     make,
-    needs_grad,
     promoted,
     rebase_inplace,
-    record,
     unary,
     write_into,
     write_out,
 )
 
+_BOOL = dt.bool_
+
+# --- dtype guards ----------------------------------------------------------------------
+# PyTorch refuses some ops on bool (or integer) tensors; NumPy would quietly compute them.
+
+
+def _kind(value) -> str:
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    if kind is not None:
+        return kind
+    return "b" if isinstance(value, bool) else "i" if isinstance(value, int) else "f"
+
+
+_TYPE_WORDS = {"b": "Bool", "u": "Byte", "i": "Long", "f": "Float"}
+
+
+def _type_word(array) -> str:
+    name = getattr(getattr(array, "dtype", None), "name", "")
+    found = dt._BY_NAME.get(name)
+    return _TYPE_NAMES[found] if found is not None else _TYPE_WORDS[_kind(array)]
+
+
+_TYPE_NAMES = {
+    dt.float16: "Half",
+    dt.float32: "Float",
+    dt.float64: "Double",
+    dt.uint8: "Byte",
+    dt.int8: "Char",
+    dt.int16: "Short",
+    dt.int32: "Int",
+    dt.int64: "Long",
+    dt.bool_: "Bool",
+}
+
+
+def _not_implemented_for(name: str, array) -> NotImplementedError:
+    return NotImplementedError(
+        f"\"{name}\" not implemented for '{_type_word(array)}'; convert the tensor first (e.g. t.float())"
+    )
+
+
+def _refusing(name: str, kinds: str, kernel):
+    """A kernel that raises PyTorch's NotImplementedError for inputs whose NumPy kind is in `kinds`."""
+
+    def guarded(b, x, *args, **kwargs):
+        if _kind(x) in kinds:
+            raise _not_implemented_for(name, x)
+        return kernel(b, x, *args, **kwargs)
+
+    return guarded
+
+
+def _integer_only(name: str, kernel):
+    """Bitwise kernels: PyTorch raises NotImplementedError for floating inputs."""
+
+    def checked(b, x, y):
+        try:
+            return kernel(b, x, y)
+        except TypeError:
+            raise _not_implemented_for(name, x if _kind(x) == "f" else y) from None
+
+    return checked
+
+
 # --- arithmetic -------------------------------------------------------------------
+
+
+def _needs(ctx, i: int) -> bool:
+    return ctx.next_functions[i][0] is not None
 
 
 def _grad_add(ctx, g):
@@ -37,106 +102,240 @@ def _grad_add(ctx, g):
 
 
 def _grad_sub(ctx, g):
-    return g, (-g if ctx.next_functions[1][0] is not None else None)
+    return g, (-g if _needs(ctx, 1) else None)
+
+
+def _grad_rsub(ctx, g):
+    return -g, (g if _needs(ctx, 1) else None)
 
 
 def _grad_mul(ctx, g):
     a, b = ctx.saved
-    return (g * b if ctx.next_functions[0][0] is not None else None), (
-        g * a if ctx.next_functions[1][0] is not None else None
-    )
+    return (g * b if _needs(ctx, 0) else None), (g * a if _needs(ctx, 1) else None)
 
 
 def _grad_div(ctx, g):
     a, b = ctx.saved
-    grad_a = g / b if ctx.next_functions[0][0] is not None else None
-    grad_b = -g * a / (b * b) if ctx.next_functions[1][0] is not None else None
+    grad_a = g / b if _needs(ctx, 0) else None
+    grad_b = -g * a / (b * b) if _needs(ctx, 1) else None
     return grad_a, grad_b
 
 
 ADD = binary_op("add", lambda b, x, y: b.add(x, y), _grad_add, kernel="add", operator="add", inplace=False)
-SUB = binary_op("sub", lambda b, x, y: b.subtract(x, y), _grad_sub, kernel="subtract", operator="sub", inplace=False)
+SUB = Op("sub", lambda b, x, y: b.subtract(x, y), _grad_sub, kernel="subtract")
+RSUB_TENSOR = Op("rsub", lambda b, x, y: b.subtract(y, x), _grad_rsub, node="RsubBackward0")
+RSUB_SCALAR = Op("rsub", lambda b, x, y: b.subtract(y, x), _grad_rsub, node="RsubBackward1")
 MUL = binary_op("mul", lambda b, x, y: b.multiply(x, y), _grad_mul, kernel="multiply", saves=(0, 1), operator="mul")
-DIV = binary_op(
-    "div",
-    lambda b, x, y: b.true_divide(x, y),
-    _grad_div,
-    kernel="true_divide",
-    rule=FLOAT_RESULT,
-    saves=(0, 1),
-    operator="truediv",
-)
-FLOOR_DIVIDE = binary_op(
-    "floor_divide", lambda b, x, y: b.floor_divide(x, y), None, kernel="floor_divide", operator="floordiv"
-)
-REMAINDER = binary_op(
-    "remainder",
-    lambda b, x, y: b.remainder(x, y),
-    lambda ctx, g: (g, None),
-    kernel="remainder",
-    operator="mod",
-)
+DIV = Op("div", lambda b, x, y: b.true_divide(x, y), _grad_div, kernel="true_divide", saves=(0, 1))
 
 
-def _scaled(other, alpha):
-    return other if alpha == 1 else other * alpha
+def _check_alpha(input, other, alpha) -> None:
+    if isinstance(alpha, bool):
+        if promoted(input, other) is not _BOOL:
+            raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    elif isinstance(alpha, float) and not promoted(input, other).is_floating_point:
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+
+
+def _scaled(input, other, alpha):
+    if alpha == 1 and not isinstance(alpha, float):
+        return other
+    _check_alpha(input, other, alpha)
+    return other * alpha
+
+
+def _refuse_bool_sub(a, b) -> None:
+    a_bool = a.__class__ is bool or (isinstance(a, Tensor) and a.dtype is _BOOL)
+    b_bool = b.__class__ is bool or (isinstance(b, Tensor) and b.dtype is _BOOL)
+    if a_bool and b_bool:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
+    if a_bool or b_bool:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
 
 
 @export
 def add(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
     """input + alpha * other, broadcasting."""
-    result = binary(ADD, input, _scaled(other, alpha))
+    result = binary(ADD, input, _scaled(input, other, alpha))
     return result if out is None else write_out(out, result)
 
 
 @export
 def sub(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
     """input - alpha * other, broadcasting."""
-    result = binary(SUB, input, _scaled(other, alpha))
+    _refuse_bool_sub(input, other)
+    result = binary(SUB, input, _scaled(input, other, alpha))
     return result if out is None else write_out(out, result)
 
 
+@export
+def rsub(input: Tensor, other, *, alpha=1) -> Tensor:
+    """other - alpha * input (the reflected subtraction behind `2 - x`)."""
+    _refuse_bool_sub(input, other)
+    op = RSUB_TENSOR if isinstance(other, Tensor) else RSUB_SCALAR
+    return binary(op, _scaled(other, input, alpha), other)
+
+
 def _add_(self: Tensor, other, *, alpha=1) -> Tensor:
-    return inplace_binary(ADD, self, _scaled(other, alpha))
+    return inplace_binary(ADD, self, _scaled(self, other, alpha))
 
 
 def _sub_(self: Tensor, other, *, alpha=1) -> Tensor:
-    return inplace_binary(SUB, self, _scaled(other, alpha))
+    _refuse_bool_sub(self, other)
+    return inplace_binary(SUB, self, _scaled(self, other, alpha))
+
+
+def _sub_operator(self: Tensor, other) -> Tensor:
+    if self.dtype is _BOOL or other.__class__ is bool or (isinstance(other, Tensor) and other.dtype is _BOOL):
+        _refuse_bool_sub(self, other)
+    return binary(SUB, self, other)
+
+
+def _rsub_operator(self: Tensor, other) -> Tensor:
+    _refuse_bool_sub(self, other)
+    return binary(RSUB_SCALAR, self, other)
 
 
 Tensor.add_ = _add_
 Tensor.sub_ = _sub_
 Tensor.__iadd__ = lambda self, other: _add_(self, other)
 Tensor.__isub__ = lambda self, other: _sub_(self, other)
+Tensor.__sub__ = _sub_operator
+Tensor.__rsub__ = _rsub_operator
 export(sub, name="subtract")
 export(FUNCTIONS["mul"], name="multiply")
+Tensor.subtract_ = Tensor.sub_
 Tensor.multiply_ = Tensor.mul_
+
+
+# --- division and its rounding modes ------------------------------------------------------
+
+
+def _check_integer_division(name: str, b, x, y) -> None:
+    """Integer division: bool operands are refused and a zero divisor raises (no silent 0)."""
+    if _kind(x) == "b" and _kind(y) == "b":
+        raise _not_implemented_for(name, x)
+    if not b.all(y):
+        raise RuntimeError(f"ZeroDivisionError: integer {name} by zero (divide floats to get inf or nan instead)")
+
+
+def _integer_checked(name: str, kernel):
+    def run(b, x, y):
+        result = kernel(b, x, y)
+        if result.dtype.kind != "f":
+            _check_integer_division(name, b, x, y)
+        return result
+
+    return run
+
+
+def _trunc_divide(b, x, y):
+    if _kind(x) == "f" or _kind(y) == "f":
+        return b.trunc(b.true_divide(x, y))
+    quotient = b.floor_divide(x, y)
+    inexact = b.not_equal(b.remainder(x, y), 0)
+    return quotient + b.logical_and(inexact, b.not_equal(b.less(x, 0), b.less(y, 0)))
+
+
+def _zero_grads(ctx, g):
+    return tuple(g.new_zeros(g.shape) if _needs(ctx, i) else None for i in range(len(ctx.next_functions)))
+
+
+_floor_divide_kernel = _integer_checked("floor_divide", lambda b, x, y: b.floor_divide(x, y))
+DIV_FLOOR = Op("div", _floor_divide_kernel, _zero_grads, node="DivBackward2")
+DIV_TRUNC = Op("div", _integer_checked("div_trunc", _trunc_divide), _zero_grads, node="DivBackward2")
+FLOOR_DIVIDE = binary_op("floor_divide", _floor_divide_kernel, None, node="NotImplemented", operator="floordiv")
 
 
 @export
 def div(input, other, *, rounding_mode: str | None = None, out: Tensor | None = None) -> Tensor:
-    """input / other; rounding_mode "floor" or "trunc" rounds the quotient."""
-    if rounding_mode is None:
-        result = binary(DIV, input, other, FLOAT_RESULT)
-    elif rounding_mode == "floor":
-        result = binary(FLOOR_DIVIDE, input, other)
-    elif rounding_mode == "trunc":
-        quotient = binary(DIV, input, other, FLOAT_RESULT).trunc()
-        result = quotient if promoted(input, other).is_floating_point else quotient.to(promoted(input, other))
-    else:
-        raise ValueError(
-            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
-        )
+    """input / other; rounding_mode "floor" or "trunc" rounds the quotient (keeping integer dtypes)."""
+    result = binary(_div_op(rounding_mode), input, other, FLOAT_RESULT if rounding_mode is None else PROMOTE)
     return result if out is None else write_out(out, result)
 
 
+def _div_op(rounding_mode) -> Op:
+    if rounding_mode is None:
+        return DIV
+    if rounding_mode == "floor":
+        return DIV_FLOOR
+    if rounding_mode == "trunc":
+        return DIV_TRUNC
+    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+
+
+def _div_(self: Tensor, other, *, rounding_mode: str | None = None) -> Tensor:
+    rule = FLOAT_RESULT if rounding_mode is None else PROMOTE
+    return inplace_binary(_div_op(rounding_mode), self, other, rule)
+
+
+Tensor.div_ = Tensor.divide_ = Tensor.true_divide_ = _div_
+Tensor.__truediv__ = lambda self, other: binary(DIV, self, other, FLOAT_RESULT)
+Tensor.__itruediv__ = lambda self, other: inplace_binary(DIV, self, other, FLOAT_RESULT)
 export(div, name="divide")
-export(div, name="true_divide")
-Tensor.divide_ = Tensor.true_divide_ = Tensor.div_
 
 
-def _grad_rsub(ctx, g):
-    return (-g, g)
+@export
+def true_divide(input, other, *, out: Tensor | None = None) -> Tensor:
+    """input / other, always in a floating dtype."""
+    result = binary(DIV, input, other, FLOAT_RESULT)
+    return result if out is None else write_out(out, result)
+
+
+# --- remainder and fmod ---------------------------------------------------------------------
+
+
+def _grad_modulo(rounding_mode: str):
+    def rule(ctx, g):
+        a, b = ctx.saved
+        grad_b = -g * a.div(b, rounding_mode=rounding_mode) if _needs(ctx, 1) else None
+        return (g if _needs(ctx, 0) else None), grad_b
+
+    return rule
+
+
+_remainder_kernel = _integer_checked("remainder", lambda b, x, y: b.remainder(x, y))
+_fmod_kernel = _integer_checked("fmod", lambda b, x, y: b.xp.fmod(x, y))
+REMAINDER_SCALAR = Op("remainder", _remainder_kernel, lambda ctx, g: (g, None), node="RemainderBackward0")
+REMAINDER = Op("remainder", _remainder_kernel, _grad_modulo("floor"), node="RemainderBackward1", saves=(0, 1))
+REMAINDER_REFLECTED = Op("remainder", _remainder_kernel, None, node="NotImplemented")
+FMOD_SCALAR = Op("fmod", _fmod_kernel, lambda ctx, g: (g, None), node="FmodBackward0")
+FMOD = Op("fmod", _fmod_kernel, _grad_modulo("trunc"), node="FmodBackward1", saves=(0, 1))
+
+
+def _modulo_op(input, other, scalar_op: Op, tensor_op: Op) -> Op:
+    if not isinstance(input, Tensor):
+        return REMAINDER_REFLECTED
+    return tensor_op if isinstance(other, Tensor) else scalar_op
+
+
+@export
+def remainder(input, other, *, out: Tensor | None = None) -> Tensor:
+    """Python's modulus: the result takes the sign of the divisor."""
+    result = binary(_modulo_op(input, other, REMAINDER_SCALAR, REMAINDER), input, other)
+    return result if out is None else write_out(out, result)
+
+
+@export
+def fmod(input: Tensor, other, *, out: Tensor | None = None) -> Tensor:
+    """C's modulus: the result takes the sign of the dividend."""
+    result = binary(_modulo_op(input, other, FMOD_SCALAR, FMOD), input, other)
+    return result if out is None else write_out(out, result)
+
+
+Tensor.remainder_ = lambda self, other: inplace_binary(
+    _modulo_op(self, other, REMAINDER_SCALAR, REMAINDER), self, other
+)
+Tensor.fmod_ = lambda self, other: inplace_binary(_modulo_op(self, other, FMOD_SCALAR, FMOD), self, other)
+Tensor.__mod__ = lambda self, other: remainder(self, other)
+Tensor.__rmod__ = lambda self, other: binary(REMAINDER_REFLECTED, other, self)
+Tensor.__imod__ = Tensor.remainder_
 
 
 # --- powers -----------------------------------------------------------------------
@@ -146,30 +345,54 @@ def _grad_pow_scalar(ctx, g):
     (base,) = ctx.saved
     exponent = ctx.attrs["exponent"]
     if exponent == 0:
-        return (g * 0,)
+        return (g.new_zeros(g.shape),)
     return (g * exponent * base ** (exponent - 1),)
 
 
 def _grad_pow_tensor(ctx, g):
     base, exponent = ctx.saved
-    grad_base = g * exponent * base ** (exponent - 1) if ctx.next_functions[0][0] is not None else None
+    grad_base = None
+    if _needs(ctx, 0):
+        grad_base = (g * exponent * base ** (exponent - 1)).masked_fill(exponent == 0, 0)
     grad_exp = None
-    if ctx.next_functions[1][0] is not None:
-        grad_exp = g * ctx.output() * base.log().masked_fill((base == 0) & (exponent >= 0), 0)
+    if _needs(ctx, 1):
+        grad_exp = (g * ctx.output() * base.log()).masked_fill((base == 0) & (exponent >= 0), 0)
     return grad_base, grad_exp
 
 
-def _grad_rpow(ctx, g):
+def _grad_pow_base(ctx, g):
     (exponent,) = ctx.saved
-    return (g * ctx.output() * math.log(ctx.attrs["base"]),)
+    base = ctx.attrs["base"]
+    log_base = math.log(base) if base > 0 else -math.inf if base == 0 else math.nan
+    grad = g * ctx.output() * log_base
+    return (grad.masked_fill(exponent >= 0, 0) if base == 0 else grad,)
+
+
+def _integer_power(b, x, y):
+    """Integer powers as PyTorch computes them: a negative exponent gives 1/x truncated."""
+    if _kind(y) == "f" or _kind(x) == "f" or not b.any(b.less(y, 0)):
+        return b.power(x, y)
+    safe = b.power(x, b.maximum(y, 0))
+    odd = b.not_equal(b.remainder(y, 2), 0)
+    inverse = b.where(b.equal(x, 1), 1, b.where(b.equal(x, -1), b.where(odd, -1, 1), 0))
+    return b.where(b.less(y, 0), inverse, safe).astype(safe.dtype)
+
+
+def _checked_power(b, x, y):
+    if _kind(x) == "b" and _kind(y) == "b":
+        raise _not_implemented_for("pow", x)
+    return _integer_power(b, x, y)
 
 
 POW_SCALAR = Op("pow", lambda b, x, exponent: b.power(x, exponent), _grad_pow_scalar, node="PowBackward0", saves=(0,))
-POW_TENSOR = Op(
-    "pow", lambda b, x, y: b.power(x, y), _grad_pow_tensor, node="PowBackward1", saves=(0, 1), saves_output=True
-)
+POW_TENSOR = Op("pow", _checked_power, _grad_pow_tensor, node="PowBackward1", saves=(0, 1), saves_output=True)
 POW_BASE = Op(
-    "pow", lambda b, x, base: b.power(base, x), _grad_rpow, node="PowBackward2", saves=(0,), saves_output=True
+    "pow",
+    lambda b, x, base: _checked_power(b, base, x),
+    _grad_pow_base,
+    node="PowBackward2",
+    saves=(0,),
+    saves_output=True,
 )
 
 
@@ -180,16 +403,21 @@ def _pow(input, exponent) -> Tensor:
         return binary(POW_TENSOR, input, exponent)
     want = promoted(input, exponent)
     x = input if input.dtype is want else input.to(want)
-    exponent = float(exponent) if want.is_floating_point else int(exponent)
-    if not want.is_floating_point and exponent < 0:
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if want.is_floating_point:
+        exponent = float(exponent)
+    elif want is _BOOL:
+        return x.clone() if exponent else x.new_ones(x.shape)
+    else:
+        exponent = int(exponent)
+        if exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
     return unary(POW_SCALAR, x, attrs={"exponent": exponent})
 
 
 def _rpow(exponent: Tensor, base) -> Tensor:
     want = promoted(base, exponent)
     x = exponent if exponent.dtype is want else exponent.to(want)
-    base = float(base) if want.is_floating_point else int(base)
+    base = float(base) if want.is_floating_point else bool(base) if want is _BOOL else int(base)
     return unary(POW_BASE, x, attrs={"base": base})
 
 
@@ -210,6 +438,8 @@ def _pow_(self: Tensor, exponent) -> Tensor:
 
 
 def _write_plain(self: Tensor, result: Tensor) -> Tensor:
+    from ._dispatch import _check_castable
+
     _check_castable("pow", result.dtype, self)
     write_into(self, result._data, "pow")
     self._version[0] += 1
@@ -220,11 +450,34 @@ Tensor.pow_ = _pow_
 Tensor.__pow__ = lambda self, other: _pow(self, other)
 Tensor.__rpow__ = lambda self, other: _rpow(self, other)
 Tensor.__ipow__ = _pow_
-export(pow, name="float_power", method=False)
+
+
+@export
+def float_power(input, exponent, *, out: Tensor | None = None) -> Tensor:
+    """input ** exponent computed in double precision (float64)."""
+    if isinstance(input, Tensor):
+        input = input.to(dt.float64)
+    if isinstance(exponent, Tensor):
+        exponent = exponent.to(dt.float64)
+    result = _pow(input, exponent)
+    return result if out is None else write_out(out, result)
+
+
+def _float_power_(self: Tensor, exponent) -> Tensor:
+    if self.dtype is not dt.float64:
+        raise RuntimeError(
+            f"the base given to float_power_ has dtype {_TYPE_NAMES[self.dtype]} but the operation's result "
+            "requires dtype Double; convert first with .double()"
+        )
+    return _pow_(self, exponent.to(dt.float64) if isinstance(exponent, Tensor) else exponent)
+
+
+Tensor.float_power_ = _float_power_
 
 
 @export
 def square(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """input * input (as pow(input, 2))."""
     result = _pow(input, 2)
     return result if out is None else write_out(out, result)
 
@@ -236,18 +489,37 @@ Tensor.square_ = lambda self: _pow_(self, 2)
 
 
 def _zero_grad(ctx, g):
-    return (g * 0,)
+    return (g.new_zeros(g.shape),)
 
 
-NEG = unary_op("neg", lambda b, x: b.negative(x), lambda ctx, g: (-g,), saves=())
+def _negative(b, x):
+    try:
+        return b.negative(x)
+    except TypeError:
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        ) from None
+
+
+def _sign(b, x):
+    if _kind(x) == "b":
+        return x.copy()
+    signs = b.sign(x)
+    return b.where(b.isnan(signs), 0, signs).astype(x.dtype) if _kind(x) == "f" else signs
+
+
+NEG = unary_op("neg", _negative, lambda ctx, g: (-g,), saves=())
 export(FUNCTIONS["neg"], name="negative")
 Tensor.negative_ = Tensor.neg_
 Tensor.__neg__ = lambda self: unary(NEG, self)
 Tensor.__pos__ = lambda self: self
-ABS = unary_op("abs", lambda b, x: b.abs(x), lambda ctx, g: (g * ctx.saved[0].sign(),))
+ABS = unary_op("abs", _refusing("abs_cpu", "b", lambda b, x: b.abs(x)), lambda ctx, g: (g * ctx.saved[0].sgn(),))
 Tensor.__abs__ = lambda self: unary(ABS, self)
 export(FUNCTIONS["abs"], name="absolute")
-unary_op("sign", lambda b, x: b.sign(x), _zero_grad, saves=())
+Tensor.absolute_ = Tensor.abs_
+unary_op("sign", _sign, _zero_grad, saves=())
+unary_op("sgn", _sign, _zero_grad, saves=())
 unary_op(
     "exp", lambda b, x: b.exp(x), lambda ctx, g: (g * ctx.output(),), rule=FLOAT_RESULT, saves=(), saves_output=True
 )
@@ -260,7 +532,13 @@ unary_op(
     saves_output=True,
 )
 unary_op("log", lambda b, x: b.log(x), lambda ctx, g: (g / ctx.saved[0],), rule=FLOAT_RESULT)
-unary_op("log1p", lambda b, x: b.log1p(x), lambda ctx, g: (g / (ctx.saved[0] + 1),), rule=FLOAT_RESULT)
+unary_op(
+    "log1p",
+    lambda b, x: b.log1p(x),
+    lambda ctx, g: (g / (ctx.saved[0] + 1),),
+    rule=FLOAT_RESULT,
+    node="Log1PBackward0",
+)
 unary_op("log2", lambda b, x: b.log2(x), lambda ctx, g: (g / (ctx.saved[0] * math.log(2)),), rule=FLOAT_RESULT)
 unary_op("log10", lambda b, x: b.log10(x), lambda ctx, g: (g / (ctx.saved[0] * math.log(10)),), rule=FLOAT_RESULT)
 unary_op(
@@ -302,6 +580,9 @@ unary_op("cosh", lambda b, x: b.xp.cosh(x), lambda ctx, g: (g * ctx.saved[0].sin
 unary_op("asin", lambda b, x: b.xp.arcsin(x), lambda ctx, g: (g * (1 - ctx.saved[0] ** 2).rsqrt(),), rule=FLOAT_RESULT)
 unary_op("acos", lambda b, x: b.xp.arccos(x), lambda ctx, g: (-g * (1 - ctx.saved[0] ** 2).rsqrt(),), rule=FLOAT_RESULT)
 unary_op("atan", lambda b, x: b.xp.arctan(x), lambda ctx, g: (g / (1 + ctx.saved[0] ** 2),), rule=FLOAT_RESULT)
+export(FUNCTIONS["asin"], name="arcsin")
+export(FUNCTIONS["acos"], name="arccos")
+export(FUNCTIONS["atan"], name="arctan")
 unary_op(
     "sigmoid",
     lambda b, x: b.sigmoid(x),
@@ -310,13 +591,28 @@ unary_op(
     saves=(),
     saves_output=True,
 )
-unary_op(
-    "relu",
-    lambda b, x: b.maximum(x, 0),
-    lambda ctx, g: (g * (ctx.output() > 0),),
-    saves=(),
-    saves_output=True,
-)
+RELU = Op("relu", lambda b, x: b.maximum(x, 0), lambda ctx, g: (g * (ctx.output() > 0),), saves_output=True)
+
+
+def _refuse_bool_relu(input: Tensor) -> None:
+    if input.dtype is _BOOL:
+        raise RuntimeError("relu(): Boolean inputs not supported for relu; convert first, e.g. t.float().relu()")
+
+
+@export
+def relu(input: Tensor) -> Tensor:
+    """max(input, 0) elementwise."""
+    if input.dtype is _BOOL:
+        _refuse_bool_relu(input)
+    return unary(RELU, input)
+
+
+def _relu_(self: Tensor) -> Tensor:
+    _refuse_bool_relu(self)
+    return inplace_unary(RELU, self)
+
+
+Tensor.relu_ = _relu_
 unary_op(
     "reciprocal",
     lambda b, x: b.true_divide(1, x),
@@ -325,11 +621,22 @@ unary_op(
     saves=(),
     saves_output=True,
 )
-for _name, _kernel in (("floor", "floor"), ("ceil", "ceil"), ("trunc", "trunc")):
+Tensor.__rtruediv__ = lambda self, other: self.reciprocal() * other
+for _name in ("floor", "ceil", "trunc"):
     unary_op(
-        _name, lambda b, x, _k=_kernel: getattr(b, _k)(x) if x.dtype.kind == "f" else x.copy(), _zero_grad, saves=()
+        _name,
+        _refusing(f"{_name}_cpu", "b", lambda b, x, _k=_name: getattr(b, _k)(x) if x.dtype.kind == "f" else x.copy()),
+        _zero_grad,
+        saves=(),
     )
 export(FUNCTIONS["trunc"], name="fix")
+Tensor.fix_ = Tensor.trunc_
+unary_op(
+    "frac",
+    _refusing("frac_cpu", "biu", lambda b, x: b.subtract(x, b.trunc(x))),
+    lambda ctx, g: (g,),
+    saves=(),
+)
 
 
 def _grad_erf(ctx, g):
@@ -338,7 +645,15 @@ def _grad_erf(ctx, g):
 
 
 unary_op("erf", lambda b, x: b.erf(x), _grad_erf, rule=FLOAT_RESULT)
-ROUND = Op("round", lambda b, x, decimals: b.xp.round(x, decimals), _zero_grad, node="RoundBackward0")
+
+
+def _round_kernel(b, x, decimals):
+    if x.dtype.kind != "f":
+        return x.copy()
+    return b.rint(x) if decimals == 0 else b.xp.round(x, decimals)
+
+
+ROUND = Op("round", _refusing("round_cpu", "b", _round_kernel), _zero_grad, node="RoundBackward0")
 
 
 @export
@@ -379,19 +694,20 @@ for _alias, _name in (
 ):
     export(FUNCTIONS[_name], name=_alias)
 
-for _name, _kernel in (("logical_and", "logical_and"), ("logical_or", "logical_or"), ("logical_xor", "logical_xor")):
-    binary_op(_name, lambda b, x, y, _k=_kernel: getattr(b, _k)(x, y), None, rule=BOOL_RESULT, inplace=False)
+for _name in ("logical_and", "logical_or", "logical_xor"):
+    binary_op(_name, lambda b, x, y, _k=_name: getattr(b, _k)(x, y), None, rule=BOOL_RESULT, inplace=False)
 unary_op("logical_not", lambda b, x: b.logical_not(x), None, saves=(), inplace=False)
-for _name, _kernel, _dunder in (
-    ("bitwise_and", "bitwise_and", "and"),
-    ("bitwise_or", "bitwise_or", "or"),
-    ("bitwise_xor", "bitwise_xor", "xor"),
-):
-    binary_op(_name, lambda b, x, y, _k=_kernel: getattr(b, _k)(x, y), None, kernel=_kernel, operator=_dunder)
-BITWISE_NOT = unary_op("bitwise_not", lambda b, x: b.invert(x), None, saves=())
+for _name, _dunder in (("bitwise_and", "and"), ("bitwise_or", "or"), ("bitwise_xor", "xor")):
+    binary_op(
+        _name,
+        _integer_only(f"{_name}_cpu", lambda b, x, y, _k=_name: getattr(b, _k)(x, y)),
+        None,
+        operator=_dunder,
+    )
+BITWISE_NOT = unary_op("bitwise_not", _refusing("bitwise_not_cpu", "f", lambda b, x: b.invert(x)), None, saves=())
 Tensor.__invert__ = lambda self: unary(BITWISE_NOT, self)
-for _name, _kernel in (("isnan", "isnan"), ("isinf", "isinf"), ("isfinite", "isfinite")):
-    unary_op(_name, lambda b, x, _k=_kernel: getattr(b, _k)(x), None, saves=(), inplace=False)
+for _name in ("isnan", "isinf", "isfinite"):
+    unary_op(_name, lambda b, x, _k=_name: getattr(b, _k)(x), None, saves=(), inplace=False)
 
 
 @export
@@ -402,53 +718,92 @@ def equal(input: Tensor, other: Tensor) -> bool:
 
 @export
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
+    """True when every element satisfies |input - other| <= atol + rtol * |other|."""
     return bool(isclose(input, other, rtol, atol, equal_nan).all())
 
 
 @export
 def isclose(input: Tensor, other, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:
+    """Elementwise |input - other| <= atol + rtol * |other|, as a bool tensor."""
     other_data = other._data if isinstance(other, Tensor) else other
     return make(input._backend.xp.isclose(input._data, other_data, rtol, atol, equal_nan), input)
+
+
+# --- promotion among several operands ------------------------------------------------------
+
+
+def result_type_of(*operands) -> dt.dtype:
+    """PyTorch's result dtype of tensors and scalars together (None operands are skipped).
+
+    Dimensioned tensors, 0-dim tensors and Python scalars are promoted within their own
+    group first; a lighter group then wins only with a higher category (bool < int < float).
+    """
+    groups: dict = {}
+    for value in operands:
+        if value is None:
+            continue
+        if isinstance(value, Tensor):
+            weight, kind = (2 if value._data.ndim else 1), value.dtype
+        else:
+            weight, kind = 0, dt.scalar_dtype(value)
+        found = groups.get(weight)
+        groups[weight] = kind if found is None else dt.PROMOTE[found, kind]
+    result, result_weight = None, None
+    for weight in (2, 1, 0):
+        kind = groups.get(weight)
+        if kind is None:
+            continue
+        if result is None:
+            result, result_weight = kind, weight
+        else:
+            result = dt.result_type(result, result_weight, kind, weight)
+    return result
 
 
 # --- maximum, minimum, where, clamp --------------------------------------------------
 
 
-def _grad_extremum(ctx, g):
-    a, b = ctx.saved
-    pick_a = (a > b) if ctx.attrs is None else (a < b)
-    tie = (a == b) * 0.5
-    weight_a = pick_a + tie
-    return (g * weight_a if ctx.next_functions[0][0] is not None else None), (
-        g * (1 - weight_a) if ctx.next_functions[1][0] is not None else None
-    )
+def _grad_extremum(larger_wins: bool):
+    """PyTorch's rule: ties split the gradient in half; NaN passes it to both sides."""
+
+    def rule(ctx, g):
+        a, b = ctx.saved
+        half = where(a == b, g / 2, g)
+        a_loses, b_loses = (a < b, a > b) if larger_wins else (a > b, a < b)
+        return (half.masked_fill(a_loses, 0) if _needs(ctx, 0) else None), (
+            half.masked_fill(b_loses, 0) if _needs(ctx, 1) else None
+        )
+
+    return rule
 
 
-MAXIMUM = binary_op("maximum", lambda b, x, y: b.maximum(x, y), _grad_extremum, saves=(0, 1), inplace=False)
-MINIMUM = Op("minimum", lambda b, x, y: b.minimum(x, y), _grad_extremum, saves=(0, 1))
-
-
-@export
-def minimum(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
-    """Elementwise minimum of two tensors."""
-    xa, xb, like, _ = _binary_arrays("minimum", input, other, "promote")
-    result = make(like._backend.minimum(xa, xb), like)
-    if needs_grad((input, other)):
-        record(MINIMUM, result, (input, other), {"min": True})
-    return result if out is None else write_out(out, result)
+MAXIMUM = binary_op("maximum", lambda b, x, y: b.maximum(x, y), _grad_extremum(True), saves=(0, 1), inplace=False)
+MINIMUM = binary_op("minimum", lambda b, x, y: b.minimum(x, y), _grad_extremum(False), saves=(0, 1), inplace=False)
+maximum = FUNCTIONS["maximum"]
+minimum = FUNCTIONS["minimum"]
 
 
 def _grad_where(ctx, g):
     (condition,) = ctx.saved
-    zero = g * 0
     return (
         None,
-        g.where(condition, zero) if ctx.next_functions[1][0] is not None else None,
-        zero.where(condition, g) if ctx.next_functions[2][0] is not None else None,
+        where(condition, g, 0) if _needs(ctx, 1) else None,
+        where(condition, 0, g) if _needs(ctx, 2) else None,
     )
 
 
 WHERE = Op("where", lambda b, c, x, y: b.where(c, x, y), _grad_where, saves=(0,))
+
+
+def _condition_array(condition: Tensor):
+    if condition.dtype is _BOOL:
+        return condition._data
+    if condition.dtype is dt.uint8:
+        return condition._data.astype(bool)
+    raise RuntimeError(
+        f"where expected condition to be a boolean tensor, but got a tensor with dtype {_TYPE_NAMES[condition.dtype]}"
+        "; compare first, e.g. where(t > 0, ...)"
+    )
 
 
 @export
@@ -456,9 +811,8 @@ def where(condition: Tensor, input=None, other=None, *, out: Tensor | None = Non
     """Elements of `input` where `condition`, else of `other`; with one argument, `nonzero(as_tuple=True)`."""
     if input is None and other is None:
         return condition.nonzero(as_tuple=True)
-    want = promoted(input, other)
-    like = condition
-    arrays = [condition._data if condition.dtype is dt.bool_ else condition._data.astype(bool)]
+    want = result_type_of(input, other)
+    arrays = [_condition_array(condition)]
     for value in (input, other):
         if isinstance(value, Tensor):
             if value.device != condition.device:
@@ -466,7 +820,7 @@ def where(condition: Tensor, input=None, other=None, *, out: Tensor | None = Non
             arrays.append(value._data if value.dtype is want else value._data.astype(want.numpy))
         else:
             arrays.append(want.numpy.type(value))
-    result = call(WHERE, (condition, input, other), tuple(arrays), like)
+    result = call(WHERE, (condition, input, other), tuple(arrays), condition)
     return result if out is None else write_out(out, result)
 
 
@@ -480,44 +834,131 @@ Tensor.where = _where_method
 def _grad_clamp(ctx, g):
     (x,) = ctx.saved
     low, high = ctx.attrs["low"], ctx.attrs["high"]
-    keep = x == x
-    if low is not None:
-        keep = keep & (x >= low)
-    if high is not None:
-        keep = keep & (x <= high)
-    return (g * keep,)
+    if low is not None and high is not None:
+        keep = (x >= low) & (x <= high)
+    else:
+        keep = x >= low if low is not None else x <= high
+    return (where(keep, g, 0),)
+
+
+def _grad_clamp_tensor(ctx, g):
+    x, low, high = ctx.saved
+    if high is None:
+        keep, to_low, to_high = x >= low, x < low, None
+    elif low is None:
+        keep, to_low, to_high = x <= high, None, x > high
+    else:
+        # NOTE: as PyTorch: with min > max the output is max, whose gradient it takes.
+        keep, to_low, to_high = (x >= low) & (x <= high), (x < low) & (low < high), (x > high) | (low > high)
+    return (
+        where(keep, g, 0) if _needs(ctx, 0) else None,
+        where(to_low, g, 0) if _needs(ctx, 1) else None,
+        where(to_high, g, 0) if _needs(ctx, 2) else None,
+    )
 
 
 CLAMP = Op("clamp", lambda b, x, low, high: b.clip(x, low, high), _grad_clamp, node="ClampBackward1", saves=(0,))
+CLAMP_TENSOR = Op(
+    "clamp", lambda b, x, low, high: b.clip(x, low, high), _grad_clamp_tensor, node="ClampBackward0", saves=(0, 1, 2)
+)
+
+
+def _clamp_operands(input: Tensor, low, high):
+    if low is None and high is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    want = result_type_of(input, low, high)
+    if want is _BOOL:
+        raise _not_implemented_for("clamp_cpu", input._data)
+    return want
+
+
+def _as_operand(value, want: dt.dtype, input: Tensor):
+    if isinstance(value, Tensor):
+        if value.device != input.device:
+            raise device_mismatch("clamp", input, value)
+        return value._data if value.dtype is want else value._data.astype(want.numpy)
+    return None if value is None else want.numpy.type(value)
 
 
 @export
 def clamp(input: Tensor, min=None, max=None, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
-    """Limit each element to [min, max]."""
-    if min is None and max is None:
-        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    """Limit each element to [min, max] (bounds may be scalars or tensors; min > max gives max)."""
+    want = _clamp_operands(input, min, max)
+    x = input if input.dtype is want else input.to(want)
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        result = input
-        if min is not None:
-            result = FUNCTIONS["maximum"](result, min)
-        if max is not None:
-            result = minimum(result, max)
+        arrays = (x._data, _as_operand(min, want, input), _as_operand(max, want, input))
+        result = call(CLAMP_TENSOR, (x, min, max), arrays, x)
     else:
-        result = unary(CLAMP, input, attrs={"low": min, "high": max})
+        low, high = _as_operand(min, want, input), _as_operand(max, want, input)
+        result = unary(CLAMP, x, attrs={"low": low, "high": high})
     return result if out is None else write_out(out, result)
 
 
 export(clamp, name="clip")
 
 
-def _clamp_(self: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
-    check_inplace_target(self)
-    return inplace_unary(CLAMP, self, attrs={"low": min, "high": max})
-
-
-Tensor.clamp_ = Tensor.clip_ = _clamp_
+@export
+def clamp_min(input: Tensor, min) -> Tensor:  # noqa: A002
+    return clamp(input, min, None)
 
 
 @export
-def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
-    return input + weight * (end - input)
+def clamp_max(input: Tensor, max) -> Tensor:  # noqa: A002
+    return clamp(input, None, max)
+
+
+def _clamp_(self: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
+    check_inplace_target(self)
+    want = _clamp_operands(self, min, max)
+    if want is not self.dtype or isinstance(min, Tensor) or isinstance(max, Tensor) or self._requires_grad:
+        return rebase_inplace(self, clamp(self, min, max), "clamp")
+    low, high = _as_operand(min, want, self), _as_operand(max, want, self)
+    return inplace_unary(CLAMP, self, attrs={"low": low, "high": high})
+
+
+Tensor.clamp_ = Tensor.clip_ = _clamp_
+Tensor.clamp_min_ = lambda self, min: _clamp_(self, min, None)  # noqa: A002
+Tensor.clamp_max_ = lambda self, max: _clamp_(self, None, max)  # noqa: A002
+
+
+# --- lerp ----------------------------------------------------------------------------------
+
+
+def _grad_lerp(ctx, g):
+    start, end, weight = ctx.saved
+    grad_weight = g * (end - start) if _needs(ctx, 2) else None
+    return (g * (1 - weight) if _needs(ctx, 0) else None), (g * weight if _needs(ctx, 1) else None), grad_weight
+
+
+def _lerp_kernel(b, start, end, weight):
+    return start + weight * (end - start)
+
+
+LERP_SCALAR = Op("lerp", lambda b, s, e, w: _lerp_kernel(b, s, e, w), _grad_lerp, node="LerpBackward0", saves=(0, 1, 2))
+LERP_TENSOR = Op("lerp", lambda b, s, e, w: _lerp_kernel(b, s, e, w), _grad_lerp, node="LerpBackward1", saves=(0, 1, 2))
+
+
+@export
+def lerp(input: Tensor, end: Tensor, weight, *, out: Tensor | None = None) -> Tensor:
+    """input + weight * (end - input)."""
+    if end.dtype is not input.dtype:
+        raise RuntimeError(
+            f"lerp: expected dtype {input.dtype} for `end` but got dtype {end.dtype}; convert with .to({input.dtype})"
+        )
+    if end.device != input.device:
+        raise device_mismatch("lerp", input, end)
+    if isinstance(weight, Tensor):
+        arrays = (input._data, end._data, weight._data)
+        result = call(LERP_TENSOR, (input, end, weight), arrays, input)
+    else:
+        arrays = (input._data, end._data, input.dtype.numpy.type(weight))
+        result = call(LERP_SCALAR, (input, end, weight), arrays, input)
+    return result if out is None else write_out(out, result)
+
+
+def _lerp_(self: Tensor, end: Tensor, weight) -> Tensor:
+    check_inplace_target(self)
+    return rebase_inplace(self, lerp(self, end, weight), "lerp")
+
+
+Tensor.lerp_ = _lerp_

@@ -1,10 +1,12 @@
-"""Matrix products: matmul and its named forms (mm, bmm, mv, dot, outer, addmm)."""
+"""Matrix products: matmul and its named forms (mm, bmm, mv, dot, outer, addmm), and einsum."""
 
 from __future__ import annotations
 
 from .._tensor import Tensor
 from ._declare import export
-from ._dispatch import Op, call, device_mismatch, promoted, write_out
+from ._dispatch import Op, call, device_mismatch, write_out
+
+# --- matmul -----------------------------------------------------------------------------
 
 
 def _matmul_grads(ctx, g):
@@ -36,16 +38,62 @@ def _matmul_kernel(b, x, y):
     return b.matmul(x, y)
 
 
-_NODE_BY_RANK = {(2, 2): "MmBackward0", (1, 1): "DotBackward0", (2, 1): "MvBackward0", (3, 3): "BmmBackward0"}
-_OPS = {
-    ranks: Op("matmul", _matmul_kernel, _matmul_grads, node=name, saves=(0, 1)) for ranks, name in _NODE_BY_RANK.items()
+def _product_op(node: str) -> Op:
+    return Op("matmul", _matmul_kernel, _matmul_grads, node=node, saves=(0, 1))
+
+
+# NOTE: PyTorch names matmul's node after the kernel it lowers to, so `print(y.grad_fn)` varies by rank.
+_MATMUL_BY_RANK = {
+    (1, 1): _product_op("DotBackward0"),
+    (2, 1): _product_op("MvBackward0"),
+    (2, 2): _product_op("MmBackward0"),
+    (1, 2): _product_op("SqueezeBackward4"),
 }
-MATMUL = Op("matmul", _matmul_kernel, _matmul_grads, node="UnsafeViewBackward0", saves=(0, 1))
+_MATMUL_BATCHED_RIGHT = _product_op("CloneBackward0")  # a matrix times a batch of matrices
+_MATMUL_FOLDED = _product_op("UnsafeViewBackward0")
+BMM = _product_op("BmmBackward0")
 
 
-def _check_operands(name: str, a: Tensor, b: Tensor) -> None:
+def _matmul_op(a_rank: int, b_rank: int) -> Op:
+    found = _MATMUL_BY_RANK.get((a_rank, b_rank))
+    if found is not None:
+        return found
+    return _MATMUL_BATCHED_RIGHT if a_rank == 2 else _MATMUL_FOLDED
+
+
+def _shape_text(t: Tensor) -> str:
+    return "x".join(str(n) for n in t.shape)
+
+
+def _check_same_device(name: str, a: Tensor, b: Tensor) -> None:
     if a.device is not b.device and a.device != b.device:
         raise device_mismatch(name, a, b)
+
+
+def _check_same_dtype(name: str, a: Tensor, b: Tensor) -> None:
+    if a.dtype is not b.dtype:
+        raise RuntimeError(
+            f"{name}: expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}. "
+            f"Convert one, e.g. with .to({a.dtype if a.dtype.itemsize >= b.dtype.itemsize else b.dtype})"
+        )
+
+
+def _batch_shape(name: str, a: Tensor, b: Tensor) -> None:
+    """Raise PyTorch's error when the batch dimensions of a matmul don't broadcast."""
+    batch_a = a.shape[:-2]
+    batch_b = b.shape[:-2] if b.ndim > 1 else ()
+    for i in range(1, min(len(batch_a), len(batch_b)) + 1):
+        da, db = batch_a[-i], batch_b[-i]
+        if da != db and da != 1 and db != 1:
+            raise RuntimeError(
+                f"{name}: The size of tensor a ({da}) must match the size of tensor b ({db}) at non-singleton "
+                f"dimension {len(batch_a) - i}; the batch dimensions of {list(a.shape)} and {list(b.shape)} "
+                "must broadcast"
+            )
+
+
+def _check_matmul(name: str, a: Tensor, b: Tensor) -> None:
+    _check_same_device(name, a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(
             f"{name}: both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D"
@@ -58,65 +106,118 @@ def _check_operands(name: str, a: Tensor, b: Tensor) -> None:
             f"the last dim of the first ({inner_a}) must equal the {'first' if b.ndim == 1 else 'second-to-last'} "
             f"dim of the second ({inner_b})"
         )
-    if a.dtype is not b.dtype:
-        raise RuntimeError(
-            f"{name}: expected both operands to have the same dtype, but got {a.dtype} and {b.dtype}; "
-            f"convert one with .to({promoted(a, b)})"
-        )
+    _check_same_dtype(name, a, b)
+    _batch_shape(name, a, b)
 
 
-def _shape_text(t: Tensor) -> str:
-    return "x".join(str(n) for n in t.shape)
+def _product(name: str, input: Tensor, other: Tensor, out: Tensor | None) -> Tensor:
+    _check_matmul(name, input, other)
+    op = _matmul_op(input._data.ndim, other._data.ndim)
+    result = call(op, (input, other), (input._data, other._data), input)
+    return result if out is None else write_out(out, result)
 
 
 @export
 def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Matrix product with NumPy/PyTorch broadcasting of batch dimensions."""
-    _check_operands("matmul", input, other)
-    op = _OPS.get((input.ndim, other.ndim), MATMUL)
-    result = call(op, (input, other), (input._data, other._data), input)
-    return result if out is None else write_out(out, result)
+    return _product("matmul", input, other, out)
 
 
 Tensor.__matmul__ = lambda self, other: matmul(self, other)
 Tensor.__rmatmul__ = lambda self, other: matmul(other, self)
 
 
-def _ranked(name: str, ranks: tuple):
-    def product(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
-        if (input.ndim, other.ndim) != ranks:
-            raise RuntimeError(
-                f"{name}: expected {ranks[0]}-D and {ranks[1]}-D tensors, got {input.ndim}-D and {other.ndim}-D"
-            )
-        return matmul(input, other, out=out)
-
-    product.__name__ = product.__qualname__ = name
-    product.__doc__ = f"Matrix product of a {ranks[0]}-D and a {ranks[1]}-D tensor."
-    return export(product)
+def _require_rank(name: str, tensor: Tensor, rank: int, role: str) -> None:
+    if tensor.ndim != rank:
+        kind = {1: "a vector", 2: "a matrix", 3: "a 3D tensor"}[rank]
+        raise RuntimeError(
+            f"{name}: {role} must be {kind}, but got a {tensor.ndim}D tensor of shape {list(tensor.shape)}"
+        )
 
 
-mm = _ranked("mm", (2, 2))
-bmm = _ranked("bmm", (3, 3))
-mv = _ranked("mv", (2, 1))
-dot = _ranked("dot", (1, 1))
+@export
+def mm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Product of two matrices."""
+    _require_rank("mm", input, 2, "self")
+    _require_rank("mm", mat2, 2, "mat2")
+    return _product("mm", input, mat2, out)
+
+
+@export
+def bmm(input: Tensor, mat2: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Batched product of two 3D tensors with the same batch size (no broadcasting)."""
+    _require_rank("bmm", input, 3, "batch1")
+    _require_rank("bmm", mat2, 3, "batch2")
+    _check_same_device("bmm", input, mat2)
+    expected = [input.shape[0], input.shape[2]]
+    if list(mat2.shape[:2]) != expected:
+        raise RuntimeError(
+            f"bmm: Expected size for first two dimensions of batch2 tensor to be: {expected} but got: "
+            f"{list(mat2.shape[:2])} (batch1 is {list(input.shape)}, batch2 is {list(mat2.shape)})."
+        )
+    _check_same_dtype("bmm", input, mat2)
+    result = call(BMM, (input, mat2), (input._data, mat2._data), input)
+    return result if out is None else write_out(out, result)
+
+
+@export
+def mv(input: Tensor, vec: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Product of a matrix and a vector."""
+    _require_rank("mv", input, 2, "self")
+    _require_rank("mv", vec, 1, "vec")
+    if input.shape[1] != vec.shape[0]:
+        raise RuntimeError(
+            f"size mismatch, got input ({input.shape[0]}), mat ({_shape_text(input)}), vec ({vec.shape[0]}); "
+            "mv needs the matrix's columns to equal the vector's length"
+        )
+    return _product("mv", input, vec, out)
+
+
+@export
+def dot(input: Tensor, tensor: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Inner product of two vectors of the same length and dtype."""
+    if input.ndim != 1 or tensor.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {tensor.ndim}D tensors (in dot)")
+    if input.shape[0] != tensor.shape[0]:
+        raise RuntimeError(
+            f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src [{tensor.shape[0]}] to have the "
+            f"same number of elements, but got {input.shape[0]} and {tensor.shape[0]} elements respectively"
+        )
+    if input.dtype is not tensor.dtype:
+        raise RuntimeError(
+            f"dot : expected both vectors to have same dtype, but found {input.dtype} and {tensor.dtype}"
+        )
+    return _product("dot", input, tensor, out)
+
+
 export(dot, name="inner")
 
 
 @export
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """Outer product of two vectors."""
+    _require_rank("outer", input, 1, "self")
+    _require_rank("outer", vec2, 1, "vec2")
     return input.unsqueeze(1) * vec2.unsqueeze(0)
 
 
 export(outer, name="ger")
 
 
+# --- addmm --------------------------------------------------------------------------------
+
+
 def _grad_addmm(ctx, g):
     a, b = ctx.saved
     beta, alpha = ctx.attrs["beta"], ctx.attrs["alpha"]
-    grad_bias = g * beta if ctx.next_functions[0][0] is not None else None
-    grad_a = g.matmul(b.t()) * alpha if ctx.next_functions[1][0] is not None else None
-    grad_b = a.t().matmul(g) * alpha if ctx.next_functions[2][0] is not None else None
+    grad_bias = (g * beta if beta != 1 else g) if ctx.next_functions[0][0] is not None else None
+    grad_a = grad_b = None
+    if ctx.next_functions[1][0] is not None:
+        grad_a = g.mm(b.t())
+        grad_a = grad_a * alpha if alpha != 1 else grad_a
+    if ctx.next_functions[2][0] is not None:
+        grad_b = a.t().mm(g)
+        grad_b = grad_b * alpha if alpha != 1 else grad_b
     return grad_bias, grad_a, grad_b
 
 
@@ -133,29 +234,68 @@ def _addmm_kernel(b, bias, x, y, beta, alpha):
 ADDMM = Op("addmm", _addmm_kernel, _grad_addmm, node="AddmmBackward0", saves=(1, 2))
 
 
+def _broadcasts_to(shape: tuple, target: tuple) -> bool:
+    if len(shape) > len(target):
+        return False
+    return all(s == t or s == 1 for s, t in zip(reversed(shape), reversed(target)))
+
+
 @export
-def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tensor:
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1, out: Tensor | None = None) -> Tensor:
     """beta * input + alpha * (mat1 @ mat2), in one kernel call (the Linear layer's op)."""
-    _check_operands("addmm", mat1, mat2)
-    if mat1.ndim != 2 or mat2.ndim != 2:
-        raise RuntimeError(f"addmm: expected 2-D matrices, got {mat1.ndim}-D and {mat2.ndim}-D")
+    _require_rank("addmm", mat1, 2, "mat1")
+    _require_rank("addmm", mat2, 2, "mat2")
+    _check_matmul("addmm", mat1, mat2)
+    _check_same_device("addmm", input, mat1)
+    target = (mat1.shape[0], mat2.shape[1])
+    if not _broadcasts_to(tuple(input.shape), target):
+        raise RuntimeError(
+            f"addmm: The expanded size of the tensor input {list(input.shape)} must broadcast to the product's "
+            f"shape {list(target)} (mat1 {list(mat1.shape)} @ mat2 {list(mat2.shape)})"
+        )
     if input.dtype is not mat1.dtype:
-        input = input.to(mat1.dtype)
-    return call(ADDMM, (input, mat1, mat2), (input._data, mat1._data, mat2._data), mat1, {"beta": beta, "alpha": alpha})
+        _check_same_dtype("addmm", input, mat1)
+    arrays = (input._data, mat1._data, mat2._data)
+    result = call(ADDMM, (input, mat1, mat2), arrays, mat1, {"beta": beta, "alpha": alpha})
+    return result if out is None else write_out(out, result)
 
 
-@export
-def einsum(equation: str, *operands) -> Tensor:
-    """Einstein summation, differentiable through its composite of products and sums."""
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
-        operands = tuple(operands[0])
-    return call(EINSUM, operands, tuple(t._data for t in operands), operands[0], {"equation": equation})
+# --- einsum ---------------------------------------------------------------------------------
+
+
+def _parse_equation(equation: str, operands: tuple) -> tuple:
+    """(input subscripts per operand, output subscripts), with the implicit output filled in."""
+    equation = equation.replace(" ", "")
+    if "." in equation:
+        raise NotImplementedError("einsum(): ellipsis ('...') subscripts are not supported; write every dimension")
+    inputs, arrow, output = equation.partition("->")
+    specs = inputs.split(",")
+    if len(specs) != len(operands):
+        raise ValueError(
+            f"einsum(): the equation {equation!r} names {len(specs)} operands but {len(operands)} were given"
+        )
+    if not arrow:
+        letters = "".join(specs)
+        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    sizes: dict = {}
+    for spec, operand in zip(specs, operands):
+        if len(spec) != operand.ndim:
+            raise RuntimeError(
+                f"einsum(): the number of subscripts in the equation ({len(spec)}) does not match the number "
+                f"of dimensions ({operand.ndim}) for operand {specs.index(spec)} of shape {list(operand.shape)}"
+            )
+        for letter, size in zip(spec, operand.shape):
+            seen = sizes.setdefault(letter, size)
+            if seen != size and seen != 1 and size != 1:
+                raise RuntimeError(
+                    f"einsum(): subscript {letter} has size {size} for operand {specs.index(spec)} which does not "
+                    f"broadcast with previously seen size {seen}"
+                )
+    return specs, output
 
 
 def _grad_einsum(ctx, g):
-    equation = ctx.attrs["equation"].replace(" ", "")
-    inputs_spec, _, output_spec = equation.partition("->")
-    specs = inputs_spec.split(",")
+    specs, output = ctx.attrs["specs"], ctx.attrs["output"]
     operands = ctx.saved
     grads = []
     for i, spec in enumerate(specs):
@@ -164,17 +304,41 @@ def _grad_einsum(ctx, g):
             continue
         others = [op for j, op in enumerate(operands) if j != i]
         other_specs = [s for j, s in enumerate(specs) if j != i]
-        missing = "".join(sorted(set(spec) - set(output_spec) - set("".join(other_specs))))
-        grad = einsum(
-            ",".join([output_spec, *other_specs]) + "->" + "".join(c for c in spec if c not in missing), g, *others
-        )
-        if missing:
-            shape = operands[i].shape
-            grad = grad.reshape([1 if c in missing else n for c, n in zip(spec, shape)]).expand(shape)
-        grads.append(grad)
+        # Letters of this operand that appear nowhere else were summed out: broadcast them back.
+        missing = set(spec) - set(output) - set("".join(other_specs))
+        target = "".join(dict.fromkeys(c for c in spec if c not in missing))
+        grad = einsum(",".join([output, *other_specs]) + "->" + target, g, *others)
+        grads.append(_place_gradient(grad, target, spec, operands[i].shape))
     return tuple(grads)
 
 
+def _place_gradient(grad: Tensor, target: str, spec: str, shape: tuple) -> Tensor:
+    """Lay a gradient over the `target` letters out in the operand's own `spec` and shape."""
+    if len(set(spec)) != len(spec):
+        raise NotImplementedError("einsum(): gradients through repeated subscripts in one operand are not supported")
+    full = [grad.shape[target.index(c)] if c in target else 1 for c in spec]
+    # Summed-out letters expand back; letters the operand broadcast (size 1) are summed by the node.
+    return grad.reshape(full).expand([max(f, s) for f, s in zip(full, shape)])
+
+
 EINSUM = Op(
-    "einsum", lambda b, *xs, equation: b.einsum(equation, *xs), _grad_einsum, node="EinsumBackward0", saves="all"
+    "einsum",
+    lambda b, *xs, equation, specs, output: b.einsum(equation, *xs),
+    _grad_einsum,
+    node="EinsumBackward0",
+    saves="all",
 )
+
+
+@export
+def einsum(equation: str, *operands) -> Tensor:
+    """Einstein summation, differentiable (each operand's gradient is itself an einsum)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not operands:
+        raise ValueError("einsum(): must provide at least one operand")
+    for other in operands[1:]:
+        _check_same_device("einsum", operands[0], other)
+    specs, output = _parse_equation(equation, operands)
+    attrs = {"equation": ",".join(specs) + "->" + output, "specs": specs, "output": output}
+    return call(EINSUM, operands, tuple(t._data for t in operands), operands[0], attrs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 from .. import _dtype as dt
 from .._tensor import Tensor, _wrap_dim
@@ -10,15 +11,23 @@ from ._declare import export
 from ._dispatch import Op, call, make, write_out
 from .return_types import ReturnTuple
 
+_INTEGRAL = frozenset("biu")
+
 
 def dims_of(dim, ndim: int) -> tuple | None:
-    """Normalise dim (None, int, or a sequence) to a sorted tuple of non-negative axes."""
+    """Normalise dim (None, int, or a sequence) to a sorted tuple of non-negative axes (None: all)."""
     if dim is None:
         return None
     if isinstance(dim, int):
-        return (_wrap_dim(dim, ndim),) if ndim else ()
-    axes = tuple(sorted({_wrap_dim(d, ndim) for d in dim})) if ndim else ()
-    return axes if axes or ndim == 0 else None
+        axis = _wrap_dim(dim, ndim)
+        return (axis,) if ndim else ()
+    axes = [_wrap_dim(d, ndim) for d in dim]
+    if len(set(axes)) != len(axes):
+        repeated = next(a for a in axes if axes.count(a) > 1)
+        raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims; each dim may appear once")
+    if not ndim:
+        return ()
+    return tuple(sorted(axes)) if axes else None
 
 
 def kept_shape(shape: tuple, axes: tuple | None) -> tuple:
@@ -31,10 +40,15 @@ def kept_shape(shape: tuple, axes: tuple | None) -> tuple:
 def expand_back(ctx, g: Tensor) -> Tensor:
     """Broadcast a reduced gradient back to the input's shape."""
     shape = ctx.input_shape(0)
-    axes = ctx.attrs["axes"]
     if not ctx.attrs["keepdim"]:
-        g = g.reshape(kept_shape(shape, axes))
+        g = g.reshape(kept_shape(shape, ctx.attrs["axes"]))
     return g.expand(shape)
+
+
+def _kept_output(ctx, shape: tuple) -> Tensor:
+    """The op's output reshaped as if it had been computed with keepdim=True."""
+    out = ctx.output()
+    return out if ctx.attrs["keepdim"] else out.reshape(kept_shape(shape, ctx.attrs["axes"]))
 
 
 def _count(shape: tuple, axes: tuple | None) -> int:
@@ -49,11 +63,49 @@ def _reduce(op: Op, input: Tensor, dim, keepdim: bool, **extra) -> Tensor:
     return call(op, (input,), (input._data,), input, attrs)
 
 
+def _require_nonempty(name: str, input: Tensor, axes: tuple | None, error: type = RuntimeError) -> None:
+    """Reductions without an identity (max, argmax, ...) refuse to reduce an empty extent."""
+    shape = input.shape
+    if axes is None:
+        if input.numel() == 0:
+            raise error(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument."
+            )
+        return
+    for axis in axes:
+        if shape[axis] == 0:
+            raise IndexError(
+                f"{name}(): Expected reduction dim {axis} to have non-zero size; the input has shape {list(shape)}."
+            )
+
+
+def _type_word(d: dt.dtype) -> str:
+    return {
+        "float16": "Half",
+        "float32": "Float",
+        "float64": "Double",
+        "int64": "Long",
+        "int32": "Int",
+        "int16": "Short",
+        "int8": "Char",
+        "uint8": "Byte",
+        "bool": "Bool",
+    }[d.name]
+
+
+def _require_floating(name: str, input: Tensor, what: str) -> None:
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(
+            f"{name}: {what}. Got: {_type_word(input.dtype)}. Convert first, e.g. t.float().{name.split('(')[0]}()"
+        )
+
+
 # --- sum, mean, prod -------------------------------------------------------------------
 
 
 def _sum_kernel(b, x, axes, keepdim, dtype):
-    if dtype is None and x.dtype.kind in "biu":
+    if dtype is None and x.dtype.kind in _INTEGRAL:
         dtype = "int64"
     return b.sum(x, axis=axes, keepdims=keepdim, dtype=dtype)
 
@@ -64,18 +116,36 @@ SUM_DIM = Op("sum", _sum_kernel, lambda ctx, g: (expand_back(ctx, g),), node="Su
 
 @export
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:  # noqa: A001
-    """Sum of elements, over all of them or over `dim` (an int or a tuple)."""
+    """Sum of elements, over all of them or over `dim` (an int or a tuple); integers sum in int64."""
     native = None if dtype is None else dt.as_dtype(dtype).numpy
     result = _reduce(SUM_ALL if dim is None else SUM_DIM, input, dim, keepdim, dtype=native)
     return result if out is None else write_out(out, result)
 
 
+def _nansum_kernel(b, x, axes, keepdim):
+    dtype = "int64" if x.dtype.kind in _INTEGRAL else None
+    return b.xp.nansum(x, axis=axes, keepdims=keepdim, dtype=dtype)
+
+
+def _grad_nansum(ctx, g):
+    (x,) = ctx.saved
+    return (expand_back(ctx, g).masked_fill(x.isnan(), 0),)
+
+
+NANSUM = Op("nansum", _nansum_kernel, _grad_nansum, node="NansumBackward0", saves=(0,))
+
+
 @export
-def nansum(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    return sum(input.where(~input.isnan(), 0), dim, keepdim)
+def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Sum treating NaN as zero."""
+    if dtype is not None:
+        input = input.to(dt.as_dtype(dtype))
+    return _reduce(NANSUM, input, dim, keepdim)
 
 
 def _mean_kernel(b, x, axes, keepdim):
+    if x.size == 0:
+        return b.true_divide(b.sum(x, axis=axes, keepdims=keepdim), _count(x.shape, axes))
     return b.mean(x, axis=axes, keepdims=keepdim)
 
 
@@ -95,29 +165,48 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
     if not input.dtype.is_floating_point:
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
-            f"dtype. Got: {_dtype_word(input.dtype)}. Convert first, e.g. t.float().mean()"
+            f"dtype. Got: {_type_word(input.dtype)}. Convert first, e.g. t.float().mean(), or pass dtype="
         )
     result = _reduce(MEAN_ALL if dim is None else MEAN_DIM, input, dim, keepdim)
     return result if out is None else write_out(out, result)
 
 
-def _dtype_word(d: dt.dtype) -> str:
-    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}.get(
-        d.name, d.name
-    )
-
-
-def _prod_kernel(b, x, axes, keepdim):
-    dtype = "int64" if x.dtype.kind in "biu" else None
+def _prod_kernel(b, x, axes, keepdim, dtype):
+    if dtype is None and x.dtype.kind in _INTEGRAL:
+        dtype = "int64"
     return b.prod(x, axis=axes, keepdims=keepdim, dtype=dtype)
+
+
+def _exclusive_cumprod(x: Tensor, axis: int) -> Tensor:
+    """Products of the elements strictly before each position along `axis` (no division)."""
+    n = x.shape[axis]
+    shifted = x.narrow(axis, 0, n - 1)
+    ones = x.new_ones(kept_shape(x.shape, (axis,)))
+    return _cat((ones, shifted), axis).cumprod(axis)
+
+
+def _cat(tensors: tuple, axis: int) -> Tensor:
+    from .shape import cat
+
+    return cat(tensors, axis)
+
+
+def _product_of_others(x: Tensor, axis: int) -> Tensor:
+    """For each element, the product of the others along `axis` (exact when some are zero)."""
+    before = _exclusive_cumprod(x, axis)
+    after = _exclusive_cumprod(x.flip(axis), axis).flip(axis)
+    return before * after
 
 
 def _grad_prod(ctx, g):
     (x,) = ctx.saved
-    out = ctx.output()
-    if not ctx.attrs["keepdim"]:
-        out = out.reshape(kept_shape(x.shape, ctx.attrs["axes"]))
-    return (expand_back(ctx, g) * out / x,)
+    g = expand_back(ctx, g)
+    if not bool((x == 0).any()):
+        return (g * _kept_output(ctx, x.shape) / x,)
+    axes = ctx.attrs["axes"]
+    if axes is None:
+        return (g * _product_of_others(x.reshape(-1), 0).reshape(x.shape),)
+    return (g * _product_of_others(x, axes[0]),)
 
 
 PROD_ALL = Op("prod", _prod_kernel, _grad_prod, node="ProdBackward0", saves=(0,), saves_output=True)
@@ -126,9 +215,11 @@ PROD_DIM = Op("prod", _prod_kernel, _grad_prod, node="ProdBackward1", saves=(0,)
 
 @export
 def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None) -> Tensor:
-    if dtype is not None:
-        input = input.to(dt.as_dtype(dtype))
-    return _reduce(PROD_ALL if dim is None else PROD_DIM, input, dim, keepdim)
+    """Product of elements, over all of them or along one `dim`; integers multiply in int64."""
+    if dim is not None and not isinstance(dim, int):
+        raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
+    native = None if dtype is None else dt.as_dtype(dtype).numpy
+    return _reduce(PROD_ALL if dim is None else PROD_DIM, input, dim, keepdim, dtype=native)
 
 
 # --- max, min, argmax, argmin, amax, amin ---------------------------------------------
@@ -137,21 +228,15 @@ def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=
 def _grad_even(ctx, g):
     """Gradient of a full max/min (or amax/amin): shared evenly among the tied extreme elements."""
     (x,) = ctx.saved
-    out = ctx.output()
-    if not ctx.attrs["keepdim"]:
-        out = out.reshape(kept_shape(x.shape, ctx.attrs["axes"]))
-    hit = (x == out).to(g.dtype)
-    count = hit.sum(ctx.attrs["axes"], keepdim=True) if ctx.attrs["axes"] is not None else hit.sum()
+    out = _kept_output(ctx, x.shape)
+    hit = ((x == out) | (x.isnan() & out.isnan())).to(g.dtype)
+    axes = ctx.attrs["axes"]
+    count = hit.sum(axes, keepdim=True) if axes is not None else hit.sum()
     return (expand_back(ctx, g) * hit / count,)
 
 
 def _extreme_kernel(kind: str):
     def kernel(b, x, axes, keepdim):
-        if x.size == 0:
-            raise RuntimeError(
-                f"{kind}(): Expected reduction dim to be specified for input.numel() == 0. "
-                "Specify the reduction dim with the 'dim' argument."
-            )
         return getattr(b, kind)(x, axis=axes, keepdims=keepdim)
 
     return kernel
@@ -170,8 +255,7 @@ def _grad_pick(ctx, g):
     index = ctx.attrs["index"]
     if not ctx.attrs["keepdim"]:
         g = g.unsqueeze(axis)
-    zeros = g.new_zeros(shape)
-    return (zeros.scatter(axis, index, g),)
+    return (g.new_zeros(shape).scatter(axis, index, g),)
 
 
 def _pick_kernel(b, x, axes, keepdim, index):
@@ -189,19 +273,17 @@ def _extreme(kind: str, input: Tensor, dim, keepdim: bool, other):
 
         return (maximum if kind == "max" else minimum)(input, dim if other is None else other)
     if dim is None:
+        _require_nonempty(kind, input, None)
         return _reduce(MAX_ALL if kind == "max" else MIN_ALL, input, None, False)
+    if not isinstance(dim, int):
+        raise TypeError(f"{kind}(): argument 'dim' must be int, not {type(dim).__name__}")
     axis = _wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
         return ReturnTuple(kind, input.clone(), input.new_zeros((), dtype=dt.int64))
-    index_data = getattr(input._backend, "arg" + kind)(input._data, axis=axis, keepdims=True)
-    index = make(index_data, input).to(dt.int64)
-    values = call(
-        MAX_DIM if kind == "max" else MIN_DIM,
-        (input,),
-        (input._data,),
-        input,
-        {"axes": (axis,), "keepdim": keepdim, "index": index},
-    )
+    _require_nonempty(kind, input, (axis,))
+    index = _arg_indices("arg" + kind, input, axis, True)
+    op = MAX_DIM if kind == "max" else MIN_DIM
+    values = call(op, (input,), (input._data,), input, {"axes": (axis,), "keepdim": keepdim, "index": index})
     return ReturnTuple(kind, values, index if keepdim else index.squeeze(axis))
 
 
@@ -217,34 +299,52 @@ def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None):  # noqa:
     return _extreme("min", input, dim, keepdim, other)
 
 
+def _amax_like(op: Op, input: Tensor, dim, keepdim: bool) -> Tensor:
+    axes = dims_of(None if dim == () else dim, input._data.ndim)
+    _require_nonempty(op.name, input, axes)
+    return call(op, (input,), (input._data,), input, {"axes": axes, "keepdim": keepdim})
+
+
 @export
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
-    return _reduce(AMAX, input, None if dim == () else dim, keepdim)
+    """The largest element over `dim` (all dims by default); ties share the gradient."""
+    return _amax_like(AMAX, input, dim, keepdim)
 
 
 @export
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
-    return _reduce(AMIN, input, None if dim == () else dim, keepdim)
+    """The smallest element over `dim` (all dims by default); ties share the gradient."""
+    return _amax_like(AMIN, input, dim, keepdim)
+
+
+def _arg_indices(kind: str, input: Tensor, axis: int, keepdim: bool) -> Tensor:
+    data = getattr(input._backend, kind)(input._data, axis=axis, keepdims=keepdim)
+    return make(input._backend.xp.asarray(data, dtype="int64"), input)
 
 
 def _arg(kind: str, input: Tensor, dim, keepdim: bool) -> Tensor:
-    backend = input._backend
+    if input.dtype is dt.bool_:
+        raise RuntimeError(f"{kind}(): does not support bool input; convert first, e.g. t.int().{kind}()")
     if dim is None:
-        flat = backend.reshape(input._data, (-1,))
-        data = getattr(backend, kind)(flat)
-        result = make(backend.xp.asarray(data, dtype="int64"), input)
+        _require_nonempty(kind, input, None, IndexError)
+        result = _arg_indices(kind, input.reshape(-1), 0, False)
         return result.reshape((1,) * input.ndim) if keepdim else result
-    data = getattr(backend, kind)(input._data, axis=_wrap_dim(dim, input._data.ndim), keepdims=keepdim)
-    return make(backend.xp.asarray(data, dtype="int64"), input)
+    axis = _wrap_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:
+        return input.new_zeros((), dtype=dt.int64)
+    _require_nonempty(kind, input, (axis,))
+    return _arg_indices(kind, input, axis, keepdim)
 
 
 @export
 def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the largest element (of the flattened input when dim is None); the first one on ties."""
     return _arg("argmax", input, dim, keepdim)
 
 
 @export
 def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """Index of the smallest element (of the flattened input when dim is None); the first one on ties."""
     return _arg("argmin", input, dim, keepdim)
 
 
@@ -253,33 +353,41 @@ def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tens
 
 def _logical_reduce(kind: str, input: Tensor, dim, keepdim: bool) -> Tensor:
     axes = dims_of(dim, input._data.ndim)
-    return make(getattr(input._backend, kind)(input._data, axis=axes, keepdims=keepdim), input)
+    result = make(getattr(input._backend, kind)(input._data, axis=axes, keepdims=keepdim), input)
+    # NOTE: PyTorch keeps uint8 for uint8 inputs (a legacy of byte masks); every other dtype gives bool.
+    return result.to(dt.uint8) if input.dtype is dt.uint8 else result
 
 
 @export
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """True where every element (over `dim`) is nonzero."""
     return _logical_reduce("all", input, dim, keepdim)
 
 
 @export
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """True where some element (over `dim`) is nonzero."""
     return _logical_reduce("any", input, dim, keepdim)
 
 
 @export
 def count_nonzero(input: Tensor, dim=None) -> Tensor:
+    """Number of nonzero elements (over `dim`), as int64."""
     return (input != 0).sum(dim)
 
 
 # --- var, std ---------------------------------------------------------------------------
 
 
-def _var_kernel(b, x, axes, keepdim, correction):
-    return b.var(x, axis=axes, keepdims=keepdim, ddof=correction)
+def _spread_kernel(kind: str):
+    def kernel(b, x, axes, keepdim, correction):
+        if _count(x.shape, axes) - correction <= 0:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return getattr(b, kind)(x, axis=axes, keepdims=keepdim, ddof=correction)
+        return getattr(b, kind)(x, axis=axes, keepdims=keepdim, ddof=correction)
 
-
-def _std_kernel(b, x, axes, keepdim, correction):
-    return b.std(x, axis=axes, keepdims=keepdim, ddof=correction)
+    return kernel
 
 
 def _centered(ctx) -> Tensor:
@@ -295,28 +403,33 @@ def _grad_var(ctx, g):
 
 def _grad_std(ctx, g):
     n = _count(ctx.input_shape(0), ctx.attrs["axes"]) - ctx.attrs["correction"]
-    out = ctx.output()
-    if not ctx.attrs["keepdim"]:
-        out = out.reshape(kept_shape(ctx.input_shape(0), ctx.attrs["axes"]))
+    out = _kept_output(ctx, ctx.input_shape(0))
     return (expand_back(ctx, g) * _centered(ctx) / (n * out),)
 
 
-VAR = Op("var", _var_kernel, _grad_var, node="VarBackward0", saves=(0,))
-STD = Op("std", _std_kernel, _grad_std, node="StdBackward0", saves=(0,), saves_output=True)
-
-
-def _correction(unbiased, correction) -> int:
-    if correction is not None:
-        return correction
-    return 0 if unbiased is False else 1
+VAR = Op("var", _spread_kernel("var"), _grad_var, node="VarBackward0", saves=(0,))
+STD = Op("std", _spread_kernel("std"), _grad_std, node="StdBackward0", saves=(0,), saves_output=True)
 
 
 def _spread(op: Op, input: Tensor, dim, unbiased, keepdim, correction) -> Tensor:
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     if not input.dtype.is_floating_point:
-        raise RuntimeError(f"{op.name}(): input dtype should be floating point, got {input.dtype}")
-    return _reduce(op, input, dim, keepdim, correction=_correction(unbiased, correction))
+        raise RuntimeError(
+            f"std and var only support floating point and complex dtypes; {op.name}() got {input.dtype}. "
+            f"Convert first, e.g. t.float().{op.name}()"
+        )
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    axes = dims_of(dim, input._data.ndim)
+    if _count(input.shape, axes) - correction <= 0:
+        warnings.warn(
+            f"{op.name}(): degrees of freedom is <= 0. Correction should be strictly less than the reduction "
+            "factor (input numel divided by output numel).",
+            UserWarning,
+            stacklevel=3,
+        )
+    return call(op, (input,), (input._data,), input, {"axes": axes, "keepdim": keepdim, "correction": correction})
 
 
 @export
@@ -333,11 +446,13 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
 
 @export
 def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """(var, mean) over the same dims."""
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
 @export
 def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """(std, mean) over the same dims."""
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
@@ -348,66 +463,78 @@ def _norm_kernel(b, x, axes, keepdim, p):
     magnitude = b.abs(x)
     if p == math.inf:
         return b.max(magnitude, axis=axes, keepdims=keepdim)
+    if p == -math.inf:
+        return b.min(magnitude, axis=axes, keepdims=keepdim)
     if p == 2:
         return b.sqrt(b.sum(magnitude * magnitude, axis=axes, keepdims=keepdim))
     if p == 1:
         return b.sum(magnitude, axis=axes, keepdims=keepdim)
     if p == 0:
         return b.sum(magnitude != 0, axis=axes, keepdims=keepdim).astype(x.dtype)
-    return b.sum(magnitude**p, axis=axes, keepdims=keepdim) ** (1.0 / p)
+    return (b.sum(magnitude**p, axis=axes, keepdims=keepdim) ** (1.0 / p)).astype(x.dtype)
 
 
 def _grad_norm(ctx, g):
     (x,) = ctx.saved
     p = ctx.attrs["p"]
-    out = ctx.output()
-    if not ctx.attrs["keepdim"]:
-        out = out.reshape(kept_shape(x.shape, ctx.attrs["axes"]))
+    out = _kept_output(ctx, x.shape)
     g = expand_back(ctx, g)
-    if p == 1:
-        return (g * x.sign(),)
     if p == 0:
-        return (g * 0,)
-    if p == math.inf:
+        return (g.new_zeros(x.shape),)
+    if p == 1:
+        return (g * x.sgn(),)
+    if math.isinf(p):
         hit = (x.abs() == out).to(g.dtype)
-        count = hit.sum(ctx.attrs["axes"], keepdim=True) if ctx.attrs["axes"] is not None else hit.sum()
-        return (g * x.sign() * hit / count,)
-    safe = out.masked_fill(out == 0, 1)
+        axes = ctx.attrs["axes"]
+        count = hit.sum(axes, keepdim=True) if axes is not None else hit.sum()
+        return (g * x.sgn() * hit / count,)
     if p == 2:
-        return (g * x / safe,)
-    return (g * x.sign() * x.abs() ** (p - 1) / safe ** (p - 1),)
+        return (g * x / out.masked_fill(out == 0, 1),)
+    # NOTE: p < 1 has an infinite slope at zero entries; PyTorch reports 0 there, as does this form.
+    scale = (x.abs() / out.masked_fill(out == 0, 1)) ** (p - 1)
+    return (g * x.sgn() * scale.masked_fill(x == 0, 0),)
 
 
 NORM = Op("norm", _norm_kernel, _grad_norm, node="LinalgVectorNormBackward0", saves=(0,), saves_output=True)
 
 
 @export
-def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtype=None) -> Tensor:
     """Vector p-norm over all elements or `dim` ("fro" is the 2-norm)."""
     if p in ("fro", None):
         p = 2
-    if p == "nuc":
-        raise NotImplementedError("the nuclear norm is not supported")
+    if isinstance(p, str):
+        raise NotImplementedError(f"norm(): p={p!r} is not supported; use p='fro' or a number")
     if dtype is not None:
         input = input.to(dt.as_dtype(dtype))
     if not input.dtype.is_floating_point:
-        raise RuntimeError(f"norm(): input dtype should be floating point, got {input.dtype}")
-    return _reduce(NORM, input, dim, keepdim, p=float(p))
+        raise RuntimeError(
+            "linalg.vector_norm: Expected a floating point or complex tensor as input. "
+            f"Got {_type_word(input.dtype)}; convert first, e.g. t.float().norm()"
+        )
+    axes = dims_of(dim, input._data.ndim)
+    p = float(p)
+    if math.isinf(p) and input.numel() == 0 and (axes is None or _count(input.shape, axes) == 0):
+        raise RuntimeError(
+            f"linalg.vector_norm cannot compute the {p} norm on an empty tensor because the operation "
+            "does not have an identity"
+        )
+    result = call(NORM, (input,), (input._data,), input, {"axes": axes, "keepdim": keepdim, "p": p})
+    return result if out is None else write_out(out, result)
 
 
 def _logsumexp_kernel(b, x, axes, keepdim):
+    if x.size == 0:
+        return b.log(b.sum(b.exp(x), axis=axes, keepdims=keepdim))
     peak = b.max(x, axis=axes, keepdims=True)
     peak = b.where(b.isfinite(peak), peak, 0)
     total = b.log(b.sum(b.exp(x - peak), axis=axes, keepdims=True)) + peak
-    return total if keepdim else b.squeeze(total, axis=axes if axes is not None else None)
+    return total if keepdim else b.squeeze(total, axis=axes)
 
 
 def _grad_logsumexp(ctx, g):
     (x,) = ctx.saved
-    out = ctx.output()
-    if not ctx.attrs["keepdim"]:
-        out = out.reshape(kept_shape(x.shape, ctx.attrs["axes"]))
-    return (expand_back(ctx, g) * (x - out).exp(),)
+    return (expand_back(ctx, g) * (x - _kept_output(ctx, x.shape)).exp(),)
 
 
 LOGSUMEXP = Op(
@@ -430,11 +557,15 @@ def _softmax_kernel(b, x, axis):
     fused = getattr(b, "fused_softmax", None)
     if fused is not None:
         return fused(x, axis)
+    if x.size == 0:
+        return x.copy()
     shifted = b.exp(x - b.max(x, axis=axis, keepdims=True))
     return shifted / b.sum(shifted, axis=axis, keepdims=True)
 
 
 def _log_softmax_kernel(b, x, axis):
+    if x.size == 0:
+        return x.copy()
     fused = getattr(b, "fused_log_softmax", None)
     if fused is not None:
         return fused(x, axis)
@@ -457,13 +588,18 @@ LOG_SOFTMAX = Op("log_softmax", _log_softmax_kernel, _grad_log_softmax, node="Lo
 
 
 def _softmax_like(op: Op, input: Tensor, dim, dtype) -> Tensor:
-    if dtype is not None:
-        input = input.to(dt.as_dtype(dtype))
-    elif not input.dtype.is_floating_point:
-        raise RuntimeError(f"{op.name}(): expected a floating point input, got {input.dtype}")
     if dim is None:
         dim = 0 if input.ndim in (0, 1, 3) else 1
     axis = _wrap_dim(dim, input._data.ndim)
+    if input._data.ndim == 0:
+        axis = None
+    if dtype is not None:
+        input = input.to(dt.as_dtype(dtype))
+    elif not input.dtype.is_floating_point:
+        raise NotImplementedError(
+            f"\"{op.name}_kernel_impl\" not implemented for '{_type_word(input.dtype)}'; "
+            f"pass dtype=ember.float32 or convert first, e.g. t.float().{op.name}(dim)"
+        )
     return call(op, (input,), (input._data,), input, {"axis": axis})
 
 
@@ -482,6 +618,22 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
 # --- cumulative ---------------------------------------------------------------------------
 
 
+def _scan_dtype(input: Tensor, dtype):
+    """The NumPy dtype a running sum/product computes in: as asked, else int64 for integers."""
+    if dtype is not None:
+        return dt.as_dtype(dtype).numpy
+    return None if input.dtype.is_floating_point else dt.int64.numpy
+
+
+def _scan(op: Op, input: Tensor, dim: int, dtype) -> Tensor:
+    axis = _wrap_dim(dim, input._data.ndim)
+    native = _scan_dtype(input, dtype)
+    if input._data.ndim == 0:
+        input = input.reshape(1)
+        return call(op, (input,), (input._data,), input, {"axis": 0, "dtype": native}).reshape(())
+    return call(op, (input,), (input._data,), input, {"axis": axis, "dtype": native})
+
+
 def _grad_cumsum(ctx, g):
     axis = ctx.attrs["axis"]
     return (g.flip(axis).cumsum(axis).flip(axis),)
@@ -494,17 +646,12 @@ CUMSUM = Op(
 
 @export
 def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
-    """Running sum along `dim`."""
-    native = None if dtype is None else dt.as_dtype(dtype).numpy
-    if native is None and not input.dtype.is_floating_point:
-        native = dt.int64.numpy
-    if input.ndim == 0:
-        return input.clone()
-    return call(CUMSUM, (input,), (input._data,), input, {"axis": _wrap_dim(dim, input.ndim), "dtype": native})
+    """Running sum along `dim` (integers and bools accumulate in int64)."""
+    return _scan(CUMSUM, input, dim, dtype)
 
 
-def _cumsum_(self: Tensor, dim: int) -> Tensor:
-    self.copy_(cumsum(self, dim))
+def _cumsum_(self: Tensor, dim: int, *, dtype=None) -> Tensor:
+    self.copy_(cumsum(self, dim, dtype=dtype))
     return self
 
 
@@ -514,12 +661,25 @@ Tensor.cumsum_ = _cumsum_
 def _grad_cumprod(ctx, g):
     (x,) = ctx.saved
     axis = ctx.attrs["axis"]
-    return ((g * ctx.output()).flip(axis).cumsum(axis).flip(axis) / x,)
+    if not bool((x == 0).any()):
+        return ((g * ctx.output()).flip(axis).cumsum(axis).flip(axis) / x,)
+    # NOTE: with zeros, grad_i = before_i * s_i where s_i = g_i + x_{i+1} * s_{i+1} (no division).
+    before = _exclusive_cumprod(x, axis)
+    n = x.shape[axis]
+    suffix = [None] * n
+    running = g.select(axis, n - 1)
+    suffix[n - 1] = running
+    for i in range(n - 2, -1, -1):
+        running = g.select(axis, i) + x.select(axis, i + 1) * running
+        suffix[i] = running
+    from .shape import stack
+
+    return (before * stack(suffix, axis),)
 
 
 CUMPROD = Op(
     "cumprod",
-    lambda b, x, axis: b.cumprod(x, axis=axis),
+    lambda b, x, axis, dtype: b.cumprod(x, axis=axis, dtype=dtype),
     _grad_cumprod,
     node="CumprodBackward0",
     saves=(0,),
@@ -529,7 +689,5 @@ CUMPROD = Op(
 
 @export
 def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
-    """Running product along `dim` (its gradient divides by the input: no zeros)."""
-    if dtype is not None:
-        input = input.to(dt.as_dtype(dtype))
-    return call(CUMPROD, (input,), (input._data,), input, {"axis": _wrap_dim(dim, input.ndim)})
+    """Running product along `dim` (integers and bools accumulate in int64)."""
+    return _scan(CUMPROD, input, dim, dtype)

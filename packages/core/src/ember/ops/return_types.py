@@ -4,12 +4,21 @@ from __future__ import annotations
 
 
 class ReturnTuple(tuple):
-    """A (values, indices) pair that prints and unpacks like PyTorch's return types."""
+    """A (values, indices) pair that unpacks, indexes and prints like PyTorch's return types.
+
+    `ReturnTuple("max", values, indices)` builds an instance of the class named `max`
+    (one class per kind, so `type(result).__name__` reads as in PyTorch).
+    """
+
+    __slots__ = ()
+    _fields = ("values", "indices")
+    n_fields = n_sequence_fields = 2
 
     def __new__(cls, kind: str, values, indices):
-        made = super().__new__(cls, (values, indices))
-        made._kind = kind
-        return made
+        return tuple.__new__(_kind_class(kind), (values, indices))
+
+    def __reduce__(self):
+        return (ReturnTuple, (type(self).__name__, self[0], self[1]))
 
     @property
     def values(self):
@@ -20,4 +29,19 @@ class ReturnTuple(tuple):
         return self[1]
 
     def __repr__(self) -> str:
-        return f"ember.return_types.{self._kind}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+        return f"ember.return_types.{type(self).__name__}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+
+
+_KINDS: dict = {}
+
+
+def _kind_class(kind: str) -> type:
+    found = _KINDS.get(kind)
+    if found is None:
+        namespace = {"__slots__": (), "__module__": "ember.return_types", "__new__": staticmethod(_make)}
+        found = _KINDS[kind] = type(kind, (ReturnTuple,), namespace)
+    return found
+
+
+def _make(cls, values, indices):
+    return tuple.__new__(cls, (values, indices))
