@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
 from ember.backends import NumpyLikeBackend
 
+_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
+
 
 class NumpyBackend(NumpyLikeBackend):
+    """Serves "cpu" with NumPy arrays; they are the host arrays, so transfers are free."""
+
     name = "numpy"
     device_type = "cpu"
     distribution = "ember-numpy"
@@ -24,26 +29,38 @@ class NumpyBackend(NumpyLikeBackend):
     def from_numpy(self, array: np.ndarray, index: int | None) -> np.ndarray:
         return array
 
-    def index_add(self, target: np.ndarray, index: Any, values: Any) -> None:
-        np.add.at(target, index, values)
-
     def fused_log_softmax(self, x: np.ndarray, axis: int) -> np.ndarray:
         shifted = x - x.max(axis=axis, keepdims=True)
         return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
-    def describe(self) -> dict:
-        """BLAS and threads in use: they decide the speed of large matrix products."""
-        info = {"numpy": np.__version__}
-        try:
-            from threadpoolctl import threadpool_info
+    def describe(self) -> dict[str, str]:
+        """NumPy, its BLAS library and BLAS threads: they decide the speed of large matrix products."""
+        return {"numpy": np.__version__, **_blas_in_use()}
 
-            for pool in threadpool_info():
-                if pool.get("user_api") == "blas":
-                    info["blas"] = f"{pool.get('internal_api')} {pool.get('version')}"
-                    info["blas_threads"] = pool.get("num_threads")
-        except ImportError:
-            config = np.show_config(mode="dicts") if hasattr(np, "show_config") else {}
-            blas = config.get("Build Dependencies", {}).get("blas", {}) if isinstance(config, dict) else {}
-            if blas:
-                info["blas"] = f"{blas.get('name')} {blas.get('version')}"
-        return info
+
+def _blas_in_use() -> dict[str, str]:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return _blas_from_build()
+    for pool in threadpool_info():
+        if pool.get("user_api") == "blas":
+            return {
+                "blas": f"{pool.get('internal_api')} {pool.get('version')} ({os.path.basename(pool['filepath'])})",
+                "blas threads": str(pool.get("num_threads")),
+            }
+    return _blas_from_build()
+
+
+def _blas_from_build() -> dict[str, str]:
+    """NumPy's build record, when threadpoolctl cannot look inside the running process."""
+    config = np.show_config(mode="dicts")
+    blas = config.get("Build Dependencies", {}).get("blas", {})
+    info = {"blas": f"{blas.get('name', 'unknown')} {blas.get('version', '')}".strip()}
+    for variable in _THREAD_VARIABLES:
+        if os.environ.get(variable):
+            info["blas threads"] = f"{os.environ[variable]} (from {variable})"
+            return info
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    info["blas threads"] = f"{cores} (one per core, the BLAS default; pip install threadpoolctl to confirm)"
+    return info

@@ -13,15 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype
-
-_ELEMENTWISE = (
-    "negative abs sign exp expm1 log log1p log2 log10 sqrt sin cos tan tanh floor ceil trunc rint "
-    "reciprocal square add subtract multiply true_divide floor_divide remainder power maximum minimum "
-    "fmax fmin equal not_equal less less_equal greater greater_equal logical_and logical_or logical_xor "
-    "logical_not bitwise_and bitwise_or bitwise_xor invert isnan isinf isfinite where clip"
-).split()
-_REDUCTIONS = "sum mean prod max min argmax argmin var std cumsum cumprod any all".split()
-_SHAPE = "reshape broadcast_to expand_dims squeeze concatenate stack flip transpose matmul einsum".split()
+from ._protocol import KERNELS, NUMPY_NAMES
 
 
 class NumpyLikeBackend:
@@ -33,11 +25,11 @@ class NumpyLikeBackend:
 
     def __init__(self, xp: Any = np) -> None:
         self.xp = xp
-        for kernel in (*_ELEMENTWISE, *_REDUCTIONS, *_SHAPE):
-            setattr(self, kernel, getattr(xp, kernel))
-        self.permute = xp.transpose
-        self.concat = xp.concatenate
         self.ndarray = xp.ndarray
+        # NOTE: kernels are instance attributes bound to xp's functions: one lookup, no wrapper call.
+        for group in KERNELS.values():
+            for kernel in group:
+                setattr(self, kernel, getattr(xp, NUMPY_NAMES.get(kernel, kernel)))
 
     def __repr__(self) -> str:
         return f"<ember backend {self.name!r} for {self.device_type!r}>"
@@ -67,18 +59,14 @@ class NumpyLikeBackend:
         return xp.where(x >= 0, 1 / (1 + out), out / (1 + out)).astype(x.dtype, copy=False)
 
     def erf(self, x: Any) -> Any:
+        host = self.to_numpy(x)
         try:
             from scipy.special import erf
+
+            values = erf(host)
         except ImportError:
-            host = np.frompyfunc(math.erf, 1, 1)(self.to_numpy(x)).astype(x.dtype)
-            return self.from_numpy(host, self.device_index(x))
-        return self.xp.asarray(erf(x), dtype=x.dtype) if self.xp is np else self._erf_on_device(x)
-
-    def _erf_on_device(self, x: Any) -> Any:
-        host = self.to_numpy(x)
-        from scipy.special import erf
-
-        return self.from_numpy(erf(host).astype(host.dtype), self.device_index(x))
+            values = np.vectorize(math.erf, otypes=[np.float64])(host)
+        return self.from_numpy(np.asarray(values).astype(host.dtype, copy=False), self.device_index(x))
 
     # --- creation and transfer -------------------------------------------------
     def asarray(self, data: Any, dtype: _dtype.dtype | None, index: int | None) -> Any:

@@ -29,7 +29,9 @@ def assert_close(
     a, a_dtype, a_device, a_shape = _host(actual)
     e, e_dtype, e_device, e_shape = _host(expected)
     if tuple(a_shape) != tuple(e_shape):
-        raise AssertionError(msg or f"The values for attribute 'shape' do not match: {tuple(a_shape)} != {tuple(e_shape)}.")
+        raise AssertionError(
+            msg or f"The values for attribute 'shape' do not match: {tuple(a_shape)} != {tuple(e_shape)}."
+        )
     both_tensors = a_device is not None and e_device is not None
     if check_dtype and both_tensors and a_dtype != e_dtype:
         raise AssertionError(msg or f"The values for attribute 'dtype' do not match: {a_dtype} != {e_dtype}.")

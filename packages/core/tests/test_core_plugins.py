@@ -1,0 +1,366 @@
+"""Backend plugins: loading through entry points, failures, selection, the no-backend error.
+
+The registry tests build a fresh Registry over fake entry points, so they run anywhere.
+The fixture-package tests need the two test plugins installed:
+
+    pip install packages/core/tests/fixtures/ember-toy-backend packages/core/tests/fixtures/ember-broken-backend
+
+and skip, saying so, where they are not.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import types
+import warnings
+from importlib import metadata
+
+import ember
+import numpy as np
+import pytest
+from ember.backends import BackendPluginWarning, NoBackendError, NumpyLikeBackend, hookimpl
+from ember.backends import _registry as registry_module
+from ember.backends._registry import Registry
+from ember.testing.conformance import BackendConformance
+
+FIXTURES = "packages/core/tests/fixtures"
+
+
+def installed(distribution: str) -> bool:
+    try:
+        metadata.distribution(distribution)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def needs(distribution: str):
+    return pytest.mark.skipif(
+        not installed(distribution),
+        reason=f"test plugin {distribution} is not installed (pip install {FIXTURES}/{distribution})",
+    )
+
+
+def run_python(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if k != "EMBER_BACKEND"}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env=full_env, timeout=120)
+
+
+# --- a registry over fake entry points ----------------------------------------------
+
+
+class FakeBackend(NumpyLikeBackend):
+    def __init__(self, name: str, device_type: str = "cpu", reason: str | None = None) -> None:
+        super().__init__(np)
+        self.name, self.device_type, self.reason = name, device_type, reason
+
+    def unavailable_reason(self) -> str | None:
+        return self.reason
+
+
+def plugin_module(module_name: str, *backends, hook=None) -> str:
+    """Put a plugin module into sys.modules; returns the entry-point value naming it."""
+    module = types.ModuleType(module_name)
+    if hook is None and backends:
+
+        def hook():
+            return list(backends)
+
+    if hook is not None:
+        module.ember_backends = hookimpl(hook)
+    sys.modules[module_name] = module
+    return module_name
+
+
+@pytest.fixture
+def fake_plugins(monkeypatch):
+    """fake_plugins({name: entry-point value}) -> a fresh Registry that finds exactly those plugins."""
+    loads = []
+
+    def make(values: dict) -> Registry:
+        points = [metadata.EntryPoint(name, value, registry_module.ENTRY_POINT_GROUP) for name, value in values.items()]
+
+        def entry_points(group: str):
+            loads.append(group)
+            return points if group == registry_module.ENTRY_POINT_GROUP else []
+
+        monkeypatch.setattr(registry_module.metadata, "entry_points", entry_points)
+        return Registry()
+
+    make.loads = loads
+    yield make
+    for name in [name for name in sys.modules if name.startswith("fake_ember_plugin")]:
+        del sys.modules[name]
+
+
+def test_plugins_load_lazily_and_once(fake_plugins):
+    numpy_like = FakeBackend("numpy")
+    registry = fake_plugins({"numpy": plugin_module("fake_ember_plugin_np", numpy_like)})
+    assert fake_plugins.loads == []
+    assert registry.for_device_type("cpu") is numpy_like
+    assert registry.all() == [numpy_like] and registry.by_name("numpy") is numpy_like
+    assert fake_plugins.loads == ["ember.backends"]
+
+
+def test_a_plugin_that_fails_to_import_is_reported_and_skipped(fake_plugins):
+    good = FakeBackend("numpy")
+    registry = fake_plugins(
+        {
+            "missing": "fake_ember_plugin_that_does_not_exist",
+            "numpy": plugin_module("fake_ember_plugin_ok", good),
+        }
+    )
+    with pytest.warns(BackendPluginWarning, match=r"'missing'.*failed to load.*ModuleNotFoundError"):
+        assert registry.for_device_type("cpu") is good
+    [failure] = registry.failures
+    assert failure.name == "missing" and "fake_ember_plugin_that_does_not_exist" in failure.error
+
+
+def test_a_plugin_without_the_hook_is_reported(fake_plugins):
+    registry = fake_plugins({"nohook": plugin_module("fake_ember_plugin_nohook")})
+    with pytest.warns(BackendPluginWarning, match="defines no ember_backends"):
+        assert registry.all() == []
+    assert "hookimpl" in registry.failures[0].error
+
+
+def test_a_hook_that_raises_is_reported(fake_plugins):
+    def hook():
+        raise RuntimeError("no device driver")
+
+    registry = fake_plugins({"raising": plugin_module("fake_ember_plugin_raising", hook=hook)})
+    with pytest.warns(BackendPluginWarning, match="RuntimeError: no device driver"):
+        assert registry.all() == []
+
+
+def test_a_backend_without_metadata_is_reported(fake_plugins):
+    registry = fake_plugins({"nameless": plugin_module("fake_ember_plugin_nameless", object())})
+    with pytest.warns(BackendPluginWarning, match="no string attribute 'name'"):
+        assert registry.all() == []
+
+
+def test_two_backends_with_one_name_and_device_type_are_refused(fake_plugins):
+    first = FakeBackend("numpy")
+    registry = fake_plugins(
+        {
+            "a": plugin_module("fake_ember_plugin_a", first),
+            "b": plugin_module("fake_ember_plugin_b", FakeBackend("numpy")),
+        }
+    )
+    with pytest.warns(BackendPluginWarning, match="'numpy' for 'cpu' is already provided"):
+        assert registry.all() == [first]
+
+
+def test_warnings_as_errors_leave_the_registry_consistent(fake_plugins):
+    good = FakeBackend("numpy")
+    registry = fake_plugins(
+        {"missing": "fake_ember_plugin_absent", "numpy": plugin_module("fake_ember_plugin_g", good)}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BackendPluginWarning)
+        with pytest.raises(BackendPluginWarning):
+            registry.all()
+    assert registry.for_device_type("cpu") is good
+
+
+def test_default_preference_and_availability_rank_candidates(fake_plugins):
+    other, numpy_like = FakeBackend("aaa"), FakeBackend("numpy")
+    registry = fake_plugins(
+        {"aaa": plugin_module("fake_ember_plugin_aaa", other), "np": plugin_module("fake_ember_plugin_n", numpy_like)}
+    )
+    assert registry.for_device_type("cpu") is numpy_like
+    broken, working = FakeBackend("x1", "cuda", reason="no GPU"), FakeBackend("x2", "cuda")
+    registry = fake_plugins({"x": plugin_module("fake_ember_plugin_x", broken, working)})
+    assert registry.for_device_type("cuda") is working
+
+
+def test_ember_backend_variable_picks_among_plugins(fake_plugins, monkeypatch):
+    numpy_like, toy, gpu = FakeBackend("numpy"), FakeBackend("toy"), FakeBackend("gpu", "cuda")
+    values = {
+        "numpy": plugin_module("fake_ember_plugin_n2", numpy_like),
+        "toy": plugin_module("fake_ember_plugin_t", toy),
+    }
+    values["gpu"] = plugin_module("fake_ember_plugin_gpu", gpu)
+    monkeypatch.setenv("EMBER_BACKEND", "toy")
+    assert fake_plugins(values).for_device_type("cpu") is toy
+    monkeypatch.setenv("EMBER_BACKEND", "gpu, toy")
+    registry = fake_plugins(values)
+    assert registry.for_device_type("cpu") is toy and registry.for_device_type("cuda") is gpu
+    monkeypatch.setenv("EMBER_BACKEND", "tyo")
+    registry = fake_plugins(values)
+    with pytest.warns(BackendPluginWarning, match=r"EMBER_BACKEND='tyo' names no installed backend.*numpy, toy"):
+        assert registry.for_device_type("cpu") is numpy_like
+
+
+def test_use_selects_and_restores(fake_plugins):
+    numpy_like, toy = FakeBackend("numpy"), FakeBackend("toy")
+    registry = fake_plugins(
+        {"numpy": plugin_module("fake_ember_plugin_n3", numpy_like), "toy": plugin_module("fake_ember_plugin_t3", toy)}
+    )
+    assert registry.for_device_type("cpu") is numpy_like
+    with registry.use("toy"):
+        assert registry.for_device_type("cpu") is toy
+    assert registry.for_device_type("cpu") is numpy_like
+    registry.use("toy", "cpu")
+    assert registry.for_device_type("cpu") is toy
+
+
+def test_use_of_an_unknown_name_lists_what_is_installed(fake_plugins):
+    registry = fake_plugins(
+        {"numpy": plugin_module("fake_ember_plugin_n4", FakeBackend("numpy")), "broken": "fake_ember_plugin_gone"}
+    )
+    with pytest.warns(BackendPluginWarning):
+        registry.all()
+    with pytest.raises(ValueError, match=r"no ember backend named 'broken'.*installed: numpy \(cpu\).*failed to load"):
+        registry.use("broken")
+    with pytest.raises(ValueError, match="named 'numpy' serving 'cuda'"):
+        registry.by_name("numpy", "cuda")
+
+
+def test_no_backend_error_says_what_to_install(fake_plugins):
+    registry = fake_plugins({})
+    with pytest.raises(NoBackendError, match="pip install ember-numpy"):
+        registry.for_device_type("cpu")
+    with pytest.raises(NoBackendError, match=r"pip install ember-cupy\[cuda12\]"):
+        registry.for_device_type("cuda")
+    assert issubclass(NoBackendError, RuntimeError)
+
+
+def test_registered_backends_join_the_installed_ones():
+    extra = FakeBackend("extra-test-backend")
+    ember.backends.registry.register(extra)
+    try:
+        assert ember.backends.by_name("extra-test-backend") is extra
+        with ember.backends.use("extra-test-backend"):
+            assert ember.zeros(2)._backend is extra
+        assert ember.zeros(2)._backend is not extra
+    finally:
+        ember.backends.registry.unregister(extra)
+    assert extra not in ember.backends.available()
+
+
+# --- with no backend installed (entry points hidden in a subprocess) -----------------------
+
+HIDE_BACKENDS = """
+import importlib.metadata as m
+_entry_points = m.entry_points
+def entry_points(**params):
+    return m.EntryPoints(()) if params.get("group") == "ember.backends" else _entry_points(**params)
+m.entry_points = entry_points
+"""
+
+
+def test_no_backend_installed_import_works_and_creation_says_pip_install():
+    script = HIDE_BACKENDS + (
+        "import ember\n"
+        "print('imported; cuda available:', ember.cuda.is_available())\n"
+        "try:\n"
+        "    ember.tensor([1.0])\n"
+        "except ember.backends.NoBackendError as error:\n"
+        "    print('RuntimeError' if isinstance(error, RuntimeError) else 'other', error)\n"
+    )
+    result = run_python("-c", script)
+    assert result.returncode == 0, result.stderr
+    assert "imported; cuda available: False" in result.stdout
+    assert (
+        "RuntimeError No ember backend serves device type 'cpu'. To get one: pip install ember-numpy" in result.stdout
+    )
+
+
+# --- the pytest plugin ---------------------------------------------------------------------
+
+
+def test_pytest_startup_does_not_import_ember(tmp_path):
+    script = (
+        "import sys, pytest\n"
+        f"pytest.main(['-q', '-p', 'no:cacheprovider', '--co', {str(tmp_path)!r}])\n"
+        "print('loaded:', '_ember_pytest_plugin' in sys.modules, 'imported:', 'ember' in sys.modules)\n"
+    )
+    result = run_python("-c", script)
+    assert "loaded: True imported: False" in result.stdout, result.stdout + result.stderr
+
+
+def test_suite_runs_from_the_command_line(tmp_path):
+    args = ("-m", "pytest", "-q", "-p", "no:cacheprovider", "--pyargs", "ember.testing.suite", "-k", "metadata")
+    result = run_python(*args, "--ember-backend", "numpy", "--rootdir", str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+    result = run_python(*args, "--ember-backend", "nope", "--rootdir", str(tmp_path))
+    assert result.returncode == 4
+    assert "--ember-backend: no ember backend named 'nope' is installed" in result.stderr
+
+
+# --- the fixture packages ------------------------------------------------------------------
+
+
+@pytest.fixture
+def toy():
+    return ember.backends.by_name("toy")
+
+
+@needs("ember-toy-backend")
+def test_toy_backend_is_found_through_its_entry_point(toy):
+    assert toy.device_type == "cpu" and toy.distribution == "ember-toy-backend"
+    assert isinstance(toy, NumpyLikeBackend)
+    assert ember.backends.get("cpu").name == "numpy", "numpy stays the default CPU backend"
+
+
+@needs("ember-toy-backend")
+def test_use_toy_makes_tensors_and_ops_run_on_it(toy):
+    with ember.backends.use("toy"):
+        x = ember.tensor([[1.0, -2.0], [3.0, 4.0]], requires_grad=True)
+        toy.calls.clear()
+        y = (x @ x + 1).relu().sum()
+        y.backward()
+        assert toy.calls["matmul"] >= 1 and toy.calls["add"] >= 1 and toy.calls["maximum"] >= 1
+    assert x._backend is toy and y._backend is toy and x.grad._backend is toy
+    host = np.array([[1.0, -2.0], [3.0, 4.0]])
+    np.testing.assert_allclose(y.item(), np.maximum(host @ host + 1, 0).sum())
+    assert ember.zeros(1)._backend.name == "numpy", "the with block restores the previous choice"
+
+
+@needs("ember-toy-backend")
+def test_ember_backend_variable_selects_toy():
+    script = "import ember\nx = ember.ones(3)\nprint(x._backend.name, (x * 2 + x).tolist(), ember.backends.get().calls['multiply'])"
+    result = run_python("-c", script, env={"EMBER_BACKEND": "toy"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["toy", "[3.0,", "3.0,", "3.0]", "1"]
+
+
+@needs("ember-broken-backend")
+def test_broken_plugin_warns_and_import_still_works():
+    script = "import ember\nprint('imported')\nprint(ember.zeros(2).tolist())"
+    result = run_python("-W", "always", "-c", script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["imported", "[0.0, 0.0]"]
+    assert (
+        "BackendPluginWarning: ember backend plugin 'broken' (from ember-broken-backend) failed to load"
+        in result.stderr
+    )
+    assert "ImportError: ember_broken_backend needs the array library" in result.stderr
+    assert "broken" in [failure.name for failure in ember.backends.failures()]
+
+
+@needs("ember-toy-backend")
+@needs("ember-broken-backend")
+def test_python_m_ember_lists_both_fixtures():
+    result = run_python("-m", "ember")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^  ember-toy-backend\s+0\.1\.0$", result.stdout, re.M)
+    assert re.search(r"^  ember-broken-backend\s+0\.1\.0$", result.stdout, re.M)
+    assert "  toy (device type cpu, from ember-toy-backend 0.1.0): available, 1 device\n" in result.stdout
+    failed = result.stdout.split("Plugins that failed to load:\n")[1]
+    assert failed.startswith("  broken (from ember-broken-backend 0.1.0): ImportError: ember_broken_backend needs")
+    assert "BackendPluginWarning" not in result.stderr, "the report lists failures instead of warning"
+    selected = run_python("-m", "ember", env={"EMBER_BACKEND": "toy"}).stdout
+    assert "EMBER_BACKEND=toy" in selected and "1 device [selected for cpu]" in selected.split("  toy ")[1]
+
+
+@needs("ember-toy-backend")
+class TestToyConformance(BackendConformance):
+    """The toy fixture backend passes the conformance suite too."""
+
+    backend_name = "toy"
