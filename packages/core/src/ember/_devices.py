@@ -10,36 +10,53 @@ _canonical: dict = {"cpu": CPU, CPU: CPU}
 
 
 def canonical_device(value) -> Device:
-    """One shared device object per device, so identity checks are enough on the hot path."""
-    found = _canonical.get(value)
+    """One shared device object per device, so identity checks are enough on the hot path.
+
+    A device named without an index ("cuda") means the current device of its type: it is
+    resolved on each call, never cached, so it follows `ember.cuda.set_device`.
+    """
+    try:
+        found = _canonical.get(value)
+    except TypeError:  # unhashable: as_device says what it expected
+        found = None
     if found is not None:
         return found
     dev = as_device(value)
     if dev.type == "cpu":
         return CPU
     if dev.index is None:
-        from . import cuda
-
-        dev = Device(dev.type, cuda.current_device() if dev.type == "cuda" else 0)
-    found = _canonical.setdefault(dev, dev)
+        return _shared(Device(dev.type, _current_index(dev.type)))
+    found = _shared(dev)
     if isinstance(value, (str, Device)):
         _canonical[value] = found
     return found
 
 
+def _shared(dev: Device) -> Device:
+    return _canonical.setdefault(dev, dev)
+
+
+def _current_index(device_type: str) -> int:
+    if device_type == "cuda":
+        from . import cuda
+
+        return cuda.current_device()
+    return 0
+
+
 def backend_for(dev: Device):
-    """The backend serving dev, after checking it is usable and the index exists."""
+    """The backend serving dev, after checking that it is usable here and that the index exists."""
     backend = registry.for_device_type(dev.type)
     if dev.type != "cpu":
+        kind = dev.type.upper()
         reason = backend.unavailable_reason()
         if reason is not None:
-            raise RuntimeError(
-                f"{dev.type} device {dev} requested but the {backend.name!r} backend is not usable: {reason}"
-            )
+            raise RuntimeError(f"{dev} was requested, but {kind} is not available: {reason}")
         count = backend.device_count()
         if dev.index is not None and dev.index >= count:
             raise RuntimeError(
-                f"{dev.type} error: invalid device ordinal {dev.index} ({count} {dev.type} device(s) available)"
+                f"{kind} error: invalid device ordinal: {dev} was requested, but {count} {dev.type} device(s) are "
+                f"available ({dev.type}:0 to {dev.type}:{count - 1})"
             )
     return backend
 

@@ -1,11 +1,17 @@
-"""`ember.cuda`: CUDA devices, served by whichever backend plugin provides device type "cuda"."""
+"""`ember.cuda`: CUDA devices, served by whichever backend plugin provides device type "cuda".
+
+Without a usable GPU the queries still answer (`is_available()` False, `device_count()`
+0) and the seeding functions do nothing; what needs a device raises a RuntimeError that
+says why CUDA is unavailable and how to get it (`pip install ember-cupy[cuda12]`).
+"""
 
 from __future__ import annotations
 
+from ._device import as_device
 from ._tensor import CUDA_LEGACY_TYPES
 from .backends import NoBackendError, registry
 
-_current = [0]
+_current = [0]  # the current device's index, as set_device() and `with device(n)` leave it
 
 
 def _backend():
@@ -19,7 +25,7 @@ def unavailable_reason() -> str | None:
     """Why CUDA cannot be used here, or None when it can."""
     backend = _backend()
     if backend is None:
-        return "no CUDA backend is installed (pip install ember-cupy[cuda12])"
+        return "no CUDA backend is installed: pip install ember-cupy[cuda12] (or [cuda13])"
     return backend.unavailable_reason()
 
 
@@ -30,101 +36,178 @@ def is_available() -> bool:
 
 
 def device_count() -> int:
+    """The number of usable GPUs (0 without CUDA)."""
     backend = _backend()
     return backend.device_count() if backend is not None and backend.is_available() else 0
 
 
 def _require():
-    backend = _backend()
     reason = unavailable_reason()
     if reason is not None:
         raise RuntimeError(f"CUDA is not available: {reason}")
-    return backend
+    return _backend()
+
+
+def init() -> None:
+    """Check that CUDA can be used (RuntimeError saying why not)."""
+    _require()
+
+
+def is_initialized() -> bool:
+    return is_available()
+
+
+# --- the current device -----------------------------------------------------------------
 
 
 def current_device() -> int:
+    """The index of the current CUDA device (where `device="cuda"` and `.cuda()` put tensors)."""
     return _current[0]
 
 
 def _index(device) -> int:
+    """The device index named by an int, "cuda:1", ember.device("cuda", 1), or None (the current one)."""
     if device is None:
         return _current[0]
-    if isinstance(device, int):
+    if isinstance(device, int) and not isinstance(device, bool):
         return device
-    from ._device import as_device
-
     dev = as_device(device)
-    return dev.index if dev.index is not None else _current[0]
+    if dev.type != "cuda":
+        raise ValueError(f"Expected a cuda device, but got: {dev}")
+    return _current[0] if dev.index is None else dev.index
+
+
+def _checked(backend, index: int) -> int:
+    count = backend.device_count()
+    if not 0 <= index < count:
+        raise RuntimeError(
+            f"CUDA error: invalid device ordinal: cuda:{index} was requested, but {count} CUDA device(s) are "
+            f"available (cuda:0 to cuda:{count - 1})"
+        )
+    return index
 
 
 def set_device(device) -> None:
+    """Make `device` (an index, "cuda:N" or an ember.device) the current CUDA device; negative: no-op."""
     index = _index(device)
-    count = _require().device_count()
-    if not 0 <= index < count:
-        raise RuntimeError(f"CUDA error: invalid device ordinal {index} ({count} device(s) available)")
-    _current[0] = index
+    if index < 0:
+        return
+    backend = _require()
+    _current[0] = _checked(backend, index)
+    select = getattr(backend, "select_device", None)
+    if select is not None:
+        select(index)
 
 
 class device:
-    """Context manager that makes `index` the current CUDA device inside the block."""
+    """Context manager: `device` is the current CUDA device inside the block (None or -1: no change)."""
 
     def __init__(self, device) -> None:
-        self.index = _index(device)
+        self.idx = -1 if device is None else _index(device)
+        self.prev_idx = -1
 
-    def __enter__(self) -> None:
-        self._previous = _current[0]
-        if self.index >= 0:
-            set_device(self.index)
+    def __enter__(self) -> device:
+        if self.idx >= 0:
+            self.prev_idx = _current[0]
+            set_device(self.idx)
+        return self
 
-    def __exit__(self, *exc) -> None:
-        _current[0] = self._previous
+    def __exit__(self, *exc) -> bool:
+        if self.idx >= 0 and self.prev_idx != self.idx:
+            set_device(self.prev_idx)
+        return False
+
+
+class device_of(device):
+    """Context manager: the device of tensor `obj` is current inside the block (a CPU tensor: no change)."""
+
+    def __init__(self, obj) -> None:
+        super().__init__(obj.get_device() if obj.is_cuda else None)
+
+
+# --- device queries ----------------------------------------------------------------------
 
 
 def synchronize(device=None) -> None:
-    _require().synchronize(_index(device))
+    """Wait until the device has finished all queued work."""
+    backend = _require()
+    backend.synchronize(_checked(backend, _index(device)))
 
 
 def get_device_name(device=None) -> str:
-    return _require().device_name(_index(device))
+    backend = _require()
+    return backend.device_name(_checked(backend, _index(device)))
 
 
 def memory_allocated(device=None) -> int:
-    return _require().memory_allocated(_index(device))
+    """Bytes of device memory held by tensors (as the backend's memory pool counts them)."""
+    backend = _require()
+    return backend.memory_allocated(_checked(backend, _index(device)))
+
+
+def memory_reserved(device=None) -> int:
+    """Bytes of device memory the backend holds, in use or cached for reuse."""
+    backend = _require()
+    reserved = getattr(backend, "memory_reserved", backend.memory_allocated)
+    return reserved(_checked(backend, _index(device)))
 
 
 def max_memory_allocated(device=None) -> int:
+    """The peak of memory_allocated(), where the backend records one."""
     backend = _require()
-    return getattr(backend, "max_memory_allocated", backend.memory_allocated)(_index(device))
+    peak = getattr(backend, "max_memory_allocated", None)
+    if peak is None:
+        raise RuntimeError(
+            f"the {backend.name!r} CUDA backend does not record peak memory use; use ember.cuda.memory_allocated()"
+        )
+    return peak(_checked(backend, _index(device)))
 
 
 def empty_cache() -> None:
+    """Give cached, unused device memory back to the driver (no-op without CUDA)."""
     backend = _backend()
     if backend is not None and backend.is_available() and hasattr(backend, "empty_cache"):
         backend.empty_cache()
 
 
-def manual_seed(seed: int) -> None:
-    """Seed the current CUDA device's default generator (does nothing without CUDA)."""
-    if not is_available():
-        return
+# --- random numbers ------------------------------------------------------------------------
+
+
+def _generator(index: int):
     from ._devices import canonical_device
     from ._random import default_generator_for
 
-    default_generator_for(canonical_device(f"cuda:{_current[0]}")).manual_seed(seed)
+    return default_generator_for(canonical_device(f"cuda:{index}"))
+
+
+def manual_seed(seed: int) -> None:
+    """Seed the current CUDA device's default generator (does nothing without CUDA)."""
+    if is_available():
+        _generator(_current[0]).manual_seed(seed)
 
 
 def manual_seed_all(seed: int) -> None:
-    if not is_available():
-        return
-    from ._devices import canonical_device
-    from ._random import default_generator_for
-
-    for index in range(device_count()):
-        default_generator_for(canonical_device(f"cuda:{index}")).manual_seed(seed)
+    """Seed every CUDA device's default generator (does nothing without CUDA)."""
+    if is_available():
+        for index in range(device_count()):
+            _generator(index).manual_seed(seed)
 
 
-def is_initialized() -> bool:
-    return is_available()
+def initial_seed() -> int:
+    """The seed of the current CUDA device's default generator."""
+    _require()
+    return _generator(_current[0]).initial_seed()
+
+
+def _forget_state() -> None:
+    """Back to the state of a fresh process: device 0 current, no CUDA generators (for tests)."""
+    from . import _creation, _random
+
+    _current[0] = 0
+    for dev in [d for d in _random._generators if d.type == "cuda"]:
+        del _random._generators[dev]
+    if _creation.get_default_device().type == "cuda":
+        _creation.set_default_device("cpu")
 
 
 globals().update(CUDA_LEGACY_TYPES)

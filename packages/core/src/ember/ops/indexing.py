@@ -173,7 +173,7 @@ def _value_array(self: Tensor, value):
             raise device_mismatch("index_put_", self, value)
         return value._data if value.dtype is self.dtype else value._data.astype(self.dtype.numpy)
     if isinstance(value, (list, tuple, np.ndarray)):
-        return self._backend.asarray(np.asarray(value), self.dtype, None)
+        return self._backend.asarray(np.asarray(value), self.dtype, self.device.index)
     return value
 
 
@@ -297,6 +297,8 @@ def _scatter(input: Tensor, dim: int, index: Tensor, src, reduce) -> Tensor:
     axis = _wrap_dim(dim, input.ndim)
     _check_index("scatter", input, index, axis)
     if isinstance(src, Tensor):
+        if src.device != input.device:
+            raise device_mismatch("scatter", input, src)
         if src.dtype is not input.dtype:
             src = src.to(input.dtype)
         src_data = src._data
@@ -360,6 +362,8 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
         raise IndexError("index_select(): Index is supposed to be a vector")
     if index.dtype.is_floating_point:
         raise IndexError("index_select(): Expected dtype int32/int64 for index")
+    if index.device != input.device:
+        raise device_mismatch("index_select", input, index)
     axis = _wrap_dim(dim, input.ndim)
     return call(INDEX_SELECT, (input,), (input._data,), input, {"axis": axis, "index": index.reshape(-1)})
 
@@ -384,6 +388,9 @@ INDEX_ADD = Op("index_add", _index_add_kernel, _grad_index_add, node="IndexAddBa
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
     """Add source's slices into a copy of input at index along dim (duplicates accumulate)."""
     axis = _wrap_dim(dim, input.ndim)
+    for other in (index, source):
+        if other.device != input.device:
+            raise device_mismatch("index_add", input, other)
     if source.dtype is not input.dtype:
         source = source.to(input.dtype)
     return call(
@@ -427,6 +434,10 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
             raise RuntimeError(
                 f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {value.ndim} dimension(s)."
             )
+        if value.device != input.device:
+            if value.device.type != "cpu":
+                raise device_mismatch("masked_fill", input, value)
+            value = value.to(input.device)  # NOTE: as in PyTorch, a 0-dim CPU value may fill a tensor on any device
         value_data = value._data.astype(input.dtype.numpy)
     else:
         value_data = input.dtype.numpy.type(value)

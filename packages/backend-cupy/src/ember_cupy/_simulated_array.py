@@ -1,0 +1,328 @@
+"""A GPU array imitated over NumPy: host storage, CuPy's manners.
+
+`SimulatedDeviceArray` holds a NumPy array and the simulated device it lives on. Like
+a CuPy array it is not a NumPy array: `numpy.asarray(x)` raises TypeError (copy with
+`.get()`), its kernels refuse host arrays and refuse arrays of two devices at once.
+NumPy functions and operators applied to it run on the host copy and give arrays on
+the same device, through `__array_ufunc__` / `__array_function__` as CuPy's do.
+Device bookkeeping (current device, memory in use) lives in `SimulatedRuntime`.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+import numpy as np
+
+IMPLICIT_CONVERSION = (
+    "Implicit conversion to a NumPy array is not allowed. Please use `.get()` to construct a NumPy array explicitly."
+)
+
+
+class SimulatedCudaRuntimeError(RuntimeError):
+    """What CuPy's CUDARuntimeError is to a real GPU."""
+
+
+class SimulatedDevice:
+    """`cupy.cuda.Device` for the simulation: an id, a context manager that makes it current."""
+
+    def __init__(self, runtime: SimulatedRuntime, index: int) -> None:
+        self.runtime = runtime
+        self.id = index
+
+    def __enter__(self) -> SimulatedDevice:
+        self.runtime.push(self.id)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.runtime.pop()
+
+    def use(self) -> None:
+        self.runtime.setDevice(self.id)
+
+    def synchronize(self) -> None:
+        self.runtime.check(self.id)
+        self.runtime.synchronized[self.id] += 1
+
+    def __repr__(self) -> str:
+        return f"<CUDA Device {self.id} (simulated)>"
+
+
+class SimulatedRuntime:
+    """`cupy.cuda.runtime` for the simulation: device count, the current device, bytes in use."""
+
+    DRIVER_VERSION = 12040
+
+    def __init__(self, device_count: int) -> None:
+        self.devices = tuple(SimulatedDevice(self, i) for i in range(device_count))
+        self.current = 0
+        self._stack: list[int] = []
+        self.allocated = [0] * device_count
+        self.synchronized = [0] * device_count
+        self._counted: set[int] = set()
+
+    # --- cupy.cuda.runtime's functions --------------------------------------------
+    def getDeviceCount(self) -> int:  # noqa: N802 (CuPy's name)
+        return len(self.devices)
+
+    def getDevice(self) -> int:  # noqa: N802
+        return self.current
+
+    def setDevice(self, index: int) -> None:  # noqa: N802
+        self.current = self.check(index)
+
+    def driverGetVersion(self) -> int:  # noqa: N802
+        return self.DRIVER_VERSION
+
+    def runtimeGetVersion(self) -> int:  # noqa: N802
+        return self.DRIVER_VERSION
+
+    def getDeviceProperties(self, index: int) -> dict:  # noqa: N802
+        self.check(index)
+        return {"name": b"Simulated CUDA device (NumPy, no GPU)", "totalGlobalMem": 1 << 34, "major": 0, "minor": 0}
+
+    # --- bookkeeping ------------------------------------------------------------------
+    def check(self, index: int) -> int:
+        if not 0 <= index < len(self.devices):
+            raise SimulatedCudaRuntimeError("cudaErrorInvalidDevice: invalid device ordinal")
+        return index
+
+    def push(self, index: int | None) -> None:
+        self._stack.append(self.current)
+        if index is not None:
+            self.setDevice(index)
+
+    def pop(self) -> None:
+        self.current = self._stack.pop()
+
+    def adopt(self, host: np.ndarray, index: int) -> SimulatedDeviceArray:
+        """`host` as an array on device `index`, counting its bytes while it owns fresh memory."""
+        if host.base is None and id(host) not in self._counted and host.nbytes:
+            self._counted.add(id(host))
+            self.allocated[index] += host.nbytes
+            weakref.finalize(host, self._release, id(host), index, host.nbytes)
+        return SimulatedDeviceArray(host, self.devices[index])
+
+    def _release(self, key: int, index: int, nbytes: int) -> None:
+        self._counted.discard(key)
+        self.allocated[index] -= nbytes
+
+
+class SimulatedMemoryPointer:
+    """The `.data` of a simulated array: enough of `cupy.cuda.MemoryPointer` to copy between devices."""
+
+    def __init__(self, array: SimulatedDeviceArray) -> None:
+        self.array = array
+        self.device_id = array.device.id
+
+    def copy_from_device(self, source: SimulatedMemoryPointer, size: int) -> None:
+        target = self.array._host.reshape(-1).view(np.uint8)
+        target[:size] = source.array._host.reshape(-1).view(np.uint8)[:size]
+
+
+# --- moving between the simulated device and the host ----------------------------------
+
+
+def unwrap(value: Any, devices: set) -> Any:
+    """The host storage of device arrays in value (recursing into lists and tuples)."""
+    if type(value) is SimulatedDeviceArray:
+        devices.add(value.device)
+        return value._host
+    if isinstance(value, np.ndarray):
+        raise TypeError(f"Unsupported type {type(value)}")
+    if isinstance(value, (list, tuple)):
+        return type(value)(unwrap(v, devices) for v in value)
+    return value
+
+
+def unwrap_lenient(value: Any, devices: set) -> Any:
+    """Like unwrap, but host arrays pass (CuPy copies them over for index keys and assigned values)."""
+    if type(value) is SimulatedDeviceArray:
+        devices.add(value.device)
+        return value._host
+    if isinstance(value, tuple):
+        return tuple(unwrap_lenient(v, devices) for v in value)
+    return value
+
+
+def one_device(devices: set, default: SimulatedDevice) -> SimulatedDevice:
+    if len(devices) > 1:
+        ids = sorted(d.id for d in devices)
+        raise ValueError(
+            f"The device where the array resides ({ids[1]}) is different from the current device ({ids[0]}). "
+            "Peer access is unavailable between these devices. (simulated CUDA: one kernel got arrays of "
+            f"devices {ids})"
+        )
+    return next(iter(devices)) if devices else default
+
+
+def wrap(result: Any, device: SimulatedDevice) -> Any:
+    """Kernel results as arrays on device (NumPy scalars become 0-d arrays, as in CuPy)."""
+    if isinstance(result, np.ndarray):
+        return device.runtime.adopt(result, device.id)
+    if isinstance(result, np.generic):
+        return device.runtime.adopt(np.asarray(result), device.id)
+    if isinstance(result, (tuple, list)):
+        return type(result)(wrap(r, device) for r in result)
+    return result
+
+
+def _is_basic(key: tuple) -> bool:
+    return all(
+        part is None or part is Ellipsis or isinstance(part, (slice, int, np.integer)) and not isinstance(part, bool)
+        for part in key
+    )
+
+
+class SimulatedDeviceArray:
+    """An array on a simulated CUDA device (see the module docstring)."""
+
+    __slots__ = ("_host", "device", "__weakref__")
+    __array_priority__ = 100
+    __hash__ = None
+
+    def __init__(self, host: np.ndarray, device: SimulatedDevice) -> None:
+        self._host = host
+        self.device = device
+
+    # --- what CuPy arrays have beyond NumPy's ------------------------------------------
+    def get(self, stream=None, out=None) -> np.ndarray:
+        """A host copy (CuPy's explicit device-to-host transfer)."""
+        return self._host.copy()
+
+    @property
+    def data(self) -> SimulatedMemoryPointer:
+        return SimulatedMemoryPointer(self)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return (2, self.device.id)  # kDLCUDA
+
+    def __dlpack__(self, stream=None, **kwargs):
+        return self._host.__dlpack__()
+
+    # --- NumPy's protocols ------------------------------------------------------------
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(IMPLICIT_CONVERSION)
+
+    def __array_ufunc__(self, ufunc, method: str, *inputs, **kwargs):
+        devices: set = set()
+        args = unwrap(inputs, devices)
+        native_kwargs = {k: unwrap(v, devices) for k, v in kwargs.items()}
+        device = one_device(devices, self.device)
+        result = getattr(ufunc, method)(*args, **native_kwargs)
+        out = kwargs.get("out")
+        if out is not None:
+            return out[0] if isinstance(out, tuple) and len(out) == 1 else out
+        return None if method == "at" else wrap(result, device)
+
+    def __array_function__(self, func, types, args, kwargs):
+        devices: set = set()
+        native_args = unwrap(args, devices)
+        native_kwargs = {k: unwrap(v, devices) for k, v in kwargs.items()}
+        device = one_device(devices, self.device)
+        result = func(*native_args, **native_kwargs)
+        out = kwargs.get("out")
+        return out if out is not None else wrap(result, device)
+
+    # --- indexing ---------------------------------------------------------------------
+    def __getitem__(self, key):
+        devices: set = {self.device}
+        native = unwrap_lenient(key if isinstance(key, tuple) else (key,), devices)
+        device = one_device(devices, self.device)
+        if _is_basic(native) and Ellipsis not in native:
+            native = (*native, Ellipsis)  # NOTE: a full integer index gives a 0-d view, as CuPy's does
+        return wrap(self._host[native], device)
+
+    def __setitem__(self, key, value) -> None:
+        devices: set = {self.device}
+        native = unwrap_lenient(key, devices)
+        native_value = unwrap_lenient(value, devices)
+        one_device(devices, self.device)
+        self._host[native] = native_value
+
+    # --- everything else NumPy arrays do ------------------------------------------------
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)  # NOTE: hides __array_interface__ & co., which would bypass __array__
+        value = getattr(self._host, name)
+        if not callable(value):
+            return wrap(value, self.device)
+        device = self.device
+
+        def method(*args, **kwargs):
+            devices: set = {device}
+            native_args = unwrap(args, devices)
+            native_kwargs = {k: unwrap(v, devices) for k, v in kwargs.items()}
+            return wrap(value(*native_args, **native_kwargs), one_device(devices, device))
+
+        return method
+
+    def __len__(self) -> int:
+        return len(self._host)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self._host)))
+
+    def __bool__(self) -> bool:
+        return bool(self._host)
+
+    def __int__(self) -> int:
+        return int(self._host)
+
+    def __float__(self) -> float:
+        return float(self._host)
+
+    def __complex__(self) -> complex:
+        return complex(self._host)
+
+    def __index__(self) -> int:
+        return self._host.__index__()
+
+    def __repr__(self) -> str:
+        return f"{self._host!r} (simulated cuda:{self.device.id})"
+
+    def __reduce__(self):
+        raise TypeError("simulated device arrays are not picklable; copy to the host with .get() first")
+
+
+def _binary_operator(ufunc):
+    return (
+        lambda self, other: ufunc(self, other),
+        lambda self, other: ufunc(other, self),
+        lambda self, other: ufunc(self, other, out=(self,)),
+    )
+
+
+for _name, _ufunc in {
+    "add": np.add,
+    "sub": np.subtract,
+    "mul": np.multiply,
+    "truediv": np.true_divide,
+    "floordiv": np.floor_divide,
+    "mod": np.remainder,
+    "pow": np.power,
+    "matmul": np.matmul,
+    "and": np.bitwise_and,
+    "or": np.bitwise_or,
+    "xor": np.bitwise_xor,
+    "lshift": np.left_shift,
+    "rshift": np.right_shift,
+}.items():
+    _forward, _reflected, _inplace = _binary_operator(_ufunc)
+    setattr(SimulatedDeviceArray, f"__{_name}__", _forward)
+    setattr(SimulatedDeviceArray, f"__r{_name}__", _reflected)
+    setattr(SimulatedDeviceArray, f"__i{_name}__", _inplace)
+
+for _name, _ufunc in {
+    "lt": np.less,
+    "le": np.less_equal,
+    "gt": np.greater,
+    "ge": np.greater_equal,
+    "eq": np.equal,
+    "ne": np.not_equal,
+}.items():
+    setattr(SimulatedDeviceArray, f"__{_name}__", lambda self, other, _u=_ufunc: _u(self, other))
+
+for _name, _ufunc in {"neg": np.negative, "pos": np.positive, "abs": np.absolute, "invert": np.invert}.items():
+    setattr(SimulatedDeviceArray, f"__{_name}__", lambda self, _u=_ufunc: _u(self))
