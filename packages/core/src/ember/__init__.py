@@ -28,7 +28,16 @@ from ._dtype import (
 from ._size import Size
 from ._tensor import LEGACY_TYPES, Tensor
 from . import autograd, backends
-from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (
+    enable_grad,
+    inference_mode,
+    is_anomaly_check_nan_enabled,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .ops import FUNCTIONS as _FUNCTIONS
 from ._creation import (
     arange,

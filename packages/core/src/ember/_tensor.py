@@ -7,6 +7,8 @@ and conversion to Python and NumPy.
 
 from __future__ import annotations
 
+import copy
+import warnings
 import weakref
 
 import numpy as np
@@ -14,7 +16,7 @@ import numpy as np
 from . import _dtype as dt
 from ._device import device as Device
 from ._size import Size
-from .autograd import _engine, _node
+from .autograd import _node
 from .autograd._grad_mode import state as grad_state
 
 _new = object.__new__
@@ -23,7 +25,7 @@ _new = object.__new__
 class _Extra:
     """Rarely used per-tensor state, kept off the hot path."""
 
-    __slots__ = ("hooks", "retains_grad", "accumulator", "post_accumulate_hooks", "name")
+    __slots__ = ("hooks", "retains_grad", "accumulator", "post_accumulate_hooks", "name", "output_nr")
 
     def __init__(self) -> None:
         self.hooks = None
@@ -31,6 +33,41 @@ class _Extra:
         self.accumulator = None
         self.post_accumulate_hooks = None
         self.name = None
+        self.output_nr = 0  # which output of a multi-output node (custom Function) this tensor is
+
+
+_NON_LEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
+    "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf "
+    "Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
+    "you access the leaf Tensor instead."
+)
+
+
+class _BoundSize:
+    """`t.size` without a call: callable like the method, printed like PyTorch's built-in method."""
+
+    __slots__ = ("__self__",)
+    __name__ = "size"
+
+    def __init__(self, tensor: Tensor) -> None:
+        self.__self__ = tensor
+
+    def __call__(self, dim: int | None = None):
+        shape = self.__self__._data.shape
+        if dim is None:
+            return Size(shape)
+        return shape[_wrap_dim(dim, len(shape))]
+
+    def __repr__(self) -> str:
+        return f"<built-in method size of Tensor object at {hex(id(self.__self__))}>"
+
+
+class _SizeProperty(property):
+    """`Tensor.size`: `t.size(...)` on instances, and `Tensor.size(t, ...)` on the class as in PyTorch."""
+
+    def __call__(self, tensor: Tensor, dim: int | None = None):
+        return _BoundSize(tensor)(dim)
 
 
 class Tensor:
@@ -40,7 +77,7 @@ class Tensor:
         "dtype",
         "device",
         "_requires_grad",
-        "grad",
+        "_grad",
         "grad_fn",
         "_version",
         "_base",
@@ -61,10 +98,7 @@ class Tensor:
     def shape(self) -> Size:
         return Size(self._data.shape)
 
-    def size(self, dim: int | None = None):
-        if dim is None:
-            return Size(self._data.shape)
-        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+    size = _SizeProperty(_BoundSize, doc="The shape as an ember.Size, or the size of one dim: t.size(dim).")
 
     def dim(self) -> int:
         return self._data.ndim
@@ -141,12 +175,16 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
-        if self.grad_fn is not None and not value:
-            raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. If you want to use a "
-                "computed variable in a subgraph that doesn't require differentiation use "
-                "var_no_grad = var.detach()."
+        if self.grad_fn is not None:
+            hint = (
+                ""
+                if value
+                else (
+                    " If you want to use a computed variable in a subgraph that doesn't require differentiation use "
+                    "var_no_grad = var.detach()."
+                )
             )
+            raise RuntimeError(f"you can only change requires_grad flags of leaf variables.{hint}")
         if value and not self.dtype.is_floating_point:
             raise RuntimeError(
                 f"only Tensors of floating point dtype can require gradients (got {self.dtype}); "
@@ -155,8 +193,32 @@ class Tensor:
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if self.grad_fn is not None and requires_grad:
+            return self
         self.requires_grad = requires_grad
         return self
+
+    @property
+    def grad(self):
+        """The gradient accumulated by backward() (leaves, and non-leaves that called retain_grad())."""
+        grad = self._grad
+        if grad is None and self.grad_fn is not None and not self.retains_grad:
+            warnings.warn(_NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            _check_assigned_grad(self, value)
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
+
+    @property
+    def output_nr(self) -> int:
+        return 0 if self._extra is None else self._extra.output_nr
 
     @property
     def retains_grad(self) -> bool:
@@ -168,15 +230,17 @@ class Tensor:
         return self._extra
 
     def backward(self, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
+        """Accumulate the gradient of this tensor into the `.grad` of the leaves it was computed from."""
         from .autograd import backward
 
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
+        """hook(grad) runs when this tensor's gradient is computed; a returned tensor replaces the gradient."""
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is not None:
-            return self.grad_fn.register_prehook(hook)
+            return self.grad_fn._register_tensor_hook(self.output_nr, hook)
         extra = self._extras()
         if extra.hooks is None:
             extra.hooks = []
@@ -184,8 +248,11 @@ class Tensor:
         return _node.RemovableHandle(extra.hooks, hook)
 
     def register_post_accumulate_grad_hook(self, hook):
+        """hook(tensor) runs after backward accumulated into this leaf's `.grad`."""
         if self.grad_fn is not None:
             raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         extra = self._extras()
         if extra.post_accumulate_hooks is None:
             extra.post_accumulate_hooks = []
@@ -193,6 +260,7 @@ class Tensor:
         return _node.RemovableHandle(extra.post_accumulate_hooks, hook)
 
     def retain_grad(self) -> None:
+        """Make backward fill this non-leaf tensor's `.grad` too (leaves always have it)."""
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is None or self.retains_grad:
@@ -200,13 +268,13 @@ class Tensor:
         self._extras().retains_grad = True
         owner = weakref.ref(self)
 
-        def store(grad):
+        def store(grad) -> None:
             tensor = owner()
             if tensor is not None:
-                held = tensor.grad
-                tensor.grad = grad.detach().clone() if held is None else held + grad.detach()
+                held = tensor._grad
+                tensor._grad = grad.detach().clone() if held is None else held + grad.detach()
 
-        self.grad_fn.register_prehook(store)
+        self.grad_fn._retain_grad(self.output_nr, store)
 
     def _grad_accumulator(self) -> _node.AccumulateGrad:
         extra = self._extras()
@@ -216,23 +284,26 @@ class Tensor:
             extra.accumulator = weakref.ref(found)
         return found
 
-    def _edge(self):
-        """Where gradients for this tensor go: its grad_fn, a leaf's accumulator, or None."""
+    def _edge(self) -> tuple:
+        """Where gradients for this tensor go: (its grad_fn or a leaf's accumulator, output_nr); (None, 0) if nowhere."""
         if self.grad_fn is not None:
-            return self.grad_fn
+            return self.grad_fn, (0 if self._extra is None else self._extra.output_nr)
         if self._requires_grad:
-            return self._grad_accumulator()
-        return None
+            return self._grad_accumulator(), 0
+        return None, 0
 
     def detach(self) -> Tensor:
+        """The same data (and version counter) without history: requires_grad=False."""
         out = wrap(self._data, self._backend, self.dtype, self.device)
         out._version = self._version
-        out._base = self
         return out
 
     def detach_(self) -> Tensor:
+        """Cut this tensor from its history in place."""
         self.grad_fn = None
         self._requires_grad = False
+        if self._extra is not None:
+            self._extra.output_nr = 0
         return self
 
     @property
@@ -248,11 +319,10 @@ class Tensor:
 
     # --- conversion -----------------------------------------------------------------
     def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The data as a NumPy array, sharing memory on CPU."""
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        if self.device.type != "cpu":
-            if force:
-                return self._backend.to_numpy(self._data)
+        if self.device.type != "cpu" and not force:
             raise TypeError(
                 f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to copy the "
                 "tensor to host memory first."
@@ -260,27 +330,34 @@ class Tensor:
         return self._backend.to_numpy(self._data)
 
     def __array__(self, dtype=None, copy=None):
-        if self.device.type != "cpu":
-            raise TypeError(
-                f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to copy the "
-                "tensor to host memory first."
-            )
-        array = self._backend.to_numpy(self._data)
-        return array if dtype is None else array.astype(dtype, copy=False)
+        array = self.numpy()
+        if dtype is not None and array.dtype != dtype:
+            return array.astype(dtype)
+        return array.copy() if copy else array
 
     def _host(self) -> np.ndarray:
         return self._backend.to_numpy(self._data)
 
     def item(self):
+        """The value of a one-element tensor as a Python number."""
         if self._data.size != 1:
             raise RuntimeError(
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar; "
-                "item() needs exactly one element"
+                "item() needs exactly one element (index it first, e.g. t[0].item())"
             )
         return self._host().reshape(()).item()
 
     def tolist(self):
+        """The data as (nested) Python lists of Python numbers."""
         return self._host().tolist()
+
+    def _scalar(self, kind: str):
+        if self._data.size != 1:
+            raise ValueError(
+                f"only one element tensors can be converted to Python scalars (this {kind}() got a tensor with "
+                f"{self._data.size} elements)"
+            )
+        return self._host().reshape(()).item()
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
@@ -290,32 +367,37 @@ class Tensor:
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self._data.shape[0]))
+        return iter(self.unbind(0))
 
     def __bool__(self) -> bool:
-        if self._data.size != 1:
+        size = self._data.size
+        if size != 1:
+            what = "no values" if size == 0 else "more than one value"
             raise RuntimeError(
-                f"Boolean value of Tensor with more than one value is ambiguous (it has {self._data.size} "
-                "values); use .any() or .all()"
+                f"Boolean value of Tensor with {what} is ambiguous (it has {size}); use .any() or .all(), "
+                "or compare one element"
             )
-        return bool(self.item())
+        return bool(self._host().reshape(()).item())
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar("float"))
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar("int"))
+
+    def __complex__(self) -> complex:
+        return complex(self._scalar("complex"))
 
     def __index__(self) -> int:
         if self.dtype.is_floating_point or self._data.size != 1:
-            raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self.item())
-
-    def __complex__(self) -> complex:
-        return complex(self.item())
+            raise TypeError(
+                f"only integer tensors of a single element can be converted to an index (got {self.dtype} with "
+                f"{self._data.size} elements)"
+            )
+        return int(self._host().reshape(()).item())
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0 and spec:
+        if self._data.ndim == 0 and type(self) is Tensor:
             return self.item().__format__(spec)
         return object.__format__(self, spec)
 
@@ -340,14 +422,21 @@ class Tensor:
     def __deepcopy__(self, memo):
         if self.grad_fn is not None:
             raise RuntimeError(
-                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol"
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the "
+                "moment. Use t.detach().clone() to copy a computed tensor."
             )
-        out = self.detach().clone()
+        found = memo.get(id(self))
+        if found is not None:
+            return found
+        out = wrap(self._backend.copy(self._data), self._backend, self.dtype, self.device)
         out.__class__ = type(self)
         out._requires_grad = self._requires_grad
-        if self.grad is not None:
-            out.grad = self.grad.clone()
         memo[id(self)] = out
+        if self._grad is not None:
+            out._grad = copy.deepcopy(self._grad, memo)
+        state = getattr(self, "__dict__", None)
+        if state:
+            out.__dict__.update(copy.deepcopy(state, memo))
         return out
 
 
@@ -368,12 +457,32 @@ def wrap(data, backend, dtype: dt.dtype, device: Device) -> Tensor:
     t.dtype = dtype
     t.device = device
     t._requires_grad = False
-    t.grad = None
+    t._grad = None
     t.grad_fn = None
     t._version = [0]
     t._base = None
     t._extra = None
     return t
+
+
+def _check_assigned_grad(tensor: Tensor, grad) -> None:
+    if not isinstance(grad, Tensor):
+        raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(grad).__name__}")
+    if grad.dtype is not tensor.dtype:
+        raise RuntimeError(
+            f"assigned grad has data of a different type ({grad.dtype} for a tensor of {tensor.dtype}); "
+            f"convert it first with grad.to({tensor.dtype})"
+        )
+    if grad.device != tensor.device:
+        raise RuntimeError(
+            f"assigned grad has data located on a different device ({grad.device} for a tensor on {tensor.device}); "
+            f"move it first with grad.to({str(tensor.device)!r})"
+        )
+    if grad._data.shape != tensor._data.shape:
+        raise RuntimeError(
+            f"attempting to assign a gradient of size '{list(grad.shape)}' to a tensor of size "
+            f"'{list(tensor.shape)}'. Please ensure that the gradient and the tensor are the same size"
+        )
 
 
 def _wrap_dim(dim: int, ndim: int) -> int:
@@ -425,17 +534,6 @@ def _legacy_by_name(name: str):
         if name.startswith(prefix):
             return table[name[len(prefix) :]]
     return LEGACY_TYPES[name.split(".")[-1]]
-
-
-def run_backward_from(tensors, grads, retain_graph, create_graph) -> None:
-    roots, root_grads = [], []
-    for tensor, grad in zip(tensors, grads):
-        edge = tensor._edge()
-        if edge is None:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
-        roots.append(edge)
-        root_grads.append(grad)
-    _engine.run_backward(roots, root_grads, retain_graph, create_graph)
 
 
 __all__ = ["Tensor", "wrap", "grad_state"]

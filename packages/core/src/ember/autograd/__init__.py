@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from . import graph
-from ._anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from . import function, grad_mode, graph
+from ._anomaly import detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
 from ._api import backward, grad
-from ._function import Function, FunctionCtx
+from ._function import Function, FunctionCtx, once_differentiable
 from ._grad_mode import (
     enable_grad,
     inference_mode,
@@ -14,34 +14,35 @@ from ._grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from ._gradcheck import gradcheck, gradgradcheck
-
-Variable = None  # replaced below: the legacy wrapper returns the tensor itself
+from ._gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 
-def _variable(data, requires_grad: bool = False, volatile: bool = False):
-    """Legacy `Variable(tensor, requires_grad=...)`: tensors are variables now."""
+def Variable(data, requires_grad: bool = False, volatile: bool = False):  # noqa: N802
+    """Legacy `Variable(tensor, requires_grad=...)`: tensors are variables now; returns the tensor."""
     return data.requires_grad_(requires_grad) if requires_grad else data
 
-
-Variable = _variable
 
 __all__ = [
     "Function",
     "FunctionCtx",
+    "GradcheckError",
     "Variable",
     "backward",
     "detect_anomaly",
     "enable_grad",
+    "function",
     "grad",
+    "grad_mode",
     "gradcheck",
     "gradgradcheck",
     "graph",
     "inference_mode",
+    "is_anomaly_check_nan_enabled",
     "is_anomaly_enabled",
     "is_grad_enabled",
     "is_inference_mode_enabled",
     "no_grad",
+    "once_differentiable",
     "set_detect_anomaly",
     "set_grad_enabled",
 ]

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from ._engine import run_backward
+import warnings
 
-_NOT_SCALAR = "grad can be implicitly created only for scalar outputs"
+from ._engine import run_backward
+from ._node import accumulate_into
+
+_CREATE_GRAPH_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
+    "gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to "
+    "avoid this. If you have to use this function, make sure to reset the .grad fields of your parameters "
+    "to None after use to break the cycle and avoid the leak."
+)
 
 
 def _as_list(value) -> list:
@@ -16,14 +24,20 @@ def _as_list(value) -> list:
 
 
 def _root_grads(outputs: list, grad_outputs: list) -> list:
+    if grad_outputs and len(grad_outputs) != len(outputs):
+        raise RuntimeError(
+            f"Mismatch in number of gradients: got {len(grad_outputs)} gradients for {len(outputs)} outputs; "
+            "pass one gradient (or None) per output."
+        )
     grads = []
     for i, output in enumerate(outputs):
-        given = grad_outputs[i] if i < len(grad_outputs) else None
+        given = grad_outputs[i] if grad_outputs else None
         if given is None:
-            if output.numel() != 1:
+            if output._data.size != 1:
                 raise RuntimeError(
-                    f"{_NOT_SCALAR} (the output has shape {list(output.shape)}); pass a gradient of that shape, "
-                    "e.g. out.backward(ember.ones_like(out))"
+                    f"grad can be implicitly created only for scalar outputs (output {i} has shape "
+                    f"{list(output.shape)}). Pass a gradient of that shape, e.g. "
+                    "out.backward(ember.ones_like(out)), or reduce the output first (out.sum().backward())."
                 )
             if not output.dtype.is_floating_point:
                 raise RuntimeError(
@@ -32,10 +46,10 @@ def _root_grads(outputs: list, grad_outputs: list) -> list:
             given = output.new_ones(output.shape)
         elif not hasattr(given, "_data"):
             given = output.new_full(output.shape, given)
-        elif given.shape != output.shape:
+        elif given._data.shape != output._data.shape:
             raise RuntimeError(
-                f"Mismatch in shape: grad_output[{i}] has a shape of {list(given.shape)} and output[{i}] has a shape "
-                f"of {list(output.shape)}."
+                f"Mismatch in shape: grad_output[{i}] has a shape of {given.shape} and output[{i}] has a shape "
+                f"of {output.shape}."
             )
         grads.append(given)
     return grads
@@ -45,40 +59,54 @@ def _roots(outputs: list) -> list:
     roots = []
     for i, output in enumerate(outputs):
         edge = output._edge()
-        if edge is None:
+        if edge[0] is None:
             raise RuntimeError(
-                f"element {i} of tensors does not require grad and does not have a grad_fn. Did you call "
-                "requires_grad_() on the inputs, or compute it under no_grad()?"
+                f"element {i} of tensors does not require grad and does not have a grad_fn. Call "
+                "requires_grad_() on the inputs before computing it, and don't compute it under no_grad()."
             )
         roots.append(edge)
     return roots
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
-    """Accumulate d(tensors)/d(leaf) into each leaf's `.grad`."""
-    outputs = _as_list(tensors)
-    grads = _root_grads(outputs, _as_list(grad_tensors))
-    if retain_graph is None:
-        retain_graph = create_graph
-    roots = _roots(outputs)
-    if inputs is not None:
-        targets = _as_list(inputs)
-        captured = run_backward(roots, grads, retain_graph, create_graph, _capture_map(targets))
-        for key, tensor in enumerate(targets):
-            g = captured.get(key)
-            if g is not None:
-                tensor.grad = g if tensor.grad is None else tensor.grad + g
-        return
-    run_backward(roots, grads, retain_graph, create_graph)
-
-
-def _capture_map(inputs: list) -> dict:
-    capture = {}
+def _targets(inputs: list) -> list:
+    edges = []
     for key, tensor in enumerate(inputs):
         if not tensor.requires_grad:
-            raise RuntimeError(f"One of the differentiated Tensors (input {key}) does not require grad")
-        capture[tensor._edge()] = key
-    return capture
+            raise RuntimeError(
+                f"One of the differentiated Tensors does not require grad (input {key} of shape "
+                f"{list(tensor.shape)}); call requires_grad_() on it before computing the outputs."
+            )
+        edges.append(tensor._edge())
+    return edges
+
+
+def backward(
+    tensors,
+    grad_tensors=None,
+    retain_graph=None,
+    create_graph: bool = False,
+    grad_variables=None,
+    inputs=None,
+) -> None:
+    """Accumulate d(tensors)/d(leaf) into each leaf's `.grad` (only into `inputs`' when given)."""
+    outputs = _as_list(tensors)
+    roots = _roots(outputs)
+    grads = _root_grads(outputs, _as_list(grad_tensors if grad_tensors is not None else grad_variables))
+    if retain_graph is None:
+        retain_graph = create_graph
+    if inputs is None:
+        if create_graph:
+            warnings.warn(_CREATE_GRAPH_WARNING, UserWarning, stacklevel=3)
+        run_backward(roots, grads, retain_graph, create_graph)
+        return
+    chosen = _as_list(inputs)
+    if not chosen:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty; pass the tensors to accumulate into")
+    captured = run_backward(roots, grads, retain_graph, create_graph, _targets(chosen))
+    for key, tensor in enumerate(chosen):
+        g = captured.get(key)
+        if g is not None:
+            accumulate_into(tensor, g, create_graph)
 
 
 def grad(
@@ -87,16 +115,29 @@ def grad(
     grad_outputs=None,
     retain_graph=None,
     create_graph: bool = False,
+    only_inputs: bool = True,
     allow_unused=None,
+    is_grads_batched: bool = False,
     materialize_grads: bool = False,
 ):
-    """The gradients of outputs with respect to inputs, returned (leaves' `.grad` untouched)."""
+    """The gradients of outputs with respect to inputs, returned (no `.grad` changes).
+
+    `grad_outputs` weighs each output (vector-Jacobian product); `create_graph=True`
+    records the backward pass so the result can be differentiated again.
+    """
+    if is_grads_batched:
+        raise NotImplementedError("ember.autograd.grad(is_grads_batched=True) is not supported; loop instead")
     output_list = _as_list(outputs)
     input_list = _as_list(inputs)
+    if not input_list:
+        raise RuntimeError("grad requires at least one input to differentiate with respect to")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    roots = _roots(output_list)
     grads = _root_grads(output_list, _as_list(grad_outputs))
     if retain_graph is None:
         retain_graph = create_graph
-    captured = run_backward(_roots(output_list), grads, retain_graph, create_graph, _capture_map(input_list))
+    captured = run_backward(roots, grads, retain_graph, create_graph, _targets(input_list))
     results = []
     for key, tensor in enumerate(input_list):
         g = captured.get(key)
@@ -105,10 +146,10 @@ def grad(
                 g = tensor.new_zeros(tensor.shape)
             elif not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the graph. "
+                    f"The differentiated Tensor at index {key} appears to not have been used in the graph. "
                     "Set allow_unused=True if this is the desired behavior."
                 )
-        elif g.shape != tensor.shape:
+        elif g._data.shape != tensor._data.shape:
             g = g.sum_to_size(tensor.shape)
         results.append(g)
     return tuple(results)

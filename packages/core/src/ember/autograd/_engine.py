@@ -1,26 +1,95 @@
-"""The backward engine: iterative, each node once, in dependency order."""
+"""The backward engine: iterative (no recursion), each node once, in dependency order.
+
+A pass first counts, for every node reachable from the roots, how many edges lead
+into it; a node runs when all of them have delivered (a gradient or nothing), so
+the gradients it receives are complete sums. With `targets` (autograd.grad, or
+backward(inputs=...)) only the part of the graph that leads to a target runs and
+the gradients arriving at the targets are returned instead of filling `.grad`.
+"""
 
 from __future__ import annotations
 
 from . import _anomaly
-from ._grad_mode import set_grad_enabled
+from ._grad_mode import state as grad_state
 from ._node import AccumulateGrad
 
 
-def _count_dependencies(roots: list) -> dict:
+def _deposit(buffers: dict, node, output_nr: int, grad) -> None:
+    """Add `grad` into what `node` will receive for its output `output_nr`."""
+    if node._multi_output:
+        held = buffers.get(node)
+        if held is None:
+            held = buffers[node] = [None] * node._n_outputs
+        previous = held[output_nr]
+        held[output_nr] = grad if previous is None else previous + grad
+    else:
+        previous = buffers.get(node)
+        buffers[node] = grad if previous is None else previous + grad
+
+
+def _count_dependencies(roots) -> dict:
+    """For each node reachable from roots: the number of edges pointing at it."""
     dependencies: dict = {}
-    stack = list(roots)
-    seen = set(stack)
+    root_set = set(roots)
+    stack = list(root_set)
     while stack:
-        node = stack.pop()
-        for child, _ in node.next_functions:
+        for child, _ in stack.pop().next_functions:
             if child is None:
                 continue
-            dependencies[child] = dependencies.get(child, 0) + 1
-            if child not in seen:
-                seen.add(child)
-                stack.append(child)
+            count = dependencies.get(child)
+            if count is None:
+                dependencies[child] = 1
+                if child not in root_set:
+                    stack.append(child)
+            else:
+                dependencies[child] = count + 1
     return dependencies
+
+
+def _post_order(roots) -> list:
+    """All nodes reachable from roots, each after every node it leads to."""
+    order = []
+    visited = set()
+    for root in roots:
+        if root in visited:
+            continue
+        visited.add(root)
+        stack = [(root, iter(root.next_functions))]
+        while stack:
+            node, children = stack[-1]
+            for child, _ in children:
+                if child is not None and child not in visited:
+                    visited.add(child)
+                    stack.append((child, iter(child.next_functions)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order
+
+
+class _Plan:
+    """Which nodes run when only the gradients at `targets` are wanted."""
+
+    __slots__ = ("dependencies", "needed", "stops", "capture")
+
+    def __init__(self, roots, targets: list) -> None:
+        self.capture: dict = {}
+        for key, (node, output_nr) in enumerate(targets):
+            self.capture.setdefault(node, []).append((output_nr, key))
+        self.needed = set()
+        self.stops = set()
+        for node in _post_order(roots):
+            leads_on = any(child in self.needed for child, _ in node.next_functions)
+            if leads_on or node in self.capture:
+                self.needed.add(node)
+                if not leads_on:
+                    self.stops.add(node)
+        self.dependencies: dict = {}
+        for node in self.needed:
+            for child, _ in node.next_functions:
+                if child in self.needed:
+                    self.dependencies[child] = self.dependencies.get(child, 0) + 1
 
 
 def run_backward(
@@ -28,54 +97,96 @@ def run_backward(
     grads: list,
     retain_graph: bool,
     create_graph: bool,
-    capture: dict | None = None,
+    targets: list | None = None,
 ) -> dict:
-    """Propagate `grads` from the `roots` nodes to the leaves.
+    """Propagate `grads` from the `roots` edges ((node, output_nr) pairs) to the leaves.
 
-    With `capture` (node -> key) the gradient arriving at each such node is returned
-    under its key and leaves' `.grad` are left alone (`autograd.grad`).
+    Without targets, leaves accumulate into `.grad`. With targets (a list of edges) the
+    gradient arriving at each is returned under its position and no `.grad` changes.
     """
-    captured: dict = {}
     buffers: dict = {}
-    for node, grad in zip(roots, grads):
-        buffers[node] = grad if node not in buffers else buffers[node] + grad
-    dependencies = _count_dependencies(list(buffers))
-    ready = [node for node in buffers if node not in dependencies]
-    check_nan = _anomaly.state.enabled
-    with set_grad_enabled(create_graph):
+    for (node, output_nr), grad in zip(roots, grads):
+        _deposit(buffers, node, output_nr, grad)
+    if targets is None:
+        plan = None
+        capture = None
+        dependencies = _count_dependencies(buffers)
+        ready = [node for node in buffers if node not in dependencies]
+    else:
+        plan = _Plan(buffers, targets)
+        capture = plan.capture
+        dependencies = plan.dependencies
+        ready = [node for node in buffers if node in plan.needed and node not in dependencies]
+    captured: dict = {}
+    anomaly = _anomaly.state.enabled
+    previous_mode = grad_state.enabled
+    grad_state.enabled = create_graph
+    try:
         while ready:
             node = ready.pop()
             grad = buffers.pop(node, None)
-            if grad is not None and node._pre_hooks:
-                for hook in node._pre_hooks:
-                    replaced = hook(grad)
-                    if replaced is not None:
-                        grad = replaced
-            if capture is not None and node in capture:
-                captured[capture[node]] = grad
-            if type(node) is AccumulateGrad:
-                if capture is None and grad is not None:
-                    node.accumulate(grad, create_graph)
-                continue
-            if grad is None:
-                child_grads = (None,) * len(node.next_functions)
-            else:
-                child_grads = node.apply(grad)
-                if check_nan:
-                    _anomaly.check_grads(node, child_grads)
-                if node._hooks:
-                    for hook in node._hooks:
-                        hook(child_grads, (grad,))
-                if not retain_graph:
-                    node.release()
-            for (child, _), child_grad in zip(node.next_functions, child_grads):
-                if child is None:
+            multi = node._multi_output
+            if multi and grad is not None and all(g is None for g in grad):
+                grad = None
+            if grad is not None:
+                extra = node._extra
+                if extra is not None:
+                    grad = extra.before(grad) if multi else extra.before([grad])[0]
+                if type(node) is AccumulateGrad:
+                    grad = node.run_tensor_hooks(grad)
+                    if capture is None:
+                        node.accumulate(grad, create_graph)
+                    else:
+                        for _, key in capture.get(node, ()):
+                            captured[key] = grad
                     continue
-                if child_grad is not None:
-                    held = buffers.get(child)
-                    buffers[child] = child_grad if held is None else held + child_grad
-                remaining = dependencies[child] - 1
-                dependencies[child] = remaining
-                if remaining == 0:
-                    ready.append(child)
+                if capture is not None and node in capture:
+                    for output_nr, key in capture[node]:
+                        captured[key] = grad[output_nr] if multi else grad
+                    if node in plan.stops:
+                        continue
+                if anomaly:
+                    child_grads = _apply_checked(node, grad)
+                else:
+                    child_grads = node.apply(grad)
+                if extra is not None and extra.hooks:
+                    child_grads = extra.after(child_grads, grad if multi else [grad])
+                if not retain_graph and node._saves_something:
+                    node.release()
+                for (child, output_nr), child_grad in zip(node.next_functions, child_grads):
+                    if child is None:
+                        continue
+                    remaining = dependencies.get(child)
+                    if remaining is None:
+                        continue
+                    if child_grad is not None:
+                        if child._multi_output or child in buffers:
+                            _deposit(buffers, child, output_nr, child_grad)
+                        else:
+                            buffers[child] = child_grad
+                    if remaining == 1:
+                        ready.append(child)
+                    dependencies[child] = remaining - 1
+            else:
+                for child, _ in node.next_functions:
+                    remaining = dependencies.get(child)
+                    if remaining is None:
+                        continue
+                    if remaining == 1:
+                        ready.append(child)
+                    dependencies[child] = remaining - 1
+    finally:
+        grad_state.enabled = previous_mode
     return captured
+
+
+def _apply_checked(node, grad) -> tuple:
+    """node.apply under anomaly detection: NaN gradients raise, and any failure names the forward call."""
+    try:
+        child_grads = node.apply(grad)
+        if _anomaly.state.check_nan:
+            _anomaly.check_nan(node, child_grads)
+    except Exception:
+        _anomaly.report_failure(node)
+        raise
+    return child_grads

@@ -1,69 +1,89 @@
-"""Numerical gradient checks: autograd's Jacobian against central finite differences."""
+"""Numerical gradient checks: autograd's Jacobians against central finite differences.
+
+Both Jacobians are laid out as PyTorch prints them: one row per input element, one
+column per output element. Use float64 inputs: float32 rounding alone breaks the check.
+"""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from ._grad_mode import no_grad
+from ._grad_mode import enable_grad, no_grad
 
 
 class GradcheckError(RuntimeError):
-    pass
+    """A gradient computed by autograd differs from its finite-difference estimate."""
 
 
 def _as_tuple(value) -> tuple:
     return value if isinstance(value, tuple) else (value,)
 
 
+def _is_tensor(value) -> bool:
+    return hasattr(value, "_data") and hasattr(value, "grad_fn")
+
+
 def _outputs(func, inputs: tuple) -> tuple:
-    return tuple(o for o in _as_tuple(func(*inputs)) if hasattr(o, "_data"))
+    return tuple(o for o in _as_tuple(func(*inputs)) if _is_tensor(o))
 
 
-def _numerical_jacobians(func, inputs: tuple, eps: float) -> list:
-    """For each differentiable input, a (numel_in, total_numel_out) matrix."""
+def _wanted(inputs: tuple) -> list:
+    """Positions of the inputs gradcheck differentiates with respect to."""
+    return [i for i, t in enumerate(inputs) if _is_tensor(t) and t.requires_grad]
+
+
+def _host(tensor) -> np.ndarray:
+    return np.asarray(tensor._backend.to_numpy(tensor._data), dtype=np.float64).reshape(-1)
+
+
+def _numerical(func, inputs: tuple, wanted: list, eps: float) -> dict:
+    """{(output j, input i): Jacobian block} by central differences, one element at a time."""
+    blocks: dict = {}
     with no_grad():
-        base = _outputs(func, inputs)
-        total_out = sum(o.numel() for o in base)
-        jacobians = []
-        for tensor in inputs:
-            if not (hasattr(tensor, "_data") and tensor.requires_grad):
-                jacobians.append(None)
-                continue
-            flat = tensor._data.reshape(-1)
-            columns = np.zeros((tensor.numel(), total_out))
-            for i in range(tensor.numel()):
-                original = flat[i].item()
-                flat[i] = original + eps
-                plus = np.concatenate([o._host().reshape(-1).astype(np.float64) for o in _outputs(func, inputs)])
-                flat[i] = original - eps
-                minus = np.concatenate([o._host().reshape(-1).astype(np.float64) for o in _outputs(func, inputs)])
-                flat[i] = original
-                columns[i] = (plus - minus) / (2 * eps)
-            jacobians.append(columns)
-    return jacobians
+        sizes = [o.numel() for o in _outputs(func, inputs)]
+        for i in wanted:
+            data = inputs[i]._data
+            columns = [np.zeros((inputs[i].numel(), n)) for n in sizes]
+            for row, index in enumerate(np.ndindex(*data.shape)):
+                original = data[index].item()
+                data[index] = original + eps
+                plus = [_host(o) for o in _outputs(func, inputs)]
+                data[index] = original - eps
+                minus = [_host(o) for o in _outputs(func, inputs)]
+                data[index] = original
+                for block, p, m in zip(columns, plus, minus):
+                    block[row] = (p - m) / (2 * eps)
+            for j, block in enumerate(columns):
+                blocks[j, i] = block
+    return blocks
 
 
-def _analytical_jacobians(func, inputs: tuple, create_graph: bool = False) -> list:
+def _analytical(func, inputs: tuple, wanted: list) -> dict:
+    """{(output j, input i): Jacobian block} from one vector-Jacobian product per output element."""
     from ._api import grad
 
     outputs = _outputs(func, inputs)
-    differentiable = [t for t in inputs if hasattr(t, "_data") and t.requires_grad]
-    total_out = sum(o.numel() for o in outputs)
-    rows = {id(t): np.zeros((t.numel(), total_out)) for t in differentiable}
-    column = 0
-    for output in outputs:
-        for j in range(output.numel()):
-            if not output.requires_grad:
-                column += 1
-                continue
+    differentiable = [inputs[i] for i in wanted]
+    blocks = {(j, i): np.zeros((inputs[i].numel(), o.numel())) for j, o in enumerate(outputs) for i in wanted}
+    for j, output in enumerate(outputs):
+        if not output.requires_grad:
+            continue
+        for column in range(output.numel()):
             seed = output.new_zeros(output.shape)
-            seed._data.reshape(-1)[j] = 1
+            seed._data.reshape(-1)[column] = 1
             grads = grad(output, differentiable, seed, retain_graph=True, allow_unused=True)
-            for tensor, g in zip(differentiable, grads):
+            for i, g in zip(wanted, grads):
                 if g is not None:
-                    rows[id(tensor)][:, column] = g._host().reshape(-1)
-            column += 1
-    return [rows[id(t)] if hasattr(t, "_data") and t.requires_grad else None for t in inputs]
+                    blocks[j, i][:, column] = _host(g)
+    return blocks
+
+
+def _as_tensor(block: np.ndarray):
+    from .._creation import tensor
+
+    return tensor(block)
 
 
 def gradcheck(
@@ -74,31 +94,38 @@ def gradcheck(
     atol: float = 1e-5,
     rtol: float = 1e-3,
     raise_exception: bool = True,
-    **unused,
+    **ignored,
 ) -> bool:
     """True when autograd's gradients of func at inputs match finite differences.
 
-    Use float64 inputs with requires_grad=True; a mismatch raises (or returns False).
+    Give float64 inputs with requires_grad=True. A mismatch raises GradcheckError
+    naming the output and input (or returns False with raise_exception=False).
     """
     inputs = _as_tuple(inputs)
-    for t in inputs:
-        if hasattr(t, "_data") and t.requires_grad and t.dtype.name != "float64":
-            import warnings
-
+    wanted = _wanted(inputs)
+    if not wanted:
+        raise ValueError(
+            "gradcheck expects at least one input tensor to require gradient, but none of them have "
+            "requires_grad=True. Call requires_grad_() on the inputs to check."
+        )
+    for i in wanted:
+        if inputs[i].dtype.name != "float64":
             warnings.warn(
-                f"gradcheck: input of dtype {t.dtype} is not float64; the check may fail from rounding alone.",
+                f"Input #{i} requires gradient and is not a double precision floating point ({inputs[i].dtype}). "
+                "This check will likely fail if all the inputs are not of double precision floating point.",
                 UserWarning,
                 stacklevel=2,
             )
-    numerical = _numerical_jacobians(func, inputs, eps)
-    analytical = _analytical_jacobians(func, inputs)
-    for i, (num, ana) in enumerate(zip(numerical, analytical)):
-        if num is None:
-            continue
-        if not np.allclose(ana, num, rtol=rtol, atol=atol):
-            message = f"Jacobian mismatch for output 0 with respect to input {i},\nnumerical:{num}\nanalytical:{ana}\n"
+    numerical = _numerical(func, inputs, wanted, eps)
+    analytical = _analytical(func, inputs, wanted)
+    for (j, i), expected in numerical.items():
+        actual = analytical[j, i]
+        if not np.allclose(actual, expected, rtol=rtol, atol=atol):
             if raise_exception:
-                raise GradcheckError(message)
+                raise GradcheckError(
+                    f"Jacobian mismatch for output {j} with respect to input {i},\n"
+                    f"numerical:{_as_tensor(expected)!r}\nanalytical:{_as_tensor(actual)!r}\n"
+                )
             return False
     return True
 
@@ -112,23 +139,30 @@ def gradgradcheck(
     atol: float = 1e-5,
     rtol: float = 1e-3,
     raise_exception: bool = True,
+    **ignored,
 ) -> bool:
-    """Check second derivatives: the gradient of (outputs . v) checked like gradcheck."""
+    """Check second derivatives: gradcheck of the vector-Jacobian product (outputs, grad_outputs)."""
+    from .. import _random
     from ._api import grad
 
     inputs = _as_tuple(inputs)
-    outputs = _outputs(func, inputs)
+    with enable_grad():
+        outputs = [o for o in _outputs(func, inputs) if o.requires_grad]
     if grad_outputs is None:
-        from .. import _random
-
-        grad_outputs = tuple(_random.randn(o.shape, dtype=o.dtype, device=o.device) for o in outputs)
-    differentiable = [t for t in inputs if hasattr(t, "_data") and t.requires_grad]
+        grad_outputs = tuple(
+            _random.randn(o.shape, dtype=o.dtype, device=o.device, requires_grad=True) for o in outputs
+        )
+    grad_outputs = _as_tuple(grad_outputs)
+    count = len(inputs)
 
     def first_derivative(*args):
-        outs = _outputs(func, args)
-        used = [a for a in args if hasattr(a, "_data") and a.requires_grad]
-        grads = grad(outs, used, grad_outputs, create_graph=True, allow_unused=True)
+        values, weights = args[:count], args[count:]
+        with enable_grad():
+            outs = [o for o in _outputs(func, values) if o.requires_grad]
+            used = [values[i] for i in _wanted(values)]
+            grads = grad(outs, used, list(weights), create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
-    _ = differentiable
-    return gradcheck(first_derivative, inputs, eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception)
+    return gradcheck(
+        first_derivative, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception
+    )

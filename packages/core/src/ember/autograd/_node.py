@@ -1,13 +1,14 @@
 """Graph nodes: one per recorded op, named as PyTorch names them (`MulBackward0`).
 
-A node holds what its backward rule needs: the saved inputs (with the version they
+A node holds what its backward rule needs: the saved inputs (with the version each
 had when saved), the op's attributes, the output's array when the rule uses it, and
 each input's shape and dtype so gradients come back in the input's own form.
+`next_functions` holds one `(node, output_nr)` edge per input, `(None, 0)` for an
+input that needs no gradient. Rarely used state (hooks, the anomaly trace, metadata)
+lives in `_extra` so that creating a node stays cheap.
 """
 
 from __future__ import annotations
-
-import weakref
 
 from . import _anomaly
 
@@ -19,24 +20,68 @@ FREED_MESSAGE = (
 )
 
 
+class _NodeExtra:
+    """Hooks, retain_grad slots, anomaly trace and metadata of one node."""
+
+    __slots__ = ("pre_hooks", "hooks", "tensor_pre_hooks", "retains_grad", "trace", "metadata")
+
+    def __init__(self, trace: str | None = None) -> None:
+        self.pre_hooks = None
+        self.hooks = None
+        self.tensor_pre_hooks = None  # output_nr -> [hook(grad) -> grad | None]
+        self.retains_grad = None  # output_nr -> hook storing the grad on the tensor
+        self.trace = trace
+        self.metadata = None
+
+    def before(self, grads: list) -> list:
+        """Run tensor hooks, retain_grad and node pre-hooks on the incoming gradients (one per output)."""
+        if self.tensor_pre_hooks:
+            for nr, hooks in self.tensor_pre_hooks.items():
+                if grads[nr] is not None:
+                    for hook in tuple(hooks):
+                        grads[nr] = call_tensor_hook(hook, grads[nr])
+        if self.retains_grad:
+            for nr, hook in self.retains_grad.items():
+                if grads[nr] is not None:
+                    hook(grads[nr])
+        if self.pre_hooks:
+            for hook in tuple(self.pre_hooks):
+                replaced = hook(tuple(grads))
+                if replaced is not None:
+                    grads = list(replaced)
+        return grads
+
+    def after(self, grad_inputs: tuple, grad_outputs: list) -> tuple:
+        """Run node post-hooks, which may replace the gradients the node computed."""
+        for hook in tuple(self.hooks):
+            replaced = hook(grad_inputs, tuple(grad_outputs))
+            if replaced is not None:
+                grad_inputs = tuple(replaced)
+        return grad_inputs
+
+
+def call_tensor_hook(hook, grad):
+    """A tensor hook's result replaces the gradient when it returns one; it must keep the shape."""
+    replaced = hook(grad)
+    if replaced is None:
+        return grad
+    if replaced._data.shape != grad._data.shape:
+        name = getattr(hook, "__name__", repr(hook))
+        raise RuntimeError(
+            f"hook '{name}' has changed the size of value: it returned a gradient of shape "
+            f"{list(replaced.shape)} for a tensor of shape {list(grad.shape)}; a hook must return a tensor "
+            "of the same shape (or None to keep the gradient)."
+        )
+    return replaced
+
+
 class Node:
     """A recorded operation in the backward graph."""
 
-    __slots__ = (
-        "next_functions",
-        "_saved",
-        "_versions",
-        "attrs",
-        "_out",
-        "_meta",
-        "_pre_hooks",
-        "_hooks",
-        "_freed",
-        "_trace",
-        "__weakref__",
-    )
+    __slots__ = ("next_functions", "_saved", "_versions", "attrs", "_out", "_meta", "_extra", "__weakref__")
     _rule = None
     _saves_something = False
+    _multi_output = False  # True for nodes whose gradients arrive as one list per output
 
     def __init__(self, next_functions: tuple, saved: tuple, versions: tuple, attrs: dict | None, meta: tuple) -> None:
         self.next_functions = next_functions
@@ -45,10 +90,7 @@ class Node:
         self.attrs = attrs
         self._out = None
         self._meta = meta
-        self._pre_hooks = None
-        self._hooks = None
-        self._freed = False
-        self._trace = _anomaly.capture_trace() if _anomaly.state.enabled else None
+        self._extra = _NodeExtra(_anomaly.capture_trace()) if _anomaly.state.enabled else None
 
     def name(self) -> str:
         return type(self).__name__
@@ -56,24 +98,43 @@ class Node:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} object at {hex(id(self))}>"
 
+    def _extras(self) -> _NodeExtra:
+        if self._extra is None:
+            self._extra = _NodeExtra()
+        return self._extra
+
+    @property
+    def metadata(self) -> dict:
+        extra = self._extras()
+        if extra.metadata is None:
+            extra.metadata = {}
+        return extra.metadata
+
     # --- what a backward rule reads -----------------------------------------
     @property
     def saved(self) -> tuple:
-        if self._freed:
+        """The saved inputs; raises if the graph was freed or one of them changed in place."""
+        saved = self._saved
+        if saved is None:
             raise RuntimeError(FREED_MESSAGE)
-        for tensor, version in zip(self._saved, self._versions):
+        for tensor, version in zip(saved, self._versions):
             if version is not None and tensor._version[0] != version:
-                raise RuntimeError(_modified_message(self, tensor, version))
-        return self._saved
+                raise RuntimeError(modified_message(self, tensor, version))
+        return saved
 
     def output(self):
         """The op's output as a tensor whose history is this node (for higher-order grads)."""
-        if self._freed:
+        saved = self._out
+        if saved is None:
             raise RuntimeError(FREED_MESSAGE)
-        array, backend, dtype, device = self._out
+        array, backend, dtype, device, version, expected = saved
         from .._tensor import wrap
 
+        if version[0] != expected:
+            out = wrap(array, backend, dtype, device)
+            raise RuntimeError(modified_message(self, out, expected, version[0], output_nr=0))
         out = wrap(array, backend, dtype, device)
+        out._version = version
         out._requires_grad = True
         out.grad_fn = self
         return out
@@ -81,53 +142,91 @@ class Node:
     def input_shape(self, i: int) -> tuple:
         return self._meta[i][0]
 
+    def __getattr__(self, name: str):
+        # PyTorch exposes saved values as `_saved_self`, `_saved_other`, `_saved_result`.
+        if name == "_saved_result":
+            return self.output()
+        if name.startswith("_saved_") and self._saved is not None:
+            position = {"_saved_self": 0, "_saved_other": 1}.get(name)
+            if position is not None and position < len(self._saved):
+                return self.saved[position]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
     # --- hooks ----------------------------------------------------------------
     def register_hook(self, fn) -> RemovableHandle:
-        if self._hooks is None:
-            self._hooks = []
-        self._hooks.append(fn)
-        return RemovableHandle(self._hooks, fn)
+        """fn(grad_inputs, grad_outputs) runs after this node; it may return replacement grad_inputs."""
+        extra = self._extras()
+        if extra.hooks is None:
+            extra.hooks = []
+        extra.hooks.append(fn)
+        return RemovableHandle(extra.hooks, fn)
 
     def register_prehook(self, fn) -> RemovableHandle:
-        if self._pre_hooks is None:
-            self._pre_hooks = []
-        self._pre_hooks.append(fn)
-        return RemovableHandle(self._pre_hooks, fn)
+        """fn(grad_outputs) runs before this node; it may return replacement grad_outputs."""
+        extra = self._extras()
+        if extra.pre_hooks is None:
+            extra.pre_hooks = []
+        extra.pre_hooks.append(fn)
+        return RemovableHandle(extra.pre_hooks, fn)
+
+    def _register_tensor_hook(self, output_nr: int, fn) -> RemovableHandle:
+        extra = self._extras()
+        if extra.tensor_pre_hooks is None:
+            extra.tensor_pre_hooks = {}
+        hooks = extra.tensor_pre_hooks.setdefault(output_nr, [])
+        hooks.append(fn)
+        return RemovableHandle(hooks, fn)
+
+    def _retain_grad(self, output_nr: int, fn) -> None:
+        extra = self._extras()
+        if extra.retains_grad is None:
+            extra.retains_grad = {}
+        extra.retains_grad[output_nr] = fn
 
     # --- running --------------------------------------------------------------
     def apply(self, grad) -> tuple:
-        if self._freed:
-            raise RuntimeError(FREED_MESSAGE)
+        """The gradients for each input given the gradient of the output (None where not needed)."""
         return self._fit(self._rule(grad))
+
+    def __call__(self, *grads):
+        return self.apply(grads[0] if not self._multi_output else list(grads))
 
     def _fit(self, grads) -> tuple:
         """Each input's gradient in that input's shape and dtype (undoing broadcasting)."""
         fitted = []
         for g, meta in zip(grads, self._meta):
-            if g is not None and meta is not None:
-                shape, dtype = meta
-                if g.shape != shape:
-                    g = g.sum_to_size(shape)
-                if g.dtype is not dtype:
-                    g = g.to(dtype)
+            if g is not None:
+                if meta is None:
+                    g = None
+                else:
+                    shape, dtype = meta
+                    if g._data.shape != shape:
+                        g = g.sum_to_size(shape)
+                    if g.dtype is not dtype:
+                        g = g.to(dtype)
             fitted.append(g)
         return tuple(fitted)
 
     def release(self) -> None:
-        if self._saves_something:
-            self._saved = None
-            self._out = None
-            self._freed = True
+        """Free what backward needed (after a backward pass without retain_graph)."""
+        self._saved = None
+        self._out = None
 
 
-def _modified_message(node: Node, tensor, version: int) -> str:
-    kind = tensor.type()
-    shape = list(tensor.shape)
+def modified_message(node: Node, tensor, expected: int, actual: int | None = None, output_nr: int | None = None) -> str:
+    """PyTorch's error for a saved tensor that was changed in place, with what to do about it."""
+    actual = tensor._version[0] if actual is None else actual
+    what = f"[{tensor.type()} {list(tensor.shape)}]"
+    if output_nr is not None:
+        what += f", which is output {output_nr} of {node.name()},"
+    else:
+        what += f", saved for {node.name()},"
     return (
         "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: [{kind} {shape}] is at version {tensor._version[0]}; expected version {version} "
-        f"instead (it was saved for {node.name()}). Hint: compute on a copy (`.clone()`) instead of "
-        "changing the tensor in place, or do the in-place change before the op that saves it."
+        f"operation: {what} is at version {actual}; expected version {expected} instead. Hint: compute "
+        "on a copy (`.clone()`) instead of changing the tensor in place, or make the in-place change "
+        "before the op that saves it; "
+        "ember.autograd.set_detect_anomaly(True) shows the forward call of the failing op."
     )
 
 
@@ -137,55 +236,74 @@ class AccumulateGrad(Node):
     __slots__ = ("variable",)
 
     def __init__(self, variable) -> None:
-        super().__init__((), (), (), None, ())
+        self.next_functions = ()
+        self._saved = ()
+        self._versions = ()
+        self.attrs = None
+        self._out = None
+        self._meta = ((variable._data.shape, variable.dtype),)
+        self._extra = None
         self.variable = variable
 
+    def apply(self, grad) -> tuple:
+        self.accumulate(grad, False)
+        return ()
+
+    def run_tensor_hooks(self, grad):
+        """The leaf's own hooks (`leaf.register_hook`), which may replace the gradient."""
+        extra = self.variable._extra
+        if extra is not None and extra.hooks:
+            for hook in tuple(extra.hooks):
+                grad = call_tensor_hook(hook, grad)
+        return grad
+
     def accumulate(self, grad, create_graph: bool) -> None:
-        variable = self.variable
-        if variable._extra is not None and variable._extra.hooks:
-            for hook in variable._extra.hooks:
-                replaced = hook(grad)
-                if replaced is not None:
-                    grad = replaced
-        if grad.shape != variable.shape:
-            grad = grad.sum_to_size(variable.shape)
-        if grad.dtype is not variable.dtype:
-            grad = grad.to(variable.dtype)
-        old = variable.grad
-        if old is None:
-            variable.grad = grad if create_graph else grad.detach().clone()
-        elif create_graph or old._requires_grad:
-            variable.grad = old + grad
-        else:
-            old._backend.add(old._data, grad._data, out=old._data)
-            old._version[0] += 1
-        if variable._extra is not None and variable._extra.post_accumulate_hooks:
-            for hook in variable._extra.post_accumulate_hooks:
-                hook(variable)
+        accumulate_into(self.variable, grad, create_graph)
+        extra = self.variable._extra
+        if extra is not None and extra.post_accumulate_hooks:
+            for hook in tuple(extra.post_accumulate_hooks):
+                hook(self.variable)
 
 
-_node_types: dict = {}
+def accumulate_into(tensor, grad, create_graph: bool) -> None:
+    """tensor.grad += grad, as PyTorch does it: in place without create_graph, recorded with it."""
+    if grad._data.shape != tensor._data.shape:
+        grad = grad.sum_to_size(tensor._data.shape)
+    if grad.dtype is not tensor.dtype:
+        grad = grad.to(tensor.dtype)
+    old = tensor._grad
+    if old is None:
+        tensor._grad = grad if create_graph else grad.detach().clone()
+    elif create_graph or old._requires_grad:
+        tensor._grad = old + grad
+    else:
+        old._backend.add(old._data, grad._data, out=old._data)
+        old._version[0] += 1
 
 
 def node_type(name: str, rule, saves_something: bool) -> type:
     """The Node subclass for one op, created once per op declaration."""
     cls = type(name, (Node,), {"__slots__": (), "_rule": rule, "_saves_something": saves_something})
     cls.__module__ = "ember.autograd.graph"
-    _node_types[name] = cls
     return cls
 
 
 class RemovableHandle:
+    """Returned by register_hook: `handle.remove()` unregisters the hook."""
+
+    __slots__ = ("_hooks", "_fn")
+
     def __init__(self, hooks: list, fn) -> None:
-        self._hooks = weakref.ref(hooks) if not isinstance(hooks, dict) else hooks
+        self._hooks = hooks
         self._fn = fn
 
     def remove(self) -> None:
-        hooks = self._hooks() if isinstance(self._hooks, weakref.ref) else self._hooks
-        if hooks is not None and self._fn in hooks:
-            hooks.remove(self._fn)
+        for i, hook in enumerate(self._hooks):
+            if hook is self._fn:
+                del self._hooks[i]
+                return
 
-    def __enter__(self):
+    def __enter__(self) -> RemovableHandle:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -1,5 +1,5 @@
-"""The graph's node types, for inspection (`ember.autograd.graph.Node`)."""
+"""The graph's node types, for inspection (`isinstance(t.grad_fn, ember.autograd.graph.Node)`)."""
 
-from ._node import AccumulateGrad, Node
+from ._node import AccumulateGrad, Node, RemovableHandle
 
-__all__ = ["AccumulateGrad", "Node"]
+__all__ = ["AccumulateGrad", "Node", "RemovableHandle"]

@@ -53,7 +53,11 @@ def record(op: Op, out: Tensor, inputs: tuple, attrs) -> None:
     meta = []
     for x in inputs:
         if isinstance(x, Tensor) and (x._requires_grad):
-            edges.append((x.grad_fn if x.grad_fn is not None else x._grad_accumulator(), 0))
+            fn = x.grad_fn
+            if fn is None:
+                edges.append((x._grad_accumulator(), 0))
+            else:
+                edges.append((fn, 0) if x._extra is None else (fn, x._extra.output_nr))
             meta.append((x._data.shape, x.dtype))
         else:
             edges.append((None, 0))
@@ -62,7 +66,7 @@ def record(op: Op, out: Tensor, inputs: tuple, attrs) -> None:
     versions = tuple(x._version[0] if isinstance(x, Tensor) else None for x in saved)
     node = op.node(tuple(edges), saved, versions, attrs, tuple(meta))
     if op.saves_output:
-        node._out = (out._data, out._backend, out.dtype, out.device)
+        node._out = (out._data, out._backend, out.dtype, out.device, out._version, out._version[0])
     out.grad_fn = node
     out._requires_grad = True
 
