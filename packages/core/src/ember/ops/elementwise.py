@@ -90,6 +90,41 @@ def _integer_only(name: str, kernel):
     return checked
 
 
+def _broadcast_error(name: str, x, y, error: ValueError) -> Exception:
+    """PyTorch's RuntimeError for shapes that don't broadcast (NumPy raises ValueError)."""
+    shape_a, shape_b = getattr(x, "shape", ()), getattr(y, "shape", ())
+    for i in range(1, min(len(shape_a), len(shape_b)) + 1):
+        size_a, size_b = shape_a[-i], shape_b[-i]
+        if size_a != size_b and size_a != 1 and size_b != 1:
+            return RuntimeError(
+                f"The size of tensor a ({size_a}) must match the size of tensor b ({size_b}) at non-singleton "
+                f"dimension {max(len(shape_a), len(shape_b)) - i} (in {name}: shapes {list(shape_a)} and "
+                f"{list(shape_b)} don't broadcast)"
+            )
+    return error
+
+
+def _kernel(name: str, method: str, *, reflected: bool = False):
+    """The forward of a broadcasting binary op: one backend call (and PyTorch's shape error)."""
+    if reflected:
+
+        def run_reflected(b, x, y):
+            try:
+                return getattr(b, method)(y, x)
+            except ValueError as error:
+                raise _broadcast_error(name, y, x, error) from None
+
+        return run_reflected
+
+    def run(b, x, y):
+        try:
+            return getattr(b, method)(x, y)
+        except ValueError as error:
+            raise _broadcast_error(name, x, y, error) from None
+
+    return run
+
+
 # --- arithmetic -------------------------------------------------------------------
 
 
@@ -121,12 +156,12 @@ def _grad_div(ctx, g):
     return grad_a, grad_b
 
 
-ADD = binary_op("add", lambda b, x, y: b.add(x, y), _grad_add, kernel="add", operator="add", inplace=False)
-SUB = Op("sub", lambda b, x, y: b.subtract(x, y), _grad_sub, kernel="subtract")
-RSUB_TENSOR = Op("rsub", lambda b, x, y: b.subtract(y, x), _grad_rsub, node="RsubBackward0")
-RSUB_SCALAR = Op("rsub", lambda b, x, y: b.subtract(y, x), _grad_rsub, node="RsubBackward1")
-MUL = binary_op("mul", lambda b, x, y: b.multiply(x, y), _grad_mul, kernel="multiply", saves=(0, 1), operator="mul")
-DIV = Op("div", lambda b, x, y: b.true_divide(x, y), _grad_div, kernel="true_divide", saves=(0, 1))
+ADD = binary_op("add", _kernel("add", "add"), _grad_add, kernel="add", operator="add", inplace=False)
+SUB = Op("sub", _kernel("sub", "subtract"), _grad_sub, kernel="subtract")
+RSUB_TENSOR = Op("rsub", _kernel("rsub", "subtract", reflected=True), _grad_rsub, node="RsubBackward0")
+RSUB_SCALAR = Op("rsub", _kernel("rsub", "subtract", reflected=True), _grad_rsub, node="RsubBackward1")
+MUL = binary_op("mul", _kernel("mul", "multiply"), _grad_mul, kernel="multiply", saves=(0, 1), operator="mul")
+DIV = Op("div", _kernel("div", "true_divide"), _grad_div, kernel="true_divide", saves=(0, 1))
 
 
 def _check_alpha(input, other, alpha) -> None:
@@ -247,7 +282,7 @@ def _zero_grads(ctx, g):
     return tuple(g.new_zeros(g.shape) if _needs(ctx, i) else None for i in range(len(ctx.next_functions)))
 
 
-_floor_divide_kernel = _integer_checked("floor_divide", lambda b, x, y: b.floor_divide(x, y))
+_floor_divide_kernel = _integer_checked("floor_divide", _kernel("floor_divide", "floor_divide"))
 DIV_FLOOR = Op("div", _floor_divide_kernel, _zero_grads, node="DivBackward2")
 DIV_TRUNC = Op("div", _integer_checked("div_trunc", _trunc_divide), _zero_grads, node="DivBackward2")
 FLOOR_DIVIDE = binary_op("floor_divide", _floor_divide_kernel, None, node="NotImplemented", operator="floordiv")
@@ -300,7 +335,7 @@ def _grad_modulo(rounding_mode: str):
     return rule
 
 
-_remainder_kernel = _integer_checked("remainder", lambda b, x, y: b.remainder(x, y))
+_remainder_kernel = _integer_checked("remainder", _kernel("remainder", "remainder"))
 _fmod_kernel = _integer_checked("fmod", lambda b, x, y: b.xp.fmod(x, y))
 REMAINDER_SCALAR = Op("remainder", _remainder_kernel, lambda ctx, g: (g, None), node="RemainderBackward0")
 REMAINDER = Op("remainder", _remainder_kernel, _grad_modulo("floor"), node="RemainderBackward1", saves=(0, 1))
@@ -668,7 +703,7 @@ Tensor.round_ = lambda self, *, decimals=0: inplace_unary(ROUND, self, attrs={"d
 
 # --- comparisons and logic ------------------------------------------------------------
 
-for _name, _kernel, _dunder in (
+for _name, _kernel_name, _dunder in (
     ("eq", "equal", "eq"),
     ("ne", "not_equal", "ne"),
     ("lt", "less", "lt"),
@@ -678,7 +713,7 @@ for _name, _kernel, _dunder in (
 ):
     binary_op(
         _name,
-        lambda b, x, y, _k=_kernel: getattr(b, _k)(x, y),
+        _kernel(_name, _kernel_name),
         None,
         rule=BOOL_RESULT,
         operator=_dunder,
@@ -695,12 +730,12 @@ for _alias, _name in (
     export(FUNCTIONS[_name], name=_alias)
 
 for _name in ("logical_and", "logical_or", "logical_xor"):
-    binary_op(_name, lambda b, x, y, _k=_name: getattr(b, _k)(x, y), None, rule=BOOL_RESULT, inplace=False)
+    binary_op(_name, _kernel(_name, _name), None, rule=BOOL_RESULT, inplace=False)
 unary_op("logical_not", lambda b, x: b.logical_not(x), None, saves=(), inplace=False)
 for _name, _dunder in (("bitwise_and", "and"), ("bitwise_or", "or"), ("bitwise_xor", "xor")):
     binary_op(
         _name,
-        _integer_only(f"{_name}_cpu", lambda b, x, y, _k=_name: getattr(b, _k)(x, y)),
+        _integer_only(f"{_name}_cpu", _kernel(_name, _name)),
         None,
         operator=_dunder,
     )
@@ -777,8 +812,8 @@ def _grad_extremum(larger_wins: bool):
     return rule
 
 
-MAXIMUM = binary_op("maximum", lambda b, x, y: b.maximum(x, y), _grad_extremum(True), saves=(0, 1), inplace=False)
-MINIMUM = binary_op("minimum", lambda b, x, y: b.minimum(x, y), _grad_extremum(False), saves=(0, 1), inplace=False)
+MAXIMUM = binary_op("maximum", _kernel("maximum", "maximum"), _grad_extremum(True), saves=(0, 1), inplace=False)
+MINIMUM = binary_op("minimum", _kernel("minimum", "minimum"), _grad_extremum(False), saves=(0, 1), inplace=False)
 maximum = FUNCTIONS["maximum"]
 minimum = FUNCTIONS["minimum"]
 
