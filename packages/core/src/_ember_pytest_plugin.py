@@ -15,6 +15,9 @@ import pytest
 
 OPTION = "ember_backend"
 
+# Detailed assertion messages in the suite, which backend packages import from their own tests.
+pytest.register_assert_rewrite("ember.testing.conformance", "ember.testing._conformance_kernels")
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.getgroup("ember").addoption(

@@ -242,6 +242,16 @@ def test_registered_backends_join_the_installed_ones():
     assert extra not in ember.backends.available()
 
 
+def test_a_subclass_kernel_replaces_the_xp_one():
+    class Doubling(NumpyLikeBackend):
+        def add(self, x, y, **kwargs):
+            return 2 * np.add(x, y, **kwargs)
+
+    backend = Doubling(np)
+    np.testing.assert_array_equal(backend.add(np.ones(2), np.ones(2)), [4.0, 4.0])
+    assert backend.multiply is np.multiply and backend.permute is np.transpose
+
+
 # --- with no backend installed (entry points hidden in a subprocess) -----------------------
 
 HIDE_BACKENDS = """
@@ -291,6 +301,47 @@ def test_suite_runs_from_the_command_line(tmp_path):
     result = run_python(*args, "--ember-backend", "nope", "--rootdir", str(tmp_path))
     assert result.returncode == 4
     assert "--ember-backend: no ember backend named 'nope' is installed" in result.stderr
+
+
+WRONG_BACKEND_TESTS = """
+import numpy as np
+from ember.backends import NumpyLikeBackend, registry
+from ember.testing.conformance import BackendConformance
+
+
+class Wrong(NumpyLikeBackend):
+    name = "wrong"
+
+    def __init__(self):
+        super().__init__(np)
+        self.add = np.subtract
+
+    def index_add(self, target, index, values):
+        target[index] += values  # duplicates do not accumulate
+
+
+registry.register(Wrong())
+
+
+class TestWrong(BackendConformance):
+    backend_name = "wrong"
+"""
+
+
+def test_suite_catches_a_wrong_backend(tmp_path):
+    (tmp_path / "test_wrong_backend.py").write_text(WRONG_BACKEND_TESTS)
+    selection = "metadata or binary_broadcasting or index_add or train"
+    result = run_python("-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", selection, str(tmp_path), "-rf")
+    failed = sorted(line.split("::TestWrong::")[1] for line in result.stdout.splitlines() if line.startswith("FAILED"))
+    assert failed == [
+        "test_binary_broadcasting[add]",
+        "test_index_add_accumulates_duplicates[duplicates]",
+        "test_index_add_accumulates_duplicates[pairs]",
+        "test_index_add_accumulates_duplicates[rows]",
+        "test_index_add_accumulates_duplicates[slice then array]",
+        "test_tensors_train_on_the_backend",
+    ], result.stdout
+    assert "add((3, 1, 4), (5, 4))" in result.stdout, "the failure names the kernel and shapes"
 
 
 # --- the fixture packages ------------------------------------------------------------------

@@ -17,7 +17,14 @@ from ._protocol import KERNELS, NUMPY_NAMES
 
 
 class NumpyLikeBackend:
-    """The whole backend protocol over a NumPy-compatible module."""
+    """The whole backend protocol (:class:`ember.backends.Backend`) over a NumPy-compatible module.
+
+    Subclass it with your array module and set ``name``, ``device_type`` (and
+    ``distribution``); override what differs from NumPy: host transfer (``to_numpy``,
+    ``from_numpy``), device placement (the ``index`` arguments, ``device_index``,
+    ``device_count``), ``unavailable_reason``, ``make_generator``, ``index_add``. A
+    kernel of :data:`ember.backends.KERNELS` defined in the subclass replaces xp's.
+    """
 
     name = "numpy-like"
     device_type = "cpu"
@@ -29,7 +36,8 @@ class NumpyLikeBackend:
         # NOTE: kernels are instance attributes bound to xp's functions: one lookup, no wrapper call.
         for group in KERNELS.values():
             for kernel in group:
-                setattr(self, kernel, getattr(xp, NUMPY_NAMES.get(kernel, kernel)))
+                if not hasattr(type(self), kernel):  # a subclass's own kernel wins
+                    setattr(self, kernel, getattr(xp, NUMPY_NAMES.get(kernel, kernel)))
 
     def __repr__(self) -> str:
         return f"<ember backend {self.name!r} for {self.device_type!r}>"
