@@ -198,8 +198,10 @@ class SimulatedDeviceArray:
     def __dlpack_device__(self) -> tuple[int, int]:
         return (2, self.device.id)  # kDLCUDA
 
-    def __dlpack__(self, stream=None, **kwargs):
-        return self._host.__dlpack__()
+    def __dlpack__(self, stream=None, _simulated_import: bool = False, **kwargs):
+        if not _simulated_import:  # NOTE: host memory in disguise must not reach a real (CPU) consumer
+            raise BufferError("the DLPack data of a (simulated) CUDA array can only be imported on the device")
+        return self._host.__dlpack__(**kwargs)
 
     # --- NumPy's protocols ------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):

@@ -182,7 +182,7 @@ class _HostExport:
         self.producer = producer
 
     def __dlpack__(self, **kwargs):
-        return self.producer.__dlpack__()
+        return self.producer.__dlpack__(_simulated_import=True, **kwargs)
 
     def __dlpack_device__(self) -> tuple[int, int]:
         return (1, 0)

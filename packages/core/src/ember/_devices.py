@@ -61,6 +61,21 @@ def backend_for(dev: Device):
     return backend
 
 
+#: DLPack's device types that ember serves: kDLCPU, kDLCUDA, kDLCUDAHost (pinned host memory).
+_DLPACK_DEVICE_TYPES = {1: "cpu", 2: "cuda", 3: "cpu"}
+
+
+def dlpack_device(producer) -> Device:
+    """The device a DLPack producer's data lives on (a bare capsule: the CPU)."""
+    if not hasattr(producer, "__dlpack_device__"):
+        return CPU
+    kind, index = producer.__dlpack_device__()
+    name = _DLPACK_DEVICE_TYPES.get(int(kind))
+    if name is None:
+        raise BufferError(f"from_dlpack(): data on DLPack device type {int(kind)} is not supported (cpu and cuda are)")
+    return CPU if name == "cpu" else canonical_device(f"{name}:{index}")
+
+
 def default_backend():
     return registry.for_device_type("cpu")
 

@@ -97,6 +97,52 @@ def cuda(self: Tensor, device=None, non_blocking: bool = False, memory_format=No
     return to(self, device)
 
 
+# --- pinned host memory and DLPack ---------------------------------------------------------------
+
+PIN = Op("pin_memory", lambda b, x, pinner: pinner.pin_memory(b.to_numpy(x)), lambda ctx, g: (g,))
+
+
+def _cuda_backend_for(name: str):
+    """The CUDA backend (which page-locks host memory); RuntimeError saying why when CUDA is unusable."""
+    from .. import cuda
+
+    reason = cuda.unavailable_reason()
+    if reason is not None:
+        raise RuntimeError(f"{name}() needs CUDA to page-lock host memory, but CUDA is not available: {reason}")
+    return cuda._backend()
+
+
+@method("pin_memory")
+def pin_memory(self: Tensor, device=None) -> Tensor:
+    """A copy in page-locked host memory, from which copies to the GPU are faster (needs CUDA)."""
+    if self.device.type != "cpu":
+        raise RuntimeError(f"cannot pin '{self.type()}' only dense CPU tensors can be pinned")
+    pinner = _cuda_backend_for("pin_memory")
+    if pinner.is_pinned(self._backend.to_numpy(self._data)):
+        return self
+    return call(PIN, (self,), (self._data,), self, {"pinner": pinner})
+
+
+@method("is_pinned")
+def is_pinned(self: Tensor, device=None) -> bool:
+    """Whether the tensor is in page-locked host memory (see pin_memory)."""
+    from .. import cuda
+
+    if self.device.type != "cpu" or not cuda.is_available():
+        return False
+    return bool(cuda._backend().is_pinned(self._backend.to_numpy(self._data)))
+
+
+def _dlpack(self: Tensor, *args, **kwargs):
+    if self._requires_grad:
+        raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+    return self._data.__dlpack__(*args, **kwargs)
+
+
+Tensor.__dlpack__ = _dlpack
+Tensor.__dlpack_device__ = lambda self: self._data.__dlpack_device__()
+
+
 def _caster(name: str, dtype: dt.dtype):
     def convert(self: Tensor, memory_format=None) -> Tensor:
         return cast(self, dtype)
