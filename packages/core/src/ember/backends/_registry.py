@@ -137,7 +137,11 @@ class Registry:
         self._backends.setdefault(backend.device_type, []).append(backend)
 
     def register(self, backend) -> None:
-        """Add a backend object directly (for tests and applications embedding one)."""
+        """Add a backend object directly (for tests and applications embedding one).
+
+        Unlike plugins it may reuse an installed backend's name: ``use(name)`` and
+        ``by_name(name)`` then find the one registered last.
+        """
         self._load()
         _check_metadata(backend)
         self._add(backend)
