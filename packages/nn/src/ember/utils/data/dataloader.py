@@ -24,7 +24,9 @@ from ._pin import pin_batch
 from .dataset import Dataset, IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 
-_JOIN_SECONDS = 5.0
+_GRACE_SECONDS = 2.0  # how long idle workers get to exit on their own before they are terminated
+_FORCED_GRACE_SECONDS = 0.2  # the same after an error, when a worker may be stuck in the dataset
+_WAIT_SECONDS = 0.25  # how often the main process checks that workers are alive while waiting
 
 
 class DataLoader:
@@ -236,7 +238,9 @@ class _WorkerPool:
     def alive(self) -> bool:
         return self._finalizer.alive and all(p.is_alive() for p in self.processes)
 
-    def shut_down(self) -> None:
+    def shut_down(self, force: bool = False) -> None:
+        if force and self._finalizer.detach() is not None:
+            _stop_workers(self.processes, self.index_queues, self.results, _FORCED_GRACE_SECONDS)
         self._finalizer()
 
     def epoch(self, loader: DataLoader, shut_down_after: bool = False) -> _Epoch:
@@ -244,13 +248,13 @@ class _WorkerPool:
         return _Epoch(self, loader, self.epochs, shut_down_after)
 
 
-def _stop_workers(processes, index_queues, results) -> None:
+def _stop_workers(processes, index_queues, results, grace: float = _GRACE_SECONDS) -> None:
     for index_queue in index_queues:
         try:
             index_queue.put(None)
         except (OSError, ValueError):
             pass
-    deadline = time.monotonic() + _JOIN_SECONDS
+    deadline = time.monotonic() + grace
     for process in processes:
         process.join(max(0.0, deadline - time.monotonic()))
         if process.is_alive():
@@ -331,7 +335,7 @@ class _Epoch:
         """Wait for result `wanted`, keeping results that arrive early, checking that workers are alive."""
         started = time.monotonic()
         while True:
-            wait = _worker.POLL_SECONDS
+            wait = _WAIT_SECONDS
             if self.timeout:
                 wait = min(wait, max(0.0, started + self.timeout - time.monotonic()))
             try:
@@ -371,7 +375,7 @@ class _Epoch:
     def _finish(self, force: bool = False) -> None:
         self.done = True
         if self.shut_down_after or force:
-            self.pool.shut_down()
+            self.pool.shut_down(force)
 
 
 def _short(index) -> str:
