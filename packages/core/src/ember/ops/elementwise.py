@@ -388,10 +388,10 @@ def _grad_pow_tensor(ctx, g):
     base, exponent = ctx.saved
     grad_base = None
     if _needs(ctx, 0):
-        grad_base = (g * exponent * base ** (exponent - 1)).masked_fill(exponent == 0, 0)
+        grad_base = where(exponent == 0, 0, g * exponent * base ** (exponent - 1))
     grad_exp = None
     if _needs(ctx, 1):
-        grad_exp = (g * ctx.output() * base.log()).masked_fill((base == 0) & (exponent >= 0), 0)
+        grad_exp = where((base == 0) & (exponent >= 0), 0, g * ctx.output() * base.log())
     return grad_base, grad_exp
 
 
@@ -400,7 +400,7 @@ def _grad_pow_base(ctx, g):
     base = ctx.attrs["base"]
     log_base = math.log(base) if base > 0 else -math.inf if base == 0 else math.nan
     grad = g * ctx.output() * log_base
-    return (grad.masked_fill(exponent >= 0, 0) if base == 0 else grad,)
+    return (where(exponent >= 0, 0, grad) if base == 0 else grad,)
 
 
 def _integer_power(b, x, y):
@@ -805,8 +805,8 @@ def _grad_extremum(larger_wins: bool):
         a, b = ctx.saved
         half = where(a == b, g / 2, g)
         a_loses, b_loses = (a < b, a > b) if larger_wins else (a > b, a < b)
-        return (half.masked_fill(a_loses, 0) if _needs(ctx, 0) else None), (
-            half.masked_fill(b_loses, 0) if _needs(ctx, 1) else None
+        return (where(a_loses, 0, half) if _needs(ctx, 0) else None), (
+            where(b_loses, 0, half) if _needs(ctx, 1) else None
         )
 
     return rule

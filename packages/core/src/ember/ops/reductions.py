@@ -9,6 +9,7 @@ from .. import _dtype as dt
 from .._tensor import Tensor, _wrap_dim
 from ._declare import export
 from ._dispatch import Op, call, make, write_out
+from .elementwise import where
 from .return_types import ReturnTuple
 
 _INTEGRAL = frozenset("biu")
@@ -129,7 +130,7 @@ def _nansum_kernel(b, x, axes, keepdim):
 
 def _grad_nansum(ctx, g):
     (x,) = ctx.saved
-    return (expand_back(ctx, g).masked_fill(x.isnan(), 0),)
+    return (where(x.isnan(), 0, expand_back(ctx, g)),)
 
 
 NANSUM = Op("nansum", _nansum_kernel, _grad_nansum, node="NansumBackward0", saves=(0,))
@@ -255,7 +256,10 @@ def _grad_pick(ctx, g):
     index = ctx.attrs["index"]
     if not ctx.attrs["keepdim"]:
         g = g.unsqueeze(axis)
-    return (g.new_zeros(shape).scatter(axis, index, g),)
+    along = [1] * len(shape)
+    along[axis] = shape[axis]
+    positions = make(g._backend.xp.arange(shape[axis]).reshape(along), g)
+    return (where(positions == index, g, 0),)
 
 
 def _pick_kernel(b, x, axes, keepdim, index):
@@ -489,10 +493,10 @@ def _grad_norm(ctx, g):
         count = hit.sum(axes, keepdim=True) if axes is not None else hit.sum()
         return (g * x.sgn() * hit / count,)
     if p == 2:
-        return (g * x / out.masked_fill(out == 0, 1),)
+        return (g * x / where(out == 0, 1, out),)
     # NOTE: p < 1 has an infinite slope at zero entries; PyTorch reports 0 there, as does this form.
-    scale = (x.abs() / out.masked_fill(out == 0, 1)) ** (p - 1)
-    return (g * x.sgn() * scale.masked_fill(x == 0, 0),)
+    scale = (x.abs() / where(out == 0, 1, out)) ** (p - 1)
+    return (g * x.sgn() * where(x == 0, 0, scale),)
 
 
 NORM = Op("norm", _norm_kernel, _grad_norm, node="LinalgVectorNormBackward0", saves=(0,), saves_output=True)
