@@ -39,7 +39,7 @@ def test_tuples_are_transposed_into_lists_and_lists_stay_lists():
     assert isinstance(batch, list) and len(batch) == 2
     assert batch[0].tolist() == [[1.0], [2.0]] and batch[1].tolist() == [0, 1]
     nested = default_collate([[1, [2.0, "a"]], [3, [4.0, "b"]]])
-    assert nested[0].tolist() == [1, 3] and nested[1][0].tolist() == [2.0, 4.0] and nested[1][1] == ["a", "b"]
+    assert nested[0].tolist() == [1, 3] and nested[1][0].tolist() == [2.0, 4.0] and nested[1][1] == ("a", "b")
     with pytest.raises(RuntimeError, match="each element in list of batch should be of equal size"):
         default_collate([[1, 2], [3]])
 
@@ -53,8 +53,8 @@ def test_dicts_collate_by_key_and_keep_their_type():
 
 def test_namedtuples_and_strings():
     batch = default_collate([Point(1.0, "cat"), Point(2.0, "dog")])
-    assert isinstance(batch, Point) and batch.x.tolist() == [1.0, 2.0] and batch.label == ["cat", "dog"]
-    assert default_collate(["x", "y"]) == ["x", "y"]
+    assert isinstance(batch, Point) and batch.x.tolist() == [1.0, 2.0] and batch.label == ("cat", "dog")
+    assert default_collate(["x", "y"]) == ["x", "y"]  # the batch itself; a transposed column stays a tuple
 
 
 def test_unsupported_elements_raise_type_error():

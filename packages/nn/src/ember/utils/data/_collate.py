@@ -20,7 +20,7 @@ def _numeric_array(array: np.ndarray) -> bool:
     return array.dtype.kind not in "USO"
 
 
-def default_collate(batch: list) -> Any:
+def default_collate(batch: list | tuple) -> Any:
     """Stack tensors and arrays, turn numbers into tensors (float -> float64, int -> int64), recurse into
     dicts (by key) and sequences (transposed; tuples become lists), keep strings as lists."""
     elem = batch[0]
@@ -45,12 +45,14 @@ def default_collate(batch: list) -> Any:
         except TypeError:
             return merged
     if _is_namedtuple(elem):
-        return type(elem)(*(default_collate(list(field)) for field in zip(*batch)))
+        return type(elem)(*(default_collate(field) for field in zip(*batch)))
     if isinstance(elem, Sequence):
         size = len(elem)
         if any(len(sample) != size for sample in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        columns = [default_collate(list(column)) for column in zip(*batch)]
+        columns = [
+            default_collate(column) for column in zip(*batch)
+        ]  # NOTE: strings in a column stay a tuple, as in PyTorch
         if isinstance(elem, tuple):
             return columns
         try:
