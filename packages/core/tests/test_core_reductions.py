@@ -46,7 +46,7 @@ def test_reductions_over_dims_match_numpy(name, reference, dim, keepdim):
         dim = (0, 1, 2)
     x = ember.tensor(X)
     if name == "norm":
-        result = x.norm(dim=dim, keepdim=keepdim)
+        result = x.norm(p=2, dim=dim, keepdim=keepdim)
     else:
         result = _call(name, x, dim, keepdim)
     expected = reference(X.astype(np.float64), axis=_axis(dim), keepdims=keepdim)
@@ -102,6 +102,19 @@ def test_mean_of_integers_is_refused():
 def test_std_var_of_integers_is_refused(name):
     with pytest.raises(RuntimeError, match="std and var only support floating point"):
         getattr(ember.tensor([1, 2, 3]), name)()
+
+
+def test_frobenius_norm_takes_at_most_two_dims():
+    with pytest.raises(RuntimeError, match="linalg.matrix_norm: dim must be a 2-tuple"):
+        ember.ones(2, 3, 4).norm(dim=(0, 1, 2))
+    _close(ember.ones(2, 3, 4).norm(p=2, dim=(0, 1, 2)), math.sqrt(24))
+    _close(ember.ones(2, 3, 4).norm("fro", dim=(0, 1)), [math.sqrt(6)] * 4)
+
+
+def test_zero_norm_passes_no_gradient():
+    x = ember.tensor([1.0, 0.0, 2.0], requires_grad=True)
+    x.norm(p=0).backward()
+    assert x.grad is None
 
 
 def test_norm_of_integers_is_refused():

@@ -104,23 +104,29 @@ def _broadcast_error(name: str, x, y, error: ValueError) -> Exception:
     return error
 
 
-def _kernel(name: str, method: str, *, reflected: bool = False):
-    """The forward of a broadcasting binary op: one backend call (and PyTorch's shape error)."""
-    if reflected:
+def _wrapped(b, value, like):
+    """A Python int outside an integer dtype's range, wrapped into it as PyTorch's C++ cast does."""
+    if isinstance(value, int) and not isinstance(value, bool) and hasattr(like, "dtype"):
+        return b.xp.asarray(value, dtype="int64").astype(like.dtype)
+    return value
 
-        def run_reflected(b, x, y):
-            try:
-                return getattr(b, method)(y, x)
-            except ValueError as error:
-                raise _broadcast_error(name, y, x, error) from None
 
-        return run_reflected
+def _kernel(name: str, method: str, *, reflected: bool = False, on_xp: bool = False):
+    """The forward of a broadcasting binary op: one backend call (and PyTorch's errors and wrapping).
+
+    `on_xp` takes the function from the backend's array module (for kernels outside the protocol).
+    """
 
     def run(b, x, y):
+        if reflected:
+            x, y = y, x
+        function = getattr(b.xp if on_xp else b, method)
         try:
-            return getattr(b, method)(x, y)
+            return function(x, y)
         except ValueError as error:
             raise _broadcast_error(name, x, y, error) from None
+        except OverflowError:
+            return function(_wrapped(b, x, y), _wrapped(b, y, x))
 
     return run
 
@@ -273,6 +279,7 @@ def _integer_checked(name: str, kernel):
 def _trunc_divide(b, x, y):
     if _kind(x) == "f" or _kind(y) == "f":
         return b.trunc(b.true_divide(x, y))
+    x, y = _wrapped(b, x, y), _wrapped(b, y, x)
     quotient = b.floor_divide(x, y)
     inexact = b.not_equal(b.remainder(x, y), 0)
     return quotient + b.logical_and(inexact, b.not_equal(b.less(x, 0), b.less(y, 0)))
@@ -336,7 +343,7 @@ def _grad_modulo(rounding_mode: str):
 
 
 _remainder_kernel = _integer_checked("remainder", _kernel("remainder", "remainder"))
-_fmod_kernel = _integer_checked("fmod", lambda b, x, y: b.xp.fmod(x, y))
+_fmod_kernel = _integer_checked("fmod", _kernel("fmod", "fmod", on_xp=True))
 REMAINDER_SCALAR = Op("remainder", _remainder_kernel, lambda ctx, g: (g, None), node="RemainderBackward0")
 REMAINDER = Op("remainder", _remainder_kernel, _grad_modulo("floor"), node="RemainderBackward1", saves=(0, 1))
 REMAINDER_REFLECTED = Op("remainder", _remainder_kernel, None, node="NotImplemented")
@@ -689,16 +696,19 @@ def _round_kernel(b, x, decimals):
 
 
 ROUND = Op("round", _refusing("round_cpu", "b", _round_kernel), _zero_grad, node="RoundBackward0")
+ROUND_DECIMALS = Op("round", _refusing("round_cpu", "b", _round_kernel), _zero_grad, node="RoundBackward1")
 
 
 @export
 def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Tensor:
     """Round half to even, to `decimals` places."""
-    result = unary(ROUND, input, attrs={"decimals": decimals})
+    result = unary(ROUND if decimals == 0 else ROUND_DECIMALS, input, attrs={"decimals": decimals})
     return result if out is None else write_out(out, result)
 
 
-Tensor.round_ = lambda self, *, decimals=0: inplace_unary(ROUND, self, attrs={"decimals": decimals})
+Tensor.round_ = lambda self, *, decimals=0: inplace_unary(
+    ROUND if decimals == 0 else ROUND_DECIMALS, self, attrs={"decimals": decimals}
+)
 
 
 # --- comparisons and logic ------------------------------------------------------------

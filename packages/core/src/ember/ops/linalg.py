@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import _dtype as dt
 from .._tensor import Tensor
 from ._declare import export
 from ._dispatch import Op, call, device_mismatch, write_out
@@ -107,6 +108,8 @@ def _check_matmul(name: str, a: Tensor, b: Tensor) -> None:
             f"dim of the second ({inner_b})"
         )
     _check_same_dtype(name, a, b)
+    if a.dtype is dt.bool_:
+        raise NotImplementedError(f"\"{name}\" not implemented for 'Bool'; convert first, e.g. a.int() @ b.int()")
     _batch_shape(name, a, b)
 
 

@@ -484,7 +484,7 @@ def _grad_norm(ctx, g):
     out = _kept_output(ctx, x.shape)
     g = expand_back(ctx, g)
     if p == 0:
-        return (g.new_zeros(x.shape),)
+        return (None,)  # as PyTorch: the 0-"norm" (a count) passes no gradient at all
     if p == 1:
         return (g * x.sgn(),)
     if math.isinf(p):
@@ -505,6 +505,11 @@ NORM = Op("norm", _norm_kernel, _grad_norm, node="LinalgVectorNormBackward0", sa
 @export
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtype=None) -> Tensor:
     """Vector p-norm over all elements or `dim` ("fro" is the 2-norm)."""
+    if p == "fro" and isinstance(dim, (tuple, list)) and len(dim) > 2:
+        raise RuntimeError(
+            f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))}; "
+            "for a vector norm over more dims pass a number as p (e.g. p=2)"
+        )
     if p in ("fro", None):
         p = 2
     if isinstance(p, str):
