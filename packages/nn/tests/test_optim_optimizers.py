@@ -284,6 +284,7 @@ def test_zero_grad_sets_to_none_or_zeroes_in_place():
     assert w.grad is None
     (w * w).sum().backward()
     grad = w.grad
+    grad[0] = float("nan")
     opt.zero_grad(set_to_none=False)
     assert w.grad is grad
     np.testing.assert_array_equal(grad.numpy(), [0.0, 0.0])

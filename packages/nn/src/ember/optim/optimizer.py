@@ -103,7 +103,7 @@ class Optimizer:
                     grad.detach_()
                 else:
                     grad.requires_grad_(False)
-                grad._backend.xp.multiply(grad._data, 0, out=grad._data)
+                grad._data[...] = 0
                 grad._version[0] += 1
 
     def step(self, closure: Callable[[], Any] | None = None):
