@@ -199,3 +199,32 @@ def test_an_error_in_the_dataset_names_the_index():
 def test_pin_memory_is_accepted_on_cpu():
     loader = DataLoader(regression_data(20), batch_size=8, pin_memory=True)
     assert epoch_indices(loader) == list(range(20))
+
+
+def test_pin_memory_asks_a_cuda_backend_to_pin_each_tensor():
+    from ember.backends import NumpyLikeBackend, registry
+
+    class PinRecorder(NumpyLikeBackend):
+        name = "pin-recorder"
+        device_type = "cuda"
+
+        def __init__(self):
+            super().__init__(np)
+            self.pinned = []
+
+        def pin_memory(self, array):
+            pinned = np.array(array)
+            self.pinned.append(pinned)
+            return pinned
+
+    backend = PinRecorder()
+    registry.register(backend)
+    try:
+        with registry.use("pin-recorder", "cuda"):
+            batches = list(DataLoader(regression_data(20), batch_size=8, pin_memory=True))
+    finally:
+        registry.unregister(backend)
+    tensors = [t for batch in batches for t in batch]
+    assert len(backend.pinned) == len(tensors) == 6
+    assert all(t.device.type == "cpu" and t.numpy() is pinned for t, pinned in zip(tensors, backend.pinned))
+    assert [int(v) for _, y in batches for v in y.tolist()] == list(range(20))
