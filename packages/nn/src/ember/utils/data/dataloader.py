@@ -7,7 +7,6 @@ order from `generator` (or ember's global stream), the same way with or without 
 
 from __future__ import annotations
 
-import multiprocessing
 import pickle
 import queue
 import time
@@ -208,6 +207,8 @@ class _WorkerPool:
     """Worker processes and their queues; one `epoch()` at a time runs over them."""
 
     def __init__(self, loader: DataLoader, base_seed: int) -> None:
+        import multiprocessing  # only loaders with workers pay for it
+
         context = loader.multiprocessing_context
         if context is None:
             context = multiprocessing.get_context()
