@@ -182,3 +182,18 @@ def test_batches_cross_as_arrays_not_pickled_tensors(monkeypatch):
     batches = list(DataLoader(data(10), batch_size=4, num_workers=2))
     assert [y.tolist() for _, y in batches] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
     assert batches[0][0].dtype is ember.float32 and not batches[0][0].requires_grad
+
+
+def test_a_key_error_in_a_worker_keeps_a_readable_message():
+    class MissingKey(Dataset):
+        def __getitem__(self, index):
+            return {}["label"]
+
+        def __len__(self):
+            return 2
+
+    with pytest.raises(KeyError) as caught:
+        next(iter(DataLoader(MissingKey(), num_workers=1)))
+    text = str(caught.value)
+    assert text.startswith("Caught KeyError in DataLoader worker process 0 while loading dataset index 0.\n")
+    assert "\\n" not in text and "KeyError: 'label'" in text

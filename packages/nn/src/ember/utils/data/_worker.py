@@ -101,12 +101,21 @@ class Failure:
             f"Caught {self.name} in DataLoader worker process {self.worker_id} while loading {self.where}.\n"
             f"Original {self.text}"
         )
+        if issubclass(self.kind, KeyError):
+            message = _PlainText(message)
         try:
             error = self.kind(message)
         except Exception:
             error = RuntimeError(message)
         error.worker_id = self.worker_id
         raise error
+
+
+class _PlainText(str):
+    """A KeyError prints repr(message); this keeps a multi-line message readable."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def _picklable(value: Any) -> bool:
