@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+import operator
 import warnings
 
 import numpy as np
 
 from . import _dtype as dt
 from ._device import CPU
-from ._devices import backend_for, canonical_device
+from ._devices import backend_for, canonical_device, dlpack_device
+from ._size import Size
 from ._tensor import Tensor, wrap
 
 _default_device = [CPU]
@@ -33,9 +35,13 @@ def sizes_of(size: tuple) -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
     try:
-        return tuple(int(n) for n in size)
+        shape = tuple(operator.index(n) for n in size)
     except TypeError:
         raise TypeError(f"size must be a sequence of ints, got {size!r}") from None
+    for n in shape:
+        if n < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
+    return shape
 
 
 def finish(data, backend, dtype: dt.dtype, device, requires_grad: bool) -> Tensor:
@@ -47,52 +53,149 @@ def finish(data, backend, dtype: dt.dtype, device, requires_grad: bool) -> Tenso
 
 # --- from data ---------------------------------------------------------------------------
 
+_PYTHON_SCALARS = (bool, int, float)
 
-def _host_array(data) -> tuple[np.ndarray, bool]:
-    """Data as a NumPy array, and whether its dtype came from Python values (to be mapped)."""
-    if isinstance(data, np.ndarray):
-        return data, False
-    if isinstance(data, np.generic):
-        return np.asarray(data), False
+
+def _scalar_dtype(item) -> dt.dtype | None:
+    """The dtype a leaf of nested data contributes, or None when the leaf is not a number."""
+    if isinstance(item, np.generic):
+        return dt.from_numpy_dtype(item.dtype) if item.dtype.kind in "biuf" else None
+    if isinstance(item, bool):
+        return dt.bool_
+    if isinstance(item, int):
+        return dt.int64
+    if isinstance(item, float):
+        return dt.get_default_dtype()
+    if isinstance(item, Tensor):
+        if item._data.size != 1:
+            raise ValueError(
+                f"only one element tensors can be converted to Python scalars (got a tensor of shape "
+                f"{list(item.shape)} inside a sequence); use ember.stack or ember.cat to join tensors"
+            )
+        return item.dtype
+    return None
+
+
+def _sizes_of_nested(data) -> list:
+    """The shape implied by the first element at each depth (PyTorch's rule)."""
+    shape = []
+    item = data
+    while isinstance(item, (list, tuple, range, np.ndarray)):
+        if isinstance(item, np.ndarray):
+            return shape + list(item.shape)
+        shape.append(len(item))
+        if not len(item):
+            break
+        item = item[0]
+    return shape
+
+
+def _check_nested(data, shape: list, depth: int, found: set) -> bool:
+    """Check data is rectangular with `shape`; collect the leaves' dtypes. True when it holds tensors."""
+    if len(data) != shape[depth]:
+        raise ValueError(f"expected sequence of length {shape[depth]} at dim {depth} (got {len(data)})")
+    has_tensor = False
+    last = depth + 1 == len(shape)
+    for item in data:
+        if last:
+            if type(item) in _PYTHON_SCALARS:
+                found.add(type(item))
+                continue
+            leaf = _scalar_dtype(item)
+            if leaf is None:
+                raise TypeError(
+                    f"new(): expected a number at dim {depth + 1} of the nested data, got "
+                    f"'{type(item).__name__}' (the data must be a rectangular nesting of numbers)"
+                )
+            found.add(leaf)
+            has_tensor = has_tensor or isinstance(item, Tensor)
+        elif isinstance(item, np.ndarray):
+            if list(item.shape) != shape[depth + 1 :]:
+                raise ValueError(
+                    f"expected sequence of length {shape[depth + 1]} at dim {depth + 1} (got "
+                    f"{item.shape[0] if item.ndim else 0})"
+                )
+            found.add(dt.from_numpy_dtype(item.dtype))
+        elif isinstance(item, (list, tuple, range)):
+            has_tensor = _check_nested(item, shape, depth + 1, found) or has_tensor
+        else:
+            raise TypeError(
+                f"new(): expected a sequence at dim {depth + 1} of the nested data, got '{type(item).__name__}' "
+                "(the data must be a rectangular nesting of numbers)"
+            )
+    return has_tensor
+
+
+def _inferred(found: set) -> dt.dtype:
+    result = None
+    for kind in found:
+        d = kind if isinstance(kind, dt.dtype) else _scalar_dtype(kind())
+        result = d if result is None else dt.promote_types(result, d)
+    return dt.get_default_dtype() if result is None else result
+
+
+def _replace_tensors(data):
     if isinstance(data, Tensor):
-        return data.detach()._host(), False
+        return data.detach()._host().reshape(())
     if isinstance(data, (list, tuple)):
-        flat = _flatten_tensors(data)
-        try:
-            array = np.asarray(flat)
-        except ValueError as error:
-            raise ValueError(f"expected a rectangular nested sequence of numbers ({error})") from None
-        if array.dtype == object:
-            raise ValueError("expected a rectangular nested sequence of numbers (the sequence is ragged)")
-        return array, True
-    if isinstance(data, (bool, int, float)):
-        return np.asarray(data), True
-    if hasattr(data, "__array__") or hasattr(data, "__array_interface__"):
-        return np.asarray(data), False
-    raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-
-
-def _flatten_tensors(data):
-    if isinstance(data, Tensor):
-        return data.detach()._host()
-    if isinstance(data, (list, tuple)):
-        return [_flatten_tensors(x) for x in data]
-    if isinstance(data, (str, bytes)) or data is None:
-        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+        return [_replace_tensors(x) for x in data]
     return data
 
 
-def _ember_dtype_of(array: np.ndarray, from_python: bool) -> dt.dtype:
-    kind = array.dtype.kind
-    if from_python or array.dtype == object:
-        if kind == "b":
-            return dt.bool_
-        if kind in "iu":
-            return dt.int64
-        if kind == "f":
-            return dt.get_default_dtype()
-        raise TypeError(f"new(): invalid data type '{array.dtype}'")
-    return dt.from_numpy_dtype(array.dtype)
+def _python_data(data) -> tuple[object, dt.dtype]:
+    """Data that is not an array (numbers, nested sequences) and its inferred dtype."""
+    leaf = _scalar_dtype(data)
+    if leaf is not None:
+        return (data.detach()._host() if isinstance(data, Tensor) else data), leaf
+    if isinstance(data, (list, tuple, range)):
+        shape = _sizes_of_nested(data)
+        found: set = set()
+        if shape and shape[0]:
+            if _check_nested(data, shape, 0, found):
+                data = _replace_tensors(data)
+        return data, _inferred(found)
+    if isinstance(data, str):
+        raise TypeError(f"new(): invalid data type 'str' (ember.tensor() takes numbers, not the text {data!r})")
+    raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
+
+
+def _host_array(data, dtype: dt.dtype | None) -> tuple[np.ndarray, dt.dtype]:
+    """Data as a NumPy array of the target dtype (a copy), and that dtype."""
+    if isinstance(data, Tensor):
+        host, inferred = data.detach()._host(), data.dtype
+    elif isinstance(data, np.ndarray):
+        host, inferred = data, dt.from_numpy_dtype(data.dtype)
+    elif hasattr(data, "__array__") and not isinstance(data, (list, tuple, np.generic)):
+        host = np.asarray(data)
+        inferred = dt.from_numpy_dtype(host.dtype)
+    else:
+        host, inferred = _python_data(data)
+    target = inferred if dtype is None else dt.as_dtype(dtype)
+    if isinstance(host, np.ndarray) and host.dtype.kind in "biuf":
+        return _converted(host, target), target
+    try:
+        floating = target.is_floating_point or inferred.is_floating_point
+        array = np.array(host, dtype=np.float64 if floating else np.int64 if inferred is not dt.bool_ else np.bool_)
+    except OverflowError:
+        raise ValueError(
+            f"Overflow when unpacking long long: a value does not fit in {target} (int64 holds values up to "
+            f"{2**63 - 1})"
+        ) from None
+    return _converted(array, target), target
+
+
+def _converted(array: np.ndarray, target: dt.dtype) -> np.ndarray:
+    """A copy of array in target's dtype; integers keep PyTorch's overflow check."""
+    if target.is_floating_point or target is dt.bool_ or array.dtype == target.numpy:
+        return np.array(array, dtype=target.numpy, copy=True)
+    if array.dtype.kind == "f" and array.size and not np.isfinite(array).all():
+        raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
+    if array.size and array.dtype.kind in "iuf" and target is not dt.int64:
+        info = np.iinfo(target.numpy)
+        lowest = -info.max if info.min == 0 else info.min
+        if array.min() < lowest or array.max() > info.max:
+            raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
+    return array.astype(target.numpy)
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
@@ -104,10 +207,9 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_me
             UserWarning,
             stacklevel=2,
         )
-    array, from_python = _host_array(data)
-    target = dt.as_dtype(dtype) if dtype is not None else _ember_dtype_of(array, from_python)
+    array, target = _host_array(data, dtype)
     dev, backend = _place(device if device is not None or not isinstance(data, Tensor) else data.device)
-    native = backend.from_numpy(np.array(array, dtype=target.numpy, copy=True), dev.index)
+    native = backend.from_numpy(array, dev.index)
     return finish(native, backend, target, dev, requires_grad)
 
 
@@ -136,9 +238,11 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
 
 
 def from_dlpack(ext_tensor) -> Tensor:
-    backend = backend_for(CPU)
-    data = backend.from_dlpack(ext_tensor, None)
-    return wrap(data, backend, dt.from_numpy_dtype(data.dtype), CPU)
+    """A tensor sharing memory with a DLPack producer (a NumPy or CuPy array, another library's tensor)."""
+    dev = dlpack_device(ext_tensor)
+    backend = backend_for(dev)
+    data = backend.from_dlpack(ext_tensor, dev.index)
+    return wrap(data, backend, dt.from_numpy_dtype(data.dtype), dev)
 
 
 # --- filled --------------------------------------------------------------------------------
@@ -146,9 +250,6 @@ def from_dlpack(ext_tensor) -> Tensor:
 
 def _filled(kind: str, size: tuple, dtype, device, requires_grad: bool, value=None) -> Tensor:
     shape = sizes_of(size)
-    for n in shape:
-        if n < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
     target = dt.as_dtype(dtype) if dtype is not None else dt.get_default_dtype()
     dev, backend = _place(device)
     if kind == "empty":
@@ -164,17 +265,17 @@ def empty(
     *size, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False, memory_format=None, out=None
 ) -> Tensor:
     """An uninitialised tensor of the given size."""
-    return _filled("empty", size, dtype, device, requires_grad)
+    return _result(_filled("empty", size, dtype, device, requires_grad), out)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     """A tensor of zeros."""
-    return _filled("zeros", size, dtype, device, requires_grad)
+    return _result(_filled("zeros", size, dtype, device, requires_grad), out)
 
 
 def ones(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     """A tensor of ones."""
-    return _filled("full", size, dtype, device, requires_grad, 1)
+    return _result(_filled("full", size, dtype, device, requires_grad, 1), out)
 
 
 def _dtype_of_value(value) -> dt.dtype:
@@ -183,14 +284,12 @@ def _dtype_of_value(value) -> dt.dtype:
     return dt.scalar_dtype(value)
 
 
-def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     """A tensor filled with fill_value (int values give int64, bools bool, floats the default dtype)."""
+    target = dtype if dtype is not None else _dtype_of_value(fill_value)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
-    target = dtype if dtype is not None else _dtype_of_value(fill_value)
-    return _filled(
-        "full", (tuple(size) if not isinstance(size, int) else (size,)), target, device, requires_grad, fill_value
-    )
+    return _result(_filled("full", (size,), target, device, requires_grad, fill_value), out)
 
 
 def _like(input: Tensor, dtype, device):
@@ -222,24 +321,73 @@ def full_like(
 # --- ranges ------------------------------------------------------------------------------------
 
 
-def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def _fma(a, b, c) -> np.ndarray:
+    """a * b + c on float64 arrays rounded once, as a fused multiply-add computes it."""
+    product = a * b
+    split = 134217729.0  # 2**27 + 1: splits a double into two 26-bit halves (Dekker)
+    a_hi = a * split
+    a_hi = a_hi - (a_hi - a)
+    b_hi = b * split
+    b_hi = b_hi - (b_hi - b)
+    a_lo, b_lo = a - a_hi, b - b_hi
+    product_error = ((a_hi * b_hi - product) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    total = product + c
+    virtual = total - product
+    sum_error = (product - (total - virtual)) + (c - virtual)
+    return total + (sum_error + product_error)
+
+
+def _arange_values(start: float, step: float, count: int, target: dt.dtype) -> np.ndarray:
+    """Float ranges as PyTorch's CPU kernel computes them, so results match it bit for bit.
+
+    NOTE: the kernel fills blocks of two SIMD vectors (8 floats or 4 doubles each) as
+    `base + k * step` from a base rounded to the output dtype, and the remainder as
+    `start + i * step`; both in double precision with fused multiply-adds.
+    """
+    index = np.arange(count, dtype=np.float64)
+    start, step = np.float64(start), np.float64(step)
+    width = {dt.float32: 8, dt.float64: 4}.get(target)
+    if width is None:
+        return _fma(step, index, start).astype(target.numpy)
+    body = count - count % (2 * width)
+    bases = _fma(step, index[:body:width], start).astype(target.numpy).astype(np.float64)
+    lanes = np.arange(width, dtype=np.float64)[None, :]
+    values = np.concatenate([_fma(step, lanes, bases[:, None]).reshape(-1), _fma(step, index[body:], start)])
+    return values.astype(target.numpy)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     """Values from start up to (not including) end, step apart."""
     if end is None:
         start, end = 0, start
     start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
     if step == 0:
-        raise RuntimeError("step must be nonzero")
+        raise RuntimeError("arange(): step must be nonzero")
     if (end - start) * step < 0:
         raise RuntimeError(
-            f"upper bound and larger bound inconsistent with step sign (start={start}, end={end}, step={step})"
+            f"upper bound and lower bound inconsistent with step sign: arange(start={start}, end={end}, "
+            f"step={step}) would be empty going the wrong way; flip the sign of step"
         )
-    all_int = all(isinstance(v, int) for v in (start, end, step))
+    all_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
     target = dt.as_dtype(dtype) if dtype is not None else (dt.int64 if all_int else dt.get_default_dtype())
+    if not target.is_floating_point and not all_int:
+        start, end, step = int(start), int(end), int(step)
+        all_int = step != 0
     count = max(0, math.ceil((end - start) / step))
+    if all_int:
+        host = np.arange(start, end, step, dtype=np.int64).astype(target.numpy)
+    else:
+        host = _arange_values(start, step, count, target)
     dev, backend = _place(device)
-    host = np.arange(count, dtype=np.float64 if not all_int else np.int64) * step + start
-    data = backend.from_numpy(host.astype(target.numpy), dev.index)
-    return finish(data, backend, target, dev, requires_grad)
+    return _result(finish(backend.from_numpy(host, dev.index), backend, target, dev, requires_grad), out)
+
+
+def _result(result: Tensor, out: Tensor | None) -> Tensor:
+    if out is None:
+        return result
+    from .ops._dispatch import write_out
+
+    return write_out(out, result)
 
 
 def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
@@ -250,12 +398,39 @@ def range_(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad:
     return arange(start, end + step / 2 if step > 0 else end - abs(step) / 2, step, dtype=target, device=device)
 
 
-def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def _linspace_values(start: float, end: float, steps: int, target: dt.dtype) -> np.ndarray:
+    """PyTorch's CPU linspace: the first half counts up from start, the second half down from end."""
+    if steps == 1:
+        return np.full(1, start).astype(target.numpy)
+    if target is dt.float16:
+        low, high = np.float16(start), np.float16(end)
+        step = (high - low) / np.float16(steps - 1)
+        index = np.arange(steps, dtype=np.float16)
+        half = steps // 2
+        return np.concatenate([low + step * index[:half], high - step * (np.float16(steps - 1) - index[half:])])
+    compute = target.numpy.type if target in (dt.float32, dt.float64) else np.float64
+    if not target.is_floating_point:
+        start, end = int(start), int(end)
+    low, high = compute(start), compute(end)
+    step = np.float64((high - low) / compute(steps - 1))
+    index = np.arange(steps, dtype=np.float64)
+    half = steps // 2
+    values = np.concatenate(
+        [_fma(step, index[:half], np.float64(low)), _fma(-step, steps - 1 - index[half:], np.float64(high))]
+    )
+    return values.astype(target.numpy)
+
+
+def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     """`steps` evenly spaced values from start to end inclusive."""
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    steps = int(steps)
+    if steps < 0:
+        raise RuntimeError(f"linspace(): number of steps must be non-negative, got steps={steps}")
     target = dt.as_dtype(dtype) if dtype is not None else dt.get_default_dtype()
     dev, backend = _place(device)
-    host = np.linspace(float(start), float(end), int(steps))
-    return finish(backend.from_numpy(host.astype(target.numpy), dev.index), backend, target, dev, requires_grad)
+    host = _linspace_values(start, end, steps, target) if steps else np.empty(0, target.numpy)
+    return _result(finish(backend.from_numpy(host, dev.index), backend, target, dev, requires_grad), out)
 
 
 def logspace(
@@ -319,13 +494,20 @@ def legacy_constructor(cls, args: tuple, *, dtype=None, device=None) -> Tensor:
     if not args:
         result = empty(0, dtype=target, device=device)
     elif all(isinstance(a, int) and not isinstance(a, bool) for a in args) or (
-        len(args) == 1 and type(args[0]).__name__ == "Size"
+        len(args) == 1 and isinstance(args[0], Size)
     ):
         result = empty(*args, dtype=target, device=device)
     elif len(args) == 1:
         data = args[0]
         if isinstance(data, Tensor):
+            if dtype is not None and data.dtype is not target:
+                raise TypeError(
+                    f"expected a tensor of dtype {target} (got one of dtype {data.dtype}); convert it with "
+                    f".to({target})"
+                )
             return data
+        if isinstance(data, (bool, int, float, np.generic)) or not hasattr(data, "__len__"):
+            raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
         result = tensor(data, dtype=target, device=device)
     else:
         raise TypeError(f"new() received an invalid combination of arguments: {args!r}")

@@ -104,6 +104,11 @@ def _stream(generator: Generator | None, device):
 def _sample(kind: str, size: tuple, generator, dtype, device, requires_grad: bool, *params) -> Tensor:
     shape = sizes_of(size)
     target = dt.as_dtype(dtype) if dtype is not None else dt.get_default_dtype()
+    if not target.is_floating_point:
+        raise NotImplementedError(
+            f'{_SAMPLERS[kind]}(): "{kind}" sampling is not implemented for {target}; sample a floating dtype '
+            "and convert, or use ember.randint for integers"
+        )
     dev, backend = _place(device)
     stream = _stream(generator, dev)
     data = getattr(stream, kind)(shape, *params, target.numpy)
@@ -112,27 +117,70 @@ def _sample(kind: str, size: tuple, generator, dtype, device, requires_grad: boo
     return finish(data, backend, target, dev, requires_grad)
 
 
+_SAMPLERS = {"uniform": "rand", "normal": "randn"}
+
+
+def _into(result: Tensor, out: Tensor | None) -> Tensor:
+    if out is None:
+        return result
+    from .ops._dispatch import write_out
+
+    return write_out(out, result)
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     """Uniform samples from [0, 1)."""
-    return _sample("uniform", size, generator, dtype, device, requires_grad, 0.0, 1.0)
+    return _into(_sample("uniform", size, generator, dtype, device, requires_grad, 0.0, 1.0), out)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     """Standard normal samples."""
-    return _sample("normal", size, generator, dtype, device, requires_grad, 0.0, 1.0)
+    return _into(_sample("normal", size, generator, dtype, device, requires_grad, 0.0, 1.0), out)
 
 
-def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+def _integer_arg(name: str, value) -> int:
+    if isinstance(value, Tensor) and not value.dtype.is_floating_point and value.numel() == 1:
+        return int(value.item())
+    if isinstance(value, (bool, float)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"randint(): {name} must be an int, got {type(value).__name__} {value!r}")
+    return int(value)
+
+
+def randint(
+    *args,
+    size=None,
+    low=None,
+    high=None,
+    generator=None,
+    dtype=None,
+    device=None,
+    requires_grad: bool = False,
+    out=None,
+) -> Tensor:
     """Integers from [low, high): randint(high, size) or randint(low, high, size)."""
+    bounds = [v for v in (low, high) if v is not None]
+    args = list(args)
     if size is None:
-        *bounds, size = args
-    else:
-        bounds = list(args)
-    low, high = (0, bounds[0]) if len(bounds) == 1 else bounds
-    if high <= low:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+        if not args:
+            raise TypeError("randint() missing the size argument, e.g. ember.randint(0, 10, (3,))")
+        size = args.pop()
+    bounds = args + bounds
+    if len(bounds) not in (1, 2):
+        raise TypeError(f"randint() takes (high, size) or (low, high, size), got {len(bounds)} bounds")
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(
+            f"randint(): size must be a tuple of ints, got {type(size).__name__} {size!r} (e.g. ember.randint(0, 10, "
+            f"({size},)))"
+        )
+    low_value, high_value = (0, bounds[0]) if len(bounds) == 1 else bounds
+    low_value, high_value = _integer_arg("low", low_value), _integer_arg("high", high_value)
+    if high_value <= low_value:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low_value} >= to={high_value}")
     target = dt.as_dtype(dtype) if dtype is not None else dt.int64
-    return _integers(int(low), int(high), sizes_of((size,)), generator, target, device)
+    result = _integers(low_value, high_value, sizes_of((size,)), generator, target, device)
+    if requires_grad:
+        result.requires_grad_(True)
+    return _into(result, out)
 
 
 def _integers(low: int, high: int, shape: tuple, generator, target: dt.dtype, device) -> Tensor:
@@ -150,7 +198,7 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: 
     data = _stream(generator, dev).permutation(int(n))
     if not isinstance(data, backend.ndarray):
         data = backend.from_numpy(np.asarray(data), dev.index)
-    return wrap(data.astype(target.numpy), backend, target, dev)
+    return wrap(backend.astype(data, target), backend, target, dev)
 
 
 def rand_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
@@ -164,7 +212,7 @@ def randn_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = 
 def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype=None, device=None) -> Tensor:
     if high is None:
         low, high = 0, low
-    return randint(low, high, input.shape, dtype=dtype or input.dtype, device=device or input.device)
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device)
 
 
 def normal(
@@ -196,12 +244,12 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
         chances = row / row.sum()
         if replacement:
             cumulative = np.cumsum(chances)
-            draws = np.asarray(stream.uniform((num_samples,), 0.0, 1.0, np.float64))
+            draws = input._backend.to_numpy(stream.uniform((num_samples,), 0.0, 1.0, np.float64))
             picks.append(np.minimum(np.searchsorted(cumulative, draws, side="right"), len(row) - 1))
         else:
             if num_samples > np.count_nonzero(row):
                 raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
-            keys = np.log(np.asarray(stream.uniform(row.shape, 0.0, 1.0, np.float64))) / np.where(
+            keys = np.log(input._backend.to_numpy(stream.uniform(row.shape, 0.0, 1.0, np.float64))) / np.where(
                 row > 0, chances, 1e-300
             )
             picks.append(np.argsort(-keys)[:num_samples])

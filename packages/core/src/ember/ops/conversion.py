@@ -201,31 +201,53 @@ def copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:
     except ValueError:
         raise RuntimeError(
             f"copy_(): the source of shape {list(src.shape)} cannot be broadcast to the destination's shape "
-            f"{list(self.shape)}"
+            f"{list(self.shape)}; the sizes must match or be 1 in each trailing dimension"
         ) from None
     self._version[0] += 1
     return self
 
 
-FILL = Op(
-    "fill_", lambda b, x, value: b.xp.full(x.shape, value, dtype=x.dtype), lambda ctx, g: (g * 0,), node="FillBackward0"
-)
+def _fill_kernel(b, x, value):
+    return b.xp.full(x.shape, value, dtype=x.dtype)
 
 
-@method("fill_")
-def fill_(self: Tensor, value) -> Tensor:
-    """Set every element to value."""
+def _grad_fill(ctx, g):
+    grad_value = g.sum() if len(ctx.next_functions) > 1 and ctx.next_functions[1][0] is not None else None
+    return (g * 0 if ctx.next_functions[0][0] is not None else None), grad_value
+
+
+# NOTE: PyTorch numbers fill_'s node by overload: 2 for a number, 3 for a 0-dim tensor; zero_ has its own.
+FILL = Op("fill_", _fill_kernel, _grad_fill, node="FillBackward2")
+FILL_TENSOR = Op("fill_", _fill_kernel, _grad_fill, node="FillBackward3")
+ZERO = Op("zero_", _fill_kernel, _grad_fill, node="ZeroBackward0")
+
+
+def _fill(self: Tensor, value, op: Op) -> Tensor:
     if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions."
+            )
+        if grad_state.enabled and (self._requires_grad or value._requires_grad):
+            check_inplace_target(self)
+            data = value._data.astype(self.dtype.numpy)
+            return rebase_inplace(self, call(FILL_TENSOR, (self, value), (self._data, data), self), "fill")
         value = value.item()
     if grad_state.enabled and self._requires_grad:
         check_inplace_target(self)
-        result = call(FILL, (self,), (self._data,), self, {"value": value})
-        return rebase_inplace(self, result, "fill")
+        return rebase_inplace(self, call(op, (self,), (self._data, value), self), "fill")
     self._backend.copy_into(self._data, value)
     self._version[0] += 1
     return self
 
 
+@method("fill_")
+def fill_(self: Tensor, value) -> Tensor:
+    """Set every element to value (a number or a 0-dim tensor)."""
+    return _fill(self, value, FILL)
+
+
 @method("zero_")
 def zero_(self: Tensor) -> Tensor:
-    return fill_(self, 0)
+    """Set every element to zero."""
+    return _fill(self, 0, ZERO)

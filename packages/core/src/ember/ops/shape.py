@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+import warnings
 
-from .._tensor import Tensor, _wrap_dim
+from .. import _dtype as dt
+from .._size import Size
+from .._tensor import Tensor, _wrap_dim, wrap
 from ._declare import export, method
-from ._dispatch import Op, call, device_mismatch, promoted, write_out
+from ._dispatch import Op, call, check_inplace_target, device_mismatch, write_out
 
 
 def _as_view(out: Tensor, base: Tensor) -> Tensor:
@@ -26,20 +29,34 @@ def _sizes(args) -> tuple:
     return tuple(int(n) for n in args)
 
 
+def _dims(dims, ndim: int, name: str) -> tuple:
+    """Wrapped dims (an int or a sequence), refusing repeats as PyTorch does."""
+    wrapped = tuple(_wrap_dim(d, ndim) for d in ((dims,) if isinstance(dims, int) else dims))
+    if len(set(wrapped)) != len(wrapped):
+        repeated = next(d for d in wrapped if wrapped.count(d) > 1)
+        raise RuntimeError(f"{name}(): dim {repeated} appears multiple times in the list of dims {list(dims)}")
+    return wrapped
+
+
 def infer_shape(shape: tuple, numel: int) -> tuple:
-    """Resolve a single -1 and check the element count, with PyTorch's error."""
+    """Resolve a single -1 and check the element count, with PyTorch's errors."""
     known = 1
     free = None
     for i, n in enumerate(shape):
         if n == -1:
             if free is not None:
-                raise RuntimeError("only one dimension can be inferred")
+                raise RuntimeError(f"only one dimension can be inferred (shape {list(shape)} has two -1)")
             free = i
         elif n < 0:
-            raise RuntimeError(f"invalid shape dimension {n}")
+            raise RuntimeError(f"invalid shape dimension {n} at index {i} of shape {list(shape)}")
         else:
             known *= n
     if free is not None:
+        if known == 0 and numel == 0:
+            raise RuntimeError(
+                f"cannot reshape tensor of 0 elements into shape {list(shape)} because the unspecified dimension "
+                "size -1 can be any value and is ambiguous"
+            )
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         return shape[:free] + (numel // known,) + shape[free + 1 :]
@@ -60,8 +77,9 @@ def _view_kernel(b, x, shape):
         return b.xp.reshape(x, shape, copy=False)
     except ValueError:
         raise RuntimeError(
-            "view size is not compatible with input tensor's size and stride (at least one dimension spans "
-            "across two contiguous subspaces). Use .reshape(...) instead."
+            f"view size is not compatible with input tensor's size and stride (at least one dimension spans "
+            f"across two contiguous subspaces): viewing shape {list(x.shape)} with strides "
+            f"{[s // x.itemsize for s in x.strides]} as {list(shape)}. Use .reshape(...) instead."
         ) from None
 
 
@@ -79,17 +97,22 @@ def reshape(input: Tensor, *shape) -> Tensor:
         return call(RESHAPE_COPY, (input,), (input._data,), input, {"shape": shape})
 
 
+def _view_as_dtype(self: Tensor, target: dt.dtype) -> Tensor:
+    if target.itemsize != self.dtype.itemsize and self.ndim and self.shape[-1] * self.dtype.itemsize % target.itemsize:
+        raise RuntimeError(
+            f"self.size(-1) must be divisible by {target.itemsize // self.dtype.itemsize} to view "
+            f"{self.dtype} as {target} (different element sizes), but got {self.shape[-1]}"
+        )
+    return _as_view(wrap(self._data.view(target.numpy), self._backend, target, self.device), self)
+
+
 @method("view")
 def view(self: Tensor, *shape) -> Tensor:
-    """A view with a new shape; raises when the layout cannot be viewed (use reshape)."""
+    """A view with a new shape (or dtype); raises when the layout cannot be viewed (use reshape)."""
+    if not shape:
+        raise TypeError("view() needs a shape, e.g. t.view(2, 3) or t.view(-1), or a dtype")
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
-        from .. import _dtype as dt
-
-        target = dt.as_dtype(shape[0])
-        data = self._data.view(target.numpy)
-        from .._tensor import wrap
-
-        return _as_view(wrap(data, self._backend, target, self.device), self)
+        return _view_as_dtype(self, dt.as_dtype(shape[0]))
     return view_call(VIEW, self, {"shape": infer_shape(_sizes(shape), self._data.size)})
 
 
@@ -111,7 +134,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     start = _wrap_dim(start_dim, input.ndim)
     end = _wrap_dim(end_dim, input.ndim)
     if start > end:
-        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        raise RuntimeError(f"flatten() has invalid args: start_dim ({start_dim}) cannot come after end_dim ({end_dim})")
     shape = input.shape
     return reshape(input, shape[:start] + (math.prod(shape[start : end + 1]),) + shape[end + 1 :])
 
@@ -126,6 +149,13 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     """Split dim into `sizes`."""
     dim = _wrap_dim(dim, input.ndim)
     sizes = tuple(sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    if -1 not in sizes and math.prod(sizes) != input.shape[dim]:
+        raise RuntimeError(
+            f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
+            f"({input.shape[dim]}) in the input tensor"
+        )
     resolved = infer_shape(sizes, input.shape[dim])
     return reshape(input, input.shape[:dim] + resolved + input.shape[dim + 1 :])
 
@@ -137,28 +167,36 @@ def _squeeze_kernel(b, x, axes):
     return b.squeeze(x, axis=axes) if axes else x.view()
 
 
-SQUEEZE_ALL = Op("squeeze", _squeeze_kernel, _grad_reshape, node="SqueezeBackward0")
-SQUEEZE_DIM = Op("squeeze", _squeeze_kernel, _grad_reshape, node="SqueezeBackward1")
+def _unsqueeze_kernel(b, x, axis):
+    return b.expand_dims(x, axis)
+
+
+def _squeeze_ops(*nodes: str) -> tuple:
+    return tuple(Op("squeeze", _squeeze_kernel, _grad_reshape, node=n) for n in nodes)
+
+
+# NOTE: PyTorch numbers the node by overload: all dims, one dim, a tuple; in-place from 3.
+SQUEEZE = _squeeze_ops("SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward2")
+SQUEEZE_INPLACE = _squeeze_ops("SqueezeBackward3", "SqueezeBackward4", "SqueezeBackward5")
+UNSQUEEZE = Op("unsqueeze", _unsqueeze_kernel, _grad_reshape, node="UnsqueezeBackward0")
+UNSQUEEZE_INPLACE = Op("unsqueeze", _unsqueeze_kernel, _grad_reshape, node="UnsqueezeBackward1")
+
+
+def _squeeze_args(input: Tensor, dim) -> tuple[int, tuple]:
+    """Which overload (0 all, 1 one dim, 2 a tuple) and the size-1 axes it removes."""
+    shape = input.shape
+    if dim is None:
+        return 0, tuple(i for i, n in enumerate(shape) if n == 1)
+    dims = _dims(dim, input.ndim, "squeeze")
+    axes = tuple(sorted(d for d in dims if input.ndim and shape[d] == 1))
+    return (1 if isinstance(dim, int) else 2), axes
 
 
 @export
 def squeeze(input: Tensor, dim=None) -> Tensor:
     """Remove dims of size 1 (all of them, or those named by dim)."""
-    shape = input.shape
-    if dim is None:
-        axes = tuple(i for i, n in enumerate(shape) if n == 1)
-        return view_call(SQUEEZE_ALL, input, {"axes": axes})
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    axes = tuple(
-        sorted({_wrap_dim(d, input.ndim) for d in dims if input.ndim and shape[_wrap_dim(d, input.ndim)] == 1})
-    )
-    if input.ndim == 0:
-        for d in dims:
-            _wrap_dim(d, 0)
-    return view_call(SQUEEZE_DIM, input, {"axes": axes})
-
-
-UNSQUEEZE = Op("unsqueeze", lambda b, x, axis: b.expand_dims(x, axis), _grad_reshape, node="UnsqueezeBackward0")
+    overload, axes = _squeeze_args(input, dim)
+    return view_call(SQUEEZE[overload], input, {"axes": axes})
 
 
 @export
@@ -183,31 +221,61 @@ def _transpose_kernel(b, x, d0, d1):
 
 
 TRANSPOSE = Op("transpose", _transpose_kernel, _grad_transpose, node="TransposeBackward0")
+TRANSPOSE_INPLACE = Op("transpose", _transpose_kernel, _grad_transpose, node="TransposeBackward1")
 T = Op("t", lambda b, x: b.permute(x), lambda ctx, g: (g.t(),), node="TBackward0")
+T_INPLACE = Op("t", lambda b, x: b.permute(x), lambda ctx, g: (g.t(),), node="TBackward1")
+
+
+def _transpose_attrs(input: Tensor, dim0: int, dim1: int) -> dict:
+    return {"d0": _wrap_dim(dim0, input.ndim), "d1": _wrap_dim(dim1, input.ndim)}
 
 
 @export
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dims (a view)."""
-    ndim = input.ndim
-    return view_call(TRANSPOSE, input, {"d0": _wrap_dim(dim0, ndim), "d1": _wrap_dim(dim1, ndim)})
+    return view_call(TRANSPOSE, input, _transpose_attrs(input, dim0, dim1))
 
 
 export(transpose, name="swapaxes")
 export(transpose, name="swapdims")
 
 
+def _check_matrix(input: Tensor, name: str) -> None:
+    if input.ndim > 2:
+        raise RuntimeError(f"{name}() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+
+
 @export
 def t(input: Tensor) -> Tensor:
     """Transpose of a matrix (0-D and 1-D tensors come back as they are)."""
-    if input.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+    _check_matrix(input, "t")
     return view_call(T, input)
 
 
-Tensor.T = property(lambda self: permute(self, tuple(reversed(range(self.ndim)))) if self.ndim != 2 else t(self))
-Tensor.mT = property(lambda self: transpose(self, -2, -1))
-Tensor.H = Tensor.T
+def _reversed_dims(self: Tensor) -> Tensor:
+    if self.ndim != 2:
+        warnings.warn(
+            "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
+            if self.ndim == 0
+            else "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and "
+            "it will throw an error in a future release. Consider `x.mT` to transpose batches of matrices or "
+            "`x.permute(*ember.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.",
+            UserWarning,
+            stacklevel=2,
+        )
+    return permute(self, tuple(reversed(range(self.ndim))))
+
+
+def _matrix_transpose(self: Tensor) -> Tensor:
+    if self.ndim < 2:
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor.")
+    return transpose(self, -2, -1)
+
+
+Tensor.T = property(_reversed_dims)
+Tensor.H = property(_reversed_dims)
+Tensor.mT = property(_matrix_transpose)
+Tensor.mH = property(_matrix_transpose)
 
 
 def _grad_permute(ctx, g):
@@ -224,33 +292,104 @@ PERMUTE = Op("permute", lambda b, x, order: b.permute(x, order), _grad_permute, 
 @export
 def permute(input: Tensor, *dims) -> Tensor:
     """Reorder dims (a view)."""
-    order = tuple(_wrap_dim(d, input.ndim) for d in _sizes(dims))
-    if sorted(order) != list(range(input.ndim)):
+    dims = _sizes(dims)
+    if len(dims) != input.ndim:
         raise RuntimeError(
             f"permute(sparse_coo): number of dimensions in the tensor input does not match the length of the "
-            f"desired ordering of dimensions i.e. input.dim() = {input.ndim} is not equal to len(dims) = {len(order)}"
-            if len(order) != input.ndim
-            else f"permute(): repeated dim in {list(dims)}"
+            f"desired ordering of dimensions i.e. input.dim() = {input.ndim} is not equal to len(dims) = {len(dims)}"
         )
+    order = tuple(_wrap_dim(d, input.ndim) for d in dims)
+    if len(set(order)) != len(order):
+        raise RuntimeError(f"permute(): duplicate dims are not allowed (got dims {list(dims)})")
     return view_call(PERMUTE, input, {"order": order})
 
 
 @export
 def movedim(input: Tensor, source, destination) -> Tensor:
+    """Move the dims in source to the positions in destination; the others keep their order."""
     sources = [source] if isinstance(source, int) else list(source)
     targets = [destination] if isinstance(destination, int) else list(destination)
+    if len(sources) != len(targets):
+        raise RuntimeError(
+            f"movedim: Invalid source or destination dims: source ({sources} dims) should contain the same number "
+            f"of dims as destination ({targets} dims)"
+        )
+    for name, given in (("source", sources), ("destination", targets)):
+        wrapped = [_wrap_dim(d, input.ndim) for d in given]
+        if len(set(wrapped)) != len(wrapped):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({given})")
     sources = [_wrap_dim(s, input.ndim) for s in sources]
     targets = [_wrap_dim(d, input.ndim) for d in targets]
-    rest = [i for i in range(input.ndim) if i not in sources]
-    order = [0] * input.ndim
     placed = dict(zip(targets, sources))
-    remaining = iter(rest)
-    for i in range(input.ndim):
-        order[i] = placed[i] if i in placed else next(remaining)
-    return permute(input, order)
+    remaining = iter(i for i in range(input.ndim) if i not in sources)
+    return permute(input, [placed[i] if i in placed else next(remaining) for i in range(input.ndim)])
 
 
 export(movedim, name="moveaxis")
+
+
+# --- in-place shape changes: t_, transpose_, squeeze_, unsqueeze_, resize_ -----------------
+
+
+def _become(self: Tensor, result: Tensor) -> Tensor:
+    """Make self the reshaped view `result` of itself, keeping its identity."""
+    check_inplace_target(self)
+    self._data = result._data
+    if result.grad_fn is not None:
+        self.grad_fn = result.grad_fn
+    self._version[0] += 1
+    return self
+
+
+@method("t_")
+def t_(self: Tensor) -> Tensor:
+    _check_matrix(self, "t_")
+    return _become(self, call(T_INPLACE, (self,), (self._data,), self))
+
+
+@method("transpose_")
+def transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:
+    attrs = _transpose_attrs(self, dim0, dim1)
+    return _become(self, call(TRANSPOSE_INPLACE, (self,), (self._data,), self, attrs))
+
+
+Tensor.swapaxes_ = Tensor.swapdims_ = transpose_
+
+
+@method("squeeze_")
+def squeeze_(self: Tensor, dim=None) -> Tensor:
+    overload, axes = _squeeze_args(self, dim)
+    return _become(self, call(SQUEEZE_INPLACE[overload], (self,), (self._data,), self, {"axes": axes}))
+
+
+@method("unsqueeze_")
+def unsqueeze_(self: Tensor, dim: int) -> Tensor:
+    attrs = {"axis": _wrap_dim(dim, self.ndim + 1)}
+    return _become(self, call(UNSQUEEZE_INPLACE, (self,), (self._data,), self, attrs))
+
+
+@method("resize_")
+def resize_(self: Tensor, *sizes, memory_format=None) -> Tensor:
+    """Give self a new shape, keeping its elements in order; new elements are uninitialised."""
+    from .._creation import sizes_of
+
+    if self._requires_grad:
+        raise RuntimeError("cannot resize variables that require grad; resize a detached tensor instead")
+    shape = sizes_of(sizes)
+    count = math.prod(shape)
+    flat = self._backend.ascontiguous(self._data).reshape(-1)
+    if count > flat.size:
+        grown = self._backend.empty((count,), self.dtype, self._backend.device_index(self._data))
+        grown[: flat.size] = flat
+        flat = grown
+    self._data = flat[:count].reshape(shape)
+    self._version[0] += 1
+    return self
+
+
+@method("resize_as_")
+def resize_as_(self: Tensor, other: Tensor, memory_format=None) -> Tensor:
+    return resize_(self, other.shape)
 
 
 # --- expand, repeat, broadcast -------------------------------------------------------
@@ -263,13 +402,19 @@ def _grad_expand(ctx, g):
 EXPAND = Op("expand", lambda b, x, shape: b.broadcast_to(x, shape), _grad_expand, node="ExpandBackward0")
 
 
-def _expanded_shape(shape: tuple, sizes: tuple) -> tuple:
+def _expanded_shape(self: Tensor, sizes: tuple) -> tuple:
+    shape = self._data.shape
     if len(sizes) < len(shape):
         raise RuntimeError(
-            f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to the number of "
-            f"dimensions in the tensor ({len(shape)})"
+            f"expand({self.type()}{{{list(shape)}}}, size={list(sizes)}): the number of sizes provided "
+            f"({len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({len(shape)})"
         )
     lead = len(sizes) - len(shape)
+    for i, want in enumerate(sizes[:lead]):
+        if want < 0:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({want}) isn't allowed in a leading, non-existing dimension {i}"
+            )
     result = list(sizes[:lead])
     for have, want in zip(shape, sizes[lead:]):
         if want == -1:
@@ -287,8 +432,7 @@ def _expanded_shape(shape: tuple, sizes: tuple) -> tuple:
 @method("expand")
 def expand(self: Tensor, *sizes) -> Tensor:
     """A broadcast view with new sizes (-1 keeps a dim)."""
-    shape = _expanded_shape(self._data.shape, _sizes(sizes))
-    return view_call(EXPAND, self, {"shape": shape})
+    return view_call(EXPAND, self, {"shape": _expanded_shape(self, _sizes(sizes))})
 
 
 @method("expand_as")
@@ -302,23 +446,25 @@ def broadcast_to(input: Tensor, size) -> Tensor:
 
 
 @export
-def broadcast_shapes(*shapes) -> tuple:
-    from .._size import Size
-
-    ndim = max((len(s) for s in shapes), default=0)
+def broadcast_shapes(*shapes) -> Size:
+    ndim = max((1 if isinstance(s, int) else len(s) for s in shapes), default=0)
     result = [1] * ndim
     for shape in shapes:
         shape = (shape,) if isinstance(shape, int) else tuple(shape)
         for i, n in enumerate(shape, start=ndim - len(shape)):
             if n != 1:
                 if result[i] not in (1, n):
-                    raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape: {list(shapes)}")
+                    raise RuntimeError(
+                        f"Shape mismatch: objects cannot be broadcast to a single shape: {[list(s) for s in shapes]}"
+                    )
                 result[i] = n
     return Size(result)
 
 
 @export
 def broadcast_tensors(*tensors) -> tuple:
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
     shape = broadcast_shapes(*(t.shape for t in tensors))
     return tuple(expand(t, shape) for t in tensors)
 
@@ -355,21 +501,51 @@ def repeat(self: Tensor, *sizes) -> Tensor:
     """Tile the tensor `sizes` times along each dim."""
     repeats = _sizes(sizes)
     if len(repeats) < self.ndim:
-        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
+        raise RuntimeError(
+            f"Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor "
+            f"(repeat{list(repeats)} on a {self.ndim}-D tensor); give one count per dim"
+        )
+    if any(r < 0 for r in repeats):
+        raise RuntimeError(f"Trying to create tensor with negative dimension: repeat{list(repeats)}")
     return call(REPEAT, (self,), (self._data,), self, {"repeats": repeats})
 
 
 @export
 def tile(input: Tensor, dims) -> Tensor:
-    dims = tuple(dims)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
     return repeat(input, (1,) * (input.ndim - len(dims)) + dims)
 
 
 @export
-def repeat_interleave(input: Tensor, repeats: int, dim: int | None = None) -> Tensor:
+def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *, output_size: int | None = None) -> Tensor:
+    """Repeat each element (or slice along dim) `repeats` times; repeats may differ per element."""
+    from .._creation import arange
+
+    if repeats is None:
+        counts = input
+        return arange(counts.shape[0], device=counts.device).repeat_interleave(counts)
     if dim is None:
         input, dim = input.reshape(-1), 0
     dim = _wrap_dim(dim, input.ndim)
+    if isinstance(repeats, Tensor) and repeats.numel() != 1:
+        if repeats.ndim != 1 or repeats.shape[0] != input.shape[dim]:
+            raise RuntimeError(
+                f"repeats must have the same size as input along dim, but got repeats.size(0) = "
+                f"{repeats.shape[0] if repeats.ndim else 1} and input.size({dim}) = {input.shape[dim]}"
+            )
+        counts = repeats._host()
+        if (counts < 0).any():
+            raise RuntimeError("repeats can not be negative")
+        index = input._backend.xp.repeat(input._backend.xp.arange(input.shape[dim]), counts)
+        from .._tensor import wrap as wrap_index
+
+        index_tensor = wrap_index(
+            input._backend.xp.asarray(index, dtype="int64"), input._backend, dt.int64, input.device
+        )
+        return input.index_select(dim, index_tensor)
+    repeats = int(repeats.item()) if isinstance(repeats, Tensor) else int(repeats)
+    if repeats < 0:
+        raise RuntimeError("repeats can not be negative")
     expanded = input.unsqueeze(dim + 1)
     sizes = list(expanded.shape)
     sizes[dim + 1] = repeats
@@ -378,28 +554,33 @@ def repeat_interleave(input: Tensor, repeats: int, dim: int | None = None) -> Te
     return expanded.expand(sizes).reshape(merged)
 
 
-# --- flip and roll --------------------------------------------------------------------
+# --- flip, roll, rot90 -----------------------------------------------------------------
 
 FLIP = Op(
-    "flip", lambda b, x, axes: b.flip(x, axis=axes), lambda ctx, g: (g.flip(ctx.attrs["axes"]),), node="FlipBackward0"
+    "flip",
+    lambda b, x, axes: b.ascontiguous(b.flip(x, axis=axes)) if axes else b.copy(x),
+    lambda ctx, g: (g.flip(ctx.attrs["axes"]),),
+    node="FlipBackward0",
 )
 
 
 @export
 def flip(input: Tensor, dims) -> Tensor:
-    """Reverse the order of elements along dims."""
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    axes = tuple(_wrap_dim(d, input.ndim) for d in dims)
-    return call(FLIP, (input,), (input._data,), input, {"axes": axes})
+    """Reverse the order of elements along dims (a copy, as in PyTorch)."""
+    return call(FLIP, (input,), (input._data,), input, {"axes": _dims(dims, input.ndim, "flip")})
 
 
 @export
 def fliplr(input: Tensor) -> Tensor:
+    if input.ndim < 2:
+        raise RuntimeError(f"fliplr(): input must be >= 2-d, got a {input.ndim}-d tensor")
     return flip(input, (1,))
 
 
 @export
 def flipud(input: Tensor) -> Tensor:
+    if input.ndim < 1:
+        raise RuntimeError("flipud(): input must be >= 1-d, got a 0-d tensor")
     return flip(input, (0,))
 
 
@@ -413,14 +594,81 @@ ROLL = Op(
 
 @export
 def roll(input: Tensor, shifts, dims=None) -> Tensor:
+    """Shift elements along dims, wrapping around (the flattened tensor when dims is None)."""
     shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
     if dims is None:
-        return roll(input.reshape(-1), shifts, 0).reshape(input.shape)
+        if len(shifts) != 1:
+            raise RuntimeError(f"roll(): with no dims, shifts must be a single int (got {list(shifts)})")
+        return call(ROLL, (input,), (input._data,), input, {"shifts": shifts[0], "axes": None})
     axes = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(axes):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(axes)}")
+    axes = tuple(_wrap_dim(d, input.ndim) for d in axes)
     return call(ROLL, (input,), (input._data,), input, {"shifts": shifts, "axes": axes})
 
 
-# --- slicing pieces: narrow, select, split, chunk, unbind -------------------------------
+@export
+def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
+    """Rotate by 90 degrees k times, from the first towards the second of dims."""
+    if len(dims) != 2:
+        raise RuntimeError(f"rot90(): expected total rotation dims == 2, but got dims = {len(dims)}")
+    first, second = (_wrap_dim(d, input.ndim) for d in dims)
+    if first == second:
+        raise RuntimeError(
+            f"rot90(): expected rotation dims to be different, but got dim0 = {first} and dim1 = {second}"
+        )
+    k %= 4
+    if k == 1:
+        return flip(input, (second,)).transpose(first, second)
+    if k == 2:
+        return flip(input, (first, second))
+    if k == 3:
+        return flip(input, (first,)).transpose(first, second)
+    return clone(input)
+
+
+# --- basic indexing views: slices and selections -----------------------------------------
+
+
+def _embed_kernel(b, g, shape, key):
+    out = b.xp.zeros(shape, dtype=g.dtype)
+    out[key] = g
+    return out
+
+
+def _grad_embed(ctx, g):
+    return (index_view(g, ctx.attrs["key"], "SliceBackward0"),)
+
+
+# The backward of a basic index: the gradient placed in zeros of the input's shape.
+EMBED = Op("index_embed", _embed_kernel, _grad_embed, node="IndexEmbedBackward0")
+
+
+def _grad_index_view(ctx, g):
+    return (call(EMBED, (g,), (g._data,), g, {"shape": ctx.input_shape(0), "key": ctx.attrs["key"]}),)
+
+
+INDEX_VIEWS = {
+    name: Op("getitem", lambda b, x, key: x[key], _grad_index_view, node=name)
+    for name in (
+        "SelectBackward0",
+        "SliceBackward0",
+        "UnsqueezeBackward0",
+        "AliasBackward0",
+        "SplitBackward0",
+        "SplitWithSizesBackward0",
+        "UnbindBackward0",
+    )
+}
+
+
+def index_view(x: Tensor, key: tuple, node: str) -> Tensor:
+    """x[key] for a basic key that yields an array view (ints followed by an Ellipsis)."""
+    return view_call(INDEX_VIEWS[node], x, {"key": key})
+
+
+def _along(dim: int, part) -> tuple:
+    return (slice(None),) * dim + (part, Ellipsis)
 
 
 @export
@@ -428,43 +676,63 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """The slice [start, start + length) along dim (a view)."""
     dim = _wrap_dim(dim, input.ndim)
     size = input.shape[dim]
-    start = int(start)
+    start = int(start.item()) if isinstance(start, Tensor) else int(start)
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
     if start < 0:
         start += size
-    if not 0 <= start <= size or length < 0 or start + length > size:
+    if length < 0 or start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
-    return input[(slice(None),) * dim + (slice(start, start + length),)]
+    return index_view(input, _along(dim, slice(start, start + length)), "SliceBackward0")
 
 
 @export
 def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """The slice at index along dim, without that dim (a view)."""
     dim = _wrap_dim(dim, input.ndim)
-    return input[(slice(None),) * dim + (index,)]
+    size = input.shape[dim]
+    index = int(index)
+    if not -size <= index < size:
+        raise IndexError(
+            f"select(): index {index} out of range for tensor of size {list(input.shape)} at dimension {dim}"
+        )
+    return index_view(input, _along(dim, index % size), "SelectBackward0")
+
+
+def _pieces(tensor: Tensor, sizes: list, dim: int, node: str) -> tuple:
+    pieces = []
+    start = 0
+    for n in sizes:
+        pieces.append(index_view(tensor, _along(dim, slice(start, start + n)), node))
+        start += n
+    return tuple(pieces)
 
 
 @export
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     """Pieces of `split_size` along dim (the last may be smaller), or of the listed sizes."""
+    if not isinstance(split_size_or_sections, int):
+        return split_with_sizes(tensor, split_size_or_sections, dim)
     dim = _wrap_dim(dim, tensor.ndim)
     size = tensor.shape[dim]
-    if isinstance(split_size_or_sections, int):
-        step = split_size_or_sections
-        if step <= 0 and size:
-            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
-        sections = [min(step, size - i) for i in range(0, size, step)] if size else [0]
-    else:
-        sections = list(split_size_or_sections)
-        if sum(sections) != size:
-            raise RuntimeError(
-                f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at dimension "
-                f"{dim}), but got split_sizes={sections}"
-            )
-    pieces = []
-    start = 0
-    for n in sections:
-        pieces.append(narrow(tensor, dim, start, n))
-        start += n
-    return tuple(pieces)
+    step = split_size_or_sections
+    if step < 0 or (step == 0 and size):
+        raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
+    sections = [min(step, size - i) for i in range(0, size, step)] if size else [0]
+    return _pieces(tensor, sections, dim, "SplitBackward0")
+
+
+@method("split_with_sizes")
+def split_with_sizes(self: Tensor, split_sizes, dim: int = 0) -> tuple:
+    dim = _wrap_dim(dim, self.ndim)
+    sections = [int(n) for n in split_sizes]
+    size = self.shape[dim]
+    if sum(sections) != size or any(n < 0 for n in sections):
+        raise RuntimeError(
+            f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at dimension "
+            f"{dim}), but got split_sizes={sections}"
+        )
+    return _pieces(self, sections, dim, "SplitWithSizesBackward0")
 
 
 @export
@@ -477,32 +745,184 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
 
 
 @export
-def tensor_split(input: Tensor, sections, dim: int = 0) -> tuple:
+def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:
+    """n nearly equal pieces (the first ones one larger), or pieces cut at the given indices."""
     dim = _wrap_dim(dim, input.ndim)
     size = input.shape[dim]
+    sections = indices_or_sections
+    if isinstance(sections, Tensor):
+        sections = sections.item() if sections.ndim == 0 else sections.tolist()
     if isinstance(sections, int):
+        if sections <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {sections}")
         base, extra = divmod(size, sections)
-        sizes = [base + (1 if i < extra else 0) for i in range(sections)]
+        bounds = [0]
+        for i in range(sections):
+            bounds.append(bounds[-1] + base + (1 if i < extra else 0))
     else:
-        bounds = [0, *sections, size]
-        sizes = [max(0, b - a) for a, b in zip(bounds, bounds[1:])]
-    return split(input, sizes, dim)
+        bounds = [0] + [min(max(int(i) + (size if i < 0 else 0), 0), size) for i in sections] + [size]
+    return tuple(
+        index_view(input, _along(dim, slice(a, max(a, b))), "SliceBackward0") for a, b in zip(bounds, bounds[1:])
+    )
+
+
+def _split_by(input: Tensor, sections, dim: int, name: str) -> tuple:
+    if isinstance(sections, int) and input.shape[dim] % sections:
+        raise RuntimeError(
+            f"{name} attempted to split along dimension {dim}, but the size of the dimension "
+            f"{input.shape[dim]} is not divisible by the split_size {sections}!"
+        )
+    return tensor_split(input, sections, dim)
+
+
+@export
+def hsplit(input: Tensor, sections) -> tuple:
+    return _split_by(input, sections, 1 if input.ndim > 1 else 0, "torch.hsplit")
+
+
+@export
+def vsplit(input: Tensor, sections) -> tuple:
+    if input.ndim < 2:
+        raise RuntimeError(
+            f"torch.vsplit requires a tensor with at least 2 dimension, but got a tensor with {input.ndim} dimensions!"
+        )
+    return _split_by(input, sections, 0, "torch.vsplit")
+
+
+@export
+def dsplit(input: Tensor, sections) -> tuple:
+    if input.ndim < 3:
+        raise RuntimeError(
+            f"torch.dsplit requires a tensor with at least 3 dimension, but got a tensor with {input.ndim} dimensions!"
+        )
+    return _split_by(input, sections, 2, "torch.dsplit")
 
 
 @export
 def unbind(input: Tensor, dim: int = 0) -> tuple:
     """The slices along dim, each without that dim."""
     dim = _wrap_dim(dim, input.ndim)
-    return tuple(select(input, dim, i) for i in range(input.shape[dim]))
+    return tuple(index_view(input, _along(dim, i), "UnbindBackward0") for i in range(input.shape[dim]))
+
+
+# --- windows and diagonals: strided views ----------------------------------------------------
+
+
+def _unfold_kernel(b, x, axis, size, step):
+    windows = b.xp.lib.stride_tricks.sliding_window_view(x, size, axis=axis, writeable=True)
+    return windows[(slice(None),) * axis + (slice(None, None, step),)]
+
+
+def _grad_unfold(ctx, g):
+    from .._creation import arange
+
+    axis, size, step = ctx.attrs["axis"], ctx.attrs["size"], ctx.attrs["step"]
+    count = g.shape[axis]
+    starts = arange(count, device=g.device) * step
+    positions = (starts.unsqueeze(1) + arange(size, device=g.device)).reshape(-1)
+    windows = g.movedim(-1, axis + 1).flatten(axis, axis + 1)
+    return (g.new_zeros(ctx.input_shape(0)).index_add(axis, positions, windows),)
+
+
+UNFOLD = Op("unfold", _unfold_kernel, _grad_unfold, node="UnfoldBackward0")
+
+
+@method("unfold")
+def unfold(self: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """Windows of `size` elements every `step` along dimension, as a new last dim (a view)."""
+    axis = _wrap_dim(dimension, self.ndim)
+    length = self.shape[axis] if self.ndim else 1
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {axis} is {length} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if self.ndim == 0:
+        return self.reshape(1)
+    return view_call(UNFOLD, self, {"axis": axis, "size": size, "step": step})
+
+
+def _diagonal_kernel(b, x, offset, axis1, axis2):
+    found = b.xp.diagonal(x, offset, axis1, axis2)
+    if not found.flags.writeable:
+        found.flags.writeable = True
+    return found
+
+
+def _diagonal_embed_kernel(b, g, shape, offset, axis1, axis2):
+    out = b.xp.zeros(shape, dtype=g.dtype)
+    _diagonal_kernel(b, out, offset, axis1, axis2)[...] = g
+    return out
+
+
+def _grad_diagonal(ctx, g):
+    attrs = dict(ctx.attrs, shape=ctx.input_shape(0))
+    return (call(DIAGONAL_EMBED, (g,), (g._data,), g, attrs),)
+
+
+def _grad_diagonal_embed(ctx, g):
+    attrs = {k: ctx.attrs[k] for k in ("offset", "axis1", "axis2")}
+    return (call(DIAGONAL_COPY, (g,), (g._data,), g, attrs),)
+
+
+DIAGONAL = Op("diagonal", _diagonal_kernel, _grad_diagonal, node="DiagonalBackward0")
+DIAGONAL_COPY = Op(
+    "diag", lambda b, x, **attrs: _diagonal_kernel(b, x, **attrs).copy(), _grad_diagonal, node="DiagonalBackward0"
+)
+DIAGONAL_EMBED = Op("diag_embed", _diagonal_embed_kernel, _grad_diagonal_embed, node="DiagEmbedBackward0")
+
+
+def _diagonal_attrs(input: Tensor, offset: int, dim1: int, dim2: int) -> dict:
+    axis1, axis2 = _wrap_dim(dim1, input.ndim), _wrap_dim(dim2, input.ndim)
+    if axis1 == axis2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return {"offset": int(offset), "axis1": axis1, "axis2": axis2}
+
+
+@export
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal of the (dim1, dim2) planes as a new last dim (a view)."""
+    return view_call(DIAGONAL, input, _diagonal_attrs(input, offset, dim1, dim2))
+
+
+@export
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """Matrices whose (dim1, dim2) diagonals are input's last dim."""
+    ndim = input.ndim + 1
+    axis1, axis2 = _wrap_dim(dim1, ndim), _wrap_dim(dim2, ndim)
+    if axis1 == axis2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    n = (input.shape[-1] if input.ndim else 1) + abs(offset)
+    batch = list(input.shape[:-1])
+    shape = []
+    for i in range(ndim):
+        shape.append(n if i in (axis1, axis2) else batch.pop(0))
+    attrs = {"shape": tuple(shape), "offset": int(offset), "axis1": axis1, "axis2": axis2}
+    return call(DIAGONAL_EMBED, (input,), (input._data,), input, attrs)
+
+
+@export
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
+    """A vector's diagonal matrix, or a copy of a matrix's diagonal."""
+    if input.ndim == 1:
+        return diag_embed(input, diagonal, 0, 1)
+    if input.ndim != 2:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
+    attrs = _diagonal_attrs(input, diagonal, 0, 1)
+    return call(DIAGONAL_COPY, (input,), (input._data,), input, attrs)
+
+
+@export
+def trace(input: Tensor) -> Tensor:
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    return diagonal(input).sum()
 
 
 # --- joining ---------------------------------------------------------------------------
 
 
 def _grad_cat(ctx, g):
-    axis = ctx.attrs["axis"]
-    sizes = ctx.attrs["sizes"]
-    return tuple(split(g, sizes, axis))
+    return split_with_sizes(g, ctx.attrs["sizes"], ctx.attrs["axis"])
 
 
 def _grad_stack(ctx, g):
@@ -514,49 +934,48 @@ STACK = Op("stack", lambda b, *xs, axis: b.stack(xs, axis=axis), _grad_stack, no
 
 
 def _joined(name: str, tensors) -> tuple:
+    """The tensors, on one device, converted to their promoted dtype."""
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{name}(): argument 'tensors' must be a tuple or list of Tensors, not Tensor")
     tensors = tuple(tensors)
     if not tensors:
-        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+        raise ValueError(f"ember.{name}(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
     first = tensors[0]
     want = first.dtype
     for t in tensors[1:]:
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{name}(): expected a sequence of Tensors, got {type(t).__name__}")
-        if t.device != first.device:
+        if t.device is not first.device and t.device != first.device:
             raise device_mismatch(name, first, t)
-        want = promoted(_Weighted(want), t) if t.dtype is not want else want
+        want = dt.promote_types(want, t.dtype)
     return tuple(t if t.dtype is want else t.to(want) for t in tensors)
-
-
-class _Weighted:
-    """A stand-in operand so cat promotes dtypes among equally weighted tensors."""
-
-    __slots__ = ("dtype",)
-
-    def __init__(self, dtype) -> None:
-        self.dtype = dtype
 
 
 @export
 def cat(tensors, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     """Join tensors along an existing dim."""
     tensors = _joined("cat", tensors)
+    # NOTE: PyTorch skips 1-D empty tensors whatever the others' shapes (a legacy rule).
     tensors = tuple(t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)) or tensors[:1]
-    ndim = tensors[0].ndim
-    if ndim == 0:
-        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    first = tensors[0]
+    ndim = first.ndim
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+        if t.ndim != ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ndim} and {t.ndim}")
     axis = _wrap_dim(dim, ndim)
     for i, t in enumerate(tensors):
-        if (
-            t.ndim != ndim
-            or t.shape[:axis] + t.shape[axis + 1 :] != tensors[0].shape[:axis] + tensors[0].shape[axis + 1 :]
-        ):
-            raise RuntimeError(
-                f"Sizes of tensors must match except in dimension {axis}. Expected size "
-                f"{list(tensors[0].shape)} but got size {list(t.shape)} for tensor number {i} in the list."
-            )
+        for d in range(ndim):
+            if d != axis and t.shape[d] != first.shape[d]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {axis}. Expected size {first.shape[d]} but got "
+                    f"size {t.shape[d]} for tensor number {i} in the list (shapes {list(first.shape)} and "
+                    f"{list(t.shape)})."
+                )
     sizes = [t.shape[axis] for t in tensors]
-    result = call(CAT, tensors, tuple(t._data for t in tensors), tensors[0], {"axis": axis, "sizes": sizes})
+    result = call(CAT, tensors, tuple(t._data for t in tensors), first, {"axis": axis, "sizes": sizes})
     return result if out is None else write_out(out, result)
 
 
@@ -579,76 +998,97 @@ def stack(tensors, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     return result if out is None else write_out(out, result)
 
 
-@export
-def hstack(tensors) -> Tensor:
-    tensors = tuple(tensors)
-    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+def _at_least(tensors: tuple, ndim: int):
+    """atleast_Nd: one tensor in, one out; several (or a sequence) in, a tuple out."""
+    single = len(tensors) == 1 and isinstance(tensors[0], Tensor)
+    if len(tensors) == 1 and not single:
+        tensors = tuple(tensors[0])
+    shaped = []
+    for t in tensors:
+        if t.ndim == 0:
+            t = t.reshape((1,) * ndim)
+        elif t.ndim == 1 and ndim >= 2:
+            t = t.unsqueeze(0)
+            if ndim == 3:
+                t = t.unsqueeze(-1)
+        elif t.ndim == 2 and ndim == 3:
+            t = t.unsqueeze(-1)
+        shaped.append(t)
+    return shaped[0] if single else tuple(shaped)
 
 
 @export
-def vstack(tensors) -> Tensor:
-    return cat([t.reshape(1, -1) if t.ndim < 2 else t for t in tensors], 0)
+def atleast_1d(*tensors):
+    return _at_least(tensors, 1)
+
+
+@export
+def atleast_2d(*tensors):
+    return _at_least(tensors, 2)
+
+
+@export
+def atleast_3d(*tensors):
+    return _at_least(tensors, 3)
+
+
+@export
+def hstack(tensors, *, out: Tensor | None = None) -> Tensor:
+    tensors = atleast_1d(tuple(tensors))
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1, out=out)
+
+
+@export
+def vstack(tensors, *, out: Tensor | None = None) -> Tensor:
+    return cat(atleast_2d(tuple(tensors)), 0, out=out)
 
 
 export(vstack, name="row_stack")
 
 
 @export
-def column_stack(tensors) -> Tensor:
-    return cat([t.reshape(-1, 1) if t.ndim < 2 else t for t in tensors], 1)
+def dstack(tensors, *, out: Tensor | None = None) -> Tensor:
+    return cat(atleast_3d(tuple(tensors)), 2, out=out)
 
 
-# --- triangles and diagonals ------------------------------------------------------------
+@export
+def column_stack(tensors, *, out: Tensor | None = None) -> Tensor:
+    return cat([t.reshape(-1, 1) if t.ndim < 2 else t for t in tensors], 1, out=out)
+
+
+# --- triangles ------------------------------------------------------------------------------
 
 TRIL = Op("tril", lambda b, x, k: b.xp.tril(x, k), lambda ctx, g: (g.tril(ctx.attrs["k"]),), node="TrilBackward0")
 TRIU = Op("triu", lambda b, x, k: b.xp.triu(x, k), lambda ctx, g: (g.triu(ctx.attrs["k"]),), node="TriuBackward0")
 
 
+def _triangle(op: Op, input: Tensor, diagonal: int) -> Tensor:
+    if input.ndim < 2:
+        raise RuntimeError(f"{op.name}: input tensor must have at least 2 dimensions (got shape {list(input.shape)})")
+    return call(op, (input,), (input._data,), input, {"k": int(diagonal)})
+
+
 @export
 def tril(input: Tensor, diagonal: int = 0) -> Tensor:
-    return call(TRIL, (input,), (input._data,), input, {"k": diagonal})
+    """The lower triangle (on and below the diagonal-th diagonal); the rest zero."""
+    return _triangle(TRIL, input, diagonal)
 
 
 @export
 def triu(input: Tensor, diagonal: int = 0) -> Tensor:
-    return call(TRIU, (input,), (input._data,), input, {"k": diagonal})
+    """The upper triangle (on and above the diagonal-th diagonal); the rest zero."""
+    return _triangle(TRIU, input, diagonal)
 
 
 Tensor.tril_ = lambda self, diagonal=0: self.copy_(tril(self, diagonal))
 Tensor.triu_ = lambda self, diagonal=0: self.copy_(triu(self, diagonal))
 
 
-@export
-def diag(input: Tensor, diagonal: int = 0) -> Tensor:
-    """A vector's diagonal matrix, or a matrix's diagonal vector."""
-    if input.ndim == 1:
-        n = input.shape[0] + abs(diagonal)
-        eye = input.new_zeros((n, n))
-        rows = list(range(max(0, -diagonal), max(0, -diagonal) + input.shape[0]))
-        cols = list(range(max(0, diagonal), max(0, diagonal) + input.shape[0]))
-        return eye.index_put((input.new_tensor(rows).long(), input.new_tensor(cols).long()), input)
-    return diagonal_of(input, diagonal)
-
-
-def diagonal_of(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
-    n = min(input.shape[dim1] - max(0, -offset), input.shape[dim2] - max(0, offset))
-    rows = input.new_tensor(list(range(max(0, -offset), max(0, -offset) + max(n, 0)))).long()
-    cols = input.new_tensor(list(range(max(0, offset), max(0, offset) + max(n, 0)))).long()
-    moved = movedim(input, (dim1, dim2), (0, 1))
-    return movedim(moved[rows, cols], 0, -1)
-
-
-export(diagonal_of, name="diagonal")
-
-
-@export
-def trace(input: Tensor) -> Tensor:
-    return diagonal_of(input).sum()
-
-
 # --- copies ----------------------------------------------------------------------------
 
-CLONE = Op("clone", lambda b, x: b.copy(x), lambda ctx, g: (g,), node="CloneBackward0")
+# NOTE: order="K" keeps the input's memory layout, as PyTorch's preserve_format does.
+CLONE = Op("clone", lambda b, x: x.copy(order="K"), lambda ctx, g: (g,), node="CloneBackward0")
+CONTIGUOUS = Op("contiguous", lambda b, x: b.ascontiguous(x), lambda ctx, g: (g,), node="CloneBackward0")
 
 
 @export
@@ -662,6 +1102,3 @@ def contiguous(self: Tensor, memory_format=None) -> Tensor:
     if self._backend.is_contiguous(self._data):
         return self
     return call(CONTIGUOUS, (self,), (self._data,), self)
-
-
-CONTIGUOUS = Op("contiguous", lambda b, x: b.ascontiguous(x), lambda ctx, g: (g,), node="CloneBackward0")
