@@ -38,24 +38,32 @@ def test_kernels_refuse_host_arrays(cp):
     assert (x + np.float32(2.0)).get().tolist() == [3.0, 3.0, 3.0], "NumPy scalars are accepted, as in CuPy"
 
 
-def test_kernels_refuse_arrays_of_two_devices(cp):
+def test_kernels_run_on_the_current_device_only(cp):
     x = cp.ones(3)
     with cp.cuda.Device(1):
         y = cp.ones(3)
+        assert (y * 2).device.id == 1
+        assert y.sum().device.id == 1 and y.sum().shape == (), "reductions give 0-d device arrays, as in CuPy"
     assert (x.device.id, y.device.id) == (0, 1)
-    with pytest.raises(ValueError, match="different from the current device"):
-        x + y
-    with pytest.raises(ValueError, match="simulated CUDA: one kernel got arrays of devices"):
-        cp.stack([x, y])
+    for kernel in (lambda: x + y, lambda: y * 2, lambda: cp.stack([x, x, y]), lambda: y.astype(np.int32)):
+        with pytest.raises(ValueError, match=r"resides \(1\) is different from the current device \(0\)"):
+            kernel()
+    with pytest.raises(ValueError, match="Peer access is unavailable"):
+        y[0] = 5.0
 
 
-def test_results_stay_on_their_inputs_device(cp):
+def test_views_stay_with_their_base_and_copies_come_to_the_current_device(cp):
     with cp.cuda.Device(1):
         y = cp.arange(4.0)
-    assert (y * 2).device.id == 1
-    assert y.sum().device.id == 1 and y.sum().shape == (), "reductions give 0-d device arrays, as in CuPy"
-    assert y.reshape(2, 2).T.device.id == 1
+    assert y.reshape(2, 2).T.device.id == 1 and y[1:].device.id == 1, "views need no kernel"
+    assert y.copy().device.id == 0, "copy() brings an array to the current device, as in CuPy"
+    assert y.get().tolist() == [0.0, 1.0, 2.0, 3.0] and y[2].item() == 2.0
     assert cp.zeros(2).device.id == 0, "creation uses the current device"
+
+
+def test_astype_refuses_casting_as_cupy_does(cp):
+    with pytest.raises(TypeError, match="casting"):
+        cp.ones(2).astype(np.int32, casting="unsafe")
 
 
 def test_integer_indexing_gives_a_0d_view(cp):

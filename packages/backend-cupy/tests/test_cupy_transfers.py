@@ -99,7 +99,7 @@ def test_gradient_flows_back_to_the_cpu_leaf(sim):
 
 def test_gradient_through_a_chain_of_devices(sim):
     w = ember.tensor([[1.0, -1.0]], requires_grad=True, device="cuda:1")
-    y = w.to("cpu").to("cuda:0", ember.float64).exp().to("cuda:1")
+    y = w.to("cpu").to("cuda:0", ember.float64).exp()
     y.sum().backward()
     assert w.grad.device == "cuda:1" and w.grad.dtype is ember.float32
     np.testing.assert_allclose(w.grad.cpu().numpy(), np.exp([[1.0, -1.0]]), rtol=1e-6)
@@ -107,7 +107,18 @@ def test_gradient_through_a_chain_of_devices(sim):
 
 def test_gradcheck_through_transfers(sim):
     a = ember.randn(3, dtype=ember.float64, requires_grad=True)
-    assert ember.autograd.gradcheck(lambda t: (t.cuda(1) ** 2).cuda(0).sin().cpu(), (a,))
+    assert ember.autograd.gradcheck(lambda t: (t.cuda(1).cuda(0) ** 2).sin().cpu(), (a,))
+
+
+def test_computing_on_another_gpu_needs_it_current(sim):
+    x = ember.ones(3, device="cuda:1", requires_grad=True)
+    with pytest.raises(ValueError, match=r"resides \(1\) is different from the current device \(0\)"):
+        x * 2  # CuPy computes on its current device (cuda:0 here)
+    with ember.cuda.device(1):
+        loss = (x * 2).sum()
+        loss.backward()
+    assert loss.device == "cuda:1" and x.grad.device == "cuda:1" and x.grad.tolist() == [2.0, 2.0, 2.0]
+    assert sim.device_index(x.grad._data) == 1
 
 
 def test_cuda_leaf_gets_a_cuda_gradient(sim):
@@ -168,7 +179,8 @@ def test_dlpack_shares_gpu_memory(sim):
     x = ember.arange(4.0, device="cuda:1")
     shared = ember.from_dlpack(x)
     assert shared.device == "cuda:1"
-    shared[0] = 7.0
+    with ember.cuda.device(1):
+        shared[0] = 7.0
     assert x.tolist() == [7.0, 1.0, 2.0, 3.0]
     native = sim.xp.from_dlpack(x)
     assert native.device.id == 1

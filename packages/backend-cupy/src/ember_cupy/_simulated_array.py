@@ -124,47 +124,62 @@ class SimulatedMemoryPointer:
 # --- moving between the simulated device and the host ----------------------------------
 
 
-def unwrap(value: Any, devices: set) -> Any:
-    """The host storage of device arrays in value (recursing into lists and tuples)."""
+def unwrap(value: Any, read: list) -> Any:
+    """The host storage of the device arrays in value (recursing into lists and tuples), noted in `read`.
+
+    A host array is refused, as CuPy's kernels refuse NumPy arrays."""
     if type(value) is SimulatedDeviceArray:
-        devices.add(value.device)
+        read.append(value)
         return value._host
     if isinstance(value, np.ndarray):
         raise TypeError(f"Unsupported type {type(value)}")
     if isinstance(value, (list, tuple)):
-        return type(value)(unwrap(v, devices) for v in value)
+        return type(value)(unwrap(v, read) for v in value)
     return value
 
 
-def unwrap_lenient(value: Any, devices: set) -> Any:
+def unwrap_lenient(value: Any, read: list) -> Any:
     """Like unwrap, but host arrays pass (CuPy copies them over for index keys and assigned values)."""
     if type(value) is SimulatedDeviceArray:
-        devices.add(value.device)
+        read.append(value)
         return value._host
     if isinstance(value, tuple):
-        return tuple(unwrap_lenient(v, devices) for v in value)
+        return tuple(unwrap_lenient(v, read) for v in value)
     return value
 
 
-def one_device(devices: set, default: SimulatedDevice) -> SimulatedDevice:
-    if len(devices) > 1:
-        ids = sorted(d.id for d in devices)
-        raise ValueError(
-            f"The device where the array resides ({ids[1]}) is different from the current device ({ids[0]}). "
-            "Peer access is unavailable between these devices. (simulated CUDA: one kernel got arrays of "
-            f"devices {ids})"
-        )
-    return next(iter(devices)) if devices else default
+def require_current(read: list, runtime: SimulatedRuntime) -> None:
+    """A kernel runs on the current device and must find its arrays there (no peer access here)."""
+    for array in read:
+        if array.device.id != runtime.current:
+            raise ValueError(
+                f"The device where the array resides ({array.device.id}) is different from the current device "
+                f"({runtime.current}). Peer access is unavailable between these devices."
+            )
 
 
-def wrap(result: Any, device: SimulatedDevice) -> Any:
-    """Kernel results as arrays on device (NumPy scalars become 0-d arrays, as in CuPy)."""
+def settle(result: Any, read: list, runtime: SimulatedRuntime, writes: bool = False) -> Any:
+    """A host-side result placed as CuPy places it: a view stays with its base array; new memory
+    (and any write) belongs to a kernel, which runs on the current device."""
+    if writes:
+        require_current(read, runtime)
+    return _place(result, read, runtime)
+
+
+def _place(result: Any, read: list, runtime: SimulatedRuntime) -> Any:
     if isinstance(result, np.ndarray):
-        return device.runtime.adopt(result, device.id)
-    if isinstance(result, np.generic):
-        return device.runtime.adopt(np.asarray(result), device.id)
+        for array in read:
+            if np.may_share_memory(result, array._host):
+                return SimulatedDeviceArray(result, array.device)
+        require_current(read, runtime)
+        return runtime.adopt(result, runtime.current)
+    if isinstance(result, np.generic):  # NOTE: CuPy gives 0-d arrays where NumPy gives scalars
+        require_current(read, runtime)
+        return runtime.adopt(np.asarray(result), runtime.current)
     if isinstance(result, (tuple, list)):
-        return type(result)(wrap(r, device) for r in result)
+        return type(result)(_place(r, read, runtime) for r in result)
+    if result is None:  # an in-place write (fill, copyto)
+        require_current(read, runtime)
     return result
 
 
@@ -203,44 +218,53 @@ class SimulatedDeviceArray:
             raise BufferError("the DLPack data of a (simulated) CUDA array can only be imported on the device")
         return self._host.__dlpack__(**kwargs)
 
+    def copy(self, order: str = "C") -> SimulatedDeviceArray:
+        """A copy on the current device (from any device, as CuPy copies)."""
+        runtime = self.device.runtime
+        return runtime.adopt(self._host.copy(order), runtime.current)
+
+    def astype(self, dtype, order="K", casting=None, subok=None, copy=True) -> SimulatedDeviceArray:
+        if casting is not None or subok is not None:
+            raise TypeError("casting and subok are not supported by CuPy's astype")
+        if not copy and np.dtype(dtype) == self.dtype:
+            return self
+        return settle(self._host.astype(dtype, order=order), [self], self.device.runtime)
+
     # --- NumPy's protocols ------------------------------------------------------------
     def __array__(self, dtype=None, copy=None):
         raise TypeError(IMPLICIT_CONVERSION)
 
     def __array_ufunc__(self, ufunc, method: str, *inputs, **kwargs):
-        devices: set = set()
-        args = unwrap(inputs, devices)
-        native_kwargs = {k: unwrap(v, devices) for k, v in kwargs.items()}
-        device = one_device(devices, self.device)
-        result = getattr(ufunc, method)(*args, **native_kwargs)
+        read: list = []
+        args = unwrap(inputs, read)
+        native_kwargs = {k: unwrap(v, read) for k, v in kwargs.items()}
         out = kwargs.get("out")
+        result = settle(getattr(ufunc, method)(*args, **native_kwargs), read, self.device.runtime, out is not None)
         if out is not None:
             return out[0] if isinstance(out, tuple) and len(out) == 1 else out
-        return None if method == "at" else wrap(result, device)
+        return result
 
     def __array_function__(self, func, types, args, kwargs):
-        devices: set = set()
-        native_args = unwrap(args, devices)
-        native_kwargs = {k: unwrap(v, devices) for k, v in kwargs.items()}
-        device = one_device(devices, self.device)
-        result = func(*native_args, **native_kwargs)
+        read: list = []
+        native_args = unwrap(args, read)
+        native_kwargs = {k: unwrap(v, read) for k, v in kwargs.items()}
         out = kwargs.get("out")
-        return out if out is not None else wrap(result, device)
+        result = settle(func(*native_args, **native_kwargs), read, self.device.runtime, out is not None)
+        return out if out is not None else result
 
     # --- indexing ---------------------------------------------------------------------
     def __getitem__(self, key):
-        devices: set = {self.device}
-        native = unwrap_lenient(key if isinstance(key, tuple) else (key,), devices)
-        device = one_device(devices, self.device)
+        read: list = [self]
+        native = unwrap_lenient(key if isinstance(key, tuple) else (key,), read)
         if _is_basic(native) and Ellipsis not in native:
             native = (*native, Ellipsis)  # NOTE: a full integer index gives a 0-d view, as CuPy's does
-        return wrap(self._host[native], device)
+        return settle(self._host[native], read, self.device.runtime)
 
     def __setitem__(self, key, value) -> None:
-        devices: set = {self.device}
-        native = unwrap_lenient(key, devices)
-        native_value = unwrap_lenient(value, devices)
-        one_device(devices, self.device)
+        read: list = [self]
+        native = unwrap_lenient(key, read)
+        native_value = unwrap_lenient(value, read)
+        require_current(read, self.device.runtime)
         self._host[native] = native_value
 
     # --- everything else NumPy arrays do ------------------------------------------------
@@ -249,14 +273,13 @@ class SimulatedDeviceArray:
             raise AttributeError(name)  # NOTE: hides __array_interface__ & co., which would bypass __array__
         value = getattr(self._host, name)
         if not callable(value):
-            return wrap(value, self.device)
-        device = self.device
+            return settle(value, [self], self.device.runtime)
 
         def method(*args, **kwargs):
-            devices: set = {device}
-            native_args = unwrap(args, devices)
-            native_kwargs = {k: unwrap(v, devices) for k, v in kwargs.items()}
-            return wrap(value(*native_args, **native_kwargs), one_device(devices, device))
+            read: list = [self]
+            native_args = unwrap(args, read)
+            native_kwargs = {k: unwrap(v, read) for k, v in kwargs.items()}
+            return settle(value(*native_args, **native_kwargs), read, self.device.runtime)
 
         return method
 

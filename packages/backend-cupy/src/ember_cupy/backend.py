@@ -119,6 +119,19 @@ class CupyBackend(NumpyLikeBackend):
         with self._on(index):
             return self.xp.eye(n, m, dtype=dtype.numpy)
 
+    # NOTE: moving and filling data works on any GPU; other kernels run on CuPy's current device (see README).
+    def astype(self, x: Any, dtype: Any) -> Any:
+        with x.device:
+            return x.astype(dtype.numpy)
+
+    def copy(self, x: Any) -> Any:
+        with x.device:
+            return x.copy()
+
+    def copy_into(self, dst: Any, src: Any) -> None:
+        with dst.device:
+            self.xp.copyto(dst, src, casting="unsafe")
+
     def to_numpy(self, x: Any) -> np.ndarray:
         """A host copy (a GPU array cannot share memory with NumPy)."""
         return self.xp.asnumpy(x)

@@ -26,10 +26,10 @@ from ._simulated_array import (
     SimulatedDevice,
     SimulatedDeviceArray,
     SimulatedRuntime,
-    one_device,
+    require_current,
+    settle,
     unwrap,
     unwrap_lenient,
-    wrap,
 )
 
 SIMULATION_NOTE = "CUDA simulated on NumPy (no GPU)"
@@ -70,7 +70,7 @@ class _SimulatedRandomState:
     def seed(self, seed: int) -> None:
         self._rng = np.random.Generator(np.random.PCG64(seed))
 
-    def _here(self, host: np.ndarray) -> SimulatedDeviceArray:
+    def _here(self, host) -> SimulatedDeviceArray:
         return self._cupy.adopt(np.asarray(host))
 
     def random_sample(self, size=None, dtype=float) -> SimulatedDeviceArray:
@@ -148,23 +148,22 @@ class SimulatedCupy:
         def create(*args, **kwargs):
             if args and type(args[0]) is SimulatedDeviceArray and function.__name__ in ("asarray", "array"):
                 return _from_device_array(args[0], *args[1:], **kwargs)
-            host_args = unwrap_lenient(args, set())
+            host_args = unwrap_lenient(args, [])
             result = function(*host_args, **kwargs)
             if function.__name__ in ("asarray", "array") and result is host_args[0]:
                 result = result.copy()  # NOTE: a host array moved to the device is a copy
-            return wrap(result, self._device())
+            return settle(result, [], self.runtime)
 
         return create
 
     def _kernel(self, function):
         def run(*args, **kwargs):
-            devices: set = set()
-            native_args = unwrap(args, devices)
-            native_kwargs = {k: unwrap(v, devices) for k, v in kwargs.items()}
-            device = one_device(devices, self._device())
-            result = function(*native_args, **native_kwargs)
+            read: list = []
+            native_args = unwrap(args, read)
+            native_kwargs = {k: unwrap(v, read) for k, v in kwargs.items()}
             out = kwargs.get("out")
-            return out if out is not None else wrap(result, device)
+            result = settle(function(*native_args, **native_kwargs), read, self.runtime, out is not None)
+            return out if out is not None else result
 
         return run
 
@@ -196,10 +195,10 @@ class SimulatedCupyx:
         self.scipy = SimpleNamespace(special=SimpleNamespace(erf=self._erf))
 
     def scatter_add(self, target: SimulatedDeviceArray, slices, value) -> None:
-        devices: set = {target.device}
-        key = unwrap_lenient(slices, devices)
-        values = unwrap_lenient(value, devices)
-        one_device(devices, target.device)
+        read: list = [target]
+        key = unwrap_lenient(slices, read)
+        values = unwrap_lenient(value, read)
+        require_current(read, self._cupy.runtime)
         np.add.at(target._host, key, values)
 
     def empty_pinned(self, shape, dtype=float) -> np.ndarray:
@@ -213,7 +212,7 @@ class SimulatedCupyx:
             from scipy.special import erf
         except ImportError:
             erf = np.vectorize(math.erf, otypes=[np.float64])
-        return wrap(np.asarray(erf(x._host)).astype(x.dtype), x.device)
+        return settle(np.asarray(erf(x._host)).astype(x.dtype), [x], x.device.runtime)
 
 
 @contextmanager
