@@ -81,8 +81,7 @@ def _check_same_dtype(name: str, a: Tensor, b: Tensor) -> None:
 
 def _batch_shape(name: str, a: Tensor, b: Tensor) -> None:
     """Raise PyTorch's error when the batch dimensions of a matmul don't broadcast."""
-    batch_a = a.shape[:-2]
-    batch_b = b.shape[:-2] if b.ndim > 1 else ()
+    batch_a, batch_b = a._data.shape[:-2], b._data.shape[:-2]
     for i in range(1, min(len(batch_a), len(batch_b)) + 1):
         da, db = batch_a[-i], batch_b[-i]
         if da != db and da != 1 and db != 1:
@@ -94,23 +93,27 @@ def _batch_shape(name: str, a: Tensor, b: Tensor) -> None:
 
 
 def _check_matmul(name: str, a: Tensor, b: Tensor) -> None:
-    _check_same_device(name, a, b)
-    if a.ndim == 0 or b.ndim == 0:
+    if a.device is not b.device and a.device != b.device:
+        raise device_mismatch(name, a, b)
+    shape_a, shape_b = a._data.shape, b._data.shape
+    if not shape_a or not shape_b:
         raise RuntimeError(
             f"{name}: both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D"
         )
-    inner_a = a.shape[-1]
-    inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    inner_a = shape_a[-1]
+    inner_b = shape_b[0] if len(shape_b) == 1 else shape_b[-2]
     if inner_a != inner_b:
         raise RuntimeError(
             f"{name}: mat1 and mat2 shapes cannot be multiplied ({_shape_text(a)} and {_shape_text(b)}); "
-            f"the last dim of the first ({inner_a}) must equal the {'first' if b.ndim == 1 else 'second-to-last'} "
+            f"the last dim of the first ({inner_a}) must equal the {'first' if len(shape_b) == 1 else 'second-to-last'} "
             f"dim of the second ({inner_b})"
         )
-    _check_same_dtype(name, a, b)
+    if a.dtype is not b.dtype:
+        _check_same_dtype(name, a, b)
     if a.dtype is dt.bool_:
         raise NotImplementedError(f"\"{name}\" not implemented for 'Bool'; convert first, e.g. a.int() @ b.int()")
-    _batch_shape(name, a, b)
+    if len(shape_a) > 2 and len(shape_b) > 2:
+        _batch_shape(name, a, b)
 
 
 def _product(name: str, input: Tensor, other: Tensor, out: Tensor | None) -> Tensor:
@@ -126,8 +129,8 @@ def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor
     return _product("matmul", input, other, out)
 
 
-Tensor.__matmul__ = lambda self, other: matmul(self, other)
-Tensor.__rmatmul__ = lambda self, other: matmul(other, self)
+Tensor.__matmul__ = lambda self, other: _product("matmul", self, other, None)
+Tensor.__rmatmul__ = lambda self, other: _product("matmul", other, self, None)
 
 
 def _require_rank(name: str, tensor: Tensor, rank: int, role: str) -> None:

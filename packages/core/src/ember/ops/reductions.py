@@ -13,6 +13,7 @@ from .elementwise import where
 from .return_types import ReturnTuple
 
 _INTEGRAL = frozenset("biu")
+_HALF = dt.float16.numpy
 
 
 def dims_of(dim, ndim: int) -> tuple | None:
@@ -66,9 +67,9 @@ def _reduce(op: Op, input: Tensor, dim, keepdim: bool, **extra) -> Tensor:
 
 def _require_nonempty(name: str, input: Tensor, axes: tuple | None, error: type = RuntimeError) -> None:
     """Reductions without an identity (max, argmax, ...) refuse to reduce an empty extent."""
-    shape = input.shape
+    shape = input._data.shape
     if axes is None:
-        if input.numel() == 0:
+        if input._data.size == 0:
             raise error(
                 f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
                 "Specify the reduction dim with the 'dim' argument."
@@ -145,9 +146,12 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
 
 
 def _mean_kernel(b, x, axes, keepdim):
-    if x.size == 0:
-        return b.true_divide(b.sum(x, axis=axes, keepdims=keepdim), _count(x.shape, axes))
-    return b.mean(x, axis=axes, keepdims=keepdim)
+    # NOTE: the sum over the count, as NumPy's mean computes it, without its slower wrapper; float16
+    # accumulates in float32 (as NumPy and PyTorch do). An empty extent gives 0/0 = nan silently.
+    if x.dtype is _HALF:
+        total = b.sum(x, axis=axes, keepdims=keepdim, dtype="float32")
+        return b.true_divide(total, _count(x.shape, axes)).astype(x.dtype)
+    return b.true_divide(b.sum(x, axis=axes, keepdims=keepdim), _count(x.shape, axes))
 
 
 def _grad_mean(ctx, g):
