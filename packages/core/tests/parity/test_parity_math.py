@@ -340,3 +340,51 @@ def test_integer_and_bool_inputs_match_torch(name, dtype):
     assert kind == expected_kind
     if expected_values is not None:
         np.testing.assert_allclose(values, expected_values, rtol=1e-6, equal_nan=True)
+
+
+# --- bad input: the same exception type as torch -------------------------------------------------------
+
+BAD_INPUTS = {
+    "matmul_inner": lambda m: m.ones(2, 3) @ m.ones(4, 5),
+    "matmul_vectors": lambda m: m.ones(3) @ m.ones(4),
+    "matmul_batch": lambda m: m.ones(2, 3, 4) @ m.ones(5, 4, 2),
+    "matmul_zero_dim": lambda m: m.ones(()) @ m.ones(3),
+    "matmul_dtypes": lambda m: m.ones(2, 3) @ m.ones(3, 2, dtype=m.float64),
+    "matmul_bool": lambda m: m.ones(2, 2, dtype=m.bool) @ m.ones(2, 2, dtype=m.bool),
+    "mm_vector": lambda m: m.mm(m.ones(3), m.ones(3, 3)),
+    "bmm_batch": lambda m: m.bmm(m.ones(2, 2, 3), m.ones(3, 3, 2)),
+    "mv_size": lambda m: m.mv(m.ones(2, 3), m.ones(4)),
+    "dot_size": lambda m: m.dot(m.ones(3), m.ones(4)),
+    "dot_matrix": lambda m: m.dot(m.ones(2, 3), m.ones(2, 3)),
+    "addmm_bias": lambda m: m.addmm(m.ones(3), m.ones(2, 3), m.ones(3, 2)),
+    "einsum_size": lambda m: m.einsum("ij,jk->ik", m.ones(2, 3), m.ones(4, 2)),
+    "broadcast": lambda m: m.ones(2, 3) + m.ones(4),
+    "mean_int": lambda m: m.tensor([1, 2]).mean(),
+    "std_int": lambda m: m.tensor([1, 2]).std(),
+    "sum_repeated_dim": lambda m: m.ones(2, 3).sum((0, 0)),
+    "sum_dim_range": lambda m: m.ones(2, 3).sum(2),
+    "max_empty": lambda m: m.ones(0, 3).max(),
+    "max_dim_empty": lambda m: m.ones(0, 3).max(0),
+    "argmax_bool": lambda m: m.tensor([True]).argmax(),
+    "softmax_int": lambda m: m.tensor([1, 2]).softmax(0),
+    "sub_bool": lambda m: m.tensor([True]) - m.tensor([False]),
+    "neg_bool": lambda m: -m.tensor([True]),
+    "and_float": lambda m: m.ones(2) & m.ones(2),
+    "int_div_zero": lambda m: m.tensor([1]) // 0,
+    "int_negative_power": lambda m: m.tensor([2]) ** -1,
+    "inplace_cast": lambda m: m.tensor([1, 2]).add_(1.5),
+    "inplace_grow": lambda m: m.ones(3).add_(m.ones(2, 3)),
+    "where_float_condition": lambda m: m.where(m.ones(2), m.ones(2), m.zeros(2)),
+    "clamp_no_bounds": lambda m: m.ones(2).clamp(),
+    "div_rounding": lambda m: m.ones(2).div(2, rounding_mode="nearest"),
+    "norm_int": lambda m: m.tensor([3, 4]).norm(),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_INPUTS))
+def test_bad_input_raises_the_same_exception_type_as_torch(name):
+    with pytest.raises(Exception) as theirs:
+        BAD_INPUTS[name](torch)
+    with pytest.raises(Exception) as mine:
+        BAD_INPUTS[name](ember)
+    assert type(mine.value).__name__ == type(theirs.value).__name__, str(mine.value)

@@ -309,7 +309,7 @@ def _div_op(rounding_mode) -> Op:
         return DIV_FLOOR
     if rounding_mode == "trunc":
         return DIV_TRUNC
-    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+    raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
 
 
 def _div_(self: Tensor, other, *, rounding_mode: str | None = None) -> Tensor:
