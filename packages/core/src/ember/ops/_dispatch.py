@@ -49,6 +49,8 @@ def _not_differentiable(name: str):
 
 def record(op: Op, out: Tensor, inputs: tuple, attrs) -> None:
     """Attach a node for `op` to `out`, linking it to the inputs' own history."""
+    if not out.dtype.is_floating_point:
+        return  # NOTE: as in PyTorch, integer and bool results (comparisons, ...) never require grad
     edges = []
     meta = []
     for x in inputs:
