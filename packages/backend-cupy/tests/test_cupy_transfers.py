@@ -196,3 +196,25 @@ def test_dlpack_on_the_host_still_shares_memory():
     view[0] = 5.0
     assert x.tolist() == [5.0, 1.0, 2.0]
     assert ember.from_dlpack(np.ones(2)).device == "cpu"
+
+
+# --- legacy types and checkpoints ------------------------------------------------------------------
+
+
+def test_legacy_cuda_types_move_tensors(sim):
+    moved = ember.ones(2).type(ember.cuda.FloatTensor)
+    assert moved.device == "cuda:0" and moved.type() == "ember.cuda.FloatTensor"
+    assert ember.ones(2).type("ember.cuda.DoubleTensor").dtype is ember.float64
+    back = moved.type(ember.LongTensor)
+    assert back.device == "cpu" and back.dtype is ember.int64
+    with pytest.raises(RuntimeError, match="Invalid device, must be cuda device"):
+        ember.ones(2).cuda("cpu")
+
+
+def test_checkpoints_keep_or_remap_the_device(sim, tmp_path):
+    path = tmp_path / "checkpoint.ember"
+    ember.save({"w": ember.arange(3.0, device="cuda:1")}, path)
+    restored = ember.load(path)["w"]
+    assert restored.device == "cuda:1" and restored.tolist() == [0.0, 1.0, 2.0]
+    assert ember.load(path, map_location="cpu")["w"].device == "cpu"
+    assert ember.load(path, map_location="cuda:0")["w"].device == "cuda:0"

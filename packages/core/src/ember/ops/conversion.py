@@ -94,7 +94,10 @@ def cuda(self: Tensor, device=None, non_blocking: bool = False, memory_format=No
         device = ember_cuda.current_device()
     if isinstance(device, int):
         device = f"cuda:{device}"
-    return to(self, device)
+    target = canonical_device(device)
+    if target.type != "cuda":
+        raise RuntimeError(f"Invalid device, must be cuda device (got {target}); use .to({str(target)!r}) instead")
+    return to(self, target)
 
 
 # --- pinned host memory and DLPack ---------------------------------------------------------------
