@@ -156,3 +156,15 @@ def test_cuda_legacy_tensor_types(sim):
     assert isinstance(x, ember.cuda.FloatTensor) and not isinstance(x, ember.FloatTensor)
     assert ember.cuda.LongTensor(2, 3).shape == (2, 3)
     np.testing.assert_array_equal(x.cpu().numpy(), [1.0, 2.0])
+
+
+def test_the_current_device_is_per_thread(sim):
+    import threading
+
+    ember.cuda.set_device(1)
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(ember.zeros(1, device="cuda").device))
+    worker.start()
+    worker.join()
+    assert seen == [ember.device("cuda", 0)], "a new thread starts on device 0, as in CUDA"
+    assert ember.cuda.current_device() == 1

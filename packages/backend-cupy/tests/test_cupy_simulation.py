@@ -105,3 +105,14 @@ def test_peer_copy_between_devices(cp):
     y.data.copy_from_device(x.data, x.nbytes)
     np.testing.assert_array_equal(y.get(), np.arange(6.0))
     assert y.device.id == 1
+
+
+def test_each_thread_has_its_own_current_device(cp):
+    import threading
+
+    cp.cuda.runtime.setDevice(1)
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(cp.cuda.runtime.getDevice()))
+    worker.start()
+    worker.join()
+    assert seen == [0] and cp.cuda.runtime.getDevice() == 1

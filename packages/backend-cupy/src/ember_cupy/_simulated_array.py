@@ -10,6 +10,7 @@ Device bookkeeping (current device, memory in use) lives in `SimulatedRuntime`.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from typing import Any
 
@@ -56,11 +57,24 @@ class SimulatedRuntime:
 
     def __init__(self, device_count: int) -> None:
         self.devices = tuple(SimulatedDevice(self, i) for i in range(device_count))
-        self.current = 0
-        self._stack: list[int] = []
+        self._thread = threading.local()  # NOTE: as in CUDA, each thread has its own current device
         self.allocated = [0] * device_count
         self.synchronized = [0] * device_count
         self._counted: set[int] = set()
+
+    @property
+    def current(self) -> int:
+        return getattr(self._thread, "current", 0)
+
+    @current.setter
+    def current(self, index: int) -> None:
+        self._thread.current = index
+
+    @property
+    def _stack(self) -> list:
+        if not hasattr(self._thread, "stack"):
+            self._thread.stack = []
+        return self._thread.stack
 
     # --- cupy.cuda.runtime's functions --------------------------------------------
     def getDeviceCount(self) -> int:  # noqa: N802 (CuPy's name)

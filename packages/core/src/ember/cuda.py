@@ -7,11 +7,20 @@ says why CUDA is unavailable and how to get it (`pip install ember-cupy[cuda12]`
 
 from __future__ import annotations
 
+import threading
+
 from ._device import as_device
 from ._tensor import CUDA_LEGACY_TYPES
 from .backends import NoBackendError, registry
 
-_current = [0]  # the current device's index, as set_device() and `with device(n)` leave it
+
+class _Current(threading.local):
+    """The current device's index, per thread as in CUDA (and PyTorch)."""
+
+    index = 0
+
+
+_current = _Current()
 
 
 def _backend():
@@ -62,19 +71,19 @@ def is_initialized() -> bool:
 
 def current_device() -> int:
     """The index of the current CUDA device (where `device="cuda"` and `.cuda()` put tensors)."""
-    return _current[0]
+    return _current.index
 
 
 def _index(device) -> int:
     """The device index named by an int, "cuda:1", ember.device("cuda", 1), or None (the current one)."""
     if device is None:
-        return _current[0]
+        return _current.index
     if isinstance(device, int) and not isinstance(device, bool):
         return device
     dev = as_device(device)
     if dev.type != "cuda":
         raise ValueError(f"Expected a cuda device, but got: {dev}")
-    return _current[0] if dev.index is None else dev.index
+    return _current.index if dev.index is None else dev.index
 
 
 def _checked(backend, index: int) -> int:
@@ -93,7 +102,7 @@ def set_device(device) -> None:
     if index < 0:
         return
     backend = _require()
-    _current[0] = _checked(backend, index)
+    _current.index = _checked(backend, index)
     select = getattr(backend, "select_device", None)
     if select is not None:
         select(index)
@@ -108,7 +117,7 @@ class device:
 
     def __enter__(self) -> device:
         if self.idx >= 0:
-            self.prev_idx = _current[0]
+            self.prev_idx = _current.index
             set_device(self.idx)
         return self
 
@@ -183,7 +192,7 @@ def _generator(index: int):
 def manual_seed(seed: int) -> None:
     """Seed the current CUDA device's default generator (does nothing without CUDA)."""
     if is_available():
-        _generator(_current[0]).manual_seed(seed)
+        _generator(_current.index).manual_seed(seed)
 
 
 def manual_seed_all(seed: int) -> None:
@@ -196,14 +205,14 @@ def manual_seed_all(seed: int) -> None:
 def initial_seed() -> int:
     """The seed of the current CUDA device's default generator."""
     _require()
-    return _generator(_current[0]).initial_seed()
+    return _generator(_current.index).initial_seed()
 
 
 def _forget_state() -> None:
     """Back to the state of a fresh process: device 0 current, no CUDA generators (for tests)."""
     from . import _creation, _random
 
-    _current[0] = 0
+    _current.index = 0
     for dev in [d for d in _random._generators if d.type == "cuda"]:
         del _random._generators[dev]
     if _creation.get_default_device().type == "cuda":
