@@ -16,7 +16,7 @@ import numpy as np
 from . import _dtype as dt
 from ._device import device as Device
 from ._size import Size
-from .autograd import _node
+from .autograd import _api, _node
 from .autograd._grad_mode import state as grad_state
 
 _new = object.__new__
@@ -166,6 +166,8 @@ class Tensor:
             return prefix + _LEGACY_NAMES[self.dtype]
         if isinstance(dtype, str):
             dtype = _legacy_by_name(dtype)
+        if isinstance(dtype, _LegacyTensorType) and dtype.device_type != self.device.type:
+            return self.to(dtype.device_type, dtype.dtype)  # NOTE: ember.cuda.FloatTensor also moves to the GPU
         return self.to(dt.as_dtype(dtype))
 
     # --- autograd -----------------------------------------------------------------
@@ -231,9 +233,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
         """Accumulate the gradient of this tensor into the `.grad` of the leaves it was computed from."""
-        from .autograd import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _api.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         """hook(grad) runs when this tensor's gradient is computed; a returned tensor replaces the gradient."""
@@ -277,11 +277,14 @@ class Tensor:
         self.grad_fn._retain_grad(self.output_nr, store)
 
     def _grad_accumulator(self) -> _node.AccumulateGrad:
-        extra = self._extras()
-        found = extra.accumulator() if extra.accumulator is not None else None
-        if found is None:
-            found = _node.AccumulateGrad(self)
-            extra.accumulator = weakref.ref(found)
+        """The leaf's AccumulateGrad node, shared by every graph that uses the leaf while one is alive."""
+        extra = self._extra
+        if extra is not None and extra.accumulator is not None:
+            found = extra.accumulator()
+            if found is not None:
+                return found
+        found = _node.AccumulateGrad(self)
+        self._extras().accumulator = weakref.ref(found)
         return found
 
     def _edge(self) -> tuple:

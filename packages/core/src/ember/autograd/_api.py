@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+from .. import _tensor  # NOTE: partially initialised while ember._tensor imports autograd; used at call time
 from ._engine import run_backward
 from ._node import accumulate_into
 
@@ -43,9 +44,9 @@ def _root_grads(outputs: list, grad_outputs: list) -> list:
                 raise RuntimeError(
                     f"grad can be implicitly created only for real scalar outputs but got {output.dtype}"
                 )
-            given = output.new_ones(output.shape)
+            given = _filled(output, 1)
         elif not hasattr(given, "_data"):
-            given = output.new_full(output.shape, given)
+            given = _filled(output, given)
         elif given._data.shape != output._data.shape:
             raise RuntimeError(
                 f"Mismatch in shape: grad_output[{i}] has a shape of {given.shape} and output[{i}] has a shape "
@@ -53,6 +54,17 @@ def _root_grads(outputs: list, grad_outputs: list) -> list:
             )
         grads.append(given)
     return grads
+
+
+def _filled(like, value):
+    """A tensor of like's shape, dtype and device filled with value (the implicit output gradient)."""
+    backend = like._backend
+    shape = like._data.shape
+    if shape:
+        data = backend.full(shape, value, like.dtype, like.device.index)
+    else:
+        data = backend.asarray(value, like.dtype, like.device.index)
+    return _tensor.wrap(data, backend, like.dtype, like.device)
 
 
 def _roots(outputs: list) -> list:

@@ -9,9 +9,13 @@ the gradients arriving at the targets are returned instead of filling `.grad`.
 
 from __future__ import annotations
 
+import itertools
+
 from . import _anomaly
 from ._grad_mode import state as grad_state
 from ._node import AccumulateGrad
+
+_NO_GRADS = itertools.repeat(None)  # what a node that received no gradient passes on
 
 
 def _deposit(buffers: dict, node, output_nr: int, grad) -> None:
@@ -109,74 +113,68 @@ def run_backward(
         _deposit(buffers, node, output_nr, grad)
     if targets is None:
         plan = None
-        capture = None
         dependencies = _count_dependencies(buffers)
         ready = [node for node in buffers if node not in dependencies]
     else:
         plan = _Plan(buffers, targets)
-        capture = plan.capture
         dependencies = plan.dependencies
         ready = [node for node in buffers if node in plan.needed and node not in dependencies]
-    captured: dict = {}
-    anomaly = _anomaly.state.enabled
     previous_mode = grad_state.enabled
     grad_state.enabled = create_graph
     try:
-        while ready:
-            node = ready.pop()
-            grad = buffers.pop(node, None)
-            multi = node._multi_output
-            if multi and grad is not None and all(g is None for g in grad):
-                grad = None
-            if grad is not None:
-                extra = node._extra
-                if extra is not None:
-                    grad = extra.before(grad) if multi else extra.before([grad])[0]
-                if type(node) is AccumulateGrad:
-                    grad = node.run_tensor_hooks(grad)
-                    if capture is None:
-                        node.accumulate(grad, create_graph)
-                    else:
-                        for _, key in capture.get(node, ()):
-                            captured[key] = grad
-                    continue
-                if capture is not None and node in capture:
-                    for output_nr, key in capture[node]:
-                        captured[key] = grad[output_nr] if multi else grad
-                    if node in plan.stops:
-                        continue
-                if anomaly:
-                    child_grads = _apply_checked(node, grad)
-                else:
-                    child_grads = node.apply(grad)
-                if extra is not None and extra.hooks:
-                    child_grads = extra.after(child_grads, grad if multi else [grad])
-                if not retain_graph and node._saves_something:
-                    node.release()
-                for (child, output_nr), child_grad in zip(node.next_functions, child_grads):
-                    if child is None:
-                        continue
-                    remaining = dependencies.get(child)
-                    if remaining is None:
-                        continue
-                    if child_grad is not None:
-                        if child._multi_output or child in buffers:
-                            _deposit(buffers, child, output_nr, child_grad)
-                        else:
-                            buffers[child] = child_grad
-                    if remaining == 1:
-                        ready.append(child)
-                    dependencies[child] = remaining - 1
-            else:
-                for child, _ in node.next_functions:
-                    remaining = dependencies.get(child)
-                    if remaining is None:
-                        continue
-                    if remaining == 1:
-                        ready.append(child)
-                    dependencies[child] = remaining - 1
+        return _execute(ready, buffers, dependencies, retain_graph, create_graph, plan)
     finally:
         grad_state.enabled = previous_mode
+
+
+def _execute(ready: list, buffers: dict, dependencies: dict, retain_graph: bool, create_graph: bool, plan) -> dict:
+    captured: dict = {}
+    capture = None if plan is None else plan.capture
+    anomaly = _anomaly.state.enabled
+    while ready:
+        node = ready.pop()
+        grad = buffers.pop(node, None)
+        multi = node._multi_output
+        if multi and grad is not None and all(g is None for g in grad):
+            grad = None
+        if grad is None:
+            child_grads = _NO_GRADS
+        else:
+            extra = node._extra
+            if extra is not None:
+                grad = extra.before(grad) if multi else extra.before([grad])[0]
+            if type(node) is AccumulateGrad:
+                grad = node.run_tensor_hooks(grad)
+                if capture is None:
+                    node.accumulate(grad, create_graph)
+                else:
+                    for _, key in capture.get(node, ()):
+                        captured[key] = grad
+                continue
+            if capture is not None and node in capture:
+                for output_nr, key in capture[node]:
+                    captured[key] = grad[output_nr] if multi else grad
+                if node in plan.stops:
+                    continue
+            child_grads = _apply_checked(node, grad) if anomaly else node.apply(grad)
+            if extra is not None and extra.hooks:
+                child_grads = extra.after(child_grads, grad if multi else [grad])
+            if not retain_graph and node._saves_something:
+                node.release()
+        for (child, output_nr), child_grad in zip(node.next_functions, child_grads):
+            if child is None:
+                continue
+            remaining = dependencies.get(child)
+            if remaining is None:
+                continue  # pruned: leads to no target
+            if child_grad is not None:
+                if child._multi_output or child in buffers:
+                    _deposit(buffers, child, output_nr, child_grad)
+                else:
+                    buffers[child] = child_grad
+            if remaining == 1:
+                ready.append(child)
+            dependencies[child] = remaining - 1
     return captured
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 
+from .. import _tensor  # NOTE: partially initialised while ember._tensor imports autograd; used at call time
 from ._grad_mode import state as grad_state
 from ._node import FREED_MESSAGE, Node, modified_message
 
@@ -61,9 +62,7 @@ class FunctionCtx:
     saved_variables = saved_tensors
 
     def _unpack_output(self, item: _SavedOutput, version: int):
-        from .._tensor import wrap
-
-        out = wrap(item.data, item.backend, item.dtype, item.device)
+        out = _tensor.wrap(item.data, item.backend, item.dtype, item.device)
         out._version = item.version
         if item.version[0] != version:
             raise RuntimeError(modified_message(self, out, version, output_nr=item.index))
@@ -122,13 +121,11 @@ class BackwardCFunction(Node, FunctionCtx):
 
     # --- after forward: link the graph ----------------------------------------
     def _connect(self, args: tuple, output, record: bool):
-        from .._tensor import Tensor
-
         is_tuple = isinstance(output, tuple)
         outputs = output if is_tuple else (output,)
         if record:
-            tensor_args = tuple(isinstance(a, Tensor) for a in args)
-            inputs = tuple(a for a in args if isinstance(a, Tensor))
+            tensor_args = tuple(isinstance(a, _tensor.Tensor) for a in args)
+            inputs = tuple(a for a in args if isinstance(a, _tensor.Tensor))
             self._tensor_args = tensor_args
             self.next_functions = tuple(a._edge() if a._requires_grad else (None, 0) for a in inputs)
             self._meta = tuple((a._data.shape, a.dtype) if a._requires_grad else None for a in inputs)
@@ -137,7 +134,7 @@ class BackwardCFunction(Node, FunctionCtx):
         results = []
         metas = []
         for index, out in enumerate(outputs):
-            if not isinstance(out, Tensor):
+            if not isinstance(out, _tensor.Tensor):
                 results.append(out)
                 metas.append(None)
                 continue
@@ -220,10 +217,8 @@ def _sums_to(grad_shape: tuple, shape: tuple) -> bool:
 
 
 def _zeros(meta: tuple):
-    from .._tensor import wrap
-
     shape, dtype, backend, device = meta
-    return wrap(backend.zeros(shape, dtype, device.index), backend, dtype, device)
+    return _tensor.wrap(backend.zeros(shape, dtype, device.index), backend, dtype, device)
 
 
 def _alias(tensor):
@@ -262,9 +257,7 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .._tensor import Tensor
-
-        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        needs = tuple(isinstance(a, _tensor.Tensor) and a._requires_grad for a in args)
         ctx = cls._backward_cls(needs)
         record = grad_state.enabled and any(needs)
         previous = grad_state.enabled

@@ -10,6 +10,7 @@ lives in `_extra` so that creating a node stays cheap.
 
 from __future__ import annotations
 
+from .. import _tensor  # NOTE: partially initialised while ember._tensor imports autograd; used at call time
 from . import _anomaly
 
 FREED_MESSAGE = (
@@ -128,12 +129,10 @@ class Node:
         if saved is None:
             raise RuntimeError(FREED_MESSAGE)
         array, backend, dtype, device, version, expected = saved
-        from .._tensor import wrap
-
         if version[0] != expected:
-            out = wrap(array, backend, dtype, device)
+            out = _tensor.wrap(array, backend, dtype, device)
             raise RuntimeError(modified_message(self, out, expected, version[0], output_nr=0))
-        out = wrap(array, backend, dtype, device)
+        out = _tensor.wrap(array, backend, dtype, device)
         out._version = version
         out._requires_grad = True
         out.grad_fn = self
@@ -193,24 +192,33 @@ class Node:
 
     def _fit(self, grads) -> tuple:
         """Each input's gradient in that input's shape and dtype (undoing broadcasting)."""
-        fitted = []
+        if len(grads) != len(self._meta) and not (
+            len(grads) > len(self._meta) and all(g is None for g in grads[len(self._meta) :])
+        ):
+            raise RuntimeError(
+                f"{self.name()} returned {len(grads)} gradients for {len(self._meta)} inputs: a backward rule "
+                "must return one gradient (or None) per input"
+            )
         for g, meta in zip(grads, self._meta):
-            if g is not None:
-                if meta is None:
-                    g = None
-                else:
-                    shape, dtype = meta
-                    if g._data.shape != shape:
-                        g = g.sum_to_size(shape)
-                    if g.dtype is not dtype:
-                        g = g.to(dtype)
-            fitted.append(g)
-        return tuple(fitted)
+            if g is not None and (meta is None or g._data.shape != meta[0] or g.dtype is not meta[1]):
+                return tuple(_fit_one(g, meta) for g, meta in zip(grads, self._meta))
+        return grads
 
     def release(self) -> None:
         """Free what backward needed (after a backward pass without retain_graph)."""
         self._saved = None
         self._out = None
+
+
+def _fit_one(g, meta):
+    if g is None or meta is None:
+        return None
+    shape, dtype = meta
+    if g._data.shape != shape:
+        g = g.sum_to_size(shape)
+    if g.dtype is not dtype:
+        g = g.to(dtype)
+    return g
 
 
 def modified_message(node: Node, tensor, expected: int, actual: int | None = None, output_nr: int | None = None) -> str:
@@ -273,12 +281,17 @@ def accumulate_into(tensor, grad, create_graph: bool) -> None:
         grad = grad.to(tensor.dtype)
     old = tensor._grad
     if old is None:
-        tensor._grad = grad if create_graph else grad.detach().clone()
+        tensor._grad = grad if create_graph else _private_copy(grad)
     elif create_graph or old._requires_grad:
         tensor._grad = old + grad
     else:
         old._backend.add(old._data, grad._data, out=old._data)
         old._version[0] += 1
+
+
+def _private_copy(grad):
+    """A detached copy that nothing else references, safe to accumulate into in place later."""
+    return _tensor.wrap(grad._backend.copy(grad._data), grad._backend, grad.dtype, grad.device)
 
 
 def node_type(name: str, rule, saves_something: bool) -> type:

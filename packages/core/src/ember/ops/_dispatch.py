@@ -64,8 +64,12 @@ def record(op: Op, out: Tensor, inputs: tuple, attrs) -> None:
         else:
             edges.append((None, 0))
             meta.append(None)
-    saved = inputs if op.saves == "all" else tuple(inputs[i] for i in op.saves)
-    versions = tuple(x._version[0] if isinstance(x, Tensor) else None for x in saved)
+    saves = op.saves
+    if not saves:
+        saved = versions = ()
+    else:
+        saved = inputs if saves == "all" else tuple([inputs[i] for i in saves])
+        versions = tuple([x._version[0] if isinstance(x, Tensor) else None for x in saved])
     node = op.node(tuple(edges), saved, versions, attrs, tuple(meta))
     if op.saves_output:
         node._out = (out._data, out._backend, out.dtype, out.device, out._version, out._version[0])
