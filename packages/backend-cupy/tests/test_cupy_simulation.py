@@ -116,3 +116,14 @@ def test_each_thread_has_its_own_current_device(cp):
     worker.start()
     worker.join()
     assert seen == [0] and cp.cuda.runtime.getDevice() == 1
+
+
+def test_numpy_calls_cupy_lacks_fail_as_on_a_gpu(cp):
+    x = cp.zeros(4)
+    cp.add.at(x, cp.asarray([0, 0, 2]), 1.0)
+    assert x.get().tolist() == [2.0, 0.0, 1.0, 0.0], "scatter ufuncs (add, maximum, minimum) have .at"
+    with pytest.raises(NotImplementedError, match="multiply.at"):
+        cp.multiply.at(x, cp.asarray([0]), 2.0)
+    with pytest.raises(TypeError):
+        cp.indices((2, 3), sparse=True)
+    assert cp.indices((2, 3)).shape == (2, 2, 3)

@@ -183,7 +183,8 @@ class CupyBackend(NumpyLikeBackend):
         self._cupyx.scatter_add(target, index, values)
 
     def put_along_axis(self, x: Any, index: Any, values: Any, axis: int) -> None:
-        key = list(self.xp.indices(index.shape, sparse=True))
+        ndim = index.ndim
+        key = [self.xp.arange(n).reshape((1,) * i + (n,) + (1,) * (ndim - i - 1)) for i, n in enumerate(index.shape)]
         key[axis] = index
         x[tuple(key)] = values
 

@@ -135,14 +135,23 @@ class SimulatedCupy:
         host = self._np.from_dlpack(_HostExport(producer))
         return self.runtime.adopt(host, self.runtime.check(index))
 
-    # --- everything NumPy has -------------------------------------------------------------
+    # --- everything NumPy has (where CuPy has it too) -------------------------------------------
     def __getattr__(self, name: str):
         value = getattr(self._np, name)
         if not callable(value) or isinstance(value, type):
             return value
-        kernel = self._creation(value) if name in _CREATION else self._kernel(value)
+        if name in _CREATION:
+            kernel = self._creation(value)
+        elif isinstance(value, np.ufunc):
+            kernel = _SimulatedUfunc(value, self._kernel(value), self.runtime)
+        else:
+            kernel = self._kernel(value)
         setattr(self, name, kernel)
         return kernel
+
+    def indices(self, dimensions, dtype=int) -> SimulatedDeviceArray:
+        """CuPy's indices: dense only (no `sparse=`; build open grids from arange and reshape)."""
+        return self._creation(self._np.indices)(dimensions, dtype=dtype)
 
     def _creation(self, function):
         def create(*args, **kwargs):
@@ -166,6 +175,31 @@ class SimulatedCupy:
             return out if out is not None else result
 
         return run
+
+
+class _SimulatedUfunc:
+    """A CuPy ufunc: callable, with `at` only where CuPy scatters (add, maximum, minimum)."""
+
+    _SCATTERS = frozenset({"add", "maximum", "minimum"})
+
+    def __init__(self, ufunc: np.ufunc, kernel, runtime: SimulatedRuntime) -> None:
+        self._ufunc, self._kernel, self._runtime = ufunc, kernel, runtime
+        self.__name__ = ufunc.__name__
+
+    def __call__(self, *args, **kwargs):
+        return self._kernel(*args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self._ufunc, name)
+
+    def at(self, a: SimulatedDeviceArray, indices, b=None) -> None:
+        if self.__name__ not in self._SCATTERS:
+            raise NotImplementedError(f"`{self.__name__}.at` is not supported yet (as in CuPy)")
+        read: list = [a]
+        key = unwrap_lenient(indices, read)
+        values = unwrap_lenient(b, read)
+        require_current(read, self._runtime)
+        self._ufunc.at(a._host, key, values)
 
 
 def _from_device_array(array: SimulatedDeviceArray, dtype=None, copy=None, **kwargs):
