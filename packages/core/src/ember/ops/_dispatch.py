@@ -223,8 +223,12 @@ LEAF_INPLACE_MESSAGE = (
 
 
 def check_inplace_target(x: Tensor) -> None:
-    if x._requires_grad and x.grad_fn is None and grad_state.enabled:
-        raise RuntimeError(LEAF_INPLACE_MESSAGE)
+    if x._requires_grad and grad_state.enabled:
+        if x.grad_fn is None:
+            raise RuntimeError(LEAF_INPLACE_MESSAGE)
+        base = x._base
+        if base is not None and base._requires_grad and base.grad_fn is None:
+            raise RuntimeError("a view of " + LEAF_INPLACE_MESSAGE)
 
 
 def _check_castable(name: str, result: dt.dtype, target: Tensor) -> None:
@@ -316,8 +320,13 @@ def rebase_inplace(x: Tensor, result: Tensor, name: str) -> Tensor:
     _check_castable(name, result.dtype, x)
     write_into(x, result._data, name)
     x._version[0] += 1
+    history = x.grad_fn
     x.grad_fn = result.grad_fn
     x._requires_grad = result._requires_grad
+    if x._base is not None and result.grad_fn is not None:
+        from .shape import rebase_view  # a write through a view changes its base's history too
+
+        rebase_view(x, history)
     return x
 
 

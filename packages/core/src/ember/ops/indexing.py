@@ -116,8 +116,11 @@ def _dims_taken(kind, value) -> int:
     return 1
 
 
-def _check_parts(native: list, shape: tuple) -> list:
-    """Check every part against the dims it indexes; return the dim each part starts at."""
+def _check_parts(native: list, shape: tuple, check_arrays: bool) -> list:
+    """Check every part against the dims it indexes; return the dim each part starts at.
+
+    NOTE: NumPy checks integer arrays' bounds itself (see `_reworded`); other backends may not.
+    """
     ndim = len(shape)
     ellipses = sum(1 for kind, _ in native if kind is Ellipsis)
     if ellipses > 1:
@@ -140,7 +143,7 @@ def _check_parts(native: list, shape: tuple) -> list:
         if kind is int:
             if not -shape[dim] <= value < shape[dim]:
                 raise IndexError(f"index {value} is out of bounds for dimension {dim} with size {shape[dim]}")
-        elif kind == "array":
+        elif kind == "array" and check_arrays:
             _check_array_bounds(value, dim, shape[dim])
         elif kind == "mask":
             have = tuple(shape[dim : dim + value.ndim])
@@ -180,12 +183,40 @@ def _basic_node(native: list, starts: list, shape: tuple, single: bool) -> str:
     return node
 
 
+def _simple_basic(parts: tuple, shape: tuple):
+    """The plan of a key of in-range ints and plain slices (the common case), or None."""
+    if len(parts) > len(shape):
+        return None
+    node = "AliasBackward0"
+    for part, size in zip(parts, shape):
+        kind = type(part)
+        if kind is int:
+            if not -size <= part < size:
+                return None
+            node = "SelectBackward0"
+        elif kind is slice:
+            start, stop, step = part.start, part.stop, part.step
+            if not (start is None or type(start) is int) or not (stop is None or type(stop) is int):
+                return None
+            if step is not None and (type(step) is not int or step <= 0):
+                return None
+            if not _is_full(part, size):
+                node = "SliceBackward0"
+        else:
+            return None
+    return parts + (Ellipsis,), None, node
+
+
 def parse_key(key, x: Tensor) -> tuple:
     """(basic key or None, advanced key or None, node name of the basic step) for x[key]."""
     single = type(key) is not tuple
+    if not single:
+        simple = _simple_basic(key, x._data.shape)
+        if simple is not None:
+            return simple
     native = _native_parts(_as_parts(key), x)
     shape = x._data.shape
-    starts = _check_parts(native, shape)
+    starts = _check_parts(native, shape, x.device.type != "cpu")
     kinds = [kind for kind, _ in native]
     if "array" not in kinds and "mask" not in kinds and bool not in kinds:
         basic = tuple(value for _, value in native)
@@ -255,16 +286,42 @@ INDEX = Op("index", lambda b, x, key: x[key], _grad_index, node="IndexBackward0"
 INDEX_ACCUMULATE = Op("index_accumulate", _accumulate_kernel, _grad_accumulate, node="IndexPutBackward0")
 
 
+def _reworded(error: IndexError) -> IndexError:
+    """NumPy's out-of-bounds message in PyTorch's words."""
+    return IndexError(str(error).replace(" for axis ", " for dimension "))
+
+
+def _advanced_index(x: Tensor, key: tuple) -> Tensor:
+    try:
+        return call(INDEX, (x,), (x._data,), x, {"key": key})
+    except IndexError as error:
+        raise _reworded(error) from None
+
+
 def index_plan(x: Tensor, basic, advanced, node) -> Tensor:
     """x indexed by a parsed plan: the basic step's view, then the advanced step's copy."""
     if basic is not None:
         x = index_view(x, basic, node)
     if advanced is not None:
-        x = call(INDEX, (x,), (x._data,), x, {"key": advanced})
+        x = _advanced_index(x, advanced)
     return x
 
 
+_INDEX_DTYPES = (dt.int64, dt.int32)
+
+
 def getitem(self: Tensor, key) -> Tensor:
+    kind = type(key)
+    if kind is int:
+        shape = self._data.shape
+        if shape and -shape[0] <= key < shape[0]:
+            return index_view(self, (key, Ellipsis), "SelectBackward0")
+    elif kind is Tensor and key.dtype in _INDEX_DTYPES and key._data.ndim and key.device is self.device:
+        if self._data.ndim == 0:
+            raise IndexError("too many indices for tensor of dimension 0")
+        if self.device.type != "cpu":
+            _check_array_bounds(key._data, 0, self._data.shape[0])
+        return _advanced_index(self, (key._data,))
     return index_plan(self, *parse_key(key, self))
 
 
@@ -349,6 +406,8 @@ def _write(self: Tensor, value, basic, advanced, accumulate: bool, op: Op) -> Te
         alias = _alias_for_inplace(op, self)
         try:
             result = _put(alias, value, basic, advanced, accumulate, op)
+        except IndexError as error:
+            raise _reworded(error) from None
         except ValueError:
             raise _shape_error(self, value, basic, advanced) from None
         return rebase_inplace(self, result, "index_put")
@@ -359,6 +418,8 @@ def _write(self: Tensor, value, basic, advanced, accumulate: bool, op: Op) -> Te
             self._backend.index_add(target, Ellipsis if advanced is None else advanced, data)
         else:
             self._backend.setitem(target, Ellipsis if advanced is None else advanced, data)
+    except IndexError as error:
+        raise _reworded(error) from None
     except (ValueError, OverflowError) as error:
         if isinstance(error, OverflowError):
             raise RuntimeError(f"value cannot be converted to type {self.dtype.name} without overflow") from None
@@ -416,7 +477,9 @@ _TYPE = {
 
 def _grid(b, index, axis: int) -> tuple:
     """Index arrays addressing out[i][j][k] -> position with index[i][j][k] along axis."""
-    grids = list(b.xp.indices(index.shape, sparse=True))
+    ndim = index.ndim
+    # NOTE: open grids from arange: CuPy's indices() has no sparse=
+    grids = [b.xp.arange(n).reshape((1,) * i + (n,) + (1,) * (ndim - i - 1)) for i, n in enumerate(index.shape)]
     grids[axis] = index
     return tuple(grids)
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import operator
 import warnings
 
 from .. import _dtype as dt
 from .._size import Size
 from .._tensor import Tensor, _wrap_dim, wrap
 from ._declare import export, method
-from ._dispatch import Op, call, check_inplace_target, device_mismatch, write_out
+from ._dispatch import Op, call, check_inplace_target, device_mismatch, make, record, write_out
 
 
 def _as_view(out: Tensor, base: Tensor) -> Tensor:
@@ -26,7 +27,11 @@ def _sizes(args) -> tuple:
     """Accept f(2, 3), f((2, 3)), f([2, 3]) and f(ember.Size([2, 3]))."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = args[0]
-    return tuple(int(n) for n in args)
+    try:
+        return tuple(map(operator.index, args))
+    except TypeError:
+        bad = next(n for n in args if not hasattr(n, "__index__"))
+        raise TypeError(f"sizes must be ints, got {type(bad).__name__} {bad!r} in {list(args)}") from None
 
 
 def _dims(dims, ndim: int, name: str) -> tuple:
@@ -73,6 +78,8 @@ def _grad_reshape(ctx, g):
 
 
 def _view_kernel(b, x, shape):
+    if x.flags.c_contiguous:
+        return x.reshape(shape)
     try:
         return b.xp.reshape(x, shape, copy=False)
     except ValueError:
@@ -164,11 +171,11 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
 
 
 def _squeeze_kernel(b, x, axes):
-    return b.squeeze(x, axis=axes) if axes else x.view()
+    return x.squeeze(axis=axes) if axes else x.view()
 
 
 def _unsqueeze_kernel(b, x, axis):
-    return b.expand_dims(x, axis)
+    return x[(slice(None),) * axis + (None,)]
 
 
 def _squeeze_ops(*nodes: str) -> tuple:
@@ -940,16 +947,39 @@ def _joined(name: str, tensors) -> tuple:
     tensors = tuple(tensors)
     if not tensors:
         raise ValueError(f"ember.{name}(): expected a non-empty list of Tensors")
-    for i, t in enumerate(tensors):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
     first = tensors[0]
-    want = first.dtype
-    for t in tensors[1:]:
+    want = getattr(first, "dtype", None)
+    mixed = False
+    for i, t in enumerate(tensors):
+        if type(t) is not Tensor and not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+        if t.dtype is not want:
+            want = dt.promote_types(want, t.dtype)
+            mixed = True
         if t.device is not first.device and t.device != first.device:
             raise device_mismatch(name, first, t)
-        want = dt.promote_types(want, t.dtype)
-    return tuple(t if t.dtype is want else t.to(want) for t in tensors)
+    return tuple(t if t.dtype is want else t.to(want) for t in tensors) if mixed else tensors
+
+
+def _cat_checked(tensors: tuple, dim: int) -> tuple:
+    """The axis, and the tensors' sizes along it, after PyTorch's shape checks."""
+    shapes = [t._data.shape for t in tensors]
+    first = shapes[0]
+    ndim = len(first)
+    for i, shape in enumerate(shapes):
+        if not shape:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+        if len(shape) != ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ndim} and {len(shape)}")
+    axis = _wrap_dim(dim, ndim)
+    for i, shape in enumerate(shapes):
+        if shape[:axis] != first[:axis] or shape[axis + 1 :] != first[axis + 1 :]:
+            d = next(d for d in range(ndim) if d != axis and shape[d] != first[d])
+            raise RuntimeError(
+                f"Sizes of tensors must match except in dimension {axis}. Expected size {first[d]} but got "
+                f"size {shape[d]} for tensor number {i} in the list (shapes {list(first)} and {list(shape)})."
+            )
+    return axis, [shape[axis] for shape in shapes]
 
 
 @export
@@ -957,25 +987,10 @@ def cat(tensors, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     """Join tensors along an existing dim."""
     tensors = _joined("cat", tensors)
     # NOTE: PyTorch skips 1-D empty tensors whatever the others' shapes (a legacy rule).
-    tensors = tuple(t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)) or tensors[:1]
-    first = tensors[0]
-    ndim = first.ndim
-    for i, t in enumerate(tensors):
-        if t.ndim == 0:
-            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
-        if t.ndim != ndim:
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {ndim} and {t.ndim}")
-    axis = _wrap_dim(dim, ndim)
-    for i, t in enumerate(tensors):
-        for d in range(ndim):
-            if d != axis and t.shape[d] != first.shape[d]:
-                raise RuntimeError(
-                    f"Sizes of tensors must match except in dimension {axis}. Expected size {first.shape[d]} but got "
-                    f"size {t.shape[d]} for tensor number {i} in the list (shapes {list(first.shape)} and "
-                    f"{list(t.shape)})."
-                )
-    sizes = [t.shape[axis] for t in tensors]
-    result = call(CAT, tensors, tuple(t._data for t in tensors), first, {"axis": axis, "sizes": sizes})
+    if any(t._data.shape == (0,) for t in tensors):
+        tensors = tuple(t for t in tensors if t._data.shape != (0,)) or tensors[:1]
+    axis, sizes = _cat_checked(tensors, dim)
+    result = call(CAT, tensors, tuple(t._data for t in tensors), tensors[0], {"axis": axis, "sizes": sizes})
     return result if out is None else write_out(out, result)
 
 
@@ -1102,3 +1117,80 @@ def contiguous(self: Tensor, memory_format=None) -> Tensor:
     if self._backend.is_contiguous(self._data):
         return self
     return call(CONTIGUOUS, (self,), (self._data,), self)
+
+
+# --- in-place writes through a view: the base's history learns of them ------------------------
+
+for _op in (
+    VIEW,
+    *SQUEEZE,
+    *SQUEEZE_INPLACE,
+    UNSQUEEZE,
+    UNSQUEEZE_INPLACE,
+    TRANSPOSE,
+    TRANSPOSE_INPLACE,
+    T,
+    T_INPLACE,
+    PERMUTE,
+    EXPAND,
+    DIAGONAL,
+    UNFOLD,
+    *INDEX_VIEWS.values(),
+):
+    _op.node._view_op = _op
+
+
+def _view_steps(view: Tensor, history) -> list | None:
+    """The view ops (and their attributes) that made view from its base, read off its history."""
+    stop = view._base.grad_fn
+    steps = []
+    node = history
+    while node is not stop:
+        op = getattr(type(node), "_view_op", None)
+        if op is None:
+            return None
+        steps.append((op, node.attrs))
+        node = node.next_functions[0][0]
+    return steps[::-1] or None
+
+
+def _replay(steps: list, x: Tensor) -> Tensor:
+    for op, attrs in steps:
+        x = call(op, (x,), (x._data,), x, attrs)
+    return x
+
+
+def _grad_view_write(ctx, g):
+    steps = ctx.attrs["steps"]
+    grad_base = None
+    if ctx.next_functions[0][0] is not None:
+        backend = g._backend
+        keep = backend.xp.ones(g._data.shape, dtype=g._data.dtype)
+        region = keep
+        for op, attrs in steps:
+            region = op.forward(backend, region, **attrs) if attrs else op.forward(backend, region)
+        region[...] = 0
+        grad_base = g * make(keep, g)
+    return grad_base, _replay(steps, g)
+
+
+# PyTorch's CopySlices: the base after a write into one of its views.
+VIEW_WRITE = Op("view_write", None, _grad_view_write, node="CopySlices")
+
+
+def rebase_view(view: Tensor, history) -> None:
+    """After an in-place op on view (whose history was `history`), give its base that write's history.
+
+    The base's new node sends the gradient of the written region to the op's result and the
+    rest to the base's old history; the view becomes a fresh view of the new base.
+    """
+    base = view._base
+    steps = _view_steps(view, history) if history is not None else None
+    if steps is None:
+        return
+    before = wrap(base._data, base._backend, base.dtype, base.device)
+    before._requires_grad, before.grad_fn = base._requires_grad, base.grad_fn
+    written = wrap(view._data, view._backend, view.dtype, view.device)
+    written._requires_grad, written.grad_fn = True, view.grad_fn
+    record(VIEW_WRITE, base, (before, written), {"steps": steps})
+    view.grad_fn = _replay(steps, base).grad_fn
