@@ -135,6 +135,17 @@ def test_device_name_and_synchronize(sim):
     assert sim.xp.runtime.synchronized == [0, 2]
 
 
+def test_device_properties(sim):
+    properties = ember.cuda.get_device_properties(1)
+    assert properties.name == "Simulated CUDA device (NumPy, no GPU)"
+    assert properties.total_memory == 1 << 34 and properties.multi_processor_count == 1
+    assert repr(properties) == (
+        "_CudaDeviceProperties(name='Simulated CUDA device (NumPy, no GPU)', major=0, minor=0, "
+        "total_memory=16384MB, multi_processor_count=1)"
+    )
+    assert ember.cuda.get_device_capability() == (0, 0)
+
+
 def test_memory_allocated_follows_tensors(sim):
     base = ember.cuda.memory_allocated(1)
     x = ember.zeros(256, device="cuda:1", dtype=ember.float64)

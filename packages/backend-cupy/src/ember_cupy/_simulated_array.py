@@ -94,7 +94,13 @@ class SimulatedRuntime:
 
     def getDeviceProperties(self, index: int) -> dict:  # noqa: N802
         self.check(index)
-        return {"name": b"Simulated CUDA device (NumPy, no GPU)", "totalGlobalMem": 1 << 34, "major": 0, "minor": 0}
+        return {
+            "name": b"Simulated CUDA device (NumPy, no GPU)",
+            "totalGlobalMem": 1 << 34,
+            "major": 0,
+            "minor": 0,
+            "multiProcessorCount": 1,
+        }
 
     # --- bookkeeping ------------------------------------------------------------------
     def check(self, index: int) -> int:

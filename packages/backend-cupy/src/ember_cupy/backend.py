@@ -203,6 +203,17 @@ class CupyBackend(NumpyLikeBackend):
         name = self.xp.cuda.runtime.getDeviceProperties(index)["name"]
         return name.decode() if isinstance(name, bytes) else str(name)
 
+    def device_properties(self, index: int) -> dict:
+        """Name, compute capability, memory and multiprocessors of GPU `index`."""
+        found = self.xp.cuda.runtime.getDeviceProperties(index)
+        return {
+            "name": self.device_name(index),
+            "major": int(found.get("major", 0)),
+            "minor": int(found.get("minor", 0)),
+            "total_memory": int(found.get("totalGlobalMem", 0)),
+            "multi_processor_count": int(found.get("multiProcessorCount", 0)),
+        }
+
     def memory_allocated(self, index: int) -> int:
         """Bytes of GPU memory held by live arrays (CuPy's memory pool, used part)."""
         with self._on(index):

@@ -89,7 +89,6 @@ class _SimulatedRandomState:
 class SimulatedCupy:
     """The `cupy` module, simulated over a NumPy module (see the module docstring)."""
 
-    is_simulation = True
     __version__ = f"simulated on NumPy {np.__version__}"
 
     def __init__(self, numpy: Any = np, devices: int = 2) -> None:

@@ -148,6 +148,31 @@ def get_device_name(device=None) -> str:
     return backend.device_name(_checked(backend, _index(device)))
 
 
+class _CudaDeviceProperties:
+    """What get_device_properties() tells: name, major, minor, total_memory, multi_processor_count."""
+
+    def __init__(self, name: str, major: int, minor: int, total_memory: int, multi_processor_count: int) -> None:
+        self.name, self.major, self.minor = name, major, minor
+        self.total_memory, self.multi_processor_count = total_memory, multi_processor_count
+
+    def __repr__(self) -> str:
+        return (
+            f"_CudaDeviceProperties(name='{self.name}', major={self.major}, minor={self.minor}, "
+            f"total_memory={self.total_memory // (1024 * 1024)}MB, multi_processor_count={self.multi_processor_count})"
+        )
+
+
+def get_device_properties(device=None) -> _CudaDeviceProperties:
+    backend = _require()
+    return _CudaDeviceProperties(**backend.device_properties(_checked(backend, _index(device))))
+
+
+def get_device_capability(device=None) -> tuple[int, int]:
+    """The compute capability (major, minor) of the device."""
+    properties = get_device_properties(device)
+    return properties.major, properties.minor
+
+
 def memory_allocated(device=None) -> int:
     """Bytes of device memory held by tensors (as the backend's memory pool counts them)."""
     backend = _require()
