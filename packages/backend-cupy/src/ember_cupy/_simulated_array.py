@@ -2,10 +2,12 @@
 
 `SimulatedDeviceArray` holds a NumPy array and the simulated device it lives on. Like
 a CuPy array it is not a NumPy array: `numpy.asarray(x)` raises TypeError (copy with
-`.get()`), its kernels refuse host arrays and refuse arrays of two devices at once.
-NumPy functions and operators applied to it run on the host copy and give arrays on
-the same device, through `__array_ufunc__` / `__array_function__` as CuPy's do.
-Device bookkeeping (current device, memory in use) lives in `SimulatedRuntime`.
+`.get()`) and its kernels refuse host arrays. As in CuPy (without peer access), a kernel
+runs on the current device, allocates its result there and refuses arrays that live on
+another device; views stay with their base; `.copy()` brings an array over. NumPy
+functions and operators reach it through `__array_ufunc__` / `__array_function__`, as
+they reach CuPy's arrays. Device bookkeeping (the current device per thread, bytes in
+use per device) lives in `SimulatedRuntime`.
 """
 
 from __future__ import annotations
