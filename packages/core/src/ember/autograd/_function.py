@@ -229,7 +229,7 @@ def _alias(tensor):
 
 
 class Function:
-    """Define forward(ctx, *args) and backward(ctx, *grads) as static methods; call with `.apply`.
+    """Define ``forward(ctx, *args)`` and ``backward(ctx, *grads)`` as static methods; call with `.apply`.
 
     forward runs without recording a graph. Save what backward needs with
     ctx.save_for_backward(...); backward returns one gradient (or None) per forward argument.

@@ -763,13 +763,13 @@ def equal(input: Tensor, other: Tensor) -> bool:
 
 @export
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
-    """True when every element satisfies |input - other| <= atol + rtol * |other|."""
+    """True when every element satisfies ``|input - other| <= atol + rtol * |other|``."""
     return bool(isclose(input, other, rtol, atol, equal_nan).all())
 
 
 @export
 def isclose(input: Tensor, other, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:
-    """Elementwise |input - other| <= atol + rtol * |other|, as a bool tensor."""
+    """Elementwise ``|input - other| <= atol + rtol * |other|``, as a bool tensor."""
     other_data = other._data if isinstance(other, Tensor) else other
     return make(input._backend.xp.isclose(input._data, other_data, rtol, atol, equal_nan), input)
 

@@ -101,7 +101,7 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay: p *= 1 - lr*weight_decay before the Adam update."""
+    """Adam with decoupled weight decay: ``p *= 1 - lr*weight_decay`` before the Adam update."""
 
     def __init__(
         self,
