@@ -173,6 +173,8 @@ def test_pin_memory_keeps_the_graph(sim):
     w = ember.ones(2, requires_grad=True)
     (w.pin_memory() * 4).sum().backward()
     assert w.grad.tolist() == [4.0, 4.0]
+    a = ember.randn(3, dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradcheck(lambda t: t.pin_memory().cuda().exp(), (a,))
 
 
 def test_dlpack_shares_gpu_memory(sim):
