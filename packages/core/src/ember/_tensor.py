@@ -422,6 +422,13 @@ class Tensor:
     def __reduce_ex__(self, protocol):
         return (_rebuild, (self.detach()._host().copy(), self.dtype.name, str(self.device), self._requires_grad))
 
+    def __copy__(self):
+        out = wrap(self._data, self._backend, self.dtype, self.device)
+        out.__class__ = type(self)
+        out._version = self._version
+        out._requires_grad = self._requires_grad
+        return out
+
     def __deepcopy__(self, memo):
         if self.grad_fn is not None:
             raise RuntimeError(
