@@ -1,0 +1,69 @@
+"""Sphinx configuration of ember's documentation site (built by ``nox -s docs``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import ember
+
+DOCS = Path(__file__).parent
+sys.path.insert(0, str(DOCS / "_ext"))
+
+import api_pages  # noqa: E402
+
+project = "ember"
+author = "the ember developers"
+copyright = "the ember developers"  # noqa: A001
+release = version = ember.__version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
+    "sphinx_gallery.gen_gallery",
+]
+
+exclude_patterns = ["_build", "tutorials", "examples", "tests", "_inventories", "_ext", "**/README.md"]
+default_role = "code"  # docstrings write `name` for code
+root_doc = "index"
+
+# --- API reference ---------------------------------------------------------------------
+api_pages.write_pages(DOCS / "api")
+autosummary_generate = False  # the pages document every member themselves
+autodoc_default_options = {"member-order": "bysource"}
+autodoc_typehints = "signature"
+autodoc_preserve_defaults = True
+autodoc_typehints_format = "short"
+python_use_unqualified_type_names = True
+add_module_names = False
+
+# --- links to NumPy and CuPy, from inventories shipped in the repo (no network needed) ------
+intersphinx_mapping = {
+    "numpy": ("https://numpy.org/doc/stable/", str(DOCS / "_inventories" / "numpy.inv")),
+    "cupy": ("https://docs.cupy.dev/en/stable/", str(DOCS / "_inventories" / "cupy.inv")),
+}
+
+# --- tutorials: executed scripts --------------------------------------------------------
+abort_on_example_error = True  # a tutorial that raises stops the build
+sphinx_gallery_conf = {
+    "examples_dirs": "tutorials",
+    "gallery_dirs": "auto_tutorials",
+    "filename_pattern": r".*\.py$",
+    "within_subsection_order": "FileNameSortKey",
+    "abort_on_example_error": True,
+    "download_all_examples": False,
+    "write_computation_times": False,
+    "remove_config_comments": True,
+    "first_notebook_cell": None,
+    "show_signature": False,
+    "min_reported_time": 0,
+}
+
+# --- HTML -------------------------------------------------------------------------------
+html_theme = "furo"
+html_title = f"ember {version}"
+html_static_path = ["_static"]
+html_css_files = ["ember.css"]
+html_theme_options = {"navigation_with_keys": True}
+html_show_sourcelink = False
