@@ -276,6 +276,16 @@ class Tensor:
 
         self.grad_fn._retain_grad(self.output_nr, store)
 
+    def _history_changed(self, old_grad_fn) -> None:
+        """After an in-place op gave this tensor a new grad_fn: retain_grad follows the new history."""
+        extra = self._extra
+        output_nr, extra.output_nr = extra.output_nr, 0
+        if not extra.retains_grad or old_grad_fn is None or old_grad_fn._extra is None:
+            return
+        store = (old_grad_fn._extra.retains_grad or {}).pop(output_nr, None)
+        if store is not None and self.grad_fn is not None:
+            self.grad_fn._retain_grad(0, store)
+
     def _grad_accumulator(self) -> _node.AccumulateGrad:
         """The leaf's AccumulateGrad node, shared by every graph that uses the leaf while one is alive."""
         extra = self._extra

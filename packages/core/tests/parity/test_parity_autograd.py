@@ -169,6 +169,37 @@ def test_hooks_and_retain_grad_match():
         np.testing.assert_allclose(e, t, rtol=1e-6)
 
 
+def test_retain_grad_follows_in_place_changes_and_old_hooks_stay():
+    def run(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        seen = []
+        y.register_hook(lambda g: seen.append(as_numpy(g)))
+        y.mul_(3)
+        (y * y).sum().backward()
+        return [as_numpy(y.grad), as_numpy(x.grad), seen[0]]
+
+    for e, t in zip(*reversed(both(run))):
+        np.testing.assert_allclose(e, t)
+
+
+def test_in_place_change_of_a_second_custom_function_output():
+    def run(m):
+        _, Pair = _functions(m)
+        a = m.tensor([1.0, 2.0], dtype=m.float64, requires_grad=True)
+        b = m.tensor([3.0, 4.0], dtype=m.float64, requires_grad=True)
+        p, s = Pair.apply(a, b, 2.0)
+        s.mul_(5)
+        (s.sum() + p.sum()).backward()
+        return as_numpy(a.grad), as_numpy(b.grad), type(s.grad_fn).__name__
+
+    (t, e) = both(run)
+    np.testing.assert_allclose(e[0], t[0])
+    np.testing.assert_allclose(e[1], t[1])
+    assert e[2] == t[2]
+
+
 def test_grad_api_variants_match():
     def run(m):
         a = m.tensor([2.0, 3.0], requires_grad=True)

@@ -35,7 +35,8 @@ def _wanted(inputs: tuple) -> list:
 
 
 def _host(tensor) -> np.ndarray:
-    return np.asarray(tensor._backend.to_numpy(tensor._data), dtype=np.float64).reshape(-1)
+    # A copy: an output that is a view of an input would change when the input is perturbed.
+    return np.array(tensor._backend.to_numpy(tensor._data), dtype=np.float64).reshape(-1)
 
 
 def _numerical(func, inputs: tuple, wanted: list, eps: float) -> dict:

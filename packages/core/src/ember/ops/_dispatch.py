@@ -310,8 +310,7 @@ def _alias_for_inplace(op: Op, x: Tensor) -> Tensor:
     alias = wrap(data, x._backend, x.dtype, x.device)
     alias._requires_grad = x._requires_grad
     alias.grad_fn = x.grad_fn
-    if x.grad_fn is None and x._requires_grad:
-        alias._extra = x._extras()
+    alias._extra = x._extras() if x.grad_fn is None and x._requires_grad else x._extra
     return alias
 
 
@@ -323,6 +322,8 @@ def rebase_inplace(x: Tensor, result: Tensor, name: str) -> Tensor:
     history = x.grad_fn
     x.grad_fn = result.grad_fn
     x._requires_grad = result._requires_grad
+    if x._extra is not None:
+        x._history_changed(history)
     if x._base is not None and result.grad_fn is not None:
         from .shape import rebase_view  # a write through a view changes its base's history too
 
