@@ -8,6 +8,7 @@ broadcast them together; splitting the key this way gives PyTorch's result shape
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -430,7 +431,7 @@ def _write(self: Tensor, value, basic, advanced, accumulate: bool, op: Op) -> Te
 
 def setitem(self: Tensor, key, value) -> None:
     basic, advanced, _ = parse_key(key, self)
-    _write(self, value, basic, advanced, False, SETITEM)
+    _write(self, value, basic, advanced, False, INDEX_PUT if basic is None else SETITEM)
 
 
 Tensor.__setitem__ = setitem
@@ -478,10 +479,21 @@ _TYPE = {
 def _grid(b, index, axis: int) -> tuple:
     """Index arrays addressing out[i][j][k] -> position with index[i][j][k] along axis."""
     ndim = index.ndim
-    # NOTE: open grids from arange: CuPy's indices() has no sparse=
-    grids = [b.xp.arange(n).reshape((1,) * i + (n,) + (1,) * (ndim - i - 1)) for i, n in enumerate(index.shape)]
-    grids[axis] = index
+    grids = []
+    for d, n in enumerate(index.shape):
+        if d == axis:
+            grids.append(index)
+        else:
+            grids.append(b.xp.arange(n).reshape((1,) * d + (n,) + (1,) * (ndim - d - 1)))
     return tuple(grids)
+
+
+def _ufunc_at(b, name: str):
+    """xp.<name>.at, the unbuffered in-place ufunc a scatter reduction needs."""
+    found = getattr(getattr(b.xp, name), "at", None)
+    if found is None:
+        raise NotImplementedError(f"the {b.name!r} backend has no {name}.at, which this scatter reduction needs")
+    return found
 
 
 def _index_dtype_check(name: str, index) -> None:
@@ -567,7 +579,8 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
         )
     from .shape import broadcast_shapes
 
-    shape = list(broadcast_shapes(input.shape, indices.shape))
+    others = [tuple(1 if d == axis else n for d, n in enumerate(t.shape)) for t in (input, indices)]
+    shape = list(broadcast_shapes(*others))
     input_shape, index_shape = list(shape), list(shape)
     input_shape[axis], index_shape[axis] = input.shape[axis], indices.shape[axis]
     return gather(input.expand(input_shape), axis, indices.expand(index_shape))
@@ -580,7 +593,7 @@ def _scatter_kernel(b, x, src, axis, index, reduce):
     if reduce == "add":
         b.index_add(out, where, values)
     elif reduce == "multiply":
-        b.xp.multiply.at(out, where, values)
+        _ufunc_at(b, "multiply")(out, where, values)
     else:
         out[where] = values
     return out
@@ -692,10 +705,10 @@ def _scatter_reduce_kernel(b, x, src, axis, index, reduce, include_self):
                 else (xp.inf if x.dtype.kind == "f" else info.max)
             )
         out[where] = identity
-    getattr(xp, _REDUCERS[reduce]).at(out, where, values)
+    _ufunc_at(b, _REDUCERS[reduce])(out, where, values)
     if reduce == "mean":
         counts = xp.zeros(x.shape, dtype=np.int64)
-        xp.add.at(counts, where, 1)
+        b.index_add(counts, where, 1)
         if include_self:
             counts += 1
         counts = xp.maximum(counts, 1)
@@ -1006,6 +1019,20 @@ def masked_fill_(self: Tensor, mask: Tensor, value) -> Tensor:
     return _inplace_from(self, masked_fill(self, mask, value), "masked_fill")
 
 
+def _grad_masked_select(ctx, g):
+    mask = ctx.attrs["mask"]
+    attrs = {"shape": mask.shape, "key": (mask._data,)}
+    return (call(INDEX_ACCUMULATE, (g,), (g._data,), g, attrs),)
+
+
+MASKED_SELECT = Op(
+    "masked_select",
+    lambda b, x, mask: b.xp.broadcast_to(x, mask.shape)[mask._data],
+    _grad_masked_select,
+    node="MaskedSelectBackward0",
+)
+
+
 @export
 def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     """The elements of input where mask is True, as a 1-D tensor (mask broadcasts)."""
@@ -1014,7 +1041,9 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     from .shape import broadcast_shapes
 
     shape = broadcast_shapes(input.shape, mask.shape)
-    return input.expand(shape)[mask.expand(shape)]
+    if mask.shape != shape:
+        mask = mask.expand(shape)
+    return call(MASKED_SELECT, (input,), (input._data,), input, {"mask": mask})
 
 
 @export
@@ -1037,7 +1066,22 @@ def argwhere(input: Tensor) -> Tensor:
     return nonzero(input)
 
 
+def _grad_take(ctx, g):
+    shape = ctx.input_shape(0)
+    attrs = {"shape": (math.prod(shape),), "key": (ctx.attrs["index"]._data,)}
+    return (call(INDEX_ACCUMULATE, (g,), (g._data,), g, attrs).reshape(shape),)
+
+
+TAKE = Op("take", lambda b, x, index: b.xp.take(x, index._data), _grad_take, node="TakeBackward0")
+
+
 @export
 def take(input: Tensor, index: Tensor) -> Tensor:
     """input treated as 1-D, read at index (the result has index's shape)."""
-    return input.reshape(-1)[index]
+    _index_dtype_check("take", index)
+    if index.numel():
+        size = input.numel()
+        low, high = int(index._data.min()), int(index._data.max())
+        if low < -size or high >= size:
+            raise IndexError(f"take(): index {high if high >= size else low} out of range for tensor of size {size}")
+    return call(TAKE, (input,), (input._data,), input, {"index": index})

@@ -558,7 +558,7 @@ def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *, ou
     sizes[dim + 1] = repeats
     merged = list(input.shape)
     merged[dim] *= repeats
-    return expanded.expand(sizes).reshape(merged)
+    return expanded.expand(sizes).contiguous().view(merged)
 
 
 # --- flip, roll, rot90 -----------------------------------------------------------------
@@ -594,9 +594,14 @@ def flipud(input: Tensor) -> Tensor:
 ROLL = Op(
     "roll",
     lambda b, x, shifts, axes: b.xp.roll(x, shifts, axis=axes),
-    lambda ctx, g: (g.roll(tuple(-s for s in ctx.attrs["shifts"]), ctx.attrs["axes"]),),
+    lambda ctx, g: (call(ROLL, (g,), (g._data,), g, _unrolled(ctx.attrs)),),
     node="RollBackward0",
 )
+
+
+def _unrolled(attrs: dict) -> dict:
+    shifts = attrs["shifts"]
+    return {"shifts": -shifts if isinstance(shifts, int) else tuple(-s for s in shifts), "axes": attrs["axes"]}
 
 
 @export
@@ -614,9 +619,17 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
     return call(ROLL, (input,), (input._data,), input, {"shifts": shifts, "axes": axes})
 
 
+ROT90 = Op(
+    "rot90",
+    lambda b, x, k, axes: b.ascontiguous(b.xp.rot90(x, k, axes)),
+    lambda ctx, g: (call(ROT90, (g,), (g._data,), g, {"k": -ctx.attrs["k"], "axes": ctx.attrs["axes"]}),),
+    node="Rot90Backward0",
+)
+
+
 @export
 def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
-    """Rotate by 90 degrees k times, from the first towards the second of dims."""
+    """Rotate by 90 degrees k times, from the first towards the second of dims (a copy)."""
     if len(dims) != 2:
         raise RuntimeError(f"rot90(): expected total rotation dims == 2, but got dims = {len(dims)}")
     first, second = (_wrap_dim(d, input.ndim) for d in dims)
@@ -624,14 +637,7 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
         raise RuntimeError(
             f"rot90(): expected rotation dims to be different, but got dim0 = {first} and dim1 = {second}"
         )
-    k %= 4
-    if k == 1:
-        return flip(input, (second,)).transpose(first, second)
-    if k == 2:
-        return flip(input, (first, second))
-    if k == 3:
-        return flip(input, (first,)).transpose(first, second)
-    return clone(input)
+    return call(ROT90, (input,), (input._data,), input, {"k": int(k) % 4, "axes": (first, second)})
 
 
 # --- basic indexing views: slices and selections -----------------------------------------
@@ -872,8 +878,9 @@ def _grad_diagonal_embed(ctx, g):
 
 
 DIAGONAL = Op("diagonal", _diagonal_kernel, _grad_diagonal, node="DiagonalBackward0")
+# NOTE: PyTorch names the node of diag(matrix) "DiagonalBackward0_copy".
 DIAGONAL_COPY = Op(
-    "diag", lambda b, x, **attrs: _diagonal_kernel(b, x, **attrs).copy(), _grad_diagonal, node="DiagonalBackward0"
+    "diag", lambda b, x, **attrs: _diagonal_kernel(b, x, **attrs).copy(), _grad_diagonal, node="DiagonalBackward0_copy"
 )
 DIAGONAL_EMBED = Op("diag_embed", _diagonal_embed_kernel, _grad_diagonal_embed, node="DiagEmbedBackward0")
 
@@ -918,11 +925,22 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     return call(DIAGONAL_COPY, (input,), (input._data,), input, attrs)
 
 
+def _grad_trace(ctx, g):
+    from .._creation import eye
+
+    rows, cols = ctx.input_shape(0)
+    return (eye(rows, cols, dtype=g.dtype, device=g.device) * g,)
+
+
+TRACE = Op("trace", lambda b, x: b.xp.asarray(b.xp.trace(x)), _grad_trace, node="TraceBackward0")
+
+
 @export
 def trace(input: Tensor) -> Tensor:
+    """The sum of a matrix's diagonal."""
     if input.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
-    return diagonal(input).sum()
+    return call(TRACE, (input,), (input._data,), input)
 
 
 # --- joining ---------------------------------------------------------------------------
