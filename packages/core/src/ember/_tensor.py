@@ -17,7 +17,6 @@ from . import _dtype as dt
 from ._device import device as Device
 from ._size import Size
 from .autograd import _api, _node
-from .autograd._grad_mode import state as grad_state
 
 _new = object.__new__
 
@@ -178,15 +177,13 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
         if self.grad_fn is not None:
-            hint = (
-                ""
-                if value
-                else (
+            message = "you can only change requires_grad flags of leaf variables."
+            if not value:
+                message += (
                     " If you want to use a computed variable in a subgraph that doesn't require differentiation use "
                     "var_no_grad = var.detach()."
                 )
-            )
-            raise RuntimeError(f"you can only change requires_grad flags of leaf variables.{hint}")
+            raise RuntimeError(message)
         if value and not self.dtype.is_floating_point:
             raise RuntimeError(
                 f"only Tensors of floating point dtype can require gradients (got {self.dtype}); "
@@ -272,7 +269,7 @@ class Tensor:
             tensor = owner()
             if tensor is not None:
                 held = tensor._grad
-                tensor._grad = grad.detach().clone() if held is None else held + grad.detach()
+                tensor._grad = _node.private_copy(grad) if held is None else held + grad.detach()
 
         self.grad_fn._retain_grad(self.output_nr, store)
 
@@ -556,4 +553,4 @@ def _legacy_by_name(name: str):
     return LEGACY_TYPES[name.split(".")[-1]]
 
 
-__all__ = ["Tensor", "wrap", "grad_state"]
+__all__ = ["Tensor", "wrap"]

@@ -111,6 +111,47 @@ def test_gradients_match(expression, dtype):
             np.testing.assert_allclose(e_g, t_g, rtol=tolerance, atol=tolerance)
 
 
+RANDOM_OPS = [
+    ("add", 2, lambda m, a, b: a + b),
+    ("mul", 2, lambda m, a, b: a * b),
+    ("sub", 2, lambda m, a, b: a - b),
+    ("matmul", 2, lambda m, a, b: (a @ b) * 0.5),
+    ("tanh", 1, lambda m, a: a.tanh()),
+    ("sigmoid", 1, lambda m, a: a.sigmoid()),
+    ("square", 1, lambda m, a: a * a * 0.5),
+    ("rowmean", 1, lambda m, a: a.mean(1, keepdim=True) + a),
+    ("transpose", 1, lambda m, a: a.t()),
+    ("maximum", 2, lambda m, a, b: m.maximum(a, b)),
+]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_dags_with_shared_subexpressions_match(seed):
+    rng = np.random.default_rng(seed)
+    leaves = [rng.uniform(-1, 1, (3, 3)) for _ in range(3)]
+    program = []
+    for step in range(12):
+        name, arity, _ = RANDOM_OPS[rng.integers(len(RANDOM_OPS))]
+        program.append((name, [int(rng.integers(3 + step)) for _ in range(arity)]))
+    outputs = sorted({int(i) for i in rng.integers(3, 15, size=3)})
+    kept = int(rng.integers(3, 15))
+    ops = {name: f for name, _, f in RANDOM_OPS}
+
+    def run(m):
+        values = [m.tensor(v, dtype=m.float64, requires_grad=True) for v in leaves]
+        for name, args in program:
+            values.append(ops[name](m, *(values[i] for i in args)))
+        values[kept].retain_grad()
+        sum(values[i].sum() for i in outputs).backward()
+        return [as_numpy(v.grad) for v in values[:3]] + [as_numpy(values[kept].grad)]
+
+    for e, t in zip(*reversed(both(run))):
+        if t is None:
+            assert e is None
+        else:
+            np.testing.assert_allclose(e, t, rtol=1e-10, atol=1e-12)
+
+
 # --- higher order ---------------------------------------------------------------------------------
 
 

@@ -150,8 +150,11 @@ class BackwardCFunction(Node, FunctionCtx):
                     if id(out) in dirty:
                         out.grad_fn = None
                 else:
+                    history = out.grad_fn
                     out.grad_fn = self
                     out._requires_grad = True
+                    if out._extra is not None:
+                        out._history_changed(history)
                     if index:
                         out._extras().output_nr = index
             results.append(out)

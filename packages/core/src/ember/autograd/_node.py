@@ -281,7 +281,7 @@ def accumulate_into(tensor, grad, create_graph: bool) -> None:
         grad = grad.to(tensor.dtype)
     old = tensor._grad
     if old is None:
-        tensor._grad = grad if create_graph else _private_copy(grad)
+        tensor._grad = grad if create_graph else private_copy(grad)
     elif create_graph or old._requires_grad:
         tensor._grad = old + grad
     else:
@@ -289,7 +289,7 @@ def accumulate_into(tensor, grad, create_graph: bool) -> None:
         old._version[0] += 1
 
 
-def _private_copy(grad):
+def private_copy(grad):
     """A detached copy that nothing else references, safe to accumulate into in place later."""
     return _tensor.wrap(grad._backend.copy(grad._data), grad._backend, grad.dtype, grad.device)
 
