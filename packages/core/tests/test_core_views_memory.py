@@ -226,3 +226,18 @@ def test_in_place_on_a_view_of_a_leaf_is_refused():
     assert x.tolist() == [2.0, 1.0, 1.0, 1.0]
     x.detach()[1].fill_(5)
     assert x[1].item() == 5
+
+
+def test_write_through_a_view_of_a_tensor_that_needs_no_grad():
+    x = ember.tensor([2.0, 3.0], requires_grad=True)
+    y = ember.zeros(4)
+    view = y[1:3]
+    view.copy_(x * x)
+    assert y.requires_grad and type(y.grad_fn).__name__ == "CopySlices"
+    (y * ember.arange(4.0)).sum().backward()
+    assert x.grad.tolist() == [4.0, 12.0]
+    grid = ember.ones(2, 3)
+    row = grid[1]
+    row.mul_(x[:1])
+    row.sum().backward()
+    assert x.grad.tolist() == [7.0, 12.0]

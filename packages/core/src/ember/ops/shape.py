@@ -6,6 +6,8 @@ import math
 import operator
 import warnings
 
+import numpy as np
+
 from .. import _dtype as dt
 from .._size import Size
 from .._tensor import Tensor, _wrap_dim, wrap
@@ -1196,6 +1198,40 @@ def _grad_view_write(ctx, g):
 VIEW_WRITE = Op("view_write", None, _grad_view_write, node="CopySlices")
 
 
+def _flat_positions(view: Tensor, base: Tensor):
+    """Each element of view as a position in the flattened base, from their memory (CPU only), or None."""
+    if view.device.type != "cpu" or base.dtype is not view.dtype:
+        return None
+    host, window = base._host(), view._host()
+    if not host.flags.c_contiguous:
+        return None
+    size = host.itemsize
+    offset = window.__array_interface__["data"][0] - host.__array_interface__["data"][0]
+    if offset % size or any(stride % size for stride in window.strides):
+        return None
+    positions = np.full(window.shape, offset // size, dtype=np.int64)
+    for axis, (count, stride) in enumerate(zip(window.shape, window.strides)):
+        step = np.arange(count, dtype=np.int64) * (stride // size)
+        positions = positions + step.reshape((1,) * axis + (count,) + (1,) * (window.ndim - axis - 1))
+    if positions.size and (positions.min() < 0 or positions.max() >= host.size):
+        return None
+    return make(view._backend.from_numpy(positions, None), view)
+
+
+def _grad_write_at(ctx, g):
+    positions = ctx.attrs["positions"]
+    grad_base = None
+    if ctx.next_functions[0][0] is not None:
+        keep = g._backend.xp.ones(g._data.size, dtype=g._data.dtype)
+        keep[positions._data.reshape(-1)] = 0
+        grad_base = g * make(keep.reshape(g._data.shape), g)
+    return grad_base, g.take(positions)
+
+
+# The same for a view whose history does not lead back to its base: positions found from memory.
+VIEW_WRITE_AT = Op("view_write", None, _grad_write_at, node="CopySlices")
+
+
 def rebase_view(view: Tensor, history) -> None:
     """After an in-place op on view (whose history was `history`), give its base that write's history.
 
@@ -1204,11 +1240,16 @@ def rebase_view(view: Tensor, history) -> None:
     """
     base = view._base
     steps = _view_steps(view, history) if history is not None else None
-    if steps is None:
+    positions = _flat_positions(view, base) if steps is None else None
+    if steps is None and positions is None:
         return
     before = wrap(base._data, base._backend, base.dtype, base.device)
     before._requires_grad, before.grad_fn = base._requires_grad, base.grad_fn
     written = wrap(view._data, view._backend, view.dtype, view.device)
     written._requires_grad, written.grad_fn = True, view.grad_fn
-    record(VIEW_WRITE, base, (before, written), {"steps": steps})
-    view.grad_fn = _replay(steps, base).grad_fn
+    if steps is not None:
+        record(VIEW_WRITE, base, (before, written), {"steps": steps})
+        view.grad_fn = _replay(steps, base).grad_fn
+    else:
+        record(VIEW_WRITE_AT, base, (before, written), {"positions": positions})
+        view.grad_fn = base.take(positions).grad_fn
