@@ -228,3 +228,20 @@ def test_pin_memory_asks_a_cuda_backend_to_pin_each_tensor():
     assert len(backend.pinned) == len(tensors) == 6
     assert all(t.device.type == "cpu" and t.numpy() is pinned for t, pinned in zip(tensors, backend.pinned))
     assert [int(v) for _, y in batches for v in y.tolist()] == list(range(20))
+
+
+def test_samplers_may_yield_any_key_the_dataset_accepts():
+    class ByName(Dataset):
+        table = {"a": 1.0, "b": 2.0, "c": 3.0}
+
+        def __getitem__(self, key):
+            return self.table[key]
+
+        def __len__(self):
+            return 3
+
+    batches = list(DataLoader(ByName(), batch_size=2, sampler=["c", "a", "b"]))
+    assert [b.tolist() for b in batches] == [[3.0, 1.0], [2.0]]
+    with pytest.raises(KeyError) as caught:
+        list(DataLoader(ByName(), batch_size=2, sampler=["a", "zz"]))
+    assert "while loading dataset index 'zz'" in "".join(caught.value.__notes__)

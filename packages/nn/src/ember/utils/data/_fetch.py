@@ -1,7 +1,8 @@
 """Fetchers: turn one batch request (indices, or 'next' for a stream) into a collated batch.
 
-A fetcher records the dataset position it is reading in `progress.value`, so that an error,
-or a worker process that dies, can be reported with the index that caused it.
+A fetcher records the dataset key it is reading (`current`, and `progress.value` when it is an
+int, shared with the main process), so that an error, or a worker process that dies, can be
+reported with the index that caused it.
 """
 
 from __future__ import annotations
@@ -37,32 +38,40 @@ class MapFetcher:
         self.gather = batch_gatherer(dataset) if auto_collation and collate_fn is default_collate else None
         getitems = getattr(dataset, "__getitems__", None)
         self.getitems = getitems if callable(getitems) else None
+        self.current: Any = None
 
     def __call__(self, index) -> Any:
         if not self.auto_collation:
-            self.progress.value = int(index)
+            self._at(index)
             return self.collate_fn(self.dataset[index])
         if self.gather is not None:
             index = np.asarray(index, dtype=np.int64)
-            if len(index):
-                self.progress.value = int(index[0])
+            self.current = index
+            self.progress.value = int(index[0]) if len(index) else -1
             return self.gather(index)
         if isinstance(index, np.ndarray):
             index = index.tolist()
         if self.getitems is not None:
-            self.progress.value = index[0] if index else -1
+            self.current = index
             return self.collate_fn(self.getitems(index))
         samples = []
         dataset = self.dataset
-        progress = self.progress
         for i in index:
-            progress.value = i
+            self._at(i)
             samples.append(dataset[i])
         return self.collate_fn(samples)
 
+    def _at(self, key) -> None:
+        self.current = key
+        self.progress.value = key if type(key) is int else -1
+
     def describe(self) -> str:
         """Which sample a failure happened at, for error messages."""
-        return f"dataset index {self.progress.value}"
+        if isinstance(self.current, (list, np.ndarray)):
+            values = [str(v) for v in self.current[:8]]
+            more = ", ..." if len(self.current) > 8 else ""
+            return f"dataset indices [{', '.join(values)}{more}]"
+        return f"dataset index {self.current!r}"
 
 
 class IterableFetcher:
