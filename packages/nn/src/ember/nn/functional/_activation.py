@@ -1,0 +1,239 @@
+"""Activation functions. Each fused op is its forward kernel and its gradient, written with ember ops."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+from ..._tensor import Tensor
+from ...ops._dispatch import FLOAT_RESULT, Op, inplace_unary, unary
+from ...ops.reductions import log_softmax as _log_softmax
+from ...ops.reductions import softmax as _softmax
+
+
+def _apply(op: Op, input: Tensor, inplace: bool, attrs: dict | None = None) -> Tensor:
+    if inplace:
+        return inplace_unary(op, input, FLOAT_RESULT, attrs)
+    return unary(op, input, FLOAT_RESULT, attrs)
+
+
+# --- rectifiers ------------------------------------------------------------------------------
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0)."""
+    return input.relu_() if inplace else input.relu()
+
+
+def relu_(input: Tensor) -> Tensor:
+    return input.relu_()
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """x clamped to [min_val, max_val]."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return input.clamp_(min_val, max_val) if inplace else input.clamp(min_val, max_val)
+
+
+def _grad_leaky_relu(ctx, g):
+    (x,) = ctx.saved
+    return (g.where(x > 0, g * ctx.attrs["slope"]),)
+
+
+LEAKY_RELU = Op(
+    "leaky_relu",
+    lambda b, x, slope: b.where(b.greater(x, 0), x, x * slope),
+    _grad_leaky_relu,
+    node="LeakyReluBackward0",
+    saves=(0,),
+)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x where x > 0, else negative_slope * x."""
+    return _apply(LEAKY_RELU, input, inplace, {"slope": negative_slope})
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return leaky_relu(input, negative_slope, True)
+
+
+def _grad_elu(ctx, g):
+    (x,) = ctx.saved
+    return (g.where(x > 0, g * ctx.attrs["alpha"] * x.exp()),)
+
+
+ELU = Op(
+    "elu",
+    lambda b, x, alpha: b.where(b.greater(x, 0), x, alpha * b.expm1(x)).astype(x.dtype, copy=False),
+    _grad_elu,
+    node="EluBackward0",
+    saves=(0,),
+)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x where x > 0, else alpha * (exp(x) - 1)."""
+    return _apply(ELU, input, inplace, {"alpha": alpha})
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return elu(input, alpha, True)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with the self-normalising constants."""
+    if inplace:
+        return elu(input, _SELU_ALPHA, True).mul_(_SELU_SCALE)
+    return elu(input, _SELU_ALPHA) * _SELU_SCALE
+
+
+# --- smooth gates ------------------------------------------------------------------------------
+
+_SQRT_HALF = math.sqrt(0.5)
+_TANH_SCALE = math.sqrt(2.0 / math.pi)
+_TANH_CUBIC = 0.044715
+
+
+def _gelu_kernel(b, x, approximate):
+    if approximate == "tanh":
+        inner = _TANH_SCALE * (x + _TANH_CUBIC * x * x * x)
+        return (0.5 * x * (1.0 + b.tanh(inner))).astype(x.dtype, copy=False)
+    return (0.5 * x * (1.0 + b.erf(x * _SQRT_HALF))).astype(x.dtype, copy=False)
+
+
+def _grad_gelu(ctx, g):
+    (x,) = ctx.saved
+    if ctx.attrs["approximate"] == "tanh":
+        t = (_TANH_SCALE * (x + _TANH_CUBIC * x**3)).tanh()
+        slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _TANH_SCALE * (1 + 3 * _TANH_CUBIC * x * x)
+        return (g * slope,)
+    cdf = 0.5 * (1 + (x * _SQRT_HALF).erf())
+    density = (-0.5 * x * x).exp() / math.sqrt(2 * math.pi)
+    return (g * (cdf + x * density),)
+
+
+GELU = Op("gelu", _gelu_kernel, _grad_gelu, node="GeluBackward0", saves=(0,))
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x) (Phi the standard normal CDF); approximate='tanh' uses the tanh formula."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
+    return unary(GELU, input, FLOAT_RESULT, {"approximate": approximate})
+
+
+def _grad_silu(ctx, g):
+    (x,) = ctx.saved
+    s = x.sigmoid()
+    return (g * s * (1 + x * (1 - s)),)
+
+
+SILU = Op("silu", lambda b, x: x * b.sigmoid(x), _grad_silu, node="SiluBackward0", saves=(0,))
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x) (also called swish)."""
+    return _apply(SILU, input, inplace)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * tanh(softplus(x))."""
+    result = input * softplus(input).tanh()
+    return input.copy_(result) if inplace else result
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return input.sigmoid()
+
+
+def tanh(input: Tensor) -> Tensor:
+    return input.tanh()
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6."""
+    result = (input + 3).clamp(0, 6) / 6
+    return input.copy_(result) if inplace else result
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * relu6(x + 3) / 6."""
+    result = input * (input + 3).clamp(0, 6) / 6
+    return input.copy_(result) if inplace else result
+
+
+def _softplus_kernel(b, x, beta, threshold):
+    scaled = x * beta
+    smooth = (b.log1p(b.exp(-b.abs(scaled))) + b.maximum(scaled, 0)) / beta
+    return b.where(b.greater(scaled, threshold), x, smooth).astype(x.dtype, copy=False)
+
+
+def _grad_softplus(ctx, g):
+    (x,) = ctx.saved
+    scaled = x * ctx.attrs["beta"]
+    return (g * scaled.sigmoid().where(scaled <= ctx.attrs["threshold"], 1.0),)
+
+
+SOFTPLUS = Op("softplus", _softplus_kernel, _grad_softplus, node="SoftplusBackward0", saves=(0,))
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta * x)) / beta, linear where beta * x > threshold."""
+    return unary(SOFTPLUS, input, FLOAT_RESULT, {"beta": beta, "threshold": threshold})
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x), computed stably."""
+    return -softplus(-input)
+
+
+def softsign(input: Tensor) -> Tensor:
+    return input / (1 + input.abs())
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    return input - input.tanh()
+
+
+# --- softmax family ------------------------------------------------------------------------------
+
+
+def _implicit_dim(name: str, ndim: int) -> int:
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an argument.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """exp(x) / sum(exp(x)) along dim, computed stably."""
+    if dim is None:
+        dim = _implicit_dim("softmax", input.ndim)
+    return _softmax(input, dim, dtype)
+
+
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """softmax(-x) along dim."""
+    if dim is None:
+        dim = _implicit_dim("softmin", input.ndim)
+    return _softmax(-input, dim, dtype)
+
+
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
+    """x - logsumexp(x) along dim."""
+    if dim is None:
+        dim = _implicit_dim("log_softmax", input.ndim)
+    return _log_softmax(input, dim, dtype)

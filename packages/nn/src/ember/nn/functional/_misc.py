@@ -1,0 +1,231 @@
+"""Dropout, embedding lookup, one-hot encoding, padding and vector normalisation."""
+
+from __future__ import annotations
+
+from ... import _dtype as dt
+from ..._random import rand
+from ..._tensor import Tensor
+from ...autograd import no_grad
+from ...ops._dispatch import Op, call, make
+
+# --- dropout --------------------------------------------------------------------------------------
+
+
+def _keep_mask(input: Tensor, p: float, shape: tuple) -> Tensor:
+    """1 / (1 - p) where an element survives (probability 1 - p), else 0; drawn from ember's RNG."""
+    if p == 1:
+        return input.new_zeros(shape)
+    draws = rand(shape, dtype=input.dtype, device=input.device)
+    return (draws < 1 - p).to(input.dtype) * (1.0 / (1 - p))
+
+
+def _check_probability(p: float) -> None:
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1 / (1 - p); identity when not training."""
+    _check_probability(p)
+    if not training or p == 0:
+        return input
+    with no_grad():
+        mask = _keep_mask(input, p, input.shape)
+    return input.mul_(mask) if inplace else input * mask
+
+
+def _feature_dropout(name: str, spatial: int, input: Tensor, p: float, training: bool, inplace: bool) -> Tensor:
+    _check_probability(p)
+    if input.ndim not in (spatial + 1, spatial + 2):
+        raise RuntimeError(
+            f"{name}: Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input, but got input of "
+            f"size: {list(input.shape)}"
+        )
+    if not training or p == 0:
+        return input
+    with no_grad():
+        mask = _keep_mask(input, p, tuple(input.shape[: input.ndim - spatial]) + (1,) * spatial)
+    return input.mul_(mask) if inplace else input * mask
+
+
+def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, L) input with probability p."""
+    return _feature_dropout("dropout1d", 1, input, p, training, inplace)
+
+
+def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, H, W) input with probability p."""
+    return _feature_dropout("dropout2d", 2, input, p, training, inplace)
+
+
+# --- embedding ---------------------------------------------------------------------------------
+
+
+def _grad_embedding(ctx, g):
+    index, padding_idx = ctx.attrs["index"], ctx.attrs["padding_idx"]
+    rows, width = ctx.input_shape(0)
+    flat_index = index.reshape(-1)
+    flat = g.reshape(-1, width)
+    if padding_idx is not None:
+        flat = flat * (flat_index != padding_idx).unsqueeze(1).to(flat.dtype)
+    if ctx.attrs["scale_grad_by_freq"]:
+        counts = flat_index.new_zeros(rows).index_add(0, flat_index, flat_index.new_ones(flat_index.shape))
+        flat = flat / counts[flat_index].unsqueeze(1).to(flat.dtype)
+    return (g.new_zeros((rows, width)).index_add(0, flat_index, flat),)
+
+
+EMBEDDING = Op(
+    "embedding",
+    lambda b, weight, index, padding_idx, scale_grad_by_freq: b.xp.take(weight, index._data, axis=0),
+    _grad_embedding,
+    node="EmbeddingBackward0",
+)
+
+
+def _renorm_rows(weight: Tensor, index: Tensor, max_norm: float, norm_type: float) -> None:
+    """Scale the looked-up rows of weight, in place, so that their norm is at most max_norm."""
+    with no_grad():
+        rows = make(index._backend.xp.unique(index._data.reshape(-1)), index)
+        picked = weight[rows]
+        norms = picked.norm(norm_type, 1, keepdim=True)
+        scale = (max_norm / (norms + 1e-7)).clamp(max=1.0)
+        weight[rows] = picked * scale
+
+
+def embedding(
+    input: Tensor,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
+    """Rows of weight picked by the integer indices in input (shape input.shape + (embedding_dim,))."""
+    if input.dtype not in (dt.int64, dt.int32):
+        raise RuntimeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got "
+            f"{input.type()} instead (while checking arguments for embedding)"
+        )
+    rows = weight.shape[0]
+    if padding_idx is not None:
+        if not -rows <= padding_idx < rows:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        padding_idx %= rows
+    if input.numel() and (int(input.min()) < 0 or int(input.max()) >= rows):
+        raise IndexError(
+            f"index out of range in self (embedding indices must lie in [0, {rows - 1}], got values from "
+            f"{int(input.min())} to {int(input.max())})"
+        )
+    if max_norm is not None:
+        _renorm_rows(weight, input, max_norm, norm_type)
+    attrs = {"index": input, "padding_idx": padding_idx, "scale_grad_by_freq": scale_grad_by_freq}
+    return call(EMBEDDING, (weight,), (weight._data,), weight, attrs)
+
+
+# --- one-hot ---------------------------------------------------------------------------------------
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """(..., num_classes) int64 tensor with a 1 at each index of tensor."""
+    if tensor.dtype is not dt.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if num_classes == -1:
+        if tensor.numel() == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(tensor.max()) + 1
+    if tensor.numel():
+        if int(tensor.min()) < 0:
+            raise RuntimeError("Class values must be non-negative.")
+        if int(tensor.max()) >= num_classes:
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    xp = tensor._backend.xp
+    return make((tensor._data[..., None] == xp.arange(num_classes)).astype("int64"), tensor)
+
+
+# --- padding -----------------------------------------------------------------------------------------
+
+
+def _pad_kernel(b, x, widths, value):
+    """Constant padding; negative widths crop."""
+    shape = tuple(n + before + after for n, (before, after) in zip(x.shape, widths))
+    out = b.xp.full(shape, value, dtype=x.dtype)
+    source = tuple(slice(max(-before, 0), n - max(-after, 0)) for n, (before, after) in zip(x.shape, widths))
+    target = tuple(slice(max(before, 0), m - max(after, 0)) for m, (before, after) in zip(shape, widths))
+    out[target] = x[source]
+    return out
+
+
+def _grad_pad(ctx, g):
+    widths = tuple((-before, -after) for before, after in ctx.attrs["widths"])
+    return (call(CONSTANT_PAD, (g,), (g._data,), g, {"widths": widths, "value": 0}),)
+
+
+CONSTANT_PAD = Op("constant_pad_nd", _pad_kernel, _grad_pad, node="ConstantPadNdBackward0")
+
+
+def _source_positions(mode: str, size: int, before: int, after: int, dim: int, shape) -> list:
+    """For each output position along one dim, the input position it copies (reflect/replicate/circular)."""
+    if mode == "reflect" and (before >= size or after >= size):
+        raise RuntimeError(
+            f"Argument #4: Padding size should be less than the corresponding input dimension, but got: padding "
+            f"({before}, {after}) at dimension {dim} of input {list(shape)}"
+        )
+    if mode == "circular" and (before > size or after > size):
+        raise ValueError("Padding value causes wrapping around more than once.")
+    positions = []
+    for i in range(-before, size + after):
+        if mode == "reflect":
+            period = 2 * (size - 1) if size > 1 else 1
+            j = i % period
+            positions.append(j if j < size else period - j)
+        elif mode == "replicate":
+            positions.append(min(max(i, 0), size - 1))
+        else:
+            positions.append(i % size)
+    return positions
+
+
+def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad the last len(pad) // 2 dims: pad = (left_last, right_last, left_second_last, ...)."""
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2:
+        raise ValueError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.ndim:
+        raise ValueError(
+            "Padding length should be less than or equal to two times the input dimension but got padding length "
+            f"{len(pad)} and input of dimension {input.ndim}"
+        )
+    pairs = [(pad[i], pad[i + 1]) for i in range(0, len(pad), 2)]
+    if mode == "constant":
+        widths = [(0, 0)] * (input.ndim - len(pairs)) + pairs[::-1]
+        for n, (before, after) in zip(input.shape, widths):
+            if n + before + after < 0:
+                raise RuntimeError(f"pad: padding {pad} would make a dimension of size {n} negative")
+        return call(CONSTANT_PAD, (input,), (input._data,), input, {"widths": tuple(widths), "value": value or 0})
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(
+            f"pad: unsupported padding mode {mode!r}; use constant, reflect, replicate or circular"
+        )
+    out = input
+    for offset, (before, after) in enumerate(pairs):
+        dim = input.ndim - 1 - offset
+        positions = _source_positions(mode, input.shape[dim], before, after, dim, input.shape)
+        out = out.index_select(dim, make(input._backend.xp.asarray(positions, dtype="int64"), input))
+    return out
+
+
+# --- normalising vectors ------------------------------------------------------------------------------
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out: Tensor | None = None) -> Tensor:
+    """input / max(||input||_p along dim, eps)."""
+    result = input / input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    return result if out is None else out.copy_(result)
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """Cosine of the angle between x1 and x2 along dim (norms clamped below by eps)."""
+    unit1 = x1 / x1.norm(2, dim, keepdim=True).clamp_min(eps)
+    unit2 = x2 / x2.norm(2, dim, keepdim=True).clamp_min(eps)
+    return (unit1 * unit2).sum(dim)

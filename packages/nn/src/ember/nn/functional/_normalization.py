@@ -1,0 +1,179 @@
+"""Normalisation: batch_norm and layer_norm as fused ops, group_norm as a composite.
+
+The fused ops keep the statistics they computed for the forward pass. Their backward uses those
+constants in a plain backward, and recomputes them from the saved input with ember ops under
+create_graph, so that higher-order gradients see how the statistics depend on the input.
+"""
+
+from __future__ import annotations
+
+from ..._tensor import Tensor
+from ...autograd._grad_mode import state as grad_state
+from ...ops._dispatch import Op, call, make
+
+
+def _affine(b, x, mean, rstd, weight, bias, channel_shape):
+    """(x - mean) * rstd * weight + bias, with the per-channel factors folded into one scale and shift."""
+    scale = rstd if weight is None else rstd * weight.reshape(channel_shape)
+    shift = -mean * scale
+    if bias is not None:
+        shift = shift + bias.reshape(channel_shape)
+    return (x * scale + shift).astype(x.dtype, copy=False)
+
+
+def _statistics(ctx, x: Tensor, axes: tuple) -> tuple:
+    """(mean, rstd) as tensors: differentiable recomputation under create_graph, else the forward's constants."""
+    if grad_state.enabled:
+        mean = x.mean(axes, keepdim=True)
+        var = x.var(axes, unbiased=False, keepdim=True)
+        return mean, (var + ctx.attrs["eps"]).rsqrt()
+    return make(ctx.attrs["mean"], x), make(ctx.attrs["rstd"], x)
+
+
+def _normalized_grads(ctx, g: Tensor, axes: tuple, batch_stats: bool, channel_shape: tuple, param_axes: tuple):
+    x, weight = ctx.saved
+    mean, rstd = _statistics(ctx, x, axes) if batch_stats else (make(ctx.attrs["mean"], x), make(ctx.attrs["rstd"], x))
+    mean, rstd = mean.reshape(_keep(x.ndim, axes, x.shape)), rstd.reshape(_keep(x.ndim, axes, x.shape))
+    normalized = (x - mean) * rstd
+    needs = [edge[0] is not None for edge in ctx.next_functions]
+    grad_weight = (g * normalized).sum(param_axes) if needs[1] else None
+    grad_bias = g.sum(param_axes) if needs[2] else None
+    grad_x = None
+    if needs[0]:
+        scaled = g if weight is None else g * weight.reshape(channel_shape)
+        if batch_stats:
+            centered = scaled - scaled.mean(axes, keepdim=True)
+            grad_x = (centered - normalized * (scaled * normalized).mean(axes, keepdim=True)) * rstd
+        else:
+            grad_x = scaled * rstd
+    return grad_x, grad_weight, grad_bias
+
+
+def _keep(ndim: int, axes: tuple, shape: tuple) -> tuple:
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+# --- batch norm ------------------------------------------------------------------------------------
+
+
+def _channel_shape(ndim: int) -> tuple:
+    return (1, -1) + (1,) * (ndim - 2)
+
+
+def _batch_norm_kernel(b, x, weight, bias, axes, mean, rstd, eps, training):
+    shape = _channel_shape(x.ndim)
+    return _affine(b, x, mean.reshape(shape), rstd.reshape(shape), weight, bias, shape)
+
+
+def _grad_batch_norm(ctx, g):
+    axes = ctx.attrs["axes"]
+    ndim = len(ctx.input_shape(0))
+    return _normalized_grads(ctx, g, axes, ctx.attrs["training"], _channel_shape(ndim), axes)
+
+
+BATCH_NORM = Op("batch_norm", _batch_norm_kernel, _grad_batch_norm, node="NativeBatchNormBackward0", saves=(0, 1))
+
+
+def _update_running(running: Tensor | None, batch_value, momentum: float) -> None:
+    if running is None:
+        return
+    data = running._data
+    data *= 1 - momentum
+    data += (momentum * batch_value).astype(data.dtype, copy=False)
+    running._version[0] += 1
+
+
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel (dim 1) by batch statistics (training) or running statistics (eval)."""
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected 2D or more input (got {input.ndim}D input)")
+    axes = (0, *range(2, input.ndim))
+    data = input._data
+    if training:
+        count = input.numel() // max(input.shape[1], 1)
+        if count <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
+        mean = data.mean(axis=axes)
+        var = data.var(axis=axes)
+        _update_running(running_mean, mean, momentum)
+        _update_running(running_var, var * (count / (count - 1)), momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise RuntimeError(
+                "batch_norm: running_mean and running_var must be given in evaluation mode (training=False)"
+            )
+        mean, var = running_mean._data, running_var._data
+    rstd = 1 / input._backend.sqrt(var + eps)
+    arrays = (data, None if weight is None else weight._data, None if bias is None else bias._data)
+    attrs = {"axes": axes, "mean": mean, "rstd": rstd, "eps": eps, "training": training}
+    return call(BATCH_NORM, (input, weight, bias), arrays, input, attrs)
+
+
+# --- layer norm --------------------------------------------------------------------------------------
+
+
+def _layer_norm_kernel(b, x, weight, bias, axes, mean, rstd, eps):
+    return _affine(b, x, mean, rstd, weight, bias, x.shape[axes[0] :])
+
+
+def _grad_layer_norm(ctx, g):
+    axes = ctx.attrs["axes"]
+    shape = ctx.input_shape(0)
+    return _normalized_grads(ctx, g, axes, True, tuple(shape[axes[0] :]), tuple(range(axes[0])))
+
+
+LAYER_NORM = Op("layer_norm", _layer_norm_kernel, _grad_layer_norm, node="NativeLayerNormBackward0", saves=(0, 1))
+
+
+def layer_norm(
+    input: Tensor,
+    normalized_shape,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise over the trailing normalized_shape dims of each sample."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not shape or tuple(input.shape[-len(shape) :]) != shape or input.ndim < len(shape):
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape [*, {', '.join(map(str, shape))}], "
+            f"but got input of size{list(input.shape)}"
+        )
+    axes = tuple(range(input.ndim - len(shape), input.ndim))
+    data = input._data
+    mean = data.mean(axis=axes, keepdims=True)
+    rstd = 1 / input._backend.sqrt(data.var(axis=axes, keepdims=True) + eps)
+    arrays = (data, None if weight is None else weight._data, None if bias is None else bias._data)
+    return call(
+        LAYER_NORM, (input, weight, bias), arrays, input, {"axes": axes, "mean": mean, "rstd": rstd, "eps": eps}
+    )
+
+
+def group_norm(
+    input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5
+) -> Tensor:
+    """Normalise each group of num_groups channels per sample, then scale and shift per channel."""
+    if input.ndim < 2 or input.shape[1] % num_groups:
+        raise RuntimeError(
+            f"group_norm: expected input of shape (N, C, *) with C divisible by num_groups={num_groups}, got "
+            f"{list(input.shape)}"
+        )
+    grouped = input.reshape(input.shape[0], num_groups, -1)
+    mean = grouped.mean(-1, keepdim=True)
+    var = grouped.var(-1, unbiased=False, keepdim=True)
+    out = ((grouped - mean) * (var + eps).rsqrt()).reshape(input.shape)
+    shape = _channel_shape(input.ndim)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out

@@ -1,0 +1,132 @@
+"""Conv1d and Conv2d layers."""
+
+from __future__ import annotations
+
+import math
+
+from ..._creation import empty
+from ..._tensor import Tensor
+from .. import functional as F
+from .. import init
+from ..functional._conv import convolution
+from ..functional._utils import as_tuple
+from ..parameter import Parameter
+from .module import Module
+
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+class _ConvNd(Module):
+    spatial = 0
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device=None,
+        dtype=None,
+    ) -> None:
+        super().__init__()
+        n = self.spatial
+        if groups <= 0:
+            raise ValueError("groups must be a positive integer")
+        if in_channels % groups:
+            raise ValueError("in_channels must be divisible by groups")
+        if out_channels % groups:
+            raise ValueError("out_channels must be divisible by groups")
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(
+                f"padding_mode must be one of {set(_PADDING_MODES)}, but got padding_mode='{padding_mode}'"
+            )
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = as_tuple(kernel_size, n, "kernel_size")
+        self.stride = as_tuple(stride, n, "stride")
+        self.dilation = as_tuple(dilation, n, "dilation")
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+            if padding == "same" and any(s != 1 for s in self.stride):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+            self.padding = padding
+        else:
+            self.padding = as_tuple(padding, n, "padding")
+        self.output_padding = (0,) * n
+        self.transposed = False
+        self.groups = groups
+        self.padding_mode = padding_mode
+        self.weight = Parameter(
+            empty((out_channels, in_channels // groups, *self.kernel_size), device=device, dtype=dtype)
+        )
+        if bias:
+            self.bias = Parameter(empty(out_channels, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Kaiming-uniform weight (a=sqrt(5)) and a bias uniform in +-1/sqrt(fan_in), as PyTorch does."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            if fan_in:
+                bound = 1 / math.sqrt(fan_in)
+                init.uniform_(self.bias, -bound, bound)
+
+    def _edge_padding(self) -> tuple:
+        """F.pad widths (last dim first) for the non-zero padding modes."""
+        if self.padding == "valid":
+            return (0, 0) * self.spatial
+        if self.padding == "same":
+            widths = []
+            for k, d in zip(reversed(self.kernel_size), reversed(self.dilation)):
+                total = d * (k - 1)
+                widths += [total // 2, total - total // 2]
+            return tuple(widths)
+        return tuple(p for p in reversed(self.padding) for _ in range(2))
+
+    def forward(self, input: Tensor) -> Tensor:
+        name = f"conv{self.spatial}d"
+        if self.padding_mode != "zeros":
+            padded = F.pad(input, self._edge_padding(), mode=self.padding_mode)
+            return convolution(
+                name, self.spatial, padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups
+            )
+        return convolution(
+            name, self.spatial, input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
+
+    def extra_repr(self) -> str:
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,) * len(self.padding):
+            text += f", padding={self.padding}"
+        if self.dilation != (1,) * len(self.dilation):
+            text += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * len(self.output_padding):
+            text += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
+        return text
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution over (N, C_in, L) input."""
+
+    spatial = 1
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution over (N, C_in, H, W) input."""
+
+    spatial = 2
