@@ -422,7 +422,7 @@ def _write(self: Tensor, value, basic, advanced, accumulate: bool, op: Op) -> Te
     except IndexError as error:
         raise _reworded(error) from None
     except (ValueError, OverflowError) as error:
-        if isinstance(error, OverflowError):
+        if isinstance(error, OverflowError) or not isinstance(value, Tensor):
             raise RuntimeError(f"value cannot be converted to type {self.dtype.name} without overflow") from None
         raise _shape_error(self, value, basic, advanced) from None
     self._version[0] += 1
@@ -430,8 +430,20 @@ def _write(self: Tensor, value, basic, advanced, accumulate: bool, op: Op) -> Te
 
 
 def setitem(self: Tensor, key, value) -> None:
+    if type(key) is int and type(value) in _NUMBERS and not (grad_state.enabled and self._requires_grad):
+        shape = self._data.shape
+        if shape and -shape[0] <= key < shape[0]:
+            try:
+                self._backend.setitem(self._data, key, value)
+            except (OverflowError, ValueError):
+                raise RuntimeError(f"value cannot be converted to type {self.dtype.name} without overflow") from None
+            self._version[0] += 1
+            return
     basic, advanced, _ = parse_key(key, self)
     _write(self, value, basic, advanced, False, INDEX_PUT if basic is None else SETITEM)
+
+
+_NUMBERS = (int, float, bool)
 
 
 Tensor.__setitem__ = setitem
@@ -1038,6 +1050,8 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     """The elements of input where mask is True, as a 1-D tensor (mask broadcasts)."""
     if not isinstance(mask, Tensor) or mask.dtype is not dt.bool_:
         raise RuntimeError(f"masked_select: expected BoolTensor for mask (got {getattr(mask, 'dtype', mask)})")
+    if mask.device != input.device:
+        raise device_mismatch("masked_select", input, mask)
     from .shape import broadcast_shapes
 
     shape = broadcast_shapes(input.shape, mask.shape)
@@ -1079,6 +1093,8 @@ TAKE = Op("take", lambda b, x, index: b.xp.take(x, index._data), _grad_take, nod
 def take(input: Tensor, index: Tensor) -> Tensor:
     """input treated as 1-D, read at index (the result has index's shape)."""
     _index_dtype_check("take", index)
+    if index.device != input.device:
+        raise device_mismatch("take", input, index)
     if index.numel():
         size = input.numel()
         low, high = int(index._data.min()), int(index._data.max())

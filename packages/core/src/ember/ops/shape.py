@@ -226,13 +226,13 @@ def _transpose_kernel(b, x, d0, d1):
         return x.view()
     order = list(range(x.ndim))
     order[d0], order[d1] = order[d1], order[d0]
-    return b.permute(x, order)
+    return x.transpose(order)
 
 
 TRANSPOSE = Op("transpose", _transpose_kernel, _grad_transpose, node="TransposeBackward0")
 TRANSPOSE_INPLACE = Op("transpose", _transpose_kernel, _grad_transpose, node="TransposeBackward1")
-T = Op("t", lambda b, x: b.permute(x), lambda ctx, g: (g.t(),), node="TBackward0")
-T_INPLACE = Op("t", lambda b, x: b.permute(x), lambda ctx, g: (g.t(),), node="TBackward1")
+T = Op("t", lambda b, x: x.T, lambda ctx, g: (g.t(),), node="TBackward0")
+T_INPLACE = Op("t", lambda b, x: x.T, lambda ctx, g: (g.t(),), node="TBackward1")
 
 
 def _transpose_attrs(input: Tensor, dim0: int, dim1: int) -> dict:
@@ -295,7 +295,7 @@ def _grad_permute(ctx, g):
     return (g.permute(inverse),)
 
 
-PERMUTE = Op("permute", lambda b, x, order: b.permute(x, order), _grad_permute, node="PermuteBackward0")
+PERMUTE = Op("permute", lambda b, x, order: x.transpose(order), _grad_permute, node="PermuteBackward0")
 
 
 @export
