@@ -23,6 +23,7 @@ def test_to_cpu_with_dtype(sim):
     other = z.to("cuda:1", ember.int64)
     assert other.device == "cuda:1" and other.dtype is ember.int64
     assert other.tolist() == [1, -2]
+    assert z.to("cpu", None).dtype is ember.float32, "a None dtype keeps the dtype"
     like = ember.zeros(1, dtype=ember.float16, device="cuda:1")
     assert z.to(like).device == "cuda:1" and z.to(like).dtype is ember.float16
 

@@ -50,6 +50,8 @@ def _parse_to(args: tuple, kwargs: dict):
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
     for arg in args:
+        if arg is None:  # to(device, None): no dtype change, as in PyTorch
+            continue
         if isinstance(arg, Tensor):
             target_device, target_dtype = arg.device, arg.dtype
         elif isinstance(arg, (dt.dtype, _LegacyTensorType)) or arg in (float, int, bool):
