@@ -107,6 +107,24 @@ def test_array_protocol_dtype_and_copy():
     np.testing.assert_allclose(np.sin(ember.tensor([0.0, 1.0]).numpy()), [0.0, np.sin(1.0)], rtol=1e-6)
 
 
+def test_numpy_ufuncs_give_tensors_back():
+    t = ember.tensor([0.0, 1.0, 2.0])
+    s = np.sin(t)
+    assert type(s) is ember.Tensor and s.dtype is ember.float32
+    np.testing.assert_allclose(s.numpy(), np.sin([0.0, 1.0, 2.0]), rtol=1e-6)
+    flags = np.greater(t, 0.5)
+    assert flags.dtype is ember.uint8 and flags.tolist() == [0, 1, 1]
+
+
+def test_membership_and_reversed():
+    t = ember.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert 2 in t and 5 not in t and ember.tensor(3.0) in t
+    with pytest.raises(RuntimeError, match="only supports Tensor or scalar"):
+        "a" in t
+    assert reversed(t).tolist() == [[3.0, 4.0], [1.0, 2.0]] and type(reversed(t)) is ember.Tensor
+    assert reversed(ember.tensor(1.0)).item() == 1.0
+
+
 def test_array_protocol_refuses_tensors_that_require_grad():
     with pytest.raises(RuntimeError, match="requires grad"):
         np.asarray(ember.tensor([1.0], requires_grad=True))

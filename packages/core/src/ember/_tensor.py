@@ -345,6 +345,14 @@ class Tensor:
             return array.astype(dtype)
         return array.copy() if copy else array
 
+    def __array_wrap__(self, array, context=None, return_scalar: bool = False):
+        """NumPy ufuncs on tensors give tensors back (`np.sin(t)`); bool results become uint8, as in PyTorch."""
+        from ._creation import from_numpy
+
+        if array.dtype == np.bool_:
+            array = array.astype(np.uint8)
+        return from_numpy(np.asarray(array))
+
     def _host(self) -> np.ndarray:
         return self._backend.to_numpy(self._data)
 
@@ -378,6 +386,16 @@ class Tensor:
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return iter(self.unbind(0))
+
+    def __reversed__(self) -> Tensor:
+        return self if self._data.ndim == 0 else self.flip(0)
+
+    def __contains__(self, element) -> bool:
+        if not isinstance(element, (Tensor, int, float, bool)):
+            raise RuntimeError(
+                f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a {type(element)}."
+            )
+        return bool((self == element).any().item())
 
     def __bool__(self) -> bool:
         size = self._data.size

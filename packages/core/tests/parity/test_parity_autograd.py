@@ -371,6 +371,7 @@ def test_errors_have_pytorch_exception_types(name):
 # --- protocol ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch's __array_wrap__ predates NumPy 2
 def test_python_protocol_matches():
     def run(m):
         t = m.tensor([[1.5, 2.0], [3.0, 4.0]])
@@ -396,6 +397,10 @@ def test_python_protocol_matches():
             text(t.size).split(" at ")[0],
             text(m.tensor([1.0], requires_grad=True)),
             np.asarray(t).tolist(),
+            text(np.sin(t)),
+            text(np.greater(t, 2)),
+            (2 in t, 5 in t),
+            reversed(t).tolist(),
         )
 
     t, e = both(run)
