@@ -131,3 +131,20 @@ def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None
 def compile(model=None, **kwargs):
     """Returns the model unchanged: ember runs eagerly."""
     return model if model is not None else (lambda m: m)
+
+
+_NN_SUBPACKAGES = ("nn", "optim", "utils")  # shipped by ember-nn
+
+
+def __getattr__(name: str):
+    """`ember.nn`, `ember.optim` and `ember.utils` after a bare `import ember`, as `torch.nn` after `import torch`."""
+    if name in _NN_SUBPACKAGES:
+        import importlib
+
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module 'ember' has no attribute '{name}': pip install ember-nn") from None
+    raise AttributeError(f"module 'ember' has no attribute '{name}'")
