@@ -384,3 +384,13 @@ def test_size_pickles():
     size = ember.Size([4, 5])
     restored = pickle.loads(pickle.dumps(size))
     assert restored == size and type(restored) is ember.Size
+
+
+@pytest.mark.parametrize("make", [ember.zeros, ember.ones, ember.empty, ember.rand, ember.randn])
+def test_size_keyword(make):
+    assert make(size=(2, 3)).shape == (2, 3)
+    assert make(size=[4]).shape == (4,)
+    with pytest.raises(TypeError, match="got multiple values for argument 'size'"):
+        make(2, size=(2,))
+    with pytest.raises(TypeError, match="unexpected keyword argument 'shape'"):
+        make(shape=(2,))

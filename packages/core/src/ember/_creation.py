@@ -261,20 +261,42 @@ def _filled(kind: str, size: tuple, dtype, device, requires_grad: bool, value=No
     return finish(data, backend, target, dev, requires_grad)
 
 
+def size_argument(name: str, positional: tuple, keyword: dict) -> tuple:
+    """f(2, 3) or f(size=(2, 3)), as PyTorch's creation functions accept both."""
+    size = keyword.pop("size", None)
+    if keyword:
+        raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(keyword))}'")
+    if size is None:
+        return positional
+    if positional:
+        raise TypeError(f"{name}() got multiple values for argument 'size'")
+    return (size,)
+
+
 def empty(
-    *size, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False, memory_format=None, out=None
+    *size,
+    dtype=None,
+    device=None,
+    requires_grad: bool = False,
+    pin_memory: bool = False,
+    memory_format=None,
+    out=None,
+    **keyword,
 ) -> Tensor:
     """An uninitialised tensor of the given size."""
+    size = size_argument("empty", size, keyword)
     return _result(_filled("empty", size, dtype, device, requires_grad), out)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None, **keyword) -> Tensor:
     """A tensor of zeros."""
+    size = size_argument("zeros", size, keyword)
     return _result(_filled("zeros", size, dtype, device, requires_grad), out)
 
 
-def ones(*size, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
+def ones(*size, dtype=None, device=None, requires_grad: bool = False, out=None, **keyword) -> Tensor:
     """A tensor of ones."""
+    size = size_argument("ones", size, keyword)
     return _result(_filled("full", size, dtype, device, requires_grad, 1), out)
 
 

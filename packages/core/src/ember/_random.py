@@ -7,7 +7,7 @@ import os
 import numpy as np
 
 from . import _dtype as dt
-from ._creation import _place, finish, sizes_of
+from ._creation import _place, finish, size_argument, sizes_of
 from ._devices import backend_for, canonical_device
 from ._tensor import Tensor, wrap
 
@@ -128,13 +128,15 @@ def _into(result: Tensor, out: Tensor | None) -> Tensor:
     return write_out(out, result)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
+def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None, **keyword) -> Tensor:
     """Uniform samples from [0, 1)."""
+    size = size_argument("rand", size, keyword)
     return _into(_sample("uniform", size, generator, dtype, device, requires_grad, 0.0, 1.0), out)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
+def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None, **keyword) -> Tensor:
     """Standard normal samples."""
+    size = size_argument("randn", size, keyword)
     return _into(_sample("normal", size, generator, dtype, device, requires_grad, 0.0, 1.0), out)
 
 
