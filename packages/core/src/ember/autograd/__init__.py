@@ -17,7 +17,7 @@ from ._grad_mode import (
 from ._gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 
-def Variable(data, requires_grad: bool = False, volatile: bool = False):  # noqa: N802
+def Variable(data, requires_grad: bool = False, volatile: bool = False):
     """Legacy `Variable(tensor, requires_grad=...)`: tensors are variables now; returns the tensor."""
     return data.requires_grad_(requires_grad) if requires_grad else data
 
