@@ -138,6 +138,10 @@ _NN_SUBPACKAGES = ("nn", "optim", "utils")  # shipped by ember-nn
 
 def __getattr__(name: str):
     """`ember.nn`, `ember.optim` and `ember.utils` after a bare `import ember`, as `torch.nn` after `import torch`."""
+    if name == "return_types":
+        from .ops import return_types
+
+        return return_types
     if name in _NN_SUBPACKAGES:
         import importlib
 
