@@ -394,3 +394,12 @@ def test_size_keyword(make):
         make(2, size=(2,))
     with pytest.raises(TypeError, match="unexpected keyword argument 'shape'"):
         make(shape=(2,))
+
+
+def test_legacy_new_method():
+    base = ember.ones(2, dtype=ember.int32)
+    assert base.new(2, 3).shape == (2, 3) and base.new(2, 3).dtype is ember.int32
+    assert ember.ones(2).new([1, 2]).tolist() == [1.0, 2.0]
+    assert ember.ones(2).new().shape == (0,)
+    with pytest.raises(TypeError, match="expected a tensor of dtype ember.float64"):
+        ember.ones(2, dtype=ember.float64).new(ember.tensor([1, 2]))

@@ -102,6 +102,7 @@ CASES = [
     ("hstack", lambda a, b: ember.hstack([a, b]), [(3,), (2,)]),
     ("vstack", lambda a, b: ember.vstack([a, b]), [(3,), M]),
     ("dstack", lambda a, b: ember.dstack([a, b]), [M, M]),
+    ("meshgrid", lambda a, b: ember.meshgrid(a, b, indexing="xy"), [(3,), (2,)]),
     # basic indexing
     ("getitem_int", lambda x: x[1], [C]),
     ("getitem_slices", lambda x: x[:, 1:, ::2], [C]),

@@ -551,3 +551,23 @@ def test_node_names_are_pytorch_names(make, node):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert _node(make(x)) == node
+
+
+@pytest.mark.parametrize("indexing", ["ij", "xy"])
+def test_meshgrid_matches_numpy(indexing):
+    vectors = [np.arange(3.0, dtype=np.float32), np.arange(2.0, dtype=np.float32), np.arange(4.0, dtype=np.float32)]
+    grids = ember.meshgrid(*[ember.tensor(v) for v in vectors], indexing=indexing)
+    for grid, expected in zip(grids, np.meshgrid(*vectors, indexing=indexing)):
+        _equal(grid, expected)
+    pair = ember.meshgrid([ember.tensor(vectors[0]), ember.tensor(vectors[1])], indexing=indexing)
+    assert all(g.stride().count(0) == 1 for g in pair), "meshgrid outputs are expanded views"
+
+
+def test_meshgrid_default_indexing_warns_and_checks_ranks():
+    with pytest.warns(UserWarning, match="it will be required to pass the indexing argument"):
+        first, _ = ember.meshgrid(ember.arange(3), ember.arange(2))
+    assert first.shape == (3, 2)
+    with pytest.raises(RuntimeError, match="indexing must be one of"):
+        ember.meshgrid(ember.arange(3), indexing="xyz")
+    with pytest.raises(RuntimeError, match="Expected 0D or 1D tensor"):
+        ember.meshgrid(ember.zeros(2, 2), indexing="ij")

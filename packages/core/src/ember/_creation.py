@@ -504,7 +504,12 @@ def new_full(self: Tensor, size, fill_value, *, dtype=None, device=None, require
     return full(size, fill_value, dtype=d, device=v, requires_grad=requires_grad)
 
 
-for _method in (new_tensor, new_empty, new_zeros, new_ones, new_full):
+def new(self: Tensor, *args, device=None) -> Tensor:
+    """The legacy constructor in self's dtype (and device): t.new(2, 3), t.new([1, 2]), t.new()."""
+    return legacy_constructor(Tensor, args, dtype=self.dtype, device=self.device if device is None else device)
+
+
+for _method in (new_tensor, new_empty, new_zeros, new_ones, new_full, new):
     setattr(Tensor, _method.__name__, _method)
 
 
