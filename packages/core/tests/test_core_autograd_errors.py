@@ -161,6 +161,13 @@ def test_hook_that_changes_the_gradient_shape():
         (x * 2).sum().backward()
 
 
+def test_hook_that_returns_something_else():
+    x = leaf([2.0])
+    x.register_hook(lambda g: g.numpy())
+    with pytest.raises(TypeError, match="must return a Tensor or None"):
+        (x * 2).sum().backward()
+
+
 def test_assigning_a_bad_grad():
     x = leaf([1.0, 2.0])
     with pytest.raises(

@@ -66,8 +66,12 @@ def call_tensor_hook(hook, grad):
     replaced = hook(grad)
     if replaced is None:
         return grad
+    name = getattr(hook, "__name__", repr(hook))
+    if not isinstance(replaced, _tensor.Tensor):
+        raise TypeError(
+            f"hook '{name}' returned a {type(replaced).__name__}; a tensor hook must return a Tensor or None"
+        )
     if replaced._data.shape != grad._data.shape:
-        name = getattr(hook, "__name__", repr(hook))
         raise RuntimeError(
             f"hook '{name}' has changed the size of value: it returned a gradient of shape "
             f"{list(replaced.shape)} for a tensor of shape {list(grad.shape)}; a hook must return a tensor "
