@@ -79,6 +79,14 @@ def test_ints_apply_before_advanced_indices():
     _equal(_t()[1, [0, 2], [1, 3]], A[1][[0, 2], [1, 3]])
 
 
+def test_an_ellipsis_standing_for_no_dims_keeps_advanced_indices_adjacent():
+    t = ember.arange(6.0).reshape(1, 2, 3)
+    # NumPy moves the advanced dims first when an ellipsis separates them; PyTorch does not.
+    assert t[0, [1, 0], ..., [2, 2]].shape == (2,)
+    assert t[:, [1, 0], ..., [2, 2]].shape == (1, 2)
+    _equal(t[:, [1, 0], ..., [2, 2]], np.arange(6.0, dtype=np.float32).reshape(1, 2, 3)[:, [1, 0], [2, 2]])
+
+
 def test_none_and_bools_with_advanced_indices():
     _equal(_t()[None, [0, 1]], A[None, [0, 1]])
     _equal(_t()[[0, 1], None, 2], A[[0, 1]][:, None, 2])

@@ -225,6 +225,12 @@ def parse_key(key, x: Tensor) -> tuple:
             basic += (Ellipsis,)
         return basic, None, _basic_node(native, starts, shape, single)
     _check_broadcastable([value for kind, value in native if kind == "array"])
+    if Ellipsis in kinds and sum(_dims_taken(kind, value) for kind, value in native if kind is not Ellipsis) == len(
+        shape
+    ):
+        # NOTE: an ellipsis that stands for no dims must not separate advanced indices (NumPy's rule would).
+        native = [part for part in native if part[0] is not Ellipsis]
+        kinds = [kind for kind, _ in native]
     if int not in kinds and None not in kinds and bool not in kinds:
         return None, tuple(value for _, value in native), None
     return _two_steps(native)
