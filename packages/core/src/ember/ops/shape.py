@@ -571,14 +571,12 @@ def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *, ou
                 f"repeats must have the same size as input along dim, but got repeats.size(0) = "
                 f"{repeats.shape[0] if repeats.ndim else 1} and input.size({dim}) = {input.shape[dim]}"
             )
-        counts = repeats._host()
-        if (counts < 0).any():
+        counts = repeats.tolist()
+        if counts and min(counts) < 0:
             raise RuntimeError("repeats can not be negative")
-        index = input._backend.xp.repeat(input._backend.xp.arange(input.shape[dim]), counts)
-        from .._tensor import wrap as wrap_index
-
-        index_tensor = wrap_index(
-            input._backend.xp.asarray(index, dtype="int64"), input._backend, dt.int64, input.device
+        xp = input._backend.xp
+        index_tensor = wrap(
+            xp.repeat(xp.arange(input.shape[dim], dtype="int64"), counts), input._backend, dt.int64, input.device
         )
         return input.index_select(dim, index_tensor)
     repeats = int(repeats.item()) if isinstance(repeats, Tensor) else int(repeats)
@@ -887,8 +885,8 @@ def unfold(self: Tensor, dimension: int, size: int, step: int) -> Tensor:
 
 def _diagonal_kernel(b, x, offset, axis1, axis2):
     found = b.xp.diagonal(x, offset, axis1, axis2)
-    if not found.flags.writeable:
-        found.flags.writeable = True
+    if not getattr(found.flags, "writeable", True):
+        found.flags.writeable = True  # NumPy's diagonal views are read-only; PyTorch's are not
     return found
 
 
