@@ -128,7 +128,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, redu
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
-    """Mean absolute error: mean(|input - target|)."""
+    """Mean absolute error: ``mean(|input - target|)``."""
     reduction = check_reduction(legacy_reduction(size_average, reduce, reduction))
     _broadcast_shape("l1_loss", input, target)
     return _reduce_tensor((input - target).abs(), reduction)
@@ -137,14 +137,14 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduc
 def smooth_l1_loss(
     input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0
 ) -> Tensor:
-    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target)."""
+    """``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (``d = input - target``)."""
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     return _smooth_l1(input, target, legacy_reduction(size_average, reduce, reduction), beta=beta)
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0, weight=None) -> Tensor:
-    """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta) (d = input - target)."""
+    """``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)`` (``d = input - target``)."""
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     return _huber(input, target, reduction, delta=delta)
@@ -202,7 +202,7 @@ def nll_loss(
     reduce=None,
     reduction: str = "mean",
 ) -> Tensor:
-    """-input[n, target[n]] (times weight[target[n]]), for log-probabilities input (N, C, *) or (C,)."""
+    """``-input[n, target[n]]`` (times ``weight[target[n]]``), for log-probabilities input ``(N, C, *)`` or ``(C,)``."""
     reduction = check_reduction(legacy_reduction(size_average, reduce, reduction))
     if target.dtype.is_floating_point or target.dtype is dt.bool_:
         raise RuntimeError(

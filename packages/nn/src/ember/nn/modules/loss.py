@@ -21,7 +21,7 @@ class _WeightedLoss(_Loss):
 
 
 class L1Loss(_Loss):
-    """mean(|input - target|)."""
+    """``mean(|input - target|)``."""
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.l1_loss(input, target, reduction=self.reduction)
