@@ -22,6 +22,7 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.intersphinx",
     "sphinx_gallery.gen_gallery",
+    "command_output",
 ]
 
 exclude_patterns = ["_build", "tutorials", "examples", "tests", "_inventories", "_ext", "**/README.md"]

@@ -134,7 +134,9 @@ print(tensor1)
 # size:
 
 # a new 5x3 tensor of ones, of type double
-tensor2 = tensor1.new_ones(5, 3, dtype=torch.double)  # new_* methods take the size
+tensor2 = tensor1.new_ones(
+    5, 3, dtype=torch.double
+)  # new_* methods take the size
 print(tensor2)
 
 # %%
