@@ -59,10 +59,7 @@ EXPRESSIONS = [
 ]
 
 
-KNOWN_GRAPH_DIFFERENCES = {
-    "x.t().reshape(4).sum()": "ops bug: reshape of a non-contiguous tensor records no CloneBackward0 node",
-    "m.where(x > 0, x, w)": "ops bug: WhereBackward0 has an edge for the condition (PyTorch: only input and other)",
-}
+KNOWN_GRAPH_DIFFERENCES: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(
@@ -432,11 +429,6 @@ def test_grad_mode_functions_match():
     assert e == t
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ops bug: a NumPy array operand is not converted to a tensor (t + ndarray raises TypeError; "
-    "t * 0-d float64 ndarray stays float32, PyTorch promotes to float64)",
-)
 def test_numpy_array_operands_match():
     def run(m):
         return text(m.tensor([1.0, 2.0]) + np.array([1.0, 1.0])), text(m.tensor(1.5) * np.array(2.0))

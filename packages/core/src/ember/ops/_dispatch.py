@@ -9,6 +9,8 @@ into the tensor's own buffer so that NumPy views see the change.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import _dtype as dt
 from .._tensor import Tensor, wrap
 from ..autograd._grad_mode import state as grad_state
@@ -166,11 +168,16 @@ def _binary_arrays(name: str, a, b, rule: str):
     """Backend arrays for a and b cast to the computation dtype, and the tensor that leads."""
     if isinstance(a, Tensor):
         like = a
-        if isinstance(b, Tensor) and b.device is not a.device and b.device != a.device:
-            raise device_mismatch(name, a, b)
+        if isinstance(b, Tensor):
+            if b.device is not a.device and b.device != a.device:
+                raise device_mismatch(name, a, b)
+        elif isinstance(b, np.ndarray):
+            b = host_operand(b, a)
     else:
         like = b
-        if not isinstance(b, Tensor):
+        if isinstance(a, np.ndarray) and isinstance(b, Tensor):
+            a = host_operand(a, b)
+        elif not isinstance(b, Tensor):
             raise TypeError(
                 f"{name}(): expected at least one Tensor argument, got {type(a).__name__} and {type(b).__name__}"
             )
@@ -190,6 +197,13 @@ def _binary_arrays(name: str, a, b, rule: str):
     else:
         xb = _scalar_as(b, want)
     return xa, xb, like, want
+
+
+def host_operand(array: np.ndarray, like: Tensor) -> Tensor:
+    """A NumPy array operand as a tensor on like's device (PyTorch treats it as dimensioned)."""
+    backend = like._backend
+    data = backend.from_numpy(array, backend.device_index(like._data))
+    return wrap(data, backend, dt.from_numpy_dtype(array.dtype), like.device)
 
 
 def _scalar_as(value, want: dt.dtype):
@@ -266,7 +280,10 @@ def inplace_binary(op: Op, x: Tensor, other, rule: str = PROMOTE) -> Tensor:
     _check_castable(op.name, want, x)
     kernel = op.kernel
     if kernel is not None and _broadcasts_into(getattr(xb, "shape", ()), x._data.shape):
-        getattr(x._backend, kernel)(x._data, xb, out=x._data, casting="unsafe")
+        try:
+            getattr(x._backend, kernel)(x._data, xb, out=x._data, casting="unsafe")
+        except ValueError as error:
+            raise overlap_error(error) from None
     else:
         write_into(x, op.forward(x._backend, xa, xb), op.name)
     x._version[0] += 1
@@ -301,7 +318,21 @@ def write_into(x: Tensor, result, name: str) -> None:
             f"{name}_(): output with shape {list(x._data.shape)} doesn't match the broadcast shape "
             f"{list(shape)}; in-place ops cannot grow the tensor they write into."
         )
-    x._backend.copy_into(x._data, result)
+    try:
+        x._backend.copy_into(x._data, result)
+    except ValueError as error:
+        raise overlap_error(error) from None
+
+
+OVERLAP_MESSAGE = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single memory location. "
+    "Please clone() the tensor before performing the operation."
+)
+
+
+def overlap_error(error: ValueError) -> Exception:
+    """NumPy refuses writes into broadcast (expanded) views as read-only; PyTorch's words for that."""
+    return RuntimeError(OVERLAP_MESSAGE) if "read-only" in str(error) else error
 
 
 def _alias_for_inplace(op: Op, x: Tensor) -> Tensor:

@@ -829,15 +829,14 @@ minimum = FUNCTIONS["minimum"]
 
 
 def _grad_where(ctx, g):
-    (condition,) = ctx.saved
+    condition = ctx.attrs["condition"]
     return (
-        None,
-        where(condition, g, 0) if _needs(ctx, 1) else None,
-        where(condition, 0, g) if _needs(ctx, 2) else None,
+        where(condition, g, 0) if _needs(ctx, 0) else None,
+        where(condition, 0, g) if _needs(ctx, 1) else None,
     )
 
 
-WHERE = Op("where", lambda b, c, x, y: b.where(c, x, y), _grad_where, saves=(0,))
+WHERE = Op("where", lambda b, x, y, condition: b.where(condition._data, x, y), _grad_where)
 
 
 def _condition_array(condition: Tensor):
@@ -857,7 +856,8 @@ def where(condition: Tensor, input=None, other=None, *, out: Tensor | None = Non
     if input is None and other is None:
         return condition.nonzero(as_tuple=True)
     want = result_type_of(input, other)
-    arrays = [_condition_array(condition)]
+    mask = _condition_array(condition)
+    arrays = []
     for value in (input, other):
         if isinstance(value, Tensor):
             if value.device != condition.device:
@@ -865,7 +865,9 @@ def where(condition: Tensor, input=None, other=None, *, out: Tensor | None = Non
             arrays.append(value._data if value.dtype is want else value._data.astype(want.numpy))
         else:
             arrays.append(want.numpy.type(value))
-    result = call(WHERE, (condition, input, other), tuple(arrays), condition)
+    if mask is not condition._data:
+        condition = condition.bool()
+    result = call(WHERE, (input, other), tuple(arrays), condition, {"condition": condition})
     return result if out is None else write_out(out, result)
 
 
