@@ -103,7 +103,8 @@ def reshape(input: Tensor, *shape) -> Tensor:
     try:
         return view_call(VIEW, input, {"shape": shape})
     except RuntimeError:
-        return call(RESHAPE_COPY, (input,), (input._data,), input, {"shape": shape})
+        copy = clone(input)
+        return call(RESHAPE_COPY, (copy,), (copy._data,), copy, {"shape": shape})
 
 
 def _view_as_dtype(self: Tensor, target: dt.dtype) -> Tensor:
