@@ -72,7 +72,8 @@ def tests(session: nox.Session, backend: str) -> None:
         bench_smoke = ["benchmarks/tests"] if (ROOT / "benchmarks" / "tests").exists() else []
         session.run(*PYTEST, *_test_dirs(*packages), *_ignore_parity(*packages), *bench_smoke, *session.posargs)
     else:
-        _editable(session, CUPY_BACKEND)
+        gpu = shutil.which("nvidia-smi") is not None
+        _editable(session, CUPY_BACKEND + ("[cuda12]" if gpu else ""))
         session.run("python", "-m", "ember")
         session.run(*PYTEST, *_test_dirs(CUPY_BACKEND), *session.posargs)
 
