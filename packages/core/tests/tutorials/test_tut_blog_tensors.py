@@ -770,3 +770,26 @@ ember.Size([2, 2, 3])
 ember.Size([1, 4, 3])
 ember.Size([1, 2, 6])
 """  # output of test_sec7_cat_prints_like_pytorch#0
+
+
+# --- 9. the worked example in prose -----------------------------------------------------
+
+
+def test_sec9_worked_example_house_prices():
+    """Blog §9 实例演示（房价预测）: one MSE gradient step from w=3, b=50 at η=0.0001 (prose, no code)."""
+    x = torch.tensor([80.0, 100.0, 120.0])  # 面积（㎡）
+    y = torch.tensor([320.0, 400.0, 480.0])  # 房价（万元）
+    w = torch.tensor(3.0, requires_grad=True)
+    b = torch.tensor(50.0, requires_grad=True)
+    y_hat = w * x + b
+    loss = ((y_hat - y) ** 2).mean()
+    loss.backward()
+    assert y_hat.tolist() == [290.0, 350.0, 410.0]
+    assert loss.item() == pytest.approx((30**2 + 50**2 + 70**2) / 3)
+    assert w.grad.item() == pytest.approx(2 / 3 * -(30 * 80 + 50 * 100 + 70 * 120))
+    assert b.grad.item() == pytest.approx(2 / 3 * -(30 + 50 + 70))
+    with torch.no_grad():
+        w -= 0.0001 * w.grad
+        b -= 0.0001 * b.grad
+    assert w.item() == pytest.approx(3 + 0.0001 * 31600 / 3, rel=1e-6)
+    assert b.item() == pytest.approx(50.01, rel=1e-6)
