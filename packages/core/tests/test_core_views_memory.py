@@ -241,3 +241,19 @@ def test_write_through_a_view_of_a_tensor_that_needs_no_grad():
     row.mul_(x[:1])
     row.sum().backward()
     assert x.grad.tolist() == [7.0, 12.0]
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda v: v.add_(1),
+        lambda v: v.exp_(),
+        lambda v: v.copy_(ember.ones(3, 4)),
+        lambda v: v.__setitem__(0, 5.0),
+        lambda v: v.__setitem__(slice(None), ember.ones(4)),
+    ],
+)
+def test_writes_into_expanded_views_are_refused(write):
+    expanded = ember.zeros(3, 1).expand(3, 4)
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor refers to a single memory"):
+        write(expanded)

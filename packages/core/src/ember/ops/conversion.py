@@ -8,7 +8,7 @@ from .._devices import backend_for, canonical_device
 from .._tensor import Tensor, _LegacyTensorType, wrap
 from ..autograd._grad_mode import state as grad_state
 from ._declare import method
-from ._dispatch import Op, _alias_for_inplace, call, check_inplace_target, rebase_inplace, record
+from ._dispatch import Op, _alias_for_inplace, call, check_inplace_target, overlap_error, rebase_inplace, record
 
 CAST = Op(
     "to",
@@ -203,7 +203,9 @@ def copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:
         return rebase_inplace(self, call(COPY, (alias, src), (alias._data, src._data), self), "copy")
     try:
         self._backend.copy_into(self._data, src._data)
-    except ValueError:
+    except ValueError as error:
+        if "read-only" in str(error):
+            raise overlap_error(error) from None
         raise RuntimeError(
             f"copy_(): the source of shape {list(src.shape)} cannot be broadcast to the destination's shape "
             f"{list(self.shape)}; the sizes must match or be 1 in each trailing dimension"
@@ -241,7 +243,10 @@ def _fill(self: Tensor, value, op: Op) -> Tensor:
     if grad_state.enabled and self._requires_grad:
         check_inplace_target(self)
         return rebase_inplace(self, call(op, (self,), (self._data, value), self), "fill")
-    self._backend.copy_into(self._data, value)
+    try:
+        self._backend.copy_into(self._data, value)
+    except ValueError as error:
+        raise overlap_error(error) from None
     self._version[0] += 1
     return self
 

@@ -17,7 +17,16 @@ from .. import _dtype as dt
 from .._tensor import Tensor, _wrap_dim
 from ..autograd._grad_mode import state as grad_state
 from ._declare import export, method
-from ._dispatch import Op, _alias_for_inplace, call, check_inplace_target, device_mismatch, make, rebase_inplace
+from ._dispatch import (
+    Op,
+    _alias_for_inplace,
+    call,
+    check_inplace_target,
+    device_mismatch,
+    make,
+    overlap_error,
+    rebase_inplace,
+)
 from .shape import index_view
 
 # --- parsing keys --------------------------------------------------------------------------
@@ -428,11 +437,18 @@ def _write(self: Tensor, value, basic, advanced, accumulate: bool, op: Op) -> Te
     except IndexError as error:
         raise _reworded(error) from None
     except (ValueError, OverflowError) as error:
-        if isinstance(error, OverflowError) or not isinstance(value, Tensor):
-            raise RuntimeError(f"value cannot be converted to type {self.dtype.name} without overflow") from None
-        raise _shape_error(self, value, basic, advanced) from None
+        if isinstance(value, Tensor) and "read-only" not in str(error):
+            raise _shape_error(self, value, basic, advanced) from None
+        raise _write_error(self, error) from None
     self._version[0] += 1
     return self
+
+
+def _write_error(self: Tensor, error: Exception) -> Exception:
+    """A failed write of a number: into an expanded view, or of a value the dtype cannot hold."""
+    if "read-only" in str(error):
+        return overlap_error(error)
+    return RuntimeError(f"value cannot be converted to type {self.dtype.name} without overflow")
 
 
 def setitem(self: Tensor, key, value) -> None:
@@ -441,8 +457,8 @@ def setitem(self: Tensor, key, value) -> None:
         if shape and -shape[0] <= key < shape[0]:
             try:
                 self._backend.setitem(self._data, key, value)
-            except (OverflowError, ValueError):
-                raise RuntimeError(f"value cannot be converted to type {self.dtype.name} without overflow") from None
+            except (OverflowError, ValueError) as error:
+                raise _write_error(self, error) from None
             self._version[0] += 1
             return
     basic, advanced, _ = parse_key(key, self)

@@ -103,7 +103,7 @@ def reshape(input: Tensor, *shape) -> Tensor:
     try:
         return view_call(VIEW, input, {"shape": shape})
     except RuntimeError:
-        copy = clone(input)
+        copy = call(CONTIGUOUS, (input,), (input._data,), input)  # one C-ordered copy, then a free reshape
         return call(RESHAPE_COPY, (copy,), (copy._data,), copy, {"shape": shape})
 
 
