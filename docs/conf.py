@@ -25,7 +25,15 @@ extensions = [
     "command_output",
 ]
 
-exclude_patterns = ["_build", "tutorials", "examples", "tests", "_inventories", "_ext", "**/README.md"]
+exclude_patterns = [
+    "_build",
+    "tutorials",
+    "examples",
+    "tests",
+    "_inventories",
+    "_ext",
+    "**/README.md",
+]
 default_role = "code"  # docstrings write `name` for code
 root_doc = "index"
 
@@ -34,15 +42,20 @@ api_pages.write_pages(DOCS / "api")
 autosummary_generate = False  # the pages document every member themselves
 autodoc_default_options = {"member-order": "bysource"}
 autodoc_typehints = "signature"
-autodoc_preserve_defaults = True
 autodoc_typehints_format = "short"
 python_use_unqualified_type_names = True
 add_module_names = False
 
 # --- links to NumPy and CuPy, from inventories shipped in the repo (no network needed) ------
 intersphinx_mapping = {
-    "numpy": ("https://numpy.org/doc/stable/", str(DOCS / "_inventories" / "numpy.inv")),
-    "cupy": ("https://docs.cupy.dev/en/stable/", str(DOCS / "_inventories" / "cupy.inv")),
+    "numpy": (
+        "https://numpy.org/doc/stable/",
+        str(DOCS / "_inventories" / "numpy.inv"),
+    ),
+    "cupy": (
+        "https://docs.cupy.dev/en/stable/",
+        str(DOCS / "_inventories" / "cupy.inv"),
+    ),
 }
 
 # --- tutorials: executed scripts --------------------------------------------------------

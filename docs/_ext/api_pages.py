@@ -56,7 +56,14 @@ GROUP_TITLES: dict[str, str] = {
 UTILITIES = "Utilities"  # ... while the functions defined in ember/__init__ are small helpers
 CONSTANTS = "Constants and objects"
 ELSEWHERE = "Documented elsewhere"
-GENERIC_ORDER = ["Classes", "Functions", "Exceptions and warnings", UTILITIES, CONSTANTS, ELSEWHERE]
+GENERIC_ORDER = [
+    "Classes",
+    "Functions",
+    "Exceptions and warnings",
+    UTILITIES,
+    CONSTANTS,
+    ELSEWHERE,
+]
 
 #: Members with a page of their own, and that page's extra autodoc options.
 OWN_PAGES = {"ember.Tensor": ["   :members:", "   :undoc-members:"]}
@@ -80,11 +87,18 @@ def belongs_to(value: object, module_name: str) -> bool:
 def public_members(module: types.ModuleType) -> dict[str, object]:
     """The names a user reaches as ``module.name``: ``__all__``, or the public names it defines."""
     exported = getattr(module, "__all__", None)
-    names = exported if exported is not None else [n for n in vars(module) if not n.startswith("_")]
+    names = (
+        exported
+        if exported is not None
+        else [n for n in vars(module) if not n.startswith("_")]
+    )
     members = {}
     for name in sorted(names):
         value = getattr(module, name)
-        if isinstance(value, types.ModuleType) or type(value).__name__ == "_Feature":
+        if (
+            isinstance(value, types.ModuleType)
+            or type(value).__name__ == "_Feature"
+        ):
             continue
         if exported is None and not belongs_to(value, module.__name__):
             continue  # an import the module uses itself
@@ -99,7 +113,11 @@ def home_module(value: object) -> str:
     if module is not None and any(v is value for v in vars(module).values()):
         return declared
     for name, candidate in sorted(sys.modules.items()):
-        if name.startswith("ember.") and candidate is not None and any(v is value for v in vars(candidate).values()):
+        if (
+            name.startswith("ember.")
+            and candidate is not None
+            and any(v is value for v in vars(candidate).values())
+        ):
             return name
     return declared
 
@@ -112,7 +130,11 @@ def class_page(value: type, first_seen: str) -> str:
     """
     defined_in = f"{value.__module__}."
     owners = [m for m in MODULES if defined_in.startswith(m + ".")]
-    return max(owners, key=len) if owners and max(owners, key=len) != "ember" else first_seen
+    return (
+        max(owners, key=len)
+        if owners and max(owners, key=len) != "ember"
+        else first_seen
+    )
 
 
 def section_of(module_name: str, name: str, value: object) -> str:
@@ -125,10 +147,15 @@ def section_of(module_name: str, name: str, value: object) -> str:
     home = home_module(value)
     if home == "ember" and not inspect.isclass(value):
         return UTILITIES
-    return GROUP_TITLES.get(home) or home.rsplit(".", 1)[-1].strip("_").replace("_", " ").capitalize()
+    return (
+        GROUP_TITLES.get(home)
+        or home.rsplit(".", 1)[-1].strip("_").replace("_", " ").capitalize()
+    )
 
 
-def group_members(module_name: str, members: dict[str, object], documented: dict[str, str]) -> list[Group]:
+def group_members(
+    module_name: str, members: dict[str, object], documented: dict[str, str]
+) -> list[Group]:
     groups: dict[str, Group] = {}
     for name, value in members.items():
         title = section_of(module_name, name, value)
@@ -140,21 +167,38 @@ def group_members(module_name: str, members: dict[str, object], documented: dict
         groups.setdefault(title, Group(title)).names.append(name)
     order = [*dict.fromkeys(GROUP_TITLES.values()), *GENERIC_ORDER]
     return sorted(
-        groups.values(), key=lambda g: (order.index(g.title) if g.title in order else len(order) - 3, g.title)
+        groups.values(),
+        key=lambda g: (
+            order.index(g.title) if g.title in order else len(order) - 3,
+            g.title,
+        ),
     )
 
 
-def dtype_table(module: types.ModuleType, members: dict[str, object]) -> list[str]:
+def dtype_table(
+    module: types.ModuleType, members: dict[str, object]
+) -> list[str]:
     """ember's dtype objects and their aliases, as a table (instances, so autodoc has nothing to say)."""
     by_dtype: dict[object, list[str]] = {}
     for name, value in members.items():
         if isinstance(value, module.dtype):
             by_dtype.setdefault(value, []).append(name)
-    lines = [".. list-table::", "   :header-rows: 1", "", "   * - dtype", "     - also called", "     - NumPy dtype"]
+    lines = [
+        ".. list-table::",
+        "   :header-rows: 1",
+        "",
+        "   * - dtype",
+        "     - also called",
+        "     - NumPy dtype",
+    ]
     for value, names in by_dtype.items():
         canonical = str(value).removeprefix("ember.")
         aliases = ", ".join(f"``ember.{n}``" for n in names if n != canonical)
-        lines += [f"   * - ``{value}``", f"     - {aliases}", f"     - ``numpy.{value.numpy}``"]
+        lines += [
+            f"   * - ``{value}``",
+            f"     - {aliases}",
+            f"     - ``numpy.{value.numpy}``",
+        ]
     return lines + [""]
 
 
@@ -162,13 +206,24 @@ def entry(module: types.ModuleType, name: str) -> list[str]:
     """The autodoc directive documenting one member."""
     value = getattr(module, name)
     if inspect.isclass(value):
-        return [f".. autoclass:: {name}", "   :members:", "   :show-inheritance:", ""]
+        return [
+            f".. autoclass:: {name}",
+            "   :members:",
+            "   :show-inheritance:",
+            "",
+        ]
     if callable(value):
         return [f".. autofunction:: {name}", ""]
     if isinstance(value, (int, float, str, type(None))):
         return [f".. py:data:: {name}", f"   :value: {value!r}", ""]
     description = [f"   {line}" for line in attribute_comment(value, name)]
-    return [f".. py:data:: {name}", f"   :type: {type(value).__name__}", "", *description, ""]
+    return [
+        f".. py:data:: {name}",
+        f"   :type: {type(value).__name__}",
+        "",
+        *description,
+        "",
+    ]
 
 
 def attribute_comment(value: object, name: str) -> list[str]:
@@ -181,7 +236,10 @@ def attribute_comment(value: object, name: str) -> list[str]:
     from sphinx.pycode import ModuleAnalyzer
 
     for module_name, module in sorted(sys.modules.items()):
-        if not module_name.startswith("ember") or getattr(module, name, None) is not value:
+        if (
+            not module_name.startswith("ember")
+            or getattr(module, name, None) is not value
+        ):
             continue
         try:
             comments = ModuleAnalyzer.for_module(module_name).find_attr_docs()
@@ -192,9 +250,20 @@ def attribute_comment(value: object, name: str) -> list[str]:
     return []
 
 
-def render_page(module_name: str, intro: str, documented: dict[str, str]) -> str:
+def render_page(
+    module_name: str, intro: str, documented: dict[str, str]
+) -> str:
     title = f"``{module_name}``"
-    lines = [title, "=" * len(title), "", intro, "", f".. automodule:: {module_name}", "   :no-members:", ""]
+    lines = [
+        title,
+        "=" * len(title),
+        "",
+        intro,
+        "",
+        f".. automodule:: {module_name}",
+        "   :no-members:",
+        "",
+    ]
     try:
         module = importlib.import_module(module_name)
     except ImportError:  # autodoc reports it (an error under -W); the rest of the site still builds
@@ -203,18 +272,28 @@ def render_page(module_name: str, intro: str, documented: dict[str, str]) -> str
     members = public_members(module)
     if module_name == "ember":
         lines += ["Data types", "----------", "", *dtype_table(module, members)]
-        members = {n: v for n, v in members.items() if not isinstance(v, module.dtype)}
+        members = {
+            n: v for n, v in members.items() if not isinstance(v, module.dtype)
+        }
     for group in group_members(module_name, members, documented):
         lines += [group.title, "-" * len(group.title), ""]
         if group.title == ELSEWHERE:
             for name in group.names:
                 value = getattr(module, name)
                 target = f"{documented[f'{value.__module__}.{value.__qualname__}']}.{value.__name__}"
-                lines.append(f"- ``{module_name}.{name}``: see :class:`{target}`")
+                lines.append(
+                    f"- ``{module_name}.{name}``: see :class:`{target}`"
+                )
             lines.append("")
             continue
         if group.title != CONSTANTS:
-            lines += [".. autosummary::", "   :nosignatures:", "", *(f"   {n}" for n in group.names), ""]
+            lines += [
+                ".. autosummary::",
+                "   :nosignatures:",
+                "",
+                *(f"   {n}" for n in group.names),
+                "",
+            ]
         for name in group.names:
             if f"{module_name}.{name}" not in OWN_PAGES:
                 lines += entry(module, name)
@@ -226,21 +305,49 @@ def render_own_page(fullname: str, options: list[str]) -> str:
     module_name, name = fullname.rsplit(".", 1)
     cls = getattr(importlib.import_module(module_name), name)
     title = f"``{fullname}``"
-    lines = [title, "=" * len(title), "", f".. currentmodule:: {module_name}", "", f".. autoclass:: {name}", *options]
-    lines += ["", "   .. rubric:: Members at a glance", "", "   .. autosummary::", "      :nosignatures:", ""]
-    lines += [f"      ~{name}.{member}" for member in sorted(dir(cls)) if not member.startswith("_")]
+    lines = [
+        title,
+        "=" * len(title),
+        "",
+        f".. currentmodule:: {module_name}",
+        "",
+        f".. autoclass:: {name}",
+        *options,
+    ]
+    lines += [
+        "",
+        "   .. rubric:: Members at a glance",
+        "",
+        "   .. autosummary::",
+        "      :nosignatures:",
+        "",
+    ]
+    lines += [
+        f"      ~{name}.{member}"
+        for member in sorted(dir(cls))
+        if not member.startswith("_")
+    ]
     return "\n".join([*lines, ""])
 
 
 def write_if_changed(page: Path, text: str) -> None:
-    if not page.exists() or page.read_text() != text:  # unchanged pages keep Sphinx's cache valid
+    if (
+        not page.exists() or page.read_text() != text
+    ):  # unchanged pages keep Sphinx's cache valid
         page.write_text(text)
 
 
 def write_pages(api_dir: Path) -> None:
     """Write one page per module, and the members' own pages, into `api_dir`."""
-    documented: dict[str, str] = {}  # class (canonical name) -> the module page documenting it
+    documented: dict[
+        str, str
+    ] = {}  # class (canonical name) -> the module page documenting it
     for module_name, intro in MODULES.items():
-        write_if_changed(api_dir / f"{module_name}.rst", render_page(module_name, intro, documented))
+        write_if_changed(
+            api_dir / f"{module_name}.rst",
+            render_page(module_name, intro, documented),
+        )
     for fullname, options in OWN_PAGES.items():
-        write_if_changed(api_dir / f"{fullname}.rst", render_own_page(fullname, options))
+        write_if_changed(
+            api_dir / f"{fullname}.rst", render_own_page(fullname, options)
+        )

@@ -30,7 +30,9 @@ class CommandOutput(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         words = shlex.split(self.arguments[0])
         if words[0] != "python":
-            raise self.error(f"command-output runs Python commands only, not {words[0]!r}")
+            raise self.error(
+                f"command-output runs Python commands only, not {words[0]!r}"
+            )
         page_dir = Path(self.env.doc2path(self.env.docname)).parent
         self.env.note_dependency(__file__)
         for word in words[1:]:
@@ -45,9 +47,13 @@ class CommandOutput(SphinxDirective):
                 timeout=TIMEOUT_S,
             )
         except subprocess.TimeoutExpired:
-            raise self.error(f"`{self.arguments[0]}` ran longer than {TIMEOUT_S} s") from None
+            raise self.error(
+                f"`{self.arguments[0]}` ran longer than {TIMEOUT_S} s"
+            ) from None
         if done.returncode != 0:
-            raise self.error(f"`{self.arguments[0]}` exited with {done.returncode}:\n{done.stdout}{done.stderr}")
+            raise self.error(
+                f"`{self.arguments[0]}` exited with {done.returncode}:\n{done.stdout}{done.stderr}"
+            )
         text = done.stdout.rstrip()
         if "prompt" in self.options:
             text = f"$ {self.arguments[0]}\n{text}"

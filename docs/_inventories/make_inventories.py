@@ -49,7 +49,9 @@ def numpy_names() -> Iterator[tuple[str, str]]:
             continue
         if inspect.isclass(value):
             yield name, "class"
-        elif callable(value):  # functions and ufuncs: both are called like functions
+        elif callable(
+            value
+        ):  # functions and ufuncs: both are called like functions
             yield name, "function"
     for name in sorted(dir(np.ndarray)):
         if name.startswith("_"):
@@ -57,7 +59,9 @@ def numpy_names() -> Iterator[tuple[str, str]]:
         kind = "method" if callable(getattr(np.ndarray, name)) else "attribute"
         yield f"ndarray.{name}", kind
     for name in sorted(np.linalg.__all__):
-        if callable(getattr(np.linalg, name)) and not inspect.isclass(getattr(np.linalg, name)):
+        if callable(getattr(np.linalg, name)) and not inspect.isclass(
+            getattr(np.linalg, name)
+        ):
             yield f"linalg.{name}", "function"
 
 
@@ -70,7 +74,11 @@ def numpy_entries() -> Iterator[tuple[str, str, str]]:
     """(fullname, object type, page) for the NumPy inventory."""
     for name, kind in numpy_names():
         # NOTE: scalar types (numpy.float32, ...) share one page rather than a generated one each.
-        page = "reference/arrays.scalars" if is_scalar_type(name) else f"reference/generated/numpy.{name}"
+        page = (
+            "reference/arrays.scalars"
+            if is_scalar_type(name)
+            else f"reference/generated/numpy.{name}"
+        )
         yield f"numpy.{name}", kind, page
 
 
@@ -96,7 +104,9 @@ class _PythonObjects:
             yield fullname, fullname, kind, page, fullname, 1
 
 
-def write_inventory(path: Path, project: str, entries: list[tuple[str, str, str]]) -> None:
+def write_inventory(
+    path: Path, project: str, entries: list[tuple[str, str, str]]
+) -> None:
     """Write `entries` as a version-2 ``objects.inv`` with Sphinx's ``InventoryFile.dump``."""
     domain = _PythonObjects(entries)
     env = SimpleNamespace(

@@ -80,15 +80,28 @@ TUTORIALS: dict[str, tuple[list[str], int]] = {
         0,
     ),
     "04_linear_regression": (
-        ["Epoch[20/1000], loss:", "Epoch[1000/1000], loss:", "('fc.weight', Parameter containing:"],
+        [
+            "Epoch[20/1000], loss:",
+            "Epoch[1000/1000], loss:",
+            "('fc.weight', Parameter containing:",
+        ],
         2,
     ),
     "05_dataloader_regression": (
-        ["predictions: tensor([290., 350., 410.]", "loss: tensor(2766.6667", "7 [16, 16, 16, 16, 16, 16, 4]"],
+        [
+            "predictions: tensor([290., 350., 410.]",
+            "loss: tensor(2766.6667",
+            "7 [16, 16, 16, 16, 16, 16, 4]",
+        ],
         2,
     ),
     "06_digits_classifier": (
-        ["ember.Size([1437, 64])", "Conv2d(1, 16, kernel_size=(3, 3)", "15/15 epochs", "MLP test accuracy: 0.9"],
+        [
+            "ember.Size([1437, 64])",
+            "Conv2d(1, 16, kernel_size=(3, 3)",
+            "15/15 epochs",
+            "MLP test accuracy: 0.9",
+        ],
         4,
     ),
     "07_gpu": (
@@ -117,7 +130,9 @@ class Page(HTMLParser):
         self._depth = 0
         self.feed(path.read_text(encoding="utf-8"))
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def handle_starttag(
+        self, tag: str, attrs: list[tuple[str, str | None]]
+    ) -> None:
         attributes = dict(attrs)
         if tag not in ("img", "br", "meta", "link", "input", "hr"):
             self._depth += 1
@@ -167,11 +182,17 @@ def test_tutorial_shows_its_printed_output(name: str) -> None:
 def test_tutorial_shows_its_figures(name: str) -> None:
     built = page(f"auto_tutorials/{name}.html")
     _, count = TUTORIALS[name]
-    figures = [src for src in built.images if "sphx_glr_" in src and "thumb" not in src]
-    assert len(figures) == count, f"{name}: {len(figures)} figures on the page, expected {count}: {figures}"
+    figures = [
+        src for src in built.images if "sphx_glr_" in src and "thumb" not in src
+    ]
+    assert len(figures) == count, (
+        f"{name}: {len(figures)} figures on the page, expected {count}: {figures}"
+    )
     for src in figures:
         image = (HTML / "auto_tutorials" / src).resolve()
-        assert image.is_file() and image.stat().st_size > 1000, f"{name}: figure {src} is not in the build"
+        assert image.is_file() and image.stat().st_size > 1000, (
+            f"{name}: figure {src} is not in the build"
+        )
 
 
 @pytest.mark.parametrize("name", list(TUTORIALS))
@@ -181,32 +202,52 @@ def test_tutorial_downloads_as_script_and_notebook(name: str) -> None:
     for suffix in (".py", ".ipynb"):
         found = [link for link in downloads if link.endswith(f"{name}{suffix}")]
         assert found, f"{name}: no {suffix} download link"
-        assert (HTML / "auto_tutorials" / found[0]).resolve().is_file(), f"{name}: {found[0]} is not in the build"
+        assert (HTML / "auto_tutorials" / found[0]).resolve().is_file(), (
+            f"{name}: {found[0]} is not in the build"
+        )
 
 
 def test_tutorials_ran_without_errors() -> None:
     for name in TUTORIALS:
         built = page(f"auto_tutorials/{name}.html")
-        assert "Traceback (most recent call last)" not in built.all_text, f"{name} shows a traceback"
+        assert "Traceback (most recent call last)" not in built.all_text, (
+            f"{name} shows a traceback"
+        )
 
 
 def test_every_tutorial_source_is_checked_here() -> None:
     sources = sorted(path.stem for path in (DOCS / "tutorials").glob("*.py"))
-    assert sources == sorted(TUTORIALS), "a tutorial was added or removed: update TUTORIALS"
+    assert sources == sorted(TUTORIALS), (
+        "a tutorial was added or removed: update TUTORIALS"
+    )
 
 
 def test_landing_page_links_every_tutorial_and_guide() -> None:
     links = page("index.html").links
     for name in TUTORIALS:
-        assert f"auto_tutorials/{name}.html" in links, f"the landing page does not link {name}"
-    for guide in ("installing", "coming_from_pytorch", "saving_and_loading", "writing_a_backend"):
-        assert f"howto/{guide}.html" in links, f"the landing page does not link the {guide} guide"
+        assert f"auto_tutorials/{name}.html" in links, (
+            f"the landing page does not link {name}"
+        )
+    for guide in (
+        "installing",
+        "coming_from_pytorch",
+        "saving_and_loading",
+        "writing_a_backend",
+    ):
+        assert f"howto/{guide}.html" in links, (
+            f"the landing page does not link the {guide} guide"
+        )
 
 
 @pytest.mark.parametrize("module", list(api_pages.MODULES))
 def test_api_page_documents_the_module(module: str) -> None:
     built = page(f"api/{module}.html")
-    anchors = set(re.findall(r'id="([^"]+)"', (HTML / f"api/{module}.html").read_text(encoding="utf-8")))
+    anchors = set(
+        re.findall(
+            r'id="([^"]+)"',
+            (HTML / f"api/{module}.html").read_text(encoding="utf-8"),
+        )
+    )
     documented = [a for a in anchors if a.startswith(f"{module}.")]
     assert documented, f"api/{module}.html documents nothing"
     assert "failed to import" not in built.all_text
@@ -215,12 +256,43 @@ def test_api_page_documents_the_module(module: str) -> None:
 @pytest.mark.parametrize(
     ("module", "names"),
     [
-        ("ember", ["tensor", "zeros", "add", "matmul", "cat", "save", "load", "manual_seed"]),
-        ("ember.autograd", ["backward", "grad", "Function", "gradcheck", "no_grad"]),
-        ("ember.nn", ["Module", "Linear", "Conv2d", "MSELoss", "CrossEntropyLoss", "Sequential"]),
-        ("ember.nn.functional", ["relu", "cross_entropy", "mse_loss", "conv2d", "log_softmax"]),
+        (
+            "ember",
+            [
+                "tensor",
+                "zeros",
+                "add",
+                "matmul",
+                "cat",
+                "save",
+                "load",
+                "manual_seed",
+            ],
+        ),
+        (
+            "ember.autograd",
+            ["backward", "grad", "Function", "gradcheck", "no_grad"],
+        ),
+        (
+            "ember.nn",
+            [
+                "Module",
+                "Linear",
+                "Conv2d",
+                "MSELoss",
+                "CrossEntropyLoss",
+                "Sequential",
+            ],
+        ),
+        (
+            "ember.nn.functional",
+            ["relu", "cross_entropy", "mse_loss", "conv2d", "log_softmax"],
+        ),
         ("ember.optim", ["SGD", "Adam", "Optimizer"]),
-        ("ember.utils.data", ["DataLoader", "TensorDataset", "Dataset", "random_split"]),
+        (
+            "ember.utils.data",
+            ["DataLoader", "TensorDataset", "Dataset", "random_split"],
+        ),
         ("ember.backends", ["Backend", "NumpyLikeBackend", "KERNELS", "use"]),
         ("ember.testing", ["assert_close"]),
         ("ember.testing.conformance", ["BackendConformance"]),
@@ -234,25 +306,46 @@ def test_api_pages_reach_key_members(module: str, names: list[str]) -> None:
 
 def test_tensor_page_documents_its_methods() -> None:
     text = (HTML / "api/ember.Tensor.html").read_text(encoding="utf-8")
-    for method in ("backward", "add_", "view", "numpy", "to", "detach", "requires_grad_"):
-        assert f'id="ember.Tensor.{method}"' in text, f"Tensor.{method} is not documented"
+    for method in (
+        "backward",
+        "add_",
+        "view",
+        "numpy",
+        "to",
+        "detach",
+        "requires_grad_",
+    ):
+        assert f'id="ember.Tensor.{method}"' in text, (
+            f"Tensor.{method} is not documented"
+        )
 
 
 def test_guides_show_real_command_output() -> None:
     installing = page("howto/installing.html").all_text
     assert "Backends:" in installing and "numpy (device type cpu" in installing
     backend = page("howto/writing_a_backend.html").all_text
-    assert re.search(r"\d+ passed", backend), "the conformance run's summary is missing"
+    assert re.search(r"\d+ passed", backend), (
+        "the conformance run's summary is missing"
+    )
     assert "double backend: tensor(100000.)" in backend
     assert 'double = "ember_double"' in backend, "the entry point is not shown"
     saving = page("howto/saving_and_loading.html").all_text
     assert "same predictions: True" in saving
     assert "is a pickle file" in saving
     errors = page("howto/coming_from_pytorch.html").all_text
-    assert "don't broadcast" in errors and "Use tensor.detach().numpy() instead" in errors
+    assert (
+        "don't broadcast" in errors
+        and "Use tensor.detach().numpy() instead" in errors
+    )
 
 
 def test_links_to_numpy_and_cupy_resolve_offline() -> None:
     links = page("howto/writing_a_backend.html").links
-    assert "https://numpy.org/doc/stable/reference/generated/numpy.ndarray.html#numpy.ndarray" in links
-    assert "https://docs.cupy.dev/en/stable/reference/generated/cupy.ndarray.html#cupy.ndarray" in links
+    assert (
+        "https://numpy.org/doc/stable/reference/generated/numpy.ndarray.html#numpy.ndarray"
+        in links
+    )
+    assert (
+        "https://docs.cupy.dev/en/stable/reference/generated/cupy.ndarray.html#cupy.ndarray"
+        in links
+    )

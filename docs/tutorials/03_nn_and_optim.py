@@ -35,7 +35,7 @@ torch.manual_seed(0)
 
 class net_name(nn.Module):
     def __init__(self):
-        super().__init__()
+        super(net_name, self).__init__()
         self.fc = nn.Linear(1, 1)
         # other layers
 
@@ -122,7 +122,7 @@ import ember.nn.functional as F
 
 class Net(nn.Module):
     def __init__(self):
-        super().__init__()
+        super(Net, self).__init__()
         self.hidden = nn.Linear(4, 5)
         self.out = nn.Linear(5, 3)
 

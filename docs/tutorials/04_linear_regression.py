@@ -72,7 +72,7 @@ plt.show()
 
 class LinearRegression(nn.Module):
     def __init__(self):
-        super().__init__()
+        super(LinearRegression, self).__init__()
         self.fc = nn.Linear(1, 1)
 
     def forward(self, x):
@@ -110,7 +110,9 @@ for epoch in range(num_epochs):
 
     if (epoch + 1) % 20 == 0:
         print(
-            f"Epoch[{epoch + 1}/{num_epochs}], loss: {loss.detach().numpy():.6f}"
+            "Epoch[{}/{}], loss: {:.6f}".format(
+                epoch + 1, num_epochs, loss.detach().numpy()
+            )
         )
 
 # %%

@@ -1,4 +1,4 @@
-"""The "double" backend passes ember's conformance suite, and does what it is for."""
+"""The "double" backend passes ember's conformance suite and does its job."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from ember.testing.conformance import BackendConformance
 
 
 class TestDoubleConformance(BackendConformance):
-    """Every test of ember's backend conformance suite, run against this backend."""
+    """Every test of ember's backend conformance suite, run on this backend."""
 
     backend_name = "double"
 
@@ -17,7 +17,9 @@ def test_found_through_the_entry_point_and_not_the_default():
     backend = ember.backends.by_name("double")
     assert backend.device_type == "cpu"
     assert backend.distribution == "ember-double-backend"
-    assert ember.backends.get("cpu").name == "numpy", "installing a second CPU backend keeps the default"
+    assert ember.backends.get("cpu").name == "numpy", (
+        "installing a second CPU backend keeps the default"
+    )
 
 
 def test_float32_results_are_rounded_once():
@@ -27,7 +29,8 @@ def test_float32_results_are_rounded_once():
         total = ember.from_numpy(values).cumsum(0)[-1]
     assert total.dtype == ember.float32
     assert total.item() == exact
-    drifted = ember.from_numpy(values).cumsum(0)[-1].item()  # the NumPy backend sums in float32
+    # The default backend, NumPy, sums in float32 and drifts.
+    drifted = ember.from_numpy(values).cumsum(0)[-1].item()
     assert abs(drifted - exact) > 100
 
 
@@ -48,9 +51,14 @@ def test_training_step_matches_float64():
         w = ember.tensor(ws, dtype=ember.float32, requires_grad=True)
         loss = ((x @ w).tanh() ** 2).mean()
         loss.backward()
-    x64, w64 = xs.astype(np.float32).astype(np.float64), ws.astype(np.float32).astype(np.float64)
+    x64, w64 = (
+        xs.astype(np.float32).astype(np.float64),
+        ws.astype(np.float32).astype(np.float64),
+    )
     t = np.tanh(x64 @ w64)
     expected_grad = (2 * t * (1 - t**2)) @ x64 / len(x64)
     assert loss.dtype == ember.float32 and w.grad.dtype == ember.float32
     np.testing.assert_allclose(loss.item(), np.mean(t**2), rtol=1e-7)
-    np.testing.assert_allclose(w.grad.numpy(), expected_grad, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(
+        w.grad.numpy(), expected_grad, rtol=1e-6, atol=1e-7
+    )

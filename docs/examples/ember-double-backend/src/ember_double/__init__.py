@@ -1,7 +1,8 @@
 """ember-double: an ember CPU backend that computes in double precision.
 
-The entry point ``double = "ember_double"`` (group ``ember.backends``) names this module;
-ember calls its ``ember_backends`` hook the first time it needs a backend.
+The entry point ``double = "ember_double"`` (group ``ember.backends``) names
+this module; ember calls its ``ember_backends`` hook the first time it needs a
+backend.
 """
 
 from __future__ import annotations

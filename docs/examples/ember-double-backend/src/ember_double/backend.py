@@ -1,4 +1,4 @@
-"""The "double" backend: NumPy kernels, with float16/float32 work done in float64."""
+"""The "double" backend: NumPy kernels, float16/float32 work done in float64."""
 
 from __future__ import annotations
 
@@ -9,18 +9,18 @@ from typing import Any
 import numpy as np
 from ember.backends import KERNELS, NumpyLikeBackend
 
-#: The kernel groups whose results depend on the precision they are computed in.
+#: The kernel groups whose results depend on the precision they run in.
 WIDENED_GROUPS = ("unary", "binary", "reduction", "scan", "linalg")
 NARROW_FLOATS = (np.dtype(np.float16), np.dtype(np.float32))
 
 
 class DoubleBackend(NumpyLikeBackend):
-    """Serves "cpu" with NumPy arrays, computing float16/float32 kernels in float64.
+    """Serves "cpu" with NumPy arrays; float16/float32 kernels run in float64.
 
-    Results keep the dtype NumPy would give them; only their rounding changes: each is
-    rounded once, at the end, instead of after every step of a sum, a matrix product or
-    a series expansion. Everything else (creation, shapes, indexing, random numbers) is
-    core's NumPy-like base unchanged.
+    Results keep the dtype NumPy would give them; only their rounding changes:
+    each is rounded once, at the end, instead of after every step of a sum, a
+    matrix product or a series expansion. Everything else (creation, shapes,
+    indexing, random numbers) is core's NumPy-like base unchanged.
     """
 
     name = "double"
@@ -28,13 +28,15 @@ class DoubleBackend(NumpyLikeBackend):
     distribution = "ember-double-backend"
 
     def __init__(self) -> None:
-        super().__init__(np)  # binds every kernel of ember.backends.KERNELS to NumPy's function
+        # Binds every kernel of ember.backends.KERNELS to NumPy's function.
+        super().__init__(np)
         for group in WIDENED_GROUPS:
             for kernel in KERNELS[group]:
                 setattr(self, kernel, widened(getattr(self, kernel)))
         self.sigmoid = widened(self.sigmoid)
 
-    # NumPy arrays are host arrays: hand them over without copying, as Tensor.numpy() promises.
+    # NumPy arrays are host arrays: hand them over without copying, as
+    # Tensor.numpy() and ember.from_numpy() promise.
     def to_numpy(self, x: np.ndarray) -> np.ndarray:
         return x
 
@@ -43,38 +45,50 @@ class DoubleBackend(NumpyLikeBackend):
 
     def describe(self) -> dict[str, str]:
         """What ``python -m ember`` prints under this backend."""
-        return {"numpy": np.__version__, "computes": "float16/float32 kernels in float64, rounded once"}
+        return {
+            "numpy": np.__version__,
+            "computes": "float16/float32 kernels in float64, rounded once",
+        }
 
 
 def widened(kernel: Callable[..., Any]) -> Callable[..., Any]:
-    """`kernel`, computed in float64 when its floating-point inputs are narrower, with the same result dtype."""
+    """`kernel`, run in float64 when its floating-point inputs are narrower.
+
+    The result has the dtype `kernel` would have given it.
+    """
 
     @functools.wraps(kernel)
     def compute(*args: Any, out: Any = None, **kwargs: Any) -> Any:
         narrow = narrow_result_type(args)
         if narrow is None or kwargs.get("dtype") is not None:
-            return kernel(*args, **kwargs) if out is None else kernel(*args, out=out, **kwargs)
+            if out is None:
+                return kernel(*args, **kwargs)
+            return kernel(*args, out=out, **kwargs)
         wide = kernel(*(to_float64(a) for a in args), **kwargs)
-        result = wide.astype(narrow) if wide.dtype == np.float64 else wide  # booleans and indices pass through
+        # Booleans (comparisons) and indices (argmax) pass through.
+        result = wide.astype(narrow) if wide.dtype == np.float64 else wide
         if out is None:
             return result
-        np.copyto(out, result, casting="unsafe")  # in-place ops (add_) write into the tensor's own buffer
+        # In-place ops (add_) write into the tensor's own buffer through out=.
+        np.copyto(out, result, casting="unsafe")
         return out
 
     return compute
 
 
 def narrow_result_type(args: tuple) -> np.dtype | None:
-    """float16 or float32 when that is what NumPy would compute `args` in, else None."""
+    """float16 or float32 when NumPy would compute `args` in it, else None."""
     arrays = [a for a in args if isinstance(a, (np.ndarray, np.generic))]
     if not any(a.dtype in NARROW_FLOATS for a in arrays):
         return None
+    # Python scalars do not widen arrays (NEP 50): float32 + 2.5 is float32.
     scalars = [a for a in args if isinstance(a, (bool, int, float))]
-    result = np.result_type(*arrays, *scalars)  # Python scalars do not widen arrays (NEP 50)
+    result = np.result_type(*arrays, *scalars)
     return result if result in NARROW_FLOATS else None
 
 
 def to_float64(value: Any) -> Any:
-    if isinstance(value, (np.ndarray, np.generic)) and value.dtype in NARROW_FLOATS:
-        return value.astype(np.float64)
+    if isinstance(value, (np.ndarray, np.generic)):
+        if value.dtype in NARROW_FLOATS:
+            return value.astype(np.float64)
     return value
