@@ -24,6 +24,7 @@ MODULES: dict[str, str] = {
     "ember.nn": "Modules, layers and losses.",
     "ember.nn.functional": "The functional form of each layer and loss.",
     "ember.nn.init": "Parameter initialisation.",
+    "ember.nn.utils": "Gradient clipping, and parameters as one vector.",
     "ember.optim": "Optimizers.",
     "ember.optim.lr_scheduler": "Learning-rate schedules.",
     "ember.utils.data": "Datasets, samplers and the DataLoader.",
@@ -42,10 +43,14 @@ GROUP_TITLES: dict[str, str] = {
     "ember._creation": "Creating tensors",
     "ember._random": "Random sampling",
     "ember.ops.elementwise": "Pointwise math, comparisons and logic",
+    # unary_op/binary_op declare elementwise functions
+    "ember.ops._declare": "Pointwise math, comparisons and logic",
     "ember.ops.reductions": "Reductions",
     "ember.ops.linalg": "Linear algebra",
     "ember.ops.shape": "Shapes, joining and splitting",
+    "ember.ops.views": "Views",
     "ember.ops.indexing": "Indexing, gathering and scattering",
+    "ember.ops.gather_scatter": "Indexing, gathering and scattering",
     "ember.ops.conversion": "Conversion",
     "ember.serialization": "Saving and loading",
     "ember._printing": "Printing",
@@ -53,6 +58,25 @@ GROUP_TITLES: dict[str, str] = {
     "ember.autograd._grad_mode": "Gradient modes",
     "ember.autograd._anomaly": "Anomaly detection",
 }
+#: Section titles by the last part of the defining module's name.
+PART_TITLES: dict[str, str] = {
+    "module": "Modules",
+    "parameter": "Parameters",
+    "container": "Containers",
+    "linear": "Linear layers",
+    "conv": "Convolutions",
+    "pooling": "Pooling",
+    "activation": "Activations",
+    "batchnorm": "Normalization",
+    "normalization": "Normalization",
+    "dropout": "Dropout",
+    "sparse": "Embeddings",
+    "flatten": "Flattening",
+    "loss": "Losses",
+    "misc": "Other functions",
+}
+#: Pages with a section per defining module; others list classes, then functions.
+GROUPED_BY_HOME = ("ember", "ember.nn", "ember.nn.functional")
 UTILITIES = "Utilities"  # ... while the functions defined in ember/__init__ are small helpers
 CONSTANTS = "Constants and objects"
 ELSEWHERE = "Documented elsewhere"
@@ -142,15 +166,15 @@ def section_of(module_name: str, name: str, value: object) -> str:
         return "Exceptions and warnings"
     if not callable(value):
         return CONSTANTS
-    if module_name != "ember":
+    if module_name not in GROUPED_BY_HOME:
         return "Classes" if inspect.isclass(value) else "Functions"
     home = home_module(value)
-    if home == "ember" and not inspect.isclass(value):
+    if home == module_name and not inspect.isclass(value):
         return UTILITIES
-    return (
-        GROUP_TITLES.get(home)
-        or home.rsplit(".", 1)[-1].strip("_").replace("_", " ").capitalize()
-    )
+    part = home.rsplit(".", 1)[-1].strip("_")
+    if home in GROUP_TITLES:
+        return GROUP_TITLES[home]
+    return PART_TITLES.get(part) or part.replace("_", " ").capitalize()
 
 
 def group_members(
@@ -165,14 +189,18 @@ def group_members(
             if page != module_name:
                 title = ELSEWHERE
         groups.setdefault(title, Group(title)).names.append(name)
-    order = [*dict.fromkeys(GROUP_TITLES.values()), *GENERIC_ORDER]
-    return sorted(
-        groups.values(),
-        key=lambda g: (
-            order.index(g.title) if g.title in order else len(order) - 3,
-            g.title,
-        ),
-    )
+    known = list(dict.fromkeys([*GROUP_TITLES.values(), *PART_TITLES.values()]))
+
+    def rank(group: Group) -> tuple[int, str]:
+        if group.title in GENERIC_ORDER:  # the generic sections close the page
+            return len(known) + 1 + GENERIC_ORDER.index(
+                group.title
+            ), group.title
+        if group.title in known:
+            return known.index(group.title), group.title
+        return len(known), group.title  # a new module's section: before them
+
+    return sorted(groups.values(), key=rank)
 
 
 def dtype_table(
