@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 
-from . import _anomaly
+from . import _anomaly, _array_engine
 from ._grad_mode import state as grad_state
 from ._node import AccumulateGrad
 
@@ -122,9 +122,31 @@ def run_backward(
     previous_mode = grad_state.enabled
     grad_state.enabled = create_graph
     try:
+        if not create_graph and not _anomaly.state.enabled and _fast_possible(buffers, dependencies, plan):
+            return _execute_on_arrays(ready, buffers, dependencies, retain_graph, plan)
         return _execute(ready, buffers, dependencies, retain_graph, create_graph, plan)
     finally:
         grad_state.enabled = previous_mode
+
+
+def _fast_possible(buffers: dict, dependencies: dict, plan) -> bool:
+    if plan is not None:
+        if any(type(node) is not AccumulateGrad for node in plan.capture):
+            return False
+        return _array_engine.graph_is_fast(plan.needed)
+    return _array_engine.graph_is_fast(buffers) and _array_engine.graph_is_fast(dependencies)
+
+
+def _execute_on_arrays(ready: list, buffers: dict, dependencies: dict, retain_graph: bool, plan) -> dict:
+    for node, grad in buffers.items():
+        buffers[node] = grad._data
+    captured = _array_engine.execute(ready, buffers, dependencies, retain_graph, None if plan is None else plan.capture)
+    if plan is not None:
+        for node, targets in plan.capture.items():
+            for _, key in targets:
+                if key in captured:
+                    captured[key] = _array_engine.as_tensor(node.variable, captured[key])
+    return captured
 
 
 def _execute(ready: list, buffers: dict, dependencies: dict, retain_graph: bool, create_graph: bool, plan) -> dict:

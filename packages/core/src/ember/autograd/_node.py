@@ -87,6 +87,7 @@ class Node:
     _rule = None
     _saves_something = False
     _multi_output = False  # True for nodes whose gradients arrive as one list per output
+    _fast = None  # the rule on backend arrays, when the op has one (see ember.ops._dispatch.Op)
 
     def __init__(self, next_functions: tuple, saved: tuple, versions: tuple, attrs: dict | None, meta: tuple) -> None:
         self.next_functions = next_functions
@@ -141,6 +142,24 @@ class Node:
         out._requires_grad = True
         out.grad_fn = self
         return out
+
+    def output_array(self):
+        """The op's output as a backend array (for array rules), checked like output()."""
+        saved = self._out
+        if saved is None:
+            raise RuntimeError(FREED_MESSAGE)
+        if saved[4][0] != saved[5]:
+            self.output()
+        return saved[0]
+
+    def backend(self):
+        """The backend the op ran on (for array rules)."""
+        if self._out is not None:
+            return self._out[1]
+        for tensor in self.saved:
+            if isinstance(tensor, _tensor.Tensor):
+                return tensor._backend
+        raise RuntimeError(f"{self.name()}: an array rule needs a saved tensor or output to find its backend")
 
     def input_shape(self, i: int) -> tuple:
         return self._meta[i][0]
@@ -298,9 +317,9 @@ def private_copy(grad):
     return _tensor.wrap(grad._backend.copy(grad._data), grad._backend, grad.dtype, grad.device)
 
 
-def node_type(name: str, rule, saves_something: bool) -> type:
+def node_type(name: str, rule, saves_something: bool, fast=None) -> type:
     """The Node subclass for one op, created once per op declaration."""
-    cls = type(name, (Node,), {"__slots__": (), "_rule": rule, "_saves_something": saves_something})
+    cls = type(name, (Node,), {"__slots__": (), "_rule": rule, "_saves_something": saves_something, "_fast": fast})
     cls.__module__ = "ember.autograd.graph"
     return cls
 

@@ -40,19 +40,73 @@ def method(name: str):
     return register
 
 
+class _TensorMath:
+    """ember's functions by name (ember.cos, ember.exp, ...), for derivatives written once."""
+
+    def __getattr__(self, name: str):
+        return FUNCTIONS[name]
+
+
+TENSOR_MATH = _TensorMath()
+
+
+def chain_rules(derivative, uses_input: bool, uses_output: bool):
+    """Backward rules (on tensors and on arrays) from d(out)/d(x) written as derivative(math, x, out).
+
+    `math` is ember (tensor rule) or the backend (array rule): write the derivative with
+    operators and functions both have (cos, sin, exp, sqrt, sign, ...).
+    """
+
+    def rule(ctx, g):
+        x = ctx.saved[0] if uses_input else None
+        out = ctx.output() if uses_output else None
+        return (g * derivative(TENSOR_MATH, x, out),)
+
+    def fast(ctx, g):
+        x = ctx.saved[0]._data if uses_input else None
+        out = ctx.output_array() if uses_output else None
+        return (g * derivative(ctx.backend(), x, out),)
+
+    return rule, fast
+
+
+def _array_of(value):
+    return value._data if isinstance(value, Tensor) else value
+
+
+def rules_on_values(rule):
+    """Backward rules on tensors and on arrays from one `rule(ctx, g, *saved)` written with operators."""
+
+    def on_tensors(ctx, g):
+        return rule(ctx, g, *ctx.saved)
+
+    def on_arrays(ctx, g):
+        return rule(ctx, g, *map(_array_of, ctx.saved))
+
+    return on_tensors, on_arrays
+
+
 def unary_op(
     name: str,
     forward,
-    backward,
+    backward=None,
     *,
+    derivative=None,
     rule: str = PROMOTE,
     node: str | None = None,
     saves: tuple = (0,),
     saves_output: bool = False,
     inplace: bool = True,
+    fast=None,
 ) -> Op:
-    """An elementwise op of one tensor: ember.name(x, out=), x.name(), x.name_()."""
-    op = Op(name, forward, backward, node=node, saves=saves, saves_output=saves_output)
+    """An elementwise op of one tensor: ember.name(x, out=), x.name(), x.name_().
+
+    Give either `backward` (a rule on tensors, plus optionally `fast` on arrays) or
+    `derivative(math, x, out)`, from which both rules follow by the chain rule.
+    """
+    if derivative is not None:
+        backward, fast = chain_rules(derivative, saves == (0,), saves_output)
+    op = Op(name, forward, backward, node=node, saves=saves, saves_output=saves_output, fast=fast)
 
     def function(input: Tensor, *, out: Tensor | None = None) -> Tensor:
         result = unary(op, input, rule)
@@ -83,12 +137,13 @@ def binary_op(
     operator: str | None = None,
     reflected: bool = True,
     inplace: bool = True,
+    fast=None,
 ) -> Op:
     """An elementwise op of two operands (tensors or scalars) with broadcasting and promotion.
 
     `operator` names the dunder (e.g. "add" gives __add__, __radd__, __iadd__).
     """
-    op = Op(name, forward, backward, node=node, saves=saves, kernel=kernel)
+    op = Op(name, forward, backward, node=node, saves=saves, kernel=kernel, fast=fast)
 
     def function(input, other, *, out: Tensor | None = None) -> Tensor:
         result = binary(op, input, other, rule)

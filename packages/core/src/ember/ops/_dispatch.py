@@ -22,18 +22,24 @@ _scalar_dtype = dt._scalar_dtype
 
 
 class Op:
-    """One differentiable primitive: forward(backend, *arrays, **attrs) and its backward rule."""
+    """One differentiable primitive: forward(backend, *arrays, **attrs) and its backward rule.
+
+    `backward(ctx, grad)` is written with ember ops, so that `create_graph=True` can
+    differentiate it again. `fast(ctx, grad)` is the same derivative on backend arrays
+    (grad and results are arrays; `ctx.saved` still holds tensors, read `._data`): the
+    engine uses it for ordinary backward passes, where no graph of the backward is kept.
+    """
 
     __slots__ = ("name", "forward", "node", "saves", "saves_output", "kernel")
 
-    def __init__(self, name, forward, backward, *, node=None, saves=(), saves_output=False, kernel=None):
+    def __init__(self, name, forward, backward, *, node=None, saves=(), saves_output=False, kernel=None, fast=None):
         self.name = name
         self.forward = forward
         self.saves = saves
         self.saves_output = saves_output
         self.kernel = kernel
         rule = backward if backward is not None else _not_differentiable(name)
-        self.node = node_type(node or f"{name.capitalize()}Backward0", rule, bool(saves) or saves_output)
+        self.node = node_type(node or f"{name.capitalize()}Backward0", rule, bool(saves) or saves_output, fast)
 
     def __repr__(self) -> str:
         return f"<ember op {self.name}>"

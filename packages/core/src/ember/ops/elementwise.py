@@ -6,7 +6,7 @@ import math
 
 from .. import _dtype as dt
 from .._tensor import Tensor
-from ._declare import FUNCTIONS, binary_op, export, unary_op
+from ._declare import FUNCTIONS, binary_op, chain_rules, export, rules_on_values, unary_op
 from ._dispatch import (
     BOOL_RESULT,
     FLOAT_RESULT,
@@ -150,24 +150,26 @@ def _grad_rsub(ctx, g):
     return -g, (g if _needs(ctx, 1) else None)
 
 
-def _grad_mul(ctx, g):
-    a, b = ctx.saved
+def _grad_mul(ctx, g, a, b):
     return (g * b if _needs(ctx, 0) else None), (g * a if _needs(ctx, 1) else None)
 
 
-def _grad_div(ctx, g):
-    a, b = ctx.saved
+def _grad_div(ctx, g, a, b):
     grad_a = g / b if _needs(ctx, 0) else None
     grad_b = -g * a / (b * b) if _needs(ctx, 1) else None
     return grad_a, grad_b
 
 
-ADD = binary_op("add", _kernel("add", "add"), _grad_add, kernel="add", operator="add", inplace=False)
-SUB = Op("sub", _kernel("sub", "subtract"), _grad_sub, kernel="subtract")
-RSUB_TENSOR = Op("rsub", _kernel("rsub", "subtract", reflected=True), _grad_rsub, node="RsubBackward0")
-RSUB_SCALAR = Op("rsub", _kernel("rsub", "subtract", reflected=True), _grad_rsub, node="RsubBackward1")
-MUL = binary_op("mul", _kernel("mul", "multiply"), _grad_mul, kernel="multiply", saves=(0, 1), operator="mul")
-DIV = Op("div", _kernel("div", "true_divide"), _grad_div, kernel="true_divide", saves=(0, 1))
+_MUL_RULES = rules_on_values(_grad_mul)
+_DIV_RULES = rules_on_values(_grad_div)
+ADD = binary_op("add", _kernel("add", "add"), _grad_add, kernel="add", operator="add", inplace=False, fast=_grad_add)
+SUB = Op("sub", _kernel("sub", "subtract"), _grad_sub, kernel="subtract", fast=_grad_sub)
+RSUB_TENSOR = Op("rsub", _kernel("rsub", "subtract", reflected=True), _grad_rsub, node="RsubBackward0", fast=_grad_rsub)
+RSUB_SCALAR = Op("rsub", _kernel("rsub", "subtract", reflected=True), _grad_rsub, node="RsubBackward1", fast=_grad_rsub)
+MUL = binary_op(
+    "mul", _kernel("mul", "multiply"), _MUL_RULES[0], kernel="multiply", saves=(0, 1), operator="mul", fast=_MUL_RULES[1]
+)
+DIV = Op("div", _kernel("div", "true_divide"), _DIV_RULES[0], kernel="true_divide", saves=(0, 1), fast=_DIV_RULES[1])
 
 
 def _check_alpha(input, other, alpha) -> None:
@@ -383,12 +385,16 @@ Tensor.__imod__ = Tensor.remainder_
 # --- powers -----------------------------------------------------------------------
 
 
-def _grad_pow_scalar(ctx, g):
-    (base,) = ctx.saved
+def _grad_pow_scalar(ctx, g, base):
     exponent = ctx.attrs["exponent"]
     if exponent == 0:
-        return (g.new_zeros(g.shape),)
+        return (g * 0,)
+    if exponent == 2:
+        return (g * 2 * base,)
     return (g * exponent * base ** (exponent - 1),)
+
+
+_POW_SCALAR_RULES = rules_on_values(_grad_pow_scalar)
 
 
 def _grad_pow_tensor(ctx, g):
@@ -426,7 +432,14 @@ def _checked_power(b, x, y):
     return _integer_power(b, x, y)
 
 
-POW_SCALAR = Op("pow", lambda b, x, exponent: b.power(x, exponent), _grad_pow_scalar, node="PowBackward0", saves=(0,))
+POW_SCALAR = Op(
+    "pow",
+    lambda b, x, exponent: b.power(x, exponent),
+    _POW_SCALAR_RULES[0],
+    node="PowBackward0",
+    saves=(0,),
+    fast=_POW_SCALAR_RULES[1],
+)
 POW_TENSOR = Op("pow", _checked_power, _grad_pow_tensor, node="PowBackward1", saves=(0, 1), saves_output=True)
 POW_BASE = Op(
     "pow",
@@ -551,42 +564,46 @@ def _sign(b, x):
     return b.where(b.isnan(signs), 0, signs).astype(x.dtype) if _kind(x) == "f" else signs
 
 
-NEG = unary_op("neg", _negative, lambda ctx, g: (-g,), saves=())
+def _grad_neg(ctx, g):
+    return (-g,)
+
+
+NEG = unary_op("neg", _negative, _grad_neg, saves=(), fast=_grad_neg)
 export(FUNCTIONS["neg"], name="negative")
 Tensor.negative_ = Tensor.neg_
 Tensor.__neg__ = lambda self: unary(NEG, self)
 Tensor.__pos__ = lambda self: self
-ABS = unary_op("abs", _refusing("abs_cpu", "b", lambda b, x: b.abs(x)), lambda ctx, g: (g * ctx.saved[0].sgn(),))
+ABS = unary_op("abs", _refusing("abs_cpu", "b", lambda b, x: b.abs(x)), derivative=lambda m, x, out: m.sign(x))
 Tensor.__abs__ = lambda self: unary(ABS, self)
 export(FUNCTIONS["abs"], name="absolute")
 Tensor.absolute_ = Tensor.abs_
 unary_op("sign", _sign, _zero_grad, saves=())
 unary_op("sgn", _sign, _zero_grad, saves=())
-unary_op(
-    "exp", lambda b, x: b.exp(x), lambda ctx, g: (g * ctx.output(),), rule=FLOAT_RESULT, saves=(), saves_output=True
-)
+unary_op("exp", lambda b, x: b.exp(x), derivative=lambda m, x, out: out, rule=FLOAT_RESULT, saves=(), saves_output=True)
 unary_op(
     "expm1",
     lambda b, x: b.expm1(x),
-    lambda ctx, g: (g * (ctx.output() + 1),),
+    derivative=lambda m, x, out: out + 1,
     rule=FLOAT_RESULT,
     saves=(),
     saves_output=True,
 )
-unary_op("log", lambda b, x: b.log(x), lambda ctx, g: (g / ctx.saved[0],), rule=FLOAT_RESULT)
+unary_op("log", lambda b, x: b.log(x), derivative=lambda m, x, out: 1 / x, rule=FLOAT_RESULT)
 unary_op(
     "log1p",
     lambda b, x: b.log1p(x),
-    lambda ctx, g: (g / (ctx.saved[0] + 1),),
+    derivative=lambda m, x, out: 1 / (x + 1),
     rule=FLOAT_RESULT,
     node="Log1PBackward0",
 )
-unary_op("log2", lambda b, x: b.log2(x), lambda ctx, g: (g / (ctx.saved[0] * math.log(2)),), rule=FLOAT_RESULT)
-unary_op("log10", lambda b, x: b.log10(x), lambda ctx, g: (g / (ctx.saved[0] * math.log(10)),), rule=FLOAT_RESULT)
+unary_op("log2", lambda b, x: b.log2(x), derivative=lambda m, x, out: 1 / (x * math.log(2)), rule=FLOAT_RESULT)
+unary_op(
+    "log10", lambda b, x: b.log10(x), derivative=lambda m, x, out: 1 / (x * math.log(10)), rule=FLOAT_RESULT
+)
 unary_op(
     "sqrt",
     lambda b, x: b.sqrt(x),
-    lambda ctx, g: (g / (2 * ctx.output()),),
+    derivative=lambda m, x, out: 0.5 / out,
     rule=FLOAT_RESULT,
     saves=(),
     saves_output=True,
@@ -594,17 +611,17 @@ unary_op(
 unary_op(
     "rsqrt",
     lambda b, x: b.true_divide(1, b.sqrt(x)),
-    lambda ctx, g: (g * -0.5 * ctx.output() ** 3,),
+    derivative=lambda m, x, out: -0.5 * out * out * out,
     rule=FLOAT_RESULT,
     saves=(),
     saves_output=True,
 )
-unary_op("sin", lambda b, x: b.sin(x), lambda ctx, g: (g * ctx.saved[0].cos(),), rule=FLOAT_RESULT)
-unary_op("cos", lambda b, x: b.cos(x), lambda ctx, g: (-g * ctx.saved[0].sin(),), rule=FLOAT_RESULT)
+unary_op("sin", lambda b, x: b.sin(x), derivative=lambda m, x, out: m.cos(x), rule=FLOAT_RESULT)
+unary_op("cos", lambda b, x: b.cos(x), derivative=lambda m, x, out: -m.sin(x), rule=FLOAT_RESULT)
 unary_op(
     "tan",
     lambda b, x: b.tan(x),
-    lambda ctx, g: (g * (1 + ctx.output() ** 2),),
+    derivative=lambda m, x, out: 1 + out * out,
     rule=FLOAT_RESULT,
     saves=(),
     saves_output=True,
@@ -612,7 +629,7 @@ unary_op(
 unary_op(
     "tanh",
     lambda b, x: b.tanh(x),
-    lambda ctx, g: (g * (1 - ctx.output() ** 2),),
+    derivative=lambda m, x, out: 1 - out * out,
     rule=FLOAT_RESULT,
     saves=(),
     saves_output=True,
@@ -628,12 +645,13 @@ export(FUNCTIONS["atan"], name="arctan")
 unary_op(
     "sigmoid",
     lambda b, x: b.sigmoid(x),
-    lambda ctx, g: (g * ctx.output() * (1 - ctx.output()),),
+    derivative=lambda m, x, out: out * (1 - out),
     rule=FLOAT_RESULT,
     saves=(),
     saves_output=True,
 )
-RELU = Op("relu", lambda b, x: b.maximum(x, 0), lambda ctx, g: (g * (ctx.output() > 0),), saves_output=True)
+_RELU_RULES = chain_rules(lambda m, x, out: out > 0, uses_input=False, uses_output=True)
+RELU = Op("relu", lambda b, x: b.maximum(x, 0), _RELU_RULES[0], saves_output=True, fast=_RELU_RULES[1])
 
 
 def _refuse_bool_relu(input: Tensor) -> None:

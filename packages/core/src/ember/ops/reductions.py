@@ -7,6 +7,7 @@ import warnings
 
 from .. import _dtype as dt
 from .._tensor import Tensor, _wrap_dim
+from ..autograd._array_engine import backend_of
 from ._declare import export
 from ._dispatch import Op, call, make, write_out
 from .elementwise import where
@@ -39,12 +40,16 @@ def kept_shape(shape: tuple, axes: tuple | None) -> tuple:
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-def expand_back(ctx, g: Tensor) -> Tensor:
-    """Broadcast a reduced gradient back to the input's shape."""
+def expand_back(ctx, g):
+    """Broadcast a reduced gradient (a tensor, or an array in array rules) back to the input's shape."""
     shape = ctx.input_shape(0)
     if not ctx.attrs["keepdim"]:
         g = g.reshape(kept_shape(shape, ctx.attrs["axes"]))
-    return g.expand(shape)
+    return g.expand(shape) if isinstance(g, Tensor) else backend_of(g).broadcast_to(g, shape)
+
+
+def _kept_array(ctx, array, shape: tuple):
+    return array if ctx.attrs["keepdim"] else array.reshape(kept_shape(shape, ctx.attrs["axes"]))
 
 
 def _kept_output(ctx, shape: tuple) -> Tensor:
@@ -112,8 +117,12 @@ def _sum_kernel(b, x, axes, keepdim, dtype):
     return b.sum(x, axis=axes, keepdims=keepdim, dtype=dtype)
 
 
-SUM_ALL = Op("sum", _sum_kernel, lambda ctx, g: (expand_back(ctx, g),), node="SumBackward0")
-SUM_DIM = Op("sum", _sum_kernel, lambda ctx, g: (expand_back(ctx, g),), node="SumBackward1")
+def _grad_sum(ctx, g):
+    return (expand_back(ctx, g),)
+
+
+SUM_ALL = Op("sum", _sum_kernel, _grad_sum, node="SumBackward0", fast=_grad_sum)
+SUM_DIM = Op("sum", _sum_kernel, _grad_sum, node="SumBackward1", fast=_grad_sum)
 
 
 @export
@@ -158,8 +167,8 @@ def _grad_mean(ctx, g):
     return (expand_back(ctx, g) / _count(ctx.input_shape(0), ctx.attrs["axes"]),)
 
 
-MEAN_ALL = Op("mean", _mean_kernel, _grad_mean, node="MeanBackward0")
-MEAN_DIM = Op("mean", _mean_kernel, _grad_mean, node="MeanBackward1")
+MEAN_ALL = Op("mean", _mean_kernel, _grad_mean, node="MeanBackward0", fast=_grad_mean)
+MEAN_DIM = Op("mean", _mean_kernel, _grad_mean, node="MeanBackward1", fast=_grad_mean)
 
 
 @export
@@ -415,8 +424,24 @@ def _grad_std(ctx, g):
     return (expand_back(ctx, g) * _centered(ctx) / (n * out),)
 
 
-VAR = Op("var", _spread_kernel("var"), _grad_var, node="VarBackward0", saves=(0,))
-STD = Op("std", _spread_kernel("std"), _grad_std, node="StdBackward0", saves=(0,), saves_output=True)
+def _centered_array(ctx):
+    x = ctx.saved[0]._data
+    return x - x.mean(axis=ctx.attrs["axes"], keepdims=True)
+
+
+def _fast_var(ctx, g):
+    n = _count(ctx.input_shape(0), ctx.attrs["axes"]) - ctx.attrs["correction"]
+    return (expand_back(ctx, g) * 2 * _centered_array(ctx) / n,)
+
+
+def _fast_std(ctx, g):
+    n = _count(ctx.input_shape(0), ctx.attrs["axes"]) - ctx.attrs["correction"]
+    out = _kept_array(ctx, ctx.output_array(), ctx.input_shape(0))
+    return (expand_back(ctx, g) * _centered_array(ctx) / (n * out),)
+
+
+VAR = Op("var", _spread_kernel("var"), _grad_var, node="VarBackward0", saves=(0,), fast=_fast_var)
+STD = Op("std", _spread_kernel("std"), _grad_std, node="StdBackward0", saves=(0,), saves_output=True, fast=_fast_std)
 
 
 def _spread(op: Op, input: Tensor, dim, unbiased, keepdim, correction) -> Tensor:
@@ -550,8 +575,20 @@ def _grad_logsumexp(ctx, g):
     return (expand_back(ctx, g) * (x - _kept_output(ctx, x.shape)).exp(),)
 
 
+def _fast_logsumexp(ctx, g):
+    x = ctx.saved[0]._data
+    out = _kept_array(ctx, ctx.output_array(), x.shape)
+    return (expand_back(ctx, g) * ctx.backend().exp(x - out),)
+
+
 LOGSUMEXP = Op(
-    "logsumexp", _logsumexp_kernel, _grad_logsumexp, node="LogsumexpBackward0", saves=(0,), saves_output=True
+    "logsumexp",
+    _logsumexp_kernel,
+    _grad_logsumexp,
+    node="LogsumexpBackward0",
+    saves=(0,),
+    saves_output=True,
+    fast=_fast_logsumexp,
 )
 
 
@@ -596,8 +633,27 @@ def _grad_log_softmax(ctx, g):
     return (g - out.exp() * g.sum(ctx.attrs["axis"], keepdim=True),)
 
 
-SOFTMAX = Op("softmax", _softmax_kernel, _grad_softmax, node="SoftmaxBackward0", saves_output=True)
-LOG_SOFTMAX = Op("log_softmax", _log_softmax_kernel, _grad_log_softmax, node="LogSoftmaxBackward0", saves_output=True)
+def _fast_softmax(ctx, g):
+    out = ctx.output_array()
+    return (out * (g - (g * out).sum(axis=ctx.attrs["axis"], keepdims=True)),)
+
+
+def _fast_log_softmax(ctx, g):
+    out = ctx.output_array()
+    return (g - ctx.backend().exp(out) * g.sum(axis=ctx.attrs["axis"], keepdims=True),)
+
+
+SOFTMAX = Op(
+    "softmax", _softmax_kernel, _grad_softmax, node="SoftmaxBackward0", saves_output=True, fast=_fast_softmax
+)
+LOG_SOFTMAX = Op(
+    "log_softmax",
+    _log_softmax_kernel,
+    _grad_log_softmax,
+    node="LogSoftmaxBackward0",
+    saves_output=True,
+    fast=_fast_log_softmax,
+)
 
 
 def _softmax_like(op: Op, input: Tensor, dim, dtype) -> Tensor:

@@ -1,0 +1,131 @@
+"""The fast backward pass: gradients flow as backend arrays, never wrapped in tensors.
+
+Used for an ordinary backward (no `create_graph`, no anomaly mode) when every node
+on the way has an array rule (`Op(fast=...)`) and no node hooks. Leaves get their
+`.grad` exactly as in the tensor engine: a private copy first, then in-place sums.
+"""
+
+from __future__ import annotations
+
+from .. import _tensor
+from ._node import AccumulateGrad, accumulate_into
+
+
+_BACKEND_OF_TYPE: dict = {}
+
+
+def backend_of(array):
+    """The backend whose native array type `array` is (for array rules that save no tensor)."""
+    found = _BACKEND_OF_TYPE.get(type(array))
+    if found is None:
+        from ..backends import registry
+
+        for backend in registry.all():
+            if backend.is_available():
+                _BACKEND_OF_TYPE.setdefault(backend.ndarray, backend)
+        found = _BACKEND_OF_TYPE.get(type(array))
+        if found is None:
+            raise TypeError(f"no ember backend works on arrays of type {type(array).__name__}")
+    return found
+
+
+def graph_is_fast(nodes) -> bool:
+    """True when every node can run on arrays: op nodes with a fast rule, leaves, and no hooks anywhere."""
+    for node in nodes:
+        if type(node) is AccumulateGrad:
+            extra = node.variable._extra
+            if extra is not None and (extra.hooks or extra.post_accumulate_hooks):
+                return False
+            continue
+        if node._fast is None or node._extra is not None or node._multi_output:
+            return False
+    return True
+
+
+def sum_to(array, shape: tuple):
+    """Sum a broadcast gradient back down to `shape`."""
+    lead = array.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and array.shape[lead + i] != 1)
+    if axes:
+        array = array.sum(axis=axes, keepdims=True)
+    return array.reshape(shape) if array.shape != shape else array
+
+
+def fit(grads, metas) -> tuple:
+    """Each input's gradient in that input's shape and dtype; None where the input needs none."""
+    fitted = []
+    for g, meta in zip(grads, metas):
+        if g is None or meta is None:
+            fitted.append(None)
+            continue
+        shape, dtype = meta
+        if g.shape != shape:
+            g = sum_to(g, shape)
+        if g.dtype != dtype.numpy:
+            g = g.astype(dtype.numpy)
+        fitted.append(g)
+    return tuple(fitted)
+
+
+def as_tensor(variable, array):
+    backend = variable._backend
+    if not isinstance(array, backend.ndarray):
+        array = backend.xp.asarray(array)
+    return _tensor.wrap(array, backend, variable.dtype, variable.device)
+
+
+def accumulate(node: AccumulateGrad, grad) -> None:
+    """variable.grad += grad for a leaf (one without hooks: graph_is_fast checked)."""
+    variable = node.variable
+    if grad.shape != variable._data.shape:
+        grad = sum_to(grad, variable._data.shape)
+    old = variable._grad
+    if old is None:
+        backend = variable._backend
+        owned = grad.astype(variable.dtype.numpy, copy=True)
+        if not isinstance(owned, backend.ndarray):
+            owned = backend.xp.asarray(owned)
+        variable._grad = _tensor.wrap(owned, backend, variable.dtype, variable.device)
+    elif old._requires_grad:
+        accumulate_into(variable, as_tensor(variable, grad), False)
+    else:
+        old._backend.add(old._data, grad, out=old._data, casting="unsafe")
+        old._version[0] += 1
+
+
+def execute(ready: list, buffers: dict, dependencies: dict, retain_graph: bool, capture: dict | None) -> dict:
+    """Run the nodes in dependency order on array gradients.
+
+    With `capture` (leaf accumulators -> [(output_nr, key)]) the gradients reaching
+    those leaves are returned by key, as arrays, instead of filling `.grad`.
+    """
+    captured: dict = {}
+    while ready:
+        node = ready.pop()
+        grad = buffers.pop(node, None)
+        if grad is None:
+            child_grads = (None,) * len(node.next_functions)
+        elif type(node) is AccumulateGrad:
+            if capture is None:
+                accumulate(node, grad)
+            else:
+                for _, key in capture.get(node, ()):
+                    captured[key] = grad
+            continue
+        else:
+            child_grads = fit(node._fast(grad), node._meta)
+            if not retain_graph and node._saves_something:
+                node.release()
+        for (child, _), child_grad in zip(node.next_functions, child_grads):
+            if child is None:
+                continue
+            remaining = dependencies.get(child)
+            if remaining is None:
+                continue
+            if child_grad is not None:
+                held = buffers.get(child)
+                buffers[child] = child_grad if held is None else held + child_grad
+            if remaining == 1:
+                ready.append(child)
+            dependencies[child] = remaining - 1
+    return captured
