@@ -10,7 +10,6 @@ from __future__ import annotations
 from .. import _tensor
 from ._node import AccumulateGrad, accumulate_into
 
-
 _BACKEND_OF_TYPE: dict = {}
 
 

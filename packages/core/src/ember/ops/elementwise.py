@@ -167,7 +167,13 @@ SUB = Op("sub", _kernel("sub", "subtract"), _grad_sub, kernel="subtract", fast=_
 RSUB_TENSOR = Op("rsub", _kernel("rsub", "subtract", reflected=True), _grad_rsub, node="RsubBackward0", fast=_grad_rsub)
 RSUB_SCALAR = Op("rsub", _kernel("rsub", "subtract", reflected=True), _grad_rsub, node="RsubBackward1", fast=_grad_rsub)
 MUL = binary_op(
-    "mul", _kernel("mul", "multiply"), _MUL_RULES[0], kernel="multiply", saves=(0, 1), operator="mul", fast=_MUL_RULES[1]
+    "mul",
+    _kernel("mul", "multiply"),
+    _MUL_RULES[0],
+    kernel="multiply",
+    saves=(0, 1),
+    operator="mul",
+    fast=_MUL_RULES[1],
 )
 DIV = Op("div", _kernel("div", "true_divide"), _DIV_RULES[0], kernel="true_divide", saves=(0, 1), fast=_DIV_RULES[1])
 
@@ -597,9 +603,7 @@ unary_op(
     node="Log1PBackward0",
 )
 unary_op("log2", lambda b, x: b.log2(x), derivative=lambda m, x, out: 1 / (x * math.log(2)), rule=FLOAT_RESULT)
-unary_op(
-    "log10", lambda b, x: b.log10(x), derivative=lambda m, x, out: 1 / (x * math.log(10)), rule=FLOAT_RESULT
-)
+unary_op("log10", lambda b, x: b.log10(x), derivative=lambda m, x, out: 1 / (x * math.log(10)), rule=FLOAT_RESULT)
 unary_op(
     "sqrt",
     lambda b, x: b.sqrt(x),

@@ -643,9 +643,7 @@ def _fast_log_softmax(ctx, g):
     return (g - ctx.backend().exp(out) * g.sum(axis=ctx.attrs["axis"], keepdims=True),)
 
 
-SOFTMAX = Op(
-    "softmax", _softmax_kernel, _grad_softmax, node="SoftmaxBackward0", saves_output=True, fast=_fast_softmax
-)
+SOFTMAX = Op("softmax", _softmax_kernel, _grad_softmax, node="SoftmaxBackward0", saves_output=True, fast=_fast_softmax)
 LOG_SOFTMAX = Op(
     "log_softmax",
     _log_softmax_kernel,
