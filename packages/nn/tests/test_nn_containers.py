@@ -109,8 +109,8 @@ def test_parameter_dict():
     assert "b" in params and len(params) == 2
     assert repr(params) == (
         "ParameterDict(\n"
-        "    (w): Parameter containing: [ember.float32 of size 2]\n"
-        "    (b): Parameter containing: [ember.float32 of size 1]\n"
+        "    (w): Parameter containing: [ember.FloatTensor of size 2]\n"
+        "    (b): Parameter containing: [ember.FloatTensor of size 1]\n"
         ")"
     )
     del params["w"]

@@ -61,6 +61,15 @@ LAYERS = {
     "Softplus": lambda: (nn.Softplus(beta=2.0, threshold=1.5), leaf(3, 4)),
     "Mish": lambda: (nn.Mish(), leaf(3, 4)),
     "SELU": lambda: (nn.SELU(), leaf(3, 4)),
+    "Hardtanh": lambda: (nn.Hardtanh(-0.5, 0.5), leaf(3, 4)),
+    "ReLU6": lambda: (nn.ReLU6(), leaf(3, 4) * 4),
+    "Hardswish": lambda: (nn.Hardswish(), leaf(3, 4)),
+    "Hardsigmoid": lambda: (nn.Hardsigmoid(), leaf(3, 4)),
+    "LogSigmoid": lambda: (nn.LogSigmoid(), leaf(3, 4)),
+    "Softsign": lambda: (nn.Softsign(), leaf(3, 4)),
+    "Tanhshrink": lambda: (nn.Tanhshrink(), leaf(3, 4)),
+    "Softmin": lambda: (nn.Softmin(dim=1), leaf(3, 4)),
+    "Dropout-eval": lambda: (nn.Dropout().eval(), leaf(3, 4)),
 }
 
 

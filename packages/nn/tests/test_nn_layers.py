@@ -270,7 +270,7 @@ def test_batch_norm_cumulative_average_and_no_tracking():
     assert free.running_mean is None and list(free.state_dict()) == []
     x = batches[0]
     close(free(ember.tensor(x)), (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5), 1e-4)
-    assert repr(bn) == "BatchNorm1d(2, eps=1e-05, momentum=None, affine=True, track_running_stats=True)"
+    assert repr(bn) == "BatchNorm1d(2, eps=1e-05, momentum=None, affine=True, bias=True, track_running_stats=True)"
     assert list(nn.BatchNorm1d(2).state_dict()) == [
         "weight",
         "bias",
@@ -293,7 +293,7 @@ def test_layer_and_group_norm():
     mean = x.mean(axis=(1, 2), keepdims=True)
     var = x.var(axis=(1, 2), keepdims=True)
     close(ln(ember.tensor(x)), (x - mean) / np.sqrt(var + 1e-5), 1e-4)
-    assert repr(ln) == "LayerNorm((2, 3), eps=1e-05, elementwise_affine=True)"
+    assert repr(ln) == "LayerNorm((2, 3), eps=1e-05, elementwise_affine=True, bias=True)"
     with pytest.raises(RuntimeError, match=r"Given normalized_shape=\[2, 3\], expected input with shape \[\*, 2, 3\]"):
         ln(ember.randn(3, 2))
     gn = nn.GroupNorm(2, 4)

@@ -17,6 +17,14 @@ def _apply(op: Op, input: Tensor, inplace: bool, attrs: dict | None = None) -> T
     return unary(op, input, FLOAT_RESULT, attrs)
 
 
+def _composite(function, input: Tensor, inplace: bool) -> Tensor:
+    """function(input), or written back into input; the graph reads a copy of the value it overwrites."""
+    if not inplace:
+        return function(input)
+    source = input.clone() if input.requires_grad else input
+    return input.copy_(function(source))
+
+
 # --- rectifiers ------------------------------------------------------------------------------
 
 
@@ -34,11 +42,22 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
+def _grad_hardtanh(ctx, g):
+    (x,) = ctx.saved
+    inside = (x > ctx.attrs["low"]) & (x < ctx.attrs["high"])
+    return (g * inside,)
+
+
+HARDTANH = Op(
+    "hardtanh", lambda b, x, low, high: b.clip(x, low, high), _grad_hardtanh, node="HardtanhBackward0", saves=(0,)
+)
+
+
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
-    """x clamped to [min_val, max_val]."""
+    """x clamped to [min_val, max_val] (gradient 1 strictly inside, 0 elsewhere)."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return input.clamp_(min_val, max_val) if inplace else input.clamp(min_val, max_val)
+    return _apply(HARDTANH, input, inplace, {"low": min_val, "high": max_val})
 
 
 def _grad_leaky_relu(ctx, g):
@@ -93,9 +112,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with the self-normalising constants."""
-    if inplace:
-        return elu(input, _SELU_ALPHA, True).mul_(_SELU_SCALE)
-    return elu(input, _SELU_ALPHA) * _SELU_SCALE
+    return _composite(lambda x: elu(x, _SELU_ALPHA) * _SELU_SCALE, input, inplace)
 
 
 # --- smooth gates ------------------------------------------------------------------------------
@@ -149,8 +166,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
 
 def mish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * tanh(softplus(x))."""
-    result = input * softplus(input).tanh()
-    return input.copy_(result) if inplace else result
+    return _composite(lambda x: x * softplus(x).tanh(), input, inplace)
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -163,14 +179,12 @@ def tanh(input: Tensor) -> Tensor:
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
     """relu6(x + 3) / 6."""
-    result = (input + 3).clamp(0, 6) / 6
-    return input.copy_(result) if inplace else result
+    return _composite(lambda x: (x + 3).clamp(0, 6) / 6, input, inplace)
 
 
 def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     """x * relu6(x + 3) / 6."""
-    result = input * (input + 3).clamp(0, 6) / 6
-    return input.copy_(result) if inplace else result
+    return _composite(lambda x: x * (x + 3).clamp(0, 6) / 6, input, inplace)
 
 
 def _softplus_kernel(b, x, beta, threshold):

@@ -124,7 +124,7 @@ CONV_WEIGHT_GRAD = Op(
 
 
 def _padding(padding, kernel: tuple, stride: tuple, dilation: tuple, spatial: int) -> tuple:
-    """(top, bottom, left, right) from an int, a tuple, 'valid' or 'same'."""
+    """(top, bottom, left, right) from an int, a tuple, 'valid' or 'same' (kernel etc. given in 2-D)."""
     if isinstance(padding, str):
         if padding == "valid":
             return (0, 0, 0, 0)
@@ -186,9 +186,9 @@ def convolution(name: str, spatial: int, input: Tensor, weight: Tensor, bias, st
     kernel = tuple(weight.shape[2:])
     stride = as_tuple(stride, spatial, "stride")
     dilation = as_tuple(dilation, spatial, "dilation")
-    pads = _padding(padding, kernel, stride, dilation, spatial)
     if spatial == 1:
         kernel, stride, dilation = (1, *kernel), (1, *stride), (1, *dilation)
+    pads = _padding(padding, kernel, stride, dilation, spatial)
     geometry = Geometry(kernel, stride, dilation, pads)
     height, width = (1, input.shape[2]) if spatial == 1 else input.shape[2:]
     out_size = geometry.output_size(height, width)

@@ -7,11 +7,13 @@ from ...ops.linalg import addmm
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """input @ weight.T + bias; 2-D input with a bias is one addmm (AddmmBackward0, as in PyTorch)."""
-    if input.ndim == 2 and bias is not None:
+    """input @ weight.T + bias; with a bias, one addmm over the input seen as a matrix (as in PyTorch)."""
+    if bias is None:
+        return input.matmul(weight.t())
+    if input.ndim == 2:
         return addmm(bias, input, weight.t())
-    out = input.matmul(weight.t())
-    return out if bias is None else out + bias
+    rows = addmm(bias, input.reshape(-1, input.shape[-1]), weight.t())
+    return rows.view(*input.shape[:-1], weight.shape[0])
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -32,7 +34,5 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None
     lead = input1.shape[:-1]
     left = input1.reshape(-1, in1)
     mixed = left.matmul(weight.permute(1, 0, 2).reshape(in1, out_features * in2))
-    out = (mixed.reshape(-1, out_features, in2) * input2.reshape(-1, 1, in2)).sum(-1)
-    if bias is not None:
-        out = out + bias
-    return out.reshape(*lead, out_features)
+    out = (mixed.reshape(-1, out_features, in2) * input2.reshape(-1, 1, in2)).sum(-1).reshape(*lead, out_features)
+    return out if bias is None else out + bias

@@ -104,14 +104,10 @@ def _huber_value(b, d, delta):
 
 def _smooth_l1_value(b, d, beta):
     magnitude = b.abs(d)
-    if beta == 0:
-        return magnitude
     return b.where(b.less(magnitude, beta), 0.5 * d * d / beta, magnitude - 0.5 * beta).astype(d.dtype, copy=False)
 
 
 def _smooth_l1_slope(d: Tensor, beta: float) -> Tensor:
-    if beta == 0:
-        return d.sign()
     return (d / beta).where(d.abs() < beta, d.sign())
 
 
@@ -140,7 +136,10 @@ def smooth_l1_loss(
     """``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (``d = input - target``)."""
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    return _smooth_l1(input, target, legacy_reduction(size_average, reduce, reduction), beta=beta)
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    if beta == 0:
+        return l1_loss(input, target, reduction=reduction)
+    return _smooth_l1(input, target, reduction, beta=beta)
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0, weight=None) -> Tensor:

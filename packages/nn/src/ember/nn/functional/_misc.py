@@ -207,6 +207,11 @@ def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float | None =
         raise NotImplementedError(
             f"pad: unsupported padding mode {mode!r}; use constant, reflect, replicate or circular"
         )
+    if len(pairs) > 3 or input.ndim not in (len(pairs) + 1, len(pairs) + 2):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor. {mode} padding takes 2, 4 or "
+            "6 values for the last 1, 2 or 3 dims of an input with one or two more dims (batch and channels)."
+        )
     out = input
     for offset, (before, after) in enumerate(pairs):
         dim = input.ndim - 1 - offset

@@ -244,12 +244,14 @@ class ModuleDict(Module):
             self[key] = module
 
 
-def _describe_member(value) -> str:
+def _describe_member(value, type_name: bool) -> str:
+    """One line of ParameterList (dtype, e.g. ember.float32) or ParameterDict (type, e.g. ember.FloatTensor)."""
     if isinstance(value, Tensor):
         size = "x".join(str(n) for n in value.shape)
         where = f" ({value.device})" if value.device.type == "cuda" else ""
         kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
-        return f"{kind} containing: [ember.{value.dtype.name} of size {size}{where}]"
+        what = value.type() if type_name else f"ember.{value.dtype.name}"
+        return f"{kind} containing: [{what} of size {size}{where}]"
     return f"Object of type: {type(value).__name__}"
 
 
@@ -296,7 +298,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
-        return "\n".join(f"  ({i}): {_describe_member(value)}" for i, value in enumerate(self))
+        return "\n".join(f"  ({i}): {_describe_member(value, False)}" for i, value in enumerate(self))
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError("ParameterList should not be called.")
@@ -357,7 +359,7 @@ class ParameterDict(Module):
             self[key] = value
 
     def extra_repr(self) -> str:
-        return "\n".join(f"  ({key}): {_describe_member(value)}" for key, value in self.items())
+        return "\n".join(f"  ({key}): {_describe_member(value, True)}" for key, value in self.items())
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError("ParameterDict should not be called.")
