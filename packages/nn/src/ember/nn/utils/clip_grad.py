@@ -46,7 +46,7 @@ def clip_grad_norm_(
 
 
 def clip_grad_norm(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False) -> Tensor:
-    """Deprecated spelling of clip_grad_norm_."""
+    """Deprecated spelling of ``clip_grad_norm_``."""
     return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite)
 
 
