@@ -57,6 +57,12 @@ x = torch.rand(5, 3)
 print(x)
 
 # %%
+# The book checks the installation by importing the library and printing its
+# version:
+
+print(torch.__version__)
+
+# %%
 # Whether a GPU can be used (``False`` on the machine that built these pages; see
 # :doc:`07_gpu`):
 
