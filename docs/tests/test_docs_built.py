@@ -329,10 +329,10 @@ def test_guides_show_real_command_output() -> None:
     )
     assert "double backend: tensor(100000.)" in backend
     assert 'double = "ember_double"' in backend, "the entry point is not shown"
-    saving = page("howto/saving_and_loading.html").all_text
+    saving = " ".join(page("howto/saving_and_loading.html").all_text.split())
     assert "same predictions: True" in saving
     assert "is a pickle file" in saving
-    errors = page("howto/coming_from_pytorch.html").all_text
+    errors = " ".join(page("howto/coming_from_pytorch.html").all_text.split())
     assert (
         "don't broadcast" in errors
         and "Use tensor.detach().numpy() instead" in errors
