@@ -10,23 +10,6 @@ from __future__ import annotations
 from .. import _tensor
 from ._node import AccumulateGrad, accumulate_into
 
-_BACKEND_OF_TYPE: dict = {}
-
-
-def backend_of(array):
-    """The backend whose native array type `array` is (for array rules that save no tensor)."""
-    found = _BACKEND_OF_TYPE.get(type(array))
-    if found is None:
-        from ..backends import registry
-
-        for backend in registry.all():
-            if backend.is_available():
-                _BACKEND_OF_TYPE.setdefault(backend.ndarray, backend)
-        found = _BACKEND_OF_TYPE.get(type(array))
-        if found is None:
-            raise TypeError(f"no ember backend works on arrays of type {type(array).__name__}")
-    return found
-
 
 def graph_is_fast(nodes) -> bool:
     """True when every node can run on arrays: op nodes with a fast rule, leaves, and no hooks anywhere."""

@@ -83,7 +83,7 @@ def call_tensor_hook(hook, grad):
 class Node:
     """A recorded operation in the backward graph."""
 
-    __slots__ = ("next_functions", "_saved", "_versions", "attrs", "_out", "_meta", "_extra", "__weakref__")
+    __slots__ = ("next_functions", "_saved", "_versions", "attrs", "_out", "_meta", "_extra", "_backend", "__weakref__")
     _rule = None
     _saves_something = False
     _multi_output = False  # True for nodes whose gradients arrive as one list per output
@@ -97,6 +97,7 @@ class Node:
         self._out = None
         self._meta = meta
         self._extra = _NodeExtra(_anomaly.capture_trace()) if _anomaly.state.enabled else None
+        self._backend = None
 
     def name(self) -> str:
         return type(self).__name__
@@ -154,12 +155,7 @@ class Node:
 
     def backend(self):
         """The backend the op ran on (for array rules)."""
-        if self._out is not None:
-            return self._out[1]
-        for tensor in self.saved:
-            if isinstance(tensor, _tensor.Tensor):
-                return tensor._backend
-        raise RuntimeError(f"{self.name()}: an array rule needs a saved tensor or output to find its backend")
+        return self._backend
 
     def input_shape(self, i: int) -> tuple:
         return self._meta[i][0]
@@ -274,6 +270,7 @@ class AccumulateGrad(Node):
         self._out = None
         self._meta = ((variable._data.shape, variable.dtype),)
         self._extra = None
+        self._backend = variable._backend
         self.variable = variable
 
     def apply(self, grad) -> tuple:

@@ -79,6 +79,7 @@ def record(op: Op, out: Tensor, inputs: tuple, attrs) -> None:
         saved = inputs if saves == "all" else tuple([inputs[i] for i in saves])
         versions = tuple([x._version[0] if isinstance(x, Tensor) else None for x in saved])
     node = op.node(tuple(edges), saved, versions, attrs, tuple(meta))
+    node._backend = out._backend
     if op.saves_output:
         node._out = (out._data, out._backend, out.dtype, out.device, out._version, out._version[0])
     out.grad_fn = node

@@ -10,12 +10,12 @@ from ..autograd._grad_mode import state as grad_state
 from ._declare import method
 from ._dispatch import Op, _alias_for_inplace, call, check_inplace_target, overlap_error, rebase_inplace, record
 
-CAST = Op(
-    "to",
-    lambda b, x, dtype: b.astype(x, dtype),
-    lambda ctx, g: (g,),
-    node="ToCopyBackward0",
-)
+
+def _grad_cast(ctx, g):
+    return (g,)  # NOTE: the engine casts a gradient to its input's dtype
+
+
+CAST = Op("to", lambda b, x, dtype: b.astype(x, dtype), _grad_cast, node="ToCopyBackward0", fast=_grad_cast)
 TRANSFER = Op("to", None, lambda ctx, g: (g.to(ctx.attrs["source"]),), node="ToCopyBackward0")
 
 

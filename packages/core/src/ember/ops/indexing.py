@@ -295,7 +295,11 @@ def _grad_index(ctx, g):
     return (call(INDEX_ACCUMULATE, (g,), (g._data,), g, attrs),)
 
 
-INDEX = Op("index", lambda b, x, key: x[key], _grad_index, node="IndexBackward0")
+def _fast_index(ctx, g):
+    return (_accumulate_kernel(ctx.backend(), g, ctx.input_shape(0), ctx.attrs["key"]),)
+
+
+INDEX = Op("index", lambda b, x, key: x[key], _grad_index, node="IndexBackward0", fast=_fast_index)
 # The backward of advanced indexing: duplicate indices accumulate.
 INDEX_ACCUMULATE = Op("index_accumulate", _accumulate_kernel, _grad_accumulate, node="IndexPutBackward0")
 

@@ -4,35 +4,38 @@ from __future__ import annotations
 
 from .. import _dtype as dt
 from .._tensor import Tensor
-from ._declare import export
+from ._declare import export, rules_on_values
 from ._dispatch import Op, call, device_mismatch, write_out
 
 # --- matmul -----------------------------------------------------------------------------
 
 
-def _matmul_grads(ctx, g):
-    a, b = ctx.saved
+def _matmul_grads(ctx, g, a, b):
+    """Gradients of a @ b; written with operators and indexing, so it runs on tensors and on arrays."""
     need_a = ctx.next_functions[0][0] is not None
     need_b = ctx.next_functions[1][0] is not None
     if a.ndim == 1 and b.ndim == 1:
         return (g * b if need_a else None), (g * a if need_b else None)
-    a2 = a.unsqueeze(0) if a.ndim == 1 else a
-    b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+    a2 = a[None, :] if a.ndim == 1 else a
+    b2 = b[:, None] if b.ndim == 1 else b
     g2 = g
     if a.ndim == 1:
-        g2 = g2.unsqueeze(-2)
+        g2 = g2[..., None, :]
     if b.ndim == 1:
-        g2 = g2.unsqueeze(-1)
+        g2 = g2[..., None]
     grad_a = grad_b = None
     if need_a:
-        grad_a = g2.matmul(b2.transpose(-1, -2))
+        grad_a = g2 @ b2.swapaxes(-1, -2)
         if a.ndim == 1:
             grad_a = grad_a.squeeze(-2)
     if need_b:
-        grad_b = a2.transpose(-1, -2).matmul(g2)
+        grad_b = a2.swapaxes(-1, -2) @ g2
         if b.ndim == 1:
             grad_b = grad_b.squeeze(-1)
     return grad_a, grad_b
+
+
+_MATMUL_RULES = rules_on_values(_matmul_grads)
 
 
 def _matmul_kernel(b, x, y):
@@ -40,7 +43,7 @@ def _matmul_kernel(b, x, y):
 
 
 def _product_op(node: str) -> Op:
-    return Op("matmul", _matmul_kernel, _matmul_grads, node=node, saves=(0, 1))
+    return Op("matmul", _matmul_kernel, _MATMUL_RULES[0], node=node, saves=(0, 1), fast=_MATMUL_RULES[1])
 
 
 # NOTE: PyTorch names matmul's node after the kernel it lowers to, so `print(y.grad_fn)` varies by rank.
@@ -213,18 +216,20 @@ export(outer, name="ger")
 # --- addmm --------------------------------------------------------------------------------
 
 
-def _grad_addmm(ctx, g):
-    a, b = ctx.saved
+def _grad_addmm(ctx, g, a, b):
     beta, alpha = ctx.attrs["beta"], ctx.attrs["alpha"]
     grad_bias = (g * beta if beta != 1 else g) if ctx.next_functions[0][0] is not None else None
     grad_a = grad_b = None
     if ctx.next_functions[1][0] is not None:
-        grad_a = g.mm(b.t())
+        grad_a = g @ b.T
         grad_a = grad_a * alpha if alpha != 1 else grad_a
     if ctx.next_functions[2][0] is not None:
-        grad_b = a.t().mm(g)
+        grad_b = a.T @ g
         grad_b = grad_b * alpha if alpha != 1 else grad_b
     return grad_bias, grad_a, grad_b
+
+
+_ADDMM_RULES = rules_on_values(_grad_addmm)
 
 
 def _addmm_kernel(b, bias, x, y, beta, alpha):
@@ -237,7 +242,7 @@ def _addmm_kernel(b, bias, x, y, beta, alpha):
     return product
 
 
-ADDMM = Op("addmm", _addmm_kernel, _grad_addmm, node="AddmmBackward0", saves=(1, 2))
+ADDMM = Op("addmm", _addmm_kernel, _ADDMM_RULES[0], node="AddmmBackward0", saves=(1, 2), fast=_ADDMM_RULES[1])
 
 
 def _broadcasts_to(shape: tuple, target: tuple) -> bool:

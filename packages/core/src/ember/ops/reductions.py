@@ -7,7 +7,6 @@ import warnings
 
 from .. import _dtype as dt
 from .._tensor import Tensor, _wrap_dim
-from ..autograd._array_engine import backend_of
 from ._declare import export
 from ._dispatch import Op, call, make, write_out
 from .elementwise import where
@@ -45,7 +44,7 @@ def expand_back(ctx, g):
     shape = ctx.input_shape(0)
     if not ctx.attrs["keepdim"]:
         g = g.reshape(kept_shape(shape, ctx.attrs["axes"]))
-    return g.expand(shape) if isinstance(g, Tensor) else backend_of(g).broadcast_to(g, shape)
+    return g.expand(shape) if isinstance(g, Tensor) else ctx.backend().broadcast_to(g, shape)
 
 
 def _kept_array(ctx, array, shape: tuple):

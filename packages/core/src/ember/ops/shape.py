@@ -92,8 +92,10 @@ def _view_kernel(b, x, shape):
         ) from None
 
 
-VIEW = Op("view", _view_kernel, _grad_reshape, node="ViewBackward0")
-RESHAPE_COPY = Op("reshape", lambda b, x, shape: b.reshape(x, shape), _grad_reshape, node="UnsafeViewBackward0")
+VIEW = Op("view", _view_kernel, _grad_reshape, node="ViewBackward0", fast=_grad_reshape)
+RESHAPE_COPY = Op(
+    "reshape", lambda b, x, shape: b.reshape(x, shape), _grad_reshape, node="UnsafeViewBackward0", fast=_grad_reshape
+)
 
 
 @export
@@ -182,14 +184,14 @@ def _unsqueeze_kernel(b, x, axis):
 
 
 def _squeeze_ops(*nodes: str) -> tuple:
-    return tuple(Op("squeeze", _squeeze_kernel, _grad_reshape, node=n) for n in nodes)
+    return tuple(Op("squeeze", _squeeze_kernel, _grad_reshape, node=n, fast=_grad_reshape) for n in nodes)
 
 
 # NOTE: PyTorch numbers the node by overload: all dims, one dim, a tuple; in-place from 3.
 SQUEEZE = _squeeze_ops("SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward2")
 SQUEEZE_INPLACE = _squeeze_ops("SqueezeBackward3", "SqueezeBackward4", "SqueezeBackward5")
-UNSQUEEZE = Op("unsqueeze", _unsqueeze_kernel, _grad_reshape, node="UnsqueezeBackward0")
-UNSQUEEZE_INPLACE = Op("unsqueeze", _unsqueeze_kernel, _grad_reshape, node="UnsqueezeBackward1")
+UNSQUEEZE = Op("unsqueeze", _unsqueeze_kernel, _grad_reshape, node="UnsqueezeBackward0", fast=_grad_reshape)
+UNSQUEEZE_INPLACE = Op("unsqueeze", _unsqueeze_kernel, _grad_reshape, node="UnsqueezeBackward1", fast=_grad_reshape)
 
 
 def _squeeze_args(input: Tensor, dim) -> tuple[int, tuple]:
@@ -219,7 +221,7 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
 
 
 def _grad_transpose(ctx, g):
-    return (g.transpose(ctx.attrs["d0"], ctx.attrs["d1"]),)
+    return (g.swapaxes(ctx.attrs["d0"], ctx.attrs["d1"]),)
 
 
 def _transpose_kernel(b, x, d0, d1):
@@ -230,10 +232,14 @@ def _transpose_kernel(b, x, d0, d1):
     return x.transpose(order)
 
 
-TRANSPOSE = Op("transpose", _transpose_kernel, _grad_transpose, node="TransposeBackward0")
-TRANSPOSE_INPLACE = Op("transpose", _transpose_kernel, _grad_transpose, node="TransposeBackward1")
-T = Op("t", lambda b, x: x.T, lambda ctx, g: (g.t(),), node="TBackward0")
-T_INPLACE = Op("t", lambda b, x: x.T, lambda ctx, g: (g.t(),), node="TBackward1")
+def _grad_t(ctx, g):
+    return (g.T,)
+
+
+TRANSPOSE = Op("transpose", _transpose_kernel, _grad_transpose, node="TransposeBackward0", fast=_grad_transpose)
+TRANSPOSE_INPLACE = Op("transpose", _transpose_kernel, _grad_transpose, node="TransposeBackward1", fast=_grad_transpose)
+T = Op("t", lambda b, x: x.T, _grad_t, node="TBackward0", fast=_grad_t)
+T_INPLACE = Op("t", lambda b, x: x.T, _grad_t, node="TBackward1", fast=_grad_t)
 
 
 def _transpose_attrs(input: Tensor, dim0: int, dim1: int) -> dict:
@@ -288,15 +294,24 @@ Tensor.mT = property(_matrix_transpose)
 Tensor.mH = property(_matrix_transpose)
 
 
-def _grad_permute(ctx, g):
-    order = ctx.attrs["order"]
+def _inverse_order(order: tuple) -> list:
     inverse = [0] * len(order)
     for i, axis in enumerate(order):
         inverse[axis] = i
-    return (g.permute(inverse),)
+    return inverse
 
 
-PERMUTE = Op("permute", lambda b, x, order: x.transpose(order), _grad_permute, node="PermuteBackward0")
+def _grad_permute(ctx, g):
+    return (g.permute(_inverse_order(ctx.attrs["order"])),)
+
+
+def _fast_permute(ctx, g):
+    return (g.transpose(_inverse_order(ctx.attrs["order"])),)
+
+
+PERMUTE = Op(
+    "permute", lambda b, x, order: x.transpose(order), _grad_permute, node="PermuteBackward0", fast=_fast_permute
+)
 
 
 @export
@@ -409,7 +424,13 @@ def _grad_expand(ctx, g):
     return (g.sum_to_size(ctx.input_shape(0)),)
 
 
-EXPAND = Op("expand", lambda b, x, shape: b.broadcast_to(x, shape), _grad_expand, node="ExpandBackward0")
+def _fast_expand(ctx, g):
+    return (g,)  # NOTE: the engine sums a gradient down to its input's shape
+
+
+EXPAND = Op(
+    "expand", lambda b, x, shape: b.broadcast_to(x, shape), _grad_expand, node="ExpandBackward0", fast=_fast_expand
+)
 
 
 def _expanded_shape(self: Tensor, sizes: tuple) -> tuple:
@@ -681,8 +702,22 @@ def _grad_stack(ctx, g):
     return g.unbind(ctx.attrs["axis"])
 
 
-CAT = Op("cat", lambda b, *xs, axis, sizes: b.concat(xs, axis=axis), _grad_cat, node="CatBackward0")
-STACK = Op("stack", lambda b, *xs, axis: b.stack(xs, axis=axis), _grad_stack, node="StackBackward0")
+def _fast_cat(ctx, g):
+    lead = (slice(None),) * ctx.attrs["axis"]
+    pieces, start = [], 0
+    for size in ctx.attrs["sizes"]:
+        pieces.append(g[(*lead, slice(start, start + size))])
+        start += size
+    return tuple(pieces)
+
+
+def _fast_stack(ctx, g):
+    lead = (slice(None),) * ctx.attrs["axis"]
+    return tuple(g[(*lead, i)] for i in range(g.shape[ctx.attrs["axis"]]))
+
+
+CAT = Op("cat", lambda b, *xs, axis, sizes: b.concat(xs, axis=axis), _grad_cat, node="CatBackward0", fast=_fast_cat)
+STACK = Op("stack", lambda b, *xs, axis: b.stack(xs, axis=axis), _grad_stack, node="StackBackward0", fast=_fast_stack)
 
 
 def _joined(name: str, tensors) -> tuple:
@@ -846,9 +881,16 @@ Tensor.triu_ = lambda self, diagonal=0: self.copy_(triu(self, diagonal))
 
 # --- copies ----------------------------------------------------------------------------
 
+
 # NOTE: order="K" keeps the input's memory layout, as PyTorch's preserve_format does.
-CLONE = Op("clone", lambda b, x: x.copy(order="K"), lambda ctx, g: (g,), node="CloneBackward0")
-CONTIGUOUS = Op("contiguous", lambda b, x: b.ascontiguous(x), lambda ctx, g: (g,), node="CloneBackward0")
+def _grad_identity(ctx, g):
+    return (g,)
+
+
+CLONE = Op("clone", lambda b, x: x.copy(order="K"), _grad_identity, node="CloneBackward0", fast=_grad_identity)
+CONTIGUOUS = Op(
+    "contiguous", lambda b, x: b.ascontiguous(x), _grad_identity, node="CloneBackward0", fast=_grad_identity
+)
 
 
 @export

@@ -30,8 +30,12 @@ def _grad_index_view(ctx, g):
     return (call(EMBED, (g,), (g._data,), g, {"shape": ctx.input_shape(0), "key": ctx.attrs["key"]}),)
 
 
+def _fast_index_view(ctx, g):
+    return (_embed_kernel(ctx.backend(), g, ctx.input_shape(0), ctx.attrs["key"]),)
+
+
 INDEX_VIEWS = {
-    name: Op("getitem", lambda b, x, key: x[key], _grad_index_view, node=name)
+    name: Op("getitem", lambda b, x, key: x[key], _grad_index_view, node=name, fast=_fast_index_view)
     for name in (
         "SelectBackward0",
         "SliceBackward0",
