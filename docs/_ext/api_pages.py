@@ -17,20 +17,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 #: The modules of the reference, with their page intros.
-MODULES: dict[str, str] = {
-    "ember": "Tensors, their creation and every tensor operation, dtypes, devices, saving and loading.",
-    "ember.autograd": "Automatic differentiation: backward passes, gradients, custom functions, gradient checks.",
-    "ember.cuda": "CUDA devices, served by whichever backend plugin provides the device type ``cuda``.",
-    "ember.nn": "Modules, layers and losses.",
-    "ember.nn.functional": "The functional form of each layer and loss.",
-    "ember.nn.init": "Parameter initialisation.",
-    "ember.nn.utils": "Gradient clipping, and parameters as one vector.",
-    "ember.optim": "Optimizers.",
-    "ember.optim.lr_scheduler": "Learning-rate schedules.",
-    "ember.utils.data": "Datasets, samplers and the DataLoader.",
-    "ember.backends": "The backend protocol, the plugin registry and backend selection.",
-    "ember.testing": "Test helpers for ember users and backend authors.",
-    "ember.testing.conformance": "The backend conformance suite, for backend authors.",
+MODULES: dict[str, str | None] = {
+    # An intro replaces the module's docstring at the top of its page; None keeps it.
+    "ember": (
+        "Tensors, their creation and every tensor operation, dtypes, devices, "
+        "saving and loading. ember is written to be imported as "
+        "``import ember as torch``."
+    ),
+    "ember.autograd": None,
+    "ember.cuda": None,
+    "ember.nn": None,
+    "ember.nn.functional": None,
+    "ember.nn.init": None,
+    "ember.nn.utils": None,
+    "ember.optim": None,
+    "ember.optim.lr_scheduler": None,
+    "ember.utils.data": None,
+    "ember.backends": None,
+    "ember.testing": None,
+    "ember.testing.conformance": None,
 }
 
 #: Section titles for the modules that define members of ``ember``; others get one from their name.
@@ -234,10 +239,13 @@ def entry(module: types.ModuleType, name: str) -> list[str]:
     """The autodoc directive documenting one member."""
     value = getattr(module, name)
     if inspect.isclass(value):
+        bases = (
+            [] if value.__bases__ == (object,) else ["   :show-inheritance:"]
+        )
         return [
             f".. autoclass:: {name}",
             "   :members:",
-            "   :show-inheritance:",
+            *bases,
             "",
         ]
     if callable(value):
@@ -279,23 +287,21 @@ def attribute_comment(value: object, name: str) -> list[str]:
 
 
 def render_page(
-    module_name: str, intro: str, documented: dict[str, str]
+    module_name: str, intro: str | None, documented: dict[str, str]
 ) -> str:
     title = f"``{module_name}``"
-    lines = [
-        title,
-        "=" * len(title),
-        "",
-        intro,
-        "",
-        f".. automodule:: {module_name}",
-        "   :no-members:",
-        "",
-    ]
+    lines = [title, "=" * len(title), ""]
+    if intro is None:  # the module's docstring introduces the page
+        lines += [f".. automodule:: {module_name}", "   :no-members:", ""]
+    else:
+        lines += [f".. py:module:: {module_name}", "", intro, ""]
     try:
         module = importlib.import_module(module_name)
-    except ImportError:  # autodoc reports it (an error under -W); the rest of the site still builds
-        return "\n".join(lines)
+    except (
+        ImportError
+    ):  # autodoc reports it (an error under -W); the rest still builds
+        report = [] if intro is None else [f".. automodule:: {module_name}"]
+        return "\n".join([*lines, *report, ""])
     lines += [f".. currentmodule:: {module_name}", ""]
     members = public_members(module)
     if module_name == "ember":

@@ -34,6 +34,7 @@ class CommandOutput(SphinxDirective):
                 f"command-output runs Python commands only, not {words[0]!r}"
             )
         page_dir = Path(self.env.doc2path(self.env.docname)).parent
+        _pages_with_output(self.env).add(self.env.docname)
         self.env.note_dependency(__file__)
         for word in words[1:]:
             if (page_dir / word).is_file():
@@ -62,6 +63,23 @@ class CommandOutput(SphinxDirective):
         return [block]
 
 
+def _pages_with_output(env) -> set[str]:
+    if not hasattr(env, "command_output_pages"):
+        env.command_output_pages = set()
+    return env.command_output_pages
+
+
+def _rerun_commands(app, env, added, changed, removed) -> list[str]:
+    """Pages with command output are read again on every build: ember may have changed."""
+    return sorted(_pages_with_output(env) - set(removed))
+
+
+def _forget_page(app, env, docname: str) -> None:
+    _pages_with_output(env).discard(docname)
+
+
 def setup(app: Sphinx) -> dict[str, object]:
     app.add_directive("command-output", CommandOutput)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
+    app.connect("env-get-outdated", _rerun_commands)
+    app.connect("env-purge-doc", _forget_page)
+    return {"parallel_read_safe": False, "parallel_write_safe": True}
