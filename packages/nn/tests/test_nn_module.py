@@ -356,3 +356,13 @@ def test_legacy_reduction_arguments_warn_and_map():
         loss = nn.MSELoss(size_average=False)
     assert loss.reduction == "sum"
     assert "reduction='sum'" in str(caught[0].message)
+
+
+def test_batch_norm_state_without_num_batches_tracked_loads():
+    bn = nn.BatchNorm1d(2)
+    state = bn.state_dict()
+    del state["num_batches_tracked"]
+    bn.num_batches_tracked.fill_(5)
+    assert repr(bn.load_state_dict(state)) == "<All keys matched successfully>"
+    assert bn.num_batches_tracked.item() == 0
+    assert "num_batches_tracked" not in state

@@ -7,18 +7,19 @@ composites of ember ops (so their grad_fn is what PyTorch shows too, e.g. l1_los
 
 from __future__ import annotations
 
+import math
 import warnings
 
 from ... import _dtype as dt
 from ..._tensor import Tensor
 from ...ops._dispatch import Op, call, device_mismatch, make, promoted
 from ._activation import log_softmax, softplus
-from ._utils import check_reduction, legacy_reduction
+from ._utils import REDUCTIONS, check_reduction, legacy_reduction
 
 
 def _reduce_array(b, values, reduction: str):
     if reduction == "mean":
-        return b.mean(values)
+        return b.sum(values) / values.size
     if reduction == "sum":
         return b.sum(values)
     return values
@@ -70,27 +71,34 @@ def _broadcast_shape(name: str, input: Tensor, target: Tensor) -> tuple:
 # --- losses of the difference input - target -------------------------------------------------------------
 
 
-def _difference_loss(name: str, node: str, value, slope):
-    """A fused loss of d = input - target: value(b, d, **params) on arrays, slope(d, **params) its derivative."""
+def _difference_loss(name: str, node: str, value, slope, factor: float = 1.0):
+    """A fused loss of d = input - target.
+
+    value(b, d, **params) is the pointwise loss on arrays; factor * slope(d, **params) its derivative.
+    """
 
     def kernel(b, x, t, reduction, count, params):
         return _reduce_array(b, value(b, x - t, **params), reduction)
 
     def gradient(ctx, g):
         x, t = ctx.saved
-        grad = slope(x - t, **ctx.attrs["params"]) * _scaled_grad(g, ctx.attrs["reduction"], ctx.attrs["count"])
+        attrs = ctx.attrs
+        scale = factor / attrs["count"] if attrs["reduction"] == "mean" else factor
+        grad = slope(x - t, **attrs["params"]) * (g * scale if scale != 1 else g)
         needs = [edge[0] is not None for edge in ctx.next_functions]
         return (grad if needs[0] else None), (-grad if needs[1] else None)
 
     op = Op(name, kernel, gradient, node=node, saves=(0, 1))
 
     def loss(input: Tensor, target: Tensor, reduction: str, **params) -> Tensor:
-        check_reduction(reduction)
-        shape = _broadcast_shape(name, input, target)
-        input, target = _same_dtype(input, target)
-        count = 1
-        for n in shape:
-            count *= n
+        if reduction not in REDUCTIONS:
+            check_reduction(reduction)
+        if input._data.shape == target._data.shape:
+            count = input._data.size
+        else:
+            count = math.prod(_broadcast_shape(name, input, target))
+        if input.dtype is not target.dtype or input.device != target.device:
+            input, target = _same_dtype(input, target)
         attrs = {"reduction": reduction, "count": count, "params": params}
         return call(op, (input, target), (input._data, target._data), input, attrs)
 
@@ -111,7 +119,7 @@ def _smooth_l1_slope(d: Tensor, beta: float) -> Tensor:
     return (d / beta).where(d.abs() < beta, d.sign())
 
 
-_mse = _difference_loss("mse_loss", "MseLossBackward0", lambda b, d: d * d, lambda d: 2 * d)
+_mse = _difference_loss("mse_loss", "MseLossBackward0", lambda b, d: d * d, lambda d: d, factor=2.0)
 _huber = _difference_loss(
     "huber_loss", "HuberLossBackward0", _huber_value, lambda d, delta: d.where(d.abs() <= delta, delta * d.sign())
 )

@@ -63,6 +63,13 @@ class _BatchNorm(Module):
         if self.bias is not None:
             init.zeros_(self.bias)
 
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
+        """Checkpoints written without num_batches_tracked load with it at 0 (as PyTorch allows)."""
+        key = prefix + "num_batches_tracked"
+        if self.num_batches_tracked is not None and key not in state_dict:
+            state_dict[key] = tensor(0, dtype=dt.int64)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     def _check_input_dim(self, input: Tensor) -> None:
         if input.ndim not in self.expected_dims:
             wanted = " or ".join(f"{d}D" for d in self.expected_dims)

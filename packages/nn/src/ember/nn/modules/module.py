@@ -480,6 +480,7 @@ class Module:
         """Copy parameters and buffers from state_dict; with strict, its keys must match exactly."""
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        state_dict = OrderedDict(state_dict)  # modules may fill in defaults; the caller's dict stays as it was
         missing: list = []
         unexpected: list = []
         errors: list = []
