@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import ember
 import numpy as np
+import pytest
 from ember.testing.conformance import BackendConformance
+
+pytest.importorskip(
+    "ember_double", reason="install the package: pip install -e ."
+)
 
 
 class TestDoubleConformance(BackendConformance):
