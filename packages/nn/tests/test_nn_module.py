@@ -197,6 +197,11 @@ def test_zero_grad_sets_to_none_or_zero():
     assert all(float(p.grad.abs().sum()) == 0 for p in net.parameters())
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
+    grads = ember.autograd.grad(net(ember.randn(3, 4)).sum(), list(net.parameters()), create_graph=True)
+    for p, g in zip(net.parameters(), grads):
+        p.grad = g
+    net.zero_grad(set_to_none=False)
+    assert all(not p.grad.requires_grad and float(p.grad.abs().sum()) == 0 for p in net.parameters())
 
 
 def test_apply_visits_children_first():

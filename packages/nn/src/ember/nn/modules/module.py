@@ -352,7 +352,8 @@ class Module:
             if set_to_none:
                 param.grad = None
             else:
-                param.grad = param.grad.detach() if param.grad.grad_fn is not None else param.grad
+                if param.grad.requires_grad:
+                    param.grad = param.grad.detach()
                 param.grad.zero_()
 
     # --- converting parameters and buffers --------------------------------------------
