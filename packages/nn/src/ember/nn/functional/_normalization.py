@@ -33,7 +33,8 @@ def _statistics(ctx, x: Tensor, axes: tuple) -> tuple:
 def _normalized_grads(ctx, g: Tensor, axes: tuple, batch_stats: bool, channel_shape: tuple, param_axes: tuple):
     x, weight = ctx.saved
     mean, rstd = _statistics(ctx, x, axes) if batch_stats else (make(ctx.attrs["mean"], x), make(ctx.attrs["rstd"], x))
-    mean, rstd = mean.reshape(_keep(x.ndim, axes, x.shape)), rstd.reshape(_keep(x.ndim, axes, x.shape))
+    kept = _kept_shape(axes, x.shape)
+    mean, rstd = mean.reshape(kept), rstd.reshape(kept)
     normalized = (x - mean) * rstd
     needs = [edge[0] is not None for edge in ctx.next_functions]
     grad_weight = (g * normalized).sum(param_axes) if needs[1] else None
@@ -49,7 +50,8 @@ def _normalized_grads(ctx, g: Tensor, axes: tuple, batch_stats: bool, channel_sh
     return grad_x, grad_weight, grad_bias
 
 
-def _keep(ndim: int, axes: tuple, shape: tuple) -> tuple:
+def _kept_shape(axes: tuple, shape: tuple) -> tuple:
+    """shape with the reduced axes set to 1 (keepdim)."""
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
