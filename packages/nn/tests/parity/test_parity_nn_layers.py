@@ -103,6 +103,7 @@ def inputs_for(shapes, scale: float = 3.0):
     )
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
 @pytest.mark.parametrize("name", LAYERS)
 def test_layer_matches_pytorch(name):
     spec, shapes = LAYERS[name]
