@@ -44,6 +44,7 @@ CONV_GRID = list(
 )
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
 @pytest.mark.parametrize("stride,padding,dilation,groups", CONV_GRID)
 def test_conv2d_grid(stride, padding, dilation, groups):
     if padding == "same" and stride != 1:
