@@ -138,12 +138,13 @@ def binary_op(
     reflected: bool = True,
     inplace: bool = True,
     fast=None,
+    saved_for: tuple | None = None,
 ) -> Op:
     """An elementwise op of two operands (tensors or scalars) with broadcasting and promotion.
 
     `operator` names the dunder (e.g. "add" gives __add__, __radd__, __iadd__).
     """
-    op = Op(name, forward, backward, node=node, saves=saves, kernel=kernel, fast=fast)
+    op = Op(name, forward, backward, node=node, saves=saves, kernel=kernel, fast=fast, saved_for=saved_for)
 
     def function(input, other, *, out: Tensor | None = None) -> Tensor:
         result = binary(op, input, other, rule)

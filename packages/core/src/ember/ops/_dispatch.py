@@ -30,12 +30,26 @@ class Op:
     engine uses it for ordinary backward passes, where no graph of the backward is kept.
     """
 
-    __slots__ = ("name", "forward", "node", "saves", "saves_output", "kernel")
+    __slots__ = ("name", "forward", "node", "saves", "saves_output", "kernel", "saved_for")
 
-    def __init__(self, name, forward, backward, *, node=None, saves=(), saves_output=False, kernel=None, fast=None):
+    def __init__(
+        self,
+        name,
+        forward,
+        backward,
+        *,
+        node=None,
+        saves=(),
+        saves_output=False,
+        kernel=None,
+        fast=None,
+        saved_for=None,
+    ):
         self.name = name
         self.forward = forward
         self.saves = saves
+        # saved_for[k]: the input whose gradient needs saved input k (None: any); it is kept only then
+        self.saved_for = saved_for
         self.saves_output = saves_output
         self.kernel = kernel
         rule = backward if backward is not None else _not_differentiable(name)
@@ -75,8 +89,13 @@ def record(op: Op, out: Tensor, inputs: tuple, attrs) -> None:
     saves = op.saves
     if not saves:
         saved = versions = ()
+    elif op.saved_for is not None:
+        saved = tuple(
+            [inputs[i] if user is None or edges[user][0] is not None else None for i, user in zip(saves, op.saved_for)]
+        )
     else:
         saved = inputs if saves == "all" else tuple([inputs[i] for i in saves])
+    if saves:
         versions = tuple([x._version[0] if isinstance(x, Tensor) else None for x in saved])
     node = op.node(tuple(edges), saved, versions, attrs, tuple(meta))
     node._backend = out._backend

@@ -12,6 +12,7 @@ from ._dispatch import (
     FLOAT_RESULT,
     PROMOTE,
     Op,
+    _alias_for_inplace,
     binary,
     call,
     check_inplace_target,
@@ -174,8 +175,17 @@ MUL = binary_op(
     saves=(0, 1),
     operator="mul",
     fast=_MUL_RULES[1],
+    saved_for=(1, 0),
 )
-DIV = Op("div", _kernel("div", "true_divide"), _DIV_RULES[0], kernel="true_divide", saves=(0, 1), fast=_DIV_RULES[1])
+DIV = Op(
+    "div",
+    _kernel("div", "true_divide"),
+    _DIV_RULES[0],
+    kernel="true_divide",
+    saves=(0, 1),
+    fast=_DIV_RULES[1],
+    saved_for=(1, None),
+)
 
 
 def _check_alpha(input, other, alpha) -> None:
@@ -980,7 +990,7 @@ def _clamp_(self: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
     check_inplace_target(self)
     want = _clamp_operands(self, min, max)
     if want is not self.dtype or isinstance(min, Tensor) or isinstance(max, Tensor) or self._requires_grad:
-        return rebase_inplace(self, clamp(self, min, max), "clamp")
+        return rebase_inplace(self, clamp(_alias_for_inplace(CLAMP, self), min, max), "clamp")
     low, high = _as_operand(min, want, self), _as_operand(max, want, self)
     return inplace_unary(CLAMP, self, attrs={"low": low, "high": high})
 
