@@ -31,3 +31,16 @@ def test_clamp_in_place_on_a_non_leaf_differentiates(low, high, expected):
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), expected)
     assert y.grad_fn.name() == "ClampBackward1"
+
+
+def test_leaves_never_share_a_gradient_buffer():
+    a = ember.ones(3, requires_grad=True)
+    b = ember.ones(3, requires_grad=True)
+    (a + b).sum().backward()  # the same gradient flows to both leaves
+    a.grad.add_(1)
+    np.testing.assert_allclose(b.grad.numpy(), [1.0, 1.0, 1.0])
+    c = ember.ones(2, 3, requires_grad=True)
+    (c * 2).sum().backward()
+    c.grad.add_(1)
+    (c * 2).sum().backward()
+    np.testing.assert_allclose(c.grad.numpy(), np.full((2, 3), 5.0))

@@ -7,6 +7,8 @@ on the way has an array rule (`Op(fast=...)`) and no node hooks. Leaves get thei
 
 from __future__ import annotations
 
+import sys
+
 from .. import _tensor
 from ._node import AccumulateGrad, accumulate_into
 
@@ -56,6 +58,16 @@ def as_tensor(variable, array):
     return _tensor.wrap(array, backend, variable.dtype, variable.device)
 
 
+# References to a gradient array held only by the engine's loop: its local, this call's argument
+# and getrefcount's own.
+_ENGINE_REFERENCES = 4
+
+
+def _exclusive(array) -> bool:
+    """True when only the engine refers to `array` and it owns its memory (not a view)."""
+    return getattr(array, "base", 0) is None and sys.getrefcount(array) <= _ENGINE_REFERENCES
+
+
 def accumulate(node: AccumulateGrad, grad) -> None:
     """variable.grad += grad for a leaf (one without hooks: graph_is_fast checked)."""
     variable = node.variable
@@ -64,9 +76,12 @@ def accumulate(node: AccumulateGrad, grad) -> None:
     old = variable._grad
     if old is None:
         backend = variable._backend
-        owned = grad.astype(variable.dtype.numpy, copy=True)
-        if not isinstance(owned, backend.ndarray):
-            owned = backend.xp.asarray(owned)
+        if _exclusive(grad) and type(grad) is backend.ndarray and grad.dtype == variable.dtype.numpy:
+            owned = grad  # nothing else holds this buffer: keep it instead of copying
+        else:
+            owned = grad.astype(variable.dtype.numpy, copy=True)
+            if not isinstance(owned, backend.ndarray):
+                owned = backend.xp.asarray(owned)
         variable._grad = _tensor.wrap(owned, backend, variable.dtype, variable.device)
     elif old._requires_grad:
         accumulate_into(variable, as_tensor(variable, grad), False)
@@ -110,4 +125,5 @@ def execute(ready: list, buffers: dict, dependencies: dict, retain_graph: bool, 
             if remaining == 1:
                 ready.append(child)
             dependencies[child] = remaining - 1
+        child_grads = child_grad = None  # NOTE: drop references, so a leaf can take its gradient without a copy
     return captured

@@ -111,7 +111,20 @@ def _grad_weight_grad(ctx, gg):
     )
 
 
-CONVOLUTION = Op("convolution", _conv_kernel, _grad_convolution, node="ConvolutionBackward0", saves=(0, 1))
+def _fast_convolution(ctx, g):
+    x, w = ctx.saved
+    b = ctx.backend()
+    layout = _layout(ctx.attrs)
+    needs = [edge[0] is not None for edge in ctx.next_functions]
+    grad_x = _input_grad_kernel(b, g, w._data, **layout, input_shape=x._data.shape) if needs[0] else None
+    grad_w = _weight_grad_kernel(b, x._data, g, **layout, weight_shape=w._data.shape) if needs[1] else None
+    grad_bias = g.sum(axis=(0, *range(2, g.ndim))) if needs[2] else None
+    return grad_x, grad_w, grad_bias
+
+
+CONVOLUTION = Op(
+    "convolution", _conv_kernel, _grad_convolution, node="ConvolutionBackward0", saves=(0, 1), fast=_fast_convolution
+)
 CONV_INPUT_GRAD = Op(
     "convolution_input_grad", _input_grad_kernel, _grad_input_grad, node="ConvolutionBackwardBackward0", saves=(0, 1)
 )

@@ -71,10 +71,11 @@ def _broadcast_shape(name: str, input: Tensor, target: Tensor) -> tuple:
 # --- losses of the difference input - target -------------------------------------------------------------
 
 
-def _difference_loss(name: str, node: str, value, slope, factor: float = 1.0):
+def _difference_loss(name: str, node: str, value, slope, factor: float = 1.0, array_slope=None):
     """A fused loss of d = input - target.
 
-    value(b, d, **params) is the pointwise loss on arrays; factor * slope(d, **params) its derivative.
+    value(b, d, **params) is the pointwise loss on arrays; factor * slope(d, **params) its derivative
+    on tensors, and array_slope(b, d, **params) the same on backend arrays (for ordinary backward passes).
     """
 
     def kernel(b, x, t, reduction, count, params):
@@ -88,7 +89,15 @@ def _difference_loss(name: str, node: str, value, slope, factor: float = 1.0):
         needs = [edge[0] is not None for edge in ctx.next_functions]
         return (grad if needs[0] else None), (-grad if needs[1] else None)
 
-    op = Op(name, kernel, gradient, node=node, saves=(0, 1))
+    def fast_gradient(ctx, g):
+        x, t = ctx.saved
+        attrs = ctx.attrs
+        scale = factor / attrs["count"] if attrs["reduction"] == "mean" else factor
+        grad = array_slope(ctx.backend(), x._data - t._data, **attrs["params"]) * (g * scale if scale != 1 else g)
+        needs = [edge[0] is not None for edge in ctx.next_functions]
+        return (grad if needs[0] else None), (-grad if needs[1] else None)
+
+    op = Op(name, kernel, gradient, node=node, saves=(0, 1), fast=None if array_slope is None else fast_gradient)
 
     def loss(input: Tensor, target: Tensor, reduction: str, **params) -> Tensor:
         if reduction not in REDUCTIONS:
@@ -119,7 +128,9 @@ def _smooth_l1_slope(d: Tensor, beta: float) -> Tensor:
     return (d / beta).where(d.abs() < beta, d.sign())
 
 
-_mse = _difference_loss("mse_loss", "MseLossBackward0", lambda b, d: d * d, lambda d: d, factor=2.0)
+_mse = _difference_loss(
+    "mse_loss", "MseLossBackward0", lambda b, d: d * d, lambda d: d, factor=2.0, array_slope=lambda b, d: d
+)
 _huber = _difference_loss(
     "huber_loss", "HuberLossBackward0", _huber_value, lambda d, delta: d.where(d.abs() <= delta, delta * d.sign())
 )
@@ -179,8 +190,20 @@ def _grad_nll(ctx, g):
     return (zeros.scatter(1, target.unsqueeze(1), picked).reshape(shape),)
 
 
-NLL_LOSS = Op("nll_loss", _nll_kernel, _grad_nll, node="NllLossBackward0")
-NLL_LOSS_2D = Op("nll_loss2d", _nll_kernel, _grad_nll, node="NllLoss2DBackward0")
+def _fast_nll(ctx, g):
+    b = ctx.backend()
+    target, weights = ctx.attrs["target"], ctx.attrs["weights"]
+    reduction, total = ctx.attrs["reduction"], ctx.attrs["total"]
+    per_target = -((g / total if reduction == "mean" else g) * weights)
+    shape = ctx.input_shape(0)
+    rows = b.xp.zeros((1, shape[0]) if len(shape) == 1 else shape, dtype=per_target.dtype)
+    picked = b.xp.broadcast_to(per_target, target.shape)[:, None]
+    b.put_along_axis(rows, target[:, None], picked, 1)
+    return (rows.reshape(shape),)
+
+
+NLL_LOSS = Op("nll_loss", _nll_kernel, _grad_nll, node="NllLossBackward0", fast=_fast_nll)
+NLL_LOSS_2D = Op("nll_loss2d", _nll_kernel, _grad_nll, node="NllLoss2DBackward0", fast=_fast_nll)
 
 
 def _check_nll_shapes(input: Tensor, target: Tensor) -> None:

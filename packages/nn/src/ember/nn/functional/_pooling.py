@@ -45,7 +45,13 @@ def _grad_scatter(ctx, gg):
     return (call(_PICKS[ctx.attrs["spatial"]], (gg,), (gg._data,), gg, ctx.attrs),)
 
 
-_PICKS = {d: Op(f"max_pool{d}d", _pick, _grad_pick, node=f"MaxPool{d}DWithIndicesBackward0") for d in (1, 2)}
+def _fast_pick(ctx, g):
+    return (_scatter(ctx.backend(), g, **ctx.attrs),)
+
+
+_PICKS = {
+    d: Op(f"max_pool{d}d", _pick, _grad_pick, node=f"MaxPool{d}DWithIndicesBackward0", fast=_fast_pick) for d in (1, 2)
+}
 _SCATTERS = {
     d: Op(f"max_pool{d}d_backward", _scatter, _grad_scatter, node=f"MaxPool{d}DWithIndicesBackwardBackward0")
     for d in (1, 2)
