@@ -3,16 +3,65 @@
 from __future__ import annotations
 
 from ..._tensor import Tensor
-from ...ops.linalg import addmm
+from ...ops._declare import rules_on_values
+from ...ops._dispatch import Op, call, device_mismatch
+
+
+def _affine_kernel(b, x, w, bias):
+    out = b.matmul(x, w.T)
+    if bias is not None:
+        out += bias
+    return out
+
+
+def _grad_affine(ctx, g, x, w):
+    """Gradients of x @ w.T + bias (operators only: the same rule runs on tensors and on arrays)."""
+    needs = [edge[0] is not None for edge in ctx.next_functions]
+    grad_x = g @ w if needs[0] else None
+    grad_w = g.T @ x if needs[1] else None
+    grad_bias = g.sum(0) if len(needs) > 2 and needs[2] else None
+    return grad_x, grad_w, grad_bias
+
+
+_AFFINE_RULES = rules_on_values(_grad_affine)
+# NOTE: PyTorch runs a 2-D linear as addmm(bias, x, w.t()) (or mm without a bias) and names the node so;
+# one op computes the weight's gradient directly, without a transpose node in between.
+AFFINE = Op("linear", _affine_kernel, _AFFINE_RULES[0], node="AddmmBackward0", saves=(0, 1), fast=_AFFINE_RULES[1])
+PRODUCT = Op("linear", _affine_kernel, _AFFINE_RULES[0], node="MmBackward0", saves=(0, 1), fast=_AFFINE_RULES[1])
+
+
+def _check_affine(input: Tensor, weight: Tensor) -> None:
+    if input.device is not weight.device and input.device != weight.device:
+        raise device_mismatch("linear", input, weight)
+    if input._data.shape[-1] != weight._data.shape[1]:
+        n, k = input._data.shape
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {weight.shape[1]}x{weight.shape[0]}): "
+            f"the input's last dim ({k}) must equal the layer's in_features ({weight.shape[1]})"
+        )
+    if input.dtype is not weight.dtype:
+        raise RuntimeError(
+            f"mat1 and mat2 must have the same dtype, but got {input.dtype} and {weight.dtype}; convert the input "
+            f"with .to({weight.dtype}) or the layer with .to({input.dtype})"
+        )
+
+
+def _affine(input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+    _check_affine(input, weight)
+    if bias is None:
+        return call(PRODUCT, (input, weight), (input._data, weight._data, None), input)
+    if bias.dtype is not input.dtype or bias.device != input.device:
+        bias = bias.to(input.device, input.dtype)
+    return call(AFFINE, (input, weight, bias), (input._data, weight._data, bias._data), input)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias; with a bias, one addmm over the input seen as a matrix (as in PyTorch)."""
+    if input.ndim == 2 and weight.ndim == 2:
+        return _affine(input, weight, bias)
     if bias is None:
         return input.matmul(weight.t())
-    if input.ndim == 2:
-        return addmm(bias, input, weight.t())
-    rows = addmm(bias, input.reshape(-1, input.shape[-1]), weight.t())
+    rows = _affine(input.reshape(-1, input.shape[-1]), weight, bias)
     return rows.view(*input.shape[:-1], weight.shape[0])
 
 
