@@ -35,22 +35,6 @@ def sum_to(array, shape: tuple):
     return array.reshape(shape) if array.shape != shape else array
 
 
-def fit(grads, metas) -> tuple:
-    """Each input's gradient in that input's shape and dtype; None where the input needs none."""
-    fitted = []
-    for g, meta in zip(grads, metas):
-        if g is None or meta is None:
-            fitted.append(None)
-            continue
-        shape, dtype = meta
-        if g.shape != shape:
-            g = sum_to(g, shape)
-        if g.dtype != dtype.numpy:
-            g = g.astype(dtype.numpy)
-        fitted.append(g)
-    return tuple(fitted)
-
-
 def as_tensor(variable, array):
     backend = variable._backend
     if not isinstance(array, backend.ndarray):
@@ -90,40 +74,46 @@ def accumulate(node: AccumulateGrad, grad) -> None:
         old._version[0] += 1
 
 
-def execute(ready: list, buffers: dict, dependencies: dict, retain_graph: bool, capture: dict | None) -> dict:
-    """Run the nodes in dependency order on array gradients.
+def execute(order: list, buffers: dict, retain_graph: bool, capture: dict | None) -> dict:
+    """Run the nodes from the roots down (`order` lists each node after every node it leads to).
 
-    With `capture` (leaf accumulators -> [(output_nr, key)]) the gradients reaching
-    those leaves are returned by key, as arrays, instead of filling `.grad`.
+    A node's gradient is complete when its turn comes, since every node feeding it ran
+    before. With `capture` (leaf accumulators -> keys) the gradients reaching those leaves
+    are returned by key instead of filling `.grad`, and only nodes that lead to them run.
     """
     captured: dict = {}
-    while ready:
-        node = ready.pop()
+    wanted = None if capture is None else _leading_to(order, capture)
+    for node in reversed(order):
         grad = buffers.pop(node, None)
-        if grad is None:
-            child_grads = (None,) * len(node.next_functions)
-        elif type(node) is AccumulateGrad:
+        if grad is None or (wanted is not None and node not in wanted):
+            continue
+        if node.__class__ is AccumulateGrad:
             if capture is None:
                 accumulate(node, grad)
             else:
-                for _, key in capture.get(node, ()):
+                for key in capture.get(node, ()):
                     captured[key] = grad
             continue
-        else:
-            child_grads = fit(node._fast(grad), node._meta)
-            if not retain_graph and node._saves_something:
-                node.release()
-        for (child, _), child_grad in zip(node.next_functions, child_grads):
-            if child is None:
+        for (child, _), g, meta in zip(node.next_functions, node._fast(grad), node._meta):
+            if child is None or g is None:
                 continue
-            remaining = dependencies.get(child)
-            if remaining is None:
-                continue
-            if child_grad is not None:
-                held = buffers.get(child)
-                buffers[child] = child_grad if held is None else held + child_grad
-            if remaining == 1:
-                ready.append(child)
-            dependencies[child] = remaining - 1
-        child_grads = child_grad = None  # NOTE: drop references, so a leaf can take its gradient without a copy
+            shape, dtype = meta
+            if g.shape != shape:
+                g = sum_to(g, shape)
+            if g.dtype != dtype.numpy:
+                g = g.astype(dtype.numpy)
+            held = buffers.get(child)
+            buffers[child] = g if held is None else held + g
+        g = grad = None  # NOTE: drop references, so a leaf can take its gradient without a copy
+        if not retain_graph and node._saves_something:
+            node.release()
     return captured
+
+
+def _leading_to(order: list, capture: dict) -> set:
+    """The nodes from which some captured leaf can be reached."""
+    wanted = set(capture)
+    for node in order:
+        if node not in wanted and any(child in wanted for child, _ in node.next_functions):
+            wanted.add(node)
+    return wanted

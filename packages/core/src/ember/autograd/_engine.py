@@ -111,39 +111,43 @@ def run_backward(
     buffers: dict = {}
     for (node, output_nr), grad in zip(roots, grads):
         _deposit(buffers, node, output_nr, grad)
-    if targets is None:
-        plan = None
-        dependencies = _count_dependencies(buffers)
-        ready = [node for node in buffers if node not in dependencies]
-    else:
-        plan = _Plan(buffers, targets)
-        dependencies = plan.dependencies
-        ready = [node for node in buffers if node in plan.needed and node not in dependencies]
     previous_mode = grad_state.enabled
     grad_state.enabled = create_graph
     try:
-        if not create_graph and not _anomaly.state.enabled and _fast_possible(buffers, dependencies, plan):
-            return _execute_on_arrays(ready, buffers, dependencies, retain_graph, plan)
+        if not create_graph and not _anomaly.state.enabled and _leaves_only(targets):
+            order = _post_order(buffers)
+            if _array_engine.graph_is_fast(order):
+                return _run_on_arrays(order, buffers, retain_graph, targets)
+        if targets is None:
+            plan = None
+            dependencies = _count_dependencies(buffers)
+            ready = [node for node in buffers if node not in dependencies]
+        else:
+            plan = _Plan(buffers, targets)
+            dependencies = plan.dependencies
+            ready = [node for node in buffers if node in plan.needed and node not in dependencies]
         return _execute(ready, buffers, dependencies, retain_graph, create_graph, plan)
     finally:
         grad_state.enabled = previous_mode
 
 
-def _fast_possible(buffers: dict, dependencies: dict, plan) -> bool:
-    if plan is not None:
-        if any(type(node) is not AccumulateGrad for node in plan.capture):
-            return False
-        return _array_engine.graph_is_fast(plan.needed)
-    return _array_engine.graph_is_fast(buffers) and _array_engine.graph_is_fast(dependencies)
+def _leaves_only(targets: list | None) -> bool:
+    return targets is None or all(type(node) is AccumulateGrad for node, _ in targets)
 
 
-def _execute_on_arrays(ready: list, buffers: dict, dependencies: dict, retain_graph: bool, plan) -> dict:
+def _run_on_arrays(order: list, buffers: dict, retain_graph: bool, targets: list | None) -> dict:
+    """The array engine; with targets (leaves only), the gradients reaching them are returned as tensors."""
+    capture = None
+    if targets is not None:
+        capture = {}
+        for key, (node, _) in enumerate(targets):
+            capture.setdefault(node, []).append(key)
     for node, grad in buffers.items():
         buffers[node] = grad._data
-    captured = _array_engine.execute(ready, buffers, dependencies, retain_graph, None if plan is None else plan.capture)
-    if plan is not None:
-        for node, targets in plan.capture.items():
-            for _, key in targets:
+    captured = _array_engine.execute(order, buffers, retain_graph, capture)
+    if capture is not None:
+        for node, keys in capture.items():
+            for key in keys:
                 if key in captured:
                     captured[key] = _array_engine.as_tensor(node.variable, captured[key])
     return captured
