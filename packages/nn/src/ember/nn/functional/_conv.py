@@ -9,6 +9,7 @@ written with one another, so gradients of any order work. A backend may provide 
 from __future__ import annotations
 
 from ..._tensor import Tensor
+from ...autograd._grad_mode import is_grad_enabled
 from ...ops._dispatch import Op, call, device_mismatch
 from ._utils import as_tuple
 from ._windows import Geometry, columns, scatter_columns
@@ -23,14 +24,17 @@ def _drop(spatial: int, array):
     return array if spatial == 2 else array.reshape(array.shape[0], array.shape[1], array.shape[3])
 
 
-def _conv_kernel(b, x, w, bias, geometry: Geometry, groups: int, spatial: int):
+def _conv_kernel(b, x, w, bias, geometry: Geometry, groups: int, spatial: int, cache: dict | None = None):
     x, w = _lift(spatial, x, w)
     fused = getattr(b, "fused_conv2d", None)
     if fused is not None:
         return _drop(spatial, fused(x, w, bias, geometry, groups))
     out_size = geometry.output_size(x.shape[2], x.shape[3])
     kernels = w.reshape(groups, w.shape[0] // groups, -1)
-    out = b.matmul(kernels, columns(b, x, geometry, out_size, groups)).reshape(x.shape[0], w.shape[0], *out_size)
+    cols = columns(b, x, geometry, out_size, groups)
+    if cache is not None:
+        cache["columns"] = cols
+    out = b.matmul(kernels, cols).reshape(x.shape[0], w.shape[0], *out_size)
     if bias is not None:
         out += bias.reshape(1, -1, 1, 1)
     return _drop(spatial, out)
@@ -53,13 +57,14 @@ def _input_grad_kernel(b, g, w, geometry: Geometry, groups: int, spatial: int, i
     return out.reshape(input_shape)
 
 
-def _weight_grad_kernel(b, x, g, geometry: Geometry, groups: int, spatial: int, weight_shape: tuple):
+def _weight_grad_kernel(b, x, g, geometry: Geometry, groups: int, spatial: int, weight_shape: tuple, cols=None):
     x, g = _lift(spatial, x, g)
     fused = getattr(b, "fused_conv2d_weight_grad", None)
     if fused is not None:
         return fused(x, g, geometry, groups, weight_shape).reshape(weight_shape)
     n, out_channels, oh, ow = g.shape
-    cols = columns(b, x, geometry, (oh, ow), groups)
+    if cols is None:
+        cols = columns(b, x, geometry, (oh, ow), groups)
     per_sample = b.matmul(g.reshape(n, groups, out_channels // groups, oh * ow), cols.transpose(0, 1, 3, 2))
     return per_sample.sum(axis=0).reshape(weight_shape)
 
@@ -81,7 +86,13 @@ def _weight_grad(x: Tensor, g: Tensor, weight_shape: tuple, layout: dict) -> Ten
     return call(CONV_WEIGHT_GRAD, (x, g), (x._data, g._data), x, {**layout, "weight_shape": tuple(weight_shape)})
 
 
+def _cached_columns(ctx):
+    cache = ctx.attrs.get("cache")
+    return None if cache is None else cache.pop("columns", None)
+
+
 def _grad_convolution(ctx, g):
+    _cached_columns(ctx)
     x, w = ctx.saved
     layout = _layout(ctx.attrs)
     needs = [edge[0] is not None for edge in ctx.next_functions]
@@ -117,7 +128,8 @@ def _fast_convolution(ctx, g):
     layout = _layout(ctx.attrs)
     needs = [edge[0] is not None for edge in ctx.next_functions]
     grad_x = _input_grad_kernel(b, g, w._data, **layout, input_shape=x._data.shape) if needs[0] else None
-    grad_w = _weight_grad_kernel(b, x._data, g, **layout, weight_shape=w._data.shape) if needs[1] else None
+    cols = _cached_columns(ctx)
+    grad_w = _weight_grad_kernel(b, x._data, g, **layout, weight_shape=w._data.shape, cols=cols) if needs[1] else None
     grad_bias = g.sum(axis=(0, *range(2, g.ndim))) if needs[2] else None
     return grad_x, grad_w, grad_bias
 
@@ -213,7 +225,11 @@ def convolution(name: str, spatial: int, input: Tensor, weight: Tensor, bias, st
             f"Kernel size: ({' x '.join(map(str, effective[2 - spatial :]))}). "
             "Kernel size can't be greater than actual input size"
         )
-    out = _convolve(input, weight, bias, {"geometry": geometry, "groups": int(groups), "spatial": spatial})
+    attrs = {"geometry": geometry, "groups": int(groups), "spatial": spatial}
+    if weight.requires_grad and is_grad_enabled():
+        # the forward's im2col columns, kept for the weight gradient; the backward frees them
+        attrs["cache"] = {}
+    out = _convolve(input, weight, bias, attrs)
     return out if batched else out.squeeze(0)
 
 

@@ -21,7 +21,9 @@ def _planes(x):
     return x.reshape(x.shape[0], x.shape[1], -1)
 
 
-def _pick(b, x, index, overlap, input_shape, spatial):
+def _pick(b, x, *found, index, overlap, input_shape, spatial):
+    if found:
+        return found[0]
     return b.take_along_axis(_planes(x), _planes(index), 2).reshape(index.shape)
 
 
@@ -104,6 +106,42 @@ def _sweep(name, sizes, kernel, stride, padding, dilation, ceil_mode):
     return tuple(out), tuple(pads)
 
 
+def _window_argmax(b, data, geometry: Geometry, out_size: tuple):
+    """Flat in-plane index of each window's (first) maximum."""
+    width = data.shape[3]
+    lowest = -np.inf if data.dtype.kind == "f" else np.iinfo(data.dtype).min
+    view = windows(b, pad_planes(b, data, geometry.padding, lowest), geometry, out_size)
+    kh, kw = geometry.kernel
+    best = view.reshape(*view.shape[:4], kh * kw).argmax(-1)
+    xp = b.xp
+    stride, dilation, pads = geometry.stride, geometry.dilation, geometry.padding
+    rows = xp.arange(out_size[0])[:, None] * stride[0] - pads[0] + (best // kw) * dilation[0]
+    cols = xp.arange(out_size[1])[None, :] * stride[1] - pads[2] + (best % kw) * dilation[1]
+    return (rows * width + cols).astype(np.int64)
+
+
+def _tiled_max(b, data, kernel: tuple):
+    """Windows that tile the plane exactly: (maxima,) and flat in-plane indices, or None if a max is NaN.
+
+    One pass per kernel offset over strided views of the input, with no copy of the windows.
+    """
+    xp = b.xp
+    kh, kw = kernel
+    width = data.shape[3]
+    best, offset, owned = data[:, :, ::kh, ::kw], 0, False
+    for i in range(kh):
+        for j in range(kw):
+            if i or j:
+                candidate = data[:, :, i::kh, j::kw]
+                offset = xp.where(candidate > best, i * width + j, offset)
+                best = xp.maximum(best, candidate, out=best if owned else None)
+                owned = True
+    if data.dtype.kind == "f" and xp.isnan(best).any():
+        return None
+    oh, ow = best.shape[2:]
+    return (best,), offset + (xp.arange(oh)[:, None] * (kh * width) + xp.arange(ow) * kw)
+
+
 def _max_pool(name, spatial, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     batched = _batched(name, spatial, input)
     x = input if batched else input.unsqueeze(0)
@@ -113,18 +151,19 @@ def _max_pool(name, spatial, input, kernel_size, stride, padding, dilation, ceil
     out_size, pads = _sweep(name, (height, width), kernel, stride, padding, dilation, ceil_mode)
     geometry = Geometry(kernel, stride, dilation, pads)
     b = x._backend
-    lowest = -np.inf if data.dtype.kind == "f" else np.iinfo(data.dtype).min
-    view = windows(b, pad_planes(b, data, pads, lowest), geometry, out_size)
-    kh, kw = kernel
-    best = view.reshape(n, c, out_size[0], out_size[1], kh * kw).argmax(-1)
-    xp = b.xp
-    rows = xp.arange(out_size[0])[:, None] * stride[0] - pads[0] + (best // kw) * dilation[0]
-    cols = xp.arange(out_size[1])[None, :] * stride[1] - pads[2] + (best % kw) * dilation[1]
-    index = (rows * width + cols).astype(np.int64)
+    tiled = None
+    tiles = kernel == stride and dilation == (1, 1) and not any(pads) and kernel != (1, 1)
+    if tiles and height % kernel[0] == width % kernel[1] == 0:
+        tiled = _tiled_max(b, data, kernel)
+    if tiled is not None:
+        found, index = tiled
+    else:
+        found, index = (), _window_argmax(b, data, geometry, out_size)
     if spatial == 1:
         index = index.reshape(n, c, out_size[1])
+        found = tuple(v.reshape(n, c, out_size[1]) for v in found)
     attrs = {"index": index, "overlap": geometry.overlapping(), "input_shape": tuple(x.shape), "spatial": spatial}
-    out = call(_PICKS[spatial], (x,), (x._data,), x, attrs)
+    out = call(_PICKS[spatial], (x,), (x._data, *found), x, attrs)
     if not batched:
         out = out.squeeze(0)
     if not return_indices:
