@@ -5,7 +5,24 @@ import ember as torch
 
 from __future__ import annotations
 
-__path__ = __import__("pkgutil").extend_path(__path__, __name__)
+
+def _namespace_path(path: list) -> list:
+    """This package's folders on sys.path: ember-nn ships ember/nn, ember/optim and ember/utils there.
+
+    (pkgutil.extend_path does the same, but importing pkgutil costs more than the whole search.)
+    """
+    import os
+    import sys
+
+    found = list(path)
+    for entry in sys.path:
+        folder = os.path.join(entry or os.curdir, __name__)
+        if folder not in found and os.path.isdir(folder):
+            found.append(folder)
+    return found
+
+
+__path__ = _namespace_path(__path__)
 __version__ = "0.1.0"
 
 from . import _dtype

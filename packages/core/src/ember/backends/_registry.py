@@ -13,7 +13,6 @@ import os
 import threading
 import warnings
 from dataclasses import dataclass
-from importlib import metadata
 
 import pluggy
 
@@ -84,6 +83,8 @@ class Registry:
                 return
             self._loading = True
             try:
+                from importlib import metadata  # NOTE: imported on first need: it is slow to import
+
                 for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
                     self._load_entry_point(entry_point)
             finally:
@@ -96,7 +97,7 @@ class Registry:
                 f"failed to load and is ignored: {failure.error}"
             )
 
-    def _load_entry_point(self, entry_point: metadata.EntryPoint) -> None:
+    def _load_entry_point(self, entry_point) -> None:
         dist = entry_point.dist.name if entry_point.dist is not None else None
         name = entry_point.name
         try:
@@ -116,7 +117,7 @@ class Registry:
                 backend.distribution = dist
             self._add(backend)
 
-    def _call_hook(self, plugin, entry_point: metadata.EntryPoint) -> list:
+    def _call_hook(self, plugin, entry_point) -> list:
         impls = [impl for impl in self.manager.hook.ember_backends.get_hookimpls() if impl.plugin is plugin]
         if not impls:
             raise TypeError(
