@@ -88,7 +88,7 @@ def fake_plugins(monkeypatch):
             loads.append(group)
             return points if group == registry_module.ENTRY_POINT_GROUP else []
 
-        monkeypatch.setattr(registry_module.metadata, "entry_points", entry_points)
+        monkeypatch.setattr(metadata, "entry_points", entry_points)
         return Registry()
 
     make.loads = loads
