@@ -100,20 +100,28 @@ def import_times(names: list[str], repeats: int) -> dict:
 
 
 RSS_SCRIPT = """
-import resource, sys
+import sys
 sys.path.insert(0, {root!r})
 from benchmarks import workloads, worker
+
+
+def status(field):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(field))
+
+
 fw = worker.load_framework({name!r})
 step = workloads.mlp_numpy(batch_size=128) if fw is None else workloads.mlp_framework(fw, batch_size=128)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = status("VmRSS:")
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")  # NOTE: Linux resets the peak (VmHWM) to the current size
 step()
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print((after - before) / 1024)
+print((status("VmHWM:") - before) / 1024)
 """
 
 
 def peak_rss(names: list[str]) -> dict:
-    """MiB of peak resident memory the batch-128 MLP epoch adds beyond its data and model."""
+    """MiB of peak resident memory the batch-128 MLP epoch adds beyond its data and model (Linux)."""
     root = str(Path(__file__).resolve().parent.parent)
     found = {}
     for name in names:

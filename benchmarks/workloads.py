@@ -157,7 +157,7 @@ def dataloader_regression_numpy(epochs: int = 100, samples: int = 100, batch_siz
 
 def mlp_data(samples: int):
     rng = np.random.default_rng(RNG_SEED)
-    x = rng.standard_normal((samples, 784)).astype(np.float32)
+    x = rng.standard_normal((samples, 784), dtype=np.float32)
     y = rng.integers(0, 10, samples).astype(np.int64)
     return x, y
 
