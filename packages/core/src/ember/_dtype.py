@@ -55,6 +55,24 @@ ALIASES = {
 }
 
 
+# PyTorch's scalar type names, as its error messages spell them ("Float", "Long", ...).
+SCALAR_TYPE_NAMES = {
+    float16: "Half",
+    float32: "Float",
+    float64: "Double",
+    uint8: "Byte",
+    int8: "Char",
+    int16: "Short",
+    int32: "Int",
+    int64: "Long",
+    bool_: "Bool",
+}
+
+
+def scalar_type_name(d: dtype) -> str:
+    return SCALAR_TYPE_NAMES[d]
+
+
 def _by_name(name: str) -> dtype:
     return _BY_NAME[name]
 

@@ -529,17 +529,7 @@ def _wrap_dim(dim: int, ndim: int) -> int:
 
 # --- legacy tensor types: ember.FloatTensor and friends ---------------------------
 
-_LEGACY_NAMES = {
-    dt.float32: "FloatTensor",
-    dt.float64: "DoubleTensor",
-    dt.float16: "HalfTensor",
-    dt.int8: "CharTensor",
-    dt.int16: "ShortTensor",
-    dt.int32: "IntTensor",
-    dt.int64: "LongTensor",
-    dt.uint8: "ByteTensor",
-    dt.bool_: "BoolTensor",
-}
+_LEGACY_NAMES = {d: name + "Tensor" for d, name in dt.SCALAR_TYPE_NAMES.items()}
 
 
 class _LegacyTensorType(type):

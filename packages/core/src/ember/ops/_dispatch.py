@@ -280,18 +280,7 @@ def _check_castable(name: str, result: dt.dtype, target: Tensor) -> None:
         )
 
 
-def _type_word(d: dt.dtype) -> str:
-    return {
-        "float32": "Float",
-        "float64": "Double",
-        "float16": "Half",
-        "int64": "Long",
-        "int32": "Int",
-        "int16": "Short",
-        "int8": "Char",
-        "uint8": "Byte",
-        "bool": "Bool",
-    }[d.name]
+_type_word = dt.scalar_type_name
 
 
 def bump_version(x: Tensor) -> None:

@@ -49,17 +49,7 @@ def _type_word(array) -> str:
     return _TYPE_NAMES[found] if found is not None else _TYPE_WORDS[_kind(array)]
 
 
-_TYPE_NAMES = {
-    dt.float16: "Half",
-    dt.float32: "Float",
-    dt.float64: "Double",
-    dt.uint8: "Byte",
-    dt.int8: "Char",
-    dt.int16: "Short",
-    dt.int32: "Int",
-    dt.int64: "Long",
-    dt.bool_: "Bool",
-}
+_TYPE_NAMES = dt.SCALAR_TYPE_NAMES
 
 
 def _not_implemented_for(name: str, array) -> NotImplementedError:

@@ -496,14 +496,4 @@ def index_put_(self: Tensor, indices, values, accumulate: bool = False) -> Tenso
     return _write(self, values, basic, advanced, accumulate, INDEX_PUT)
 
 
-_TYPE = {
-    dt.float16: "Half",
-    dt.float32: "Float",
-    dt.float64: "Double",
-    dt.uint8: "Byte",
-    dt.int8: "Char",
-    dt.int16: "Short",
-    dt.int32: "Int",
-    dt.int64: "Long",
-    dt.bool_: "Bool",
-}
+_TYPE = dt.SCALAR_TYPE_NAMES

@@ -86,18 +86,7 @@ def _require_nonempty(name: str, input: Tensor, axes: tuple | None, error: type 
             )
 
 
-def _type_word(d: dt.dtype) -> str:
-    return {
-        "float16": "Half",
-        "float32": "Float",
-        "float64": "Double",
-        "int64": "Long",
-        "int32": "Int",
-        "int16": "Short",
-        "int8": "Char",
-        "uint8": "Byte",
-        "bool": "Bool",
-    }[d.name]
+_type_word = dt.scalar_type_name
 
 
 def _require_floating(name: str, input: Tensor, what: str) -> None:
