@@ -37,26 +37,12 @@ def _pairs(items, owner: str) -> Iterator[tuple]:
         yield pair
 
 
-class Sequential(Module):
-    """Modules applied in order: Sequential(a, b, c)(x) == c(b(a(x))). Also accepts an OrderedDict."""
-
-    def __init__(self, *args: Module) -> None:
-        super().__init__()
-        if len(args) == 1 and isinstance(args[0], OrderedDict):
-            for name, module in args[0].items():
-                self.add_module(name, module)
-        else:
-            for index, module in enumerate(args):
-                self.add_module(str(index), module)
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: submodules addressed by position."""
 
     def _key_at(self, index) -> str:
         keys = list(self._modules)
         return keys[_absolute_index(index, len(keys))]
-
-    def __getitem__(self, index) -> Module | Sequential:
-        if isinstance(index, slice):
-            return type(self)(OrderedDict(list(self._modules.items())[index]))
-        return self._modules[self._key_at(index)]
 
     def __setitem__(self, index, module: Module) -> None:
         setattr(self, self._key_at(index), module)
@@ -72,6 +58,24 @@ class Sequential(Module):
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
+
+
+class Sequential(_ModuleSequence):
+    """Modules applied in order: Sequential(a, b, c)(x) == c(b(a(x))). Also accepts an OrderedDict."""
+
+    def __init__(self, *args: Module) -> None:
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], OrderedDict):
+            for name, module in args[0].items():
+                self.add_module(name, module)
+        else:
+            for index, module in enumerate(args):
+                self.add_module(str(index), module)
+
+    def __getitem__(self, index) -> Module | Sequential:
+        if isinstance(index, slice):
+            return type(self)(OrderedDict(list(self._modules.items())[index]))
+        return self._modules[self._key_at(index)]
 
     def __add__(self, other: Sequential) -> Sequential:
         if not isinstance(other, Sequential):
@@ -122,7 +126,7 @@ class Sequential(Module):
         return input
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules, registered so that their parameters belong to the owner."""
 
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
@@ -130,28 +134,10 @@ class ModuleList(Module):
         if modules is not None:
             self.extend(modules)
 
-    def _key_at(self, index) -> str:
-        return str(_absolute_index(index, len(self._modules)))
-
     def __getitem__(self, index) -> Module | ModuleList:
         if isinstance(index, slice):
             return type(self)(list(self._modules.values())[index])
         return self._modules[self._key_at(index)]
-
-    def __setitem__(self, index, module: Module) -> None:
-        setattr(self, self._key_at(index), module)
-
-    def __delitem__(self, index) -> None:
-        keys = list(self._modules)[index] if isinstance(index, slice) else [self._key_at(index)]
-        for key in keys:
-            del self._modules[key]
-        self.__dict__["_modules"] = {str(i): module for i, module in enumerate(self._modules.values())}
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
 
     def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
         return self.extend(modules)
