@@ -5,45 +5,10 @@ output is what PyTorch 2.13 prints for the same code, with ``torch.`` read as ``
 A ``>>> expr`` line of the text is reproduced with ``echo(expr)``: the prompt's echo.
 """
 
-import re
-
 import ember as torch
 import numpy as np
 import pytest
-
-NUMBER = re.compile(r"(?<![\w.])-?(?:\d+(?:\.\d*)?(?:e[+-]\d+)?|inf|nan)(?![\w.])")
-
-
-def echo(value):
-    """Show an expression's value as the interactive prompt does."""
-    if value is not None:
-        print(repr(value))
-
-
-def layout(text):
-    """Printed text with each number written as '#', alignment padding dropped."""
-    return re.sub(r"\[ +", "[", re.sub(r" +", " ", NUMBER.sub("#", text)))
-
-
-def printed_numbers(text):
-    return [float(n) for n in NUMBER.findall(text)]
-
-
-def replay(monkeypatch, name, *draws):
-    """Make ``ember.<name>`` hand out these values in turn (what PyTorch drew or the text printed)."""
-    queue = list(draws)
-
-    def draw(*args, dtype=None, requires_grad=False, **kwargs):
-        return torch.tensor(queue.pop(0), dtype=dtype, requires_grad=requires_grad)
-
-    monkeypatch.setattr(torch, name, draw)
-
-
-@pytest.fixture(autouse=True)
-def _seed():
-    torch.manual_seed(0)
-    np.random.seed(0)
-
+from tutorial_checks import echo, layout, printed_numbers, replay
 
 # --- 2.3.1 creating tensors -------------------------------------------------------------
 

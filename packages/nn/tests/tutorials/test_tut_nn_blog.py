@@ -7,54 +7,13 @@ held to tolerances PyTorch itself meets for any seed.
 """
 
 import logging
-import re
 import subprocess
 import sys
 
 import ember as torch
 import numpy as np
 import pytest
-
-NUMBER = re.compile(r"(?<![\w.])-?(?:\d+(?:\.\d*)?(?:e[+-]\d+)?|inf|nan)(?![\w.])")
-
-
-def layout(text):
-    """Printed text with each number written as '#', alignment padding dropped."""
-    return re.sub(r"\[ +", "[", re.sub(r" +", " ", NUMBER.sub("#", text)))
-
-
-def printed_numbers(text):
-    return [float(n) for n in NUMBER.findall(text)]
-
-
-def replay(monkeypatch, name, *draws):
-    """Make ``ember.<name>`` hand out these values in turn (what PyTorch drew)."""
-    queue = list(draws)
-
-    def draw(*args, dtype=None, requires_grad=False, **kwargs):
-        return torch.tensor(queue.pop(0), dtype=dtype, requires_grad=requires_grad)
-
-    monkeypatch.setattr(torch, name, draw)
-
-
-def spy(monkeypatch, name):
-    """Record, as NumPy arrays, what each call of ``ember.<name>`` returns."""
-    drawn, real = [], getattr(torch, name)
-
-    def draw(*args, **kwargs):
-        result = real(*args, **kwargs)
-        drawn.append(result.detach().numpy().copy())
-        return result
-
-    monkeypatch.setattr(torch, name, draw)
-    return drawn
-
-
-@pytest.fixture(autouse=True)
-def _seed():
-    torch.manual_seed(0)
-    np.random.seed(0)
-
+from tutorial_checks import layout, printed_numbers, replay, spy
 
 # --- 8. autograd ------------------------------------------------------------------------
 

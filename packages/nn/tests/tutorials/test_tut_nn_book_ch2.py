@@ -13,24 +13,7 @@ import ember.nn as nn
 import ember.optim as optim
 import numpy as np
 import pytest
-
-NUMBER = re.compile(r"(?<![\w.])-?(?:\d+(?:\.\d*)?(?:e[+-]\d+)?|inf|nan)(?![\w.])")
-
-
-def layout(text):
-    """Printed text with each number written as '#', alignment padding dropped."""
-    return re.sub(r"\[ +", "[", re.sub(r" +", " ", NUMBER.sub("#", text)))
-
-
-def printed_numbers(text):
-    return [float(n) for n in NUMBER.findall(text)]
-
-
-@pytest.fixture(autouse=True)
-def _seed():
-    torch.manual_seed(0)
-    np.random.seed(0)
-
+from tutorial_checks import layout, printed_numbers
 
 # --- 2.5 torch.nn and torch.optim -------------------------------------------------------
 

@@ -10,14 +10,7 @@ import ember.nn as nn
 import ember.nn.functional as F
 import ember.optim as optim
 import numpy as np
-import pytest
 from ember.utils.data import DataLoader, TensorDataset
-
-
-@pytest.fixture(autouse=True)
-def _seed():
-    torch.manual_seed(0)
-    np.random.seed(0)
 
 
 class Net(nn.Module):
