@@ -75,7 +75,7 @@ def accumulate(node: AccumulateGrad, grad) -> None:
 
 
 def execute(order: list, buffers: dict, retain_graph: bool, capture: dict | None) -> dict:
-    """Run the nodes from the roots down (`order` lists each node after every node it leads to).
+    """Run the nodes from the roots down (`order` lists each node before every node it leads to).
 
     A node's gradient is complete when its turn comes, since every node feeding it ran
     before. With `capture` (leaf accumulators -> keys) the gradients reaching those leaves
@@ -83,7 +83,7 @@ def execute(order: list, buffers: dict, retain_graph: bool, capture: dict | None
     """
     captured: dict = {}
     wanted = None if capture is None else _leading_to(order, capture)
-    for node in reversed(order):
+    for node in order:
         grad = buffers.pop(node, None)
         if grad is None or (wanted is not None and node not in wanted):
             continue
@@ -113,7 +113,7 @@ def execute(order: list, buffers: dict, retain_graph: bool, capture: dict | None
 def _leading_to(order: list, capture: dict) -> set:
     """The nodes from which some captured leaf can be reached."""
     wanted = set(capture)
-    for node in order:
+    for node in reversed(order):
         if node not in wanted and any(child in wanted for child, _ in node.next_functions):
             wanted.add(node)
     return wanted

@@ -10,6 +10,7 @@ the gradients arriving at the targets are returned instead of filling `.grad`.
 from __future__ import annotations
 
 import itertools
+import operator
 
 from . import _anomaly, _array_engine
 from ._grad_mode import state as grad_state
@@ -48,6 +49,21 @@ def _count_dependencies(roots) -> dict:
             else:
                 dependencies[child] = count + 1
     return dependencies
+
+
+def _newest_first(roots) -> list:
+    """Every node reachable from roots, newest first: each comes after all the nodes that lead to it."""
+    seen = set(roots)
+    stack = list(seen)
+    while stack:
+        for child, _ in stack.pop().next_functions:
+            if child is not None and child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return sorted(seen, key=_creation_order, reverse=True)
+
+
+_creation_order = operator.attrgetter("_seq")
 
 
 def _post_order(roots) -> list:
@@ -115,7 +131,7 @@ def run_backward(
     grad_state.enabled = create_graph
     try:
         if not create_graph and not _anomaly.state.enabled and _leaves_only(targets):
-            order = _post_order(buffers)
+            order = _newest_first(buffers)
             if _array_engine.graph_is_fast(order):
                 return _run_on_arrays(order, buffers, retain_graph, targets)
         if targets is None:

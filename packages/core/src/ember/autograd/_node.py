@@ -10,6 +10,8 @@ lives in `_extra` so that creating a node stays cheap.
 
 from __future__ import annotations
 
+import itertools
+
 from .. import _tensor  # NOTE: partially initialised while ember._tensor imports autograd; used at call time
 from . import _anomaly
 
@@ -80,16 +82,33 @@ def call_tensor_hook(hook, grad):
     return replaced
 
 
+# NOTE: a node is created after every node it leads to, so running nodes in decreasing creation
+# order visits each one after all the nodes that feed it gradients (PyTorch's sequence numbers).
+_sequence = itertools.count()
+
+
 class Node:
     """A recorded operation in the backward graph."""
 
-    __slots__ = ("next_functions", "_saved", "_versions", "attrs", "_out", "_meta", "_extra", "_backend", "__weakref__")
+    __slots__ = (
+        "next_functions",
+        "_saved",
+        "_versions",
+        "attrs",
+        "_out",
+        "_meta",
+        "_extra",
+        "_backend",
+        "_seq",
+        "__weakref__",
+    )
     _rule = None
     _saves_something = False
     _multi_output = False  # True for nodes whose gradients arrive as one list per output
     _fast = None  # the rule on backend arrays, when the op has one (see ember.ops._dispatch.Op)
 
     def __init__(self, next_functions: tuple, saved: tuple, versions: tuple, attrs: dict | None, meta: tuple) -> None:
+        self._seq = next(_sequence)
         self.next_functions = next_functions
         self._saved = saved
         self._versions = versions
@@ -263,6 +282,7 @@ class AccumulateGrad(Node):
     __slots__ = ("variable",)
 
     def __init__(self, variable) -> None:
+        self._seq = next(_sequence)
         self.next_functions = ()
         self._saved = ()
         self._versions = ()

@@ -44,7 +44,11 @@ def expand_back(ctx, g):
     shape = ctx.input_shape(0)
     if not ctx.attrs["keepdim"]:
         g = g.reshape(kept_shape(shape, ctx.attrs["axes"]))
-    return g.expand(shape) if isinstance(g, Tensor) else ctx.backend().broadcast_to(g, shape)
+    if isinstance(g, Tensor):
+        return g.expand(shape)
+    if g.size == 1:
+        return ctx.backend().xp.full(shape, g.reshape(()), dtype=g.dtype)  # NOTE: cheaper than broadcast_to
+    return ctx.backend().broadcast_to(g, shape)
 
 
 def _kept_array(ctx, array, shape: tuple):
