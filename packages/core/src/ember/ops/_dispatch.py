@@ -243,10 +243,14 @@ def _scalar_as(value, want: dt.dtype):
 def binary(op: Op, a, b, rule: str = PROMOTE) -> Tensor:
     # NOTE: the common cases need no promotion: two tensors of one dtype on one device, or a
     # floating tensor and a Python number (which never changes a floating dtype).
-    if isinstance(a, Tensor) and (
-        (isinstance(b, Tensor) and a.dtype is b.dtype and a.device is b.device)
-        or ((type(b) is float or type(b) is int) and a.dtype.is_floating_point)
-    ) and (rule is not FLOAT_RESULT or a.dtype.is_floating_point):
+    if (
+        isinstance(a, Tensor)
+        and (
+            (isinstance(b, Tensor) and a.dtype is b.dtype and a.device is b.device)
+            or ((type(b) is float or type(b) is int) and a.dtype.is_floating_point)
+        )
+        and (rule is not FLOAT_RESULT or a.dtype.is_floating_point)
+    ):
         like = a
         xa, xb = a._data, (b._data if isinstance(b, Tensor) else b)
     else:
