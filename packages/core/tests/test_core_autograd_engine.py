@@ -63,6 +63,24 @@ def test_next_functions_link_to_accumulators_and_none():
     assert (x * x).grad_fn.next_functions[0][0] is (x * x).grad_fn.next_functions[1][0]
 
 
+def test_a_leaf_keeps_one_accumulator_for_life_without_a_reference_cycle():
+    x = leaf([1.0, 2.0])
+    first = (x * 2).grad_fn.next_functions[0][0]
+    gc.collect()
+    assert (x * 3).grad_fn.next_functions[0][0] is first  # the first graph is gone; the accumulator stays
+    gc.disable()
+    try:
+        dropped = leaf([1.0, 2.0])
+        y = (dropped * 2).sum()
+        accumulator = y.grad_fn.next_functions[0][0].next_functions[0][0]
+        assert accumulator.variable is dropped
+        del dropped  # freed by reference counting alone: no cycle through the accumulator
+        assert accumulator.variable is None
+        y.backward()  # its gradient has nowhere to go and is dropped
+    finally:
+        gc.enable()
+
+
 def test_node_repr_looks_like_pytorch():
     y = leaf([1.0]) * 2
     assert re.fullmatch(r"<MulBackward0 object at 0x[0-9a-f]+>", repr(y.grad_fn))

@@ -284,15 +284,11 @@ class Tensor:
             self.grad_fn._retain_grad(0, store)
 
     def _grad_accumulator(self) -> _node.AccumulateGrad:
-        """The leaf's AccumulateGrad node, shared by every graph that uses the leaf while one is alive."""
-        extra = self._extra
-        if extra is not None and extra.accumulator is not None:
-            found = extra.accumulator()
-            if found is not None:
-                return found
-        found = _node.AccumulateGrad(self)
-        self._extras().accumulator = weakref.ref(found)
-        return found
+        """The leaf's AccumulateGrad node, made once and shared by every graph that uses the leaf."""
+        extra = self._extras()
+        if extra.accumulator is None:
+            extra.accumulator = _node.AccumulateGrad(self)
+        return extra.accumulator
 
     def _edge(self) -> tuple:
         """Where gradients for this tensor go: (its grad_fn or a leaf's accumulator, output_nr); (None, 0) if nowhere."""

@@ -17,7 +17,8 @@ def graph_is_fast(nodes) -> bool:
     """True when every node can run on arrays: op nodes with a fast rule, leaves, and no hooks anywhere."""
     for node in nodes:
         if type(node) is AccumulateGrad:
-            extra = node.variable._extra
+            variable = node._variable()
+            extra = None if variable is None else variable._extra
             if extra is not None and (extra.hooks or extra.post_accumulate_hooks):
                 return False
             continue
@@ -54,7 +55,9 @@ def _exclusive(array) -> bool:
 
 def accumulate(node: AccumulateGrad, grad) -> None:
     """variable.grad += grad for a leaf (one without hooks: graph_is_fast checked)."""
-    variable = node.variable
+    variable = node._variable()
+    if variable is None:
+        return
     if grad.shape != variable._data.shape:
         grad = sum_to(grad, variable._data.shape)
     old = variable._grad

@@ -11,9 +11,12 @@ lives in `_extra` so that creating a node stays cheap.
 from __future__ import annotations
 
 import itertools
+import weakref
 
 from .. import _tensor  # NOTE: partially initialised while ember._tensor imports autograd; used at call time
 from . import _anomaly
+
+_anomaly_state = _anomaly.state
 
 FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -107,7 +110,9 @@ class Node:
     _multi_output = False  # True for nodes whose gradients arrive as one list per output
     _fast = None  # the rule on backend arrays, when the op has one (see ember.ops._dispatch.Op)
 
-    def __init__(self, next_functions: tuple, saved: tuple, versions: tuple, attrs: dict | None, meta: tuple) -> None:
+    def __init__(
+        self, next_functions: tuple, saved: tuple, versions: tuple, attrs: dict | None, meta: tuple, backend=None
+    ) -> None:
         self._seq = next(_sequence)
         self.next_functions = next_functions
         self._saved = saved
@@ -115,8 +120,8 @@ class Node:
         self.attrs = attrs
         self._out = None
         self._meta = meta
-        self._extra = _NodeExtra(_anomaly.capture_trace()) if _anomaly.state.enabled else None
-        self._backend = None
+        self._extra = _NodeExtra(_anomaly.capture_trace()) if _anomaly_state.enabled else None
+        self._backend = backend
 
     def name(self) -> str:
         return type(self).__name__
@@ -277,9 +282,14 @@ def modified_message(node: Node, tensor, expected: int, actual: int | None = Non
 
 
 class AccumulateGrad(Node):
-    """The sink for a leaf tensor: adds incoming gradients into `variable.grad`."""
+    """The sink for a leaf tensor: adds incoming gradients into `variable.grad`.
 
-    __slots__ = ("variable",)
+    The leaf keeps its accumulator for life and the accumulator refers back to the leaf
+    weakly (no reference cycle): a leaf that nobody else holds is freed, and the gradients
+    that would have reached it are dropped, since nothing could read them.
+    """
+
+    __slots__ = ("_variable",)
 
     def __init__(self, variable) -> None:
         self._seq = next(_sequence)
@@ -291,7 +301,12 @@ class AccumulateGrad(Node):
         self._meta = ((variable._data.shape, variable.dtype),)
         self._extra = None
         self._backend = variable._backend
-        self.variable = variable
+        self._variable = weakref.ref(variable)
+
+    @property
+    def variable(self):
+        """The leaf tensor (None once it has been freed)."""
+        return self._variable()
 
     def apply(self, grad) -> tuple:
         self.accumulate(grad, False)
@@ -299,18 +314,22 @@ class AccumulateGrad(Node):
 
     def run_tensor_hooks(self, grad):
         """The leaf's own hooks (`leaf.register_hook`), which may replace the gradient."""
-        extra = self.variable._extra
+        variable = self._variable()
+        extra = None if variable is None else variable._extra
         if extra is not None and extra.hooks:
             for hook in tuple(extra.hooks):
                 grad = call_tensor_hook(hook, grad)
         return grad
 
     def accumulate(self, grad, create_graph: bool) -> None:
-        accumulate_into(self.variable, grad, create_graph)
-        extra = self.variable._extra
+        variable = self._variable()
+        if variable is None:
+            return
+        accumulate_into(variable, grad, create_graph)
+        extra = variable._extra
         if extra is not None and extra.post_accumulate_hooks:
             for hook in tuple(extra.post_accumulate_hooks):
-                hook(self.variable)
+                hook(variable)
 
 
 def accumulate_into(tensor, grad, create_graph: bool) -> None:

@@ -69,36 +69,57 @@ def _not_differentiable(name: str):
 # --- recording ------------------------------------------------------------------------
 
 
+_UNLINKED = ((None, 0), None)
+
+
+def _link(x) -> tuple:
+    """An input's edge (where its gradient goes) and meta (its shape and dtype); nothing for constants."""
+    if isinstance(x, Tensor) and x._requires_grad:
+        fn = x.grad_fn
+        extra = x._extra
+        if fn is not None:
+            edge = (fn, 0) if extra is None else (fn, extra.output_nr)
+        elif extra is not None and extra.accumulator is not None:
+            edge = (extra.accumulator, 0)
+        else:
+            edge = (x._grad_accumulator(), 0)
+        return edge, (x._data.shape, x.dtype)
+    return _UNLINKED
+
+
+def _saved_inputs(op: Op, inputs: tuple, edges: tuple) -> tuple:
+    """The inputs op's backward reads (only those some needed gradient uses) and their versions now."""
+    saves = op.saves
+    if saves == "all":
+        saved = inputs
+    elif op.saved_for is None:
+        saved = tuple([inputs[i] for i in saves])
+    else:
+        saved = tuple(
+            [inputs[i] if user is None or edges[user][0] is not None else None for i, user in zip(saves, op.saved_for)]
+        )
+    return saved, tuple([x._version[0] if isinstance(x, Tensor) else None for x in saved])
+
+
 def record(op: Op, out: Tensor, inputs: tuple, attrs) -> None:
     """Attach a node for `op` to `out`, linking it to the inputs' own history."""
     if not out.dtype.is_floating_point:
         return  # NOTE: as in PyTorch, integer and bool results (comparisons, ...) never require grad
-    edges = []
-    meta = []
-    for x in inputs:
-        if isinstance(x, Tensor) and (x._requires_grad):
-            fn = x.grad_fn
-            if fn is None:
-                edges.append((x._grad_accumulator(), 0))
-            else:
-                edges.append((fn, 0) if x._extra is None else (fn, x._extra.output_nr))
-            meta.append((x._data.shape, x.dtype))
-        else:
-            edges.append((None, 0))
-            meta.append(None)
-    saves = op.saves
-    if not saves:
-        saved = versions = ()
-    elif op.saved_for is not None:
-        saved = tuple(
-            [inputs[i] if user is None or edges[user][0] is not None else None for i, user in zip(saves, op.saved_for)]
-        )
+    count = len(inputs)
+    if count == 2:
+        (edge_a, meta_a), (edge_b, meta_b) = _link(inputs[0]), _link(inputs[1])
+        edges, meta = (edge_a, edge_b), (meta_a, meta_b)
+    elif count == 1:
+        edge, meta_x = _link(inputs[0])
+        edges, meta = (edge,), (meta_x,)
     else:
-        saved = inputs if saves == "all" else tuple([inputs[i] for i in saves])
-    if saves:
-        versions = tuple([x._version[0] if isinstance(x, Tensor) else None for x in saved])
-    node = op.node(tuple(edges), saved, versions, attrs, tuple(meta))
-    node._backend = out._backend
+        links = [_link(x) for x in inputs]
+        edges, meta = tuple([link[0] for link in links]), tuple([link[1] for link in links])
+    if op.saves:
+        saved, versions = _saved_inputs(op, inputs, edges)
+    else:
+        saved = versions = ()
+    node = op.node(edges, saved, versions, attrs, meta, out._backend)
     if op.saves_output:
         node._out = (out._data, out._backend, out.dtype, out.device, out._version, out._version[0])
     out.grad_fn = node
