@@ -229,6 +229,12 @@ class SimulatedDeviceArray:
         return self._host.copy()
 
     @property
+    def base(self):
+        """The array this one views, None when it owns its memory (reading it runs no kernel)."""
+        base = self._host.base
+        return SimulatedDeviceArray(base, self.device) if isinstance(base, np.ndarray) else base
+
+    @property
     def data(self) -> SimulatedMemoryPointer:
         return SimulatedMemoryPointer(self)
 

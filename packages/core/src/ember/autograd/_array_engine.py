@@ -1,30 +1,21 @@
-"""The fast backward pass: gradients flow as backend arrays, never wrapped in tensors.
+"""The ordinary backward pass: gradients flow as backend arrays, wrapped in tensors only where needed.
 
-Used for an ordinary backward (no `create_graph`, no anomaly mode) when every node
-on the way has an array rule (`Op(fast=...)`) and no node hooks. Leaves get their
-`.grad` exactly as in the tensor engine: a private copy first, then in-place sums.
+Used for every backward without `create_graph` or anomaly mode. A node with an array
+rule (`Op(fast=...)`) and no hooks runs on arrays; any other node (custom Functions,
+hooks, ops without an array rule) runs its tensor rule on wrapped gradients. Leaves get
+their `.grad` exactly as in the tensor engine: a private copy first, then in-place sums.
 """
 
 from __future__ import annotations
 
+import heapq
 import sys
 
 from .. import _tensor
+from .._device import CPU
+from .._device import device as Device
+from .._devices import canonical_device
 from ._node import AccumulateGrad, accumulate_into
-
-
-def graph_is_fast(nodes) -> bool:
-    """True when every node can run on arrays: op nodes with a fast rule, leaves, and no hooks anywhere."""
-    for node in nodes:
-        if type(node) is AccumulateGrad:
-            variable = node._variable()
-            extra = None if variable is None else variable._extra
-            if extra is not None and (extra.hooks or extra.post_accumulate_hooks):
-                return False
-            continue
-        if node._fast is None or node._extra is not None or node._multi_output:
-            return False
-    return True
 
 
 def sum_to(array, shape: tuple):
@@ -54,9 +45,13 @@ def _exclusive(array) -> bool:
 
 
 def accumulate(node: AccumulateGrad, grad) -> None:
-    """variable.grad += grad for a leaf (one without hooks: graph_is_fast checked)."""
+    """variable.grad += grad for a leaf; a leaf with hooks takes its gradient as a tensor."""
     variable = node._variable()
     if variable is None:
+        return
+    extra = variable._extra
+    if extra is not None and (extra.hooks or extra.post_accumulate_hooks):
+        node.accumulate(node.run_tensor_hooks(as_tensor(variable, grad)), False)
         return
     if grad.shape != variable._data.shape:
         grad = sum_to(grad, variable._data.shape)
@@ -77,44 +72,105 @@ def accumulate(node: AccumulateGrad, grad) -> None:
         old._version[0] += 1
 
 
-def execute(order: list, buffers: dict, retain_graph: bool, capture: dict | None) -> dict:
-    """Run the nodes from the roots down (`order` lists each node before every node it leads to).
+def execute(buffers: dict, retain_graph: bool, capture: dict | None = None, wanted: set | None = None) -> dict:
+    """Run every node that receives a gradient, newest first, starting from `buffers` (node -> array).
 
-    A node's gradient is complete when its turn comes, since every node feeding it ran
-    before. With `capture` (leaf accumulators -> keys) the gradients reaching those leaves
-    are returned by key instead of filling `.grad`, and only nodes that lead to them run.
+    A node is created after every node it leads to, so when the newest pending node runs,
+    every node that could still send it a gradient has run: its gradient is complete.
+    With `capture` (leaf accumulators -> keys) the gradients reaching those leaves are
+    returned by key instead of filling `.grad`, and only the `wanted` nodes run.
     """
     captured: dict = {}
-    wanted = None if capture is None else _leading_to(order, capture)
-    for node in order:
-        grad = buffers.pop(node, None)
-        if grad is None or (wanted is not None and node not in wanted):
+    pending = [(-node._seq, node) for node in buffers]
+    heapq.heapify(pending)
+    while pending:
+        node = heapq.heappop(pending)[1]
+        grad = buffers.pop(node)
+        if wanted is not None and node not in wanted:
             continue
         if node.__class__ is AccumulateGrad:
-            if capture is None:
-                accumulate(node, grad)
-            else:
+            if capture is not None:
+                grad = _hooked(node, grad)
                 for key in capture.get(node, ()):
                     captured[key] = grad
+            else:
+                accumulate(node, grad)
             continue
-        for (child, _), g, meta in zip(node.next_functions, node._fast(grad), node._meta):
+        if node._fast is not None and node._extra is None:
+            grads = node._fast(grad)
+        else:
+            grads = _through_tensors(node, grad)
+        for (child, output_nr), g, meta in zip(node.next_functions, grads, node._meta):
             if child is None or g is None:
                 continue
             shape, dtype = meta
             if g.shape != shape:
                 g = sum_to(g, shape)
-            if g.dtype != dtype.numpy:
+            if g.dtype is not dtype.numpy and g.dtype != dtype.numpy:
                 g = g.astype(dtype.numpy)
+            if child._multi_output:
+                _deposit_output(buffers, pending, child, output_nr, g)
+                continue
             held = buffers.get(child)
-            buffers[child] = g if held is None else held + g
-        g = grad = None  # NOTE: drop references, so a leaf can take its gradient without a copy
+            if held is None:
+                buffers[child] = g
+                heapq.heappush(pending, (-child._seq, child))
+            else:
+                buffers[child] = held + g
+        g = grad = grads = None  # NOTE: drop references, so a leaf can take its gradient without a copy
         if not retain_graph and node._saves_something:
             node.release()
     return captured
 
 
-def _leading_to(order: list, capture: dict) -> set:
-    """The nodes from which some captured leaf can be reached."""
+def _hooked(node: AccumulateGrad, grad):
+    """The gradient reaching a leaf after the leaf's own hooks."""
+    variable = node._variable()
+    extra = None if variable is None else variable._extra
+    if extra is None or not extra.hooks:
+        return grad
+    return node.run_tensor_hooks(as_tensor(variable, grad))._data
+
+
+def _deposit_output(buffers: dict, pending: list, node, output_nr: int, grad) -> None:
+    """Add grad to what a node of several outputs receives for output `output_nr`."""
+    held = buffers.get(node)
+    if held is None:
+        held = buffers[node] = [None] * node._n_outputs
+        heapq.heappush(pending, (-node._seq, node))
+    previous = held[output_nr]
+    held[output_nr] = grad if previous is None else previous + grad
+
+
+def _through_tensors(node, grad) -> list:
+    """A node without an array rule, or with hooks: run it on tensors, hand back arrays."""
+    if node._multi_output:
+        grads = [
+            None if g is None else _tensor.wrap(g, backend, dtype, device)
+            for g, (_, dtype, backend, device) in zip(grad, node._outputs_meta)
+        ]
+    else:
+        grads = [_gradient_tensor(node._backend, grad)]
+    extra = node._extra
+    if extra is not None:
+        grads = extra.before(grads)
+    results = node.apply(grads if node._multi_output else grads[0])
+    if extra is not None and extra.hooks:
+        results = extra.after(results, grads)
+    return [None if g is None else g._data for g in results]
+
+
+def _gradient_tensor(backend, array):
+    """A gradient array as a tensor on the device the array lives on."""
+    if not isinstance(array, backend.ndarray):
+        array = backend.xp.asarray(array)
+    index = backend.device_index(array)
+    device = CPU if index is None else canonical_device(Device(backend.device_type, index))
+    return _tensor.wrap(array, backend, backend.ember_dtype(array.dtype), device)
+
+
+def leading_to(order: list, capture: dict) -> set:
+    """The nodes from which some captured leaf can be reached (`order`: newest first)."""
     wanted = set(capture)
     for node in reversed(order):
         if node not in wanted and any(child in wanted for child, _ in node.next_functions):

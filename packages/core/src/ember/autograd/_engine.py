@@ -131,9 +131,7 @@ def run_backward(
     grad_state.enabled = create_graph
     try:
         if not create_graph and not _anomaly.state.enabled and _leaves_only(targets):
-            order = _newest_first(buffers)
-            if _array_engine.graph_is_fast(order):
-                return _run_on_arrays(order, buffers, retain_graph, targets)
+            return _run_on_arrays(buffers, retain_graph, targets)
         if targets is None:
             plan = None
             dependencies = _count_dependencies(buffers)
@@ -151,21 +149,21 @@ def _leaves_only(targets: list | None) -> bool:
     return targets is None or all(type(node) is AccumulateGrad for node, _ in targets)
 
 
-def _run_on_arrays(order: list, buffers: dict, retain_graph: bool, targets: list | None) -> dict:
+def _run_on_arrays(buffers: dict, retain_graph: bool, targets: list | None) -> dict:
     """The array engine; with targets (leaves only), the gradients reaching them are returned as tensors."""
-    capture = None
-    if targets is not None:
-        capture = {}
-        for key, (node, _) in enumerate(targets):
-            capture.setdefault(node, []).append(key)
     for node, grad in buffers.items():
-        buffers[node] = grad._data
-    captured = _array_engine.execute(order, buffers, retain_graph, capture)
-    if capture is not None:
-        for node, keys in capture.items():
-            for key in keys:
-                if key in captured:
-                    captured[key] = _array_engine.as_tensor(node.variable, captured[key])
+        buffers[node] = [None if g is None else g._data for g in grad] if node._multi_output else grad._data
+    if targets is None:
+        return _array_engine.execute(buffers, retain_graph)
+    capture: dict = {}
+    for key, (node, _) in enumerate(targets):
+        capture.setdefault(node, []).append(key)
+    wanted = _array_engine.leading_to(_newest_first(buffers), capture)
+    captured = _array_engine.execute(buffers, retain_graph, capture, wanted)
+    for node, keys in capture.items():
+        for key in keys:
+            if key in captured:
+                captured[key] = _array_engine.as_tensor(node.variable, captured[key])
     return captured
 
 

@@ -30,7 +30,7 @@ class Op:
     engine uses it for ordinary backward passes, where no graph of the backward is kept.
     """
 
-    __slots__ = ("name", "forward", "node", "saves", "saves_output", "kernel", "saved_for")
+    __slots__ = ("name", "forward", "node", "saves", "saves_output", "kernel", "saved_for", "save_plan")
 
     def __init__(
         self,
@@ -50,6 +50,7 @@ class Op:
         self.saves = saves
         # saved_for[k]: the input whose gradient needs saved input k (None: any); it is kept only then
         self.saved_for = saved_for
+        self.save_plan = () if saves == "all" else tuple(zip(saves, saved_for or (None,) * len(saves)))
         self.saves_output = saves_output
         self.kernel = kernel
         rule = backward if backward is not None else _not_differentiable(name)
@@ -89,16 +90,15 @@ def _link(x) -> tuple:
 
 def _saved_inputs(op: Op, inputs: tuple, edges: tuple) -> tuple:
     """The inputs op's backward reads (only those some needed gradient uses) and their versions now."""
-    saves = op.saves
-    if saves == "all":
-        saved = inputs
-    elif op.saved_for is None:
-        saved = tuple([inputs[i] for i in saves])
-    else:
-        saved = tuple(
-            [inputs[i] if user is None or edges[user][0] is not None else None for i, user in zip(saves, op.saved_for)]
-        )
-    return saved, tuple([x._version[0] if isinstance(x, Tensor) else None for x in saved])
+    saved = []
+    versions = []
+    for i, user in op.save_plan:
+        x = inputs[i]
+        if user is not None and edges[user][0] is None:
+            x = None  # NOTE: kept only for the gradient of an input that needs none
+        saved.append(x)
+        versions.append(x._version[0] if isinstance(x, Tensor) else None)
+    return tuple(saved), tuple(versions)
 
 
 def record(op: Op, out: Tensor, inputs: tuple, attrs) -> None:
@@ -115,8 +115,10 @@ def record(op: Op, out: Tensor, inputs: tuple, attrs) -> None:
     else:
         links = [_link(x) for x in inputs]
         edges, meta = tuple([link[0] for link in links]), tuple([link[1] for link in links])
-    if op.saves:
+    if op.save_plan:
         saved, versions = _saved_inputs(op, inputs, edges)
+    elif op.saves:  # "all"
+        saved, versions = inputs, tuple([x._version[0] if isinstance(x, Tensor) else None for x in inputs])
     else:
         saved = versions = ()
     node = op.node(edges, saved, versions, attrs, meta, out._backend)
