@@ -164,6 +164,27 @@ def test_delete_and_reassign_change_registration():
     assert net.extra.shape == (2,)
 
 
+def test_attributes_follow_every_change_to_the_registries():
+    layer = nn.Linear(2, 3)
+    replacement = nn.Parameter(ember.zeros(3, 2))
+    layer._parameters["weight"] = replacement
+    assert layer.weight is replacement
+    del layer._parameters["bias"]
+    with pytest.raises(AttributeError):
+        layer.bias
+    layer._parameters.update(bias=nn.Parameter(ember.ones(3)))
+    assert layer.bias.tolist() == [1.0, 1.0, 1.0]
+    assert layer._parameters.pop("bias") is not None and not hasattr(layer, "bias")
+    layer._buffers.setdefault("count", ember.tensor(4))
+    assert layer.count.item() == 4
+    layer._buffers.clear()
+    assert not hasattr(layer, "count")
+    twin = copy.deepcopy(layer)
+    assert twin.weight is twin._parameters["weight"] and twin.weight is not layer.weight
+    twin._parameters["weight"] = nn.Parameter(ember.ones(3, 2))
+    assert twin.weight.sum().item() == 6.0 and layer.weight.sum().item() == 0.0
+
+
 def test_get_submodule_parameter_and_buffer():
     model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
     assert model.get_submodule("1") is model[1]

@@ -133,7 +133,9 @@ class NumpyLikeBackend:
         return self.xp.zeros(shape, dtype=dtype.numpy)
 
     def full(self, shape: tuple, value: Any, dtype: _dtype.dtype, index: int | None) -> Any:
-        return self.xp.full(shape, value, dtype=dtype.numpy)
+        out = self.xp.empty(shape, dtype=dtype.numpy)  # NOTE: cheaper than xp.full's wrapper on small arrays
+        out.fill(value)
+        return out
 
     def arange(self, start: Any, stop: Any, step: Any, dtype: _dtype.dtype, index: int | None) -> Any:
         return self.xp.arange(start, stop, step, dtype=dtype.numpy)

@@ -113,8 +113,12 @@ def record(op: Op, out: Tensor, inputs: tuple, attrs) -> None:
         edge, meta_x = _link(inputs[0])
         edges, meta = (edge,), (meta_x,)
     else:
-        links = [_link(x) for x in inputs]
-        edges, meta = tuple([link[0] for link in links]), tuple([link[1] for link in links])
+        edges, meta = [], []
+        for x in inputs:
+            edge, meta_x = _link(x)
+            edges.append(edge)
+            meta.append(meta_x)
+        edges, meta = tuple(edges), tuple(meta)
     if op.save_plan:
         saved, versions = _saved_inputs(op, inputs, edges)
     elif op.saves:  # "all"

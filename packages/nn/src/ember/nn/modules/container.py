@@ -51,7 +51,13 @@ class _ModuleSequence(Module):
         keys = list(self._modules)[index] if isinstance(index, slice) else [self._key_at(index)]
         for key in keys:
             del self._modules[key]
-        self.__dict__["_modules"] = {str(i): module for i, module in enumerate(self._modules.values())}
+        self._renumber(list(self._modules.values()))
+
+    def _renumber(self, modules: list) -> None:
+        """Hold `modules` under the keys "0", "1", ... in this order."""
+        self._modules.clear()
+        for i, module in enumerate(modules):
+            self._modules[str(i)] = module
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -112,7 +118,7 @@ class Sequential(_ModuleSequence):
         index = index + size if index < 0 else index
         modules = list(self._modules.values())
         modules.insert(index, module)
-        self.__dict__["_modules"] = {str(i): m for i, m in enumerate(modules)}
+        self._renumber(modules)
         return self
 
     def pop(self, index) -> Module:
@@ -159,9 +165,7 @@ class ModuleList(_ModuleSequence):
     def insert(self, index: int, module: Module) -> None:
         modules = list(self._modules.values())
         modules.insert(index, module)
-        self.__dict__["_modules"] = {}
-        for i, m in enumerate(modules):
-            self.add_module(str(i), m)
+        self._renumber(modules)
 
     def pop(self, index) -> Module:
         module = self[index]

@@ -44,6 +44,56 @@ def _indent(text: str, spaces: int) -> str:
     return "\n".join([first] + [pad + line for line in rest])
 
 
+class _Members(dict):
+    """A module's parameters, buffers or children, each mirrored as an entry of the module's `__dict__`.
+
+    Plain attribute lookup then finds `self.weight` or `self.fc1` at once instead of failing
+    over to `Module.__getattr__`; every way of changing the registry keeps the mirror in step.
+    """
+
+    __slots__ = ("_attributes",)
+
+    def __init__(self, attributes: dict) -> None:
+        super().__init__()
+        self._attributes = attributes
+
+    def __setitem__(self, name, value) -> None:
+        dict.__setitem__(self, name, value)
+        self._attributes[name] = value
+
+    def __delitem__(self, name) -> None:
+        dict.__delitem__(self, name)
+        self._attributes.pop(name, None)
+
+    def pop(self, name, *default):
+        if name in self:
+            self._attributes.pop(name, None)
+        return dict.pop(self, name, *default)
+
+    def popitem(self) -> tuple:
+        name, value = dict.popitem(self)
+        self._attributes.pop(name, None)
+        return name, value
+
+    def clear(self) -> None:
+        for name in self:
+            self._attributes.pop(name, None)
+        dict.clear(self)
+
+    def setdefault(self, name, default=None):
+        if name not in self:
+            self[name] = default
+        return self[name]
+
+    def update(self, *args, **kwargs) -> None:
+        for name, value in dict(*args, **kwargs).items():
+            self[name] = value
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
+
 class Module:
     """Base class for all neural network modules; subclasses define `forward`."""
 
@@ -58,15 +108,25 @@ class Module:
             )
         state = self.__dict__
         state["training"] = True
-        state["_parameters"] = {}
-        state["_buffers"] = {}
+        state["_parameters"] = _Members(state)
+        state["_buffers"] = _Members(state)
         state["_non_persistent_buffers_set"] = set()
-        state["_modules"] = {}
+        state["_modules"] = _Members(state)
         state["_forward_hooks"] = {}
         state["_forward_hooks_with_kwargs"] = {}
         state["_forward_hooks_always_called"] = {}
         state["_forward_pre_hooks"] = {}
         state["_forward_pre_hooks_with_kwargs"] = {}
+
+    def __setstate__(self, state: dict) -> None:
+        """After a copy or unpickling: registries of this module's own, mirrored into its own attributes."""
+        attributes = self.__dict__
+        attributes.update(state)
+        for store in ("_parameters", "_buffers", "_modules"):
+            members = state.get(store)
+            if isinstance(members, dict):
+                attributes[store] = own = _Members(attributes)
+                own.update(members)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
