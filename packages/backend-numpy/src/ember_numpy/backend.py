@@ -29,6 +29,11 @@ class NumpyBackend(NumpyLikeBackend):
     def from_numpy(self, array: np.ndarray, index: int | None) -> np.ndarray:
         return array
 
+    def getitem(self, x: np.ndarray, key: Any) -> np.ndarray:
+        if type(key) is np.ndarray and key.dtype.kind in "iu" and x.ndim:
+            return x.take(key, 0)  # NOTE: the same rows as x[key], several times faster
+        return x[key]
+
     def fused_log_softmax(self, x: np.ndarray, axis: int) -> np.ndarray:
         shifted = x - x.max(axis=axis, keepdims=True)
         return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))

@@ -226,6 +226,8 @@ class NumpyGenerator:
         return self._rng.normal(mean, std, shape).astype(dtype, copy=False)
 
     def integers(self, low: int, high: int, shape: tuple, dtype: np.dtype) -> np.ndarray:
+        if shape == ():  # NOTE: NumPy draws a single integer several times faster without a size
+            return np.asarray(self._rng.integers(low, high), dtype=dtype)
         return self._rng.integers(low, high, shape).astype(dtype, copy=False)
 
     def permutation(self, n: int) -> np.ndarray:

@@ -299,7 +299,7 @@ def _fast_index(ctx, g):
     return (_accumulate_kernel(ctx.backend(), g, ctx.input_shape(0), ctx.attrs["key"]),)
 
 
-INDEX = Op("index", lambda b, x, key: x[key], _grad_index, node="IndexBackward0", fast=_fast_index)
+INDEX = Op("index", lambda b, x, key: b.getitem(x, key), _grad_index, node="IndexBackward0", fast=_fast_index)
 # The backward of advanced indexing: duplicate indices accumulate.
 INDEX_ACCUMULATE = Op("index_accumulate", _accumulate_kernel, _grad_accumulate, node="IndexPutBackward0")
 
@@ -309,7 +309,7 @@ def _reworded(error: IndexError) -> IndexError:
     return IndexError(str(error).replace(" for axis ", " for dimension "))
 
 
-def _advanced_index(x: Tensor, key: tuple) -> Tensor:
+def _advanced_index(x: Tensor, key) -> Tensor:
     try:
         return call(INDEX, (x,), (x._data,), x, {"key": key})
     except IndexError as error:
@@ -339,7 +339,7 @@ def getitem(self: Tensor, key) -> Tensor:
             raise IndexError("too many indices for tensor of dimension 0")
         if self.device.type != "cpu":
             _check_array_bounds(key._data, 0, self._data.shape[0])
-        return _advanced_index(self, (key._data,))
+        return _advanced_index(self, key._data)
     return index_plan(self, *parse_key(key, self))
 
 

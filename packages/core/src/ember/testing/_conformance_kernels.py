@@ -88,6 +88,8 @@ GETITEM_KEYS = {
     "trailing None": lambda native: (Ellipsis, None),
     "int list": lambda native: [0, 2],
     "index array": lambda native: native(np.array([2, 0, 2])),
+    "negative index array": lambda native: native(np.array([-1, 0, -3])),
+    "2-d index array": lambda native: native(np.array([[1, 0], [2, 2]])),
     "two index arrays": lambda native: (native(np.array([0, 1])), native(np.array([1, 2]))),
     "broadcast lists": lambda native: ([[0], [1]], [1, 2]),
     "slice then array": lambda native: (slice(None), native(np.array([3, 0]))),

@@ -172,7 +172,7 @@ def _check_iterable_options(shuffle, sampler, batch_sampler) -> None:
 
 
 def _draw_seed(generator: ember.Generator | None) -> int:
-    return int(ember.randint(0, 2**62, (1,), generator=generator).item())
+    return int(ember.randint(0, 2**62, (), generator=generator).item())
 
 
 # --- in the main process ----------------------------------------------------------------------

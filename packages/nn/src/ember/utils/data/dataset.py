@@ -62,7 +62,7 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
         return tuple(t[index] for t in self.tensors)
 
     def __len__(self) -> int:
-        return self.tensors[0].size(0)
+        return len(self.tensors[0])
 
     def _gather(self, index: np.ndarray) -> list[Tensor]:
         """The batch for `index` as default_collate would build it, with one gather per tensor."""
