@@ -16,10 +16,10 @@ def _affine_kernel(b, x, w, bias):
 
 def _grad_affine(ctx, g, x, w):
     """Gradients of x @ w.T + bias (operators only: the same rule runs on tensors and on arrays)."""
-    needs = [edge[0] is not None for edge in ctx.next_functions]
-    grad_x = g @ w if needs[0] else None
-    grad_w = g.T @ x if needs[1] else None
-    grad_bias = g.sum(0) if len(needs) > 2 and needs[2] else None
+    edges = ctx.next_functions
+    grad_x = g @ w if edges[0][0] is not None else None
+    grad_w = g.T @ x if edges[1][0] is not None else None
+    grad_bias = g.sum(0) if len(edges) > 2 and edges[2][0] is not None else None
     return grad_x, grad_w, grad_bias
 
 

@@ -93,9 +93,15 @@ def _difference_loss(name: str, node: str, value, slope, factor: float = 1.0, ar
         x, t = ctx.saved
         attrs = ctx.attrs
         scale = factor / attrs["count"] if attrs["reduction"] == "mean" else factor
-        grad = array_slope(ctx.backend(), x._data - t._data, **attrs["params"]) * (g * scale if scale != 1 else g)
-        needs = [edge[0] is not None for edge in ctx.next_functions]
-        return (grad if needs[0] else None), (-grad if needs[1] else None)
+        grad = array_slope(ctx.backend(), x._data - t._data, **attrs["params"])
+        if g.ndim:
+            grad = grad * g
+        else:
+            scale *= float(g)  # NOTE: a Python number multiplies a small array faster than a 0-d array scalar
+        if scale != 1:
+            grad = grad * scale
+        input_edge, target_edge = ctx.next_functions
+        return (grad if input_edge[0] is not None else None), (-grad if target_edge[0] is not None else None)
 
     op = Op(name, kernel, gradient, node=node, saves=(0, 1), fast=None if array_slope is None else fast_gradient)
 
