@@ -396,7 +396,7 @@ def _grad_pow_scalar(ctx, g, base):
     if exponent == 0:
         return (g * 0,)
     if exponent == 2:
-        return (g * 2 * base,)
+        return (g * (base + base),)  # NOTE: exact doubling, as g * 2 * base, without a slower scalar operand
     return (g * exponent * base ** (exponent - 1),)
 
 
@@ -438,9 +438,17 @@ def _checked_power(b, x, y):
     return _integer_power(b, x, y)
 
 
+def _scalar_power(b, x, exponent):
+    if exponent == 2:
+        return b.square(x)  # NOTE: the same values as power(x, 2), several times faster
+    if exponent == 0.5:
+        return b.sqrt(x)
+    return b.power(x, exponent)
+
+
 POW_SCALAR = Op(
     "pow",
-    lambda b, x, exponent: b.power(x, exponent),
+    _scalar_power,
     _POW_SCALAR_RULES[0],
     node="PowBackward0",
     saves=(0,),

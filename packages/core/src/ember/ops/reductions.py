@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
+
 from .. import _dtype as dt
 from .._tensor import Tensor, _wrap_dim
 from ._declare import export
@@ -152,15 +154,32 @@ def _mean_kernel(b, x, axes, keepdim):
     if x.dtype is _HALF:
         total = b.sum(x, axis=axes, keepdims=keepdim, dtype="float32")
         return b.true_divide(total, _count(x.shape, axes)).astype(x.dtype)
-    return b.true_divide(b.sum(x, axis=axes, keepdims=keepdim), _count(x.shape, axes))
+    total = b.sum(x, axis=axes, keepdims=keepdim)
+    count = _count(x.shape, axes)
+    if isinstance(total, np.generic) and 0 < count <= _EXACT_COUNT:
+        return np.array(float(total) / count, dtype=total.dtype)  # NOTE: NumPy's scalar arithmetic is slow
+    return b.true_divide(total, count)
+
+
+# NOTE: up to here a count is exact in float32, and a quotient computed in float64 and then rounded
+# to float32 (or float64) is the quotient the array arithmetic would give.
+_EXACT_COUNT = 1 << 24
 
 
 def _grad_mean(ctx, g):
     return (expand_back(ctx, g) / _count(ctx.input_shape(0), ctx.attrs["axes"]),)
 
 
-MEAN_ALL = Op("mean", _mean_kernel, _grad_mean, node="MeanBackward0", fast=_grad_mean)
-MEAN_DIM = Op("mean", _mean_kernel, _grad_mean, node="MeanBackward1", fast=_grad_mean)
+def _fast_grad_mean(ctx, g):
+    shape = ctx.input_shape(0)
+    count = _count(shape, ctx.attrs["axes"])
+    if g.size == 1 and isinstance(g, np.ndarray) and 0 < count <= _EXACT_COUNT:
+        return (ctx.backend().full(shape, float(g.reshape(())) / count, dt._BY_NUMPY[g.dtype], None),)
+    return _grad_mean(ctx, g)
+
+
+MEAN_ALL = Op("mean", _mean_kernel, _grad_mean, node="MeanBackward0", fast=_fast_grad_mean)
+MEAN_DIM = Op("mean", _mean_kernel, _grad_mean, node="MeanBackward1", fast=_fast_grad_mean)
 
 
 @export
