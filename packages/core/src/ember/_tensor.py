@@ -230,7 +230,10 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
         """Accumulate the gradient of this tensor into the `.grad` of the leaves it was computed from."""
-        _api.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        if gradient is None and not create_graph and inputs is None:
+            _api.backward_from_scalar(self, bool(retain_graph))
+        else:
+            _api.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         """hook(grad) runs when this tensor's gradient is computed; a returned tensor replaces the gradient."""
