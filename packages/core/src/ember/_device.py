@@ -43,6 +43,8 @@ class device:
         return f"device(type='{self.type}', index={self.index})"
 
     def __eq__(self, other) -> bool:
+        if other is self:
+            return True
         if isinstance(other, str):
             other = device(other)
         return isinstance(other, device) and self.type == other.type and self.index == other.index

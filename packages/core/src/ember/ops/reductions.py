@@ -148,7 +148,8 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
     return _reduce(NANSUM, input, dim, keepdim)
 
 
-def _mean_kernel(b, x, axes, keepdim):
+def mean_kernel(b, x, axes=None, keepdim: bool = False):
+    """The mean of a backend array over `axes` (all of them by default)."""
     # NOTE: the sum over the count, as NumPy's mean computes it, without its slower wrapper; float16
     # accumulates in float32 (as NumPy and PyTorch do). An empty extent gives 0/0 = nan silently.
     if x.dtype is _HALF:
@@ -178,8 +179,8 @@ def _fast_grad_mean(ctx, g):
     return _grad_mean(ctx, g)
 
 
-MEAN_ALL = Op("mean", _mean_kernel, _grad_mean, node="MeanBackward0", fast=_fast_grad_mean)
-MEAN_DIM = Op("mean", _mean_kernel, _grad_mean, node="MeanBackward1", fast=_fast_grad_mean)
+MEAN_ALL = Op("mean", mean_kernel, _grad_mean, node="MeanBackward0", fast=_fast_grad_mean)
+MEAN_DIM = Op("mean", mean_kernel, _grad_mean, node="MeanBackward1", fast=_fast_grad_mean)
 
 
 @export

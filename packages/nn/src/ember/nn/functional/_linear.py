@@ -50,7 +50,7 @@ def _affine(input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     _check_affine(input, weight)
     if bias is None:
         return call(PRODUCT, (input, weight), (input._data, weight._data, None), input)
-    if bias.dtype is not input.dtype or bias.device != input.device:
+    if bias.dtype is not input.dtype or bias.device is not input.device:
         bias = bias.to(input.device, input.dtype)
     return call(AFFINE, (input, weight, bias), (input._data, weight._data, bias._data), input)
 

@@ -13,13 +13,14 @@ import warnings
 from ... import _dtype as dt
 from ..._tensor import Tensor
 from ...ops._dispatch import Op, call, device_mismatch, make, promoted
+from ...ops.reductions import mean_kernel
 from ._activation import log_softmax, softplus
 from ._utils import REDUCTIONS, check_reduction, legacy_reduction
 
 
 def _reduce_array(b, values, reduction: str):
     if reduction == "mean":
-        return b.sum(values) / values.size
+        return mean_kernel(b, values)
     if reduction == "sum":
         return b.sum(values)
     return values
@@ -112,7 +113,7 @@ def _difference_loss(name: str, node: str, value, slope, factor: float = 1.0, ar
             count = input._data.size
         else:
             count = math.prod(_broadcast_shape(name, input, target))
-        if input.dtype is not target.dtype or input.device != target.device:
+        if input.dtype is not target.dtype or input.device is not target.device:
             input, target = _same_dtype(input, target)
         attrs = {"reduction": reduction, "count": count, "params": params}
         return call(op, (input, target), (input._data, target._data), input, attrs)
