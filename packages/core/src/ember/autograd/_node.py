@@ -153,6 +153,21 @@ class Node:
                 raise RuntimeError(modified_message(self, tensor, version))
         return saved
 
+    def saved_arrays(self) -> list:
+        """`saved` with each tensor as its backend array (for array rules), checked the same way."""
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(FREED_MESSAGE)
+        arrays = []
+        for tensor, version in zip(saved, self._versions):
+            if version is None:
+                arrays.append(tensor)  # a Python number, or an input no needed gradient reads
+            elif tensor._version[0] != version:
+                raise RuntimeError(modified_message(self, tensor, version))
+            else:
+                arrays.append(tensor._data)
+        return arrays
+
     def output(self):
         """The op's output as a tensor whose history is this node (for higher-order grads)."""
         saved = self._out

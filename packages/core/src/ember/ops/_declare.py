@@ -63,15 +63,11 @@ def chain_rules(derivative, uses_input: bool, uses_output: bool):
         return (g * derivative(TENSOR_MATH, x, out),)
 
     def fast(ctx, g):
-        x = ctx.saved[0]._data if uses_input else None
+        x = ctx.saved_arrays()[0] if uses_input else None
         out = ctx.output_array() if uses_output else None
         return (g * derivative(ctx.backend(), x, out),)
 
     return rule, fast
-
-
-def _array_of(value):
-    return value._data if isinstance(value, Tensor) else value
 
 
 def rules_on_values(rule):
@@ -81,7 +77,7 @@ def rules_on_values(rule):
         return rule(ctx, g, *ctx.saved)
 
     def on_arrays(ctx, g):
-        return rule(ctx, g, *map(_array_of, ctx.saved))
+        return rule(ctx, g, *ctx.saved_arrays())
 
     return on_tensors, on_arrays
 
