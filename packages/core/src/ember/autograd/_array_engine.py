@@ -80,21 +80,18 @@ def execute(buffers: dict, retain_graph: bool, capture: dict | None = None, want
     With `capture` (leaf accumulators -> keys) the gradients reaching those leaves are
     returned by key instead of filling `.grad`, and only the `wanted` nodes run.
     """
-    captured: dict = {}
-    pending = [(-node._seq, node) for node in buffers]
+    leaves: dict = {}  # NOTE: a leaf leads nowhere, so it takes its summed gradient once every node has run
+    pending = []
+    for node in list(buffers):
+        if node.__class__ is AccumulateGrad:
+            leaves[node] = buffers.pop(node)
+        else:
+            pending.append((-node._seq, node))
     heapq.heapify(pending)
     while pending:
         node = heapq.heappop(pending)[1]
         grad = buffers.pop(node)
         if wanted is not None and node not in wanted:
-            continue
-        if node.__class__ is AccumulateGrad:
-            if capture is not None:
-                grad = _hooked(node, grad)
-                for key in capture.get(node, ()):
-                    captured[key] = grad
-            else:
-                accumulate(node, grad)
             continue
         if node._fast is not None and node._extra is None:
             grads = node._fast(grad)
@@ -108,18 +105,30 @@ def execute(buffers: dict, retain_graph: bool, capture: dict | None = None, want
                 g = sum_to(g, shape)
             if g.dtype is not dtype.numpy and g.dtype != dtype.numpy:
                 g = g.astype(dtype.numpy)
-            if child._multi_output:
+            if child.__class__ is AccumulateGrad:
+                held = leaves.get(child)
+                leaves[child] = g if held is None else held + g
+            elif child._multi_output:
                 _deposit_output(buffers, pending, child, output_nr, g)
-                continue
-            held = buffers.get(child)
-            if held is None:
-                buffers[child] = g
-                heapq.heappush(pending, (-child._seq, child))
             else:
-                buffers[child] = held + g
-        g = grad = grads = None  # NOTE: drop references, so a leaf can take its gradient without a copy
+                held = buffers.get(child)
+                if held is None:
+                    buffers[child] = g
+                    heapq.heappush(pending, (-child._seq, child))
+                else:
+                    buffers[child] = held + g
+        g = grad = grads = held = None  # NOTE: drop references, so a leaf can take its gradient without a copy
         if not retain_graph and node._saves_something:
             node.release()
+    captured: dict = {}
+    while leaves:
+        node, grad = leaves.popitem()
+        if capture is None:
+            accumulate(node, grad)
+        elif node in capture:
+            grad = _hooked(node, grad)
+            for key in capture[node]:
+                captured[key] = grad
     return captured
 
 
