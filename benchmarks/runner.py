@@ -22,6 +22,11 @@ from .worker import FRAMEWORKS, serve
 
 THREADS = "2"
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# NOTE: glibc's malloc serves arrays over 128 KiB with mmap, or trims them off the heap top when
+# freed, depending on the history of the process; a worker that falls into that state faults in
+# every page of every medium array it allocates (a 256x256 step ran 4x slower). Every worker gets
+# the same fixed thresholds, so the table compares the frameworks, not their allocator luck.
+MALLOC_SETTINGS = {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(128 << 20)}
 
 
 def available_frameworks() -> list[str]:
@@ -34,15 +39,24 @@ class Workers:
     def __init__(self, names: list[str]) -> None:
         for variable in THREAD_VARIABLES:
             os.environ[variable] = THREADS
+        saved = {variable: os.environ.get(variable) for variable in MALLOC_SETTINGS}
+        os.environ.update(MALLOC_SETTINGS)
         context = multiprocessing.get_context("spawn")
         self.pipes = {}
         self.processes = {}
-        for name in names:
-            parent, child = context.Pipe()
-            process = context.Process(target=serve, args=(name, child), daemon=True)
-            process.start()
-            self.pipes[name] = parent
-            self.processes[name] = process
+        try:
+            for name in names:
+                parent, child = context.Pipe()
+                process = context.Process(target=serve, args=(name, child), daemon=True)
+                process.start()
+                self.pipes[name] = parent
+                self.processes[name] = process
+        finally:
+            for variable, value in saved.items():  # NOTE: import time and peak RSS run as they were
+                if value is None:
+                    os.environ.pop(variable, None)
+                else:
+                    os.environ[variable] = value
 
     def ask(self, name: str, *message):
         self.pipes[name].send(message)
@@ -164,6 +178,7 @@ def environment() -> dict:
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
         "threads": THREADS,
+        "malloc": " ".join(f"{k}={v}" for k, v in MALLOC_SETTINGS.items()),
     }
     try:
         from threadpoolctl import threadpool_info
@@ -228,7 +243,10 @@ def report(results: dict, imports: dict, rss: dict, env: dict) -> dict:
         lines.append(f"{'peak_rss':<12} {cells[0]:>24} {cells[1]:>24} {cells[2]:>24} {ratio:>16} {'—':>14}")
         table["rows"].append(entry)
     print("\n".join(lines))
-    print(f"\nmedian [min-max] of interleaved repeats; {env.get('blas')}; python {env['python']}, {env['cpus']} cpus")
+    print(
+        f"\nmedian [min-max] of interleaved repeats; {env.get('blas')}; python {env['python']}, {env['cpus']} cpus; "
+        f"timing workers with {env['malloc']}"
+    )
     return table
 
 

@@ -380,3 +380,20 @@ def test_norm_gradient_at_zero_is_zero():
 def test_reduction_grad_fn_names_match_pytorch(reduce, name):
     x = ember.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     assert type(reduce(x).grad_fn).__name__ == name
+
+
+@pytest.mark.parametrize("shape", [(3, 5), (160, 128)])  # the second takes the broadcast gradient
+def test_mean_gradient_spreads_evenly_and_leaves_get_writable_grads(shape):
+    x = ember.randn(*shape, requires_grad=True)
+    seen = []
+    y = x * 3
+    y.register_hook(lambda g: seen.append(g.numpy().copy()))
+    (y**2).mean().backward()
+    count = math.prod(shape)
+    np.testing.assert_allclose(seen[0], 2 * y.detach().numpy() / count, rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), 18 * x.detach().numpy() / count, rtol=1e-5)
+    x.grad.mul_(0)  # the accumulated gradient is the leaf's own buffer
+    assert float(x.grad.abs().sum()) == 0.0
+    z = ember.ones(*shape, requires_grad=True)
+    z.mean().backward()
+    np.testing.assert_array_equal(z.grad.numpy(), np.full(shape, 1 / count, dtype=np.float32))

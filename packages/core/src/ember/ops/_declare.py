@@ -66,8 +66,10 @@ def chain_rules(derivative, uses_input: bool, uses_output: bool):
         x = ctx.saved_arrays()[0] if uses_input else None
         out = ctx.output_array() if uses_output else None
         slope = derivative(ctx.backend(), x, out)
-        if getattr(slope, "dtype", g.dtype) != g.dtype:
-            slope = slope.astype(g.dtype)  # NOTE: a mask (relu's out > 0) multiplies faster once cast
+        if getattr(slope, "dtype", g.dtype) != g.dtype and slope.shape == g.shape:
+            slope = slope.astype(g.dtype)  # NOTE: a mask (relu's out > 0) multiplies faster once cast,
+            slope *= g  # and the cast is a new array to write the product into
+            return (slope,)
         return (g * slope,)
 
     return rule, fast

@@ -175,8 +175,14 @@ def _fast_grad_mean(ctx, g):
     shape = ctx.input_shape(0)
     count = _count(shape, ctx.attrs["axes"])
     if g.size == 1 and isinstance(g, np.ndarray) and 0 < count <= _EXACT_COUNT:
-        return (ctx.backend().full(shape, float(g.reshape(())) / count, dt._BY_NUMPY[g.dtype], None),)
+        value = float(g.reshape(())) / count
+        if count >= _BROADCAST_FROM:  # NOTE: a read-only view saves writing (and reading) a full array
+            return (np.broadcast_to(np.asarray(value, dtype=g.dtype), shape),)
+        return (ctx.backend().full(shape, value, dt._BY_NUMPY[g.dtype], None),)
     return _grad_mean(ctx, g)
+
+
+_BROADCAST_FROM = 1 << 14  # elements: below this, filling a small array costs less than making a view
 
 
 MEAN_ALL = Op("mean", mean_kernel, _grad_mean, node="MeanBackward0", fast=_fast_grad_mean)
