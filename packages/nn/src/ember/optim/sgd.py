@@ -52,9 +52,9 @@ class SGD(Optimizer):
             maximize = group["maximize"]
             weight_decay = group["weight_decay"]
             for p in group["params"]:
-                if p.grad is None:
+                if p._grad is None:
                     continue
-                g = _effective_grad(p, maximize, weight_decay)
+                g = _effective_grad(p, maximize, weight_decay) if maximize or weight_decay else p._grad._data
                 if momentum:
                     buffers = state[p]
                     buf = buffers.get("momentum_buffer")
