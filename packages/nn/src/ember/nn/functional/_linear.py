@@ -57,7 +57,7 @@ def _affine(input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight.T + bias; with a bias, one addmm over the input seen as a matrix (as in PyTorch)."""
-    if input.ndim == 2 and weight.ndim == 2:
+    if input._data.ndim == 2 and weight._data.ndim == 2:
         return _affine(input, weight, bias)
     if bias is None:
         return input.matmul(weight.t())
