@@ -187,3 +187,15 @@ SECOND_ORDER = {
 def test_second_derivatives(name):
     function, *inputs = SECOND_ORDER[name]()
     assert gradgradcheck(function, tuple(inputs))
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
+@pytest.mark.parametrize(
+    "padding",
+    [0, 1, 2, (0, 1), "same"],  # stride 1: the input gradient is a convolution with the flipped kernel
+)
+def test_conv2d_stride_one_gradients(padding):
+    kernel = (2, 3) if padding == "same" else 3
+    weight = leaf(3, 2, *((kernel, kernel) if isinstance(kernel, int) else kernel))
+    assert gradcheck(lambda x, w, b: F.conv2d(x, w, b, padding=padding), (leaf(2, 2, 5, 4), weight, leaf(3)))
+    assert gradcheck(lambda x, w: F.conv1d(x, w, padding=1), (leaf(2, 2, 5), leaf(3, 2, 3)))

@@ -48,10 +48,22 @@ def _input_grad_kernel(b, g, w, geometry: Geometry, groups: int, spatial: int, i
         return fused(g, w, geometry, groups, shape).reshape(input_shape)
     n, channels, height, width = shape
     out_channels, _, kh, kw = w.shape
+    top, bottom, left, right = geometry.padding
+    if (
+        groups == 1
+        and geometry.stride == (1, 1)
+        and geometry.dilation == (1, 1)
+        and max(top, bottom) < kh
+        and max(left, right) < kw
+    ):
+        # NOTE: at stride 1 the input gradient is a convolution of g with the flipped kernel (one im2col
+        # and one matmul), much cheaper than adding kh * kw strided slices back into place.
+        flipped = b.ascontiguous(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+        full = Geometry((kh, kw), (1, 1), (1, 1), (kh - 1 - top, kh - 1 - bottom, kw - 1 - left, kw - 1 - right))
+        return _conv_kernel(b, g, flipped, None, full, 1, 2).reshape(input_shape)
     oh, ow = g.shape[2], g.shape[3]
     kernels = w.reshape(groups, out_channels // groups, -1)
     cols = b.matmul(kernels.transpose(0, 2, 1), g.reshape(n, groups, out_channels // groups, oh * ow))
-    top, bottom, left, right = geometry.padding
     padded = (n, channels, height + top + bottom, width + left + right)
     out = scatter_columns(b, cols.reshape(n, channels, kh, kw, oh, ow), padded, geometry, geometry.padding)
     return out.reshape(input_shape)
