@@ -45,7 +45,8 @@ class MapFetcher:
             self._at(index)
             return self.collate_fn(self.dataset[index])
         if self.gather is not None:
-            index = np.asarray(index, dtype=np.int64)
+            if type(index) is not np.ndarray or index.dtype != np.int64:
+                index = np.asarray(index, dtype=np.int64)
             self.current = index
             self.progress.value = int(index[0]) if len(index) else -1
             return self.gather(index)

@@ -70,7 +70,7 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
 
 
 def _take_rows(t: Tensor, index: np.ndarray) -> Tensor:
-    if t.requires_grad and ember.is_grad_enabled():
+    if t._requires_grad and ember.is_grad_enabled():
         return t[ember.from_numpy(index)]
     backend = t._backend
     if t.device.type != "cpu":
