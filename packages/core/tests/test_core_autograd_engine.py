@@ -650,3 +650,17 @@ def test_without_anomaly_mode_nan_flows_silently():
     y = leaf([0.0])
     (y.sqrt() * 0).sum().backward()
     assert np.isnan(y.grad.numpy()[0])
+
+
+def test_gradients_are_complete_whatever_order_the_branches_were_made_in():
+    x = leaf([0.5, -1.0])
+    first = x * 3  # made before the second branch: it must still run after it
+    second = x.exp()
+    (first + second).sum().backward()
+    close(x.grad, 3 + np.exp([0.5, -1.0]))
+    y = leaf([0.5, -1.0])
+    shared = y * y
+    late = shared.sin()
+    (late * shared + shared.exp() + late).sum().backward()
+    s = np.array([0.25, 1.0])
+    close(y.grad, (np.cos(s) * s + np.sin(s) + np.exp(s) + np.cos(s)) * 2 * np.array([0.5, -1.0]))

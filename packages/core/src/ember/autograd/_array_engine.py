@@ -91,35 +91,46 @@ def execute(buffers: dict, retain_graph: bool, capture: dict | None = None, want
     while pending:
         node = heapq.heappop(pending)[1]
         grad = buffers.pop(node)
-        if wanted is not None and node not in wanted:
-            continue
-        if node._fast is not None and node._extra is None:
-            grads = node._fast(grad)
-        else:
-            grads = _through_tensors(node, grad)
-        for (child, output_nr), g, meta in zip(node.next_functions, grads, node._meta):
-            if child is None or g is None:
-                continue
-            shape, dtype = meta
-            if g.shape != shape:
-                g = sum_to(g, shape)
-            if g.dtype is not dtype.numpy and g.dtype != dtype.numpy:
-                g = g.astype(dtype.numpy)
-            if child.__class__ is AccumulateGrad:
-                held = leaves.get(child)
-                leaves[child] = g if held is None else held + g
-            elif child._multi_output:
-                _deposit_output(buffers, pending, child, output_nr, g)
+        while node is not None:  # NOTE: a child newer than every pending node runs next, skipping the heap
+            if wanted is not None and node not in wanted:
+                break
+            if node._fast is not None and node._extra is None:
+                grads = node._fast(grad)
             else:
-                held = buffers.get(child)
-                if held is None:
-                    buffers[child] = g
-                    heapq.heappush(pending, (-child._seq, child))
+                grads = _through_tensors(node, grad)
+            after = after_grad = None
+            for (child, output_nr), g, meta in zip(node.next_functions, grads, node._meta):
+                if child is None or g is None:
+                    continue
+                shape, dtype = meta
+                if g.shape != shape:
+                    g = sum_to(g, shape)
+                if g.dtype is not dtype.numpy and g.dtype != dtype.numpy:
+                    g = g.astype(dtype.numpy)
+                if child.__class__ is AccumulateGrad:
+                    held = leaves.get(child)
+                    leaves[child] = g if held is None else held + g
+                elif child is after:
+                    after_grad = after_grad + g
+                elif child._multi_output:
+                    _deposit_output(buffers, pending, child, output_nr, g)
                 else:
-                    buffers[child] = held + g
-        g = grad = grads = held = None  # NOTE: drop references, so a leaf can take its gradient without a copy
-        if not retain_graph and node._saves_something:
-            node.release()
+                    held = buffers.get(child)
+                    if held is not None:
+                        buffers[child] = held + g
+                    elif after is None and (not pending or child._seq > -pending[0][0]):
+                        after, after_grad = child, g
+                    elif after is not None and child._seq > after._seq:
+                        buffers[after] = after_grad
+                        heapq.heappush(pending, (-after._seq, after))
+                        after, after_grad = child, g
+                    else:
+                        buffers[child] = g
+                        heapq.heappush(pending, (-child._seq, child))
+            g = grads = held = None  # NOTE: drop references, so a leaf can take its gradient without a copy
+            if not retain_graph and node._saves_something:
+                node.release()
+            node, grad = after, after_grad
     captured: dict = {}
     while leaves:
         node, grad = leaves.popitem()
