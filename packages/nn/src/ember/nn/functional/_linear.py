@@ -26,8 +26,25 @@ def _grad_affine(ctx, g, x, w):
 _AFFINE_RULES = rules_on_values(_grad_affine)
 # NOTE: PyTorch runs a 2-D linear as addmm(bias, x, w.t()) (or mm without a bias) and names the node so;
 # one op computes the weight's gradient directly, without a transpose node in between.
-AFFINE = Op("linear", _affine_kernel, _AFFINE_RULES[0], node="AddmmBackward0", saves=(0, 1), fast=_AFFINE_RULES[1])
-PRODUCT = Op("linear", _affine_kernel, _AFFINE_RULES[0], node="MmBackward0", saves=(0, 1), fast=_AFFINE_RULES[1])
+# saved_for: the input is kept only for the weight's gradient, the weight only for the input's.
+AFFINE = Op(
+    "linear",
+    _affine_kernel,
+    _AFFINE_RULES[0],
+    node="AddmmBackward0",
+    saves=(0, 1),
+    saved_for=(1, 0),
+    fast=_AFFINE_RULES[1],
+)
+PRODUCT = Op(
+    "linear",
+    _affine_kernel,
+    _AFFINE_RULES[0],
+    node="MmBackward0",
+    saves=(0, 1),
+    saved_for=(1, 0),
+    fast=_AFFINE_RULES[1],
+)
 
 
 def _check_affine(input: Tensor, weight: Tensor) -> None:
