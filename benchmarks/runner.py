@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from .rows import ROWS
-from .worker import FRAMEWORKS, serve
+from .worker import FRAMEWORKS, SLICES, serve
 
 THREADS = "2"
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -244,7 +244,7 @@ def report(results: dict, imports: dict, rss: dict, env: dict) -> dict:
         table["rows"].append(entry)
     print("\n".join(lines))
     print(
-        f"\nmedian [min-max] of interleaved repeats; {env.get('blas')}; python {env['python']}, {env['cpus']} cpus; "
+        f"\nmedian [min-max] of interleaved repeats (each the median of {SLICES} slices); {env.get('blas')}; python {env['python']}, {env['cpus']} cpus; "
         f"timing workers with {env['malloc']}"
     )
     return table
