@@ -664,3 +664,19 @@ def test_gradients_are_complete_whatever_order_the_branches_were_made_in():
     (late * shared + shared.exp() + late).sum().backward()
     s = np.array([0.25, 1.0])
     close(y.grad, (np.cos(s) * s + np.sin(s) + np.exp(s) + np.cos(s)) * 2 * np.array([0.5, -1.0]))
+
+
+def test_a_leaf_whose_data_changes_shape_gets_gradients_of_the_new_shape():
+    p = leaf([[1.0, 2.0, 3.0]])
+    (p * 2).sum().backward()
+    p.data = ember.ones(2, 2, dtype=ember.float64)
+    p.grad = None
+    (p * 3).sum().backward()
+    close(p.grad, np.full((2, 2), 3.0))
+    with ember.no_grad():
+        p.data = ember.ones(2, 3, dtype=ember.float64)
+        p.t_()
+    p.grad = None
+    (p * p).sum().backward()
+    assert p.grad.shape == (3, 2)
+    close(p.grad, np.full((3, 2), 2.0))

@@ -24,12 +24,13 @@ _new = object.__new__
 class _Extra:
     """Rarely used per-tensor state, kept off the hot path."""
 
-    __slots__ = ("hooks", "retains_grad", "accumulator", "post_accumulate_hooks", "name", "output_nr")
+    __slots__ = ("hooks", "retains_grad", "accumulator", "link", "post_accumulate_hooks", "name", "output_nr")
 
     def __init__(self) -> None:
         self.hooks = None
         self.retains_grad = False
         self.accumulator = None
+        self.link = None  # a leaf's (edge, (shape, dtype)) as ops record it; None after its shape changes
         self.post_accumulate_hooks = None
         self.name = None
         self.output_nr = 0  # which output of a multi-output node (custom Function) this tensor is
@@ -293,6 +294,18 @@ class Tensor:
             extra.accumulator = _node.AccumulateGrad(self)
         return extra.accumulator
 
+    def _leaf_link(self) -> tuple:
+        """(edge, (shape, dtype)) for an op that takes this leaf as an input, kept until the shape changes."""
+        extra = self._extras()
+        if extra.link is None:
+            extra.link = ((self._grad_accumulator(), 0), (self._data.shape, self.dtype))
+        return extra.link
+
+    def _storage_changed(self) -> None:
+        """After `_data` was replaced by an array of another shape or dtype."""
+        if self._extra is not None:
+            self._extra.link = None
+
     def _edge(self) -> tuple:
         """Where gradients for this tensor go: (its grad_fn or a leaf's accumulator, output_nr); (None, 0) if nowhere."""
         if self.grad_fn is not None:
@@ -325,6 +338,7 @@ class Tensor:
         self._backend = value._backend
         self.dtype = value.dtype
         self.device = value.device
+        self._storage_changed()
 
     # --- conversion -----------------------------------------------------------------
     def numpy(self, *, force: bool = False) -> np.ndarray:

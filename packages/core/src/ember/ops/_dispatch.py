@@ -78,13 +78,9 @@ def _link(x) -> tuple:
     if isinstance(x, Tensor) and x._requires_grad:
         fn = x.grad_fn
         extra = x._extra
-        if fn is not None:
-            edge = (fn, 0) if extra is None else (fn, extra.output_nr)
-        elif extra is not None and extra.accumulator is not None:
-            edge = (extra.accumulator, 0)
-        else:
-            edge = (x._grad_accumulator(), 0)
-        return edge, (x._data.shape, x.dtype)
+        if fn is None:
+            return extra.link if extra is not None and extra.link is not None else x._leaf_link()
+        return ((fn, 0) if extra is None else (fn, extra.output_nr)), (x._data.shape, x.dtype)
     return _UNLINKED
 
 
@@ -427,6 +423,7 @@ def write_out(out: Tensor, result: Tensor) -> Tensor:
         )
     if out._data.shape != result._data.shape:
         out._data = result._data.astype(out.dtype.numpy, copy=True)
+        out._storage_changed()
     else:
         out._backend.copy_into(out._data, result._data)
     out._version[0] += 1

@@ -360,6 +360,7 @@ def _become(self: Tensor, result: Tensor) -> Tensor:
     """Make self the reshaped view `result` of itself, keeping its identity."""
     check_inplace_target(self)
     self._data = result._data
+    self._storage_changed()
     if result.grad_fn is not None:
         self.grad_fn = result.grad_fn
     self._version[0] += 1
@@ -408,6 +409,7 @@ def resize_(self: Tensor, *sizes, memory_format=None) -> Tensor:
         grown[: flat.size] = flat
         flat = grown
     self._data = flat[:count].reshape(shape)
+    self._storage_changed()
     self._version[0] += 1
     return self
 
