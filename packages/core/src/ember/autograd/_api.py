@@ -58,15 +58,18 @@ def _root_grads(outputs: list, grad_outputs: list) -> list:
     return grads
 
 
-def _filled(like, value):
-    """A tensor of like's shape, dtype and device filled with value (the implicit output gradient)."""
+def _filled_array(like, value):
+    """A backend array of like's shape, dtype and device filled with value."""
     backend = like._backend
     shape = like._data.shape
     if shape:
-        data = backend.full(shape, value, like.dtype, like.device.index)
-    else:
-        data = backend.asarray(value, like.dtype, like.device.index)
-    return _tensor.wrap(data, backend, like.dtype, like.device)
+        return backend.full(shape, value, like.dtype, like.device.index)
+    return backend.asarray(value, like.dtype, like.device.index)
+
+
+def _filled(like, value):
+    """A tensor of like's shape, dtype and device filled with value (the implicit output gradient)."""
+    return _tensor.wrap(_filled_array(like, value), like._backend, like.dtype, like.device)
 
 
 def _roots(outputs: list) -> list:
@@ -136,7 +139,7 @@ def backward_from_scalar(output, retain_graph: bool) -> None:
     ):
         backward(output, None, retain_graph)
         return
-    seed = _filled(output, 1)._data
+    seed = _filled_array(output, 1)
     previous_mode = grad_state.enabled
     grad_state.enabled = False
     try:
