@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import ember
+import numpy as np
 
 from . import _worker
 from ._collate import default_collate, default_convert
@@ -172,7 +173,9 @@ def _check_iterable_options(shuffle, sampler, batch_sampler) -> None:
 
 
 def _draw_seed(generator: ember.Generator | None) -> int:
-    return int(ember.randint(0, 2**62, (), generator=generator).item())
+    """The epoch's base seed, drawn from the loader's generator (the default one without)."""
+    stream = (generator if generator is not None else ember.default_generator).native()
+    return int(stream.integers(0, 2**62, (), np.int64))
 
 
 # --- in the main process ----------------------------------------------------------------------
