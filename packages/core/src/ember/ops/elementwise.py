@@ -142,7 +142,8 @@ def _grad_rsub(ctx, g):
 
 
 def _grad_mul(ctx, g, a, b):
-    return (g * b if _needs(ctx, 0) else None), (g * a if _needs(ctx, 1) else None)
+    # NOTE: with saved_for=(1, 0), b is kept exactly when a needs a gradient, and a when b does
+    return (None if b is None else g * b), (None if a is None else g * a)
 
 
 def _grad_div(ctx, g, a, b):
