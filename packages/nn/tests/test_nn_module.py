@@ -1,6 +1,7 @@
 """nn.Module: registration, traversal, modes, hooks, conversion, state dicts and printing."""
 
 import copy
+import pickle
 import warnings
 from collections import OrderedDict
 
@@ -183,6 +184,16 @@ def test_attributes_follow_every_change_to_the_registries():
     assert twin.weight is twin._parameters["weight"] and twin.weight is not layer.weight
     twin._parameters["weight"] = nn.Parameter(ember.ones(3, 2))
     assert twin.weight.sum().item() == 6.0 and layer.weight.sum().item() == 0.0
+
+
+def test_pickled_and_copied_modules_keep_their_attributes_in_step():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    x = ember.randn(4, 2)
+    for twin in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model), copy.copy(model)):
+        np.testing.assert_allclose(twin(x).detach().numpy(), model(x).detach().numpy())
+        twin._modules["0"] = nn.Identity()
+        assert isinstance(twin[0], nn.Identity) and isinstance(getattr(twin, "0"), nn.Identity)
+    assert isinstance(model[0], nn.Linear)
 
 
 def test_get_submodule_parameter_and_buffer():

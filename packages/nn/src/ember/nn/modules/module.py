@@ -93,6 +93,9 @@ class _Members(dict):
         self.update(other)
         return self
 
+    def __reduce__(self):
+        return dict, (dict(self),)  # NOTE: copies and pickles hold a plain dict; Module.__setstate__ mirrors it
+
 
 class Module:
     """Base class for all neural network modules; subclasses define `forward`."""
