@@ -102,9 +102,21 @@ def record(op: Op, out: Tensor, inputs: tuple, attrs) -> None:
     if not out.dtype.is_floating_point:
         return  # NOTE: as in PyTorch, integer and bool results (comparisons, ...) never require grad
     count = len(inputs)
+    plan = op.save_plan
     if count == 2:
-        (edge_a, meta_a), (edge_b, meta_b) = _link(inputs[0]), _link(inputs[1])
-        edges, meta = (edge_a, edge_b), (meta_a, meta_b)
+        link_a = _link(inputs[0])
+        link_b = _link(inputs[1])
+        edges, meta = (link_a[0], link_b[0]), (link_a[1], link_b[1])
+        if len(plan) == 2:  # NOTE: binary ops that save both operands, spelled out (the hot case)
+            (i, user_i), (j, user_j) = plan
+            a = inputs[i] if user_i is None or edges[user_i][0] is not None else None
+            b = inputs[j] if user_j is None or edges[user_j][0] is not None else None
+            versions = (
+                a._version[0] if isinstance(a, Tensor) else None,
+                b._version[0] if isinstance(b, Tensor) else None,
+            )
+            _attach(op, out, op.node(edges, (a, b), versions, attrs, meta, out._backend))
+            return
     elif count == 1:
         edge, meta_x = _link(inputs[0])
         edges, meta = (edge,), (meta_x,)
@@ -115,13 +127,17 @@ def record(op: Op, out: Tensor, inputs: tuple, attrs) -> None:
             edges.append(edge)
             meta.append(meta_x)
         edges, meta = tuple(edges), tuple(meta)
-    if op.save_plan:
+    if plan:
         saved, versions = _saved_inputs(op, inputs, edges)
     elif op.saves:  # "all"
         saved, versions = inputs, tuple([x._version[0] if isinstance(x, Tensor) else None for x in inputs])
     else:
         saved = versions = ()
-    node = op.node(edges, saved, versions, attrs, meta, out._backend)
+    _attach(op, out, op.node(edges, saved, versions, attrs, meta, out._backend))
+
+
+def _attach(op: Op, out: Tensor, node) -> None:
+    """Make `node` the history of `out` (keeping the output itself when the rule reads it)."""
     if op.saves_output:
         node._out = (out._data, out._backend, out.dtype, out.device, out._version, out._version[0])
     out.grad_fn = node
