@@ -118,8 +118,12 @@ def record(op: Op, out: Tensor, inputs: tuple, attrs) -> None:
             _attach(op, out, op.node(edges, (a, b), versions, attrs, meta, out._backend))
             return
     elif count == 1:
-        edge, meta_x = _link(inputs[0])
+        x = inputs[0]
+        edge, meta_x = _link(x)
         edges, meta = (edge,), (meta_x,)
+        if len(plan) == 1:  # NOTE: a unary op saving its input, which requires grad (else no node)
+            _attach(op, out, op.node(edges, (x,), (x._version[0],), attrs, meta, out._backend))
+            return
     else:
         edges, meta = [], []
         for x in inputs:
