@@ -244,7 +244,7 @@ def report(results: dict, imports: dict, rss: dict, env: dict) -> dict:
         table["rows"].append(entry)
     print("\n".join(lines))
     print(
-        f"\nmedian [min-max] of interleaved repeats (each the median of {SLICES} slices); {env.get('blas')}; python {env['python']}, {env['cpus']} cpus; "
+        f"\nmedian [min-max] of interleaved repeats (each the fastest of {SLICES} slices); {env.get('blas')}; python {env['python']}, {env['cpus']} cpus; "
         f"timing workers with {env['malloc']}"
     )
     return table

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 import time
 
 FRAMEWORKS = ("ember", "torch", "numpy")
@@ -47,12 +46,13 @@ SLICES = 5
 
 
 def time_repeat(step, inner: int) -> float:
-    """One repeat: the median of up to SLICES timings that share the `inner` calls.
+    """One repeat: the fastest of up to SLICES timings that share the `inner` calls.
 
-    A burst of load from elsewhere on the machine then spoils one slice, not the repeat.
+    Load from elsewhere on the machine only ever adds time, so a burst of it spoils a slice,
+    not the repeat (as `timeit` advises, the minimum is the estimate least disturbed).
     """
     slices = min(SLICES, inner)
-    return statistics.median(time_once(step, inner // slices) for _ in range(slices))
+    return min(time_once(step, inner // slices) for _ in range(slices))
 
 
 def calibrate(step, budget: float = 0.2) -> int:
