@@ -176,3 +176,15 @@ def test_loss_grad_fn_names_follow_pytorch():
         "bcel": "BinaryCrossEntropyWithLogitsBackward0",
     }
     assert type(names["ce"].grad_fn.next_functions[0][0]).__name__ == "LogSoftmaxBackward0"
+
+
+@pytest.mark.parametrize("size", [50, 40_000])  # a dot product of the differences below 2**14 elements
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_mse_matches_float64_numpy_at_every_size(size, reduction):
+    rng = np.random.default_rng(size)
+    x, t = rng.standard_normal((2, size)).astype(np.float32)
+    squares = (x.astype(np.float64) - t) ** 2
+    expected = squares.mean() if reduction == "mean" else squares.sum()
+    got = F.mse_loss(ember.tensor(x), ember.tensor(t), reduction=reduction)
+    assert got.dtype is ember.float32 and got.shape == ()
+    np.testing.assert_allclose(got.item(), expected, rtol=2e-6)

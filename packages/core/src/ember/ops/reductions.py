@@ -155,10 +155,13 @@ def mean_kernel(b, x, axes=None, keepdim: bool = False):
     if x.dtype is _HALF:
         total = b.sum(x, axis=axes, keepdims=keepdim, dtype="float32")
         return b.true_divide(total, _count(x.shape, axes)).astype(x.dtype)
-    total = b.sum(x, axis=axes, keepdims=keepdim)
-    count = _count(x.shape, axes)
+    return divided(b, b.sum(x, axis=axes, keepdims=keepdim), _count(x.shape, axes))
+
+
+def divided(b, total, count: int):
+    """total / count for a reduction's total (a NumPy scalar is divided as a Python number: faster)."""
     if isinstance(total, np.generic) and 0 < count <= _EXACT_COUNT:
-        return np.array(float(total) / count, dtype=total.dtype)  # NOTE: NumPy's scalar arithmetic is slow
+        return np.array(float(total) / count, dtype=total.dtype)
     return b.true_divide(total, count)
 
 
