@@ -107,16 +107,6 @@ def record(op: Op, out: Tensor, inputs: tuple, attrs) -> None:
         link_a = _link(inputs[0])
         link_b = _link(inputs[1])
         edges, meta = (link_a[0], link_b[0]), (link_a[1], link_b[1])
-        if len(plan) == 2:  # NOTE: binary ops that save both operands, spelled out (the hot case)
-            (i, user_i), (j, user_j) = plan
-            a = inputs[i] if user_i is None or edges[user_i][0] is not None else None
-            b = inputs[j] if user_j is None or edges[user_j][0] is not None else None
-            versions = (
-                a._version[0] if isinstance(a, Tensor) else None,
-                b._version[0] if isinstance(b, Tensor) else None,
-            )
-            _attach(op, out, op.node(edges, (a, b), versions, attrs, meta, out._backend))
-            return
     elif count == 1:
         x = inputs[0]
         edge, meta_x = _link(x)
@@ -131,7 +121,13 @@ def record(op: Op, out: Tensor, inputs: tuple, attrs) -> None:
             edges.append(edge)
             meta.append(meta_x)
         edges, meta = tuple(edges), tuple(meta)
-    if plan:
+    if len(plan) == 2:  # NOTE: ops that save two inputs (mul, linear, losses...), spelled out: the hot case
+        (i, user_i), (j, user_j) = plan
+        a = inputs[i] if user_i is None or edges[user_i][0] is not None else None
+        b = inputs[j] if user_j is None or edges[user_j][0] is not None else None
+        saved = (a, b)
+        versions = (a._version[0] if isinstance(a, Tensor) else None, b._version[0] if isinstance(b, Tensor) else None)
+    elif plan:
         saved, versions = _saved_inputs(op, inputs, edges)
     elif op.saves:  # "all"
         saved, versions = inputs, tuple([x._version[0] if isinstance(x, Tensor) else None for x in inputs])
