@@ -19,7 +19,7 @@ from ._fetch import END, IterableFetcher, MapFetcher, Position
 from ._pin import pin_batch
 from ._pool import WorkerPool
 from .dataset import Dataset, IterableDataset
-from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, native_stream
 
 
 class DataLoader:
@@ -174,8 +174,7 @@ def _check_iterable_options(shuffle, sampler, batch_sampler) -> None:
 
 def _draw_seed(generator: ember.Generator | None) -> int:
     """The epoch's base seed, drawn from the loader's generator (the default one without)."""
-    stream = (generator if generator is not None else ember.default_generator).native()
-    return int(stream.integers(0, 2**62, (), np.int64))
+    return int(native_stream(generator).integers(0, 2**62, (), np.int64))
 
 
 # --- in the main process ----------------------------------------------------------------------

@@ -46,6 +46,11 @@ class _OrderedSampler(Sampler[int]):
         return iter(self._order().tolist())
 
 
+def native_stream(generator: ember.Generator | None):
+    """The host random stream behind `generator` (the default generator's without one)."""
+    return (generator if generator is not None else ember.default_generator).native()
+
+
 def epoch_order(sampler) -> np.ndarray | None:
     """The sampler's whole epoch as an index array, when it draws one up front and iterates it unchanged."""
     if isinstance(sampler, _OrderedSampler) and type(sampler).__iter__ in _ORDER_ITERATORS:
@@ -97,9 +102,10 @@ class RandomSampler(_OrderedSampler):
         wanted = self.num_samples
         if self.replacement:
             return ember.randint(0, n, (wanted,), generator=self.generator).numpy()
-        rounds = [ember.randperm(n, generator=self.generator).numpy() for _ in range(-(-wanted // n))]
-        order = rounds[0] if len(rounds) == 1 else np.concatenate(rounds)
-        return order[:wanted]
+        stream = native_stream(self.generator)
+        if wanted == n:
+            return stream.permutation(n)
+        return np.concatenate([stream.permutation(n) for _ in range(-(-wanted // n))])[:wanted]
 
     def __len__(self) -> int:
         return self.num_samples
