@@ -28,7 +28,10 @@ class Position:
 
 
 class MapFetcher:
-    """Batches from a map-style dataset: one gather per tensor where the dataset allows it."""
+    """Batches from a map-style dataset: one gather per tensor where the dataset allows it.
+
+    `progress` is the value a worker shares with the main process; None in the main process itself.
+    """
 
     def __init__(self, dataset, auto_collation: bool, collate_fn: Callable, progress) -> None:
         self.dataset = dataset
@@ -48,7 +51,8 @@ class MapFetcher:
             if type(index) is not np.ndarray or index.dtype != np.int64:
                 index = np.asarray(index, dtype=np.int64)
             self.current = index
-            self.progress.value = int(index[0]) if len(index) else -1
+            if self.progress is not None:
+                self.progress.value = int(index[0]) if len(index) else -1
             return self.gather(index)
         if isinstance(index, np.ndarray):
             index = index.tolist()
@@ -64,7 +68,8 @@ class MapFetcher:
 
     def _at(self, key) -> None:
         self.current = key
-        self.progress.value = key if type(key) is int else -1
+        if self.progress is not None:
+            self.progress.value = key if type(key) is int else -1
 
     def describe(self) -> str:
         """Which sample a failure happened at, for error messages."""

@@ -181,8 +181,7 @@ def _draw_seed(generator: ember.Generator | None) -> int:
 
 
 def _batches_in_this_process(loader: DataLoader) -> Iterator:
-    progress = Position()
-    fetch = loader._fetcher(progress)
+    fetch = loader._fetcher(Position() if loader._iterable else None)
     pin = loader.pin_memory
     for index in loader._index_batches():
         try:
