@@ -213,7 +213,7 @@ def _restore(value, param: Tensor, key: str):
 
 def _effective_grad(p: Tensor, maximize: bool, weight_decay: float):
     """The gradient array an update uses: negated to maximize, plus L2 weight decay (never in place)."""
-    g = p.grad._data
+    g = p._grad._data
     if maximize:
         g = -g
     if weight_decay:

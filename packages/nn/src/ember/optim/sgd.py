@@ -54,7 +54,7 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p._grad is None:
                     continue
-                g = _effective_grad(p, maximize, weight_decay) if maximize or weight_decay else p._grad._data
+                g = _effective_grad(p, maximize, weight_decay)
                 if momentum:
                     buffers = state[p]
                     buf = buffers.get("momentum_buffer")
