@@ -225,6 +225,8 @@ def promoted(a, b) -> dt.dtype:
             if a.dtype is b.dtype:
                 return a.dtype
             return _result_type(a.dtype, 2 if a._data.ndim else 1, b.dtype, 2 if b._data.ndim else 1)
+        if (type(b) is float or type(b) is int) and a.dtype.is_floating_point:
+            return a.dtype  # NOTE: a Python number never changes a floating tensor's dtype
         return _result_type(a.dtype, 2 if a._data.ndim else 1, _scalar_dtype(type(b)), 0)
     return _result_type(_scalar_dtype(type(a)), 0, b.dtype, 2 if b._data.ndim else 1)
 

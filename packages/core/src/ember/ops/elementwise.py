@@ -471,8 +471,6 @@ def _pow(input, exponent) -> Tensor:
         if not isinstance(input, Tensor):
             return _rpow(exponent, input)
         return binary(POW_TENSOR, input, exponent)
-    if (type(exponent) is int or type(exponent) is float) and input.dtype.is_floating_point:
-        return unary(POW_SCALAR, input, attrs={"exponent": float(exponent)})  # NOTE: the dtype stays
     want = promoted(input, exponent)
     x = input if input.dtype is want else input.to(want)
     if want.is_floating_point:
