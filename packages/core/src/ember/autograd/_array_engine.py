@@ -113,7 +113,9 @@ def execute(buffers: dict, retain_graph: bool, capture: dict | None = None, want
                 elif child is after:
                     after_grad = after_grad + g
                 elif child._multi_output:
-                    _deposit_output(buffers, pending, child, output_nr, g)
+                    if child not in buffers:
+                        heapq.heappush(pending, (-child._seq, child))
+                    deposit(buffers, child, output_nr, g)
                 else:
                     held = buffers.get(child)
                     if held is not None:
@@ -152,14 +154,17 @@ def _hooked(node: AccumulateGrad, grad):
     return node.run_tensor_hooks(as_tensor(variable, grad))._data
 
 
-def _deposit_output(buffers: dict, pending: list, node, output_nr: int, grad) -> None:
-    """Add grad to what a node of several outputs receives for output `output_nr`."""
-    held = buffers.get(node)
-    if held is None:
-        held = buffers[node] = [None] * node._n_outputs
-        heapq.heappush(pending, (-node._seq, node))
-    previous = held[output_nr]
-    held[output_nr] = grad if previous is None else previous + grad
+def deposit(buffers: dict, node, output_nr: int, grad) -> None:
+    """Add `grad` into what `node` will receive for its output `output_nr`."""
+    if node._multi_output:
+        held = buffers.get(node)
+        if held is None:
+            held = buffers[node] = [None] * node._n_outputs
+        previous = held[output_nr]
+        held[output_nr] = grad if previous is None else previous + grad
+    else:
+        previous = buffers.get(node)
+        buffers[node] = grad if previous is None else previous + grad
 
 
 def _through_tensors(node, grad) -> list:

@@ -13,23 +13,11 @@ import itertools
 import operator
 
 from . import _anomaly, _array_engine
+from ._array_engine import deposit
 from ._grad_mode import state as grad_state
 from ._node import AccumulateGrad
 
 _NO_GRADS = itertools.repeat(None)  # what a node that received no gradient passes on
-
-
-def _deposit(buffers: dict, node, output_nr: int, grad) -> None:
-    """Add `grad` into what `node` will receive for its output `output_nr`."""
-    if node._multi_output:
-        held = buffers.get(node)
-        if held is None:
-            held = buffers[node] = [None] * node._n_outputs
-        previous = held[output_nr]
-        held[output_nr] = grad if previous is None else previous + grad
-    else:
-        previous = buffers.get(node)
-        buffers[node] = grad if previous is None else previous + grad
 
 
 def _count_dependencies(roots) -> dict:
@@ -126,7 +114,7 @@ def run_backward(
     """
     buffers: dict = {}
     for (node, output_nr), grad in zip(roots, grads):
-        _deposit(buffers, node, output_nr, grad)
+        deposit(buffers, node, output_nr, grad)
     previous_mode = grad_state.enabled
     grad_state.enabled = create_graph
     try:
@@ -209,7 +197,7 @@ def _execute(ready: list, buffers: dict, dependencies: dict, retain_graph: bool,
                 continue  # pruned: leads to no target
             if child_grad is not None:
                 if child._multi_output or child in buffers:
-                    _deposit(buffers, child, output_nr, child_grad)
+                    deposit(buffers, child, output_nr, child_grad)
                 else:
                     buffers[child] = child_grad
             if remaining == 1:
