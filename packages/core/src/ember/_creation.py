@@ -12,7 +12,8 @@ from . import _dtype as dt
 from ._device import CPU
 from ._devices import backend_for, canonical_device, dlpack_device
 from ._size import Size
-from ._tensor import Tensor, wrap
+from ._tensor import Tensor, _LegacyTensorType, wrap
+from ._writes import write_out
 
 _default_device = [CPU]
 
@@ -407,8 +408,6 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
 def _result(result: Tensor, out: Tensor | None) -> Tensor:
     if out is None:
         return result
-    from .ops._dispatch import write_out
-
     return write_out(out, result)
 
 
@@ -541,3 +540,35 @@ def legacy_constructor(cls, args: tuple, *, dtype=None, device=None) -> Tensor:
     if cls is not Tensor:
         result.__class__ = cls
     return result
+
+
+# --- Tensor's constructors and NumPy and pickle hooks, which need this layer ---------------------------
+
+
+def _new_tensor(cls, *args, device=None, dtype=None):
+    return legacy_constructor(cls, args, device=device, dtype=dtype)
+
+
+def _legacy_call(cls, *args, device=None):
+    return legacy_constructor(Tensor, args, dtype=cls.dtype, device=device or cls.device_type)
+
+
+def _array_wrap(self: Tensor, array, context=None, return_scalar: bool = False):
+    """NumPy ufuncs on tensors give tensors back (`np.sin(t)`); bool results become uint8, as in PyTorch."""
+    if array.dtype == np.bool_:
+        array = array.astype(np.uint8)
+    return from_numpy(np.asarray(array))
+
+
+def _rebuild(array, dtype_name, device, requires_grad):
+    return tensor(array, dtype=dt._by_name(dtype_name), device=device, requires_grad=requires_grad)
+
+
+def _reduce_ex(self: Tensor, protocol):
+    return (_rebuild, (self.detach()._host().copy(), self.dtype.name, str(self.device), self._requires_grad))
+
+
+Tensor.__new__ = staticmethod(_new_tensor)
+Tensor.__array_wrap__ = _array_wrap
+Tensor.__reduce_ex__ = _reduce_ex
+_LegacyTensorType.__call__ = _legacy_call

@@ -10,6 +10,7 @@ from . import _dtype as dt
 from ._creation import _place, finish, size_argument, sizes_of
 from ._devices import backend_for, canonical_device
 from ._tensor import Tensor, wrap
+from ._writes import check_inplace_target, write_out
 
 DEFAULT_SEED = 67280421310721
 
@@ -123,8 +124,6 @@ _SAMPLERS = {"uniform": "rand", "normal": "randn"}
 def _into(result: Tensor, out: Tensor | None) -> Tensor:
     if out is None:
         return result
-    from .ops._dispatch import write_out
-
     return write_out(out, result)
 
 
@@ -264,8 +263,6 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
 
 
 def _fill_from(self: Tensor, sample: Tensor) -> Tensor:
-    from .ops._dispatch import check_inplace_target
-
     check_inplace_target(self)
     self._backend.copy_into(self._data, sample._data)
     self._version[0] += 1

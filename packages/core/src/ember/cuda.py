@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import threading
 
+from . import _creation, _devices, _random
 from ._device import as_device
+from ._devices import canonical_device
+from ._random import default_generator_for
 from ._tensor import CUDA_LEGACY_TYPES
 from .backends import NoBackendError, registry
 
@@ -208,9 +211,6 @@ def empty_cache() -> None:
 
 
 def _generator(index: int):
-    from ._devices import canonical_device
-    from ._random import default_generator_for
-
     return default_generator_for(canonical_device(f"cuda:{index}"))
 
 
@@ -235,8 +235,6 @@ def initial_seed() -> int:
 
 def _forget_state() -> None:
     """Back to the state of a fresh process: device 0 current, no CUDA generators (for tests)."""
-    from . import _creation, _random
-
     _current.index = 0
     for dev in [d for d in _random._generators if d.type == "cuda"]:
         del _random._generators[dev]
@@ -245,3 +243,6 @@ def _forget_state() -> None:
 
 
 globals().update(CUDA_LEGACY_TYPES)
+
+
+_devices.CURRENT_INDEX["cuda"] = current_device
