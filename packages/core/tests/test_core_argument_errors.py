@@ -120,6 +120,8 @@ def test_a_generator_that_is_not_one_is_a_type_error(name):
 def test_edge_values_pytorch_accepts_still_sample():
     assert ember.empty(3).uniform_(1, 1).tolist() == [1.0, 1.0, 1.0]
     assert ember.normal(2.0, 0.0, (3,)).tolist() == [2.0, 2.0, 2.0]
+    assert ember.normal(2.0, -0.0, (3,)).tolist() == [2.0, 2.0, 2.0]
+    assert ember.empty(2).normal_(1.0, -0.0).tolist() == [1.0, 1.0]
     assert ember.empty(2).normal_(0, INF).abs().tolist() == [INF, INF]
     assert ember.normal(ember.ones(2), ember.zeros(2)).tolist() == [1.0, 1.0]
     assert ember.bernoulli(ember.ones(3), 1.0).tolist() == [1.0, 1.0, 1.0]
@@ -219,6 +221,8 @@ def test_full_checks_tensor_fill_values_too():
     with pytest.raises(TypeError, match=r"must be Number, not Tensor \(got one of shape \[1\]\)"):
         ember.full((2,), ember.tensor([3.0]))
     assert ember.full((2,), ember.tensor(-1), dtype=ember.uint8).tolist() == [255, 255]
+    assert ember.full((1,), ember.tensor(1e5, dtype=ember.float64)).dtype is ember.float32
+    assert ember.full((1,), ember.tensor(3, dtype=ember.int8)).dtype is ember.int64
 
 
 @pytest.mark.parametrize(

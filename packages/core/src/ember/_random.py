@@ -199,7 +199,7 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: 
     n = checks.integer_argument("randperm", "n", n)
     target = dt.as_dtype(dtype) if dtype is not None else dt.int64
     if n < 0 or target is not dt.int64:
-        _check_permutation_fits(n, target)
+        _check_randperm_arguments(n, target)
     dev, backend = _place(device)
     stream = _stream("randperm", generator, dev)
     try:
@@ -212,7 +212,7 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: 
     return wrap(backend.astype(data, target), backend, target, dev)
 
 
-def _check_permutation_fits(n: int, target: dt.dtype) -> None:
+def _check_randperm_arguments(n: int, target: dt.dtype) -> None:
     """PyTorch's limits on randperm: n >= 0, and n - 1 must fit the dtype (exactly, if floating)."""
     sizes_of((n,))
     if target is dt.bool_:
@@ -368,7 +368,7 @@ def random_(self: Tensor, low: int | None = None, high: int | None = None, *, ge
 def bernoulli_(self: Tensor, p=0.5, *, generator=None) -> Tensor:
     if isinstance(p, Tensor):
         checks.probabilities("bernoulli_", p)
-        flips = _coin_flips("bernoulli_", p.shape, p, generator, p.dtype, self.device)
+        flips = _coin_flips("bernoulli_", p.shape, p, generator, p.dtype, p.device)
     else:
         flips = _coin_flips("bernoulli_", self.shape, _probability(p), generator, dt.float64, self.device)
     return _fill_from(self, flips.to(self.dtype))
