@@ -23,7 +23,14 @@ CORE, NUMPY_BACKEND, CUPY_BACKEND, NN = (
     "packages/nn",
 )
 PACKAGES = [CORE, NUMPY_BACKEND, NN, CUPY_BACKEND]
-TEST_FIXTURES = ["packages/core/tests/fixtures/ember-toy-backend", "packages/core/tests/fixtures/ember-broken-backend"]
+#: Backend plugins that core's plugin tests install: a good one, then one per way a plugin can be faulty.
+TEST_FIXTURES = [
+    "packages/core/tests/fixtures/ember-toy-backend",
+    "packages/core/tests/fixtures/ember-broken-backend",
+    "packages/core/tests/fixtures/ember-raising-backend",
+    "packages/core/tests/fixtures/ember-clashing-backend",
+    "packages/core/tests/fixtures/ember-incomplete-backend",
+]
 TEST_DEPS = ["pytest>=8", "scikit-learn", "scipy", "matplotlib"]
 TORCH = "torch==2.13.0"
 PYTEST = ["pytest", "-q", "-p", "no:cacheprovider", "-ra"]

@@ -50,10 +50,10 @@ def backend_for(dev: Device):
     backend = registry.for_device_type(dev.type)
     if dev.type != "cpu":
         kind = dev.type.upper()
-        reason = backend.unavailable_reason()
+        reason = registry.unavailable_reason(backend)
         if reason is not None:
             raise RuntimeError(f"{dev} was requested, but {kind} is not available: {reason}")
-        count = backend.device_count()
+        count = registry.device_count(backend)
         if dev.index is not None and dev.index >= count:
             raise RuntimeError(
                 f"{kind} error: invalid device ordinal: {dev} was requested, but {count} {dev.type} device(s) are "

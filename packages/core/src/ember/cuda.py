@@ -38,19 +38,22 @@ def unavailable_reason() -> str | None:
     backend = _backend()
     if backend is None:
         return "no CUDA backend is installed: pip install ember-cupy[cuda12] (or [cuda13])"
-    return backend.unavailable_reason()
+    return registry.unavailable_reason(backend)
 
 
 def is_available() -> bool:
-    """True when a CUDA backend is installed and finds at least one usable GPU."""
+    """True when a CUDA backend is installed, passed ember's checks and finds at least one usable GPU.
+
+    Never raises: a backend whose own `is_available()` fails counts as unavailable.
+    """
     backend = _backend()
-    return backend is not None and backend.is_available()
+    return backend is not None and registry.is_available(backend)
 
 
 def device_count() -> int:
     """The number of usable GPUs (0 without CUDA)."""
     backend = _backend()
-    return backend.device_count() if backend is not None and backend.is_available() else 0
+    return registry.device_count(backend) if backend is not None and registry.is_available(backend) else 0
 
 
 def _require():
@@ -90,7 +93,7 @@ def _index(device) -> int:
 
 
 def _checked(backend, index: int) -> int:
-    count = backend.device_count()
+    count = registry.device_count(backend)
     if not 0 <= index < count:
         raise RuntimeError(
             f"CUDA error: invalid device ordinal: cuda:{index} was requested, but {count} CUDA device(s) are "
@@ -203,7 +206,7 @@ def max_memory_allocated(device=None) -> int:
 def empty_cache() -> None:
     """Give cached, unused device memory back to the driver (no-op without CUDA)."""
     backend = _backend()
-    if backend is not None and backend.is_available() and hasattr(backend, "empty_cache"):
+    if backend is not None and registry.is_available(backend) and hasattr(backend, "empty_cache"):
         backend.empty_cache()
 
 
