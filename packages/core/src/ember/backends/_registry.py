@@ -21,7 +21,10 @@ from ._protocol import BackendPluginSpec
 ENTRY_POINT_GROUP = "ember.backends"
 #: The backend a device type gets when several serve it and ``EMBER_BACKEND`` names none.
 DEFAULT_PREFERENCE = {"cpu": "numpy", "cuda": "cupy"}
-INSTALL_HINT = {"cpu": "pip install ember-numpy", "cuda": "pip install ember-cupy[cuda12]"}
+INSTALL_HINT = {
+    "cpu": "pip install ember-numpy",
+    "cuda": "on a machine with an NVIDIA GPU, pip install ember-cupy[cuda12] (or ember-cupy[cuda13] for a CUDA 13 driver)",
+}
 
 
 class BackendPluginWarning(UserWarning):
