@@ -104,7 +104,9 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(tags=["ci"])
 def wheels(session: nox.Session) -> None:
-    """Build every package as a wheel, install the wheels (not editables) and run the tests."""
+    """Build every package as a wheel into dist/, check their metadata, install the wheels
+    (not editables) and run the tests; then install the README's two ways, from the clone's
+    paths and from `--find-links dist`, each in a fresh venv that trains a model."""
     dist = ROOT / "dist"
     shutil.rmtree(dist, ignore_errors=True)
     session.install("build")
@@ -115,7 +117,30 @@ def wheels(session: nox.Session) -> None:
     session.install(*[str(ROOT / p) for p in TEST_FIXTURES if (ROOT / p).exists()])
     session.run("python", "-m", "ember")
     packages = [CORE, NUMPY_BACKEND, NN]
-    session.run(*PYTEST, "--import-mode=importlib", *_test_dirs(*packages), *_ignore_parity(*packages))
+    session.run(
+        *PYTEST,
+        "--import-mode=importlib",
+        *_test_dirs(*packages),
+        *_ignore_parity(*packages),
+        env={"EMBER_WHEELHOUSE": str(dist)},  # test_wheel_metadata.py reads the wheels there
+    )
+    clone_paths = [str(ROOT / p) for p in (CORE, NUMPY_BACKEND, NN)]
+    _install_and_train(session, "from-clone", clone_paths)
+    _install_and_train(session, "from-wheelhouse", ["--find-links", str(dist), "ember-core", "ember-numpy", "ember-nn"])
+
+
+def _install_and_train(session: nox.Session, name: str, requirements: list[str]) -> None:
+    """In a fresh venv (no pip of its own: the session's pip installs into it, with its cache),
+    `pip install` the requirements, show the installed license and train a model."""
+    venv = Path(session.create_tmp()) / name
+    shutil.rmtree(venv, ignore_errors=True)
+    session.run("python", "-m", "venv", "--without-pip", str(venv))
+    python = str(venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python"))
+    session.run("python", "-m", "pip", "--python", python, "install", *requirements)
+    shown = session.run("python", "-m", "pip", "--python", python, "show", "ember-core", silent=True)
+    if "License-Expression: MIT" not in (shown or ""):
+        session.error(f"pip show ember-core prints no license:\n{shown}")
+    session.run(python, "-I", str(ROOT / ".ci" / "smoke_train.py"), external=True)
 
 
 @nox.session

@@ -240,7 +240,9 @@ def test_no_backend_error_says_what_to_install(fake_plugins):
     registry = fake_plugins({})
     with pytest.raises(NoBackendError, match="pip install ember-numpy"):
         registry.for_device_type("cpu")
-    with pytest.raises(NoBackendError, match=r"pip install ember-cupy\[cuda12\]"):
+    with pytest.raises(
+        NoBackendError, match=r"To get one: on a machine with an NVIDIA GPU, pip install ember-cupy\[cuda12\]"
+    ):
         registry.for_device_type("cuda")
     assert issubclass(NoBackendError, RuntimeError)
 

@@ -37,7 +37,10 @@ def unavailable_reason() -> str | None:
     """Why CUDA cannot be used here, or None when it can."""
     backend = _backend()
     if backend is None:
-        return "no CUDA backend is installed: pip install ember-cupy[cuda12] (or [cuda13])"
+        return (
+            "no CUDA backend is installed, so ember uses no GPU; on a machine with an NVIDIA GPU: "
+            "pip install ember-cupy[cuda12] (or ember-cupy[cuda13] for a CUDA 13 driver)"
+        )
     return registry.unavailable_reason(backend)
 
 

@@ -41,7 +41,10 @@ from ._validation import check, describe_error, lacks_message, missing_members, 
 ENTRY_POINT_GROUP = "ember.backends"
 #: The backend a device type gets when several serve it and ``EMBER_BACKEND`` names none.
 DEFAULT_PREFERENCE = {"cpu": "numpy", "cuda": "cupy"}
-INSTALL_HINT = {"cpu": "pip install ember-numpy", "cuda": "pip install ember-cupy[cuda12]"}
+INSTALL_HINT = {
+    "cpu": "pip install ember-numpy",
+    "cuda": "on a machine with an NVIDIA GPU, pip install ember-cupy[cuda12] (or ember-cupy[cuda13] for a CUDA 13 driver)",
+}
 
 
 class BackendPluginWarning(UserWarning):
