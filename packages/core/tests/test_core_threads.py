@@ -12,7 +12,7 @@ import time
 import ember
 import pytest
 from ember import nn, optim
-from ember.autograd import _anomaly
+from ember._autograd import _anomaly
 
 JOIN_TIMEOUT = 10
 
