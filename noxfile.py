@@ -24,7 +24,7 @@ CORE, NUMPY_BACKEND, CUPY_BACKEND, NN = (
 )
 PACKAGES = [CORE, NUMPY_BACKEND, NN, CUPY_BACKEND]
 TEST_FIXTURES = ["packages/core/tests/fixtures/ember-toy-backend", "packages/core/tests/fixtures/ember-broken-backend"]
-TEST_DEPS = ["pytest>=8", "scikit-learn", "scipy", "matplotlib"]
+TEST_DEPS = ["pytest>=8", "scikit-learn", "scipy", "matplotlib", "ruff"]  # ruff: the stubs' freshness test
 TORCH = "torch==2.13.0"
 PYTEST = ["pytest", "-q", "-p", "no:cacheprovider", "-ra"]
 
