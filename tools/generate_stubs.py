@@ -71,13 +71,6 @@ class TensorHints:
     grad: Tensor | None
     grad_fn: Any
 
-    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray: ...
-    def __iter__(self) -> Iterator[Tensor]: ...
-    def bernoulli(self, p: Any = None, *, generator: ember.Generator | None = None) -> Tensor: ...
-    def item(self) -> int | float | bool: ...
-    def std_mean(self, *args: Any, **kwargs: Any) -> tuple[Tensor, Tensor]: ...
-    def var_mean(self, *args: Any, **kwargs: Any) -> tuple[Tensor, Tensor]: ...
-
     @overload
     def max(self) -> Tensor: ...
     @overload
@@ -119,6 +112,14 @@ class SizeHints(tuple[int, ...]):
 
 
 HINTS: dict[type, type] = {Tensor: TensorHints, ReturnTuple: ReturnTupleHints, ember.Size: SizeHints}
+TENSOR_RETURNS = {  # what Tensor members (and ember.<op>, the same functions) return where their source does not say
+    "__array__": np.ndarray,
+    "__iter__": Iterator[Tensor],
+    "bernoulli": Tensor,
+    "item": int | float | bool,
+    "std_mean": tuple[Tensor, Tensor],
+    "var_mean": tuple[Tensor, Tensor],
+}
 
 
 def fallback_return(owner: type | None, name: str) -> Any:
@@ -127,6 +128,8 @@ def fallback_return(owner: type | None, name: str) -> Any:
         return typing.Self
     if name == "__init__":
         return None
+    if owner is Tensor and name in TENSOR_RETURNS:
+        return TENSOR_RETURNS[name]
     if owner is Tensor and (name.strip("_") in OPERATORS or name.strip("_")[1:] in OPERATORS):
         return Tensor  # the operators of binary_op/unary_op declarations
     if owner is Tensor and name.endswith("_") and not name.endswith("__"):
@@ -254,7 +257,9 @@ class Stub:
         return local
 
     # ---- signatures ----
-    def function(self, name: str, fn: Any, owner: type | None = None, hint: Any = None, first: str = "") -> str:
+    def function(
+        self, name: str, fn: Any, owner: type | None = None, hint: Any = None, first: str = "", first_type: Any = None
+    ) -> str:
         """`def name(...) -> ...: ...`, with its overloads; `first` renames the first parameter (self/cls/input)."""
         source = hint if hint is not None else fn
         variants = typing.get_overloads(source) if hint is not None else []
@@ -264,12 +269,12 @@ class Stub:
             if variants:
                 self.typing_name("overload")
             returns_default = fallback_return(owner, name) if hint is None else Any
-            text = self.signature(variant, name, returns_default, first)
+            text = self.signature(variant, returns_default, first, first_type)
             ignore = "  # type: ignore[override]" if name in ("__eq__", "__ne__") else ""
             lines.append(f"{prefix}def {name}{text}: ...{ignore}")
         return "\n".join(lines)
 
-    def signature(self, fn: Any, name: str, returns_default: Any, first: str) -> str:
+    def signature(self, fn: Any, returns_default: Any, first: str, first_type: Any) -> str:
         try:
             signature = inspect.signature(fn)
         except (TypeError, ValueError):
@@ -288,7 +293,9 @@ class Stub:
         rendered = []
         for index, param in enumerate(params):
             if first and index == 0:
-                rendered.append(param)
+                rendered.append(
+                    param if first_type is None else param.replace(annotation=Text(self.annotation(first_type)))
+                )
                 continue
             text = self.annotation(evaluate(param.annotation, fn))
             default = param.empty if param.default is param.empty else Text("...")
@@ -368,9 +375,14 @@ class Stub:
         exports = sorted(self.exports.items())
         body = [f"{name}: {self.value_type(obj)}" for name, obj in exports if not inspect.isroutine(obj)]
         for name, obj in exports:
-            if inspect.isroutine(obj):
-                hint = vars(TensorHints).get(name) if self.module == "ember" and vars(Tensor).get(name) is obj else None
-                body.append(self.function(name, obj, hint=hint, first="input" if hint else ""))
+            if not inspect.isroutine(obj):
+                continue
+            if vars(Tensor).get(name) is not obj:
+                body.append(self.function(name, obj))
+            elif name in vars(TensorHints):  # the Tensor method's hint, the tensor as its first argument
+                body.append(self.function(name, obj, Tensor, vars(TensorHints)[name], "input", Tensor))
+            else:
+                body.append(self.function(name, obj, Tensor))
         body += [self.class_block(cls) for cls in sorted(self.classes, key=lambda c: c.__name__)]
         typevars = [typevar_line(tv, self) for _, tv in sorted(self.typevars.items())]
         imports = sorted(
@@ -450,8 +462,10 @@ def evaluate(annotation: Any, owner: Any) -> Any:
     else:
         function = inspect.unwrap(getattr(owner, "__func__", owner))
         scope = getattr(function, "__globals__", None) or vars(sys.modules[function.__module__])
+    # ember.bool, ember.float and ember.int are dtypes: in an annotation those names mean the builtins
+    scope = {**scope, **{name: kind for name, kind in vars(builtins).items() if not isinstance(scope.get(name), type)}}
     try:
-        return eval(annotation, dict(scope))
+        return eval(annotation, scope)
     except Exception:
         return Any
 
