@@ -10,9 +10,11 @@ installed), walks the public names of each namespace in NAMESPACES and writes:
   stub of the module whose file defines it, so that every import of the class, public
   or internal, names one class.
 
-Signatures and annotations come from `inspect.signature`. What the runtime cannot say
-(an operator's result, a return type that depends on the arguments) comes from the
-rules in `fallback_return` and the hint classes below.
+Signatures and annotations come from `inspect.signature`; a class's instance attributes
+from what it annotates and what its __init__ assigns to `self`. What the runtime cannot
+say comes from `fallback_return` (operators and in-place methods return Tensor), the
+TENSOR_RETURNS table, and the hint classes (types that depend on the arguments, such as
+Tensor.max's overloads). An unannotated parameter is Any.
 
     python tools/generate_stubs.py          # write the stubs
     python tools/generate_stubs.py --check  # exit 1 and name each stale stub
