@@ -4,7 +4,7 @@ nox -t ci                    # everything CI runs (the README's test command)
 nox -s "tests(backend='numpy')"
 nox -s parity                # against torch==2.13.0 (CPU)
 nox -s demo                  # train the tutorial models, write plots to demo-output/
-nox -s docs | bench | lint | wheels
+nox -s docs | bench | lint | typecheck | wheels
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ TEST_FIXTURES = [
     "packages/core/tests/fixtures/ember-clashing-backend",
     "packages/core/tests/fixtures/ember-incomplete-backend",
 ]
-TEST_DEPS = ["pytest>=8", "scikit-learn", "scipy", "matplotlib"]
+TEST_DEPS = ["pytest>=8", "scikit-learn", "scipy", "matplotlib", "ruff"]  # ruff: the stubs' freshness test
 TORCH = "torch==2.13.0"
 PYTEST = ["pytest", "-q", "-p", "no:cacheprovider", "-ra"]
 
@@ -100,6 +100,14 @@ def lint(session: nox.Session) -> None:
     session.install("ruff")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(tags=["ci"])
+def typecheck(session: nox.Session) -> None:
+    """mypy (mypy.ini) on the docs tutorials and a typed user script, against ember's stubs."""
+    session.install("mypy", "pytest>=8", "matplotlib")
+    _editable(session, CORE, NUMPY_BACKEND, NN, CUPY_BACKEND)
+    session.run(*PYTEST, "packages/core/tests/typecheck", *session.posargs)
 
 
 @nox.session(tags=["ci"])
