@@ -1,8 +1,12 @@
 """Seeded fuzzing of a real checkpoint: every damaged copy either raises CheckpointError naming the file, or
 loads exactly the saved data. A change inside any entry (the manifest, a storage, an array) always raises:
 its CRC-32 no longer matches. Only ZIP bookkeeping that loading does not use (timestamps, "made by"
-fields, ...) may change without effect."""
+fields, ...) may change without effect. A crafted manifest (valid checksums, values swapped for others)
+either loads or raises CheckpointError naming the file: never another exception."""
 
+import copy
+import io
+import json
 import random
 import struct
 import zipfile
@@ -50,9 +54,16 @@ def entry_contents(data: bytes, path) -> list[range]:
     return ranges
 
 
-def load_outcome(path, saved) -> str:
+def named_stream(data: bytes) -> io.BytesIO:
+    """The bytes as an open file named like the checkpoint (rewriting the file each time would dominate the time)."""
+    stream = io.BytesIO(data)
+    stream.name = NAME
+    return stream
+
+
+def load_outcome(source, saved) -> str:
     try:
-        loaded = ember.load(path)
+        loaded = ember.load(source)
     except CheckpointError as error:
         assert NAME in str(error), str(error)
         return "refused"
@@ -73,17 +84,16 @@ def test_byte_flips_are_refused_or_change_nothing(checkpoint):
     contents = entry_contents(data, path)
     rng = random.Random(20250611)
     outcomes = {"refused": 0, "loaded": 0}
-    for _ in range(1500):
+    for _ in range(3000):
         damaged = bytearray(data)
         flipped = rng.sample(range(len(data)), rng.choice([1, 1, 2, 3]))
         for at in flipped:
             damaged[at] ^= rng.randrange(1, 256)
-        path.write_bytes(bytes(damaged))
-        outcome = load_outcome(path, saved)
+        outcome = load_outcome(named_stream(bytes(damaged)), saved)
         outcomes[outcome] += 1
         if any(at in content for at in flipped for content in contents):
             assert outcome == "refused", f"a change at bytes {flipped} inside an entry loaded"
-    assert outcomes["refused"] > 1000
+    assert outcomes["refused"] > 2500 and outcomes["loaded"] > 0
 
 
 def test_truncations_are_refused(checkpoint):
@@ -95,3 +105,68 @@ def test_truncations_are_refused(checkpoint):
         assert load_outcome(path, saved) == "refused", length
     path.write_bytes(data)
     assert load_outcome(path, saved) == "loaded"
+
+
+SUBSTITUTES = [
+    None,
+    True,
+    0,
+    -1,
+    7,
+    2**63,
+    10**12,
+    2.5,
+    float("nan"),
+    "",
+    "float32",
+    "cpu",
+    "cuda:0",
+    "x",
+    "storages/0.npy",
+    "arrays/0.npy",
+    "ember.json",
+    [],
+    [0, 0],
+    [10**6, 10**6],
+    {},
+    {"kind": "tensor", "index": 0},
+    {"kind": "tensor", "index": 99},
+    {"kind": "list"},
+]
+
+
+def json_paths(value, path=()):
+    yield path
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in children:
+        yield from json_paths(child, (*path, key))
+
+
+def test_crafted_manifests_load_or_raise_a_checkpoint_error(checkpoint):
+    path, data, _ = checkpoint
+    with zipfile.ZipFile(path) as archive:
+        entries = {info.filename: archive.read(info) for info in archive.infolist()}
+    manifest = json.loads(entries.pop("ember.json"))
+    rng = random.Random(3)
+    outcomes = {"refused": 0, "loaded": 0}
+    for _ in range(1500):
+        crafted = copy.deepcopy(manifest)
+        for _ in range(rng.choice([1, 2, 3])):
+            *parents, last = rng.choice([p for p in json_paths(crafted) if p])
+            holder = crafted
+            for key in parents:
+                holder = holder[key]
+            holder[last] = copy.deepcopy(rng.choice(SUBSTITUTES))
+        stream = named_stream(b"")
+        with zipfile.ZipFile(stream, "w") as archive:
+            for name, content in entries.items():
+                archive.writestr(name, content)
+            archive.writestr("ember.json", json.dumps(crafted))
+        stream.seek(0)
+        try:
+            ember.load(stream)
+            outcomes["loaded"] += 1
+        except CheckpointError as error:
+            assert NAME in str(error), str(error)
+            outcomes["refused"] += 1
+    assert min(outcomes.values()) > 100
