@@ -95,6 +95,7 @@ def to_float64(value: Any, narrow: np.dtype) -> Any:
     """
     if isinstance(value, (bool, int, float)):
         return np.float64(narrow.type(value))
-    if isinstance(value, (np.ndarray, np.generic)) and value.dtype in NARROW_FLOATS:
-        return value.astype(np.float64)
+    if isinstance(value, (np.ndarray, np.generic)):
+        if value.dtype in NARROW_FLOATS:
+            return value.astype(np.float64)
     return value
