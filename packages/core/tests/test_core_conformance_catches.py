@@ -36,6 +36,7 @@ CAUGHT_BY = {
     "zero-dim-float64": "exp(float32[]): dtype float64, NumPy gives float32",
     "softmax-unshifted": "fused_softmax(float16[3, 4], 0 (int)): ",
     "sum-of-squares-float64": "sum_of_squares(float32[3, 4], False (bool)): dtype float64, NumPy gives float32",
+    "mask-selects": "mask_multiply(float32[2, 4], bool[2, 4]): ",
     "conv-ignores-dilation": "fused_conv2d(float32[2, 4, 6, 5], float32[8, 2, 3, 2], bias=True, ",
 }
 #: The checks added to reach every dtype, operand and layout core passes; the kernel checks

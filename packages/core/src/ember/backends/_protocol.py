@@ -110,7 +110,7 @@ KERNEL_CALLS: dict[str, str] = {
     "erf": "erf(x)",
 }
 
-_BOOL_OUT = "any two dtypes and any Python scalar, passed as they are; a bool result"
+_BOOL_OUT = "operands as they are: any two dtypes, any Python scalar; a bool result"
 #: What core relies on beyond "as the NumPy function" (every kernel not named here:
 #: nothing more). The conformance suite checks each of these.
 KERNEL_NOTES: dict[str, str] = {
@@ -128,7 +128,7 @@ KERNEL_NOTES: dict[str, str] = {
     "fmin": "NaN is ignored",
     **dict.fromkeys(
         ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal"),
-        f"{_BOOL_OUT}: ``int_array < 2.5`` compares with 2.5, ``float32_array == 0.1`` with float32(0.1)",
+        f"{_BOOL_OUT}; ``int_array < 2.5`` compares with 2.5, ``float32_array == 0.1`` with float32(0.1)",
     ),
     **dict.fromkeys(("logical_and", "logical_or", "logical_xor"), _BOOL_OUT),
     **dict.fromkeys(("bitwise_and", "bitwise_or", "bitwise_xor"), "bool and integers; TypeError on floats"),
@@ -143,9 +143,10 @@ KERNEL_NOTES: dict[str, str] = {
     "cumsum": "honours ``dtype=``: bools and integers are passed ``dtype='int64'``",
     "cumprod": "honours ``dtype=``: bools and integers are passed ``dtype='int64'``",
     **dict.fromkeys(
-        ("reshape", "expand_dims", "squeeze", "flip", "permute", "broadcast_to"),
+        ("reshape", "expand_dims", "squeeze", "flip", "permute"),
         "a view where NumPy gives one: writes through it reach the base",
     ),
+    "broadcast_to": "a read-only view: a write into it raises ValueError saying read-only",
     "sigmoid": "1 / (1 + exp(-x)) in x's dtype, without overflow at large ±x",
     "erf": "the error function, in x's dtype",
 }
@@ -166,13 +167,13 @@ class OptionalMember(NamedTuple):
 OPTIONAL_MEMBERS: dict[str, OptionalMember] = {
     "fused_softmax": OptionalMember(
         "fused_softmax(x, axis)",
-        "softmax of x along axis, in x's dtype",
+        "softmax of x along axis, in x's dtype (x may be empty)",
         "``ember.softmax``, ``nn.Softmax``",
         "max, exp and sum kernels",
     ),
     "fused_log_softmax": OptionalMember(
         "fused_log_softmax(x, axis)",
-        "log-softmax of x along axis, in x's dtype",
+        "log-softmax of x along axis, in x's dtype (x is never empty)",
         "``ember.log_softmax``, ``nn.CrossEntropyLoss``",
         "max, exp, log and sum kernels",
     ),
@@ -188,22 +189,29 @@ OPTIONAL_MEMBERS: dict[str, OptionalMember] = {
         "``nn.functional.mse_loss``",
         "``sum(x * x)`` or ``mean(x * x)``",
     ),
+    "mask_multiply": OptionalMember(
+        "mask_multiply(x, keep)",
+        "x times the bool mask keep, in x's dtype, as ``multiply(x, keep)`` gives it (inf times False is nan)",
+        "the backward of relu and other derivatives that are 1 or 0",
+        "``multiply(x, keep)``",
+    ),
     "fused_conv2d": OptionalMember(
         "fused_conv2d(x, w, bias, geometry, groups)",
         "x (N, C, H, W) convolved with w (O, C/groups, kh, kw), plus bias (O,) or None; geometry has "
-        "kernel, stride, dilation and padding (top, bottom, left, right)",
+        "kernel, stride, dilation and padding (top, bottom, left, right); a conv1d comes with H = kh = 1",
         "``nn.Conv1d``, ``nn.Conv2d``",
         "im2col columns and one matmul",
     ),
     "fused_conv2d_input_grad": OptionalMember(
         "fused_conv2d_input_grad(g, w, geometry, groups, input_shape)",
-        "the gradient of the convolution with respect to x, of input_shape",
+        "the gradient of the convolution with respect to x, of input_shape (4-D)",
         "backward of ``nn.Conv1d``, ``nn.Conv2d``",
         "a convolution with the flipped kernel, or scattered columns",
     ),
     "fused_conv2d_weight_grad": OptionalMember(
         "fused_conv2d_weight_grad(x, g, geometry, groups, weight_shape)",
-        "the gradient of the convolution with respect to w, of weight_shape",
+        "the gradient of the convolution with respect to w (4-D), with the size of weight_shape: the "
+        "weight's own shape, 3-D for a conv1d",
         "backward of ``nn.Conv1d``, ``nn.Conv2d``",
         "im2col columns and matmul",
     ),
@@ -303,13 +311,21 @@ class NativeGenerator(Protocol):
     the same draws; ``seed(s)`` restarts the stream.
     """
 
-    def seed(self, seed: int) -> None: ...
-    def get_state(self) -> Any: ...
-    def set_state(self, state: Any) -> None: ...
+    def seed(self, seed: int) -> None:
+        """Restart the stream from `seed`."""
+
+    def get_state(self) -> Any:
+        """The stream's state, a value ``set_state`` takes back (``ember.get_rng_state``)."""
+
+    def set_state(self, state: Any) -> None:
+        """Continue the stream from a state ``get_state`` gave."""
+
     def uniform(self, shape: tuple, low: float, high: float, dtype: Any) -> Any:
         """Draws in ``[low, high)``."""
 
-    def normal(self, shape: tuple, mean: float, std: float, dtype: Any) -> Any: ...
+    def normal(self, shape: tuple, mean: float, std: float, dtype: Any) -> Any:
+        """Draws from the normal distribution with that mean and standard deviation."""
+
     def integers(self, low: int, high: int, shape: tuple, dtype: Any) -> Any:
         """Integers in ``[low, high)``."""
 
@@ -344,7 +360,9 @@ class Backend(Protocol):
     def unavailable_reason(self) -> str | None:
         """Why not, for users (e.g. "CuPy is not installed"), or None when available."""
 
-    def device_count(self) -> int: ...
+    def device_count(self) -> int:
+        """How many devices it serves here (1 for the CPU)."""
+
     def native_dtype(self, dtype: Any) -> Any:
         """The native (NumPy) dtype for an ember dtype."""
 
@@ -355,44 +373,74 @@ class Backend(Protocol):
         """The device index an array lives on."""
 
     # --- creation and transfer --------------------------------------------------
-    def asarray(self, data: Any, dtype: Any, index: int | None) -> Any: ...
-    def empty(self, shape: tuple, dtype: Any, index: int | None) -> Any: ...
-    def zeros(self, shape: tuple, dtype: Any, index: int | None) -> Any: ...
-    def full(self, shape: tuple, value: Any, dtype: Any, index: int | None) -> Any: ...
-    def arange(self, start: Any, stop: Any, step: Any, dtype: Any, index: int | None) -> Any: ...
-    def linspace(self, start: Any, stop: Any, num: int, dtype: Any, index: int | None) -> Any: ...
-    def eye(self, n: int, m: int, dtype: Any, index: int | None) -> Any: ...
+    def asarray(self, data: Any, dtype: Any, index: int | None) -> Any:
+        """An array of (nested lists of) Python numbers; `dtype` None infers NumPy's dtype."""
+
+    def empty(self, shape: tuple, dtype: Any, index: int | None) -> Any:
+        """An array of `shape` whose values are not set."""
+
+    def zeros(self, shape: tuple, dtype: Any, index: int | None) -> Any:
+        """An array of `shape` filled with 0."""
+
+    def full(self, shape: tuple, value: Any, dtype: Any, index: int | None) -> Any:
+        """An array of `shape` filled with `value`."""
+
+    def arange(self, start: Any, stop: Any, step: Any, dtype: Any, index: int | None) -> Any:
+        """``start, start + step, ...`` up to `stop` excluded, as ``numpy.arange``."""
+
+    def linspace(self, start: Any, stop: Any, num: int, dtype: Any, index: int | None) -> Any:
+        """`num` evenly spaced values from `start` to `stop`, both included."""
+
+    def eye(self, n: int, m: int, dtype: Any, index: int | None) -> Any:
+        """An n-by-m array with ones on the diagonal."""
+
     def astype(self, x: Any, dtype: Any) -> Any:
         """A copy of x converted to an ember dtype."""
 
-    def copy(self, x: Any) -> Any: ...
+    def copy(self, x: Any) -> Any:
+        """A new array with x's values and dtype, sharing nothing with x."""
+
     def to_numpy(self, x: Any) -> Any:
         """x as a host NumPy array: the same memory on the CPU (``Tensor.numpy()`` shares it)."""
 
     def from_numpy(self, array: Any, index: int | None) -> Any:
         """A host array on the device: without a copy on the CPU (``ember.from_numpy`` shares it)."""
 
-    def from_dlpack(self, capsule: Any, index: int | None) -> Any: ...
-    def is_contiguous(self, x: Any) -> bool: ...
-    def ascontiguous(self, x: Any) -> Any: ...
+    def from_dlpack(self, capsule: Any, index: int | None) -> Any:
+        """An array sharing the memory of a DLPack producer (an object with ``__dlpack__``)."""
+
+    def is_contiguous(self, x: Any) -> bool:
+        """Whether x is laid out in C order without gaps."""
+
+    def ascontiguous(self, x: Any) -> Any:
+        """x itself when contiguous, else a C-ordered copy."""
 
     # --- random -----------------------------------------------------------------
-    def make_generator(self, index: int | None, seed: int) -> NativeGenerator: ...
+    def make_generator(self, index: int | None, seed: int) -> NativeGenerator:
+        """A new random stream on device `index`, seeded with `seed`."""
 
     # --- indexing, scatter and in-place writes -------------------------------------
     def getitem(self, x: Any, key: Any) -> Any:
         """NumPy indexing: a view for basic keys (ints, slices, None, ...), a copy for advanced ones."""
 
-    def setitem(self, x: Any, key: Any, value: Any) -> None: ...
+    def setitem(self, x: Any, key: Any, value: Any) -> None:
+        """``x[key] = value`` in x's own buffer, NumPy's keys and broadcasting."""
+
     def copy_into(self, dst: Any, src: Any) -> None:
         """Write src (broadcast, cast as needed) into dst's own buffer."""
 
     def index_add(self, target: Any, index: Any, values: Any) -> None:
         """``target[index] += values`` in place, duplicate indices accumulating."""
 
-    def take_along_axis(self, x: Any, index: Any, axis: int) -> Any: ...
-    def put_along_axis(self, x: Any, index: Any, values: Any, axis: int) -> None: ...
-    def nonzero(self, x: Any) -> tuple: ...
+    def take_along_axis(self, x: Any, index: Any, axis: int) -> Any:
+        """As ``numpy.take_along_axis`` (``gather``)."""
+
+    def put_along_axis(self, x: Any, index: Any, values: Any, axis: int) -> None:
+        """As ``numpy.put_along_axis``, in place (``scatter_``)."""
+
+    def nonzero(self, x: Any) -> tuple:
+        """One int64 index array per dimension, for the non-zero elements in C order."""
+
     def pad(self, x: Any, widths: Any, value: Any) -> Any:
         """Constant padding, ``widths`` as for ``numpy.pad``."""
 

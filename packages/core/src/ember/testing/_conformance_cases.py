@@ -62,6 +62,16 @@ REDUCTION_DTYPES: dict[str, tuple[np.dtype, ...]] = {
     **dict.fromkeys(KERNELS["reduction"], ALL),
     **dict.fromkeys(("mean", "var", "std"), FLOATS),
 }
+#: Every kernel the suite checks on more than one dtype, with the dtypes it checks.
+KERNEL_DTYPES: dict[str, tuple[np.dtype, ...]] = {
+    **UNARY_DTYPES,
+    **BINARY_DTYPES,
+    "where": ALL,
+    "clip": NUMBERS,
+    **REDUCTION_DTYPES,
+    **dict.fromkeys(KERNELS["scan"], ALL),
+    "matmul": NUMBERS,
+}
 
 
 def kind(dtype: np.dtype) -> str:

@@ -83,10 +83,13 @@ def reference_conv2d_weight_grad(x, g, geometry, groups: int, weight_shape: tupl
 
 
 #: (groups, kernel, stride, dilation, padding): the convolutions the fused kernels are checked on.
+#: (groups, kernel, stride, dilation, padding, input height and width): the convolutions
+#: the fused kernels are checked on. The last is a conv1d as ember-nn lifts it: height 1.
 CONVOLUTIONS = [
-    (1, (3, 3), (1, 1), (1, 1), (1, 1, 1, 1)),
-    (2, (3, 2), (2, 1), (1, 2), (0, 1, 2, 0)),
-    (4, (1, 1), (1, 1), (1, 1), (0, 0, 0, 0)),
+    (1, (3, 3), (1, 1), (1, 1), (1, 1, 1, 1), (6, 5)),
+    (2, (3, 2), (2, 1), (1, 2), (0, 1, 2, 0), (6, 5)),
+    (4, (1, 1), (1, 1), (1, 1), (0, 0, 0, 0), (6, 5)),
+    (2, (1, 3), (1, 2), (1, 1), (0, 0, 1, 1), (1, 7)),
 ]
 
 
@@ -113,10 +116,13 @@ class OptionalChecks:
     # --- fused and faster kernels ------------------------------------------------------------
     @staticmethod
     def check_fused_softmax(backend, index, mismatches, fused) -> None:
+        """Large logits (no overflow: float16 overflows exp above 11) and empty arrays (core passes them)."""
         for dtype, axis in itertools.product(FLOATS, (0, -1)):
             x = (np.random.default_rng(5).normal(size=(3, 4)) * 10).astype(dtype)
             expected = np.exp(_log_softmax(x, axis).astype(np.float64)).astype(dtype)
             mismatches.call(call_text("fused_softmax", [x, axis]), expected, fused, mismatches.native(x), axis)
+            empty = np.zeros((0, 3), dtype)
+            mismatches.call(call_text("fused_softmax", [empty, axis]), empty, fused, mismatches.native(empty), axis)
 
     @staticmethod
     def check_fused_log_softmax(backend, index, mismatches, fused) -> None:
@@ -150,13 +156,24 @@ class OptionalChecks:
         """(x, w, bias, g, geometry, groups) for each case of CONVOLUTIONS, in float32 and float64."""
         windows = pytest.importorskip("ember.nn.functional._windows", reason="the convolution kernels serve ember-nn")
         rng = np.random.default_rng(seed)
-        for dtype, (groups, kernel, stride, dilation, padding) in itertools.product(FLOATS[1:], CONVOLUTIONS):
+        for dtype, (groups, kernel, stride, dilation, padding, size) in itertools.product(FLOATS[1:], CONVOLUTIONS):
             geometry = windows.Geometry(kernel, stride, dilation, padding)
-            x = rng.normal(size=(2, 4, 6, 5)).astype(dtype)
+            x = rng.normal(size=(2, 4, *size)).astype(dtype)
             w = rng.normal(size=(8, 4 // groups, *kernel)).astype(dtype)
-            oh, ow = geometry.output_size(6, 5)
+            oh, ow = geometry.output_size(*size)
             g = rng.normal(size=(2, 8, oh, ow)).astype(dtype)
             yield x, w, rng.normal(size=8).astype(dtype), g, geometry, groups
+
+    @staticmethod
+    def check_mask_multiply(backend, index, mismatches, fused) -> None:
+        """As multiply(x, keep): broadcasting, x's dtype, and inf or nan times False is nan."""
+        for dtype in FLOATS:
+            x = np.array([[np.inf, -1.5, np.nan, 2.0], [0.5, -np.inf, 3.0, 0.0]], dtype)
+            for keep in (x > 0, np.array([True, False, True, False])):
+                expected = np.multiply(x, keep)
+                mismatches.call(
+                    call_text("mask_multiply", [x, keep]), expected, fused, *map(mismatches.native, (x, keep))
+                )
 
     @classmethod
     def check_fused_conv2d(cls, backend, index, mismatches, fused) -> None:
@@ -184,10 +201,12 @@ class OptionalChecks:
     @classmethod
     def check_fused_conv2d_weight_grad(cls, backend, index, mismatches, fused) -> None:
         for x, w, _, g, geometry, groups in cls._convolutions(2):
-            expected = reference_conv2d_weight_grad(x, g, geometry, groups, w.shape)
-            what = f"fused_conv2d_weight_grad({call_text('', [x, g])[1:-1]}, {geometry}, groups={groups})"
-            arguments = (mismatches.native(x), mismatches.native(g), geometry, groups, w.shape)
-            mismatches.call(what, expected, _reshaped(fused, w.shape), *arguments)
+            # NOTE: weight_shape is the weight's own shape: 3-D for a conv1d (height 1)
+            shape = w.shape if x.shape[2] > 1 else (w.shape[0], w.shape[1], w.shape[3])
+            expected = reference_conv2d_weight_grad(x, g, geometry, groups, w.shape).reshape(shape)
+            what = f"fused_conv2d_weight_grad({call_text('', [x, g])[1:-1]}, {geometry}, groups={groups}, {shape})"
+            arguments = (mismatches.native(x), mismatches.native(g), geometry, groups, shape)
+            mismatches.call(what, expected, _reshaped(fused, shape), *arguments)
 
     # --- devices and host memory ---------------------------------------------------------------
     @staticmethod
