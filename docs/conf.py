@@ -23,6 +23,7 @@ extensions = [
     "sphinx.ext.intersphinx",
     "sphinx_gallery.gen_gallery",
     "command_output",
+    "backend_contract",
     "sphinx-mathjax-offline",  # serves MathJax from the site itself, so maths renders offline
 ]
 
