@@ -27,6 +27,7 @@ from ._conformance_cases import (
     UNARY_DTYPES,
     binary_operands,
     call_text,
+    describe,
     factors,
     kind,
     numpy_kernel,
@@ -91,7 +92,7 @@ class DtypeChecks:
                 expected = x.copy()
                 reference(numpy_kernel(name), expected, y, out=expected, casting="unsafe")
                 into = mismatches.to_native(x)
-                what = f"{name}(x, {call_text('', [y])[1:-1]}, out=x, casting='unsafe') with x {target}"
+                what = f"{name}(x, {describe(y)}, out=x, casting='unsafe') with x {target}"
                 mismatches.call(what, expected, _written(mismatches.backend, name, into), mismatches.to_native(y))
         mismatches.check()
 

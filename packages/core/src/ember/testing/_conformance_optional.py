@@ -180,7 +180,9 @@ class OptionalChecks:
         for x, w, bias, _, geometry, groups in cls._convolutions(0):
             for b in (bias, None):
                 expected = reference_conv2d(x, w, b, geometry, groups)
-                what = f"fused_conv2d({call_text('', [x, w])[1:-1]}, bias={b is not None}, {geometry}, groups={groups})"
+                what = call_text(
+                    "fused_conv2d", [x, w], {"bias": b is not None, "geometry": geometry, "groups": groups}
+                )
                 arguments = (
                     mismatches.to_native(x),
                     mismatches.to_native(w),
@@ -194,7 +196,7 @@ class OptionalChecks:
     def check_fused_conv2d_input_grad(cls, backend, index, mismatches, fused) -> None:
         for x, w, _, g, geometry, groups in cls._convolutions(1):
             expected = reference_conv2d_input_grad(g, w, geometry, groups, x.shape)
-            what = f"fused_conv2d_input_grad({call_text('', [g, w])[1:-1]}, {geometry}, groups={groups})"
+            what = call_text("fused_conv2d_input_grad", [g, w], {"geometry": geometry, "groups": groups})
             arguments = (mismatches.native(g), mismatches.native(w), geometry, groups, x.shape)
             mismatches.call(what, expected, _reshaped(fused, x.shape), *arguments)
 
@@ -204,7 +206,9 @@ class OptionalChecks:
             # NOTE: weight_shape is the weight's own shape: 3-D for a conv1d (height 1)
             shape = w.shape if x.shape[2] > 1 else (w.shape[0], w.shape[1], w.shape[3])
             expected = reference_conv2d_weight_grad(x, g, geometry, groups, w.shape).reshape(shape)
-            what = f"fused_conv2d_weight_grad({call_text('', [x, g])[1:-1]}, {geometry}, groups={groups}, {shape})"
+            what = call_text(
+                "fused_conv2d_weight_grad", [x, g], {"geometry": geometry, "groups": groups, "shape": shape}
+            )
             arguments = (mismatches.native(x), mismatches.native(g), geometry, groups, shape)
             mismatches.call(what, expected, _reshaped(fused, shape), *arguments)
 
