@@ -191,7 +191,8 @@ OPTIONAL_MEMBERS: dict[str, OptionalMember] = {
     ),
     "mask_multiply": OptionalMember(
         "mask_multiply(x, keep)",
-        "x times the bool mask keep, in x's dtype, as ``multiply(x, keep)`` gives it (inf times False is nan)",
+        "x times keep, a bool mask of x's shape, in x's dtype, as ``multiply(x, keep)`` gives it "
+        "(inf times False is nan)",
         "the backward of relu and other derivatives that are 1 or 0",
         "``multiply(x, keep)``",
     ),

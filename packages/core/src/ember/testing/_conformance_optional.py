@@ -166,14 +166,14 @@ class OptionalChecks:
 
     @staticmethod
     def check_mask_multiply(backend, index, mismatches, fused) -> None:
-        """As multiply(x, keep): broadcasting, x's dtype, and inf or nan times False is nan."""
+        """As multiply(x, keep) for a bool keep of x's shape: x's dtype, and inf or nan times False is nan."""
         for dtype in FLOATS:
             x = np.array([[np.inf, -1.5, np.nan, 2.0], [0.5, -np.inf, 3.0, 0.0]], dtype)
-            for keep in (x > 0, np.array([True, False, True, False])):
-                expected = np.multiply(x, keep)
-                mismatches.call(
-                    call_text("mask_multiply", [x, keep]), expected, fused, *map(mismatches.native, (x, keep))
-                )
+            for operand, keep in [(x, x > 0), (x, np.zeros(x.shape, bool)), (x[0, 3], np.array(True))]:
+                operand = np.asarray(operand)
+                native = (mismatches.native(operand), mismatches.native(keep))
+                expected = np.asarray(np.multiply(operand, keep))
+                mismatches.call(call_text("mask_multiply", [operand, keep]), expected, fused, *native)
 
     @classmethod
     def check_fused_conv2d(cls, backend, index, mismatches, fused) -> None:
