@@ -227,6 +227,7 @@ class Mismatches:
 
     def __init__(self, backend, native: Callable, host: Callable) -> None:
         self.backend, self.native, self.host, self.found = backend, native, host, []
+        self.asked = 0  # results compared or refusals checked: a check that asks nothing fails
 
     def to_native(self, value: Any) -> Any:
         """Arrays (and lists of them) on the backend; scalars as they are."""
@@ -243,6 +244,7 @@ class Mismatches:
 
     def compare(self, what: str, got: Any, expected: np.ndarray) -> None:
         """A native result against NumPy's array."""
+        self.asked += 1
         problem = difference(self.result(got), expected)
         if problem is not None:
             self.found.append(f"{what}: {problem}")
@@ -267,11 +269,13 @@ class Mismatches:
         try:
             got = function(*args, **kwargs)
         except Exception as error:  # noqa: BLE001 - reported with the others
+            self.asked += 1
             self.found.append(f"{what}: raised {type(error).__name__}: {error}")
             return
         self.compare(what, got, expected)
 
     def refuses(self, what: str, error: type[Exception], function: Callable, *args, **kwargs) -> None:
+        self.asked += 1
         try:
             function(*args, **kwargs)
         except error:
@@ -281,9 +285,18 @@ class Mismatches:
             return
         self.found.append(f"{what}: returned a result, NumPy raises {error.__name__} (core relies on it)")
 
+    def require(self, condition: bool, problem: str) -> None:
+        """A property that is not a value to compare (a device index, a dict's keys)."""
+        self.asked += 1
+        if not condition:
+            self.found.append(problem)
+
     def check(self) -> None:
+        assert self.asked, "this check compared nothing: its cases are all ones NumPy refuses"
         if self.found:
             shown = "\n  ".join(self.found[: self.SHOWN])
             more = len(self.found) - self.SHOWN
             tail = f"\n  ... and {more} more" if more > 0 else ""
-            raise AssertionError(f"{len(self.found)} result(s) differ from NumPy's:\n  {shown}{tail}")
+            raise AssertionError(
+                f"{len(self.found)} result(s) differ from what NumPy gives or the contract asks:\n  {shown}{tail}"
+            )

@@ -221,56 +221,59 @@ class OptionalChecks:
             source = mismatches.native(x)
             moved = to_device(source, target)
             mismatches.compare(f"to_device(x, {target})", moved, x)
-            assert backend.device_index(moved) == target, f"to_device(x, {target}) is on {backend.device_index(moved)}"
+            found = backend.device_index(moved)
+            mismatches.require(found == target, f"to_device(x, {target}) is on device {found}")
             backend.setitem(source, (0, 0), 99.0)
             mismatches.compare(f"to_device(x, {target}) after writing into x", moved, x)
 
     @staticmethod
     def check_describe(backend, index, mismatches, describe) -> None:
         facts = describe()
-        assert isinstance(facts, dict), f"describe() returned {type(facts).__name__}, not a dict"
-        assert all(isinstance(key, str) for key in facts), f"describe() keys must be strings: {list(facts)}"
+        well_formed = isinstance(facts, dict) and all(isinstance(key, str) for key in facts)
+        mismatches.require(well_formed, f"describe() must return a dict with string keys, not {facts!r}")
 
     @staticmethod
     def check_select_device(backend, index, mismatches, select) -> None:
         for device in range(backend.device_count()):
-            assert select(device) is None
+            mismatches.require(select(device) is None, f"select_device({device}) returned a value")
         select(0 if index is None else index)
 
     @staticmethod
     def check_synchronize(backend, index, mismatches, synchronize) -> None:
         backend.zeros((4,), ember.float32, index)
-        assert synchronize(0 if index is None else index) is None
+        mismatches.require(synchronize(0 if index is None else index) is None, "synchronize() returned a value")
 
     @staticmethod
     def check_device_name(backend, index, mismatches, device_name) -> None:
         name = device_name(0 if index is None else index)
-        assert isinstance(name, str) and name, f"device_name() returned {name!r}"
+        mismatches.require(isinstance(name, str) and name != "", f"device_name() returned {name!r}")
 
     @staticmethod
     def check_device_properties(backend, index, mismatches, device_properties) -> None:
         found = device_properties(0 if index is None else index)
-        assert isinstance(found, dict) and set(found) == set(DEVICE_PROPERTIES), (
-            f"device_properties() must give exactly the keys {sorted(DEVICE_PROPERTIES)}, not {found!r}"
+        keys = isinstance(found, dict) and set(found) == set(DEVICE_PROPERTIES)
+        mismatches.require(
+            keys, f"device_properties() must give exactly the keys {sorted(DEVICE_PROPERTIES)}: {found!r}"
         )
-        wrong = {key: value for key, value in found.items() if not isinstance(value, DEVICE_PROPERTIES[key])}
-        assert not wrong, f"device_properties(): wrong types {wrong} (expected {DEVICE_PROPERTIES})"
+        if keys:
+            wrong = {key: value for key, value in found.items() if not isinstance(value, DEVICE_PROPERTIES[key])}
+            mismatches.require(not wrong, f"device_properties(): wrong types {wrong} (expected {DEVICE_PROPERTIES})")
 
     @staticmethod
     def check_memory_allocated(backend, index, mismatches, memory) -> None:
-        _check_bytes("memory_allocated", memory(0 if index is None else index))
+        _check_bytes(mismatches, "memory_allocated", memory(0 if index is None else index))
 
     @staticmethod
     def check_memory_reserved(backend, index, mismatches, memory) -> None:
-        _check_bytes("memory_reserved", memory(0 if index is None else index))
+        _check_bytes(mismatches, "memory_reserved", memory(0 if index is None else index))
 
     @staticmethod
     def check_max_memory_allocated(backend, index, mismatches, memory) -> None:
-        _check_bytes("max_memory_allocated", memory(0 if index is None else index))
+        _check_bytes(mismatches, "max_memory_allocated", memory(0 if index is None else index))
 
     @staticmethod
     def check_empty_cache(backend, index, mismatches, empty_cache) -> None:
-        assert empty_cache() is None
+        mismatches.require(empty_cache() is None, "empty_cache() returned a value")
 
     @staticmethod
     def check_pin_memory(backend, index, mismatches, pin_memory) -> None:
@@ -278,19 +281,22 @@ class OptionalChecks:
         for dtype in ALL:
             host = values(dtype, (3, 4))
             pinned = pin_memory(host)
-            assert isinstance(pinned, np.ndarray), f"pin_memory() returned {type(pinned).__name__}, not a NumPy array"
+            if not isinstance(pinned, np.ndarray):
+                mismatches.require(False, f"pin_memory() returned {type(pinned).__name__}, not a NumPy array")
+                continue
             problem = difference(pinned, host)
-            assert problem is None, f"pin_memory({dtype}[3, 4]): {problem}"
+            mismatches.require(problem is None, f"pin_memory({dtype}[3, 4]): {problem}")
             if hasattr(backend, "is_pinned"):
-                assert backend.is_pinned(pinned), "is_pinned(pin_memory(a)) is False"
+                mismatches.require(backend.is_pinned(pinned), "is_pinned(pin_memory(a)) is False")
 
     @staticmethod
     def check_is_pinned(backend, index, mismatches, is_pinned) -> None:
-        assert not is_pinned(np.zeros(3)), "is_pinned() says a plain NumPy array is pinned"
+        mismatches.require(not is_pinned(np.zeros(3)), "is_pinned() says a plain NumPy array is pinned")
 
 
-def _check_bytes(name: str, found) -> None:
-    assert isinstance(found, int) and found >= 0, f"{name}() returned {found!r}, not a number of bytes"
+def _check_bytes(mismatches, name: str, found) -> None:
+    bytes_ = isinstance(found, int) and found >= 0
+    mismatches.require(bytes_, f"{name}() returned {found!r}, not a number of bytes")
 
 
 def _reshaped(kernel, shape: tuple):
