@@ -297,6 +297,4 @@ class Mismatches:
             shown = "\n  ".join(self.found[: self.SHOWN])
             more = len(self.found) - self.SHOWN
             tail = f"\n  ... and {more} more" if more > 0 else ""
-            raise AssertionError(
-                f"{len(self.found)} result(s) differ from what NumPy gives or the contract asks:\n  {shown}{tail}"
-            )
+            raise AssertionError(f"{len(self.found)} difference(s) from NumPy or the contract:\n  {shown}{tail}")
