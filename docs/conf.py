@@ -24,6 +24,7 @@ extensions = [
     "sphinx_gallery.gen_gallery",
     "command_output",
     "source_links",
+    "backend_contract",
     "sphinx-mathjax-offline",  # serves MathJax from the site itself, so maths renders offline
     "sphinx_copybutton",
 ]
