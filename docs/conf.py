@@ -24,6 +24,8 @@ extensions = [
     "sphinx_gallery.gen_gallery",
     "command_output",
     "sphinx-mathjax-offline",  # serves MathJax from the site itself, so maths renders offline
+    "language_switch",
+    "gallery_i18n",
 ]
 
 exclude_patterns = [
@@ -82,3 +84,12 @@ html_static_path = ["_static"]
 html_css_files = ["ember.css"]
 html_theme_options = {"navigation_with_keys": True}
 html_show_sourcelink = False
+
+# --- translations: docs/locales, one catalog per page (see howto/translating) -----------
+# The first language is built into the root of the site, the others into folders.
+# Catalogs hold no line numbers: they change when the text does, not its lines.
+site_languages = {"en": "English", "zh_CN": "简体中文"}
+locale_dirs = ["locales"]
+gettext_compact = False
+gettext_location = False
+templates_path = ["_templates"]
