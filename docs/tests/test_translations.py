@@ -14,6 +14,7 @@ is not. How to update a translation: docs/howto/translating.rst.
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -233,6 +234,18 @@ def test_chinese_page_shows_the_same_code_and_output(page: str) -> None:
         assert source, f"{page}: no code found on the English page"
     assert translated == source, (
         f"{page}: the Chinese page's code blocks differ from the English page's"
+    )
+
+
+@needs_site
+def test_search_finds_chinese_words() -> None:
+    script = (CHINESE / "searchindex.js").read_text(encoding="utf-8")
+    terms = json.loads(script[script.index("(") + 1 : script.rindex(")")])[
+        "terms"
+    ]
+    missing = [w for w in ("张量", "梯度", "损失", "后端") if w not in terms]
+    assert not missing, (
+        f"the Chinese search index lacks {missing}: is jieba installed?"
     )
 
 
