@@ -1,5 +1,7 @@
 """The Chinese edition: every translated page is built, reads as Chinese, shows the same
-code and output as its English page, and links to it and back; the catalogs are complete.
+code and tutorial output as its English page, and links to it and back; the catalogs
+are complete. (Output of commands run at build time, ``command-output``, may differ
+between the two builds and is not compared.)
 
 Run after the builds (``nox -s docs`` does all of this):
 
@@ -117,7 +119,8 @@ class Page(HTMLParser):
             language = next(
                 name for name in classes if name.startswith("highlight-")
             )
-            role = "output" if language == "highlight-text" else "code"
+            output = language == "highlight-text" or "command-output" in classes
+            role = "output" if output else "code"
             if role == "code":
                 self._code_text = []
         elif (
