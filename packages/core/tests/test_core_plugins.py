@@ -750,7 +750,8 @@ _entry_points = m.entry_points
 def entry_points(**params):
     found = _entry_points(**params)
     if params.get("group") == "ember.backends":
-        found = m.EntryPoints(p for p in found if p.dist.name not in ("ember-numpy", "ember-clashing-backend"))
+        hidden = ("ember-numpy", "ember-clashing-backend", "ember-subtly-wrong-backend")
+        found = m.EntryPoints(p for p in found if p.dist.name not in hidden)
     return found
 m.entry_points = entry_points
 """

@@ -178,10 +178,11 @@ OPTIONAL_MEMBERS: dict[str, OptionalMember] = {
         "max, exp, log and sum kernels",
     ),
     "spread": OptionalMember(
-        "spread(x, shape)",
-        "x broadcast to shape, to be read only (a new array or a read-only view)",
+        "spread(x, shape, divisor=1)",
+        "x / divisor broadcast to shape, to be read only (a new array or a read-only view); the division "
+        "gives what true_divide(x, divisor) gives",
         "the backward of sum, mean and expand",
-        "``broadcast_to(x, shape)``",
+        "``broadcast_to(true_divide(x, divisor), shape)``",
     ),
     "sum_of_squares": OptionalMember(
         "sum_of_squares(x, mean)",

@@ -134,13 +134,19 @@ class OptionalChecks:
 
     @staticmethod
     def check_spread(backend, index, mismatches, spread) -> None:
-        """spread(x, shape) reads as broadcast_to(x, shape) and leaves x as it was."""
+        """spread(x, shape, divisor) reads as broadcast_to(x / divisor, shape) and leaves x as it was."""
         for dtype in ALL:
             for source, shape in [((), (2, 3)), ((1,), (4, 5)), ((3, 1), (2, 3, 4)), ((2, 3), (2, 3))]:
                 x = values(dtype, source, start=2)
                 native = mismatches.native(x)
                 mismatches.call(call_text("spread", [x, shape]), np.broadcast_to(x, shape), spread, native, shape)
                 mismatches.compare(f"x after spread(x, {shape})", native, x)
+        for dtype in FLOATS:
+            for source, shape, divisor in [((), (2, 3), 6), ((1,), (4, 5), 20), ((2, 3), (2, 3), 7)]:
+                x = values(dtype, source, start=2)
+                expected = np.broadcast_to(np.true_divide(x, divisor), shape)
+                text = call_text("spread", [x, shape, divisor])
+                mismatches.call(text, expected, spread, mismatches.native(x), shape, divisor)
 
     @staticmethod
     def check_sum_of_squares(backend, index, mismatches, fused) -> None:
