@@ -104,6 +104,13 @@ class SimulatedCupy:
             CUDARuntimeError=SimulatedCudaRuntimeError,
         )
         self.random = SimpleNamespace(RandomState=lambda seed=None, method=None: _SimulatedRandomState(self, seed))
+        tricks = numpy.lib.stride_tricks
+        self.lib = SimpleNamespace(
+            stride_tricks=SimpleNamespace(
+                as_strided=self._kernel(tricks.as_strided),
+                sliding_window_view=self._kernel(tricks.sliding_window_view),
+            )
+        )
 
     def __repr__(self) -> str:
         return f"<SimulatedCupy: {SIMULATION_NOTE}, {self.runtime.getDeviceCount()} device(s)>"

@@ -1,6 +1,22 @@
 """ember: a define-by-run deep learning framework with the PyTorch API and pluggable backends.
 
 import ember as torch
+
+The modules of ember-core form layers, lowest first. A module imports only modules of its own
+layer or of the layers before it, at module level or inside functions; tests/test_core_layering.py
+reads this list and checks every import statement against it, and checks there are no cycles.
+A layer that gives a lower layer's class methods attaches them itself (ops attach Tensor's math).
+
+1. ``_dtype``, ``_device``, ``_size``, ``_printing``: dtypes, devices, sizes, text
+2. ``_tensor``: a backend array with its dtype, device and autograd slots
+3. ``backends.*``: the backend protocol, the plugin registry, NumpyLikeBackend
+4. ``_devices``: from a device to the backend that serves it
+5. ``_autograd.*``: grad modes, graph nodes, the rules' math namespaces, the engine, Tensor.backward
+6. ``_writes``, ``_argument_checks``: in-place checks and ``out=``; argument checks
+7. ``_creation``, ``_random``: tensors from data, shapes and random streams
+8. ``ops.*``: every op, declared once with its backward rule, attached to Tensor and ``ember``
+9. ``autograd.*``, ``cuda``, ``serialization``, ``_checkpoint.*``: the public faces of the layers below
+10. ``ember``, ``__main__``, ``testing.*``: the package itself, ``python -m ember``, the test tools
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ._device import CPU, as_device
 from ._device import device as Device
-from .backends import registry
+from .backends import NoBackendError, registry
 
 _canonical: dict = {"cpu": CPU, CPU: CPU}
 
@@ -90,3 +90,27 @@ def device_of(backend, array) -> Device:
     """The device a backend array lives on."""
     index = backend.device_index(array)
     return CPU if index is None else canonical_device(Device(backend.device_type, index))
+
+
+_NO_BACKEND = {
+    "cuda": (
+        "no CUDA backend is installed, so ember uses no GPU; on a machine with an NVIDIA GPU: "
+        "pip install ember-cupy[cuda12] (or ember-cupy[cuda13] for a CUDA 13 driver)"
+    ),
+}
+
+
+def installed_backend(device_type: str):
+    """The backend serving device_type, or None when no installed plugin serves it."""
+    try:
+        return registry.for_device_type(device_type)
+    except NoBackendError:
+        return None
+
+
+def unavailable_reason(device_type: str) -> str | None:
+    """Why tensors of device_type cannot be made here, or None when they can (never raises)."""
+    backend = installed_backend(device_type)
+    if backend is None:
+        return _NO_BACKEND.get(device_type, f"no backend serves {device_type!r}")
+    return registry.unavailable_reason(backend)

@@ -14,7 +14,7 @@ from ._device import as_device
 from ._devices import canonical_device
 from ._random import default_generator_for
 from ._tensor import CUDA_LEGACY_TYPES
-from .backends import NoBackendError, registry
+from .backends import registry
 
 
 class _Current(threading.local):
@@ -27,21 +27,12 @@ _current = _Current()
 
 
 def _backend():
-    try:
-        return registry.for_device_type("cuda")
-    except NoBackendError:
-        return None
+    return _devices.installed_backend("cuda")
 
 
 def unavailable_reason() -> str | None:
     """Why CUDA cannot be used here, or None when it can."""
-    backend = _backend()
-    if backend is None:
-        return (
-            "no CUDA backend is installed, so ember uses no GPU; on a machine with an NVIDIA GPU: "
-            "pip install ember-cupy[cuda12] (or ember-cupy[cuda13] for a CUDA 13 driver)"
-        )
-    return registry.unavailable_reason(backend)
+    return _devices.unavailable_reason("cuda")
 
 
 def is_available() -> bool:

@@ -13,6 +13,7 @@ from .._tensor import Tensor, wrap
 from .._writes import check_inplace_target
 from ._errors import broadcast_error, overlap_error, wrapped_integer
 from ._op import Op, device_mismatch, record
+from ._view_writes import rebase_view
 
 _BY_NUMPY = dt._BY_NUMPY
 _result_type = dt.result_type
@@ -237,7 +238,5 @@ def rebase_inplace(x: Tensor, result: Tensor, name: str) -> Tensor:
     if x._extra is not None:
         x._history_changed(history)
     if x._base is not None and result.grad_fn is not None:
-        from .shape import rebase_view  # a write through a view changes its base's history too
-
-        rebase_view(x, history)
+        rebase_view(x, history)  # a write through a view changes its base's history too
     return x

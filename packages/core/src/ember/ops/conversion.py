@@ -6,7 +6,7 @@ from .. import _dtype as dt
 from .._autograd._grad_mode import state as grad_state
 from .._autograd._math import define
 from .._device import device as Device
-from .._devices import backend_for, canonical_device
+from .._devices import backend_for, canonical_device, installed_backend, unavailable_reason
 from .._tensor import Tensor, _LegacyTensorType, wrap
 from .._writes import check_inplace_target
 from ._declare import method
@@ -97,9 +97,7 @@ def cpu(self: Tensor, memory_format=None) -> Tensor:
 @method("cuda")
 def cuda(self: Tensor, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
     if device is None:
-        from .. import cuda as ember_cuda
-
-        device = ember_cuda.current_device()
+        device = "cuda"  # NOTE: the current CUDA device (see ember.cuda.set_device)
     if isinstance(device, int):
         device = f"cuda:{device}"
     target = canonical_device(device)
@@ -121,12 +119,10 @@ PIN = Op("pin_memory", lambda b, x, *, pinner: pinner.pin_memory(b.to_numpy(x)),
 
 def _cuda_backend_for(name: str):
     """The CUDA backend (which page-locks host memory); RuntimeError saying why when CUDA is unusable."""
-    from .. import cuda
-
-    reason = cuda.unavailable_reason()
+    reason = unavailable_reason("cuda")
     if reason is not None:
         raise RuntimeError(f"{name}() needs CUDA to page-lock host memory, but CUDA is not available: {reason}")
-    return cuda._backend()
+    return installed_backend("cuda")
 
 
 @method("pin_memory")
@@ -143,11 +139,9 @@ def pin_memory(self: Tensor, device=None) -> Tensor:
 @method("is_pinned")
 def is_pinned(self: Tensor, device=None) -> bool:
     """Whether the tensor is in page-locked host memory (see pin_memory)."""
-    from .. import cuda
-
-    if self.device.type != "cpu" or not cuda.is_available():
+    if self.device.type != "cpu" or unavailable_reason("cuda") is not None:
         return False
-    return bool(cuda._backend().is_pinned(self._backend.to_numpy(self._data)))
+    return bool(installed_backend("cuda").is_pinned(self._backend.to_numpy(self._data)))
 
 
 def _dlpack(self: Tensor, *args, **kwargs):
