@@ -3,6 +3,7 @@
 nox -t ci                    # everything CI runs (the README's test command)
 nox -s "tests(backend='numpy')"
 nox -s parity                # against torch==2.13.0 (CPU)
+nox -s distributed           # ember.distributed and DDP under mpiexec -n 2 and -n 4
 nox -s demo                  # train the tutorial models, write plots to demo-output/
 nox -s docs | bench | lint | wheels
 """
@@ -25,6 +26,7 @@ CORE, NUMPY_BACKEND, CUPY_BACKEND, NN = (
 PACKAGES = [CORE, NUMPY_BACKEND, NN, CUPY_BACKEND]
 TEST_FIXTURES = ["packages/core/tests/fixtures/ember-toy-backend", "packages/core/tests/fixtures/ember-broken-backend"]
 TEST_DEPS = ["pytest>=8", "scikit-learn", "scipy", "matplotlib"]
+DISTRIBUTED_TESTS = "packages/nn/tests/distributed"  # run under MPI by the distributed session only
 TORCH = "torch==2.13.0"
 PYTEST = ["pytest", "-q", "-p", "no:cacheprovider", "-ra"]
 
@@ -60,6 +62,10 @@ def _ignore_parity(*packages: str) -> list[str]:
     return [f"--ignore={d}" for d in _test_dirs(*packages, parity=True)]
 
 
+def _ignore_distributed() -> list[str]:
+    return [f"--ignore={DISTRIBUTED_TESTS}"] if (ROOT / DISTRIBUTED_TESTS).exists() else []
+
+
 @nox.session(tags=["ci"])
 @nox.parametrize("backend", ["numpy", "cupy"])
 def tests(session: nox.Session, backend: str) -> None:
@@ -70,7 +76,14 @@ def tests(session: nox.Session, backend: str) -> None:
     if backend == "numpy":
         packages = [CORE, NUMPY_BACKEND, NN]
         bench_smoke = ["benchmarks/tests"] if (ROOT / "benchmarks" / "tests").exists() else []
-        session.run(*PYTEST, *_test_dirs(*packages), *_ignore_parity(*packages), *bench_smoke, *session.posargs)
+        session.run(
+            *PYTEST,
+            *_test_dirs(*packages),
+            *_ignore_parity(*packages),
+            *_ignore_distributed(),
+            *bench_smoke,
+            *session.posargs,
+        )
     else:
         gpu = shutil.which("nvidia-smi") is not None
         _editable(session, CUPY_BACKEND + ("[cuda12]" if gpu else ""))
@@ -85,6 +98,19 @@ def parity(session: nox.Session) -> None:
     _editable(session, CORE, NUMPY_BACKEND, NN)
     dirs = _test_dirs(CORE, NUMPY_BACKEND, NN, parity=True)
     session.run(*PYTEST, *dirs, *session.posargs)
+
+
+@nox.session(tags=["ci"])
+def distributed(session: nox.Session) -> None:
+    """ember.distributed and DDP under MPI (mpi4py + MPICH wheels): the suite on 2 and 4 ranks, then in
+    one process, where the fault and launcher tests start their own jobs. mpiexec ends non-zero when
+    any rank's pytest fails."""
+    session.install(*TEST_DEPS)
+    _editable(session, CORE, NUMPY_BACKEND)
+    session.install("-e", f"{NN}[mpi]")
+    for ranks in ("2", "4"):
+        session.run("mpiexec", "-n", ranks, *PYTEST, DISTRIBUTED_TESTS, *session.posargs)
+    session.run(*PYTEST, DISTRIBUTED_TESTS, *session.posargs)
 
 
 @nox.session(tags=["ci"])
@@ -108,7 +134,9 @@ def wheels(session: nox.Session) -> None:
     session.install(*[str(ROOT / p) for p in TEST_FIXTURES if (ROOT / p).exists()])
     session.run("python", "-m", "ember")
     packages = [CORE, NUMPY_BACKEND, NN]
-    session.run(*PYTEST, "--import-mode=importlib", *_test_dirs(*packages), *_ignore_parity(*packages))
+    session.run(
+        *PYTEST, "--import-mode=importlib", *_test_dirs(*packages), *_ignore_parity(*packages), *_ignore_distributed()
+    )
 
 
 @nox.session
