@@ -6,20 +6,23 @@ import os
 import time
 from collections.abc import Callable
 
-# NOTE: non-blocking MPI calls progress only while the process calls into MPI, so a wait polls
-# without pause at first; after SPIN_S it naps between polls to leave the core to other ranks.
-SPIN_S = 0.5
+# NOTE: a non-blocking MPI call moves on only while its process calls into MPI, so a wait polls:
+# without pause for SPIN_S (most transfers end within it), then yielding the core between polls
+# (with more ranks than cores, the rank being waited for gets to run), and after YIELD_S napping,
+# not to burn a core while another rank is slow.
+SPIN_S = 0.0005
+YIELD_S = 1.0
 NAP_S = 0.001
 
 
 class Work:
     """What a collective with `async_op=True` returns: `wait()` blocks until this rank's part is done.
 
-    `test()` says whether the transfer is complete (without blocking); `finish()` runs once after
-    it (copying results home, dividing for AVG) and returns the result (`recv` gives the sender).
-    `keep` holds the buffers MPI reads and writes until then.
-    A wait longer than the group's timeout ends the whole job with a message: a rank that died,
-    raised or never made the matching call cannot be waited for.
+    `test()` says whether the transfer is complete, without blocking; `finish()` runs once after
+    it (copying results home, dividing for AVG) and gives the result (`recv` gives the sender's
+    rank). `keep` holds the buffers MPI reads and writes until then. A wait that outlasts the
+    group's timeout ends the whole job with a message: a rank that died, raised, or never made
+    the matching call cannot be waited for.
     """
 
     __slots__ = ("_group", "_what", "_test", "_finish", "_keep", "_done", "_result")
@@ -44,8 +47,8 @@ class Work:
     def is_success(self) -> bool:
         return self.is_completed()
 
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until done; past `timeout` seconds (the group's timeout by default) abort the job."""
+    def wait(self, timeout=None) -> bool:
+        """Block until done; past `timeout` (the group's timeout by default) abort the job."""
         if self._done:
             return True
         test = self._test
@@ -54,9 +57,11 @@ class Work:
             start = time.monotonic()
             while not test():
                 waited = time.monotonic() - start
+                if waited < SPIN_S:
+                    continue
                 if waited > limit:
                     self._group.abort_after_timeout(self._what, limit)
-                if waited < SPIN_S:
+                if waited < YIELD_S:
                     os.sched_yield()
                 else:
                     time.sleep(NAP_S)
@@ -64,7 +69,7 @@ class Work:
         return True
 
     def result(self):
-        """What the collective returns once done (the sender's rank for `recv`, else None)."""
+        """What the collective gives once done (the sender's rank for `recv`, else None)."""
         self.wait()
         return self._result
 
@@ -81,9 +86,3 @@ class Work:
 
 def _seconds(timeout) -> float:
     return timeout.total_seconds() if hasattr(timeout, "total_seconds") else float(timeout)
-
-
-def wait_all(works) -> None:
-    """Wait for every work in order (each within the group's timeout)."""
-    for work in works:
-        work.wait()
