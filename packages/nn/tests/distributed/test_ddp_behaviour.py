@@ -53,9 +53,10 @@ class TwoBranches(nn.Module):
         super().__init__()
         self.always = nn.Linear(3, 2)
         self.sometimes = nn.Linear(3, 2)
+        self.large = nn.Parameter(ember.ones(2**18))  # 1 MiB: reduced outside the flat buffer
 
     def forward(self, x, use_both: bool):
-        return self.always(x) + self.sometimes(x) if use_both else self.always(x)
+        return self.always(x) + self.sometimes(x) * self.large[:2] if use_both else self.always(x)
 
 
 def test_find_unused_parameters(world):
@@ -75,7 +76,7 @@ def test_find_unused_parameters(world):
         np.testing.assert_allclose(param.grad.numpy(), every_rank.mean(0), rtol=1e-5, atol=1e-7, err_msg=name)
     model.zero_grad()
     ddp(x, False).sum().backward()
-    assert model.sometimes.weight.grad is None and model.sometimes.bias.grad is None
+    assert model.sometimes.weight.grad is None and model.sometimes.bias.grad is None and model.large.grad is None
     assert model.always.weight.grad is not None
 
 
@@ -84,7 +85,7 @@ def test_an_unused_parameter_without_find_unused_parameters_is_reported(world):
     ddp = DDP(TwoBranches(), bucket_cap_mb=1e-5)
     x = rank_batch(world, 4)
     ddp(x, False).sum().backward()
-    with pytest.raises(RuntimeError, match=r"find_unused_parameters=True.*sometimes\.weight, sometimes\.bias"):
+    with pytest.raises(RuntimeError, match=r"find_unused_parameters=True.*: large, sometimes\.weight, sometimes\.bias"):
         ddp(x, False)
 
 

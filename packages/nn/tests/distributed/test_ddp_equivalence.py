@@ -96,25 +96,44 @@ def mlp():
     return nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
+def wide_mlp():
+    """Its first weight (1 MiB) is large enough to be reduced in its own memory, not copied into a bucket."""
+    return nn.Sequential(nn.Linear(64, 4096), nn.ReLU(), nn.Linear(4096, 10))
+
+
 SGD_MOMENTUM = lambda params: optim.SGD(params, lr=0.05, momentum=0.9)
 ADAM = lambda params: optim.Adam(params, lr=0.005)
 
 
 @pytest.mark.parametrize(
-    ("make_optimizer", "options", "set_to_none"),
+    ("make_model", "make_optimizer", "options", "set_to_none", "epochs"),
     [
-        (SGD_MOMENTUM, {}, True),
-        (ADAM, {}, True),
-        (SGD_MOMENTUM, {"bucket_cap_mb": 1e-5}, True),  # a bucket per parameter, reduced in place
-        (SGD_MOMENTUM, {"gradient_as_bucket_view": True}, False),  # backward accumulates into the bucket
-        (ADAM, {"bucket_cap_mb": 0.02, "gradient_as_bucket_view": True}, True),
+        (mlp, SGD_MOMENTUM, {}, True, 2),
+        (mlp, ADAM, {}, True, 2),
+        (mlp, SGD_MOMENTUM, {"bucket_cap_mb": 1e-5}, True, 2),  # a bucket per parameter
+        (mlp, SGD_MOMENTUM, {"gradient_as_bucket_view": True}, False, 2),  # backward accumulates into the bucket
+        (mlp, ADAM, {"bucket_cap_mb": 0.02, "gradient_as_bucket_view": True}, True, 2),
+        (wide_mlp, SGD_MOMENTUM, {}, False, 1),
+        (wide_mlp, ADAM, {"bucket_cap_mb": 0.3, "piece_bytes": 2**18}, True, 1),  # the large weight goes in 4 pieces
     ],
-    ids=["sgd-momentum", "adam", "sgd-bucket-per-parameter", "sgd-grad-as-bucket-view", "adam-small-buckets-views"],
+    ids=[
+        "sgd-momentum",
+        "adam",
+        "sgd-bucket-per-parameter",
+        "sgd-grad-as-bucket-view",
+        "adam-small-buckets-views",
+        "wide-sgd-in-place",
+        "wide-adam-in-pieces",
+    ],
 )
-def test_digits_mlp(world, make_optimizer, options, set_to_none):
-    batches = digits_batches()
-    reference, local = build(mlp, world, seed=2)
+def test_digits_mlp(world, make_model, make_optimizer, options, set_to_none, epochs):
+    batches = digits_batches(epochs=epochs)
+    reference, local = build(make_model, world, seed=2)
+    options = dict(options)
+    piece_bytes = options.pop("piece_bytes", None)
     ddp = DDP(local, **options)
+    if piece_bytes is not None:
+        ddp.reducer.piece_bytes = piece_bytes
     loss_fn = nn.CrossEntropyLoss()
     train(reference, make_optimizer, loss_fn, batches)
     shares = [(my_share(x, world), my_share(y, world)) for x, y in batches]
@@ -134,3 +153,18 @@ def test_buckets_follow_the_cap_in_reverse_parameter_order(world):
     assert [[slot.name for slot in b.slots] for b in together.reducer.buckets] == [
         ["2.bias", "2.weight", "0.bias", "0.weight"]
     ]
+    assert all(slot.packed for slot in together.reducer.slots)
+    wide = DDP(wide_mlp())
+    assert [[slot.name for slot in b.slots] for b in wide.reducer.buckets] == [
+        ["2.bias", "2.weight", "0.bias", "0.weight"]
+    ]
+    assert [slot.name for slot in wide.reducer.slots if not slot.packed] == ["0.weight"]
+    sizes = []
+    reduce = wide.process_group.allreduce
+    wide.process_group.allreduce = lambda tensor, op: sizes.append(tensor.numel()) or reduce(tensor, op)
+    wide.reducer.piece_bytes = 2**18
+    try:
+        wide(ember.ones(2, 64)).sum().backward()
+    finally:
+        del wide.process_group.allreduce
+    assert sizes == [10 + 10 * 4096 + 4096] + [2**16] * 4  # the flat buffer, then the large weight in 4 pieces

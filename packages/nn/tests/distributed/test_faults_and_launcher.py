@@ -127,9 +127,11 @@ def test_the_launcher_says_how_to_install_mpi_when_there_is_none(tmp_path, capsy
 
 def test_unavailable_backends_say_why():
     import ember.distributed as dist
+    from ember.distributed._backend import create_group
 
     with pytest.raises(RuntimeError, match=r"backend 'nccl' is not available: .*backend='mpi'"):
-        dist.init_process_group("nccl")
+        create_group("nccl", -1, -1, 60.0)
+    assert not dist.is_nccl_available()
     with pytest.raises(ValueError, match=r"unknown backend 'gloo'.*'mpi' \(available\).*ember's CPU group is 'mpi'"):
-        dist.init_process_group("gloo")
-    assert not dist.is_initialized()
+        dist.Backend("gloo")
+    assert dist.Backend("MPI") == "mpi" == dist.Backend.MPI

@@ -2,7 +2,11 @@
 
 Parameters are taken in reverse order (backward produces the last layers' gradients first),
 grouped by dtype and device, and a bucket closes once it holds `cap` bytes; the first bucket
-is at most 1 MiB, so that communication starts early in the backward.
+holds at most 1 MiB, so that communication starts early in the backward.
+
+Within a bucket, small gradients are packed into one flat buffer (one all-reduce for many);
+a gradient of IN_PLACE_BYTES or more is reduced in its own memory, which saves copying it in
+and out: a large array gains nothing from being coalesced.
 """
 
 from __future__ import annotations
@@ -14,46 +18,51 @@ import numpy as np
 
 FIRST_BUCKET_BYTES = 1024 * 1024
 DEFAULT_BUCKET_CAP_MB = 25
+IN_PLACE_BYTES = 1024 * 1024
+PIECE_BYTES = 16 * 1024 * 1024  # a buffer is all-reduced in pieces this large: each stays in cache
 
 
 @dataclass(eq=False)
 class Slot:
-    """One parameter's place in its bucket's flat buffer."""
+    """One parameter's place in its bucket."""
 
     index: int
     name: str
     param: object
-    offset: int = 0
     numel: int = 0
+    packed: bool = True  # in the bucket's flat buffer, at `offset`; else reduced in its own buffer
+    offset: int = 0
     bucket: Bucket | None = None
+    staging: np.ndarray | None = None  # host copy of a large gradient that cannot be reduced where it is
 
 
 @dataclass(eq=False)
 class Bucket:
-    """Gradients reduced together by one all-reduce."""
+    """Gradients whose all-reduces start together, once all of them are in."""
 
     index: int
     dtype: np.dtype
     slots: list[Slot] = field(default_factory=list)
-    numel: int = 0
+    nbytes: int = 0
+    packed_numel: int = 0
     flat: np.ndarray | None = None  # allocated when first needed
 
     def add(self, slot: Slot) -> None:
-        slot.offset, slot.numel, slot.bucket = self.numel, slot.param.numel(), self
+        slot.numel, slot.bucket = slot.param.numel(), self
+        slot.packed = slot.numel * self.dtype.itemsize < IN_PLACE_BYTES
+        if slot.packed:
+            slot.offset = self.packed_numel
+            self.packed_numel += slot.numel
         self.slots.append(slot)
-        self.numel += slot.numel
-
-    @property
-    def nbytes(self) -> int:
-        return self.numel * self.dtype.itemsize
+        self.nbytes += slot.numel * self.dtype.itemsize
 
     def flat_buffer(self) -> np.ndarray:
         if self.flat is None:
-            self.flat = np.empty(self.numel, self.dtype)
+            self.flat = np.empty(self.packed_numel, self.dtype)
         return self.flat
 
     def region(self, slot: Slot) -> np.ndarray:
-        """The slot's part of the flat buffer, shaped like its parameter."""
+        """A packed slot's part of the flat buffer, shaped like its parameter."""
         return self.flat_buffer()[slot.offset : slot.offset + slot.numel].reshape(tuple(slot.param.shape))
 
 
