@@ -162,5 +162,6 @@ def docs(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """ember vs PyTorch CPU vs hand-written NumPy, side by side; writes bench-results/latest.json."""
     session.install(TORCH, "threadpoolctl", "psutil")
-    _editable(session, CORE, NUMPY_BACKEND, NN)
+    _editable(session, CORE, NUMPY_BACKEND)
+    session.install("-e", f"{NN}[mpi]")  # the distributed rows run under mpiexec
     session.run("python", "-m", "benchmarks", *session.posargs)
