@@ -23,6 +23,7 @@ extensions = [
     "sphinx.ext.intersphinx",
     "sphinx_gallery.gen_gallery",
     "command_output",
+    "matplotlib.sphinxext.plot_directive",  # figures drawn by scripts at build time
     "sphinx-mathjax-offline",  # serves MathJax from the site itself, so maths renders offline
 ]
 
@@ -74,6 +75,12 @@ sphinx_gallery_conf = {
     "show_signature": False,
     "min_reported_time": 0,
 }
+
+# --- figures of the guides (``.. plot:: snippets/script.py``) --------------------------
+plot_include_source = False
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 100)]
 
 # --- HTML -------------------------------------------------------------------------------
 html_theme = "furo"
