@@ -208,6 +208,10 @@ def test_rank_size_and_backend(world):
     assert world.get_rank() == MPI.COMM_WORLD.Get_rank()
     assert world.get_world_size() == MPI.COMM_WORLD.Get_size()
     assert world.get_backend() == "mpi"
+    import sys
+
+    aborts_on_exception = getattr(sys.excepthook, "ember_group", None) is not None
+    assert aborts_on_exception == (world.get_world_size() > 1)  # alone, an exception ends only this process
 
 
 def test_bad_arguments_say_what_is_wrong(world):

@@ -17,8 +17,7 @@ def abort_on_uncaught_exception(group) -> None:
 
     def hook(kind, value, traceback) -> None:
         previous(kind, value, traceback)
-        sys.stderr.flush()
-        group.abort(1)
+        group.end_job(1)
 
     hook.ember_group = group
     hook.previous = previous

@@ -8,9 +8,14 @@ backend reads and writes in place. A backend is registered with `Backend.registe
 from __future__ import annotations
 
 import sys
+import time
 
 from ._reduce_op import ReduceOp
 from ._work import Work
+
+# NOTE: MPI's launcher forwards each process's output through pipes, and an abort can tear them
+# down before it has passed on the last lines (the message saying why); so the process waits a bit.
+OUTPUT_GRACE_S = 0.5
 
 
 class ProcessGroup:
@@ -76,15 +81,21 @@ class ProcessGroup:
         """End every process of the job now."""
         raise NotImplementedError
 
+    def end_job(self, code: int = 1) -> None:
+        """Abort the job once what this process printed has had time to reach the launcher."""
+        sys.stdout.flush()
+        sys.stderr.flush()
+        time.sleep(OUTPUT_GRACE_S)
+        self.abort(code)
+
     def abort_after_timeout(self, what: str, waited: float) -> None:
         print(
             f"ember.distributed: rank {self._rank} of {self._size} waited {waited:g} s for {what}, the process "
             "group's timeout: another rank died, raised, or never made the same call. Aborting the job "
             "(init_process_group(timeout=...) sets the limit).",
             file=sys.stderr,
-            flush=True,
         )
-        self.abort(1)
+        self.end_job(1)
 
     def close(self) -> None:
         """Release what the group holds (destroy_process_group calls this)."""

@@ -21,16 +21,17 @@ def write_array(tensor: ember.Tensor, what: str) -> tuple[np.ndarray, bool]:
 
     `copied` says the array is a host copy that `store(tensor, array)` must write back.
     """
-    array = tensor.detach().numpy(force=True)
-    if tensor.device.type == "cpu":
-        if not array.flags.writeable:
-            raise ValueError(
-                f"{what}: the tensor is a read-only view (of expand() or a broadcast, say), so the result "
-                "cannot be written into it; pass a tensor that owns its memory, such as tensor.clone()"
-            )
-        if array.flags.c_contiguous:
-            return array, False
-    return np.array(array, order="C", copy=True), True
+    array = tensor.detach().numpy(force=True)  # off the CPU: already a host copy
+    if tensor.device.type != "cpu":
+        return np.ascontiguousarray(array), True
+    if not array.flags.writeable:
+        raise ValueError(
+            f"{what}: the tensor is a read-only view (of expand() or a broadcast, say), so the result "
+            "cannot be written into it; pass a tensor that owns its memory, such as tensor.clone()"
+        )
+    if array.flags.c_contiguous:
+        return array, False
+    return np.ascontiguousarray(array), True
 
 
 def store(tensor: ember.Tensor, values: np.ndarray) -> None:

@@ -47,7 +47,8 @@ def init_process_group(
     if seconds <= 0:
         raise ValueError(f"init_process_group(timeout={timeout!r}): the timeout must be positive")
     group = _backend.create_group(backend or "mpi", rank, world_size, seconds)
-    _faults.abort_on_uncaught_exception(group)
+    if group.size() > 1:  # alone, nobody waits for this process (and a REPL must survive its errors)
+        _faults.abort_on_uncaught_exception(group)
     _default = group
 
 
