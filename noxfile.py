@@ -5,7 +5,7 @@ nox -s "tests(backend='numpy')"
 nox -s parity                # against torch==2.13.0 (CPU)
 nox -s distributed           # ember.distributed and DDP under mpiexec -n 2 and -n 4
 nox -s demo                  # train the tutorial models, write plots to demo-output/
-nox -s docs | bench | lint | wheels
+nox -s docs | bench | lint | typecheck | wheels
 """
 
 from __future__ import annotations
@@ -24,8 +24,15 @@ CORE, NUMPY_BACKEND, CUPY_BACKEND, NN = (
     "packages/nn",
 )
 PACKAGES = [CORE, NUMPY_BACKEND, NN, CUPY_BACKEND]
-TEST_FIXTURES = ["packages/core/tests/fixtures/ember-toy-backend", "packages/core/tests/fixtures/ember-broken-backend"]
-TEST_DEPS = ["pytest>=8", "scikit-learn", "scipy", "matplotlib"]
+#: Backend plugins that core's plugin tests install: a good one, then one per way a plugin can be faulty.
+TEST_FIXTURES = [
+    "packages/core/tests/fixtures/ember-toy-backend",
+    "packages/core/tests/fixtures/ember-broken-backend",
+    "packages/core/tests/fixtures/ember-raising-backend",
+    "packages/core/tests/fixtures/ember-clashing-backend",
+    "packages/core/tests/fixtures/ember-incomplete-backend",
+]
+TEST_DEPS = ["pytest>=8", "scikit-learn", "scipy", "matplotlib", "ruff"]  # ruff: the stubs' freshness test
 DISTRIBUTED_TESTS = "packages/nn/tests/distributed"  # run under MPI by the distributed session only
 TORCH = "torch==2.13.0"
 PYTEST = ["pytest", "-q", "-p", "no:cacheprovider", "-ra"]
@@ -122,8 +129,18 @@ def lint(session: nox.Session) -> None:
 
 
 @nox.session(tags=["ci"])
+def typecheck(session: nox.Session) -> None:
+    """mypy (mypy.ini) on the docs tutorials and a typed user script, against ember's stubs."""
+    session.install("mypy", "pytest>=8", "matplotlib")
+    _editable(session, CORE, NUMPY_BACKEND, NN, CUPY_BACKEND)
+    session.run(*PYTEST, "packages/core/tests/typecheck", *session.posargs)
+
+
+@nox.session(tags=["ci"])
 def wheels(session: nox.Session) -> None:
-    """Build every package as a wheel, install the wheels (not editables) and run the tests."""
+    """Build every package as a wheel into dist/, check their metadata, install the wheels
+    (not editables) and run the tests; then install the README's two ways, from the clone's
+    paths and from `--find-links dist`, each in a fresh venv that trains a model."""
     dist = ROOT / "dist"
     shutil.rmtree(dist, ignore_errors=True)
     session.install("build")
@@ -135,8 +152,30 @@ def wheels(session: nox.Session) -> None:
     session.run("python", "-m", "ember")
     packages = [CORE, NUMPY_BACKEND, NN]
     session.run(
-        *PYTEST, "--import-mode=importlib", *_test_dirs(*packages), *_ignore_parity(*packages), *_ignore_distributed()
+        *PYTEST,
+        "--import-mode=importlib",
+        *_test_dirs(*packages),
+        *_ignore_parity(*packages),
+        *_ignore_distributed(),
+        env={"EMBER_WHEELHOUSE": str(dist)},  # test_wheel_metadata.py reads the wheels there
     )
+    clone_paths = [str(ROOT / p) for p in (CORE, NUMPY_BACKEND, NN)]
+    _install_and_train(session, "from-clone", clone_paths)
+    _install_and_train(session, "from-wheelhouse", ["--find-links", str(dist), "ember-core", "ember-numpy", "ember-nn"])
+
+
+def _install_and_train(session: nox.Session, name: str, requirements: list[str]) -> None:
+    """In a fresh venv (no pip of its own: the session's pip installs into it, with its cache),
+    `pip install` the requirements, show the installed license and train a model."""
+    venv = Path(session.create_tmp()) / name
+    shutil.rmtree(venv, ignore_errors=True)
+    session.run("python", "-m", "venv", "--without-pip", str(venv))
+    python = str(venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python"))
+    session.run("python", "-m", "pip", "--python", python, "install", *requirements)
+    shown = session.run("python", "-m", "pip", "--python", python, "show", "ember-core", silent=True)
+    if "License-Expression: MIT" not in (shown or ""):
+        session.error(f"pip show ember-core prints no license:\n{shown}")
+    session.run(python, "-I", str(ROOT / ".ci" / "smoke_train.py"), external=True)
 
 
 @nox.session

@@ -24,8 +24,13 @@ extensions = [
     "sphinx_gallery.gen_gallery",
     "command_output",
     "matplotlib.sphinxext.plot_directive",  # figures drawn by scripts at build time
+    "source_links",
     "sphinx-mathjax-offline",  # serves MathJax from the site itself, so maths renders offline
+    "sphinx_copybutton",
 ]
+
+#: Where the sources live (the same base as the packages' Project-URLs).
+REPOSITORY = "https://github.com/ember-dl/ember"
 
 exclude_patterns = [
     "_build",
@@ -87,5 +92,36 @@ html_theme = "furo"
 html_title = f"ember {version}"
 html_static_path = ["_static"]
 html_css_files = ["ember.css"]
-html_theme_options = {"navigation_with_keys": True}
+html_theme_options = {
+    "navigation_with_keys": True,
+    # a "view source" button on each page, linking to the file it is made from (see _ext/source_links.py)
+    "top_of_page_buttons": ["view"],
+    "source_repository": REPOSITORY,
+    "source_branch": "main",
+    # and one in every page's footer to the repository
+    "footer_icons": [
+        {
+            "name": "Source",
+            "url": REPOSITORY,
+            "class": "ember-source-link",
+            "html": "Source on GitHub",
+        },
+    ],
+}
 html_show_sourcelink = False
+source_links_repository = REPOSITORY
+source_links_branch = "main"
+
+# --- copy buttons on code blocks: commands and code, without prompts or printed output ---
+# Output blocks (the tutorials' printed output, command output, plain text) get no button.
+copybutton_selector = (
+    'div[class*="highlight-"]:not(.highlight-text):not(.highlight-none):not(.sphx-glr-script-out) '
+    "> div.highlight > pre"
+)
+# In a block with prompts ("$ ", ">>> ", "... ") only the prompted lines are copied, without
+# the prompts; Pygments marks a console session's output lines "go": they are left out too.
+copybutton_exclude = ".linenos, .go"
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+copybutton_copy_empty_lines = False

@@ -62,8 +62,8 @@ GROUP_TITLES: dict[str, str] = {
     "ember.serialization": "Saving and loading",
     "ember._printing": "Printing",
     "ember.autograd.grad_mode": "Gradient modes",
-    "ember.autograd._grad_mode": "Gradient modes",
-    "ember.autograd._anomaly": "Anomaly detection",
+    "ember._autograd._grad_mode": "Gradient modes",
+    "ember._autograd._anomaly": "Anomaly detection",
 }
 #: Section titles by the last part of the defining module's name.
 PART_TITLES: dict[str, str] = {

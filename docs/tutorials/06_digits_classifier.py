@@ -191,7 +191,7 @@ for i in range(10):
             ax.text(
                 j,
                 i,
-                count,
+                str(count),
                 ha="center",
                 va="center",
                 color="white" if count > 20 else "black",

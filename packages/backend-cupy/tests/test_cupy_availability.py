@@ -72,12 +72,37 @@ def test_cupy_is_imported_only_when_cuda_is_first_asked_about(no_cupy):
     assert no_cupy == ["cupy"], "the answer is cached: CuPy is looked for once"
 
 
-def test_reason_without_cupy_says_what_to_install(no_cupy):
+def test_reason_without_cupy_on_a_gpu_machine_says_what_to_install(no_cupy, monkeypatch):
+    monkeypatch.setattr(_availability, "nvidia_driver_found", lambda: True)
     backend = CupyBackend()
     reason = backend.unavailable_reason()
     assert reason.startswith("CuPy is not installed")
     assert "pip install ember-cupy[cuda12]" in reason and "ember-cupy[cuda13]" in reason and "nvidia-smi" in reason
     assert backend.is_available() is False and backend.device_count() == 0
+
+
+def test_reason_without_cupy_on_a_cpu_only_machine_says_there_is_no_gpu_first(no_cupy, monkeypatch):
+    monkeypatch.setattr(_availability, "nvidia_driver_found", lambda: False)
+    reason = CupyBackend().unavailable_reason()
+    assert reason.startswith("no NVIDIA GPU here (no NVIDIA driver found, and CuPy is not installed)")
+    no_gpu, install = reason.index("no NVIDIA GPU"), reason.index("pip install ember-cupy[cuda12]")
+    assert no_gpu < reason.index("On a machine with an NVIDIA GPU") < install
+
+
+@pytest.mark.parametrize(
+    ("smi", "files", "found"),
+    [
+        (None, (), False),
+        ("/usr/bin/nvidia-smi", (), True),
+        (None, ("/proc/driver/nvidia/version",), True),
+        (None, ("/usr/lib/wsl/lib/libcuda.so.1",), True),
+    ],
+    ids=["nothing", "nvidia-smi", "kernel-module", "wsl"],
+)
+def test_nvidia_driver_is_found_by_nvidia_smi_or_its_files(monkeypatch, smi, files, found):
+    monkeypatch.setattr(_availability.shutil, "which", lambda name: smi if name == "nvidia-smi" else None)
+    monkeypatch.setattr(_availability.Path, "exists", lambda path: str(path) in files)
+    assert _availability.nvidia_driver_found() is found
 
 
 def test_reason_when_cupy_fails_to_import(monkeypatch):
@@ -182,7 +207,9 @@ def test_cuda_tensor_without_any_cuda_backend_names_the_package():
         with pytest.raises(RuntimeError, match=r"No ember backend serves device type 'cuda'.*pip install ember-cupy"):
             ember.zeros(1, device="cuda")
         assert ember.cuda.is_available() is False
-        assert "pip install ember-cupy[cuda12]" in ember.cuda.unavailable_reason()
+        reason = ember.cuda.unavailable_reason()
+        assert reason.startswith("no CUDA backend is installed, so ember uses no GPU; on a machine with an NVIDIA GPU")
+        assert "pip install ember-cupy[cuda12]" in reason
     finally:
         registry.register(backend)
 

@@ -110,7 +110,7 @@ def test_tensor_dtype_and_requires_grad_arguments():
         ([ember.tensor([1.0, 2.0])], ValueError, "only one element tensors"),
         ([2**63], ValueError, "Overflow when unpacking long long"),
         ("a", TypeError, "invalid data type 'str'"),
-        ([None], TypeError, "expected a number"),
+        ([None], RuntimeError, "Could not infer dtype of NoneType"),
         (None, RuntimeError, "Could not infer dtype of NoneType"),
         ((x for x in range(3)), RuntimeError, "Could not infer dtype of generator"),
     ],

@@ -186,14 +186,116 @@ def test_attributes_follow_every_change_to_the_registries():
     assert twin.weight.sum().item() == 6.0 and layer.weight.sum().item() == 0.0
 
 
-def test_pickled_and_copied_modules_keep_their_attributes_in_step():
+def test_replacing_the_parameter_registry_is_what_every_reader_sees():
+    layer = nn.Linear(2, 3)
+    layer._parameters = OrderedDict()
+    with pytest.raises(AttributeError, match="'Linear' object has no attribute 'weight'"):
+        layer.weight
+    assert not hasattr(layer, "bias")
+    assert list(layer.parameters()) == [] and list(layer.state_dict()) == []
+    with pytest.raises(AttributeError, match="no attribute 'bias'"):  # extra_repr reads self.bias, as in PyTorch
+        repr(layer)
+    weight = nn.Parameter(ember.ones(3, 2))
+    layer._parameters = {"weight": weight, "bias": None}
+    assert layer.weight is weight and layer.bias is None
+    assert repr(layer) == "Linear(in_features=2, out_features=3, bias=False)"
+    assert [name for name, _ in layer.named_parameters()] == ["weight"]
+    assert layer(ember.ones(1, 2)).tolist() == [[2.0, 2.0, 2.0]]
+
+
+def test_replacing_the_module_and_buffer_registries_is_what_every_reader_sees():
+    net = Net()
+    hidden = net.hidden
+    net._modules = {"only": nn.Tanh()}
+    assert not hasattr(net, "hidden") and isinstance(net.only, nn.Tanh)
+    assert [name for name, _ in net.named_modules()] == ["", "only"]
+    assert list(net.parameters()) == [] and list(net.state_dict()) == []
+    assert repr(net) == "Net(\n  (only): Tanh()\n)"
+    net._modules = OrderedDict(hidden=hidden)
+    assert net.hidden is hidden and list(net.state_dict()) == ["hidden.weight", "hidden.bias"]
+
+    norm = nn.BatchNorm1d(2)
+    norm._buffers = {"running_mean": ember.full((2,), 5.0)}
+    assert norm.running_mean.tolist() == [5.0, 5.0] and not hasattr(norm, "running_var")
+    assert list(norm.buffers()) == [norm.running_mean]
+    assert list(norm.state_dict()) == ["weight", "bias", "running_mean"]
+    norm._buffers = {}
+    assert list(norm.state_dict()) == ["weight", "bias"] and not hasattr(norm, "running_mean")
+
+
+def test_attributes_follow_changes_made_inside_the_registries():
+    net = Net()
+    replacement = nn.Parameter(ember.zeros(5, 4))
+    net.hidden._parameters["weight"] = replacement
+    assert net.hidden.weight is replacement and net.state_dict()["hidden.weight"].sum().item() == 0.0
+    del net.hidden._parameters["weight"]
+    assert not hasattr(net.hidden, "weight")
+    assert [name for name, _ in net.named_parameters()] == ["hidden.bias", "out.weight", "out.bias"]
+    del net._modules["out"]
+    assert not hasattr(net, "out") and [name for name, _ in net.named_modules()] == ["", "hidden"]
+    net._modules["head"] = nn.Linear(5, 1)
+    assert isinstance(net.head, nn.Linear) and "(head): Linear(in_features=5, out_features=1, bias=True)" in repr(net)
+    net._buffers["steps"] = ember.tensor(3)
+    assert net.steps.item() == 3 and "steps" in net.state_dict()
+    net._buffers.pop("steps")
+    assert not hasattr(net, "steps") and "steps" not in net.state_dict()
+
+
+def test_attribute_reads_stay_live_once_the_class_has_read_them_before():
+    class Scale(nn.Module):  # a class of its own: its first read goes through Module.__getattr__
+        def __init__(self):
+            super().__init__()
+            self.factor = nn.Parameter(ember.tensor(2.0))
+
+        def forward(self, x):
+            return x * self.factor
+
+    first, second = Scale(), Scale()
+    assert first(ember.tensor(3.0)).item() == 6.0  # the first read of `factor` in this class
+    second._parameters = {"factor": nn.Parameter(ember.tensor(5.0))}
+    assert second(ember.tensor(3.0)).item() == 15.0 and first.factor.item() == 2.0
+    del first._parameters["factor"]
+    with pytest.raises(AttributeError, match="'Scale' object has no attribute 'factor'"):
+        first.factor
+    first.factor = ember.tensor(7.0)  # a plain attribute once the parameter is gone, as pruning does
+    assert first(ember.tensor(1.0)).item() == 7.0 and list(first.parameters()) == []
+    assert not hasattr(Scale, "factor") and not hasattr(nn.Linear, "weight")
+    assert "factor" in dir(second) and "factor" in dir(first)
+    del first.factor
+    assert "factor" not in dir(first) and not hasattr(first, "factor")
+
+
+def test_reassigning_a_member_keeps_its_place():
+    layer = nn.Linear(2, 3)
+    layer.weight = nn.Parameter(ember.zeros(3, 2))
+    assert list(layer.state_dict()) == ["weight", "bias"]
+    model = nn.Sequential(nn.Linear(1, 1), nn.ReLU())
+    model[0] = nn.Tanh()
+    assert list(model._modules) == ["0", "1"] and isinstance(model[0], nn.Tanh)
+    norm = nn.BatchNorm1d(2)
+    norm.running_mean = nn.Buffer(ember.ones(2))
+    assert list(norm._buffers) == ["running_mean", "running_var", "num_batches_tracked"]
+    layer.weight = None
+    assert layer.weight is None and list(layer.state_dict()) == ["bias"]
+
+
+def test_pickled_and_deep_copied_modules_own_their_registries():
     model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
     x = ember.randn(4, 2)
-    for twin in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model), copy.copy(model)):
+    for twin in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
         np.testing.assert_allclose(twin(x).detach().numpy(), model(x).detach().numpy())
+        assert [name for name, _ in twin.named_parameters()] == ["0.weight", "0.bias", "2.weight", "2.bias"]
         twin._modules["0"] = nn.Identity()
         assert isinstance(twin[0], nn.Identity) and isinstance(getattr(twin, "0"), nn.Identity)
     assert isinstance(model[0], nn.Linear)
+
+
+def test_shallow_copy_shares_the_registries_as_in_pytorch():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+    twin = copy.copy(model)
+    assert twin._modules is model._modules and twin[0] is model[0]
+    twin._modules["0"] = nn.Identity()
+    assert isinstance(model[0], nn.Identity)
 
 
 def test_get_submodule_parameter_and_buffer():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import shutil
+from pathlib import Path
 from typing import Any
 
 INSTALL = (
@@ -18,11 +20,30 @@ def import_cupy() -> tuple[Any, Any, str | None]:
         cupyx = importlib.import_module("cupyx")
     except ModuleNotFoundError as error:
         if error.name in ("cupy", "cupyx"):
-            return None, None, f"CuPy is not installed: {INSTALL}"
+            return None, None, _without_cupy()
         return None, None, _broken(error)
     except Exception as error:  # NOTE: CuPy raises ImportError or RuntimeError when its CUDA libraries are missing
         return None, None, _broken(error)
     return cupy, cupyx, None
+
+
+#: Files only an installed NVIDIA driver puts there: its kernel module's, and WSL's libcuda.
+DRIVER_FILES = ("/proc/driver/nvidia/version", "/usr/lib/wsl/lib/libcuda.so.1")
+
+
+def nvidia_driver_found() -> bool:
+    """Whether this machine has an NVIDIA driver, found without CuPy: nvidia-smi or the driver's files."""
+    return shutil.which("nvidia-smi") is not None or any(Path(path).exists() for path in DRIVER_FILES)
+
+
+def _without_cupy() -> str:
+    """Why CUDA is unavailable when CuPy is missing: on a machine without a GPU, that first."""
+    if not nvidia_driver_found():
+        return (
+            "no NVIDIA GPU here (no NVIDIA driver found, and CuPy is not installed). "
+            f"On a machine with an NVIDIA GPU, install the CuPy wheel for its driver: {INSTALL}"
+        )
+    return f"CuPy is not installed: {INSTALL}"
 
 
 def _broken(error: BaseException) -> str:

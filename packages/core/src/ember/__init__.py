@@ -44,6 +44,7 @@ from ._dtype import (
 )
 from ._size import Size
 from ._tensor import LEGACY_TYPES, Tensor
+from ._autograd import _tensor_methods  # noqa: F401  (attaches backward, register_hook, ...)
 from . import autograd, backends
 from .autograd import (
     enable_grad,

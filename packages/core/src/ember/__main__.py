@@ -1,4 +1,8 @@
-"""``python -m ember``: the installed ember packages, the backends found, and broken plugins."""
+"""``python -m ember``: the installed ember packages, the backends found, and broken plugins.
+
+It never fails because of a plugin: what a backend raises while being described is
+printed in its place.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from importlib import metadata
 import ember
 from ember.backends import BackendPluginWarning, registry
 from ember.backends._registry import ENTRY_POINT_GROUP, INSTALL_HINT
+from ember.backends._validation import describe_error, stored
 
 KNOWN_PACKAGES = ("ember-core", "ember-numpy", "ember-nn", "ember-cupy")
 
@@ -37,43 +42,51 @@ def _version(distribution: str | None) -> str | None:
         return None
 
 
-def _ask(question) -> str:
-    """A backend's answer, or the error it raised (a report must survive a faulty backend)."""
-    try:
-        return question()
-    except Exception as error:
-        return f"error: {type(error).__name__}: {error}"
-
-
 def backend_lines(backend, selected: bool) -> list[str]:
     """A backend's name, device type, distribution, state and device count, then its own facts."""
-    reason = _ask(backend.unavailable_reason)
+    try:
+        return [_head_line(backend, selected), *_fact_lines(backend)]
+    except Exception as error:  # NOTE: the registry's checks leave nothing to fail here; this is the last guard
+        return [f"  {backend.name} (device type {backend.device_type}): cannot be described: {describe_error(error)}"]
+
+
+def _head_line(backend, selected: bool) -> str:
+    reason = registry.unavailable_reason(backend)
     if reason is None:
-        count = _ask(backend.device_count)
-        if isinstance(count, int):
+        try:
+            count = int(backend.device_count())
             state = f"available, {count} device{'' if count == 1 else 's'}"
-        else:
-            state = f"available, device count unknown ({count})"
+        except Exception as error:
+            state = f"available, device count unknown (error: {describe_error(error)})"
     else:
         state = f"not available: {reason}"
-    source = " ".join(filter(None, [backend.distribution or "unknown distribution", _version(backend.distribution)]))
+    distribution = stored(backend, "distribution")
+    source = " ".join(filter(None, [distribution or "unknown distribution", _version(distribution)]))
     head = f"  {backend.name} (device type {backend.device_type}, from {source}): {state}"
     if selected:
         head += f" [selected for {backend.device_type}]"
-    lines = [head]
-    describe = getattr(backend, "describe", None)
-    if describe is not None:
-        facts = _ask(describe)
+    return head
+
+
+def _fact_lines(backend) -> list[str]:
+    """What the backend's optional ``describe()`` tells, or the error it raised."""
+    try:
+        describe = getattr(backend, "describe", None)
+        if describe is None:
+            return []
+        facts = describe()
         items = facts.items() if isinstance(facts, dict) else [("describe", facts)]
-        lines.extend(f"      {key}: {value}" for key, value in items)
-    return lines
+        return [f"      {key}: {value}" for key, value in items]
+    except Exception as error:
+        return [f"      describe: error: {describe_error(error)}"]
 
 
 def report() -> str:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BackendPluginWarning)  # failures are listed below instead
         backends = sorted(registry.all(), key=lambda b: (b.device_type, b.name))
-        selected = {registry.for_device_type(device_type) for device_type in registry.device_types()}
+        selected = {id(registry.for_device_type(device_type)) for device_type in registry.device_types()}
+        backend_listing = [line for backend in backends for line in backend_lines(backend, id(backend) in selected)]
     lines = [f"ember {ember.__version__} (Python {platform.python_version()}, {platform.platform(terse=True)})"]
     if os.environ.get("EMBER_BACKEND"):
         lines.append(f"EMBER_BACKEND={os.environ['EMBER_BACKEND']}")
@@ -81,9 +94,7 @@ def report() -> str:
     packages = installed_packages()
     width = max(map(len, packages), default=0)
     lines += [f"  {name.ljust(width)}  {version}" for name, version in packages.items()]
-    lines += ["", "Backends:"]
-    for backend in backends:
-        lines += backend_lines(backend, backend in selected)
+    lines += ["", "Backends:", *backend_listing]
     if not backends:
         lines.append(f"  none installed. To get one: {INSTALL_HINT['cpu']}")
     lines += ["", "Plugins that failed to load:"]

@@ -8,11 +8,13 @@ import warnings
 
 import numpy as np
 
+from . import _argument_checks as checks
 from . import _dtype as dt
 from ._device import CPU
 from ._devices import backend_for, canonical_device, dlpack_device
 from ._size import Size
-from ._tensor import Tensor, wrap
+from ._tensor import Tensor, _LegacyTensorType, wrap
+from ._writes import write_out
 
 _default_device = [CPU]
 
@@ -40,7 +42,9 @@ def sizes_of(size: tuple) -> tuple:
         raise TypeError(f"size must be a sequence of ints, got {size!r}") from None
     for n in shape:
         if n < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
+            raise RuntimeError(
+                f"Trying to create tensor with negative dimension {n}: {list(shape)}; sizes must be 0 or more"
+            )
     return shape
 
 
@@ -85,12 +89,37 @@ def _sizes_of_nested(data) -> list:
             return shape + list(item.shape)
         shape.append(len(item))
         if not len(item):
-            break
+            return shape
         item = item[0]
+    if isinstance(item, str) and item:
+        # NOTE: PyTorch reads a string there as one more level of nesting, which never ends.
+        raise ValueError(
+            f"too many dimensions 'str': ember.tensor() takes numbers, not text ({item!r}); convert the strings "
+            "first, e.g. [float(s) for s in data]"
+        )
     return shape
 
 
-def _check_nested(data, shape: list, depth: int, found: set) -> bool:
+def _not_a_number(item, depth: int, typed: bool) -> Exception:
+    """The error PyTorch gives for a leaf of nested data that is no number (typed: a dtype was given)."""
+    name = type(item).__name__
+    if isinstance(item, (str, bytes)):
+        return TypeError(
+            f"new(): invalid data type '{name}' at dim {depth} of the nested data: ember.tensor() takes numbers; "
+            "convert the text first, e.g. float(s)"
+        )
+    if typed:
+        return TypeError(
+            f"must be real number, not {name}: found at dim {depth} of the nested data, which must be a "
+            "rectangular nesting of numbers"
+        )
+    return RuntimeError(
+        f"Could not infer dtype of {name}: found at dim {depth} of the nested data; ember.tensor() takes numbers, "
+        "sequences of numbers, NumPy arrays and one-element tensors"
+    )
+
+
+def _check_nested(data, shape: list, depth: int, found: set, typed: bool) -> bool:
     """Check data is rectangular with `shape`; collect the leaves' dtypes. True when it holds tensors."""
     if len(data) != shape[depth]:
         raise ValueError(f"expected sequence of length {shape[depth]} at dim {depth} (got {len(data)})")
@@ -103,10 +132,12 @@ def _check_nested(data, shape: list, depth: int, found: set) -> bool:
                 continue
             leaf = _scalar_dtype(item)
             if leaf is None:
-                raise TypeError(
-                    f"new(): expected a number at dim {depth + 1} of the nested data, got "
-                    f"'{type(item).__name__}' (the data must be a rectangular nesting of numbers)"
-                )
+                if isinstance(item, (list, tuple, range, np.ndarray)):
+                    raise TypeError(
+                        f"new(): expected a number at dim {depth + 1} of the nested data, got "
+                        f"'{type(item).__name__}' (the data must be a rectangular nesting of numbers)"
+                    )
+                raise _not_a_number(item, depth + 1, typed)
             found.add(leaf)
             has_tensor = has_tensor or isinstance(item, Tensor)
         elif isinstance(item, np.ndarray):
@@ -117,7 +148,9 @@ def _check_nested(data, shape: list, depth: int, found: set) -> bool:
                 )
             found.add(dt.from_numpy_dtype(item.dtype))
         elif isinstance(item, (list, tuple, range)):
-            has_tensor = _check_nested(item, shape, depth + 1, found) or has_tensor
+            has_tensor = _check_nested(item, shape, depth + 1, found, typed) or has_tensor
+        elif not isinstance(item, (bool, int, float, np.generic, Tensor)):
+            raise _not_a_number(item, depth + 1, typed)
         else:
             raise TypeError(
                 f"new(): expected a sequence at dim {depth + 1} of the nested data, got '{type(item).__name__}' "
@@ -142,8 +175,8 @@ def _replace_tensors(data):
     return data
 
 
-def _python_data(data) -> tuple[object, dt.dtype]:
-    """Data that is not an array (numbers, nested sequences) and its inferred dtype."""
+def _python_data(data, typed: bool) -> tuple[object, dt.dtype]:
+    """Data that is not an array (numbers, nested sequences) and its inferred dtype (typed: a dtype was given)."""
     leaf = _scalar_dtype(data)
     if leaf is not None:
         return (data.detach()._host() if isinstance(data, Tensor) else data), leaf
@@ -151,11 +184,15 @@ def _python_data(data) -> tuple[object, dt.dtype]:
         shape = _sizes_of_nested(data)
         found: set = set()
         if shape and shape[0]:
-            if _check_nested(data, shape, 0, found):
+            if _check_nested(data, shape, 0, found, typed):
                 data = _replace_tensors(data)
         return data, _inferred(found)
-    if isinstance(data, str):
-        raise TypeError(f"new(): invalid data type 'str' (ember.tensor() takes numbers, not the text {data!r})")
+    if isinstance(data, (str, bytes)):
+        raise TypeError(
+            f"new(): invalid data type '{type(data).__name__}' (ember.tensor() takes numbers, not the text {data!r})"
+        )
+    if typed:
+        raise TypeError(f"must be real number, not {type(data).__name__}: ember.tensor() takes numbers")
     raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
 
 
@@ -169,7 +206,7 @@ def _host_array(data, dtype: dt.dtype | None) -> tuple[np.ndarray, dt.dtype]:
         host = np.asarray(data)
         inferred = dt.from_numpy_dtype(host.dtype)
     else:
-        host, inferred = _python_data(data)
+        host, inferred = _python_data(data, dtype is not None)
     target = inferred if dtype is None else dt.as_dtype(dtype)
     if isinstance(host, np.ndarray) and host.dtype.kind in "biuf":
         return _converted(host, target), target
@@ -189,12 +226,14 @@ def _converted(array: np.ndarray, target: dt.dtype) -> np.ndarray:
     if target.is_floating_point or target is dt.bool_ or array.dtype == target.numpy:
         return np.array(array, dtype=target.numpy, copy=True)
     if array.dtype.kind == "f" and array.size and not np.isfinite(array).all():
-        raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
+        raise checks.overflow_error(target, "the data holds inf or nan, which integers cannot; replace them first")
     if array.size and array.dtype.kind in "iuf" and target is not dt.int64:
         info = np.iinfo(target.numpy)
         lowest = -info.max if info.min == 0 else info.min
         if array.min() < lowest or array.max() > info.max:
-            raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")
+            raise checks.overflow_error(
+                target, f"the data holds values outside [{lowest}, {info.max}]; pass a wider dtype"
+            )
     return array.astype(target.numpy)
 
 
@@ -248,16 +287,21 @@ def from_dlpack(ext_tensor) -> Tensor:
 # --- filled --------------------------------------------------------------------------------
 
 
-def _filled(kind: str, size: tuple, dtype, device, requires_grad: bool, value=None) -> Tensor:
+def _filled(op: str, size: tuple, dtype, device, requires_grad: bool, value=None) -> Tensor:
+    """empty, zeros, or (ones, full) filled with a value already checked for the dtype."""
     shape = sizes_of(size)
     target = dt.as_dtype(dtype) if dtype is not None else dt.get_default_dtype()
     dev, backend = _place(device)
-    if kind == "empty":
-        data = backend.empty(shape, target, dev.index)
-    elif kind == "zeros":
-        data = backend.zeros(shape, target, dev.index)
-    else:
-        data = backend.full(shape, value, target, dev.index)
+    try:
+        if op == "empty":
+            data = backend.empty(shape, target, dev.index)
+        elif op == "zeros":
+            data = backend.zeros(shape, target, dev.index)
+        else:
+            data = backend.full(shape, value, target, dev.index)
+    except (MemoryError, ValueError, OverflowError) as error:
+        checks.raise_allocation_failure(op, shape, target, error)
+        raise
     return finish(data, backend, target, dev, requires_grad)
 
 
@@ -297,21 +341,21 @@ def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None,
 def ones(*size, dtype=None, device=None, requires_grad: bool = False, out=None, **keyword) -> Tensor:
     """A tensor of ones."""
     size = size_argument("ones", size, keyword)
-    return _result(_filled("full", size, dtype, device, requires_grad, 1), out)
+    return _result(_filled("ones", size, dtype, device, requires_grad, 1), out)
 
 
 def _dtype_of_value(value) -> dt.dtype:
-    if isinstance(value, Tensor):
-        return value.dtype
+    """The dtype `full` infers from its fill value; a 0-dim tensor counts as the number it holds."""
+    if isinstance(value, Tensor) and value.dim() == 0:
+        return dt.scalar_dtype(value.item())
     return dt.scalar_dtype(value)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     """A tensor filled with fill_value (int values give int64, bools bool, floats the default dtype)."""
-    target = dtype if dtype is not None else _dtype_of_value(fill_value)
-    if isinstance(fill_value, Tensor):
-        fill_value = fill_value.item()
-    return _result(_filled("full", (size,), target, device, requires_grad, fill_value), out)
+    target = dt.as_dtype(dtype) if dtype is not None else _dtype_of_value(fill_value)
+    value = checks.fill_value("full", fill_value, target)
+    return _result(_filled("full", (size,), target, device, requires_grad, value), out)
 
 
 def _like(input: Tensor, dtype, device):
@@ -396,10 +440,14 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
         start, end, step = int(start), int(end), int(step)
         all_int = step != 0
     count = max(0, math.ceil((end - start) / step))
-    if all_int:
-        host = np.arange(start, end, step, dtype=np.int64).astype(target.numpy)
-    else:
-        host = _arange_values(start, step, count, target)
+    try:
+        if all_int:
+            host = np.arange(start, end, step, dtype=np.int64).astype(target.numpy)
+        else:
+            host = _arange_values(start, step, count, target)
+    except (MemoryError, ValueError, OverflowError) as error:
+        checks.raise_allocation_failure("arange", (count,), target, error)
+        raise
     dev, backend = _place(device)
     return _result(finish(backend.from_numpy(host, dev.index), backend, target, dev, requires_grad), out)
 
@@ -407,8 +455,6 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
 def _result(result: Tensor, out: Tensor | None) -> Tensor:
     if out is None:
         return result
-    from .ops._dispatch import write_out
-
     return write_out(out, result)
 
 
@@ -443,32 +489,55 @@ def _linspace_values(start: float, end: float, steps: int, target: dt.dtype) -> 
     return values.astype(target.numpy)
 
 
+def _step_count(op: str, steps) -> int:
+    steps = checks.integer_argument(op, "steps", steps)
+    if steps < 0:
+        raise RuntimeError(f"{op}(): number of steps must be non-negative, got steps={steps}")
+    return steps
+
+
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
     """`steps` evenly spaced values from start to end inclusive."""
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
-    steps = int(steps)
-    if steps < 0:
-        raise RuntimeError(f"linspace(): number of steps must be non-negative, got steps={steps}")
+    steps = _step_count("linspace", steps)
     target = dt.as_dtype(dtype) if dtype is not None else dt.get_default_dtype()
     dev, backend = _place(device)
-    host = _linspace_values(start, end, steps, target) if steps else np.empty(0, target.numpy)
+    try:
+        host = _linspace_values(start, end, steps, target) if steps else np.empty(0, target.numpy)
+    except (MemoryError, ValueError, OverflowError) as error:
+        checks.raise_allocation_failure("linspace", (steps,), target, error)
+        raise
     return _result(finish(backend.from_numpy(host, dev.index), backend, target, dev, requires_grad), out)
 
 
 def logspace(
     start, end, steps: int, base: float = 10.0, *, dtype=None, device=None, requires_grad: bool = False
 ) -> Tensor:
+    steps = _step_count("logspace", steps)
     target = dt.as_dtype(dtype) if dtype is not None else dt.get_default_dtype()
     dev, backend = _place(device)
-    host = np.power(base, np.linspace(float(start), float(end), int(steps)))
+    try:
+        host = np.power(base, np.linspace(float(start), float(end), steps))
+    except (MemoryError, ValueError, OverflowError) as error:
+        checks.raise_allocation_failure("logspace", (steps,), target, error)
+        raise
     return finish(backend.from_numpy(host.astype(target.numpy), dev.index), backend, target, dev, requires_grad)
 
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """An identity matrix of n rows (and m columns)."""
+    n = checks.integer_argument("eye", "n", n)
+    m = n if m is None else checks.integer_argument("eye", "m", m)
+    if n < 0 or m < 0:
+        name, count = ("n", n) if n < 0 else ("m", m)
+        raise RuntimeError(f"eye(): {name} must be greater or equal to 0, got {count}; pass a size of 0 or more")
     target = dt.as_dtype(dtype) if dtype is not None else dt.get_default_dtype()
     dev, backend = _place(device)
-    data = backend.eye(n, n if m is None else m, target, dev.index)
+    try:
+        data = backend.eye(n, m, target, dev.index)
+    except (MemoryError, ValueError, OverflowError) as error:
+        checks.raise_allocation_failure("eye", (n, m), target, error)
+        raise
     return finish(data, backend, target, dev, requires_grad)
 
 
@@ -541,3 +610,35 @@ def legacy_constructor(cls, args: tuple, *, dtype=None, device=None) -> Tensor:
     if cls is not Tensor:
         result.__class__ = cls
     return result
+
+
+# --- Tensor's constructors and NumPy and pickle hooks, which need this layer ---------------------------
+
+
+def _new_tensor(cls, *args, device=None, dtype=None):
+    return legacy_constructor(cls, args, device=device, dtype=dtype)
+
+
+def _legacy_call(cls, *args, device=None):
+    return legacy_constructor(Tensor, args, dtype=cls.dtype, device=device or cls.device_type)
+
+
+def _array_wrap(self: Tensor, array, context=None, return_scalar: bool = False):
+    """NumPy ufuncs on tensors give tensors back (`np.sin(t)`); bool results become uint8, as in PyTorch."""
+    if array.dtype == np.bool_:
+        array = array.astype(np.uint8)
+    return from_numpy(np.asarray(array))
+
+
+def _rebuild(array, dtype_name, device, requires_grad):
+    return tensor(array, dtype=dt._by_name(dtype_name), device=device, requires_grad=requires_grad)
+
+
+def _reduce_ex(self: Tensor, protocol):
+    return (_rebuild, (self.detach()._host().copy(), self.dtype.name, str(self.device), self._requires_grad))
+
+
+Tensor.__new__ = staticmethod(_new_tensor)
+Tensor.__array_wrap__ = _array_wrap
+Tensor.__reduce_ex__ = _reduce_ex
+_LegacyTensorType.__call__ = _legacy_call

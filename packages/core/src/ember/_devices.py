@@ -36,12 +36,13 @@ def _shared(dev: Device) -> Device:
     return _canonical.setdefault(dev, dev)
 
 
-def _current_index(device_type: str) -> int:
-    if device_type == "cuda":
-        from . import cuda
+# device type -> the function giving its current index; ember.cuda registers "cuda"
+CURRENT_INDEX: dict = {}
 
-        return cuda.current_device()
-    return 0
+
+def _current_index(device_type: str) -> int:
+    current = CURRENT_INDEX.get(device_type)
+    return 0 if current is None else current()
 
 
 def backend_for(dev: Device):
@@ -49,10 +50,10 @@ def backend_for(dev: Device):
     backend = registry.for_device_type(dev.type)
     if dev.type != "cpu":
         kind = dev.type.upper()
-        reason = backend.unavailable_reason()
+        reason = registry.unavailable_reason(backend)
         if reason is not None:
             raise RuntimeError(f"{dev} was requested, but {kind} is not available: {reason}")
-        count = backend.device_count()
+        count = registry.device_count(backend)
         if dev.index is not None and dev.index >= count:
             raise RuntimeError(
                 f"{kind} error: invalid device ordinal: {dev} was requested, but {count} {dev.type} device(s) are "
@@ -83,3 +84,9 @@ def default_backend():
 def forget_cached() -> None:
     _canonical.clear()
     _canonical.update({"cpu": CPU, CPU: CPU})
+
+
+def device_of(backend, array) -> Device:
+    """The device a backend array lives on."""
+    index = backend.device_index(array)
+    return CPU if index is None else canonical_device(Device(backend.device_type, index))

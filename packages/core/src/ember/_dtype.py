@@ -186,3 +186,18 @@ def as_dtype(value) -> dtype:
         return from_numpy_dtype(value)
     except TypeError:
         raise TypeError(f"expected an ember dtype such as ember.float32, got {value!r}") from None
+
+
+def is_host_array(value) -> bool:
+    """Whether value is a NumPy array (an operand PyTorch treats as a dimensioned tensor)."""
+    return isinstance(value, np.ndarray)
+
+
+def is_host_scalar(value) -> bool:
+    """Whether value is a NumPy scalar (np.float32(1.5), np.int64(3), ...)."""
+    return isinstance(value, np.generic)
+
+
+def host_array(values, dtype=None) -> np.ndarray:
+    """Python values (a list, a range, ...) as a host array, for keys and data that start on the host."""
+    return np.asarray(values, dtype=dtype)

@@ -6,10 +6,12 @@ import os
 
 import numpy as np
 
+from . import _argument_checks as checks
 from . import _dtype as dt
 from ._creation import _place, finish, size_argument, sizes_of
 from ._devices import backend_for, canonical_device
 from ._tensor import Tensor, wrap
+from ._writes import check_inplace_target, write_out
 
 DEFAULT_SEED = 67280421310721
 
@@ -95,57 +97,50 @@ def set_rng_state(state) -> None:
     default_generator.set_state(state)
 
 
-def _stream(generator: Generator | None, device):
+def _stream(op: str, generator: Generator | None, device):
     if generator is not None:
+        checks.generator_argument(op, generator, Generator)
         return generator.native()
     return default_generator_for(device).native()
 
 
-def _sample(kind: str, size: tuple, generator, dtype, device, requires_grad: bool, *params) -> Tensor:
+def _sample(op: str, kind: str, size: tuple, generator, dtype, device, requires_grad: bool, *params) -> Tensor:
+    """`op`'s draws from the stream's `kind` sampler ("uniform" or "normal") into a new tensor."""
     shape = sizes_of(size)
     target = dt.as_dtype(dtype) if dtype is not None else dt.get_default_dtype()
     if not target.is_floating_point:
         raise NotImplementedError(
-            f'{_SAMPLERS[kind]}(): "{kind}" sampling is not implemented for {target}; sample a floating dtype '
+            f'{op}(): "{kind}" sampling is not implemented for {target}; sample a floating dtype '
             "and convert, or use ember.randint for integers"
         )
     dev, backend = _place(device)
-    stream = _stream(generator, dev)
-    data = getattr(stream, kind)(shape, *params, target.numpy)
+    stream = _stream(op, generator, dev)
+    try:
+        data = getattr(stream, kind)(shape, *params, target.numpy)
+    except (MemoryError, ValueError, OverflowError) as error:
+        checks.raise_allocation_failure(op, shape, target, error)
+        raise
     if not isinstance(data, backend.ndarray):
         data = backend.from_numpy(np.asarray(data), dev.index)
     return finish(data, backend, target, dev, requires_grad)
 
 
-_SAMPLERS = {"uniform": "rand", "normal": "randn"}
-
-
 def _into(result: Tensor, out: Tensor | None) -> Tensor:
     if out is None:
         return result
-    from .ops._dispatch import write_out
-
     return write_out(out, result)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None, **keyword) -> Tensor:
     """Uniform samples from [0, 1)."""
     size = size_argument("rand", size, keyword)
-    return _into(_sample("uniform", size, generator, dtype, device, requires_grad, 0.0, 1.0), out)
+    return _into(_sample("rand", "uniform", size, generator, dtype, device, requires_grad, 0.0, 1.0), out)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None, **keyword) -> Tensor:
     """Standard normal samples."""
     size = size_argument("randn", size, keyword)
-    return _into(_sample("normal", size, generator, dtype, device, requires_grad, 0.0, 1.0), out)
-
-
-def _integer_arg(name: str, value) -> int:
-    if isinstance(value, Tensor) and not value.dtype.is_floating_point and value.numel() == 1:
-        return int(value.item())
-    if isinstance(value, (bool, float)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"randint(): {name} must be an int, got {type(value).__name__} {value!r}")
-    return int(value)
+    return _into(_sample("randn", "normal", size, generator, dtype, device, requires_grad, 0.0, 1.0), out)
 
 
 def randint(
@@ -175,19 +170,24 @@ def randint(
             f"({size},)))"
         )
     low_value, high_value = (0, bounds[0]) if len(bounds) == 1 else bounds
-    low_value, high_value = _integer_arg("low", low_value), _integer_arg("high", high_value)
-    if high_value <= low_value:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low_value} >= to={high_value}")
+    low_value = checks.integer_argument("randint", "low", low_value)
+    high_value = checks.integer_argument("randint", "high", high_value)
     target = dt.as_dtype(dtype) if dtype is not None else dt.int64
-    result = _integers(low_value, high_value, sizes_of((size,)), generator, target, device)
+    checks.random_bounds("randint", low_value, high_value, target)
+    result = _integers("randint", low_value, high_value, sizes_of((size,)), generator, target, device)
     if requires_grad:
         result.requires_grad_(True)
     return _into(result, out)
 
 
-def _integers(low: int, high: int, shape: tuple, generator, target: dt.dtype, device) -> Tensor:
+def _integers(op: str, low: int, high: int, shape: tuple, generator, target: dt.dtype, device) -> Tensor:
     dev, backend = _place(device)
-    data = _stream(generator, dev).integers(low, high, shape, target.numpy)
+    stream = _stream(op, generator, dev)
+    try:
+        data = stream.integers(low, high, shape, target.numpy)
+    except (MemoryError, ValueError, OverflowError) as error:
+        checks.raise_allocation_failure(op, shape, target, error)
+        raise
     if not isinstance(data, backend.ndarray):
         data = backend.from_numpy(np.asarray(data), dev.index)
     return wrap(data, backend, target, dev)
@@ -195,12 +195,42 @@ def _integers(low: int, high: int, shape: tuple, generator, target: dt.dtype, de
 
 def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A random permutation of 0..n-1."""
+    n = checks.integer_argument("randperm", "n", n)
     target = dt.as_dtype(dtype) if dtype is not None else dt.int64
+    if n < 0 or target is not dt.int64:
+        _check_randperm_arguments(n, target)
     dev, backend = _place(device)
-    data = _stream(generator, dev).permutation(int(n))
+    stream = _stream("randperm", generator, dev)
+    try:
+        data = stream.permutation(n)
+    except (MemoryError, ValueError, OverflowError) as error:
+        checks.raise_allocation_failure("randperm", (n,), dt.int64, error)
+        raise
     if not isinstance(data, backend.ndarray):
         data = backend.from_numpy(np.asarray(data), dev.index)
     return wrap(backend.astype(data, target), backend, target, dev)
+
+
+def _check_randperm_arguments(n: int, target: dt.dtype) -> None:
+    """PyTorch's limits on randperm: n >= 0, and n - 1 must fit the dtype (exactly, if floating)."""
+    sizes_of((n,))
+    if target is dt.bool_:
+        raise NotImplementedError(
+            "\"randperm\" not implemented for 'Bool': a permutation needs a numeric dtype such as ember.int64"
+        )
+    digits = checks.MANTISSA_DIGITS.get(target)
+    if digits is not None:
+        if n > 2**digits + 1:
+            raise RuntimeError(
+                f"n cannot be greater than {2**digits + 1} for {dt.scalar_type_name(target)} type: randperm({n}) "
+                f"would hold integers {target.name} cannot represent; use dtype=ember.int64"
+            )
+    elif n - 1 > checks.LIMITS[target][1]:
+        raise checks.overflow_error(
+            target,
+            f"randperm({n}) holds values up to {n - 1}, but {target.name} holds at most "
+            f"{checks.LIMITS[target][1]}; use dtype=ember.int64",
+        )
 
 
 def rand_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
@@ -221,41 +251,69 @@ def normal(
     mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad: bool = False
 ) -> Tensor:
     """Normal samples with the given mean and std (either may be a tensor)."""
+    if isinstance(std, Tensor):
+        checks.standard_deviations(std)
+    elif isinstance(mean, Tensor):
+        std = checks.standard_deviation(float(std))
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         like = mean if isinstance(mean, Tensor) else std
         shape = mean.shape if isinstance(mean, Tensor) else std.shape
-        noise = randn(shape, generator=generator, dtype=like.dtype, device=like.device)
+        checks.floating_fill("normal", "normal_kernel_cpu", like.dtype)
+        noise = _sample("normal", "normal", (shape,), generator, like.dtype, like.device, False, 0.0, 1.0)
         return (noise * std + mean).detach()
-    return _sample("normal", (tuple(size),), generator, dtype, device, requires_grad, float(mean), float(std))
+    if size is None:
+        raise TypeError(
+            "normal() needs a size when mean and std are numbers, e.g. ember.normal(0.0, 1.0, size=(3,)); or pass "
+            "mean or std as a tensor"
+        )
+    mean, std = float(mean), checks.standard_deviation(float(std))
+    return _sample("normal", "normal", (tuple(size),), generator, dtype, device, requires_grad, mean, std)
 
 
 def bernoulli(input: Tensor, p=None, *, generator=None) -> Tensor:
-    """1 with probability p (input holds the probabilities), else 0."""
-    probabilities = input if p is None else input.new_full(input.shape, p)
-    draws = rand(input.shape, generator=generator, dtype=probabilities.dtype, device=input.device)
-    return (draws < probabilities).to(input.dtype).detach()
+    """1 with probability p (input holds the probabilities, or p is one for all), else 0."""
+    if p is None:
+        checks.probabilities("bernoulli", input)
+        flips = _coin_flips("bernoulli", input.shape, input, generator, input.dtype, input.device)
+    else:
+        draws_dtype = input.dtype if input.dtype.is_floating_point else dt.float64
+        flips = _coin_flips("bernoulli", input.shape, _probability(p), generator, draws_dtype, input.device)
+    return flips.to(input.dtype).detach()
+
+
+def _probability(p) -> float:
+    p = float(p)
+    checks.probability("bernoulli_", p)
+    return p
+
+
+def _coin_flips(op: str, shape, probabilities, generator, draws_dtype: dt.dtype, device) -> Tensor:
+    """True where a uniform draw falls below the probability (a number, or a tensor broadcast to shape)."""
+    draws = _sample(op, "uniform", (shape,), generator, draws_dtype, device, False, 0.0, 1.0)
+    return draws < probabilities
 
 
 def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, generator=None) -> Tensor:
     """Indices sampled from the rows of input (non-negative weights)."""
+    num_samples = checks.multinomial_arguments(input, num_samples, replacement)
+    stream = _stream("multinomial", generator, input.device)
     weights = input.detach().double()._host()
-    rows = weights.reshape(-1, weights.shape[-1])
-    stream = _stream(generator, input.device)
+    rows = weights if weights.ndim == 2 else weights[None]
+    totals = checks.multinomial_weights(rows)
     picks = []
-    for row in rows:
-        chances = row / row.sum()
+    for row, total in zip(rows, totals):
+        chances = row / total
         if replacement:
             cumulative = np.cumsum(chances)
             draws = input._backend.to_numpy(stream.uniform((num_samples,), 0.0, 1.0, np.float64))
             picks.append(np.minimum(np.searchsorted(cumulative, draws, side="right"), len(row) - 1))
         else:
-            if num_samples > np.count_nonzero(row):
-                raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+            # NOTE: zero weights get the lowest keys, so they are drawn last, as in PyTorch.
             keys = np.log(input._backend.to_numpy(stream.uniform(row.shape, 0.0, 1.0, np.float64))) / np.where(
                 row > 0, chances, 1e-300
             )
             picks.append(np.argsort(-keys)[:num_samples])
-    result = np.stack(picks).reshape(*weights.shape[:-1], num_samples).astype(np.int64)
+    result = np.array(picks, dtype=np.int64).reshape(*weights.shape[:-1], num_samples)
     backend = backend_for(input.device)
     return wrap(backend.from_numpy(result, input.device.index), backend, dt.int64, input.device)
 
@@ -264,8 +322,6 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *, g
 
 
 def _fill_from(self: Tensor, sample: Tensor) -> Tensor:
-    from .ops._dispatch import check_inplace_target
-
     check_inplace_target(self)
     self._backend.copy_into(self._data, sample._data)
     self._version[0] += 1
@@ -273,30 +329,52 @@ def _fill_from(self: Tensor, sample: Tensor) -> Tensor:
 
 
 def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
-    stream = _stream(generator, self.device)
-    data = stream.uniform(self._data.shape, float(a), float(b), self.dtype.numpy)
+    a, b = float(a), float(b)
+    checks.uniform_bounds(a, b, self.dtype)
+    stream = _stream("uniform_", generator, self.device)
+    data = stream.uniform(self._data.shape, a, b, self.dtype.numpy)
     return _fill_from(self, _as_tensor_on(self, data))
 
 
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
-    stream = _stream(generator, self.device)
-    data = stream.normal(self._data.shape, float(mean), float(std), self.dtype.numpy)
+    checks.floating_fill("normal_", "normal_kernel_cpu", self.dtype)
+    mean, std = float(mean), checks.standard_deviation(float(std))
+    stream = _stream("normal_", generator, self.device)
+    data = stream.normal(self._data.shape, mean, std, self.dtype.numpy)
     return _fill_from(self, _as_tensor_on(self, data))
 
 
-def random_(self: Tensor, low: int = 0, high: int | None = None, *, generator=None) -> Tensor:
-    if high is None:
-        low, high = 0, low if low else 2**24
-    return _fill_from(self, _integers(int(low), int(high), self._data.shape, generator, self.dtype, self.device))
+def _default_random_range(target: dt.dtype) -> tuple[int, int]:
+    """random_()'s range without bounds: every integer the dtype holds exactly, from 0."""
+    digits = checks.MANTISSA_DIGITS.get(target)
+    return 0, (2**digits if digits is not None else checks.LIMITS[target][1]) + 1
+
+
+def random_(self: Tensor, low: int | None = None, high: int | None = None, *, generator=None) -> Tensor:
+    """Integers from [low, high); random_(high) draws from [0, high), random_() from the dtype's whole range."""
+    if low is None and high is None:
+        low, high = _default_random_range(self.dtype)
+    else:
+        low, high = (0, low) if high is None else (low, high)
+        low = checks.integer_argument("random_", "from", low)
+        high = checks.integer_argument("random_", "to", high)
+        checks.random_bounds("random_", low, high, self.dtype)
+    return _fill_from(self, _integers("random_", low, high, self._data.shape, generator, self.dtype, self.device))
 
 
 def bernoulli_(self: Tensor, p=0.5, *, generator=None) -> Tensor:
-    probabilities = p if isinstance(p, Tensor) else self.new_full(self.shape, p, dtype=dt.float64)
-    return _fill_from(self, bernoulli(probabilities, generator=generator).to(self.dtype))
+    if isinstance(p, Tensor):
+        checks.probabilities("bernoulli_", p)
+        flips = _coin_flips("bernoulli_", p.shape, p, generator, p.dtype, p.device)
+    else:
+        flips = _coin_flips("bernoulli_", self.shape, _probability(p), generator, dt.float64, self.device)
+    return _fill_from(self, flips.to(self.dtype))
 
 
 def exponential_(self: Tensor, lambd: float = 1.0, *, generator=None) -> Tensor:
-    unit = rand(self.shape, generator=generator, dtype=dt.float64, device=self.device)
+    lambd = float(lambd)
+    checks.exponential_rate(lambd, self.dtype)
+    unit = _sample("exponential_", "uniform", (self.shape,), generator, dt.float64, self.device, False, 0.0, 1.0)
     return _fill_from(self, (-(1 - unit).log() / lambd).to(self.dtype))
 
 

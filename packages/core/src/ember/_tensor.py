@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import copy
 import warnings
-import weakref
 
 import numpy as np
 
 from . import _dtype as dt
 from ._device import device as Device
+from ._printing import format_tensor
 from ._size import Size
-from .autograd import _api, _node
 
 _new = object.__new__
 
@@ -87,11 +86,6 @@ class Tensor:
     )
     __array_priority__ = 1000
     __hash__ = object.__hash__
-
-    def __new__(cls, *args, device=None, dtype=None):
-        from ._creation import legacy_constructor
-
-        return legacy_constructor(cls, args, device=device, dtype=dtype)
 
     # --- metadata -----------------------------------------------------------------
     @property
@@ -229,90 +223,10 @@ class Tensor:
             self._extra = _Extra()
         return self._extra
 
-    def backward(self, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
-        """Accumulate the gradient of this tensor into the `.grad` of the leaves it was computed from."""
-        if gradient is None and not create_graph and inputs is None:
-            _api.backward_from_scalar(self, bool(retain_graph))
-        else:
-            _api.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
-
-    def register_hook(self, hook):
-        """hook(grad) runs when this tensor's gradient is computed; a returned tensor replaces the gradient."""
-        if not self._requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self.grad_fn is not None:
-            return self.grad_fn._register_tensor_hook(self.output_nr, hook)
-        extra = self._extras()
-        if extra.hooks is None:
-            extra.hooks = []
-        extra.hooks.append(hook)
-        return _node.RemovableHandle(extra.hooks, hook)
-
-    def register_post_accumulate_grad_hook(self, hook):
-        """hook(tensor) runs after backward accumulated into this leaf's `.grad`."""
-        if self.grad_fn is not None:
-            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
-        if not self._requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        extra = self._extras()
-        if extra.post_accumulate_hooks is None:
-            extra.post_accumulate_hooks = []
-        extra.post_accumulate_hooks.append(hook)
-        return _node.RemovableHandle(extra.post_accumulate_hooks, hook)
-
-    def retain_grad(self) -> None:
-        """Make backward fill this non-leaf tensor's `.grad` too (leaves always have it)."""
-        if not self._requires_grad:
-            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is None or self.retains_grad:
-            return
-        self._extras().retains_grad = True
-        owner = weakref.ref(self)
-
-        def store(grad) -> None:
-            tensor = owner()
-            if tensor is not None:
-                held = tensor._grad
-                tensor._grad = _node.private_copy(grad) if held is None else held + grad.detach()
-
-        self.grad_fn._retain_grad(self.output_nr, store)
-
-    def _history_changed(self, old_grad_fn) -> None:
-        """After an in-place op gave this tensor a new grad_fn: retain_grad follows the new history."""
-        extra = self._extra
-        output_nr, extra.output_nr = extra.output_nr, 0
-        if not extra.retains_grad or old_grad_fn is None or old_grad_fn._extra is None:
-            return
-        store = (old_grad_fn._extra.retains_grad or {}).pop(output_nr, None)
-        if store is not None and self.grad_fn is not None:
-            self.grad_fn._retain_grad(0, store)
-
-    def _grad_accumulator(self) -> _node.AccumulateGrad:
-        """The leaf's AccumulateGrad node, made once and shared by every graph that uses the leaf."""
-        extra = self._extras()
-        if extra.accumulator is None:
-            extra.accumulator = _node.AccumulateGrad(self)
-        return extra.accumulator
-
-    def _leaf_link(self) -> tuple:
-        """(edge, (shape, dtype)) for an op that takes this leaf as an input, kept until the shape changes."""
-        extra = self._extras()
-        if extra.link is None:
-            extra.link = ((self._grad_accumulator(), 0), (self._data.shape, self.dtype))
-        return extra.link
-
     def _storage_changed(self) -> None:
         """After `_data` was replaced by an array of another shape or dtype."""
         if self._extra is not None:
             self._extra.link = None
-
-    def _edge(self) -> tuple:
-        """Where gradients for this tensor go: (its grad_fn or a leaf's accumulator, output_nr); (None, 0) if nowhere."""
-        if self.grad_fn is not None:
-            return self.grad_fn, (0 if self._extra is None else self._extra.output_nr)
-        if self._requires_grad:
-            return self._grad_accumulator(), 0
-        return None, 0
 
     def detach(self) -> Tensor:
         """The same data (and version counter) without history: requires_grad=False."""
@@ -357,14 +271,6 @@ class Tensor:
         if dtype is not None and array.dtype != dtype:
             return array.astype(dtype)
         return array.copy() if copy else array
-
-    def __array_wrap__(self, array, context=None, return_scalar: bool = False):
-        """NumPy ufuncs on tensors give tensors back (`np.sin(t)`); bool results become uint8, as in PyTorch."""
-        from ._creation import from_numpy
-
-        if array.dtype == np.bool_:
-            array = array.astype(np.uint8)
-        return from_numpy(np.asarray(array))
 
     def _host(self) -> np.ndarray:
         return self._backend.to_numpy(self._data)
@@ -443,8 +349,6 @@ class Tensor:
         return object.__format__(self, spec)
 
     def __repr__(self, *, tensor_contents=None) -> str:
-        from ._printing import format_tensor
-
         grad_fn = self.grad_fn
         return format_tensor(
             self._host(),
@@ -456,9 +360,6 @@ class Tensor:
         )
 
     __str__ = __repr__
-
-    def __reduce_ex__(self, protocol):
-        return (_rebuild, (self.detach()._host().copy(), self.dtype.name, str(self.device), self._requires_grad))
 
     def __copy__(self):
         out = wrap(self._data, self._backend, self.dtype, self.device)
@@ -486,12 +387,6 @@ class Tensor:
         if state:
             out.__dict__.update(copy.deepcopy(state, memo))
         return out
-
-
-def _rebuild(array, dtype_name, device, requires_grad):
-    from ._creation import tensor as make
-
-    return make(array, dtype=dt._by_name(dtype_name), device=device, requires_grad=requires_grad)
 
 
 Tensor.__module__ = "ember"
@@ -548,11 +443,6 @@ _LEGACY_NAMES = {d: name + "Tensor" for d, name in dt.SCALAR_TYPE_NAMES.items()}
 class _LegacyTensorType(type):
     def __instancecheck__(cls, obj) -> bool:
         return isinstance(obj, Tensor) and obj.dtype is cls.dtype and obj.device.type == cls.device_type
-
-    def __call__(cls, *args, device=None):
-        from ._creation import legacy_constructor
-
-        return legacy_constructor(Tensor, args, dtype=cls.dtype, device=device or cls.device_type)
 
     def __repr__(cls) -> str:
         prefix = "ember.cuda." if cls.device_type == "cuda" else "ember."

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import threading
 
+from . import _creation, _devices, _random
 from ._device import as_device
+from ._devices import canonical_device
+from ._random import default_generator_for
 from ._tensor import CUDA_LEGACY_TYPES
 from .backends import NoBackendError, registry
 
@@ -34,20 +37,26 @@ def unavailable_reason() -> str | None:
     """Why CUDA cannot be used here, or None when it can."""
     backend = _backend()
     if backend is None:
-        return "no CUDA backend is installed: pip install ember-cupy[cuda12] (or [cuda13])"
-    return backend.unavailable_reason()
+        return (
+            "no CUDA backend is installed, so ember uses no GPU; on a machine with an NVIDIA GPU: "
+            "pip install ember-cupy[cuda12] (or ember-cupy[cuda13] for a CUDA 13 driver)"
+        )
+    return registry.unavailable_reason(backend)
 
 
 def is_available() -> bool:
-    """True when a CUDA backend is installed and finds at least one usable GPU."""
+    """True when a CUDA backend is installed, passed ember's checks and finds at least one usable GPU.
+
+    Never raises: a backend whose own `is_available()` fails counts as unavailable.
+    """
     backend = _backend()
-    return backend is not None and backend.is_available()
+    return backend is not None and registry.is_available(backend)
 
 
 def device_count() -> int:
     """The number of usable GPUs (0 without CUDA)."""
     backend = _backend()
-    return backend.device_count() if backend is not None and backend.is_available() else 0
+    return registry.device_count(backend) if backend is not None and registry.is_available(backend) else 0
 
 
 def _require():
@@ -87,7 +96,7 @@ def _index(device) -> int:
 
 
 def _checked(backend, index: int) -> int:
-    count = backend.device_count()
+    count = registry.device_count(backend)
     if not 0 <= index < count:
         raise RuntimeError(
             f"CUDA error: invalid device ordinal: cuda:{index} was requested, but {count} CUDA device(s) are "
@@ -200,7 +209,7 @@ def max_memory_allocated(device=None) -> int:
 def empty_cache() -> None:
     """Give cached, unused device memory back to the driver (no-op without CUDA)."""
     backend = _backend()
-    if backend is not None and backend.is_available() and hasattr(backend, "empty_cache"):
+    if backend is not None and registry.is_available(backend) and hasattr(backend, "empty_cache"):
         backend.empty_cache()
 
 
@@ -208,9 +217,6 @@ def empty_cache() -> None:
 
 
 def _generator(index: int):
-    from ._devices import canonical_device
-    from ._random import default_generator_for
-
     return default_generator_for(canonical_device(f"cuda:{index}"))
 
 
@@ -235,8 +241,6 @@ def initial_seed() -> int:
 
 def _forget_state() -> None:
     """Back to the state of a fresh process: device 0 current, no CUDA generators (for tests)."""
-    from . import _creation, _random
-
     _current.index = 0
     for dev in [d for d in _random._generators if d.type == "cuda"]:
         del _random._generators[dev]
@@ -245,3 +249,6 @@ def _forget_state() -> None:
 
 
 globals().update(CUDA_LEGACY_TYPES)
+
+
+_devices.CURRENT_INDEX["cuda"] = current_device

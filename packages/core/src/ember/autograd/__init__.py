@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from . import function, grad_mode, graph
-from ._anomaly import detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
-from ._api import backward, grad
-from ._function import Function, FunctionCtx, once_differentiable
-from ._grad_mode import (
+from .._autograd._anomaly import detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
+from .._autograd._api import backward, grad
+from .._autograd._function import Function, FunctionCtx, once_differentiable
+from .._autograd._grad_mode import (
     enable_grad,
     inference_mode,
     is_grad_enabled,
@@ -14,6 +13,7 @@ from ._grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from . import function, grad_mode, graph
 from ._gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 

@@ -10,7 +10,10 @@ import warnings
 
 import numpy as np
 
-from ._grad_mode import enable_grad, no_grad
+from .. import _random
+from .._autograd._api import grad
+from .._autograd._grad_mode import enable_grad, no_grad
+from .._creation import tensor
 
 
 class GradcheckError(RuntimeError):
@@ -63,8 +66,6 @@ def _numerical(func, inputs: tuple, wanted: list, eps: float) -> dict:
 
 def _analytical(func, inputs: tuple, wanted: list) -> dict:
     """{(output j, input i): Jacobian block} from one vector-Jacobian product per output element."""
-    from ._api import grad
-
     outputs = _outputs(func, inputs)
     differentiable = [inputs[i] for i in wanted]
     blocks = {(j, i): np.zeros((inputs[i].numel(), o.numel())) for j, o in enumerate(outputs) for i in wanted}
@@ -82,8 +83,6 @@ def _analytical(func, inputs: tuple, wanted: list) -> dict:
 
 
 def _as_tensor(block: np.ndarray):
-    from .._creation import tensor
-
     return tensor(block)
 
 
@@ -143,9 +142,6 @@ def gradgradcheck(
     **ignored,
 ) -> bool:
     """Check second derivatives: gradcheck of the vector-Jacobian product (outputs, grad_outputs)."""
-    from .. import _random
-    from ._api import grad
-
     inputs = _as_tuple(inputs)
     with enable_grad():
         outputs = [o for o in _outputs(func, inputs) if o.requires_grad]

@@ -1,6 +1,6 @@
 """Public home of the grad-mode context managers (`ember.autograd.grad_mode.no_grad`)."""
 
-from ._grad_mode import (
+from .._autograd._grad_mode import (
     enable_grad,
     inference_mode,
     is_grad_enabled,

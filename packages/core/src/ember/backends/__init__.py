@@ -13,7 +13,9 @@ a device type wins) or in code::
     ember.backends.available()             # every backend found
     ember.backends.get("cpu")              # the one serving a device type
 
-``python -m ember`` lists the backends found and the plugins that failed to load.
+``python -m ember`` lists the backends found and the plugins that failed to load. A
+faulty plugin never breaks ember: see the registry's module (``_registry``) for the
+checks and for which backend keeps a name two plugins claim.
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ def by_name(name: str, device_type: str | None = None) -> Backend:
 
 
 def failures() -> list[PluginFailure]:
-    """The plugins that failed to load, with their errors."""
+    """The plugins that failed to load or whose backends were rejected (incomplete, or a name already taken),
+    with their errors."""
     registry.all()
     return list(registry.failures)
 

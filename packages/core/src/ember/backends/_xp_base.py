@@ -15,6 +15,10 @@ import numpy as np
 from .. import _dtype
 from ._protocol import KERNELS, NUMPY_NAMES
 
+_EXACT_COUNT = 1 << 24
+_DOT_SIZE = 1 << 14  # elements: up to here a dot product sums squares as accurately as a reduction, and faster
+_BROADCAST_FROM = 1 << 14  # elements: below this, filling a small array costs less than a view's slower reads
+
 
 class NumpyLikeBackend:
     """The whole backend protocol (:class:`ember.backends.Backend`) over a NumPy-compatible module.
@@ -69,7 +73,40 @@ class NumpyLikeBackend:
 
     def mean(self, x: Any, axis=None, keepdims: bool = False, dtype=None) -> Any:
         x = x if isinstance(x, self.ndarray) else self.xp.asarray(x)
-        return x.mean(axis=axis, keepdims=keepdims, dtype=dtype)
+        if dtype is not None or x.dtype.kind != "f":
+            return x.mean(axis=axis, keepdims=keepdims, dtype=dtype)
+        count = (
+            x.size if axis is None else math.prod(x.shape[a] for a in (axis if isinstance(axis, tuple) else (axis,)))
+        )
+        # NOTE: the sum over the count, as NumPy's mean computes it, without its slower wrapper; float16
+        # accumulates in float32 (as NumPy and PyTorch do). An empty extent gives 0/0 = nan.
+        if x.dtype == np.float16:
+            total = x.sum(axis=axis, keepdims=keepdims, dtype=np.float32)
+            return self.xp.true_divide(total, count).astype(x.dtype)
+        return self._divided(x.sum(axis=axis, keepdims=keepdims), count)
+
+    def _divided(self, total: Any, count: int) -> Any:
+        if isinstance(total, np.generic) and 0 < count <= _EXACT_COUNT:
+            # NOTE: a scalar total divides faster as a Python number, to the same value: up to
+            # _EXACT_COUNT a count is exact in float32, and the float64 quotient rounds to the same float32
+            return np.array(float(total) / count, dtype=total.dtype)
+        return self.xp.true_divide(total, count)
+
+    def sum_of_squares(self, x: Any, mean: bool) -> Any:
+        """sum(x * x), or its mean: a small float32/float64 array sums its squares as one dot product."""
+        if x.size > _DOT_SIZE or x.dtype.kind != "f" or x.dtype.itemsize < 4:
+            return self.mean(x * x) if mean else self.sum(x * x)
+        flat = x.reshape(-1)
+        total = self.xp.matmul(flat, flat)
+        return self._divided(total, x.size) if mean else total
+
+    def spread(self, x: Any, shape: tuple) -> Any:
+        """x broadcast to shape, to be read (a gradient): one value fills a small array, else a view."""
+        if x.size == 1 and math.prod(shape) < _BROADCAST_FROM:
+            out = self.xp.empty(shape, dtype=x.dtype)
+            out.fill(x.reshape(()))
+            return out
+        return self.xp.broadcast_to(x, shape)
 
     def prod(self, x: Any, axis=None, keepdims: bool = False, dtype=None) -> Any:
         x = x if isinstance(x, self.ndarray) else self.xp.asarray(x)

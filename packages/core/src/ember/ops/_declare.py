@@ -1,17 +1,12 @@
-"""Declaring an op once gives ember.<name>, Tensor.<name>, Tensor.<name>_ and the operators."""
+"""Declaring an op once gives ember.<name>, Tensor.<name>, Tensor.<name>_, its aliases and operators."""
 
 from __future__ import annotations
 
+from .. import _dtype as dt
 from .._tensor import Tensor
-from ._dispatch import (
-    PROMOTE,
-    Op,
-    binary,
-    inplace_binary,
-    inplace_unary,
-    unary,
-    write_out,
-)
+from .._writes import write_out
+from ._dispatch import PROMOTE, binary, inplace_binary, inplace_unary, promoted, unary
+from ._op import Op
 
 FUNCTIONS: dict = {}
 
@@ -40,131 +35,150 @@ def method(name: str):
     return register
 
 
-class _TensorMath:
-    """ember's functions by name (ember.cos, ember.exp, ...), for derivatives written once."""
+def publish(
+    name: str,
+    function,
+    in_place=None,
+    *,
+    aliases: tuple = (),
+    operator: str | None = None,
+    reflected=None,
+) -> None:
+    """ember.<name> and Tensor.<name> (and `_` for in_place), under each alias too, and the dunders.
 
-    def __getattr__(self, name: str):
-        return FUNCTIONS[name]
-
-
-TENSOR_MATH = _TensorMath()
-
-
-def chain_rules(derivative, uses_input: bool, uses_output: bool):
-    """Backward rules (on tensors and on arrays) from d(out)/d(x) written as derivative(math, x, out).
-
-    `math` is ember (tensor rule) or the backend (array rule): write the derivative with
-    operators and functions both have (cos, sin, exp, sqrt, sign, ...).
+    `operator` names the dunder ("sub" gives __sub__, and __isub__ with in_place);
+    `reflected(self, other)` is its __r<operator>__.
     """
-
-    def rule(ctx, g):
-        x = ctx.saved[0] if uses_input else None
-        out = ctx.output() if uses_output else None
-        return (g * derivative(TENSOR_MATH, x, out),)
-
-    def fast(ctx, g):
-        x = ctx.saved_arrays()[0] if uses_input else None
-        out = ctx.output_array() if uses_output else None
-        slope = derivative(ctx.backend(), x, out)
-        if getattr(slope, "dtype", g.dtype) != g.dtype and slope.shape == g.shape:
-            slope = slope.astype(g.dtype)  # NOTE: a mask (relu's out > 0) multiplies faster once cast,
-            slope *= g  # and the cast is a new array to write the product into
-            return (slope,)
-        return (g * slope,)
-
-    return rule, fast
-
-
-def rules_on_values(rule):
-    """Backward rules on tensors and on arrays from one `rule(ctx, g, *saved)` written with operators."""
-
-    def on_tensors(ctx, g):
-        return rule(ctx, g, *ctx.saved)
-
-    def on_arrays(ctx, g):
-        return rule(ctx, g, *ctx.saved_arrays())
-
-    return on_tensors, on_arrays
+    for public in (name, *aliases):
+        export(function, name=public)
+        if in_place is not None:
+            setattr(Tensor, public + "_", in_place)
+    if operator is not None:
+        setattr(Tensor, f"__{operator}__", lambda self, other: function(self, other))
+        if in_place is not None:
+            setattr(Tensor, f"__i{operator}__", lambda self, other: in_place(self, other))
+        if reflected is not None:
+            setattr(Tensor, f"__r{operator}__", reflected)
 
 
 def unary_op(
     name: str,
     forward,
-    backward=None,
+    rule=None,
     *,
-    derivative=None,
-    rule: str = PROMOTE,
+    promotion: str = PROMOTE,
     node: str | None = None,
     saves: tuple = (0,),
     saves_output: bool = False,
     inplace: bool = True,
-    fast=None,
+    aliases: tuple = (),
+    operator: str | None = None,
+    math: str | None = None,
 ) -> Op:
-    """An elementwise op of one tensor: ember.name(x, out=), x.name(), x.name_().
-
-    Give either `backward` (a rule on tensors, plus optionally `fast` on arrays) or
-    `derivative(math, x, out)`, from which both rules follow by the chain rule.
-    """
-    if derivative is not None:
-        backward, fast = chain_rules(derivative, saves == (0,), saves_output)
-    op = Op(name, forward, backward, node=node, saves=saves, saves_output=saves_output, fast=fast)
+    """An elementwise op of one tensor: ember.name(x, out=), x.name(), x.name_(), and `operator` (e.g. "neg")."""
+    op = Op(name, forward, rule, node=node, saves=saves, saves_output=saves_output, math=math)
 
     def function(input: Tensor, *, out: Tensor | None = None) -> Tensor:
-        result = unary(op, input, rule)
+        result = unary(op, input, promotion)
         return result if out is None else write_out(out, result)
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = f"Elementwise {name} of a tensor."
-    export(function)
+    in_place = None
     if inplace:
 
         def in_place(self: Tensor) -> Tensor:
-            return inplace_unary(op, self, rule)
+            return inplace_unary(op, self, promotion)
 
         in_place.__name__ = name + "_"
-        setattr(Tensor, name + "_", in_place)
+    publish(name, function, in_place, aliases=aliases)
+    if operator is not None:
+        setattr(Tensor, f"__{operator}__", lambda self: unary(op, self, promotion))
     return op
 
 
 def binary_op(
     name: str,
     forward,
-    backward,
+    rule=None,
     *,
-    kernel: str | None = None,
-    rule: str = PROMOTE,
+    promotion: str = PROMOTE,
     node: str | None = None,
     saves: tuple = (),
-    operator: str | None = None,
-    reflected: bool = True,
-    inplace: bool = True,
-    fast=None,
     saved_for: tuple | None = None,
+    operator: str | None = None,
+    reflected: Op | bool = True,
+    inplace: bool = True,
+    aliases: tuple = (),
+    check=None,
+    alpha: bool = False,
+    math: str | None = None,
 ) -> Op:
     """An elementwise op of two operands (tensors or scalars) with broadcasting and promotion.
 
-    `operator` names the dunder (e.g. "add" gives __add__, __radd__, __iadd__).
+    `operator` names the dunder ("sub" gives __sub__, __rsub__, __isub__). The reflected
+    operator computes op(other, self), or runs `reflected` (an op whose forward swaps its
+    operands, for PyTorch's own node name) on (self, other). `check(a, b)` refuses operands
+    before anything runs; `alpha` adds PyTorch's `alpha=` (other is scaled by it first).
     """
-    op = Op(name, forward, backward, node=node, saves=saves, kernel=kernel, fast=fast, saved_for=saved_for)
+    op = Op(name, forward, rule, node=node, saves=saves, saved_for=saved_for, math=math)
 
-    def function(input, other, *, out: Tensor | None = None) -> Tensor:
-        result = binary(op, input, other, rule)
-        return result if out is None else write_out(out, result)
+    def scaled(input, other, alpha_value):
+        if check is not None:
+            check(input, other)
+        if alpha_value == 1 and not isinstance(alpha_value, float):
+            return other
+        return alpha_scaled(input, other, alpha_value)
+
+    if alpha:
+
+        def function(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
+            result = binary(op, input, scaled(input, other, alpha), promotion)
+            return result if out is None else write_out(out, result)
+
+        def in_place(self: Tensor, other, *, alpha=1) -> Tensor:
+            return inplace_binary(op, self, scaled(self, other, alpha), promotion)
+
+    else:
+
+        def function(input, other, *, out: Tensor | None = None) -> Tensor:
+            if check is not None:
+                check(input, other)
+            result = binary(op, input, other, promotion)
+            return result if out is None else write_out(out, result)
+
+        def in_place(self: Tensor, other) -> Tensor:
+            if check is not None:
+                check(self, other)
+            return inplace_binary(op, self, other, promotion)
 
     function.__name__ = function.__qualname__ = name
     function.__doc__ = f"Elementwise {name} of two tensors (or a tensor and a scalar), broadcasting."
-    export(function)
-    if inplace:
+    in_place.__name__ = name + "_"
 
-        def in_place(self: Tensor, other) -> Tensor:
-            return inplace_binary(op, self, other, rule)
+    def reflected_operator(self, other):
+        if check is not None:
+            check(other, self)
+        if isinstance(reflected, Op):
+            return binary(reflected, self, other, promotion)
+        return binary(op, other, self, promotion)
 
-        in_place.__name__ = name + "_"
-        setattr(Tensor, name + "_", in_place)
-    if operator is not None:
-        setattr(Tensor, f"__{operator}__", lambda self, other: binary(op, self, other, rule))
-        if reflected:
-            setattr(Tensor, f"__r{operator}__", lambda self, other: binary(op, other, self, rule))
-        if inplace:
-            setattr(Tensor, f"__i{operator}__", lambda self, other: inplace_binary(op, self, other, rule))
+    publish(
+        name,
+        function,
+        in_place if inplace else None,
+        aliases=aliases,
+        operator=operator,
+        reflected=reflected_operator if reflected is not False else None,
+    )
     return op
+
+
+def alpha_scaled(input, other, alpha):
+    """other * alpha, with PyTorch's checks on alpha's type."""
+    if isinstance(alpha, bool):
+        if promoted(input, other) is not dt.bool_:
+            raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    elif isinstance(alpha, float) and not promoted(input, other).is_floating_point:
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    return other * alpha

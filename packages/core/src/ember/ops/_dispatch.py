@@ -1,200 +1,22 @@
-"""The one dispatch path every op goes through.
+"""Elementwise dispatch: promotion, device checks and in-place writes around `Op.forward`.
 
-An `Op` is a forward kernel on backend arrays plus a backward rule written with
-ember ops. `call` runs the forward and, only when grad mode is on and an input
-requires grad, records a node. The elementwise entry points (`unary`, `binary`)
-add dtype promotion by table lookup and device checks; in-place variants write
-into the tensor's own buffer so that NumPy views see the change.
+The entry points (`unary`, `binary`) add dtype promotion by table lookup and device
+checks to `ember.ops._op.call`; in-place variants write into the tensor's own buffer
+so that NumPy views see the change.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
 from .. import _dtype as dt
+from .._autograd._grad_mode import state as grad_state
 from .._tensor import Tensor, wrap
-from ..autograd._grad_mode import state as grad_state
-from ..autograd._node import node_type
+from .._writes import check_inplace_target
+from ._errors import broadcast_error, overlap_error, wrapped_integer
+from ._op import Op, device_mismatch, record
 
 _BY_NUMPY = dt._BY_NUMPY
 _result_type = dt.result_type
 _scalar_dtype = dt._scalar_dtype
-
-
-class Op:
-    """One differentiable primitive: forward(backend, *arrays, **attrs) and its backward rule.
-
-    `backward(ctx, grad)` is written with ember ops, so that `create_graph=True` can
-    differentiate it again. `fast(ctx, grad)` is the same derivative on backend arrays
-    (grad and results are arrays; `ctx.saved` still holds tensors, read `._data`): the
-    engine uses it for ordinary backward passes, where no graph of the backward is kept.
-    """
-
-    __slots__ = ("name", "forward", "node", "saves", "saves_output", "kernel", "saved_for", "save_plan")
-
-    def __init__(
-        self,
-        name,
-        forward,
-        backward,
-        *,
-        node=None,
-        saves=(),
-        saves_output=False,
-        kernel=None,
-        fast=None,
-        saved_for=None,
-    ):
-        self.name = name
-        self.forward = forward
-        self.saves = saves
-        # saved_for[k]: the input whose gradient needs saved input k (None: any); it is kept only then
-        self.saved_for = saved_for
-        self.save_plan = () if saves == "all" else tuple(zip(saves, saved_for or (None,) * len(saves)))
-        self.saves_output = saves_output
-        self.kernel = kernel
-        rule = backward if backward is not None else _not_differentiable(name)
-        self.node = node_type(node or f"{name.capitalize()}Backward0", rule, bool(saves) or saves_output, fast)
-
-    def __repr__(self) -> str:
-        return f"<ember op {self.name}>"
-
-
-def _not_differentiable(name: str):
-    def rule(ctx, grad):
-        raise RuntimeError(f"the derivative for '{name}' is not implemented")
-
-    return rule
-
-
-# --- recording ------------------------------------------------------------------------
-
-
-_UNLINKED = ((None, 0), None)
-
-
-def _link(x) -> tuple:
-    """An input's edge (where its gradient goes) and meta (its shape and dtype); nothing for constants."""
-    if isinstance(x, Tensor) and x._requires_grad:
-        fn = x.grad_fn
-        extra = x._extra
-        if fn is None:
-            return extra.link if extra is not None and extra.link is not None else x._leaf_link()
-        return ((fn, 0) if extra is None else (fn, extra.output_nr)), (x._data.shape, x.dtype)
-    return _UNLINKED
-
-
-def _saved_inputs(op: Op, inputs: tuple, edges: tuple) -> tuple:
-    """The inputs op's backward reads (only those some needed gradient uses) and their versions now."""
-    saved = []
-    versions = []
-    for i, user in op.save_plan:
-        x = inputs[i]
-        if user is not None and edges[user][0] is None:
-            x = None  # NOTE: kept only for the gradient of an input that needs none
-        saved.append(x)
-        versions.append(x._version[0] if isinstance(x, Tensor) else None)
-    return tuple(saved), tuple(versions)
-
-
-def record(op: Op, out: Tensor, inputs: tuple, attrs) -> None:
-    """Attach a node for `op` to `out`, linking it to the inputs' own history."""
-    if not out.dtype.is_floating_point:
-        return  # NOTE: as in PyTorch, integer and bool results (comparisons, ...) never require grad
-    count = len(inputs)
-    plan = op.save_plan
-    if count == 2:
-        link_a = _link(inputs[0])
-        link_b = _link(inputs[1])
-        edges, meta = (link_a[0], link_b[0]), (link_a[1], link_b[1])
-    elif count == 1:
-        x = inputs[0]
-        edge, meta_x = _link(x)
-        edges, meta = (edge,), (meta_x,)
-        if len(plan) == 1:  # NOTE: a unary op saving its input, which requires grad (else no node)
-            _attach(op, out, op.node(edges, (x,), (x._version[0],), attrs, meta, out._backend))
-            return
-    else:
-        edges, meta = [], []
-        for x in inputs:
-            edge, meta_x = _link(x)
-            edges.append(edge)
-            meta.append(meta_x)
-        edges, meta = tuple(edges), tuple(meta)
-    if len(plan) == 2:  # NOTE: ops that save two inputs (mul, linear, losses...), spelled out: the hot case
-        (i, user_i), (j, user_j) = plan
-        a = inputs[i] if user_i is None or edges[user_i][0] is not None else None
-        b = inputs[j] if user_j is None or edges[user_j][0] is not None else None
-        saved = (a, b)
-        versions = (a._version[0] if isinstance(a, Tensor) else None, b._version[0] if isinstance(b, Tensor) else None)
-    elif plan:
-        saved, versions = _saved_inputs(op, inputs, edges)
-    elif op.saves:  # "all"
-        saved, versions = inputs, tuple([x._version[0] if isinstance(x, Tensor) else None for x in inputs])
-    else:
-        saved = versions = ()
-    _attach(op, out, op.node(edges, saved, versions, attrs, meta, out._backend))
-
-
-def _attach(op: Op, out: Tensor, node) -> None:
-    """Make `node` the history of `out` (keeping the output itself when the rule reads it)."""
-    if op.saves_output:
-        node._out = (out._data, out._backend, out.dtype, out.device, out._version, out._version[0])
-    out.grad_fn = node
-    out._requires_grad = True
-
-
-def needs_grad(inputs: tuple) -> bool:
-    if not grad_state.enabled:
-        return False
-    for x in inputs:
-        if isinstance(x, Tensor) and x._requires_grad:
-            return True
-    return False
-
-
-def make(data, like: Tensor) -> Tensor:
-    """Wrap a kernel result computed on `like`'s backend and device."""
-    backend = like._backend
-    if type(data) is not backend.ndarray:
-        data = backend.xp.asarray(data)
-    return wrap(data, backend, _BY_NUMPY[data.dtype], like.device)
-
-
-def call(op: Op, inputs: tuple, arrays: tuple, like: Tensor, attrs: dict | None = None) -> Tensor:
-    """Run `op` on prepared backend arrays; record a node if any tensor input requires grad."""
-    data = op.forward(like._backend, *arrays, **attrs) if attrs else op.forward(like._backend, *arrays)
-    out = make(data, like)
-    if grad_state.enabled:
-        for x in inputs:
-            if isinstance(x, Tensor) and x._requires_grad:
-                record(op, out, inputs, attrs)
-                break
-    return out
-
-
-def apply(op: Op, *inputs, **attrs) -> Tensor:
-    """Run `op` on tensors (all on one device) with keyword attributes."""
-    like = None
-    arrays = []
-    for x in inputs:
-        if isinstance(x, Tensor):
-            if like is None:
-                like = x
-            elif x.device is not like.device and x.device != like.device:
-                raise device_mismatch(op.name, like, x)
-            arrays.append(x._data)
-        else:
-            arrays.append(x)
-    return call(op, inputs, tuple(arrays), like, attrs)
-
-
-def device_mismatch(name: str, a: Tensor, b: Tensor) -> RuntimeError:
-    return RuntimeError(
-        f"Expected all tensors to be on the same device, but found at least two devices, {a.device} and "
-        f"{b.device}! (in {name}: tensors of shape {list(a.shape)} on {a.device} and {list(b.shape)} on "
-        f"{b.device}). Move one with .to({str(a.device)!r}) or .to({str(b.device)!r})."
-    )
 
 
 # --- elementwise ------------------------------------------------------------------------
@@ -238,11 +60,11 @@ def _binary_arrays(name: str, a, b, rule: str):
         if isinstance(b, Tensor):
             if b.device is not a.device and b.device != a.device:
                 raise device_mismatch(name, a, b)
-        elif isinstance(b, np.ndarray):
+        elif dt.is_host_array(b):
             b = host_operand(b, a)
     else:
         like = b
-        if isinstance(a, np.ndarray) and isinstance(b, Tensor):
+        if dt.is_host_array(a) and isinstance(b, Tensor):
             a = host_operand(a, b)
         elif not isinstance(b, Tensor):
             raise TypeError(
@@ -266,7 +88,7 @@ def _binary_arrays(name: str, a, b, rule: str):
     return xa, xb, like, want
 
 
-def host_operand(array: np.ndarray, like: Tensor) -> Tensor:
+def host_operand(array, like: Tensor) -> Tensor:
     """A NumPy array operand as a tensor on like's device (PyTorch treats it as dimensioned)."""
     backend = like._backend
     data = backend.from_numpy(array, backend.device_index(like._data))
@@ -279,6 +101,16 @@ def _scalar_as(value, want: dt.dtype):
     if want is dt.bool_:
         return bool(value)
     return int(value)
+
+
+def run_binary(op: Op, backend, xa, xb):
+    """op's forward on two operands, with PyTorch's errors for shapes and out-of-range Python ints."""
+    try:
+        return op.forward(backend, xa, xb)
+    except ValueError as error:
+        raise broadcast_error(op.name, xa, xb, error) from None
+    except OverflowError:
+        return op.forward(backend, wrapped_integer(backend, xa, xb), wrapped_integer(backend, xb, xa))
 
 
 def binary(op: Op, a, b, rule: str = PROMOTE) -> Tensor:
@@ -296,8 +128,8 @@ def binary(op: Op, a, b, rule: str = PROMOTE) -> Tensor:
         xa, xb = a._data, (b._data if isinstance(b, Tensor) else b)
     else:
         xa, xb, like, _ = _binary_arrays(op.name, a, b, rule)
+    result = run_binary(op, like._backend, xa, xb)
     backend = like._backend
-    result = op.forward(backend, xa, xb)
     if type(result) is not backend.ndarray:
         result = backend.xp.asarray(result)
     out = wrap(result, backend, _BY_NUMPY[result.dtype], like.device)
@@ -309,20 +141,6 @@ def binary(op: Op, a, b, rule: str = PROMOTE) -> Tensor:
 
 
 # --- in place -------------------------------------------------------------------------
-
-LEAF_INPLACE_MESSAGE = (
-    "a leaf Variable that requires grad is being used in an in-place operation. "
-    "Wrap the update in `with ember.no_grad():` (as optimizers do), or use the out-of-place op."
-)
-
-
-def check_inplace_target(x: Tensor) -> None:
-    if x._requires_grad and grad_state.enabled:
-        if x.grad_fn is None:
-            raise RuntimeError(LEAF_INPLACE_MESSAGE)
-        base = x._base
-        if base is not None and base._requires_grad and base.grad_fn is None:
-            raise RuntimeError("a view of " + LEAF_INPLACE_MESSAGE)
 
 
 def _check_castable(name: str, result: dt.dtype, target: Tensor) -> None:
@@ -354,7 +172,7 @@ def inplace_binary(op: Op, x: Tensor, other, rule: str = PROMOTE) -> Tensor:
         except ValueError as error:
             raise overlap_error(error) from None
     else:
-        write_into(x, op.forward(x._backend, xa, xb), op.name)
+        write_into(x, run_binary(op, x._backend, xa, xb), op.name)
     x._version[0] += 1
     return x
 
@@ -393,17 +211,6 @@ def write_into(x: Tensor, result, name: str) -> None:
         raise overlap_error(error) from None
 
 
-OVERLAP_MESSAGE = (
-    "unsupported operation: more than one element of the written-to tensor refers to a single memory location. "
-    "Please clone() the tensor before performing the operation."
-)
-
-
-def overlap_error(error: ValueError) -> Exception:
-    """NumPy refuses writes into broadcast (expanded) views as read-only; PyTorch's words for that."""
-    return RuntimeError(OVERLAP_MESSAGE) if "read-only" in str(error) else error
-
-
 def _alias_for_inplace(op: Op, x: Tensor) -> Tensor:
     """A stand-in for x's value before the write (copied when the backward rule reads it)."""
     data = x._data.copy() if op.saves else x._data
@@ -429,20 +236,3 @@ def rebase_inplace(x: Tensor, result: Tensor, name: str) -> Tensor:
 
         rebase_view(x, history)
     return x
-
-
-def write_out(out: Tensor, result: Tensor) -> Tensor:
-    """`out=` semantics: resize when needed, then copy the result into out's buffer."""
-    if not isinstance(out, Tensor):
-        raise TypeError(f"out= must be a Tensor, got {type(out).__name__}")
-    if out._requires_grad and grad_state.enabled:
-        raise RuntimeError(
-            "out= arguments don't support automatic differentiation, but one of the arguments requires grad."
-        )
-    if out._data.shape != result._data.shape:
-        out._data = result._data.astype(out.dtype.numpy, copy=True)
-        out._storage_changed()
-    else:
-        out._backend.copy_into(out._data, result._data)
-    out._version[0] += 1
-    return out

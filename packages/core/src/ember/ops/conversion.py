@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from .. import _dtype as dt
+from .._autograd._grad_mode import state as grad_state
+from .._autograd._math import define
 from .._device import device as Device
 from .._devices import backend_for, canonical_device
 from .._tensor import Tensor, _LegacyTensorType, wrap
-from ..autograd._grad_mode import state as grad_state
+from .._writes import check_inplace_target
 from ._declare import method
-from ._dispatch import Op, _alias_for_inplace, call, check_inplace_target, overlap_error, rebase_inplace, record
+from ._dispatch import _alias_for_inplace, rebase_inplace
+from ._errors import overlap_error
+from ._op import Op, call, record
 
-
-def _grad_cast(ctx, g):
-    return (g,)  # NOTE: the engine casts a gradient to its input's dtype
-
-
-CAST = Op("to", lambda b, x, dtype: b.astype(x, dtype), _grad_cast, node="ToCopyBackward0", fast=_grad_cast)
-TRANSFER = Op("to", None, lambda ctx, g: (g.to(ctx.attrs["source"]),), node="ToCopyBackward0")
+CAST = Op(
+    "to",
+    lambda b, x, *, dtype: b.astype(x, dtype),
+    lambda m, ctx, g: (g,),  # NOTE: the engine casts a gradient to its input's dtype
+    node="ToCopyBackward0",
+    math="astype",
+)
+TRANSFER = Op("to", None, lambda m, ctx, g: (m.to_device(g, device=ctx.attrs["source"]),), node="ToCopyBackward0")
 
 
 def cast(x: Tensor, dtype: dt.dtype) -> Tensor:
@@ -26,16 +31,17 @@ def cast(x: Tensor, dtype: dt.dtype) -> Tensor:
     return call(CAST, (x,), (x._data,), x, {"dtype": dtype})
 
 
+def _moved(source_backend, array, target: Device):
+    """A backend array copied onto the target device, through host memory (or the backend's own path)."""
+    backend = backend_for(target)
+    if backend is source_backend:
+        return backend.to_device(array, target.index) if hasattr(backend, "to_device") else backend.copy(array)
+    return backend.from_numpy(source_backend.to_numpy(array), target.index)
+
+
 def transfer(x: Tensor, target: Device, pin_memory: bool = False) -> Tensor:
     """x copied onto another device, through host memory (or the backends' own path)."""
-    backend = backend_for(target)
-    source_backend = x._backend
-    if backend is source_backend:
-        data = backend.to_device(x._data, target.index) if hasattr(backend, "to_device") else backend.copy(x._data)
-    else:
-        host = source_backend.to_numpy(x._data)
-        data = backend.from_numpy(host, target.index)
-    out = wrap(data, backend, x.dtype, target)
+    out = wrap(_moved(x._backend, x._data, target), backend_for(target), x.dtype, target)
     if x._requires_grad and grad_state.enabled:
         record(TRANSFER, out, (x,), {"source": x.device})
     return out
@@ -104,7 +110,13 @@ def cuda(self: Tensor, device=None, non_blocking: bool = False, memory_format=No
 
 # --- pinned host memory and DLPack ---------------------------------------------------------------
 
-PIN = Op("pin_memory", lambda b, x, pinner: pinner.pin_memory(b.to_numpy(x)), lambda ctx, g: (g,))
+# m.to_device(x, device=...): an array, or a tensor (recorded), moved to another device
+define(
+    "to_device",
+    lambda m: lambda x, *, device: _moved(m.backend, x, device),
+    lambda m: lambda x, *, device: transfer(x, device),
+)
+PIN = Op("pin_memory", lambda b, x, *, pinner: pinner.pin_memory(b.to_numpy(x)), lambda m, ctx, g: (g,))
 
 
 def _cuda_backend_for(name: str):
@@ -179,8 +191,8 @@ def type_as(self: Tensor, other: Tensor) -> Tensor:
 # --- writes into an existing tensor --------------------------------------------------------
 
 
-def _grad_copy(ctx, g):
-    return (g * 0 if ctx.next_functions[0][0] is not None else None), g
+def _grad_copy(m, ctx, g):
+    return (m.zeros_like(g) if ctx.needs(0) else None), g
 
 
 COPY = Op(
@@ -218,9 +230,9 @@ def _fill_kernel(b, x, value):
     return b.xp.full(x.shape, value, dtype=x.dtype)
 
 
-def _grad_fill(ctx, g):
-    grad_value = g.sum() if len(ctx.next_functions) > 1 and ctx.next_functions[1][0] is not None else None
-    return (g * 0 if ctx.next_functions[0][0] is not None else None), grad_value
+def _grad_fill(m, ctx, g):
+    grad_value = m.sum(g) if len(ctx.next_functions) > 1 and ctx.needs(1) else None
+    return (m.zeros_like(g) if ctx.needs(0) else None), grad_value
 
 
 # NOTE: PyTorch numbers fill_'s node by overload: 2 for a number, 3 for a 0-dim tensor; zero_ has its own.

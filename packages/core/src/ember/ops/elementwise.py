@@ -1,200 +1,53 @@
-"""Elementwise math: each op is its forward kernel and its gradient, declared once."""
+"""Elementwise math: each op is its forward kernel and its one backward rule, declared once."""
 
 from __future__ import annotations
 
 import math
 
 from .. import _dtype as dt
+from .._autograd._math import define
 from .._tensor import Tensor
-from ._declare import FUNCTIONS, binary_op, chain_rules, export, rules_on_values, unary_op
+from .._writes import check_inplace_target, write_out
+from ._declare import FUNCTIONS, binary_op, export, publish, unary_op
 from ._dispatch import (
     BOOL_RESULT,
     FLOAT_RESULT,
     PROMOTE,
-    Op,
     _alias_for_inplace,
+    _check_castable,
     binary,
-    call,
-    check_inplace_target,
-    device_mismatch,
     inplace_binary,
     inplace_unary,
-    make,
     promoted,
     rebase_inplace,
     unary,
     write_into,
-    write_out,
 )
+from ._errors import integer_only, kind_of, not_implemented_for, refusing, wrapped_integer
+from ._op import Op, apply, call, device_mismatch, make, math_function
 
 _BOOL = dt.bool_
-
-# --- dtype guards ----------------------------------------------------------------------
-# PyTorch refuses some ops on bool (or integer) tensors; NumPy would quietly compute them.
-
-
-def _kind(value) -> str:
-    kind = getattr(getattr(value, "dtype", None), "kind", None)
-    if kind is not None:
-        return kind
-    return "b" if isinstance(value, bool) else "i" if isinstance(value, int) else "f"
-
-
-_TYPE_WORDS = {"b": "Bool", "u": "Byte", "i": "Long", "f": "Float"}
-
-
-def _type_word(array) -> str:
-    name = getattr(getattr(array, "dtype", None), "name", "")
-    found = dt._BY_NAME.get(name)
-    return _TYPE_NAMES[found] if found is not None else _TYPE_WORDS[_kind(array)]
-
-
 _TYPE_NAMES = dt.SCALAR_TYPE_NAMES
 
 
-def _not_implemented_for(name: str, array) -> NotImplementedError:
-    return NotImplementedError(
-        f"\"{name}\" not implemented for '{_type_word(array)}'; convert the tensor first (e.g. t.float())"
-    )
+def _full_like(b, x, *, value, shape=None):
+    return b.full(x.shape if shape is None else shape, value, b.ember_dtype(x.dtype), b.device_index(x))
 
 
-def _refusing(name: str, kinds: str, kernel):
-    """A kernel that raises PyTorch's NotImplementedError for inputs whose NumPy kind is in `kinds`."""
-
-    def guarded(b, x, *args, **kwargs):
-        if _kind(x) in kinds:
-            raise _not_implemented_for(name, x)
-        return kernel(b, x, *args, **kwargs)
-
-    return guarded
+# value everywhere, in x's dtype and on x's device (x's shape unless shape is given): a constant
+FULL_LIKE = Op("full_like", _full_like, lambda m, ctx, g: (None,), node="FullLikeBackward0", math="full_like")
 
 
-def _integer_only(name: str, kernel):
-    """Bitwise kernels: PyTorch raises NotImplementedError for floating inputs."""
-
-    def checked(b, x, y):
-        try:
-            return kernel(b, x, y)
-        except TypeError:
-            raise _not_implemented_for(name, x if _kind(x) == "f" else y) from None
-
-    return checked
-
-
-def _broadcast_error(name: str, x, y, error: ValueError) -> Exception:
-    """PyTorch's RuntimeError for shapes that don't broadcast (NumPy raises ValueError)."""
-    shape_a, shape_b = getattr(x, "shape", ()), getattr(y, "shape", ())
-    for i in range(1, min(len(shape_a), len(shape_b)) + 1):
-        size_a, size_b = shape_a[-i], shape_b[-i]
-        if size_a != size_b and size_a != 1 and size_b != 1:
-            return RuntimeError(
-                f"The size of tensor a ({size_a}) must match the size of tensor b ({size_b}) at non-singleton "
-                f"dimension {max(len(shape_a), len(shape_b)) - i} (in {name}: shapes {list(shape_a)} and "
-                f"{list(shape_b)} don't broadcast)"
-            )
-    return error
-
-
-def _wrapped(b, value, like):
-    """A Python int outside an integer dtype's range, wrapped into it as PyTorch's C++ cast does."""
-    if isinstance(value, int) and not isinstance(value, bool) and hasattr(like, "dtype"):
-        return b.xp.asarray(value, dtype="int64").astype(like.dtype)
-    return value
-
-
-def _kernel(name: str, method: str, *, reflected: bool = False, on_xp: bool = False):
-    """The forward of a broadcasting binary op: one backend call (and PyTorch's errors and wrapping).
-
-    `on_xp` takes the function from the backend's array module (for kernels outside the protocol).
-    """
-
-    def run(b, x, y):
-        if reflected:
-            x, y = y, x
-        function = getattr(b.xp if on_xp else b, method)
-        try:
-            return function(x, y)
-        except ValueError as error:
-            raise _broadcast_error(name, x, y, error) from None
-        except OverflowError:
-            return function(_wrapped(b, x, y), _wrapped(b, y, x))
-
-    return run
+@math_function
+def zeros_like(m, x):
+    """A gradient that is zero everywhere (even where x is inf or nan)."""
+    return m.full_like(x, value=0)
 
 
 # --- arithmetic -------------------------------------------------------------------
 
 
-def _needs(ctx, i: int) -> bool:
-    return ctx.next_functions[i][0] is not None
-
-
-def _grad_add(ctx, g):
-    return g, g
-
-
-def _grad_sub(ctx, g):
-    return g, (-g if _needs(ctx, 1) else None)
-
-
-def _grad_rsub(ctx, g):
-    return -g, (g if _needs(ctx, 1) else None)
-
-
-def _grad_mul(ctx, g, a, b):
-    # NOTE: with saved_for=(1, 0), b is kept exactly when a needs a gradient, and a when b does
-    return (None if b is None else g * b), (None if a is None else g * a)
-
-
-def _grad_div(ctx, g, a, b):
-    grad_a = g / b if _needs(ctx, 0) else None
-    grad_b = -g * a / (b * b) if _needs(ctx, 1) else None
-    return grad_a, grad_b
-
-
-_MUL_RULES = rules_on_values(_grad_mul)
-_DIV_RULES = rules_on_values(_grad_div)
-ADD = binary_op("add", _kernel("add", "add"), _grad_add, kernel="add", operator="add", inplace=False, fast=_grad_add)
-SUB = Op("sub", _kernel("sub", "subtract"), _grad_sub, kernel="subtract", fast=_grad_sub)
-RSUB_TENSOR = Op("rsub", _kernel("rsub", "subtract", reflected=True), _grad_rsub, node="RsubBackward0", fast=_grad_rsub)
-RSUB_SCALAR = Op("rsub", _kernel("rsub", "subtract", reflected=True), _grad_rsub, node="RsubBackward1", fast=_grad_rsub)
-MUL = binary_op(
-    "mul",
-    _kernel("mul", "multiply"),
-    _MUL_RULES[0],
-    kernel="multiply",
-    saves=(0, 1),
-    operator="mul",
-    fast=_MUL_RULES[1],
-    saved_for=(1, 0),
-)
-DIV = Op(
-    "div",
-    _kernel("div", "true_divide"),
-    _DIV_RULES[0],
-    kernel="true_divide",
-    saves=(0, 1),
-    fast=_DIV_RULES[1],
-    saved_for=(1, None),
-)
-
-
-def _check_alpha(input, other, alpha) -> None:
-    if isinstance(alpha, bool):
-        if promoted(input, other) is not _BOOL:
-            raise RuntimeError("Boolean alpha only supported for Boolean results.")
-    elif isinstance(alpha, float) and not promoted(input, other).is_floating_point:
-        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
-
-
-def _scaled(input, other, alpha):
-    if alpha == 1 and not isinstance(alpha, float):
-        return other
-    _check_alpha(input, other, alpha)
-    return other * alpha
-
-
-def _refuse_bool_sub(a, b) -> None:
+def refuse_bool_subtraction(a, b) -> None:
     a_bool = a.__class__ is bool or (isinstance(a, Tensor) and a.dtype is _BOOL)
     b_bool = b.__class__ is bool or (isinstance(b, Tensor) and b.dtype is _BOOL)
     if a_bool and b_bool:
@@ -209,59 +62,54 @@ def _refuse_bool_sub(a, b) -> None:
         )
 
 
-@export
-def add(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
-    """input + alpha * other, broadcasting."""
-    result = binary(ADD, input, _scaled(input, other, alpha))
-    return result if out is None else write_out(out, result)
+def _grad_mul(m, ctx, g):
+    a, b = ctx.saved  # NOTE: with saved_for=(1, 0), b is kept exactly when a needs a gradient, and a when b does
+    return (None if b is None else g * b), (None if a is None else g * a)
 
 
-@export
-def sub(input, other, *, alpha=1, out: Tensor | None = None) -> Tensor:
-    """input - alpha * other, broadcasting."""
-    _refuse_bool_sub(input, other)
-    result = binary(SUB, input, _scaled(input, other, alpha))
-    return result if out is None else write_out(out, result)
+def _grad_div(m, ctx, g):
+    a, b = ctx.saved
+    return (g / b if ctx.needs(0) else None), (-g * a / (b * b) if ctx.needs(1) else None)
+
+
+ADD = binary_op("add", "add", lambda m, ctx, g: (g, g), operator="add", alpha=True, inplace=True, math="add")
+RSUB_SCALAR = Op(
+    "rsub", lambda b, x, y: b.subtract(y, x), lambda m, ctx, g: (-g, g if ctx.needs(1) else None), node="RsubBackward1"
+)
+SUB = binary_op(
+    "sub",
+    "subtract",
+    lambda m, ctx, g: (g, -g if ctx.needs(1) else None),
+    operator="sub",
+    reflected=RSUB_SCALAR,
+    aliases=("subtract",),
+    check=refuse_bool_subtraction,
+    alpha=True,
+    math="subtract",
+)
+RSUB_TENSOR = Op(
+    "rsub", lambda b, x, y: b.subtract(y, x), lambda m, ctx, g: (-g, g if ctx.needs(1) else None), node="RsubBackward0"
+)
+MUL = binary_op(
+    "mul",
+    "multiply",
+    _grad_mul,
+    saves=(0, 1),
+    saved_for=(1, 0),
+    operator="mul",
+    aliases=("multiply",),
+    math="multiply",
+)
+DIV = Op("div", "true_divide", _grad_div, saves=(0, 1), saved_for=(1, None), math="true_divide")
 
 
 @export
 def rsub(input: Tensor, other, *, alpha=1) -> Tensor:
     """other - alpha * input (the reflected subtraction behind `2 - x`)."""
-    _refuse_bool_sub(input, other)
+    refuse_bool_subtraction(input, other)
     op = RSUB_TENSOR if isinstance(other, Tensor) else RSUB_SCALAR
-    return binary(op, _scaled(other, input, alpha), other)
-
-
-def _add_(self: Tensor, other, *, alpha=1) -> Tensor:
-    return inplace_binary(ADD, self, _scaled(self, other, alpha))
-
-
-def _sub_(self: Tensor, other, *, alpha=1) -> Tensor:
-    _refuse_bool_sub(self, other)
-    return inplace_binary(SUB, self, _scaled(self, other, alpha))
-
-
-def _sub_operator(self: Tensor, other) -> Tensor:
-    if self.dtype is _BOOL or other.__class__ is bool or (isinstance(other, Tensor) and other.dtype is _BOOL):
-        _refuse_bool_sub(self, other)
-    return binary(SUB, self, other)
-
-
-def _rsub_operator(self: Tensor, other) -> Tensor:
-    _refuse_bool_sub(self, other)
-    return binary(RSUB_SCALAR, self, other)
-
-
-Tensor.add_ = _add_
-Tensor.sub_ = _sub_
-Tensor.__iadd__ = lambda self, other: _add_(self, other)
-Tensor.__isub__ = lambda self, other: _sub_(self, other)
-Tensor.__sub__ = _sub_operator
-Tensor.__rsub__ = _rsub_operator
-export(sub, name="subtract")
-export(FUNCTIONS["mul"], name="multiply")
-Tensor.subtract_ = Tensor.sub_
-Tensor.multiply_ = Tensor.mul_
+    scaled = input if alpha == 1 and not isinstance(alpha, float) else input * alpha
+    return binary(op, scaled, other)
 
 
 # --- division and its rounding modes ------------------------------------------------------
@@ -269,8 +117,8 @@ Tensor.multiply_ = Tensor.mul_
 
 def _check_integer_division(name: str, b, x, y) -> None:
     """Integer division: bool operands are refused and a zero divisor raises (no silent 0)."""
-    if _kind(x) == "b" and _kind(y) == "b":
-        raise _not_implemented_for(name, x)
+    if kind_of(x) == "b" and kind_of(y) == "b":
+        raise not_implemented_for(name, x)
     if not b.all(y):
         raise RuntimeError(f"ZeroDivisionError: integer {name} by zero (divide floats to get inf or nan instead)")
 
@@ -286,29 +134,24 @@ def _integer_checked(name: str, kernel):
 
 
 def _trunc_divide(b, x, y):
-    if _kind(x) == "f" or _kind(y) == "f":
+    if kind_of(x) == "f" or kind_of(y) == "f":
         return b.trunc(b.true_divide(x, y))
-    x, y = _wrapped(b, x, y), _wrapped(b, y, x)
+    x, y = wrapped_integer(b, x, y), wrapped_integer(b, y, x)
     quotient = b.floor_divide(x, y)
     inexact = b.not_equal(b.remainder(x, y), 0)
     return quotient + b.logical_and(inexact, b.not_equal(b.less(x, 0), b.less(y, 0)))
 
 
-def _zero_grads(ctx, g):
-    return tuple(g.new_zeros(g.shape) if _needs(ctx, i) else None for i in range(len(ctx.next_functions)))
+def _zero_grads(m, ctx, g):
+    return tuple(m.zeros_like(g) if ctx.needs(i) else None for i in range(len(ctx.next_functions)))
 
 
-_floor_divide_kernel = _integer_checked("floor_divide", _kernel("floor_divide", "floor_divide"))
-DIV_FLOOR = Op("div", _floor_divide_kernel, _zero_grads, node="DivBackward2")
-DIV_TRUNC = Op("div", _integer_checked("div_trunc", _trunc_divide), _zero_grads, node="DivBackward2")
-FLOOR_DIVIDE = binary_op("floor_divide", _floor_divide_kernel, None, node="NotImplemented", operator="floordiv")
-
-
-@export
-def div(input, other, *, rounding_mode: str | None = None, out: Tensor | None = None) -> Tensor:
-    """input / other; rounding_mode "floor" or "trunc" rounds the quotient (keeping integer dtypes)."""
-    result = binary(_div_op(rounding_mode), input, other, FLOAT_RESULT if rounding_mode is None else PROMOTE)
-    return result if out is None else write_out(out, result)
+_floor_divide_kernel = _integer_checked("floor_divide", lambda b, x, y: b.floor_divide(x, y))
+DIV_FLOOR = Op("div", _floor_divide_kernel, _zero_grads, node="DivBackward2", math="floor_divide")
+DIV_TRUNC = Op(
+    "div", _integer_checked("div_trunc", _trunc_divide), _zero_grads, node="DivBackward2", math="trunc_divide"
+)
+FLOOR_DIVIDE = binary_op("floor_divide", _floor_divide_kernel, node="NotImplemented", operator="floordiv")
 
 
 def _div_op(rounding_mode) -> Op:
@@ -321,43 +164,47 @@ def _div_op(rounding_mode) -> Op:
     raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
 
 
-def _div_(self: Tensor, other, *, rounding_mode: str | None = None) -> Tensor:
-    rule = FLOAT_RESULT if rounding_mode is None else PROMOTE
-    return inplace_binary(_div_op(rounding_mode), self, other, rule)
-
-
-Tensor.div_ = Tensor.divide_ = Tensor.true_divide_ = _div_
-Tensor.__truediv__ = lambda self, other: binary(DIV, self, other, FLOAT_RESULT)
-Tensor.__itruediv__ = lambda self, other: inplace_binary(DIV, self, other, FLOAT_RESULT)
-export(div, name="divide")
-
-
-@export
-def true_divide(input, other, *, out: Tensor | None = None) -> Tensor:
-    """input / other, always in a floating dtype."""
-    result = binary(DIV, input, other, FLOAT_RESULT)
+def div(input, other, *, rounding_mode: str | None = None, out: Tensor | None = None) -> Tensor:
+    """input / other; rounding_mode "floor" or "trunc" rounds the quotient (keeping integer dtypes)."""
+    result = binary(_div_op(rounding_mode), input, other, FLOAT_RESULT if rounding_mode is None else PROMOTE)
     return result if out is None else write_out(out, result)
+
+
+def _div_(self: Tensor, other, *, rounding_mode: str | None = None) -> Tensor:
+    promotion = FLOAT_RESULT if rounding_mode is None else PROMOTE
+    return inplace_binary(_div_op(rounding_mode), self, other, promotion)
+
+
+def _true_divide_reflected(self: Tensor, other) -> Tensor:
+    return self.reciprocal() * other  # NOTE: as PyTorch computes `2 / x` (its node is MulBackward0)
+
+
+publish("div", div, _div_, aliases=("divide", "true_divide"), operator="truediv", reflected=_true_divide_reflected)
 
 
 # --- remainder and fmod ---------------------------------------------------------------------
 
 
-def _grad_modulo(rounding_mode: str):
-    def rule(ctx, g):
+def _grad_modulo(quotient: str):
+    def rule(m, ctx, g):
         a, b = ctx.saved
-        grad_b = -g * a.div(b, rounding_mode=rounding_mode) if _needs(ctx, 1) else None
-        return (g if _needs(ctx, 0) else None), grad_b
+        grad_b = -g * getattr(m, quotient)(a, b) if ctx.needs(1) else None
+        return (g if ctx.needs(0) else None), grad_b
 
     return rule
 
 
-_remainder_kernel = _integer_checked("remainder", _kernel("remainder", "remainder"))
-_fmod_kernel = _integer_checked("fmod", _kernel("fmod", "fmod", on_xp=True))
-REMAINDER_SCALAR = Op("remainder", _remainder_kernel, lambda ctx, g: (g, None), node="RemainderBackward0")
-REMAINDER = Op("remainder", _remainder_kernel, _grad_modulo("floor"), node="RemainderBackward1", saves=(0, 1))
+def _grad_first(m, ctx, g):
+    return g, None
+
+
+_remainder_kernel = _integer_checked("remainder", lambda b, x, y: b.remainder(x, y))
+_fmod_kernel = _integer_checked("fmod", lambda b, x, y: b.xp.fmod(x, y))
+REMAINDER_SCALAR = Op("remainder", _remainder_kernel, _grad_first, node="RemainderBackward0")
+REMAINDER = Op("remainder", _remainder_kernel, _grad_modulo("floor_divide"), node="RemainderBackward1", saves=(0, 1))
 REMAINDER_REFLECTED = Op("remainder", _remainder_kernel, None, node="NotImplemented")
-FMOD_SCALAR = Op("fmod", _fmod_kernel, lambda ctx, g: (g, None), node="FmodBackward0")
-FMOD = Op("fmod", _fmod_kernel, _grad_modulo("trunc"), node="FmodBackward1", saves=(0, 1))
+FMOD_SCALAR = Op("fmod", _fmod_kernel, _grad_first, node="FmodBackward0")
+FMOD = Op("fmod", _fmod_kernel, _grad_modulo("trunc_divide"), node="FmodBackward1", saves=(0, 1))
 
 
 def _modulo_op(input, other, scalar_op: Op, tensor_op: Op) -> Op:
@@ -366,66 +213,63 @@ def _modulo_op(input, other, scalar_op: Op, tensor_op: Op) -> Op:
     return tensor_op if isinstance(other, Tensor) else scalar_op
 
 
-@export
 def remainder(input, other, *, out: Tensor | None = None) -> Tensor:
     """Python's modulus: the result takes the sign of the divisor."""
     result = binary(_modulo_op(input, other, REMAINDER_SCALAR, REMAINDER), input, other)
     return result if out is None else write_out(out, result)
 
 
-@export
 def fmod(input: Tensor, other, *, out: Tensor | None = None) -> Tensor:
     """C's modulus: the result takes the sign of the dividend."""
     result = binary(_modulo_op(input, other, FMOD_SCALAR, FMOD), input, other)
     return result if out is None else write_out(out, result)
 
 
-Tensor.remainder_ = lambda self, other: inplace_binary(
-    _modulo_op(self, other, REMAINDER_SCALAR, REMAINDER), self, other
+publish(
+    "remainder",
+    remainder,
+    lambda self, other: inplace_binary(_modulo_op(self, other, REMAINDER_SCALAR, REMAINDER), self, other),
+    operator="mod",
+    reflected=lambda self, other: binary(REMAINDER_REFLECTED, other, self),
 )
-Tensor.fmod_ = lambda self, other: inplace_binary(_modulo_op(self, other, FMOD_SCALAR, FMOD), self, other)
-Tensor.__mod__ = lambda self, other: remainder(self, other)
-Tensor.__rmod__ = lambda self, other: binary(REMAINDER_REFLECTED, other, self)
-Tensor.__imod__ = Tensor.remainder_
+publish("fmod", fmod, lambda self, other: inplace_binary(_modulo_op(self, other, FMOD_SCALAR, FMOD), self, other))
 
 
 # --- powers -----------------------------------------------------------------------
 
 
-def _grad_pow_scalar(ctx, g, base):
+def _grad_pow_scalar(m, ctx, g):
+    (base,) = ctx.saved
     exponent = ctx.attrs["exponent"]
     if exponent == 0:
-        return (g * 0,)
+        return (m.zeros_like(g),)
     if exponent == 2:
         return (g * (base + base),)  # NOTE: exact doubling, as g * 2 * base, without a slower scalar operand
     return (g * exponent * base ** (exponent - 1),)
 
 
-_POW_SCALAR_RULES = rules_on_values(_grad_pow_scalar)
-
-
-def _grad_pow_tensor(ctx, g):
+def _grad_pow_tensor(m, ctx, g):
     base, exponent = ctx.saved
     grad_base = None
-    if _needs(ctx, 0):
-        grad_base = where(exponent == 0, 0, g * exponent * base ** (exponent - 1))
+    if ctx.needs(0):
+        grad_base = m.where(exponent == 0, 0, g * exponent * base ** (exponent - 1))
     grad_exp = None
-    if _needs(ctx, 1):
-        grad_exp = where((base == 0) & (exponent >= 0), 0, g * ctx.output() * base.log())
+    if ctx.needs(1):
+        grad_exp = m.where((base == 0) & (exponent >= 0), 0, g * ctx.out * m.log(base))
     return grad_base, grad_exp
 
 
-def _grad_pow_base(ctx, g):
+def _grad_pow_base(m, ctx, g):
     (exponent,) = ctx.saved
     base = ctx.attrs["base"]
     log_base = math.log(base) if base > 0 else -math.inf if base == 0 else math.nan
-    grad = g * ctx.output() * log_base
-    return (where(exponent >= 0, 0, grad) if base == 0 else grad,)
+    grad = g * ctx.out * log_base
+    return (m.where(exponent >= 0, 0, grad) if base == 0 else grad,)
 
 
 def _integer_power(b, x, y):
     """Integer powers as PyTorch computes them: a negative exponent gives 1/x truncated."""
-    if _kind(y) == "f" or _kind(x) == "f" or not b.any(b.less(y, 0)):
+    if kind_of(y) == "f" or kind_of(x) == "f" or not b.any(b.less(y, 0)):
         return b.power(x, y)
     safe = b.power(x, b.maximum(y, 0))
     odd = b.not_equal(b.remainder(y, 2), 0)
@@ -434,12 +278,12 @@ def _integer_power(b, x, y):
 
 
 def _checked_power(b, x, y):
-    if _kind(x) == "b" and _kind(y) == "b":
-        raise _not_implemented_for("pow", x)
+    if kind_of(x) == "b" and kind_of(y) == "b":
+        raise not_implemented_for("pow", x)
     return _integer_power(b, x, y)
 
 
-def _scalar_power(b, x, exponent):
+def _scalar_power(b, x, *, exponent):
     if exponent == 2:
         return b.square(x)  # NOTE: the same values as power(x, 2), several times faster
     if exponent == 0.5:
@@ -447,18 +291,11 @@ def _scalar_power(b, x, exponent):
     return b.power(x, exponent)
 
 
-POW_SCALAR = Op(
-    "pow",
-    _scalar_power,
-    _POW_SCALAR_RULES[0],
-    node="PowBackward0",
-    saves=(0,),
-    fast=_POW_SCALAR_RULES[1],
-)
+POW_SCALAR = Op("pow", _scalar_power, _grad_pow_scalar, node="PowBackward0", saves=(0,), math="power_scalar")
 POW_TENSOR = Op("pow", _checked_power, _grad_pow_tensor, node="PowBackward1", saves=(0, 1), saves_output=True)
 POW_BASE = Op(
     "pow",
-    lambda b, x, base: _checked_power(b, base, x),
+    lambda b, x, *, base: _checked_power(b, base, x),
     _grad_pow_base,
     node="PowBackward2",
     saves=(0,),
@@ -491,7 +328,6 @@ def _rpow(exponent: Tensor, base) -> Tensor:
     return unary(POW_BASE, x, attrs={"base": base})
 
 
-@export
 def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
     """input ** exponent elementwise (either may be a scalar)."""
     result = _pow(input, exponent)
@@ -500,29 +336,18 @@ def pow(input, exponent, *, out: Tensor | None = None) -> Tensor:
 
 def _pow_(self: Tensor, exponent) -> Tensor:
     check_inplace_target(self)
-    return (
-        rebase_inplace(self, _pow(self, exponent), "pow")
-        if self._requires_grad or (isinstance(exponent, Tensor) and exponent._requires_grad)
-        else _write_plain(self, _pow(self, exponent))
-    )
-
-
-def _write_plain(self: Tensor, result: Tensor) -> Tensor:
-    from ._dispatch import _check_castable
-
+    result = _pow(self, exponent)
+    if self._requires_grad or (isinstance(exponent, Tensor) and exponent._requires_grad):
+        return rebase_inplace(self, result, "pow")
     _check_castable("pow", result.dtype, self)
     write_into(self, result._data, "pow")
     self._version[0] += 1
     return self
 
 
-Tensor.pow_ = _pow_
-Tensor.__pow__ = lambda self, other: _pow(self, other)
-Tensor.__rpow__ = lambda self, other: _rpow(self, other)
-Tensor.__ipow__ = _pow_
+publish("pow", pow, _pow_, operator="pow", reflected=lambda self, other: _rpow(self, other))
 
 
-@export
 def float_power(input, exponent, *, out: Tensor | None = None) -> Tensor:
     """input ** exponent computed in double precision (float64)."""
     if isinstance(input, Tensor):
@@ -542,24 +367,23 @@ def _float_power_(self: Tensor, exponent) -> Tensor:
     return _pow_(self, exponent.to(dt.float64) if isinstance(exponent, Tensor) else exponent)
 
 
-Tensor.float_power_ = _float_power_
+publish("float_power", float_power, _float_power_)
 
 
-@export
 def square(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     """input * input (as pow(input, 2))."""
     result = _pow(input, 2)
     return result if out is None else write_out(out, result)
 
 
-Tensor.square_ = lambda self: _pow_(self, 2)
+publish("square", square, lambda self: _pow_(self, 2))
 
 
 # --- unary math ---------------------------------------------------------------------
 
 
-def _zero_grad(ctx, g):
-    return (g.new_zeros(g.shape),)
+def _zero_grad(m, ctx, g):
+    return (m.zeros_like(g),)
 
 
 def _negative(b, x):
@@ -573,173 +397,141 @@ def _negative(b, x):
 
 
 def _sign(b, x):
-    if _kind(x) == "b":
+    if kind_of(x) == "b":
         return x.copy()
     signs = b.sign(x)
-    return b.where(b.isnan(signs), 0, signs).astype(x.dtype) if _kind(x) == "f" else signs
+    return b.where(b.isnan(signs), 0, signs).astype(x.dtype) if kind_of(x) == "f" else signs
 
 
-def _grad_neg(ctx, g):
-    return (-g,)
-
-
-NEG = unary_op("neg", _negative, _grad_neg, saves=(), fast=_grad_neg)
-export(FUNCTIONS["neg"], name="negative")
-Tensor.negative_ = Tensor.neg_
-Tensor.__neg__ = lambda self: unary(NEG, self)
+unary_op("neg", _negative, lambda m, ctx, g: (-g,), saves=(), aliases=("negative",), operator="neg", math="negative")
 Tensor.__pos__ = lambda self: self
-ABS = unary_op("abs", _refusing("abs_cpu", "b", lambda b, x: b.abs(x)), derivative=lambda m, x, out: m.sign(x))
-Tensor.__abs__ = lambda self: unary(ABS, self)
-export(FUNCTIONS["abs"], name="absolute")
-Tensor.absolute_ = Tensor.abs_
-unary_op("sign", _sign, _zero_grad, saves=())
+unary_op(
+    "abs",
+    refusing("abs_cpu", "b", lambda b, x: b.abs(x)),
+    lambda m, ctx, g: (g * m.sign(ctx.saved[0]),),
+    aliases=("absolute",),
+    operator="abs",
+    math="abs",
+)
+unary_op("sign", _sign, _zero_grad, saves=(), math="sign")
 unary_op("sgn", _sign, _zero_grad, saves=())
-unary_op("exp", lambda b, x: b.exp(x), derivative=lambda m, x, out: out, rule=FLOAT_RESULT, saves=(), saves_output=True)
-unary_op(
-    "expm1",
-    lambda b, x: b.expm1(x),
-    derivative=lambda m, x, out: out + 1,
-    rule=FLOAT_RESULT,
-    saves=(),
-    saves_output=True,
-)
-unary_op("log", lambda b, x: b.log(x), derivative=lambda m, x, out: 1 / x, rule=FLOAT_RESULT)
-unary_op(
-    "log1p",
-    lambda b, x: b.log1p(x),
-    derivative=lambda m, x, out: 1 / (x + 1),
-    rule=FLOAT_RESULT,
-    node="Log1PBackward0",
-)
-unary_op("log2", lambda b, x: b.log2(x), derivative=lambda m, x, out: 1 / (x * math.log(2)), rule=FLOAT_RESULT)
-unary_op("log10", lambda b, x: b.log10(x), derivative=lambda m, x, out: 1 / (x * math.log(10)), rule=FLOAT_RESULT)
-unary_op(
-    "sqrt",
-    lambda b, x: b.sqrt(x),
-    derivative=lambda m, x, out: 0.5 / out,
-    rule=FLOAT_RESULT,
-    saves=(),
-    saves_output=True,
-)
-unary_op(
+
+
+def _float_op(
+    name: str, rule, *, forward=None, saves: tuple = (0,), saves_output: bool = False, aliases: tuple = (), node=None
+):
+    """A unary op computed in floating point (integers in the default dtype), on m as `name`."""
+    unary_op(
+        name,
+        forward or name,
+        rule,
+        promotion=FLOAT_RESULT,
+        saves=saves,
+        saves_output=saves_output,
+        aliases=aliases,
+        node=node,
+        math=name,
+    )
+
+
+_float_op("exp", lambda m, ctx, g: (g * ctx.out,), saves=(), saves_output=True)
+_float_op("expm1", lambda m, ctx, g: (g * (ctx.out + 1),), saves=(), saves_output=True)
+_float_op("log", lambda m, ctx, g: (g * (1 / ctx.saved[0]),))
+_float_op("log1p", lambda m, ctx, g: (g * (1 / (ctx.saved[0] + 1)),), node="Log1PBackward0")
+_float_op("log2", lambda m, ctx, g: (g * (1 / (ctx.saved[0] * math.log(2))),))
+_float_op("log10", lambda m, ctx, g: (g * (1 / (ctx.saved[0] * math.log(10))),))
+_float_op("sqrt", lambda m, ctx, g: (g * (0.5 / ctx.out),), saves=(), saves_output=True)
+_float_op(
     "rsqrt",
-    lambda b, x: b.true_divide(1, b.sqrt(x)),
-    derivative=lambda m, x, out: -0.5 * out * out * out,
-    rule=FLOAT_RESULT,
+    lambda m, ctx, g: (g * (-0.5 * ctx.out * ctx.out * ctx.out),),
+    forward=lambda b, x: b.true_divide(1, b.sqrt(x)),
     saves=(),
     saves_output=True,
 )
-unary_op("sin", lambda b, x: b.sin(x), derivative=lambda m, x, out: m.cos(x), rule=FLOAT_RESULT)
-unary_op("cos", lambda b, x: b.cos(x), derivative=lambda m, x, out: -m.sin(x), rule=FLOAT_RESULT)
-unary_op(
-    "tan",
-    lambda b, x: b.tan(x),
-    derivative=lambda m, x, out: 1 + out * out,
-    rule=FLOAT_RESULT,
-    saves=(),
-    saves_output=True,
+_float_op("sin", lambda m, ctx, g: (g * m.cos(ctx.saved[0]),))
+_float_op("cos", lambda m, ctx, g: (g * -m.sin(ctx.saved[0]),))
+_float_op("tan", lambda m, ctx, g: (g * (1 + ctx.out * ctx.out),), saves=(), saves_output=True)
+_float_op("tanh", lambda m, ctx, g: (g * (1 - ctx.out * ctx.out),), saves=(), saves_output=True)
+_float_op("sinh", forward=lambda b, x: b.xp.sinh(x), rule=lambda m, ctx, g: (g * m.cosh(ctx.saved[0]),))
+_float_op("cosh", forward=lambda b, x: b.xp.cosh(x), rule=lambda m, ctx, g: (g * m.sinh(ctx.saved[0]),))
+_float_op(
+    "asin",
+    forward=lambda b, x: b.xp.arcsin(x),
+    rule=lambda m, ctx, g: (g * m.rsqrt(1 - ctx.saved[0] ** 2),),
+    aliases=("arcsin",),
 )
-unary_op(
-    "tanh",
-    lambda b, x: b.tanh(x),
-    derivative=lambda m, x, out: 1 - out * out,
-    rule=FLOAT_RESULT,
-    saves=(),
-    saves_output=True,
+_float_op(
+    "acos",
+    forward=lambda b, x: b.xp.arccos(x),
+    rule=lambda m, ctx, g: (-g * m.rsqrt(1 - ctx.saved[0] ** 2),),
+    aliases=("arccos",),
 )
-unary_op("sinh", lambda b, x: b.xp.sinh(x), lambda ctx, g: (g * ctx.saved[0].cosh(),), rule=FLOAT_RESULT)
-unary_op("cosh", lambda b, x: b.xp.cosh(x), lambda ctx, g: (g * ctx.saved[0].sinh(),), rule=FLOAT_RESULT)
-unary_op("asin", lambda b, x: b.xp.arcsin(x), lambda ctx, g: (g * (1 - ctx.saved[0] ** 2).rsqrt(),), rule=FLOAT_RESULT)
-unary_op("acos", lambda b, x: b.xp.arccos(x), lambda ctx, g: (-g * (1 - ctx.saved[0] ** 2).rsqrt(),), rule=FLOAT_RESULT)
-unary_op("atan", lambda b, x: b.xp.arctan(x), lambda ctx, g: (g / (1 + ctx.saved[0] ** 2),), rule=FLOAT_RESULT)
-export(FUNCTIONS["asin"], name="arcsin")
-export(FUNCTIONS["acos"], name="arccos")
-export(FUNCTIONS["atan"], name="arctan")
-unary_op(
-    "sigmoid",
-    lambda b, x: b.sigmoid(x),
-    derivative=lambda m, x, out: out * (1 - out),
-    rule=FLOAT_RESULT,
-    saves=(),
-    saves_output=True,
+_float_op(
+    "atan",
+    forward=lambda b, x: b.xp.arctan(x),
+    rule=lambda m, ctx, g: (g / (1 + ctx.saved[0] ** 2),),
+    aliases=("arctan",),
 )
-_RELU_RULES = chain_rules(lambda m, x, out: out > 0, uses_input=False, uses_output=True)
-RELU = Op("relu", lambda b, x: b.maximum(x, 0), _RELU_RULES[0], saves_output=True, fast=_RELU_RULES[1])
-
-
-def _refuse_bool_relu(input: Tensor) -> None:
-    if input.dtype is _BOOL:
-        raise RuntimeError("relu(): Boolean inputs not supported for relu; convert first, e.g. t.float().relu()")
-
-
-@export
-def relu(input: Tensor) -> Tensor:
-    """max(input, 0) elementwise."""
-    if input.dtype is _BOOL:
-        _refuse_bool_relu(input)
-    return unary(RELU, input)
-
-
-def _relu_(self: Tensor) -> Tensor:
-    _refuse_bool_relu(self)
-    return inplace_unary(RELU, self)
-
-
-Tensor.relu_ = _relu_
-unary_op(
+_float_op("sigmoid", lambda m, ctx, g: (g * (ctx.out * (1 - ctx.out)),), saves=(), saves_output=True)
+_float_op("erf", lambda m, ctx, g: (g * (2 / math.sqrt(math.pi)) * m.exp(-(ctx.saved[0] * ctx.saved[0])),))
+_float_op(
     "reciprocal",
-    lambda b, x: b.true_divide(1, x),
-    lambda ctx, g: (-g * ctx.output() ** 2,),
-    rule=FLOAT_RESULT,
+    lambda m, ctx, g: (-g * ctx.out**2,),
+    forward=lambda b, x: b.true_divide(1, x),
     saves=(),
     saves_output=True,
 )
-Tensor.__rtruediv__ = lambda self, other: self.reciprocal() * other
+
+
+def _refuse_bool_relu(name: str):
+    def forward(b, x):
+        if kind_of(x) == "b":
+            raise RuntimeError(f"{name}(): Boolean inputs not supported for relu; convert first, e.g. t.float().relu()")
+        return b.maximum(x, 0)
+
+    return forward
+
+
+RELU = unary_op(
+    "relu",
+    _refuse_bool_relu("relu"),
+    lambda m, ctx, g: (m.where(ctx.out > 0, g, 0),),
+    saves=(),
+    saves_output=True,
+    math="relu",
+)
 for _name in ("floor", "ceil", "trunc"):
     unary_op(
         _name,
-        _refusing(f"{_name}_cpu", "b", lambda b, x, _k=_name: getattr(b, _k)(x) if x.dtype.kind == "f" else x.copy()),
+        refusing(f"{_name}_cpu", "b", lambda b, x, _k=_name: getattr(b, _k)(x) if x.dtype.kind == "f" else x.copy()),
         _zero_grad,
         saves=(),
+        aliases=("fix",) if _name == "trunc" else (),
     )
-export(FUNCTIONS["trunc"], name="fix")
-Tensor.fix_ = Tensor.trunc_
-unary_op(
-    "frac",
-    _refusing("frac_cpu", "biu", lambda b, x: b.subtract(x, b.trunc(x))),
-    lambda ctx, g: (g,),
-    saves=(),
-)
+unary_op("frac", refusing("frac_cpu", "biu", lambda b, x: b.subtract(x, b.trunc(x))), lambda m, ctx, g: (g,), saves=())
 
 
-def _grad_erf(ctx, g):
-    (x,) = ctx.saved
-    return (g * (2 / math.sqrt(math.pi)) * (-(x * x)).exp(),)
-
-
-unary_op("erf", lambda b, x: b.erf(x), _grad_erf, rule=FLOAT_RESULT)
-
-
-def _round_kernel(b, x, decimals):
+def _round_kernel(b, x, *, decimals):
     if x.dtype.kind != "f":
         return x.copy()
     return b.rint(x) if decimals == 0 else b.xp.round(x, decimals)
 
 
-ROUND = Op("round", _refusing("round_cpu", "b", _round_kernel), _zero_grad, node="RoundBackward0")
-ROUND_DECIMALS = Op("round", _refusing("round_cpu", "b", _round_kernel), _zero_grad, node="RoundBackward1")
+ROUND = Op("round", refusing("round_cpu", "b", _round_kernel), _zero_grad, node="RoundBackward0")
+ROUND_DECIMALS = Op("round", refusing("round_cpu", "b", _round_kernel), _zero_grad, node="RoundBackward1")
 
 
-@export
 def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Tensor:
     """Round half to even, to `decimals` places."""
     result = unary(ROUND if decimals == 0 else ROUND_DECIMALS, input, attrs={"decimals": decimals})
     return result if out is None else write_out(out, result)
 
 
-Tensor.round_ = lambda self, *, decimals=0: inplace_unary(
-    ROUND if decimals == 0 else ROUND_DECIMALS, self, attrs={"decimals": decimals}
-)
+def _round_(self: Tensor, *, decimals: int = 0) -> Tensor:
+    return inplace_unary(ROUND if decimals == 0 else ROUND_DECIMALS, self, attrs={"decimals": decimals})
+
+
+publish("round", round, _round_)
 
 
 # --- comparisons and logic ------------------------------------------------------------
@@ -752,15 +544,7 @@ for _name, _kernel_name, _dunder in (
     ("gt", "greater", "gt"),
     ("ge", "greater_equal", "ge"),
 ):
-    binary_op(
-        _name,
-        _kernel(_name, _kernel_name),
-        None,
-        rule=BOOL_RESULT,
-        operator=_dunder,
-        reflected=False,
-        inplace=False,
-    )
+    binary_op(_name, _kernel_name, promotion=BOOL_RESULT, operator=_dunder, reflected=False, inplace=False)
 for _alias, _name in (
     ("greater", "gt"),
     ("greater_equal", "ge"),
@@ -771,19 +555,13 @@ for _alias, _name in (
     export(FUNCTIONS[_name], name=_alias)
 
 for _name in ("logical_and", "logical_or", "logical_xor"):
-    binary_op(_name, _kernel(_name, _name), None, rule=BOOL_RESULT, inplace=False)
-unary_op("logical_not", lambda b, x: b.logical_not(x), None, saves=(), inplace=False)
+    binary_op(_name, _name, promotion=BOOL_RESULT, inplace=False)
+unary_op("logical_not", "logical_not", saves=(), inplace=False)
 for _name, _dunder in (("bitwise_and", "and"), ("bitwise_or", "or"), ("bitwise_xor", "xor")):
-    binary_op(
-        _name,
-        _integer_only(f"{_name}_cpu", _kernel(_name, _name)),
-        None,
-        operator=_dunder,
-    )
-BITWISE_NOT = unary_op("bitwise_not", _refusing("bitwise_not_cpu", "f", lambda b, x: b.invert(x)), None, saves=())
-Tensor.__invert__ = lambda self: unary(BITWISE_NOT, self)
+    binary_op(_name, integer_only(f"{_name}_cpu", lambda b, x, y, _k=_name: getattr(b, _k)(x, y)), operator=_dunder)
+unary_op("bitwise_not", refusing("bitwise_not_cpu", "f", lambda b, x: b.invert(x)), saves=(), operator="invert")
 for _name in ("isnan", "isinf", "isfinite"):
-    unary_op(_name, lambda b, x, _k=_name: getattr(b, _k)(x), None, saves=(), inplace=False)
+    unary_op(_name, _name, saves=(), inplace=False, math=_name)
 
 
 @export
@@ -842,32 +620,35 @@ def result_type_of(*operands) -> dt.dtype:
 def _grad_extremum(larger_wins: bool):
     """PyTorch's rule: ties split the gradient in half; NaN passes it to both sides."""
 
-    def rule(ctx, g):
+    def rule(m, ctx, g):
         a, b = ctx.saved
-        half = where(a == b, g / 2, g)
+        half = m.where(a == b, g / 2, g)
         a_loses, b_loses = (a < b, a > b) if larger_wins else (a > b, a < b)
-        return (where(a_loses, 0, half) if _needs(ctx, 0) else None), (
-            where(b_loses, 0, half) if _needs(ctx, 1) else None
+        return (m.where(a_loses, 0, half) if ctx.needs(0) else None), (
+            m.where(b_loses, 0, half) if ctx.needs(1) else None
         )
 
     return rule
 
 
-MAXIMUM = binary_op("maximum", _kernel("maximum", "maximum"), _grad_extremum(True), saves=(0, 1), inplace=False)
-MINIMUM = binary_op("minimum", _kernel("minimum", "minimum"), _grad_extremum(False), saves=(0, 1), inplace=False)
+MAXIMUM = binary_op("maximum", "maximum", _grad_extremum(True), saves=(0, 1), inplace=False, math="maximum")
+MINIMUM = binary_op("minimum", "minimum", _grad_extremum(False), saves=(0, 1), inplace=False, math="minimum")
 maximum = FUNCTIONS["maximum"]
 minimum = FUNCTIONS["minimum"]
 
 
-def _grad_where(ctx, g):
-    condition = ctx.attrs["condition"]
+def _grad_where(m, ctx, g):
+    condition = m.value(ctx.attrs["condition"])
     return (
-        where(condition, g, 0) if _needs(ctx, 0) else None,
-        where(condition, 0, g) if _needs(ctx, 1) else None,
+        m.where(condition, g, 0) if ctx.needs(0) else None,
+        m.where(condition, 0, g) if ctx.needs(1) else None,
     )
 
 
-WHERE = Op("where", lambda b, x, y, condition: b.where(condition._data, x, y), _grad_where)
+# NOTE: as in PyTorch, the condition is not an input of the node (its edges are input and other only)
+WHERE = Op("where", lambda b, x, y, *, condition: b.where(condition._data, x, y), _grad_where)
+# m.where(condition, x, y): the backend's kernel on arrays, the op on tensors
+define("where", lambda m: m.backend.where, lambda m: lambda c, x, y: apply(WHERE, x, y, condition=c))
 
 
 def _condition_array(condition: Tensor):
@@ -909,17 +690,17 @@ def _where_method(self: Tensor, condition: Tensor, other) -> Tensor:
 Tensor.where = _where_method
 
 
-def _grad_clamp(ctx, g):
+def _grad_clamp(m, ctx, g):
     (x,) = ctx.saved
     low, high = ctx.attrs["low"], ctx.attrs["high"]
     if low is not None and high is not None:
         keep = (x >= low) & (x <= high)
     else:
         keep = x >= low if low is not None else x <= high
-    return (where(keep, g, 0),)
+    return (m.where(keep, g, 0),)
 
 
-def _grad_clamp_tensor(ctx, g):
+def _grad_clamp_tensor(m, ctx, g):
     x, low, high = ctx.saved
     if high is None:
         keep, to_low, to_high = x >= low, x < low, None
@@ -929,13 +710,13 @@ def _grad_clamp_tensor(ctx, g):
         # NOTE: as PyTorch: with min > max the output is max, whose gradient it takes.
         keep, to_low, to_high = (x >= low) & (x <= high), (x < low) & (low < high), (x > high) | (low > high)
     return (
-        where(keep, g, 0) if _needs(ctx, 0) else None,
-        where(to_low, g, 0) if _needs(ctx, 1) else None,
-        where(to_high, g, 0) if _needs(ctx, 2) else None,
+        m.where(keep, g, 0) if ctx.needs(0) else None,
+        m.where(to_low, g, 0) if ctx.needs(1) else None,
+        m.where(to_high, g, 0) if ctx.needs(2) else None,
     )
 
 
-CLAMP = Op("clamp", lambda b, x, low, high: b.clip(x, low, high), _grad_clamp, node="ClampBackward1", saves=(0,))
+CLAMP = Op("clamp", lambda b, x, *, low, high: b.clip(x, low, high), _grad_clamp, node="ClampBackward1", saves=(0,))
 CLAMP_TENSOR = Op(
     "clamp", lambda b, x, low, high: b.clip(x, low, high), _grad_clamp_tensor, node="ClampBackward0", saves=(0, 1, 2)
 )
@@ -946,7 +727,7 @@ def _clamp_operands(input: Tensor, low, high):
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     want = result_type_of(input, low, high)
     if want is _BOOL:
-        raise _not_implemented_for("clamp_cpu", input._data)
+        raise not_implemented_for("clamp_cpu", input._data)
     return want
 
 
@@ -1002,10 +783,10 @@ Tensor.clamp_max_ = lambda self, max: _clamp_(self, None, max)  # noqa: A002
 # --- lerp ----------------------------------------------------------------------------------
 
 
-def _grad_lerp(ctx, g):
+def _grad_lerp(m, ctx, g):
     start, end, weight = ctx.saved
-    grad_weight = g * (end - start) if _needs(ctx, 2) else None
-    return (g * (1 - weight) if _needs(ctx, 0) else None), (g * weight if _needs(ctx, 1) else None), grad_weight
+    grad_weight = g * (end - start) if ctx.needs(2) else None
+    return (g * (1 - weight) if ctx.needs(0) else None), (g * weight if ctx.needs(1) else None), grad_weight
 
 
 def _lerp_kernel(b, start, end, weight):
@@ -1016,7 +797,6 @@ LERP_SCALAR = Op("lerp", lambda b, s, e, w: _lerp_kernel(b, s, e, w), _grad_lerp
 LERP_TENSOR = Op("lerp", lambda b, s, e, w: _lerp_kernel(b, s, e, w), _grad_lerp, node="LerpBackward1", saves=(0, 1, 2))
 
 
-@export
 def lerp(input: Tensor, end: Tensor, weight, *, out: Tensor | None = None) -> Tensor:
     """input + weight * (end - input)."""
     if end.dtype is not input.dtype:
@@ -1039,4 +819,4 @@ def _lerp_(self: Tensor, end: Tensor, weight) -> Tensor:
     return rebase_inplace(self, lerp(self, end, weight), "lerp")
 
 
-Tensor.lerp_ = _lerp_
+publish("lerp", lerp, _lerp_)

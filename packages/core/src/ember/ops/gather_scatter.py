@@ -7,13 +7,13 @@ from __future__ import annotations
 import math
 import warnings
 
-import numpy as np
-
 from .. import _dtype as dt
 from .._tensor import Tensor, _wrap_dim
+from .._writes import check_inplace_target, write_out
 from ._declare import export, method
-from ._dispatch import Op, call, check_inplace_target, device_mismatch, make, rebase_inplace
-from .indexing import _TYPE, INDEX_ACCUMULATE
+from ._dispatch import rebase_inplace
+from ._op import Op, call, device_mismatch, make
+from .indexing import _TYPE
 
 # --- gather and scatter along a dim ------------------------------------------------------------
 
@@ -81,18 +81,18 @@ def _check_along(name: str, input: Tensor, axis: int, index: Tensor, src: Tensor
         )
 
 
-def _gather_kernel(b, x, axis, index):
+def _gather_kernel(b, x, *, axis, index):
     if x.ndim == 0:
         return x.copy()
     return x[_grid(b, index._data, axis)]
 
 
-def _grad_gather(ctx, g):
-    zeros = g.new_zeros(ctx.input_shape(0))
-    return (zeros.scatter_add(ctx.attrs["axis"], ctx.attrs["index"], g),)
+def _grad_gather(m, ctx, g):
+    zeros = m.full_like(g, value=0, shape=ctx.input_shape(0))
+    return (m.scatter_add(zeros, g, axis=ctx.attrs["axis"], index=ctx.attrs["index"], reduce="add"),)
 
 
-GATHER = Op("gather", _gather_kernel, _grad_gather, node="GatherBackward0")
+GATHER = Op("gather", _gather_kernel, _grad_gather, node="GatherBackward0", math="gather")
 
 
 @export
@@ -102,8 +102,6 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
     _check_along("gather", input, axis, index)
     result = call(GATHER, (input,), (input._data,), input, {"axis": axis, "index": index})
     if out is not None:
-        from ._dispatch import write_out
-
         return write_out(out, result)
     return result
 
@@ -128,7 +126,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
     return gather(input.expand(input_shape), axis, indices.expand(index_shape))
 
 
-def _scatter_kernel(b, x, src, axis, index, reduce):
+def _scatter_kernel(b, x, src, *, axis, index, reduce):
     out = b.copy(x)
     where = _grid(b, index._data, axis)
     values = src[tuple(slice(0, n) for n in index.shape)] if getattr(src, "ndim", 0) else src
@@ -141,18 +139,23 @@ def _scatter_kernel(b, x, src, axis, index, reduce):
     return out
 
 
-def _grad_scatter(ctx, g):
+def _zeroed_at(m, g, axis: int, index: Tensor):
+    """g with the positions index names along axis set to zero."""
+    return m.scatter_value(g, 0, axis=axis, index=index, reduce=None)
+
+
+def _grad_scatter(m, ctx, g):
     index, axis = ctx.attrs["index"], ctx.attrs["axis"]
-    grad_input = g if ctx.attrs["reduce"] == "add" else g.scatter(axis, index, 0)
+    grad_input = g if ctx.attrs["reduce"] == "add" else _zeroed_at(m, g, axis, index)
     grad_src = None
-    if len(ctx.next_functions) > 1 and ctx.next_functions[1][0] is not None:
-        grad_src = g.gather(axis, index)
+    if len(ctx.next_functions) > 1 and ctx.needs(1):
+        grad_src = m.gather(g, axis=axis, index=index)
     return grad_input, grad_src
 
 
 SCATTER = Op("scatter", _scatter_kernel, _grad_scatter, node="ScatterBackward0")
-SCATTER_VALUE = Op("scatter", _scatter_kernel, _grad_scatter, node="ScatterBackward1")
-SCATTER_ADD = Op("scatter_add", _scatter_kernel, _grad_scatter, node="ScatterAddBackward0")
+SCATTER_VALUE = Op("scatter", _scatter_kernel, _grad_scatter, node="ScatterBackward1", math="scatter_value")
+SCATTER_ADD = Op("scatter_add", _scatter_kernel, _grad_scatter, node="ScatterAddBackward0", math="scatter_add")
 SCATTER_MULTIPLY = Op("scatter", _scatter_kernel, None, node="ScatterReduceBackward0")
 
 
@@ -230,7 +233,7 @@ def scatter_add_(self: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
 _REDUCERS = {"sum": "add", "prod": "multiply", "amax": "maximum", "amin": "minimum", "mean": "add"}
 
 
-def _scatter_reduce_kernel(b, x, src, axis, index, reduce, include_self):
+def _scatter_reduce_kernel(b, x, src, *, axis, index, reduce, include_self):
     xp = b.xp
     where = _grid(b, index._data, axis)
     values = src[tuple(slice(0, n) for n in index.shape)]
@@ -249,7 +252,7 @@ def _scatter_reduce_kernel(b, x, src, axis, index, reduce, include_self):
         out[where] = identity
     _ufunc_at(b, _REDUCERS[reduce])(out, where, values)
     if reduce == "mean":
-        counts = xp.zeros(x.shape, dtype=np.int64)
+        counts = xp.zeros(x.shape, dtype="int64")
         b.index_add(counts, where, 1)
         if include_self:
             counts += 1
@@ -258,43 +261,38 @@ def _scatter_reduce_kernel(b, x, src, axis, index, reduce, include_self):
     return out
 
 
-def _grad_scatter_reduce(ctx, g):
+def _grad_scatter_reduce(m, ctx, g):
     axis, index, reduce = ctx.attrs["axis"], ctx.attrs["index"], ctx.attrs["reduce"]
     include_self = ctx.attrs["include_self"]
     input, src = ctx.saved
     if reduce == "sum":
-        grad_input = g if include_self else g.scatter(axis, index, 0)
-        return grad_input, g.gather(axis, index)
+        grad_input = g if include_self else _zeroed_at(m, g, axis, index)
+        return grad_input, m.gather(g, axis=axis, index=index)
     if reduce == "mean":
-        counts = input.new_zeros(input.shape).scatter_add(axis, index, src.new_ones(index.shape).to(input.dtype))
-        counts = (counts + 1 if include_self else counts).clamp(min=1)
+        ones = m.full_like(g, value=1, shape=tuple(index.shape))
+        counts = m.scatter_add(m.full_like(g, value=0), ones, axis=axis, index=index, reduce="add")
+        counts = m.maximum(counts + 1 if include_self else counts, 1)
         scaled = g / counts
-        grad_input = scaled if include_self else scaled.scatter(axis, index, 0)
-        return grad_input, scaled.gather(axis, index)
+        grad_input = scaled if include_self else _zeroed_at(m, scaled, axis, index)
+        return grad_input, m.gather(scaled, axis=axis, index=index)
     if reduce in ("amax", "amin"):
-        result = ctx.output()
-        picked = result.gather(axis, index)
-        src_hits = (src[tuple(slice(0, n) for n in index.shape)] == picked).to(g.dtype)
-        self_hits = (input == result).to(g.dtype)
+        result = ctx.out
+        picked = m.gather(result, axis=axis, index=index)
+        dtype = m.dtype_of(g)
+        src_hits = m.astype(src[tuple(slice(0, n) for n in index.shape)] == picked, dtype=dtype)
+        self_hits = m.astype(input == result, dtype=dtype)
         if not include_self:
-            self_hits = self_hits.scatter(axis, index, 0)
-        ties = self_hits.scatter_add(axis, index, src_hits)
-        share = g / ties.clamp(min=1)
-        grad_src = share.gather(axis, index) * src_hits
+            self_hits = _zeroed_at(m, self_hits, axis, index)
+        ties = m.scatter_add(self_hits, src_hits, axis=axis, index=index, reduce="add")
+        share = g / m.maximum(ties, 1)
+        grad_src = m.gather(share, axis=axis, index=index) * src_hits
         if tuple(src.shape) != tuple(index.shape):
-            grad_src = _pad_to(grad_src, src.shape)
+            grad_src = m.embed(grad_src, shape=tuple(src.shape), key=tuple(slice(0, n) for n in index.shape))
         return share * self_hits, grad_src
     raise RuntimeError(
         "the derivative for 'scatter_reduce' with reduce='prod' is not implemented in ember; use "
         "reduce='sum', 'mean', 'amax' or 'amin', or compute the product with log/exp"
     )
-
-
-def _pad_to(x: Tensor, shape: tuple) -> Tensor:
-    """x placed at the start of zeros of a larger shape."""
-    out = x.new_zeros(shape)
-    out[tuple(slice(0, n) for n in x.shape)] = x
-    return out
 
 
 SCATTER_REDUCE = Op(
@@ -358,16 +356,17 @@ def _along(axis: int, index) -> tuple:
     return (slice(None),) * axis + (index._data,)
 
 
-def _grad_index_select(ctx, g):
-    zeros = g.new_zeros(ctx.input_shape(0))
-    return (zeros.index_add(ctx.attrs["axis"], ctx.attrs["index"], g),)
+def _grad_index_select(m, ctx, g):
+    zeros = m.full_like(g, value=0, shape=ctx.input_shape(0))
+    return (m.index_add(zeros, g, axis=ctx.attrs["axis"], index=ctx.attrs["index"], alpha=1),)
 
 
 INDEX_SELECT = Op(
     "index_select",
-    lambda b, x, axis, index: b.xp.take(x, index._data, axis=axis) if x.ndim else x[index._data],
+    lambda b, x, *, axis, index: b.xp.take(x, index._data, axis=axis) if x.ndim else x[index._data],
     _grad_index_select,
     node="IndexSelectBackward0",
+    math="index_select",
 )
 
 
@@ -378,28 +377,26 @@ def index_select(input: Tensor, dim: int, index: Tensor, *, out: Tensor | None =
     index = _check_index_vector("index_select", input, axis, index)
     result = call(INDEX_SELECT, (input,), (input._data,), input, {"axis": axis, "index": index})
     if out is not None:
-        from ._dispatch import write_out
-
         return write_out(out, result)
     return result
 
 
-def _index_add_kernel(b, x, source, axis, index, alpha):
+def _index_add_kernel(b, x, source, *, axis, index, alpha):
     out = b.copy(x)
     b.index_add(out, _along(axis, index), source * alpha if alpha != 1 else source)
     return out
 
 
-def _grad_index_add(ctx, g):
+def _grad_index_add(m, ctx, g):
     axis, index, alpha = ctx.attrs["axis"], ctx.attrs["index"], ctx.attrs["alpha"]
     grad_source = None
-    if ctx.next_functions[1][0] is not None:
-        grad_source = g.index_select(axis, index)
+    if ctx.needs(1):
+        grad_source = m.index_select(g, axis=axis, index=index)
         grad_source = grad_source * alpha if alpha != 1 else grad_source
     return g, grad_source
 
 
-INDEX_ADD = Op("index_add", _index_add_kernel, _grad_index_add, node="IndexAddBackward0")
+INDEX_ADD = Op("index_add", _index_add_kernel, _grad_index_add, node="IndexAddBackward0", math="index_add")
 
 
 def _check_source(name: str, input: Tensor, axis: int, index: Tensor, source: Tensor) -> None:
@@ -438,21 +435,21 @@ def index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
     return _inplace_from(self, index_add(self, dim, index, source, alpha=alpha), "index_add")
 
 
-def _index_fill_kernel(b, x, value, axis, index):
+def _index_fill_kernel(b, x, value, *, axis, index):
     out = b.copy(x)
     out[_along(axis, index)] = value
     return out
 
 
-def _grad_index_fill(ctx, g):
+def _grad_index_fill(m, ctx, g):
     axis, index = ctx.attrs["axis"], ctx.attrs["index"]
     grad_value = None
-    if len(ctx.next_functions) > 1 and ctx.next_functions[1][0] is not None:
-        grad_value = g.index_select(axis, index).sum()
-    return g.index_fill(axis, index, 0), grad_value
+    if len(ctx.next_functions) > 1 and ctx.needs(1):
+        grad_value = m.sum(m.index_select(g, axis=axis, index=index))
+    return m.index_fill(g, 0, axis=axis, index=index), grad_value
 
 
-INDEX_FILL = Op("index_fill", _index_fill_kernel, _grad_index_fill, node="IndexFillBackward0")
+INDEX_FILL = Op("index_fill", _index_fill_kernel, _grad_index_fill, node="IndexFillBackward0", math="index_fill")
 INDEX_FILL_TENSOR = Op("index_fill", _index_fill_kernel, _grad_index_fill, node="IndexFillBackward1")
 
 
@@ -477,16 +474,16 @@ def index_fill_(self: Tensor, dim: int, index: Tensor, value) -> Tensor:
     return _inplace_from(self, index_fill(self, dim, index, value), "index_fill")
 
 
-def _index_copy_kernel(b, x, source, axis, index):
+def _index_copy_kernel(b, x, source, *, axis, index):
     out = b.copy(x)
     out[_along(axis, index)] = source
     return out
 
 
-def _grad_index_copy(ctx, g):
+def _grad_index_copy(m, ctx, g):
     axis, index = ctx.attrs["axis"], ctx.attrs["index"]
-    grad_source = g.index_select(axis, index) if ctx.next_functions[1][0] is not None else None
-    return g.index_fill(axis, index, 0), grad_source
+    grad_source = m.index_select(g, axis=axis, index=index) if ctx.needs(1) else None
+    return m.index_fill(g, 0, axis=axis, index=index), grad_source
 
 
 INDEX_COPY = Op("index_copy", _index_copy_kernel, _grad_index_copy, node="IndexCopyBackward0")
@@ -509,19 +506,23 @@ def index_copy_(self: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
 # --- masks -----------------------------------------------------------------------------------
 
 
-def _grad_masked_fill(ctx, g):
+def _grad_masked_fill(m, ctx, g):
     mask = ctx.attrs["mask"]
     grad_value = None
-    if len(ctx.next_functions) > 1 and ctx.next_functions[1][0] is not None:
-        grad_value = g.where(mask, 0).sum()
-    return g.masked_fill(mask, 0), grad_value
+    if len(ctx.next_functions) > 1 and ctx.needs(1):
+        grad_value = m.sum(m.masked_fill(g, 0, mask=_inverted(mask)))
+    return m.masked_fill(g, 0, mask=mask), grad_value
 
 
-def _masked_fill_kernel(b, x, value, mask):
+def _inverted(mask: Tensor) -> Tensor:
+    return mask.logical_not()
+
+
+def _masked_fill_kernel(b, x, value, *, mask):
     return b.where(mask._data, value, x)
 
 
-MASKED_FILL = Op("masked_fill", _masked_fill_kernel, _grad_masked_fill, node="MaskedFillBackward0")
+MASKED_FILL = Op("masked_fill", _masked_fill_kernel, _grad_masked_fill, node="MaskedFillBackward0", math="masked_fill")
 MASKED_FILL_TENSOR = Op("masked_fill", _masked_fill_kernel, _grad_masked_fill, node="MaskedFillBackward1")
 
 
@@ -561,15 +562,14 @@ def masked_fill_(self: Tensor, mask: Tensor, value) -> Tensor:
     return _inplace_from(self, masked_fill(self, mask, value), "masked_fill")
 
 
-def _grad_masked_select(ctx, g):
+def _grad_masked_select(m, ctx, g):
     mask = ctx.attrs["mask"]
-    attrs = {"shape": mask.shape, "key": (mask._data,)}
-    return (call(INDEX_ACCUMULATE, (g,), (g._data,), g, attrs),)
+    return (m.index_accumulate(g, shape=tuple(mask.shape), key=(mask._data,)),)
 
 
 MASKED_SELECT = Op(
     "masked_select",
-    lambda b, x, mask: b.xp.broadcast_to(x, mask.shape)[mask._data],
+    lambda b, x, *, mask: b.xp.broadcast_to(x, mask.shape)[mask._data],
     _grad_masked_select,
     node="MaskedSelectBackward0",
 )
@@ -610,13 +610,13 @@ def argwhere(input: Tensor) -> Tensor:
     return nonzero(input)
 
 
-def _grad_take(ctx, g):
+def _grad_take(m, ctx, g):
     shape = ctx.input_shape(0)
-    attrs = {"shape": (math.prod(shape),), "key": (ctx.attrs["index"]._data,)}
-    return (call(INDEX_ACCUMULATE, (g,), (g._data,), g, attrs).reshape(shape),)
+    flat = m.index_accumulate(g, shape=(math.prod(shape),), key=(ctx.attrs["index"]._data,))
+    return (m.reshape(flat, shape=shape),)
 
 
-TAKE = Op("take", lambda b, x, index: b.xp.take(x, index._data), _grad_take, node="TakeBackward0")
+TAKE = Op("take", lambda b, x, *, index: b.xp.take(x, index._data), _grad_take, node="TakeBackward0")
 
 
 @export

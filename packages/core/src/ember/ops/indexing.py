@@ -10,21 +10,14 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
-
 from .. import _dtype as dt
+from .._autograd._grad_mode import state as grad_state
 from .._tensor import Tensor
-from ..autograd._grad_mode import state as grad_state
+from .._writes import check_inplace_target
 from ._declare import export, method
-from ._dispatch import (
-    Op,
-    _alias_for_inplace,
-    call,
-    check_inplace_target,
-    device_mismatch,
-    overlap_error,
-    rebase_inplace,
-)
+from ._dispatch import _alias_for_inplace, rebase_inplace
+from ._errors import overlap_error
+from ._op import Op, call, device_mismatch
 from .views import index_view
 
 # --- parsing keys --------------------------------------------------------------------------
@@ -72,9 +65,9 @@ def _index_array(value, x: Tensor):
         value = list(value)
     if isinstance(value, list):
         value = [int(v) if isinstance(v, Tensor) else v for v in value]
-    array = np.asarray(value)
+    array = dt.host_array(value)
     if array.size == 0:
-        array = array.astype(np.int64)
+        array = array.astype("int64")
     if array.dtype.kind not in "biu":
         raise IndexError(
             f"tensors used as indices must be long, int, byte or bool tensors (got values of type {array.dtype})"
@@ -103,10 +96,10 @@ def _native_parts(parts: tuple, x: Tensor) -> list:
             native.append((bool, part))
         elif isinstance(part, Tensor) and part._data.ndim == 0 and part.dtype.category == dt.INTEGER:
             native.append((int, int(part.item())))
-        elif isinstance(part, (Tensor, list, tuple, range, np.ndarray)):
+        elif isinstance(part, (Tensor, list, tuple, range)) or dt.is_host_array(part):
             array = _index_array(part, x)
             native.append(("mask" if array.dtype == bool else "array", array))
-        elif isinstance(part, np.integer) or (hasattr(part, "__index__") and not isinstance(part, float)):
+        elif hasattr(part, "__index__") and not isinstance(part, float):
             native.append((int, int(part)))
         else:
             raise IndexError(
@@ -251,7 +244,7 @@ def _two_steps(native: list) -> tuple:
             basic.append(value)
         elif kind is None or kind is bool:
             basic.append(None)
-            advanced.append(np.zeros(1 if value else 0, dtype=np.int64) if kind is bool else slice(None))
+            advanced.append(dt.host_array([0] if value else [], "int64") if kind is bool else slice(None))
         elif kind is slice or kind is Ellipsis:
             basic.append(value)
             advanced.append(slice(None) if kind is slice else Ellipsis)
@@ -280,28 +273,27 @@ def _check_broadcastable(arrays: list) -> None:
 # --- reading: x[key] ---------------------------------------------------------------------
 
 
-def _accumulate_kernel(b, g, shape, key):
+def _accumulate_kernel(b, g, *, shape, key):
     out = b.xp.zeros(shape, dtype=g.dtype)
     b.index_add(out, key, g)
     return out
 
 
-def _grad_accumulate(ctx, g):
-    return (call(INDEX, (g,), (g._data,), g, {"key": ctx.attrs["key"]}),)
-
-
-def _grad_index(ctx, g):
-    attrs = {"shape": ctx.input_shape(0), "key": ctx.attrs["key"]}
-    return (call(INDEX_ACCUMULATE, (g,), (g._data,), g, attrs),)
-
-
-def _fast_index(ctx, g):
-    return (_accumulate_kernel(ctx.backend(), g, ctx.input_shape(0), ctx.attrs["key"]),)
-
-
-INDEX = Op("index", lambda b, x, key: b.getitem(x, key), _grad_index, node="IndexBackward0", fast=_fast_index)
+INDEX = Op(
+    "index",
+    lambda b, x, *, key: b.getitem(x, key),
+    lambda m, ctx, g: (m.index_accumulate(g, shape=ctx.input_shape(0), key=ctx.attrs["key"]),),
+    node="IndexBackward0",
+    math="getitem",
+)
 # The backward of advanced indexing: duplicate indices accumulate.
-INDEX_ACCUMULATE = Op("index_accumulate", _accumulate_kernel, _grad_accumulate, node="IndexPutBackward0")
+INDEX_ACCUMULATE = Op(
+    "index_accumulate",
+    _accumulate_kernel,
+    lambda m, ctx, g: (m.getitem(g, key=ctx.attrs["key"]),),
+    node="IndexPutBackward0",
+    math="index_accumulate",
+)
 
 
 def _reworded(error: IndexError) -> IndexError:
@@ -349,7 +341,7 @@ Tensor.__getitem__ = getitem
 # --- writing: x[key] = value, index_put ----------------------------------------------------------
 
 
-def _put_kernel(b, x, value, basic, advanced, accumulate):
+def _put_kernel(b, x, value, *, basic, advanced, accumulate):
     out = b.copy(x)
     target = out if basic is None else out[basic]
     key = Ellipsis if advanced is None else advanced
@@ -360,14 +352,17 @@ def _put_kernel(b, x, value, basic, advanced, accumulate):
     return out
 
 
-def _grad_put(ctx, g):
+def _grad_put(m, ctx, g):
     basic, advanced = ctx.attrs["basic"], ctx.attrs["advanced"]
     grad_self = None
-    if ctx.next_functions[0][0] is not None:
-        grad_self = g if ctx.attrs["accumulate"] else _put(g, 0, basic, advanced, False, _PUT_GRAD)
+    if ctx.needs(0):
+        grad_self = g
+        if not ctx.attrs["accumulate"]:
+            grad_self = m.run(_PUT_GRAD, g, 0, basic=basic, advanced=advanced, accumulate=False)
     grad_value = None
-    if len(ctx.next_functions) > 1 and ctx.next_functions[1][0] is not None:
-        grad_value = index_plan(g, basic, advanced, "SliceBackward0")
+    if len(ctx.next_functions) > 1 and ctx.needs(1):
+        grad_value = g if basic is None else m.getitem(g, key=basic)
+        grad_value = grad_value if advanced is None else m.getitem(grad_value, key=advanced)
     return grad_self, grad_value
 
 
@@ -402,7 +397,7 @@ def _put_value(self: Tensor, value, advanced) -> object:
                 )
             value = value.to(self.dtype)
         return value
-    if isinstance(value, (bool, int, float, np.generic)):
+    if isinstance(value, (bool, int, float)) or dt.is_host_scalar(value):
         return value
     raise TypeError(f"can't assign a {type(value).__name__} to a {self.type()}; wrap it with ember.tensor(...) first")
 

@@ -4,46 +4,48 @@ from __future__ import annotations
 
 from .. import _dtype as dt
 from .._tensor import Tensor
-from ._declare import export, rules_on_values
-from ._dispatch import Op, call, device_mismatch, write_out
+from .._writes import write_out
+from ._declare import export
+from ._op import Op, call, device_mismatch
 
 # --- matmul -----------------------------------------------------------------------------
 
 
-def _matmul_grads(ctx, g, a, b):
-    """Gradients of a @ b; written with operators and indexing, so it runs on tensors and on arrays."""
-    need_a = ctx.next_functions[0][0] is not None
-    need_b = ctx.next_functions[1][0] is not None
-    if a.ndim == 1 and b.ndim == 1:
-        return (g * b if need_a else None), (g * a if need_b else None)
-    a2 = a[None, :] if a.ndim == 1 else a
-    b2 = b[:, None] if b.ndim == 1 else b
-    g2 = g
-    if a.ndim == 1:
-        g2 = g2[..., None, :]
-    if b.ndim == 1:
-        g2 = g2[..., None]
+def _grad_matmul(m, ctx, g):
+    """Gradients of a @ b (a and b of any rank matmul accepts); batch dims are summed by the engine."""
+    a, b = ctx.saved  # NOTE: with saved_for=(1, 0), b is kept when a needs a gradient, and a when b does
+    a_ndim = a.ndim if a is not None else len(ctx.input_shape(0))
+    b_ndim = b.ndim if b is not None else len(ctx.input_shape(1))
+    if a_ndim == 1 and b_ndim == 1:
+        return (None if b is None else g * b), (None if a is None else g * a)
+    if a_ndim == 1:
+        g = m.expand_dims(g, axis=g.ndim - 1)
+    if b_ndim == 1:
+        g = m.expand_dims(g, axis=g.ndim)
     grad_a = grad_b = None
-    if need_a:
-        grad_a = g2 @ b2.swapaxes(-1, -2)
-        if a.ndim == 1:
-            grad_a = grad_a.squeeze(-2)
-    if need_b:
-        grad_b = a2.swapaxes(-1, -2) @ g2
-        if b.ndim == 1:
-            grad_b = grad_b.squeeze(-1)
+    if b is not None:
+        b2 = m.expand_dims(b, axis=1) if b_ndim == 1 else b
+        grad_a = m.matmul(g, _swap_last(m, b2))
+        if a_ndim == 1:
+            grad_a = m.squeeze(grad_a, axes=(grad_a.ndim - 2,))
+    if a is not None:
+        a2 = m.expand_dims(a, axis=0) if a_ndim == 1 else a
+        grad_b = m.matmul(_swap_last(m, a2), g)
+        if b_ndim == 1:
+            grad_b = m.squeeze(grad_b, axes=(grad_b.ndim - 1,))
     return grad_a, grad_b
 
 
-_MATMUL_RULES = rules_on_values(_matmul_grads)
+def _swap_last(m, x):
+    return m.swapaxes(x, d0=x.ndim - 2, d1=x.ndim - 1)
 
 
 def _matmul_kernel(b, x, y):
     return b.matmul(x, y)
 
 
-def _product_op(node: str) -> Op:
-    return Op("matmul", _matmul_kernel, _MATMUL_RULES[0], node=node, saves=(0, 1), fast=_MATMUL_RULES[1])
+def _product_op(node: str, math: str | None = None) -> Op:
+    return Op("matmul", _matmul_kernel, _grad_matmul, node=node, saves=(0, 1), saved_for=(1, 0), math=math)
 
 
 # NOTE: PyTorch names matmul's node after the kernel it lowers to, so `print(y.grad_fn)` varies by rank.
@@ -55,7 +57,7 @@ _MATMUL_BY_RANK = {
 }
 _MATMUL_BATCHED_RIGHT = _product_op("CloneBackward0")  # a matrix times a batch of matrices
 _MATMUL_FOLDED = _product_op("UnsafeViewBackward0")
-BMM = _product_op("BmmBackward0")
+BMM = _product_op("BmmBackward0", math="matmul")
 
 
 def _matmul_op(a_rank: int, b_rank: int) -> Op:
@@ -216,23 +218,21 @@ export(outer, name="ger")
 # --- addmm --------------------------------------------------------------------------------
 
 
-def _grad_addmm(ctx, g, a, b):
+def _grad_addmm(m, ctx, g):
+    a, b = ctx.saved
     beta, alpha = ctx.attrs["beta"], ctx.attrs["alpha"]
-    grad_bias = (g * beta if beta != 1 else g) if ctx.next_functions[0][0] is not None else None
+    grad_bias = (g * beta if beta != 1 else g) if ctx.needs(0) else None
     grad_a = grad_b = None
-    if ctx.next_functions[1][0] is not None:
-        grad_a = g @ b.T
+    if ctx.needs(1):
+        grad_a = m.matmul(g, m.t(b))
         grad_a = grad_a * alpha if alpha != 1 else grad_a
-    if ctx.next_functions[2][0] is not None:
-        grad_b = a.T @ g
+    if ctx.needs(2):
+        grad_b = m.matmul(m.t(a), g)
         grad_b = grad_b * alpha if alpha != 1 else grad_b
     return grad_bias, grad_a, grad_b
 
 
-_ADDMM_RULES = rules_on_values(_grad_addmm)
-
-
-def _addmm_kernel(b, bias, x, y, beta, alpha):
+def _addmm_kernel(b, bias, x, y, *, beta, alpha):
     product = b.matmul(x, y)
     if alpha != 1:
         product *= alpha
@@ -242,7 +242,7 @@ def _addmm_kernel(b, bias, x, y, beta, alpha):
     return product
 
 
-ADDMM = Op("addmm", _addmm_kernel, _ADDMM_RULES[0], node="AddmmBackward0", saves=(1, 2), fast=_ADDMM_RULES[1])
+ADDMM = Op("addmm", _addmm_kernel, _grad_addmm, node="AddmmBackward0", saves=(1, 2), saved_for=(2, 1))
 
 
 def _broadcasts_to(shape: tuple, target: tuple) -> bool:
@@ -305,12 +305,12 @@ def _parse_equation(equation: str, operands: tuple) -> tuple:
     return specs, output
 
 
-def _grad_einsum(ctx, g):
+def _grad_einsum(m, ctx, g):
     specs, output = ctx.attrs["specs"], ctx.attrs["output"]
     operands = ctx.saved
     grads = []
     for i, spec in enumerate(specs):
-        if ctx.next_functions[i][0] is None:
+        if not ctx.needs(i):
             grads.append(None)
             continue
         others = [op for j, op in enumerate(operands) if j != i]
@@ -318,18 +318,20 @@ def _grad_einsum(ctx, g):
         # Letters of this operand that appear nowhere else were summed out: broadcast them back.
         missing = set(spec) - set(output) - set("".join(other_specs))
         target = "".join(dict.fromkeys(c for c in spec if c not in missing))
-        grad = einsum(",".join([output, *other_specs]) + "->" + target, g, *others)
-        grads.append(_place_gradient(grad, target, spec, operands[i].shape))
+        inputs = [output, *other_specs]
+        equation = ",".join(inputs) + "->" + target
+        grad = m.einsum(g, *others, equation=equation, specs=inputs, output=target)
+        grads.append(_place_gradient(m, grad, target, spec, ctx.input_shape(i)))
     return tuple(grads)
 
 
-def _place_gradient(grad: Tensor, target: str, spec: str, shape: tuple) -> Tensor:
+def _place_gradient(m, grad, target: str, spec: str, shape: tuple):
     """Lay a gradient over the `target` letters out in the operand's own `spec` and shape."""
     if len(set(spec)) != len(spec):
         raise NotImplementedError("einsum(): gradients through repeated subscripts in one operand are not supported")
-    full = [grad.shape[target.index(c)] if c in target else 1 for c in spec]
-    # Summed-out letters expand back; letters the operand broadcast (size 1) are summed by the node.
-    return grad.reshape(full).expand([max(f, s) for f, s in zip(full, shape)])
+    full = tuple(grad.shape[target.index(c)] if c in target else 1 for c in spec)
+    # Summed-out letters expand back; letters the operand broadcast (size 1) are summed by the engine.
+    return m.broadcast_to(m.reshape(grad, shape=full), shape=tuple(max(f, s) for f, s in zip(full, shape)))
 
 
 EINSUM = Op(
@@ -338,6 +340,7 @@ EINSUM = Op(
     _grad_einsum,
     node="EinsumBackward0",
     saves="all",
+    math="einsum",
 )
 
 

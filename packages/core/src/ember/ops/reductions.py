@@ -5,13 +5,12 @@ from __future__ import annotations
 import math
 import warnings
 
-import numpy as np
-
 from .. import _dtype as dt
+from .._autograd._math import define
 from .._tensor import Tensor, _wrap_dim
+from .._writes import write_out
 from ._declare import export
-from ._dispatch import Op, call, make, write_out
-from .elementwise import where
+from ._op import Op, call, make
 from .return_types import ReturnTuple
 
 _INTEGRAL = frozenset("biu")
@@ -41,26 +40,25 @@ def kept_shape(shape: tuple, axes: tuple | None) -> tuple:
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-def expand_back(ctx, g):
-    """Broadcast a reduced gradient (a tensor, or an array in array rules) back to the input's shape."""
-    shape = ctx.input_shape(0)
-    if not ctx.attrs["keepdim"]:
-        g = g.reshape(kept_shape(shape, ctx.attrs["axes"]))
-    if isinstance(g, Tensor):
-        return g.expand(shape)
-    if g.size == 1:
-        return ctx.backend().xp.full(shape, g.reshape(()), dtype=g.dtype)  # NOTE: cheaper than broadcast_to
-    return ctx.backend().broadcast_to(g, shape)
+def _spread_kernel(b, x, *, shape: tuple):
+    spread = getattr(b, "spread", None)  # NOTE: optional: a backend may fill a new array when that is faster
+    return b.broadcast_to(x, shape) if spread is None else spread(x, shape)
 
 
-def _kept_array(ctx, array, shape: tuple):
-    return array if ctx.attrs["keepdim"] else array.reshape(kept_shape(shape, ctx.attrs["axes"]))
+# x broadcast to shape for reading: a view, or a new array where the backend finds that faster
+SPREAD = Op("spread", _spread_kernel, lambda m, ctx, g: (g,), node="ExpandBackward0", math="spread")
 
 
-def _kept_output(ctx, shape: tuple) -> Tensor:
-    """The op's output reshaped as if it had been computed with keepdim=True."""
-    out = ctx.output()
-    return out if ctx.attrs["keepdim"] else out.reshape(kept_shape(shape, ctx.attrs["axes"]))
+def kept(m, ctx, value):
+    """A reduction's result (or its gradient) reshaped as if it had been computed with keepdims=True."""
+    if ctx.attrs["keepdims"]:
+        return value
+    return m.reshape(value, shape=kept_shape(ctx.input_shape(0), ctx.attrs["axis"]))
+
+
+def expand_back(m, ctx, g):
+    """Broadcast a reduced gradient back to the input's shape."""
+    return m.spread(kept(m, ctx, g), shape=ctx.input_shape(0))
 
 
 def _count(shape: tuple, axes: tuple | None) -> int:
@@ -70,8 +68,7 @@ def _count(shape: tuple, axes: tuple | None) -> int:
 
 
 def _reduce(op: Op, input: Tensor, dim, keepdim: bool, **extra) -> Tensor:
-    axes = dims_of(dim, input._data.ndim)
-    attrs = {"axes": axes, "keepdim": keepdim, **extra}
+    attrs = {"axis": dims_of(dim, input._data.ndim), "keepdims": keepdim, **extra}
     return call(op, (input,), (input._data,), input, attrs)
 
 
@@ -105,18 +102,18 @@ def _require_floating(name: str, input: Tensor, what: str) -> None:
 # --- sum, mean, prod -------------------------------------------------------------------
 
 
-def _sum_kernel(b, x, axes, keepdim, dtype):
+def _sum_kernel(b, x, *, axis=None, keepdims=False, dtype=None):
     if dtype is None and x.dtype.kind in _INTEGRAL:
         dtype = "int64"
-    return b.sum(x, axis=axes, keepdims=keepdim, dtype=dtype)
+    return b.sum(x, axis=axis, keepdims=keepdims, dtype=dtype)
 
 
-def _grad_sum(ctx, g):
-    return (expand_back(ctx, g),)
+def _grad_sum(m, ctx, g):
+    return (expand_back(m, ctx, g),)
 
 
-SUM_ALL = Op("sum", _sum_kernel, _grad_sum, node="SumBackward0", fast=_grad_sum)
-SUM_DIM = Op("sum", _sum_kernel, _grad_sum, node="SumBackward1", fast=_grad_sum)
+SUM_ALL = Op("sum", _sum_kernel, _grad_sum, node="SumBackward0")
+SUM_DIM = Op("sum", _sum_kernel, _grad_sum, node="SumBackward1", math="sum")
 
 
 @export
@@ -127,14 +124,14 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tens
     return result if out is None else write_out(out, result)
 
 
-def _nansum_kernel(b, x, axes, keepdim):
+def _nansum_kernel(b, x, *, axis, keepdims):
     dtype = "int64" if x.dtype.kind in _INTEGRAL else None
-    return b.xp.nansum(x, axis=axes, keepdims=keepdim, dtype=dtype)
+    return b.xp.nansum(x, axis=axis, keepdims=keepdims, dtype=dtype)
 
 
-def _grad_nansum(ctx, g):
+def _grad_nansum(m, ctx, g):
     (x,) = ctx.saved
-    return (where(x.isnan(), 0, expand_back(ctx, g)),)
+    return (m.where(m.isnan(x), 0, expand_back(m, ctx, g)),)
 
 
 NANSUM = Op("nansum", _nansum_kernel, _grad_nansum, node="NansumBackward0", saves=(0,))
@@ -148,48 +145,12 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
     return _reduce(NANSUM, input, dim, keepdim)
 
 
-def mean_kernel(b, x, axes=None, keepdim: bool = False):
-    """The mean of a backend array over `axes` (all of them by default)."""
-    # NOTE: the sum over the count, as NumPy's mean computes it, without its slower wrapper; float16
-    # accumulates in float32 (as NumPy and PyTorch do). An empty extent gives 0/0 = nan silently.
-    if x.dtype is _HALF:
-        total = b.sum(x, axis=axes, keepdims=keepdim, dtype="float32")
-        return b.true_divide(total, _count(x.shape, axes)).astype(x.dtype)
-    return divided(b, b.sum(x, axis=axes, keepdims=keepdim), _count(x.shape, axes))
+def _grad_mean(m, ctx, g):
+    return (m.spread(kept(m, ctx, g) / _count(ctx.input_shape(0), ctx.attrs["axis"]), shape=ctx.input_shape(0)),)
 
 
-def divided(b, total, count: int):
-    """total / count for a reduction's total (a NumPy scalar is divided as a Python number: faster)."""
-    if isinstance(total, np.generic) and 0 < count <= _EXACT_COUNT:
-        return np.array(float(total) / count, dtype=total.dtype)
-    return b.true_divide(total, count)
-
-
-# NOTE: up to here a count is exact in float32, and a quotient computed in float64 and then rounded
-# to float32 (or float64) is the quotient the array arithmetic would give.
-_EXACT_COUNT = 1 << 24
-
-
-def _grad_mean(ctx, g):
-    return (expand_back(ctx, g) / _count(ctx.input_shape(0), ctx.attrs["axes"]),)
-
-
-def _fast_grad_mean(ctx, g):
-    shape = ctx.input_shape(0)
-    count = _count(shape, ctx.attrs["axes"])
-    if g.size == 1 and isinstance(g, np.ndarray) and 0 < count <= _EXACT_COUNT:
-        value = float(g.reshape(())) / count
-        if count >= _BROADCAST_FROM:  # NOTE: a read-only view saves writing (and reading) a full array
-            return (np.broadcast_to(np.asarray(value, dtype=g.dtype), shape),)
-        return (ctx.backend().full(shape, value, dt._BY_NUMPY[g.dtype], None),)
-    return _grad_mean(ctx, g)
-
-
-_BROADCAST_FROM = 1 << 14  # elements: below this, filling a small array costs less than making a view
-
-
-MEAN_ALL = Op("mean", mean_kernel, _grad_mean, node="MeanBackward0", fast=_fast_grad_mean)
-MEAN_DIM = Op("mean", mean_kernel, _grad_mean, node="MeanBackward1", fast=_fast_grad_mean)
+MEAN_ALL = Op("mean", "mean", _grad_mean, node="MeanBackward0")
+MEAN_DIM = Op("mean", "mean", _grad_mean, node="MeanBackward1", math="mean")
 
 
 @export
@@ -206,42 +167,41 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
     return result if out is None else write_out(out, result)
 
 
-def _prod_kernel(b, x, axes, keepdim, dtype):
+def _prod_kernel(b, x, *, axis, keepdims, dtype):
     if dtype is None and x.dtype.kind in _INTEGRAL:
         dtype = "int64"
-    return b.prod(x, axis=axes, keepdims=keepdim, dtype=dtype)
+    return b.prod(x, axis=axis, keepdims=keepdims, dtype=dtype)
 
 
-def _exclusive_cumprod(x: Tensor, axis: int) -> Tensor:
+def _exclusive_cumprod(m, x, axis: int):
     """Products of the elements strictly before each position along `axis` (no division)."""
-    n = x.shape[axis]
-    shifted = x.narrow(axis, 0, n - 1)
-    ones = x.new_ones(kept_shape(x.shape, (axis,)))
-    return _cat((ones, shifted), axis).cumprod(axis)
+    lead = (slice(None),) * axis
+    shifted = x[(*lead, slice(0, x.shape[axis] - 1))]
+    ones = m.full_like(x, value=1, shape=kept_shape(x.shape, (axis,)))
+    return m.cumprod(m.concat(ones, shifted, axis=axis), axis=axis, dtype=None)
 
 
-def _cat(tensors: tuple, axis: int) -> Tensor:
-    from .shape import cat
-
-    return cat(tensors, axis)
-
-
-def _product_of_others(x: Tensor, axis: int) -> Tensor:
+def _product_of_others(m, x, axis: int):
     """For each element, the product of the others along `axis` (exact when some are zero)."""
-    before = _exclusive_cumprod(x, axis)
-    after = _exclusive_cumprod(x.flip(axis), axis).flip(axis)
+    before = _exclusive_cumprod(m, x, axis)
+    after = m.flip(_exclusive_cumprod(m, m.flip(x, axes=(axis,)), axis), axes=(axis,))
     return before * after
 
 
-def _grad_prod(ctx, g):
+# m.any_true(x): whether any element of x is true, as a Python bool
+define("any_true", lambda m: lambda x: bool(m.backend.any(x)), lambda m: lambda x: bool(x.any()))
+
+
+def _grad_prod(m, ctx, g):
     (x,) = ctx.saved
-    g = expand_back(ctx, g)
-    if not bool((x == 0).any()):
-        return (g * _kept_output(ctx, x.shape) / x,)
-    axes = ctx.attrs["axes"]
+    g = expand_back(m, ctx, g)
+    if not m.any_true(x == 0):
+        return (g * kept(m, ctx, ctx.out) / x,)
+    axes = ctx.attrs["axis"]
     if axes is None:
-        return (g * _product_of_others(x.reshape(-1), 0).reshape(x.shape),)
-    return (g * _product_of_others(x, axes[0]),)
+        flat = m.reshape(x, shape=(-1,) if x.shape else (1,))
+        return (g * m.reshape(_product_of_others(m, flat, 0), shape=tuple(x.shape)),)
+    return (g * _product_of_others(m, x, axes[0]),)
 
 
 PROD_ALL = Op("prod", _prod_kernel, _grad_prod, node="ProdBackward0", saves=(0,), saves_output=True)
@@ -260,19 +220,18 @@ def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=
 # --- max, min, argmax, argmin, amax, amin ---------------------------------------------
 
 
-def _grad_even(ctx, g):
+def _grad_even(m, ctx, g):
     """Gradient of a full max/min (or amax/amin): shared evenly among the tied extreme elements."""
     (x,) = ctx.saved
-    out = _kept_output(ctx, x.shape)
-    hit = ((x == out) | (x.isnan() & out.isnan())).to(g.dtype)
-    axes = ctx.attrs["axes"]
-    count = hit.sum(axes, keepdim=True) if axes is not None else hit.sum()
-    return (expand_back(ctx, g) * hit / count,)
+    out = kept(m, ctx, ctx.out)
+    hit = m.astype((x == out) | (m.isnan(x) & m.isnan(out)), dtype=m.dtype_of(g))
+    count = m.sum(hit, axis=ctx.attrs["axis"], keepdims=True)
+    return (expand_back(m, ctx, g) * hit / count,)
 
 
 def _extreme_kernel(kind: str):
-    def kernel(b, x, axes, keepdim):
-        return getattr(b, kind)(x, axis=axes, keepdims=keepdim)
+    def kernel(b, x, *, axis, keepdims):
+        return getattr(b, kind)(x, axis=axis, keepdims=keepdims)
 
     return kernel
 
@@ -283,22 +242,16 @@ AMAX = Op("amax", _extreme_kernel("max"), _grad_even, node="AmaxBackward0", save
 AMIN = Op("amin", _extreme_kernel("min"), _grad_even, node="AminBackward0", saves=(0,), saves_output=True)
 
 
-def _grad_pick(ctx, g):
+def _grad_pick(m, ctx, g):
     """Gradient of max/min along a dim: flows to the element each index picked."""
-    shape = ctx.input_shape(0)
-    axis = ctx.attrs["axes"][0]
-    index = ctx.attrs["index"]
-    if not ctx.attrs["keepdim"]:
-        g = g.unsqueeze(axis)
-    along = [1] * len(shape)
-    along[axis] = shape[axis]
-    positions = make(g._backend.xp.arange(shape[axis]).reshape(along), g)
-    return (where(positions == index, g, 0),)
+    zeros = m.full_like(g, value=0, shape=ctx.input_shape(0))
+    axis = ctx.attrs["axis"][0]
+    return (m.scatter_add(zeros, kept(m, ctx, g), axis=axis, index=ctx.attrs["index"], reduce="add"),)
 
 
-def _pick_kernel(b, x, axes, keepdim, index):
-    picked = b.take_along_axis(x, index._data, axes[0])
-    return picked if keepdim else b.squeeze(picked, axis=axes)
+def _pick_kernel(b, x, *, axis, keepdims, index):
+    picked = b.take_along_axis(x, index._data, axis[0])
+    return picked if keepdims else b.squeeze(picked, axis=axis)
 
 
 MAX_DIM = Op("max", _pick_kernel, _grad_pick, node="MaxBackward0")
@@ -321,7 +274,7 @@ def _extreme(kind: str, input: Tensor, dim, keepdim: bool, other):
     _require_nonempty(kind, input, (axis,))
     index = _arg_indices("arg" + kind, input, axis, True)
     op = MAX_DIM if kind == "max" else MIN_DIM
-    values = call(op, (input,), (input._data,), input, {"axes": (axis,), "keepdim": keepdim, "index": index})
+    values = call(op, (input,), (input._data,), input, {"axis": (axis,), "keepdims": keepdim, "index": index})
     return ReturnTuple(kind, values, index if keepdim else index.squeeze(axis))
 
 
@@ -340,7 +293,7 @@ def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None):  # noqa:
 def _amax_like(op: Op, input: Tensor, dim, keepdim: bool) -> Tensor:
     axes = dims_of(None if dim == () else dim, input._data.ndim)
     _require_nonempty(op.name, input, axes)
-    return call(op, (input,), (input._data,), input, {"axes": axes, "keepdim": keepdim})
+    return call(op, (input,), (input._data,), input, {"axis": axes, "keepdims": keepdim})
 
 
 @export
@@ -417,52 +370,36 @@ def count_nonzero(input: Tensor, dim=None) -> Tensor:
 # --- var, std ---------------------------------------------------------------------------
 
 
-def _spread_kernel(kind: str):
-    def kernel(b, x, axes, keepdim, correction):
-        if _count(x.shape, axes) - correction <= 0:
+def _deviation_kernel(kind: str):
+    def kernel(b, x, *, axis, keepdims, correction):
+        if _count(x.shape, axis) - correction <= 0:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                return getattr(b, kind)(x, axis=axes, keepdims=keepdim, ddof=correction)
-        return getattr(b, kind)(x, axis=axes, keepdims=keepdim, ddof=correction)
+                return getattr(b, kind)(x, axis=axis, keepdims=keepdims, ddof=correction)
+        return getattr(b, kind)(x, axis=axis, keepdims=keepdims, ddof=correction)
 
     return kernel
 
 
-def _centered(ctx) -> Tensor:
+def _centered(m, ctx):
     (x,) = ctx.saved
-    axes = ctx.attrs["axes"]
-    return x - (x.mean(axes, keepdim=True) if axes is not None else x.mean())
+    return x - m.mean(x, axis=ctx.attrs["axis"], keepdims=True)
 
 
-def _grad_var(ctx, g):
-    n = _count(ctx.input_shape(0), ctx.attrs["axes"]) - ctx.attrs["correction"]
-    return (expand_back(ctx, g) * 2 * _centered(ctx) / n,)
+def _dof(ctx) -> int:
+    return _count(ctx.input_shape(0), ctx.attrs["axis"]) - ctx.attrs["correction"]
 
 
-def _grad_std(ctx, g):
-    n = _count(ctx.input_shape(0), ctx.attrs["axes"]) - ctx.attrs["correction"]
-    out = _kept_output(ctx, ctx.input_shape(0))
-    return (expand_back(ctx, g) * _centered(ctx) / (n * out),)
+def _grad_var(m, ctx, g):
+    return (expand_back(m, ctx, g) * 2 * _centered(m, ctx) / _dof(ctx),)
 
 
-def _centered_array(ctx):
-    x = ctx.saved[0]._data
-    return x - x.mean(axis=ctx.attrs["axes"], keepdims=True)
+def _grad_std(m, ctx, g):
+    return (expand_back(m, ctx, g) * _centered(m, ctx) / (_dof(ctx) * kept(m, ctx, ctx.out)),)
 
 
-def _fast_var(ctx, g):
-    n = _count(ctx.input_shape(0), ctx.attrs["axes"]) - ctx.attrs["correction"]
-    return (expand_back(ctx, g) * 2 * _centered_array(ctx) / n,)
-
-
-def _fast_std(ctx, g):
-    n = _count(ctx.input_shape(0), ctx.attrs["axes"]) - ctx.attrs["correction"]
-    out = _kept_array(ctx, ctx.output_array(), ctx.input_shape(0))
-    return (expand_back(ctx, g) * _centered_array(ctx) / (n * out),)
-
-
-VAR = Op("var", _spread_kernel("var"), _grad_var, node="VarBackward0", saves=(0,), fast=_fast_var)
-STD = Op("std", _spread_kernel("std"), _grad_std, node="StdBackward0", saves=(0,), saves_output=True, fast=_fast_std)
+VAR = Op("var", _deviation_kernel("var"), _grad_var, node="VarBackward0", saves=(0,), math="var")
+STD = Op("std", _deviation_kernel("std"), _grad_std, node="StdBackward0", saves=(0,), saves_output=True)
 
 
 def _spread(op: Op, input: Tensor, dim, unbiased, keepdim, correction) -> Tensor:
@@ -483,7 +420,7 @@ def _spread(op: Op, input: Tensor, dim, unbiased, keepdim, correction) -> Tensor
             UserWarning,
             stacklevel=3,
         )
-    return call(op, (input,), (input._data,), input, {"axes": axes, "keepdim": keepdim, "correction": correction})
+    return call(op, (input,), (input._data,), input, {"axis": axes, "keepdims": keepdim, "correction": correction})
 
 
 @export
@@ -513,40 +450,39 @@ def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, c
 # --- norm, logsumexp ------------------------------------------------------------------
 
 
-def _norm_kernel(b, x, axes, keepdim, p):
+def _norm_kernel(b, x, *, axis, keepdims, p):
     magnitude = b.abs(x)
     if p == math.inf:
-        return b.max(magnitude, axis=axes, keepdims=keepdim)
+        return b.max(magnitude, axis=axis, keepdims=keepdims)
     if p == -math.inf:
-        return b.min(magnitude, axis=axes, keepdims=keepdim)
+        return b.min(magnitude, axis=axis, keepdims=keepdims)
     if p == 2:
-        return b.sqrt(b.sum(magnitude * magnitude, axis=axes, keepdims=keepdim))
+        return b.sqrt(b.sum(magnitude * magnitude, axis=axis, keepdims=keepdims))
     if p == 1:
-        return b.sum(magnitude, axis=axes, keepdims=keepdim)
+        return b.sum(magnitude, axis=axis, keepdims=keepdims)
     if p == 0:
-        return b.sum(magnitude != 0, axis=axes, keepdims=keepdim).astype(x.dtype)
-    return (b.sum(magnitude**p, axis=axes, keepdims=keepdim) ** (1.0 / p)).astype(x.dtype)
+        return b.sum(magnitude != 0, axis=axis, keepdims=keepdims).astype(x.dtype)
+    return (b.sum(magnitude**p, axis=axis, keepdims=keepdims) ** (1.0 / p)).astype(x.dtype)
 
 
-def _grad_norm(ctx, g):
+def _grad_norm(m, ctx, g):
     (x,) = ctx.saved
     p = ctx.attrs["p"]
-    out = _kept_output(ctx, x.shape)
-    g = expand_back(ctx, g)
     if p == 0:
         return (None,)  # as PyTorch: the 0-"norm" (a count) passes no gradient at all
+    out = kept(m, ctx, ctx.out)
+    g = expand_back(m, ctx, g)
     if p == 1:
-        return (g * x.sgn(),)
+        return (g * m.sign(x),)
     if math.isinf(p):
-        hit = (x.abs() == out).to(g.dtype)
-        axes = ctx.attrs["axes"]
-        count = hit.sum(axes, keepdim=True) if axes is not None else hit.sum()
-        return (g * x.sgn() * hit / count,)
+        hit = m.astype(m.abs(x) == out, dtype=m.dtype_of(g))
+        count = m.sum(hit, axis=ctx.attrs["axis"], keepdims=True)
+        return (g * m.sign(x) * hit / count,)
     if p == 2:
-        return (g * x / where(out == 0, 1, out),)
+        return (g * x / m.where(out == 0, 1, out),)
     # NOTE: p < 1 has an infinite slope at zero entries; PyTorch reports 0 there, as does this form.
-    scale = (x.abs() / where(out == 0, 1, out)) ** (p - 1)
-    return (g * x.sgn() * where(x == 0, 0, scale),)
+    scale = (m.abs(x) / m.where(out == 0, 1, out)) ** (p - 1)
+    return (g * m.sign(x) * m.where(x == 0, 0, scale),)
 
 
 NORM = Op("norm", _norm_kernel, _grad_norm, node="LinalgVectorNormBackward0", saves=(0,), saves_output=True)
@@ -578,38 +514,26 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
             f"linalg.vector_norm cannot compute the {p} norm on an empty tensor because the operation "
             "does not have an identity"
         )
-    result = call(NORM, (input,), (input._data,), input, {"axes": axes, "keepdim": keepdim, "p": p})
+    result = call(NORM, (input,), (input._data,), input, {"axis": axes, "keepdims": keepdim, "p": p})
     return result if out is None else write_out(out, result)
 
 
-def _logsumexp_kernel(b, x, axes, keepdim):
+def _logsumexp_kernel(b, x, *, axis, keepdims):
     if x.size == 0:
-        return b.log(b.sum(b.exp(x), axis=axes, keepdims=keepdim))
-    peak = b.max(x, axis=axes, keepdims=True)
+        return b.log(b.sum(b.exp(x), axis=axis, keepdims=keepdims))
+    peak = b.max(x, axis=axis, keepdims=True)
     peak = b.where(b.isfinite(peak), peak, 0)
-    total = b.log(b.sum(b.exp(x - peak), axis=axes, keepdims=True)) + peak
-    return total if keepdim else b.squeeze(total, axis=axes)
+    total = b.log(b.sum(b.exp(x - peak), axis=axis, keepdims=True)) + peak
+    return total if keepdims else b.squeeze(total, axis=axis)
 
 
-def _grad_logsumexp(ctx, g):
+def _grad_logsumexp(m, ctx, g):
     (x,) = ctx.saved
-    return (expand_back(ctx, g) * (x - _kept_output(ctx, x.shape)).exp(),)
-
-
-def _fast_logsumexp(ctx, g):
-    x = ctx.saved[0]._data
-    out = _kept_array(ctx, ctx.output_array(), x.shape)
-    return (expand_back(ctx, g) * ctx.backend().exp(x - out),)
+    return (expand_back(m, ctx, g) * m.exp(x - kept(m, ctx, ctx.out)),)
 
 
 LOGSUMEXP = Op(
-    "logsumexp",
-    _logsumexp_kernel,
-    _grad_logsumexp,
-    node="LogsumexpBackward0",
-    saves=(0,),
-    saves_output=True,
-    fast=_fast_logsumexp,
+    "logsumexp", _logsumexp_kernel, _grad_logsumexp, node="LogsumexpBackward0", saves=(0,), saves_output=True
 )
 
 
@@ -624,7 +548,7 @@ def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
 # --- softmax family ---------------------------------------------------------------------
 
 
-def _softmax_kernel(b, x, axis):
+def _softmax_kernel(b, x, *, axis):
     fused = getattr(b, "fused_softmax", None)
     if fused is not None:
         return fused(x, axis)
@@ -634,7 +558,7 @@ def _softmax_kernel(b, x, axis):
     return shifted / b.sum(shifted, axis=axis, keepdims=True)
 
 
-def _log_softmax_kernel(b, x, axis):
+def _log_softmax_kernel(b, x, *, axis):
     if x.size == 0:
         return x.copy()
     fused = getattr(b, "fused_log_softmax", None)
@@ -644,34 +568,23 @@ def _log_softmax_kernel(b, x, axis):
     return shifted - b.log(b.sum(b.exp(shifted), axis=axis, keepdims=True))
 
 
-def _grad_softmax(ctx, g):
-    out = ctx.output()
-    return (out * (g - (g * out).sum(ctx.attrs["axis"], keepdim=True)),)
+def _grad_softmax(m, ctx, g):
+    out = ctx.out
+    return (out * (g - m.sum(g * out, axis=ctx.attrs["axis"], keepdims=True)),)
 
 
-def _grad_log_softmax(ctx, g):
-    out = ctx.output()
-    return (g - out.exp() * g.sum(ctx.attrs["axis"], keepdim=True),)
+def _grad_log_softmax(m, ctx, g):
+    return (g - m.exp(ctx.out) * m.sum(g, axis=ctx.attrs["axis"], keepdims=True),)
 
 
-def _fast_softmax(ctx, g):
-    out = ctx.output_array()
-    return (out * (g - (g * out).sum(axis=ctx.attrs["axis"], keepdims=True)),)
-
-
-def _fast_log_softmax(ctx, g):
-    out = ctx.output_array()
-    return (g - ctx.backend().exp(out) * g.sum(axis=ctx.attrs["axis"], keepdims=True),)
-
-
-SOFTMAX = Op("softmax", _softmax_kernel, _grad_softmax, node="SoftmaxBackward0", saves_output=True, fast=_fast_softmax)
+SOFTMAX = Op("softmax", _softmax_kernel, _grad_softmax, node="SoftmaxBackward0", saves_output=True, math="softmax")
 LOG_SOFTMAX = Op(
     "log_softmax",
     _log_softmax_kernel,
     _grad_log_softmax,
     node="LogSoftmaxBackward0",
     saves_output=True,
-    fast=_fast_log_softmax,
+    math="log_softmax",
 )
 
 
@@ -722,13 +635,17 @@ def _scan(op: Op, input: Tensor, dim: int, dtype) -> Tensor:
     return call(op, (input,), (input._data,), input, {"axis": axis, "dtype": native})
 
 
-def _grad_cumsum(ctx, g):
-    axis = ctx.attrs["axis"]
-    return (g.flip(axis).cumsum(axis).flip(axis),)
+def _reversed_cumsum(m, g, axis: int):
+    """Running sums from the end along axis."""
+    return m.flip(m.cumsum(m.flip(g, axes=(axis,)), axis=axis, dtype=None), axes=(axis,))
 
 
 CUMSUM = Op(
-    "cumsum", lambda b, x, axis, dtype: b.cumsum(x, axis=axis, dtype=dtype), _grad_cumsum, node="CumsumBackward0"
+    "cumsum",
+    lambda b, x, *, axis, dtype: b.cumsum(x, axis=axis, dtype=dtype),
+    lambda m, ctx, g: (_reversed_cumsum(m, g, ctx.attrs["axis"]),),
+    node="CumsumBackward0",
+    math="cumsum",
 )
 
 
@@ -746,32 +663,31 @@ def _cumsum_(self: Tensor, dim: int, *, dtype=None) -> Tensor:
 Tensor.cumsum_ = _cumsum_
 
 
-def _grad_cumprod(ctx, g):
+def _grad_cumprod(m, ctx, g):
     (x,) = ctx.saved
     axis = ctx.attrs["axis"]
-    if not bool((x == 0).any()):
-        return ((g * ctx.output()).flip(axis).cumsum(axis).flip(axis) / x,)
+    if not m.any_true(x == 0):
+        return (_reversed_cumsum(m, g * ctx.out, axis) / x,)
     # NOTE: with zeros, grad_i = before_i * s_i where s_i = g_i + x_{i+1} * s_{i+1} (no division).
-    before = _exclusive_cumprod(x, axis)
+    lead = (slice(None),) * axis
     n = x.shape[axis]
     suffix = [None] * n
-    running = g.select(axis, n - 1)
+    running = g[(*lead, slice(n - 1, n))]
     suffix[n - 1] = running
     for i in range(n - 2, -1, -1):
-        running = g.select(axis, i) + x.select(axis, i + 1) * running
+        running = g[(*lead, slice(i, i + 1))] + x[(*lead, slice(i + 1, i + 2))] * running
         suffix[i] = running
-    from .shape import stack
-
-    return (before * stack(suffix, axis),)
+    return (_exclusive_cumprod(m, x, axis) * m.concat(*suffix, axis=axis),)
 
 
 CUMPROD = Op(
     "cumprod",
-    lambda b, x, axis, dtype: b.cumprod(x, axis=axis, dtype=dtype),
+    lambda b, x, *, axis, dtype: b.cumprod(x, axis=axis, dtype=dtype),
     _grad_cumprod,
     node="CumprodBackward0",
     saves=(0,),
     saves_output=True,
+    math="cumprod",
 )
 
 

@@ -6,13 +6,13 @@ import math
 import operator
 import warnings
 
-import numpy as np
-
 from .. import _dtype as dt
+from .._autograd._math import tensor_math
 from .._size import Size
 from .._tensor import Tensor, _wrap_dim, wrap
+from .._writes import check_inplace_target, write_out
 from ._declare import export, method
-from ._dispatch import Op, call, check_inplace_target, device_mismatch, make, record, write_out
+from ._op import Op, call, device_mismatch, math_function, record
 
 
 def _as_view(out: Tensor, base: Tensor) -> Tensor:
@@ -75,11 +75,11 @@ def infer_shape(shape: tuple, numel: int) -> tuple:
 # --- reshape and view ------------------------------------------------------------------
 
 
-def _grad_reshape(ctx, g):
-    return (g.reshape(ctx.input_shape(0)),)
+def _grad_reshape(m, ctx, g):
+    return (m.reshape(g, shape=ctx.input_shape(0)),)
 
 
-def _view_kernel(b, x, shape):
+def _view_kernel(b, x, *, shape):
     if x.flags.c_contiguous:
         return x.reshape(shape)
     try:
@@ -92,9 +92,9 @@ def _view_kernel(b, x, shape):
         ) from None
 
 
-VIEW = Op("view", _view_kernel, _grad_reshape, node="ViewBackward0", fast=_grad_reshape)
+VIEW = Op("view", _view_kernel, _grad_reshape, node="ViewBackward0")
 RESHAPE_COPY = Op(
-    "reshape", lambda b, x, shape: b.reshape(x, shape), _grad_reshape, node="UnsafeViewBackward0", fast=_grad_reshape
+    "reshape", lambda b, x, *, shape: b.reshape(x, shape), _grad_reshape, node="UnsafeViewBackward0", math="reshape"
 )
 
 
@@ -175,23 +175,23 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
 # --- squeeze and unsqueeze ----------------------------------------------------------
 
 
-def _squeeze_kernel(b, x, axes):
+def _squeeze_kernel(b, x, *, axes):
     return x.squeeze(axis=axes) if axes else x.view()
 
 
-def _unsqueeze_kernel(b, x, axis):
+def _unsqueeze_kernel(b, x, *, axis):
     return x[(slice(None),) * axis + (None,)]
 
 
-def _squeeze_ops(*nodes: str) -> tuple:
-    return tuple(Op("squeeze", _squeeze_kernel, _grad_reshape, node=n, fast=_grad_reshape) for n in nodes)
-
-
 # NOTE: PyTorch numbers the node by overload: all dims, one dim, a tuple; in-place from 3.
-SQUEEZE = _squeeze_ops("SqueezeBackward0", "SqueezeBackward1", "SqueezeBackward2")
-SQUEEZE_INPLACE = _squeeze_ops("SqueezeBackward3", "SqueezeBackward4", "SqueezeBackward5")
-UNSQUEEZE = Op("unsqueeze", _unsqueeze_kernel, _grad_reshape, node="UnsqueezeBackward0", fast=_grad_reshape)
-UNSQUEEZE_INPLACE = Op("unsqueeze", _unsqueeze_kernel, _grad_reshape, node="UnsqueezeBackward1", fast=_grad_reshape)
+SQUEEZE = (
+    Op("squeeze", _squeeze_kernel, _grad_reshape, node="SqueezeBackward0"),
+    Op("squeeze", _squeeze_kernel, _grad_reshape, node="SqueezeBackward1"),
+    Op("squeeze", _squeeze_kernel, _grad_reshape, node="SqueezeBackward2", math="squeeze"),
+)
+SQUEEZE_INPLACE = tuple(Op("squeeze", _squeeze_kernel, _grad_reshape, node=f"SqueezeBackward{n}") for n in (3, 4, 5))
+UNSQUEEZE = Op("unsqueeze", _unsqueeze_kernel, _grad_reshape, node="UnsqueezeBackward0", math="expand_dims")
+UNSQUEEZE_INPLACE = Op("unsqueeze", _unsqueeze_kernel, _grad_reshape, node="UnsqueezeBackward1")
 
 
 def _squeeze_args(input: Tensor, dim) -> tuple[int, tuple]:
@@ -220,11 +220,11 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
 # --- transpose and permute ----------------------------------------------------------
 
 
-def _grad_transpose(ctx, g):
-    return (g.swapaxes(ctx.attrs["d0"], ctx.attrs["d1"]),)
+def _grad_transpose(m, ctx, g):
+    return (m.swapaxes(g, d0=ctx.attrs["d0"], d1=ctx.attrs["d1"]),)
 
 
-def _transpose_kernel(b, x, d0, d1):
+def _transpose_kernel(b, x, *, d0, d1):
     if d0 == d1:
         return x.view()
     order = list(range(x.ndim))
@@ -232,14 +232,14 @@ def _transpose_kernel(b, x, d0, d1):
     return x.transpose(order)
 
 
-def _grad_t(ctx, g):
-    return (g.T,)
+def _grad_t(m, ctx, g):
+    return (m.t(g),)
 
 
-TRANSPOSE = Op("transpose", _transpose_kernel, _grad_transpose, node="TransposeBackward0", fast=_grad_transpose)
-TRANSPOSE_INPLACE = Op("transpose", _transpose_kernel, _grad_transpose, node="TransposeBackward1", fast=_grad_transpose)
-T = Op("t", lambda b, x: x.T, _grad_t, node="TBackward0", fast=_grad_t)
-T_INPLACE = Op("t", lambda b, x: x.T, _grad_t, node="TBackward1", fast=_grad_t)
+TRANSPOSE = Op("transpose", _transpose_kernel, _grad_transpose, node="TransposeBackward0", math="swapaxes")
+TRANSPOSE_INPLACE = Op("transpose", _transpose_kernel, _grad_transpose, node="TransposeBackward1")
+T = Op("t", lambda b, x: x.T, _grad_t, node="TBackward0", math="t")
+T_INPLACE = Op("t", lambda b, x: x.T, _grad_t, node="TBackward1")
 
 
 def _transpose_attrs(input: Tensor, dim0: int, dim1: int) -> dict:
@@ -301,16 +301,12 @@ def _inverse_order(order: tuple) -> list:
     return inverse
 
 
-def _grad_permute(ctx, g):
-    return (g.permute(_inverse_order(ctx.attrs["order"])),)
-
-
-def _fast_permute(ctx, g):
-    return (g.transpose(_inverse_order(ctx.attrs["order"])),)
-
-
 PERMUTE = Op(
-    "permute", lambda b, x, order: x.transpose(order), _grad_permute, node="PermuteBackward0", fast=_fast_permute
+    "permute",
+    lambda b, x, *, order: b.permute(x, order),
+    lambda m, ctx, g: (m.permute(g, order=_inverse_order(ctx.attrs["order"])),),
+    node="PermuteBackward0",
+    math="permute",
 )
 
 
@@ -422,17 +418,23 @@ def resize_as_(self: Tensor, other: Tensor, memory_format=None) -> Tensor:
 # --- expand, repeat, broadcast -------------------------------------------------------
 
 
-def _grad_expand(ctx, g):
-    return (g.sum_to_size(ctx.input_shape(0)),)
-
-
-def _fast_expand(ctx, g):
-    return (g,)  # NOTE: the engine sums a gradient down to its input's shape
-
-
 EXPAND = Op(
-    "expand", lambda b, x, shape: b.broadcast_to(x, shape), _grad_expand, node="ExpandBackward0", fast=_fast_expand
+    "expand",
+    lambda b, x, *, shape: b.broadcast_to(x, shape),
+    lambda m, ctx, g: (g,),  # NOTE: the engine sums each gradient down to its input's shape
+    node="ExpandBackward0",
+    math="broadcast_to",
 )
+
+
+@math_function
+def unbroadcast(m, g, *, shape: tuple):
+    """Sum a broadcast gradient back down to `shape`."""
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+    if axes:
+        g = m.sum(g, axis=axes, keepdims=True)
+    return m.reshape(g, shape=shape) if tuple(g.shape) != tuple(shape) else g
 
 
 def _expanded_shape(self: Tensor, sizes: tuple) -> tuple:
@@ -544,18 +546,18 @@ def sum_to_size(self: Tensor, *size) -> Tensor:
     return result.reshape(target) if result.shape != target else result
 
 
-def _grad_repeat(ctx, g):
+def _grad_repeat(m, ctx, g):
     repeats = ctx.attrs["repeats"]
     shape = ctx.input_shape(0)
     padded = (1,) * (len(repeats) - len(shape)) + tuple(shape)
     split = []
     for r, n in zip(repeats, padded):
         split += [r, n]
-    summed = g.reshape(split).sum(tuple(range(0, len(split), 2)))
-    return (summed.reshape(shape),)
+    summed = m.sum(m.reshape(g, shape=tuple(split)), axis=tuple(range(0, len(split), 2)))
+    return (m.reshape(summed, shape=shape),)
 
 
-REPEAT = Op("repeat", lambda b, x, repeats: b.xp.tile(x, repeats), _grad_repeat, node="RepeatBackward0")
+REPEAT = Op("repeat", lambda b, x, *, repeats: b.xp.tile(x, repeats), _grad_repeat, node="RepeatBackward0")
 
 
 @method("repeat")
@@ -618,9 +620,10 @@ def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *, ou
 
 FLIP = Op(
     "flip",
-    lambda b, x, axes: b.ascontiguous(b.flip(x, axis=axes)) if axes else b.copy(x),
-    lambda ctx, g: (g.flip(ctx.attrs["axes"]),),
+    lambda b, x, *, axes: b.ascontiguous(b.flip(x, axis=axes)) if axes else b.copy(x),
+    lambda m, ctx, g: (m.flip(g, axes=ctx.attrs["axes"]),),
     node="FlipBackward0",
+    math="flip",
 )
 
 
@@ -646,9 +649,10 @@ def flipud(input: Tensor) -> Tensor:
 
 ROLL = Op(
     "roll",
-    lambda b, x, shifts, axes: b.xp.roll(x, shifts, axis=axes),
-    lambda ctx, g: (call(ROLL, (g,), (g._data,), g, _unrolled(ctx.attrs)),),
+    lambda b, x, *, shifts, axes: b.xp.roll(x, shifts, axis=axes),
+    lambda m, ctx, g: (m.roll(g, **_unrolled(ctx.attrs)),),
     node="RollBackward0",
+    math="roll",
 )
 
 
@@ -674,9 +678,10 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
 
 ROT90 = Op(
     "rot90",
-    lambda b, x, k, axes: b.ascontiguous(b.xp.rot90(x, k, axes)),
-    lambda ctx, g: (call(ROT90, (g,), (g._data,), g, {"k": -ctx.attrs["k"], "axes": ctx.attrs["axes"]}),),
+    lambda b, x, *, k, axes: b.ascontiguous(b.xp.rot90(x, k, axes)),
+    lambda m, ctx, g: (m.rot90(g, k=-ctx.attrs["k"], axes=ctx.attrs["axes"]),),
     node="Rot90Backward0",
+    math="rot90",
 )
 
 
@@ -696,30 +701,30 @@ def rot90(input: Tensor, k: int = 1, dims=(0, 1)) -> Tensor:
 # --- joining ---------------------------------------------------------------------------
 
 
-def _grad_cat(ctx, g):
-    return g.split_with_sizes(ctx.attrs["sizes"], ctx.attrs["axis"])
-
-
-def _grad_stack(ctx, g):
-    return g.unbind(ctx.attrs["axis"])
-
-
-def _fast_cat(ctx, g):
+def _grad_cat(m, ctx, g):
     lead = (slice(None),) * ctx.attrs["axis"]
     pieces, start = [], 0
-    for size in ctx.attrs["sizes"]:
-        pieces.append(g[(*lead, slice(start, start + size))])
+    for i, size in enumerate(ctx.attrs["sizes"]):
+        pieces.append(g[(*lead, slice(start, start + size))] if ctx.needs(i) else None)
         start += size
     return tuple(pieces)
 
 
-def _fast_stack(ctx, g):
+def _grad_stack(m, ctx, g):
     lead = (slice(None),) * ctx.attrs["axis"]
     return tuple(g[(*lead, i)] for i in range(g.shape[ctx.attrs["axis"]]))
 
 
-CAT = Op("cat", lambda b, *xs, axis, sizes: b.concat(xs, axis=axis), _grad_cat, node="CatBackward0", fast=_fast_cat)
-STACK = Op("stack", lambda b, *xs, axis: b.stack(xs, axis=axis), _grad_stack, node="StackBackward0", fast=_fast_stack)
+CAT = Op("cat", lambda b, *xs, axis, sizes: b.concat(xs, axis=axis), _grad_cat, node="CatBackward0")
+
+
+@math_function
+def concat(m, *xs, axis: int):
+    """xs joined along an existing axis."""
+    return m.run(CAT, *xs, axis=axis, sizes=[x.shape[axis] for x in xs])
+
+
+STACK = Op("stack", lambda b, *xs, axis: b.stack(xs, axis=axis), _grad_stack, node="StackBackward0")
 
 
 def _joined(name: str, tensors) -> tuple:
@@ -743,8 +748,8 @@ def _joined(name: str, tensors) -> tuple:
     return tuple(t if t.dtype is want else t.to(want) for t in tensors) if mixed else tensors
 
 
-def _cat_checked(tensors: tuple, dim: int) -> tuple:
-    """The axis, and the tensors' sizes along it, after PyTorch's shape checks."""
+def _cat_checked(tensors: tuple, dim: int) -> int:
+    """The axis to join along, after PyTorch's shape checks."""
     shapes = [t._data.shape for t in tensors]
     first = shapes[0]
     ndim = len(first)
@@ -761,7 +766,7 @@ def _cat_checked(tensors: tuple, dim: int) -> tuple:
                 f"Sizes of tensors must match except in dimension {axis}. Expected size {first[d]} but got "
                 f"size {shape[d]} for tensor number {i} in the list (shapes {list(first)} and {list(shape)})."
             )
-    return axis, [shape[axis] for shape in shapes]
+    return axis
 
 
 @export
@@ -771,8 +776,9 @@ def cat(tensors, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     # NOTE: PyTorch skips 1-D empty tensors whatever the others' shapes (a legacy rule).
     if any(t._data.shape == (0,) for t in tensors):
         tensors = tuple(t for t in tensors if t._data.shape != (0,)) or tensors[:1]
-    axis, sizes = _cat_checked(tensors, dim)
-    result = call(CAT, tensors, tuple(t._data for t in tensors), tensors[0], {"axis": axis, "sizes": sizes})
+    axis = _cat_checked(tensors, dim)
+    attrs = {"axis": axis, "sizes": [t._data.shape[axis] for t in tensors]}
+    result = call(CAT, tensors, tuple(t._data for t in tensors), tensors[0], attrs)
     return result if out is None else write_out(out, result)
 
 
@@ -855,8 +861,20 @@ def column_stack(tensors, *, out: Tensor | None = None) -> Tensor:
 
 # --- triangles ------------------------------------------------------------------------------
 
-TRIL = Op("tril", lambda b, x, k: b.xp.tril(x, k), lambda ctx, g: (g.tril(ctx.attrs["k"]),), node="TrilBackward0")
-TRIU = Op("triu", lambda b, x, k: b.xp.triu(x, k), lambda ctx, g: (g.triu(ctx.attrs["k"]),), node="TriuBackward0")
+TRIL = Op(
+    "tril",
+    lambda b, x, *, k: b.xp.tril(x, k),
+    lambda m, ctx, g: (m.tril(g, k=ctx.attrs["k"]),),
+    node="TrilBackward0",
+    math="tril",
+)
+TRIU = Op(
+    "triu",
+    lambda b, x, *, k: b.xp.triu(x, k),
+    lambda m, ctx, g: (m.triu(g, k=ctx.attrs["k"]),),
+    node="TriuBackward0",
+    math="triu",
+)
 
 
 def _triangle(op: Op, input: Tensor, diagonal: int) -> Tensor:
@@ -884,15 +902,13 @@ Tensor.triu_ = lambda self, diagonal=0: self.copy_(triu(self, diagonal))
 # --- copies ----------------------------------------------------------------------------
 
 
-# NOTE: order="K" keeps the input's memory layout, as PyTorch's preserve_format does.
-def _grad_identity(ctx, g):
+def _grad_identity(m, ctx, g):
     return (g,)
 
 
-CLONE = Op("clone", lambda b, x: x.copy(order="K"), _grad_identity, node="CloneBackward0", fast=_grad_identity)
-CONTIGUOUS = Op(
-    "contiguous", lambda b, x: b.ascontiguous(x), _grad_identity, node="CloneBackward0", fast=_grad_identity
-)
+# NOTE: order="K" keeps the input's memory layout, as PyTorch's preserve_format does.
+CLONE = Op("clone", lambda b, x: x.copy(order="K"), _grad_identity, node="CloneBackward0")
+CONTIGUOUS = Op("contiguous", lambda b, x: b.ascontiguous(x), _grad_identity, node="CloneBackward0")
 
 
 @export
@@ -940,24 +956,31 @@ def _view_steps(view: Tensor, history) -> list | None:
     return steps[::-1] or None
 
 
-def _replay(steps: list, x: Tensor) -> Tensor:
+@math_function
+def replay(m, x, *, steps: list):
+    """The view ops `steps` applied to x again."""
     for op, attrs in steps:
-        x = call(op, (x,), (x._data,), x, attrs)
+        x = m.run(op, x, **(attrs or {}))
     return x
 
 
-def _grad_view_write(ctx, g):
+def _view_write_mask(b, g, *, steps: list):
+    """Ones where the base keeps its old value, zeros over the region the view covers (a constant)."""
+    keep = b.xp.ones(g.shape, dtype=g.dtype)
+    region = keep
+    for op, attrs in steps:
+        region = op.forward(b, region, **(attrs or {}))
+    region[...] = 0
+    return keep
+
+
+VIEW_WRITE_MASK = Op("view_write_mask", _view_write_mask, lambda m, ctx, g: (None,), math="view_write_mask")
+
+
+def _grad_view_write(m, ctx, g):
     steps = ctx.attrs["steps"]
-    grad_base = None
-    if ctx.next_functions[0][0] is not None:
-        backend = g._backend
-        keep = backend.xp.ones(g._data.shape, dtype=g._data.dtype)
-        region = keep
-        for op, attrs in steps:
-            region = op.forward(backend, region, **attrs) if attrs else op.forward(backend, region)
-        region[...] = 0
-        grad_base = g * make(keep, g)
-    return grad_base, _replay(steps, g)
+    grad_base = g * m.view_write_mask(g, steps=steps) if ctx.needs(0) else None
+    return grad_base, m.replay(g, steps=steps)
 
 
 # PyTorch's CopySlices: the base after a write into one of its views.
@@ -975,23 +998,29 @@ def _flat_positions(view: Tensor, base: Tensor):
     offset = window.__array_interface__["data"][0] - host.__array_interface__["data"][0]
     if offset % size or any(stride % size for stride in window.strides):
         return None
-    positions = np.full(window.shape, offset // size, dtype=np.int64)
+    xp = view._backend.xp
+    positions = xp.full(window.shape, offset // size, dtype="int64")
     for axis, (count, stride) in enumerate(zip(window.shape, window.strides)):
-        step = np.arange(count, dtype=np.int64) * (stride // size)
+        step = xp.arange(count, dtype="int64") * (stride // size)
         positions = positions + step.reshape((1,) * axis + (count,) + (1,) * (window.ndim - axis - 1))
     if positions.size and (positions.min() < 0 or positions.max() >= host.size):
         return None
-    return make(view._backend.from_numpy(positions, None), view)
+    return view._backend.from_numpy(positions, None)
 
 
-def _grad_write_at(ctx, g):
+def _write_at_mask(b, g, *, positions):
+    keep = b.xp.ones(g.size, dtype=g.dtype)
+    keep[positions.reshape(-1)] = 0
+    return keep.reshape(g.shape)
+
+
+WRITE_AT_MASK = Op("write_at_mask", _write_at_mask, lambda m, ctx, g: (None,), math="write_at_mask")
+
+
+def _grad_write_at(m, ctx, g):
     positions = ctx.attrs["positions"]
-    grad_base = None
-    if ctx.next_functions[0][0] is not None:
-        keep = g._backend.xp.ones(g._data.size, dtype=g._data.dtype)
-        keep[positions._data.reshape(-1)] = 0
-        grad_base = g * make(keep.reshape(g._data.shape), g)
-    return grad_base, g.take(positions)
+    grad_base = g * m.write_at_mask(g, positions=positions) if ctx.needs(0) else None
+    return grad_base, m.getitem(m.reshape(g, shape=(-1,)), key=positions)
 
 
 # The same for a view whose history does not lead back to its base: positions found from memory.
@@ -1015,7 +1044,7 @@ def rebase_view(view: Tensor, history) -> None:
     written._requires_grad, written.grad_fn = True, view.grad_fn
     if steps is not None:
         record(VIEW_WRITE, base, (before, written), {"steps": steps})
-        view.grad_fn = _replay(steps, base).grad_fn
+        view.grad_fn = tensor_math().replay(base, steps=steps).grad_fn
     else:
         record(VIEW_WRITE_AT, base, (before, written), {"positions": positions})
-        view.grad_fn = base.take(positions).grad_fn
+        view.grad_fn = tensor_math().getitem(base.reshape(-1), key=positions).grad_fn

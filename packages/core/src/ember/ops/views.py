@@ -6,36 +6,34 @@ from __future__ import annotations
 
 from .._tensor import Tensor, _wrap_dim
 from ._declare import export, method
-from ._dispatch import Op, call
+from ._op import Op, call
 from .shape import view_call
 
 # --- basic indexing views: slices and selections -----------------------------------------
 
 
-def _embed_kernel(b, g, shape, key):
+def _embed_kernel(b, g, *, shape, key):
     out = b.xp.zeros(shape, dtype=g.dtype)
     out[key] = g
     return out
 
 
-def _grad_embed(ctx, g):
-    return (index_view(g, ctx.attrs["key"], "SliceBackward0"),)
-
-
 # The backward of a basic index: the gradient placed in zeros of the input's shape.
-EMBED = Op("index_embed", _embed_kernel, _grad_embed, node="IndexEmbedBackward0")
+EMBED = Op(
+    "index_embed",
+    _embed_kernel,
+    lambda m, ctx, g: (m.getitem(g, key=ctx.attrs["key"]),),
+    node="IndexEmbedBackward0",
+    math="embed",
+)
 
 
-def _grad_index_view(ctx, g):
-    return (call(EMBED, (g,), (g._data,), g, {"shape": ctx.input_shape(0), "key": ctx.attrs["key"]}),)
-
-
-def _fast_index_view(ctx, g):
-    return (_embed_kernel(ctx.backend(), g, ctx.input_shape(0), ctx.attrs["key"]),)
+def _grad_index_view(m, ctx, g):
+    return (m.embed(g, shape=ctx.input_shape(0), key=ctx.attrs["key"]),)
 
 
 INDEX_VIEWS = {
-    name: Op("getitem", lambda b, x, key: x[key], _grad_index_view, node=name, fast=_fast_index_view)
+    name: Op("getitem", lambda b, x, *, key: x[key], _grad_index_view, node=name)
     for name in (
         "SelectBackward0",
         "SliceBackward0",
@@ -194,23 +192,38 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
 # --- windows and diagonals: strided views ----------------------------------------------------
 
 
-def _unfold_kernel(b, x, axis, size, step):
+def _unfold_kernel(b, x, *, axis, size, step):
     windows = b.xp.lib.stride_tricks.sliding_window_view(x, size, axis=axis, writeable=True)
     return windows[(slice(None),) * axis + (slice(None, None, step),)]
 
 
-def _grad_unfold(ctx, g):
-    from .._creation import arange
-
-    axis, size, step = ctx.attrs["axis"], ctx.attrs["size"], ctx.attrs["step"]
+def _fold_kernel(b, g, *, shape, axis, size, step):
+    """The windows of g (as unfold made them) added back into zeros of the input's shape."""
+    out = b.xp.zeros(shape, dtype=g.dtype)
     count = g.shape[axis]
-    starts = arange(count, device=g.device) * step
-    positions = (starts.unsqueeze(1) + arange(size, device=g.device)).reshape(-1)
-    windows = g.movedim(-1, axis + 1).flatten(axis, axis + 1)
-    return (g.new_zeros(ctx.input_shape(0)).index_add(axis, positions, windows),)
+    lead = (slice(None),) * axis
+    for j in range(size):
+        out[lead + (slice(j, j + step * (count - 1) + 1, step),)] += g[..., j]
+    return out
 
 
-UNFOLD = Op("unfold", _unfold_kernel, _grad_unfold, node="UnfoldBackward0")
+def _window_attrs(ctx) -> dict:
+    return {"axis": ctx.attrs["axis"], "size": ctx.attrs["size"], "step": ctx.attrs["step"]}
+
+
+UNFOLD = Op(
+    "unfold",
+    _unfold_kernel,
+    lambda m, ctx, g: (m.fold_windows(g, shape=ctx.input_shape(0), **_window_attrs(ctx)),),
+    node="UnfoldBackward0",
+)
+FOLD_WINDOWS = Op(
+    "fold_windows",
+    _fold_kernel,
+    lambda m, ctx, g: (m.run(UNFOLD, g, **_window_attrs(ctx)),),
+    node="UnfoldBackwardBackward0",
+    math="fold_windows",
+)
 
 
 @method("unfold")
@@ -227,35 +240,43 @@ def unfold(self: Tensor, dimension: int, size: int, step: int) -> Tensor:
     return view_call(UNFOLD, self, {"axis": axis, "size": size, "step": step})
 
 
-def _diagonal_kernel(b, x, offset, axis1, axis2):
+def _diagonal_kernel(b, x, *, offset, axis1, axis2):
     found = b.xp.diagonal(x, offset, axis1, axis2)
     if not getattr(found.flags, "writeable", True):
         found.flags.writeable = True  # NumPy's diagonal views are read-only; PyTorch's are not
     return found
 
 
-def _diagonal_embed_kernel(b, g, shape, offset, axis1, axis2):
+def _diagonal_embed_kernel(b, g, *, shape, offset, axis1, axis2):
     out = b.xp.zeros(shape, dtype=g.dtype)
-    _diagonal_kernel(b, out, offset, axis1, axis2)[...] = g
+    _diagonal_kernel(b, out, offset=offset, axis1=axis1, axis2=axis2)[...] = g
     return out
 
 
-def _grad_diagonal(ctx, g):
-    attrs = dict(ctx.attrs, shape=ctx.input_shape(0))
-    return (call(DIAGONAL_EMBED, (g,), (g._data,), g, attrs),)
+def _diagonal_of(ctx) -> dict:
+    return {k: ctx.attrs[k] for k in ("offset", "axis1", "axis2")}
 
 
-def _grad_diagonal_embed(ctx, g):
-    attrs = {k: ctx.attrs[k] for k in ("offset", "axis1", "axis2")}
-    return (call(DIAGONAL_COPY, (g,), (g._data,), g, attrs),)
+def _grad_diagonal(m, ctx, g):
+    return (m.diagonal_embed(g, shape=ctx.input_shape(0), **_diagonal_of(ctx)),)
 
 
 DIAGONAL = Op("diagonal", _diagonal_kernel, _grad_diagonal, node="DiagonalBackward0")
 # NOTE: PyTorch names the node of diag(matrix) "DiagonalBackward0_copy".
 DIAGONAL_COPY = Op(
-    "diag", lambda b, x, **attrs: _diagonal_kernel(b, x, **attrs).copy(), _grad_diagonal, node="DiagonalBackward0_copy"
+    "diag",
+    lambda b, x, **attrs: _diagonal_kernel(b, x, **attrs).copy(),
+    _grad_diagonal,
+    node="DiagonalBackward0_copy",
+    math="diagonal_copy",
 )
-DIAGONAL_EMBED = Op("diag_embed", _diagonal_embed_kernel, _grad_diagonal_embed, node="DiagEmbedBackward0")
+DIAGONAL_EMBED = Op(
+    "diag_embed",
+    _diagonal_embed_kernel,
+    lambda m, ctx, g: (m.diagonal_copy(g, **_diagonal_of(ctx)),),
+    node="DiagEmbedBackward0",
+    math="diagonal_embed",
+)
 
 
 def _diagonal_attrs(input: Tensor, offset: int, dim1: int, dim2: int) -> dict:
@@ -298,11 +319,18 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     return call(DIAGONAL_COPY, (input,), (input._data,), input, attrs)
 
 
-def _grad_trace(ctx, g):
-    from .._creation import eye
+EYE_LIKE = Op(
+    "eye_like",
+    lambda b, x, *, rows, cols: b.eye(rows, cols, b.ember_dtype(x.dtype), b.device_index(x)),
+    lambda m, ctx, g: (None,),
+    node="EyeLikeBackward0",
+    math="eye_like",
+)
 
+
+def _grad_trace(m, ctx, g):
     rows, cols = ctx.input_shape(0)
-    return (eye(rows, cols, dtype=g.dtype, device=g.device) * g,)
+    return (m.eye_like(g, rows=rows, cols=cols) * g,)
 
 
 TRACE = Op("trace", lambda b, x: b.xp.asarray(b.xp.trace(x)), _grad_trace, node="TraceBackward0")

@@ -6,7 +6,8 @@ import math
 import warnings
 
 from ..._tensor import Tensor
-from ...ops._dispatch import FLOAT_RESULT, Op, inplace_unary, unary
+from ...ops._dispatch import FLOAT_RESULT, inplace_unary, unary
+from ...ops._op import Op
 from ...ops.reductions import log_softmax as _log_softmax
 from ...ops.reductions import softmax as _softmax
 
@@ -42,14 +43,14 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
-def _grad_hardtanh(ctx, g):
+def _grad_hardtanh(m, ctx, g):
     (x,) = ctx.saved
     inside = (x > ctx.attrs["low"]) & (x < ctx.attrs["high"])
-    return (g * inside,)
+    return (m.where(inside, g, 0),)
 
 
 HARDTANH = Op(
-    "hardtanh", lambda b, x, low, high: b.clip(x, low, high), _grad_hardtanh, node="HardtanhBackward0", saves=(0,)
+    "hardtanh", lambda b, x, *, low, high: b.clip(x, low, high), _grad_hardtanh, node="HardtanhBackward0", saves=(0,)
 )
 
 
@@ -60,14 +61,14 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     return _apply(HARDTANH, input, inplace, {"low": min_val, "high": max_val})
 
 
-def _grad_leaky_relu(ctx, g):
+def _grad_leaky_relu(m, ctx, g):
     (x,) = ctx.saved
-    return (g.where(x > 0, g * ctx.attrs["slope"]),)
+    return (m.where(x > 0, g, g * ctx.attrs["slope"]),)
 
 
 LEAKY_RELU = Op(
     "leaky_relu",
-    lambda b, x, slope: b.where(b.greater(x, 0), x, x * slope),
+    lambda b, x, *, slope: b.where(b.greater(x, 0), x, x * slope),
     _grad_leaky_relu,
     node="LeakyReluBackward0",
     saves=(0,),
@@ -83,14 +84,14 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     return leaky_relu(input, negative_slope, True)
 
 
-def _grad_elu(ctx, g):
+def _grad_elu(m, ctx, g):
     (x,) = ctx.saved
-    return (g.where(x > 0, g * ctx.attrs["alpha"] * x.exp()),)
+    return (m.where(x > 0, g, g * ctx.attrs["alpha"] * m.exp(x)),)
 
 
 ELU = Op(
     "elu",
-    lambda b, x, alpha: b.where(b.greater(x, 0), x, alpha * b.expm1(x)).astype(x.dtype, copy=False),
+    lambda b, x, *, alpha: b.where(b.greater(x, 0), x, alpha * b.expm1(x)).astype(x.dtype, copy=False),
     _grad_elu,
     node="EluBackward0",
     saves=(0,),
@@ -122,21 +123,21 @@ _TANH_SCALE = math.sqrt(2.0 / math.pi)
 _TANH_CUBIC = 0.044715
 
 
-def _gelu_kernel(b, x, approximate):
+def _gelu_kernel(b, x, *, approximate):
     if approximate == "tanh":
         inner = _TANH_SCALE * (x + _TANH_CUBIC * x * x * x)
         return (0.5 * x * (1.0 + b.tanh(inner))).astype(x.dtype, copy=False)
     return (0.5 * x * (1.0 + b.erf(x * _SQRT_HALF))).astype(x.dtype, copy=False)
 
 
-def _grad_gelu(ctx, g):
+def _grad_gelu(m, ctx, g):
     (x,) = ctx.saved
     if ctx.attrs["approximate"] == "tanh":
-        t = (_TANH_SCALE * (x + _TANH_CUBIC * x**3)).tanh()
+        t = m.tanh(_TANH_SCALE * (x + _TANH_CUBIC * x**3))
         slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _TANH_SCALE * (1 + 3 * _TANH_CUBIC * x * x)
         return (g * slope,)
-    cdf = 0.5 * (1 + (x * _SQRT_HALF).erf())
-    density = (-0.5 * x * x).exp() / math.sqrt(2 * math.pi)
+    cdf = 0.5 * (1 + m.erf(x * _SQRT_HALF))
+    density = m.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
     return (g * (cdf + x * density),)
 
 
@@ -150,9 +151,9 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     return unary(GELU, input, FLOAT_RESULT, {"approximate": approximate})
 
 
-def _grad_silu(ctx, g):
+def _grad_silu(m, ctx, g):
     (x,) = ctx.saved
-    s = x.sigmoid()
+    s = m.sigmoid(x)
     return (g * s * (1 + x * (1 - s)),)
 
 
@@ -187,16 +188,16 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     return _composite(lambda x: x * (x + 3).clamp(0, 6) / 6, input, inplace)
 
 
-def _softplus_kernel(b, x, beta, threshold):
+def _softplus_kernel(b, x, *, beta, threshold):
     scaled = x * beta
     smooth = (b.log1p(b.exp(-b.abs(scaled))) + b.maximum(scaled, 0)) / beta
     return b.where(b.greater(scaled, threshold), x, smooth).astype(x.dtype, copy=False)
 
 
-def _grad_softplus(ctx, g):
+def _grad_softplus(m, ctx, g):
     (x,) = ctx.saved
     scaled = x * ctx.attrs["beta"]
-    return (g * scaled.sigmoid().where(scaled <= ctx.attrs["threshold"], 1.0),)
+    return (g * m.where(scaled <= ctx.attrs["threshold"], m.sigmoid(scaled), 1.0),)
 
 
 SOFTPLUS = Op("softplus", _softplus_kernel, _grad_softplus, node="SoftplusBackward0", saves=(0,))

@@ -8,9 +8,9 @@ written with one another, so gradients of any order work. A backend may provide 
 
 from __future__ import annotations
 
+from ..._autograd._grad_mode import is_grad_enabled
 from ..._tensor import Tensor
-from ...autograd._grad_mode import is_grad_enabled
-from ...ops._dispatch import Op, call, device_mismatch
+from ...ops._op import Op, call, device_mismatch
 from ._utils import as_tuple
 from ._windows import Geometry, columns, scatter_columns
 
@@ -24,7 +24,7 @@ def _drop(spatial: int, array):
     return array if spatial == 2 else array.reshape(array.shape[0], array.shape[1], array.shape[3])
 
 
-def _conv_kernel(b, x, w, bias, geometry: Geometry, groups: int, spatial: int, cache: dict | None = None):
+def _conv_kernel(b, x, w, bias, *, geometry: Geometry, groups: int, spatial: int, cache: dict | None = None):
     x, w = _lift(spatial, x, w)
     fused = getattr(b, "fused_conv2d", None)
     if fused is not None:
@@ -40,7 +40,7 @@ def _conv_kernel(b, x, w, bias, geometry: Geometry, groups: int, spatial: int, c
     return _drop(spatial, out)
 
 
-def _input_grad_kernel(b, g, w, geometry: Geometry, groups: int, spatial: int, input_shape: tuple):
+def _input_grad_kernel(b, g, w, *, geometry: Geometry, groups: int, spatial: int, input_shape: tuple):
     g, w = _lift(spatial, g, w)
     shape = input_shape if spatial == 2 else (input_shape[0], input_shape[1], 1, input_shape[2])
     fused = getattr(b, "fused_conv2d_input_grad", None)
@@ -60,7 +60,7 @@ def _input_grad_kernel(b, g, w, geometry: Geometry, groups: int, spatial: int, i
         # and one matmul), much cheaper than adding kh * kw strided slices back into place.
         flipped = b.ascontiguous(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
         full = Geometry((kh, kw), (1, 1), (1, 1), (kh - 1 - top, kh - 1 - bottom, kw - 1 - left, kw - 1 - right))
-        return _conv_kernel(b, g, flipped, None, full, 1, 2).reshape(input_shape)
+        return _conv_kernel(b, g, flipped, None, geometry=full, groups=1, spatial=2).reshape(input_shape)
     oh, ow = g.shape[2], g.shape[3]
     kernels = w.reshape(groups, out_channels // groups, -1)
     cols = b.matmul(kernels.transpose(0, 2, 1), g.reshape(n, groups, out_channels // groups, oh * ow))
@@ -69,7 +69,7 @@ def _input_grad_kernel(b, g, w, geometry: Geometry, groups: int, spatial: int, i
     return out.reshape(input_shape)
 
 
-def _weight_grad_kernel(b, x, g, geometry: Geometry, groups: int, spatial: int, weight_shape: tuple, cols=None):
+def _weight_grad_kernel(b, x, g, *, geometry: Geometry, groups: int, spatial: int, weight_shape: tuple, cols=None):
     x, g = _lift(spatial, x, g)
     fused = getattr(b, "fused_conv2d_weight_grad", None)
     if fused is not None:
@@ -85,75 +85,59 @@ def _layout(attrs: dict) -> dict:
     return {"geometry": attrs["geometry"], "groups": attrs["groups"], "spatial": attrs["spatial"]}
 
 
-def _convolve(x: Tensor, w: Tensor, bias: Tensor | None, layout: dict) -> Tensor:
-    arrays = (x._data, w._data, None if bias is None else bias._data)
-    return call(CONVOLUTION, (x, w, bias), arrays, x, layout)
-
-
-def _input_grad(g: Tensor, w: Tensor, input_shape: tuple, layout: dict) -> Tensor:
-    return call(CONV_INPUT_GRAD, (g, w), (g._data, w._data), g, {**layout, "input_shape": tuple(input_shape)})
-
-
-def _weight_grad(x: Tensor, g: Tensor, weight_shape: tuple, layout: dict) -> Tensor:
-    return call(CONV_WEIGHT_GRAD, (x, g), (x._data, g._data), x, {**layout, "weight_shape": tuple(weight_shape)})
-
-
 def _cached_columns(ctx):
     cache = ctx.attrs.get("cache")
     return None if cache is None else cache.pop("columns", None)
 
 
-def _grad_convolution(ctx, g):
-    _cached_columns(ctx)
+def _grad_convolution(m, ctx, g):
+    cols = _cached_columns(ctx)
     x, w = ctx.saved
     layout = _layout(ctx.attrs)
-    needs = [edge[0] is not None for edge in ctx.next_functions]
-    grad_x = _input_grad(g, w, x.shape, layout) if needs[0] else None
-    grad_w = _weight_grad(x, g, w.shape, layout) if needs[1] else None
-    grad_bias = g.sum((0, *range(2, g.ndim))) if needs[2] else None
+    grad_x = m.conv_input_grad(g, w, **layout, input_shape=ctx.input_shape(0)) if ctx.needs(0) else None
+    grad_w = None
+    if ctx.needs(1):
+        grad_w = m.conv_weight_grad(x, g, **layout, weight_shape=ctx.input_shape(1), cols=cols)
+    grad_bias = m.sum(g, axis=(0, *range(2, g.ndim))) if ctx.needs(2) else None
     return grad_x, grad_w, grad_bias
 
 
-def _grad_input_grad(ctx, gg):
+def _grad_input_grad(m, ctx, gg):
     g, w = ctx.saved
     layout = _layout(ctx.attrs)
-    needs = [edge[0] is not None for edge in ctx.next_functions]
     return (
-        _convolve(gg, w, None, layout) if needs[0] else None,
-        _weight_grad(gg, g, w.shape, layout) if needs[1] else None,
+        m.convolution(gg, w, None, **layout) if ctx.needs(0) else None,
+        m.conv_weight_grad(gg, g, **layout, weight_shape=ctx.input_shape(1)) if ctx.needs(1) else None,
     )
 
 
-def _grad_weight_grad(ctx, gg):
+def _grad_weight_grad(m, ctx, gg):
     x, g = ctx.saved
     layout = _layout(ctx.attrs)
-    needs = [edge[0] is not None for edge in ctx.next_functions]
     return (
-        _input_grad(g, gg, x.shape, layout) if needs[0] else None,
-        _convolve(x, gg, None, layout) if needs[1] else None,
+        m.conv_input_grad(g, gg, **layout, input_shape=ctx.input_shape(0)) if ctx.needs(0) else None,
+        m.convolution(x, gg, None, **layout) if ctx.needs(1) else None,
     )
-
-
-def _fast_convolution(ctx, g):
-    x, w = ctx.saved
-    b = ctx.backend()
-    layout = _layout(ctx.attrs)
-    needs = [edge[0] is not None for edge in ctx.next_functions]
-    grad_x = _input_grad_kernel(b, g, w._data, **layout, input_shape=x._data.shape) if needs[0] else None
-    cols = _cached_columns(ctx)
-    grad_w = _weight_grad_kernel(b, x._data, g, **layout, weight_shape=w._data.shape, cols=cols) if needs[1] else None
-    grad_bias = g.sum(axis=(0, *range(2, g.ndim))) if needs[2] else None
-    return grad_x, grad_w, grad_bias
 
 
 CONVOLUTION = Op(
-    "convolution", _conv_kernel, _grad_convolution, node="ConvolutionBackward0", saves=(0, 1), fast=_fast_convolution
+    "convolution", _conv_kernel, _grad_convolution, node="ConvolutionBackward0", saves=(0, 1), math="convolution"
 )
 CONV_INPUT_GRAD = Op(
-    "convolution_input_grad", _input_grad_kernel, _grad_input_grad, node="ConvolutionBackwardBackward0", saves=(0, 1)
+    "convolution_input_grad",
+    _input_grad_kernel,
+    _grad_input_grad,
+    node="ConvolutionBackwardBackward0",
+    saves=(0, 1),
+    math="conv_input_grad",
 )
 CONV_WEIGHT_GRAD = Op(
-    "convolution_weight_grad", _weight_grad_kernel, _grad_weight_grad, node="ConvolutionBackwardBackward1", saves=(0, 1)
+    "convolution_weight_grad",
+    _weight_grad_kernel,
+    _grad_weight_grad,
+    node="ConvolutionBackwardBackward1",
+    saves=(0, 1),
+    math="conv_weight_grad",
 )
 
 
@@ -241,7 +225,8 @@ def convolution(name: str, spatial: int, input: Tensor, weight: Tensor, bias, st
     if weight.requires_grad and is_grad_enabled():
         # the forward's im2col columns, kept for the weight gradient; the backward frees them
         attrs["cache"] = {}
-    out = _convolve(input, weight, bias, attrs)
+    arrays = (input._data, weight._data, None if bias is None else bias._data)
+    out = call(CONVOLUTION, (input, weight, bias), arrays, input, attrs)
     return out if batched else out.squeeze(0)
 
 

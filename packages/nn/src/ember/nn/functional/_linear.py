@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from ..._tensor import Tensor
-from ...ops._declare import rules_on_values
-from ...ops._dispatch import Op, call, device_mismatch
+from ...ops._op import Op, call, device_mismatch
 
 
 def _affine_kernel(b, x, w, bias):
@@ -14,37 +13,19 @@ def _affine_kernel(b, x, w, bias):
     return out
 
 
-def _grad_affine(ctx, g, x, w):
-    """Gradients of x @ w.T + bias (operators only: the same rule runs on tensors and on arrays)."""
-    edges = ctx.next_functions
-    grad_x = g @ w if edges[0][0] is not None else None
-    grad_w = g.T @ x if edges[1][0] is not None else None
-    grad_bias = g.sum(0) if len(edges) > 2 and edges[2][0] is not None else None
+def _grad_affine(m, ctx, g):
+    """Gradients of x @ w.T + bias."""
+    x, w = ctx.saved  # NOTE: with saved_for=(1, 0), x is kept only for w's gradient and w only for x's
+    grad_x = None if w is None else m.matmul(g, w)
+    grad_w = None if x is None else m.matmul(m.t(g), x)
+    grad_bias = m.sum(g, axis=0) if len(ctx.next_functions) > 2 and ctx.needs(2) else None
     return grad_x, grad_w, grad_bias
 
 
-_AFFINE_RULES = rules_on_values(_grad_affine)
 # NOTE: PyTorch runs a 2-D linear as addmm(bias, x, w.t()) (or mm without a bias) and names the node so;
 # one op computes the weight's gradient directly, without a transpose node in between.
-# saved_for: the input is kept only for the weight's gradient, the weight only for the input's.
-AFFINE = Op(
-    "linear",
-    _affine_kernel,
-    _AFFINE_RULES[0],
-    node="AddmmBackward0",
-    saves=(0, 1),
-    saved_for=(1, 0),
-    fast=_AFFINE_RULES[1],
-)
-PRODUCT = Op(
-    "linear",
-    _affine_kernel,
-    _AFFINE_RULES[0],
-    node="MmBackward0",
-    saves=(0, 1),
-    saved_for=(1, 0),
-    fast=_AFFINE_RULES[1],
-)
+AFFINE = Op("linear", _affine_kernel, _grad_affine, node="AddmmBackward0", saves=(0, 1), saved_for=(1, 0))
+PRODUCT = Op("linear", _affine_kernel, _grad_affine, node="MmBackward0", saves=(0, 1), saved_for=(1, 0))
 
 
 def _check_affine(input: Tensor, weight: Tensor) -> None:

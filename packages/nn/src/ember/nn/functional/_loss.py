@@ -12,15 +12,15 @@ import warnings
 
 from ... import _dtype as dt
 from ..._tensor import Tensor
-from ...ops._dispatch import Op, call, device_mismatch, make, promoted
-from ...ops.reductions import divided, mean_kernel
-from ._activation import log_softmax, softplus
+from ...ops._dispatch import promoted
+from ...ops._op import Op, call, device_mismatch
+from ._activation import SOFTPLUS, log_softmax
 from ._utils import REDUCTIONS, check_reduction, legacy_reduction
 
 
 def _reduce_array(b, values, reduction: str):
     if reduction == "mean":
-        return mean_kernel(b, values)
+        return b.mean(values)
     if reduction == "sum":
         return b.sum(values)
     return values
@@ -34,7 +34,7 @@ def _reduce_tensor(values: Tensor, reduction: str) -> Tensor:
     return values
 
 
-def _scaled_grad(g: Tensor, reduction: str, count: int) -> Tensor:
+def _scaled_grad(g, reduction: str, count: int):
     """The upstream gradient spread over elements: mean divides by their count."""
     return g / count if reduction == "mean" else g
 
@@ -75,42 +75,24 @@ def _broadcast_shape(name: str, input: Tensor, target: Tensor) -> tuple:
 def _difference_loss(name: str, node: str, value, slope, factor: float = 1.0, squares: bool = False):
     """A fused loss of d = input - target.
 
-    value(b, d, **params) is the pointwise loss on arrays; factor * slope(d, **params) its derivative
-    on tensors. `squares`: the value is d * d (MSE), so a reduced loss of a small float32/float64 input
-    is one dot product, and the derivative also has a rule on backend arrays (for ordinary backward passes).
+    value(b, d, **params) is the pointwise loss on arrays; factor * slope(m, d, **params) its derivative.
+    `squares`: the value is d * d (MSE), whose reduction the backend may compute as one sum of squares.
     """
 
-    def kernel(b, x, t, reduction, count, params):
+    def kernel(b, x, t, *, reduction, count, params):
         d = x - t
-        if squares and reduction != "none" and d.size <= _DOT_SIZE and d.dtype.kind == "f" and d.dtype.itemsize >= 4:
-            flat = d.reshape(-1)
-            total = b.matmul(flat, flat)
-            return divided(b, total, d.size) if reduction == "mean" else total
+        if squares and reduction != "none":
+            return _sum_of_squares(b, d, reduction == "mean")
         return _reduce_array(b, value(b, d, **params), reduction)
 
-    def gradient(ctx, g):
+    def gradient(m, ctx, g):
         x, t = ctx.saved
         attrs = ctx.attrs
         scale = factor / attrs["count"] if attrs["reduction"] == "mean" else factor
-        grad = slope(x - t, **attrs["params"]) * (g * scale if scale != 1 else g)
-        needs = [edge[0] is not None for edge in ctx.next_functions]
-        return (grad if needs[0] else None), (-grad if needs[1] else None)
+        grad = slope(m, x - t, **attrs["params"]) * (g * scale if scale != 1 else g)
+        return (grad if ctx.needs(0) else None), (-grad if ctx.needs(1) else None)
 
-    def fast_gradient(ctx, g):
-        x, t = ctx.saved_arrays()
-        attrs = ctx.attrs
-        scale = factor / attrs["count"] if attrs["reduction"] == "mean" else factor
-        grad = x - t  # NOTE: the slope of d * d is 2d; factor holds the 2
-        if g.ndim:
-            grad = grad * g
-        else:
-            scale *= float(g)  # NOTE: a Python number multiplies a small array faster than a 0-d array scalar
-        if scale != 1:
-            grad = grad * scale
-        input_edge, target_edge = ctx.next_functions
-        return (grad if input_edge[0] is not None else None), (-grad if target_edge[0] is not None else None)
-
-    op = Op(name, kernel, gradient, node=node, saves=(0, 1), fast=fast_gradient if squares else None)
+    op = Op(name, kernel, gradient, node=node, saves=(0, 1))
 
     def loss(input: Tensor, target: Tensor, reduction: str, **params) -> Tensor:
         if reduction not in REDUCTIONS:
@@ -137,23 +119,24 @@ def _smooth_l1_value(b, d, beta):
     return b.where(b.less(magnitude, beta), 0.5 * d * d / beta, magnitude - 0.5 * beta).astype(d.dtype, copy=False)
 
 
-def _smooth_l1_slope(d: Tensor, beta: float) -> Tensor:
-    return (d / beta).where(d.abs() < beta, d.sign())
+def _smooth_l1_slope(m, d, beta: float):
+    return m.where(m.abs(d) < beta, d / beta, m.sign(d))
 
 
-# NOTE: up to this many elements a dot product sums the squares as accurately as a reduction, and faster.
-_DOT_SIZE = 1 << 14
-_mse = _difference_loss(
-    "mse_loss",
-    "MseLossBackward0",
-    lambda b, d: d * d,
-    lambda d: d,
-    factor=2.0,
-    squares=True,
-)
-_huber = _difference_loss(
-    "huber_loss", "HuberLossBackward0", _huber_value, lambda d, delta: d.where(d.abs() <= delta, delta * d.sign())
-)
+def _huber_slope(m, d, delta: float):
+    return m.where(m.abs(d) <= delta, d, delta * m.sign(d))
+
+
+def _sum_of_squares(b, d, mean: bool):
+    """The sum (or mean) of d * d, by the backend's own kernel when it has one."""
+    fused = getattr(b, "sum_of_squares", None)  # NOTE: optional in the backend protocol
+    if fused is not None:
+        return fused(d, mean)
+    return b.mean(d * d) if mean else b.sum(d * d)
+
+
+_mse = _difference_loss("mse_loss", "MseLossBackward0", lambda b, d: d * d, lambda m, d: d, factor=2.0, squares=True)
+_huber = _difference_loss("huber_loss", "HuberLossBackward0", _huber_value, _huber_slope)
 _smooth_l1 = _difference_loss("smooth_l1_loss", "SmoothL1LossBackward0", _smooth_l1_value, _smooth_l1_slope)
 
 
@@ -191,7 +174,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
 # --- negative log likelihood and cross entropy ---------------------------------------------------------
 
 
-def _nll_kernel(b, x, target, weights, reduction, total):
+def _nll_kernel(b, x, *, target, weights, reduction, total):
     rows = x.reshape(1, -1) if x.ndim == 1 else x
     losses = -b.take_along_axis(rows, target.reshape(rows.shape[0], 1, *target.shape[1:]), 1)[:, 0] * weights
     if reduction == "none":
@@ -200,30 +183,40 @@ def _nll_kernel(b, x, target, weights, reduction, total):
     return summed / total if reduction == "mean" else summed
 
 
-def _grad_nll(ctx, g):
-    target = make(ctx.attrs["target"], g)
-    weights = make(ctx.attrs["weights"], g)
+def _place_kernel(b, values, *, index, shape):
+    """Zeros of `shape` with `values` at `index` along dim 1 (one position per row: nothing accumulates)."""
+    out = b.zeros(shape, b.ember_dtype(values.dtype), b.device_index(values))
+    b.put_along_axis(out, index, values, 1)
+    return out
+
+
+PICKED_PLACE = Op(
+    "picked_place",
+    _place_kernel,
+    lambda m, ctx, g: (m.run(PICKED, g, index=ctx.attrs["index"]),),
+    node="PickedPlaceBackward0",
+)
+PICKED = Op(
+    "picked",
+    lambda b, x, *, index: b.take_along_axis(x, index, 1),
+    lambda m, ctx, g: (m.run(PICKED_PLACE, g, index=ctx.attrs["index"], shape=ctx.input_shape(0)),),
+    node="PickedBackward0",
+)
+
+
+def _grad_nll(m, ctx, g):
+    target = ctx.attrs["target"]
+    weights = m.value(ctx.attrs["weights"], like=g)
     per_target = -(_scaled_grad(g, ctx.attrs["reduction"], ctx.attrs["total"]) * weights)
     shape = ctx.input_shape(0)
-    zeros = per_target.new_zeros((1, shape[0]) if len(shape) == 1 else shape)
-    picked = per_target.reshape(target.shape).unsqueeze(1)
-    return (zeros.scatter(1, target.unsqueeze(1), picked).reshape(shape),)
+    rows = (1, shape[0]) if len(shape) == 1 else tuple(shape)
+    index = target.reshape(rows[0], 1, *target.shape[1:])
+    placed = m.run(PICKED_PLACE, m.reshape(per_target, shape=index.shape), index=index, shape=rows)
+    return (m.reshape(placed, shape=shape),)
 
 
-def _fast_nll(ctx, g):
-    b = ctx.backend()
-    target, weights = ctx.attrs["target"], ctx.attrs["weights"]
-    reduction, total = ctx.attrs["reduction"], ctx.attrs["total"]
-    per_target = -((g / total if reduction == "mean" else g) * weights)
-    shape = ctx.input_shape(0)
-    rows = b.xp.zeros((1, shape[0]) if len(shape) == 1 else shape, dtype=per_target.dtype)
-    picked = b.xp.broadcast_to(per_target, target.shape)[:, None]
-    b.put_along_axis(rows, target[:, None], picked, 1)
-    return (rows.reshape(shape),)
-
-
-NLL_LOSS = Op("nll_loss", _nll_kernel, _grad_nll, node="NllLossBackward0", fast=_fast_nll)
-NLL_LOSS_2D = Op("nll_loss2d", _nll_kernel, _grad_nll, node="NllLoss2DBackward0", fast=_fast_nll)
+NLL_LOSS = Op("nll_loss", _nll_kernel, _grad_nll, node="NllLossBackward0")
+NLL_LOSS_2D = Op("nll_loss2d", _nll_kernel, _grad_nll, node="NllLoss2DBackward0")
 
 
 def _check_nll_shapes(input: Tensor, target: Tensor) -> None:
@@ -354,7 +347,7 @@ def _check_same_size(input: Tensor, target: Tensor, message: str) -> None:
         raise ValueError(message.format(target=target.shape, input=input.shape))
 
 
-def _bce_kernel(b, x, t, weight, reduction, count):
+def _bce_kernel(b, x, t, weight, *, reduction, count):
     log_x = b.maximum(b.log(x), -100.0)
     log_rest = b.maximum(b.log1p(-x), -100.0)
     losses = -(t * log_x + (1 - t) * log_rest)
@@ -363,14 +356,13 @@ def _bce_kernel(b, x, t, weight, reduction, count):
     return _reduce_array(b, losses.astype(x.dtype, copy=False), reduction)
 
 
-def _grad_bce(ctx, g):
+def _grad_bce(m, ctx, g):
     x, t, weight = ctx.saved
     g = _scaled_grad(g, ctx.attrs["reduction"], ctx.attrs["count"])
     if weight is not None:
         g = g * weight
-    needs = [edge[0] is not None for edge in ctx.next_functions]
-    grad_x = g * (x - t) / ((1 - x) * x).clamp_min(1e-12) if needs[0] else None
-    grad_t = g * ((1 - x).log().clamp_min(-100) - x.log().clamp_min(-100)) if needs[1] else None
+    grad_x = g * (x - t) / m.maximum((1 - x) * x, 1e-12) if ctx.needs(0) else None
+    grad_t = g * (m.maximum(m.log(1 - x), -100) - m.maximum(m.log(x), -100)) if ctx.needs(1) else None
     return grad_x, grad_t, None
 
 
@@ -401,7 +393,7 @@ def binary_cross_entropy(
     return call(BCE, (input, target, weight), arrays, input, attrs)
 
 
-def _bce_logits_kernel(b, x, t, weight, pos_weight, reduction, count):
+def _bce_logits_kernel(b, x, t, weight, pos_weight, *, reduction, count):
     softplus_neg = b.log1p(b.exp(-b.abs(x))) + b.maximum(-x, 0)
     if pos_weight is not None:
         losses = (1 - t) * x + (1 + (pos_weight - 1) * t) * softplus_neg
@@ -412,20 +404,20 @@ def _bce_logits_kernel(b, x, t, weight, pos_weight, reduction, count):
     return _reduce_array(b, losses.astype(x.dtype, copy=False), reduction)
 
 
-def _grad_bce_logits(ctx, g):
+def _grad_bce_logits(m, ctx, g):
     x, t, weight, pos_weight = ctx.saved
     g = _scaled_grad(g, ctx.attrs["reduction"], ctx.attrs["count"])
     if weight is not None:
         g = g * weight
-    needs = [edge[0] is not None for edge in ctx.next_functions]
     grad_x = grad_t = None
-    if needs[0]:
+    if ctx.needs(0):
         if pos_weight is None:
-            grad_x = g * (x.sigmoid() - t)
+            grad_x = g * (m.sigmoid(x) - t)
         else:
-            grad_x = g * ((1 - t) - (1 + (pos_weight - 1) * t) * (-x).sigmoid())
-    if needs[1]:
-        grad_t = g * (-x if pos_weight is None else (pos_weight - 1) * softplus(-x) - x)
+            grad_x = g * ((1 - t) - (1 + (pos_weight - 1) * t) * m.sigmoid(-x))
+    if ctx.needs(1):
+        softplus_neg = m.run(SOFTPLUS, -x, beta=1.0, threshold=20.0)
+        grad_t = g * (-x if pos_weight is None else (pos_weight - 1) * softplus_neg - x)
     return grad_x, grad_t, None, None
 
 

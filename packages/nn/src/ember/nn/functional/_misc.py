@@ -6,7 +6,7 @@ from ... import _dtype as dt
 from ..._random import rand
 from ..._tensor import Tensor
 from ...autograd import no_grad
-from ...ops._dispatch import Op, call, make
+from ...ops._op import Op, call, make
 
 # --- dropout --------------------------------------------------------------------------------------
 
@@ -61,22 +61,23 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 # --- embedding ---------------------------------------------------------------------------------
 
 
-def _grad_embedding(ctx, g):
+def _grad_embedding(m, ctx, g):
     index, padding_idx = ctx.attrs["index"], ctx.attrs["padding_idx"]
     rows, width = ctx.input_shape(0)
     flat_index = index.reshape(-1)
-    flat = g.reshape(-1, width)
+    flat = m.reshape(g, shape=(-1, width))
     if padding_idx is not None:
-        flat = flat * (flat_index != padding_idx).unsqueeze(1).to(flat.dtype)
+        flat = m.where(m.value((flat_index != padding_idx).unsqueeze(1)), flat, 0)
     if ctx.attrs["scale_grad_by_freq"]:
         counts = flat_index.new_zeros(rows).index_add(0, flat_index, flat_index.new_ones(flat_index.shape))
-        flat = flat / counts[flat_index].unsqueeze(1).to(flat.dtype)
-    return (g.new_zeros((rows, width)).index_add(0, flat_index, flat),)
+        flat = flat / m.value(counts[flat_index].unsqueeze(1).to(m.dtype_of(g)))
+    zeros = m.full_like(g, value=0, shape=(rows, width))
+    return (m.index_add(zeros, flat, axis=0, index=flat_index, alpha=1),)
 
 
 EMBEDDING = Op(
     "embedding",
-    lambda b, weight, index, padding_idx, scale_grad_by_freq: b.xp.take(weight, index._data, axis=0),
+    lambda b, weight, *, index, padding_idx, scale_grad_by_freq: b.xp.take(weight, index._data, axis=0),
     _grad_embedding,
     node="EmbeddingBackward0",
 )
@@ -146,7 +147,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 # --- padding -----------------------------------------------------------------------------------------
 
 
-def _pad_kernel(b, x, widths, value):
+def _pad_kernel(b, x, *, widths, value):
     """Constant padding; negative widths crop."""
     shape = tuple(n + before + after for n, (before, after) in zip(x.shape, widths))
     out = b.xp.full(shape, value, dtype=x.dtype)
@@ -156,12 +157,12 @@ def _pad_kernel(b, x, widths, value):
     return out
 
 
-def _grad_pad(ctx, g):
+def _grad_pad(m, ctx, g):
     widths = tuple((-before, -after) for before, after in ctx.attrs["widths"])
-    return (call(CONSTANT_PAD, (g,), (g._data,), g, {"widths": widths, "value": 0}),)
+    return (m.pad_constant(g, widths=widths, value=0),)
 
 
-CONSTANT_PAD = Op("constant_pad_nd", _pad_kernel, _grad_pad, node="ConstantPadNdBackward0")
+CONSTANT_PAD = Op("constant_pad_nd", _pad_kernel, _grad_pad, node="ConstantPadNdBackward0", math="pad_constant")
 
 
 def _source_positions(mode: str, size: int, before: int, after: int, dim: int, shape) -> list:

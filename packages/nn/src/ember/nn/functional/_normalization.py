@@ -1,15 +1,14 @@
 """Normalisation: batch_norm and layer_norm as fused ops, group_norm as a composite.
 
 The fused ops keep the statistics they computed for the forward pass. Their backward uses those
-constants in a plain backward, and recomputes them from the saved input with ember ops under
-create_graph, so that higher-order gradients see how the statistics depend on the input.
+constants in a plain backward, and recomputes them from the saved input when the backward pass is
+recorded (create_graph), so that higher-order gradients see how the statistics depend on the input.
 """
 
 from __future__ import annotations
 
 from ..._tensor import Tensor
-from ...autograd._grad_mode import state as grad_state
-from ...ops._dispatch import Op, call, make
+from ...ops._op import Op, call
 
 
 def _affine(b, x, mean, rstd, weight, bias, channel_shape):
@@ -21,30 +20,29 @@ def _affine(b, x, mean, rstd, weight, bias, channel_shape):
     return (x * scale + shift).astype(x.dtype, copy=False)
 
 
-def _statistics(ctx, x: Tensor, axes: tuple) -> tuple:
-    """(mean, rstd) as tensors: differentiable recomputation under create_graph, else the forward's constants."""
-    if grad_state.enabled:
-        mean = x.mean(axes, keepdim=True)
-        var = x.var(axes, unbiased=False, keepdim=True)
-        return mean, (var + ctx.attrs["eps"]).rsqrt()
-    return make(ctx.attrs["mean"], x), make(ctx.attrs["rstd"], x)
+def _statistics(m, ctx, x, axes: tuple, batch_stats: bool) -> tuple:
+    """(mean, rstd): recomputed differentiably in a recorded backward, else the forward's constants."""
+    if batch_stats and m.records:
+        mean = m.mean(x, axis=axes, keepdims=True)
+        variance = m.var(x, axis=axes, keepdims=True, correction=0)
+        return mean, m.rsqrt(variance + ctx.attrs["eps"])
+    return m.value(ctx.attrs["mean"], like=x), m.value(ctx.attrs["rstd"], like=x)
 
 
-def _normalized_grads(ctx, g: Tensor, axes: tuple, batch_stats: bool, channel_shape: tuple, param_axes: tuple):
+def _normalized_grads(m, ctx, g, axes: tuple, batch_stats: bool, channel_shape: tuple, param_axes: tuple):
     x, weight = ctx.saved
-    mean, rstd = _statistics(ctx, x, axes) if batch_stats else (make(ctx.attrs["mean"], x), make(ctx.attrs["rstd"], x))
+    mean, rstd = _statistics(m, ctx, x, axes, batch_stats)
     kept = _kept_shape(axes, x.shape)
-    mean, rstd = mean.reshape(kept), rstd.reshape(kept)
+    mean, rstd = m.reshape(mean, shape=kept), m.reshape(rstd, shape=kept)
     normalized = (x - mean) * rstd
-    needs = [edge[0] is not None for edge in ctx.next_functions]
-    grad_weight = (g * normalized).sum(param_axes) if needs[1] else None
-    grad_bias = g.sum(param_axes) if needs[2] else None
+    grad_weight = m.sum(g * normalized, axis=param_axes) if ctx.needs(1) else None
+    grad_bias = m.sum(g, axis=param_axes) if ctx.needs(2) else None
     grad_x = None
-    if needs[0]:
-        scaled = g if weight is None else g * weight.reshape(channel_shape)
+    if ctx.needs(0):
+        scaled = g if weight is None else g * m.reshape(weight, shape=channel_shape)
         if batch_stats:
-            centered = scaled - scaled.mean(axes, keepdim=True)
-            grad_x = (centered - normalized * (scaled * normalized).mean(axes, keepdim=True)) * rstd
+            centered = scaled - m.mean(scaled, axis=axes, keepdims=True)
+            grad_x = (centered - normalized * m.mean(scaled * normalized, axis=axes, keepdims=True)) * rstd
         else:
             grad_x = scaled * rstd
     return grad_x, grad_weight, grad_bias
@@ -62,15 +60,15 @@ def _channel_shape(ndim: int) -> tuple:
     return (1, -1) + (1,) * (ndim - 2)
 
 
-def _batch_norm_kernel(b, x, weight, bias, axes, mean, rstd, eps, training):
+def _batch_norm_kernel(b, x, weight, bias, *, axes, mean, rstd, eps, training):
     shape = _channel_shape(x.ndim)
     return _affine(b, x, mean.reshape(shape), rstd.reshape(shape), weight, bias, shape)
 
 
-def _grad_batch_norm(ctx, g):
+def _grad_batch_norm(m, ctx, g):
     axes = ctx.attrs["axes"]
     ndim = len(ctx.input_shape(0))
-    return _normalized_grads(ctx, g, axes, ctx.attrs["training"], _channel_shape(ndim), axes)
+    return _normalized_grads(m, ctx, g, axes, ctx.attrs["training"], _channel_shape(ndim), axes)
 
 
 BATCH_NORM = Op("batch_norm", _batch_norm_kernel, _grad_batch_norm, node="NativeBatchNormBackward0", saves=(0, 1))
@@ -123,14 +121,14 @@ def batch_norm(
 # --- layer norm --------------------------------------------------------------------------------------
 
 
-def _layer_norm_kernel(b, x, weight, bias, axes, mean, rstd, eps):
+def _layer_norm_kernel(b, x, weight, bias, *, axes, mean, rstd, eps):
     return _affine(b, x, mean, rstd, weight, bias, x.shape[axes[0] :])
 
 
-def _grad_layer_norm(ctx, g):
+def _grad_layer_norm(m, ctx, g):
     axes = ctx.attrs["axes"]
     shape = ctx.input_shape(0)
-    return _normalized_grads(ctx, g, axes, True, tuple(shape[axes[0] :]), tuple(range(axes[0])))
+    return _normalized_grads(m, ctx, g, axes, True, tuple(shape[axes[0] :]), tuple(range(axes[0])))
 
 
 LAYER_NORM = Op("layer_norm", _layer_norm_kernel, _grad_layer_norm, node="NativeLayerNormBackward0", saves=(0, 1))

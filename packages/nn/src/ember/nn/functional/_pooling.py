@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ..._tensor import Tensor
-from ...ops._dispatch import Op, call, make
+from ...ops._op import Op, call, make
 from ._utils import as_tuple
 from ._windows import Geometry, pad_planes, pooled_size, scatter_columns, windows
 
@@ -27,7 +27,7 @@ def _pick(b, x, *found, index, overlap, input_shape, spatial):
     return b.take_along_axis(_planes(x), _planes(index), 2).reshape(index.shape)
 
 
-def _scatter(b, g, index, overlap, input_shape, spatial):
+def _scatter(b, g, *, index, overlap, input_shape, spatial):
     n, c = input_shape[:2]
     out = b.xp.zeros((n, c, math.prod(input_shape[2:])), dtype=g.dtype)
     flat = _planes(index)
@@ -39,21 +39,15 @@ def _scatter(b, g, index, overlap, input_shape, spatial):
     return out.reshape(input_shape)
 
 
-def _grad_pick(ctx, g):
-    return (call(_SCATTERS[ctx.attrs["spatial"]], (g,), (g._data,), g, ctx.attrs),)
+def _grad_pick(m, ctx, g):
+    return (m.run(_SCATTERS[ctx.attrs["spatial"]], g, **ctx.attrs),)
 
 
-def _grad_scatter(ctx, gg):
-    return (call(_PICKS[ctx.attrs["spatial"]], (gg,), (gg._data,), gg, ctx.attrs),)
+def _grad_scatter(m, ctx, gg):
+    return (m.run(_PICKS[ctx.attrs["spatial"]], gg, **ctx.attrs),)
 
 
-def _fast_pick(ctx, g):
-    return (_scatter(ctx.backend(), g, **ctx.attrs),)
-
-
-_PICKS = {
-    d: Op(f"max_pool{d}d", _pick, _grad_pick, node=f"MaxPool{d}DWithIndicesBackward0", fast=_fast_pick) for d in (1, 2)
-}
+_PICKS = {d: Op(f"max_pool{d}d", _pick, _grad_pick, node=f"MaxPool{d}DWithIndicesBackward0") for d in (1, 2)}
 _SCATTERS = {
     d: Op(f"max_pool{d}d_backward", _scatter, _grad_scatter, node=f"MaxPool{d}DWithIndicesBackwardBackward0")
     for d in (1, 2)
@@ -185,7 +179,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 # --- average pooling ------------------------------------------------------------------------
 
 
-def _avg_kernel(b, x, geometry, divisor, input_shape, spatial):
+def _avg_kernel(b, x, *, geometry, divisor, input_shape, spatial):
     data = _lift(spatial, x)
     out_size = geometry.output_size(data.shape[2], data.shape[3])
     sums = windows(b, pad_planes(b, data, geometry.padding), geometry, out_size).sum(axis=(4, 5))
@@ -193,7 +187,7 @@ def _avg_kernel(b, x, geometry, divisor, input_shape, spatial):
     return out.reshape(out.shape[0], out.shape[1], -1) if spatial == 1 else out
 
 
-def _avg_grad_kernel(b, g, geometry, divisor, input_shape, spatial):
+def _avg_grad_kernel(b, g, *, geometry, divisor, input_shape, spatial):
     shape = input_shape if spatial == 2 else (input_shape[0], input_shape[1], 1, input_shape[2])
     g = _lift(spatial, g)
     share = (g / divisor).astype(g.dtype, copy=False)
@@ -205,12 +199,12 @@ def _avg_grad_kernel(b, g, geometry, divisor, input_shape, spatial):
     return scatter_columns(b, cols, padded, geometry, geometry.padding).reshape(input_shape)
 
 
-def _grad_avg(ctx, g):
-    return (call(_AVG_GRADS[ctx.attrs["spatial"]], (g,), (g._data,), g, ctx.attrs),)
+def _grad_avg(m, ctx, g):
+    return (m.run(_AVG_GRADS[ctx.attrs["spatial"]], g, **ctx.attrs),)
 
 
-def _grad_avg_grad(ctx, gg):
-    return (call(_AVGS[ctx.attrs["spatial"]], (gg,), (gg._data,), gg, ctx.attrs),)
+def _grad_avg_grad(m, ctx, gg):
+    return (m.run(_AVGS[ctx.attrs["spatial"]], gg, **ctx.attrs),)
 
 
 _AVGS = {d: Op(f"avg_pool{d}d", _avg_kernel, _grad_avg, node=f"AvgPool{d}DBackward0") for d in (1, 2)}
@@ -279,13 +273,13 @@ def _pooling_matrix(size: int, out: int) -> np.ndarray:
     return matrix
 
 
-def _adaptive_kernel(b, x, rows, cols):
+def _adaptive_kernel(b, x, *, rows, cols):
     return b.matmul(b.matmul(rows._data, x), cols._data.T)
 
 
-def _grad_adaptive(ctx, g):
-    rows, cols = ctx.attrs["rows"], ctx.attrs["cols"]
-    return (rows.t().matmul(g).matmul(cols),)
+def _grad_adaptive(m, ctx, g):
+    rows, cols = m.value(ctx.attrs["rows"]), m.value(ctx.attrs["cols"])
+    return (m.matmul(m.matmul(m.t(rows), g), cols),)
 
 
 ADAPTIVE_AVG = Op("adaptive_avg_pool2d", _adaptive_kernel, _grad_adaptive, node="AdaptiveAvgPool2DBackward0")

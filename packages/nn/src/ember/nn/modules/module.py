@@ -24,6 +24,51 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
     __str__ = __repr__
 
 
+_REGISTRIES = ("_parameters", "_buffers", "_modules")  # where attribute lookup finds members, in this order
+
+
+class _RegistryAttribute:
+    # A class's accessor for one member name; see Module.__getattr__. It carries no docstring
+    # (__doc__ = None), so autodoc never lists the accessors a class has gained as class members.
+
+    __doc__ = None
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, module: Module | None, owner: type | None = None):
+        """The member `name` of `module`, read from its registries now (never a copy)."""
+        name = self.name
+        if module is None:
+            raise AttributeError(f"type object '{owner.__name__}' has no attribute '{name}'")
+        state = module.__dict__
+        for store in _REGISTRIES:
+            members = state.get(store)
+            if members is not None and name in members:
+                return members[name]
+        raise AttributeError(f"'{type(module).__name__}' object has no attribute '{name}'")
+
+
+def _gains_accessor(cls: type, name: str) -> bool:
+    """Whether `cls` may hold a `_RegistryAttribute` for `name`: a plain name its classes do not define."""
+    if not name.isidentifier() or name.startswith("__"):
+        return False
+    return not any(name in vars(base) for base in cls.__mro__)
+
+
+def _accessor_names(cls: type) -> set:
+    """The names that `cls` resolves to a `_RegistryAttribute` (they name no member of the class itself)."""
+    names = set()
+    for base in reversed(cls.__mro__):
+        for name, value in vars(base).items():
+            if isinstance(value, _RegistryAttribute):
+                names.add(name)
+            else:
+                names.discard(name)
+    return names
+
+
 def _check_member_name(kind: str, name, owner: Module, store: dict) -> None:
     if not isinstance(name, str):
         raise TypeError(f"{kind} name should be a string. Got {typename(name)}")
@@ -44,59 +89,6 @@ def _indent(text: str, spaces: int) -> str:
     return "\n".join([first] + [pad + line for line in rest])
 
 
-class _Members(dict):
-    """A module's parameters, buffers or children, each mirrored as an entry of the module's `__dict__`.
-
-    Plain attribute lookup then finds `self.weight` or `self.fc1` at once instead of failing
-    over to `Module.__getattr__`; every way of changing the registry keeps the mirror in step.
-    """
-
-    __slots__ = ("_attributes",)
-
-    def __init__(self, attributes: dict) -> None:
-        super().__init__()
-        self._attributes = attributes
-
-    def __setitem__(self, name, value) -> None:
-        dict.__setitem__(self, name, value)
-        self._attributes[name] = value
-
-    def __delitem__(self, name) -> None:
-        dict.__delitem__(self, name)
-        self._attributes.pop(name, None)
-
-    def pop(self, name, *default):
-        if name in self:
-            self._attributes.pop(name, None)
-        return dict.pop(self, name, *default)
-
-    def popitem(self) -> tuple:
-        name, value = dict.popitem(self)
-        self._attributes.pop(name, None)
-        return name, value
-
-    def clear(self) -> None:
-        for name in self:
-            self._attributes.pop(name, None)
-        dict.clear(self)
-
-    def setdefault(self, name, default=None):
-        if name not in self:
-            self[name] = default
-        return self[name]
-
-    def update(self, *args, **kwargs) -> None:
-        for name, value in dict(*args, **kwargs).items():
-            self[name] = value
-
-    def __ior__(self, other):
-        self.update(other)
-        return self
-
-    def __reduce__(self):
-        return dict, (dict(self),)  # NOTE: copies and pickles hold a plain dict; Module.__setstate__ mirrors it
-
-
 class Module:
     """Base class for all neural network modules; subclasses define `forward`."""
 
@@ -111,25 +103,15 @@ class Module:
             )
         state = self.__dict__
         state["training"] = True
-        state["_parameters"] = _Members(state)
-        state["_buffers"] = _Members(state)
+        state["_parameters"] = {}
+        state["_buffers"] = {}
         state["_non_persistent_buffers_set"] = set()
-        state["_modules"] = _Members(state)
+        state["_modules"] = {}
         state["_forward_hooks"] = {}
         state["_forward_hooks_with_kwargs"] = {}
         state["_forward_hooks_always_called"] = {}
         state["_forward_pre_hooks"] = {}
         state["_forward_pre_hooks_with_kwargs"] = {}
-
-    def __setstate__(self, state: dict) -> None:
-        """After a copy or unpickling: registries of this module's own, mirrored into its own attributes."""
-        attributes = self.__dict__
-        attributes.update(state)
-        for store in ("_parameters", "_buffers", "_modules"):
-            members = state.get(store)
-            if isinstance(members, dict):
-                attributes[store] = own = _Members(attributes)
-                own.update(members)
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
@@ -191,13 +173,19 @@ class Module:
         return handle
 
     # --- attribute registration ---------------------------------------------------------
+    # Parameters, buffers and children live in their registries only; nothing copies them into
+    # the instance __dict__. Python calls __getattr__ when ordinary lookup finds no attribute, and
+    # it answers from the registries. So that `self.weight` in a forward does not pay for a failed
+    # lookup every time, the class then gains a `_RegistryAttribute` for that name: a non-data
+    # descriptor, so instance attributes and class attributes still come first, that reads the
+    # registries on every access. Replacing or editing a registry changes what attributes return.
     def __getattr__(self, name: str):
-        state = self.__dict__
-        for store in ("_parameters", "_buffers", "_modules"):
-            members = state.get(store)
-            if members is not None and name in members:
-                return members[name]
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        accessor = _RegistryAttribute(name)
+        value = accessor.__get__(self)
+        cls = type(self)
+        if _gains_accessor(cls, name):
+            setattr(cls, name, accessor)
+        return value
 
     def __setattr__(self, name: str, value) -> None:
         state = self.__dict__
@@ -205,7 +193,7 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, "_parameters")
             self.register_parameter(name, value)
             return
         if params is not None and name in params:
@@ -219,7 +207,7 @@ class Module:
         if isinstance(value, Module):
             if modules is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, "_modules")
             modules[name] = value
             return
         if modules is not None and name in modules:
@@ -235,20 +223,25 @@ class Module:
                 raise TypeError(f"cannot assign '{typename(value)}' as buffer '{name}' (ember.Tensor or None expected)")
             persistent = getattr(value, "persistent", name not in self._non_persistent_buffers_set)
             if isinstance(value, Buffer):
-                self._forget(name)
+                self._forget(name, "_buffers")
             self.register_buffer(name, value, persistent)
             return
         object.__setattr__(self, name, value)
 
-    def _forget(self, name: str) -> None:
-        """Drop name from every registry (an attribute changes kind)."""
-        self.__dict__.pop(name, None)
-        for store in ("_parameters", "_buffers", "_modules"):
-            self.__dict__[store].pop(name, None)
+    def _forget(self, name: str, kind: str) -> None:
+        """Drop name from the plain attributes and from every registry but `kind`, which it now joins.
+
+        Its place in `kind` is kept, so reassigning `self.weight` leaves the state_dict order as it was.
+        """
+        state = self.__dict__
+        state.pop(name, None)
+        for store in _REGISTRIES:
+            if store != kind:
+                state[store].pop(name, None)
         self._non_persistent_buffers_set.discard(name)
 
     def __delattr__(self, name: str) -> None:
-        for store in ("_parameters", "_buffers", "_modules"):
+        for store in _REGISTRIES:
             members = self.__dict__.get(store)
             if members is not None and name in members:
                 del members[name]
@@ -257,8 +250,8 @@ class Module:
         object.__delattr__(self, name)
 
     def __dir__(self) -> list:
-        members = [*self._parameters, *self._buffers, *self._modules]
-        return sorted(set(super().__dir__()) | set(members))
+        members = {*self._parameters, *self._buffers, *self._modules, *self.__dict__}
+        return sorted((set(super().__dir__()) - _accessor_names(type(self))) | members)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Add a parameter (or None, a declared but absent one) under name."""

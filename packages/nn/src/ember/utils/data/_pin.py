@@ -17,7 +17,7 @@ def _pinning_backend():
         backend = registry.for_device_type("cuda")
     except Exception:
         return None
-    if not hasattr(backend, "pin_memory") or not backend.is_available():
+    if not registry.is_available(backend) or not hasattr(backend, "pin_memory"):
         return None
     return backend
 

@@ -4,6 +4,9 @@ A `WorkerPool` owns the processes and their queues (one index queue per worker, 
 result queue). Each epoch is an `Epoch`: it sends requests round robin, keeps results that
 arrive early, and while waiting checks that every worker is still alive, so a crashed worker
 becomes an error naming it and the dataset index it was loading instead of a hang.
+
+The pool knows nothing of the DataLoader: it is given the `WorkerSetup` every worker starts
+from and, for each epoch, the batch requests and how to wait for them.
 """
 
 from __future__ import annotations
@@ -12,14 +15,12 @@ import pickle
 import queue
 import time
 import weakref
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from . import _worker
 from ._fetch import END
 from ._pin import pin_batch
-
-if TYPE_CHECKING:
-    from .dataloader import DataLoader
 
 _GRACE_SECONDS = 2.0  # how long idle workers get to exit on their own before they are terminated
 _FORCED_GRACE_SECONDS = 0.2  # the same after an error, when a worker may be stuck in the dataset
@@ -29,10 +30,10 @@ _WAIT_SECONDS = 0.25  # how often the main process checks that workers are alive
 class WorkerPool:
     """Worker processes and their queues; one `epoch()` at a time runs over them."""
 
-    def __init__(self, loader: DataLoader, base_seed: int) -> None:
+    def __init__(self, setup: _worker.WorkerSetup, context, base_seed: int) -> None:
+        """Start `setup.num_workers` processes; `context` is a multiprocessing context, its name, or None."""
         import multiprocessing  # only loaders with workers pay for it
 
-        context = loader.multiprocessing_context
         if context is None:
             context = multiprocessing.get_context()
         elif isinstance(context, str):
@@ -41,8 +42,7 @@ class WorkerPool:
         self.index_queues = []
         self.processes = []
         self.progress = []
-        setup = loader._worker_setup()
-        for worker_id in range(loader.num_workers):
+        for worker_id in range(setup.num_workers):
             index_queue = context.Queue()
             index_queue.cancel_join_thread()
             progress = context.RawValue("q", -1)
@@ -67,9 +67,19 @@ class WorkerPool:
             _stop_workers(self.processes, self.index_queues, self.results, _FORCED_GRACE_SECONDS)
         self._finalizer()
 
-    def epoch(self, loader: DataLoader, shut_down_after: bool = False) -> Epoch:
+    def epoch(
+        self,
+        requests: Iterator,
+        length: Callable[[], int],
+        *,
+        prefetch_factor: int,
+        timeout: float,
+        pin: bool,
+        shut_down_after: bool = False,
+    ) -> Epoch:
+        """One pass over `requests` (one batch request each); `length()` answers len() of the epoch."""
         self.epochs += 1
-        return Epoch(self, loader, self.epochs, shut_down_after)
+        return Epoch(self, self.epochs, requests, length, prefetch_factor, timeout, pin, shut_down_after)
 
 
 def _stop_workers(processes, index_queues, results, grace: float = _GRACE_SECONDS) -> None:
@@ -92,14 +102,24 @@ def _stop_workers(processes, index_queues, results, grace: float = _GRACE_SECOND
 class Epoch:
     """One pass over the data with the pool's workers; batches come back in order."""
 
-    def __init__(self, pool: WorkerPool, loader: DataLoader, number: int, shut_down_after: bool) -> None:
+    def __init__(
+        self,
+        pool: WorkerPool,
+        number: int,
+        requests: Iterator,
+        length: Callable[[], int],
+        prefetch_factor: int,
+        timeout: float,
+        pin: bool,
+        shut_down_after: bool,
+    ) -> None:
         self.pool = pool
-        self.loader = loader
         self.number = number
+        self.requests = requests
+        self.length = length
+        self.timeout = timeout
+        self.pin = pin
         self.shut_down_after = shut_down_after
-        self.timeout = loader.timeout
-        self.pin = loader.pin_memory
-        self.requests = loader._index_batches()
         self.workers = len(pool.processes)
         self.active = [True] * self.workers
         self.next_worker = 0
@@ -108,7 +128,7 @@ class Epoch:
         self.outstanding: dict[int, tuple[int, Any]] = {}
         self.early: dict[int, Any] = {}
         self.done = False
-        for _ in range(max(1, loader.prefetch_factor) * self.workers):
+        for _ in range(max(1, prefetch_factor) * self.workers):
             if not self._send():
                 break
 
@@ -116,7 +136,7 @@ class Epoch:
         return self
 
     def __len__(self) -> int:
-        return len(self.loader)
+        return self.length()
 
     def _send(self) -> bool:
         """Give the next request to the next worker still running; False when there is nothing to send."""

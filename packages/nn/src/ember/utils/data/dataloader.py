@@ -17,7 +17,7 @@ from . import _worker
 from ._collate import default_collate, default_convert
 from ._fetch import END, IterableFetcher, MapFetcher, Position
 from ._pin import pin_batch
-from ._pool import WorkerPool
+from ._pool import Epoch, WorkerPool
 from .dataset import Dataset, IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, native_stream
 
@@ -121,9 +121,22 @@ class DataLoader:
             return _batches_in_this_process(self)
         if self.persistent_workers:
             if self._workers is None or not self._workers.alive():
-                self._workers = WorkerPool(self, base_seed)
-            return self._workers.epoch(self)
-        return WorkerPool(self, base_seed).epoch(self, shut_down_after=True)
+                self._workers = self._start_workers(base_seed)
+            return self._epoch_on(self._workers)
+        return self._epoch_on(self._start_workers(base_seed), shut_down_after=True)
+
+    def _start_workers(self, base_seed: int) -> WorkerPool:
+        return WorkerPool(self._worker_setup(), self.multiprocessing_context, base_seed)
+
+    def _epoch_on(self, workers: WorkerPool, shut_down_after: bool = False) -> Epoch:
+        return workers.epoch(
+            self._index_batches(),
+            self.__len__,
+            prefetch_factor=self.prefetch_factor,
+            timeout=self.timeout,
+            pin=self.pin_memory,
+            shut_down_after=shut_down_after,
+        )
 
     def _index_batches(self) -> Iterator:
         """What to fetch, one item per batch: index arrays/lists, single indices, or None for a stream."""

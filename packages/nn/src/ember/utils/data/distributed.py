@@ -22,6 +22,12 @@ class DistributedSampler(_OrderedSampler):
     the largest size that does. `num_replicas` and `rank` default to the default process group's.
     """
 
+    num_replicas: int
+    rank: int
+    epoch: int
+    num_samples: int
+    total_size: int
+
     def __init__(
         self,
         dataset: Sized,

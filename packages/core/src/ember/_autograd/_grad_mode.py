@@ -1,16 +1,19 @@
 """Whether operations record a graph: no_grad, enable_grad, set_grad_enabled, inference_mode.
 
 Every mode is a context manager and a decorator (`@no_grad()`, and bare `@no_grad`).
+Modes belong to the thread that sets them, as in PyTorch: a new thread starts with grad
+enabled and inference mode off, whatever mode the thread that started it is in.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import threading
 
 
-class _GradState:
-    __slots__ = ("enabled", "inference")
+class _GradState(threading.local):
+    """Each thread's own grad mode; a thread starts with grad enabled and inference mode off."""
 
     def __init__(self) -> None:
         self.enabled = True

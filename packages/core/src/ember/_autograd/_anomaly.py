@@ -1,22 +1,76 @@
 """Anomaly detection: each node remembers where its forward ran; backward checks for NaN.
 
 Inside `detect_anomaly()` a failing backward node first warns with the traceback of the
-forward call that created it, and a node whose gradient contains NaN raises.
+forward call that created it, and a node whose gradient contains NaN raises. The mode
+belongs to the thread that sets it; a new thread starts with it off.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import traceback
 import warnings
+import weakref
+
+_DEFAULTS = {"enabled": False, "check_nan": True}
+
+
+class _ThreadSettings(threading.local):
+    """One thread's anomaly settings; every thread starts with the defaults."""
+
+    def __init__(self) -> None:
+        self.enabled = _DEFAULTS["enabled"]
+        self.check_nan = _DEFAULTS["check_nan"]
+        self.changed: _Changed | None = None
+
+
+class _Changed:
+    """Held by a thread while its settings differ from the defaults; counted until it is freed
+    (when the thread resets its settings, or ends)."""
+
+    __slots__ = ("__weakref__",)
+
+    def __init__(self) -> None:
+        _count_changed_threads(+1)
+        weakref.finalize(self, _count_changed_threads, -1)
 
 
 class _AnomalyState:
-    __slots__ = ("enabled", "check_nan")
+    """Each thread's anomaly mode, read and set as `state.enabled` and `state.check_nan`.
 
-    def __init__(self) -> None:
-        self.enabled = False
-        self.check_nan = True
+    Every new graph node reads `enabled`, so while all threads have the defaults these are
+    plain class attributes (a cheap lookup); while some thread has changed them, they are
+    properties that read the calling thread's own settings.
+    """
+
+    __slots__ = ()
+    enabled = _DEFAULTS["enabled"]
+    check_nan = _DEFAULTS["check_nan"]
+
+    def __setattr__(self, name: str, value) -> None:
+        if name not in _DEFAULTS:
+            raise AttributeError(f"anomaly state has no setting {name!r}; the settings are {sorted(_DEFAULTS)}")
+        setattr(_own, name, value)
+        changed = _own.enabled != _DEFAULTS["enabled"] or _own.check_nan != _DEFAULTS["check_nan"]
+        if changed and _own.changed is None:
+            _own.changed = _Changed()
+        elif not changed:
+            _own.changed = None
+
+
+_own = _ThreadSettings()
+_PER_THREAD = {name: property(lambda _, name=name: getattr(_own, name)) for name in _DEFAULTS}
+_changed_threads = 0
+_lock = threading.RLock()
+
+
+def _count_changed_threads(step: int) -> None:
+    global _changed_threads
+    with _lock:
+        _changed_threads += step
+        for name, default in _DEFAULTS.items():
+            setattr(_AnomalyState, name, _PER_THREAD[name] if _changed_threads else default)
 
 
 state = _AnomalyState()

@@ -1,11 +1,10 @@
-"""Graph nodes: one per recorded op, named as PyTorch names them (`MulBackward0`).
+"""Graph nodes: what an op recorded, the context its backward rule reads, and the leaf sink.
 
-A node holds what its backward rule needs: the saved inputs (with the version each
-had when saved), the op's attributes, the output's array when the rule uses it, and
-each input's shape and dtype so gradients come back in the input's own form.
-`next_functions` holds one `(node, output_nr)` edge per input, `(None, 0)` for an
-input that needs no gradient. Rarely used state (hooks, the anomaly trace, metadata)
-lives in `_extra` so that creating a node stays cheap.
+A node's rule is called as ``rule(m, ctx, g)`` with the node itself as ``ctx``. On an
+ordinary backward ``m`` works on backend arrays and ``ctx.saved``/``ctx.out`` are
+arrays; under ``create_graph`` (or anomaly mode) ``m`` is ember's own ops on tensors
+and the same accessors give tensors, so the one rule also builds the graph of the
+backward pass.
 """
 
 from __future__ import annotations
@@ -13,8 +12,9 @@ from __future__ import annotations
 import itertools
 import weakref
 
-from .. import _tensor  # NOTE: partially initialised while ember._tensor imports autograd; used at call time
+from .. import _tensor
 from . import _anomaly
+from ._math import tensor_math
 
 _anomaly_state = _anomaly.state
 
@@ -39,6 +39,9 @@ class _NodeExtra:
         self.trace = trace
         self.metadata = None
 
+    def runs_hooks(self) -> bool:
+        return bool(self.pre_hooks or self.hooks or self.tensor_pre_hooks or self.retains_grad)
+
     def before(self, grads: list) -> list:
         """Run tensor hooks, retain_grad and node pre-hooks on the incoming gradients (one per output)."""
         if self.tensor_pre_hooks:
@@ -59,7 +62,7 @@ class _NodeExtra:
 
     def after(self, grad_inputs: tuple, grad_outputs: list) -> tuple:
         """Run node post-hooks, which may replace the gradients the node computed."""
-        for hook in tuple(self.hooks):
+        for hook in tuple(self.hooks or ()):
             replaced = hook(grad_inputs, tuple(grad_outputs))
             if replaced is not None:
                 grad_inputs = tuple(replaced)
@@ -91,7 +94,7 @@ _sequence = itertools.count()
 
 
 class Node:
-    """A recorded operation in the backward graph."""
+    """A recorded operation in the backward graph, and the `ctx` its backward rule reads."""
 
     __slots__ = (
         "next_functions",
@@ -103,12 +106,13 @@ class Node:
         "_extra",
         "_backend",
         "_seq",
+        "_on_tensors",
         "__weakref__",
     )
-    _rule = None
+    _rule = None  # rule(m, ctx, g) -> one gradient (or None) per input
     _saves_something = False
     _multi_output = False  # True for nodes whose gradients arrive as one list per output
-    _fast = None  # the rule on backend arrays, when the op has one (see ember.ops._dispatch.Op)
+    _runs_on_tensors = False  # True for nodes whose backward is written on tensors only (custom Functions)
 
     def __init__(
         self, next_functions: tuple, saved: tuple, versions: tuple, attrs: dict | None, meta: tuple, backend=None
@@ -122,6 +126,7 @@ class Node:
         self._meta = meta
         self._extra = _NodeExtra(_anomaly.capture_trace()) if _anomaly_state.enabled else None
         self._backend = backend
+        self._on_tensors = True
 
     def name(self) -> str:
         return type(self).__name__
@@ -141,60 +146,54 @@ class Node:
             extra.metadata = {}
         return extra.metadata
 
-    # --- what a backward rule reads -----------------------------------------
+    # --- what a backward rule reads ---------------------------------------------
     @property
     def saved(self) -> tuple:
-        """The saved inputs; raises if the graph was freed or one of them changed in place."""
-        saved = self._saved
-        if saved is None:
-            raise RuntimeError(FREED_MESSAGE)
-        for tensor, version in zip(saved, self._versions):
-            if version is not None and tensor._version[0] != version:
-                raise RuntimeError(modified_message(self, tensor, version))
-        return saved
+        """The saved inputs, as arrays or tensors to match `m`; raises if freed or changed in place.
 
-    def saved_arrays(self) -> list:
-        """`saved` with each tensor as its backend array (for array rules), checked the same way."""
+        An entry is None for an input kept only for a gradient that is not needed, and a Python
+        number stays a number.
+        """
         saved = self._saved
         if saved is None:
             raise RuntimeError(FREED_MESSAGE)
-        arrays = []
-        for tensor, version in zip(saved, self._versions):
+        values = []
+        for value, version in zip(saved, self._versions):
             if version is None:
-                arrays.append(tensor)  # a Python number, or an input no needed gradient reads
-            elif tensor._version[0] != version:
-                raise RuntimeError(modified_message(self, tensor, version))
+                values.append(value)
+            elif value._version[0] != version:
+                raise RuntimeError(modified_message(self, value, version))
             else:
-                arrays.append(tensor._data)
-        return arrays
+                values.append(value if self._on_tensors else value._data)
+        return values
 
-    def output(self):
+    @property
+    def out(self):
+        """The op's output, as an array or a tensor to match `m`."""
+        saved = self._out
+        if saved is None:
+            raise RuntimeError(FREED_MESSAGE)
+        if saved[4][0] != saved[5] or self._on_tensors:
+            return self._output_tensor()
+        return saved[0]
+
+    def _output_tensor(self):
         """The op's output as a tensor whose history is this node (for higher-order grads)."""
         saved = self._out
         if saved is None:
             raise RuntimeError(FREED_MESSAGE)
         array, backend, dtype, device, version, expected = saved
-        if version[0] != expected:
-            out = _tensor.wrap(array, backend, dtype, device)
-            raise RuntimeError(modified_message(self, out, expected, version[0], output_nr=0))
         out = _tensor.wrap(array, backend, dtype, device)
+        if version[0] != expected:
+            raise RuntimeError(modified_message(self, out, expected, version[0], output_nr=0))
         out._version = version
         out._requires_grad = True
         out.grad_fn = self
         return out
 
-    def output_array(self):
-        """The op's output as a backend array (for array rules), checked like output()."""
-        saved = self._out
-        if saved is None:
-            raise RuntimeError(FREED_MESSAGE)
-        if saved[4][0] != saved[5]:
-            self.output()
-        return saved[0]
-
-    def backend(self):
-        """The backend the op ran on (for array rules)."""
-        return self._backend
+    def needs(self, i: int) -> bool:
+        """Whether input i needs a gradient (a rule may skip the work for the others)."""
+        return self.next_functions[i][0] is not None
 
     def input_shape(self, i: int) -> tuple:
         return self._meta[i][0]
@@ -202,7 +201,7 @@ class Node:
     def __getattr__(self, name: str):
         # PyTorch exposes saved values as `_saved_self`, `_saved_other`, `_saved_result`.
         if name == "_saved_result":
-            return self.output()
+            return self._output_tensor()
         if name.startswith("_saved_") and self._saved is not None:
             position = {"_saved_self": 0, "_saved_other": 1}.get(name)
             if position is not None and position < len(self._saved):
@@ -241,42 +240,33 @@ class Node:
         extra.retains_grad[output_nr] = fn
 
     # --- running --------------------------------------------------------------
-    def apply(self, grad) -> tuple:
-        """The gradients for each input given the gradient of the output (None where not needed)."""
-        return self._fit(self._rule(grad))
+    def run(self, m, grad) -> tuple:
+        """The gradient of each input (None where not needed), from this node's one rule."""
+        self._on_tensors = m.on_tensors
+        grads = self._rule(m, self, grad)
+        if len(grads) != len(self._meta):
+            grads = self._trimmed(grads)
+        return grads
 
-    def __call__(self, *grads):
-        return self.apply(grads[0] if not self._multi_output else list(grads))
-
-    def _fit(self, grads) -> tuple:
-        """Each input's gradient in that input's shape and dtype (undoing broadcasting)."""
-        if len(grads) != len(self._meta) and not (
-            len(grads) > len(self._meta) and all(g is None for g in grads[len(self._meta) :])
-        ):
+    def _trimmed(self, grads) -> tuple:
+        """A rule may return trailing Nones for operands that were not tensors (a scalar value)."""
+        count = len(self._meta)
+        if len(grads) < count or any(g is not None for g in grads[count:]):
             raise RuntimeError(
-                f"{self.name()} returned {len(grads)} gradients for {len(self._meta)} inputs: a backward rule "
+                f"{self.name()} returned {len(grads)} gradients for {count} inputs: a backward rule "
                 "must return one gradient (or None) per input"
             )
-        for g, meta in zip(grads, self._meta):
-            if g is not None and (meta is None or g._data.shape != meta[0] or g.dtype is not meta[1]):
-                return tuple(_fit_one(g, meta) for g, meta in zip(grads, self._meta))
-        return grads
+        return tuple(grads[:count])
+
+    def __call__(self, *grads):
+        """Run the node on tensors, outside any backward pass (as `grad_fn(grad)` in PyTorch)."""
+        grads = self.run(tensor_math(), grads[0] if not self._multi_output else list(grads))
+        return tuple(None if g is None else tensor_math().fit(g, *meta) for g, meta in zip(grads, self._meta))
 
     def release(self) -> None:
         """Free what backward needed (after a backward pass without retain_graph)."""
         self._saved = None
         self._out = None
-
-
-def _fit_one(g, meta):
-    if g is None or meta is None:
-        return None
-    shape, dtype = meta
-    if g._data.shape != shape:
-        g = g.sum_to_size(shape)
-    if g.dtype is not dtype:
-        g = g.to(dtype)
-    return g
 
 
 def modified_message(node: Node, tensor, expected: int, actual: int | None = None, output_nr: int | None = None) -> str:
@@ -297,7 +287,7 @@ def modified_message(node: Node, tensor, expected: int, actual: int | None = Non
 
 
 class AccumulateGrad(Node):
-    """The sink for a leaf tensor: adds incoming gradients into `variable.grad`.
+    """The sink for a leaf tensor: the engine adds the gradients that reach it into `variable.grad`.
 
     The leaf keeps its accumulator for life and the accumulator refers back to the leaf
     weakly (no reference cycle): a leaf that nobody else holds is freed, and the gradients
@@ -316,6 +306,7 @@ class AccumulateGrad(Node):
         self._meta = ((variable._data.shape, variable.dtype),)
         self._extra = None
         self._backend = variable._backend
+        self._on_tensors = True
         self._variable = weakref.ref(variable)
 
     @property
@@ -323,44 +314,49 @@ class AccumulateGrad(Node):
         """The leaf tensor (None once it has been freed)."""
         return self._variable()
 
-    def apply(self, grad) -> tuple:
-        self.accumulate(grad, False)
+    def run(self, m, grad) -> tuple:
+        variable = self._variable()
+        if variable is not None:
+            accumulate(variable, m.as_tensor(grad, variable), owned=False, create_graph=m.records)
         return ()
 
-    def run_tensor_hooks(self, grad):
-        """The leaf's own hooks (`leaf.register_hook`), which may replace the gradient."""
-        variable = self._variable()
-        extra = None if variable is None else variable._extra
-        if extra is not None and extra.hooks:
-            for hook in tuple(extra.hooks):
-                grad = call_tensor_hook(hook, grad)
-        return grad
 
-    def accumulate(self, grad, create_graph: bool) -> None:
-        variable = self._variable()
-        if variable is None:
-            return
-        accumulate_into(variable, grad, create_graph)
-        extra = variable._extra
-        if extra is not None and extra.post_accumulate_hooks:
-            for hook in tuple(extra.post_accumulate_hooks):
-                hook(variable)
+def leaf_hooks(variable):
+    """The leaf's own hooks (`leaf.register_hook`), or None."""
+    extra = variable._extra
+    return None if extra is None else extra.hooks
 
 
-def accumulate_into(tensor, grad, create_graph: bool) -> None:
-    """tensor.grad += grad, as PyTorch does it: in place without create_graph, recorded with it."""
-    if grad._data.shape != tensor._data.shape:
-        grad = grad.sum_to_size(tensor._data.shape)
-    if grad.dtype is not tensor.dtype:
-        grad = grad.to(tensor.dtype)
-    old = tensor._grad
+def run_leaf_hooks(variable, grad):
+    """The gradient reaching a leaf after the leaf's own hooks, which may replace it (a tensor)."""
+    for hook in tuple(variable._extra.hooks):
+        grad = call_tensor_hook(hook, grad)
+    return grad
+
+
+def accumulate(variable, grad, owned: bool, create_graph: bool) -> None:
+    """variable.grad += grad (a tensor), then the leaf's post-accumulate hooks.
+
+    As in PyTorch: the first gradient is kept as it is when nothing else refers to its
+    buffer (`owned`) and copied otherwise; later ones are added in place, or recorded as
+    `grad + new` when the graph of the backward pass is kept (`create_graph`).
+    """
+    if grad._data.shape != variable._data.shape:
+        grad = grad.sum_to_size(variable._data.shape)
+    if grad.dtype is not variable.dtype:
+        grad = grad.to(variable.dtype)
+    old = variable._grad
     if old is None:
-        tensor._grad = grad if create_graph else private_copy(grad)
+        variable._grad = grad if owned or create_graph else private_copy(grad)
     elif create_graph or old._requires_grad:
-        tensor._grad = old + grad
+        variable._grad = old + grad
     else:
         old._backend.add(old._data, grad._data, out=old._data)
         old._version[0] += 1
+    extra = variable._extra
+    if extra is not None and extra.post_accumulate_hooks:
+        for hook in tuple(extra.post_accumulate_hooks):
+            hook(variable)
 
 
 def private_copy(grad):
@@ -368,9 +364,9 @@ def private_copy(grad):
     return _tensor.wrap(grad._backend.copy(grad._data), grad._backend, grad.dtype, grad.device)
 
 
-def node_type(name: str, rule, saves_something: bool, fast=None) -> type:
+def node_type(name: str, rule, saves_something: bool) -> type:
     """The Node subclass for one op, created once per op declaration."""
-    cls = type(name, (Node,), {"__slots__": (), "_rule": rule, "_saves_something": saves_something, "_fast": fast})
+    cls = type(name, (Node,), {"__slots__": (), "_rule": staticmethod(rule), "_saves_something": saves_something})
     cls.__module__ = "ember.autograd.graph"
     return cls
 

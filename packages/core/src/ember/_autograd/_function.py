@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 
-from .. import _tensor  # NOTE: partially initialised while ember._tensor imports autograd; used at call time
+from .. import _tensor
 from ._grad_mode import state as grad_state
 from ._node import FREED_MESSAGE, Node, modified_message
 
@@ -103,6 +103,7 @@ class BackwardCFunction(Node, FunctionCtx):
     _function: type = None
     _multi_output = True
     _saves_something = True
+    _runs_on_tensors = True
 
     def __init__(self, needs_input_grad: tuple) -> None:
         super().__init__((), (), (), None, ())
@@ -160,6 +161,7 @@ class BackwardCFunction(Node, FunctionCtx):
             results.append(out)
             metas.append((out._data.shape, out.dtype, out._backend, out.device))
         if record:
+            self._backend = next((meta[2] for meta in metas if meta is not None), None)
             self._outputs_meta = tuple(metas)
             self._n_outputs = len(outputs)
             self._to_save = tuple(self._as_saved(t, outputs, results) for t in self._to_save)
@@ -174,7 +176,7 @@ class BackwardCFunction(Node, FunctionCtx):
         return tensor
 
     # --- backward ---------------------------------------------------------------
-    def apply(self, grads: list) -> tuple:
+    def run(self, m, grads: list) -> tuple:
         if self._materialize:
             grads = [g if g is not None or meta is None else _zeros(meta) for g, meta in zip(grads, self._outputs_meta)]
         result = self._function.backward(self, *grads)
@@ -206,7 +208,7 @@ class BackwardCFunction(Node, FunctionCtx):
                     f"Function {name} returned an invalid gradient at index {index} - got {list(g.shape)} but "
                     f"expected shape compatible with {list(meta[0])}"
                 )
-        return self._fit(grads)
+        return grads
 
     def release(self) -> None:
         self._to_save = None

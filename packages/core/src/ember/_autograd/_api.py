@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import warnings
 
-from .. import _tensor  # NOTE: partially initialised while ember._tensor imports autograd; used at call time
-from . import _anomaly, _array_engine
+from .. import _tensor
 from ._engine import run_backward
-from ._grad_mode import state as grad_state
-from ._node import accumulate_into
+from ._node import accumulate
 
 _CREATE_GRAPH_WARNING = (
     "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
@@ -123,29 +121,7 @@ def backward(
     for key, tensor in enumerate(chosen):
         g = captured.get(key)
         if g is not None:
-            accumulate_into(tensor, g, create_graph)
-
-
-def backward_from_scalar(output, retain_graph: bool) -> None:
-    """`loss.backward()`: the common case straight into the array engine, the rest via backward()."""
-    fn = output.grad_fn
-    if (
-        fn is None
-        or fn._multi_output
-        or output._extra is not None
-        or output._data.size != 1
-        or not output.dtype.is_floating_point
-        or _anomaly.state.enabled
-    ):
-        backward(output, None, retain_graph)
-        return
-    seed = _filled_array(output, 1)
-    previous_mode = grad_state.enabled
-    grad_state.enabled = False
-    try:
-        _array_engine.execute({fn: seed}, retain_graph)
-    finally:
-        grad_state.enabled = previous_mode
+            accumulate(tensor, g, False, create_graph)
 
 
 def grad(

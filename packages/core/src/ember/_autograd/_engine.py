@@ -1,0 +1,264 @@
+"""The backward engine: one scheduler for every backward pass.
+
+Nodes run newest first. A node is created after every node it leads to, so when the
+newest pending node runs, every node that could still send it a gradient has run and
+its gradient is complete: no discovery pass is needed. A child newer than every
+pending node runs straight after its parent (no heap round trip along chains).
+
+Gradients flow as backend arrays on an ordinary backward, and as tensors when the
+backward pass is itself recorded (`create_graph`) or checked (anomaly mode); each node's
+one rule receives the matching math namespace (see `_math`). Nodes with hooks, and
+custom Functions, see tensors in either case. Leaves collect their summed gradient and
+take it once every node has run.
+
+With `targets` (autograd.grad, backward(inputs=...)) only the nodes that lead to a
+target run, and the gradients arriving at the targets are returned by position
+instead of filling `.grad`.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+from .._devices import device_of
+from .._tensor import wrap
+from . import _anomaly
+from ._grad_mode import state as grad_state
+from ._math import array_math, tensor_math
+from ._node import AccumulateGrad, accumulate, leaf_hooks, run_leaf_hooks
+
+
+def run_backward(roots: list, grads: list, retain_graph: bool, create_graph: bool, targets: list | None = None) -> dict:
+    """Propagate the tensors `grads` from the `roots` edges ((node, output_nr) pairs) to the leaves."""
+    previous_mode = grad_state.enabled
+    grad_state.enabled = create_graph
+    try:
+        on_tensors = create_graph or _anomaly.state.enabled
+        seeds = grads if on_tensors else [g._data for g in grads]
+        return _Pass(on_tensors, retain_graph, create_graph, targets, roots).run(roots, seeds)
+    finally:
+        grad_state.enabled = previous_mode
+
+
+class _Pass:
+    """One backward pass: the pending nodes, their gradients, and what reaches the leaves."""
+
+    __slots__ = ("on_tensors", "retain_graph", "create_graph", "buffers", "pending", "leaves", "capture", "wanted")
+
+    def __init__(self, on_tensors: bool, retain_graph: bool, create_graph: bool, targets, roots) -> None:
+        self.on_tensors = on_tensors
+        self.retain_graph = retain_graph
+        self.create_graph = create_graph
+        self.buffers: dict = {}
+        self.pending: list = []
+        self.leaves: dict = {}  # accumulator -> [gradient, owned]
+        self.capture = None
+        self.wanted = None
+        if targets is not None:
+            self.capture = {}
+            for key, (node, output_nr) in enumerate(targets):
+                self.capture.setdefault(node, []).append((output_nr, key))
+            self.wanted = _leading_to(roots, self.capture)
+
+    def run(self, roots: list, seeds: list) -> dict:
+        for (node, output_nr), seed in zip(roots, seeds):
+            if self.wanted is None or node in self.wanted:
+                self.deliver(node, output_nr, seed, False)
+        buffers, pending = self.buffers, self.pending
+        capture = self.capture
+        captured: dict = {}
+        on_tensors = self.on_tensors
+        m = tensor_math() if on_tensors else None
+        backend = None
+        while pending:
+            node = heapq.heappop(pending)[1]
+            grad = buffers.pop(node)
+            while node is not None:  # NOTE: a child newer than every pending node runs next, skipping the heap
+                if not on_tensors and node._backend is not backend:
+                    backend = node._backend
+                    m = array_math(backend)
+                if (
+                    node._extra is None
+                    and not node._runs_on_tensors
+                    and not on_tensors
+                    and (capture is None or node not in capture)
+                ):
+                    grads = node.run(m, grad)
+                else:
+                    grads = self.run_slowly(node, grad, m, captured)
+                    if grads is None:
+                        break
+                node, grad = self.send(node, grad, grads, m)
+        self.finish_leaves(captured)
+        return captured
+
+    def send(self, node, grad_in, grads, m):
+        """Deliver a node's input gradients; returns the child to run next (or None) and its gradient."""
+        after = after_grad = None
+        pending, buffers, leaves, wanted = self.pending, self.buffers, self.leaves, self.wanted
+        for (child, output_nr), g, meta in zip(node.next_functions, grads, node._meta):
+            if child is None or g is None or (wanted is not None and child not in wanted):
+                continue
+            shape, dtype = meta
+            if g.shape != shape or g.dtype is not dtype.numpy:
+                g = m.fit(g, shape, dtype)
+            if child.__class__ is AccumulateGrad:
+                held = leaves.get(child)
+                if held is None:
+                    # NOTE: a gradient nothing else refers to may become the leaf's .grad without a copy:
+                    # a new, non-view array made by this node's rule (not the gradient it was handed)
+                    leaves[child] = [g, g is not grad_in and getattr(g, "base", 0) is None]
+                else:
+                    held[0] = held[0] + g
+                    held[1] = True
+            elif child is after:
+                after_grad = after_grad + g
+            elif child._multi_output:
+                self.deliver(child, output_nr, g, False)
+            else:
+                held = buffers.get(child)
+                if held is not None:
+                    buffers[child] = held + g
+                elif after is None and (not pending or child._seq > -pending[0][0]):
+                    after, after_grad = child, g
+                elif after is not None and child._seq > after._seq:
+                    buffers[after] = after_grad
+                    heapq.heappush(pending, (-after._seq, after))
+                    after, after_grad = child, g
+                else:
+                    buffers[child] = g
+                    heapq.heappush(pending, (-child._seq, child))
+        if not self.retain_graph and node._saves_something:
+            node.release()
+        return after, after_grad
+
+    def deliver(self, node, output_nr: int, grad, owned: bool) -> None:
+        """Add `grad` into what `node` will receive for its output `output_nr`."""
+        if node.__class__ is AccumulateGrad:
+            held = self.leaves.get(node)
+            self.leaves[node] = [grad, owned] if held is None else [held[0] + grad, True]
+            return
+        buffers = self.buffers
+        if node._multi_output:
+            held = buffers.get(node)
+            if held is None:
+                held = buffers[node] = [None] * node._n_outputs
+                heapq.heappush(self.pending, (-node._seq, node))
+            previous = held[output_nr]
+            held[output_nr] = grad if previous is None else previous + grad
+            return
+        previous = buffers.get(node)
+        if previous is None:
+            buffers[node] = grad
+            heapq.heappush(self.pending, (-node._seq, node))
+        else:
+            buffers[node] = previous + grad
+
+    def run_slowly(self, node, grad, m, captured: dict):
+        """Run a node that has hooks, is a custom Function or a target, or runs in a recorded pass.
+
+        Hooks see tensors. Returns the node's input gradients, or None for a target that
+        leads to no other target (its gradient is captured and it does not run).
+        """
+        capture = self.capture
+        tensors = self.as_tensors(node, grad)
+        extra = node._extra
+        if extra is not None:
+            tensors = extra.before(tensors)
+        if capture is not None and node in capture:
+            for output_nr, key in capture[node]:
+                captured[key] = tensors[output_nr]
+            if not any(child in self.wanted for child, _ in node.next_functions):
+                return None
+        if node._multi_output and all(t is None for t in tensors):
+            return (None,) * len(node.next_functions)
+        tm = tensor_math()
+        incoming = tensors if node._multi_output else tensors[0]
+        if node._runs_on_tensors or self.on_tensors:
+            results = _run_checked(node, tm, incoming) if _anomaly.state.enabled else node.run(tm, incoming)
+            results = [_fitted(tm, r, meta) for r, meta in zip(results, node._meta)]
+        else:
+            results = node.run(m, incoming._data)
+            results = [_fitted(m, r, meta) for r, meta in zip(results, node._meta)]
+            results = [None if r is None else _as_tensor(node._backend, r) for r in results]
+        if extra is not None and extra.hooks:
+            results = extra.after(tuple(results), tensors)
+        if self.on_tensors:
+            return results
+        return [None if r is None else r._data for r in results]
+
+    def as_tensors(self, node, grad) -> list:
+        """A node's incoming gradient(s) as a list of tensors, one per output."""
+        if self.on_tensors:
+            return list(grad) if node._multi_output else [grad]
+        if not node._multi_output:
+            return [_as_tensor(node._backend, grad)]
+        return [
+            None if g is None else wrap(g, backend, dtype, device)
+            for g, (_, dtype, backend, device) in zip(grad, node._outputs_meta)
+        ]
+
+    def finish_leaves(self, captured: dict) -> None:
+        """Each leaf takes its summed gradient (or, with targets, hands it back)."""
+        taken = set()
+        for leaf, (grad, owned) in self.leaves.items():
+            variable = leaf._variable()
+            if variable is None:
+                continue
+            tensor = grad if self.on_tensors else array_math(leaf._backend).as_tensor(grad, variable)
+            if leaf_hooks(variable):
+                hooked = run_leaf_hooks(variable, tensor)
+                owned = owned and hooked is tensor
+                tensor = hooked
+            if self.capture is not None:
+                for _, key in self.capture.get(leaf, ()):
+                    captured[key] = tensor
+                continue
+            if owned:
+                owned = not self.on_tensors and id(grad) not in taken
+                taken.add(id(grad))
+            accumulate(variable, tensor, owned, self.create_graph)
+
+
+def _fitted(m, g, meta):
+    return None if g is None or meta is None else m.fit(g, *meta)
+
+
+def _as_tensor(backend, array):
+    """A gradient array as a tensor on the device it lives on."""
+    if not isinstance(array, backend.ndarray):
+        array = backend.xp.asarray(array)
+    return wrap(array, backend, backend.ember_dtype(array.dtype), device_of(backend, array))
+
+
+def _run_checked(node, m, grad) -> tuple:
+    """node.run under anomaly detection: NaN gradients raise, and any failure names the forward call."""
+    try:
+        grads = node.run(m, grad)
+        if _anomaly.state.check_nan:
+            _anomaly.check_nan(node, grads)
+    except Exception:
+        _anomaly.report_failure(node)
+        raise
+    return grads
+
+
+def _leading_to(roots: list, capture: dict) -> set:
+    """The nodes reachable from `roots` from which some target node can be reached (targets included)."""
+    seen = {node for node, _ in roots if node is not None}
+    stack = list(seen)
+    while stack:
+        for child, _ in stack.pop().next_functions:
+            if child is not None and child not in seen:
+                seen.add(child)
+                stack.append(child)
+    wanted = set()
+    for node in sorted(seen, key=_children_first):
+        if node in capture or any(child in wanted for child, _ in node.next_functions):
+            wanted.add(node)
+    return wanted
+
+
+def _children_first(node) -> tuple:
+    """Leaves first (an accumulator may be made after the node that feeds it), then by creation."""
+    return node.__class__ is not AccumulateGrad, node._seq

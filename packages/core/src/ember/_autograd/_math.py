@@ -1,0 +1,114 @@
+"""The two math namespaces a backward rule is written against.
+
+A rule ``rule(m, ctx, g)`` calls functions of ``m`` by name (``m.cos(x)``,
+``m.sum(g, axis=0, keepdims=True)``) and Python's operators. ``ArrayMath`` runs
+them on one backend's arrays: an ordinary backward, no tensors, no graph.
+``TensorMath`` runs them as ember ops on tensors, so that the backward pass can
+itself be differentiated. Both are filled from one table of definitions, which the
+op layer writes (``define``): every name means the same computation in both.
+"""
+
+from __future__ import annotations
+
+from .. import _tensor
+from ._grad_mode import state as grad_state
+
+# name -> (make for an ArrayMath, make for the TensorMath); each make(namespace) returns the function
+_DEFINITIONS: dict[str, tuple] = {}
+
+
+def define(name: str, on_arrays, on_tensors) -> None:
+    """Add `name` to both namespaces: `on_arrays(m)` and `on_tensors(m)` return the function for m."""
+    if name in _DEFINITIONS:
+        raise RuntimeError(f"the math function {name!r} is defined twice")
+    _DEFINITIONS[name] = (on_arrays, on_tensors)
+
+
+def _resolve(namespace, name: str, which: int):
+    definition = _DEFINITIONS.get(name)
+    if definition is None:
+        raise AttributeError(
+            f"backward rules have no math function {name!r}; declare it with math={name!r} on an op "
+            "(or define it as a composite math function)"
+        )
+    function = definition[which](namespace)
+    # NOTE: definitions are never replaced, so a function cached on the namespace cannot go stale
+    setattr(namespace, name, function)
+    return function
+
+
+class ArrayMath:
+    """Rule functions on one backend's native arrays (the ordinary backward pass)."""
+
+    on_tensors = False
+    records = False
+
+    def __init__(self, backend) -> None:
+        self.backend = backend
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _resolve(self, name, 0)
+
+    def dtype_of(self, array):
+        return self.backend.ember_dtype(array.dtype)
+
+    def as_tensor(self, array, like):
+        """A gradient array as a tensor of like's dtype on like's device."""
+        backend = self.backend
+        if not isinstance(array, backend.ndarray):
+            array = backend.asarray(array, like.dtype, like.device.index)
+        return _tensor.wrap(array, backend, like.dtype, like.device)
+
+    def fit(self, g, shape: tuple, dtype):
+        """g summed down to `shape` (undoing broadcasting) and cast to `dtype`."""
+        if g.shape != shape:
+            g = self.unbroadcast(g, shape=shape)
+        if self.backend.ember_dtype(g.dtype) is not dtype:
+            g = self.backend.astype(g, dtype)
+        return g
+
+
+class TensorMath:
+    """Rule functions as ember ops on tensors (backward passes that record a graph)."""
+
+    on_tensors = True
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _resolve(self, name, 1)
+
+    @property
+    def records(self) -> bool:
+        return grad_state.enabled
+
+    def dtype_of(self, tensor):
+        return tensor.dtype
+
+    def as_tensor(self, tensor, like):
+        return tensor
+
+    def fit(self, g, shape: tuple, dtype):
+        if g._data.shape != shape:
+            g = self.unbroadcast(g, shape=shape)
+        if g.dtype is not dtype:
+            g = g.to(dtype)
+        return g
+
+
+_TENSOR_MATH = TensorMath()
+_ARRAY_MATHS: dict = {}
+
+
+def tensor_math() -> TensorMath:
+    return _TENSOR_MATH
+
+
+def array_math(backend) -> ArrayMath:
+    """The namespace for one backend, made once."""
+    found = _ARRAY_MATHS.get(backend)
+    if found is None:
+        found = _ARRAY_MATHS[backend] = ArrayMath(backend)
+    return found

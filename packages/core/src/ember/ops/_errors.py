@@ -1,0 +1,84 @@
+"""PyTorch's errors where a backend would answer differently (NumPy raises other types, or computes)."""
+
+from __future__ import annotations
+
+from .. import _dtype as dt
+
+
+def kind_of(value) -> str:
+    """NumPy's kind letter of an array or a Python scalar: b(ool), i(nt), u(nsigned), f(loat)."""
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    if kind is not None:
+        return kind
+    return "b" if isinstance(value, bool) else "i" if isinstance(value, int) else "f"
+
+
+_TYPE_WORDS = {"b": "Bool", "u": "Byte", "i": "Long", "f": "Float"}
+
+
+def type_word(array) -> str:
+    """PyTorch's scalar type name of an array (Float, Long, ...)."""
+    name = getattr(getattr(array, "dtype", None), "name", "")
+    found = dt._BY_NAME.get(name)
+    return dt.SCALAR_TYPE_NAMES[found] if found is not None else _TYPE_WORDS[kind_of(array)]
+
+
+def not_implemented_for(name: str, array) -> NotImplementedError:
+    return NotImplementedError(
+        f"\"{name}\" not implemented for '{type_word(array)}'; convert the tensor first (e.g. t.float())"
+    )
+
+
+def refusing(name: str, kinds: str, kernel):
+    """A kernel that raises PyTorch's NotImplementedError for inputs whose kind is in `kinds`."""
+
+    def guarded(b, x, *args, **kwargs):
+        if kind_of(x) in kinds:
+            raise not_implemented_for(name, x)
+        return kernel(b, x, *args, **kwargs)
+
+    return guarded
+
+
+def integer_only(name: str, kernel):
+    """Bitwise kernels: PyTorch raises NotImplementedError for floating inputs."""
+
+    def checked(b, x, y):
+        try:
+            return kernel(b, x, y)
+        except TypeError:
+            raise not_implemented_for(name, x if kind_of(x) == "f" else y) from None
+
+    return checked
+
+
+def broadcast_error(name: str, x, y, error: ValueError) -> Exception:
+    """PyTorch's RuntimeError for shapes that don't broadcast (NumPy raises ValueError)."""
+    shape_a, shape_b = getattr(x, "shape", ()), getattr(y, "shape", ())
+    for i in range(1, min(len(shape_a), len(shape_b)) + 1):
+        size_a, size_b = shape_a[-i], shape_b[-i]
+        if size_a != size_b and size_a != 1 and size_b != 1:
+            return RuntimeError(
+                f"The size of tensor a ({size_a}) must match the size of tensor b ({size_b}) at non-singleton "
+                f"dimension {max(len(shape_a), len(shape_b)) - i} (in {name}: shapes {list(shape_a)} and "
+                f"{list(shape_b)} don't broadcast)"
+            )
+    return error
+
+
+def wrapped_integer(b, value, like):
+    """A Python int outside an integer dtype's range, wrapped into it as PyTorch's C++ cast does."""
+    if isinstance(value, int) and not isinstance(value, bool) and hasattr(like, "dtype"):
+        return b.xp.asarray(value, dtype="int64").astype(like.dtype)
+    return value
+
+
+OVERLAP_MESSAGE = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single memory location. "
+    "Please clone() the tensor before performing the operation."
+)
+
+
+def overlap_error(error: ValueError) -> Exception:
+    """NumPy refuses writes into broadcast (expanded) views as read-only; PyTorch's words for that."""
+    return RuntimeError(OVERLAP_MESSAGE) if "read-only" in str(error) else error
