@@ -1,4 +1,4 @@
-"""No import cycles among ember-nn's own modules (`ember.nn`, `ember.optim`, `ember.utils`).
+"""No import cycles among ember-nn's own modules (`ember.nn`, `ember.optim`, `ember.utils`, `ember.distributed`).
 
 The graph is read from the source with `ast`, not from a running interpreter, so every import
 statement counts: at module level, inside functions and methods, and under `if TYPE_CHECKING:`.
@@ -21,7 +21,7 @@ import ast
 from pathlib import Path
 
 SOURCE = Path(__file__).resolve().parents[1] / "src"
-OWN_PACKAGES = ("ember.nn", "ember.optim", "ember.utils")
+OWN_PACKAGES = ("ember.nn", "ember.optim", "ember.utils", "ember.distributed")
 
 
 def module_files(root: Path) -> dict[str, tuple[Path, bool]]:
