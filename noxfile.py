@@ -5,6 +5,7 @@ nox -s "tests(backend='numpy')"
 nox -s parity                # against torch==2.13.0 (CPU)
 nox -s distributed           # ember.distributed and DDP under mpiexec -n 2 and -n 4
 nox -s demo                  # train the tutorial models, write plots to demo-output/
+nox -s example_backend       # core's and nn's suites on the docs' example backend
 nox -s docs | bench | lint | typecheck | wheels
 """
 
@@ -31,7 +32,9 @@ TEST_FIXTURES = [
     "packages/core/tests/fixtures/ember-raising-backend",
     "packages/core/tests/fixtures/ember-clashing-backend",
     "packages/core/tests/fixtures/ember-incomplete-backend",
+    "packages/core/tests/fixtures/ember-subtly-wrong-backend",
 ]
+EXAMPLE_BACKEND = "docs/examples/ember-double-backend"  # the backend of docs/howto/writing_a_backend.rst
 TEST_DEPS = ["pytest>=8", "scikit-learn", "scipy", "matplotlib", "ruff"]  # ruff: the stubs' freshness test
 DISTRIBUTED_TESTS = "packages/nn/tests/distributed"  # run under MPI by the distributed session only
 TORCH = "torch==2.13.0"
@@ -96,6 +99,24 @@ def tests(session: nox.Session, backend: str) -> None:
         _editable(session, CUPY_BACKEND + ("[cuda12]" if gpu else ""))
         session.run("python", "-m", "ember")
         session.run(*PYTEST, *_test_dirs(CUPY_BACKEND), *session.posargs)
+
+
+@nox.session(tags=["ci"])
+def example_backend(session: nox.Session) -> None:
+    """Core's and nn's main suites on the guide's example backend (``EMBER_BACKEND=double``).
+
+    It keeps the conformance suite's promise: a backend that passes it passes ember's own
+    tests. The full suites run (about as long as on NumPy); the few tests about the default
+    backend check it in a fresh process without ``EMBER_BACKEND``.
+    """
+    session.install(*TEST_DEPS)
+    _editable(session, CORE, NUMPY_BACKEND, NN, EXAMPLE_BACKEND)
+    session.install(*[p for p in TEST_FIXTURES if (ROOT / p).exists()])
+    session.run(*PYTEST, "--pyargs", "ember.testing.suite", "--ember-backend", "double")
+    session.run(*PYTEST, f"{EXAMPLE_BACKEND}/tests")
+    packages = [CORE, NN]
+    dirs = [*_test_dirs(*packages), *_ignore_parity(*packages)]
+    session.run(*PYTEST, *dirs, *session.posargs, env={"EMBER_BACKEND": "double"})
 
 
 @nox.session(tags=["ci"])
@@ -188,12 +209,20 @@ def demo(session: nox.Session) -> None:
 
 @nox.session(tags=["ci"])
 def docs(session: nox.Session) -> None:
-    """Build the Sphinx site (executing every tutorial) with warnings as errors."""
+    """Build the Sphinx site in English and Chinese with warnings as errors, then test it.
+
+    The tutorials run once, in the first build; the second reuses their pages. The
+    message catalogs of the current text (docs/_build/gettext) let the tests find
+    sentences whose translation is missing or out of date.
+    """
     if not (ROOT / "docs" / "conf.py").exists():
         session.skip("docs/ is not there yet")
     session.install("-r", "docs/requirements.txt")
     _editable(session, CORE, NUMPY_BACKEND, NN, CUPY_BACKEND, "docs/examples/ember-double-backend")
-    session.run("sphinx-build", "-W", "--keep-going", "-b", "html", "docs", "docs/_build/html")
+    build = ["sphinx-build", "-W", "--keep-going"]
+    session.run(*build, "-b", "html", "docs", "docs/_build/html")
+    session.run(*build, "-b", "html", "-D", "language=zh_CN", "docs", "docs/_build/html/zh_CN")
+    session.run(*build, "-q", "-b", "gettext", "docs", "docs/_build/gettext")
     session.run(*PYTEST, "docs/tests")
 
 

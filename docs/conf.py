@@ -25,8 +25,11 @@ extensions = [
     "command_output",
     "matplotlib.sphinxext.plot_directive",  # figures drawn by scripts at build time
     "source_links",
+    "backend_contract",
     "sphinx-mathjax-offline",  # serves MathJax from the site itself, so maths renders offline
     "sphinx_copybutton",
+    "language_switch",
+    "gallery_i18n",
 ]
 
 #: Where the sources live (the same base as the packages' Project-URLs).
@@ -125,3 +128,12 @@ copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True
 copybutton_only_copy_prompt_lines = True
 copybutton_copy_empty_lines = False
+
+# --- translations: docs/locales, one catalog per page (see howto/translating) -----------
+# The first language is built into the root of the site, the others into folders.
+# Catalogs hold no line numbers: they change when the text does, not its lines.
+site_languages = {"en": "English", "zh_CN": "简体中文"}
+locale_dirs = ["locales"]
+gettext_compact = False
+gettext_location = False
+templates_path = ["_templates"]

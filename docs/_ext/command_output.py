@@ -60,6 +60,9 @@ class CommandOutput(SphinxDirective):
             text = f"$ {self.arguments[0]}\n{text}"
         block = nodes.literal_block(text, text)
         block["language"] = "console" if "prompt" in self.options else "text"
+        block["classes"].append(
+            "command-output"
+        )  # output of this build, not code
         return [block]
 
 

@@ -45,8 +45,13 @@ with zipfile.ZipFile("checkpoint.ember") as archive:
     manifest = json.loads(archive.read("ember.json"))
 print(manifest["format"], "version", manifest["version"])
 model_entry = manifest["root"]["items"][1]  # the ("model", state dict) pair
-first_weight = model_entry[1]["items"][0]
-print(json.dumps(first_weight, indent=1))
+name, value = model_entry[1]["items"][0]
+row = manifest["tensors"][value["index"]]
+print(name, "is", json.dumps(value))
+print(
+    textwrap.fill("tensor row: " + json.dumps(row), 79, subsequent_indent="  ")
+)
+print("its storage:", json.dumps(manifest["storages"][row["storage"]]))
 
 # --- a pickle (such as a PyTorch .pt checkpoint) is refused, never unpickled
 with open("model.pt", "wb") as file:

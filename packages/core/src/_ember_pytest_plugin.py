@@ -16,7 +16,12 @@ import pytest
 OPTION = "ember_backend"
 
 # Detailed assertion messages in the suite, which backend packages import from their own tests.
-pytest.register_assert_rewrite("ember.testing.conformance", "ember.testing._conformance_kernels")
+pytest.register_assert_rewrite(
+    "ember.testing.conformance",
+    "ember.testing._conformance_kernels",
+    "ember.testing._conformance_optional",
+    "ember.testing._conformance_arrays",
+)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -12,7 +12,7 @@ from collections import OrderedDict
 import ember
 import numpy as np
 import pytest
-from ember import optim
+from ember import nn, optim
 from ember.serialization import CheckpointError
 
 
@@ -102,6 +102,22 @@ def test_nested_containers_and_python_values():
     assert loaded["numpy_scalars"] == [1.5, 3, True]
     assert loaded[(1, "tuple key")] == {3: "int key", 2.5: "float key"}
     assert np.isnan(round_trip(float("nan")))
+
+
+def test_parameters_load_as_parameters_and_tied_ones_as_one_object():
+    shared = nn.Parameter(ember.randn(3, 2))
+    frozen = nn.Parameter(ember.randn(2), requires_grad=False)
+    loaded = round_trip({"encoder": shared, "decoder": shared, "frozen": frozen, "plain": shared.detach()})
+    assert type(loaded["encoder"]) is nn.Parameter and loaded["encoder"] is loaded["decoder"]
+    assert loaded["encoder"].requires_grad and type(loaded["frozen"]) is nn.Parameter
+    assert not loaded["frozen"].requires_grad and type(loaded["plain"]) is ember.Tensor
+    np.testing.assert_array_equal(loaded["plain"].numpy(), shared.detach().numpy())
+
+
+def test_a_version_1_parameter_loads_as_a_parameter():
+    fixture = pathlib.Path(__file__).parents[2] / "core" / "tests" / "fixtures" / "checkpoints" / "format-v1.pt"
+    loaded = ember.load(fixture)
+    assert type(loaded["param"]) is nn.Parameter and loaded["param"].tolist() == [1.0, 2.0]
 
 
 def test_tensors_sharing_an_array_load_sharing_memory():
@@ -377,7 +393,7 @@ def test_a_failed_rename_keeps_the_old_file_and_removes_the_temporary(good_check
 
 
 def test_saving_into_a_missing_folder_says_so(tmp_path):
-    with pytest.raises(FileNotFoundError, match="does not exist"):
+    with pytest.raises(RuntimeError, match=r"the folder .*nope' does not exist"):
         ember.save(ember.ones(1), tmp_path / "nope" / "w.pt")
 
 

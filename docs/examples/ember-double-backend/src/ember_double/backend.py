@@ -64,7 +64,7 @@ def widened(kernel: Callable[..., Any]) -> Callable[..., Any]:
             if out is None:
                 return kernel(*args, **kwargs)
             return kernel(*args, out=out, **kwargs)
-        wide = kernel(*(to_float64(a) for a in args), **kwargs)
+        wide = kernel(*(to_float64(a, narrow) for a in args), **kwargs)
         # Booleans (comparisons) and indices (argmax) pass through.
         result = wide.astype(narrow) if wide.dtype == np.float64 else wide
         if out is None:
@@ -87,7 +87,14 @@ def narrow_result_type(args: tuple) -> np.dtype | None:
     return result if result in NARROW_FLOATS else None
 
 
-def to_float64(value: Any) -> Any:
+def to_float64(value: Any, narrow: np.dtype) -> Any:
+    """`value` in float64, as NumPy sees it when it computes in `narrow`.
+
+    A Python number is rounded to `narrow` first: `float32_array == 0.1`
+    compares with float32(0.1), as it does on the NumPy backend.
+    """
+    if isinstance(value, (bool, int, float)):
+        return np.float64(narrow.type(value))
     if isinstance(value, (np.ndarray, np.generic)):
         if value.dtype in NARROW_FLOATS:
             return value.astype(np.float64)

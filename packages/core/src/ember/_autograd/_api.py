@@ -24,14 +24,23 @@ def _as_list(value) -> list:
     return [value]
 
 
-def _root_grads(outputs: list, grad_outputs: list) -> list:
+def _starts(outputs: list, grad_outputs: list) -> tuple[list, list]:
+    """Each output's edge, and the gradient it starts from (None for the implicit 1 of a scalar)."""
     if grad_outputs and len(grad_outputs) != len(outputs):
         raise RuntimeError(
             f"Mismatch in number of gradients: got {len(grad_outputs)} gradients for {len(outputs)} outputs; "
             "pass one gradient (or None) per output."
         )
+    roots = []
     grads = []
     for i, output in enumerate(outputs):
+        edge = output._edge()
+        if edge[0] is None:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn. Call "
+                "requires_grad_() on the inputs before computing it, and don't compute it under no_grad()."
+            )
+        roots.append(edge)
         given = grad_outputs[i] if grad_outputs else None
         if given is None:
             if output._data.size != 1:
@@ -44,7 +53,6 @@ def _root_grads(outputs: list, grad_outputs: list) -> list:
                 raise RuntimeError(
                     f"grad can be implicitly created only for real scalar outputs but got {output.dtype}"
                 )
-            given = _filled(output, 1)
         elif not hasattr(given, "_data"):
             given = _filled(output, given)
         elif given._data.shape != output._data.shape:
@@ -53,34 +61,18 @@ def _root_grads(outputs: list, grad_outputs: list) -> list:
                 f"of {output.shape}."
             )
         grads.append(given)
-    return grads
-
-
-def _filled_array(like, value):
-    """A backend array of like's shape, dtype and device filled with value."""
-    backend = like._backend
-    shape = like._data.shape
-    if shape:
-        return backend.full(shape, value, like.dtype, like.device.index)
-    return backend.asarray(value, like.dtype, like.device.index)
+    return roots, grads
 
 
 def _filled(like, value):
-    """A tensor of like's shape, dtype and device filled with value (the implicit output gradient)."""
-    return _tensor.wrap(_filled_array(like, value), like._backend, like.dtype, like.device)
-
-
-def _roots(outputs: list) -> list:
-    roots = []
-    for i, output in enumerate(outputs):
-        edge = output._edge()
-        if edge[0] is None:
-            raise RuntimeError(
-                f"element {i} of tensors does not require grad and does not have a grad_fn. Call "
-                "requires_grad_() on the inputs before computing it, and don't compute it under no_grad()."
-            )
-        roots.append(edge)
-    return roots
+    """A tensor of like's shape, dtype and device filled with value."""
+    backend = like._backend
+    shape = like._data.shape
+    if shape:
+        array = backend.full(shape, value, like.dtype, like.device.index)
+    else:
+        array = backend.asarray(value, like.dtype, like.device.index)
+    return _tensor.wrap(array, backend, like.dtype, like.device)
 
 
 def _targets(inputs: list) -> list:
@@ -105,23 +97,22 @@ def backward(
 ) -> None:
     """Accumulate d(tensors)/d(leaf) into each leaf's `.grad` (only into `inputs`' when given)."""
     outputs = _as_list(tensors)
-    roots = _roots(outputs)
-    grads = _root_grads(outputs, _as_list(grad_tensors if grad_tensors is not None else grad_variables))
+    roots, grads = _starts(outputs, _as_list(grad_tensors if grad_tensors is not None else grad_variables))
     if retain_graph is None:
         retain_graph = create_graph
     if inputs is None:
         if create_graph:
             warnings.warn(_CREATE_GRAPH_WARNING, UserWarning, stacklevel=3)
-        run_backward(roots, grads, retain_graph, create_graph)
+        run_backward(roots, outputs, grads, retain_graph, create_graph)
         return
     chosen = _as_list(inputs)
     if not chosen:
         raise RuntimeError("'inputs' argument to backward() cannot be empty; pass the tensors to accumulate into")
-    captured = run_backward(roots, grads, retain_graph, create_graph, _targets(chosen))
+    captured = run_backward(roots, outputs, grads, retain_graph, create_graph, _targets(chosen))
     for key, tensor in enumerate(chosen):
         g = captured.get(key)
         if g is not None:
-            accumulate(tensor, g, False, create_graph)
+            accumulate(tensor, g if create_graph else g._data, False, create_graph)
 
 
 def grad(
@@ -148,11 +139,10 @@ def grad(
         raise RuntimeError("grad requires at least one input to differentiate with respect to")
     if allow_unused is None:
         allow_unused = materialize_grads
-    roots = _roots(output_list)
-    grads = _root_grads(output_list, _as_list(grad_outputs))
+    roots, grads = _starts(output_list, _as_list(grad_outputs))
     if retain_graph is None:
         retain_graph = create_graph
-    captured = run_backward(roots, grads, retain_graph, create_graph, _targets(input_list))
+    captured = run_backward(roots, output_list, grads, retain_graph, create_graph, _targets(input_list))
     results = []
     for key, tensor in enumerate(input_list):
         g = captured.get(key)

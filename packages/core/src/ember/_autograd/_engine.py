@@ -28,13 +28,23 @@ from ._math import array_math, tensor_math
 from ._node import AccumulateGrad, accumulate, leaf_hooks, run_leaf_hooks
 
 
-def run_backward(roots: list, grads: list, retain_graph: bool, create_graph: bool, targets: list | None = None) -> dict:
-    """Propagate the tensors `grads` from the `roots` edges ((node, output_nr) pairs) to the leaves."""
+def run_backward(
+    roots: list, outputs: list, grads: list, retain_graph: bool, create_graph: bool, targets: list | None = None
+) -> dict:
+    """Propagate `grads` (tensors; None for 1) from the `roots` edges ((node, output_nr) pairs) of
+    `outputs` to the leaves."""
+    on_tensors = create_graph or _anomaly.state.enabled
+    seeds = []
+    for output, grad in zip(outputs, grads):
+        if grad is None:  # the implicit gradient of a scalar output: 1
+            backend, shape, index = output._backend, output._data.shape, output.device.index
+            grad = backend.full(shape, 1, output.dtype, index) if shape else backend.asarray(1, output.dtype, index)
+            seeds.append(wrap(grad, backend, output.dtype, output.device) if on_tensors else grad)
+        else:
+            seeds.append(grad if on_tensors else grad._data)
     previous_mode = grad_state.enabled
     grad_state.enabled = create_graph
     try:
-        on_tensors = create_graph or _anomaly.state.enabled
-        seeds = grads if on_tensors else [g._data for g in grads]
         return _Pass(on_tensors, retain_graph, create_graph, targets, roots).run(roots, seeds)
     finally:
         grad_state.enabled = previous_mode
@@ -64,73 +74,68 @@ class _Pass:
         for (node, output_nr), seed in zip(roots, seeds):
             if self.wanted is None or node in self.wanted:
                 self.deliver(node, output_nr, seed, False)
-        buffers, pending = self.buffers, self.pending
-        capture = self.capture
+        buffers, pending, leaves = self.buffers, self.pending, self.leaves
+        capture, wanted, retain_graph = self.capture, self.wanted, self.retain_graph
         captured: dict = {}
-        on_tensors = self.on_tensors
-        m = tensor_math() if on_tensors else None
+        plain = not self.on_tensors  # NOTE: arrays and no hooks: a node's rule runs directly
+        m = None if plain else tensor_math()
         backend = None
         while pending:
             node = heapq.heappop(pending)[1]
             grad = buffers.pop(node)
             while node is not None:  # NOTE: a child newer than every pending node runs next, skipping the heap
-                if not on_tensors and node._backend is not backend:
+                if plain and node._backend is not backend:
                     backend = node._backend
                     m = array_math(backend)
                 if (
-                    node._extra is None
+                    plain
+                    and node._extra is None
                     and not node._runs_on_tensors
-                    and not on_tensors
                     and (capture is None or node not in capture)
                 ):
-                    grads = node.run(m, grad)
+                    grads = node._rule(m, node, grad)
                 else:
                     grads = self.run_slowly(node, grad, m, captured)
                     if grads is None:
                         break
-                node, grad = self.send(node, grad, grads, m)
+                grad_in, after, grad = grad, None, None
+                for (child, output_nr), g, meta in zip(node.next_functions, grads, node._meta):
+                    if child is None or g is None or (wanted is not None and child not in wanted):
+                        continue
+                    shape, dtype = meta
+                    if g.shape != shape or g.dtype is not dtype.numpy:
+                        g = m.fit(g, shape, dtype)
+                    if child.__class__ is AccumulateGrad:
+                        held = leaves.get(child)
+                        if held is None:
+                            # NOTE: a gradient nothing else refers to may become the leaf's .grad without a
+                            # copy: a new, non-view array made by this node's rule (not the one it was handed)
+                            leaves[child] = [g, g is not grad_in and getattr(g, "base", 0) is None]
+                        else:
+                            held[0] = held[0] + g
+                            held[1] = True
+                    elif child is after:
+                        grad = grad + g
+                    elif child._multi_output:
+                        self.deliver(child, output_nr, g, False)
+                    else:
+                        held = buffers.get(child)
+                        if held is not None:
+                            buffers[child] = held + g
+                        elif after is None and (not pending or child._seq > -pending[0][0]):
+                            after, grad = child, g
+                        elif after is not None and child._seq > after._seq:
+                            buffers[after] = grad
+                            heapq.heappush(pending, (-after._seq, after))
+                            after, grad = child, g
+                        else:
+                            buffers[child] = g
+                            heapq.heappush(pending, (-child._seq, child))
+                if not retain_graph and node._saves_something:
+                    node.release()
+                node = after
         self.finish_leaves(captured)
         return captured
-
-    def send(self, node, grad_in, grads, m):
-        """Deliver a node's input gradients; returns the child to run next (or None) and its gradient."""
-        after = after_grad = None
-        pending, buffers, leaves, wanted = self.pending, self.buffers, self.leaves, self.wanted
-        for (child, output_nr), g, meta in zip(node.next_functions, grads, node._meta):
-            if child is None or g is None or (wanted is not None and child not in wanted):
-                continue
-            shape, dtype = meta
-            if g.shape != shape or g.dtype is not dtype.numpy:
-                g = m.fit(g, shape, dtype)
-            if child.__class__ is AccumulateGrad:
-                held = leaves.get(child)
-                if held is None:
-                    # NOTE: a gradient nothing else refers to may become the leaf's .grad without a copy:
-                    # a new, non-view array made by this node's rule (not the gradient it was handed)
-                    leaves[child] = [g, g is not grad_in and getattr(g, "base", 0) is None]
-                else:
-                    held[0] = held[0] + g
-                    held[1] = True
-            elif child is after:
-                after_grad = after_grad + g
-            elif child._multi_output:
-                self.deliver(child, output_nr, g, False)
-            else:
-                held = buffers.get(child)
-                if held is not None:
-                    buffers[child] = held + g
-                elif after is None and (not pending or child._seq > -pending[0][0]):
-                    after, after_grad = child, g
-                elif after is not None and child._seq > after._seq:
-                    buffers[after] = after_grad
-                    heapq.heappush(pending, (-after._seq, after))
-                    after, after_grad = child, g
-                else:
-                    buffers[child] = g
-                    heapq.heappush(pending, (-child._seq, child))
-        if not self.retain_graph and node._saves_something:
-            node.release()
-        return after, after_grad
 
     def deliver(self, node, output_nr: int, grad, owned: bool) -> None:
         """Add `grad` into what `node` will receive for its output `output_nr`."""
@@ -200,24 +205,31 @@ class _Pass:
 
     def finish_leaves(self, captured: dict) -> None:
         """Each leaf takes its summed gradient (or, with targets, hands it back)."""
-        taken = set()
+        taken = set()  # NOTE: one array summed into two leaves is kept by the first and copied by the second
+        create_graph = self.create_graph
         for leaf, (grad, owned) in self.leaves.items():
             variable = leaf._variable()
             if variable is None:
                 continue
-            tensor = grad if self.on_tensors else array_math(leaf._backend).as_tensor(grad, variable)
-            if leaf_hooks(variable):
-                hooked = run_leaf_hooks(variable, tensor)
-                owned = owned and hooked is tensor
-                tensor = hooked
-            if self.capture is not None:
-                for _, key in self.capture.get(leaf, ()):
-                    captured[key] = tensor
-                continue
+            extra = variable._extra
+            if self.capture is not None or (extra is not None and extra.hooks):
+                tensor = grad if self.on_tensors else array_math(leaf._backend).as_tensor(grad, variable)
+                if leaf_hooks(variable):
+                    hooked = run_leaf_hooks(variable, tensor)
+                    owned = owned and hooked is tensor
+                    tensor = hooked
+                if self.capture is not None:
+                    for _, key in self.capture.get(leaf, ()):
+                        captured[key] = tensor
+                    continue
+                grad = tensor if create_graph else tensor._data
+            elif self.on_tensors and not create_graph:
+                grad = grad._data
             if owned:
-                owned = not self.on_tensors and id(grad) not in taken
-                taken.add(id(grad))
-            accumulate(variable, tensor, owned, self.create_graph)
+                key = id(grad)
+                owned = key not in taken and not self.on_tensors
+                taken.add(key)
+            accumulate(variable, grad, owned, create_graph)
 
 
 def _fitted(m, g, meta):

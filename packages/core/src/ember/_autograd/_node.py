@@ -126,7 +126,7 @@ class Node:
         self._meta = meta
         self._extra = _NodeExtra(_anomaly.capture_trace()) if _anomaly_state.enabled else None
         self._backend = backend
-        self._on_tensors = True
+        self._on_tensors = False
 
     def name(self) -> str:
         return type(self).__name__
@@ -205,7 +205,11 @@ class Node:
         if name.startswith("_saved_") and self._saved is not None:
             position = {"_saved_self": 0, "_saved_other": 1}.get(name)
             if position is not None and position < len(self._saved):
-                return self.saved[position]
+                self._on_tensors = True
+                try:
+                    return self.saved[position]
+                finally:
+                    self._on_tensors = False
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     # --- hooks ----------------------------------------------------------------
@@ -241,9 +245,16 @@ class Node:
 
     # --- running --------------------------------------------------------------
     def run(self, m, grad) -> tuple:
-        """The gradient of each input (None where not needed), from this node's one rule."""
+        """The gradient of each input (None where not needed), from this node's one rule.
+
+        (The engine's plain pass calls the rule itself: `ctx` accessors give arrays unless
+        `_on_tensors` is set, which only lasts for one call made here.)
+        """
         self._on_tensors = m.on_tensors
-        grads = self._rule(m, self, grad)
+        try:
+            grads = self._rule(m, self, grad)
+        finally:
+            self._on_tensors = False
         if len(grads) != len(self._meta):
             grads = self._trimmed(grads)
         return grads
@@ -306,7 +317,7 @@ class AccumulateGrad(Node):
         self._meta = ((variable._data.shape, variable.dtype),)
         self._extra = None
         self._backend = variable._backend
-        self._on_tensors = True
+        self._on_tensors = False
         self._variable = weakref.ref(variable)
 
     @property
@@ -317,7 +328,8 @@ class AccumulateGrad(Node):
     def run(self, m, grad) -> tuple:
         variable = self._variable()
         if variable is not None:
-            accumulate(variable, m.as_tensor(grad, variable), owned=False, create_graph=m.records)
+            grad = m.fit(grad, variable._data.shape, variable.dtype)
+            accumulate(variable, grad if m.records else getattr(grad, "_data", grad), False, m.records)
         return ()
 
 
@@ -335,23 +347,27 @@ def run_leaf_hooks(variable, grad):
 
 
 def accumulate(variable, grad, owned: bool, create_graph: bool) -> None:
-    """variable.grad += grad (a tensor), then the leaf's post-accumulate hooks.
+    """variable.grad += grad, then the leaf's post-accumulate hooks. As in PyTorch:
 
-    As in PyTorch: the first gradient is kept as it is when nothing else refers to its
-    buffer (`owned`) and copied otherwise; later ones are added in place, or recorded as
-    `grad + new` when the graph of the backward pass is kept (`create_graph`).
+    - with `create_graph`, grad is a tensor and the sum `grad + new` is recorded;
+    - otherwise grad is a backend array of the variable's shape and dtype: the first one
+      becomes `.grad` as it is when nothing else refers to its buffer (`owned`), or as a
+      copy; later ones are added into `.grad` in place.
     """
-    if grad._data.shape != variable._data.shape:
-        grad = grad.sum_to_size(variable._data.shape)
-    if grad.dtype is not variable.dtype:
-        grad = grad.to(variable.dtype)
     old = variable._grad
-    if old is None:
-        variable._grad = grad if owned or create_graph else private_copy(grad)
-    elif create_graph or old._requires_grad:
-        variable._grad = old + grad
+    if create_graph:
+        variable._grad = grad if old is None else old + grad
+    elif old is None:
+        backend = variable._backend
+        if type(grad) is not backend.ndarray:
+            grad = backend.asarray(grad, variable.dtype, variable.device.index)
+        elif not owned:
+            grad = backend.copy(grad)
+        variable._grad = _tensor.wrap(grad, backend, variable.dtype, variable.device)
+    elif old._requires_grad:
+        variable._grad = old + _tensor.wrap(grad, variable._backend, variable.dtype, variable.device)
     else:
-        old._backend.add(old._data, grad._data, out=old._data)
+        old._backend.add(old._data, grad, out=old._data)
         old._version[0] += 1
     extra = variable._extra
     if extra is not None and extra.post_accumulate_hooks:

@@ -16,6 +16,7 @@ from .. import _dtype
 from ._protocol import KERNELS, NUMPY_NAMES
 
 _EXACT_COUNT = 1 << 24
+_HALF = np.dtype(np.float16)
 _DOT_SIZE = 1 << 14  # elements: up to here a dot product sums squares as accurately as a reduction, and faster
 _BROADCAST_FROM = 1 << 14  # elements: below this, filling a small array costs less than a view's slower reads
 
@@ -73,16 +74,17 @@ class NumpyLikeBackend:
 
     def mean(self, x: Any, axis=None, keepdims: bool = False, dtype=None) -> Any:
         x = x if isinstance(x, self.ndarray) else self.xp.asarray(x)
-        if dtype is not None or x.dtype.kind != "f":
+        kind = x.dtype
+        if dtype is not None or kind.kind != "f":
             return x.mean(axis=axis, keepdims=keepdims, dtype=dtype)
         count = (
             x.size if axis is None else math.prod(x.shape[a] for a in (axis if isinstance(axis, tuple) else (axis,)))
         )
         # NOTE: the sum over the count, as NumPy's mean computes it, without its slower wrapper; float16
         # accumulates in float32 (as NumPy and PyTorch do). An empty extent gives 0/0 = nan.
-        if x.dtype == np.float16:
+        if kind is _HALF:
             total = x.sum(axis=axis, keepdims=keepdims, dtype=np.float32)
-            return self.xp.true_divide(total, count).astype(x.dtype)
+            return self.xp.true_divide(total, count).astype(kind)
         return self._divided(x.sum(axis=axis, keepdims=keepdims), count)
 
     def _divided(self, total: Any, count: int) -> Any:
@@ -100,13 +102,21 @@ class NumpyLikeBackend:
         total = self.xp.matmul(flat, flat)
         return self._divided(total, x.size) if mean else total
 
-    def spread(self, x: Any, shape: tuple) -> Any:
-        """x broadcast to shape, to be read (a gradient): one value fills a small array, else a view."""
-        if x.size == 1 and math.prod(shape) < _BROADCAST_FROM:
+    def mask_multiply(self, x: Any, keep: Any) -> Any:
+        """x times a bool mask: the mask cast to x's dtype, then multiplied in place (one new array)."""
+        out = keep.astype(x.dtype)
+        out *= x
+        return out
+
+    def spread(self, x: Any, shape: tuple, divisor: int = 1) -> Any:
+        """x / divisor broadcast to shape, to be read (a gradient): one value fills a small array, else a view."""
+        if x.size == 1 and math.prod(shape) < _BROADCAST_FROM and divisor <= _EXACT_COUNT:
+            value = x.reshape(()) if x.ndim else x
             out = self.xp.empty(shape, dtype=x.dtype)
-            out.fill(x.reshape(()))
+            # NOTE: a count up to _EXACT_COUNT divides as a Python number to the array division's value
+            out.fill(value if divisor == 1 else float(value) / divisor)
             return out
-        return self.xp.broadcast_to(x, shape)
+        return self.xp.broadcast_to(x if divisor == 1 else self.xp.true_divide(x, divisor), shape)
 
     def prod(self, x: Any, axis=None, keepdims: bool = False, dtype=None) -> Any:
         x = x if isinstance(x, self.ndarray) else self.xp.asarray(x)

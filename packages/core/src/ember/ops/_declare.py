@@ -54,9 +54,9 @@ def publish(
         if in_place is not None:
             setattr(Tensor, public + "_", in_place)
     if operator is not None:
-        setattr(Tensor, f"__{operator}__", lambda self, other: function(self, other))
+        setattr(Tensor, f"__{operator}__", function)
         if in_place is not None:
-            setattr(Tensor, f"__i{operator}__", lambda self, other: in_place(self, other))
+            setattr(Tensor, f"__i{operator}__", in_place)
         if reflected is not None:
             setattr(Tensor, f"__r{operator}__", reflected)
 
@@ -73,12 +73,18 @@ def unary_op(
     inplace: bool = True,
     aliases: tuple = (),
     operator: str | None = None,
+    check=None,
     math: str | None = None,
 ) -> Op:
-    """An elementwise op of one tensor: ember.name(x, out=), x.name(), x.name_(), and `operator` (e.g. "neg")."""
+    """An elementwise op of one tensor: ember.name(x, out=), x.name(), x.name_(), and `operator` (e.g. "neg").
+
+    `check(x)` refuses an input before anything runs.
+    """
     op = Op(name, forward, rule, node=node, saves=saves, saves_output=saves_output, math=math)
 
     def function(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+        if check is not None:
+            check(input)
         result = unary(op, input, promotion)
         return result if out is None else write_out(out, result)
 
@@ -88,6 +94,8 @@ def unary_op(
     if inplace:
 
         def in_place(self: Tensor) -> Tensor:
+            if check is not None:
+                check(self)
             return inplace_unary(op, self, promotion)
 
         in_place.__name__ = name + "_"
@@ -171,6 +179,13 @@ def binary_op(
         operator=operator,
         reflected=reflected_operator if reflected is not False else None,
     )
+    if operator is not None:  # NOTE: the operator skips the function's alpha and out= handling
+        if check is None:
+            setattr(Tensor, f"__{operator}__", lambda self, other: binary(op, self, other, promotion))
+        else:
+            setattr(
+                Tensor, f"__{operator}__", lambda self, other: check(self, other) or binary(op, self, other, promotion)
+            )
     return op
 
 

@@ -105,8 +105,9 @@ def _scalar_as(value, want: dt.dtype):
 
 def run_binary(op: Op, backend, xa, xb):
     """op's forward on two operands, with PyTorch's errors for shapes and out-of-range Python ints."""
+    kernel = op.kernel
     try:
-        return op.forward(backend, xa, xb)
+        return getattr(backend, kernel)(xa, xb) if kernel is not None else op.forward(backend, xa, xb)
     except ValueError as error:
         raise broadcast_error(op.name, xa, xb, error) from None
     except OverflowError:
@@ -128,14 +129,18 @@ def binary(op: Op, a, b, rule: str = PROMOTE) -> Tensor:
         xa, xb = a._data, (b._data if isinstance(b, Tensor) else b)
     else:
         xa, xb, like, _ = _binary_arrays(op.name, a, b, rule)
-    result = run_binary(op, like._backend, xa, xb)
     backend = like._backend
+    kernel = op.kernel
+    try:
+        result = getattr(backend, kernel)(xa, xb) if kernel is not None else op.forward(backend, xa, xb)
+    except (ValueError, OverflowError):
+        result = run_binary(op, backend, xa, xb)  # NOTE: again, to translate the error or wrap the ints
     if type(result) is not backend.ndarray:
         result = backend.xp.asarray(result)
     out = wrap(result, backend, _BY_NUMPY[result.dtype], like.device)
-    if grad_state.enabled and (
+    if (
         (isinstance(a, Tensor) and a._requires_grad) or (isinstance(b, Tensor) and b._requires_grad)
-    ):
+    ) and grad_state.enabled:
         record(op, out, (a, b), None)
     return out
 
@@ -161,7 +166,7 @@ def bump_version(x: Tensor) -> None:
 
 def inplace_binary(op: Op, x: Tensor, other, rule: str = PROMOTE) -> Tensor:
     check_inplace_target(x)
-    if grad_state.enabled and (x._requires_grad or (isinstance(other, Tensor) and other._requires_grad)):
+    if (x._requires_grad or (isinstance(other, Tensor) and other._requires_grad)) and grad_state.enabled:
         return rebase_inplace(x, binary(op, _alias_for_inplace(op, x), other, rule), op.name)
     xa, xb, _, want = _binary_arrays(op.name, x, other, rule)
     _check_castable(op.name, want, x)

@@ -28,13 +28,14 @@ _BY_NUMPY = dt._BY_NUMPY
 class Op:
     """One differentiable primitive: `forward(backend, *arrays, **attrs)` and `rule(m, ctx, g)`.
 
-    `forward` may be the name of a backend kernel (called as backend.<name>(*arrays, **attrs)).
+    `forward` may be the name of a backend kernel (called as backend.<name>(*arrays, **attrs)), whose
+    keyword attributes' `defaults` then say what a node records when a rule leaves them out.
     `saves` lists the inputs the rule reads (`saved_for[k]`: the input whose gradient needs
     saved input k, so it is kept only when that gradient is wanted); `saves_output` keeps
     the output for `ctx.out`.
     """
 
-    __slots__ = ("name", "forward", "kernel", "node", "saves", "save_plan", "saves_output")
+    __slots__ = ("name", "forward", "kernel", "defaults", "node", "saves", "save_plan", "saves_output")
 
     def __init__(
         self,
@@ -46,10 +47,12 @@ class Op:
         saves: tuple | str = (),
         saves_output: bool = False,
         saved_for: tuple | None = None,
+        defaults: dict | None = None,
         math: str | None = None,
     ) -> None:
         self.name = name
         self.kernel = forward if isinstance(forward, str) else None
+        self.defaults = defaults
         self.forward = _calling(forward) if self.kernel is not None else forward
         self.saves = saves
         self.save_plan = () if saves == "all" else tuple(zip(saves, saved_for or (None,) * len(saves)))
@@ -60,15 +63,19 @@ class Op:
             bool(saves) or saves_output,
         )
         if math is not None:
-            define(math, self._on_arrays, self._on_tensors)
+            define(math, self.on_arrays, self.on_tensors)
 
-    def _on_arrays(self, m):
+    def on_arrays(self, m):
+        """The op's forward on m's backend arrays (the op as a function of an ArrayMath)."""
         if self.kernel is not None:
             return getattr(m.backend, self.kernel)
         return functools.partial(self.forward, m.backend)
 
-    def _on_tensors(self, m):
-        defaults = _keyword_defaults(self.forward) if self.kernel is None else {}
+    def on_tensors(self, m):
+        """The op on tensors, recorded (the op as a function of the TensorMath)."""
+        defaults = self.defaults
+        if defaults is None:
+            defaults = {} if self.kernel is not None or self.forward is None else _keyword_defaults(self.forward)
         if not defaults:
             return functools.partial(apply, self)
         return lambda *operands, **attrs: apply(self, *operands, **{**defaults, **attrs})
@@ -176,11 +183,9 @@ def _attach(op: Op, out: Tensor, node) -> None:
 
 
 def needs_grad(inputs: tuple) -> bool:
-    if not grad_state.enabled:
-        return False
     for x in inputs:
         if isinstance(x, Tensor) and x._requires_grad:
-            return True
+            return grad_state.enabled
     return False
 
 
@@ -196,11 +201,11 @@ def call(op: Op, inputs: tuple, arrays: tuple, like: Tensor, attrs: dict | None 
     """Run `op` on prepared backend arrays; record a node if any tensor input requires grad."""
     data = op.forward(like._backend, *arrays, **attrs) if attrs else op.forward(like._backend, *arrays)
     out = make(data, like)
-    if grad_state.enabled:
-        for x in inputs:
-            if isinstance(x, Tensor) and x._requires_grad:
+    for x in inputs:
+        if isinstance(x, Tensor) and x._requires_grad:
+            if grad_state.enabled:
                 record(op, out, inputs, attrs)
-                break
+            break
     return out
 
 

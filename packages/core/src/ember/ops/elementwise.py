@@ -50,6 +50,8 @@ def zeros_like(m, x):
 def refuse_bool_subtraction(a, b) -> None:
     a_bool = a.__class__ is bool or (isinstance(a, Tensor) and a.dtype is _BOOL)
     b_bool = b.__class__ is bool or (isinstance(b, Tensor) and b.dtype is _BOOL)
+    if not (a_bool or b_bool):
+        return
     if a_bool and b_bool:
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. "
@@ -483,21 +485,22 @@ _float_op(
 )
 
 
-def _refuse_bool_relu(name: str):
-    def forward(b, x):
-        if kind_of(x) == "b":
-            raise RuntimeError(f"{name}(): Boolean inputs not supported for relu; convert first, e.g. t.float().relu()")
-        return b.maximum(x, 0)
-
-    return forward
+def _refuse_bool_relu(x: Tensor) -> None:
+    if x.dtype is _BOOL:
+        raise RuntimeError("relu(): Boolean inputs not supported for relu; convert first, e.g. t.float().relu()")
 
 
+# m.masked(g, keep): g times the 0/1 mask keep (a derivative that is 1 or 0; an inf in g stays nan);
+# on arrays the backend's own `mask_multiply` (optional) where it has one
+MASKED = Op("masked", "multiply", lambda m, ctx, g: (m.masked(g, ctx.saved[1]), None), saves=(1,))
+define("masked", lambda m: getattr(m.backend, "mask_multiply", None) or m.backend.multiply, MASKED.on_tensors)
 RELU = unary_op(
     "relu",
-    _refuse_bool_relu("relu"),
-    lambda m, ctx, g: (m.where(ctx.out > 0, g, 0),),
+    lambda b, x: b.maximum(x, 0),
+    lambda m, ctx, g: (m.masked(g, ctx.out > 0),),
     saves=(),
     saves_output=True,
+    check=_refuse_bool_relu,
     math="relu",
 )
 for _name in ("floor", "ceil", "trunc"):

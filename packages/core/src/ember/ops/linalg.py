@@ -40,12 +40,8 @@ def _swap_last(m, x):
     return m.swapaxes(x, d0=x.ndim - 2, d1=x.ndim - 1)
 
 
-def _matmul_kernel(b, x, y):
-    return b.matmul(x, y)
-
-
 def _product_op(node: str, math: str | None = None) -> Op:
-    return Op("matmul", _matmul_kernel, _grad_matmul, node=node, saves=(0, 1), saved_for=(1, 0), math=math)
+    return Op("matmul", "matmul", _grad_matmul, node=node, saves=(0, 1), saved_for=(1, 0), math=math)
 
 
 # NOTE: PyTorch names matmul's node after the kernel it lowers to, so `print(y.grad_fn)` varies by rank.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 
@@ -40,18 +41,26 @@ def kept_shape(shape: tuple, axes: tuple | None) -> tuple:
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-def _spread_kernel(b, x, *, shape: tuple):
-    spread = getattr(b, "spread", None)  # NOTE: optional: a backend may fill a new array when that is faster
-    return b.broadcast_to(x, shape) if spread is None else spread(x, shape)
+def _spread_kernel(b, x, *, shape: tuple, divisor: int = 1):
+    return b.broadcast_to(x if divisor == 1 else b.true_divide(x, divisor), shape)
 
 
-# x broadcast to shape for reading: a view, or a new array where the backend finds that faster
-SPREAD = Op("spread", _spread_kernel, lambda m, ctx, g: (g,), node="ExpandBackward0", math="spread")
+# m.spread(x, shape=, divisor=1): x / divisor broadcast to shape, for reading; on arrays the backend's own
+# `spread` (optional) may fill a new array where that is faster than a view
+SPREAD = Op("spread", _spread_kernel, lambda m, ctx, g: (g / ctx.attrs["divisor"],), node="ExpandBackward0")
+define(
+    "spread",
+    lambda m: getattr(m.backend, "spread", None) or functools.partial(_spread_kernel, m.backend),
+    SPREAD.on_tensors,
+)
 
 
 def kept(m, ctx, value):
-    """A reduction's result (or its gradient) reshaped as if it had been computed with keepdims=True."""
-    if ctx.attrs["keepdims"]:
+    """A reduction's result (or its gradient) reshaped as if it had been computed with keepdims=True.
+
+    (A reduction over every axis stays 0-d: it broadcasts against the input as it is.)
+    """
+    if ctx.attrs["keepdims"] or ctx.attrs["axis"] is None:
         return value
     return m.reshape(value, shape=kept_shape(ctx.input_shape(0), ctx.attrs["axis"]))
 
@@ -102,24 +111,22 @@ def _require_floating(name: str, input: Tensor, what: str) -> None:
 # --- sum, mean, prod -------------------------------------------------------------------
 
 
-def _sum_kernel(b, x, *, axis=None, keepdims=False, dtype=None):
-    if dtype is None and x.dtype.kind in _INTEGRAL:
-        dtype = "int64"
-    return b.sum(x, axis=axis, keepdims=keepdims, dtype=dtype)
-
-
 def _grad_sum(m, ctx, g):
     return (expand_back(m, ctx, g),)
 
 
-SUM_ALL = Op("sum", _sum_kernel, _grad_sum, node="SumBackward0")
-SUM_DIM = Op("sum", _sum_kernel, _grad_sum, node="SumBackward1", math="sum")
+_REDUCTION_DEFAULTS = {"axis": None, "keepdims": False}
+SUM_ALL = Op("sum", "sum", _grad_sum, node="SumBackward0", defaults=_REDUCTION_DEFAULTS)
+SUM_DIM = Op("sum", "sum", _grad_sum, node="SumBackward1", defaults=_REDUCTION_DEFAULTS, math="sum")
 
 
 @export
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:  # noqa: A001
     """Sum of elements, over all of them or over `dim` (an int or a tuple); integers sum in int64."""
-    native = None if dtype is None else dt.as_dtype(dtype).numpy
+    if dtype is not None:
+        native = dt.as_dtype(dtype).numpy
+    else:
+        native = None if input.dtype.is_floating_point else dt.int64.numpy  # NOTE: integers sum in int64
     result = _reduce(SUM_ALL if dim is None else SUM_DIM, input, dim, keepdim, dtype=native)
     return result if out is None else write_out(out, result)
 
@@ -146,11 +153,12 @@ def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
 
 
 def _grad_mean(m, ctx, g):
-    return (m.spread(kept(m, ctx, g) / _count(ctx.input_shape(0), ctx.attrs["axis"]), shape=ctx.input_shape(0)),)
+    shape = ctx.input_shape(0)
+    return (m.spread(kept(m, ctx, g), shape=shape, divisor=_count(shape, ctx.attrs["axis"])),)
 
 
-MEAN_ALL = Op("mean", "mean", _grad_mean, node="MeanBackward0")
-MEAN_DIM = Op("mean", "mean", _grad_mean, node="MeanBackward1", math="mean")
+MEAN_ALL = Op("mean", "mean", _grad_mean, node="MeanBackward0", defaults=_REDUCTION_DEFAULTS)
+MEAN_DIM = Op("mean", "mean", _grad_mean, node="MeanBackward1", defaults=_REDUCTION_DEFAULTS, math="mean")
 
 
 @export

@@ -238,8 +238,8 @@ def _grad_t(m, ctx, g):
 
 TRANSPOSE = Op("transpose", _transpose_kernel, _grad_transpose, node="TransposeBackward0", math="swapaxes")
 TRANSPOSE_INPLACE = Op("transpose", _transpose_kernel, _grad_transpose, node="TransposeBackward1")
-T = Op("t", lambda b, x: x.T, _grad_t, node="TBackward0", math="t")
-T_INPLACE = Op("t", lambda b, x: x.T, _grad_t, node="TBackward1")
+T = Op("t", "permute", _grad_t, node="TBackward0", math="t")  # NOTE: permute with no axes reverses them
+T_INPLACE = Op("t", "permute", _grad_t, node="TBackward1")
 
 
 def _transpose_attrs(input: Tensor, dim0: int, dim1: int) -> dict:

@@ -26,7 +26,12 @@ import pytest
 import ember
 from ember.backends import Backend, NativeGenerator, kernel_names, registry
 
+from ._conformance_arrays import ArrayChecks
+from ._conformance_cases import Mismatches
+from ._conformance_dtypes import DtypeChecks
 from ._conformance_kernels import KernelChecks
+from ._conformance_layouts import LayoutChecks
+from ._conformance_optional import OptionalChecks
 
 __all__ = ["BackendConformance"]
 
@@ -43,7 +48,7 @@ DTYPES = (
 )
 
 
-class BackendConformance(KernelChecks):
+class BackendConformance(KernelChecks, DtypeChecks, LayoutChecks, OptionalChecks, ArrayChecks):
     """Subclass it as ``Test...`` and set ``backend_name``; None means ``--ember-backend``,
     or else the backend serving "cpu"."""
 
@@ -83,6 +88,11 @@ class BackendConformance(KernelChecks):
     def host(self, backend: Backend):
         """host(native_array) -> a NumPy array with its values."""
         return lambda x: np.asarray(backend.to_numpy(x))
+
+    @pytest.fixture
+    def mismatches(self, backend: Backend, native, host) -> Mismatches:
+        """Collects a test's differences from NumPy; ``mismatches.check()`` fails listing them all."""
+        return Mismatches(backend, native, host)
 
     # --- metadata ----------------------------------------------------------------
     def test_metadata(self, any_backend: Backend) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .. import _creation
 from .._tensor import Tensor, wrap
+from ..serialization import register_parameter_type
 
 
 def _share(cls: type, data: Tensor | None) -> Tensor:
@@ -56,3 +57,4 @@ class Buffer(Tensor):
 
 Parameter.__module__ = "ember.nn.parameter"
 Buffer.__module__ = "ember.nn.parameter"
+register_parameter_type(Parameter)

@@ -45,8 +45,7 @@ def relu6(input: Tensor, inplace: bool = False) -> Tensor:
 
 def _grad_hardtanh(m, ctx, g):
     (x,) = ctx.saved
-    inside = (x > ctx.attrs["low"]) & (x < ctx.attrs["high"])
-    return (m.where(inside, g, 0),)
+    return (m.masked(g, (x > ctx.attrs["low"]) & (x < ctx.attrs["high"])),)
 
 
 HARDTANH = Op(

@@ -1,0 +1,1 @@
+"""The parts of `ember.save` / `ember.load`; `ember.serialization` is the public face."""

@@ -1,0 +1,161 @@
+"""Storages: the memory that tensors view, saved once, with each tensor as (storage, offset, shape, strides).
+
+Saving groups tensors whose NumPy arrays overlap in memory (a tensor and its slices, transposes,
+reshapes, dtype views, `detach()`) into one storage: the byte range that covers them all. An
+expanded tensor (stride 0) covers only the bytes it repeats. Tensors whose arrays are not NumPy
+arrays (a GPU) get one storage per distinct array. Loading rebuilds each tensor as a strided view
+of its storage, after checking that the view stays inside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from .._tensor import Tensor
+from .errors import Damaged
+
+
+class Storage:
+    """Bytes to write as one `.npy` entry: `read()` gives them as a 1-d array (copied from a device only then)."""
+
+    __slots__ = ("device", "read")
+
+    def __init__(self, device: str, read: Callable[[], np.ndarray]) -> None:
+        self.device = device
+        self.read = read
+
+
+class Layout:
+    """Where a tensor's elements lie in its storage, in bytes."""
+
+    __slots__ = ("storage", "byte_offset", "shape", "byte_strides")
+
+    def __init__(self, storage: int, byte_offset: int, shape: tuple, byte_strides: tuple) -> None:
+        self.storage = storage
+        self.byte_offset = byte_offset
+        self.shape = shape
+        self.byte_strides = byte_strides
+
+
+def plan_storages(tensors: list[Tensor]) -> tuple[list[Storage], list[Layout]]:
+    """The storages that hold `tensors`, and each tensor's layout in them (in the order given)."""
+    storages: list[Storage] = []
+    layouts: list[Layout | None] = [None] * len(tensors)
+    in_memory = []  # (device, low, high, index): NumPy-backed tensors, grouped below by overlapping bytes
+    own_storage: dict[int, int] = {}  # id(array) -> storage, for the others
+    for index, t in enumerate(tensors):
+        data = t._data
+        if isinstance(data, np.ndarray) and data.size:
+            low, high = _byte_range(data)
+            in_memory.append((str(t.device), low, high, index))
+            continue
+        found = own_storage.get(id(data))
+        if found is None:
+            found = own_storage[id(data)] = len(storages)
+            storages.append(Storage(str(t.device), _host_copy(t)))
+        layouts[index] = Layout(found, 0, tuple(data.shape), _contiguous_strides(data.shape, t.dtype.itemsize))
+    in_memory.sort()
+    group: list = []
+    group_high = 0
+    for device, low, high, index in in_memory:
+        if group and (device != group[0][0] or low >= group_high):
+            _add_group(group, group_high, tensors, storages, layouts)
+            group = []
+        group_high = max(group_high, high) if group else high
+        group.append((device, low, index))
+    if group:
+        _add_group(group, group_high, tensors, storages, layouts)
+    return _in_order_of_use(storages, layouts)
+
+
+def _in_order_of_use(storages: list[Storage], layouts: list[Layout]) -> tuple[list[Storage], list[Layout]]:
+    """Number storages by their first tensor, so that a manifest reads in the order of the saved object."""
+    renumbered: dict[int, int] = {}
+    for layout in layouts:
+        layout.storage = renumbered.setdefault(layout.storage, len(renumbered))
+    ordered: list = [None] * len(storages)
+    for old, new in renumbered.items():
+        ordered[new] = storages[old]
+    return ordered, layouts
+
+
+def _add_group(group: list, high: int, tensors: list[Tensor], storages: list[Storage], layouts: list) -> None:
+    """One storage for tensors whose byte ranges overlap: from the lowest to the highest byte any of them uses."""
+    device, low, _ = group[0]
+    dtypes = {tensors[index].dtype for _, _, index in group}
+    dtype = dtypes.pop() if len(dtypes) == 1 else None  # tensors of one dtype: a storage NumPy reads as such
+    typed = dtype.numpy if dtype is not None and (high - low) % dtype.itemsize == 0 else np.dtype(np.uint8)
+    raw = np.asarray(_BytesAt(low, high - low, [tensors[index]._data for _, _, index in group]))
+    storages.append(Storage(device, lambda: raw.view(typed)))
+    for _, _, index in group:
+        data = tensors[index]._data
+        layouts[index] = Layout(len(storages) - 1, _address(data) - low, tuple(data.shape), tuple(data.strides))
+
+
+class _BytesAt:
+    """`size` bytes of memory from `address`, as NumPy reads them; holds the arrays that own that memory."""
+
+    def __init__(self, address: int, size: int, owners: list) -> None:
+        self.__array_interface__ = {"version": 3, "shape": (size,), "typestr": "|u1", "data": (address, True)}
+        self.owners = owners
+
+
+def _address(array: np.ndarray) -> int:
+    return array.__array_interface__["data"][0]
+
+
+def _byte_range(array: np.ndarray) -> tuple[int, int]:
+    """[low, high): the bytes a non-empty array's elements occupy."""
+    start = _address(array)
+    below = sum(stride * (n - 1) for n, stride in zip(array.shape, array.strides) if stride < 0)
+    above = sum(stride * (n - 1) for n, stride in zip(array.shape, array.strides) if stride > 0)
+    return start + below, start + above + array.itemsize
+
+
+def _contiguous_strides(shape: tuple, itemsize: int) -> tuple:
+    strides, step = [], itemsize
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))
+
+
+def _host_copy(t: Tensor) -> Callable[[], np.ndarray]:
+    return lambda: np.ascontiguousarray(t._backend.to_numpy(t._data)).reshape(-1)
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+def strided_view(storage: Tensor, dtype, byte_offset: int, shape: tuple, byte_strides: tuple):
+    """A native array viewing `storage` (a 1-d tensor) as dtype/shape/strides; Damaged if it would leave it."""
+    nbytes = storage.nbytes
+    _check_inside(nbytes, dtype.itemsize, byte_offset, shape, byte_strides)
+    xp = storage._backend.xp
+    raw = storage._data.view(np.uint8)
+    whole = (nbytes - byte_offset) // dtype.itemsize
+    first = raw[byte_offset : byte_offset + whole * dtype.itemsize].view(dtype.numpy)
+    view = xp.lib.stride_tricks.as_strided(first, shape, byte_strides)
+    if isinstance(view, np.ndarray) and any(s == 0 and n > 1 for n, s in zip(shape, byte_strides)):
+        view.flags.writeable = False  # an expanded tensor: writes into it are refused, as before saving
+    return view
+
+
+def _check_inside(nbytes: int, itemsize: int, offset: int, shape: tuple, strides: tuple) -> None:
+    if len(shape) != len(strides):
+        raise Damaged(f"a tensor has {len(shape)} sizes but {len(strides)} strides")
+    if any(n < 0 for n in shape):
+        raise Damaged(f"a tensor has a negative size in its shape {list(shape)}")
+    if not 0 <= offset <= nbytes:
+        raise Damaged(f"a tensor starts at byte {offset} of a storage of {nbytes} bytes")
+    if 0 in shape:
+        return
+    low = offset + sum(s * (n - 1) for n, s in zip(shape, strides) if s < 0)
+    high = offset + sum(s * (n - 1) for n, s in zip(shape, strides) if s > 0) + itemsize
+    if low < 0 or high > nbytes:
+        raise Damaged(
+            f"a tensor of shape {list(shape)} with byte strides {list(strides)} from byte {offset} reaches bytes "
+            f"[{low}, {high}) of a storage of {nbytes} bytes"
+        )
