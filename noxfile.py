@@ -3,6 +3,7 @@
 nox -t ci                    # everything CI runs (the README's test command)
 nox -s "tests(backend='numpy')"
 nox -s parity                # against torch==2.13.0 (CPU)
+nox -s distributed           # ember.distributed and DDP under mpiexec -n 2 and -n 4
 nox -s demo                  # train the tutorial models, write plots to demo-output/
 nox -s example_backend       # core's and nn's suites on the docs' example backend
 nox -s docs | bench | lint | typecheck | wheels
@@ -35,6 +36,7 @@ TEST_FIXTURES = [
 ]
 EXAMPLE_BACKEND = "docs/examples/ember-double-backend"  # the backend of docs/howto/writing_a_backend.rst
 TEST_DEPS = ["pytest>=8", "scikit-learn", "scipy", "matplotlib", "ruff"]  # ruff: the stubs' freshness test
+DISTRIBUTED_TESTS = "packages/nn/tests/distributed"  # run under MPI by the distributed session only
 TORCH = "torch==2.13.0"
 PYTEST = ["pytest", "-q", "-p", "no:cacheprovider", "-ra"]
 
@@ -70,6 +72,10 @@ def _ignore_parity(*packages: str) -> list[str]:
     return [f"--ignore={d}" for d in _test_dirs(*packages, parity=True)]
 
 
+def _ignore_distributed() -> list[str]:
+    return [f"--ignore={DISTRIBUTED_TESTS}"] if (ROOT / DISTRIBUTED_TESTS).exists() else []
+
+
 @nox.session(tags=["ci"])
 @nox.parametrize("backend", ["numpy", "cupy"])
 def tests(session: nox.Session, backend: str) -> None:
@@ -80,7 +86,14 @@ def tests(session: nox.Session, backend: str) -> None:
     if backend == "numpy":
         packages = [CORE, NUMPY_BACKEND, NN]
         bench_smoke = ["benchmarks/tests"] if (ROOT / "benchmarks" / "tests").exists() else []
-        session.run(*PYTEST, *_test_dirs(*packages), *_ignore_parity(*packages), *bench_smoke, *session.posargs)
+        session.run(
+            *PYTEST,
+            *_test_dirs(*packages),
+            *_ignore_parity(*packages),
+            *_ignore_distributed(),
+            *bench_smoke,
+            *session.posargs,
+        )
     else:
         gpu = shutil.which("nvidia-smi") is not None
         _editable(session, CUPY_BACKEND + ("[cuda12]" if gpu else ""))
@@ -113,6 +126,19 @@ def parity(session: nox.Session) -> None:
     _editable(session, CORE, NUMPY_BACKEND, NN)
     dirs = _test_dirs(CORE, NUMPY_BACKEND, NN, parity=True)
     session.run(*PYTEST, *dirs, *session.posargs)
+
+
+@nox.session(tags=["ci"])
+def distributed(session: nox.Session) -> None:
+    """ember.distributed and DDP under MPI (mpi4py + MPICH wheels): the suite on 2 and 4 ranks, then in
+    one process, where the fault and launcher tests start their own jobs. mpiexec ends non-zero when
+    any rank's pytest fails."""
+    session.install(*TEST_DEPS)
+    _editable(session, CORE, NUMPY_BACKEND)
+    session.install("-e", f"{NN}[mpi]")
+    for ranks in ("2", "4"):
+        session.run("mpiexec", "-n", ranks, *PYTEST, DISTRIBUTED_TESTS, *session.posargs)
+    session.run(*PYTEST, DISTRIBUTED_TESTS, *session.posargs)
 
 
 @nox.session(tags=["ci"])
@@ -151,6 +177,7 @@ def wheels(session: nox.Session) -> None:
         "--import-mode=importlib",
         *_test_dirs(*packages),
         *_ignore_parity(*packages),
+        *_ignore_distributed(),
         env={"EMBER_WHEELHOUSE": str(dist)},  # test_wheel_metadata.py reads the wheels there
     )
     clone_paths = [str(ROOT / p) for p in (CORE, NUMPY_BACKEND, NN)]
@@ -203,5 +230,6 @@ def docs(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """ember vs PyTorch CPU vs hand-written NumPy, side by side; writes bench-results/latest.json."""
     session.install(TORCH, "threadpoolctl", "psutil")
-    _editable(session, CORE, NUMPY_BACKEND, NN)
+    _editable(session, CORE, NUMPY_BACKEND)
+    session.install("-e", f"{NN}[mpi]")  # the distributed rows run under mpiexec
     session.run("python", "-m", "benchmarks", *session.posargs)

@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import distributed
 from .rows import ROWS
 from .worker import FRAMEWORKS, SLICES, serve
 
@@ -250,6 +251,23 @@ def report(results: dict, imports: dict, rss: dict, env: dict) -> dict:
     return table
 
 
+def distributed_rows(wanted: set, repeats: int, skip: bool, smoke: bool) -> list[dict]:
+    """The MPI rows (benchmarks/distributed.py), when asked for by id or by running the whole table."""
+    ids = set(distributed.ROW_IDS) & wanted if wanted else set(distributed.ROW_IDS)
+    if not ids or (skip and not wanted):
+        return []
+    launcher = distributed.mpiexec()
+    if launcher is None:
+        print("distributed rows skipped: they need mpi4py and mpiexec (pip install 'ember-nn[mpi]')")
+        return []
+    try:
+        rows = distributed.measure(launcher, ids, repeats, smoke)
+    except RuntimeError as error:
+        return [{"id": "distributed", "errors": {"ember": str(error)}}]
+    distributed.report(rows)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--repeats", type=int, default=7)
@@ -270,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     imports = import_times(names, repeats) if process_rows else {}
     rss = peak_rss(names) if process_rows else {}
     table = report(results, imports, rss, env)
+    table["rows"] += distributed_rows(wanted, repeats, args.smoke or args.skip_process_rows, args.smoke)
     table["seconds"] = round(time.time() - started, 1)
     path = Path(args.json)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -23,6 +23,7 @@ extensions = [
     "sphinx.ext.intersphinx",
     "sphinx_gallery.gen_gallery",
     "command_output",
+    "matplotlib.sphinxext.plot_directive",  # figures drawn by scripts at build time
     "source_links",
     "backend_contract",
     "sphinx-mathjax-offline",  # serves MathJax from the site itself, so maths renders offline
@@ -82,6 +83,12 @@ sphinx_gallery_conf = {
     "show_signature": False,
     "min_reported_time": 0,
 }
+
+# --- figures of the guides (``.. plot:: snippets/script.py``) --------------------------
+plot_include_source = False
+plot_html_show_source_link = False
+plot_html_show_formats = False
+plot_formats = [("png", 100)]
 
 # --- HTML -------------------------------------------------------------------------------
 html_theme = "furo"

@@ -42,3 +42,21 @@ def test_runner_writes_a_table(tmp_path, capsys):
     assert [row["id"] for row in table["rows"]] == ["add", "expr_2x2"]
     assert set(table["rows"][0]["stats"]) == {"ember", "numpy"}
     assert "ember/pytorch" in capsys.readouterr().out
+
+
+def test_distributed_rows_run_under_mpiexec(capsys):
+    """The scaling and all-reduce rows at tiny sizes (skipped where mpi4py or mpiexec is missing)."""
+    from benchmarks import distributed
+
+    launcher = distributed.mpiexec()
+    if launcher is None:
+        pytest.skip("needs mpi4py and mpiexec: pip install 'ember-nn[mpi]'")
+    rows = distributed.measure(launcher, set(distributed.ROW_IDS), repeats=1, smoke=True)
+    assert [row["id"] for row in rows] == list(distributed.ROW_IDS)
+    scaling = rows[0]["runs"]
+    assert [run["ranks"] for run in scaling] == [1, 2]
+    assert scaling[0]["efficiency"] == 1.0 and all(run["samples_per_s"] > 0 for run in scaling)
+    assert all(row["ddp_s"] > 0 and row["raw_s"] > 0 for row in rows[1:])
+    distributed.report(rows)
+    printed = capsys.readouterr().out
+    assert "1 rank(s):" in printed and "efficiency 1.00" in printed and "raw Allreduce" in printed

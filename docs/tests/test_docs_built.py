@@ -232,6 +232,7 @@ def test_landing_page_links_every_tutorial_and_guide() -> None:
         "installing",
         "coming_from_pytorch",
         "saving_and_loading",
+        "several_processes",
         "writing_a_backend",
     ):
         assert f"howto/{guide}.html" in links, (
@@ -291,8 +292,19 @@ def test_api_page_documents_the_module(module: str) -> None:
         ("ember.optim", ["SGD", "Adam", "Optimizer"]),
         (
             "ember.utils.data",
-            ["DataLoader", "TensorDataset", "Dataset", "random_split"],
+            [
+                "DataLoader",
+                "TensorDataset",
+                "Dataset",
+                "random_split",
+                "DistributedSampler",
+            ],
         ),
+        (
+            "ember.distributed",
+            ["init_process_group", "all_reduce", "ReduceOp", "Backend"],
+        ),
+        ("ember.nn.parallel", ["DistributedDataParallel"]),
         ("ember.backends", ["Backend", "NumpyLikeBackend", "KERNELS", "use"]),
         ("ember.testing", ["assert_close"]),
         ("ember.testing.conformance", ["BackendConformance"]),
@@ -318,6 +330,20 @@ def test_tensor_page_documents_its_methods() -> None:
         assert f'id="ember.Tensor.{method}"' in text, (
             f"Tensor.{method} is not documented"
         )
+
+
+def test_distributed_guide_shows_two_processes_training_and_the_plot() -> None:
+    built = page("howto/several_processes.html")
+    text = " ".join(built.all_text.split())
+    assert (
+        "$ python -m ember.distributed.run -n 2 snippets/ddp_digits.py" in text
+    )
+    assert (
+        "2 process(es), each training on 720 of 1440 samples per epoch" in text
+    )
+    assert re.search(r"epoch 10: loss 0\.\d+, test accuracy 0\.9\d\d", text)
+    assert re.search(r"ResNet-50 102\.23 MB 10 Gb/s 81\.8 ms", text)
+    assert any("plot_ddp_losses" in src for src in built.images)
 
 
 def test_guides_show_real_command_output() -> None:

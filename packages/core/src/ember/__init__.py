@@ -167,7 +167,7 @@ def compile(model=None, **kwargs):
     return model if model is not None else (lambda m: m)
 
 
-_NN_SUBPACKAGES = ("nn", "optim", "utils")  # shipped by ember-nn
+_NN_SUBPACKAGES = ("nn", "optim", "utils", "distributed")  # shipped by ember-nn
 
 
 def __getattr__(name: str):

@@ -109,3 +109,16 @@ def test_concat_dataset_matches_torch():
     ours, theirs = edata.ConcatDataset(parts), tdata.ConcatDataset(parts)
     assert len(ours) == len(theirs) and ours.cumulative_sizes == theirs.cumulative_sizes
     assert [ours[i] for i in range(-len(ours), len(ours))] == [theirs[i] for i in range(-len(theirs), len(theirs))]
+
+
+@pytest.mark.parametrize("drop_last", [False, True])
+@pytest.mark.parametrize(("size", "replicas"), [(12, 4), (10, 4), (3, 4), (2, 5), (10, 3), (7, 2)])
+def test_distributed_sampler_deals_and_pads_as_torch_does(size, replicas, drop_last):
+    """Unshuffled, so that the two libraries' random streams do not matter: the dealing and padding rules."""
+    from torch.utils.data.distributed import DistributedSampler as TorchSampler
+
+    for rank in range(replicas):
+        ours = edata.DistributedSampler(range(size), replicas, rank, shuffle=False, drop_last=drop_last)
+        theirs = TorchSampler(range(size), replicas, rank, shuffle=False, drop_last=drop_last)
+        assert list(ours) == list(theirs)
+        assert (len(ours), ours.num_samples, ours.total_size) == (len(theirs), theirs.num_samples, theirs.total_size)

@@ -5,4 +5,13 @@ from .modules import *  # noqa: F403
 from .modules import __all__ as _layers
 from .parameter import Buffer, Parameter
 
-__all__ = ["Buffer", "Parameter", "functional", "init", "utils", *_layers]
+__all__ = ["Buffer", "Parameter", "functional", "init", "parallel", "utils", *_layers]  # noqa: F405
+
+
+def __getattr__(name: str):
+    """`ember.nn.parallel` on first use: most programs never train on several processes."""
+    if name == "parallel":
+        import importlib
+
+        return importlib.import_module(f"{__name__}.parallel")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,6 +11,7 @@ from ember.utils.data.dataset import Dataset as Dataset
 from ember.utils.data.dataset import IterableDataset as IterableDataset
 from ember.utils.data.dataset import Subset as Subset
 from ember.utils.data.dataset import TensorDataset as TensorDataset
+from ember.utils.data.distributed import DistributedSampler as DistributedSampler
 from ember.utils.data.sampler import BatchSampler as BatchSampler
 from ember.utils.data.sampler import RandomSampler as RandomSampler
 from ember.utils.data.sampler import Sampler as Sampler

@@ -1,0 +1,90 @@
+"""Which parameters share a gradient bucket: PyTorch's assignment by size.
+
+Parameters are taken in reverse order (backward produces the last layers' gradients first),
+grouped by dtype and device, and a bucket closes once it holds `cap` bytes; the first bucket
+holds at most 1 MiB, so that communication starts early in the backward.
+
+Within a bucket, small gradients are packed into one flat buffer (one all-reduce for many);
+a gradient of IN_PLACE_BYTES or more is reduced in its own memory, which saves copying it in
+and out: a large array gains nothing from being coalesced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import ember
+import numpy as np
+
+FIRST_BUCKET_BYTES = 1024 * 1024
+DEFAULT_BUCKET_CAP_MB = 25
+IN_PLACE_BYTES = 1024 * 1024
+PIECE_BYTES = 16 * 1024 * 1024  # a buffer is all-reduced in pieces this large: each stays in cache
+
+
+@dataclass(eq=False)
+class Slot:
+    """One parameter's place in its bucket."""
+
+    index: int
+    name: str
+    param: object
+    numel: int = 0
+    packed: bool = True  # in the bucket's flat buffer, at `offset`; else reduced in its own buffer
+    offset: int = 0
+    bucket: Bucket | None = None
+    staging: np.ndarray | None = None  # host copy of a large gradient that cannot be reduced where it is
+
+
+@dataclass(eq=False)
+class Bucket:
+    """Gradients whose all-reduces start together, once all of them are in."""
+
+    index: int
+    dtype: np.dtype
+    slots: list[Slot] = field(default_factory=list)
+    nbytes: int = 0
+    packed_numel: int = 0
+    flat: np.ndarray | None = None  # allocated when first needed
+
+    def add(self, slot: Slot) -> None:
+        slot.numel, slot.bucket = slot.param.numel(), self
+        slot.packed = slot.numel * self.dtype.itemsize < IN_PLACE_BYTES
+        if slot.packed:
+            slot.offset = self.packed_numel
+            self.packed_numel += slot.numel
+        self.slots.append(slot)
+        self.nbytes += slot.numel * self.dtype.itemsize
+
+    def flat_buffer(self) -> np.ndarray:
+        if self.flat is None:
+            self.flat = np.empty(self.packed_numel, self.dtype)
+        return self.flat
+
+    def region(self, slot: Slot) -> np.ndarray:
+        """A packed slot's part of the flat buffer, shaped like its parameter."""
+        return self.flat_buffer()[slot.offset : slot.offset + slot.numel].reshape(tuple(slot.param.shape))
+
+
+def numpy_dtype(tensor) -> np.dtype:
+    return ember.empty(0, dtype=tensor.dtype).numpy().dtype
+
+
+def assign(slots: list[Slot], cap_bytes: int, first_cap_bytes: int = FIRST_BUCKET_BYTES) -> list[Bucket]:
+    """Buckets in the order their all-reduces start: the last parameters' first."""
+    done: list[Bucket] = []
+    open_buckets: dict = {}
+    closed: dict = {}
+    for slot in reversed(slots):
+        key = (slot.param.dtype, str(slot.param.device))
+        bucket = open_buckets.get(key)
+        if bucket is None:
+            bucket = open_buckets[key] = Bucket(-1, numpy_dtype(slot.param))
+        bucket.add(slot)
+        if bucket.nbytes >= (cap_bytes if closed.get(key) else min(cap_bytes, first_cap_bytes)):
+            done.append(open_buckets.pop(key))
+            closed[key] = True
+    done.extend(open_buckets.values())
+    for index, bucket in enumerate(done):
+        bucket.index = index
+    return done
