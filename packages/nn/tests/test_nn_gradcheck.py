@@ -16,10 +16,12 @@ def leaf(*shape, low=None, high=None):
 
 
 def check_layer(layer: nn.Module, *inputs) -> None:
-    """Gradients with respect to the inputs and to every parameter of the layer."""
+    """First and second derivatives with respect to the inputs and to every parameter of the layer."""
     layer.double()
     params = tuple(layer.parameters())
-    assert gradcheck(lambda *args: layer(*args[: len(inputs)]), inputs + params)
+    function = lambda *args: layer(*args[: len(inputs)])  # noqa: E731
+    assert gradcheck(function, inputs + params)
+    assert gradgradcheck(function, inputs + params)
 
 
 LAYERS = {
@@ -145,6 +147,7 @@ LOSSES = {
 def test_loss_gradients(name, reduction):
     loss, input, target = LOSSES[name](reduction)
     assert gradcheck(loss, (input, target))
+    assert gradgradcheck(loss, (input, target))
 
 
 def test_kl_div_batchmean_gradient():

@@ -6,14 +6,13 @@ column per output element. Use float64 inputs: float32 rounding alone breaks the
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
-import numpy as np
-
-from .. import _random
+from .. import _dtype, _random
 from .._autograd._api import grad
 from .._autograd._grad_mode import enable_grad, no_grad
-from .._creation import tensor
+from .._creation import zeros
 
 
 class GradcheckError(RuntimeError):
@@ -37,9 +36,9 @@ def _wanted(inputs: tuple) -> list:
     return [i for i, t in enumerate(inputs) if _is_tensor(t) and t.requires_grad]
 
 
-def _host(tensor) -> np.ndarray:
-    # A copy: an output that is a view of an input would change when the input is perturbed.
-    return np.array(tensor._backend.to_numpy(tensor._data), dtype=np.float64).reshape(-1)
+def _host(tensor):
+    """A float64 copy on the CPU, flattened: an output that is a view of an input would change otherwise."""
+    return tensor.detach().to("cpu", _dtype.float64).reshape(-1).clone()
 
 
 def _numerical(func, inputs: tuple, wanted: list, eps: float) -> dict:
@@ -48,15 +47,15 @@ def _numerical(func, inputs: tuple, wanted: list, eps: float) -> dict:
     with no_grad():
         sizes = [o.numel() for o in _outputs(func, inputs)]
         for i in wanted:
-            data = inputs[i]._data
-            columns = [np.zeros((inputs[i].numel(), n)) for n in sizes]
-            for row, index in enumerate(np.ndindex(*data.shape)):
-                original = data[index].item()
-                data[index] = original + eps
+            x = inputs[i]
+            columns = [zeros((x.numel(), n), dtype=_dtype.float64) for n in sizes]
+            for row, index in enumerate(itertools.product(*map(range, x.shape))):
+                original = x[index].item()
+                x[index] = original + eps
                 plus = [_host(o) for o in _outputs(func, inputs)]
-                data[index] = original - eps
+                x[index] = original - eps
                 minus = [_host(o) for o in _outputs(func, inputs)]
-                data[index] = original
+                x[index] = original
                 for block, p, m in zip(columns, plus, minus):
                     block[row] = (p - m) / (2 * eps)
             for j, block in enumerate(columns):
@@ -68,22 +67,23 @@ def _analytical(func, inputs: tuple, wanted: list) -> dict:
     """{(output j, input i): Jacobian block} from one vector-Jacobian product per output element."""
     outputs = _outputs(func, inputs)
     differentiable = [inputs[i] for i in wanted]
-    blocks = {(j, i): np.zeros((inputs[i].numel(), o.numel())) for j, o in enumerate(outputs) for i in wanted}
+    blocks = {
+        (j, i): zeros((inputs[i].numel(), o.numel()), dtype=_dtype.float64)
+        for j, o in enumerate(outputs)
+        for i in wanted
+    }
     for j, output in enumerate(outputs):
         if not output.requires_grad:
             continue
         for column in range(output.numel()):
             seed = output.new_zeros(output.shape)
-            seed._data.reshape(-1)[column] = 1
+            with no_grad():
+                seed.reshape(-1)[column] = 1
             grads = grad(output, differentiable, seed, retain_graph=True, allow_unused=True)
             for i, g in zip(wanted, grads):
                 if g is not None:
                     blocks[j, i][:, column] = _host(g)
     return blocks
-
-
-def _as_tensor(block: np.ndarray):
-    return tensor(block)
 
 
 def gradcheck(
@@ -120,11 +120,11 @@ def gradcheck(
     analytical = _analytical(func, inputs, wanted)
     for (j, i), expected in numerical.items():
         actual = analytical[j, i]
-        if not np.allclose(actual, expected, rtol=rtol, atol=atol):
+        if not actual.allclose(expected, rtol=rtol, atol=atol):
             if raise_exception:
                 raise GradcheckError(
                     f"Jacobian mismatch for output {j} with respect to input {i},\n"
-                    f"numerical:{_as_tensor(expected)!r}\nanalytical:{_as_tensor(actual)!r}\n"
+                    f"numerical:{expected!r}\nanalytical:{actual!r}\n"
                 )
             return False
     return True

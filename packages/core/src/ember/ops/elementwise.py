@@ -492,7 +492,7 @@ def _refuse_bool_relu(x: Tensor) -> None:
 
 # m.masked(g, keep): g times the 0/1 mask keep (a derivative that is 1 or 0; an inf in g stays nan);
 # on arrays the backend's own `mask_multiply` (optional) where it has one
-MASKED = Op("masked", "multiply", lambda m, ctx, g: (m.masked(g, ctx.saved[1]), None), saves=(1,))
+MASKED = Op("masked", "multiply", lambda m, ctx, g: (m.masked(g, ctx.saved[0]), None), saves=(1,))
 define("masked", lambda m: getattr(m.backend, "mask_multiply", None) or m.backend.multiply, MASKED.on_tensors)
 RELU = unary_op(
     "relu",

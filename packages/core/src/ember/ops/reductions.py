@@ -34,11 +34,16 @@ def dims_of(dim, ndim: int) -> tuple | None:
     return tuple(sorted(axes)) if axes else None
 
 
-def kept_shape(shape: tuple, axes: tuple | None) -> tuple:
-    """The shape of a reduction over `axes` with keepdim=True."""
+def kept_shape(shape: tuple, axes: tuple | int | None) -> tuple:
+    """The shape of a reduction over `axes` (NumPy's axis: None, an int or a tuple) with keepdim=True."""
     if axes is None:
         return (1,) * len(shape)
+    axes = _axis_tuple(axes, len(shape))
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _axis_tuple(axes: tuple | int, ndim: int) -> tuple:
+    return tuple(a % ndim for a in ((axes,) if isinstance(axes, int) else axes))
 
 
 def _spread_kernel(b, x, *, shape: tuple, divisor: int = 1):
@@ -70,10 +75,10 @@ def expand_back(m, ctx, g):
     return m.spread(kept(m, ctx, g), shape=ctx.input_shape(0))
 
 
-def _count(shape: tuple, axes: tuple | None) -> int:
+def _count(shape: tuple, axes: tuple | int | None) -> int:
     if axes is None:
         return math.prod(shape)
-    return math.prod(shape[a] for a in axes)
+    return math.prod(shape[a] for a in _axis_tuple(axes, len(shape)))
 
 
 def _reduce(op: Op, input: Tensor, dim, keepdim: bool, **extra) -> Tensor:
