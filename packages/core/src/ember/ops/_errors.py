@@ -52,18 +52,26 @@ def integer_only(name: str, kernel):
     return checked
 
 
-def broadcast_error(name: str, x, y, error: ValueError) -> Exception:
-    """PyTorch's RuntimeError for shapes that don't broadcast (NumPy raises ValueError)."""
-    shape_a, shape_b = getattr(x, "shape", ()), getattr(y, "shape", ())
+def mismatch(shape_a: tuple, shape_b: tuple) -> tuple | None:
+    """(dimension, size in a, size in b) of the last pair of sizes that do not broadcast, or None."""
     for i in range(1, min(len(shape_a), len(shape_b)) + 1):
         size_a, size_b = shape_a[-i], shape_b[-i]
         if size_a != size_b and size_a != 1 and size_b != 1:
-            return RuntimeError(
-                f"The size of tensor a ({size_a}) must match the size of tensor b ({size_b}) at non-singleton "
-                f"dimension {max(len(shape_a), len(shape_b)) - i} (in {name}: shapes {list(shape_a)} and "
-                f"{list(shape_b)} don't broadcast)"
-            )
-    return error
+            return max(len(shape_a), len(shape_b)) - i, size_a, size_b
+    return None
+
+
+def broadcast_error(name: str, x, y, error: ValueError) -> Exception:
+    """PyTorch's RuntimeError for shapes that don't broadcast (NumPy raises ValueError)."""
+    shape_a, shape_b = getattr(x, "shape", ()), getattr(y, "shape", ())
+    found = mismatch(shape_a, shape_b)
+    if found is None:
+        return error
+    dimension, size_a, size_b = found
+    return RuntimeError(
+        f"The size of tensor a ({size_a}) must match the size of tensor b ({size_b}) at non-singleton "
+        f"dimension {dimension} (in {name}: shapes {list(shape_a)} and {list(shape_b)} don't broadcast)"
+    )
 
 
 def wrapped_integer(b, value, like):

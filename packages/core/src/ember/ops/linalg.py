@@ -6,6 +6,7 @@ from .. import _dtype as dt
 from .._tensor import Tensor
 from .._writes import write_out
 from ._declare import export
+from ._errors import mismatch
 from ._op import Op, call, device_mismatch
 
 # --- matmul -----------------------------------------------------------------------------
@@ -82,15 +83,13 @@ def _check_same_dtype(name: str, a: Tensor, b: Tensor) -> None:
 
 def _batch_shape(name: str, a: Tensor, b: Tensor) -> None:
     """Raise PyTorch's error when the batch dimensions of a matmul don't broadcast."""
-    batch_a, batch_b = a._data.shape[:-2], b._data.shape[:-2]
-    for i in range(1, min(len(batch_a), len(batch_b)) + 1):
-        da, db = batch_a[-i], batch_b[-i]
-        if da != db and da != 1 and db != 1:
-            raise RuntimeError(
-                f"{name}: The size of tensor a ({da}) must match the size of tensor b ({db}) at non-singleton "
-                f"dimension {len(batch_a) - i}; the batch dimensions of {list(a.shape)} and {list(b.shape)} "
-                "must broadcast"
-            )
+    found = mismatch(a._data.shape[:-2], b._data.shape[:-2])
+    if found is not None:
+        dimension, da, db = found
+        raise RuntimeError(
+            f"{name}: The size of tensor a ({da}) must match the size of tensor b ({db}) at non-singleton "
+            f"dimension {dimension}; the batch dimensions of {list(a.shape)} and {list(b.shape)} must broadcast"
+        )
 
 
 def _check_matmul(name: str, a: Tensor, b: Tensor) -> None:
