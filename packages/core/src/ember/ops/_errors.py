@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import numbers
+
+import numpy as np
+
 from .. import _dtype as dt
 
 
@@ -64,6 +68,22 @@ def broadcast_error(name: str, x, y, error: ValueError) -> Exception:
                 f"{list(shape_b)} don't broadcast)"
             )
     return error
+
+
+class OperandTypeError(TypeError):
+    """An operand that is neither a tensor nor a number: the operators answer NotImplemented for it."""
+
+
+def is_number(value) -> bool:
+    """A Python or NumPy scalar number (bool included), as PyTorch's Number arguments accept."""
+    return isinstance(value, (numbers.Number, np.bool_))
+
+
+def operand_type_error(name: str, value, role: str = "other", expected: str = "Tensor or Number") -> OperandTypeError:
+    return OperandTypeError(
+        f"{name}(): argument '{role}' must be {expected}, not {type(value).__name__}; "
+        "convert it first, e.g. with ember.tensor(...)"
+    )
 
 
 def wrapped_integer(b, value, like):
