@@ -2,6 +2,7 @@
 
 import multiprocessing
 import os
+import signal
 import time
 
 import ember
@@ -197,3 +198,20 @@ def test_a_key_error_in_a_worker_keeps_a_readable_message():
     text = str(caught.value)
     assert text.startswith("Caught KeyError in DataLoader worker process 0 while loading dataset index 0.\n")
     assert "\\n" not in text and "KeyError: 'label'" in text
+
+
+def test_a_persistent_worker_killed_between_epochs_is_reported_then_replaced():
+    loader = DataLoader(data(), batch_size=10, num_workers=2, persistent_workers=True)
+    assert len(list(loader)) == 5
+    victim = loader._workers.processes[1]
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.join(10)
+    with pytest.raises(
+        RuntimeError,
+        match=rf"worker 1 \(pid {victim.pid}\) exited unexpectedly with exit code -9 \(killed by SIGKILL\) between epochs",
+    ):
+        iter(loader)
+    assert worker_children() == []
+    assert len(list(loader)) == 5  # a new epoch starts new workers
+    assert victim.pid not in {p.pid for p in worker_children()}
+    loader._workers.shut_down()

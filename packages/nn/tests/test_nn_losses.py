@@ -188,3 +188,15 @@ def test_mse_matches_float64_numpy_at_every_size(size, reduction):
     got = F.mse_loss(ember.tensor(x), ember.tensor(t), reduction=reduction)
     assert got.dtype is ember.float32 and got.shape == ()
     np.testing.assert_allclose(got.item(), expected, rtol=2e-6)
+
+
+@pytest.mark.parametrize(("name", "kernel"), [("mse_loss", "mse_cpu"), ("huber_loss", "huber_cpu")])
+@pytest.mark.parametrize(("dtype", "word"), [(ember.int64, "Long"), (ember.bool, "Bool")])
+def test_regression_losses_refuse_integer_tensors_instead_of_truncating(name, kernel, dtype, word):
+    a, b = ember.tensor([0, 1], dtype=dtype), ember.tensor([1, 1], dtype=dtype)
+    with pytest.raises(NotImplementedError, match=rf"\"{kernel}\" not implemented for '{word}'; convert .*float"):
+        getattr(F, name)(a, b)
+
+
+def test_mse_loss_of_an_integer_and_a_floating_tensor_promotes():
+    assert F.mse_loss(ember.tensor([0, 1]), ember.tensor([1.0, 1.0])).item() == 0.5

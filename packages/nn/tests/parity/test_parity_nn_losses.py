@@ -141,3 +141,22 @@ def test_size_mismatch_warning_and_errors_match():
         with pytest.raises(error) as ember_error:
             call(enn.functional, ember)
         assert str(ember_error.value) == str(torch_error.value).replace("torch.", "ember.")
+
+
+INTEGER_LOSS_CALLS = {
+    "mse_loss": lambda F, a, b: F.mse_loss(a, b),
+    "mse_loss none": lambda F, a, b: F.mse_loss(a, b, reduction="none"),
+    "huber_loss": lambda F, a, b: F.huber_loss(a, b),
+    "smooth_l1_loss": lambda F, a, b: F.smooth_l1_loss(a, b),
+}
+
+
+@pytest.mark.parametrize("name", INTEGER_LOSS_CALLS)
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+def test_regression_losses_refuse_non_floating_tensors_as_torch_does(name, dtype):
+    values = np.array([0, 1]).astype(dtype), np.array([1, 1]).astype(dtype)
+    with pytest.raises(NotImplementedError) as expected:
+        INTEGER_LOSS_CALLS[name](torch.nn.functional, *(torch.from_numpy(v) for v in values))
+    with pytest.raises(NotImplementedError) as got:
+        INTEGER_LOSS_CALLS[name](enn.functional, *(ember.from_numpy(v) for v in values))
+    assert str(got.value).split(";")[0] == str(expected.value)

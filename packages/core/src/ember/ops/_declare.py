@@ -6,6 +6,7 @@ from .. import _dtype as dt
 from .._tensor import Tensor
 from .._writes import write_out
 from ._dispatch import PROMOTE, binary, inplace_binary, inplace_unary, promoted, unary
+from ._errors import OperandTypeError
 from ._op import Op
 
 FUNCTIONS: dict = {}
@@ -165,11 +166,14 @@ def binary_op(
     in_place.__name__ = name + "_"
 
     def reflected_operator(self, other):
-        if check is not None:
-            check(other, self)
-        if isinstance(reflected, Op):
-            return binary(reflected, self, other, promotion)
-        return binary(op, other, self, promotion)
+        try:
+            if check is not None:
+                check(other, self)
+            if isinstance(reflected, Op):
+                return binary(reflected, self, other, promotion)
+            return binary(op, other, self, promotion)
+        except OperandTypeError:
+            return NotImplemented
 
     publish(
         name,
@@ -180,12 +184,22 @@ def binary_op(
         reflected=reflected_operator if reflected is not False else None,
     )
     if operator is not None:  # NOTE: the operator skips the function's alpha and out= handling
-        if check is None:
-            setattr(Tensor, f"__{operator}__", lambda self, other: binary(op, self, other, promotion))
-        else:
-            setattr(
-                Tensor, f"__{operator}__", lambda self, other: check(self, other) or binary(op, self, other, promotion)
-            )
+        # NOTE: as in PyTorch, an operand that is no tensor or number gives NotImplemented, so
+        # Python raises its TypeError, and == / != fall back to identity (t == None is False)
+        def operator_method(self, other):
+            try:
+                return binary(op, self, other, promotion)
+            except OperandTypeError:
+                return NotImplemented
+
+        def checked_operator_method(self, other):
+            try:
+                check(self, other)
+                return binary(op, self, other, promotion)
+            except OperandTypeError:
+                return NotImplemented
+
+        setattr(Tensor, f"__{operator}__", operator_method if check is None else checked_operator_method)
     return op
 
 

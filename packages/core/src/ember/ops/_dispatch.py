@@ -11,7 +11,7 @@ from .. import _dtype as dt
 from .._autograd._grad_mode import state as grad_state
 from .._tensor import Tensor, wrap
 from .._writes import check_inplace_target
-from ._errors import broadcast_error, overlap_error, wrapped_integer
+from ._errors import broadcast_error, is_number, operand_type_error, overlap_error, wrapped_integer
 from ._op import Op, device_mismatch, record
 from ._view_writes import rebase_view
 
@@ -63,14 +63,18 @@ def _binary_arrays(name: str, a, b, rule: str):
                 raise device_mismatch(name, a, b)
         elif dt.is_host_array(b):
             b = host_operand(b, a)
+        elif not is_number(b):
+            raise operand_type_error(name, b)
     else:
         like = b
-        if dt.is_host_array(a) and isinstance(b, Tensor):
-            a = host_operand(a, b)
-        elif not isinstance(b, Tensor):
+        if not isinstance(b, Tensor):
             raise TypeError(
                 f"{name}(): expected at least one Tensor argument, got {type(a).__name__} and {type(b).__name__}"
             )
+        if dt.is_host_array(a):
+            a = host_operand(a, b)
+        elif not is_number(a):
+            raise operand_type_error(name, a, "input")
     want = promoted(a, b)
     if rule is FLOAT_RESULT and not want.is_floating_point:
         want = dt._default[0]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import numbers
+
+import numpy as np
+
 from .. import _dtype as dt
 
 
@@ -71,6 +75,22 @@ def broadcast_error(name: str, x, y, error: ValueError) -> Exception:
     return RuntimeError(
         f"The size of tensor a ({size_a}) must match the size of tensor b ({size_b}) at non-singleton "
         f"dimension {dimension} (in {name}: shapes {list(shape_a)} and {list(shape_b)} don't broadcast)"
+    )
+
+
+class OperandTypeError(TypeError):
+    """An operand that is neither a tensor nor a number: the operators answer NotImplemented for it."""
+
+
+def is_number(value) -> bool:
+    """A Python or NumPy scalar number (bool included), as PyTorch's Number arguments accept."""
+    return isinstance(value, (numbers.Number, np.bool_))
+
+
+def operand_type_error(name: str, value, role: str = "other", expected: str = "Tensor or Number") -> OperandTypeError:
+    return OperandTypeError(
+        f"{name}(): argument '{role}' must be {expected}, not {type(value).__name__}; "
+        "convert it first, e.g. with ember.tensor(...)"
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import _dtype as dt
+from .._argument_checks import fill_value
 from .._autograd._grad_mode import state as grad_state
 from .._autograd._math import define
 from .._device import device as Device
@@ -246,6 +247,8 @@ def _fill(self: Tensor, value, op: Op) -> Tensor:
             data = value._data.astype(self.dtype.numpy)
             return rebase_inplace(self, call(FILL_TENSOR, (self, value), (self._data, data), self), "fill")
         value = value.item()
+    else:
+        value = fill_value("fill_", value, self.dtype)
     if grad_state.enabled and self._requires_grad:
         check_inplace_target(self)
         return rebase_inplace(self, call(op, (self,), (self._data, value), self), "fill")

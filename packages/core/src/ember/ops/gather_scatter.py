@@ -12,6 +12,7 @@ from .._tensor import Tensor, _wrap_dim
 from .._writes import check_inplace_target, write_out
 from ._declare import export, method
 from ._dispatch import rebase_inplace
+from ._errors import broadcast_error
 from ._op import Op, call, device_mismatch, make
 from .indexing import _TYPE
 
@@ -553,8 +554,13 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
                 raise device_mismatch("masked_fill", input, value)
             value = value.to(input.device)  # NOTE: as in PyTorch, a 0-dim CPU value may fill a tensor on any device
         value_data = value._data.astype(input.dtype.numpy)
-        return call(MASKED_FILL_TENSOR, (input, value), (input._data, value_data), input, {"mask": mask})
-    return call(MASKED_FILL, (input,), (input._data, _fill_scalar(input, value)), input, {"mask": mask})
+        operands, arrays, op = (input, value), (input._data, value_data), MASKED_FILL_TENSOR
+    else:
+        operands, arrays, op = (input,), (input._data, _fill_scalar(input, value)), MASKED_FILL
+    try:
+        return call(op, operands, arrays, input, {"mask": mask})
+    except ValueError as error:
+        raise broadcast_error("masked_fill", input._data, mask._data, error) from None
 
 
 @method("masked_fill_")

@@ -6,7 +6,7 @@ from .. import _dtype as dt
 from .._tensor import Tensor
 from .._writes import write_out
 from ._declare import export
-from ._errors import mismatch
+from ._errors import OperandTypeError, mismatch, operand_type_error
 from ._op import Op, call, device_mismatch
 
 # --- matmul -----------------------------------------------------------------------------
@@ -117,7 +117,13 @@ def _check_matmul(name: str, a: Tensor, b: Tensor) -> None:
 
 
 def _product(name: str, input: Tensor, other: Tensor, out: Tensor | None) -> Tensor:
-    _check_matmul(name, input, other)
+    try:
+        _check_matmul(name, input, other)
+    except AttributeError:
+        for role, operand in (("input", input), ("other", other)):
+            if not isinstance(operand, Tensor):
+                raise operand_type_error(name, operand, role, "Tensor") from None
+        raise
     op = _matmul_op(input._data.ndim, other._data.ndim)
     result = call(op, (input, other), (input._data, other._data), input)
     return result if out is None else write_out(out, result)
@@ -129,8 +135,22 @@ def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor
     return _product("matmul", input, other, out)
 
 
-Tensor.__matmul__ = lambda self, other: _product("matmul", self, other, None)
-Tensor.__rmatmul__ = lambda self, other: _product("matmul", other, self, None)
+def _matmul_operator(self: Tensor, other) -> Tensor:
+    try:
+        return _product("matmul", self, other, None)
+    except OperandTypeError:
+        return NotImplemented  # NOTE: so Python raises its TypeError for x @ 2, as with PyTorch
+
+
+def _reflected_matmul_operator(self: Tensor, other) -> Tensor:
+    try:
+        return _product("matmul", other, self, None)
+    except OperandTypeError:
+        return NotImplemented
+
+
+Tensor.__matmul__ = _matmul_operator
+Tensor.__rmatmul__ = _reflected_matmul_operator
 
 
 def _require_rank(name: str, tensor: Tensor, rank: int, role: str) -> None:

@@ -13,6 +13,7 @@ import warnings
 from ... import _dtype as dt
 from ..._tensor import Tensor
 from ...ops._dispatch import promoted
+from ...ops._errors import not_implemented_for
 from ...ops._op import Op, call, device_mismatch
 from ._activation import SOFTPLUS, log_softmax
 from ._utils import REDUCTIONS, check_reduction, legacy_reduction
@@ -93,6 +94,7 @@ def _difference_loss(name: str, node: str, value, slope, factor: float = 1.0, sq
         return (grad if ctx.needs(0) else None), (-grad if ctx.needs(1) else None)
 
     op = Op(name, kernel, gradient, node=node, saves=(0, 1))
+    kernel_name = name.removesuffix("_loss") + "_cpu"  # NOTE: PyTorch's kernel name, as its errors show it
 
     def loss(input: Tensor, target: Tensor, reduction: str, **params) -> Tensor:
         if reduction not in REDUCTIONS:
@@ -103,6 +105,8 @@ def _difference_loss(name: str, node: str, value, slope, factor: float = 1.0, sq
             count = math.prod(_broadcast_shape(name, input, target))
         if input.dtype is not target.dtype or input.device is not target.device:
             input, target = _same_dtype(input, target)
+        if not input.dtype.is_floating_point:
+            raise not_implemented_for(kernel_name, input._data)
         attrs = {"reduction": reduction, "count": count, "params": params}
         return call(op, (input, target), (input._data, target._data), input, attrs)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pickle
 import queue
+import signal
 import time
 import weakref
 from collections.abc import Callable, Iterator
@@ -61,6 +62,22 @@ class WorkerPool:
 
     def alive(self) -> bool:
         return self._finalizer.alive and all(p.is_alive() for p in self.processes)
+
+    def check_idle_workers(self) -> None:
+        """Raise for a worker that died while the pool was idle (between epochs), as PyTorch does.
+
+        The pool is shut down first, so that the loader's next epoch starts fresh workers.
+        """
+        if not self._finalizer.alive:
+            return
+        for worker, process in enumerate(self.processes):
+            if not process.is_alive():
+                self.shut_down(force=True)
+                raise RuntimeError(
+                    f"DataLoader worker {worker} (pid {process.pid}) exited unexpectedly {_exit_text(process.exitcode)} "
+                    "between epochs; persistent workers are not restarted behind your back. Find out what ended it "
+                    "(out of memory?); iterating the DataLoader again starts new workers."
+                )
 
     def shut_down(self, force: bool = False) -> None:
         if force and self._finalizer.detach() is not None:
@@ -211,8 +228,8 @@ class Epoch:
             where = f"dataset index {position}" if position >= 0 else "its first sample"
             batch = f" (batch indices {_short(loading[0])})" if loading and loading[0] is not None else ""
             raise RuntimeError(
-                f"DataLoader worker {worker} (pid {process.pid}) exited unexpectedly with exit code "
-                f"{process.exitcode} while loading {where}{batch}. It may have crashed in native code or been "
+                f"DataLoader worker {worker} (pid {process.pid}) exited unexpectedly {_exit_text(process.exitcode)} "
+                f"while loading {where}{batch}. It may have crashed in native code or been "
                 "killed (out of memory?); run with num_workers=0 to see the error in this process."
             )
 
@@ -220,6 +237,17 @@ class Epoch:
         self.done = True
         if self.shut_down_after or force:
             self.pool.shut_down(force)
+
+
+def _exit_text(exitcode: int | None) -> str:
+    """How a worker process ended: its exit code, and the signal that killed it if one did."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"with exit code {exitcode} (killed by {name})"
+    return f"with exit code {exitcode}"
 
 
 def _short(index) -> str:

@@ -120,6 +120,8 @@ class DataLoader:
         if self.num_workers == 0:
             return _batches_in_this_process(self)
         if self.persistent_workers:
+            if self._workers is not None:
+                self._workers.check_idle_workers()
             if self._workers is None or not self._workers.alive():
                 self._workers = self._start_workers(base_seed)
             return self._epoch_on(self._workers)
