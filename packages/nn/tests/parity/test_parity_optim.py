@@ -223,7 +223,10 @@ SCHEDULES = [
     ("CosineAnnealingWarmRestarts", {"T_0": 4}),
     ("CosineAnnealingWarmRestarts", {"T_0": 3, "T_mult": 2, "eta_min": 0.001}),
     ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4}),
-    ("CyclicLR", {"base_lr": [0.01, 0.02], "max_lr": 0.1, "step_size_up": 3, "step_size_down": 5, "mode": "triangular2"}),
+    (
+        "CyclicLR",
+        {"base_lr": [0.01, 0.02], "max_lr": 0.1, "step_size_up": 3, "step_size_down": 5, "mode": "triangular2"},
+    ),
     ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4, "mode": "exp_range", "gamma": 0.9}),
     ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "scale_fn": lambda x: 0.8**x, "scale_mode": "iterations"}),
     ("OneCycleLR", {"max_lr": 0.1, "total_steps": 30}),
