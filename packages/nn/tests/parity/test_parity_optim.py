@@ -325,3 +325,54 @@ def test_closed_form_epoch_argument_matches_torch():
         return opt.param_groups[0]["lr"]
 
     assert math.isclose(run(ember), run(torch), rel_tol=1e-14)
+
+
+# --- LBFGS ---------------------------------------------------------------------------------------
+
+LBFGS_CASES = [
+    {},
+    {"line_search_fn": "strong_wolfe"},
+    {"lr": 0.5, "max_iter": 5, "history_size": 3},
+    {"line_search_fn": "strong_wolfe", "max_iter": 4, "history_size": 2},
+]
+
+
+def lbfgs_step(run):
+    def closure():
+        run.opt.zero_grad()
+        loss = mlp_loss(run.params, run.x, run.target)
+        loss.backward()
+        return loss
+
+    return float(run.opt.step(closure))
+
+
+@pytest.mark.parametrize("options", LBFGS_CASES, ids=[case_id(("LBFGS", o)) for o in LBFGS_CASES])
+def test_lbfgs_matches_torch_for_20_steps_in_float64(options):
+    # NOTE: float64 because L-BFGS amplifies the two libraries' last-bit differences in loss and gradient
+    # (about 1e-16 at the start, up to 1e-6 relative after 100 inner iterations)
+    weights = [w.astype(np.float64) for w in initial_weights()]
+    mine, theirs = Run(ember, "LBFGS", options, weights), Run(torch, "LBFGS", options, weights)
+    for step in range(STEPS):
+        assert lbfgs_step(mine) == pytest.approx(lbfgs_step(theirs), rel=1e-5), f"step {step + 1}"
+        for ours, reference in zip(mine.values(), theirs.values()):
+            np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-7, err_msg=f"after step {step + 1}")
+        if step == 2:
+            ours, reference = to_numpy_tree(mine.opt.state_dict()), to_numpy_tree(theirs.opt.state_dict())
+            assert ours["state"][0].pop("prev_loss") == pytest.approx(reference["state"][0].pop("prev_loss"))
+            assert_same_tree(ours, reference)
+
+
+@pytest.mark.parametrize("options", LBFGS_CASES, ids=[case_id(("LBFGS", o)) for o in LBFGS_CASES])
+def test_lbfgs_first_steps_match_torch_in_float32(options):
+    weights = initial_weights()
+    mine, theirs = (
+        Run(ember, "LBFGS", options | {"max_iter": 3}, weights),
+        Run(torch, "LBFGS", options | {"max_iter": 3}, weights),
+    )
+    for step in range(3):
+        assert lbfgs_step(mine) == pytest.approx(lbfgs_step(theirs), rel=1e-5)
+        for ours, reference in zip(mine.values(), theirs.values()):
+            assert ours.dtype == reference.dtype
+            np.testing.assert_allclose(ours, reference, rtol=2e-5, atol=2e-6, err_msg=f"after step {step + 1}")
+    assert repr(mine.opt) == repr(theirs.opt)

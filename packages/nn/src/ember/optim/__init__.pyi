@@ -6,6 +6,7 @@ from ember.optim.adam import Adam as Adam
 from ember.optim.adam import AdamW as AdamW
 from ember.optim.adamax import Adamax as Adamax
 from ember.optim.asgd import ASGD as ASGD
+from ember.optim.lbfgs import LBFGS as LBFGS
 from ember.optim.nadam import NAdam as NAdam
 from ember.optim.optimizer import Optimizer as Optimizer
 from ember.optim.radam import RAdam as RAdam

@@ -6,13 +6,12 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
 
+from ._plateau_schedule import ReduceLROnPlateau
 from ._scheduler_base import LRScheduler, _lrs
 from .optimizer import Optimizer
 
 
 def _check_parts(owner: str, schedulers: Sequence[LRScheduler], optimizer: Optimizer, what: str) -> None:
-    from .lr_scheduler import ReduceLROnPlateau
-
     if len(schedulers) < 1:
         raise ValueError(f"{owner} expects at least one scheduler{what}, but got no scheduler.")
     for i, scheduler in enumerate(schedulers):
