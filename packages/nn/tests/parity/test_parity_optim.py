@@ -81,6 +81,20 @@ CASES = [
     ("RMSprop", {"lr": 0.003, "centered": True, "momentum": 0.5, "alpha": 0.6}),
     ("Adagrad", {"lr": 0.1}),
     ("Adagrad", {"lr": 0.1, "lr_decay": 0.01, "weight_decay": 1e-2, "initial_accumulator_value": 0.1, "eps": 1e-8}),
+    ("NAdam", {}),
+    ("NAdam", {"lr": 0.01, "weight_decay": 0.1, "maximize": True, "momentum_decay": 0.01}),
+    ("NAdam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("RAdam", {}),
+    ("RAdam", {"lr": 0.01, "weight_decay": 0.1}),
+    ("RAdam", {"lr": 0.01, "betas": (0.9, 0.9), "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("Adamax", {}),
+    ("Adamax", {"lr": 0.01, "betas": (0.8, 0.99), "weight_decay": 0.1, "maximize": True}),
+    ("Adadelta", {}),
+    ("Adadelta", {"lr": 0.5, "rho": 0.8, "eps": 1e-5, "weight_decay": 0.1}),
+    ("Rprop", {}),
+    ("Rprop", {"lr": 0.001, "etas": (0.3, 1.5), "step_sizes": (1e-4, 0.01), "maximize": True}),
+    ("ASGD", {}),
+    ("ASGD", {"lr": 0.05, "lambd": 1e-2, "alpha": 0.5, "t0": 5, "weight_decay": 0.01}),
 ]
 
 
@@ -199,28 +213,81 @@ SCHEDULES = [
     ("CosineAnnealingLR", {"T_max": 7}),
     ("CosineAnnealingLR", {"T_max": 10, "eta_min": 0.01}),
     ("LambdaLR", {"lr_lambda": lambda epoch: 0.95**epoch / (1 + epoch % 3)}),
+    ("MultiplicativeLR", {"lr_lambda": lambda epoch: 0.9 + 0.05 * (epoch % 3)}),
+    ("ConstantLR", {}),
+    ("ConstantLR", {"factor": 0.5, "total_iters": 7}),
+    ("LinearLR", {}),
+    ("LinearLR", {"start_factor": 0.1, "end_factor": 0.9, "total_iters": 12}),
+    ("PolynomialLR", {}),
+    ("PolynomialLR", {"total_iters": 15, "power": 2.0}),
+    ("CosineAnnealingWarmRestarts", {"T_0": 4}),
+    ("CosineAnnealingWarmRestarts", {"T_0": 3, "T_mult": 2, "eta_min": 0.001}),
+    ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4}),
+    (
+        "CyclicLR",
+        {"base_lr": [0.01, 0.02], "max_lr": 0.1, "step_size_up": 3, "step_size_down": 5, "mode": "triangular2"},
+    ),
+    ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "step_size_up": 4, "mode": "exp_range", "gamma": 0.9}),
+    ("CyclicLR", {"base_lr": 0.01, "max_lr": 0.1, "scale_fn": lambda x: 0.8**x, "scale_mode": "iterations"}),
+    ("OneCycleLR", {"max_lr": 0.1, "total_steps": 30}),
+    ("OneCycleLR", {"max_lr": [0.1, 0.2], "epochs": 3, "steps_per_epoch": 10, "anneal_strategy": "linear"}),
+    ("OneCycleLR", {"max_lr": 0.1, "total_steps": 35, "pct_start": 0.4, "three_phase": True, "cycle_momentum": False}),
 ]
 
 
 def lr_sequences(lib, name, options, epochs=30, groups=(0.1, 0.03)):
+    """Per epoch: each group's lr and momentum, and get_last_lr(); then the scheduler's state-dict keys."""
     params = [lib.zeros(1, requires_grad=True) for _ in groups]
-    opt = lib.optim.SGD([{"params": [p], "lr": lr} for p, lr in zip(params, groups)], lr=1.0)
+    opt = lib.optim.SGD([{"params": [p], "lr": lr} for p, lr in zip(params, groups)], lr=1.0, momentum=0.9)
     scheduler = getattr(lib.optim.lr_scheduler, name)(opt, **options)
     seen = []
     for _ in range(epochs):
         seen.append(([g["lr"] for g in opt.param_groups], list(scheduler.get_last_lr())))
+        seen.append(([g["momentum"] for g in opt.param_groups], []))
         opt.step()
         scheduler.step()
-    return seen
+    return seen, list(scheduler.state_dict())
 
 
 @pytest.mark.parametrize("schedule", SCHEDULES, ids=[s[0] + str(i) for i, s in enumerate(SCHEDULES)])
 def test_schedules_produce_torch_learning_rates(schedule):
     name, options = schedule
-    ours, theirs = lr_sequences(ember, name, options), lr_sequences(torch, name, options)
+    (ours, our_keys), (theirs, their_keys) = lr_sequences(ember, name, options), lr_sequences(torch, name, options)
     for epoch, ((lrs, last), (torch_lrs, torch_last)) in enumerate(zip(ours, theirs)):
-        assert lrs == pytest.approx(torch_lrs, rel=1e-14, abs=1e-300), f"epoch {epoch}"
-        assert last == pytest.approx(torch_last, rel=1e-14, abs=1e-300), f"epoch {epoch}"
+        assert lrs == pytest.approx(torch_lrs, rel=1e-14, abs=1e-300), f"epoch {epoch // 2}"
+        assert last == pytest.approx(torch_last, rel=1e-14, abs=1e-300), f"epoch {epoch // 2}"
+    assert our_keys == their_keys
+
+
+def composed_schedule(lib, kind):
+    opt = lib.optim.Adam([lib.zeros(1, requires_grad=True)], lr=0.1)
+    schedules = lib.optim.lr_scheduler
+    warm_up = schedules.LinearLR(opt, start_factor=0.1, total_iters=4)
+    decay = schedules.ExponentialLR(opt, gamma=0.9)
+    if kind == "sequential":
+        cosine = schedules.CosineAnnealingLR(opt, T_max=6)
+        return opt, schedules.SequentialLR(opt, [warm_up, decay, cosine], milestones=[5, 12])
+    if kind == "sequential-nested":
+        inner = schedules.ChainedScheduler([warm_up, decay])
+        return opt, schedules.SequentialLR(opt, [inner, schedules.ConstantLR(opt, factor=0.5)], milestones=[6])
+    return opt, schedules.ChainedScheduler([warm_up, decay, schedules.MultiplicativeLR(opt, lambda e: 0.99)])
+
+
+@pytest.mark.parametrize("kind", ["sequential", "sequential-nested", "chained"])
+def test_composed_schedules_match_torch(kind):
+    def run(lib):
+        opt, scheduler = composed_schedule(lib, kind)
+        seen = []
+        for _ in range(25):
+            seen.append((opt.param_groups[0]["lr"], scheduler.get_last_lr()[0]))
+            opt.step()
+            scheduler.step()
+        return seen, sorted(scheduler.state_dict())
+
+    (ours, our_keys), (theirs, their_keys) = run(ember), run(torch)
+    for epoch, (mine, reference) in enumerate(zip(ours, theirs)):
+        assert mine == pytest.approx(reference, rel=1e-14, abs=1e-300), f"epoch {epoch}"
+    assert our_keys == their_keys
 
 
 @pytest.mark.parametrize(
@@ -258,3 +325,54 @@ def test_closed_form_epoch_argument_matches_torch():
         return opt.param_groups[0]["lr"]
 
     assert math.isclose(run(ember), run(torch), rel_tol=1e-14)
+
+
+# --- LBFGS ---------------------------------------------------------------------------------------
+
+LBFGS_CASES = [
+    {},
+    {"line_search_fn": "strong_wolfe"},
+    {"lr": 0.5, "max_iter": 5, "history_size": 3},
+    {"line_search_fn": "strong_wolfe", "max_iter": 4, "history_size": 2},
+]
+
+
+def lbfgs_step(run):
+    def closure():
+        run.opt.zero_grad()
+        loss = mlp_loss(run.params, run.x, run.target)
+        loss.backward()
+        return loss
+
+    return float(run.opt.step(closure))
+
+
+@pytest.mark.parametrize("options", LBFGS_CASES, ids=[case_id(("LBFGS", o)) for o in LBFGS_CASES])
+def test_lbfgs_matches_torch_for_20_steps_in_float64(options):
+    # NOTE: float64 because L-BFGS amplifies the two libraries' last-bit differences in loss and gradient
+    # (about 1e-16 at the start, up to 1e-6 relative after 100 inner iterations)
+    weights = [w.astype(np.float64) for w in initial_weights()]
+    mine, theirs = Run(ember, "LBFGS", options, weights), Run(torch, "LBFGS", options, weights)
+    for step in range(STEPS):
+        assert lbfgs_step(mine) == pytest.approx(lbfgs_step(theirs), rel=1e-5), f"step {step + 1}"
+        for ours, reference in zip(mine.values(), theirs.values()):
+            np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-7, err_msg=f"after step {step + 1}")
+        if step == 2:
+            ours, reference = to_numpy_tree(mine.opt.state_dict()), to_numpy_tree(theirs.opt.state_dict())
+            assert ours["state"][0].pop("prev_loss") == pytest.approx(reference["state"][0].pop("prev_loss"))
+            assert_same_tree(ours, reference)
+
+
+@pytest.mark.parametrize("options", LBFGS_CASES, ids=[case_id(("LBFGS", o)) for o in LBFGS_CASES])
+def test_lbfgs_first_steps_match_torch_in_float32(options):
+    weights = initial_weights()
+    mine, theirs = (
+        Run(ember, "LBFGS", options | {"max_iter": 3}, weights),
+        Run(torch, "LBFGS", options | {"max_iter": 3}, weights),
+    )
+    for step in range(3):
+        assert lbfgs_step(mine) == pytest.approx(lbfgs_step(theirs), rel=1e-5)
+        for ours, reference in zip(mine.values(), theirs.values()):
+            assert ours.dtype == reference.dtype
+            np.testing.assert_allclose(ours, reference, rtol=2e-5, atol=2e-6, err_msg=f"after step {step + 1}")
+    assert repr(mine.opt) == repr(theirs.opt)

@@ -234,6 +234,11 @@ def _new_step() -> Tensor:
     return ember.zeros((), dtype=ember.float32)
 
 
+def _scalar_state(value: float) -> Tensor:
+    """A 0-dim float32 state tensor (PyTorch keeps scalar state such as `mu_product` in float32)."""
+    return ember.tensor(value, dtype=ember.float32)
+
+
 def _advance(step: Tensor) -> float:
     """Count one more step in a state's 0-dim `step` tensor; return the new count."""
     count = step._data

@@ -1,0 +1,80 @@
+"""RAdam: Adam whose adaptive step is switched on, and rectified, once the second moment's variance is tractable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .adam import _check_adam_args
+from .optimizer import Optimizer, ParamsT, _advance, _effective_grad, _lerp_, _new_step, _zeros_state
+
+
+class RAdam(Optimizer):
+    """PyTorch's RAdam: plain momentum SGD while rho_t <= 5, then Adam's step times the rectification term."""
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        decoupled_weight_decay: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+    ) -> None:
+        _check_adam_args(lr, betas, eps, weight_decay)
+        defaults = dict(
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            maximize=maximize,
+            foreach=foreach,
+            capturable=capturable,
+            decoupled_weight_decay=decoupled_weight_decay,
+            differentiable=differentiable,
+        )
+        super().__init__(params, defaults)
+
+    def step(self, closure: Callable[[], Any] | None = None):
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            lr = group["lr"]
+            beta1, beta2 = group["betas"]
+            weight_decay = group["weight_decay"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if not state:
+                    state["step"] = _new_step()
+                    state["exp_avg"] = _zeros_state(p)
+                    state["exp_avg_sq"] = _zeros_state(p)
+                step = _advance(state["step"])
+                if group["decoupled_weight_decay"] and weight_decay:
+                    p._data *= 1 - lr * weight_decay
+                    g = _effective_grad(p, group["maximize"], 0)
+                else:
+                    g = _effective_grad(p, group["maximize"], weight_decay)
+                m = state["exp_avg"]._data
+                v = state["exp_avg_sq"]._data
+                _lerp_(m, g, 1 - beta1)
+                v *= beta2
+                v += (1 - beta2) * g * g
+                bias_correction2 = 1 - beta2**step
+                update = (m / (1 - beta1**step)) * lr
+                rho_inf = 2 / (1 - beta2) - 1
+                rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
+                if rho_t > 5.0:
+                    rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+                    root = p._backend.xp.sqrt(v)
+                    root += group["eps"]
+                    update *= bias_correction2**0.5 / root
+                    update *= rect
+                p._data -= update
+                p._version[0] += 1
+        return loss
