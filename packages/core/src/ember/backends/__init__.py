@@ -16,11 +16,16 @@ a device type wins) or in code::
 ``python -m ember`` lists the backends found and the plugins that failed to load. A
 faulty plugin never breaks ember: see the registry's module (``_registry``) for the
 checks and for which backend keeps a name two plugins claim.
+
+PyTorch's switches live here too, so scripts that set them run: ``cudnn.benchmark``,
+``cudnn.deterministic``, ``mps.is_available()``, ``cpu.get_cpu_capability()``,
+``cuda.matmul.allow_tf32`` (no-ops where they mean nothing to ember; see ``_pytorch_names``).
 """
 
 from __future__ import annotations
 
 from ._protocol import KERNELS, Backend, BackendPluginSpec, NativeGenerator, hookimpl, hookspec, kernel_names
+from ._pytorch_names import cpu, cuda, cudnn, mps
 from ._registry import BackendPluginWarning, NoBackendError, PluginFailure, Selection, registry
 from ._xp_base import NumpyGenerator, NumpyLikeBackend
 
@@ -70,11 +75,15 @@ __all__ = [
     "Selection",
     "available",
     "by_name",
+    "cpu",
+    "cuda",
+    "cudnn",
     "failures",
     "get",
     "hookimpl",
     "hookspec",
     "kernel_names",
+    "mps",
     "registry",
     "use",
 ]
