@@ -75,6 +75,27 @@ def expand_back(m, ctx, g):
     return m.spread(kept(m, ctx, g), shape=ctx.input_shape(0))
 
 
+def numpy_keywords(
+    name: str, given: dict, dim, keepdim: bool | None = None, *, dim_default=None, dim_required: bool = False
+) -> tuple:
+    """(dim, keepdim) after NumPy's spellings in `given`: ``axis=`` for dim, ``keepdims=`` for keepdim.
+
+    PyTorch accepts them as aliases on reductions and scans; naming a dim twice, or a keyword
+    the op does not take, is PyTorch's TypeError. `keepdim` None: the op has no keepdim.
+    Callers pass `given` (their ``**numpy``) only when it is not empty, or to check a required dim.
+    """
+    for word, value in given.items():
+        if word == "axis" and dim is dim_default:
+            dim = value
+        elif word == "keepdims" and keepdim is False:
+            keepdim = value
+        else:  # NOTE: PyTorch's message names the first keyword of the call, whichever was wrong
+            raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(given))}'")
+    if dim_required and dim is None:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
+    return dim, keepdim
+
+
 def _count(shape: tuple, axes: tuple | int | None) -> int:
     if axes is None:
         return math.prod(shape)
@@ -126,8 +147,10 @@ SUM_DIM = Op("sum", "sum", _grad_sum, node="SumBackward1", defaults=_REDUCTION_D
 
 
 @export
-def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:  # noqa: A001
+def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None, **numpy) -> Tensor:  # noqa: A001
     """Sum of elements, over all of them or over `dim` (an int or a tuple); integers sum in int64."""
+    if numpy:
+        dim, keepdim = numpy_keywords("sum", numpy, dim, keepdim)
     if dtype is not None:
         native = dt.as_dtype(dtype).numpy
     else:
@@ -150,8 +173,10 @@ NANSUM = Op("nansum", _nansum_kernel, _grad_nansum, node="NansumBackward0", save
 
 
 @export
-def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def nansum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, **numpy) -> Tensor:
     """Sum treating NaN as zero."""
+    if numpy:
+        dim, keepdim = numpy_keywords("nansum", numpy, dim, keepdim)
     if dtype is not None:
         input = input.to(dt.as_dtype(dtype))
     return _reduce(NANSUM, input, dim, keepdim)
@@ -167,8 +192,10 @@ MEAN_DIM = Op("mean", "mean", _grad_mean, node="MeanBackward1", defaults=_REDUCT
 
 
 @export
-def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
+def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None, **numpy) -> Tensor:
     """Mean of elements, over all of them or over `dim`."""
+    if numpy:
+        dim, keepdim = numpy_keywords("mean", numpy, dim, keepdim)
     if dtype is not None:
         input = input.to(dt.as_dtype(dtype))
     if not input.dtype.is_floating_point:
@@ -222,8 +249,10 @@ PROD_DIM = Op("prod", _prod_kernel, _grad_prod, node="ProdBackward1", saves=(0,)
 
 
 @export
-def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, *, dtype=None, **numpy) -> Tensor:
     """Product of elements, over all of them or along one `dim`; integers multiply in int64."""
+    if numpy:
+        dim, keepdim = numpy_keywords("prod", numpy, dim, keepdim)
     if dim is not None and not isinstance(dim, int):
         raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
     native = None if dtype is None else dt.as_dtype(dtype).numpy
@@ -292,14 +321,18 @@ def _extreme(kind: str, input: Tensor, dim, keepdim: bool, other):
 
 
 @export
-def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None):  # noqa: A001
+def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None, **numpy):  # noqa: A001
     """The largest element; with `dim`, (values, indices) along it; with a tensor, `maximum`."""
+    if numpy:
+        dim, keepdim = numpy_keywords("max", numpy, dim, keepdim)
     return _extreme("max", input, dim, keepdim, other)
 
 
 @export
-def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None):  # noqa: A001
+def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None, **numpy):  # noqa: A001
     """The smallest element; with `dim`, (values, indices) along it; with a tensor, `minimum`."""
+    if numpy:
+        dim, keepdim = numpy_keywords("min", numpy, dim, keepdim)
     return _extreme("min", input, dim, keepdim, other)
 
 
@@ -310,14 +343,18 @@ def _amax_like(op: Op, input: Tensor, dim, keepdim: bool) -> Tensor:
 
 
 @export
-def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+def amax(input: Tensor, dim=(), keepdim: bool = False, **numpy) -> Tensor:
     """The largest element over `dim` (all dims by default); ties share the gradient."""
+    if numpy:
+        dim, keepdim = numpy_keywords("amax", numpy, dim, keepdim, dim_default=())
     return _amax_like(AMAX, input, dim, keepdim)
 
 
 @export
-def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+def amin(input: Tensor, dim=(), keepdim: bool = False, **numpy) -> Tensor:
     """The smallest element over `dim` (all dims by default); ties share the gradient."""
+    if numpy:
+        dim, keepdim = numpy_keywords("amin", numpy, dim, keepdim, dim_default=())
     return _amax_like(AMIN, input, dim, keepdim)
 
 
@@ -341,14 +378,18 @@ def _arg(kind: str, input: Tensor, dim, keepdim: bool) -> Tensor:
 
 
 @export
-def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False, **numpy) -> Tensor:
     """Index of the largest element (of the flattened input when dim is None); the first one on ties."""
+    if numpy:
+        dim, keepdim = numpy_keywords("argmax", numpy, dim, keepdim)
     return _arg("argmax", input, dim, keepdim)
 
 
 @export
-def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False, **numpy) -> Tensor:
     """Index of the smallest element (of the flattened input when dim is None); the first one on ties."""
+    if numpy:
+        dim, keepdim = numpy_keywords("argmin", numpy, dim, keepdim)
     return _arg("argmin", input, dim, keepdim)
 
 
@@ -363,20 +404,26 @@ def _logical_reduce(kind: str, input: Tensor, dim, keepdim: bool) -> Tensor:
 
 
 @export
-def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
+def all(input: Tensor, dim=None, keepdim: bool = False, **numpy) -> Tensor:  # noqa: A001
     """True where every element (over `dim`) is nonzero."""
+    if numpy:
+        dim, keepdim = numpy_keywords("all", numpy, dim, keepdim)
     return _logical_reduce("all", input, dim, keepdim)
 
 
 @export
-def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
+def any(input: Tensor, dim=None, keepdim: bool = False, **numpy) -> Tensor:  # noqa: A001
     """True where some element (over `dim`) is nonzero."""
+    if numpy:
+        dim, keepdim = numpy_keywords("any", numpy, dim, keepdim)
     return _logical_reduce("any", input, dim, keepdim)
 
 
 @export
-def count_nonzero(input: Tensor, dim=None) -> Tensor:
+def count_nonzero(input: Tensor, dim=None, **numpy) -> Tensor:
     """Number of nonzero elements (over `dim`), as int64."""
+    if numpy:
+        dim, _ = numpy_keywords("count_nonzero", numpy, dim)
     return (input != 0).sum(dim)
 
 
@@ -437,26 +484,34 @@ def _spread(op: Op, input: Tensor, dim, unbiased, keepdim, correction) -> Tensor
 
 
 @export
-def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, **numpy) -> Tensor:
     """Variance (Bessel-corrected unless unbiased=False or correction=0)."""
+    if numpy:
+        dim, keepdim = numpy_keywords("var", numpy, dim, keepdim)
     return _spread(VAR, input, dim, unbiased, keepdim, correction)
 
 
 @export
-def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, **numpy) -> Tensor:
     """Standard deviation (Bessel-corrected unless unbiased=False or correction=0)."""
+    if numpy:
+        dim, keepdim = numpy_keywords("std", numpy, dim, keepdim)
     return _spread(STD, input, dim, unbiased, keepdim, correction)
 
 
 @export
-def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, **numpy):
     """(var, mean) over the same dims."""
+    if numpy:
+        dim, keepdim = numpy_keywords("var_mean", numpy, dim, keepdim)
     return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
 @export
-def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None, **numpy):
     """(std, mean) over the same dims."""
+    if numpy:
+        dim, keepdim = numpy_keywords("std_mean", numpy, dim, keepdim)
     return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
@@ -551,8 +606,10 @@ LOGSUMEXP = Op(
 
 
 @export
-def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
+def logsumexp(input: Tensor, dim=None, keepdim: bool = False, **numpy) -> Tensor:
     """log(sum(exp(input))) over `dim`, computed without overflow."""
+    if numpy or dim is None:
+        dim, keepdim = numpy_keywords("logsumexp", numpy, dim, keepdim, dim_required=True)
     if not input.dtype.is_floating_point:
         input = input.to(dt.get_default_dtype())
     return _reduce(LOGSUMEXP, input, dim, keepdim)
@@ -618,14 +675,18 @@ def _softmax_like(op: Op, input: Tensor, dim, dtype) -> Tensor:
 
 
 @export
-def softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+def softmax(input: Tensor, dim: int | None = None, dtype=None, **numpy) -> Tensor:
     """exp(x) / sum(exp(x)) along `dim`, computed stably."""
+    if numpy:
+        dim, _ = numpy_keywords("softmax", numpy, dim)
     return _softmax_like(SOFTMAX, input, dim, dtype)
 
 
 @export
-def log_softmax(input: Tensor, dim: int | None = None, dtype=None) -> Tensor:
+def log_softmax(input: Tensor, dim: int | None = None, dtype=None, **numpy) -> Tensor:
     """x - logsumexp(x) along `dim`."""
+    if numpy:
+        dim, _ = numpy_keywords("log_softmax", numpy, dim)
     return _softmax_like(LOG_SOFTMAX, input, dim, dtype)
 
 
@@ -663,13 +724,15 @@ CUMSUM = Op(
 
 
 @export
-def cumsum(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+def cumsum(input: Tensor, dim: int | None = None, *, dtype=None, **numpy) -> Tensor:
     """Running sum along `dim` (integers and bools accumulate in int64)."""
+    if numpy or dim is None:
+        dim, _ = numpy_keywords("cumsum", numpy, dim, dim_required=True)
     return _scan(CUMSUM, input, dim, dtype)
 
 
-def _cumsum_(self: Tensor, dim: int, *, dtype=None) -> Tensor:
-    self.copy_(cumsum(self, dim, dtype=dtype))
+def _cumsum_(self: Tensor, dim: int | None = None, *, dtype=None, **numpy) -> Tensor:
+    self.copy_(cumsum(self, dim, dtype=dtype, **numpy))
     return self
 
 
@@ -705,6 +768,8 @@ CUMPROD = Op(
 
 
 @export
-def cumprod(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+def cumprod(input: Tensor, dim: int | None = None, *, dtype=None, **numpy) -> Tensor:
     """Running product along `dim` (integers and bools accumulate in int64)."""
+    if numpy or dim is None:
+        dim, _ = numpy_keywords("cumprod", numpy, dim, dim_required=True)
     return _scan(CUMPROD, input, dim, dtype)
