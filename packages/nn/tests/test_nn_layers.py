@@ -449,3 +449,21 @@ def test_normalize_and_cosine_similarity():
     close(F.normalize(ember.tensor(x)), x / np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
     expected = (x * y).sum(1) / (np.linalg.norm(x, axis=1) * np.linalg.norm(y, axis=1))
     close(F.cosine_similarity(ember.tensor(x), ember.tensor(y)), expected, 1e-12)
+
+
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [((4, 8), "Received a 2-D input to dropout2d, which is deprecated"), ((4, 5, 6), "assuming that channel-wise 1D")],
+)
+def test_dropout2d_warns_on_2d_and_3d_input_and_drops_per_batch_and_channel(shape, message):
+    with pytest.warns(UserWarning, match=message):
+        out = values(nn.Dropout2d(0.5)(ember.ones(*shape)))
+    assert out.shape == shape
+    assert set(np.unique(out)) <= {0.0, 2.0}
+    # NOTE: one draw per (n, c), shared along the remaining dims
+    assert np.all(out == out[:, :, :1]) if len(shape) == 3 else len(np.unique(out)) == 2
+
+
+def test_dropout2d_of_1d_input_warns_then_refuses():
+    with pytest.warns(UserWarning, match="Received a 1-D input"), pytest.raises(RuntimeError, match="at least 2"):
+        F.dropout2d(ember.ones(8), 0.5)

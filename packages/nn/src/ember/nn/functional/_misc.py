@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from ... import _dtype as dt
 from ..._random import rand
 from ..._tensor import Tensor
@@ -34,6 +36,15 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
     return input.mul_(mask) if inplace else input * mask
 
 
+def _drop_channels(input: Tensor, p: float, training: bool, inplace: bool, channel_dims: int) -> Tensor:
+    """Zero whole channels: one draw per index of the first `channel_dims` dims, shared by the rest."""
+    if not training or p == 0:
+        return input
+    with no_grad():
+        mask = _keep_mask(input, p, tuple(input.shape[:channel_dims]) + (1,) * (input.ndim - channel_dims))
+    return input.mul_(mask) if inplace else input * mask
+
+
 def _feature_dropout(name: str, spatial: int, input: Tensor, p: float, training: bool, inplace: bool) -> Tensor:
     _check_probability(p)
     if input.ndim not in (spatial + 1, spatial + 2):
@@ -41,11 +52,7 @@ def _feature_dropout(name: str, spatial: int, input: Tensor, p: float, training:
             f"{name}: Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input, but got input of "
             f"size: {list(input.shape)}"
         )
-    if not training or p == 0:
-        return input
-    with no_grad():
-        mask = _keep_mask(input, p, tuple(input.shape[: input.ndim - spatial]) + (1,) * spatial)
-    return input.mul_(mask) if inplace else input * mask
+    return _drop_channels(input, p, training, inplace, input.ndim - spatial)
 
 
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
@@ -53,9 +60,34 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     return _feature_dropout("dropout1d", 1, input, p, training, inplace)
 
 
+_DROPOUT2D_OTHER_DIMS = (
+    "dropout2d: Received a {}-D input to dropout2d, which is deprecated and will result in an error in a future "
+    "release. To retain the behavior and silence this warning, please use dropout instead. Note that dropout2d "
+    "exists to provide channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, and an "
+    "optional batch dimension (i.e. 3D or 4D inputs)."
+)
+_DROPOUT2D_3D = (
+    "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior is desired - "
+    "input is interpreted as shape (N, C, L), where C is the channel dim. This behavior will change in a future "
+    "release to interpret the input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
+    "channel-wise dropout behavior, please switch to using dropout1d instead."
+)
+
+
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
-    """Zero whole channels of (N, C, H, W) input with probability p."""
-    return _feature_dropout("dropout2d", 2, input, p, training, inplace)
+    """Zero whole channels of (N, C, H, W) input with probability p.
+
+    As in PyTorch, other shapes warn and still drop channels of dim 1 (one draw per (n, c)): a 3-D input
+    is (N, C, L), a 2-D input (N, C) drops single elements; a 1-D input is an error.
+    """
+    _check_probability(p)
+    if input.ndim not in (3, 4):
+        warnings.warn(_DROPOUT2D_OTHER_DIMS.format(input.ndim), UserWarning, stacklevel=2)
+    if input.ndim == 3:
+        warnings.warn(_DROPOUT2D_3D, UserWarning, stacklevel=2)
+    if input.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    return _drop_channels(input, p, training, inplace, 2)
 
 
 # --- embedding ---------------------------------------------------------------------------------
