@@ -4,6 +4,10 @@ A hand-written page links to its ``.rst`` file; a tutorial page to its script un
 ``docs/tutorials``; a generated API page to the source of the module or class it
 documents. A page made from no file in the repository (the search page, the index) has
 no button. Set ``source_links_repository`` (a GitHub URL) and ``source_links_branch``.
+
+The theme draws the button where ``top_of_page_buttons`` lists ``"view"``; the template
+``_templates/components/view-this-page.html`` draws it only where ``source_links_url``
+(set here for every page) is a link.
 """
 
 from __future__ import annotations
@@ -62,13 +66,13 @@ def _set_view_link(
     root = Path(app.srcdir).resolve().parent
     path = source_file(Path(app.srcdir), pagename)
     if path is None or not path.is_relative_to(root):
-        context["theme_top_of_page_buttons"] = []
+        # The button's row stays: it also holds the language switch (_templates/components).
+        context["source_links_url"] = None
         return
     repository = app.config.source_links_repository.rstrip("/")
     relative = path.relative_to(root).as_posix()
-    context["theme_source_view_link"] = (
-        f"{repository}/blob/{app.config.source_links_branch}/{relative}"
-    )
+    url = f"{repository}/blob/{app.config.source_links_branch}/{relative}"
+    context["source_links_url"] = context["theme_source_view_link"] = url
 
 
 def setup(app: Sphinx) -> dict:
