@@ -680,3 +680,17 @@ def test_a_leaf_whose_data_changes_shape_gets_gradients_of_the_new_shape():
     (p * p).sum().backward()
     assert p.grad.shape == (3, 2)
     close(p.grad, np.full((3, 2), 2.0))
+
+
+def test_a_leaf_with_a_post_accumulate_hook_takes_its_gradient_as_soon_as_it_is_complete():
+    # What a data-parallel reducer relies on: the last layer's parameters are done while the
+    # backward pass still runs through the first layer.
+    w1, w2 = leaf(2.0), leaf(3.0)
+    events = []
+    w2.register_post_accumulate_grad_hook(lambda t: events.append(("w2", t.grad.item())))
+    w1.register_post_accumulate_grad_hook(lambda t: events.append(("w1", t.grad.item())))
+    x = ember.tensor(5.0)
+    h = x * w1
+    h.register_hook(lambda g: events.append(("h", g.item())))
+    (h * w2 + w2 * w2).backward()
+    assert events == [("w2", 5.0 * 2.0 + 2 * 3.0), ("h", 3.0), ("w1", 5.0 * 3.0)]

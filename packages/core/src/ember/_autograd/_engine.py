@@ -25,7 +25,7 @@ from .._tensor import wrap
 from . import _anomaly
 from ._grad_mode import state as grad_state
 from ._math import array_math, tensor_math
-from ._node import AccumulateGrad, accumulate, leaf_hooks, run_leaf_hooks
+from ._node import AccumulateGrad, accumulate, leaf_hooks, post_accumulate_hooks_exist, run_leaf_hooks
 
 
 def run_backward(
@@ -53,7 +53,18 @@ def run_backward(
 class _Pass:
     """One backward pass: the pending nodes, their gradients, and what reaches the leaves."""
 
-    __slots__ = ("on_tensors", "retain_graph", "create_graph", "buffers", "pending", "leaves", "capture", "wanted")
+    __slots__ = (
+        "on_tensors",
+        "retain_graph",
+        "create_graph",
+        "buffers",
+        "pending",
+        "leaves",
+        "capture",
+        "wanted",
+        "taken",
+        "waiting",
+    )
 
     def __init__(self, on_tensors: bool, retain_graph: bool, create_graph: bool, targets, roots) -> None:
         self.on_tensors = on_tensors
@@ -64,6 +75,9 @@ class _Pass:
         self.leaves: dict = {}  # accumulator -> [gradient, owned]
         self.capture = None
         self.wanted = None
+        self.taken: set = set()
+        # accumulator -> edges still to deliver, when some leaf has a post-accumulate hook (see early_leaves)
+        self.waiting = _edges_into_leaves(roots) if targets is None and post_accumulate_hooks_exist() else None
         if targets is not None:
             self.capture = {}
             for key, (node, output_nr) in enumerate(targets):
@@ -75,7 +89,7 @@ class _Pass:
             if self.wanted is None or node in self.wanted:
                 self.deliver(node, output_nr, seed, False)
         buffers, pending, leaves = self.buffers, self.pending, self.leaves
-        capture, wanted, retain_graph = self.capture, self.wanted, self.retain_graph
+        capture, wanted, retain_graph, waiting = self.capture, self.wanted, self.retain_graph, self.waiting
         captured: dict = {}
         plain = not self.on_tensors  # NOTE: arrays and no hooks: a node's rule runs directly
         m = None if plain else tensor_math()
@@ -114,6 +128,8 @@ class _Pass:
                         else:
                             held[0] = held[0] + g
                             held[1] = True
+                        if waiting is not None:
+                            self.early_leaf(child, captured)
                     elif child is after:
                         grad = grad + g
                     elif child._multi_output:
@@ -203,33 +219,61 @@ class _Pass:
             for g, (_, dtype, backend, device) in zip(grad, node._outputs_meta)
         ]
 
+    def early_leaf(self, leaf, captured: dict) -> None:
+        """A leaf that has received its last gradient takes it now, so its post-accumulate hooks (a
+        data-parallel reducer's) run while the rest of the backward goes on."""
+        remaining = self.waiting[leaf] - 1
+        self.waiting[leaf] = remaining
+        if remaining == 0:
+            grad, owned = self.leaves.pop(leaf)
+            self.finish_leaf(leaf, grad, owned, captured)
+
     def finish_leaves(self, captured: dict) -> None:
         """Each leaf takes its summed gradient (or, with targets, hands it back)."""
-        taken = set()  # NOTE: one array summed into two leaves is kept by the first and copied by the second
-        create_graph = self.create_graph
         for leaf, (grad, owned) in self.leaves.items():
-            variable = leaf._variable()
-            if variable is None:
+            self.finish_leaf(leaf, grad, owned, captured)
+
+    def finish_leaf(self, leaf, grad, owned: bool, captured: dict) -> None:
+        variable = leaf._variable()
+        if variable is None:
+            return
+        extra = variable._extra
+        create_graph = self.create_graph
+        if self.capture is not None or (extra is not None and extra.hooks):
+            tensor = grad if self.on_tensors else array_math(leaf._backend).as_tensor(grad, variable)
+            if leaf_hooks(variable):
+                hooked = run_leaf_hooks(variable, tensor)
+                owned = owned and hooked is tensor
+                tensor = hooked
+            if self.capture is not None:
+                for _, key in self.capture.get(leaf, ()):
+                    captured[key] = tensor
+                return
+            grad = tensor if create_graph else tensor._data
+        elif self.on_tensors and not create_graph:
+            grad = grad._data
+        if owned:
+            key = id(grad)
+            owned = key not in self.taken and not self.on_tensors
+            self.taken.add(key)  # NOTE: an array summed into two leaves is kept by the first, copied by the second
+        accumulate(variable, grad, owned, create_graph)
+
+
+def _edges_into_leaves(roots: list) -> dict:
+    """For each leaf accumulator reachable from `roots`: how many edges lead into it."""
+    seen = {node for node, _ in roots if node is not None}
+    stack = list(seen)
+    counts: dict = {}
+    while stack:
+        for child, _ in stack.pop().next_functions:
+            if child is None:
                 continue
-            extra = variable._extra
-            if self.capture is not None or (extra is not None and extra.hooks):
-                tensor = grad if self.on_tensors else array_math(leaf._backend).as_tensor(grad, variable)
-                if leaf_hooks(variable):
-                    hooked = run_leaf_hooks(variable, tensor)
-                    owned = owned and hooked is tensor
-                    tensor = hooked
-                if self.capture is not None:
-                    for _, key in self.capture.get(leaf, ()):
-                        captured[key] = tensor
-                    continue
-                grad = tensor if create_graph else tensor._data
-            elif self.on_tensors and not create_graph:
-                grad = grad._data
-            if owned:
-                key = id(grad)
-                owned = key not in taken and not self.on_tensors
-                taken.add(key)
-            accumulate(variable, grad, owned, create_graph)
+            if child.__class__ is AccumulateGrad:
+                counts[child] = counts.get(child, 0) + 1
+            elif child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return counts
 
 
 def _fitted(m, g, meta):

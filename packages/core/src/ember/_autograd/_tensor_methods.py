@@ -6,7 +6,7 @@ import weakref
 
 from .._tensor import Tensor
 from . import _api as api
-from ._node import AccumulateGrad, RemovableHandle, private_copy
+from ._node import AccumulateGrad, RemovableHandle, note_post_accumulate_hook, private_copy
 
 
 def backward(self: Tensor, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
@@ -37,6 +37,7 @@ def register_post_accumulate_grad_hook(self, hook):
     if extra.post_accumulate_hooks is None:
         extra.post_accumulate_hooks = []
     extra.post_accumulate_hooks.append(hook)
+    note_post_accumulate_hook()
     return RemovableHandle(extra.post_accumulate_hooks, hook)
 
 
