@@ -1,4 +1,4 @@
-"""Automatic differentiation: backward, grad, grad modes, custom Functions, gradcheck."""
+"""Automatic differentiation: backward, grad, grad modes, custom Functions, gradcheck, functional."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .._autograd._grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from . import function, grad_mode, graph
+from . import function, functional, grad_mode, graph
 from ._gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 
@@ -31,6 +31,7 @@ __all__ = [
     "detect_anomaly",
     "enable_grad",
     "function",
+    "functional",
     "grad",
     "grad_mode",
     "gradcheck",
