@@ -93,7 +93,10 @@ def test_global_median_value(data):
 
 def test_argsort_stable():
     expected, got = _both(
-        lambda m: [m.argsort(m.tensor(TIES), stable=True).numpy(), m.tensor(TIES).argsort(dim=0, descending=True, stable=True).numpy()]
+        lambda m: [
+            m.argsort(m.tensor(TIES), stable=True).numpy(),
+            m.tensor(TIES).argsort(dim=0, descending=True, stable=True).numpy(),
+        ]
     )
     for e, g in zip(expected, got):
         _same(e, g)
