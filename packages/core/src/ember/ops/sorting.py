@@ -52,8 +52,8 @@ def _stable_order(input: Tensor, axis: int, descending: bool):
     return (x.shape[axis] - 1 - reversed_order).astype("int64")
 
 
-def _take(input: Tensor, axis: int, start: int, stop: int):
-    """Positions start:stop of the order along axis."""
+def _span(axis: int, start: int, stop: int) -> tuple:
+    """The key of positions start:stop along axis."""
     return (slice(None),) * axis + (slice(start, stop),)
 
 
@@ -118,7 +118,7 @@ def topk(
         )
     if input._data.ndim == 0:
         return _written(_scalar_result("topk", input), out)  # NOTE: as in PyTorch, also for k=0
-    order = _stable_order(input, axis, largest)[_take(input, axis, 0, k)]
+    order = _stable_order(input, axis, largest)[_span(axis, 0, k)]
     index = make(order, input)
     return _written(ReturnTuple("topk", _pick(TOPK, input, axis, index, True), index), out)
 
@@ -138,7 +138,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out
         )
     if input._data.ndim == 0:
         return _written(_scalar_result("kthvalue", input), out)
-    order = _stable_order(input, axis, False)[_take(input, axis, k - 1, k)]
+    order = _stable_order(input, axis, False)[_span(axis, k - 1, k)]
     return _written(_selected("kthvalue", KTHVALUE, input, axis, order, keepdim), out)
 
 
@@ -284,7 +284,7 @@ def bucketize(
 @export
 def unique(
     input: Tensor,
-    sorted: bool = True,  # noqa: A002
+    sorted: bool = True,
     return_inverse: bool = False,
     return_counts: bool = False,
     dim: int | None = None,
