@@ -10,7 +10,7 @@ from .optimizer import Optimizer, ParamsT, _advance, _effective_grad, _lerp_, _n
 
 
 class Adamax(Optimizer):
-    """PyTorch's Adamax: exp_inf = max(beta2*exp_inf, |g| + eps); p -= lr/(1-beta1**t) * exp_avg/exp_inf."""
+    """PyTorch's Adamax: ``exp_inf = max(beta2 * exp_inf, abs(g) + eps)``; ``p -= lr / (1 - beta1**t) * exp_avg / exp_inf``."""
 
     def __init__(
         self,
