@@ -9,7 +9,12 @@ from .optimizer import Optimizer, ParamsT, _advance, _check_non_negative, _new_s
 
 
 class Rprop(Optimizer):
-    """PyTorch's Rprop: step_size *= etaplus/etaminus/1 by sign(g*prev), clamped; p -= sign(g)*step_size."""
+    """Resilient backpropagation, as PyTorch's ``Rprop``.
+
+    Each element's step size grows by ``etaplus`` while its gradient keeps its sign, shrinks by
+    ``etaminus`` when the sign flips (skipping that update), stays within ``step_sizes``, and
+    the parameter moves by ``-sign(grad) * step_size``.
+    """
 
     def __init__(
         self,
