@@ -10,9 +10,9 @@ from .optimizer import (
     ParamsT,
     _advance,
     _check_non_negative,
-    _effective_grad,
-    _lerp_,
+    _decayed_grad,
     _new_step,
+    _update_moments,
     _zeros_state,
 )
 
@@ -59,8 +59,6 @@ class Adam(Optimizer):
             beta1, beta2 = group["betas"]
             eps = group["eps"]
             amsgrad = group["amsgrad"]
-            decoupled = group["decoupled_weight_decay"]
-            weight_decay = group["weight_decay"]
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -72,17 +70,10 @@ class Adam(Optimizer):
                     if amsgrad:
                         state["max_exp_avg_sq"] = _zeros_state(p)
                 step = _advance(state["step"])
-                w = p._data
-                if decoupled:
-                    w *= 1 - lr * weight_decay
-                    g = _effective_grad(p, group["maximize"], 0)
-                else:
-                    g = _effective_grad(p, group["maximize"], weight_decay)
+                g = _decayed_grad(p, group)
                 m = state["exp_avg"]._data
                 v = state["exp_avg_sq"]._data
-                _lerp_(m, g, 1 - beta1)
-                v *= beta2
-                v += (1 - beta2) * g * g
+                _update_moments(m, v, g, beta1, beta2)
                 step_size = lr / (1 - beta1**step)
                 xp = p._backend.xp
                 if amsgrad:
@@ -95,7 +86,7 @@ class Adam(Optimizer):
                 denom += eps
                 update = m / denom
                 update *= step_size
-                w -= update
+                p._data -= update
                 p._version[0] += 1
         return loss
 

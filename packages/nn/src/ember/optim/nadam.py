@@ -11,10 +11,10 @@ from .optimizer import (
     ParamsT,
     _advance,
     _check_non_negative,
-    _effective_grad,
-    _lerp_,
+    _decayed_grad,
     _new_step,
     _scalar_state,
+    _update_moments,
     _zeros_state,
 )
 
@@ -58,8 +58,6 @@ class NAdam(Optimizer):
         for group in self.param_groups:
             lr = group["lr"]
             beta1, beta2 = group["betas"]
-            weight_decay = group["weight_decay"]
-            decoupled = group["decoupled_weight_decay"]
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -70,11 +68,7 @@ class NAdam(Optimizer):
                     state["exp_avg"] = _zeros_state(p)
                     state["exp_avg_sq"] = _zeros_state(p)
                 step = _advance(state["step"])
-                if decoupled and weight_decay:
-                    p._data *= 1 - lr * weight_decay
-                    g = _effective_grad(p, group["maximize"], 0)
-                else:
-                    g = _effective_grad(p, group["maximize"], weight_decay)
+                g = _decayed_grad(p, group)
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * group["momentum_decay"]))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * group["momentum_decay"]))
                 mu_product = state["mu_product"]._data
@@ -82,9 +76,7 @@ class NAdam(Optimizer):
                 mu_product_now = float(mu_product)
                 m = state["exp_avg"]._data
                 v = state["exp_avg_sq"]._data
-                _lerp_(m, g, 1 - beta1)
-                v *= beta2
-                v += (1 - beta2) * g * g
+                _update_moments(m, v, g, beta1, beta2)
                 denom = p._backend.xp.sqrt(v / (1 - beta2**step))
                 denom += group["eps"]
                 p._data += (-lr * (1.0 - mu) / (1.0 - mu_product_now)) * (g / denom)

@@ -221,6 +221,23 @@ def _effective_grad(p: Tensor, maximize: bool, weight_decay: float):
     return g
 
 
+def _decayed_grad(p: Tensor, group: dict) -> Any:
+    """`_effective_grad` for the Adam family: with `decoupled_weight_decay` the parameter itself
+    shrinks by ``lr * weight_decay`` (AdamW) and the gradient is left undecayed."""
+    weight_decay = group["weight_decay"]
+    if group["decoupled_weight_decay"] and weight_decay:
+        p._data *= 1 - group["lr"] * weight_decay
+        return _effective_grad(p, group["maximize"], 0)
+    return _effective_grad(p, group["maximize"], weight_decay)
+
+
+def _update_moments(exp_avg, exp_avg_sq, g, beta1: float, beta2: float) -> None:
+    """Adam's running first and second moments of the gradient, updated in place."""
+    _lerp_(exp_avg, g, 1 - beta1)
+    exp_avg_sq *= beta2
+    exp_avg_sq += (1 - beta2) * g * g
+
+
 def _state_tensor(p: Tensor, array) -> Tensor:
     """Optimizer state (a backend array shaped like p) as a tensor on p's backend and device."""
     return wrap(array, p._backend, p.dtype, p.device)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .adam import _check_adam_args
-from .optimizer import Optimizer, ParamsT, _advance, _effective_grad, _lerp_, _new_step, _zeros_state
+from .optimizer import Optimizer, ParamsT, _advance, _decayed_grad, _new_step, _update_moments, _zeros_state
 
 
 class RAdam(Optimizer):
@@ -45,7 +45,6 @@ class RAdam(Optimizer):
         for group in self.param_groups:
             lr = group["lr"]
             beta1, beta2 = group["betas"]
-            weight_decay = group["weight_decay"]
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -55,16 +54,10 @@ class RAdam(Optimizer):
                     state["exp_avg"] = _zeros_state(p)
                     state["exp_avg_sq"] = _zeros_state(p)
                 step = _advance(state["step"])
-                if group["decoupled_weight_decay"] and weight_decay:
-                    p._data *= 1 - lr * weight_decay
-                    g = _effective_grad(p, group["maximize"], 0)
-                else:
-                    g = _effective_grad(p, group["maximize"], weight_decay)
+                g = _decayed_grad(p, group)
                 m = state["exp_avg"]._data
                 v = state["exp_avg_sq"]._data
-                _lerp_(m, g, 1 - beta1)
-                v *= beta2
-                v += (1 - beta2) * g * g
+                _update_moments(m, v, g, beta1, beta2)
                 bias_correction2 = 1 - beta2**step
                 update = (m / (1 - beta1**step)) * lr
                 rho_inf = 2 / (1 - beta2) - 1
