@@ -127,13 +127,6 @@ def _require_nonempty(name: str, input: Tensor, axes: tuple | None, error: type 
 _type_word = dt.scalar_type_name
 
 
-def _require_floating(name: str, input: Tensor, what: str) -> None:
-    if not input.dtype.is_floating_point:
-        raise RuntimeError(
-            f"{name}: {what}. Got: {_type_word(input.dtype)}. Convert first, e.g. t.float().{name.split('(')[0]}()"
-        )
-
-
 # --- sum, mean, prod -------------------------------------------------------------------
 
 
