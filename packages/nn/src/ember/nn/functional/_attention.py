@@ -32,21 +32,21 @@ def canonical_mask(
     """A bool mask (True = masked out) as an additive float mask of target_type; a float mask unchanged."""
     if mask is None:
         return None
-    if mask.dtype != dt.bool and not mask.is_floating_point():
+    if mask.dtype != dt.bool_ and not mask.is_floating_point():
         raise AssertionError(f"only bool and floating types of {mask_name} are supported")
     if check_other and other_type is not None and mask.dtype != other_type:
         warnings.warn(
             f"Support for mismatched {mask_name} and {other_name} is deprecated. Use same type for both instead.",
             stacklevel=3,
         )
-    if mask.dtype == dt.bool:
+    if mask.dtype == dt.bool_:
         return zeros_like(mask, dtype=target_type).masked_fill_(mask, float("-inf"))
     return mask
 
 
 def _causal_keep(query: Tensor, target_len: int, source_len: int) -> Tensor:
     """True where query position i may attend to key position j (j <= i, top-left aligned)."""
-    return ones((target_len, source_len), dtype=dt.bool, device=query.device).tril()
+    return ones((target_len, source_len), dtype=dt.bool_, device=query.device).tril()
 
 
 def _additive_mask(query: Tensor, attn_mask: Tensor | None) -> Tensor | None:
@@ -91,7 +91,7 @@ def _check_sdpa(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | N
             "_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True; "
             "pass one or the other."
         )
-    if attn_mask.dtype != dt.bool and attn_mask.dtype != query.dtype:
+    if attn_mask.dtype != dt.bool_ and attn_mask.dtype != query.dtype:
         raise RuntimeError(
             f"scaled_dot_product_attention: Expected attn_mask dtype to be bool or {query.dtype} to match the query "
             f"dtype, but got attn_mask.dtype: {attn_mask.dtype}. Convert the mask with .to(query.dtype)."
