@@ -74,7 +74,12 @@ SDPA_CASES = {
     "causal-rect": ((1, 4, 3), (1, 6, 3), (1, 6, 2), {"is_causal": True}),
     "scale": ((3, 4, 5), (3, 4, 5), (3, 4, 5), {"scale": 0.7}),
     "gqa": ((2, 4, 3, 5), (2, 2, 6, 5), (2, 2, 6, 5), {"enable_gqa": True}),
-    "fully-masked-row": ((1, 3, 4), (1, 5, 4), (1, 5, 4), {"attn_mask": np.array([[1, 1, 0, 0, 0]] * 2 + [[0] * 5], bool)}),
+    "fully-masked-row": (
+        (1, 3, 4),
+        (1, 5, 4),
+        (1, 5, 4),
+        {"attn_mask": np.array([[1, 1, 0, 0, 0]] * 2 + [[0] * 5], bool)},
+    ),
 }
 
 
@@ -223,7 +228,9 @@ ENCODER_MASKS = {
 def test_transformer_encoder_layer(options, masks):
     layer_options = LAYER_OPTIONS[options]
     torch_layer = tnn.TransformerEncoderLayer(D_MODEL, HEADS, FEEDFORWARD, **layer_options).eval()
-    ember_layer = load_from_torch(enn.TransformerEncoderLayer(D_MODEL, HEADS, FEEDFORWARD, **layer_options), torch_layer)
+    ember_layer = load_from_torch(
+        enn.TransformerEncoderLayer(D_MODEL, HEADS, FEEDFORWARD, **layer_options), torch_layer
+    )
     tx, ex = pair(sequence(L, layer_options.get("batch_first", False)))
     call = ENCODER_MASKS[masks]
     torch_out = torch_layer(tx, **{k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in call.items()})
@@ -251,7 +258,9 @@ def test_transformer_decoder_layer(options, masks):
     layer_options = LAYER_OPTIONS[options]
     batch_first = layer_options.get("batch_first", False)
     torch_layer = tnn.TransformerDecoderLayer(D_MODEL, HEADS, FEEDFORWARD, **layer_options).eval()
-    ember_layer = load_from_torch(enn.TransformerDecoderLayer(D_MODEL, HEADS, FEEDFORWARD, **layer_options), torch_layer)
+    ember_layer = load_from_torch(
+        enn.TransformerDecoderLayer(D_MODEL, HEADS, FEEDFORWARD, **layer_options), torch_layer
+    )
     (tt, et), (tm, em) = pair(sequence(L, batch_first)), pair(sequence(S, batch_first))
     call = DECODER_MASKS[masks]
     torch_out = torch_layer(tt, tm, **{k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in call.items()})
@@ -322,7 +331,10 @@ def test_generate_square_subsequent_mask():
 def test_reprs_match():
     for torch_module, ember_module in (
         (tnn.MultiheadAttention(8, 2, kdim=3), enn.MultiheadAttention(8, 2, kdim=3)),
-        (tnn.TransformerDecoderLayer(8, 2, 16, activation=tnn.GELU()), enn.TransformerDecoderLayer(8, 2, 16, activation=enn.GELU())),
+        (
+            tnn.TransformerDecoderLayer(8, 2, 16, activation=tnn.GELU()),
+            enn.TransformerDecoderLayer(8, 2, 16, activation=enn.GELU()),
+        ),
         (tnn.Transformer(8, 2, 1, 1, 16), enn.Transformer(8, 2, 1, 1, 16)),
     ):
         assert repr(ember_module) == repr(torch_module)

@@ -23,6 +23,7 @@ from ember.nn.modules.activation import Softplus as Softplus
 from ember.nn.modules.activation import Softsign as Softsign
 from ember.nn.modules.activation import Tanh as Tanh
 from ember.nn.modules.activation import Tanhshrink as Tanhshrink
+from ember.nn.modules.attention import MultiheadAttention as MultiheadAttention
 from ember.nn.modules.batchnorm import BatchNorm1d as BatchNorm1d
 from ember.nn.modules.batchnorm import BatchNorm2d as BatchNorm2d
 from ember.nn.modules.container import ModuleDict as ModuleDict
@@ -58,5 +59,10 @@ from ember.nn.modules.pooling import AvgPool2d as AvgPool2d
 from ember.nn.modules.pooling import MaxPool1d as MaxPool1d
 from ember.nn.modules.pooling import MaxPool2d as MaxPool2d
 from ember.nn.modules.sparse import Embedding as Embedding
+from ember.nn.modules.transformer import Transformer as Transformer
+from ember.nn.modules.transformer import TransformerDecoder as TransformerDecoder
+from ember.nn.modules.transformer import TransformerDecoderLayer as TransformerDecoderLayer
+from ember.nn.modules.transformer import TransformerEncoder as TransformerEncoder
+from ember.nn.modules.transformer import TransformerEncoderLayer as TransformerEncoderLayer
 from ember.nn.parameter import Buffer as Buffer
 from ember.nn.parameter import Parameter as Parameter

@@ -122,7 +122,7 @@ def scaled_dot_product_attention(
     scale: float | None = None,
     enable_gqa: bool = False,
 ) -> Tensor:
-    """softmax(query @ key.mT * scale + mask) @ value, with optional causal masking and dropout on the weights.
+    """``softmax(query @ key.mT * scale + mask) @ value``, with optional causal masking and dropout on the weights.
 
     A bool attn_mask marks with True the keys that take part; a float mask is added to the scores. A row
     whose keys are all masked out yields zeros. ``dropout_p`` is applied whenever it is positive.
@@ -230,8 +230,7 @@ def _check_attn_mask(attn_mask: Tensor, target_len: int, source_len: int, batch_
     if attn_mask.ndim == 2:
         if tuple(attn_mask.shape) != (target_len, source_len):
             raise RuntimeError(
-                f"The shape of the 2D attn_mask is {tuple(attn_mask.shape)}, but should be "
-                f"{(target_len, source_len)}."
+                f"The shape of the 2D attn_mask is {tuple(attn_mask.shape)}, but should be {(target_len, source_len)}."
             )
         return attn_mask.unsqueeze(0)
     if attn_mask.ndim == 3:
@@ -329,7 +328,9 @@ def multi_head_attention_forward(
         separate = (q_proj_weight, k_proj_weight, v_proj_weight)
         _require(all(w is not None for w in separate), "use_separate_proj_weight is True but a proj_weight is None")
     else:
-        _require(key.shape == value.shape, f"key shape {tuple(key.shape)} does not match value shape {tuple(value.shape)}")
+        _require(
+            key.shape == value.shape, f"key shape {tuple(key.shape)} does not match value shape {tuple(value.shape)}"
+        )
         _require(in_proj_weight is not None, "use_separate_proj_weight is False but in_proj_weight is None")
         separate = None
     q, k, v = _in_projection(query, key, value, in_proj_weight, in_proj_bias, separate)
@@ -347,8 +348,16 @@ def multi_head_attention_forward(
         _require(bias_k is None and bias_v is None, "bias_k and bias_v must both be given or both be None")
 
     q = _split_heads(q, batch_heads, head_dim)
-    k = _split_heads(k, batch_heads, head_dim) if static_k is None else _check_static(static_k, "static_k", batch_heads, head_dim)
-    v = _split_heads(v, batch_heads, head_dim) if static_v is None else _check_static(static_v, "static_v", batch_heads, head_dim)
+    k = (
+        _split_heads(k, batch_heads, head_dim)
+        if static_k is None
+        else _check_static(static_k, "static_k", batch_heads, head_dim)
+    )
+    v = (
+        _split_heads(v, batch_heads, head_dim)
+        if static_v is None
+        else _check_static(static_v, "static_v", batch_heads, head_dim)
+    )
     if add_zero_attn:
         k = cat([k, zeros((batch_heads, 1, head_dim), dtype=k.dtype, device=k.device)], dim=1)
         v = cat([v, zeros((batch_heads, 1, head_dim), dtype=v.dtype, device=v.device)], dim=1)

@@ -50,7 +50,9 @@ def _detect_is_causal_mask(mask: Tensor | None, is_causal: bool | None = None, s
     """is_causal when given; when None, whether mask equals the square causal mask of the sequence."""
     if is_causal is not None or mask is None:
         return bool(is_causal)
-    causal = _generate_square_subsequent_mask(mask.shape[-2] if size is None else size, device=mask.device, dtype=mask.dtype)
+    causal = _generate_square_subsequent_mask(
+        mask.shape[-2] if size is None else size, device=mask.device, dtype=mask.dtype
+    )
     return mask.shape == causal.shape and bool((mask == causal).all())
 
 
@@ -102,7 +104,9 @@ class TransformerEncoderLayer(_FeedForwardLayer):
     ) -> None:
         super().__init__()
         factory = {"device": device, "dtype": dtype}
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **factory)
+        self.self_attn = MultiheadAttention(
+            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **factory
+        )
         self._init_feed_forward(d_model, dim_feedforward, dropout, activation, bias, factory)
         self.norm_first = norm_first
         self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
@@ -159,7 +163,9 @@ class TransformerDecoderLayer(_FeedForwardLayer):
     ) -> None:
         super().__init__()
         factory = {"device": device, "dtype": dtype}
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, batch_first=batch_first, bias=bias, **factory)
+        self.self_attn = MultiheadAttention(
+            d_model, nhead, dropout=dropout, batch_first=batch_first, bias=bias, **factory
+        )
         self.multihead_attn = MultiheadAttention(
             d_model, nhead, dropout=dropout, batch_first=batch_first, bias=bias, **factory
         )
