@@ -92,6 +92,16 @@ def test_sdpa_errors():
         F.scaled_dot_product_attention(q, q.float(), q)
     with pytest.raises(RuntimeError, match="attn_mask dtype"):
         F.scaled_dot_product_attention(q, q, q, attn_mask=ember.ones(2, 2, dtype=ember.int64))
+    with pytest.raises(RuntimeError, match="at least 2 dimensional"):
+        F.scaled_dot_product_attention(q[0], q[0], q[0])
+    with pytest.raises(RuntimeError, match="must divide the number of heads"):
+        F.scaled_dot_product_attention(leaf(3, 2, 2), leaf(2, 2, 2), leaf(2, 2, 2), enable_gqa=True)
+
+
+def test_sdpa_float32_mask_keeps_the_query_dtype():
+    q = leaf(2, 3)
+    out = F.scaled_dot_product_attention(q, q, q, attn_mask=ember.zeros(2, 2, dtype=ember.float32))
+    assert out.dtype == ember.float64
 
 
 SDPA_GRADCHECKS = {

@@ -338,3 +338,49 @@ def test_reprs_match():
         (tnn.Transformer(8, 2, 1, 1, 16), enn.Transformer(8, 2, 1, 1, 16)),
     ):
         assert repr(ember_module) == repr(torch_module)
+
+
+def test_transformer_unbatched_and_state_dict_back_to_torch():
+    ember_model = enn.Transformer(D_MODEL, HEADS, 1, 1, FEEDFORWARD, activation="gelu").eval()
+    torch_model = tnn.Transformer(D_MODEL, HEADS, 1, 1, FEEDFORWARD, activation="gelu").eval()
+    torch_model.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in ember_model.state_dict().items()})
+    (ts, es), (tt, et) = pair(array(S, D_MODEL)), pair(array(L, D_MODEL))
+    mask = np.triu(np.ones((L, L), bool), 1)
+    torch_out = torch_model(ts, tt, tgt_mask=torch.tensor(mask), tgt_is_causal=True)
+    ember_out = ember_model(es, et, tgt_mask=ember.tensor(mask), tgt_is_causal=True)
+    assert tuple(ember_out.shape) == (L, D_MODEL)
+    assert_close(ember_out, torch_out)
+    backward_both(ember_out, torch_out)
+    assert_same_grads(ember_model, torch_model, (es, et), (ts, tt))
+
+
+def test_multi_head_attention_forward_static_keys():
+    embed_dim, heads = 4, 2
+    weights = {name: pair(array(*shape)) for name, shape in {"in_w": (12, 4), "in_b": (12,), "out_w": (4, 4)}.items()}
+    (tq, eq), (tk, ek) = pair(array(L, N, embed_dim)), pair(array(N * heads, S, embed_dim // heads))
+    results = []
+    for index, (module, query, static) in enumerate(((TF, tq, tk), (F, eq, ek))):
+        w = {name: tensors[index] for name, tensors in weights.items()}
+        out, attention = module.multi_head_attention_forward(
+            query, query, query, embed_dim, heads, w["in_w"], w["in_b"], None, None, False, 0.0, w["out_w"], None,
+            training=False, static_k=static, static_v=static,
+        )  # fmt: skip
+        results.append((out, attention))
+    (torch_out, torch_weights), (ember_out, ember_weights) = results
+    assert_close(ember_out, torch_out)
+    assert_close(ember_weights, torch_weights)
+    backward_both(ember_out, torch_out)
+    for name, (t, e) in weights.items():
+        assert_close(e.grad, t.grad)
+    assert_close(ek.grad, tk.grad)
+
+
+def test_float64_modules():
+    torch_module = tnn.TransformerEncoderLayer(D_MODEL, HEADS, FEEDFORWARD, dtype=torch.float64).eval()
+    ember_module = enn.TransformerEncoderLayer(D_MODEL, HEADS, FEEDFORWARD, dtype=ember.float64)
+    assert all(p.dtype == ember.float64 for p in ember_module.parameters())
+    ember_module.load_state_dict({k: ember.tensor(v.numpy()) for k, v in torch_module.state_dict().items()})
+    x = rng.standard_normal((L, N, D_MODEL))
+    ember_out = ember_module.eval()(ember.tensor(x))
+    assert ember_out.dtype == ember.float64
+    assert_close(ember_out, torch_module(torch.tensor(x)), tol=1e-10)

@@ -51,8 +51,10 @@ def _causal_keep(query: Tensor, target_len: int, source_len: int) -> Tensor:
 
 def _additive_mask(query: Tensor, attn_mask: Tensor | None) -> Tensor | None:
     """scaled_dot_product_attention's mask as a float tensor added to the scores (bool True = take part)."""
-    if attn_mask is None or attn_mask.is_floating_point():
-        return attn_mask
+    if attn_mask is None:
+        return None
+    if attn_mask.is_floating_point():
+        return attn_mask.to(query.dtype)
     return zeros(attn_mask.shape, dtype=query.dtype, device=query.device).masked_fill_(
         attn_mask.logical_not(), float("-inf")
     )
@@ -76,8 +78,8 @@ def _check_sdpa(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | N
         )
     if min(query.ndim, key.ndim, value.ndim) < 2:
         raise RuntimeError(
-            "scaled_dot_product_attention: query, key and value need at least 2 dims (..., L, E), got shapes "
-            f"{list(query.shape)}, {list(key.shape)} and {list(value.shape)}."
+            "scaled_dot_product_attention: Expected query, key, and value to all be at least 2 dimensional, but got "
+            f"query.dim: {query.ndim} key.dim: {key.ndim} and value.dim: {value.ndim} instead."
         )
     if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
         raise RuntimeError(
@@ -91,10 +93,11 @@ def _check_sdpa(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | N
             "_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True; "
             "pass one or the other."
         )
-    if attn_mask.dtype != dt.bool_ and attn_mask.dtype != query.dtype:
+    if attn_mask.dtype not in (dt.bool_, dt.float32, query.dtype):
         raise RuntimeError(
-            f"scaled_dot_product_attention: Expected attn_mask dtype to be bool or {query.dtype} to match the query "
-            f"dtype, but got attn_mask.dtype: {attn_mask.dtype}. Convert the mask with .to(query.dtype)."
+            "scaled_dot_product_attention: Expected attn_mask dtype to be bool or float or to match query dtype, "
+            f"but got attn_mask.dtype: {attn_mask.dtype} and query.dtype: {query.dtype} instead. "
+            "Convert the mask with .to(query.dtype)."
         )
 
 
@@ -103,8 +106,8 @@ def _repeat_key_value_heads(query: Tensor, key: Tensor, value: Tensor) -> tuple[
     query_heads, key_heads, value_heads = query.shape[-3], key.shape[-3], value.shape[-3]
     if query_heads % key_heads or query_heads % value_heads:
         raise RuntimeError(
-            "scaled_dot_product_attention: with enable_gqa=True the number of query heads must be a multiple of "
-            f"the number of key and value heads, got {query_heads}, {key_heads} and {value_heads}."
+            "scaled_dot_product_attention: Number of heads in key and value must divide the number of heads in "
+            f"query (enable_gqa=True), got {key_heads} key, {value_heads} value and {query_heads} query heads."
         )
     return (
         key.repeat_interleave(query_heads // key_heads, dim=-3),
