@@ -10,10 +10,34 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from ..._tensor import Tensor
+from ...autograd import Function
 from ...ops.shape import cat, stack
 from .. import functional as F
 
 State = tuple  # (h,) or (h, c)
+
+
+class _Pieces(Function):
+    """x cut along dim into pieces of the given sizes (None: unbound), whose gradients one node joins.
+
+    NOTE: a view taken by indexing sends its gradient back as zeros of the whole input with the piece
+    filled in; over T time steps that is T full-size arrays to sum, quadratic in T. Here one stack or
+    cat of the pieces' gradients does it (and stays differentiable, for double backward).
+    """
+
+    @staticmethod
+    def forward(ctx, x: Tensor, sizes: list[int] | None, dim: int) -> tuple:
+        ctx.dim, ctx.unbound = dim, sizes is None
+        return x.unbind(dim) if sizes is None else x.split(sizes, dim)
+
+    @staticmethod
+    def backward(ctx, *grads: Tensor) -> tuple:
+        return (stack(grads, ctx.dim) if ctx.unbound else cat(grads, ctx.dim)), None, None
+
+
+def pieces(x: Tensor, sizes: list[int] | None, dim: int = 0) -> tuple:
+    """x.split(sizes, dim) (x.unbind(dim) for None), with a gradient linear in the number of pieces."""
+    return _Pieces.apply(x, sizes, dim)
 
 
 def rnn_tanh_step(x_gates: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None, w_hr=None) -> State:
@@ -26,7 +50,8 @@ def rnn_relu_step(x_gates: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | No
 
 def lstm_step(x_gates: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None, w_hr: Tensor | None = None) -> State:
     h, c = state
-    i, f, g, o = (x_gates + F.linear(h, w_hh, b_hh)).chunk(4, 1)
+    h_size = c.shape[1]
+    i, f, g, o = pieces(x_gates + F.linear(h, w_hh, b_hh), [h_size] * 4, 1)
     c = f.sigmoid() * c + i.sigmoid() * g.tanh()
     h = o.sigmoid() * c.tanh()
     if w_hr is not None:
@@ -36,8 +61,9 @@ def lstm_step(x_gates: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None, 
 
 def gru_step(x_gates: Tensor, state: State, w_hh: Tensor, b_hh: Tensor | None, w_hr=None) -> State:
     (h,) = state
-    x_r, x_z, x_n = x_gates.chunk(3, 1)
-    h_r, h_z, h_n = F.linear(h, w_hh, b_hh).chunk(3, 1)
+    thirds = [h.shape[1]] * 3
+    x_r, x_z, x_n = pieces(x_gates, thirds, 1)
+    h_r, h_z, h_n = pieces(F.linear(h, w_hh, b_hh), thirds, 1)
     r = (x_r + h_r).sigmoid()
     z = (x_z + h_z).sigmoid()
     n = (x_n + r * h_n).tanh()
@@ -101,7 +127,7 @@ def run_layers(
         for direction in range(directions):
             w_ih, w_hh, b_ih, b_hh, w_hr = weights[layer * directions + direction]
             x_gates = F.linear(input, w_ih, b_ih)
-            x_gates = x_gates.unbind(0) if batch_sizes is None else x_gates.split(batch_sizes)
+            x_gates = pieces(x_gates, batch_sizes)
             start = tuple(s[layer * directions + direction] for s in initial)
             hs, final = scan(step, x_gates, start, (w_hh, b_hh, w_hr), reverse=direction == 1)
             outputs.append(stack(hs) if batch_sizes is None else cat(hs))
