@@ -8,8 +8,6 @@ whose gradient is a scatter-add), so autograd flows through them.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from ... import _dtype as dt
 from ..._creation import arange, full, tensor, zeros
 from ..._tensor import Tensor
@@ -31,15 +29,13 @@ __all__ = [
 ]
 
 
-class _PackedFields(NamedTuple):
-    data: Tensor
-    batch_sizes: Tensor
-    sorted_indices: Tensor | None
-    unsorted_indices: Tensor | None
+class PackedSequence(tuple):
+    """A batch of variable-length sequences packed time-major (see pack_padded_sequence).
 
+    A tuple (data, batch_sizes, sorted_indices, unsorted_indices), as PyTorch's named tuple.
+    """
 
-class PackedSequence(_PackedFields):
-    """A batch of variable-length sequences packed time-major (see pack_padded_sequence)."""
+    _fields = ("data", "batch_sizes", "sorted_indices", "unsorted_indices")
 
     def __new__(
         cls,
@@ -58,7 +54,34 @@ class PackedSequence(_PackedFields):
                 "They should be instantiated by functions like pack_sequence and pack_padded_sequences in "
                 "nn.utils.rnn."
             )
-        return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
+        return super().__new__(cls, (data, batch_sizes, sorted_indices, unsorted_indices))
+
+    def __getnewargs__(self) -> tuple:
+        return tuple(self)
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={value!r}" for name, value in zip(self._fields, self))
+        return f"{type(self).__name__}({fields})"
+
+    @property
+    def data(self) -> Tensor:
+        """The steps' rows, time-major: (sum of lengths, *)."""
+        return self[0]
+
+    @property
+    def batch_sizes(self) -> Tensor:
+        """How many sequences run at each time step (int64, on the CPU)."""
+        return self[1]
+
+    @property
+    def sorted_indices(self) -> Tensor | None:
+        """The batch index of each packed column (None when the batch was already sorted)."""
+        return self[2]
+
+    @property
+    def unsorted_indices(self) -> Tensor | None:
+        """The packed column of each original batch index (the inverse of sorted_indices)."""
+        return self[3]
 
     def to(self, *args, **kwargs) -> PackedSequence:
         """The sequence with its data converted as ``Tensor.to`` converts (indices follow its device)."""
