@@ -113,7 +113,7 @@ def run_layers(
     """The stacked (and optionally bidirectional) recurrence over a time-major input.
 
     `input` is (T, N, I), or a PackedSequence's data (sum of lengths, I) when `batch_sizes` is given.
-    `initial` holds states of shape (num_layers * directions, N, *); `weights` one tuple
+    `initial` holds states of shape ``(num_layers * directions, N, size)``; `weights` one tuple
     (w_ih, w_hh, b_ih, b_hh, w_hr) per layer and direction. Returns the last layer's output, in the
     input's layout, and the final states, shaped as `initial`.
     """

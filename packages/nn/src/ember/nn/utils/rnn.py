@@ -65,7 +65,7 @@ class PackedSequence(tuple):
 
     @property
     def data(self) -> Tensor:
-        """The steps' rows, time-major: (sum of lengths, *)."""
+        """The steps' rows, time-major: ``(sum of lengths, *)``."""
         return self[0]
 
     @property
@@ -147,7 +147,7 @@ def _lengths_tensor(lengths) -> Tensor:
 def pack_padded_sequence(
     input: Tensor, lengths: Tensor | list[int], batch_first: bool = False, enforce_sorted: bool = True
 ) -> PackedSequence:
-    """Pack a padded batch (T, B, *) (or (B, T, *) when batch_first) of sequences of the given lengths."""
+    """Pack a padded batch ``(T, B, *)`` (or ``(B, T, *)`` when batch_first) of sequences of the given lengths."""
     lengths = _lengths_tensor(lengths)
     batch = input.shape[0 if batch_first else 1] if input.ndim >= 2 else None
     if batch != lengths.shape[0]:
@@ -225,7 +225,7 @@ def pad_sequence(
     padding_value: float = 0.0,
     padding_side: str = "right",
 ) -> Tensor:
-    """Stack sequences (L_i, *) into one (T, B, *) (or (B, T, *)) tensor, padded to the longest one."""
+    """Stack sequences ``(L_i, *)`` into one ``(T, B, *)`` (or ``(B, T, *)``) tensor, padded to the longest one."""
     if padding_side not in ("left", "right"):
         raise ValueError(f"Expected padding_side to be one of left or right, but got {padding_side}.")
     sequences = list(sequences.unbind(0) if isinstance(sequences, Tensor) else sequences)
@@ -260,7 +260,7 @@ def unpad_sequence(padded_sequences: Tensor, lengths: Tensor, batch_first: bool 
 
 
 def pack_sequence(sequences: list[Tensor] | tuple[Tensor, ...], enforce_sorted: bool = True) -> PackedSequence:
-    """Pack a list of sequences (L_i, *) (longest first unless enforce_sorted=False)."""
+    """Pack a list of sequences ``(L_i, *)`` (longest first unless enforce_sorted=False)."""
     lengths = tensor([s.shape[0] for s in sequences], dtype=dt.int64)
     return pack_padded_sequence(pad_sequence(sequences), lengths, enforce_sorted=enforce_sorted)
 
