@@ -51,6 +51,7 @@ def test_lstm_parameter_names_and_shapes_follow_pytorch():
     assert shapes == expected
     assert list(shapes) == list(expected)  # PyTorch's order: layer, direction, then ih, hh, biases, hr
     assert lstm.all_weights[1][0] is lstm.weight_ih_l0_reverse
+    lstm.flatten_parameters()  # PyTorch code calls it (for cuDNN); here a no-op
 
 
 @pytest.mark.parametrize("cls, gates", [(nn.RNN, 1), (nn.GRU, 3), (nn.LSTM, 4)])
