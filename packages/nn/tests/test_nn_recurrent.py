@@ -420,6 +420,9 @@ def test_forward_errors():
         lstm(ember.zeros(5, 2, 3, dtype=ember.float64))
     with pytest.raises(RuntimeError, match="hx should also be 3-D"):
         nn.GRU(3, 4)(ember.zeros(5, 2, 3), ember.zeros(2, 4))
+    with pytest.raises(RuntimeError, match="sequence length to be larger than 0"):
+        lstm(ember.zeros(0, 2, 3))
+    assert nn.GRU(3, 4)(ember.zeros(5, 0, 3))[1].shape == (1, 0, 4)  # an empty batch is fine
     with pytest.raises(ValueError, match="Expected input to be 1D or 2D"):
         nn.GRUCell(3, 4)(ember.zeros(1, 2, 3))
     with pytest.raises(RuntimeError, match="inconsistent input_size"):

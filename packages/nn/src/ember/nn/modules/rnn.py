@@ -190,6 +190,10 @@ class RNNBase(Module):
                     state = tuple(s.unsqueeze(1) for s in state)
             batch = input.shape[1]
             self.check_input(input, None)
+            if input.shape[0] == 0:
+                raise RuntimeError(
+                    f"Expected sequence length to be larger than 0 in RNN (input size {list(input.shape)})"
+                )
             data = input
         if state is None:
             layers = self.num_layers * (2 if self.bidirectional else 1)
