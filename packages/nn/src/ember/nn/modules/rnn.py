@@ -23,6 +23,12 @@ def _check_type(name: str, value, kind: type) -> None:
         raise TypeError(f"{name} should be of type {kind.__name__}, got: {type(value).__name__}")
 
 
+def _uniform_parameters(module: Module, hidden_size: int) -> None:
+    bound = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0
+    for weight in module.parameters():
+        init.uniform_(weight, -bound, bound)
+
+
 class RNNBase(Module):
     """The stacked recurrent layer behind RNN, LSTM and GRU (mode: RNN_TANH, RNN_RELU, LSTM or GRU)."""
 
@@ -104,9 +110,7 @@ class RNNBase(Module):
 
     def reset_parameters(self) -> None:
         """Every weight and bias uniform in +-1/sqrt(hidden_size)."""
-        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -bound, bound)
+        _uniform_parameters(self, self.hidden_size)
 
     def flatten_parameters(self) -> None:
         """Nothing to do: PyTorch packs the weights into one buffer for cuDNN; ember reads them in place."""
@@ -323,9 +327,7 @@ class RNNCellBase(Module):
 
     def reset_parameters(self) -> None:
         """Every weight and bias uniform in +-1/sqrt(hidden_size)."""
-        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -bound, bound)
+        _uniform_parameters(self, self.hidden_size)
 
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
