@@ -58,6 +58,14 @@ from ember.nn.modules.pooling import AvgPool1d as AvgPool1d
 from ember.nn.modules.pooling import AvgPool2d as AvgPool2d
 from ember.nn.modules.pooling import MaxPool1d as MaxPool1d
 from ember.nn.modules.pooling import MaxPool2d as MaxPool2d
+from ember.nn.modules.rnn import GRU as GRU
+from ember.nn.modules.rnn import LSTM as LSTM
+from ember.nn.modules.rnn import RNN as RNN
+from ember.nn.modules.rnn import GRUCell as GRUCell
+from ember.nn.modules.rnn import LSTMCell as LSTMCell
+from ember.nn.modules.rnn import RNNBase as RNNBase
+from ember.nn.modules.rnn import RNNCell as RNNCell
+from ember.nn.modules.rnn import RNNCellBase as RNNCellBase
 from ember.nn.modules.sparse import Embedding as Embedding
 from ember.nn.modules.transformer import Transformer as Transformer
 from ember.nn.modules.transformer import TransformerDecoder as TransformerDecoder

@@ -43,6 +43,7 @@ from .loss import (
 from .module import Module
 from .normalization import GroupNorm, LayerNorm
 from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding
 from .transformer import (
     Transformer,
@@ -72,6 +73,8 @@ __all__ = [
     "Flatten",
     "GELU",
     "GroupNorm",
+    "GRU",
+    "GRUCell",
     "Hardsigmoid",
     "Hardswish",
     "Hardtanh",
@@ -84,6 +87,8 @@ __all__ = [
     "Linear",
     "LogSigmoid",
     "LogSoftmax",
+    "LSTM",
+    "LSTMCell",
     "MaxPool1d",
     "MaxPool2d",
     "Mish",
@@ -97,6 +102,10 @@ __all__ = [
     "ParameterList",
     "ReLU",
     "ReLU6",
+    "RNN",
+    "RNNBase",
+    "RNNCell",
+    "RNNCellBase",
     "SELU",
     "Sequential",
     "Sigmoid",
