@@ -47,8 +47,8 @@ import os
 import zipfile
 from typing import Any
 
-from ._checkpoint.archive import MANIFEST, ArchiveReader, write_archive
 from ._checkpoint import safetensors_io
+from ._checkpoint.archive import MANIFEST, ArchiveReader, write_archive
 from ._checkpoint.decode import Decoder, place
 from ._checkpoint.destination import write_to_path
 from ._checkpoint.encode import FORMAT, VERSION, Encoder
@@ -187,7 +187,7 @@ def _load_stream(stream, name: str, map_location):
         raise CheckpointError(f"ember.load cannot load {name}: {missing}") from None
     except Refused as refused:
         raise CheckpointError(
-            f"ember.load refused {name}: its pickle names the global {refused}, which is not a tensor, storage, "
+            f"ember.load refused {name}: its pickle names the global '{refused}', which is not a tensor, storage, "
             "dtype or plain container. PyTorch's torch.load(weights_only=True) refuses it too. Nothing in the file "
             "was run. Only load such a file with torch.load(weights_only=False) where you trust whoever made it."
         ) from None
@@ -216,7 +216,9 @@ def _load_stream(stream, name: str, map_location):
 def _manifest(reader: ArchiveReader, name: str) -> dict:
     names = reader.names()
     if MANIFEST not in names:
-        raise CheckpointError(f"{name} is a ZIP archive but neither an ember nor a PyTorch checkpoint (no {MANIFEST})")
+        raise CheckpointError(
+            f"{name} is a ZIP archive but not an ember checkpoint (no {MANIFEST}) nor a PyTorch one (no data.pkl)"
+        )
     manifest = reader.read_manifest()
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise CheckpointError(f"{name} is not an ember checkpoint ({MANIFEST} does not name the format)")
@@ -231,6 +233,5 @@ def _manifest(reader: ArchiveReader, name: str) -> dict:
 
 def _refusal(name: str) -> CheckpointError:
     return CheckpointError(
-        f"{name} is not a checkpoint ember reads (neither ember's format, PyTorch's nor safetensors; "
-        "truncated, corrupt, or another format)"
+        f"{name} is not an ember checkpoint, nor a PyTorch or safetensors file (truncated, corrupt, or another format)"
     )

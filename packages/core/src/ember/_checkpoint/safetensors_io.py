@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as dt
-from .._devices import default_backend
 from .._device import CPU
+from .._devices import default_backend
 from .._tensor import Tensor, wrap
 
 MISSING = (

@@ -21,8 +21,8 @@ from collections.abc import Callable
 import numpy as np
 
 from .. import _dtype as dt
-from .._devices import default_backend
 from .._device import CPU
+from .._devices import default_backend
 from .._tensor import Tensor, wrap
 from .archive import ArchiveReader, read_exactly
 from .errors import Damaged
@@ -105,7 +105,9 @@ def load_legacy(stream, end: int, place: Callable, parameter_type) -> object:
         count = int.from_bytes(_read(stream, 8, key), byteorder, signed=True)
         nbytes = count * stype.dtype.itemsize
         if count != numel or nbytes > end - stream.tell():
-            raise Damaged(f"the storage {key!r} declares {count} elements; {numel} are used, {end - stream.tell()} bytes remain")
+            raise Damaged(
+                f"the storage {key!r} declares {count} elements; {numel} are used, {end - stream.tell()} bytes remain"
+            )
         raw = np.empty(nbytes, dtype=np.uint8)
         read_exactly(stream, memoryview(raw), f"storage {key!r}")
         roots[key] = place(_host_storage(raw, stype.dtype, byteorder), location)

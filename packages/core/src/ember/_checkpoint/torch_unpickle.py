@@ -237,8 +237,10 @@ class TorchUnpickler(pickle._Unpickler):  # the Python implementation: its opcod
     def _load_build(self):
         inst = self.stack[-2] if len(self.stack) >= 2 else None
         state = self.stack[-1] if self.stack else None
-        if not isinstance(inst, OrderedDict) or not isinstance(state, dict) or not all(
-            isinstance(k, str) for k in state
+        if (
+            not isinstance(inst, OrderedDict)
+            or not isinstance(state, dict)
+            or not all(isinstance(k, str) for k in state)
         ):
             raise Unsupported(f"setting the state of a {type(inst).__name__} (BUILD); PyTorch allows it on OrderedDict")
         self.stack.pop()
@@ -257,9 +259,13 @@ class TorchUnpickler(pickle._Unpickler):  # the Python implementation: its opcod
 
     dispatch = dict(pickle._Unpickler.dispatch)
     dispatch[pickle.BUILD[0]] = _load_build
-    dispatch[pickle.SETITEM[0]] = _guard(pickle.SETITEM, dict, lambda self: self.stack[-3] if len(self.stack) > 2 else None)
+    dispatch[pickle.SETITEM[0]] = _guard(
+        pickle.SETITEM, dict, lambda self: self.stack[-3] if len(self.stack) > 2 else None
+    )
     dispatch[pickle.SETITEMS[0]] = _guard(pickle.SETITEMS, dict, _target_after_mark)
-    dispatch[pickle.APPEND[0]] = _guard(pickle.APPEND, list, lambda self: self.stack[-2] if len(self.stack) > 1 else None)
+    dispatch[pickle.APPEND[0]] = _guard(
+        pickle.APPEND, list, lambda self: self.stack[-2] if len(self.stack) > 1 else None
+    )
     dispatch[pickle.APPENDS[0]] = _guard(pickle.APPENDS, list, _target_after_mark)
     dispatch[pickle.ADDITEMS[0]] = _guard(pickle.ADDITEMS, set, _target_after_mark)
     del _guard

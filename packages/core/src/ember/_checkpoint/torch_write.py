@@ -109,7 +109,11 @@ class TorchEncoder:
             return SIZE, (tuple(obj),)
         if isinstance(obj, Device):
             return (DEVICE, (obj.type,)) if obj.index is None else (DEVICE, (obj.type, obj.index))
-        if type(obj) in _PLAIN or obj in _GLOBALS_PICKLE_WRITES or isinstance(obj, (TorchName, _Storage, dt.dtype)):
+        if (
+            type(obj) in _PLAIN
+            or any(obj is g for g in _GLOBALS_PICKLE_WRITES)
+            or isinstance(obj, (TorchName, _Storage, dt.dtype))
+        ):
             return NotImplemented
         raise TypeError(
             f"ember.save(format='torch') cannot store a {type(obj).__module__}.{type(obj).__qualname__}: "
@@ -175,7 +179,7 @@ class _Pickler(pickle._Pickler):  # the Python implementation: globals are writt
         return self._encoder.persistent_id(obj)
 
     def _save_name(self, obj: TorchName) -> None:
-        self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode("utf-8"))
+        self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode())
         self.memoize(obj)
 
     def _save_dtype(self, obj: dt.dtype) -> None:
