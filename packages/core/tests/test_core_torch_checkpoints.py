@@ -341,3 +341,24 @@ def test_the_torch_format_is_written_atomically_to_a_path(tmp_path):
 def test_an_unknown_format_is_a_value_error():
     with pytest.raises(ValueError, match="format must be one of 'ember', 'torch', 'safetensors', not 'pickle'"):
         ember.save({}, io.BytesIO(), format="pickle")
+
+
+@pytest.mark.parametrize("name", ["torch-legacy.pt", "torch-shared-views.pt"])
+def test_damaged_copies_of_torch_files_load_or_raise_checkpoint_error(name):
+    """Seeded byte flips and truncations: never another exception (a legacy file has no checksums, so a flip
+    inside a storage's bytes loads as other values, as it does in PyTorch)."""
+    data = (FIXTURES / name).read_bytes()
+    rnd = np.random.default_rng(11)
+    for attempt in range(400):
+        damaged = bytearray(data)
+        if attempt % 3 == 0:
+            damaged = damaged[: rnd.integers(len(damaged))]
+        else:
+            for position in rnd.integers(len(damaged), size=rnd.choice([1, 2, 5])):
+                damaged[position] = rnd.integers(256)
+        stream = io.BytesIO(bytes(damaged))
+        stream.name = name
+        try:
+            ember.load(stream)
+        except CheckpointError as error:
+            assert name in str(error)
