@@ -149,11 +149,11 @@ def test_a_file_calling_os_system_is_refused_and_nothing_runs(name, refused, wat
     assert not (tmp_path / "ember-fixture-ran").exists()
 
 
-def zip_with_pickle(tmp_path, pickled: bytes, storages=None) -> pathlib.Path:
+def zip_with_pickle(tmp_path, pickled: bytes, storages=None, byteorder="little") -> pathlib.Path:
     path = tmp_path / "crafted.pt"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("archive/data.pkl", pickled)
-        archive.writestr("archive/byteorder", "little")
+        archive.writestr("archive/byteorder", byteorder)
         for key, data in (storages or {}).items():
             archive.writestr(f"archive/data/{key}", data)
     return path
@@ -202,12 +202,12 @@ def test_opcodes_that_mutate_objects_are_limited_to_containers(tmp_path):
         ember.load(zip_with_pickle(tmp_path, setitem_on_complex))
 
 
-def tensor_pickle(storage_type: str, numel: int, size=(2,), stride=(1,), offset=0) -> bytes:
+def tensor_pickle(storage_type: str, numel: int, size=(2,), stride=(1,), offset=0, location="cpu") -> bytes:
     def pid():
         return (
             pickle.MARK + pickle.BINUNICODE + b"\x07\x00\x00\x00storage" + pickle.GLOBAL
             + f"torch\n{storage_type}\n".encode() + pickle.BINUNICODE + b"\x01\x00\x00\x000"
-            + pickle.BINUNICODE + b"\x03\x00\x00\x00cpu" + pickle.LONG1 + b"\x08" + numel.to_bytes(8, "little") + pickle.TUPLE
+            + pickle.BINUNICODE + len(location).to_bytes(4, "little") + location.encode() + pickle.LONG1 + b"\x08" + numel.to_bytes(8, "little") + pickle.TUPLE
         )  # fmt: skip
 
     def ints(values):
@@ -226,6 +226,23 @@ def test_a_crafted_tensor_pickle_loads(tmp_path):
         tmp_path, tensor_pickle("FloatStorage", 3, (2,), (1,), 1), {"0": struct.pack("<3f", 1, 2, 3)}
     )
     np.testing.assert_array_equal(ember.load(path).numpy(), [2.0, 3.0])
+
+
+def test_a_big_endian_file_loads_byte_swapped(tmp_path):
+    data = struct.pack(">2f", 1.5, -2.0)
+    path = zip_with_pickle(tmp_path, tensor_pickle("FloatStorage", 2), {"0": data}, byteorder="big")
+    loaded = ember.load(path)
+    np.testing.assert_array_equal(loaded.numpy(), [1.5, -2.0])
+
+
+def test_a_tensor_saved_on_a_missing_device_needs_map_location(tmp_path):
+    pickled = tensor_pickle("FloatStorage", 2, location="cuda:0")
+    path = zip_with_pickle(tmp_path, pickled, {"0": struct.pack("<2f", 1.0, 2.0)})
+    if not ember.cuda.is_available():
+        with pytest.raises(CheckpointError, match=r"crafted\.pt: .*'cuda:0'.*map_location='cpu'"):
+            ember.load(path)
+    loaded = ember.load(path, map_location="cpu")
+    assert loaded.device.type == "cpu" and loaded.tolist() == [1.0, 2.0]
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,14 @@
-"""`ember.save` / `ember.load`: checkpoints that load without pickle, written the way the file system expects.
+"""`ember.save` / `ember.load`: checkpoints that load without running code, written the way the file system expects.
+
+Three formats are read and written (`save(..., format=)`, recognised on load by their first bytes):
+
+- ember's own (the default, described below): JSON and `.npy` entries in a ZIP archive, no pickle;
+- PyTorch's (`format="torch"`): what `torch.save` writes, the ZIP format (and, on load only, the
+  legacy pre-1.6 format). Its pickles are read by an allow-list unpickler that accepts exactly what
+  `torch.load(weights_only=True)` accepts and refuses every other global before calling anything
+  (`_checkpoint.torch_unpickle`, `torch_read`, `torch_write`);
+- safetensors (`format="safetensors"` or a `.safetensors` path): a flat dict of tensors, through the
+  optional `safetensors` package (`_checkpoint.safetensors_io`).
 
 Format (version 2)
 ------------------
@@ -32,9 +42,8 @@ other value is an object whose `"kind"` says what it is:
 Version 1 (still read) had no storages and no table: a `tensor` value held `file` (`tensors/<n>.npy`,
 the tensor's whole array in its shape), `dtype`, `device`, `requires_grad` and `parameter`.
 
-Loading reads only JSON and `.npy` data: nothing in a file can run code (there is no pickle
-anywhere in the path), so a PyTorch pickle checkpoint is refused with an explanation rather than
-unpickled. Every size a file declares is checked against the bytes it holds before anything is
+Loading ember's format reads only JSON and `.npy` data: nothing in a file can run code (there is no
+pickle anywhere in its path). Every size a file declares is checked against the bytes it holds before anything is
 allocated, and every tensor view against its storage's bounds. A truncated, corrupt or foreign file
 raises `CheckpointError` (a RuntimeError) naming the file. How `save` treats the path (symlinks,
 devices, read-only files, hard links, interrupted saves) is described in `_checkpoint.destination`.

@@ -31,14 +31,26 @@ def cnn(nn):
     )
 
 
-MODELS = {"mlp": (mlp, (4, 6)), "cnn": (cnn, (3, 2, 5, 5))}
+def embedding(nn):
+    return nn.Sequential(nn.Embedding(10, 6), nn.LayerNorm(6), nn.Linear(6, 3))
+
+
+def floats(*shape):
+    return lambda: rng.standard_normal(shape).astype(np.float32)
+
+
+MODELS = {
+    "mlp": (mlp, floats(4, 6)),
+    "cnn": (cnn, floats(3, 2, 5, 5)),
+    "embedding": (embedding, lambda: rng.integers(0, 10, (4, 5))),
+}
 
 
 def trained_torch_model(name):
-    build, shape = MODELS[name]
+    build, make_input = MODELS[name]
     torch.manual_seed(3)
     model = build(tnn)
-    model(torch.randn(*shape) * 3 + 1)  # BatchNorm's running statistics move away from their start
+    model(torch.tensor(make_input()) * (3 if name == "cnn" else 1))  # BatchNorm's running statistics move
     return model.eval()
 
 
@@ -56,7 +68,7 @@ def test_a_state_dict_torch_saved_gives_torchs_outputs_in_ember(name, legacy, tm
     ember_model = MODELS[name][0](enn)
     ember_model.load_state_dict(ember.load(path))
     ember_model.eval()
-    x = rng.standard_normal(MODELS[name][1]).astype(np.float32)
+    x = MODELS[name][1]()
     np.testing.assert_allclose(outputs(ember_model, x, ember), outputs(model, x, torch), rtol=1e-5, atol=1e-6)
 
 
@@ -64,7 +76,7 @@ def test_a_state_dict_torch_saved_gives_torchs_outputs_in_ember(name, legacy, tm
 def test_an_ember_model_saved_in_torch_format_gives_the_same_outputs_in_torch(name, tmp_path):
     ember.manual_seed(5)
     ember_model = MODELS[name][0](enn)
-    ember_model(ember.randn(*MODELS[name][1]) * 2)
+    ember_model(ember.tensor(MODELS[name][1]()))
     ember_model.eval()
     path = tmp_path / f"{name}.pt"
     ember.save(ember_model.state_dict(), path, format="torch")
@@ -75,7 +87,7 @@ def test_an_ember_model_saved_in_torch_format_gives_the_same_outputs_in_torch(na
     model = MODELS[name][0](tnn)
     model.load_state_dict(state)
     model.eval()
-    x = rng.standard_normal(MODELS[name][1]).astype(np.float32)
+    x = MODELS[name][1]()
     np.testing.assert_allclose(outputs(model, x, torch), outputs(ember_model, x, ember), rtol=1e-5, atol=1e-6)
 
 
