@@ -379,3 +379,13 @@ def test_damaged_copies_of_torch_files_load_or_raise_checkpoint_error(name):
             ember.load(stream)
         except CheckpointError as error:
             assert name in str(error)
+
+
+@pytest.mark.parametrize(
+    ("name", "what"), [("set", "a set"), ("OrderedDict", "an OrderedDict"), ("Counter", "a Counter")]
+)
+def test_containers_are_built_only_from_what_pickle_passes_them(tmp_path, name, what):
+    module = "builtins" if name == "set" else "collections"
+    path = zip_with_pickle(tmp_path, global_call(module, name, "abc"))  # never iterated: could be a huge tensor
+    with pytest.raises(CheckpointError, match=f"damaged PyTorch checkpoint: {what} is built from a str"):
+        ember.load(path)

@@ -129,9 +129,9 @@ class TorchUnpickler(pickle._Unpickler):  # the Python implementation: its opcod
 
     def _allowed_globals(self) -> dict[str, object]:
         allowed: dict[str, object] = {
-            "collections.OrderedDict": OrderedDict,
-            "collections.Counter": Counter,
-            "builtins.set": set,
+            "collections.OrderedDict": _ordered_dict,
+            "collections.Counter": _counter,
+            "builtins.set": _set,
             "builtins.complex": complex,
             "builtins.bytearray": _bytearray,
             "_codecs.encode": _encode,
@@ -347,6 +347,25 @@ def _layout(name):
     if name != "torch.strided":
         raise Unsupported(f"a tensor of layout {name!r} (ember tensors are strided)")
     return name
+
+
+def _plain(items, kinds: tuple, what: str):
+    """items, if it is one of the plain containers pickle passes to `what` (never a tensor to iterate)."""
+    if not isinstance(items, kinds):
+        raise Damaged(f"{what} is built from a {type(items).__name__}")
+    return items
+
+
+def _ordered_dict(items=()):
+    return OrderedDict(_plain(items, (list, tuple, dict), "an OrderedDict"))
+
+
+def _counter(items=None):
+    return Counter(_plain(items if items is not None else {}, (dict,), "a Counter"))
+
+
+def _set(items=()):
+    return set(_plain(items, (list, tuple), "a set"))
 
 
 def _bytearray(data=b""):
