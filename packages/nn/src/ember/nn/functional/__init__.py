@@ -26,7 +26,7 @@ from ._activation import (
     tanhshrink,
 )
 from ._attention import multi_head_attention_forward, scaled_dot_product_attention
-from ._conv import conv1d, conv2d
+from ._conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
 from ._linear import bilinear, linear
 from ._loss import (
     binary_cross_entropy,
@@ -53,6 +53,10 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "conv1d",
     "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
     "cosine_similarity",
     "cross_entropy",
     "dropout",

@@ -1,9 +1,10 @@
-"""conv1d and conv2d: an im2col + matmul forward and a col2im backward, each a differentiable op.
+"""conv1d/2d/3d and conv_transpose1d/2d/3d: an N-d im2col + matmul forward and a col2im backward, each a differentiable op.
 
 The convolution, its input gradient and its weight gradient are three ops whose backward rules are
 written with one another, so gradients of any order work. A backend may provide `fused_conv2d`,
 `fused_conv2d_input_grad` and `fused_conv2d_weight_grad` (same arguments as the kernels below, on
-4-D arrays) to replace the composite kernels.
+4-D arrays) to replace the composite kernels. A transposed convolution is the input gradient of
+a convolution (the same kernel and rule), plus a bias.
 """
 
 from __future__ import annotations
@@ -15,69 +16,53 @@ from ._utils import as_tuple
 from ._windows import Geometry, columns, scatter_columns
 
 
-def _lift(spatial: int, *arrays):
-    """1-D arrays (N, C, L) as (N, C, 1, L) so one 2-D kernel serves both."""
-    return arrays if spatial == 2 else tuple(a.reshape(a.shape[0], a.shape[1], 1, a.shape[2]) for a in arrays)
-
-
-def _drop(spatial: int, array):
-    return array if spatial == 2 else array.reshape(array.shape[0], array.shape[1], array.shape[3])
-
-
 def _conv_kernel(b, x, w, bias, *, geometry: Geometry, groups: int, spatial: int, cache: dict | None = None):
-    x, w = _lift(spatial, x, w)
-    fused = getattr(b, "fused_conv2d", None)
+    fused = getattr(b, "fused_conv2d", None) if spatial == 2 else None
     if fused is not None:
-        return _drop(spatial, fused(x, w, bias, geometry, groups))
-    out_size = geometry.output_size(x.shape[2], x.shape[3])
+        return fused(x, w, bias, geometry, groups)
+    out_size = geometry.output_size(*x.shape[2:])
     kernels = w.reshape(groups, w.shape[0] // groups, -1)
     cols = columns(b, x, geometry, out_size, groups)
     if cache is not None:
         cache["columns"] = cols
     out = b.matmul(kernels, cols).reshape(x.shape[0], w.shape[0], *out_size)
     if bias is not None:
-        out += bias.reshape(1, -1, 1, 1)
-    return _drop(spatial, out)
+        out += bias.reshape(1, -1, *(1,) * spatial)
+    return out
 
 
 def _input_grad_kernel(b, g, w, *, geometry: Geometry, groups: int, spatial: int, input_shape: tuple):
-    g, w = _lift(spatial, g, w)
-    shape = input_shape if spatial == 2 else (input_shape[0], input_shape[1], 1, input_shape[2])
-    fused = getattr(b, "fused_conv2d_input_grad", None)
+    fused = getattr(b, "fused_conv2d_input_grad", None) if spatial == 2 else None
     if fused is not None:
-        return fused(g, w, geometry, groups, shape).reshape(input_shape)
-    n, channels, height, width = shape
-    out_channels, _, kh, kw = w.shape
-    top, bottom, left, right = geometry.padding
-    if (
-        groups == 1
-        and geometry.stride == (1, 1)
-        and geometry.dilation == (1, 1)
-        and max(top, bottom) < kh
-        and max(left, right) < kw
-    ):
+        return fused(g, w, geometry, groups, input_shape)
+    n, channels = input_shape[:2]
+    out_channels, kernel = w.shape[0], w.shape[2:]
+    pads = geometry.padding
+    ones = (1,) * spatial
+    fits = all(max(pads[2 * i : 2 * i + 2]) < k for i, k in enumerate(kernel))
+    if groups == 1 and geometry.stride == ones and geometry.dilation == ones and fits:
         # NOTE: at stride 1 the input gradient is a convolution of g with the flipped kernel (one im2col
-        # and one matmul), much cheaper than adding kh * kw strided slices back into place.
-        flipped = b.ascontiguous(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
-        full = Geometry((kh, kw), (1, 1), (1, 1), (kh - 1 - top, kh - 1 - bottom, kw - 1 - left, kw - 1 - right))
-        return _conv_kernel(b, g, flipped, None, geometry=full, groups=1, spatial=2).reshape(input_shape)
-    oh, ow = g.shape[2], g.shape[3]
+        # and one matmul), much cheaper than adding prod(kernel) strided slices back into place.
+        flip = (slice(None), slice(None)) + (slice(None, None, -1),) * spatial
+        flipped = b.ascontiguous(w[flip].transpose(1, 0, *range(2, 2 + spatial)))
+        full = tuple(k - 1 - p for i, k in enumerate(kernel) for p in pads[2 * i : 2 * i + 2])
+        geometry = Geometry(tuple(kernel), ones, ones, full)
+        return _conv_kernel(b, g, flipped, None, geometry=geometry, groups=1, spatial=spatial)
+    out_size = g.shape[2:]
     kernels = w.reshape(groups, out_channels // groups, -1)
-    cols = b.matmul(kernels.transpose(0, 2, 1), g.reshape(n, groups, out_channels // groups, oh * ow))
-    padded = (n, channels, height + top + bottom, width + left + right)
-    out = scatter_columns(b, cols.reshape(n, channels, kh, kw, oh, ow), padded, geometry, geometry.padding)
-    return out.reshape(input_shape)
+    cols = b.matmul(kernels.transpose(0, 2, 1), g.reshape(n, groups, out_channels // groups, -1))
+    padded = (n, channels, *geometry.padded_size(input_shape[2:]))
+    return scatter_columns(b, cols.reshape(n, channels, *kernel, *out_size), padded, geometry, pads)
 
 
 def _weight_grad_kernel(b, x, g, *, geometry: Geometry, groups: int, spatial: int, weight_shape: tuple, cols=None):
-    x, g = _lift(spatial, x, g)
-    fused = getattr(b, "fused_conv2d_weight_grad", None)
+    fused = getattr(b, "fused_conv2d_weight_grad", None) if spatial == 2 else None
     if fused is not None:
-        return fused(x, g, geometry, groups, weight_shape).reshape(weight_shape)
-    n, out_channels, oh, ow = g.shape
+        return fused(x, g, geometry, groups, weight_shape)
+    n, out_channels = g.shape[:2]
     if cols is None:
-        cols = columns(b, x, geometry, (oh, ow), groups)
-    per_sample = b.matmul(g.reshape(n, groups, out_channels // groups, oh * ow), cols.transpose(0, 1, 3, 2))
+        cols = columns(b, x, geometry, g.shape[2:], groups)
+    per_sample = b.matmul(g.reshape(n, groups, out_channels // groups, -1), cols.transpose(0, 1, 3, 2))
     return per_sample.sum(axis=0).reshape(weight_shape)
 
 
@@ -98,17 +83,27 @@ def _grad_convolution(m, ctx, g):
     grad_w = None
     if ctx.needs(1):
         grad_w = m.conv_weight_grad(x, g, **layout, weight_shape=ctx.input_shape(1), cols=cols)
-    grad_bias = m.sum(g, axis=(0, *range(2, g.ndim))) if ctx.needs(2) else None
-    return grad_x, grad_w, grad_bias
+    return grad_x, grad_w, _bias_grad(m, ctx, g)
+
+
+def _bias_grad(m, ctx, g):
+    return m.sum(g, axis=(0, *range(2, g.ndim))) if ctx.needs(2) else None
 
 
 def _grad_input_grad(m, ctx, gg):
     g, w = ctx.saved
     layout = _layout(ctx.attrs)
     return (
-        m.convolution(gg, w, None, **layout) if ctx.needs(0) else None,
+        _cropped(m.convolution(gg, w, None, **layout), ctx.input_shape(0)) if ctx.needs(0) else None,
         m.conv_weight_grad(gg, g, **layout, weight_shape=ctx.input_shape(1)) if ctx.needs(1) else None,
     )
+
+
+def _cropped(x, shape: tuple):
+    """x cut to `shape`: an output_padding of at least the stride gives positions no window reaches."""
+    if tuple(x.shape) == tuple(shape):
+        return x
+    return x[(slice(None), slice(None), *(slice(0, n) for n in shape[2:]))]
 
 
 def _grad_weight_grad(m, ctx, gg):
@@ -131,6 +126,23 @@ CONV_INPUT_GRAD = Op(
     saves=(0, 1),
     math="conv_input_grad",
 )
+
+
+def _transposed_kernel(b, x, w, bias, *, geometry: Geometry, groups: int, spatial: int, input_shape: tuple):
+    out = _input_grad_kernel(b, x, w, geometry=geometry, groups=groups, spatial=spatial, input_shape=input_shape)
+    if bias is not None:
+        out += bias.reshape(1, -1, *(1,) * spatial)
+    return out
+
+
+def _grad_transposed(m, ctx, g):
+    return (*_grad_input_grad(m, ctx, g), _bias_grad(m, ctx, g))
+
+
+# a transposed convolution is the input gradient of a convolution, plus a bias
+CONV_TRANSPOSE = Op(
+    "convolution_transpose", _transposed_kernel, _grad_transposed, node="ConvolutionBackward0", saves=(0, 1)
+)
 CONV_WEIGHT_GRAD = Op(
     "convolution_weight_grad",
     _weight_grad_kernel,
@@ -144,24 +156,26 @@ CONV_WEIGHT_GRAD = Op(
 # --- the public functions ---------------------------------------------------------------------
 
 
+def same_padding(kernel: tuple, dilation: tuple) -> tuple:
+    """(before, after) per axis, flattened, that keeps the size at stride 1 (the extra one goes after)."""
+    totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+    return tuple(p for t in totals for p in (t // 2, t - t // 2))
+
+
 def _padding(padding, kernel: tuple, stride: tuple, dilation: tuple, spatial: int) -> tuple:
-    """(top, bottom, left, right) from an int, a tuple, 'valid' or 'same' (kernel etc. given in 2-D)."""
+    """(before, after) per axis, flattened, from an int, a tuple, 'valid' or 'same'."""
     if isinstance(padding, str):
         if padding == "valid":
-            return (0, 0, 0, 0)
+            return (0,) * (2 * spatial)
         if padding != "same":
             raise ValueError(f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}}")
         if any(s != 1 for s in stride):
             raise ValueError("padding='same' is not supported for strided convolutions")
-        totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
-        return (totals[0] // 2, totals[0] - totals[0] // 2, totals[1] // 2, totals[1] - totals[1] // 2)
-    pads = as_tuple(padding, spatial, "padding")
-    if spatial == 1:
-        pads = (0, *pads)
-    return (pads[0], pads[0], pads[1], pads[1])
+        return same_padding(kernel, dilation)
+    return tuple(p for p in as_tuple(padding, spatial, "padding") for _ in range(2))
 
 
-def _check_operands(name: str, input: Tensor, weight: Tensor, bias: Tensor | None, groups: int) -> None:
+def _check_operands(name: str, input: Tensor, weight: Tensor, bias: Tensor | None, groups: int, transposed: bool):
     for other in (weight, bias):
         if other is not None and other.device != input.device:
             raise device_mismatch(name, input, other)
@@ -171,16 +185,18 @@ def _check_operands(name: str, input: Tensor, weight: Tensor, bias: Tensor | Non
             f"{name}: Input type ({input.type()}) and {what} type ({culprit.type()}) should be the same; "
             f"convert one, e.g. input.to({culprit.dtype})"
         )
-    out_channels, in_per_group = weight.shape[0], weight.shape[1]
-    if groups < 1 or out_channels % groups:
+    if groups < 1 or weight.shape[0] % groups:
         raise RuntimeError(
             f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but got weight of "
             f"size {list(weight.shape)} instead"
         )
-    if input.shape[1] != in_per_group * groups:
+    in_channels = weight.shape[0] if transposed else weight.shape[1] * groups
+    out_channels = weight.shape[1] * groups if transposed else weight.shape[0]
+    if input.shape[1] != in_channels:
         raise RuntimeError(
-            f"Given groups={groups}, weight of size {list(weight.shape)}, expected input{list(input.shape)} to have "
-            f"{in_per_group * groups} channels, but got {input.shape[1]} channels instead"
+            f"Given {'transposed=1, ' if transposed else ''}groups={groups}, weight of size {list(weight.shape)}, "
+            f"expected input{list(input.shape)} to have {in_channels} channels, but got {input.shape[1]} channels "
+            "instead"
         )
     if bias is not None and tuple(bias.shape) != (out_channels,):
         raise RuntimeError(
@@ -188,38 +204,37 @@ def _check_operands(name: str, input: Tensor, weight: Tensor, bias: Tensor | Non
         )
 
 
-def convolution(name: str, spatial: int, input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups):
-    """conv1d (spatial=1) and conv2d (spatial=2), batched or not."""
+def _batched(name: str, spatial: int, input: Tensor, weight: Tensor) -> bool:
     if input.ndim not in (spatial + 1, spatial + 2):
         raise RuntimeError(
             f"Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input to {name}, but got input of "
             f"size: {list(input.shape)}"
         )
     if weight.ndim != spatial + 2:
-        raise RuntimeError(
-            f"{name}: expected a {spatial + 2}-D weight (out_channels, in_channels / groups, *kernel), got "
-            f"size {list(weight.shape)}"
-        )
-    batched = input.ndim == spatial + 2
+        raise RuntimeError(f"{name}: expected a {spatial + 2}-D weight, got size {list(weight.shape)}")
+    return input.ndim == spatial + 2
+
+
+def _sizes_text(sizes) -> str:
+    return " x ".join(map(str, sizes))
+
+
+def convolution(name: str, spatial: int, input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups):
+    """conv1d, conv2d and conv3d (spatial = 1, 2, 3), batched or not."""
+    batched = _batched(name, spatial, input, weight)
     if not batched:
         input = input.unsqueeze(0)
-    _check_operands(name, input, weight, bias, groups)
+    _check_operands(name, input, weight, bias, groups, transposed=False)
     kernel = tuple(weight.shape[2:])
     stride = as_tuple(stride, spatial, "stride")
     dilation = as_tuple(dilation, spatial, "dilation")
-    if spatial == 1:
-        kernel, stride, dilation = (1, *kernel), (1, *stride), (1, *dilation)
-    pads = _padding(padding, kernel, stride, dilation, spatial)
-    geometry = Geometry(kernel, stride, dilation, pads)
-    height, width = (1, input.shape[2]) if spatial == 1 else input.shape[2:]
-    out_size = geometry.output_size(height, width)
-    if min(out_size) < 1:
-        padded = (height + pads[0] + pads[1], width + pads[2] + pads[3])
+    geometry = Geometry(kernel, stride, dilation, _padding(padding, kernel, stride, dilation, spatial))
+    sizes = tuple(input.shape[2:])
+    if min(geometry.output_size(*sizes)) < 1:
         effective = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
         raise RuntimeError(
-            f"{name}: Calculated padded input size per channel: ({' x '.join(map(str, padded[2 - spatial :]))}). "
-            f"Kernel size: ({' x '.join(map(str, effective[2 - spatial :]))}). "
-            "Kernel size can't be greater than actual input size"
+            f"{name}: Calculated padded input size per channel: ({_sizes_text(geometry.padded_size(sizes))}). "
+            f"Kernel size: ({_sizes_text(effective)}). Kernel size can't be greater than actual input size"
         )
     attrs = {"geometry": geometry, "groups": int(groups), "spatial": spatial}
     if weight.requires_grad and is_grad_enabled():
@@ -227,6 +242,48 @@ def convolution(name: str, spatial: int, input: Tensor, weight: Tensor, bias, st
         attrs["cache"] = {}
     arrays = (input._data, weight._data, None if bias is None else bias._data)
     out = call(CONVOLUTION, (input, weight, bias), arrays, input, attrs)
+    return out if batched else out.squeeze(0)
+
+
+def conv_transpose_size(size: int, kernel: int, stride: int, padding: int, dilation: int, extra: int) -> int:
+    return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + extra + 1
+
+
+def transposed_convolution(
+    name: str, spatial: int, input, weight, bias, stride, padding, output_padding, groups, dilation
+) -> Tensor:
+    """conv_transpose1d/2d/3d: the adjoint of a convolution with the same weight, plus a bias."""
+    batched = _batched(name, spatial, input, weight)
+    if not batched:
+        input = input.unsqueeze(0)
+    _check_operands(name, input, weight, bias, groups, transposed=True)
+    kernel = tuple(weight.shape[2:])
+    stride = as_tuple(stride, spatial, "stride")
+    dilation = as_tuple(dilation, spatial, "dilation")
+    if isinstance(padding, str):
+        raise RuntimeError(f"{name}: padding must be an int or a tuple of ints, not the string {padding!r}")
+    pads = as_tuple(padding, spatial, "padding")
+    extra = as_tuple(output_padding, spatial, "output_padding")
+    for e, s, d in zip(extra, stride, dilation):
+        if e >= s and e >= d:
+            raise RuntimeError(
+                f"{name}: output padding must be smaller than either stride or dilation, but got "
+                f"output_padding={extra}, stride={stride}, dilation={dilation}"
+            )
+    sizes = tuple(
+        conv_transpose_size(n, k, s, p, d, e)
+        for n, k, s, p, d, e in zip(input.shape[2:], kernel, stride, pads, dilation, extra)
+    )
+    if min(sizes) < 1:
+        raise RuntimeError(
+            f"{name}: Given input size per channel: ({_sizes_text(input.shape[2:])}). Calculated output size per "
+            f"channel: ({_sizes_text(sizes)}). Output size is too small"
+        )
+    geometry = Geometry(kernel, stride, dilation, tuple(p for p in pads for _ in range(2)))
+    shape = (input.shape[0], weight.shape[1] * groups, *sizes)
+    attrs = {"geometry": geometry, "groups": int(groups), "spatial": spatial, "input_shape": shape}
+    arrays = (input._data, weight._data, None if bias is None else bias._data)
+    out = call(CONV_TRANSPOSE, (input, weight, bias), arrays, input, attrs)
     return out if batched else out.squeeze(0)
 
 
@@ -238,3 +295,56 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation over (N, C, H, W) input with an (out, C / groups, kh, kw) weight."""
     return convolution("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1, groups=1):
+    """3-D cross-correlation over (N, C, D, H, W) input with an (out, C / groups, kd, kh, kw) weight."""
+    return convolution("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups=1,
+    dilation=1,
+):
+    """1-D transposed convolution of (N, C_in, L) input with a (C_in, C_out / groups, k) weight."""
+    return transposed_convolution(
+        "conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding, groups, dilation
+    )
+
+
+def conv_transpose2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups=1,
+    dilation=1,
+):
+    """2-D transposed convolution of (N, C_in, H, W) input with a (C_in, C_out / groups, kh, kw) weight."""
+    return transposed_convolution(
+        "conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups, dilation
+    )
+
+
+def conv_transpose3d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride=1,
+    padding=0,
+    output_padding=0,
+    groups=1,
+    dilation=1,
+):
+    """3-D transposed convolution of (N, C_in, D, H, W) input with a (C_in, C_out / groups, kd, kh, kw) weight."""
+    return transposed_convolution(
+        "conv_transpose3d", 3, input, weight, bias, stride, padding, output_padding, groups, dilation
+    )

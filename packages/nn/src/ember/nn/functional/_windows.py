@@ -1,30 +1,35 @@
-"""Sliding windows over the last two axes of backend arrays: the kernels under convolution and pooling.
+"""Sliding windows over the trailing spatial axes of backend arrays: the kernels under convolution and pooling.
 
 Everything here works on raw backend arrays (NumPy-like `xp`), never on Tensors: these are the forward
-and backward kernels that the differentiable ops in `_conv` and `_pooling` are declared with. Arrays are
-(N, C, H, W); 1-D ops pass (N, C, 1, L).
+and backward kernels that the differentiable ops in `_conv`, `_pooling` and `_fold` are declared with.
+Arrays are (N, C, *spatial) with any number of spatial axes (the geometry says how many).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import NamedTuple
 
 
 class Geometry(NamedTuple):
-    """How windows tile a plane: kernel, stride, dilation, and padding (top, bottom, left, right)."""
+    """How windows tile the spatial axes: kernel, stride, dilation (one entry per axis), and padding as
+    (before, after) per axis, flattened: (top, bottom, left, right) in 2-D."""
 
     kernel: tuple
     stride: tuple
     dilation: tuple
     padding: tuple
 
-    def output_size(self, height: int, width: int) -> tuple:
-        top, bottom, left, right = self.padding
-        return (
-            _count(height + top + bottom, self.kernel[0], self.stride[0], self.dilation[0]),
-            _count(width + left + right, self.kernel[1], self.stride[1], self.dilation[1]),
+    def output_size(self, *sizes: int) -> tuple:
+        pads = self.padding
+        return tuple(
+            _count(size + pads[2 * i] + pads[2 * i + 1], self.kernel[i], self.stride[i], self.dilation[i])
+            for i, size in enumerate(sizes)
         )
+
+    def padded_size(self, sizes: tuple) -> tuple:
+        return tuple(size + self.padding[2 * i] + self.padding[2 * i + 1] for i, size in enumerate(sizes))
 
     def overlapping(self) -> bool:
         """True when one input element can fall in two windows (the backward must accumulate)."""
@@ -44,53 +49,62 @@ def pooled_size(size: int, kernel: int, stride: int, padding: int, dilation: int
     return out
 
 
+def _inner(padding: tuple, sizes: tuple) -> tuple:
+    """The slices of a padded array that hold the original values."""
+    return tuple(slice(padding[2 * i], padding[2 * i] + size) for i, size in enumerate(sizes))
+
+
 def pad_planes(b, x, padding: tuple, value=0):
-    """x with (top, bottom, left, right) rows/columns of `value` added around each plane."""
-    top, bottom, left, right = padding
-    if not (top or bottom or left or right):
+    """x with padding[2i] / padding[2i + 1] elements of `value` before / after each spatial axis i."""
+    if not any(padding):
         return x
-    n, c, h, w = x.shape
-    out = b.xp.full((n, c, h + top + bottom, w + left + right), value, dtype=x.dtype)
-    out[:, :, top : top + h, left : left + w] = x
+    spatial = x.shape[2:]
+    padded = tuple(size + padding[2 * i] + padding[2 * i + 1] for i, size in enumerate(spatial))
+    out = b.xp.full((*x.shape[:2], *padded), value, dtype=x.dtype)
+    out[(slice(None), slice(None), *_inner(padding, spatial))] = x
     return out
 
 
 def windows(b, padded, geometry: Geometry, out_size: tuple):
-    """A read-only strided view (N, C, OH, OW, kh, kw) of every window of an already padded array."""
-    kh, kw = geometry.kernel
-    sh, sw = geometry.stride
-    dh, dw = geometry.dilation
-    n, c = padded.shape[:2]
-    stride_n, stride_c, stride_h, stride_w = padded.strides
+    """A read-only strided view (N, C, *out_size, *kernel) of every window of an already padded array."""
+    lead, spatial = padded.strides[:2], padded.strides[2:]
     return b.xp.lib.stride_tricks.as_strided(
         padded,
-        (n, c, out_size[0], out_size[1], kh, kw),
-        (stride_n, stride_c, stride_h * sh, stride_w * sw, stride_h * dh, stride_w * dw),
+        (*padded.shape[:2], *out_size, *geometry.kernel),
+        (
+            *lead,
+            *(s * t for s, t in zip(spatial, geometry.stride)),
+            *(s * d for s, d in zip(spatial, geometry.dilation)),
+        ),
         writeable=False,
     )
 
 
 def columns(b, x, geometry: Geometry, out_size: tuple, groups: int):
-    """im2col: (N, groups, C/groups * kh * kw, OH * OW), a contiguous copy ready for matmul."""
+    """im2col: (N, groups, C/groups * prod(kernel), prod(out_size)), a contiguous copy ready for matmul."""
     view = windows(b, pad_planes(b, x, geometry.padding), geometry, out_size)
     n, c = x.shape[:2]
-    return view.transpose(0, 1, 4, 5, 2, 3).reshape(n, groups, (c // groups) * math.prod(geometry.kernel), -1)
+    d = len(out_size)
+    order = (0, 1, *range(2 + d, 2 + 2 * d), *range(2, 2 + d))
+    return view.transpose(order).reshape(n, groups, (c // groups) * math.prod(geometry.kernel), -1)
 
 
 def scatter_columns(b, cols, padded_shape: tuple, geometry: Geometry, crop: tuple):
-    """col2im, the adjoint of `windows`: add each window's values (N, C, kh, kw, OH, OW) back into place.
+    """col2im, the adjoint of `windows`: add each window's values (N, C, *kernel, *out) back into place.
 
-    Loops over the kh * kw kernel offsets (each a strided slice add), then crops the padding.
+    Loops over the kernel offsets (each a strided slice add), then crops `crop` (as padding) away.
     """
-    n, c, kh, kw, oh, ow = cols.shape
-    sh, sw = geometry.stride
-    dh, dw = geometry.dilation
+    d = len(geometry.kernel)
+    out_size = cols.shape[2 + d :]
     out = b.xp.zeros(padded_shape, dtype=cols.dtype)
-    for i in range(kh):
-        rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
-        for j in range(kw):
-            out[:, :, rows, j * dw : j * dw + sw * (ow - 1) + 1 : sw] += cols[:, :, i, j]
-    top, bottom, left, right = crop
-    if not (top or bottom or left or right):
+    lead = (slice(None), slice(None))
+    for offset in itertools.product(*(range(k) for k in geometry.kernel)):
+        place = tuple(
+            slice(j * dil, j * dil + s * (o - 1) + 1, s)
+            for j, dil, s, o in zip(offset, geometry.dilation, geometry.stride, out_size)
+        )
+        out[lead + place] += cols[lead + offset]
+    if not any(crop):
         return out
-    return b.ascontiguous(out[:, :, top : padded_shape[2] - bottom, left : padded_shape[3] - right])
+    sizes = tuple(size - crop[2 * i] - crop[2 * i + 1] for i, size in enumerate(padded_shape[2:]))
+    return b.ascontiguous(out[lead + _inner(crop, sizes)])

@@ -1,0 +1,104 @@
+"""N-d convolution, transposed convolution, pooling and resizing against PyTorch: values and gradients."""
+
+import itertools
+
+import ember
+import ember.nn as EN
+import ember.nn.functional as EF
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+TN = torch.nn
+
+rng = np.random.default_rng(21)
+
+
+def pair(array, grad=True):
+    return ember.tensor(array, requires_grad=grad), torch.tensor(array, requires_grad=grad)
+
+
+def check(ember_fn, torch_fn, arrays, tol=1e-4):
+    """Same forward and same input gradients under a random upstream gradient."""
+    ember_inputs, torch_inputs = zip(*(pair(a, a.dtype.kind == "f") for a in arrays))
+    e_out, t_out = ember_fn(*ember_inputs), torch_fn(*torch_inputs)
+    if isinstance(t_out, tuple):  # (values, indices)
+        np.testing.assert_array_equal(e_out[1].numpy(), t_out[1].numpy())
+        e_out, t_out = e_out[0], t_out[0]
+    assert e_out.shape == tuple(t_out.shape)
+    np.testing.assert_allclose(e_out.detach().numpy(), t_out.detach().numpy(), rtol=tol, atol=tol)
+    upstream = rng.standard_normal(tuple(t_out.shape)).astype(arrays[0].dtype)
+    e_out.backward(ember.tensor(upstream))
+    t_out.backward(torch.tensor(upstream))
+    for e, t in zip(ember_inputs, torch_inputs):
+        if t.requires_grad:
+            np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=10 * tol, atol=10 * tol)
+
+
+def normal(*shape):
+    return rng.standard_normal(shape).astype(np.float32)
+
+
+SIZES = {1: (9,), 2: (7, 6), 3: (5, 6, 4)}
+KERNELS = {1: (3,), 2: (3, 2), 3: (2, 3, 2)}
+
+
+# --- convolution ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
+@pytest.mark.parametrize(
+    "spatial,stride,padding,dilation,groups", list(itertools.product([1, 3], [1, 2], [0, 1, "same"], [1, 2], [1, 2]))
+)
+def test_conv_nd(spatial, stride, padding, dilation, groups):
+    if padding == "same" and stride != 1:
+        pytest.skip("same padding needs stride 1")
+    x, w, b = normal(2, 4, *SIZES[spatial]), normal(6, 4 // groups, *KERNELS[spatial]), normal(6)
+    args = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    name = f"conv{spatial}d"
+    check(lambda *t: getattr(EF, name)(*t, **args), lambda *t: getattr(TF, name)(*t, **args), [x, w, b])
+
+
+@pytest.mark.parametrize(
+    "spatial,stride,padding,extra,groups,dilation",
+    [
+        (s, st, p, e, g, d)
+        for s, st, p, e, g, d in itertools.product([1, 2, 3], [1, 2, 3], [0, 1, 2], [0, 1], [1, 2], [1, 2])
+        if e < max(st, d)
+    ],
+)
+def test_conv_transpose_nd(spatial, stride, padding, extra, groups, dilation):
+    x, w, b = normal(2, 4, *SIZES[spatial]), normal(4, 6 // groups, *KERNELS[spatial]), normal(6)
+    args = dict(stride=stride, padding=padding, output_padding=extra, groups=groups, dilation=dilation)
+    name = f"conv_transpose{spatial}d"
+    check(lambda *t: getattr(EF, name)(*t, **args), lambda *t: getattr(TF, name)(*t, **args), [x, w, b])
+
+
+@pytest.mark.parametrize("spatial", [1, 2, 3])
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
+def test_conv_modules_and_state_dicts(spatial, mode):
+    kind = f"Conv{spatial}d"
+    args = dict(stride=1, padding="same" if mode == "circular" else 1, dilation=1, groups=2, padding_mode=mode)
+    theirs, ours = getattr(TN, kind)(4, 6, 3, **args), getattr(EN, kind)(4, 6, 3, **args)
+    assert repr(ours) == repr(theirs)
+    ours.load_state_dict({k: ember.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    x = normal(2, 4, *SIZES[spatial])
+    check(ours, theirs, [x])
+    for ember_p, torch_p in zip(ours.parameters(), theirs.parameters()):
+        np.testing.assert_allclose(ember_p.grad.numpy(), torch_p.grad.numpy(), rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("spatial", [1, 2, 3])
+def test_conv_transpose_modules_output_size_and_repr(spatial):
+    kind = f"ConvTranspose{spatial}d"
+    args = dict(stride=2, padding=1, output_padding=1, groups=2, bias=False, dilation=1)
+    theirs, ours = getattr(TN, kind)(4, 6, 3, **args), getattr(EN, kind)(4, 6, 3, **args)
+    assert repr(ours) == repr(theirs)
+    assert [k for k in ours.state_dict()] == [k for k in theirs.state_dict()]
+    ours.load_state_dict({k: ember.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    x = normal(2, 4, *SIZES[spatial])
+    check(ours, theirs, [x])
+    size = [2 * n - 1 for n in SIZES[spatial]]
+    check(lambda t: ours(t, output_size=size), lambda t: theirs(t, output_size=size), [x])
+    assert repr(getattr(EN, kind)(3, 3, 2)) == repr(getattr(TN, kind)(3, 3, 2))
