@@ -102,3 +102,108 @@ def test_conv_transpose_modules_output_size_and_repr(spatial):
     size = [2 * n - 1 for n in SIZES[spatial]]
     check(lambda t: ours(t, output_size=size), lambda t: theirs(t, output_size=size), [x])
     assert repr(getattr(EN, kind)(3, 3, 2)) == repr(getattr(TN, kind)(3, 3, 2))
+
+
+# --- pooling ----------------------------------------------------------------------------------------------
+
+POOL_SIZES = {1: (2, 3, 11), 2: (2, 3, 9, 8), 3: (1, 2, 7, 6, 5)}
+
+
+@pytest.mark.parametrize(
+    "spatial,kernel,stride,padding,dilation,ceil_mode",
+    [
+        (d, k, s, p, dil, c)
+        for d, k, s, p, dil, c in itertools.product([1, 3], [2, 3], [None, 1, 2], [0, 1], [1, 2], [False, True])
+        if p <= k // 2
+    ],
+)
+def test_max_pool_nd(spatial, kernel, stride, padding, dilation, ceil_mode):
+    x = normal(*POOL_SIZES[spatial])
+    args = dict(stride=stride, padding=padding, dilation=dilation, ceil_mode=ceil_mode, return_indices=True)
+    name = f"max_pool{spatial}d"
+    check(lambda t: getattr(EF, name)(t, kernel, **args), lambda t: getattr(TF, name)(t, kernel, **args), [x])
+
+
+@pytest.mark.parametrize(
+    "spatial,kernel,stride,padding,ceil_mode,include,divisor",
+    [
+        (d, k, s, p, c, i, dv)
+        for d, k, s, p, c, i, dv in itertools.product(
+            [1, 3], [2, 3], [None, 2], [0, 1], [False, True], [True, False], [None, 3]
+        )
+        if not (d == 1 and dv)
+    ],
+)
+def test_avg_pool_nd(spatial, kernel, stride, padding, ceil_mode, include, divisor):
+    x = normal(*POOL_SIZES[spatial])
+    args = dict(stride=stride, padding=padding, ceil_mode=ceil_mode, count_include_pad=include)
+    if divisor:
+        args["divisor_override"] = divisor
+    name = f"avg_pool{spatial}d"
+    check(lambda t: getattr(EF, name)(t, kernel, **args), lambda t: getattr(TF, name)(t, kernel, **args), [x])
+
+
+ADAPTIVE = {1: [1, 4, 5, 11, 13], 2: [(3, 5), (None, 2), 7, (9, 1)], 3: [(2, 3, 4), 1, (None, 4, 7)]}
+
+
+@pytest.mark.parametrize("spatial,size", [(d, s) for d in ADAPTIVE for s in ADAPTIVE[d]])
+@pytest.mark.parametrize("kind", ["avg", "max"])
+def test_adaptive_pools(spatial, size, kind):
+    x = normal(*POOL_SIZES[spatial])
+    name = f"adaptive_{kind}_pool{spatial}d"
+    extra = {"return_indices": True} if kind == "max" else {}
+    check(lambda t: getattr(EF, name)(t, size, **extra), lambda t: getattr(TF, name)(t, size, **extra), [x])
+    unbatched = x[0]
+    check(lambda t: getattr(EF, name)(t, size), lambda t: getattr(TF, name)(t, size), [unbatched])
+
+
+@pytest.mark.parametrize("spatial", [1, 2, 3])
+@pytest.mark.parametrize("norm,kernel,stride,ceil_mode", [(2, 2, None, False), (3, 3, 2, True), (1.5, 2, 1, False)])
+def test_lp_pool(spatial, norm, kernel, stride, ceil_mode):
+    x = np.abs(normal(*POOL_SIZES[spatial])) + 0.1
+    name = f"lp_pool{spatial}d"
+    check(
+        lambda t: getattr(EF, name)(t, norm, kernel, stride, ceil_mode),
+        lambda t: getattr(TF, name)(t, norm, kernel, stride, ceil_mode),
+        [x],
+    )
+
+
+UNPOOL_SIZES = {1: (2, 3, 8), 2: (2, 3, 8, 6), 3: (1, 2, 6, 4, 4)}
+
+
+@pytest.mark.parametrize("spatial", [1, 2, 3])
+@pytest.mark.parametrize("kernel,stride,padding,given", [(2, None, 0, False), (3, 2, 1, True), (2, 2, 0, True)])
+def test_max_unpool(spatial, kernel, stride, padding, given):
+    x = torch.tensor(normal(*UNPOOL_SIZES[spatial]))
+    values, indices = getattr(TF, f"max_pool{spatial}d")(x, kernel, stride, padding, return_indices=True)
+    name = f"max_unpool{spatial}d"
+    args = dict(kernel_size=kernel, stride=stride, padding=padding, output_size=x.shape[2:] if given else None)
+    e_idx = ember.tensor(indices.numpy())
+    check(
+        lambda t: getattr(EF, name)(t, e_idx, **args),
+        lambda t: getattr(TF, name)(t, indices, **args),
+        [values.numpy()],
+    )
+
+
+POOL_MODULES = [
+    ("MaxPool3d", (2,), {"stride": 1, "padding": 1, "dilation": 1, "ceil_mode": True}),
+    ("AvgPool3d", (3,), {"stride": 2, "padding": 1, "count_include_pad": False, "divisor_override": 2}),
+    ("AdaptiveAvgPool1d", (4,), {}),
+    ("AdaptiveAvgPool3d", ((None, 2, 3),), {}),
+    ("AdaptiveMaxPool1d", (4,), {}),
+    ("AdaptiveMaxPool2d", ((3, 2),), {"return_indices": True}),
+    ("AdaptiveMaxPool3d", (2,), {}),
+    ("LPPool1d", (2, 3), {}),
+    ("LPPool2d", (1.5, (2, 3)), {"stride": 2, "ceil_mode": True}),
+    ("LPPool3d", (2, 2), {}),
+    ("MaxUnpool1d", (2,), {}),
+    ("MaxUnpool2d", (3,), {"stride": 2, "padding": 1}),
+    ("MaxUnpool3d", ((2, 1, 2),), {}),
+]
+
+
+@pytest.mark.parametrize("name,args,kwargs", POOL_MODULES)
+def test_pool_module_reprs(name, args, kwargs):
+    assert repr(getattr(EN, name)(*args, **kwargs)) == repr(getattr(TN, name)(*args, **kwargs))

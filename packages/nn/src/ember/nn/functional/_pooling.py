@@ -1,19 +1,25 @@
-"""Pooling: max (with argmax indices), average, and adaptive average, each a differentiable op.
+"""Pooling over 1, 2 or 3 spatial axes: max (with argmax indices), average, adaptive, power-average, unpooling.
 
 Max pooling finds each window's argmax once; the op then picks input elements at those flat
-indices and its backward scatters gradients to the same places (accumulating where windows overlap).
+in-plane indices and its backward scatters gradients to the same places (accumulating where windows
+overlap). Max unpooling is that scatter. Adaptive average pooling is a separable linear map.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 
 import numpy as np
 
 from ..._tensor import Tensor
 from ...ops._op import Op, call, make
+from ._separable import apply_separable, separable_op
 from ._utils import as_tuple
 from ._windows import Geometry, pad_planes, pooled_size, scatter_columns, windows
+
+DIMS = (1, 2, 3)
 
 
 def _planes(x):
@@ -47,15 +53,15 @@ def _grad_scatter(m, ctx, gg):
     return (m.run(_PICKS[ctx.attrs["spatial"]], gg, **ctx.attrs),)
 
 
-_PICKS = {d: Op(f"max_pool{d}d", _pick, _grad_pick, node=f"MaxPool{d}DWithIndicesBackward0") for d in (1, 2)}
+_PICKS = {d: Op(f"max_pool{d}d", _pick, _grad_pick, node=f"MaxPool{d}DWithIndicesBackward0") for d in DIMS}
 _SCATTERS = {
     d: Op(f"max_pool{d}d_backward", _scatter, _grad_scatter, node=f"MaxPool{d}DWithIndicesBackwardBackward0")
-    for d in (1, 2)
+    for d in DIMS
 }
-
-
-def _lift(spatial: int, x):
-    return x if spatial == 2 else x.reshape(x.shape[0], x.shape[1], 1, x.shape[2])
+_ADAPTIVE_PICKS = {
+    d: Op(f"adaptive_max_pool{d}d", _pick, _grad_pick, node=f"AdaptiveMaxPool{d}DBackward0") for d in DIMS
+}
+_UNPOOLS = {d: Op(f"max_unpool{d}d", _scatter, _grad_scatter, node=f"MaxUnpool{d}DBackward0") for d in DIMS}
 
 
 def _batched(name: str, spatial: int, input: Tensor) -> bool:
@@ -80,84 +86,105 @@ def _window_args(name, spatial, kernel_size, stride, padding, dilation):
                 f"{name}: pad should be at most half of effective kernel size, but got pad={p}, kernel_size={k} and "
                 f"dilation={d}"
             )
-    if spatial == 1:
-        kernel, stride, padding, dilation = (1, *kernel), (1, *stride), (0, *padding), (1, *dilation)
     return kernel, stride, padding, dilation
 
 
 def _sweep(name, sizes, kernel, stride, padding, dilation, ceil_mode):
-    """Output sizes and the (top, bottom, left, right) padding that makes every window fit."""
+    """Output sizes and the (before, after) padding per axis that makes every window fit."""
     out, pads = [], []
     for size, k, s, p, d in zip(sizes, kernel, stride, padding, dilation):
         n = pooled_size(size, k, s, p, d, ceil_mode)
         if n < 1:
             raise RuntimeError(
                 f"{name}: Given input size per channel: ({' x '.join(map(str, sizes))}). Calculated output size "
-                f"is too small (kernel {kernel[-len(sizes) :]}, stride {stride}, padding {padding})"
+                f"is too small (kernel {kernel}, stride {stride}, padding {padding})"
             )
         out.append(n)
         pads += [p, max(p, (n - 1) * s + d * (k - 1) + 1 - size - p)]
     return tuple(out), tuple(pads)
 
 
+def _plane_strides(sizes: tuple) -> tuple:
+    return tuple(math.prod(sizes[a + 1 :]) for a in range(len(sizes)))
+
+
+def _flat_index(xp, best, windows_shape: tuple, sizes: tuple, tables: tuple):
+    """Flat in-plane index of each window's chosen element.
+
+    best: (N, C, *out) positions within each window, row-major over windows_shape; tables[a]:
+    (out_a, window_a) input coordinates along axis a of window position k in output position o.
+    """
+    d = len(sizes)
+    index = 0
+    for a in reversed(range(d)):
+        within = best % windows_shape[a]
+        best = best // windows_shape[a]
+        rows = xp.arange(tables[a].shape[0]).reshape((-1,) + (1,) * (d - 1 - a))
+        index = index + tables[a][rows, within] * _plane_strides(sizes)[a]
+    return index.astype(np.int64)
+
+
 def _window_argmax(b, data, geometry: Geometry, out_size: tuple):
     """Flat in-plane index of each window's (first) maximum."""
-    width = data.shape[3]
     lowest = -np.inf if data.dtype.kind == "f" else np.iinfo(data.dtype).min
     view = windows(b, pad_planes(b, data, geometry.padding, lowest), geometry, out_size)
-    kh, kw = geometry.kernel
-    best = view.reshape(*view.shape[:4], kh * kw).argmax(-1)
+    best = view.reshape(*view.shape[: 2 + len(out_size)], -1).argmax(-1)
     xp = b.xp
-    stride, dilation, pads = geometry.stride, geometry.dilation, geometry.padding
-    rows = xp.arange(out_size[0])[:, None] * stride[0] - pads[0] + (best // kw) * dilation[0]
-    cols = xp.arange(out_size[1])[None, :] * stride[1] - pads[2] + (best % kw) * dilation[1]
-    return (rows * width + cols).astype(np.int64)
+    tables = tuple(
+        xp.arange(o)[:, None] * s - geometry.padding[2 * a] + xp.arange(k)[None, :] * dil
+        for a, (o, k, s, dil) in enumerate(zip(out_size, geometry.kernel, geometry.stride, geometry.dilation))
+    )
+    return _flat_index(xp, best, geometry.kernel, data.shape[2:], tables)
 
 
 def _tiled_max(b, data, kernel: tuple):
-    """Windows that tile the plane exactly: (maxima,) and flat in-plane indices, or None if a max is NaN.
+    """Windows that tile the input exactly: (maxima,) and flat in-plane indices, or None if a max is NaN.
 
     One pass per kernel offset over strided views of the input, with no copy of the windows.
     """
     xp = b.xp
-    kh, kw = kernel
-    width = data.shape[3]
-    best, offset, owned = data[:, :, ::kh, ::kw], 0, False
-    for i in range(kh):
-        for j in range(kw):
-            if i or j:
-                candidate = data[:, :, i::kh, j::kw]
-                offset = xp.where(candidate > best, i * width + j, offset)
-                best = xp.maximum(best, candidate, out=best if owned else None)
-                owned = True
+    strides = _plane_strides(data.shape[2:])
+    lead = (slice(None), slice(None))
+    best, offset, owned = data[lead + tuple(slice(None, None, k) for k in kernel)], 0, False
+    for shift in itertools.product(*(range(k) for k in kernel)):
+        if any(shift):
+            candidate = data[lead + tuple(slice(i, None, k) for i, k in zip(shift, kernel))]
+            offset = xp.where(candidate > best, sum(i * s for i, s in zip(shift, strides)), offset)
+            best = xp.maximum(best, candidate, out=best if owned else None)
+            owned = True
     if data.dtype.kind == "f" and xp.isnan(best).any():
         return None
-    oh, ow = best.shape[2:]
-    return (best,), offset + (xp.arange(oh)[:, None] * (kh * width) + xp.arange(ow) * kw)
+    d = len(kernel)
+    base = sum(
+        xp.arange(o).reshape((-1,) + (1,) * (d - 1 - a)) * (k * s)
+        for a, (o, k, s) in enumerate(zip(best.shape[2:], kernel, strides))
+    )
+    return (best,), offset + base
 
 
 def _max_pool(name, spatial, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     batched = _batched(name, spatial, input)
     x = input if batched else input.unsqueeze(0)
     kernel, stride, padding, dilation = _window_args(name, spatial, kernel_size, stride, padding, dilation)
-    data = _lift(spatial, x._data)
-    n, c, height, width = data.shape
-    out_size, pads = _sweep(name, (height, width), kernel, stride, padding, dilation, ceil_mode)
+    data = x._data
+    sizes = data.shape[2:]
+    out_size, pads = _sweep(name, sizes, kernel, stride, padding, dilation, ceil_mode)
     geometry = Geometry(kernel, stride, dilation, pads)
     b = x._backend
     tiled = None
-    tiles = kernel == stride and dilation == (1, 1) and not any(pads) and kernel != (1, 1)
-    if tiles and height % kernel[0] == width % kernel[1] == 0:
+    tiles = kernel == stride and all(d == 1 for d in dilation) and not any(pads) and any(k != 1 for k in kernel)
+    if tiles and all(n % k == 0 for n, k in zip(sizes, kernel)):
         tiled = _tiled_max(b, data, kernel)
     if tiled is not None:
         found, index = tiled
     else:
         found, index = (), _window_argmax(b, data, geometry, out_size)
-    if spatial == 1:
-        index = index.reshape(n, c, out_size[1])
-        found = tuple(v.reshape(n, c, out_size[1]) for v in found)
     attrs = {"index": index, "overlap": geometry.overlapping(), "input_shape": tuple(x.shape), "spatial": spatial}
     out = call(_PICKS[spatial], (x,), (x._data, *found), x, attrs)
+    return _maybe_indices(out, index, x, batched, return_indices)
+
+
+def _maybe_indices(out, index, x, batched: bool, return_indices: bool):
     if not batched:
         out = out.squeeze(0)
     if not return_indices:
@@ -176,27 +203,28 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return _max_pool("max_pool2d", 2, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over sliding windows of (N, C, D, H, W) input; with return_indices also each max's flat index."""
+    return _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
 # --- average pooling ------------------------------------------------------------------------
 
 
 def _avg_kernel(b, x, *, geometry, divisor, input_shape, spatial):
-    data = _lift(spatial, x)
-    out_size = geometry.output_size(data.shape[2], data.shape[3])
-    sums = windows(b, pad_planes(b, data, geometry.padding), geometry, out_size).sum(axis=(4, 5))
-    out = (sums / divisor).astype(x.dtype, copy=False)
-    return out.reshape(out.shape[0], out.shape[1], -1) if spatial == 1 else out
+    out_size = geometry.output_size(*x.shape[2:])
+    view = windows(b, pad_planes(b, x, geometry.padding), geometry, out_size)
+    sums = view.sum(axis=tuple(range(2 + spatial, 2 + 2 * spatial)))
+    return (sums / divisor).astype(x.dtype, copy=False)
 
 
 def _avg_grad_kernel(b, g, *, geometry, divisor, input_shape, spatial):
-    shape = input_shape if spatial == 2 else (input_shape[0], input_shape[1], 1, input_shape[2])
-    g = _lift(spatial, g)
     share = (g / divisor).astype(g.dtype, copy=False)
-    n, c, oh, ow = share.shape
-    kh, kw = geometry.kernel
-    cols = b.broadcast_to(share.reshape(n, c, 1, 1, oh, ow), (n, c, kh, kw, oh, ow))
-    top, bottom, left, right = geometry.padding
-    padded = (n, c, shape[2] + top + bottom, shape[3] + left + right)
-    return scatter_columns(b, cols, padded, geometry, geometry.padding).reshape(input_shape)
+    n, c = share.shape[:2]
+    out_size = share.shape[2:]
+    cols = b.broadcast_to(share.reshape(n, c, *(1,) * spatial, *out_size), (n, c, *geometry.kernel, *out_size))
+    padded = (n, c, *geometry.padded_size(input_shape[2:]))
+    return scatter_columns(b, cols, padded, geometry, geometry.padding)
 
 
 def _grad_avg(m, ctx, g):
@@ -207,10 +235,10 @@ def _grad_avg_grad(m, ctx, gg):
     return (m.run(_AVGS[ctx.attrs["spatial"]], gg, **ctx.attrs),)
 
 
-_AVGS = {d: Op(f"avg_pool{d}d", _avg_kernel, _grad_avg, node=f"AvgPool{d}DBackward0") for d in (1, 2)}
+_AVGS = {d: Op(f"avg_pool{d}d", _avg_kernel, _grad_avg, node=f"AvgPool{d}DBackward0") for d in DIMS}
 _AVG_GRADS = {
     d: Op(f"avg_pool{d}d_backward", _avg_grad_kernel, _grad_avg_grad, node=f"AvgPool{d}DBackwardBackward0")
-    for d in (1, 2)
+    for d in DIMS
 }
 
 
@@ -223,25 +251,27 @@ def _window_counts(size: int, out: int, kernel: int, stride: int, pad: int, incl
     return np.minimum(end, size) - np.maximum(start, 0)
 
 
-def _divisor(b, x, geometry, sizes, out_size, padding, count_include_pad, divisor_override):
+def _divisor(x, geometry, sizes, out_size, padding, count_include_pad, divisor_override):
     if divisor_override:
         return float(divisor_override)
-    rows = _window_counts(sizes[0], out_size[0], geometry.kernel[0], geometry.stride[0], padding[0], count_include_pad)
-    cols = _window_counts(sizes[1], out_size[1], geometry.kernel[1], geometry.stride[1], padding[1], count_include_pad)
-    counts = np.outer(rows, cols)
+    per_axis = [
+        _window_counts(n, o, k, s, p, count_include_pad)
+        for n, o, k, s, p in zip(sizes, out_size, geometry.kernel, geometry.stride, padding)
+    ]
+    counts = functools.reduce(np.multiply.outer, per_axis)
     if (counts == counts.flat[0]).all():
         return float(counts.flat[0])
-    return b.asarray(counts.astype(x.dtype.numpy), x.dtype, x.device.index)
+    return x._backend.asarray(counts.astype(x.dtype.numpy), x.dtype, x.device.index)
 
 
 def _avg_pool(name, spatial, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override):
     batched = _batched(name, spatial, input)
     x = input if batched else input.unsqueeze(0)
     kernel, stride, padding, dilation = _window_args(name, spatial, kernel_size, stride, padding, 1)
-    sizes = (1, x.shape[2]) if spatial == 1 else tuple(x.shape[2:])
+    sizes = tuple(x.shape[2:])
     out_size, pads = _sweep(name, sizes, kernel, stride, padding, dilation, ceil_mode)
     geometry = Geometry(kernel, stride, dilation, pads)
-    divisor = _divisor(x._backend, x, geometry, sizes, out_size, padding, count_include_pad, divisor_override)
+    divisor = _divisor(x, geometry, sizes, out_size, padding, count_include_pad, divisor_override)
     attrs = {"geometry": geometry, "divisor": divisor, "input_shape": tuple(x.shape), "spatial": spatial}
     out = call(_AVGS[spatial], (x,), (x._data,), x, attrs)
     return out if batched else out.squeeze(0)
@@ -261,45 +291,185 @@ def avg_pool2d(
     )
 
 
-# --- adaptive average pooling ----------------------------------------------------------------
+def avg_pool3d(
+    input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None
+):
+    """Mean over sliding windows of (N, C, D, H, W) input."""
+    return _avg_pool(
+        "avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+    )
+
+
+# --- power-average pooling ------------------------------------------------------------------
+
+
+def _lp_pool(spatial: int, input, norm_type, kernel_size, stride, ceil_mode):
+    kernel = as_tuple(kernel_size, spatial, "kernel_size")
+    pool = (avg_pool1d, avg_pool2d, avg_pool3d)[spatial - 1]
+    means = pool(input.pow(norm_type), kernel, stride, 0, ceil_mode)
+    return (means.sign() * means.abs().relu()).mul(math.prod(kernel)).pow(1.0 / norm_type)
+
+
+def lp_pool1d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling over (N, C, L) input: the norm_type-norm of each window."""
+    return _lp_pool(1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling over (N, C, H, W) input: the norm_type-norm of each window."""
+    return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    """Power-average pooling over (N, C, D, H, W) input: the norm_type-norm of each window."""
+    return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+# --- adaptive pooling -----------------------------------------------------------------------
+
+
+def _bins(size: int, out: int) -> tuple:
+    """Starts and ends of the adaptive windows: floor(i * size / out) .. ceil((i + 1) * size / out)."""
+    i = np.arange(out)
+    return (i * size) // out, -(-((i + 1) * size) // out)
 
 
 def _pooling_matrix(size: int, out: int) -> np.ndarray:
-    """(out, size): row i averages input positions floor(i*size/out) .. ceil((i+1)*size/out) - 1."""
-    matrix = np.zeros((out, size))
-    for i in range(out):
-        start, end = (i * size) // out, -(-((i + 1) * size) // out)
-        matrix[i, start:end] = 1.0 / (end - start)
-    return matrix
+    """(out, size): row i averages the inputs in bin i."""
+    starts, ends = _bins(size, out)
+    positions = np.arange(size)
+    inside = (positions >= starts[:, None]) & (positions < ends[:, None])
+    return inside / (ends - starts)[:, None]
 
 
-def _adaptive_kernel(b, x, *, rows, cols):
-    return b.matmul(b.matmul(rows._data, x), cols._data.T)
+def _adaptive_sizes(name: str, spatial: int, input: Tensor, output_size) -> tuple:
+    if input.ndim not in (spatial + 1, spatial + 2):
+        raise RuntimeError(
+            f"{name}(): Expected {spatial + 1}D or {spatial + 2}D tensor, but got input of size {list(input.shape)}"
+        )
+    sizes = tuple(input.shape[-spatial:])
+    wanted = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * spatial
+    if len(wanted) != spatial:
+        raise ValueError(f"{name}(): output_size must have {spatial} elements, got {output_size!r}")
+    out = tuple(sizes[i] if wanted[i] is None else int(wanted[i]) for i in range(spatial))
+    if min(out) < 1:
+        raise RuntimeError(f"{name}(): output_size must be positive, got {output_size!r}")
+    return sizes, out
 
 
-def _grad_adaptive(m, ctx, g):
-    rows, cols = m.value(ctx.attrs["rows"]), m.value(ctx.attrs["cols"])
-    return (m.matmul(m.matmul(m.t(rows), g), cols),)
+_ADAPTIVE_AVGS = {d: separable_op(f"adaptive_avg_pool{d}d", f"AdaptiveAvgPool{d}DBackward0") for d in DIMS}
 
 
-ADAPTIVE_AVG = Op("adaptive_avg_pool2d", _adaptive_kernel, _grad_adaptive, node="AdaptiveAvgPool2DBackward0")
+def _adaptive_avg(name: str, spatial: int, input: Tensor, output_size) -> Tensor:
+    sizes, out_size = _adaptive_sizes(name, spatial, input, output_size)
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"{name}(): expected a floating point input, got {input.dtype}")
+    if all(o == 1 for o in out_size):
+        return input.mean(tuple(range(-spatial, 0)), keepdim=True)
+    matrices = [None if n == o else _pooling_matrix(n, o) for n, o in zip(sizes, out_size)]
+    return apply_separable(_ADAPTIVE_AVGS[spatial], input, matrices)
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    """Average pooling of (N, C, L) input to a fixed length, whatever the input length."""
+    return _adaptive_avg("adaptive_avg_pool1d", 1, input, output_size)
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     """Average pooling to a fixed (H_out, W_out), whatever the input size (None keeps that input size)."""
-    if input.ndim not in (3, 4):
+    return _adaptive_avg("adaptive_avg_pool2d", 2, input, output_size)
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
+    """Average pooling to a fixed (D_out, H_out, W_out), whatever the input size (None keeps that input size)."""
+    return _adaptive_avg("adaptive_avg_pool3d", 3, input, output_size)
+
+
+def _adaptive_max(name: str, spatial: int, input: Tensor, output_size, return_indices: bool):
+    sizes, out_size = _adaptive_sizes(name, spatial, input, output_size)
+    batched = input.ndim == spatial + 2
+    x = input if batched else input.unsqueeze(0)
+    b = x._backend
+    xp = b.xp
+    tables, widths = [], []
+    for n, o in zip(sizes, out_size):
+        starts, ends = _bins(n, o)
+        width = int((ends - starts).max())
+        # NOTE: a bin narrower than the widest repeats its last element, which leaves its max unchanged
+        tables.append(xp.asarray(np.minimum(starts[:, None] + np.arange(width), ends[:, None] - 1)))
+        widths.append(width)
+    gather = tuple(
+        t.reshape((-1,) + (1,) * (spatial - 1 - a) + (1,) * a + (widths[a],) + (1,) * (spatial - 1 - a))
+        for a, t in enumerate(tables)
+    )
+    view = x._data[(slice(None), slice(None), *gather)]
+    best = view.reshape(*view.shape[: 2 + spatial], -1).argmax(-1)
+    index = _flat_index(xp, best, tuple(widths), sizes, tuple(tables))
+    attrs = {"index": index, "overlap": True, "input_shape": tuple(x.shape), "spatial": spatial}
+    out = call(_ADAPTIVE_PICKS[spatial], (x,), (x._data,), x, attrs)
+    return _maybe_indices(out, index, x, batched, return_indices)
+
+
+def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
+    """Max pooling of (N, C, L) input to a fixed length; with return_indices also each max's index."""
+    return _adaptive_max("adaptive_max_pool1d", 1, input, output_size, return_indices)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
+    """Max pooling to a fixed (H_out, W_out); with return_indices also each max's flat index."""
+    return _adaptive_max("adaptive_max_pool2d", 2, input, output_size, return_indices)
+
+
+def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
+    """Max pooling to a fixed (D_out, H_out, W_out); with return_indices also each max's flat index."""
+    return _adaptive_max("adaptive_max_pool3d", 3, input, output_size, return_indices)
+
+
+# --- max unpooling --------------------------------------------------------------------------
+
+
+def _unpool(name: str, spatial: int, input: Tensor, indices: Tensor, kernel_size, stride, padding, output_size):
+    kernel, stride, padding, _ = _window_args(name, spatial, kernel_size, stride, padding, 1)
+    batched = _batched(name, spatial, input)
+    if tuple(indices.shape) != tuple(input.shape) or indices.dtype.is_floating_point:
         raise RuntimeError(
-            f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got input of size {list(input.shape)}"
+            f"{name}: Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) and "
+            f"an integer dtype, but got indices of shape {list(indices.shape)} and dtype {indices.dtype}"
         )
-    sizes = input.shape[-2:]
-    wanted = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
-    out_size = tuple(sizes[i] if wanted[i] is None else int(wanted[i]) for i in range(2))
-    if out_size == (1, 1):
-        return input.mean((-2, -1), keepdim=True)
-    if min(out_size) < 1:
-        raise RuntimeError(f"adaptive_avg_pool2d(): output_size must be positive, got {output_size}")
-    if not input.dtype.is_floating_point:
-        raise RuntimeError(f"adaptive_avg_pool2d(): expected a floating point input, got {input.dtype}")
-    rows = make(input._backend.xp.asarray(_pooling_matrix(sizes[0], out_size[0]).astype(input.dtype.numpy)), input)
-    cols = make(input._backend.xp.asarray(_pooling_matrix(sizes[1], out_size[1]).astype(input.dtype.numpy)), input)
-    return call(ADAPTIVE_AVG, (input,), (input._data,), input, {"rows": rows, "cols": cols})
+    x, index = (input, indices) if batched else (input.unsqueeze(0), indices.unsqueeze(0))
+    default = tuple((n - 1) * s - 2 * p + k for n, k, s, p in zip(x.shape[2:], kernel, stride, padding))
+    if output_size is None:
+        sizes = default
+    else:
+        sizes = tuple(int(v) for v in output_size)[-spatial:]
+        if len(tuple(output_size)) not in (spatial, spatial + 1, spatial + 2):
+            raise ValueError(f"{name}: output_size should be a sequence of {spatial} integers, got {output_size!r}")
+        for want, low, s in zip(sizes, default, stride):
+            if not low - s < want < low + s:
+                raise ValueError(
+                    f"{name}: invalid output_size {list(sizes)} (dim {want} must be between {low - s} and {low + s})"
+                )
+    plane = math.prod(sizes)
+    data = index._data.astype(np.int64, copy=False)
+    if data.size and (int(data.min()) < 0 or int(data.max()) >= plane):
+        raise RuntimeError(
+            f"{name}: Found an invalid max index: indices must lie in [0, {plane}) for an output of size {list(sizes)}"
+        )
+    attrs = {"index": data, "overlap": False, "input_shape": (*x.shape[:2], *sizes), "spatial": spatial}
+    out = call(_UNPOOLS[spatial], (x,), (x._data,), x, attrs)
+    return out if batched else out.squeeze(0)
+
+
+def max_unpool1d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    """The partial inverse of max_pool1d: each value placed at its index, zeros elsewhere."""
+    return _unpool("max_unpool1d", 1, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    """The partial inverse of max_pool2d: each value placed at its flat index, zeros elsewhere."""
+    return _unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool3d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
+    """The partial inverse of max_pool3d: each value placed at its flat index, zeros elsewhere."""
+    return _unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding, output_size)
