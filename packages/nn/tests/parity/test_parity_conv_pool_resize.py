@@ -207,3 +207,103 @@ POOL_MODULES = [
 @pytest.mark.parametrize("name,args,kwargs", POOL_MODULES)
 def test_pool_module_reprs(name, args, kwargs):
     assert repr(getattr(EN, name)(*args, **kwargs)) == repr(getattr(TN, name)(*args, **kwargs))
+
+
+# --- resizing ---------------------------------------------------------------------------------------------
+
+RESIZE_INPUTS = {3: (2, 3, 7), 4: (2, 2, 5, 6), 5: (1, 2, 3, 4, 5)}
+RESIZE_MODES = {
+    "nearest": [3, 4, 5],
+    "nearest-exact": [3, 4, 5],
+    "linear": [3],
+    "bilinear": [4],
+    "bicubic": [4],
+    "trilinear": [5],
+    "area": [3, 4, 5],
+}
+RESIZES = [
+    {"scale_factor": 2},
+    {"scale_factor": 0.5},
+    {"scale_factor": 1.7},
+    {"scale_factor": 1.7, "recompute_scale_factor": True},
+    {"scale_factor": 0.6, "recompute_scale_factor": False},
+    {"size": 11},
+    {"size": 3},
+    {"size": 1},
+]
+
+
+INTERPOLATING = ("linear", "bilinear", "bicubic", "trilinear")
+
+
+@pytest.mark.parametrize(
+    "mode,ndim,align_corners",
+    [
+        (m, d, a)
+        for m, dims in RESIZE_MODES.items()
+        for d in dims
+        for a in ([None, False, True] if m in INTERPOLATING else [None])
+    ],
+)
+@pytest.mark.parametrize("resize", RESIZES)
+def test_interpolate(mode, ndim, resize, align_corners):
+    if mode == "area" and "recompute_scale_factor" in resize:
+        pytest.skip("area mode with a scale factor recomputes it anyway")
+    x = normal(*RESIZE_INPUTS[ndim])
+    args = dict(resize, mode=mode, align_corners=align_corners)
+    check(lambda t: EF.interpolate(t, **args), lambda t: TF.interpolate(t, **args), [x])
+
+
+def test_interpolate_per_axis_sizes_and_scales():
+    x = normal(1, 2, 4, 5)
+    for args in [
+        {"size": (7, 3), "mode": "bilinear"},
+        {"scale_factor": (2.5, 0.5), "mode": "bicubic", "align_corners": True},
+        {"size": (8, 5), "mode": "nearest"},
+        {"scale_factor": (3, 1), "mode": "nearest-exact"},
+    ]:
+        check(lambda t: EF.interpolate(t, **args), lambda t: TF.interpolate(t, **args), [x])
+
+
+@pytest.mark.parametrize(
+    "name,args",
+    [
+        ("Upsample", dict(scale_factor=2, mode="bilinear")),
+        ("Upsample", dict(size=(3, 9), mode="nearest")),
+        ("Upsample", dict(scale_factor=(1.5, 2.0), mode="bicubic", align_corners=True)),
+        ("UpsamplingNearest2d", dict(scale_factor=3)),
+        ("UpsamplingBilinear2d", dict(size=(4, 7))),
+    ],
+)
+def test_upsample_modules(name, args):
+    ours, theirs = getattr(EN, name)(**args), getattr(TN, name)(**args)
+    assert repr(ours) == repr(theirs)
+    check(ours, theirs, [normal(2, 2, 5, 6)])
+
+
+@pytest.mark.parametrize("factor,shape", [(2, (2, 8, 3, 4)), (3, (9, 2, 2)), (1, (1, 2, 3, 3, 3))])
+def test_pixel_shuffle_and_unshuffle(factor, shape):
+    x = normal(*shape)
+    check(lambda t: EF.pixel_shuffle(t, factor), lambda t: TF.pixel_shuffle(t, factor), [x])
+    y = normal(*shape[:-2], shape[-2] * factor, shape[-1] * factor)
+    check(lambda t: EF.pixel_unshuffle(t, factor), lambda t: TF.pixel_unshuffle(t, factor), [y])
+    assert repr(EN.PixelShuffle(factor)) == repr(TN.PixelShuffle(factor))
+    assert repr(EN.PixelUnshuffle(factor)) == repr(TN.PixelUnshuffle(factor))
+
+
+FOLDS = [
+    dict(kernel_size=2),
+    dict(kernel_size=(2, 3), stride=2, padding=1),
+    dict(kernel_size=3, dilation=2, padding=(2, 1), stride=(1, 2)),
+]
+
+
+@pytest.mark.parametrize("args", FOLDS)
+@pytest.mark.parametrize("batched", [True, False])
+def test_unfold_and_fold(args, batched):
+    x = normal(2, 3, 7, 8) if batched else normal(3, 7, 8)
+    check(lambda t: EF.unfold(t, **args), lambda t: TF.unfold(t, **args), [x])
+    cols = TF.unfold(torch.tensor(x), **args).numpy()
+    check(lambda t: EF.fold(t, (7, 8), **args), lambda t: TF.fold(t, (7, 8), **args), [cols])
+    assert repr(EN.Unfold(**args)) == repr(TN.Unfold(**args))
+    assert repr(EN.Fold((7, 8), **args)) == repr(TN.Fold((7, 8), **args))

@@ -27,6 +27,7 @@ from ._activation import (
 )
 from ._attention import multi_head_attention_forward, scaled_dot_product_attention
 from ._conv import conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d
+from ._fold import fold, unfold
 from ._linear import bilinear, linear
 from ._loss import (
     binary_cross_entropy,
@@ -61,6 +62,14 @@ from ._pooling import (
     max_unpool2d,
     max_unpool3d,
 )
+from ._resize import (
+    interpolate,
+    pixel_shuffle,
+    pixel_unshuffle,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)
 
 __all__ = [
     "adaptive_avg_pool1d",
@@ -90,12 +99,14 @@ __all__ = [
     "elu",
     "elu_",
     "embedding",
+    "fold",
     "gelu",
     "group_norm",
     "hardsigmoid",
     "hardswish",
     "hardtanh",
     "huber_loss",
+    "interpolate",
     "kl_div",
     "l1_loss",
     "layer_norm",
@@ -120,6 +131,8 @@ __all__ = [
     "normalize",
     "one_hot",
     "pad",
+    "pixel_shuffle",
+    "pixel_unshuffle",
     "relu",
     "relu6",
     "relu_",
@@ -134,4 +147,8 @@ __all__ = [
     "softsign",
     "tanh",
     "tanhshrink",
+    "unfold",
+    "upsample",
+    "upsample_bilinear",
+    "upsample_nearest",
 ]
