@@ -111,7 +111,7 @@ def _grad_weight_grad(m, ctx, gg):
     layout = _layout(ctx.attrs)
     return (
         m.conv_input_grad(g, gg, **layout, input_shape=ctx.input_shape(0)) if ctx.needs(0) else None,
-        m.convolution(x, gg, None, **layout) if ctx.needs(1) else None,
+        _cropped(m.convolution(x, gg, None, **layout), ctx.input_shape(1)) if ctx.needs(1) else None,
     )
 
 
