@@ -10,6 +10,18 @@ class Conv1d(_ConvNd):
 class Conv2d(_ConvNd):
     spatial: int
 
+class Conv3d(_ConvNd):
+    spatial: int
+
+class ConvTranspose1d(_ConvTransposeNd):
+    spatial: int
+
+class ConvTranspose2d(_ConvTransposeNd):
+    spatial: int
+
+class ConvTranspose3d(_ConvTransposeNd):
+    spatial: int
+
 class _ConvNd(Module):
     bias: Any
     dilation: Any
@@ -21,7 +33,6 @@ class _ConvNd(Module):
     padding: Any
     padding_mode: str
     stride: Any
-    transposed: Any
     weight: Any
     def __init__(
         self,
@@ -36,8 +47,29 @@ class _ConvNd(Module):
         padding_mode: str = ...,
         device: Any = ...,
         dtype: Any = ...,
+        output_padding: Any = ...,
     ) -> None: ...
     def extra_repr(self) -> str: ...
     def forward(self, input: Tensor) -> Tensor: ...
     def reset_parameters(self) -> None: ...
     spatial: int
+    transposed: bool
+
+class _ConvTransposeNd(_ConvNd):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = ...,
+        padding: Any = ...,
+        output_padding: Any = ...,
+        groups: int = ...,
+        bias: bool = ...,
+        dilation: Any = ...,
+        padding_mode: str = ...,
+        device: Any = ...,
+        dtype: Any = ...,
+    ) -> None: ...
+    def forward(self, input: Tensor, output_size: Any = ...) -> Tensor: ...
+    transposed: bool

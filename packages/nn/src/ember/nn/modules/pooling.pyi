@@ -4,11 +4,29 @@ from typing import Any
 from ember._tensor import Tensor
 from ember.nn.modules.module import Module
 
-class AdaptiveAvgPool2d(Module):
-    output_size: Any
-    def __init__(self, output_size: Any) -> None: ...
-    def extra_repr(self) -> str: ...
-    def forward(self, input: Tensor) -> Tensor: ...
+class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
+    @staticmethod
+    def function(input: Tensor, output_size: Any) -> Tensor: ...
+
+class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
+    @staticmethod
+    def function(input: Tensor, output_size: Any) -> Tensor: ...
+
+class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
+    @staticmethod
+    def function(input: Tensor, output_size: Any) -> Tensor: ...
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    @staticmethod
+    def function(input: Tensor, output_size: Any, return_indices: bool = ...) -> Any: ...
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    @staticmethod
+    def function(input: Tensor, output_size: Any, return_indices: bool = ...) -> Any: ...
+
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
+    @staticmethod
+    def function(input: Tensor, output_size: Any, return_indices: bool = ...) -> Any: ...
 
 class AvgPool1d(Module):
     ceil_mode: bool
@@ -27,24 +45,47 @@ class AvgPool1d(Module):
     def extra_repr(self) -> str: ...
     def forward(self, input: Tensor) -> Tensor: ...
 
-class AvgPool2d(Module):
-    ceil_mode: bool
-    count_include_pad: bool
-    divisor_override: int | None
-    kernel_size: Any
-    padding: Any
-    stride: Any
-    def __init__(
-        self,
+class AvgPool2d(_AvgPoolNd):
+    @staticmethod
+    def function(
+        input: Any,
         kernel_size: Any,
         stride: Any = ...,
         padding: Any = ...,
-        ceil_mode: bool = ...,
-        count_include_pad: bool = ...,
-        divisor_override: int | None = ...,
-    ) -> None: ...
-    def extra_repr(self) -> str: ...
-    def forward(self, input: Tensor) -> Tensor: ...
+        ceil_mode: Any = ...,
+        count_include_pad: Any = ...,
+        divisor_override: Any = ...,
+    ) -> Any: ...
+
+class AvgPool3d(_AvgPoolNd):
+    @staticmethod
+    def function(
+        input: Any,
+        kernel_size: Any,
+        stride: Any = ...,
+        padding: Any = ...,
+        ceil_mode: Any = ...,
+        count_include_pad: Any = ...,
+        divisor_override: Any = ...,
+    ) -> Any: ...
+
+class LPPool1d(_LPPoolNd):
+    @staticmethod
+    def function(
+        input: Tensor, norm_type: Any, kernel_size: Any, stride: Any = ..., ceil_mode: bool = ...
+    ) -> Tensor: ...
+
+class LPPool2d(_LPPoolNd):
+    @staticmethod
+    def function(
+        input: Tensor, norm_type: Any, kernel_size: Any, stride: Any = ..., ceil_mode: bool = ...
+    ) -> Tensor: ...
+
+class LPPool3d(_LPPoolNd):
+    @staticmethod
+    def function(
+        input: Tensor, norm_type: Any, kernel_size: Any, stride: Any = ..., ceil_mode: bool = ...
+    ) -> Tensor: ...
 
 class MaxPool1d(_MaxPoolNd):
     @staticmethod
@@ -70,6 +111,84 @@ class MaxPool2d(_MaxPoolNd):
         return_indices: Any = ...,
     ) -> Any: ...
 
+class MaxPool3d(_MaxPoolNd):
+    @staticmethod
+    def function(
+        input: Any,
+        kernel_size: Any,
+        stride: Any = ...,
+        padding: Any = ...,
+        dilation: Any = ...,
+        ceil_mode: Any = ...,
+        return_indices: Any = ...,
+    ) -> Any: ...
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    @staticmethod
+    def function(
+        input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = ..., padding: Any = ..., output_size: Any = ...
+    ) -> Tensor: ...
+    spatial: int
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    @staticmethod
+    def function(
+        input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = ..., padding: Any = ..., output_size: Any = ...
+    ) -> Tensor: ...
+    spatial: int
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    @staticmethod
+    def function(
+        input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = ..., padding: Any = ..., output_size: Any = ...
+    ) -> Tensor: ...
+    spatial: int
+
+class _AdaptiveAvgPoolNd(Module):
+    output_size: Any
+    def __init__(self, output_size: Any) -> None: ...
+    def extra_repr(self) -> str: ...
+    def forward(self, input: Tensor) -> Tensor: ...
+    function: Any
+
+class _AdaptiveMaxPoolNd(Module):
+    output_size: Any
+    return_indices: bool
+    def __init__(self, output_size: Any, return_indices: bool = ...) -> None: ...
+    def extra_repr(self) -> str: ...
+    def forward(self, input: Tensor) -> Any: ...
+    function: Any
+
+class _AvgPoolNd(Module):
+    ceil_mode: bool
+    count_include_pad: bool
+    divisor_override: int | None
+    kernel_size: Any
+    padding: Any
+    stride: Any
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any = ...,
+        padding: Any = ...,
+        ceil_mode: bool = ...,
+        count_include_pad: bool = ...,
+        divisor_override: int | None = ...,
+    ) -> None: ...
+    def extra_repr(self) -> str: ...
+    def forward(self, input: Tensor) -> Tensor: ...
+    function: Any
+
+class _LPPoolNd(Module):
+    ceil_mode: bool
+    kernel_size: Any
+    norm_type: float
+    stride: Any
+    def __init__(self, norm_type: float, kernel_size: Any, stride: Any = ..., ceil_mode: bool = ...) -> None: ...
+    def extra_repr(self) -> str: ...
+    def forward(self, input: Tensor) -> Tensor: ...
+    function: Any
+
 class _MaxPoolNd(Module):
     ceil_mode: bool
     dilation: Any
@@ -89,3 +208,13 @@ class _MaxPoolNd(Module):
     def extra_repr(self) -> str: ...
     def forward(self, input: Tensor) -> Any: ...
     function: Any
+
+class _MaxUnpoolNd(Module):
+    kernel_size: Any
+    padding: Any
+    stride: Any
+    def __init__(self, kernel_size: Any, stride: Any = ..., padding: Any = ...) -> None: ...
+    def extra_repr(self) -> str: ...
+    def forward(self, input: Tensor, indices: Tensor, output_size: Any = ...) -> Tensor: ...
+    function: Any
+    spatial: int
