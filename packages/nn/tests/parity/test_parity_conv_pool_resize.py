@@ -12,6 +12,16 @@ torch = pytest.importorskip("torch")
 TF = torch.nn.functional
 TN = torch.nn
 
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """Small tensors: PyTorch's thread pool only adds overhead on a shared machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 rng = np.random.default_rng(21)
 
 
@@ -64,7 +74,7 @@ def test_conv_nd(spatial, stride, padding, dilation, groups):
     "spatial,stride,padding,extra,groups,dilation",
     [
         (s, st, p, e, g, d)
-        for s, st, p, e, g, d in itertools.product([1, 2, 3], [1, 2, 3], [0, 1, 2], [0, 1], [1, 2], [1, 2])
+        for s, st, p, e, g, d in itertools.product([1, 2, 3], [1, 3], [0, 2], [0, 1], [1, 2], [1, 2])
         if e < max(st, d)
     ],
 )
