@@ -40,7 +40,7 @@ def _geometry(kernel_size, dilation, padding, stride) -> Geometry:
 
 
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
-    """Sliding blocks of (N, C, H, W) input as columns: (N, C * prod(kernel_size), number of blocks)."""
+    """Sliding blocks of ``(N, C, H, W)`` input as columns: ``(N, C * prod(kernel_size), number of blocks)``."""
     if input.ndim not in (3, 4):
         raise NotImplementedError(
             f"Input Error: Only 3D or 4D input Tensors are supported (got {input.ndim}D); unfold works on "
@@ -61,7 +61,7 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
 
 
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
-    """Columns of sliding blocks (N, C * prod(kernel_size), L) summed back into an (N, C, *output_size) image."""
+    """Columns of sliding blocks ``(N, C * prod(kernel_size), L)`` summed into an ``(N, C, *output_size)`` image."""
     if input.ndim not in (2, 3):
         raise NotImplementedError(
             f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported (got {input.ndim}D); "

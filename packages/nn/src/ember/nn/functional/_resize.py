@@ -126,7 +126,7 @@ def interpolate(
     recompute_scale_factor: bool | None = None,
     antialias: bool = False,
 ) -> Tensor:
-    """Resize (N, C, *spatial) input to `size` or by `scale_factor` with the given interpolation mode."""
+    """Resize ``(N, C, *spatial)`` input to ``size`` or by ``scale_factor`` with the given interpolation mode."""
     if mode not in _MODES or input.ndim not in (3, 4, 5):
         raise NotImplementedError(
             f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for the modes: nearest | "
@@ -188,7 +188,7 @@ def _check_pixel_input(name: str, input: Tensor, factor: int, what: str) -> None
 
 
 def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
-    """(*, C * r^2, H, W) to (*, C, H * r, W * r): channel blocks become r-by-r pixel blocks."""
+    """``(*, C * r^2, H, W)`` to ``(*, C, H * r, W * r)``: channel blocks become r-by-r pixel blocks."""
     r = int(upscale_factor)
     _check_pixel_input("pixel_shuffle", input, r, "upscale_factor")
     *lead, channels, height, width = input.shape
@@ -204,7 +204,7 @@ def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
 
 
 def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
-    """(*, C, H * r, W * r) to (*, C * r^2, H, W): the inverse of pixel_shuffle."""
+    """``(*, C, H * r, W * r)`` to ``(*, C * r^2, H, W)``: the inverse of pixel_shuffle."""
     r = int(downscale_factor)
     _check_pixel_input("pixel_unshuffle", input, r, "downscale_factor")
     *lead, channels, height, width = input.shape

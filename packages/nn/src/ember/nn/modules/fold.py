@@ -8,7 +8,7 @@ from .module import Module
 
 
 class Fold(Module):
-    """Columns of sliding blocks (N, C * prod(kernel_size), L) summed back into (N, C, *output_size)."""
+    """Columns of sliding blocks ``(N, C * prod(kernel_size), L)`` summed back into ``(N, C, *output_size)``."""
 
     def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1) -> None:
         super().__init__()
@@ -29,7 +29,7 @@ class Fold(Module):
 
 
 class Unfold(Module):
-    """Sliding blocks of (N, C, H, W) input as columns (N, C * prod(kernel_size), L)."""
+    """Sliding blocks of ``(N, C, H, W)`` input as columns ``(N, C * prod(kernel_size), L)``."""
 
     def __init__(self, kernel_size, dilation=1, padding=0, stride=1) -> None:
         super().__init__()

@@ -8,7 +8,7 @@ from .module import Module
 
 
 class PixelShuffle(Module):
-    """(*, C * r^2, H, W) to (*, C, H * r, W * r)."""
+    """``(*, C * r^2, H, W)`` to ``(*, C, H * r, W * r)``."""
 
     def __init__(self, upscale_factor: int) -> None:
         super().__init__()
@@ -22,7 +22,7 @@ class PixelShuffle(Module):
 
 
 class PixelUnshuffle(Module):
-    """(*, C, H * r, W * r) to (*, C * r^2, H, W)."""
+    """``(*, C, H * r, W * r)`` to ``(*, C * r^2, H, W)``."""
 
     def __init__(self, downscale_factor: int) -> None:
         super().__init__()

@@ -8,7 +8,7 @@ from .module import Module
 
 
 class Upsample(Module):
-    """Resize (N, C, *spatial) input to `size` or by `scale_factor` (F.interpolate as a layer)."""
+    """Resize ``(N, C, *spatial)`` input to ``size`` or by ``scale_factor`` (``F.interpolate`` as a layer)."""
 
     def __init__(
         self,
