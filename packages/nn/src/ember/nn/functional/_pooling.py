@@ -2,7 +2,7 @@
 
 Max pooling finds each window's argmax once; the op then picks input elements at those flat
 in-plane indices and its backward scatters gradients to the same places (accumulating where windows
-overlap). Max unpooling is that scatter. Adaptive average pooling is a separable linear map.
+overlap). Max unpooling is that scatter. Adaptive average pooling is a sparse separable map (`_taps`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 
 from ..._tensor import Tensor
 from ...ops._op import Op, call, make
-from ._separable import apply_separable, separable_op
+from ._taps import apply_taps, taps_op
 from ._utils import as_tuple
 from ._windows import Geometry, pad_planes, pooled_size, scatter_columns, windows
 
@@ -334,12 +334,14 @@ def _bins(size: int, out: int) -> tuple:
     return (i * size) // out, -(-((i + 1) * size) // out)
 
 
-def _pooling_matrix(size: int, out: int) -> np.ndarray:
-    """(out, size): row i averages the inputs in bin i."""
+def _bin_taps(size: int, out: int) -> list:
+    """Taps that average each bin: tap k reads start + k, or the zero past the end once the bin is over."""
     starts, ends = _bins(size, out)
-    positions = np.arange(size)
-    inside = (positions >= starts[:, None]) & (positions < ends[:, None])
-    return inside / (ends - starts)[:, None]
+    taps = []
+    for k in range(int((ends - starts).max())):
+        inside = starts + k < ends
+        taps.append((np.where(inside, starts + k, size), np.where(inside, 1.0 / (ends - starts), 0.0)))
+    return taps
 
 
 def _adaptive_sizes(name: str, spatial: int, input: Tensor, output_size) -> tuple:
@@ -357,7 +359,7 @@ def _adaptive_sizes(name: str, spatial: int, input: Tensor, output_size) -> tupl
     return sizes, out
 
 
-_ADAPTIVE_AVGS = {d: separable_op(f"adaptive_avg_pool{d}d", f"AdaptiveAvgPool{d}DBackward0") for d in DIMS}
+_ADAPTIVE_AVGS = {d: taps_op(f"adaptive_avg_pool{d}d", f"AdaptiveAvgPool{d}DBackward0") for d in DIMS}
 
 
 def _adaptive_avg(name: str, spatial: int, input: Tensor, output_size) -> Tensor:
@@ -366,8 +368,11 @@ def _adaptive_avg(name: str, spatial: int, input: Tensor, output_size) -> Tensor
         raise RuntimeError(f"{name}(): expected a floating point input, got {input.dtype}")
     if all(o == 1 for o in out_size):
         return input.mean(tuple(range(-spatial, 0)), keepdim=True)
-    matrices = [None if n == o else _pooling_matrix(n, o) for n, o in zip(sizes, out_size)]
-    return apply_separable(_ADAPTIVE_AVGS[spatial], input, matrices)
+    first = input.ndim - spatial
+    per_axis = {first + i: (_bin_taps(n, o), o) for i, (n, o) in enumerate(zip(sizes, out_size)) if n != o}
+    if not per_axis:
+        return input.clone()
+    return apply_taps(_ADAPTIVE_AVGS[spatial], input, per_axis)
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:

@@ -1,9 +1,9 @@
 """Resizing: interpolate (nearest, nearest-exact, linear, bilinear, bicubic, trilinear, area), pixel (un)shuffle.
 
 Every interpolation mode is separable: along each spatial axis, an output element is a weighted sum of a
-few input elements ("taps"). Each axis is resized by gathering its taps with index_select and adding
-them up with their weights, so the gradient comes from those differentiable ops. Source coordinates
-follow PyTorch's rules (float32 arithmetic for the nearest modes, half-pixel centres otherwise).
+few input elements ("taps"), which is the op in `_taps`. This module computes the taps by PyTorch's
+rules for source coordinates (float32 arithmetic for the nearest modes, half-pixel centres otherwise).
+Mode 'area' is adaptive average pooling.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import warnings
 
 import numpy as np
 
-from ..._dtype import int64
 from ..._tensor import Tensor
 from ._pooling import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d
+from ._taps import apply_taps, taps_op
 
 _MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
 _INTERPOLATING = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
@@ -69,18 +69,6 @@ def _taps(mode: str, size: int, out: int, align_corners: bool, scale) -> list:
     if mode == "bicubic":
         return _cubic_taps(size, out, align_corners, scale)
     return _linear_taps(size, out, align_corners, scale)
-
-
-def _resize_axis(x: Tensor, axis: int, taps: list) -> Tensor:
-    """Sum over taps of x's slices at index along axis, times the weights (broadcast along that axis)."""
-    total = None
-    trailing = (1,) * (x.ndim - 1 - axis)
-    for index, weight in taps:
-        part = x.index_select(axis, x.new_tensor(index, dtype=int64))
-        if weight is not None:
-            part = part * x.new_tensor(weight.astype(x.dtype.numpy).reshape(-1, *trailing))
-        total = part if total is None else total + part
-    return total
 
 
 def _spatial_list(value, spatial: int, what: str, input: Tensor) -> list:
@@ -150,11 +138,29 @@ def interpolate(
         raise ValueError(f"interpolate: the output sizes {sizes} must be positive (input {list(input.shape)})")
     if mode == "area":
         return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[input.ndim - 3](input, tuple(sizes))
-    out = input
-    for i, (n, o, s) in enumerate(zip(input.shape[2:], sizes, scales)):
-        if n != o or (mode != "nearest" and s is not None and s != 1.0):
-            out = _resize_axis(out, 2 + i, _taps(mode, n, o, bool(align_corners), s))
-    return out
+    per_axis = {
+        2 + i: (_taps(mode, n, o, bool(align_corners), s), o)
+        for i, (n, o, s) in enumerate(zip(input.shape[2:], sizes, scales))
+        if n != o or (mode != "nearest" and s is not None and s != 1.0)
+    }
+    if not per_axis:
+        return input.clone()
+    return apply_taps(_RESIZES[mode, input.ndim - 2], input, per_axis)
+
+
+_NODE_NAMES = {
+    "nearest": "UpsampleNearest",
+    "nearest-exact": "UpsampleNearestExact",
+    "linear": "UpsampleLinear",
+    "bilinear": "UpsampleBilinear",
+    "bicubic": "UpsampleBicubic",
+    "trilinear": "UpsampleTrilinear",
+}
+_RESIZES = {
+    (mode, d): taps_op(f"upsample_{mode.replace('-', '_')}{d}d", f"{name}{d}DBackward0")
+    for mode, name in _NODE_NAMES.items()
+    for d in (1, 2, 3)
+}
 
 
 def upsample(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None) -> Tensor:
