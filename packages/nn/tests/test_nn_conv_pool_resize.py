@@ -441,3 +441,18 @@ def test_layer_parameter_derivatives(layer, shape):
     function = lambda *args: module(args[0])  # noqa: E731
     assert gradcheck(function, (x, *params))
     assert gradgradcheck(function, (x, *params))
+
+
+def test_resizing_keeps_inf_and_nan_local_and_names_nodes_as_pytorch():
+    x = np.arange(12.0).reshape(1, 1, 12)
+    x[0, 0, 5], x[0, 0, 9] = np.inf, np.nan
+    pooled = F.adaptive_avg_pool1d(ember.tensor(x), 4).numpy()[0, 0]
+    np.testing.assert_array_equal(pooled, [1.0, np.inf, 7.0, np.nan])
+    resized = F.interpolate(ember.tensor(x), 24, mode="linear").numpy()[0, 0]
+    assert np.isfinite(resized[:9]).all() and np.isfinite(resized[-3:]).all()
+    t = ember.randn(1, 1, 4, 4, requires_grad=True)
+    assert type(F.interpolate(t, scale_factor=2, mode="bilinear").grad_fn).__name__ == "UpsampleBilinear2DBackward0"
+    assert type(F.interpolate(t, size=3).grad_fn).__name__ == "UpsampleNearest2DBackward0"
+    assert type(F.adaptive_avg_pool2d(t, 3).grad_fn).__name__ == "AdaptiveAvgPool2DBackward0"
+    w = ember.randn(1, 2, 2, 2, requires_grad=True)
+    assert type(F.conv_transpose2d(t, w).grad_fn).__name__ == "ConvolutionBackward0"
