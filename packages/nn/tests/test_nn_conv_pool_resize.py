@@ -456,3 +456,91 @@ def test_resizing_keeps_inf_and_nan_local_and_names_nodes_as_pytorch():
     assert type(F.adaptive_avg_pool2d(t, 3).grad_fn).__name__ == "AdaptiveAvgPool2DBackward0"
     w = ember.randn(1, 2, 2, 2, requires_grad=True)
     assert type(F.conv_transpose2d(t, w).grad_fn).__name__ == "ConvolutionBackward0"
+
+
+# --- sampling grids, shuffles, conv_tbc ---------------------------------------------------------------------
+
+
+def bilinear_sample_reference(image, x, y):
+    """Zero-padded bilinear read of a (C, H, W) image at pixel coordinates (x, y)."""
+    height, width = image.shape[1:]
+    total = np.zeros(image.shape[0])
+    x0, y0 = int(np.floor(x)), int(np.floor(y))
+    for xi, yi in itertools.product((x0, x0 + 1), (y0, y0 + 1)):
+        if 0 <= xi < width and 0 <= yi < height:
+            total += (1 - abs(x - xi)) * (1 - abs(y - yi)) * image[:, yi, xi]
+    return total
+
+
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_matches_bilinear_reads(align_corners):
+    x = rng.standard_normal((2, 3, 4, 5))
+    grid = rng.uniform(-1.2, 1.2, (2, 3, 2, 2))
+    out = F.grid_sample(ember.tensor(x), ember.tensor(grid), align_corners=align_corners).numpy()
+    for n, i, j in itertools.product(range(2), range(3), range(2)):
+        gx, gy = grid[n, i, j]
+        if align_corners:
+            px, py = (gx + 1) / 2 * 4, (gy + 1) / 2 * 3
+        else:
+            px, py = ((gx + 1) * 5 - 1) / 2, ((gy + 1) * 4 - 1) / 2
+        np.testing.assert_allclose(out[n, :, i, j], bilinear_sample_reference(x[n], px, py), atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
+def test_identity_affine_grid_samples_the_image_back(mode):
+    x = rng.standard_normal((2, 3, 4, 5))
+    theta = ember.tensor(np.tile(np.eye(2, 3), (2, 1, 1)))
+    for align_corners in (False, True):
+        grid = F.affine_grid(theta, (2, 3, 4, 5), align_corners=align_corners)
+        if align_corners:
+            np.testing.assert_allclose(grid.numpy()[0, 0, :, 0], np.linspace(-1, 1, 5), atol=1e-12)
+        back = F.grid_sample(ember.tensor(x), grid, mode=mode, align_corners=align_corners)
+        close(back, x, 1e-9)
+    with pytest.warns(UserWarning, match="align_corners=False since 1.3.0"):
+        F.affine_grid(theta, (2, 3, 4, 5))
+    with pytest.raises(ValueError, match="Nx2x3"):
+        F.affine_grid(ember.randn(2, 3, 3), (2, 3, 4, 5), align_corners=False)
+
+
+def test_channel_shuffle_and_conv_tbc():
+    x = rng.standard_normal((2, 6, 3))
+    expected = x.reshape(2, 2, 3, 3).transpose(0, 2, 1, 3).reshape(2, 6, 3)
+    np.testing.assert_array_equal(F.channel_shuffle(ember.tensor(x), 2).numpy(), expected)
+    assert repr(nn.ChannelShuffle(2)) == "ChannelShuffle(groups=2)"
+    seq, w, b = rng.standard_normal((7, 2, 3)), rng.standard_normal((3, 3, 4)), rng.standard_normal(4)
+    reference = conv_reference(seq.transpose(1, 2, 0), w.transpose(2, 1, 0), b, (1,), (1,), (1,), 1).transpose(2, 0, 1)
+    close(F.conv_tbc(ember.tensor(seq), ember.tensor(w), ember.tensor(b), 1), reference)
+    values, indices = F.max_pool2d_with_indices(ember.tensor(x[None]), 2)
+    same, same_indices = F.max_pool2d(ember.tensor(x[None]), 2, return_indices=True)
+    np.testing.assert_array_equal(values.numpy(), same.numpy())
+    np.testing.assert_array_equal(indices.numpy(), same_indices.numpy())
+
+
+SAMPLING = {
+    "affine_grid": lambda: (lambda t: F.affine_grid(t, (1, 1, 3, 2), align_corners=False), leaf(1, 2, 3)),
+    "affine_grid-3d": lambda: (lambda t: F.affine_grid(t, (1, 1, 2, 2, 3), align_corners=True), leaf(1, 3, 4)),
+    "grid_sample-bilinear": lambda: (
+        lambda x, g: F.grid_sample(x, g, align_corners=False),
+        leaf(1, 2, 3, 3),
+        ember.tensor(rng.uniform(-1.1, 1.1, (1, 2, 2, 2)), requires_grad=True),
+    ),
+    "grid_sample-border-3d": lambda: (
+        lambda x, g: F.grid_sample(x, g, padding_mode="border", align_corners=True),
+        leaf(1, 1, 2, 3, 2),
+        ember.tensor(rng.uniform(-0.9, 0.9, (1, 2, 1, 2, 3)), requires_grad=True),
+    ),
+    "grid_sample-bicubic-reflection": lambda: (
+        lambda x, g: F.grid_sample(x, g, mode="bicubic", padding_mode="reflection", align_corners=False),
+        leaf(1, 1, 3, 4),
+        ember.tensor(rng.uniform(-1.3, 1.3, (1, 2, 1, 2)), requires_grad=True),
+    ),
+    "channel_shuffle": lambda: (lambda x: F.channel_shuffle(x, 2), leaf(1, 4, 3)),
+    "conv_tbc": lambda: (lambda x, w, b: F.conv_tbc(x, w, b, 1), leaf(4, 1, 2), leaf(2, 2, 3), leaf(3)),
+}
+
+
+@pytest.mark.parametrize("name", SAMPLING)
+def test_sampling_derivatives(name):
+    function, *inputs = SAMPLING[name]()
+    assert gradcheck(function, tuple(inputs))
+    assert gradgradcheck(function, tuple(inputs))

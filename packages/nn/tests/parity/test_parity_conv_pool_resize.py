@@ -43,7 +43,8 @@ def check(ember_fn, torch_fn, arrays, tol=1e-4):
     t_out.backward(torch.tensor(upstream))
     for e, t in zip(ember_inputs, torch_inputs):
         if t.requires_grad:
-            np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=10 * tol, atol=10 * tol)
+            ours = np.zeros(e.shape, arrays[0].dtype) if e.grad is None else e.grad.numpy()
+            np.testing.assert_allclose(ours, t.grad.numpy(), rtol=10 * tol, atol=10 * tol)
 
 
 def normal(*shape):
@@ -317,3 +318,57 @@ def test_unfold_and_fold(args, batched):
     check(lambda t: EF.fold(t, (7, 8), **args), lambda t: TF.fold(t, (7, 8), **args), [cols])
     assert repr(EN.Unfold(**args)) == repr(TN.Unfold(**args))
     assert repr(EN.Fold((7, 8), **args)) == repr(TN.Fold((7, 8), **args))
+
+
+# --- sampling grids, shuffles, conv_tbc, *_with_indices ----------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore:Since version 1.3.0, affine_grid behavior has changed")
+@pytest.mark.parametrize("size", [(2, 3, 4, 5), (2, 1, 1, 3), (2, 2, 3, 4, 2)])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_affine_grid(size, align_corners):
+    spatial = len(size) - 2
+    theta = normal(2, spatial, spatial + 1)
+    check(
+        lambda t: EF.affine_grid(t, size, align_corners=align_corners),
+        lambda t: TF.affine_grid(t, size, align_corners=align_corners),
+        [theta],
+    )
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("spatial", [2, 3])
+def test_grid_sample(mode, padding_mode, align_corners, spatial):
+    if mode == "bicubic" and spatial == 3:
+        pytest.skip("bicubic is 2-D only")
+    x = normal(2, 3, *[5, 6, 4][:spatial])
+    grid = rng.uniform(-1.3, 1.3, (2, *[4, 3, 2][:spatial], spatial)).astype(np.float32)
+    args = dict(mode=mode, padding_mode=padding_mode, align_corners=align_corners)
+    check(lambda a, g: EF.grid_sample(a, g, **args), lambda a, g: TF.grid_sample(a, g, **args), [x, grid])
+
+
+@pytest.mark.parametrize("groups,shape", [(2, (2, 6, 3, 2)), (3, (1, 9, 4)), (1, (2, 2, 2, 2, 2))])
+def test_channel_shuffle(groups, shape):
+    check(lambda t: EF.channel_shuffle(t, groups), lambda t: TF.channel_shuffle(t, groups), [normal(*shape)])
+    assert repr(EN.ChannelShuffle(groups)) == repr(TN.ChannelShuffle(groups))
+
+
+@pytest.mark.parametrize("pad", [0, 1, 2])
+def test_conv_tbc(pad):
+    x, w, b = normal(7, 2, 3), normal(3, 3, 4), normal(4)
+    check(lambda *t: EF.conv_tbc(*t, pad), lambda *t: TF.conv_tbc(*t, pad), [x, w, b])
+
+
+def test_with_indices_variants():
+    x = normal(2, 3, 6, 5, 4)
+    for name, args in [
+        ("max_pool1d_with_indices", (x[:, :, 0, 0], 2)),
+        ("max_pool2d_with_indices", (x[:, :, 0], 2, 1)),
+        ("max_pool3d_with_indices", (x, 2)),
+        ("adaptive_max_pool1d_with_indices", (x[:, :, 0, 0], 3)),
+        ("adaptive_max_pool2d_with_indices", (x[:, :, 0], (4, 2))),
+        ("adaptive_max_pool3d_with_indices", (x, 2)),
+    ]:
+        check(lambda t: getattr(EF, name)(t, *args[1:]), lambda t: getattr(TF, name)(t, *args[1:]), [args[0]])

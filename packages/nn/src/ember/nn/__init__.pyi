@@ -59,6 +59,7 @@ from ember.nn.modules.loss import SmoothL1Loss as SmoothL1Loss
 from ember.nn.modules.module import Module as Module
 from ember.nn.modules.normalization import GroupNorm as GroupNorm
 from ember.nn.modules.normalization import LayerNorm as LayerNorm
+from ember.nn.modules.pixelshuffle import ChannelShuffle as ChannelShuffle
 from ember.nn.modules.pixelshuffle import PixelShuffle as PixelShuffle
 from ember.nn.modules.pixelshuffle import PixelUnshuffle as PixelUnshuffle
 from ember.nn.modules.pooling import AdaptiveAvgPool1d as AdaptiveAvgPool1d

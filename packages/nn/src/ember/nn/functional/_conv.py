@@ -348,3 +348,14 @@ def conv_transpose3d(
     return transposed_convolution(
         "conv_transpose3d", 3, input, weight, bias, stride, padding, output_padding, groups, dilation
     )
+
+
+def conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, pad: int = 0) -> Tensor:
+    """1-D convolution over (time, batch, channels) input with a (k, C_in, C_out) weight, zero-padded by pad."""
+    if input.ndim != 3 or weight.ndim != 3 or bias.ndim != 1:
+        raise RuntimeError(
+            f"conv_tbc: expected a 3-D input (time, batch, channels), a 3-D weight (kernel, C_in, C_out) and a "
+            f"1-D bias, got {list(input.shape)}, {list(weight.shape)} and {list(bias.shape)}"
+        )
+    out = convolution("conv_tbc", 1, input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, 1, pad, 1, 1)
+    return out.permute(2, 0, 1)

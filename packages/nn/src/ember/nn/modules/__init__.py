@@ -43,7 +43,7 @@ from .loss import (
 )
 from .module import Module
 from .normalization import GroupNorm, LayerNorm
-from .pixelshuffle import PixelShuffle, PixelUnshuffle
+from .pixelshuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
 from .pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -90,6 +90,7 @@ __all__ = [
     "BCELoss",
     "BCEWithLogitsLoss",
     "Bilinear",
+    "ChannelShuffle",
     "Conv1d",
     "Conv2d",
     "Conv3d",
