@@ -544,3 +544,31 @@ def test_sampling_derivatives(name):
     function, *inputs = SAMPLING[name]()
     assert gradcheck(function, tuple(inputs))
     assert gradgradcheck(function, tuple(inputs))
+
+
+def test_fractional_max_pool_windows():
+    x = rng.standard_normal((2, 3, 9, 7))
+    samples = rng.uniform(0, 1, (2, 3, 2))
+    out_h, out_w, k = 4, 3, 2
+    values, indices = F.fractional_max_pool2d(
+        ember.tensor(x), k, (out_h, out_w), return_indices=True, _random_samples=ember.tensor(samples)
+    )
+
+    def starts(u, size, out):
+        alpha = (size - k) / (out - 1)
+        return [int((i + u) * alpha) - int(u * alpha) for i in range(out - 1)] + [size - k]
+
+    for n, c in itertools.product(range(2), range(3)):
+        rows, cols = starts(samples[n, c, 1], 9, out_h), starts(samples[n, c, 0], 7, out_w)
+        for i, j in itertools.product(range(out_h), range(out_w)):
+            window = x[n, c, rows[i] : rows[i] + k, cols[j] : cols[j] + k]
+            assert values.numpy()[n, c, i, j] == window.max()
+            assert x[n, c].flat[indices.numpy()[n, c, i, j]] == window.max()
+    layer = nn.FractionalMaxPool3d(2, output_ratio=0.5)
+    assert layer(ember.randn(1, 2, 6, 6, 4)).shape == (1, 2, 3, 3, 2)
+    with pytest.raises(ValueError, match="output_ratio must be between 0 and 1"):
+        nn.FractionalMaxPool2d(2, output_ratio=1.5)
+    samples = ember.tensor(rng.uniform(0, 1, (1, 1, 2)))
+    function = lambda t: F.fractional_max_pool2d(t, 2, (2, 2), _random_samples=samples)  # noqa: E731
+    assert gradcheck(function, (leaf(1, 1, 4, 4),))
+    assert gradgradcheck(function, (leaf(1, 1, 4, 4),))

@@ -372,3 +372,31 @@ def test_with_indices_variants():
         ("adaptive_max_pool3d_with_indices", (x, 2)),
     ]:
         check(lambda t: getattr(EF, name)(t, *args[1:]), lambda t: getattr(TF, name)(t, *args[1:]), [args[0]])
+
+
+@pytest.mark.parametrize(
+    "spatial,kernel,output_size,output_ratio",
+    [
+        (2, 2, (4, 3), None),
+        (2, (3, 2), None, (0.5, 0.7)),
+        (2, 3, 5, None),
+        (3, 2, (3, 2, 3), None),
+        (3, (2, 1, 2), None, (0.6,) * 3),
+    ],
+)
+def test_fractional_max_pool(spatial, kernel, output_size, output_ratio):
+    x = normal(*POOL_SIZES[spatial])
+    samples = rng.uniform(0, 1, (x.shape[0], x.shape[1], spatial)).astype(np.float32)
+    name = f"fractional_max_pool{spatial}d"
+    args = dict(output_size=output_size, output_ratio=output_ratio, return_indices=True)
+    check(
+        lambda t: getattr(EF, name)(t, kernel, **args, _random_samples=ember.tensor(samples)),
+        lambda t: getattr(TF, name)(t, kernel, **args, _random_samples=torch.tensor(samples)),
+        [x],
+    )
+    layer = getattr(EN, f"FractionalMaxPool{spatial}d")(kernel, output_size, output_ratio)
+    assert repr(layer) == repr(getattr(TN, f"FractionalMaxPool{spatial}d")(kernel, output_size, output_ratio))
+    assert (
+        layer(ember.tensor(x)).shape
+        == getattr(TN, f"FractionalMaxPool{spatial}d")(kernel, output_size, output_ratio)(torch.tensor(x)).shape
+    )

@@ -71,6 +71,8 @@ from ember.nn.modules.pooling import AdaptiveMaxPool3d as AdaptiveMaxPool3d
 from ember.nn.modules.pooling import AvgPool1d as AvgPool1d
 from ember.nn.modules.pooling import AvgPool2d as AvgPool2d
 from ember.nn.modules.pooling import AvgPool3d as AvgPool3d
+from ember.nn.modules.pooling import FractionalMaxPool2d as FractionalMaxPool2d
+from ember.nn.modules.pooling import FractionalMaxPool3d as FractionalMaxPool3d
 from ember.nn.modules.pooling import LPPool1d as LPPool1d
 from ember.nn.modules.pooling import LPPool2d as LPPool2d
 from ember.nn.modules.pooling import LPPool3d as LPPool3d

@@ -154,6 +154,22 @@ def embedding(
 def fold(
     input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = ..., padding: Any = ..., stride: Any = ...
 ) -> Tensor: ...
+def fractional_max_pool2d(
+    input: Tensor,
+    kernel_size: Any,
+    output_size: Any = ...,
+    output_ratio: Any = ...,
+    return_indices: bool = ...,
+    _random_samples: Any = ...,
+) -> Any: ...
+def fractional_max_pool3d(
+    input: Tensor,
+    kernel_size: Any,
+    output_size: Any = ...,
+    output_ratio: Any = ...,
+    return_indices: bool = ...,
+    _random_samples: Any = ...,
+) -> Any: ...
 def gelu(input: Tensor, approximate: str = ...) -> Tensor: ...
 def grid_sample(
     input: Tensor, grid: Tensor, mode: str = ..., padding_mode: str = ..., align_corners: bool | None = ...

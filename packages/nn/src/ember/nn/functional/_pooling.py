@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from ..._random import rand
 from ..._tensor import Tensor
 from ...ops._op import Op, call, make
 from ._taps import apply_taps, taps_op
@@ -60,6 +61,9 @@ _SCATTERS = {
 }
 _ADAPTIVE_PICKS = {
     d: Op(f"adaptive_max_pool{d}d", _pick, _grad_pick, node=f"AdaptiveMaxPool{d}DBackward0") for d in DIMS
+}
+_FRACTIONAL_PICKS = {
+    d: Op(f"fractional_max_pool{d}d", _pick, _grad_pick, node=f"FractionalMaxPool{d}DBackward0") for d in (2, 3)
 }
 _UNPOOLS = {d: Op(f"max_unpool{d}d", _scatter, _grad_scatter, node=f"MaxUnpool{d}DBackward0") for d in DIMS}
 
@@ -464,6 +468,77 @@ def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices:
 def adaptive_max_pool3d_with_indices(input: Tensor, output_size, return_indices: bool = False) -> tuple:
     """adaptive_max_pool3d's (values, indices), whatever return_indices says."""
     return _adaptive_max("adaptive_max_pool3d", 3, input, output_size, True)
+
+
+# --- fractional max pooling -------------------------------------------------------------------
+
+
+def _fractional_starts(samples, size: int, out: int, kernel: int):
+    """Window starts per plane from its random sample u: floor((i + u) * a) - floor(u * a), the last at the end."""
+    dtype = samples.dtype.type
+    alpha = dtype(size - kernel) / dtype(out - 1) if out > 1 else dtype(0)
+    steps = np.arange(out - 1, dtype=samples.dtype)
+    starts = ((steps + samples[..., None]) * alpha).astype(np.int64) - (samples[..., None] * alpha).astype(np.int64)
+    return np.concatenate([starts, np.full((*samples.shape, 1), size - kernel, np.int64)], -1)
+
+
+def _fractional_max(name, spatial, input, kernel_size, output_size, output_ratio, return_indices, samples):
+    batched = _batched(name, spatial, input)
+    x = input if batched else input.unsqueeze(0)
+    kernel = as_tuple(kernel_size, spatial, "kernel_size")
+    sizes = tuple(x.shape[2:])
+    if output_size is None:
+        if output_ratio is None:
+            raise ValueError(f"{name} requires specifying either an output_size or an output_ratio")
+        ratio = output_ratio if isinstance(output_ratio, (tuple, list)) else (output_ratio,) * spatial
+        output_size = tuple(int(n * r) for n, r in zip(sizes, ratio))
+    out_size = as_tuple(output_size, spatial, "output_size")
+    for n, o, k in zip(sizes, out_size, kernel):
+        if o + k - 1 > n:
+            raise RuntimeError(
+                f"{name}(): pool size {k} too large relative to input size {n} for an output size of {o} (needs "
+                f"output_size + kernel_size - 1 <= input size)"
+            )
+    if samples is None:
+        samples = rand(x.shape[0], x.shape[1], spatial, dtype=x.dtype, device=x.device)
+    drawn = samples.detach().numpy() if samples.device.type == "cpu" else samples.cpu().numpy()
+    # NOTE: as PyTorch does, 2-D planes use sample 0 for the width and 1 for the height; 3-D ones 0, 1, 2 in order
+    order = (1, 0) if spatial == 2 else (0, 1, 2)
+    b = x._backend
+    xp = b.xp
+    strides = _plane_strides(sizes)
+    d = spatial
+    flat = 0
+    for a in range(d):
+        starts = _fractional_starts(drawn[:, :, order[a]], sizes[a], out_size[a], kernel[a])
+        position = starts.reshape(*starts.shape[:2], *(1,) * a, -1, *(1,) * (d - 1 - a), *(1,) * d)
+        offsets = np.arange(kernel[a]).reshape(*(1,) * (2 + d + a), -1, *(1,) * (d - 1 - a))
+        flat = flat + (position + offsets) * strides[a]
+    flat = xp.asarray(np.broadcast_to(flat, (*x.shape[:2], *out_size, *kernel)).reshape(*x.shape[:2], -1))
+    values = b.take_along_axis(_planes(x._data), flat, 2).reshape(*x.shape[:2], math.prod(out_size), -1)
+    best = values.argmax(-1)
+    index = b.take_along_axis(flat.reshape(values.shape), best[..., None], 3).reshape(*x.shape[:2], *out_size)
+    attrs = {"index": index, "overlap": True, "input_shape": tuple(x.shape), "spatial": spatial}
+    out = call(_FRACTIONAL_PICKS[spatial], (x,), (x._data,), x, attrs)
+    return _maybe_indices(out, index, x, batched, return_indices)
+
+
+def fractional_max_pool2d(
+    input: Tensor, kernel_size, output_size=None, output_ratio=None, return_indices: bool = False, _random_samples=None
+):
+    """Max over randomly placed windows of (N, C, H, W) input, down to output_size or output_ratio of the input."""
+    return _fractional_max(
+        "fractional_max_pool2d", 2, input, kernel_size, output_size, output_ratio, return_indices, _random_samples
+    )
+
+
+def fractional_max_pool3d(
+    input: Tensor, kernel_size, output_size=None, output_ratio=None, return_indices: bool = False, _random_samples=None
+):
+    """Max over randomly placed windows of (N, C, D, H, W) input, down to output_size or output_ratio of the input."""
+    return _fractional_max(
+        "fractional_max_pool3d", 3, input, kernel_size, output_size, output_ratio, return_indices, _random_samples
+    )
 
 
 # --- max unpooling --------------------------------------------------------------------------

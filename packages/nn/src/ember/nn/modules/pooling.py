@@ -1,4 +1,4 @@
-"""Pooling layers: max, average, adaptive, power-average pooling and max unpooling, in 1, 2 and 3 dims."""
+"""Pooling layers: max, average, adaptive, fractional, power-average pooling and max unpooling, in 1, 2 and 3 dims."""
 
 from __future__ import annotations
 
@@ -256,4 +256,58 @@ class MaxUnpool3d(_MaxUnpoolNd):
     """The partial inverse of MaxPool3d."""
 
     function = staticmethod(F.max_unpool3d)
+    spatial = 3
+
+
+class _FractionalMaxPoolNd(Module):
+    function = None
+    spatial = 0
+
+    def __init__(
+        self, kernel_size, output_size=None, output_ratio=None, return_indices: bool = False, _random_samples=None
+    ) -> None:
+        super().__init__()
+        n, name = self.spatial, type(self).__name__
+        if (isinstance(kernel_size, int) and kernel_size <= 0) or (
+            isinstance(kernel_size, (tuple, list)) and not all(k > 0 for k in kernel_size)
+        ):
+            raise ValueError(f"kernel_size must be greater than 0, but got {kernel_size}")
+        self.kernel_size = as_tuple(kernel_size, n, "kernel_size")
+        self.return_indices = return_indices
+        self.register_buffer("_random_samples", _random_samples)
+        self.output_size = as_tuple(output_size, n, "output_size") if output_size is not None else None
+        if output_ratio is not None:
+            ratio = tuple(output_ratio) if isinstance(output_ratio, (tuple, list)) else (output_ratio,) * n
+            self.output_ratio = ratio * n if len(ratio) == 1 else ratio
+        else:
+            self.output_ratio = None
+        if output_size is None and output_ratio is None:
+            raise ValueError(f"{name} requires specifying either an output size, or a pooling ratio")
+        if output_size is not None and output_ratio is not None:
+            raise ValueError("only one of output_size and output_ratio may be specified")
+        if self.output_ratio is not None and not all(0 < r < 1 for r in self.output_ratio):
+            raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+
+    def forward(self, input: Tensor):
+        return type(self).function(
+            input,
+            self.kernel_size,
+            self.output_size,
+            self.output_ratio,
+            self.return_indices,
+            _random_samples=self._random_samples,
+        )
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    """Max over randomly placed windows of (N, C, H, W) input."""
+
+    function = staticmethod(F.fractional_max_pool2d)
+    spatial = 2
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    """Max over randomly placed windows of (N, C, D, H, W) input."""
+
+    function = staticmethod(F.fractional_max_pool3d)
     spatial = 3

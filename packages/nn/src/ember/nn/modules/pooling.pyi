@@ -69,6 +69,30 @@ class AvgPool3d(_AvgPoolNd):
         divisor_override: Any = ...,
     ) -> Any: ...
 
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    @staticmethod
+    def function(
+        input: Tensor,
+        kernel_size: Any,
+        output_size: Any = ...,
+        output_ratio: Any = ...,
+        return_indices: bool = ...,
+        _random_samples: Any = ...,
+    ) -> Any: ...
+    spatial: int
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    @staticmethod
+    def function(
+        input: Tensor,
+        kernel_size: Any,
+        output_size: Any = ...,
+        output_ratio: Any = ...,
+        return_indices: bool = ...,
+        _random_samples: Any = ...,
+    ) -> Any: ...
+    spatial: int
+
 class LPPool1d(_LPPoolNd):
     @staticmethod
     def function(
@@ -178,6 +202,23 @@ class _AvgPoolNd(Module):
     def extra_repr(self) -> str: ...
     def forward(self, input: Tensor) -> Tensor: ...
     function: Any
+
+class _FractionalMaxPoolNd(Module):
+    kernel_size: Any
+    output_ratio: Any
+    output_size: Any
+    return_indices: bool
+    def __init__(
+        self,
+        kernel_size: Any,
+        output_size: Any = ...,
+        output_ratio: Any = ...,
+        return_indices: bool = ...,
+        _random_samples: Any = ...,
+    ) -> None: ...
+    def forward(self, input: Tensor) -> Any: ...
+    function: Any
+    spatial: int
 
 class _LPPoolNd(Module):
     ceil_mode: bool
