@@ -412,6 +412,10 @@ FUNCTIONS = {
         lambda x: F.interpolate(x, scale_factor=(1, 2, 1.5), mode="trilinear"),
         leaf(1, 1, 2, 2, 2),
     ),
+    "interpolate-antialias": lambda: (
+        lambda x: F.interpolate(x, (2, 3), mode="bicubic", antialias=True),
+        leaf(1, 1, 5, 4),
+    ),
     "interpolate-area": lambda: (lambda x: F.interpolate(x, (2, 2), mode="area"), leaf(1, 1, 3, 3)),
     "pixel_shuffle": lambda: (lambda x: F.pixel_shuffle(x, 2), leaf(1, 4, 2, 1)),
     "pixel_unshuffle": lambda: (lambda x: F.pixel_unshuffle(x, 2), leaf(1, 1, 2, 4)),
@@ -572,3 +576,20 @@ def test_fractional_max_pool_windows():
     function = lambda t: F.fractional_max_pool2d(t, 2, (2, 2), _random_samples=samples)  # noqa: E731
     assert gradcheck(function, (leaf(1, 1, 4, 4),))
     assert gradgradcheck(function, (leaf(1, 1, 4, 4),))
+
+
+def test_antialiased_downscaling_averages_with_the_stretched_triangle():
+    x = rng.standard_normal((1, 1, 1, 8))
+    out = F.interpolate(ember.tensor(x), (1, 4), mode="bilinear", antialias=True).numpy()[0, 0, 0]
+    # output j is centred on input 2j + 0.5 with a triangle of half-width 2: weights 1, 3, 3, 1 (over 8)
+    padded = np.concatenate([x[0, 0, 0], [0.0]])
+    expected = []
+    for j in range(4):
+        taps = [(i, 1 - abs(i + 0.5 - (2 * j + 1)) / 2) for i in range(2 * j - 1, 2 * j + 3) if 0 <= i < 8]
+        total = sum(w for _, w in taps)
+        expected.append(sum(w * padded[i] for i, w in taps) / total)
+    np.testing.assert_allclose(out, expected, atol=1e-12)
+    flat = F.interpolate(ember.ones(1, 2, 9, 7, dtype=ember.float64), (4, 2), mode="bicubic", antialias=True)
+    np.testing.assert_allclose(flat.numpy(), 1.0, atol=1e-12)
+    with pytest.raises(ValueError, match="Anti-alias option is restricted"):
+        F.interpolate(ember.randn(1, 1, 4), 2, mode="linear", antialias=True)

@@ -265,6 +265,15 @@ def test_interpolate(mode, ndim, resize, align_corners):
     check(lambda t: EF.interpolate(t, **args), lambda t: TF.interpolate(t, **args), [x])
 
 
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("resize", [{"scale_factor": 0.3}, {"size": (4, 2)}, {"size": (9, 3)}, {"scale_factor": 1.7}])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_interpolate_antialias(mode, resize, align_corners):
+    x = normal(2, 2, 13, 11)
+    args = dict(resize, mode=mode, align_corners=align_corners, antialias=True)
+    check(lambda t: EF.interpolate(t, **args), lambda t: TF.interpolate(t, **args), [x])
+
+
 def test_interpolate_per_axis_sizes_and_scales():
     x = normal(1, 2, 4, 5)
     for args in [

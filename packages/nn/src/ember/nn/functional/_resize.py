@@ -71,6 +71,35 @@ def _taps(mode: str, size: int, out: int, align_corners: bool, scale) -> list:
     return _linear_taps(size, out, align_corners, scale)
 
 
+def _triangle(x):
+    return np.maximum(1.0 - np.abs(x), 0.0)
+
+
+def _keys_cubic(x, a: float = -0.5):
+    x = np.abs(x)
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+    return np.where(x < 1, near, np.where(x < 2, far, 0.0))
+
+
+def _antialiased_taps(mode: str, size: int, out: int, align_corners: bool, scale) -> list:
+    """Taps of PyTorch's antialiased resize: the filter stretched by the downscale factor, weights summing to one."""
+    step = _source_scale(size, out, align_corners, scale)
+    half_width = 1.0 if mode == "bilinear" else 2.0
+    support, stretch = (half_width * step, 1.0 / step) if step >= 1.0 else (half_width, 1.0)
+    center = step * (np.arange(out) + 0.5)
+    first = np.maximum(np.trunc(center - support + 0.5).astype(np.int64), 0)
+    count = np.minimum(np.trunc(center + support + 0.5).astype(np.int64), size) - first
+    offsets = np.arange(int(count.max()))
+    inside = offsets < count[:, None]
+    filter_ = _triangle if mode == "bilinear" else _keys_cubic
+    weights = np.where(inside, filter_((offsets + first[:, None] - center[:, None] + 0.5) * stretch), 0.0)
+    totals = weights.sum(1, keepdims=True)
+    weights = np.divide(weights, totals, out=np.zeros_like(weights), where=totals != 0)
+    index = np.where(inside, first[:, None] + offsets, size)
+    return [(index[:, k], weights[:, k]) for k in range(len(offsets))]
+
+
 def _spatial_list(value, spatial: int, what: str, input: Tensor) -> list:
     if isinstance(value, (tuple, list)):
         if len(value) != spatial:
@@ -128,24 +157,25 @@ def interpolate(
         raise ValueError(
             "align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear"
         )
-    if antialias:
-        raise NotImplementedError(
-            "interpolate: antialias=True is not implemented in ember; resize without it, or low-pass filter "
-            "(e.g. avg_pool2d) before downsampling"
+    if antialias and (mode not in ("bilinear", "bicubic") or input.ndim != 4):
+        raise ValueError(
+            "Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor as input"
         )
     sizes, scales = _output_sizes(input, size, scale_factor, recompute_scale_factor)
     if min(sizes) < 1:
         raise ValueError(f"interpolate: the output sizes {sizes} must be positive (input {list(input.shape)})")
     if mode == "area":
         return (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d)[input.ndim - 3](input, tuple(sizes))
+    taps = _antialiased_taps if antialias else _taps
     per_axis = {
-        2 + i: (_taps(mode, n, o, bool(align_corners), s), o)
+        2 + i: (taps(mode, n, o, bool(align_corners), s), o)
         for i, (n, o, s) in enumerate(zip(input.shape[2:], sizes, scales))
         if n != o or (mode != "nearest" and s is not None and s != 1.0)
     }
     if not per_axis:
         return input.clone()
-    return apply_taps(_RESIZES[mode, input.ndim - 2], input, per_axis)
+    op = _ANTIALIASED[mode] if antialias else _RESIZES[mode, input.ndim - 2]
+    return apply_taps(op, input, per_axis)
 
 
 _NODE_NAMES = {
@@ -155,6 +185,10 @@ _NODE_NAMES = {
     "bilinear": "UpsampleBilinear",
     "bicubic": "UpsampleBicubic",
     "trilinear": "UpsampleTrilinear",
+}
+_ANTIALIASED = {
+    "bilinear": taps_op("upsample_bilinear2d_aa", "UpsampleBilinear2DAaBackward0"),
+    "bicubic": taps_op("upsample_bicubic2d_aa", "UpsampleBicubic2DAaBackward0"),
 }
 _RESIZES = {
     (mode, d): taps_op(f"upsample_{mode.replace('-', '_')}{d}d", f"{name}{d}DBackward0")
