@@ -593,3 +593,17 @@ def test_antialiased_downscaling_averages_with_the_stretched_triangle():
     np.testing.assert_allclose(flat.numpy(), 1.0, atol=1e-12)
     with pytest.raises(ValueError, match="Anti-alias option is restricted"):
         F.interpolate(ember.randn(1, 1, 4), 2, mode="linear", antialias=True)
+
+
+def test_conv_forward_hook_for_subclasses():
+    class Standardized(nn.Conv2d):
+        def forward(self, input):
+            w = self.weight
+            return self._conv_forward(input, (w - w.mean()) / w.std(), self.bias)
+
+    layer = Standardized(2, 3, 3, padding=1, padding_mode="circular")
+    x = ember.randn(1, 2, 4, 4)
+    w = layer.weight.detach()
+    expected = nn.Conv2d(2, 3, 3, padding=1, padding_mode="circular")
+    expected.load_state_dict({"weight": (w - w.mean()) / w.std(), "bias": layer.bias.detach()})
+    np.testing.assert_allclose(layer(x).detach().numpy(), expected(x).detach().numpy(), atol=1e-6)

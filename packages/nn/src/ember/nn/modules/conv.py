@@ -93,16 +93,18 @@ class _ConvNd(Module):
             return tuple(p for i in reversed(range(self.spatial)) for p in pairs[2 * i : 2 * i + 2])
         return tuple(p for p in reversed(self.padding) for _ in range(2))
 
-    def forward(self, input: Tensor) -> Tensor:
+    def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+        """The convolution with given weight and bias (as in PyTorch, for subclasses that transform them)."""
         name = f"conv{self.spatial}d"
         if self.padding_mode != "zeros":
             padded = F.pad(input, self._edge_padding(), mode=self.padding_mode)
-            return convolution(
-                name, self.spatial, padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups
-            )
+            return convolution(name, self.spatial, padded, weight, bias, self.stride, 0, self.dilation, self.groups)
         return convolution(
-            name, self.spatial, input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+            name, self.spatial, input, weight, bias, self.stride, self.padding, self.dilation, self.groups
         )
+
+    def forward(self, input: Tensor) -> Tensor:
+        return self._conv_forward(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
