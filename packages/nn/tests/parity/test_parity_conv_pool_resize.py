@@ -361,6 +361,9 @@ def test_grid_sample(mode, padding_mode, align_corners, spatial):
 @pytest.mark.parametrize("groups,shape", [(2, (2, 6, 3, 2)), (3, (1, 9, 4)), (1, (2, 2, 2, 2, 2))])
 def test_channel_shuffle(groups, shape):
     check(lambda t: EF.channel_shuffle(t, groups), lambda t: TF.channel_shuffle(t, groups), [normal(*shape)])
+    check(
+        lambda t: EF.native_channel_shuffle(t, groups), lambda t: TF.native_channel_shuffle(t, groups), [normal(*shape)]
+    )
     assert repr(EN.ChannelShuffle(groups)) == repr(TN.ChannelShuffle(groups))
 
 
@@ -401,6 +404,15 @@ def test_fractional_max_pool(spatial, kernel, output_size, output_ratio):
     check(
         lambda t: getattr(EF, name)(t, kernel, **args, _random_samples=ember.tensor(samples)),
         lambda t: getattr(TF, name)(t, kernel, **args, _random_samples=torch.tensor(samples)),
+        [x],
+    )
+    check(
+        lambda t: getattr(EF, f"{name}_with_indices")(
+            t, kernel, output_size, output_ratio, _random_samples=ember.tensor(samples)
+        ),
+        lambda t: getattr(TF, f"{name}_with_indices")(
+            t, kernel, output_size, output_ratio, _random_samples=torch.tensor(samples)
+        ),
         [x],
     )
     layer = getattr(EN, f"FractionalMaxPool{spatial}d")(kernel, output_size, output_ratio)

@@ -36,7 +36,9 @@ from ._adaptive_pooling import (
     adaptive_max_pool3d,
     adaptive_max_pool3d_with_indices,
     fractional_max_pool2d,
+    fractional_max_pool2d_with_indices,
     fractional_max_pool3d,
+    fractional_max_pool3d_with_indices,
 )
 from ._attention import multi_head_attention_forward, scaled_dot_product_attention
 from ._conv import conv1d, conv2d, conv3d, conv_tbc, conv_transpose1d, conv_transpose2d, conv_transpose3d
@@ -75,6 +77,7 @@ from ._pooling import (
 from ._resize import (
     channel_shuffle,
     interpolate,
+    native_channel_shuffle,
     pixel_shuffle,
     pixel_unshuffle,
     upsample,
@@ -119,7 +122,9 @@ __all__ = [
     "embedding",
     "fold",
     "fractional_max_pool2d",
+    "fractional_max_pool2d_with_indices",
     "fractional_max_pool3d",
+    "fractional_max_pool3d_with_indices",
     "gelu",
     "grid_sample",
     "group_norm",
@@ -151,6 +156,7 @@ __all__ = [
     "mish",
     "mse_loss",
     "multi_head_attention_forward",
+    "native_channel_shuffle",
     "nll_loss",
     "normalize",
     "one_hot",

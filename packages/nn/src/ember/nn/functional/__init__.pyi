@@ -162,6 +162,14 @@ def fractional_max_pool2d(
     return_indices: bool = ...,
     _random_samples: Any = ...,
 ) -> Any: ...
+def fractional_max_pool2d_with_indices(
+    input: Tensor,
+    kernel_size: Any,
+    output_size: Any = ...,
+    output_ratio: Any = ...,
+    return_indices: bool = ...,
+    _random_samples: Any = ...,
+) -> tuple: ...
 def fractional_max_pool3d(
     input: Tensor,
     kernel_size: Any,
@@ -170,6 +178,14 @@ def fractional_max_pool3d(
     return_indices: bool = ...,
     _random_samples: Any = ...,
 ) -> Any: ...
+def fractional_max_pool3d_with_indices(
+    input: Tensor,
+    kernel_size: Any,
+    output_size: Any = ...,
+    output_ratio: Any = ...,
+    return_indices: bool = ...,
+    _random_samples: Any = ...,
+) -> tuple: ...
 def gelu(input: Tensor, approximate: str = ...) -> Tensor: ...
 def grid_sample(
     input: Tensor, grid: Tensor, mode: str = ..., padding_mode: str = ..., align_corners: bool | None = ...
@@ -308,6 +324,7 @@ def multi_head_attention_forward(
     average_attn_weights: bool = ...,
     is_causal: bool = ...,
 ) -> tuple[Tensor, Tensor | None]: ...
+def native_channel_shuffle(input: Tensor, groups: int) -> Tensor: ...
 def nll_loss(
     input: Tensor,
     target: Tensor,

@@ -212,3 +212,21 @@ def fractional_max_pool3d(
     return _fractional_max(
         "fractional_max_pool3d", 3, input, kernel_size, output_size, output_ratio, return_indices, _random_samples
     )
+
+
+def fractional_max_pool2d_with_indices(
+    input: Tensor, kernel_size, output_size=None, output_ratio=None, return_indices: bool = False, _random_samples=None
+) -> tuple:
+    """fractional_max_pool2d's (values, indices), whatever return_indices says."""
+    return _fractional_max(
+        "fractional_max_pool2d", 2, input, kernel_size, output_size, output_ratio, True, _random_samples
+    )
+
+
+def fractional_max_pool3d_with_indices(
+    input: Tensor, kernel_size, output_size=None, output_ratio=None, return_indices: bool = False, _random_samples=None
+) -> tuple:
+    """fractional_max_pool3d's (values, indices), whatever return_indices says."""
+    return _fractional_max(
+        "fractional_max_pool3d", 3, input, kernel_size, output_size, output_ratio, True, _random_samples
+    )
