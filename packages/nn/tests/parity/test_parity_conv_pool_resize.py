@@ -421,3 +421,12 @@ def test_fractional_max_pool(spatial, kernel, output_size, output_ratio):
         layer(ember.tensor(x)).shape
         == getattr(TN, f"FractionalMaxPool{spatial}d")(kernel, output_size, output_ratio)(torch.tensor(x)).shape
     )
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
+@pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
+def test_conv_same_padding_with_even_kernels(mode):
+    args = dict(padding="same", dilation=(1, 2, 1), padding_mode=mode)
+    theirs, ours = TN.Conv3d(2, 3, (4, 2, 3), **args), EN.Conv3d(2, 3, (4, 2, 3), **args)
+    ours.load_state_dict({k: ember.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    check(ours, theirs, [normal(1, 2, 6, 5, 4)])
