@@ -1,14 +1,20 @@
 """Every op, declared once; importing this package attaches the Tensor methods and operators."""
 
 from . import (  # noqa: F401
+    binary_math,
+    combinatorics,
     conversion,
+    counting,
+    cumulative,
     elementwise,
     gather_scatter,
     indexing,
     linalg,
+    products,
     reductions,
     shape,
     sorting,
+    statistics,
     views,
 )
 from ._declare import FUNCTIONS
