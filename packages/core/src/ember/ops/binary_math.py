@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 from .._tensor import Tensor
-from ._declare import binary_op
+from ._declare import FUNCTIONS, binary_op, export
 from ._errors import refusing
 
 _LN2 = math.log(2.0)
@@ -79,10 +79,17 @@ binary_op(
     inplace=False,
     check=_tensors_only("logaddexp2", "other"),
 )
-binary_op(
+HEAVISIDE = binary_op(
     "heaviside",
     lambda b, x, y: b.xp.heaviside(x, y).astype(x.dtype),
     node="NotImplemented",
     reflected=False,
     check=_same_dtypes,
 )
+_heaviside = FUNCTIONS["heaviside"]
+
+
+@export
+def heaviside(input: Tensor, values: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """Step function: 0 where input < 0, 1 where input > 0, and `values` where input is 0."""
+    return _heaviside(input, values, out=out)
