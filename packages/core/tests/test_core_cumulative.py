@@ -115,3 +115,14 @@ def test_trapezoid_errors():
         ember.trapezoid(ember.ones(2), ember.ones(2), dx=1)
     with pytest.raises(TypeError, match="must be Tensor"):
         ember.trapezoid(ember.ones(2), 2.0)
+
+
+def test_numpy_keywords_are_aliases_of_dim():
+    x = ember.tensor(DATA)
+    np.testing.assert_array_equal(x.cummax(axis=1).values.numpy(), np.maximum.accumulate(DATA, axis=1))
+    np.testing.assert_array_equal(ember.cummin(x, axis=0).indices.numpy(), ember.cummin(x, 0).indices.numpy())
+    np.testing.assert_allclose(ember.logcumsumexp(x, axis=2).numpy(), np.logaddexp.accumulate(DATA, axis=2))
+    np.testing.assert_allclose(x.diff(axis=0).numpy(), np.diff(DATA, axis=0))
+    np.testing.assert_allclose(ember.trapezoid(x, axis=1).numpy(), np.trapezoid(DATA, axis=1))
+    with pytest.raises(TypeError, match="missing 1 required positional"):
+        ember.cummax(x)

@@ -151,3 +151,12 @@ def test_aminmax_refuses_an_empty_extent():
         ember.aminmax(ember.ones(0))
     with pytest.raises(TypeError):
         ember.aminmax(ember.ones(2, 2), 1)
+
+
+def test_numpy_keywords_are_aliases_of_dim_and_keepdim():
+    x = ember.tensor(DATA)
+    np.testing.assert_allclose(x.quantile(0.3, axis=1, keepdims=True).numpy(), np.quantile(DATA, 0.3, 1, keepdims=True))
+    np.testing.assert_allclose(ember.nanmean(ember.tensor(WITH_NAN), axis=(0, 2)).numpy(), np.nanmean(WITH_NAN, (0, 2)))
+    np.testing.assert_array_equal(ember.aminmax(x, axis=0).max.numpy(), DATA.max(0))
+    with pytest.raises(TypeError, match="unexpected keyword argument 'axes'"):
+        ember.nanquantile(x, 0.5, axes=1)

@@ -253,3 +253,25 @@ def test_errors_have_torchs_types(name, function):
 def test_cross_without_dim_warns_as_torch_does():
     with pytest.warns(UserWarning, match="without specifying the dim arg is deprecated"):
         ember.cross(ember.ones(3, 3), ember.ones(3, 3))
+
+
+NUMPY_KEYWORDS = [
+    lambda m, x: m.nanmean(x, axis=1, keepdims=True),
+    lambda m, x: m.quantile(x, 0.5, axis=0),
+    lambda m, x: x.nanquantile(0.25, axis=1, keepdims=True),
+    lambda m, x: m.cummax(x, axis=1).indices,
+    lambda m, x: x.cummin(axis=0).values,
+    lambda m, x: m.logcumsumexp(x, axis=1),
+    lambda m, x: m.diff(x, axis=0),
+    lambda m, x: m.aminmax(x, axis=1, keepdims=True).min,
+    lambda m, x: m.trapezoid(x, axis=0),
+    lambda m, x: m.cumulative_trapezoid(x, axis=1),
+    lambda m, x: m.cross(x, x.flip(0), axis=0),
+]
+
+
+@pytest.mark.parametrize("function", NUMPY_KEYWORDS)
+def test_numpy_keywords_like_torch(function):
+    data = np.random.default_rng(2).uniform(-2, 2, (3, 3))
+    expected, actual = function(torch, torch.tensor(data)), function(ember, ember.tensor(data))
+    np.testing.assert_allclose(actual.numpy(), expected.numpy(), rtol=1e-12)

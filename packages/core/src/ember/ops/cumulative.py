@@ -16,7 +16,7 @@ from .._writes import write_out
 from ._declare import export
 from ._errors import not_implemented_for
 from ._op import Op, call, make
-from .reductions import _grad_pick, _pick_kernel
+from .reductions import _grad_pick, _pick_kernel, numpy_keywords
 from .return_types import ReturnTuple
 from .shape import cat
 
@@ -54,14 +54,18 @@ def _running_extreme(kind: str, op: Op, input: Tensor, dim: int, out) -> ReturnT
 
 
 @export
-def cummax(input: Tensor, dim: int, *, out=None) -> ReturnTuple:
+def cummax(input: Tensor, dim: int | None = None, *, out=None, **numpy) -> ReturnTuple:
     """(values, indices) of the running maximum along `dim` (NaN propagates)."""
+    if numpy or dim is None:
+        dim, _ = numpy_keywords("cummax", numpy, dim, dim_required=True)
     return _running_extreme("cummax", CUMMAX, input, dim, out)
 
 
 @export
-def cummin(input: Tensor, dim: int, *, out=None) -> ReturnTuple:
+def cummin(input: Tensor, dim: int | None = None, *, out=None, **numpy) -> ReturnTuple:
     """(values, indices) of the running minimum along `dim` (NaN propagates)."""
+    if numpy or dim is None:
+        dim, _ = numpy_keywords("cummin", numpy, dim, dim_required=True)
     return _running_extreme("cummin", CUMMIN, input, dim, out)
 
 
@@ -96,8 +100,10 @@ LOGCUMSUMEXP = Op(
 
 
 @export
-def logcumsumexp(input: Tensor, dim: int, *, out: Tensor | None = None) -> Tensor:
+def logcumsumexp(input: Tensor, dim: int | None = None, *, out: Tensor | None = None, **numpy) -> Tensor:
     """log(cumsum(exp(input))) along `dim`, computed without overflow."""
+    if numpy or dim is None:
+        dim, _ = numpy_keywords("logcumsumexp", numpy, dim, dim_required=True)
     if not input.dtype.is_floating_point:
         raise not_implemented_for("logcumsumexp_out_cpu", input._data)
     axis = _wrap_dim(dim, input._data.ndim)
@@ -121,9 +127,11 @@ def _check_same_rank(input: Tensor, extra: Tensor | None) -> None:
 
 @export
 def diff(
-    input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None, append: Tensor | None = None
+    input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None, append: Tensor | None = None, **numpy
 ) -> Tensor:
     """The n-th forward difference along `dim` (after joining `prepend` and `append`); bools give xor."""
+    if numpy:
+        dim, _ = numpy_keywords("diff", numpy, dim, dim_default=-1)
     if input._data.ndim == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional; reshape a 0-d tensor first")
     if n < 0:
@@ -174,20 +182,26 @@ def _trapezoid_parts(y: Tensor, x, dx, dim: int, name: str) -> tuple:
 
 
 @export(method=False)
-def trapezoid(y: Tensor, x: Tensor | None = None, *, dx=None, dim: int = -1) -> Tensor:
+def trapezoid(y: Tensor, x: Tensor | None = None, *, dx=None, dim: int = -1, **numpy) -> Tensor:
     """Integral of y along `dim` by the trapezoidal rule, at sample points x or with spacing dx (default 1)."""
+    if numpy:
+        dim, _ = numpy_keywords("trapezoid", numpy, dim, dim_default=-1)
     pairs, widths, axis = _trapezoid_parts(y, x, dx, dim, "trapezoid")
     return (pairs * widths).sum(axis) / 2
 
 
 @export(method=False)
-def trapz(y: Tensor, x: Tensor | None = None, *, dx=None, dim: int = -1) -> Tensor:
+def trapz(y: Tensor, x: Tensor | None = None, *, dx=None, dim: int = -1, **numpy) -> Tensor:
     """The older name of `trapezoid`."""
+    if numpy:
+        dim, _ = numpy_keywords("trapz", numpy, dim, dim_default=-1)
     return trapezoid(y, x, dx=dx, dim=dim)
 
 
 @export(method=False)
-def cumulative_trapezoid(y: Tensor, x: Tensor | None = None, *, dx=None, dim: int = -1) -> Tensor:
+def cumulative_trapezoid(y: Tensor, x: Tensor | None = None, *, dx=None, dim: int = -1, **numpy) -> Tensor:
     """Running integral of y along `dim` by the trapezoidal rule (one element fewer than y)."""
+    if numpy:
+        dim, _ = numpy_keywords("cumulative_trapezoid", numpy, dim, dim_default=-1)
     pairs, widths, axis = _trapezoid_parts(y, x, dx, dim, "cumulative_trapezoid")
     return ((pairs * widths) / 2).cumsum(axis)

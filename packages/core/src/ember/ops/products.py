@@ -9,7 +9,7 @@ from .._tensor import Tensor, _wrap_dim
 from .._writes import write_out
 from ._declare import export
 from ._errors import mismatch
-from .reductions import norm
+from .reductions import norm, numpy_keywords
 from .shape import broadcast_shapes
 
 
@@ -104,8 +104,10 @@ def _cross_dim(input: Tensor, other: Tensor, dim) -> int:
 
 
 @export
-def cross(input: Tensor, other: Tensor, dim: int | None = None, *, out: Tensor | None = None) -> Tensor:
+def cross(input: Tensor, other: Tensor, dim: int | None = None, *, out: Tensor | None = None, **numpy) -> Tensor:
     """Cross product of 3-vectors along `dim` (broadcasting over the other dims)."""
+    if numpy:
+        dim, _ = numpy_keywords("cross", numpy, dim)
     axis = _cross_dim(input, other, dim)
     # NOTE: component i is a[i+1] * b[i+2] - a[i+2] * b[i+1], the indices taken mod 3
     result = input.roll(-1, axis) * other.roll(-2, axis) - input.roll(-2, axis) * other.roll(-1, axis)

@@ -16,7 +16,7 @@ from ._declare import export
 from .elementwise import clamp, lerp
 from .gather_scatter import take_along_dim
 from .linalg import mm
-from .reductions import _require_nonempty, amax, amin, dims_of, kept_shape, nansum
+from .reductions import _require_nonempty, amax, amin, dims_of, kept_shape, nansum, numpy_keywords
 from .return_types import ReturnTuple
 from .sorting import sort
 
@@ -109,23 +109,45 @@ def _quantile(name, input, q, dim, keepdim, interpolation, out, ignore_nan) -> T
 
 @export
 def quantile(
-    input: Tensor, q, dim: int | None = None, keepdim: bool = False, *, interpolation: str = "linear", out=None
+    input: Tensor,
+    q,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    interpolation: str = "linear",
+    out=None,
+    **numpy,
 ) -> Tensor:
     """The q-th quantiles along `dim` (of all elements when None); NaN where a slice holds a NaN."""
+    if numpy:
+        dim, keepdim = numpy_keywords("quantile", numpy, dim, keepdim)
     return _quantile("quantile", input, q, dim, keepdim, interpolation, out, ignore_nan=False)
 
 
 @export
 def nanquantile(
-    input: Tensor, q, dim: int | None = None, keepdim: bool = False, *, interpolation: str = "linear", out=None
+    input: Tensor,
+    q,
+    dim: int | None = None,
+    keepdim: bool = False,
+    *,
+    interpolation: str = "linear",
+    out=None,
+    **numpy,
 ) -> Tensor:
     """`quantile` ignoring NaN (NaN only where a slice holds nothing else)."""
+    if numpy:
+        dim, keepdim = numpy_keywords("nanquantile", numpy, dim, keepdim)
     return _quantile("nanquantile", input, q, dim, keepdim, interpolation, out, ignore_nan=True)
 
 
 @export
-def nanmean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
+def nanmean(
+    input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None, **numpy
+) -> Tensor:
     """Mean of the elements that are not NaN, over all of them or over `dim`."""
+    if numpy:
+        dim, keepdim = numpy_keywords("nanmean", numpy, dim, keepdim)
     if not input.dtype.is_floating_point:
         raise RuntimeError(
             f"nanmean(): expected input to have floating point or complex dtype but got {dt.scalar_type_name(input.dtype)}"
@@ -221,8 +243,10 @@ def corrcoef(input: Tensor) -> Tensor:
 
 
 @export
-def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False, out=None) -> ReturnTuple:
+def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False, out=None, **numpy) -> ReturnTuple:
     """(min, max) over all elements or along `dim`, in one call; ties share the gradient."""
+    if numpy:
+        dim, keepdim = numpy_keywords("aminmax", numpy, dim, keepdim)
     axes = dims_of(dim, input._data.ndim)
     if input._data.size == 0 and (axes is None or any(input.shape[a] == 0 for a in axes)):
         raise RuntimeError(
