@@ -19,7 +19,7 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
     if x.dtype.kind not in "iu":
         raise not_implemented_for("bincount_cpu", x)
     xp = input._backend.xp
-    if x.ndim != 1 or (x.size and int(xp.min(x)) < 0):
+    if x.ndim != 1 or (x.size and int(x.min()) < 0):
         raise RuntimeError(
             f"bincount only supports 1-d non-negative integral inputs; got shape {list(input.shape)}"
             + (" with negative values" if x.ndim == 1 else "")
@@ -40,10 +40,9 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
 
 def _histogram_range(input: Tensor, low, high) -> tuple:
     """histc's [low, high]: the data's own range when they are equal, widened by 1 when that is one point."""
-    xp = input._backend.xp
     x = input._data
     if low == high and x.size:
-        low, high = float(xp.min(x)), float(xp.max(x))
+        low, high = float(x.min()), float(x.max())
     if low == high:
         low, high = low - 1, high + 1
     if not (math.isfinite(low) and math.isfinite(high)):
@@ -88,4 +87,4 @@ def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool =
         raise TypeError("isin(): expected elements or test_elements to be a Tensor, but got two numbers")
     xp = like._backend.xp
     found = xp.isin(_values_of(elements, like), _values_of(test_elements, like), invert=invert)
-    return make(xp.asarray(found), like)
+    return make(found, like)

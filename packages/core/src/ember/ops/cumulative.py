@@ -29,7 +29,7 @@ def _running_extreme_index(input: Tensor, axis: int, larger: bool):
     xp = input._backend.xp
     x = input._data
     n = x.shape[axis]
-    running = (xp.maximum if larger else xp.minimum).accumulate(x, axis=axis)
+    running = xp.maximum.accumulate(x, axis=axis) if larger else xp.minimum.accumulate(x, axis=axis)
     before = xp.take(running, xp.arange(-1, n - 1) % max(n, 1), axis=axis)
     record = (x >= before) if larger else (x <= before)
     if x.dtype.kind == "f":

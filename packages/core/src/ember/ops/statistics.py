@@ -34,8 +34,7 @@ def _quantile_levels(name: str, input: Tensor, q) -> Tensor:
         if q._data.ndim > 1:
             raise RuntimeError(f"{name}() q must be a scalar or 1D tensor; got shape {list(q.shape)}")
         levels = q.reshape(-1)
-        xp = q._backend.xp
-        if q._data.size and not bool(xp.all((q._data >= 0) & (q._data <= 1))):
+        if q._data.size and not (q._data.min() >= 0 and q._data.max() <= 1):
             raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
         return levels
     if isinstance(q, bool) or not isinstance(q, numbers.Real):
@@ -177,7 +176,7 @@ def _check_weights(kind: str, weights: Tensor, observations: int, integral: bool
             f"cov(): expected {kind} to have {word} dtype but got {kind} with "
             f"{dt.scalar_type_name(weights.dtype)} dtype"
         )
-    if weights._data.size and bool((weights._data < 0).any()):
+    if weights._data.size and weights._data.min() < 0:
         raise RuntimeError(f"cov(): {kind} cannot be negative")
 
 
