@@ -275,3 +275,13 @@ def test_numpy_keywords_like_torch(function):
     data = np.random.default_rng(2).uniform(-2, 2, (3, 3))
     expected, actual = function(torch, torch.tensor(data)), function(ember, ember.tensor(data))
     np.testing.assert_allclose(actual.numpy(), expected.numpy(), rtol=1e-12)
+
+
+def test_histc_puts_values_on_bin_edges_where_torch_does():
+    rng = np.random.default_rng(4)
+    for trial in range(60):
+        data = np.round(rng.uniform(-3, 3, rng.integers(1, 40)), rng.integers(0, 3)).astype(np.float32)
+        bins = int(rng.integers(1, 12))
+        low, high = (0.0, 0.0) if trial % 2 else (float(rng.uniform(-3, 0)), float(rng.uniform(0.1, 3)))
+        expected = torch.histc(torch.tensor(data), bins, low, high).numpy()
+        np.testing.assert_array_equal(ember.histc(ember.tensor(data), bins, low, high).numpy(), expected)

@@ -66,8 +66,8 @@ def histc(input: Tensor, bins: int = 100, min=0, max=0, *, out: Tensor | None = 
     xp = input._backend.xp
     flat = x.reshape(-1)
     inside = flat[(flat >= low) & (flat <= high)]
-    scale = x.dtype.type(bins) / (x.dtype.type(high) - x.dtype.type(low))
-    position = ((inside - x.dtype.type(low)) * scale).astype(dt.int64.numpy)
+    low, high = x.dtype.type(low), x.dtype.type(high)
+    position = ((inside - low) * x.dtype.type(bins) / (high - low)).astype(dt.int64.numpy)
     position = xp.minimum(position, bins - 1)  # NOTE: the top edge belongs to the last bin
     counts = make(xp.bincount(position, minlength=bins).astype(x.dtype), input)
     return counts if out is None else write_out(out, counts)
