@@ -16,7 +16,7 @@ from ._declare import export
 from .elementwise import clamp, lerp
 from .gather_scatter import take_along_dim
 from .linalg import mm
-from .reductions import _require_nonempty, amax, amin, dims_of, kept_shape, nansum, numpy_keywords
+from .reductions import amax, amin, dims_of, kept_shape, nansum, numpy_keywords
 from .return_types import ReturnTuple
 from .sorting import sort
 
@@ -67,9 +67,7 @@ def _ranks(ordered: Tensor, levels: Tensor, ignore_nan: bool) -> Tensor:
         return ranks.masked_fill(ranks < 0, 0)  # NOTE: an all-NaN slice reads its first value, NaN
     last = ordered.shape[-1] - 1
     ranks = levels * last
-    return ranks.masked_fill(ordered.isnan().any(-1, keepdim=True), last).expand(
-        *ranks.shape[:1], *ordered.shape[:-1], 1
-    )
+    return ranks.masked_fill(ordered.isnan().any(-1, keepdim=True), last)  # NOTE: NaN sorts last
 
 
 def _interpolated(ordered: Tensor, ranks: Tensor, interpolation: str) -> Tensor:
@@ -252,7 +250,6 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False, out
             "aminmax(): cannot compute aminmax over an empty dimension as the operation has no identity; "
             f"the input has shape {list(input.shape)}"
         )
-    _require_nonempty("aminmax", input, axes)
     if dim is None:
         low, high = amin(input), amax(input)
         if keepdim:
