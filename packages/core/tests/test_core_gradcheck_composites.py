@@ -78,6 +78,8 @@ CASES = [
         [((2, 4), ANY), ((4,), POS)],
     ),
     ("corrcoef", lambda a: ember.corrcoef(a), [((3, 5), ANY)]),
+    ("var_mean", lambda a: sum(ember.var_mean(a, 1, correction=0)), [(T, ANY)]),
+    ("std_mean", lambda a: sum(a.std_mean((0, 2), keepdim=True)), [(T, ANY)]),
     ("aminmax", lambda a: ember.aminmax(a).min * 2 + ember.aminmax(a).max, [(T, DISTINCT)]),
     ("aminmax_dim", lambda a: sum(a.aminmax(dim=1, keepdim=True)), [(T, DISTINCT)]),
     ("cartesian_prod", lambda a, b: ember.cartesian_prod(a, b), [(V, ANY), ((2,), ANY)]),
