@@ -57,6 +57,12 @@ CASES = [
     ("kron", lambda a, b: ember.kron(a, b), [(M, ANY), ((2, 2), ANY)]),
     ("kron_ranks", lambda a, b: a.kron(b), [(V, ANY), ((2, 2), ANY)]),
     ("cdist", lambda a, b: ember.cdist(a, b), [((3, 2), ANY), ((4, 2), ANY)]),
+    (
+        "cdist_products",
+        lambda a, b: ember.cdist(a, b, compute_mode="use_mm_for_euclid_dist"),
+        [((3, 2), ANY), ((2, 2, 2), ANY)],
+    ),
+    ("cdist_many_rows", lambda a, b: ember.cdist(a, b), [((27, 2), ANY), ((2, 2), ANY)]),
     ("cdist_p1", lambda a, b: ember.cdist(a, b, p=1), [((3, 2), DISTINCT), ((1, 2), POS)]),
     ("cdist_p3_batched", lambda a, b: ember.cdist(a, b, p=3), [((2, 3, 2), ANY), ((2, 2, 2), ANY)]),
     ("cdist_inf", lambda a, b: ember.cdist(a, b, p=math.inf), [((3, 2), DISTINCT), ((1, 2), POS)]),

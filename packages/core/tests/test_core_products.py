@@ -22,9 +22,10 @@ def test_kron_promotes_like_multiplication():
     assert ember.kron(ember.tensor([1, 2]), ember.tensor([1.0])).dtype is ember.float32
 
 
+@pytest.mark.parametrize("rows", [5, 40])
 @pytest.mark.parametrize("p", [2.0, 1.0, 3.0, 0.5, math.inf, 0.0])
-def test_cdist_matches_scipy(p):
-    a, b = RNG.uniform(-2, 2, (5, 3)), RNG.uniform(-2, 2, (4, 3))
+def test_cdist_matches_scipy(p, rows):
+    a, b = RNG.uniform(-2, 2, (rows, 3)), RNG.uniform(-2, 2, (4, 3))
     result = ember.cdist(ember.tensor(a), ember.tensor(b), p=p)
     if p == math.inf:
         expected = scipy_cdist(a, b, "chebyshev")
@@ -40,9 +41,16 @@ def test_cdist_broadcasts_batches_and_its_gradient_is_zero_at_zero_distance():
     result = ember.cdist(ember.tensor(a, dtype=ember.float32), ember.tensor(b, dtype=ember.float32))
     assert result.shape == (3, 2, 4) and result.dtype is ember.float32
     np.testing.assert_allclose(result.numpy()[2], scipy_cdist(a[0], b[2]), rtol=1e-5)
-    x = ember.tensor([[0.0, 0.0], [1.0, 1.0]], requires_grad=True)
-    ember.cdist(x, ember.tensor([[0.0, 0.0]])).sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), [[0, 0], [math.sqrt(0.5), math.sqrt(0.5)]])
+    for mode in ("donot_use_mm_for_euclid_dist", "use_mm_for_euclid_dist"):
+        x = ember.tensor([[0.0, 0.0], [1.0, 1.0]], requires_grad=True)
+        ember.cdist(x, ember.tensor([[0.0, 0.0]]), compute_mode=mode).sum().backward()
+        np.testing.assert_allclose(x.grad.numpy(), [[0, 0], [math.sqrt(0.5), math.sqrt(0.5)]])
+        assert x.grad.isfinite().all().item()
+
+
+def test_cdist_refuses_an_unknown_compute_mode():
+    with pytest.raises(ValueError, match="compute_mode"):
+        ember.cdist(ember.ones(2, 2), ember.ones(2, 2), compute_mode="fast")
 
 
 @pytest.mark.parametrize(

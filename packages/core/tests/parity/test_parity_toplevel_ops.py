@@ -56,6 +56,13 @@ CASES = [
     ("kron", lambda m, a, b: m.kron(a, b), [(M, ANY), ((2, 2), ANY)]),
     ("kron_ranks", lambda m, a, b: a.kron(b), [(V, ANY), ((2, 1, 2), ANY)]),
     ("cdist", lambda m, a, b: m.cdist(a, b), [((3, 2), ANY), ((4, 2), ANY)]),
+    ("cdist_many_rows", lambda m, a, b: m.cdist(a, b), [((30, 3), ANY), ((2, 4, 3), ANY)]),
+    ("cdist_products", lambda m, a, b: m.cdist(a, b, compute_mode="use_mm_for_euclid_dist"), [(M, ANY), ((4, 3), ANY)]),
+    (
+        "cdist_no_products",
+        lambda m, a, b: m.cdist(a, b, 2, "donot_use_mm_for_euclid_dist"),
+        [((30, 2), ANY), ((26, 2), ANY)],
+    ),
     ("cdist_p1", lambda m, a, b: m.cdist(a, b, p=1), [((3, 2), DISTINCT), ((1, 2), POS)]),
     ("cdist_p3_batched", lambda m, a, b: m.cdist(a, b, p=3.0), [((2, 3, 2), ANY), ((1, 2, 2), ANY)]),
     ("cdist_inf", lambda m, a, b: m.cdist(a, b, p=math.inf), [((3, 2), DISTINCT), ((1, 2), POS)]),
@@ -127,6 +134,7 @@ PRIMITIVES = [
     lambda m, a, b: m.cummax(a, 0).values,
     lambda m, a, b: m.cummin(a, 0).values,
     lambda m, a, b: m.logcumsumexp(a, 0),
+    lambda m, a, b: m.cdist(a.reshape(3, 1), b.reshape(3, 1)),  # NOTE: at most 25 rows, PyTorch's own kernel
 ]
 
 

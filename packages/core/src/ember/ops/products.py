@@ -9,6 +9,7 @@ from .._tensor import Tensor, _wrap_dim
 from .._writes import write_out
 from ._declare import export
 from ._errors import mismatch
+from ._op import Op, apply
 from .reductions import norm, numpy_keywords
 from .shape import broadcast_shapes
 
@@ -60,10 +61,54 @@ def _check_cdist(x1: Tensor, x2: Tensor, p, compute_mode) -> None:
         )
 
 
+def _swap_last(x):
+    return x.transpose((*range(x.ndim - 2), x.ndim - 1, x.ndim - 2))
+
+
+def _euclidean_kernel(b, x1, x2, *, by_products: bool):
+    if by_products:  # |a - b|^2 = |a|^2 + |b|^2 - 2 a.b: memory for (P, R), not (P, R, M)
+        squares1 = b.sum(x1 * x1, axis=-1, keepdims=True)
+        squares2 = b.sum(x2 * x2, axis=-1, keepdims=True)
+        squared = squares1 + _swap_last(squares2) - 2 * b.matmul(x1, _swap_last(x2))
+        return b.sqrt(b.maximum(squared, 0))
+    differences = x1[..., :, None, :] - x2[..., None, :, :]
+    return b.sqrt(b.sum(differences * differences, axis=-1))
+
+
+def _grad_euclidean(m, ctx, g):
+    # d(P, R) / d x1[P] = (x1[P] - x2[R]) / d(P, R), taken as 0 where the points coincide
+    x1, x2 = ctx.saved
+    distance = ctx.out
+    apart = distance != 0
+    scaled = m.where(apart, g / m.where(apart, distance, 1), 0)
+    rank = scaled.ndim
+    grad_x1 = grad_x2 = None
+    if ctx.needs(0):
+        grad_x1 = x1 * m.sum(scaled, axis=rank - 1, keepdims=True) - m.matmul(scaled, x2)
+    if ctx.needs(1):
+        swapped = m.swapaxes(scaled, d0=rank - 2, d1=rank - 1)
+        grad_x2 = x2 * m.sum(swapped, axis=rank - 1, keepdims=True) - m.matmul(swapped, x1)
+    return grad_x1, grad_x2
+
+
+EUCLIDEAN = Op("cdist", _euclidean_kernel, _grad_euclidean, node="CdistBackward0", saves=(0, 1), saves_output=True)
+
+
+def _by_products(x1: Tensor, x2: Tensor, compute_mode: str) -> bool:
+    """PyTorch's choice of the matrix-product formula for p=2: always, never, or past 25 rows."""
+    if compute_mode == "use_mm_for_euclid_dist":
+        return True
+    if compute_mode == "donot_use_mm_for_euclid_dist":
+        return False
+    return x1.shape[-2] > 25 or x2.shape[-2] > 25
+
+
 @export(method=False)
 def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
     """p-norm distance between each row of x1 and each row of x2 (batched over leading dims)."""
     _check_cdist(x1, x2, p, compute_mode)
+    if p == 2:
+        return apply(EUCLIDEAN, x1, x2, by_products=_by_products(x1, x2, compute_mode))
     differences = x1.unsqueeze(-2) - x2.unsqueeze(-3)  # (..., P, R, M)
     return norm(differences, p=float(p), dim=-1)
 
