@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401
     conversion,
+    decompositions,
     elementwise,
     gather_scatter,
     indexing,

@@ -45,3 +45,55 @@ def _kind_class(kind: str) -> type:
 
 def _make(cls, values, indices):
     return tuple.__new__(cls, (values, indices))
+
+
+class NamedResult(tuple):
+    """A tuple of results with named fields (`linalg_svd(U, S, Vh)`), printed like PyTorch's return types.
+
+    Each kind is a subclass made by `named_result`, with one read-only property per field.
+    """
+
+    __slots__ = ()
+    _fields: tuple = ()
+
+    def __new__(cls, *items):
+        if len(items) != len(cls._fields):
+            raise TypeError(f"{cls.__name__} takes {len(cls._fields)} items ({', '.join(cls._fields)}), got {len(items)}")
+        return tuple.__new__(cls, items)
+
+    def __reduce__(self):
+        return (_rebuild, (type(self).__name__, tuple(self)))
+
+    def __repr__(self) -> str:
+        fields = ",\n".join(f"{name}={value!r}" for name, value in zip(self._fields, self))
+        return f"ember.return_types.{type(self).__name__}(\n{fields})"
+
+
+def _field(index: int, name: str) -> property:
+    return property(lambda self: self[index], doc=f"The result's {name} (item {index}).")
+
+
+def named_result(kind: str, fields: tuple) -> type:
+    """The NamedResult class `kind` with `fields`, as `ember.return_types.<kind>`."""
+    namespace = {"__slots__": (), "__module__": "ember.return_types", "_fields": fields}
+    namespace["n_fields"] = namespace["n_sequence_fields"] = len(fields)
+    namespace.update({name: _field(i, name) for i, name in enumerate(fields)})
+    _NAMED[kind] = found = type(kind, (NamedResult,), namespace)
+    return found
+
+
+_NAMED: dict = {}
+
+
+def _rebuild(kind: str, items: tuple):
+    return _NAMED[kind](*items)
+
+
+linalg_svd = named_result("linalg_svd", ("U", "S", "Vh"))
+svd = named_result("svd", ("U", "S", "V"))
+linalg_qr = named_result("linalg_qr", ("Q", "R"))
+qr = named_result("qr", ("Q", "R"))
+linalg_eigh = named_result("linalg_eigh", ("eigenvalues", "eigenvectors"))
+linalg_slogdet = named_result("linalg_slogdet", ("sign", "logabsdet"))
+slogdet = named_result("slogdet", ("sign", "logabsdet"))
+linalg_lstsq = named_result("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))

@@ -1,0 +1,499 @@
+"""Matrix functions and decompositions: det, slogdet, inv, solve, cholesky, eigh, svd, qr.
+
+Each is one primitive on the backend's ``xp.linalg`` with its one backward rule, over any
+leading batch dimensions. A decomposition with several results (eigh, svd, qr) is one
+primitive whose output packs them along the row axis (for svd: U over S over Vh
+transposed); the public function slices them back out, so every result's gradient reaches
+the one rule, and under ``create_graph`` the rule reads the packed output as a tensor.
+"""
+
+from __future__ import annotations
+
+from .. import _dtype as dt
+from .._tensor import Tensor
+from ._declare import export
+from ._op import Op, call, make
+from .return_types import linalg_eigh, linalg_qr, linalg_svd
+from .return_types import slogdet as slogdet_result
+
+
+class LinAlgError(RuntimeError):
+    """A matrix function could not be computed for the input (a singular or not positive-definite matrix)."""
+
+
+# --- rule helpers ----------------------------------------------------------------------------
+
+
+def _t(m, x):
+    """The matrices of x transposed."""
+    return m.swapaxes(x, d0=x.ndim - 2, d1=x.ndim - 1)
+
+
+def _row(m, x):
+    """A vector's values as a row of a matrix (..., 1, n), to scale the columns of a matrix."""
+    return m.expand_dims(x, axis=x.ndim - 1)
+
+
+def _column(m, x):
+    """A vector's values as a column (..., n, 1), to scale the rows of a matrix."""
+    return m.expand_dims(x, axis=x.ndim)
+
+
+def _scalar_matrix(m, x):
+    """A batch of scalars (...) as (..., 1, 1), to scale whole matrices."""
+    return m.expand_dims(m.expand_dims(x, axis=x.ndim), axis=x.ndim + 1)
+
+
+def _rows(m, x, start: int, stop: int | None = None):
+    return m.getitem(x, key=(Ellipsis, slice(start, stop), slice(None)))
+
+
+def _columns(m, x, start: int, stop: int | None = None):
+    return m.getitem(x, key=(Ellipsis, slice(None), slice(start, stop)))
+
+
+def _one_row(m, x, index: int):
+    return m.getitem(x, key=(Ellipsis, index, slice(None)))
+
+
+# --- det, slogdet, inv, solve ---------------------------------------------------------------------
+
+
+def _inv_kernel(b, a):
+    return b.xp.linalg.inv(a)
+
+
+def _grad_inv(m, ctx, g):
+    inverse_t = _t(m, ctx.out)
+    return (-m.matmul(m.matmul(inverse_t, g), inverse_t),)
+
+
+INV = Op("inv", _inv_kernel, _grad_inv, node="LinalgInvExBackward0", saves_output=True, math="inv")
+
+
+def _grad_det(m, ctx, g):
+    (a,) = ctx.saved
+    return (_scalar_matrix(m, g * ctx.out) * _t(m, m.inv(a)),)
+
+
+DET = Op("det", lambda b, a: b.xp.linalg.det(a), _grad_det, node="LinalgDetBackward0", saves=(0,), saves_output=True)
+
+
+def _grad_logabsdet(m, ctx, g):
+    (a,) = ctx.saved
+    return (_scalar_matrix(m, g) * _t(m, m.inv(a)),)
+
+
+LOGABSDET = Op(
+    "slogdet", lambda b, a: b.xp.linalg.slogdet(a)[1], _grad_logabsdet, node="LinalgSlogdetBackward0", saves=(0,)
+)
+
+
+def _solve_kernel(b, a, rhs):
+    return b.xp.linalg.solve(a, rhs)
+
+
+def _grad_solve(m, ctx, g):
+    (a,) = ctx.saved
+    grad_rhs = m.solve(_t(m, a), g)
+    grad_a = -m.matmul(grad_rhs, _t(m, ctx.out)) if ctx.needs(0) else None
+    return grad_a, grad_rhs
+
+
+SOLVE = Op(
+    "solve", _solve_kernel, _grad_solve, node="LinalgSolveExBackward0", saves=(0,), saves_output=True, math="solve"
+)
+
+
+# --- cholesky -------------------------------------------------------------------------------------
+
+
+def _grad_cholesky(m, ctx, g):
+    lower = ctx.out
+    inverse = m.inv(lower)
+    product = m.tril(m.matmul(_t(m, lower), g), k=0)
+    middle = (product + _t(m, m.tril(product, k=-1))) * 0.5
+    return (m.matmul(m.matmul(_t(m, inverse), middle), inverse),)
+
+
+CHOLESKY = Op(
+    "cholesky",
+    lambda b, a: b.xp.linalg.cholesky(a),
+    _grad_cholesky,
+    node="LinalgCholeskyExBackward0",
+    saves_output=True,
+)
+
+
+# --- eigh: [eigenvalues; eigenvectors] ---------------------------------------------------------
+
+
+def _eigh_kernel(b, a, *, uplo="L"):
+    xp = b.xp
+    values, vectors = xp.linalg.eigh(a, UPLO=uplo)
+    return xp.concatenate([values[..., None, :], vectors], axis=-2)
+
+
+def _grad_eigh(m, ctx, g):
+    values, vectors = _one_row(m, ctx.out, 0), _rows(m, ctx.out, 1)
+    g_values, g_vectors = _one_row(m, g, 0), _rows(m, g, 1)
+    n = values.shape[-1]
+    eye = m.eye_like(g, rows=n, cols=n)
+    gaps = _row(m, values) - _column(m, values) + eye  # gaps[i, j] = value j - value i; 1 on the diagonal
+    rotation = m.matmul(_t(m, vectors), g_vectors)
+    inner = (rotation - _t(m, rotation)) * 0.5 / gaps + eye * _row(m, g_values)
+    return (m.matmul(m.matmul(vectors, inner), _t(m, vectors)),)
+
+
+EIGH = Op("eigh", _eigh_kernel, _grad_eigh, node="LinalgEighBackward0", saves_output=True)
+
+
+# --- svd: [U; S; Vh^T] ---------------------------------------------------------------------------
+
+
+def _svd_kernel(b, a):
+    xp = b.xp
+    u, s, vh = xp.linalg.svd(a, full_matrices=False)
+    return xp.concatenate([u, s[..., None, :], xp.swapaxes(vh, -1, -2)], axis=-2)
+
+
+def _svd_parts(m, packed, rows: int) -> tuple:
+    """(U, S, V) of a packed svd of a matrix with `rows` rows."""
+    return _rows(m, packed, 0, rows), _one_row(m, packed, rows), _rows(m, packed, rows + 1)
+
+
+def _grad_svd(m, ctx, g):
+    rows, cols = ctx.input_shape(0)[-2:]
+    u, s, v = _svd_parts(m, ctx.out, rows)
+    g_u, g_s, g_v = _svd_parts(m, g, rows)
+    k = s.shape[-1]
+    eye = m.eye_like(g, rows=k, cols=k)
+    s_row, s_column, squares = _row(m, s), _column(m, s), s * s
+    gaps = _row(m, squares) - _column(m, squares) + eye  # gaps[j, k] = S_k^2 - S_j^2; 1 on the diagonal
+    u_turn = m.matmul(_t(m, u), g_u)
+    v_turn = m.matmul(_t(m, v), g_v)
+    inner = ((u_turn - _t(m, u_turn)) * s_row + s_column * (v_turn - _t(m, v_turn))) / gaps
+    inner = inner + eye * _row(m, g_s)
+    grad = m.matmul(m.matmul(u, inner), _t(m, v))
+    if rows > k:  # the part of g_U outside U's columns: (I - U U^T) g_U S^-1 V^T
+        scaled = g_u / s_row
+        grad = grad + m.matmul(scaled - m.matmul(u, m.matmul(_t(m, u), scaled)), _t(m, v))
+    if cols > k:  # the part of g_V outside V's columns: U S^-1 g_V^T (I - V V^T)
+        scaled = g_v / s_row
+        grad = grad + m.matmul(u, _t(m, scaled - m.matmul(v, m.matmul(_t(m, v), scaled))))
+    return (grad,)
+
+
+SVD = Op("svd", _svd_kernel, _grad_svd, node="LinalgSvdBackward0", saves_output=True)
+
+
+# --- qr: [Q; R^T] --------------------------------------------------------------------------------
+
+
+def _qr_kernel(b, a):
+    xp = b.xp
+    q, r = xp.linalg.qr(a, mode="reduced")
+    return xp.concatenate([q, xp.swapaxes(r, -1, -2)], axis=-2)
+
+
+def _grad_qr_tall(m, q, r, g_q, g_r):
+    """The gradient of A = QR for a square R: (g_Q + Q sym(M)) R^-T, M = R g_R^T - g_Q^T Q, sym copying M's lower half up."""
+    product = m.matmul(r, _t(m, g_r)) - m.matmul(_t(m, g_q), q)
+    symmetric = m.tril(product, k=0) + _t(m, m.tril(product, k=-1))
+    return m.matmul(g_q + m.matmul(q, symmetric), _t(m, m.inv(r)))
+
+
+def _grad_qr(m, ctx, g):
+    rows, cols = ctx.input_shape(0)[-2:]
+    q, r = _rows(m, ctx.out, 0, rows), _t(m, _rows(m, ctx.out, rows))
+    g_q, g_r = _rows(m, g, 0, rows), _t(m, _rows(m, g, rows))
+    if rows >= cols:
+        return (_grad_qr_tall(m, q, r, g_q, g_r),)
+    # A wide matrix [X | Y] has X = Q R_X (R_X square) and Y = Q R_Y: Q's gradient gains Y g_RY^T
+    r_x, r_y = _columns(m, r, 0, rows), _columns(m, r, rows)
+    g_rx, g_ry = _columns(m, g_r, 0, rows), _columns(m, g_r, rows)
+    grad_x = _grad_qr_tall(m, q, r_x, g_q + m.matmul(m.matmul(q, r_y), _t(m, g_ry)), g_rx)
+    return (m.concat(grad_x, m.matmul(q, g_ry), axis=grad_x.ndim - 1),)
+
+
+QR = Op("qr", _qr_kernel, _grad_qr, node="LinalgQrBackward0", saves_output=True)
+
+
+# --- results that are not differentiated ----------------------------------------------------------
+
+
+def _refuse(name: str, why: str):
+    def rule(m, ctx, g):
+        raise RuntimeError(f"{name}: {why}")
+
+    return rule
+
+
+FULL_SVD = Op(
+    "svd",
+    lambda b, a, *, part: b.xp.linalg.svd(a, full_matrices=True)[part],
+    _refuse(
+        "linalg.svd",
+        "the derivative of U or Vh is not implemented when full_matrices=True and A is not square; "
+        "use full_matrices=False",
+    ),
+    node="LinalgSvdBackward0",
+)
+COMPLETE_QR = Op(
+    "qr",
+    lambda b, a, *, part: b.xp.linalg.qr(a, mode="complete")[part],
+    _refuse("linalg.qr", "The QR decomposition is not differentiable when mode='complete' and nrows > ncols."),
+    node="LinalgQrBackward0",
+)
+R_ONLY_QR = Op(
+    "qr",
+    lambda b, a: b.xp.linalg.qr(a, mode="r"),
+    _refuse("linalg.qr", "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr."),
+    node="LinalgQrBackward0",
+)
+
+
+# --- argument checks and errors -------------------------------------------------------------------
+
+
+def check_matrix(name: str, input: Tensor, *, square: bool = False) -> None:
+    """PyTorch's errors for an input that is not a (batch of) float matrices (square ones with `square`)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'A' (position 1) must be Tensor, not {type(input).__name__}")
+    if input.ndim < 2:
+        raise RuntimeError(
+            f"{name}: The input tensor A must have at least 2 dimensions. Got shape {list(input.shape)}; "
+            "for a single matrix pass a 2D tensor"
+        )
+    if input.dtype in (dt.float16,) or input.dtype.name == "bfloat16":
+        raise RuntimeError(
+            f"{name}: Low precision dtypes not supported. Got {dt.scalar_type_name(input.dtype)}; "
+            "convert first, e.g. A.float()"
+        )
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(
+            f"{name}: Expected a floating point or complex tensor as input. "
+            f"Got {dt.scalar_type_name(input.dtype)}; convert first, e.g. A.double()"
+        )
+    rows, cols = input.shape[-2:]
+    if square and rows != cols:
+        raise RuntimeError(
+            f"{name}: A must be batches of square matrices, but they are {rows} by {cols} matrices"
+        )
+
+
+def _is_linalg_error(error: Exception) -> bool:
+    return type(error).__name__ == "LinAlgError"  # NOTE: NumPy's and CuPy's, without importing either
+
+
+def _batch_prefix(input: Tensor, index: int) -> str:
+    return f"(Batch element {index}): " if input.ndim > 2 else ""
+
+
+def _matrices(input: Tensor):
+    """The matrices of a batch, one by one, as backend arrays."""
+    n_rows, n_cols = input.shape[-2:]
+    return input._backend.xp.reshape(input._data, (-1, n_rows, n_cols))
+
+
+def _first_zero_pivot(xp, matrix) -> int:
+    """The 1-based column of the first zero pivot of matrix's LU factorization with partial pivoting (0: none)."""
+    work = xp.array(matrix, copy=True)
+    n = work.shape[-1]
+    for j in range(n):
+        pivot = j + int(xp.argmax(xp.abs(work[j:, j])))
+        if work[pivot, j] == 0:
+            return j + 1
+        if pivot != j:
+            work[[j, pivot]] = work[[pivot, j]]
+        factors = work[j + 1 :, j] / work[j, j]
+        work[j + 1 :, j:] -= factors[:, None] * work[j, j:][None, :]
+    return 0
+
+
+def singular_error(name: str, input: Tensor) -> LinAlgError:
+    """PyTorch's error for inverting a singular matrix, naming the batch element and the zero diagonal element."""
+    xp = input._backend.xp
+    for index, matrix in enumerate(_matrices(input)):
+        column = _first_zero_pivot(xp, matrix)
+        if column:
+            return LinAlgError(
+                f"{name}: {_batch_prefix(input, index)}The diagonal element {column} is zero, the inversion could "
+                "not be completed because the input matrix is singular."
+            )
+    return LinAlgError(f"{name}: The input matrix is singular, the inversion could not be completed.")
+
+
+def _not_positive_definite_order(xp, matrix) -> int:
+    """The order of matrix's first leading minor that is not positive-definite (0: none)."""
+    for order in range(1, matrix.shape[-1] + 1):
+        try:
+            xp.linalg.cholesky(matrix[:order, :order])
+        except Exception as error:
+            if _is_linalg_error(error):
+                return order
+            raise
+    return 0
+
+
+def not_positive_definite_error(input: Tensor) -> LinAlgError:
+    xp = input._backend.xp
+    for index, matrix in enumerate(_matrices(input)):
+        order = _not_positive_definite_order(xp, matrix)
+        if order:
+            return LinAlgError(
+                f"linalg.cholesky: {_batch_prefix(input, index)}The factorization could not be completed because "
+                f"the input is not positive-definite (the leading minor of order {order} is not positive-definite)."
+            )
+    return LinAlgError("linalg.cholesky: The factorization could not be completed: the input is not positive-definite.")
+
+
+def _run(op: Op, inputs: tuple, attrs: dict | None = None, failure=None) -> Tensor:
+    """call(op) on the inputs' arrays; a backend LinAlgError becomes failure() (a LinAlgError)."""
+    try:
+        return call(op, inputs, tuple(x._data for x in inputs), inputs[0], attrs)
+    except Exception as error:
+        if failure is not None and _is_linalg_error(error):
+            raise failure() from None
+        raise
+
+
+# --- public functions ------------------------------------------------------------------------------
+
+
+def inv(A: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The inverse of each square matrix of A."""
+    check_matrix("linalg.inv", A, square=True)
+    return _written(_run(INV, (A,), failure=lambda: singular_error("linalg.inv", A)), out)
+
+
+@export
+def inverse(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The inverse of each square matrix of input (``linalg.inv``)."""
+    return inv(input, out=out)
+
+
+def _written(result: Tensor, out: Tensor | None) -> Tensor:
+    if out is None:
+        return result
+    from .._writes import write_out
+
+    return write_out(out, result)
+
+
+@export
+def det(input: Tensor) -> Tensor:
+    """The determinant of each square matrix of input."""
+    check_matrix("linalg.det", input, square=True)
+    return _run(DET, (input,))
+
+
+def sign_and_logabsdet(name: str, input: Tensor, result: type):
+    """slogdet's (sign, logabsdet) as a `result`; only logabsdet is differentiable."""
+    check_matrix(name, input, square=True)
+    sign = make(input._backend.xp.linalg.slogdet(input._data)[0], input)
+    return result(sign, _run(LOGABSDET, (input,)))
+
+
+@export
+def slogdet(input: Tensor):
+    """(sign, log of the absolute value) of each square matrix's determinant."""
+    return sign_and_logabsdet("linalg.slogdet", input, slogdet_result)
+
+
+@export
+def logdet(input: Tensor) -> Tensor:
+    """The natural log of each square matrix's determinant (nan for a negative one, -inf for zero)."""
+    sign, logabsdet = sign_and_logabsdet("logdet", input, slogdet_result)
+    return logabsdet + sign.log()  # NOTE: log(sign) is 0, nan or -inf and carries no gradient
+
+
+def is_vector_rhs(A: Tensor, B: Tensor) -> bool:
+    """Whether B holds vectors (one per matrix of A) rather than matrices, as PyTorch decides it."""
+    return B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Tensor | None = None) -> Tensor:
+    """The solution X of A X = B (X A = B with left=False), for square A, batched and broadcast."""
+    check_matrix("linalg.solve", A, square=True)
+    if not isinstance(B, Tensor):
+        raise TypeError(f"linalg.solve(): argument 'B' (position 2) must be Tensor, not {type(B).__name__}")
+    if A.dtype is not B.dtype:
+        raise RuntimeError(
+            f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
+            f"{dt.scalar_type_name(A.dtype)} and B of type {dt.scalar_type_name(B.dtype)} instead; convert one"
+        )
+    if not left:
+        return _written(solve(A.mT, B.mT).mT, out)
+    vector = is_vector_rhs(A, B)
+    rhs = B.unsqueeze(-1) if vector else B
+    if rhs.shape[-2] != A.shape[-1]:
+        raise RuntimeError(
+            f"linalg.solve: Incompatible shapes of A and B for the equation AX = B ({A.shape[-2]}x{A.shape[-1]} "
+            f"and {rhs.shape[-2]}x{rhs.shape[-1]}); B's rows must equal A's size"
+        )
+    failed = lambda: LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.")  # noqa: E731
+    result = _run(SOLVE, (A, rhs), failure=failed)
+    return _written(result.squeeze(-1) if vector else result, out)
+
+
+def cholesky(A: Tensor, *, upper: bool = False, out: Tensor | None = None) -> Tensor:
+    """The lower triangular L of A = L L^T for each symmetric positive-definite A (L^T with upper=True)."""
+    check_matrix("linalg.cholesky", A, square=True)
+    lower = _run(CHOLESKY, (A,), failure=lambda: not_positive_definite_error(A))
+    return _written(lower.mT if upper else lower, out)
+
+
+def eigh(A: Tensor, UPLO: str = "L", *, out=None):
+    """(eigenvalues ascending, eigenvectors as columns) of each symmetric matrix of A."""
+    check_matrix("linalg.eigh", A, square=True)
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"linalg.eigh: Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    packed = _run(EIGH, (A,), {"uplo": UPLO})
+    result = linalg_eigh(packed[..., 0, :], packed[..., 1:, :])
+    if out is None:
+        return result
+    return linalg_eigh(_written(result[0], out[0]), _written(result[1], out[1]))
+
+
+def eigvalsh(A: Tensor, UPLO: str = "L", *, out: Tensor | None = None) -> Tensor:
+    """The eigenvalues of each symmetric matrix of A, ascending."""
+    return _written(eigh(A, UPLO)[0], out)
+
+
+def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
+    """(U, S, Vh) with A = U diag(S) Vh, singular values descending (reduced with full_matrices=False)."""
+    check_matrix("linalg.svd", A)
+    rows, cols = A.shape[-2:]
+    if full_matrices and rows != cols:
+        result = linalg_svd(*(_run(FULL_SVD, (A,), {"part": part}) for part in range(3)))
+    else:
+        packed = _run(SVD, (A,))
+        result = linalg_svd(packed[..., :rows, :], packed[..., rows, :], packed[..., rows + 1 :, :].mT)
+    if out is None:
+        return result
+    return linalg_svd(*(_written(found, into) for found, into in zip(result, out)))
+
+
+def svdvals(A: Tensor, *, driver=None, out: Tensor | None = None) -> Tensor:
+    """The singular values of each matrix of A, descending."""
+    check_matrix("linalg.svd", A)
+    return _written(_run(SVD, (A,))[..., A.shape[-2], :], out)
+
+
+def qr(A: Tensor, mode: str = "reduced", *, out=None):
+    """(Q, R) with A = Q R, Q's columns orthonormal and R upper triangular."""
+    check_matrix("linalg.qr", A)
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', or 'complete'")
+    rows, cols = A.shape[-2:]
+    if mode == "r":
+        result = linalg_qr(A.new_empty((0,)), _run(R_ONLY_QR, (A,)))
+    elif mode == "complete" and rows > cols:
+        result = linalg_qr(*(_run(COMPLETE_QR, (A,), {"part": part}) for part in range(2)))
+    else:
+        packed = _run(QR, (A,))
+        result = linalg_qr(packed[..., :rows, :], packed[..., rows:, :].mT)
+    if out is None:
+        return result
+    return linalg_qr(*(_written(found, into) for found, into in zip(result, out)))
