@@ -57,6 +57,7 @@ CASES = [
     ("svd_square", _svd_parts, [(2, 3, 3)]),
     ("svd_tall", _svd_parts, [(4, 3)]),
     ("svd_wide", _svd_parts, [(2, 3, 4)]),
+    ("svd_full", lambda a: L.svd(a).U[..., :3].square() * L.svd(a).S.unsqueeze(-2), [(2, 5, 3)]),
     ("svdvals", lambda a: L.svdvals(a), [(2, 4, 3)]),
     ("qr_square", _qr_parts, [(2, 3, 3)]),
     ("qr_tall", _qr_parts, [(4, 3)]),

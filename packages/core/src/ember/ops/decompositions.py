@@ -151,22 +151,28 @@ EIGH = Op("eigh", _eigh_kernel, _grad_eigh, node="LinalgEighBackward0", saves_ou
 # --- svd: [U; S; Vh^T] ---------------------------------------------------------------------------
 
 
-def _svd_kernel(b, a):
+def _svd_kernel(b, a, *, full_matrices=False):
     xp = b.xp
-    u, s, vh = xp.linalg.svd(a, full_matrices=False)
-    return xp.concatenate([u, s[..., None, :], xp.swapaxes(vh, -1, -2)], axis=-2)
+    u, s, vh = xp.linalg.svd(a, full_matrices=full_matrices)
+    parts = [u, s[..., None, :], xp.swapaxes(vh, -1, -2)]
+    width = max(part.shape[-1] for part in parts)
+    for i, part in enumerate(parts):  # full matrices: U, S and V have different widths
+        if part.shape[-1] < width:
+            parts[i] = xp.concatenate([part, xp.zeros(part.shape[:-1] + (width - part.shape[-1],), part.dtype)], -1)
+    return xp.concatenate(parts, axis=-2)
 
 
-def _svd_parts(m, packed, rows: int) -> tuple:
-    """(U, S, V) of a packed svd of a matrix with `rows` rows."""
+def _svd_parts(m, packed, rows: int, k: int) -> tuple:
+    """(U, S, V) of a packed svd of a matrix with `rows` rows, narrowed to the k singular vectors that S pairs with."""
+    packed = _columns(m, packed, 0, k) if packed.shape[-1] != k else packed
     return _rows(m, packed, 0, rows), _one_row(m, packed, rows), _rows(m, packed, rows + 1)
 
 
 def _grad_svd(m, ctx, g):
     rows, cols = ctx.input_shape(0)[-2:]
-    u, s, v = _svd_parts(m, ctx.out, rows)
-    g_u, g_s, g_v = _svd_parts(m, g, rows)
-    k = s.shape[-1]
+    k = min(rows, cols)  # NOTE: as PyTorch, the extra columns of full U or V get no gradient
+    u, s, v = _svd_parts(m, ctx.out, rows, k)
+    g_u, g_s, g_v = _svd_parts(m, g, rows, k)
     eye = m.eye_like(g, rows=k, cols=k)
     s_row, s_column, squares = _row(m, s), _column(m, s), s * s
     gaps = _row(m, squares) - _column(m, squares) + eye  # gaps[j, k] = S_k^2 - S_j^2; 1 on the diagonal
@@ -219,7 +225,33 @@ def _grad_qr(m, ctx, g):
 QR = Op("qr", _qr_kernel, _grad_qr, node="LinalgQrBackward0", saves_output=True)
 
 
-# --- results that are not differentiated ----------------------------------------------------------
+# --- unpacking: each result is a copy of its rows of the packed output, under the decomposition's node name
+
+
+def _unpack_kernel(b, packed, *, key, transpose):
+    part = packed[key]
+    return (b.xp.swapaxes(part, -1, -2) if transpose else part).copy()
+
+
+def _grad_unpack(m, ctx, g):
+    g = _t(m, g) if ctx.attrs["transpose"] else g
+    return (m.index_accumulate(g, shape=ctx.input_shape(0), key=ctx.attrs["key"]),)
+
+
+def _unpacking(op: Op) -> Op:
+    return Op(op.name, _unpack_kernel, _grad_unpack, node=op.node.__name__)
+
+
+UNPACK_EIGH, UNPACK_SVD, UNPACK_QR = _unpacking(EIGH), _unpacking(SVD), _unpacking(QR)
+
+
+def _part(unpack: Op, packed: Tensor, rows, columns: int | None = None, transpose: bool = False) -> Tensor:
+    """One result of a packed decomposition: `rows` (and the first `columns`) of each packed matrix."""
+    key = (Ellipsis, rows, slice(None, columns))
+    return call(unpack, (packed,), (packed._data,), packed, {"key": key, "transpose": transpose})
+
+
+# --- results that are not differentiated -------------------------------------------------------
 
 
 def _refuse(name: str, why: str):
@@ -229,16 +261,6 @@ def _refuse(name: str, why: str):
     return rule
 
 
-FULL_SVD = Op(
-    "svd",
-    lambda b, a, *, part: b.xp.linalg.svd(a, full_matrices=True)[part],
-    _refuse(
-        "linalg.svd",
-        "the derivative of U or Vh is not implemented when full_matrices=True and A is not square; "
-        "use full_matrices=False",
-    ),
-    node="LinalgSvdBackward0",
-)
 COMPLETE_QR = Op(
     "qr",
     lambda b, a, *, part: b.xp.linalg.qr(a, mode="complete")[part],
@@ -248,7 +270,10 @@ COMPLETE_QR = Op(
 R_ONLY_QR = Op(
     "qr",
     lambda b, a: b.xp.linalg.qr(a, mode="r"),
-    _refuse("linalg.qr", "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr."),
+    _refuse(
+        "linalg.qr",
+        "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.",
+    ),
     node="LinalgQrBackward0",
 )
 
@@ -277,9 +302,7 @@ def check_matrix(name: str, input: Tensor, *, square: bool = False) -> None:
         )
     rows, cols = input.shape[-2:]
     if square and rows != cols:
-        raise RuntimeError(
-            f"{name}: A must be batches of square matrices, but they are {rows} by {cols} matrices"
-        )
+        raise RuntimeError(f"{name}: A must be batches of square matrices, but they are {rows} by {cols} matrices")
 
 
 def _is_linalg_error(error: Exception) -> bool:
@@ -450,7 +473,7 @@ def eigh(A: Tensor, UPLO: str = "L", *, out=None):
     if UPLO not in ("L", "U"):
         raise RuntimeError(f"linalg.eigh: Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
     packed = _run(EIGH, (A,), {"uplo": UPLO})
-    result = linalg_eigh(packed[..., 0, :], packed[..., 1:, :])
+    result = linalg_eigh(_part(UNPACK_EIGH, packed, 0), _part(UNPACK_EIGH, packed, slice(1, None)))
     if out is None:
         return result
     return linalg_eigh(_written(result[0], out[0]), _written(result[1], out[1]))
@@ -465,11 +488,12 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
     """(U, S, Vh) with A = U diag(S) Vh, singular values descending (reduced with full_matrices=False)."""
     check_matrix("linalg.svd", A)
     rows, cols = A.shape[-2:]
-    if full_matrices and rows != cols:
-        result = linalg_svd(*(_run(FULL_SVD, (A,), {"part": part}) for part in range(3)))
-    else:
-        packed = _run(SVD, (A,))
-        result = linalg_svd(packed[..., :rows, :], packed[..., rows, :], packed[..., rows + 1 :, :].mT)
+    k = min(rows, cols)
+    packed = _run(SVD, (A,), {"full_matrices": bool(full_matrices)})
+    u = _part(UNPACK_SVD, packed, slice(0, rows), rows if full_matrices else k)
+    s = _part(UNPACK_SVD, packed, rows, k)
+    vh = _part(UNPACK_SVD, packed, slice(rows + 1, None), cols if full_matrices else k, transpose=True)
+    result = linalg_svd(u, s, vh)
     if out is None:
         return result
     return linalg_svd(*(_written(found, into) for found, into in zip(result, out)))
@@ -478,14 +502,16 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
 def svdvals(A: Tensor, *, driver=None, out: Tensor | None = None) -> Tensor:
     """The singular values of each matrix of A, descending."""
     check_matrix("linalg.svd", A)
-    return _written(_run(SVD, (A,))[..., A.shape[-2], :], out)
+    return _written(_part(UNPACK_SVD, _run(SVD, (A,)), A.shape[-2], min(A.shape[-2:])), out)
 
 
 def qr(A: Tensor, mode: str = "reduced", *, out=None):
     """(Q, R) with A = Q R, Q's columns orthonormal and R upper triangular."""
     check_matrix("linalg.qr", A)
     if mode not in ("reduced", "complete", "r"):
-        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', or 'complete'")
+        raise RuntimeError(
+            f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', or 'complete'"
+        )
     rows, cols = A.shape[-2:]
     if mode == "r":
         result = linalg_qr(A.new_empty((0,)), _run(R_ONLY_QR, (A,)))
@@ -493,7 +519,8 @@ def qr(A: Tensor, mode: str = "reduced", *, out=None):
         result = linalg_qr(*(_run(COMPLETE_QR, (A,), {"part": part}) for part in range(2)))
     else:
         packed = _run(QR, (A,))
-        result = linalg_qr(packed[..., :rows, :], packed[..., rows:, :].mT)
+        q, r = _part(UNPACK_QR, packed, slice(0, rows)), _part(UNPACK_QR, packed, slice(rows, None), transpose=True)
+        result = linalg_qr(q, r)
     if out is None:
         return result
     return linalg_qr(*(_written(found, into) for found, into in zip(result, out)))

@@ -58,7 +58,9 @@ class NamedResult(tuple):
 
     def __new__(cls, *items):
         if len(items) != len(cls._fields):
-            raise TypeError(f"{cls.__name__} takes {len(cls._fields)} items ({', '.join(cls._fields)}), got {len(items)}")
+            raise TypeError(
+                f"{cls.__name__} takes {len(cls._fields)} items ({', '.join(cls._fields)}), got {len(items)}"
+            )
         return tuple.__new__(cls, items)
 
     def __reduce__(self):
