@@ -55,7 +55,7 @@ _EPSILON = {dt.float32: 2.0**-23, dt.float64: 2.0**-52}
 _LSTSQ_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
 
 
-def slogdet(A: Tensor, *, out=None):
+def slogdet(A: Tensor, *, out=None) -> linalg_slogdet:
     """(sign, log of the absolute value) of each square matrix's determinant."""
     found = sign_and_logabsdet("linalg.slogdet", A, linalg_slogdet)
     if out is None:
@@ -191,7 +191,7 @@ def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out
     return _written((values > cutoff).sum(-1), out)
 
 
-def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None):
+def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None) -> linalg_lstsq:
     """(solution, residuals, rank, singular_values) of min ||A X - B|| for each matrix of A (minimum-norm X)."""
     check_matrix("linalg.lstsq", A)
     if driver is not None and driver not in _LSTSQ_DRIVERS:

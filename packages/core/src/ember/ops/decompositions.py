@@ -419,7 +419,7 @@ def sign_and_logabsdet(name: str, input: Tensor, result: type):
 
 
 @export
-def slogdet(input: Tensor):
+def slogdet(input: Tensor) -> slogdet_result:
     """(sign, log of the absolute value) of each square matrix's determinant."""
     return sign_and_logabsdet("linalg.slogdet", input, slogdet_result)
 
@@ -467,7 +467,7 @@ def cholesky(A: Tensor, *, upper: bool = False, out: Tensor | None = None) -> Te
     return _written(lower.mT if upper else lower, out)
 
 
-def eigh(A: Tensor, UPLO: str = "L", *, out=None):
+def eigh(A: Tensor, UPLO: str = "L", *, out=None) -> linalg_eigh:
     """(eigenvalues ascending, eigenvectors as columns) of each symmetric matrix of A."""
     check_matrix("linalg.eigh", A, square=True)
     if UPLO not in ("L", "U"):
@@ -484,7 +484,7 @@ def eigvalsh(A: Tensor, UPLO: str = "L", *, out: Tensor | None = None) -> Tensor
     return _written(eigh(A, UPLO)[0], out)
 
 
-def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None):
+def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None) -> linalg_svd:
     """(U, S, Vh) with A = U diag(S) Vh, singular values descending (reduced with full_matrices=False)."""
     check_matrix("linalg.svd", A)
     rows, cols = A.shape[-2:]
@@ -505,7 +505,7 @@ def svdvals(A: Tensor, *, driver=None, out: Tensor | None = None) -> Tensor:
     return _written(_part(UNPACK_SVD, _run(SVD, (A,)), A.shape[-2], min(A.shape[-2:])), out)
 
 
-def qr(A: Tensor, mode: str = "reduced", *, out=None):
+def qr(A: Tensor, mode: str = "reduced", *, out=None) -> linalg_qr:
     """(Q, R) with A = Q R, Q's columns orthonormal and R upper triangular."""
     check_matrix("linalg.qr", A)
     if mode not in ("reduced", "complete", "r"):

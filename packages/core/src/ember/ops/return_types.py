@@ -50,7 +50,7 @@ def _make(cls, values, indices):
 class NamedResult(tuple):
     """A tuple of results with named fields (`linalg_svd(U, S, Vh)`), printed like PyTorch's return types.
 
-    Each kind is a subclass made by `named_result`, with one read-only property per field.
+    Each kind is a subclass made by `_named_result`, with one read-only property per field.
     """
 
     __slots__ = ()
@@ -71,15 +71,19 @@ class NamedResult(tuple):
         return f"ember.return_types.{type(self).__name__}(\n{fields})"
 
 
-def _field(index: int, name: str) -> property:
-    return property(lambda self: self[index], doc=f"The result's {name} (item {index}).")
+def _field(kind: str, index: int, name: str) -> property:
+    def read(self):
+        return self[index]
+
+    read.__name__, read.__qualname__ = name, f"{kind}.{name}"  # NOTE: so the stub generator finds this file
+    return property(read, doc=f"The result's {name} (item {index}).")
 
 
-def named_result(kind: str, fields: tuple) -> type:
-    """The NamedResult class `kind` with `fields`, as `ember.return_types.<kind>`."""
-    namespace = {"__slots__": (), "__module__": "ember.return_types", "_fields": fields}
+def _named_result(kind: str, fields: tuple) -> type:
+    """The NamedResult class `kind` with `fields`, public as `ember.return_types.<kind>`."""
+    namespace = {"__slots__": (), "__module__": __name__, "_fields": fields}
     namespace["n_fields"] = namespace["n_sequence_fields"] = len(fields)
-    namespace.update({name: _field(i, name) for i, name in enumerate(fields)})
+    namespace.update({name: _field(kind, i, name) for i, name in enumerate(fields)})
     _NAMED[kind] = found = type(kind, (NamedResult,), namespace)
     return found
 
@@ -91,11 +95,11 @@ def _rebuild(kind: str, items: tuple):
     return _NAMED[kind](*items)
 
 
-linalg_svd = named_result("linalg_svd", ("U", "S", "Vh"))
-svd = named_result("svd", ("U", "S", "V"))
-linalg_qr = named_result("linalg_qr", ("Q", "R"))
-qr = named_result("qr", ("Q", "R"))
-linalg_eigh = named_result("linalg_eigh", ("eigenvalues", "eigenvectors"))
-linalg_slogdet = named_result("linalg_slogdet", ("sign", "logabsdet"))
-slogdet = named_result("slogdet", ("sign", "logabsdet"))
-linalg_lstsq = named_result("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
+linalg_svd = _named_result("linalg_svd", ("U", "S", "Vh"))
+svd = _named_result("svd", ("U", "S", "V"))
+linalg_qr = _named_result("linalg_qr", ("Q", "R"))
+qr = _named_result("qr", ("Q", "R"))
+linalg_eigh = _named_result("linalg_eigh", ("eigenvalues", "eigenvectors"))
+linalg_slogdet = _named_result("linalg_slogdet", ("sign", "logabsdet"))
+slogdet = _named_result("slogdet", ("sign", "logabsdet"))
+linalg_lstsq = _named_result("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))

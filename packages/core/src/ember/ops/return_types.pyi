@@ -3,11 +3,86 @@ from typing import Any, Self
 
 from ember._tensor import Tensor
 
+class NamedResult(tuple):
+    def __new__(cls, *items: Any) -> Self: ...
+
 class ReturnTuple(tuple[Tensor, Tensor]):
     @property
     def indices(self) -> Tensor: ...
     @property
     def values(self) -> Tensor: ...
     def __new__(cls, kind: str, values: Any, indices: Any) -> Self: ...
+    n_fields: int
+    n_sequence_fields: int
+
+class linalg_eigh(NamedResult):
+    @property
+    def eigenvalues(self) -> Any: ...
+    @property
+    def eigenvectors(self) -> Any: ...
+    n_fields: int
+    n_sequence_fields: int
+
+class linalg_lstsq(NamedResult):
+    n_fields: int
+    n_sequence_fields: int
+    @property
+    def rank(self) -> Any: ...
+    @property
+    def residuals(self) -> Any: ...
+    @property
+    def singular_values(self) -> Any: ...
+    @property
+    def solution(self) -> Any: ...
+
+class linalg_qr(NamedResult):
+    @property
+    def Q(self) -> Any: ...
+    @property
+    def R(self) -> Any: ...
+    n_fields: int
+    n_sequence_fields: int
+
+class linalg_slogdet(NamedResult):
+    @property
+    def logabsdet(self) -> Any: ...
+    n_fields: int
+    n_sequence_fields: int
+    @property
+    def sign(self) -> Any: ...
+
+class linalg_svd(NamedResult):
+    @property
+    def S(self) -> Any: ...
+    @property
+    def U(self) -> Any: ...
+    @property
+    def Vh(self) -> Any: ...
+    n_fields: int
+    n_sequence_fields: int
+
+class qr(NamedResult):
+    @property
+    def Q(self) -> Any: ...
+    @property
+    def R(self) -> Any: ...
+    n_fields: int
+    n_sequence_fields: int
+
+class slogdet(NamedResult):
+    @property
+    def logabsdet(self) -> Any: ...
+    n_fields: int
+    n_sequence_fields: int
+    @property
+    def sign(self) -> Any: ...
+
+class svd(NamedResult):
+    @property
+    def S(self) -> Any: ...
+    @property
+    def U(self) -> Any: ...
+    @property
+    def V(self) -> Any: ...
     n_fields: int
     n_sequence_fields: int
