@@ -1,6 +1,6 @@
 """Matrix functions and decompositions: det, slogdet, inv, solve, cholesky, eigh, svd, qr.
 
-Each is one primitive on the backend's ``xp.linalg`` with its one backward rule, over any
+Each is one primitive on the array module's linear algebra with its one backward rule, over any
 leading batch dimensions. A decomposition with several results (eigh, svd, qr) is one
 primitive whose output packs them along the row axis (for svd: U over S over Vh
 transposed); the public function slices them back out, so every result's gradient reaches
@@ -321,7 +321,7 @@ def _matrices(input: Tensor):
 
 def _first_zero_pivot(xp, matrix) -> int:
     """The 1-based column of the first zero pivot of matrix's LU factorization with partial pivoting (0: none)."""
-    work = xp.array(matrix, copy=True)
+    work = matrix.copy()
     n = work.shape[-1]
     for j in range(n):
         pivot = j + int(xp.argmax(xp.abs(work[j:, j])))
