@@ -188,6 +188,8 @@ def test_lstsq_solution_rank_and_what_each_driver_returns():
     assert tuple(gels.rank.shape) == (0,)
     vector = L.lstsq(_t(a), _t(b[:, 0]))
     _close(vector.solution, solution[:, 0])
+    batch = L.lstsq(_t(np.stack([a, a])), _t(b[:, 0]).expand(2, 5))
+    _close(batch.solution, np.stack([solution[:, 0]] * 2))
 
 
 def test_lstsq_batched_and_wide_give_minimum_norm_solutions():

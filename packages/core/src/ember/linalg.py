@@ -21,7 +21,6 @@ from .ops.decompositions import (
     eigh,
     eigvalsh,
     inv,
-    is_vector_rhs,
     qr,
     sign_and_logabsdet,
     solve,
@@ -202,7 +201,12 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | Non
             f"torch.linalg.lstsq: Expected input and other to have the same dtype, but got input's dtype "
             f"{dt.scalar_type_name(A.dtype)} and other's dtype {dt.scalar_type_name(B.dtype)}; convert one"
         )
-    vector = is_vector_rhs(A, B)
+    if not 0 <= A.ndim - B.ndim <= 1:
+        raise RuntimeError(
+            "torch.linalg.lstsq: input.dim() must be greater or equal to other.dim() and "
+            f"(input.dim() - other.dim()) <= 1; got A of shape {list(A.shape)} and B of shape {list(B.shape)}"
+        )
+    vector = B.ndim == A.ndim - 1  # NOTE: unlike solve's, lstsq's rule looks at the ranks only
     rhs = B.unsqueeze(-1) if vector else B
     rows, cols = A.shape[-2:]
     if rhs.shape[-2] != rows:

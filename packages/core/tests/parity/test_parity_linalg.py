@@ -1,0 +1,206 @@
+"""ember.linalg against torch.linalg 2.13: values, gradients, result types, nodes and errors.
+
+Eigenvectors and singular vectors are defined up to sign, so those cases compare
+sign-invariant functions of them (squares, or products that cancel the sign).
+"""
+
+import math
+import warnings
+
+import ember
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+RNG = np.random.default_rng(11)
+
+
+def _square(m, x):
+    return x + 3 * m.eye(x.shape[-1], dtype=x.dtype)
+
+
+def _spd(m, x):
+    return x @ x.mT + 3 * m.eye(x.shape[-1], dtype=x.dtype)
+
+
+def _sym(m, x):
+    return x + x.mT
+
+
+def _vectors_squared(m, x):
+    values, vectors = m.linalg.eigh(_sym(m, x))
+    return m.cat([values.unsqueeze(-2), vectors.square()], dim=-2)
+
+
+def _svd_invariant(m, x):
+    u, s, vh = m.linalg.svd(x, full_matrices=False)
+    return m.cat([u.square() * s.unsqueeze(-2), (vh.square() * s.unsqueeze(-1)).mT], dim=-2)
+
+
+def _qr(m, x):
+    q, r = m.linalg.qr(x)
+    return m.cat([q, r.mT], dim=-2)
+
+
+# each case: (name, fn(module, *inputs) -> tensor, input shapes)
+CASES = [
+    ("det", lambda m, a: m.linalg.det(_square(m, a)), [(2, 3, 3)]),
+    ("det_top_level", lambda m, a: m.det(_square(m, a)), [(3, 3)]),
+    ("det_method", lambda m, a: _square(m, a).det(), [(4, 4)]),
+    ("slogdet_logabsdet", lambda m, a: m.linalg.slogdet(_square(m, a)).logabsdet, [(2, 3, 3)]),
+    ("slogdet_sign", lambda m, a: m.slogdet(a - 0.2).sign * a.sum((-2, -1)), [(2, 3, 3)]),
+    ("logdet", lambda m, a: m.logdet(_spd(m, a)), [(2, 3, 3)]),
+    ("inv", lambda m, a: m.linalg.inv(_square(m, a)), [(2, 3, 3)]),
+    ("inverse", lambda m, a: _square(m, a).inverse(), [(3, 3)]),
+    ("solve", lambda m, a, b: m.linalg.solve(_square(m, a), b), [(2, 3, 3), (3, 2)]),
+    ("solve_vector", lambda m, a, b: m.linalg.solve(_square(m, a), b), [(2, 3, 3), (2, 3)]),
+    ("solve_left_false", lambda m, a, b: m.linalg.solve(_square(m, a), b, left=False), [(3, 3), (4, 3)]),
+    ("cholesky", lambda m, a: m.linalg.cholesky(_spd(m, a)), [(2, 3, 3)]),
+    ("cholesky_upper", lambda m, a: m.linalg.cholesky(_spd(m, a), upper=True), [(3, 3)]),
+    ("eigh", _vectors_squared, [(2, 4, 4)]),
+    ("eigvalsh_upper", lambda m, a: m.linalg.eigvalsh(_spd(m, a), UPLO="U"), [(3, 3)]),
+    ("svd_tall", _svd_invariant, [(2, 5, 3)]),
+    ("svd_wide", _svd_invariant, [(3, 5)]),
+    ("svd_full", lambda m, a: m.linalg.svd(a).U[..., :3].square() * m.linalg.svd(a).S.unsqueeze(-2), [(5, 3)]),
+    ("svdvals", lambda m, a: m.linalg.svdvals(a), [(2, 3, 4)]),
+    ("qr_tall", _qr, [(2, 5, 3)]),
+    ("qr_square", _qr, [(3, 3)]),
+    ("qr_wide", _qr, [(3, 5)]),
+    ("vector_norm", lambda m, a: m.linalg.vector_norm(a, 3, dim=(0, 2)), [(2, 3, 4)]),
+    ("vector_norm_inf", lambda m, a: m.linalg.vector_norm(a, math.inf, dim=-1, keepdim=True), [(2, 3, 4)]),
+    ("matrix_norm_fro", lambda m, a: m.linalg.matrix_norm(a), [(2, 3, 4)]),
+    ("matrix_norm_nuc", lambda m, a: m.linalg.matrix_norm(a, "nuc", keepdim=True), [(2, 3, 4)]),
+    ("matrix_norm_2", lambda m, a: m.linalg.matrix_norm(a, 2), [(2, 3, 4)]),
+    ("matrix_norm_-2", lambda m, a: m.linalg.matrix_norm(a, -2, dim=(0, 2)), [(3, 2, 4)]),
+    ("matrix_norm_1", lambda m, a: m.linalg.matrix_norm(a, 1), [(2, 3, 4)]),
+    ("matrix_norm_-inf", lambda m, a: m.linalg.matrix_norm(a, -math.inf, keepdim=True), [(2, 3, 4)]),
+    ("norm", lambda m, a: m.linalg.norm(a), [(2, 3, 4)]),
+    ("norm_dim", lambda m, a: m.linalg.norm(a, dim=1), [(2, 3, 4)]),
+    ("norm_ord_matrix", lambda m, a: m.linalg.norm(a, math.inf), [(3, 4)]),
+    ("pinv", lambda m, a: m.linalg.pinv(a), [(2, 5, 3)]),
+    ("pinv_hermitian", lambda m, a: m.linalg.pinv(_spd(m, a), hermitian=True), [(3, 3)]),
+    ("lstsq", lambda m, a, b: m.linalg.lstsq(a, b).solution, [(2, 5, 3), (2, 5, 2)]),
+    ("lstsq_vector", lambda m, a, b: m.linalg.lstsq(a, b).solution, [(2, 5, 3), (2, 5)]),
+    ("lstsq_wide", lambda m, a, b: m.linalg.lstsq(a, b).solution, [(3, 5), (3, 2)]),
+    ("lstsq_gelsd", lambda m, a, b: m.linalg.lstsq(a, b, driver="gelsd").residuals, [(5, 3), (5, 2)]),
+]
+
+
+def _run(module, fn, arrays, dtype):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        inputs = [module.tensor(a, dtype=getattr(module, dtype), requires_grad=True) for a in arrays]
+        out = fn(module, *inputs)
+        weights = module.tensor(np.linspace(-1, 1, out.numel()).reshape(tuple(out.shape)), dtype=out.dtype)
+        (out * weights).sum().backward()
+        return out.detach().numpy(), [x.grad.numpy() for x in inputs]
+
+
+@pytest.mark.parametrize(("name", "fn", "shapes"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_values_and_gradients(name, fn, shapes, dtype):
+    arrays = [RNG.uniform(-1, 1, shape) for shape in shapes]
+    t_out, t_grads = _run(torch, fn, arrays, dtype)
+    e_out, e_grads = _run(ember, fn, arrays, dtype)
+    tolerance = {"rtol": 1e-9, "atol": 1e-10} if dtype == "float64" else {"rtol": 2e-4, "atol": 2e-5}
+    assert e_out.dtype == t_out.dtype and e_out.shape == t_out.shape
+    np.testing.assert_allclose(e_out, t_out, **tolerance, err_msg="values")
+    for e_grad, t_grad in zip(e_grads, t_grads):
+        np.testing.assert_allclose(e_grad, t_grad, **tolerance, err_msg="gradient")
+
+
+def test_result_types_and_integer_results():
+    a = RNG.uniform(-1, 1, (2, 4, 3))
+
+    def run(m):
+        x = m.tensor(a)
+        square = x[..., :3, :] + 3 * m.eye(3)
+        found = {
+            "svd": m.linalg.svd(x),
+            "qr": m.linalg.qr(x),
+            "eigh": m.linalg.eigh(square @ square.mT),
+            "slogdet": m.linalg.slogdet(square),
+            "slogdet_top": m.slogdet(square),
+            "lstsq": m.linalg.lstsq(x, x[..., :1]),
+        }
+        kinds = {key: (type(value).__name__, len(value)) for key, value in found.items()}
+        lstsq = found["lstsq"]
+        shapes = [tuple(t.shape) for t in lstsq]
+        return kinds, shapes, str(lstsq.rank.dtype), lstsq.rank.tolist(), m.linalg.matrix_rank(x).tolist()
+
+    expected, got = run(torch), run(ember)
+    assert got[0] == expected[0]
+    assert got[1] == expected[1]
+    assert got[2].replace("ember", "torch") == expected[2]
+    assert got[3:] == expected[3:]
+
+
+def test_grad_fn_names():
+    a = RNG.uniform(-1, 1, (3, 3)) + 3 * np.eye(3)
+
+    def nodes(m):
+        x = m.tensor(a, requires_grad=True)
+        results = [
+            m.linalg.det(x),
+            m.linalg.slogdet(x).logabsdet,
+            m.linalg.inv(x),
+            m.linalg.solve(x, x),
+            m.linalg.cholesky(x @ x.mT),
+            *m.linalg.eigh(x @ x.mT),
+            *m.linalg.svd(x),
+            *m.linalg.qr(x),
+        ]
+        return [type(r.grad_fn).__name__ for r in results]
+
+    assert nodes(ember) == nodes(torch)
+
+
+def _message(module, fn):
+    with pytest.raises(RuntimeError) as caught:
+        fn(module)
+    return str(caught.value)
+
+
+ERRORS = [
+    ("singular_inv", lambda m: m.linalg.inv(m.tensor([[1.0, 2.0], [2.0, 4.0]]))),
+    ("singular_inverse_batch", lambda m: m.inverse(m.stack([m.eye(3), m.zeros(3, 3)]))),
+    ("singular_inv_third", lambda m: m.linalg.inv(m.tensor([[1.0, 2, 3], [4, 5, 6], [7, 8, 9]]))),
+    ("singular_solve", lambda m: m.linalg.solve(m.zeros(2, 2), m.ones(2))),
+    ("cholesky", lambda m: m.linalg.cholesky(m.tensor([[1.0, 2.0], [2.0, 1.0]]))),
+    ("cholesky_batch", lambda m: m.linalg.cholesky(m.stack([m.eye(2), -m.eye(2)]))),
+    ("inv_long", lambda m: m.linalg.inv(m.ones(2, 2, dtype=m.int64))),
+    ("det_int", lambda m: m.linalg.det(m.ones(2, 2, dtype=m.int32))),
+    ("inv_half", lambda m: m.linalg.inv(m.ones(2, 2, dtype=m.float16))),
+    ("det_not_square", lambda m: m.linalg.det(m.ones(2, 3))),
+    ("solve_not_square", lambda m: m.linalg.solve(m.ones(2, 3), m.ones(2))),
+    ("eigh_not_square", lambda m: m.linalg.eigh(m.ones(3, 2))),
+    ("svd_vector", lambda m: m.linalg.svd(m.ones(3))),
+    ("qr_vector", lambda m: m.linalg.qr(m.ones(3))),
+    ("matrix_norm_vector", lambda m: m.linalg.matrix_norm(m.ones(3))),
+    ("vector_norm_long", lambda m: m.linalg.vector_norm(m.ones(3, dtype=m.int64))),
+    ("norm_3d_ord", lambda m: m.linalg.norm(m.ones(2, 2, 2), 2)),
+    ("lstsq_driver", lambda m: m.linalg.lstsq(m.ones(3, 2), m.ones(3, 1), driver="lu")),
+    ("lstsq_rows", lambda m: m.linalg.lstsq(m.ones(3, 2), m.ones(2, 1))),
+    ("lstsq_ranks", lambda m: m.linalg.lstsq(m.ones(3, 2), m.ones(2, 3, 1))),
+    ("qr_mode", lambda m: m.linalg.qr(m.ones(2, 2), mode="full")),
+]
+
+
+@pytest.mark.parametrize(("name", "fn"), ERRORS, ids=[c[0] for c in ERRORS])
+def test_errors_read_as_pytorch(name, fn):
+    expected, got = _message(torch, fn), _message(ember, fn)
+    assert got.startswith(expected.rstrip(".")), (got, expected)
+
+
+def test_singular_errors_are_linalg_errors():
+    with pytest.raises(ember.linalg.LinAlgError):
+        ember.linalg.inv(ember.zeros(2, 2))
+    assert issubclass(ember.linalg.LinAlgError, RuntimeError) and issubclass(torch.linalg.LinAlgError, RuntimeError)
+
+
+def test_printed_results_match():
+    def text(m):
+        return repr(m.linalg.slogdet(m.tensor([[1.0, 2.0], [3.0, 4.0]])))
+
+    assert text(ember) == text(torch).replace("torch.", "ember.")
