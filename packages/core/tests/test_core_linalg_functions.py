@@ -320,3 +320,9 @@ def test_out_arguments_receive_the_results():
     out = ember.empty(0, dtype=ember.float64)
     assert L.inv(x, out=out) is out
     _close(out, np.linalg.inv(x.numpy()))
+
+
+def test_det_gradient_of_a_singular_matrix_is_zero_as_in_pytorch():
+    x = _t([[[1.0, 2.0], [2.0, 4.0]], [[2.0, 0.0], [0.0, 3.0]]]).requires_grad_()
+    L.det(x).sum().backward()
+    _close(x.grad, [[[0.0, 0.0], [0.0, 0.0]], [[3.0, 0.0], [0.0, 2.0]]])

@@ -48,6 +48,7 @@ CASES = [
     ("det", lambda m, a: m.linalg.det(_square(m, a)), [(2, 3, 3)]),
     ("det_top_level", lambda m, a: m.det(_square(m, a)), [(3, 3)]),
     ("det_method", lambda m, a: _square(m, a).det(), [(4, 4)]),
+    ("det_singular", lambda m, a: m.linalg.det(m.cat([a, a[..., :1, :] * 2], dim=-2)), [(2, 2, 3)]),
     ("slogdet_logabsdet", lambda m, a: m.linalg.slogdet(_square(m, a)).logabsdet, [(2, 3, 3)]),
     ("slogdet_sign", lambda m, a: m.slogdet(a - 0.2).sign * a.sum((-2, -1)), [(2, 3, 3)]),
     ("logdet", lambda m, a: m.logdet(_spd(m, a)), [(2, 3, 3)]),

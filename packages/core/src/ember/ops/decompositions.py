@@ -73,7 +73,19 @@ INV = Op("inv", _inv_kernel, _grad_inv, node="LinalgInvExBackward0", saves_outpu
 
 def _grad_det(m, ctx, g):
     (a,) = ctx.saved
-    return (_scalar_matrix(m, g * ctx.out) * _t(m, m.inv(a)),)
+    return (_scalar_matrix(m, g * ctx.out) * _t(m, _inverse_if_possible(m, a)),)
+
+
+def _inverse_if_possible(m, a):
+    """a's inverse; on arrays, where some matrix of a is singular, the pseudoinverse (times det 0, as PyTorch)."""
+    if m.on_tensors:
+        return m.inv(a)
+    try:
+        return m.inv(a)
+    except Exception as error:
+        if not _is_linalg_error(error):
+            raise
+        return m.backend.xp.linalg.pinv(a)
 
 
 DET = Op("det", lambda b, a: b.xp.linalg.det(a), _grad_det, node="LinalgDetBackward0", saves=(0,), saves_output=True)
