@@ -326,3 +326,112 @@ def test_det_gradient_of_a_singular_matrix_is_zero_as_in_pytorch():
     x = _t([[[1.0, 2.0], [2.0, 4.0]], [[2.0, 0.0], [0.0, 3.0]]]).requires_grad_()
     L.det(x).sum().backward()
     _close(x.grad, [[[0.0, 0.0], [0.0, 0.0]], [[3.0, 0.0], [0.0, 2.0]]])
+
+
+# --- the rest of torch.linalg and the older top-level forms ------------------------------------------
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5, -1, -3])
+def test_matrix_power(n):
+    a = _matrix(2, 3, 3)
+    _close(L.matrix_power(_t(a), n), np.linalg.matrix_power(a, n), rtol=1e-9)
+    _close(ember.matrix_power(_t(a), n), np.linalg.matrix_power(a, n), rtol=1e-9)
+
+
+def test_matrix_power_of_integers_stays_integer():
+    found = _t(np.ones((2, 2))).long().matrix_power(3)
+    assert found.dtype is ember.int64 and found.tolist() == [[4, 4], [4, 4]]
+
+
+def test_multi_dot_vecdot_diagonal_matmul():
+    a, b, c = RNG.uniform(-1, 1, 3), RNG.uniform(-1, 1, (3, 4)), RNG.uniform(-1, 1, (4, 2))
+    _close(L.multi_dot([_t(a), _t(b), _t(c)]), np.linalg.multi_dot([a, b, c]))
+    with pytest.raises(RuntimeError, match="multi_dot\\(\\): expected at least 2 tensors but got 1"):
+        L.multi_dot([_t(a)])
+    with pytest.raises(RuntimeError, match="multi_dot\\(\\): the last tensor must be 1D or 2D but got 3D"):
+        L.multi_dot([_t(a), _t(np.ones((3, 2, 2)))])
+    x, y = RNG.uniform(-1, 1, (2, 3)), RNG.uniform(-1, 1, 3)
+    _close(L.vecdot(_t(x), _t(y)), x @ y)
+    m = RNG.uniform(-1, 1, (2, 3, 3))
+    _close(L.diagonal(_t(m)), np.diagonal(m, axis1=-2, axis2=-1))
+    _close(L.matmul(_t(m), _t(m)), m @ m)
+
+
+@pytest.mark.parametrize("p", [None, 2, -2, "fro", "nuc", 1, -1, math.inf, -math.inf])
+def test_cond(p):
+    a = _matrix(2, 3, 3)
+    _close(L.cond(_t(a), p), np.linalg.cond(a, p), rtol=1e-9)
+
+
+@pytest.mark.parametrize("upper", [True, False])
+@pytest.mark.parametrize("left", [True, False])
+def test_solve_triangular(upper, left):
+    scipy_linalg = pytest.importorskip("scipy.linalg")
+    a, b = _matrix(3, 3), RNG.uniform(-1, 1, (3, 2))
+    rhs = b if left else b.T
+    found = L.solve_triangular(_t(a), _t(rhs), upper=upper, left=left)
+    if left:
+        expected = scipy_linalg.solve_triangular(a, b, lower=not upper)
+    else:
+        expected = scipy_linalg.solve_triangular(a.T, b, lower=upper).T
+    _close(found, expected)
+    unit = L.solve_triangular(_t(a), _t(b), upper=upper, unitriangular=True)
+    _close(unit, scipy_linalg.solve_triangular(a, b, lower=not upper, unit_diagonal=True))
+
+
+def test_vander_tensorinv_tensorsolve():
+    x = RNG.uniform(-1, 1, (2, 3))
+    _close(L.vander(_t(x)), np.stack([np.vander(row, increasing=True) for row in x]))
+    _close(L.vander(_t(x), N=5)[..., 4], x**4)
+    a = _matrix(6, 6).reshape(6, 2, 3)
+    _close(L.tensorinv(_t(a), ind=1), np.linalg.tensorinv(a, ind=1))
+    square = _matrix(6, 6).reshape(2, 3, 6)
+    b = RNG.uniform(-1, 1, (2, 3))
+    _close(L.tensorsolve(_t(square), _t(b)), np.linalg.tensorsolve(square, b))
+
+
+@pytest.mark.parametrize("scale", [0.1, 1.0, 10.0])
+def test_matrix_exp(scale):
+    scipy_linalg = pytest.importorskip("scipy.linalg")
+    a = RNG.uniform(-1, 1, (2, 3, 3)) * scale
+    _close(L.matrix_exp(_t(a)), np.stack([scipy_linalg.expm(m) for m in a]), rtol=1e-9, atol=1e-10)
+    _close(_t(a).matrix_exp(), np.stack([scipy_linalg.expm(m) for m in a]), rtol=1e-9, atol=1e-10)
+
+
+def test_ex_forms_report_failures_in_info():
+    singular = np.array([[1.0, 2.0], [2.0, 4.0]])
+    found = L.inv_ex(_t([np.eye(2), singular]))
+    assert type(found).__name__ == "linalg_inv_ex"
+    assert found.info.dtype is ember.int32 and found.info.tolist() == [0, 2]
+    good = L.inv_ex(_t(np.eye(2) * 2))
+    _close(good.inverse, np.eye(2) / 2)
+    assert good.info.item() == 0
+    with pytest.raises(L.LinAlgError, match="The diagonal element 2 is zero"):
+        L.inv_ex(_t(singular), check_errors=True)
+    assert L.cholesky_ex(_t(singular)).info.item() == 2
+    _close(L.cholesky_ex(_t(np.eye(2) * 4)).L, np.eye(2) * 2)
+    assert L.solve_ex(_t(singular), _t([1.0, 2.0])).info.item() == 2
+    _close(L.solve_ex(_t(np.eye(2) * 2), _t([1.0, 2.0])).result, [0.5, 1.0])
+
+
+def test_older_top_level_forms():
+    a = RNG.uniform(-1, 1, (4, 3))
+    u, s, v = ember.svd(_t(a))
+    assert type(ember.svd(_t(a))).__name__ == "svd"
+    _close(u @ ember.diag(s) @ v.mT, a, atol=1e-10)
+    assert tuple(ember.svd(_t(a), some=False).U.shape) == (4, 4)
+    none = ember.svd(_t(a), compute_uv=False)
+    assert tuple(none.U.shape) == (4, 4) and not none.U.any().item()
+    _close(none.S, np.linalg.svd(a, compute_uv=False))
+    q, r = _t(a).qr()
+    _close(q @ r, a, atol=1e-10)
+    assert tuple(ember.qr(_t(a), some=False).Q.shape) == (4, 4)
+    spd = _spd(3, 3)
+    with pytest.warns(UserWarning, match="torch.cholesky is deprecated"):
+        _close(ember.cholesky(_t(spd)), np.linalg.cholesky(spd))
+    factor = np.linalg.cholesky(spd)
+    b = RNG.uniform(-1, 1, (3, 2))
+    _close(ember.cholesky_solve(_t(b), _t(factor)), np.linalg.solve(spd, b))
+    _close(ember.cholesky_solve(_t(b), _t(factor.T), upper=True), np.linalg.solve(spd, b))
+    _close(ember.cholesky_inverse(_t(factor)), np.linalg.inv(spd))
+    _close(_t(a).pinverse(), np.linalg.pinv(a), rtol=1e-9)

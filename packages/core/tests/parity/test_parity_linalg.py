@@ -85,6 +85,31 @@ CASES = [
     ("lstsq_vector", lambda m, a, b: m.linalg.lstsq(a, b).solution, [(2, 5, 3), (2, 5)]),
     ("lstsq_wide", lambda m, a, b: m.linalg.lstsq(a, b).solution, [(3, 5), (3, 2)]),
     ("lstsq_gelsd", lambda m, a, b: m.linalg.lstsq(a, b, driver="gelsd").residuals, [(5, 3), (5, 2)]),
+    ("matrix_power", lambda m, a: m.linalg.matrix_power(a, 3), [(2, 3, 3)]),
+    ("matrix_power_negative", lambda m, a: m.matrix_power(_square(m, a), -2), [(3, 3)]),
+    ("matrix_power_zero", lambda m, a: a.matrix_power(0) * a, [(2, 3, 3)]),
+    ("multi_dot", lambda m, a, b, c: m.linalg.multi_dot([a, b, c]), [(3,), (3, 4), (4, 2)]),
+    ("vecdot", lambda m, a, b: m.linalg.vecdot(a, b, dim=0), [(3, 2), (3, 1)]),
+    ("cond", lambda m, a: m.linalg.cond(a), [(2, 3, 3)]),
+    ("solve_triangular", lambda m, a, b: m.linalg.solve_triangular(_square(m, a), b, upper=True), [(3, 3), (3, 2)]),
+    (
+        "solve_triangular_unit_right",
+        lambda m, a, b: m.linalg.solve_triangular(a, b, upper=False, left=False, unitriangular=True),
+        [(3, 3), (2, 3)],
+    ),
+    ("vander", lambda m, a: m.linalg.vander(a, N=4), [(2, 3)]),
+    ("tensorinv", lambda m, a: m.linalg.tensorinv(_square(m, a).reshape(4, 2, 2), ind=1), [(4, 4)]),
+    ("tensorsolve", lambda m, a, b: m.linalg.tensorsolve(_square(m, a).reshape(2, 2, 2, 2), b), [(4, 4), (2, 2)]),
+    ("matrix_exp", lambda m, a: m.linalg.matrix_exp(a * 3), [(2, 3, 3)]),
+    ("cholesky_solve", lambda m, a, b: m.cholesky_solve(b, m.linalg.cholesky(_spd(m, a))), [(3, 3), (3, 2)]),
+    ("cholesky_inverse", lambda m, a: m.cholesky_inverse(m.linalg.cholesky(_spd(m, a)).mT, upper=True), [(3, 3)]),
+    ("pinverse", lambda m, a: a.pinverse(), [(4, 3)]),
+    ("svd_legacy", lambda m, a: m.svd(a).S, [(4, 3)]),
+    ("svd_legacy_v", lambda m, a: m.svd(a).V.square() * m.svd(a).S, [(4, 3)]),
+    ("qr_legacy", lambda m, a: m.cat([a.qr()[0], a.qr()[1].mT]), [(4, 3)]),
+    ("inv_ex", lambda m, a: m.linalg.inv_ex(_square(m, a)).inverse, [(2, 3, 3)]),
+    ("cholesky_ex", lambda m, a: m.linalg.cholesky_ex(_spd(m, a)).L, [(2, 3, 3)]),
+    ("solve_ex", lambda m, a, b: m.linalg.solve_ex(_square(m, a), b).result, [(2, 3, 3), (3,)]),
 ]
 
 
@@ -128,13 +153,19 @@ def test_result_types_and_integer_results():
         kinds = {key: (type(value).__name__, len(value)) for key, value in found.items()}
         lstsq = found["lstsq"]
         shapes = [tuple(t.shape) for t in lstsq]
-        return kinds, shapes, str(lstsq.rank.dtype), lstsq.rank.tolist(), m.linalg.matrix_rank(x).tolist()
+        more = [m.linalg.inv_ex(square), m.linalg.cholesky_ex(square @ square.mT), m.svd(x), m.qr(x)]
+        kinds.update({type(r).__name__: (type(r).__name__, len(r)) for r in more})
+        info = [str(r.info.dtype) for r in more[:2]] + [list(r.info.shape) for r in more[:2]]
+        info.append(m.linalg.inv_ex(m.stack([m.eye(2), m.zeros(2, 2)])).info.tolist())
+        info.append(m.linalg.cholesky_ex(m.stack([m.eye(2), -m.eye(2)])).info.tolist())
+        return kinds, shapes, str(lstsq.rank.dtype), info, lstsq.rank.tolist(), m.linalg.matrix_rank(x).tolist()
 
     expected, got = run(torch), run(ember)
     assert got[0] == expected[0]
     assert got[1] == expected[1]
     assert got[2].replace("ember", "torch") == expected[2]
-    assert got[3:] == expected[3:]
+    assert [str(x).replace("ember", "torch") for x in got[3]] == [str(x) for x in expected[3]]
+    assert got[4:] == expected[4:]
 
 
 def test_grad_fn_names():
@@ -185,6 +216,15 @@ ERRORS = [
     ("lstsq_rows", lambda m: m.linalg.lstsq(m.ones(3, 2), m.ones(2, 1))),
     ("lstsq_ranks", lambda m: m.linalg.lstsq(m.ones(3, 2), m.ones(2, 3, 1))),
     ("qr_mode", lambda m: m.linalg.qr(m.ones(2, 2), mode="full")),
+    ("matrix_power_not_square", lambda m: m.linalg.matrix_power(m.ones(2, 3), 2)),
+    ("matrix_power_negative_long", lambda m: m.linalg.matrix_power(m.ones(2, 2, dtype=m.int64), -1)),
+    ("multi_dot_one", lambda m: m.linalg.multi_dot([m.ones(3)])),
+    ("multi_dot_3d", lambda m: m.linalg.multi_dot([m.ones(3), m.ones(3, 2, 2)])),
+    ("inv_ex_check", lambda m: m.linalg.inv_ex(m.zeros(2, 2), check_errors=True)),
+    ("cholesky_ex_check", lambda m: m.linalg.cholesky_ex(-m.eye(2), check_errors=True)),
+    ("solve_ex_check", lambda m: m.linalg.solve_ex(m.zeros(2, 2), m.ones(2), check_errors=True)),
+    ("inv_ex_long", lambda m: m.linalg.inv_ex(m.ones(2, 2, dtype=m.int64))),
+    ("cholesky_ex_not_square", lambda m: m.linalg.cholesky_ex(m.ones(2, 3))),
 ]
 
 

@@ -7,6 +7,7 @@ from . import (  # noqa: F401
     gather_scatter,
     indexing,
     linalg,
+    matrix_functions,
     reductions,
     shape,
     sorting,

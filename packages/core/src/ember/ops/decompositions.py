@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .. import _dtype as dt
 from .._tensor import Tensor
+from .._writes import write_out
 from ._declare import export
 from ._op import Op, call, make
 from .return_types import linalg_eigh, linalg_qr, linalg_svd
@@ -293,8 +294,8 @@ R_ONLY_QR = Op(
 # --- argument checks and errors -------------------------------------------------------------------
 
 
-def check_matrix(name: str, input: Tensor, *, square: bool = False) -> None:
-    """PyTorch's errors for an input that is not a (batch of) float matrices (square ones with `square`)."""
+def check_matrix(name: str, input: Tensor, *, square: bool = False, floating: bool = True) -> None:
+    """PyTorch's errors for an input that is not a batch of matrices (float ones, square ones with `square`)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}(): argument 'A' (position 1) must be Tensor, not {type(input).__name__}")
     if input.ndim < 2:
@@ -302,12 +303,12 @@ def check_matrix(name: str, input: Tensor, *, square: bool = False) -> None:
             f"{name}: The input tensor A must have at least 2 dimensions. Got shape {list(input.shape)}; "
             "for a single matrix pass a 2D tensor"
         )
-    if input.dtype in (dt.float16,) or input.dtype.name == "bfloat16":
+    if floating and (input.dtype is dt.float16 or input.dtype.name == "bfloat16"):
         raise RuntimeError(
             f"{name}: Low precision dtypes not supported. Got {dt.scalar_type_name(input.dtype)}; "
             "convert first, e.g. A.float()"
         )
-    if not input.dtype.is_floating_point:
+    if floating and not input.dtype.is_floating_point:
         raise RuntimeError(
             f"{name}: Expected a floating point or complex tensor as input. "
             f"Got {dt.scalar_type_name(input.dtype)}; convert first, e.g. A.double()"
@@ -325,13 +326,13 @@ def _batch_prefix(input: Tensor, index: int) -> str:
     return f"(Batch element {index}): " if input.ndim > 2 else ""
 
 
-def _matrices(input: Tensor):
+def matrices_of(input: Tensor):
     """The matrices of a batch, one by one, as backend arrays."""
     n_rows, n_cols = input.shape[-2:]
     return input._backend.xp.reshape(input._data, (-1, n_rows, n_cols))
 
 
-def _first_zero_pivot(xp, matrix) -> int:
+def first_zero_pivot(xp, matrix) -> int:
     """The 1-based column of the first zero pivot of matrix's LU factorization with partial pivoting (0: none)."""
     work = matrix.copy()
     n = work.shape[-1]
@@ -349,8 +350,8 @@ def _first_zero_pivot(xp, matrix) -> int:
 def singular_error(name: str, input: Tensor) -> LinAlgError:
     """PyTorch's error for inverting a singular matrix, naming the batch element and the zero diagonal element."""
     xp = input._backend.xp
-    for index, matrix in enumerate(_matrices(input)):
-        column = _first_zero_pivot(xp, matrix)
+    for index, matrix in enumerate(matrices_of(input)):
+        column = first_zero_pivot(xp, matrix)
         if column:
             return LinAlgError(
                 f"{name}: {_batch_prefix(input, index)}The diagonal element {column} is zero, the inversion could "
@@ -359,7 +360,7 @@ def singular_error(name: str, input: Tensor) -> LinAlgError:
     return LinAlgError(f"{name}: The input matrix is singular, the inversion could not be completed.")
 
 
-def _not_positive_definite_order(xp, matrix) -> int:
+def not_positive_definite_order(xp, matrix) -> int:
     """The order of matrix's first leading minor that is not positive-definite (0: none)."""
     for order in range(1, matrix.shape[-1] + 1):
         try:
@@ -371,16 +372,16 @@ def _not_positive_definite_order(xp, matrix) -> int:
     return 0
 
 
-def not_positive_definite_error(input: Tensor) -> LinAlgError:
+def not_positive_definite_error(input: Tensor, name: str = "linalg.cholesky") -> LinAlgError:
     xp = input._backend.xp
-    for index, matrix in enumerate(_matrices(input)):
-        order = _not_positive_definite_order(xp, matrix)
+    for index, matrix in enumerate(matrices_of(input)):
+        order = not_positive_definite_order(xp, matrix)
         if order:
             return LinAlgError(
-                f"linalg.cholesky: {_batch_prefix(input, index)}The factorization could not be completed because "
+                f"{name}: {_batch_prefix(input, index)}The factorization could not be completed because "
                 f"the input is not positive-definite (the leading minor of order {order} is not positive-definite)."
             )
-    return LinAlgError("linalg.cholesky: The factorization could not be completed: the input is not positive-definite.")
+    return LinAlgError(f"{name}: The factorization could not be completed: the input is not positive-definite.")
 
 
 def _run(op: Op, inputs: tuple, attrs: dict | None = None, failure=None) -> Tensor:
@@ -398,8 +399,13 @@ def _run(op: Op, inputs: tuple, attrs: dict | None = None, failure=None) -> Tens
 
 def inv(A: Tensor, *, out: Tensor | None = None) -> Tensor:
     """The inverse of each square matrix of A."""
+    return written(inverse_of(A), out)
+
+
+def inverse_of(A: Tensor, failing_as: str = "linalg.inv") -> Tensor:
+    """inv(A); a singular matrix raises LinAlgError naming `failing_as`."""
     check_matrix("linalg.inv", A, square=True)
-    return _written(_run(INV, (A,), failure=lambda: singular_error("linalg.inv", A)), out)
+    return _run(INV, (A,), failure=lambda: singular_error(failing_as, A))
 
 
 @export
@@ -408,12 +414,9 @@ def inverse(input: Tensor, *, out: Tensor | None = None) -> Tensor:
     return inv(input, out=out)
 
 
-def _written(result: Tensor, out: Tensor | None) -> Tensor:
-    if out is None:
-        return result
-    from .._writes import write_out
-
-    return write_out(out, result)
+def written(result: Tensor, out: Tensor | None) -> Tensor:
+    """result, or result copied into `out` when given."""
+    return result if out is None else write_out(out, result)
 
 
 @export
@@ -450,6 +453,11 @@ def is_vector_rhs(A: Tensor, B: Tensor) -> bool:
 
 def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Tensor | None = None) -> Tensor:
     """The solution X of A X = B (X A = B with left=False), for square A, batched and broadcast."""
+    return written(solution_of(A, B, left), out)
+
+
+def solution_of(A: Tensor, B: Tensor, left: bool = True, failing_as: str = "torch.linalg.solve") -> Tensor:
+    """solve(A, B, left=left); a singular A raises LinAlgError naming `failing_as`."""
     check_matrix("linalg.solve", A, square=True)
     if not isinstance(B, Tensor):
         raise TypeError(f"linalg.solve(): argument 'B' (position 2) must be Tensor, not {type(B).__name__}")
@@ -459,7 +467,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Tensor | None = None)
             f"{dt.scalar_type_name(A.dtype)} and B of type {dt.scalar_type_name(B.dtype)} instead; convert one"
         )
     if not left:
-        return _written(solve(A.mT, B.mT).mT, out)
+        return solution_of(A.mT, B.mT, True, failing_as).mT
     vector = is_vector_rhs(A, B)
     rhs = B.unsqueeze(-1) if vector else B
     if rhs.shape[-2] != A.shape[-1]:
@@ -467,16 +475,21 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True, out: Tensor | None = None)
             f"linalg.solve: Incompatible shapes of A and B for the equation AX = B ({A.shape[-2]}x{A.shape[-1]} "
             f"and {rhs.shape[-2]}x{rhs.shape[-1]}); B's rows must equal A's size"
         )
-    failed = lambda: LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.")  # noqa: E731
+    failed = lambda: LinAlgError(f"{failing_as}: The solver failed because the input matrix is singular.")  # noqa: E731
     result = _run(SOLVE, (A, rhs), failure=failed)
-    return _written(result.squeeze(-1) if vector else result, out)
+    return result.squeeze(-1) if vector else result
 
 
 def cholesky(A: Tensor, *, upper: bool = False, out: Tensor | None = None) -> Tensor:
     """The lower triangular L of A = L L^T for each symmetric positive-definite A (L^T with upper=True)."""
+    return written(factor_of(A, upper), out)
+
+
+def factor_of(A: Tensor, upper: bool = False, failing_as: str = "linalg.cholesky") -> Tensor:
+    """cholesky(A, upper=upper); a matrix that is not positive-definite raises LinAlgError naming `failing_as`."""
     check_matrix("linalg.cholesky", A, square=True)
-    lower = _run(CHOLESKY, (A,), failure=lambda: not_positive_definite_error(A))
-    return _written(lower.mT if upper else lower, out)
+    lower = _run(CHOLESKY, (A,), failure=lambda: not_positive_definite_error(A, failing_as))
+    return lower.mT if upper else lower
 
 
 def eigh(A: Tensor, UPLO: str = "L", *, out=None) -> linalg_eigh:
@@ -488,12 +501,12 @@ def eigh(A: Tensor, UPLO: str = "L", *, out=None) -> linalg_eigh:
     result = linalg_eigh(_part(UNPACK_EIGH, packed, 0), _part(UNPACK_EIGH, packed, slice(1, None)))
     if out is None:
         return result
-    return linalg_eigh(_written(result[0], out[0]), _written(result[1], out[1]))
+    return linalg_eigh(written(result[0], out[0]), written(result[1], out[1]))
 
 
 def eigvalsh(A: Tensor, UPLO: str = "L", *, out: Tensor | None = None) -> Tensor:
     """The eigenvalues of each symmetric matrix of A, ascending."""
-    return _written(eigh(A, UPLO)[0], out)
+    return written(eigh(A, UPLO)[0], out)
 
 
 def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None) -> linalg_svd:
@@ -508,13 +521,13 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None) -> lina
     result = linalg_svd(u, s, vh)
     if out is None:
         return result
-    return linalg_svd(*(_written(found, into) for found, into in zip(result, out)))
+    return linalg_svd(*(written(found, into) for found, into in zip(result, out)))
 
 
 def svdvals(A: Tensor, *, driver=None, out: Tensor | None = None) -> Tensor:
     """The singular values of each matrix of A, descending."""
     check_matrix("linalg.svd", A)
-    return _written(_part(UNPACK_SVD, _run(SVD, (A,)), A.shape[-2], min(A.shape[-2:])), out)
+    return written(_part(UNPACK_SVD, _run(SVD, (A,)), A.shape[-2], min(A.shape[-2:])), out)
 
 
 def qr(A: Tensor, mode: str = "reduced", *, out=None) -> linalg_qr:
@@ -535,4 +548,4 @@ def qr(A: Tensor, mode: str = "reduced", *, out=None) -> linalg_qr:
         result = linalg_qr(q, r)
     if out is None:
         return result
-    return linalg_qr(*(_written(found, into) for found, into in zip(result, out)))
+    return linalg_qr(*(written(found, into) for found, into in zip(result, out)))

@@ -15,11 +15,27 @@ class ReturnTuple(tuple[Tensor, Tensor]):
     n_fields: int
     n_sequence_fields: int
 
+class linalg_cholesky_ex(NamedResult):
+    @property
+    def L(self) -> Any: ...
+    @property
+    def info(self) -> Any: ...
+    n_fields: int
+    n_sequence_fields: int
+
 class linalg_eigh(NamedResult):
     @property
     def eigenvalues(self) -> Any: ...
     @property
     def eigenvectors(self) -> Any: ...
+    n_fields: int
+    n_sequence_fields: int
+
+class linalg_inv_ex(NamedResult):
+    @property
+    def info(self) -> Any: ...
+    @property
+    def inverse(self) -> Any: ...
     n_fields: int
     n_sequence_fields: int
 
@@ -50,6 +66,14 @@ class linalg_slogdet(NamedResult):
     n_sequence_fields: int
     @property
     def sign(self) -> Any: ...
+
+class linalg_solve_ex(NamedResult):
+    @property
+    def info(self) -> Any: ...
+    n_fields: int
+    n_sequence_fields: int
+    @property
+    def result(self) -> Any: ...
 
 class linalg_svd(NamedResult):
     @property
