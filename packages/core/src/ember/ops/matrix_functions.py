@@ -181,7 +181,7 @@ def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out
 
 
 def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None) -> linalg_lstsq:
-    """(solution, residuals, rank, singular_values) of min ||A X - B|| for each matrix of A (minimum-norm X)."""
+    """(solution, residuals, rank, singular_values): the least-squares solution of A X = B of least norm."""
     check_matrix("linalg.lstsq", A)
     if driver is not None and driver not in _LSTSQ_DRIVERS:
         raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
@@ -289,7 +289,7 @@ def solve_triangular(
 
 
 def vander(x: Tensor, *, N: int | None = None) -> Tensor:
-    """The Vandermonde matrix of x's last dim: columns x**0, x**1, ..., x**(N-1)."""
+    """The Vandermonde matrix of x's last dim: its columns are the powers 0 to N - 1 of x."""
     if x.ndim < 1:
         raise RuntimeError("linalg.vander: x must have at least one dimension")
     count = x.shape[-1] if N is None else N
