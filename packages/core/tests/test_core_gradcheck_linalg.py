@@ -98,6 +98,11 @@ CASES = [
     ("cholesky_inverse", lambda a: ember.cholesky_inverse(L.cholesky(_spd(a)), upper=False), [(3, 3)]),
     ("pinverse", lambda a: ember.pinverse(a), [(4, 3)]),
     ("svd_legacy", lambda a: ember.svd(a).S, [(4, 3)]),
+    ("lu_factor", lambda a: L.lu_factor(a).LU, [(2, 3, 3)]),
+    ("lu", lambda a: ember.cat([L.lu(a).L, L.lu(a).U], dim=-1), [(3, 3)]),
+    ("lu_solve", lambda a, b: L.lu_solve(*L.lu_factor(_square(a)), b), [(2, 3, 3), (3, 2)]),
+    ("lu_solve_adjoint", lambda a, b: L.lu_solve(*L.lu_factor(_square(a)), b, adjoint=True), [(3, 3), (3, 2)]),
+    ("triangular_solve", lambda a, b: ember.triangular_solve(b, _square(a), transpose=True).solution, [(3, 3), (3, 2)]),
 ]
 
 

@@ -435,3 +435,37 @@ def test_older_top_level_forms():
     _close(ember.cholesky_solve(_t(b), _t(factor.T), upper=True), np.linalg.solve(spd, b))
     _close(ember.cholesky_inverse(_t(factor)), np.linalg.inv(spd))
     _close(_t(a).pinverse(), np.linalg.pinv(a), rtol=1e-9)
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (2, 5, 3), (3, 5)])
+def test_lu_factor_matches_lapack(shape):
+    scipy_linalg = pytest.importorskip("scipy.linalg")
+    a = RNG.uniform(-1, 1, shape)
+    found = L.lu_factor(_t(a))
+    k = min(shape[-2:])
+    for index in np.ndindex(shape[:-2]):
+        p, lower, upper = scipy_linalg.lu(a[index])
+        _close(found.LU[index].tril(-1)[:, :k], np.tril(lower, -1))
+        _close(found.LU[index].triu()[:k], upper)
+    assert found.pivots.dtype is ember.int32 and tuple(found.pivots.shape) == shape[:-2] + (k,)
+    p, lower, upper = L.lu(_t(a))
+    _close(p @ lower @ upper, a, atol=1e-12)
+
+
+def test_lu_solve_and_the_older_forms():
+    a, b = _matrix(2, 3, 3), RNG.uniform(-1, 1, (2, 3, 2))
+    lu_data, pivots = L.lu_factor(_t(a))
+    _close(L.lu_solve(lu_data, pivots, _t(b)), np.linalg.solve(a, b))
+    _close(L.lu_solve(lu_data, pivots, _t(b), adjoint=True), np.linalg.solve(np.swapaxes(a, -1, -2), b))
+    _close(ember.lu_solve(_t(b), *ember.lu(_t(a))), np.linalg.solve(a, b))
+    assert len(_t(a).lu(get_infos=True)) == 3
+    solution, copy = ember.triangular_solve(_t(b), _t(a))
+    _close(solution, np.linalg.solve(np.triu(a), b))
+    _close(copy, a)
+
+
+def test_lu_factor_ex_reports_a_zero_pivot():
+    found = L.lu_factor_ex(_t([[1.0, 2.0], [2.0, 4.0]]))
+    assert found.info.dtype is ember.int32 and found.info.item() == 2
+    with pytest.raises(RuntimeError, match="LU without pivoting is not implemented"):
+        L.lu_factor(_t(np.eye(2)), pivot=False)

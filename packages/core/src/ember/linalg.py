@@ -3,19 +3,22 @@
 The decompositions (det, slogdet, inv, solve, cholesky, eigh, svd, qr) are primitives with
 one backward rule each (``ember.ops.decompositions``); the rest is written with
 differentiable ember ops (``ember.ops.matrix_functions``). Complex dtypes, and the
-factorizations NumPy does not offer (eig, eigvals, lu, lu_factor, lu_solve, ldl_factor,
-householder_product), are not here.
+factorizations NumPy does not offer (eig, eigvals, ldl_factor, householder_product), are not
+here; lu_factor is ember's own partial-pivoting loop over the columns.
 """
 
 from __future__ import annotations
 
-from .ops.decompositions import LinAlgError, cholesky, det, eigh, eigvalsh, inv, qr, solve, svd, svdvals
+from .ops.decompositions import LinAlgError, cholesky, det, eigh, eigvalsh, inv, lu_factor, qr, solve, svd, svdvals
 from .ops.linalg import matmul
 from .ops.matrix_functions import (
     cholesky_ex,
     cond,
     inv_ex,
     lstsq,
+    lu,
+    lu_factor_ex,
+    lu_solve,
     matrix_exp,
     matrix_norm,
     matrix_power,
@@ -46,6 +49,10 @@ __all__ = [
     "inv",
     "inv_ex",
     "lstsq",
+    "lu",
+    "lu_factor",
+    "lu_factor_ex",
+    "lu_solve",
     "matmul",
     "matrix_exp",
     "matrix_norm",

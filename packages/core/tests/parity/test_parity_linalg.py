@@ -110,6 +110,21 @@ CASES = [
     ("inv_ex", lambda m, a: m.linalg.inv_ex(_square(m, a)).inverse, [(2, 3, 3)]),
     ("cholesky_ex", lambda m, a: m.linalg.cholesky_ex(_spd(m, a)).L, [(2, 3, 3)]),
     ("solve_ex", lambda m, a, b: m.linalg.solve_ex(_square(m, a), b).result, [(2, 3, 3), (3,)]),
+    ("lu_factor", lambda m, a: m.linalg.lu_factor(a).LU, [(2, 4, 4)]),
+    ("lu", lambda m, a: m.cat([m.linalg.lu(a).L, m.linalg.lu(a).U], dim=-1), [(3, 3)]),
+    ("lu_solve", lambda m, a, b: m.linalg.lu_solve(*m.linalg.lu_factor(_square(m, a)), b), [(2, 3, 3), (2, 3, 2)]),
+    (
+        "lu_solve_adjoint_right",
+        lambda m, a, b: m.linalg.lu_solve(*m.linalg.lu_factor(_square(m, a)), b, adjoint=True, left=False),
+        [(3, 3), (2, 3)],
+    ),
+    ("lu_legacy_solve", lambda m, a, b: m.lu_solve(b, *m.lu(_square(m, a))), [(3, 3), (3, 2)]),
+    ("lu_unpack", lambda m, a: m.lu_unpack(*m.linalg.lu_factor(a)).U, [(3, 3)]),
+    (
+        "triangular_solve",
+        lambda m, a, b: m.triangular_solve(b, _square(m, a), upper=False, transpose=True).solution,
+        [(3, 3), (3, 2)],
+    ),
 ]
 
 
@@ -154,10 +169,16 @@ def test_result_types_and_integer_results():
         lstsq = found["lstsq"]
         shapes = [tuple(t.shape) for t in lstsq]
         more = [m.linalg.inv_ex(square), m.linalg.cholesky_ex(square @ square.mT), m.svd(x), m.qr(x)]
+        more += [m.linalg.lu_factor(x), m.linalg.lu_factor_ex(x), m.linalg.lu(x), m.lu_unpack(*m.linalg.lu_factor(x))]
+        more += [m.triangular_solve(x[..., :3, :], square)]
         kinds.update({type(r).__name__: (type(r).__name__, len(r)) for r in more})
         info = [str(r.info.dtype) for r in more[:2]] + [list(r.info.shape) for r in more[:2]]
         info.append(m.linalg.inv_ex(m.stack([m.eye(2), m.zeros(2, 2)])).info.tolist())
         info.append(m.linalg.cholesky_ex(m.stack([m.eye(2), -m.eye(2)])).info.tolist())
+        info.append(m.linalg.lu_factor_ex(m.tensor([[1.0, 2.0], [2.0, 4.0]])).info.tolist())
+        info.append(m.linalg.lu_factor(x).pivots.tolist())
+        info.append(str(m.linalg.lu_factor(x).pivots.dtype))
+        info.append([list(t.shape) for t in m.linalg.lu(x)])
         return kinds, shapes, str(lstsq.rank.dtype), info, lstsq.rank.tolist(), m.linalg.matrix_rank(x).tolist()
 
     expected, got = run(torch), run(ember)

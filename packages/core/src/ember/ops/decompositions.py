@@ -14,7 +14,7 @@ from .._tensor import Tensor
 from .._writes import write_out
 from ._declare import export
 from ._op import Op, call, make
-from .return_types import linalg_eigh, linalg_qr, linalg_svd
+from .return_types import linalg_eigh, linalg_lu_factor, linalg_qr, linalg_svd
 from .return_types import slogdet as slogdet_result
 
 
@@ -78,13 +78,11 @@ def _grad_det(m, ctx, g):
 
 
 def _inverse_if_possible(m, a):
-    """a's inverse; on arrays, where some matrix of a is singular, the pseudoinverse (times det 0, as PyTorch)."""
-    if m.on_tensors:
-        return m.inv(a)
+    """a's inverse; on arrays, where some matrix of a is singular, its pseudoinverse (no error, as PyTorch)."""
     try:
         return m.inv(a)
     except Exception as error:
-        if not _is_linalg_error(error):
+        if m.on_tensors or not _is_linalg_error(error):
             raise
         return m.backend.xp.linalg.pinv(a)
 
@@ -94,7 +92,7 @@ DET = Op("det", lambda b, a: b.xp.linalg.det(a), _grad_det, node="LinalgDetBackw
 
 def _grad_logabsdet(m, ctx, g):
     (a,) = ctx.saved
-    return (_scalar_matrix(m, g) * _t(m, m.inv(a)),)
+    return (_scalar_matrix(m, g) * _t(m, _inverse_if_possible(m, a)),)
 
 
 LOGABSDET = Op(
@@ -238,6 +236,69 @@ def _grad_qr(m, ctx, g):
 QR = Op("qr", _qr_kernel, _grad_qr, node="LinalgQrBackward0", saves_output=True)
 
 
+# --- lu_factor: [L and U in one matrix; the pivots as a last row] ------------------------------------
+
+
+def _lu_kernel(b, a):
+    """LU with partial pivoting, L's unit diagonal left out, and LAPACK's 1-based pivots as an extra row."""
+    xp = b.xp
+    rows, cols = a.shape[-2:]
+    k = min(rows, cols)
+    work = xp.reshape(a.copy(), (-1, rows, cols))
+    pivots = xp.zeros((work.shape[0], cols), dtype=a.dtype)
+    every = xp.arange(work.shape[0])
+    for j in range(k):
+        chosen = j + xp.argmax(xp.abs(work[:, j:, j]), axis=1)
+        pivots[:, j] = chosen + 1
+        row_j, row_chosen = work[every, j, :].copy(), work[every, chosen, :].copy()
+        work[every, j, :], work[every, chosen, :] = row_chosen, row_j
+        pivot = work[:, j, j]
+        factors = work[:, j + 1 :, j] / xp.where(pivot == 0, 1, pivot)[:, None]  # a zero pivot has a zero column
+        work[:, j + 1 :, j] = factors
+        work[:, j + 1 :, j + 1 :] -= factors[:, :, None] * work[:, j, None, j + 1 :]
+    packed = xp.concatenate([work, pivots[:, None, :]], axis=1)
+    return xp.reshape(packed, a.shape[:-2] + (rows + 1, cols))
+
+
+def _grad_lu(m, ctx, g):
+    rows, cols = ctx.input_shape(0)[-2:]
+    if rows != cols:
+        raise NotImplementedError(
+            f"linalg.lu_factor: the derivative is implemented for square matrices only; got {rows} by {cols} matrices"
+        )
+    packed = _rows(m, ctx.out, 0, rows)
+    g = _rows(m, g, 0, rows)
+    eye = m.eye_like(g, rows=rows, cols=rows)
+    lower, upper = m.tril(packed, k=-1) + eye, m.triu(packed, k=0)
+    middle = m.tril(m.matmul(_t(m, lower), m.tril(g, k=-1)), k=-1) + m.triu(m.matmul(m.triu(g, k=0), _t(m, upper)), k=0)
+    inner = m.matmul(m.matmul(_t(m, m.inv(lower)), middle), _t(m, m.inv(upper)))
+    return (m.matmul(_permutation(m, ctx.out, rows), inner),)
+
+
+def _permutation(m, packed, rows: int):
+    """P with A = P L U, from the pivots row of a packed lu (a constant: pivots have no gradient)."""
+    array = packed._data if m.on_tensors else packed
+    xp = packed._backend.xp if m.on_tensors else m.backend.xp
+    return m.value(permutation_matrix(xp, array[..., rows, :], rows), like=packed)
+
+
+def permutation_matrix(xp, pivots, rows: int):
+    """P (rows by rows, in pivots' float dtype) from LAPACK's 1-based row swaps `pivots` (..., k)."""
+    batch = pivots.shape[:-1]
+    swaps = xp.reshape(pivots, (-1, pivots.shape[-1])).astype("int64") - 1
+    order = xp.broadcast_to(xp.arange(rows), (swaps.shape[0], rows)).copy()  # order[i]: the row of A at row i of P^T A
+    every = xp.arange(swaps.shape[0])
+    for j in range(min(rows, swaps.shape[-1])):
+        target = swaps[:, j]
+        at_j, at_target = order[every, j].copy(), order[every, target].copy()
+        order[every, j], order[every, target] = at_target, at_j
+    transposed = (order[:, :, None] == xp.arange(rows)).astype(pivots.dtype)
+    return xp.reshape(xp.swapaxes(transposed, -1, -2), batch + (rows, rows))
+
+
+LU = Op("lu_factor", _lu_kernel, _grad_lu, node="LinalgLuFactorExBackward0", saves_output=True)
+
+
 # --- unpacking: each result is a copy of its rows of the packed output, under the decomposition's node name
 
 
@@ -255,7 +316,7 @@ def _unpacking(op: Op) -> Op:
     return Op(op.name, _unpack_kernel, _grad_unpack, node=op.node.__name__)
 
 
-UNPACK_EIGH, UNPACK_SVD, UNPACK_QR = _unpacking(EIGH), _unpacking(SVD), _unpacking(QR)
+UNPACK_EIGH, UNPACK_SVD, UNPACK_QR, UNPACK_LU = _unpacking(EIGH), _unpacking(SVD), _unpacking(QR), _unpacking(LU)
 
 
 def _part(unpack: Op, packed: Tensor, rows, columns: int | None = None, transpose: bool = False) -> Tensor:
@@ -549,3 +610,17 @@ def qr(A: Tensor, mode: str = "reduced", *, out=None) -> linalg_qr:
     if out is None:
         return result
     return linalg_qr(*(written(found, into) for found, into in zip(result, out)))
+
+
+def lu_factor(A: Tensor, *, pivot: bool = True, out=None) -> linalg_lu_factor:
+    """(LU, pivots): L (unit diagonal left out) and U of A = P L U in one matrix, and LAPACK's 1-based row swaps."""
+    check_matrix("linalg.lu_factor", A)
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU; use pivot=True")
+    rows, cols = A.shape[-2:]
+    packed = _run(LU, (A,))
+    pivots = packed.detach()[..., rows, : min(rows, cols)].to(dt.int32)
+    result = linalg_lu_factor(_part(UNPACK_LU, packed, slice(0, rows)), pivots)
+    if out is None:
+        return result
+    return linalg_lu_factor(*(written(found, into) for found, into in zip(result, out)))

@@ -24,8 +24,10 @@ from .decompositions import (
     first_zero_pivot,
     inv,
     inverse_of,
+    lu_factor,
     matrices_of,
     not_positive_definite_order,
+    permutation_matrix,
     qr,
     sign_and_logabsdet,
     solution_of,
@@ -35,9 +37,19 @@ from .decompositions import (
     written,
 )
 from .elementwise import where
-from .return_types import linalg_cholesky_ex, linalg_inv_ex, linalg_lstsq, linalg_slogdet, linalg_solve_ex
+from .return_types import (
+    linalg_cholesky_ex,
+    linalg_inv_ex,
+    linalg_lstsq,
+    linalg_lu,
+    linalg_lu_factor_ex,
+    linalg_slogdet,
+    linalg_solve_ex,
+)
+from .return_types import lu_unpack as lu_unpack_result
 from .return_types import qr as qr_result
 from .return_types import svd as svd_result
+from .return_types import triangular_solve as triangular_solve_result
 from .shape import stack
 
 _EPSILON = {dt.float32: 2.0**-23, dt.float64: 2.0**-52}
@@ -432,3 +444,81 @@ def cholesky_inverse(L: Tensor, upper: bool = False, *, out: Tensor | None = Non
     lower = L.mT if upper else L
     inverse = inv(lower)
     return written(inverse.mT @ inverse, out)
+
+
+# --- LU -------------------------------------------------------------------------------------------
+
+
+def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False, out=None) -> linalg_lu_factor_ex:
+    """(LU, pivots, info): info is 0, or the 1-based index of U's first zero diagonal element."""
+    found, pivots = lu_factor(A, pivot=pivot)
+    diagonal = found.detach().diagonal(0, -2, -1)
+    zero = diagonal == 0
+    first = zero.int().argmax(-1) + 1
+    info = where(zero.any(-1), first, first.new_zeros(())).to(dt.int32)
+    if check_errors and bool(info.any()):
+        raise LinAlgError(
+            f"torch.linalg.lu_factor_ex: U[{int(info.reshape(-1).max())}, {int(info.reshape(-1).max())}] is zero, "
+            "singular U."
+        )
+    return linalg_lu_factor_ex(found, pivots, info)
+
+
+def _permutation(LU: Tensor, pivots: Tensor) -> Tensor:
+    rows = LU.shape[-2]
+    array = permutation_matrix(LU._backend.xp, pivots._data, rows)
+    return tensor(array, device=LU.device).to(LU.dtype)
+
+
+def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpack_pivots: bool = True):
+    """(P, L, U) with A = P L U, from lu_factor's (LU, pivots)."""
+    rows, cols = LU_data.shape[-2:]
+    k = min(rows, cols)
+    p = _permutation(LU_data, LU_pivots) if unpack_pivots else LU_data.new_empty((0,))
+    if not unpack_data:
+        return lu_unpack_result(p, LU_data.new_empty((0,)), LU_data.new_empty((0,)))
+    lower = LU_data[..., :, :k].tril(-1) + eye(rows, k, dtype=LU_data.dtype, device=LU_data.device)
+    return lu_unpack_result(p, lower, LU_data[..., :k, :].triu())
+
+
+export(lu_unpack, method=False)
+
+
+def lu(A: Tensor, *, pivot: bool = True, out=None) -> linalg_lu:
+    """(P, L, U) with A = P L U: P a permutation, L unit lower triangular, U upper triangular."""
+    return linalg_lu(*lu_unpack(*lu_factor(A, pivot=pivot)))
+
+
+def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoint: bool = False, out=None) -> Tensor:
+    """The solution X of A X = B (A^T X = B with adjoint, X A = B with left=False) from A's lu_factor."""
+    if not left:
+        return written(lu_solve(LU, pivots, B.mT, adjoint=not adjoint).mT, out)
+    p, lower, upper = lu_unpack(LU, pivots)
+    if adjoint:
+        inner = solve_triangular(lower.mT, solve_triangular(upper.mT, B, upper=False), upper=True, unitriangular=True)
+        return written(p @ inner, out)
+    inner = solve_triangular(lower, p.mT @ B, upper=False, unitriangular=True)
+    return written(solve_triangular(upper, inner, upper=True), out)
+
+
+@export(name="lu")
+def lu_legacy(A: Tensor, pivot: bool = True, get_infos: bool = False, out=None):
+    """(LU, pivots) of lu_factor, with the infos of lu_factor_ex when get_infos=True."""
+    found = lu_factor_ex(A, pivot=pivot)
+    return tuple(found) if get_infos else tuple(found[:2])
+
+
+@export(name="lu_solve")
+def lu_solve_legacy(b: Tensor, LU_data: Tensor, LU_pivots: Tensor, *, out=None) -> Tensor:
+    """The solution X of A X = b from A's (LU, pivots) (``linalg.lu_solve`` with b last)."""
+    return lu_solve(LU_data, LU_pivots, b, out=out)
+
+
+@export
+def triangular_solve(
+    b: Tensor, A: Tensor, upper: bool = True, transpose: bool = False, unitriangular: bool = False, *, out=None
+) -> triangular_solve_result:
+    """(solution, a copy of A) of A X = b for a triangular A (A^T X = b with transpose)."""
+    coefficient = A.mT if transpose else A
+    solution = solve_triangular(coefficient, b, upper=upper != transpose, unitriangular=unitriangular)
+    return triangular_solve_result(solution, A.clone())

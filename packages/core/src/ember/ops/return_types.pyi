@@ -51,6 +51,34 @@ class linalg_lstsq(NamedResult):
     @property
     def solution(self) -> Any: ...
 
+class linalg_lu(NamedResult):
+    @property
+    def L(self) -> Any: ...
+    @property
+    def P(self) -> Any: ...
+    @property
+    def U(self) -> Any: ...
+    n_fields: int
+    n_sequence_fields: int
+
+class linalg_lu_factor(NamedResult):
+    @property
+    def LU(self) -> Any: ...
+    n_fields: int
+    n_sequence_fields: int
+    @property
+    def pivots(self) -> Any: ...
+
+class linalg_lu_factor_ex(NamedResult):
+    @property
+    def LU(self) -> Any: ...
+    @property
+    def info(self) -> Any: ...
+    n_fields: int
+    n_sequence_fields: int
+    @property
+    def pivots(self) -> Any: ...
+
 class linalg_qr(NamedResult):
     @property
     def Q(self) -> Any: ...
@@ -85,6 +113,16 @@ class linalg_svd(NamedResult):
     n_fields: int
     n_sequence_fields: int
 
+class lu_unpack(NamedResult):
+    @property
+    def L(self) -> Any: ...
+    @property
+    def P(self) -> Any: ...
+    @property
+    def U(self) -> Any: ...
+    n_fields: int
+    n_sequence_fields: int
+
 class qr(NamedResult):
     @property
     def Q(self) -> Any: ...
@@ -110,3 +148,11 @@ class svd(NamedResult):
     def V(self) -> Any: ...
     n_fields: int
     n_sequence_fields: int
+
+class triangular_solve(NamedResult):
+    @property
+    def cloned_coefficient(self) -> Any: ...
+    n_fields: int
+    n_sequence_fields: int
+    @property
+    def solution(self) -> Any: ...
