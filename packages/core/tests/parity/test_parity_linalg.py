@@ -237,6 +237,8 @@ ERRORS = [
     ("lstsq_rows", lambda m: m.linalg.lstsq(m.ones(3, 2), m.ones(2, 1))),
     ("lstsq_ranks", lambda m: m.linalg.lstsq(m.ones(3, 2), m.ones(2, 3, 1))),
     ("qr_mode", lambda m: m.linalg.qr(m.ones(2, 2), mode="full")),
+    ("svd_driver", lambda m: m.linalg.svd(m.eye(2), driver="gesvd")),
+    ("multi_dot_dtypes", lambda m: m.linalg.multi_dot([m.ones(2, 2), m.ones(2, 2, dtype=m.float64)])),
     ("matrix_power_not_square", lambda m: m.linalg.matrix_power(m.ones(2, 3), 2)),
     ("matrix_power_negative_long", lambda m: m.linalg.matrix_power(m.ones(2, 2, dtype=m.int64), -1)),
     ("multi_dot_one", lambda m: m.linalg.multi_dot([m.ones(3)])),
@@ -253,6 +255,39 @@ ERRORS = [
 def test_errors_read_as_pytorch(name, fn):
     expected, got = _message(torch, fn), _message(ember, fn)
     assert got.startswith(expected.rstrip(".")), (got, expected)
+
+
+@pytest.mark.parametrize(
+    ("name", "fn"),
+    [
+        ("vector_norm_str", lambda m: m.linalg.vector_norm(m.ones(3), "fro")),
+        ("matrix_power_float", lambda m: m.linalg.matrix_power(m.eye(2), 2.0)),
+        ("eigh_long", lambda m: m.linalg.eigh(m.ones(2, 2, dtype=m.int64))),
+    ],
+)
+def test_error_types_match(name, fn):
+    def kind(module):
+        try:
+            fn(module)
+        except Exception as error:  # noqa: BLE001
+            return type(error).__name__
+        return None
+
+    assert kind(ember) == kind(torch)
+
+
+def test_empty_and_singular_inputs():
+    def run(m):
+        return [
+            m.linalg.det(m.zeros(0, 0)).item(),
+            m.linalg.matrix_norm(m.zeros(0, 3), 2).item(),
+            m.linalg.slogdet(m.zeros(2, 2)).sign.item(),
+            m.linalg.slogdet(m.zeros(2, 2)).logabsdet.item(),
+            m.logdet(m.tensor([[0.0, 1.0], [1.0, 0.0]])).isnan().item(),
+            type(m.logdet(m.eye(2, requires_grad=True)).grad_fn).__name__,
+        ]
+
+    assert run(ember) == run(torch)
 
 
 def test_singular_errors_are_linalg_errors():

@@ -9,11 +9,14 @@ the one rule, and under ``create_graph`` the rule reads the packed output as a t
 
 from __future__ import annotations
 
+import math
+
 from .. import _dtype as dt
 from .._tensor import Tensor
 from .._writes import write_out
 from ._declare import export
 from ._op import Op, call, make
+from .elementwise import where
 from .return_types import linalg_eigh, linalg_lu_factor, linalg_qr, linalg_svd
 from .return_types import slogdet as slogdet_result
 
@@ -504,7 +507,7 @@ def slogdet(input: Tensor) -> slogdet_result:
 def logdet(input: Tensor) -> Tensor:
     """The natural log of each square matrix's determinant (nan for a negative one, -inf for zero)."""
     sign, logabsdet = sign_and_logabsdet("logdet", input, slogdet_result)
-    return logabsdet + sign.log()  # NOTE: log(sign) is 0, nan or -inf and carries no gradient
+    return where(sign < 0, math.nan, logabsdet)  # NOTE: a zero determinant's logabsdet is already -inf
 
 
 def is_vector_rhs(A: Tensor, B: Tensor) -> bool:
@@ -555,6 +558,10 @@ def factor_of(A: Tensor, upper: bool = False, failing_as: str = "linalg.cholesky
 
 def eigh(A: Tensor, UPLO: str = "L", *, out=None) -> linalg_eigh:
     """(eigenvalues ascending, eigenvectors as columns) of each symmetric matrix of A."""
+    if isinstance(A, Tensor) and A.ndim >= 2 and not A.dtype.is_floating_point:
+        raise NotImplementedError(
+            f"\"linalg_eigh_cpu\" not implemented for '{dt.scalar_type_name(A.dtype)}'; convert first, e.g. A.double()"
+        )
     check_matrix("linalg.eigh", A, square=True)
     if UPLO not in ("L", "U"):
         raise RuntimeError(f"linalg.eigh: Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
@@ -573,6 +580,7 @@ def eigvalsh(A: Tensor, UPLO: str = "L", *, out: Tensor | None = None) -> Tensor
 def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None) -> linalg_svd:
     """(U, S, Vh) with A = U diag(S) Vh, singular values descending (reduced with full_matrices=False)."""
     check_matrix("linalg.svd", A)
+    _refuse_driver(driver)
     rows, cols = A.shape[-2:]
     k = min(rows, cols)
     packed = _run(SVD, (A,), {"full_matrices": bool(full_matrices)})
@@ -585,9 +593,18 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None) -> lina
     return linalg_svd(*(written(found, into) for found, into in zip(result, out)))
 
 
+def _refuse_driver(driver) -> None:
+    if driver is not None:
+        raise RuntimeError(
+            "torch.linalg.svd: keyword argument `driver=` is only supported on CUDA inputs with cuSOLVER backend. "
+            "ember's backends choose their own SVD routine; leave driver out"
+        )
+
+
 def svdvals(A: Tensor, *, driver=None, out: Tensor | None = None) -> Tensor:
     """The singular values of each matrix of A, descending."""
     check_matrix("linalg.svd", A)
+    _refuse_driver(driver)
     return written(_part(UNPACK_SVD, _run(SVD, (A,)), A.shape[-2], min(A.shape[-2:])), out)
 
 

@@ -70,7 +70,10 @@ def slogdet(A: Tensor, *, out=None) -> linalg_slogdet:
 def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None) -> Tensor:
     """The ord-norm of x's elements over dim (all of them by default), as a vector's."""
     if isinstance(ord, str):
-        raise RuntimeError(f"linalg.vector_norm: Expected a number as ord, got {ord!r}; use linalg.matrix_norm for it")
+        raise TypeError(
+            f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not str ({ord!r} is a matrix "
+            "norm: use linalg.matrix_norm)"
+        )
     return reductions.norm(x, float(ord), dim, keepdim, out=out, dtype=dtype)
 
 
@@ -112,7 +115,10 @@ def matrix_norm(
         return vector_norm(A, 2, (row, col), keepdim, out=out)
     if ord in ("nuc", 2, -2):
         values = svdvals(A.movedim((row, col), (-2, -1)))
-        result = values.sum(-1) if ord == "nuc" else values.amax(-1) if ord == 2 else values.amin(-1)
+        if ord == "nuc" or values.shape[-1] == 0:  # NOTE: as PyTorch, no singular values give a norm of 0
+            result = values.sum(-1)
+        else:
+            result = values.amax(-1) if ord == 2 else values.amin(-1)
         result = _keep_matrix_dims(result, row, col) if keepdim else result
     elif ord in (1, -1, math.inf, -math.inf):
         summed, across = (row, col) if ord in (1, -1) else (col, row)
@@ -266,10 +272,20 @@ def multi_dot(tensors, *, out: Tensor | None = None) -> Tensor:
             )
         if 0 < i < last and t.ndim != 2:
             raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {t.ndim}D")
+    for i, t in enumerate(tensors[1:], 1):
+        if t.dtype is not tensors[0].dtype:
+            raise RuntimeError(
+                "multi_dot(): all tensors must have be the same dtype but tensor 0 is "
+                f"{_c_type_name(tensors[0].dtype)} and tensor {i} {_c_type_name(t.dtype)}"
+            )
     result = tensors[0]
     for t in tensors[1:]:
         result = result @ t
     return written(result, out)
+
+
+def _c_type_name(dtype) -> str:
+    return dt.scalar_type_name(dtype).lower()
 
 
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1, out: Tensor | None = None) -> Tensor:
