@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .._tensor import Tensor
+
 
 class ReturnTuple(tuple):
     """A (values, indices) pair that unpacks, indexes and prints like PyTorch's return types.
@@ -76,6 +78,7 @@ def _field(kind: str, index: int, name: str) -> property:
         return self[index]
 
     read.__name__, read.__qualname__ = name, f"{kind}.{name}"  # NOTE: so the stub generator finds this file
+    read.__annotations__ = {"return": Tensor}
     return property(read, doc=f"The result's {name} (item {index}).")
 
 
