@@ -14,6 +14,7 @@ from .._creation import eye, tensor
 from .._tensor import Tensor, _wrap_dim
 from . import reductions
 from ._declare import export
+from ._op import make
 from .decompositions import (
     LinAlgError,
     check_matrix,
@@ -482,8 +483,7 @@ def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False, o
 
 def _permutation(LU: Tensor, pivots: Tensor) -> Tensor:
     rows = LU.shape[-2]
-    array = permutation_matrix(LU._backend.xp, pivots._data, rows)
-    return tensor(array, device=LU.device).to(LU.dtype)
+    return make(permutation_matrix(LU._backend.xp, pivots._data, rows), LU).to(LU.dtype)
 
 
 def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True, unpack_pivots: bool = True):
