@@ -220,6 +220,7 @@ ERRORS = [
     ("singular_inverse_batch", lambda m: m.inverse(m.stack([m.eye(3), m.zeros(3, 3)]))),
     ("singular_inv_third", lambda m: m.linalg.inv(m.tensor([[1.0, 2, 3], [4, 5, 6], [7, 8, 9]]))),
     ("singular_solve", lambda m: m.linalg.solve(m.zeros(2, 2), m.ones(2))),
+    ("singular_solve_batch", lambda m: m.linalg.solve(m.stack([m.eye(2), m.zeros(2, 2)]), m.ones(2, 2, 1))),
     ("cholesky", lambda m: m.linalg.cholesky(m.tensor([[1.0, 2.0], [2.0, 1.0]]))),
     ("cholesky_batch", lambda m: m.linalg.cholesky(m.stack([m.eye(2), -m.eye(2)]))),
     ("inv_long", lambda m: m.linalg.inv(m.ones(2, 2, dtype=m.int64))),

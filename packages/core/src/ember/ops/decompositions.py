@@ -424,6 +424,13 @@ def singular_error(name: str, input: Tensor) -> LinAlgError:
     return LinAlgError(f"{name}: The input matrix is singular, the inversion could not be completed.")
 
 
+def _singular_system_error(name: str, A: Tensor) -> LinAlgError:
+    xp = A._backend.xp
+    found = [i for i, matrix in enumerate(matrices_of(A)) if first_zero_pivot(xp, matrix)]
+    prefix = _batch_prefix(A, found[0]) if found else ""
+    return LinAlgError(f"{name}: {prefix}The solver failed because the input matrix is singular.")
+
+
 def not_positive_definite_order(xp, matrix) -> int:
     """The order of matrix's first leading minor that is not positive-definite (0: none)."""
     for order in range(1, matrix.shape[-1] + 1):
@@ -539,8 +546,7 @@ def solution_of(A: Tensor, B: Tensor, left: bool = True, failing_as: str = "torc
             f"linalg.solve: Incompatible shapes of A and B for the equation AX = B ({A.shape[-2]}x{A.shape[-1]} "
             f"and {rhs.shape[-2]}x{rhs.shape[-1]}); B's rows must equal A's size"
         )
-    failed = lambda: LinAlgError(f"{failing_as}: The solver failed because the input matrix is singular.")  # noqa: E731
-    result = _run(SOLVE, (A, rhs), failure=failed)
+    result = _run(SOLVE, (A, rhs), failure=lambda: _singular_system_error(failing_as, A))
     return result.squeeze(-1) if vector else result
 
 
