@@ -164,10 +164,11 @@ def test_result_types_and_integer_results():
             "slogdet": m.linalg.slogdet(square),
             "slogdet_top": m.slogdet(square),
             "lstsq": m.linalg.lstsq(x, x[..., :1]),
+            "lstsq_gelsd_vector": m.linalg.lstsq(x, x[..., 0], driver="gelsd"),
         }
         kinds = {key: (type(value).__name__, len(value)) for key, value in found.items()}
         lstsq = found["lstsq"]
-        shapes = [tuple(t.shape) for t in lstsq]
+        shapes = [tuple(t.shape) for key in ("lstsq", "lstsq_gelsd_vector") for t in found[key]]
         more = [m.linalg.inv_ex(square), m.linalg.cholesky_ex(square @ square.mT), m.svd(x), m.qr(x)]
         more += [m.linalg.lu_factor(x), m.linalg.lu_factor_ex(x), m.linalg.lu(x), m.lu_unpack(*m.linalg.lu_factor(x))]
         more += [m.triangular_solve(x[..., :3, :], square)]

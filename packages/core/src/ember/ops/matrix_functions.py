@@ -195,7 +195,8 @@ def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, out
     """The number of singular values of each matrix of A above the tolerance (int64)."""
     check_matrix("linalg.matrix_rank", A, square=hermitian)
     values = (eigvalsh(A).abs() if hermitian else svdvals(A)).detach()
-    cutoff = _cutoff(A, values.amax(-1, keepdim=True) if values.shape[-1] else values.sum(-1, keepdim=True), atol, rtol)
+    largest = values.amax(-1, keepdim=True) if values.shape[-1] else values.sum(-1, keepdim=True)  # empty: 0
+    cutoff = _cutoff(A, largest, atol, rtol)
     return written((values > cutoff).sum(-1), out)
 
 
@@ -231,7 +232,7 @@ def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | Non
         residuals = (A @ solution - rhs).square().sum(-2)
     return linalg_lstsq(
         solution.squeeze(-1) if vector else solution,
-        residuals.squeeze(-1) if vector and residuals.numel() else residuals,
+        residuals,  # NOTE: as PyTorch, (..., 1) for vectors too
         rank if driver != "gels" else empty.long(),
         s.detach() if driver in ("gelsd", "gelss") else empty,
     )
