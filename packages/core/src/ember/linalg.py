@@ -9,7 +9,20 @@ here; lu_factor is ember's own partial-pivoting loop over the columns.
 
 from __future__ import annotations
 
-from .ops.decompositions import LinAlgError, cholesky, det, eigh, eigvalsh, inv, lu_factor, qr, solve, svd, svdvals
+from .ops.decompositions import (
+    LinAlgError,
+    cholesky,
+    det,
+    eigh,
+    eigvalsh,
+    inv,
+    lu_factor,
+    lu_factor_ex,
+    qr,
+    solve,
+    svd,
+    svdvals,
+)
 from .ops.linalg import matmul
 from .ops.matrix_functions import (
     cholesky_ex,
@@ -17,7 +30,6 @@ from .ops.matrix_functions import (
     inv_ex,
     lstsq,
     lu,
-    lu_factor_ex,
     lu_solve,
     matrix_exp,
     matrix_norm,

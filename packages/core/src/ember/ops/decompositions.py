@@ -17,7 +17,7 @@ from .._writes import write_out
 from ._declare import export
 from ._op import Op, call, make
 from .elementwise import where
-from .return_types import linalg_eigh, linalg_lu_factor, linalg_qr, linalg_svd
+from .return_types import linalg_eigh, linalg_lu_factor, linalg_lu_factor_ex, linalg_qr, linalg_svd
 from .return_types import slogdet as slogdet_result
 
 
@@ -490,6 +490,13 @@ def written(result: Tensor, out: Tensor | None) -> Tensor:
     return result if out is None else write_out(out, result)
 
 
+def all_written(result, out):
+    """A named result, or each of its tensors copied into the matching tensor of `out` when given."""
+    if out is None:
+        return result
+    return type(result)(*(write_out(into, found) for found, into in zip(result, out)))
+
+
 @export
 def det(input: Tensor) -> Tensor:
     """The determinant of each square matrix of input."""
@@ -573,9 +580,7 @@ def eigh(A: Tensor, UPLO: str = "L", *, out=None) -> linalg_eigh:
         raise RuntimeError(f"linalg.eigh: Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
     packed = _run(EIGH, (A,), {"uplo": UPLO})
     result = linalg_eigh(_part(UNPACK_EIGH, packed, 0), _part(UNPACK_EIGH, packed, slice(1, None)))
-    if out is None:
-        return result
-    return linalg_eigh(written(result[0], out[0]), written(result[1], out[1]))
+    return all_written(result, out)
 
 
 def eigvalsh(A: Tensor, UPLO: str = "L", *, out: Tensor | None = None) -> Tensor:
@@ -594,9 +599,7 @@ def svd(A: Tensor, full_matrices: bool = True, *, driver=None, out=None) -> lina
     s = _part(UNPACK_SVD, packed, rows, k)
     vh = _part(UNPACK_SVD, packed, slice(rows + 1, None), cols if full_matrices else k, transpose=True)
     result = linalg_svd(u, s, vh)
-    if out is None:
-        return result
-    return linalg_svd(*(written(found, into) for found, into in zip(result, out)))
+    return all_written(result, out)
 
 
 def _refuse_driver(driver) -> None:
@@ -630,20 +633,44 @@ def qr(A: Tensor, mode: str = "reduced", *, out=None) -> linalg_qr:
         packed = _run(QR, (A,))
         q, r = _part(UNPACK_QR, packed, slice(0, rows)), _part(UNPACK_QR, packed, slice(rows, None), transpose=True)
         result = linalg_qr(q, r)
-    if out is None:
-        return result
-    return linalg_qr(*(written(found, into) for found, into in zip(result, out)))
+    return all_written(result, out)
 
 
 def lu_factor(A: Tensor, *, pivot: bool = True, out=None) -> linalg_lu_factor:
     """(LU, pivots): L (unit diagonal left out) and U of A = P L U in one matrix, and LAPACK's 1-based row swaps."""
-    check_matrix("linalg.lu_factor", A)
+    found = _factored("linalg.lu_factor", A, pivot)
+    _refuse_zero_pivots("torch.linalg.lu_factor", A, found.info)
+    return all_written(linalg_lu_factor(found.LU, found.pivots), out)
+
+
+def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False, out=None) -> linalg_lu_factor_ex:
+    """(LU, pivots, info): info is 0, or the 1-based index of U's first zero diagonal element."""
+    found = _factored("linalg.lu_factor_ex", A, pivot)
+    if check_errors:
+        _refuse_zero_pivots("torch.linalg.lu_factor_ex", A, found.info)
+    return all_written(found, out)
+
+
+def _factored(name: str, A: Tensor, pivot: bool) -> linalg_lu_factor_ex:
+    check_matrix(name, A)
     if not pivot:
-        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU; use pivot=True")
+        raise RuntimeError(f"{name}: LU without pivoting is not implemented on the CPU; use pivot=True")
     rows, cols = A.shape[-2:]
     packed = _run(LU, (A,))
     pivots = packed.detach()[..., rows, : min(rows, cols)].to(dt.int32)
-    result = linalg_lu_factor(_part(UNPACK_LU, packed, slice(0, rows)), pivots)
-    if out is None:
-        return result
-    return linalg_lu_factor(*(written(found, into) for found, into in zip(result, out)))
+    factors = _part(UNPACK_LU, packed, slice(0, rows))
+    zero = factors.detach().diagonal(0, -2, -1) == 0
+    first = zero.int().argmax(-1) + 1
+    return linalg_lu_factor_ex(factors, pivots, where(zero.any(-1), first, 0).to(dt.int32))
+
+
+def _refuse_zero_pivots(name: str, A: Tensor, info: Tensor) -> None:
+    codes = info.reshape(-1).tolist()
+    failed = [i for i, code in enumerate(codes) if code]
+    if failed:
+        column = codes[failed[0]]
+        raise LinAlgError(
+            f"{name}: {_batch_prefix(A, failed[0])}U[{column},{column}] is zero and using it on lu_solve would result "
+            "in a division by zero. If you still want to perform the factorization, consider calling "
+            "linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)"
+        )

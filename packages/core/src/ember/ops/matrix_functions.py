@@ -17,6 +17,7 @@ from ._declare import export
 from ._op import make
 from .decompositions import (
     LinAlgError,
+    all_written,
     check_matrix,
     cholesky,
     eigh,
@@ -25,7 +26,7 @@ from .decompositions import (
     first_zero_pivot,
     inv,
     inverse_of,
-    lu_factor,
+    lu_factor_ex,
     matrices_of,
     not_positive_definite_order,
     permutation_matrix,
@@ -43,7 +44,6 @@ from .return_types import (
     linalg_inv_ex,
     linalg_lstsq,
     linalg_lu,
-    linalg_lu_factor_ex,
     linalg_slogdet,
     linalg_solve_ex,
 )
@@ -59,10 +59,7 @@ _LSTSQ_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
 
 def slogdet(A: Tensor, *, out=None) -> linalg_slogdet:
     """(sign, log of the absolute value) of each square matrix's determinant."""
-    found = sign_and_logabsdet("linalg.slogdet", A, linalg_slogdet)
-    if out is None:
-        return found
-    return linalg_slogdet(written(found[0], out[0]), written(found[1], out[1]))
+    return all_written(sign_and_logabsdet("linalg.slogdet", A, linalg_slogdet), out)
 
 
 # --- norms ------------------------------------------------------------------------------------
@@ -372,42 +369,48 @@ export(matrix_exp)
 # --- the _ex forms: results with an info code instead of an error --------------------------------
 
 
-def _info(A: Tensor, failed: bool, find) -> Tensor:
-    """int32 codes over A's batch: 0 for success, else what find(matrix) reports for each failing matrix."""
-    codes = [find(A._backend.xp, matrix) if failed else 0 for matrix in matrices_of(A)]
+def _no_failures(A: Tensor) -> Tensor:
+    return A.new_zeros(A.shape[:-2], dtype=dt.int32)
+
+
+def _failures(A: Tensor, find) -> Tensor:
+    """int32 codes over A's batch: what find(xp, matrix) reports for each matrix (0 where it succeeds)."""
+    codes = [find(A._backend.xp, matrix) for matrix in matrices_of(A)]
     return tensor(codes, dtype=dt.int32, device=A.device).reshape(A.shape[:-2])
 
 
-def inv_ex(A: Tensor, *, check_errors: bool = False, out=None):
+def inv_ex(A: Tensor, *, check_errors: bool = False, out=None) -> linalg_inv_ex:
     """(inverse, info): info is 0, or the 1-based zero diagonal element of a singular matrix's LU."""
     try:
-        return linalg_inv_ex(inverse_of(A, "linalg.inv_ex"), _info(A, False, None))
+        found = linalg_inv_ex(inverse_of(A, "linalg.inv_ex"), _no_failures(A))
     except LinAlgError:
         if check_errors:
             raise
-        info = _info(A, True, first_zero_pivot)
-        return linalg_inv_ex(A.new_full(A.shape, math.nan), info)
+        found = linalg_inv_ex(A.new_full(A.shape, math.nan), _failures(A, first_zero_pivot))
+    return all_written(found, out)
 
 
-def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, out=None):
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False, out=None) -> linalg_cholesky_ex:
     """(L, info): info is 0, or the order of the first leading minor that is not positive-definite."""
     try:
-        return linalg_cholesky_ex(factor_of(A, upper, "linalg.cholesky_ex"), _info(A, False, None))
+        found = linalg_cholesky_ex(factor_of(A, upper, "linalg.cholesky_ex"), _no_failures(A))
     except LinAlgError:
         if check_errors:
             raise
-        return linalg_cholesky_ex(A.new_full(A.shape, math.nan), _info(A, True, not_positive_definite_order))
+        found = linalg_cholesky_ex(A.new_full(A.shape, math.nan), _failures(A, not_positive_definite_order))
+    return all_written(found, out)
 
 
-def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False, out=None):
+def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False, out=None) -> linalg_solve_ex:
     """(result, info): info is 0, or nonzero where A is singular."""
     try:
-        return linalg_solve_ex(solution_of(A, B, left, "torch.linalg.solve_ex"), _info(A, False, None))
+        found = linalg_solve_ex(solution_of(A, B, left, "torch.linalg.solve_ex"), _no_failures(A))
     except LinAlgError:
         if check_errors:
             raise
-        shape = solve(eye(A.shape[-1], dtype=A.dtype), B.detach(), left=left).shape
-        return linalg_solve_ex(A.new_full(shape, math.nan), _info(A, True, first_zero_pivot))
+        like = solve(eye(A.shape[-1], dtype=A.dtype, device=A.device), B.detach(), left=left)  # the result's shape
+        found = linalg_solve_ex(like.new_full(like.shape, math.nan), _failures(A, first_zero_pivot))
+    return all_written(found, out)
 
 
 # --- PyTorch's older top-level forms ------------------------------------------------------------------
@@ -426,15 +429,17 @@ def svd_legacy(input: Tensor, some: bool = True, compute_uv: bool = True, *, out
         rows, cols = input.shape[-2:]
         batch = tuple(input.shape[:-2])
         s = svdvals(input)
-        return svd_result(input.new_zeros((*batch, rows, rows)), s, input.new_zeros((*batch, cols, cols)))
+        return all_written(
+            svd_result(input.new_zeros((*batch, rows, rows)), s, input.new_zeros((*batch, cols, cols))), out
+        )
     u, s, vh = svd(input, full_matrices=not some)
-    return svd_result(u, s, vh.mT)
+    return all_written(svd_result(u, s, vh.mT), out)
 
 
 @export(name="qr")
 def qr_legacy(input: Tensor, some: bool = True, *, out=None) -> qr_result:
     """(Q, R) with input = Q R (``linalg.qr`` with mode 'reduced', or 'complete' when some=False)."""
-    return qr_result(*qr(input, "reduced" if some else "complete"))
+    return all_written(qr_result(*qr(input, "reduced" if some else "complete")), out)
 
 
 @export(name="cholesky")
@@ -467,21 +472,6 @@ def cholesky_inverse(L: Tensor, upper: bool = False, *, out: Tensor | None = Non
 # --- LU -------------------------------------------------------------------------------------------
 
 
-def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False, out=None) -> linalg_lu_factor_ex:
-    """(LU, pivots, info): info is 0, or the 1-based index of U's first zero diagonal element."""
-    found, pivots = lu_factor(A, pivot=pivot)
-    diagonal = found.detach().diagonal(0, -2, -1)
-    zero = diagonal == 0
-    first = zero.int().argmax(-1) + 1
-    info = where(zero.any(-1), first, first.new_zeros(())).to(dt.int32)
-    if check_errors and bool(info.any()):
-        raise LinAlgError(
-            f"torch.linalg.lu_factor_ex: U[{int(info.reshape(-1).max())}, {int(info.reshape(-1).max())}] is zero, "
-            "singular U."
-        )
-    return linalg_lu_factor_ex(found, pivots, info)
-
-
 def _permutation(LU: Tensor, pivots: Tensor) -> Tensor:
     rows = LU.shape[-2]
     return make(permutation_matrix(LU._backend.xp, pivots._data, rows), LU).to(LU.dtype)
@@ -503,7 +493,8 @@ export(lu_unpack, method=False)
 
 def lu(A: Tensor, *, pivot: bool = True, out=None) -> linalg_lu:
     """(P, L, U) with A = P L U: P a permutation, L unit lower triangular, U upper triangular."""
-    return linalg_lu(*lu_unpack(*lu_factor(A, pivot=pivot)))
+    factors, pivots, _ = lu_factor_ex(A, pivot=pivot)
+    return all_written(linalg_lu(*lu_unpack(factors, pivots)), out)
 
 
 def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoint: bool = False, out=None) -> Tensor:
@@ -520,9 +511,15 @@ def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoin
 
 @export(name="lu")
 def lu_legacy(A: Tensor, pivot: bool = True, get_infos: bool = False, out=None):
-    """(LU, pivots) of lu_factor, with the infos of lu_factor_ex when get_infos=True."""
-    found = lu_factor_ex(A, pivot=pivot)
-    return tuple(found) if get_infos else tuple(found[:2])
+    """(LU, pivots) of lu_factor, with the infos of lu_factor_ex when get_infos=True (deprecated in PyTorch)."""
+    warnings.warn(
+        "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and will be removed "
+        "in a future PyTorch release; here ember.linalg.lu_factor(A) gives the same",
+        UserWarning,
+        stacklevel=2,
+    )
+    found = tuple(lu_factor_ex(A, pivot=pivot))[: 3 if get_infos else 2]
+    return found if out is None else tuple(written(part, into) for part, into in zip(found, out))
 
 
 @export(name="lu_solve")
@@ -538,4 +535,4 @@ def triangular_solve(
     """(solution, a copy of A) of A X = b for a triangular A (A^T X = b with transpose)."""
     coefficient = A.mT if transpose else A
     solution = solve_triangular(coefficient, b, upper=upper != transpose, unitriangular=unitriangular)
-    return triangular_solve_result(solution, A.clone())
+    return all_written(triangular_solve_result(solution, A.clone()), out)
