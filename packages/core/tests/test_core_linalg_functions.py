@@ -489,3 +489,15 @@ def test_lu_factor_ex_reports_a_zero_pivot():
         L.lu_factor(_t([np.eye(2), [[1.0, 2.0], [2.0, 4.0]]]))
     with pytest.raises(RuntimeError, match="LU without pivoting is not implemented"):
         L.lu_factor(_t(np.eye(2)), pivot=False)
+
+
+def test_named_results_fill_out_tensors():
+    x = _t(_matrix(2, 3, 3))
+    into = (ember.empty(0, dtype=ember.float64), ember.empty(0, dtype=ember.float64))
+    found = L.eigh(x @ x.mT, out=into)
+    assert found.eigenvalues is into[0] and found.eigenvectors is into[1]
+    info = (ember.empty(0, dtype=ember.float64), ember.empty(0, dtype=ember.int32))
+    found = L.inv_ex(x, out=info)
+    assert found.inverse is info[0] and found.info is info[1]
+    _close(info[0], np.linalg.inv(x.numpy()))
+    assert info[1].tolist() == [0, 0]
