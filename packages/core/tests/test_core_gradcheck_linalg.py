@@ -103,6 +103,8 @@ CASES = [
     ("lu_solve", lambda a, b: L.lu_solve(*L.lu_factor(_square(a)), b), [(2, 3, 3), (3, 2)]),
     ("lu_solve_adjoint", lambda a, b: L.lu_solve(*L.lu_factor(_square(a)), b, adjoint=True), [(3, 3), (3, 2)]),
     ("triangular_solve", lambda a, b: ember.triangular_solve(b, _square(a), transpose=True).solution, [(3, 3), (3, 2)]),
+    ("householder_product", lambda a, t: L.householder_product(a, t), [(2, 4, 3), (2, 2)]),
+    ("ormqr", lambda a, t, c: ember.ormqr(a, t, c, transpose=True), [(4, 3), (3,), (4, 2)]),
 ]
 
 

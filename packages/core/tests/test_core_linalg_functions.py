@@ -501,3 +501,18 @@ def test_named_results_fill_out_tensors():
     assert found.inverse is info[0] and found.info is info[1]
     _close(info[0], np.linalg.inv(x.numpy()))
     assert info[1].tolist() == [0, 0]
+
+
+def test_geqrf_householder_product_ormqr():
+    a, c = RNG.uniform(-1, 1, (2, 5, 3)), RNG.uniform(-1, 1, (2, 5, 2))
+    reflectors, tau = ember.geqrf(_t(a))
+    raw, expected_tau = np.linalg.qr(a, mode="raw")
+    _close(reflectors, np.swapaxes(raw, -1, -2))
+    _close(tau, expected_tau)
+    q, r = np.linalg.qr(a)
+    _close(L.householder_product(reflectors, tau), q)
+    _close(reflectors.orgqr(tau), q)
+    full = np.linalg.qr(a, mode="complete")[0]
+    _close(ember.ormqr(reflectors, tau, _t(c)), full @ c)
+    _close(ember.ormqr(reflectors, tau, _t(c), transpose=True), np.swapaxes(full, -1, -2) @ c)
+    _close(ember.ormqr(reflectors, tau, _t(np.swapaxes(c, -1, -2)), left=False), np.swapaxes(c, -1, -2) @ full)

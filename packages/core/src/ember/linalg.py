@@ -2,9 +2,9 @@
 
 The decompositions (det, slogdet, inv, solve, cholesky, eigh, svd, qr) are primitives with
 one backward rule each (``ember.ops.decompositions``); the rest is written with
-differentiable ember ops (``ember.ops.matrix_functions``). Complex dtypes, and the
-factorizations NumPy does not offer (eig, eigvals, ldl_factor, householder_product), are not
-here; lu_factor is ember's own partial-pivoting loop over the columns.
+differentiable ember ops (``ember.ops.matrix_functions``). Complex dtypes, and with them
+eig and eigvals, are not here, nor ldl_factor (NumPy has no LDL factorization); lu_factor is
+ember's own partial-pivoting loop over the columns.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from .ops.linalg import matmul
 from .ops.matrix_functions import (
     cholesky_ex,
     cond,
+    householder_product,
     inv_ex,
     lstsq,
     lu,
@@ -58,6 +59,7 @@ __all__ = [
     "diagonal",
     "eigh",
     "eigvalsh",
+    "householder_product",
     "inv",
     "inv_ex",
     "lstsq",

@@ -14,7 +14,7 @@ from .._creation import eye, tensor
 from .._tensor import Tensor, _wrap_dim
 from . import reductions
 from ._declare import export
-from ._op import make
+from ._op import Op, call, make
 from .decompositions import (
     LinAlgError,
     all_written,
@@ -39,6 +39,7 @@ from .decompositions import (
     written,
 )
 from .elementwise import where
+from .return_types import geqrf as geqrf_result
 from .return_types import (
     linalg_cholesky_ex,
     linalg_inv_ex,
@@ -411,6 +412,67 @@ def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = Fa
         like = solve(eye(A.shape[-1], dtype=A.dtype, device=A.device), B.detach(), left=left)  # the result's shape
         found = linalg_solve_ex(like.new_full(like.shape, math.nan), _failures(A, first_zero_pivot))
     return all_written(found, out)
+
+
+# --- Householder reflectors: geqrf, householder_product, ormqr ----------------------------------------
+
+
+def _geqrf_kernel(b, a):
+    reflectors, tau = b.xp.linalg.qr(a, mode="raw")  # NOTE: LAPACK's geqrf; NumPy gives its matrix transposed
+    return b.xp.swapaxes(reflectors, -1, -2).copy(), tau
+
+
+GEQRF_REFLECTORS = Op("geqrf", lambda b, a: _geqrf_kernel(b, a)[0], node="GeqrfBackward0")
+GEQRF_TAU = Op("geqrf", lambda b, a: _geqrf_kernel(b, a)[1], node="GeqrfBackward0")
+
+
+@export
+def geqrf(input: Tensor, *, out=None) -> geqrf_result:
+    """(a, tau): LAPACK's QR as Householder reflectors below a's diagonal (R on and above it) and their scales."""
+    if input.ndim < 2:
+        raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
+    check_matrix("geqrf", input)
+    # NOTE: one kernel call would do; two keep each result an op of its own (neither is differentiable)
+    found = geqrf_result(*(call(op, (input,), (input._data,), input) for op in (GEQRF_REFLECTORS, GEQRF_TAU)))
+    return all_written(found, out)
+
+
+def _reflections(A: Tensor, tau: Tensor) -> Tensor:
+    """The full m by m product H_1 ... H_k of the reflectors H_i = I - tau_i v_i v_i^T stored below A's diagonal."""
+    rows = A.shape[-2]
+    count = tau.shape[-1]
+    vectors = A[..., :, :count].tril(-1) + eye(rows, count, dtype=A.dtype, device=A.device)
+    product = eye(rows, dtype=A.dtype, device=A.device) + A.new_zeros((*A.shape[:-2], rows, rows))
+    for i in range(count):
+        v = vectors[..., :, i : i + 1]
+        product = product - (product @ v) @ v.mT * tau[..., i, None, None]
+    return product
+
+
+def householder_product(A: Tensor, tau: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The first n columns of the product of the Householder reflectors in A's columns scaled by tau (orgqr)."""
+    check_matrix("torch.linalg.householder_product", A)
+    rows, cols = A.shape[-2:]
+    if rows < cols:
+        raise RuntimeError(
+            "torch.linalg.householder_product: input.shape[-2] must be greater than or equal to input.shape[-1]"
+        )
+    if cols < tau.shape[-1]:
+        raise RuntimeError(
+            "torch.linalg.householder_product: input.shape[-1] must be greater than or equal to tau.shape[-1]"
+        )
+    return written(_reflections(A, tau)[..., :, :cols], out)
+
+
+export(householder_product, name="orgqr")
+
+
+@export
+def ormqr(input: Tensor, tau: Tensor, other: Tensor, left: bool = True, transpose: bool = False, *, out=None) -> Tensor:
+    """other multiplied by the Q of geqrf's (input, tau): Q other, or other Q with left=False (Q^T with transpose)."""
+    q = _reflections(input, tau)
+    q = q.mT if transpose else q
+    return written(q @ other if left else other @ q, out)
 
 
 # --- PyTorch's older top-level forms ------------------------------------------------------------------

@@ -114,3 +114,4 @@ linalg_lu_factor_ex = _named_result("linalg_lu_factor_ex", ("LU", "pivots", "inf
 linalg_lu = _named_result("linalg_lu", ("P", "L", "U"))
 lu_unpack = _named_result("lu_unpack", ("P", "L", "U"))
 triangular_solve = _named_result("triangular_solve", ("solution", "cloned_coefficient"))
+geqrf = _named_result("geqrf", ("a", "tau"))

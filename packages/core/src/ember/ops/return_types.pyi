@@ -15,6 +15,14 @@ class ReturnTuple(tuple[Tensor, Tensor]):
     n_fields: int
     n_sequence_fields: int
 
+class geqrf(NamedResult):
+    @property
+    def a(self) -> Tensor: ...
+    n_fields: int
+    n_sequence_fields: int
+    @property
+    def tau(self) -> Tensor: ...
+
 class linalg_cholesky_ex(NamedResult):
     @property
     def L(self) -> Tensor: ...
