@@ -516,3 +516,11 @@ def test_geqrf_householder_product_ormqr():
     _close(ember.ormqr(reflectors, tau, _t(c)), full @ c)
     _close(ember.ormqr(reflectors, tau, _t(c), transpose=True), np.swapaxes(full, -1, -2) @ c)
     _close(ember.ormqr(reflectors, tau, _t(np.swapaxes(c, -1, -2)), left=False), np.swapaxes(c, -1, -2) @ full)
+
+
+def test_chain_matmul_is_multi_dot_with_a_deprecation_warning():
+    a, b = RNG.uniform(-1, 1, (2, 3)), RNG.uniform(-1, 1, (3, 4))
+    with pytest.warns(UserWarning, match="torch.chain_matmul is deprecated"):
+        _close(ember.chain_matmul(_t(a), _t(b)), a @ b)
+    with pytest.warns(UserWarning), pytest.raises(RuntimeError, match="Tensor dimension is 1, expected 2 instead"):
+        ember.chain_matmul(_t(a[0]), _t(b))

@@ -284,6 +284,24 @@ def multi_dot(tensors, *, out: Tensor | None = None) -> Tensor:
     return written(result, out)
 
 
+@export(method=False)
+def chain_matmul(*matrices: Tensor, out: Tensor | None = None) -> Tensor:
+    """The product of a chain of matrices (deprecated in PyTorch: use ``linalg.multi_dot``)."""
+    warnings.warn(
+        "torch.chain_matmul is deprecated and will be removed in a future PyTorch release. "
+        "Use torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than "
+        "multiple parameters.",
+        UserWarning,
+        stacklevel=2,
+    )
+    if not matrices:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    for matrix in matrices:
+        if matrix.ndim != 2:
+            raise RuntimeError(f"Tensor dimension is {matrix.ndim}, expected 2 instead.")
+    return written(matrices[0].clone() if len(matrices) == 1 else multi_dot(matrices), out)
+
+
 def _c_type_name(dtype) -> str:
     return dt.scalar_type_name(dtype).lower()
 
