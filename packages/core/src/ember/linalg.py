@@ -1,10 +1,10 @@
 """``ember.linalg``: PyTorch's ``torch.linalg``, over any leading batch dimensions.
 
-The decompositions (det, slogdet, inv, solve, cholesky, eigh, svd, qr) are primitives with
-one backward rule each (``ember.ops.decompositions``); the rest is written with
-differentiable ember ops (``ember.ops.matrix_functions``). Complex dtypes, and with them
-eig and eigvals, are not here, nor ldl_factor (NumPy has no LDL factorization); lu_factor is
-ember's own partial-pivoting loop over the columns.
+The decompositions (det, slogdet, inv, solve, cholesky, eigh, svd, qr, lu_factor) are
+primitives with one backward rule each (``ember.ops.decompositions``); the rest is written
+with differentiable ember ops (``ember.ops.matrix_functions``, ``ember.ops.factorizations``).
+Complex dtypes, and with them eig and eigvals, are not here, nor ldl_factor (NumPy has no LDL
+factorization); lu_factor is ember's own partial-pivoting loop over the columns.
 """
 
 from __future__ import annotations
@@ -23,15 +23,11 @@ from .ops.decompositions import (
     svd,
     svdvals,
 )
+from .ops.factorizations import cholesky_ex, householder_product, inv_ex, lu, lu_solve, solve_ex
 from .ops.linalg import matmul
 from .ops.matrix_functions import (
-    cholesky_ex,
     cond,
-    householder_product,
-    inv_ex,
     lstsq,
-    lu,
-    lu_solve,
     matrix_exp,
     matrix_norm,
     matrix_power,
@@ -40,7 +36,6 @@ from .ops.matrix_functions import (
     norm,
     pinv,
     slogdet,
-    solve_ex,
     solve_triangular,
     tensorinv,
     tensorsolve,

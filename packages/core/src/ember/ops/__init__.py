@@ -4,6 +4,7 @@ from . import (  # noqa: F401
     conversion,
     decompositions,
     elementwise,
+    factorizations,
     gather_scatter,
     indexing,
     linalg,
