@@ -57,6 +57,8 @@ GROUP_TITLES: dict[str, str] = {
     "ember.ops.linalg": "Linear algebra",
     "ember.ops.decompositions": "Linear algebra",
     "ember.ops.matrix_functions": "Linear algebra",
+    "ember.ops.factorizations": "Linear algebra",
+    "ember.ops._linalg_errors": "Linear algebra",
     "ember.ops.shape": "Shapes, joining and splitting",
     "ember.ops.views": "Views",
     "ember.ops.indexing": "Indexing, gathering and scattering",

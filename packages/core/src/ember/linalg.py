@@ -9,8 +9,8 @@ factorization); lu_factor is ember's own partial-pivoting loop over the columns.
 
 from __future__ import annotations
 
+from .ops._linalg_errors import LinAlgError
 from .ops.decompositions import (
-    LinAlgError,
     cholesky,
     det,
     eigh,

@@ -2,7 +2,7 @@
 from typing import Any
 
 from ember._tensor import Tensor
-from ember.ops.decompositions import LinAlgError as LinAlgError
+from ember.ops._linalg_errors import LinAlgError as LinAlgError
 from ember.ops.return_types import (
     linalg_cholesky_ex,
     linalg_eigh,

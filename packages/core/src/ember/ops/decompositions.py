@@ -15,15 +15,18 @@ from .. import _dtype as dt
 from .._tensor import Tensor
 from .._writes import write_out
 from ._declare import export
+from ._linalg_errors import (
+    check_matrix,
+    is_linalg_error,
+    not_positive_definite_error,
+    refuse_zero_pivots,
+    singular_error,
+    singular_system_error,
+)
 from ._op import Op, call, make
 from .elementwise import where
 from .return_types import linalg_eigh, linalg_lu_factor, linalg_lu_factor_ex, linalg_qr, linalg_svd
 from .return_types import slogdet as slogdet_result
-
-
-class LinAlgError(RuntimeError):
-    """A matrix function could not be computed for the input (a singular or not positive-definite matrix)."""
-
 
 # --- rule helpers ----------------------------------------------------------------------------
 
@@ -85,7 +88,7 @@ def _inverse_if_possible(m, a):
     try:
         return m.inv(a)
     except Exception as error:
-        if m.on_tensors or not _is_linalg_error(error):
+        if m.on_tensors or not is_linalg_error(error):
             raise
         return m.backend.xp.linalg.pinv(a)
 
@@ -355,112 +358,12 @@ R_ONLY_QR = Op(
 )
 
 
-# --- argument checks and errors -------------------------------------------------------------------
-
-
-def check_matrix(name: str, input: Tensor, *, square: bool = False, floating: bool = True) -> None:
-    """PyTorch's errors for an input that is not a batch of matrices (float ones, square ones with `square`)."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{name}(): argument 'A' (position 1) must be Tensor, not {type(input).__name__}")
-    if input.ndim < 2:
-        raise RuntimeError(
-            f"{name}: The input tensor A must have at least 2 dimensions. Got shape {list(input.shape)}; "
-            "for a single matrix pass a 2D tensor"
-        )
-    if floating and (input.dtype is dt.float16 or input.dtype.name == "bfloat16"):
-        raise RuntimeError(
-            f"{name}: Low precision dtypes not supported. Got {dt.scalar_type_name(input.dtype)}; "
-            "convert first, e.g. A.float()"
-        )
-    if floating and not input.dtype.is_floating_point:
-        raise RuntimeError(
-            f"{name}: Expected a floating point or complex tensor as input. "
-            f"Got {dt.scalar_type_name(input.dtype)}; convert first, e.g. A.double()"
-        )
-    rows, cols = input.shape[-2:]
-    if square and rows != cols:
-        raise RuntimeError(f"{name}: A must be batches of square matrices, but they are {rows} by {cols} matrices")
-
-
-def _is_linalg_error(error: Exception) -> bool:
-    return type(error).__name__ == "LinAlgError"  # NOTE: NumPy's and CuPy's, without importing either
-
-
-def _batch_prefix(input: Tensor, index: int) -> str:
-    return f"(Batch element {index}): " if input.ndim > 2 else ""
-
-
-def matrices_of(input: Tensor):
-    """The matrices of a batch, one by one, as backend arrays."""
-    n_rows, n_cols = input.shape[-2:]
-    return input._backend.xp.reshape(input._data, (-1, n_rows, n_cols))
-
-
-def first_zero_pivot(xp, matrix) -> int:
-    """The 1-based column of the first zero pivot of matrix's LU factorization with partial pivoting (0: none)."""
-    work = matrix.copy()
-    n = work.shape[-1]
-    for j in range(n):
-        pivot = j + int(xp.argmax(xp.abs(work[j:, j])))
-        if work[pivot, j] == 0:
-            return j + 1
-        if pivot != j:
-            work[[j, pivot]] = work[[pivot, j]]
-        factors = work[j + 1 :, j] / work[j, j]
-        work[j + 1 :, j:] -= factors[:, None] * work[j, j:][None, :]
-    return 0
-
-
-def singular_error(name: str, input: Tensor) -> LinAlgError:
-    """PyTorch's error for inverting a singular matrix, naming the batch element and the zero diagonal element."""
-    xp = input._backend.xp
-    for index, matrix in enumerate(matrices_of(input)):
-        column = first_zero_pivot(xp, matrix)
-        if column:
-            return LinAlgError(
-                f"{name}: {_batch_prefix(input, index)}The diagonal element {column} is zero, the inversion could "
-                "not be completed because the input matrix is singular."
-            )
-    return LinAlgError(f"{name}: The input matrix is singular, the inversion could not be completed.")
-
-
-def _singular_system_error(name: str, A: Tensor) -> LinAlgError:
-    xp = A._backend.xp
-    found = [i for i, matrix in enumerate(matrices_of(A)) if first_zero_pivot(xp, matrix)]
-    prefix = _batch_prefix(A, found[0]) if found else ""
-    return LinAlgError(f"{name}: {prefix}The solver failed because the input matrix is singular.")
-
-
-def not_positive_definite_order(xp, matrix) -> int:
-    """The order of matrix's first leading minor that is not positive-definite (0: none)."""
-    for order in range(1, matrix.shape[-1] + 1):
-        try:
-            xp.linalg.cholesky(matrix[:order, :order])
-        except Exception as error:
-            if _is_linalg_error(error):
-                return order
-            raise
-    return 0
-
-
-def not_positive_definite_error(input: Tensor, name: str = "linalg.cholesky") -> LinAlgError:
-    xp = input._backend.xp
-    for index, matrix in enumerate(matrices_of(input)):
-        order = not_positive_definite_order(xp, matrix)
-        if order:
-            return LinAlgError(
-                f"{name}: {_batch_prefix(input, index)}The factorization could not be completed because "
-                f"the input is not positive-definite (the leading minor of order {order} is not positive-definite)."
-            )
-    return LinAlgError(f"{name}: The factorization could not be completed: the input is not positive-definite.")
-
-
 def _run(op: Op, inputs: tuple, attrs: dict | None = None, failure=None) -> Tensor:
     """call(op) on the inputs' arrays; a backend LinAlgError becomes failure() (a LinAlgError)."""
     try:
         return call(op, inputs, tuple(x._data for x in inputs), inputs[0], attrs)
     except Exception as error:
-        if failure is not None and _is_linalg_error(error):
+        if failure is not None and is_linalg_error(error):
             raise failure() from None
         raise
 
@@ -553,7 +456,7 @@ def solution_of(A: Tensor, B: Tensor, left: bool = True, failing_as: str = "torc
             f"linalg.solve: Incompatible shapes of A and B for the equation AX = B ({A.shape[-2]}x{A.shape[-1]} "
             f"and {rhs.shape[-2]}x{rhs.shape[-1]}); B's rows must equal A's size"
         )
-    result = _run(SOLVE, (A, rhs), failure=lambda: _singular_system_error(failing_as, A))
+    result = _run(SOLVE, (A, rhs), failure=lambda: singular_system_error(failing_as, A))
     return result.squeeze(-1) if vector else result
 
 
@@ -639,7 +542,7 @@ def qr(A: Tensor, mode: str = "reduced", *, out=None) -> linalg_qr:
 def lu_factor(A: Tensor, *, pivot: bool = True, out=None) -> linalg_lu_factor:
     """(LU, pivots): L (unit diagonal left out) and U of A = P L U in one matrix, and LAPACK's 1-based row swaps."""
     found = _factored("linalg.lu_factor", A, pivot)
-    _refuse_zero_pivots("torch.linalg.lu_factor", A, found.info)
+    refuse_zero_pivots("torch.linalg.lu_factor", A, found.info)
     return all_written(linalg_lu_factor(found.LU, found.pivots), out)
 
 
@@ -647,7 +550,7 @@ def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False, o
     """(LU, pivots, info): info is 0, or the 1-based index of U's first zero diagonal element."""
     found = _factored("linalg.lu_factor_ex", A, pivot)
     if check_errors:
-        _refuse_zero_pivots("torch.linalg.lu_factor_ex", A, found.info)
+        refuse_zero_pivots("torch.linalg.lu_factor_ex", A, found.info)
     return all_written(found, out)
 
 
@@ -662,15 +565,3 @@ def _factored(name: str, A: Tensor, pivot: bool) -> linalg_lu_factor_ex:
     zero = factors.detach().diagonal(0, -2, -1) == 0
     first = zero.int().argmax(-1) + 1
     return linalg_lu_factor_ex(factors, pivots, where(zero.any(-1), first, 0).to(dt.int32))
-
-
-def _refuse_zero_pivots(name: str, A: Tensor, info: Tensor) -> None:
-    codes = info.reshape(-1).tolist()
-    failed = [i for i, code in enumerate(codes) if code]
-    if failed:
-        column = codes[failed[0]]
-        raise LinAlgError(
-            f"{name}: {_batch_prefix(A, failed[0])}U[{column},{column}] is zero and using it on lu_solve would result "
-            "in a division by zero. If you still want to perform the factorization, consider calling "
-            "linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)"
-        )

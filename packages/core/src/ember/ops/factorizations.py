@@ -16,19 +16,15 @@ from .. import _dtype as dt
 from .._creation import eye, tensor
 from .._tensor import Tensor
 from ._declare import export
+from ._linalg_errors import LinAlgError, check_matrix, first_zero_pivot, matrices_of, not_positive_definite_order
 from ._op import Op, call, make
 from .decompositions import (
-    LinAlgError,
     all_written,
-    check_matrix,
     cholesky,
     factor_of,
-    first_zero_pivot,
     inv,
     inverse_of,
     lu_factor_ex,
-    matrices_of,
-    not_positive_definite_order,
     permutation_matrix,
     qr,
     solution_of,

@@ -14,9 +14,9 @@ from .._creation import eye
 from .._tensor import Tensor, _wrap_dim
 from . import reductions
 from ._declare import export
+from ._linalg_errors import check_matrix
 from .decompositions import (
     all_written,
-    check_matrix,
     eigh,
     eigvalsh,
     inv,
