@@ -1,10 +1,11 @@
-"""Matrix functions and decompositions: det, slogdet, inv, solve, cholesky, eigh, svd, qr.
+"""Matrix functions and decompositions: det, slogdet, inv, solve, cholesky, eigh, svd, qr, lu_factor.
 
-Each is one primitive on the array module's linear algebra with its one backward rule, over any
-leading batch dimensions. A decomposition with several results (eigh, svd, qr) is one
-primitive whose output packs them along the row axis (for svd: U over S over Vh
-transposed); the public function slices them back out, so every result's gradient reaches
-the one rule, and under ``create_graph`` the rule reads the packed output as a tensor.
+Each is one primitive on the array module's linear algebra (lu_factor: ember's own loop) with
+its one backward rule, over any leading batch dimensions. A decomposition with several
+results (eigh, svd, qr, lu_factor) is one primitive whose output packs them along the row
+axis (for svd: U over S over Vh transposed); the public function copies each back out, so
+every result's gradient reaches the one rule, and under ``create_graph`` the rule reads the
+packed output as a tensor.
 """
 
 from __future__ import annotations
@@ -352,7 +353,8 @@ R_ONLY_QR = Op(
     lambda b, a: b.xp.linalg.qr(a, mode="r"),
     _refuse(
         "linalg.qr",
-        "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.",
+        "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use "
+        "linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.",
     ),
     node="LinalgQrBackward0",
 )
