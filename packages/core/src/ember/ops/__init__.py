@@ -9,6 +9,7 @@ from . import (  # noqa: F401
     reductions,
     shape,
     sorting,
+    special,
     views,
 )
 from ._declare import FUNCTIONS

@@ -1,0 +1,194 @@
+"""The gamma family: lgamma, digamma and polygamma, computed with any backend's array module.
+
+The kernels work in float64 with the array module's own functions (``b.xp``) and return
+the input's dtype: lgamma by Lanczos' approximation (g = 7, nine terms), digamma and
+polygamma by recurrence up to a large argument and their asymptotic series there.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .._tensor import Tensor
+from .._writes import write_out
+from ._declare import publish, unary_op
+from ._dispatch import FLOAT_RESULT, inplace_unary, unary
+from ._op import Op
+
+_LANCZOS_G = 7.0
+_LANCZOS = (
+    0.99999999999980993,
+    676.5203681218851,
+    -1259.1392167224028,
+    771.32342877765313,
+    -176.61502916214059,
+    12.507343278686905,
+    -0.13857109526572012,
+    9.9843695780195716e-6,
+    1.5056327351493116e-7,
+)
+_HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
+# B_2k / (2k) for k = 1..7: the asymptotic series of digamma is log(y) - 1/(2y) - sum(c_k / y^2k)
+_DIGAMMA_SERIES = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12)
+# B_2j / (2j)! for j = 1..8: the Euler-Maclaurin tail of the Hurwitz zeta function
+_ZETA_SERIES = (
+    1 / 12,
+    -1 / 720,
+    1 / 30240,
+    -1 / 1209600,
+    1 / 47900160,
+    -691 / 1307674368000,
+    1 / 74724249600,
+    -3617 / 10670622842880000,
+)
+_ASYMPTOTIC_FROM = 10.0
+
+
+def _as_float64(x):
+    return x.astype("float64", copy=False)
+
+
+def _lgamma_array(xp, x):
+    """log|Gamma(x)| of a float64 array; +inf at the poles 0, -1, -2, ..."""
+    reflect = x < 0.5
+    y = xp.where(reflect, 1.0 - x, x) - 1.0
+    series = xp.full(y.shape, _LANCZOS[0])
+    for k, coefficient in enumerate(_LANCZOS[1:], start=1):
+        series = series + coefficient / (y + k)
+    t = y + _LANCZOS_G + 0.5
+    direct = _HALF_LOG_TWO_PI + (y + 0.5) * xp.log(t) - t + xp.log(series)
+    with _quiet(xp):
+        reflected = xp.log(math.pi / xp.abs(xp.sin(math.pi * x))) - direct
+    return xp.where(_poles(xp, x), math.inf, xp.where(reflect, reflected, direct))
+
+
+def _digamma_array(xp, x):
+    """digamma of a float64 array: -inf at 0, nan at the negative integers (as PyTorch)."""
+    reflect = x < 0.5
+    y = xp.where(reflect, 1.0 - x, x)
+    total = xp.zeros(y.shape)
+    for _ in range(int(_ASYMPTOTIC_FROM)):  # NOTE: y >= 0.5, so ten steps reach the asymptotic range
+        small = y < _ASYMPTOTIC_FROM
+        total = total - xp.where(small, 1.0 / y, 0.0)
+        y = xp.where(small, y + 1.0, y)
+    inverse_square = 1.0 / (y * y)
+    series = xp.zeros(y.shape)
+    for coefficient in reversed(_DIGAMMA_SERIES):
+        series = (series + coefficient) * inverse_square
+    total = total + xp.log(y) - 0.5 / y - series
+    with _quiet(xp):
+        reflected = total - math.pi / xp.tan(math.pi * x)
+    result = xp.where(reflect, reflected, total)
+    result = xp.where(_poles(xp, x), math.nan, result)
+    return xp.where(x == 0, -math.inf, result)
+
+
+def _polygamma_array(xp, x, n: int):
+    """The n-th derivative of digamma (n >= 1): (-1)^(n+1) n! zeta(n + 1, x)."""
+    s = n + 1.0
+    threshold = _ASYMPTOTIC_FROM + n
+    y = x.copy()
+    total = xp.zeros(y.shape)
+    with _quiet(xp):
+        while True:
+            small = (y < threshold) & xp.isfinite(y)
+            if not small.any():
+                break
+            total = total + xp.where(small, y ** (-s), 0.0)
+            y = xp.where(small, y + 1.0, y)
+        tail = y ** (1.0 - s) / (s - 1.0) + 0.5 * y ** (-s)
+        rising = s  # s (s + 1) ... (s + 2j - 2)
+        power = y ** (-s - 1.0)
+        inverse_square = 1.0 / (y * y)
+        for j, coefficient in enumerate(_ZETA_SERIES, start=1):
+            tail = tail + coefficient * rising * power
+            rising *= (s + 2 * j - 1) * (s + 2 * j)
+            power = power * inverse_square
+    zeta = total + tail
+    sign = 1.0 if n % 2 else -1.0
+    result = sign * math.factorial(n) * zeta
+    return xp.where(_poles(xp, x), sign * math.inf, result)
+
+
+def _poles(xp, x):
+    """Where x is 0 or a negative integer."""
+    return (x <= 0) & (x == xp.floor(x))
+
+
+class _quiet:
+    """NumPy's floating-point warnings off inside (poles give inf or nan silently, as in PyTorch)."""
+
+    def __init__(self, xp) -> None:
+        self._errstate = getattr(xp, "errstate", None)
+
+    def __enter__(self):
+        self._state = self._errstate(all="ignore") if self._errstate is not None else None
+        if self._state is not None:
+            self._state.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._state is not None:
+            self._state.__exit__(*exc)
+
+
+def _in_float64(compute):
+    """A kernel computing `compute(xp, x64, **attrs)` in float64 and returning x's dtype."""
+
+    def kernel(b, x, **attrs):
+        return compute(b.xp, _as_float64(x), **attrs).astype(x.dtype, copy=False)
+
+    return kernel
+
+
+unary_op(
+    "lgamma",
+    _in_float64(_lgamma_array),
+    lambda m, ctx, g: (g * m.digamma(ctx.saved[0]),),
+    promotion=FLOAT_RESULT,
+    math="lgamma",
+)
+unary_op(
+    "digamma",
+    _in_float64(_digamma_array),
+    lambda m, ctx, g: (g * m.polygamma(ctx.saved[0], n=1),),
+    promotion=FLOAT_RESULT,
+    math="digamma",
+)
+
+
+def _polygamma_kernel(b, x, *, n: int):
+    return _in_float64(_digamma_array)(b, x) if n == 0 else _in_float64(_polygamma_array)(b, x, n=n)
+
+
+def _grad_polygamma(m, ctx, g):
+    return (g * m.polygamma(ctx.saved[0], n=ctx.attrs["n"] + 1),)
+
+
+POLYGAMMA = Op("polygamma", _polygamma_kernel, _grad_polygamma, saves=(0,), math="polygamma")
+
+
+def _check_order(n) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise RuntimeError(
+            f"polygamma(n, x) does not support negative or non-integer n (got n={n!r}); pass an int >= 0"
+        )
+    return n
+
+
+def polygamma(n: int, input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The n-th derivative of digamma, elementwise."""
+    result = unary(POLYGAMMA, input, FLOAT_RESULT, attrs={"n": _check_order(n)})
+    return result if out is None else write_out(out, result)
+
+
+def _polygamma_method(self: Tensor, n: int) -> Tensor:
+    return unary(POLYGAMMA, self, FLOAT_RESULT, attrs={"n": _check_order(n)})
+
+
+def _polygamma_(self: Tensor, n: int) -> Tensor:
+    return inplace_unary(POLYGAMMA, self, FLOAT_RESULT, attrs={"n": _check_order(n)})
+
+
+publish("polygamma", polygamma, _polygamma_)
+Tensor.polygamma = _polygamma_method
