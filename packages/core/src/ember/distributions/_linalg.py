@@ -14,8 +14,10 @@ from ..ops.shape import stack
 def cholesky(matrix: Tensor) -> Tensor:
     """The lower Cholesky factor L of a batch of symmetric positive-definite matrices (L @ L.mT == matrix).
 
-    A matrix that is not positive definite gives nan in L.
+    A matrix that is not positive definite gives nan in L. The factor reads the symmetric part
+    of `matrix`, so its gradient is symmetric (as PyTorch's).
     """
+    matrix = (matrix + matrix.mT) / 2
     n = matrix.shape[-1]
     rows = arange(n, device=matrix.device)
     columns: list[Tensor] = []

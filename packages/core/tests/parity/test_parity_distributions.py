@@ -1,0 +1,284 @@
+"""ember.distributions against torch.distributions 2.13: log_prob, entropy, moments, cdf, kl_divergence, gradients."""
+
+import ember
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+RNG = np.random.default_rng(11)
+POSITIVE = RNG.uniform(0.5, 3.0, (3,))
+OTHER_POSITIVE = RNG.uniform(0.5, 3.0, (3,))
+REAL = RNG.normal(size=(3,))
+PROBS = RNG.uniform(0.1, 0.9, (3,))
+SIMPLEX = RNG.dirichlet(np.ones(4), size=2)
+SPD = np.array([[2.0, 0.4, 0.1], [0.4, 1.5, -0.3], [0.1, -0.3, 1.0]])
+TRIL = np.linalg.cholesky(SPD)
+
+
+def _tensors(module, values: dict, grad: tuple) -> dict:
+    made = {}
+    for key, value in values.items():
+        tensor = module.tensor(value)
+        if key in grad:
+            tensor.requires_grad_(True)
+        made[key] = tensor
+    return made
+
+
+# name: (class name, parameters, names with gradients, sample value for log_prob, statistics torch has)
+CASES = {
+    "normal": ("Normal", {"loc": REAL, "scale": POSITIVE}, ("loc", "scale"), RNG.normal(size=(2, 3))),
+    "laplace": ("Laplace", {"loc": REAL, "scale": POSITIVE}, ("loc", "scale"), RNG.normal(size=(2, 3))),
+    "log_normal": ("LogNormal", {"loc": REAL, "scale": POSITIVE}, ("loc", "scale"), RNG.uniform(0.2, 3, (2, 3))),
+    "exponential": ("Exponential", {"rate": POSITIVE}, ("rate",), RNG.uniform(0.1, 3, (2, 3))),
+    "gamma": (
+        "Gamma",
+        {"concentration": POSITIVE, "rate": OTHER_POSITIVE},
+        ("concentration", "rate"),
+        RNG.uniform(0.1, 3, (2, 3)),
+    ),
+    "beta": (
+        "Beta",
+        {"concentration1": POSITIVE, "concentration0": OTHER_POSITIVE},
+        ("concentration1", "concentration0"),
+        RNG.uniform(0.05, 0.95, (2, 3)),
+    ),
+    "dirichlet": ("Dirichlet", {"concentration": RNG.uniform(0.5, 3, (2, 4))}, ("concentration",), SIMPLEX),
+    "uniform": ("Uniform", {"low": REAL - 2, "high": REAL + 1}, ("low", "high"), REAL - 0.5),
+    "bernoulli_probs": ("Bernoulli", {"probs": PROBS}, ("probs",), np.array([[0.0, 1.0, 1.0], [1.0, 0.0, 0.0]])),
+    "bernoulli_logits": ("Bernoulli", {"logits": REAL}, ("logits",), np.array([[0.0, 1.0, 1.0], [1.0, 0.0, 0.0]])),
+    "categorical_probs": ("Categorical", {"probs": SIMPLEX}, ("probs",), np.array([[0, 3], [2, 1]])),
+    "categorical_logits": ("Categorical", {"logits": RNG.normal(size=(2, 4))}, ("logits",), np.array([[0, 3], [2, 1]])),
+    "one_hot_categorical": ("OneHotCategorical", {"probs": SIMPLEX}, ("probs",), np.eye(4)[[1, 3]]),
+    "binomial": (
+        "Binomial",
+        {"total_count": np.array([5.0, 5.0, 5.0]), "probs": PROBS},
+        ("probs",),
+        np.array([[0.0, 2.0, 5.0], [3.0, 1.0, 4.0]]),
+    ),
+    "binomial_logits": (
+        "Binomial",
+        {"total_count": np.array([4.0, 7.0, 2.0]), "logits": REAL},
+        ("logits",),
+        np.array([[0.0, 2.0, 2.0], [3.0, 1.0, 1.0]]),
+    ),
+    "poisson": ("Poisson", {"rate": POSITIVE}, ("rate",), np.array([[0.0, 2.0, 5.0], [3.0, 1.0, 4.0]])),
+    "mvn_covariance": (
+        "MultivariateNormal",
+        {"loc": REAL, "covariance_matrix": SPD},
+        ("loc", "covariance_matrix"),
+        RNG.normal(size=(2, 3)),
+    ),
+    "mvn_precision": (
+        "MultivariateNormal",
+        {"loc": REAL, "precision_matrix": SPD},
+        ("loc", "precision_matrix"),
+        RNG.normal(size=(2, 3)),
+    ),
+    "mvn_scale_tril": (
+        "MultivariateNormal",
+        {"loc": REAL, "scale_tril": TRIL},
+        ("loc", "scale_tril"),
+        RNG.normal(size=(2, 3)),
+    ),
+    "mvn_batched": (
+        "MultivariateNormal",
+        {"loc": RNG.normal(size=(2, 3)), "scale_tril": np.stack([TRIL, TRIL * 0.5])},
+        ("loc", "scale_tril"),
+        RNG.normal(size=(4, 2, 3)),
+    ),
+}
+NO_ENTROPY = {"poisson", "binomial_logits"}
+STATISTICS = ("mean", "variance", "stddev", "mode")
+
+
+def _build(module, case: str):
+    name, values, grad, _ = CASES[case]
+    params = _tensors(module, values, grad)
+    return getattr(module.distributions, name)(**params), params, grad
+
+
+def _numpy(t):
+    return t.detach().numpy() if hasattr(t, "detach") else np.asarray(t)
+
+
+def _close(got, want, what, rtol=1e-9):
+    np.testing.assert_allclose(_numpy(got), _numpy(want), rtol=rtol, atol=rtol / 10, err_msg=what, equal_nan=True)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_log_prob_entropy_and_their_gradients(case):
+    value = CASES[case][3]
+    results = {}
+    for module in (torch, ember):
+        distribution, params, grad = _build(module, case)
+        log_prob = distribution.log_prob(module.tensor(value))
+        total = log_prob.sum()
+        entropy = None
+        if case not in NO_ENTROPY:
+            entropy = distribution.entropy()
+            total = total + entropy.sum()
+        gradients = module.autograd.grad(total, [params[k] for k in grad])
+        results[module] = (log_prob, entropy, gradients, distribution.batch_shape, distribution.event_shape)
+    (t_lp, t_h, t_g, t_batch, t_event), (e_lp, e_h, e_g, e_batch, e_event) = results[torch], results[ember]
+    assert tuple(e_batch) == tuple(t_batch) and tuple(e_event) == tuple(t_event)
+    _close(e_lp, t_lp, "log_prob")
+    if t_h is not None:
+        _close(e_h, t_h, "entropy")
+    for got, want in zip(e_g, t_g):
+        _close(got, want, "gradient", rtol=1e-6)  # NOTE: torch's polygamma is less accurate than ember's
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_moments(case):
+    t_dist, e_dist = _build(torch, case)[0], _build(ember, case)[0]
+    for statistic in STATISTICS:
+        try:
+            want = getattr(t_dist, statistic)
+        except NotImplementedError:
+            continue
+        _close(getattr(e_dist, statistic), want, statistic)
+
+
+CDF_CASES = [
+    ("normal", RNG.normal(size=(2, 3))),
+    ("laplace", RNG.normal(size=(2, 3))),
+    ("exponential", RNG.uniform(0.1, 3, (2, 3))),
+    ("uniform", REAL - 0.5),
+    ("log_normal", RNG.uniform(0.2, 3, (2, 3))),
+]
+
+
+@pytest.mark.parametrize(("case", "value"), CDF_CASES, ids=[c for c, _ in CDF_CASES])
+def test_cdf_and_icdf(case, value):
+    t_dist, e_dist = _build(torch, case)[0], _build(ember, case)[0]
+    _close(e_dist.cdf(ember.tensor(value)), t_dist.cdf(torch.tensor(value)), "cdf")
+    if case in ("laplace", "exponential", "uniform"):
+        q = np.array([0.1, 0.5, 0.9])
+        _close(e_dist.icdf(ember.tensor(q)), t_dist.icdf(torch.tensor(q)), "icdf")
+
+
+KL_PAIRS = [
+    ("normal", {"loc": REAL, "scale": POSITIVE}, {"loc": REAL[::-1].copy(), "scale": OTHER_POSITIVE}),
+    ("laplace", {"loc": REAL, "scale": POSITIVE}, {"loc": REAL[::-1].copy(), "scale": OTHER_POSITIVE}),
+    ("exponential", {"rate": POSITIVE}, {"rate": OTHER_POSITIVE}),
+    ("gamma", {"concentration": POSITIVE, "rate": OTHER_POSITIVE}, {"concentration": OTHER_POSITIVE, "rate": POSITIVE}),
+    (
+        "beta",
+        {"concentration1": POSITIVE, "concentration0": OTHER_POSITIVE},
+        {"concentration1": OTHER_POSITIVE, "concentration0": POSITIVE},
+    ),
+    ("dirichlet", {"concentration": SIMPLEX * 3 + 0.5}, {"concentration": SIMPLEX[::-1].copy() * 2 + 1}),
+    ("uniform", {"low": REAL - 1, "high": REAL + 1}, {"low": REAL - 2, "high": REAL + 3}),
+    ("bernoulli_probs", {"probs": PROBS}, {"probs": PROBS[::-1].copy()}),
+    ("categorical_probs", {"probs": SIMPLEX}, {"probs": SIMPLEX[::-1].copy()}),
+    ("one_hot_categorical", {"probs": SIMPLEX}, {"probs": SIMPLEX[::-1].copy()}),
+    ("poisson", {"rate": POSITIVE}, {"rate": OTHER_POSITIVE}),
+    (
+        "binomial",
+        {"total_count": np.full(3, 6.0), "probs": PROBS},
+        {"total_count": np.full(3, 6.0), "probs": PROBS[::-1].copy()},
+    ),
+    (
+        "mvn_covariance",
+        {"loc": REAL, "covariance_matrix": SPD},
+        {"loc": REAL * 2, "covariance_matrix": SPD + np.eye(3)},
+    ),
+    ("mvn_scale_tril", {"loc": REAL, "scale_tril": TRIL}, {"loc": REAL[::-1].copy(), "scale_tril": TRIL * 0.7}),
+    ("log_normal", {"loc": REAL, "scale": POSITIVE}, {"loc": REAL[::-1].copy(), "scale": OTHER_POSITIVE}),
+]
+
+
+def _kl(module, case, p_values, q_values):
+    name, _, grad, _ = CASES[case]
+    p_params, q_params = _tensors(module, p_values, grad), _tensors(module, q_values, grad)
+    cls = getattr(module.distributions, name)
+    kl = module.distributions.kl_divergence(cls(**p_params), cls(**q_params))
+    wrt = [params[k] for params in (p_params, q_params) for k in grad]
+    return kl, module.autograd.grad(kl.sum(), wrt)
+
+
+@pytest.mark.parametrize(("case", "p_values", "q_values"), KL_PAIRS, ids=[c for c, *_ in KL_PAIRS])
+def test_kl_divergence_and_its_gradients(case, p_values, q_values):
+    t_kl, t_grads = _kl(torch, case, p_values, q_values)
+    e_kl, e_grads = _kl(ember, case, p_values, q_values)
+    _close(e_kl, t_kl, "kl")
+    for got, want in zip(e_grads, t_grads):
+        _close(got, want, "kl gradient", rtol=1e-6)
+
+
+INDEPENDENT_LOC = RNG.normal(size=(2, 3))
+
+
+def test_kl_of_independent_normals_sums_the_reinterpreted_dims():
+    def kl(module):
+        loc = module.tensor(INDEPENDENT_LOC, requires_grad=True)
+        p = module.distributions.Independent(module.distributions.Normal(loc, module.tensor(2.0)), 1)
+        q = module.distributions.Independent(module.distributions.Normal(module.zeros(2, 3).double(), 1.5), 1)
+        value = module.distributions.kl_divergence(p, q)
+        return value, module.autograd.grad(value.sum(), loc)[0]
+
+    t_value, t_grad = kl(torch)
+    e_value, e_grad = kl(ember)
+    assert tuple(e_value.shape) == tuple(t_value.shape) == (2,)
+    _close(e_value, t_value, "kl")
+    _close(e_grad, t_grad, "kl gradient")
+
+
+def test_independent_shapes_log_prob_and_entropy():
+    def run(module):
+        base = module.distributions.Normal(module.tensor(INDEPENDENT_LOC), module.tensor(POSITIVE))
+        dist = module.distributions.Independent(base, 1)
+        return dist.batch_shape, dist.event_shape, dist.log_prob(module.tensor(INDEPENDENT_LOC * 0.5)), dist.entropy()
+
+    t_batch, t_event, t_lp, t_h = run(torch)
+    e_batch, e_event, e_lp, e_h = run(ember)
+    assert (tuple(e_batch), tuple(e_event)) == (tuple(t_batch), tuple(t_event))
+    _close(e_lp, t_lp, "log_prob")
+    _close(e_h, t_h, "entropy")
+
+
+@pytest.mark.parametrize("case", ["normal", "categorical_probs", "mvn_scale_tril", "beta", "bernoulli_logits"])
+def test_expand_gives_torchs_shapes_and_values(case):
+    value = CASES[case][3]
+    results = []
+    for module in (torch, ember):
+        distribution = _build(module, case)[0].expand((5,) + tuple(_build(module, case)[0].batch_shape))
+        results.append(
+            (tuple(distribution.batch_shape), distribution.log_prob(module.tensor(value[:1])), distribution.mean)
+        )
+    (t_batch, t_lp, t_mean), (e_batch, e_lp, e_mean) = results
+    assert e_batch == t_batch
+    _close(e_lp, t_lp, "log_prob")
+    _close(e_mean, t_mean, "mean")
+
+
+@pytest.mark.parametrize(
+    ("case", "values"),
+    [
+        ("normal", {"loc": REAL, "scale": -POSITIVE}),
+        ("bernoulli_probs", {"probs": PROBS + 1}),
+        ("categorical_probs", {"probs": np.array([[0.5, -0.1, 0.6]])}),
+        ("gamma", {"concentration": -POSITIVE, "rate": POSITIVE}),
+        ("mvn_scale_tril", {"loc": REAL, "scale_tril": TRIL.T.copy()}),
+        ("mvn_covariance", {"loc": REAL, "covariance_matrix": -SPD}),
+        ("uniform", {"low": REAL + 1, "high": REAL}),
+    ],
+)
+def test_invalid_parameters_raise_value_error_in_both(case, values):
+    name = CASES[case][0]
+    for module in (torch, ember):
+        params = {k: module.tensor(v) for k, v in values.items()}
+        with pytest.raises(ValueError):
+            getattr(module.distributions, name)(**params)
+
+
+def test_repr_matches():
+    for make in (
+        lambda m: m.distributions.Normal(m.tensor(0.0), m.tensor(1.0)),
+        lambda m: m.distributions.Normal(m.zeros(3), m.ones(3)),
+        lambda m: m.distributions.Categorical(probs=m.tensor([0.25, 0.75])),
+        lambda m: m.distributions.Bernoulli(logits=m.zeros(2, 2)),
+    ):
+        assert repr(make(ember)).replace("ember.Size", "torch.Size") == repr(make(torch))
