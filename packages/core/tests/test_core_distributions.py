@@ -1,0 +1,230 @@
+"""ember.distributions against SciPy: log_prob, cdf, entropy and moments, and sampling statistics."""
+
+import ember
+import ember.distributions as D
+import numpy as np
+import pytest
+from scipy import stats
+
+RNG = np.random.default_rng(3)
+POSITIVE = RNG.uniform(0.5, 3.0, (3,))
+OTHER = RNG.uniform(0.5, 3.0, (3,))
+REAL = RNG.normal(size=(3,))
+PROBS = RNG.uniform(0.1, 0.9, (3,))
+SPD = np.array([[2.0, 0.4, 0.1], [0.4, 1.5, -0.3], [0.1, -0.3, 1.0]])
+
+
+def t(values):
+    return ember.tensor(np.asarray(values), dtype=ember.float64)
+
+
+def close(got, want, rtol=1e-10):
+    np.testing.assert_allclose(got.detach().numpy(), np.asarray(want, dtype=np.float64), rtol=rtol, atol=rtol)
+
+
+# name: (ember distribution, frozen SciPy distribution, points for log_prob, discrete)
+CASES = {
+    "normal": (lambda: D.Normal(t(REAL), t(POSITIVE)), stats.norm(REAL, POSITIVE), RNG.normal(size=(4, 3)), False),
+    "laplace": (lambda: D.Laplace(t(REAL), t(POSITIVE)), stats.laplace(REAL, POSITIVE), RNG.normal(size=(4, 3)), False),
+    "log_normal": (
+        lambda: D.LogNormal(t(REAL), t(POSITIVE)),
+        stats.lognorm(POSITIVE, scale=np.exp(REAL)),
+        RNG.uniform(0.1, 4, (4, 3)),
+        False,
+    ),
+    "exponential": (
+        lambda: D.Exponential(t(POSITIVE)),
+        stats.expon(scale=1 / POSITIVE),
+        RNG.uniform(0, 3, (4, 3)),
+        False,
+    ),
+    "gamma": (
+        lambda: D.Gamma(t(POSITIVE), t(OTHER)),
+        stats.gamma(POSITIVE, scale=1 / OTHER),
+        RNG.uniform(0.1, 3, (4, 3)),
+        False,
+    ),
+    "beta": (
+        lambda: D.Beta(t(POSITIVE), t(OTHER)),
+        stats.beta(POSITIVE, OTHER),
+        RNG.uniform(0.05, 0.95, (4, 3)),
+        False,
+    ),
+    "uniform": (
+        lambda: D.Uniform(t(REAL - 1), t(REAL + 2)),
+        stats.uniform(REAL - 1, 3),
+        REAL + RNG.uniform(-0.9, 1.9, (4, 3)),
+        False,
+    ),
+    "bernoulli": (
+        lambda: D.Bernoulli(t(PROBS)),
+        stats.bernoulli(PROBS),
+        RNG.integers(0, 2, (4, 3)).astype(float),
+        True,
+    ),
+    "bernoulli_logits": (
+        lambda: D.Bernoulli(logits=t(np.log(PROBS / (1 - PROBS)))),
+        stats.bernoulli(PROBS),
+        RNG.integers(0, 2, (4, 3)).astype(float),
+        True,
+    ),
+    "binomial": (
+        lambda: D.Binomial(7, t(PROBS)),
+        stats.binom(7, PROBS),
+        RNG.integers(0, 8, (4, 3)).astype(float),
+        True,
+    ),
+    "poisson": (
+        lambda: D.Poisson(t(POSITIVE)),
+        stats.poisson(POSITIVE),
+        RNG.integers(0, 6, (4, 3)).astype(float),
+        True,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_log_prob_matches_scipy(case):
+    make, reference, points, discrete = CASES[case]
+    want = reference.logpmf(points) if discrete else reference.logpdf(points)
+    close(make().log_prob(t(points)), want, rtol=1e-9)
+
+
+@pytest.mark.parametrize("case", sorted(set(CASES) - {"poisson"}))
+def test_entropy_matches_scipy(case):
+    make, reference, _, _ = CASES[case]
+    close(make().entropy(), reference.entropy(), rtol=1e-9)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_mean_variance_and_stddev_match_scipy(case):
+    make, reference, _, _ = CASES[case]
+    distribution = make()
+    close(distribution.mean, reference.mean())
+    close(distribution.variance, reference.var())
+    close(distribution.stddev, reference.std())
+
+
+@pytest.mark.parametrize("case", ["normal", "laplace", "exponential", "uniform", "log_normal"])
+def test_cdf_matches_scipy(case):
+    make, reference, points, _ = CASES[case]
+    close(make().cdf(t(points)), reference.cdf(points), rtol=1e-9)
+
+
+@pytest.mark.parametrize("case", ["laplace", "exponential", "uniform"])
+def test_icdf_inverts_cdf(case):
+    make, reference, _, _ = CASES[case]
+    q = RNG.uniform(0.05, 0.95, (4, 3))
+    close(make().icdf(t(q)), reference.ppf(q), rtol=1e-9)
+
+
+def test_categorical_and_one_hot_match_numpy():
+    probs = RNG.dirichlet(np.ones(5), size=3)
+    categorical = D.Categorical(t(probs))
+    indices = np.array([[0, 4, 2], [1, 1, 3]])
+    close(categorical.log_prob(ember.tensor(indices)), np.log(probs[np.arange(3), indices]))
+    close(categorical.entropy(), -(probs * np.log(probs)).sum(-1))
+    one_hot = D.OneHotCategorical(t(probs))
+    close(one_hot.log_prob(t(np.eye(5)[indices])), np.log(probs[np.arange(3), indices]))
+    close(one_hot.mean, probs)
+    close(one_hot.variance, probs * (1 - probs))
+    assert one_hot.event_shape == (5,) and one_hot.batch_shape == (3,)
+    logits = D.Categorical(logits=t(np.log(probs) + 2.0))
+    close(logits.probs, probs)
+
+
+def test_dirichlet_matches_scipy():
+    alpha = RNG.uniform(0.5, 3, 4)
+    points = RNG.dirichlet(np.ones(4), size=5)
+    dirichlet = D.Dirichlet(t(alpha))
+    close(dirichlet.log_prob(t(points)), [stats.dirichlet.logpdf(p, alpha) for p in points], rtol=1e-9)
+    close(dirichlet.entropy(), stats.dirichlet.entropy(alpha), rtol=1e-9)
+    close(dirichlet.mean, stats.dirichlet.mean(alpha))
+    close(dirichlet.variance, stats.dirichlet.var(alpha))
+
+
+@pytest.mark.parametrize("parameter", ["covariance_matrix", "precision_matrix", "scale_tril"])
+def test_multivariate_normal_matches_scipy(parameter):
+    given = {"covariance_matrix": SPD, "precision_matrix": np.linalg.inv(SPD), "scale_tril": np.linalg.cholesky(SPD)}
+    mvn = D.MultivariateNormal(t(REAL), **{parameter: t(given[parameter])})
+    reference = stats.multivariate_normal(REAL, SPD)
+    points = RNG.normal(size=(4, 3))
+    close(mvn.log_prob(t(points)), reference.logpdf(points), rtol=1e-9)
+    close(mvn.entropy(), reference.entropy(), rtol=1e-9)
+    close(mvn.covariance_matrix, SPD, rtol=1e-9)
+    close(mvn.precision_matrix, np.linalg.inv(SPD), rtol=1e-9)
+    close(mvn.scale_tril, np.linalg.cholesky(SPD), rtol=1e-9)
+    close(mvn.variance, np.diag(SPD), rtol=1e-9)
+
+
+def test_independent_sums_the_reinterpreted_dims():
+    loc, scale = RNG.normal(size=(2, 3)), RNG.uniform(0.5, 2, (2, 3))
+    independent = D.Independent(D.Normal(t(loc), t(scale)), 1)
+    assert independent.batch_shape == (2,) and independent.event_shape == (3,)
+    points = RNG.normal(size=(5, 2, 3))
+    close(independent.log_prob(t(points)), stats.norm(loc, scale).logpdf(points).sum(-1))
+    close(independent.entropy(), stats.norm(loc, scale).entropy().sum(-1))
+    assert independent.sample((4,)).shape == (4, 2, 3)
+
+
+# --- sampling ---------------------------------------------------------------------------------
+
+SAMPLED = {
+    "normal": lambda: D.Normal(t(REAL), t(POSITIVE)),
+    "laplace": lambda: D.Laplace(t(REAL), t(POSITIVE)),
+    "log_normal": lambda: D.LogNormal(t(REAL * 0.3), t(POSITIVE * 0.2)),
+    "exponential": lambda: D.Exponential(t(POSITIVE)),
+    "gamma": lambda: D.Gamma(t(np.array([0.3, 1.0, 4.5])), t(OTHER)),
+    "beta": lambda: D.Beta(t(np.array([0.4, 2.0, 5.0])), t(OTHER)),
+    "uniform": lambda: D.Uniform(t(REAL - 1), t(REAL + 2)),
+    "bernoulli": lambda: D.Bernoulli(t(PROBS)),
+    "binomial": lambda: D.Binomial(t(np.array([3.0, 7.0, 10.0])), t(PROBS)),
+    "poisson": lambda: D.Poisson(t(POSITIVE)),
+    "dirichlet": lambda: D.Dirichlet(t(np.array([0.5, 2.0, 3.0]))),
+    "categorical": lambda: D.OneHotCategorical(t(np.array([0.2, 0.5, 0.3]))),
+    "mvn": lambda: D.MultivariateNormal(t(REAL), t(SPD)),
+}
+DRAWS = 40000
+
+
+@pytest.mark.parametrize("case", sorted(SAMPLED))
+def test_sample_moments_match_the_distribution(case):
+    ember.manual_seed(1)
+    distribution = SAMPLED[case]()
+    samples = distribution.sample((DRAWS,)).numpy()
+    assert samples.shape == (DRAWS, *distribution.batch_shape, *distribution.event_shape)
+    mean, variance = distribution.mean.numpy(), distribution.variance.numpy()
+    standard_error = np.sqrt(variance / DRAWS)
+    assert np.all(np.abs(samples.mean(0) - mean) < 5 * standard_error + 1e-12), (samples.mean(0), mean)
+    np.testing.assert_allclose(samples.var(0), variance, rtol=0.06)
+    assert distribution.support.check(ember.tensor(samples)).all()
+
+
+def test_categorical_sample_frequencies():
+    ember.manual_seed(2)
+    probs = np.array([[0.1, 0.6, 0.3], [0.5, 0.25, 0.25]])
+    samples = D.Categorical(t(probs)).sample((DRAWS,)).numpy()
+    assert samples.shape == (DRAWS, 2) and samples.dtype == np.int64
+    frequencies = np.stack([(samples == k).mean(0) for k in range(3)], -1)
+    np.testing.assert_allclose(frequencies, probs, atol=0.01)
+
+
+def test_sampling_honours_manual_seed_and_sample_shape():
+    distribution = D.Normal(t(REAL), t(POSITIVE))
+    ember.manual_seed(5)
+    first = distribution.sample((2, 4))
+    ember.manual_seed(5)
+    assert ember.equal(first, distribution.sample((2, 4)))
+    assert first.shape == (2, 4, 3)
+    assert D.Normal(0.0, 1.0).sample().shape == ()
+    assert D.Gamma(1.0, 1.0).sample((3,)).dtype is ember.float32
+
+
+def test_sample_has_no_gradient_and_rsample_has_one():
+    loc = t(REAL).requires_grad_()
+    distribution = D.Normal(loc, t(POSITIVE))
+    assert not distribution.sample().requires_grad
+    assert distribution.rsample().requires_grad
+    assert not D.Gamma(t(POSITIVE).requires_grad_(), 1.0).has_rsample
+    with pytest.raises(NotImplementedError, match="rsample"):
+        D.Beta(t(POSITIVE), t(OTHER)).rsample()
