@@ -26,6 +26,8 @@ MODULES: dict[str, str | None] = {
     ),
     "ember.autograd": None,
     "ember.cuda": None,
+    "ember.distributions": None,
+    "ember.distributions.constraints": None,
     "ember.nn": None,
     "ember.nn.functional": None,
     "ember.nn.init": None,
