@@ -84,6 +84,7 @@ ELEMENTWISE = [
     ("lgamma", lambda a: a.lgamma(), [(M, "off_integer")]),
     ("digamma", lambda a: a.digamma(), [(M, "off_integer")]),
     ("polygamma", lambda a: ember.polygamma(2, a), [(M, POS)]),
+    ("erfinv", lambda a: a.erfinv(), [(M, "unit")]),
     ("reciprocal", lambda a: a.reciprocal(), [(M, NONZERO)]),
     ("frac", lambda a: a.frac(), [(M, "off_integer")]),
     ("sign", lambda a: a.sign() * a, [(M, NONZERO)]),

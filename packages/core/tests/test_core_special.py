@@ -1,4 +1,4 @@
-"""lgamma, digamma and polygamma against SciPy, with PyTorch's values at the poles."""
+"""lgamma, digamma, polygamma and erfinv against SciPy, with PyTorch's values at the poles and edges."""
 
 import math
 
@@ -58,3 +58,20 @@ def test_in_place_forms():
 def test_polygamma_refuses_a_negative_order():
     with pytest.raises(RuntimeError, match="polygamma"):
         ember.polygamma(-1, ember.tensor([1.0]))
+
+
+def test_erfinv_matches_scipy():
+    x = np.concatenate([np.linspace(-0.9999, 0.9999, 2001), [1e-300, -1e-10, 0.5]])
+    got = ember.erfinv(ember.tensor(x, dtype=ember.float64)).numpy()
+    np.testing.assert_allclose(got, special.erfinv(x), rtol=1e-12, atol=0)
+    tails = np.array([1 - 1e-9, -(1 - 1e-11)])
+    np.testing.assert_allclose(
+        ember.erfinv(ember.tensor(tails, dtype=ember.float64)).numpy(), special.erfinv(tails), rtol=1e-6
+    )
+
+
+def test_erfinv_edges_and_dtype():
+    edges = ember.erfinv(ember.tensor([1.0, -1.0, 1.5, -2.0])).tolist()
+    assert edges[:2] == [math.inf, -math.inf] and all(math.isnan(v) for v in edges[2:])
+    assert ember.tensor([0.25]).erfinv().dtype is ember.float32
+    assert ember.erfinv(ember.tensor([0])).dtype is ember.float32

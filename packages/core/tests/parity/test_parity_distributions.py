@@ -154,7 +154,7 @@ CDF_CASES = [
 def test_cdf_and_icdf(case, value):
     t_dist, e_dist = _build(torch, case)[0], _build(ember, case)[0]
     _close(e_dist.cdf(ember.tensor(value)), t_dist.cdf(torch.tensor(value)), "cdf")
-    if case in ("laplace", "exponential", "uniform"):
+    if case != "log_normal":
         q = np.array([0.1, 0.5, 0.9])
         _close(e_dist.icdf(ember.tensor(q)), t_dist.icdf(torch.tensor(q)), "icdf")
 

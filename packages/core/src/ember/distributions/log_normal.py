@@ -57,5 +57,8 @@ class LogNormal(Distribution):
             self._validate_sample(value)
         return self.base_dist.cdf(value.log())
 
+    def icdf(self, value):
+        return self.base_dist.icdf(value).exp()
+
     def entropy(self):
         return self.base_dist.entropy() + self.loc
