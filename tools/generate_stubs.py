@@ -27,6 +27,7 @@ import argparse
 import ast
 import builtins
 import contextlib
+import functools
 import importlib
 import inspect
 import os
@@ -362,6 +363,10 @@ class Stub:
             returns = evaluate(inspect.signature(member.fget).return_annotation, member.fget)
             if member.fset is not None:
                 return f"{name}: {self.annotation(returns)}"
+            return f"@property\ndef {name}(self) -> {self.annotation(returns)}: ..."
+        if isinstance(member, functools.cached_property):
+            fn = inspect.unwrap(member.func)
+            returns = evaluate(inspect.signature(fn).return_annotation, fn)
             return f"@property\ndef {name}(self) -> {self.annotation(returns)}: ..."
         if inspect.isroutine(member):
             return self.function(name, member, cls, first="self")

@@ -7,6 +7,7 @@ import numbers
 from .._creation import arange
 from .._random import bernoulli
 from .._size import Size
+from .._tensor import Tensor
 from ..autograd import no_grad
 from ..ops.elementwise import where
 from . import constraints
@@ -29,15 +30,15 @@ class Bernoulli(Distribution):
         super().__init__(Size() if isinstance(given, numbers.Number) else value.size(), validate_args=validate_args)
 
     @property
-    def _param(self):
+    def _param(self) -> Tensor:
         return self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
 
     @lazy_property
-    def logits(self):
+    def logits(self) -> Tensor:
         return probs_to_logits(self.probs, is_binary=True)
 
     @lazy_property
-    def probs(self):
+    def probs(self) -> Tensor:
         return logits_to_probs(self.logits, is_binary=True)
 
     @property
@@ -45,33 +46,33 @@ class Bernoulli(Distribution):
         return self._param.size()
 
     @property
-    def mean(self):
+    def mean(self) -> Tensor:
         return self.probs
 
     @property
-    def mode(self):
+    def mode(self) -> Tensor:
         mode = (self.probs >= 0.5).to(self.probs.dtype)
         return where(self.probs == 0.5, float("nan"), mode)
 
     @property
-    def variance(self):
+    def variance(self) -> Tensor:
         return self.probs * (1 - self.probs)
 
-    def sample(self, sample_shape=EMPTY_SHAPE):
+    def sample(self, sample_shape=EMPTY_SHAPE) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
         with no_grad():
             return bernoulli(self.probs.expand(shape))
 
-    def log_prob(self, value):
+    def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
             self._validate_sample(value)
         logits, value = broadcast_all(self.logits, value)
         return -_bce_with_logits(logits, value)
 
-    def entropy(self):
+    def entropy(self) -> Tensor:
         return _bce_with_logits(self.logits, self.probs)
 
-    def enumerate_support(self, expand: bool = True):
+    def enumerate_support(self, expand: bool = True) -> Tensor:
         values = arange(2, dtype=self._param.dtype, device=self._param.device)
         values = values.reshape((-1,) + (1,) * len(self._batch_shape))
         return values.expand((-1,) + tuple(self._batch_shape)) if expand else values

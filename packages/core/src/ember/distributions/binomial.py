@@ -5,6 +5,7 @@ from __future__ import annotations
 from .._creation import arange
 from .._random import bernoulli
 from .._size import Size
+from .._tensor import Tensor
 from ..autograd import no_grad
 from . import constraints
 from ._probs_or_logits import one_of
@@ -30,7 +31,7 @@ class Binomial(Distribution):
         super().__init__(value.size(), validate_args=validate_args)
 
     @property
-    def _param(self):
+    def _param(self) -> Tensor:
         return self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
@@ -38,11 +39,11 @@ class Binomial(Distribution):
         return constraints.integer_interval(0, self.total_count)
 
     @lazy_property
-    def logits(self):
+    def logits(self) -> Tensor:
         return probs_to_logits(self.probs, is_binary=True)
 
     @lazy_property
-    def probs(self):
+    def probs(self) -> Tensor:
         return logits_to_probs(self.logits, is_binary=True)
 
     @property
@@ -50,18 +51,18 @@ class Binomial(Distribution):
         return self._param.size()
 
     @property
-    def mean(self):
+    def mean(self) -> Tensor:
         return self.total_count * self.probs
 
     @property
-    def mode(self):
+    def mode(self) -> Tensor:
         return ((self.total_count + 1) * self.probs).floor().clamp(max=self.total_count)
 
     @property
-    def variance(self):
+    def variance(self) -> Tensor:
         return self.total_count * self.probs * (1 - self.probs)
 
-    def sample(self, sample_shape=EMPTY_SHAPE):
+    def sample(self, sample_shape=EMPTY_SHAPE) -> Tensor:
         """The sum of max(total_count) coin flips, those past each element's own count left out."""
         shape = tuple(self._extended_shape(sample_shape))
         with no_grad():
@@ -72,7 +73,7 @@ class Binomial(Distribution):
             counted = arange(trials, dtype=total.dtype, device=total.device).reshape((-1,) + (1,) * len(shape)) < total
             return (flips * counted.to(flips.dtype)).sum(0)
 
-    def log_prob(self, value):
+    def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
             self._validate_sample(value)
         n, k = self.total_count, value
@@ -80,14 +81,14 @@ class Binomial(Distribution):
         normaliser = n * _clamp_by_zero(logits) + n * (-logits.abs()).exp().log1p() - (n + 1).lgamma()
         return k * logits - (k + 1).lgamma() - (n - k + 1).lgamma() - normaliser
 
-    def entropy(self):
+    def entropy(self) -> Tensor:
         count = int(self.total_count.max().item())
         if not self.total_count.min().item() == count:
             raise NotImplementedError("Inhomogeneous total count not supported by `entropy`.")
         log_prob = self.log_prob(self.enumerate_support(False))
         return -(log_prob.exp() * log_prob).sum(0)
 
-    def enumerate_support(self, expand: bool = True):
+    def enumerate_support(self, expand: bool = True) -> Tensor:
         count = int(self.total_count.max().item())
         if not self.total_count.min().item() == count:
             raise NotImplementedError("Inhomogeneous total count not supported by `enumerate_support`.")

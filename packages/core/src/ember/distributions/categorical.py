@@ -8,6 +8,7 @@ from .. import _dtype
 from .._creation import arange, full
 from .._random import multinomial
 from .._size import Size
+from .._tensor import Tensor
 from ..autograd import no_grad
 from ..ops.shape import broadcast_tensors
 from . import constraints
@@ -35,7 +36,7 @@ class Categorical(Distribution):
         super().__init__(batch_shape, validate_args=validate_args)
 
     @property
-    def _param(self):
+    def _param(self) -> Tensor:
         return self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
@@ -43,11 +44,11 @@ class Categorical(Distribution):
         return constraints.integer_interval(0, self._num_events - 1)
 
     @lazy_property
-    def logits(self):
+    def logits(self) -> Tensor:
         return probs_to_logits(self.probs)
 
     @lazy_property
-    def probs(self):
+    def probs(self) -> Tensor:
         return logits_to_probs(self.logits)
 
     @property
@@ -55,36 +56,36 @@ class Categorical(Distribution):
         return self._param.size()
 
     @property
-    def mean(self):
+    def mean(self) -> Tensor:
         return full(tuple(self._extended_shape()), math.nan, dtype=self._param.dtype, device=self._param.device)
 
     @property
-    def mode(self):
+    def mode(self) -> Tensor:
         return self.probs.argmax(-1)
 
     @property
-    def variance(self):
+    def variance(self) -> Tensor:
         return full(tuple(self._extended_shape()), math.nan, dtype=self._param.dtype, device=self._param.device)
 
-    def sample(self, sample_shape=EMPTY_SHAPE):
+    def sample(self, sample_shape=EMPTY_SHAPE) -> Tensor:
         sample_shape = Size(sample_shape)
         with no_grad():
             probs_2d = self.probs.reshape(-1, self._num_events)
             draws = multinomial(probs_2d, max(sample_shape.numel(), 1), True).T
             return draws[: sample_shape.numel()].reshape(tuple(self._extended_shape(sample_shape)))
 
-    def log_prob(self, value):
+    def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
             self._validate_sample(value)
         value = value.long().unsqueeze(-1)
         value, log_pmf = broadcast_tensors(value, self.logits)
         return log_pmf.gather(-1, value[..., :1]).squeeze(-1)
 
-    def entropy(self):
+    def entropy(self) -> Tensor:
         logits = self.logits.clamp(min=float(finfo(self.logits.dtype).min))
         return -(logits * self.probs).sum(-1)
 
-    def enumerate_support(self, expand: bool = True):
+    def enumerate_support(self, expand: bool = True) -> Tensor:
         values = arange(self._num_events, dtype=_dtype.int64, device=self._param.device)
         values = values.reshape((-1,) + (1,) * len(self._batch_shape))
         return values.expand((-1,) + tuple(self._batch_shape)) if expand else values

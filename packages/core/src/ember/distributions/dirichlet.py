@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .._creation import arange
+from .._tensor import Tensor
 from ..ops.elementwise import where
 from . import constraints
 from ._gamma_sampling import standard_gamma
@@ -27,11 +28,11 @@ class Dirichlet(Distribution):
         super().__init__(shape[:-1], shape[-1:], validate_args=validate_args)
 
     @property
-    def mean(self):
+    def mean(self) -> Tensor:
         return self.concentration / self.concentration.sum(-1, keepdim=True)
 
     @property
-    def mode(self):
+    def mode(self) -> Tensor:
         above_one = (self.concentration - 1).clamp(min=0)
         mode = above_one / above_one.sum(-1, keepdim=True)
         all_below_one = (self.concentration < 1).all(-1, keepdim=True)
@@ -40,23 +41,23 @@ class Dirichlet(Distribution):
         return where(all_below_one, one_hot, mode)
 
     @property
-    def variance(self):
+    def variance(self) -> Tensor:
         total = self.concentration.sum(-1, keepdim=True)
         return self.concentration * (total - self.concentration) / (total.square() * (total + 1))
 
-    def sample(self, sample_shape=EMPTY_SHAPE):
+    def sample(self, sample_shape=EMPTY_SHAPE) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
         draws = standard_gamma(self.concentration.expand(shape))
         tiny = float(finfo(draws.dtype).tiny)
         return (draws / draws.sum(-1, keepdim=True)).clamp(min=tiny, max=1 - float(finfo(draws.dtype).eps))
 
-    def log_prob(self, value):
+    def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
             self._validate_sample(value)
         c = self.concentration
         return xlogy(c - 1.0, value).sum(-1) + c.sum(-1).lgamma() - c.lgamma().sum(-1)
 
-    def entropy(self):
+    def entropy(self) -> Tensor:
         c = self.concentration
         k = c.shape[-1]
         total = c.sum(-1)

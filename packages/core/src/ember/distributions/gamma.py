@@ -5,6 +5,7 @@ from __future__ import annotations
 import numbers
 
 from .._size import Size
+from .._tensor import Tensor
 from . import constraints
 from ._gamma_sampling import standard_gamma
 from .distribution import Distribution
@@ -26,28 +27,28 @@ class Gamma(Distribution):
         super().__init__(Size() if numbers_only else self.concentration.size(), validate_args=validate_args)
 
     @property
-    def mean(self):
+    def mean(self) -> Tensor:
         return self.concentration / self.rate
 
     @property
-    def mode(self):
+    def mode(self) -> Tensor:
         return ((self.concentration - 1) / self.rate).clamp(min=0)
 
     @property
-    def variance(self):
+    def variance(self) -> Tensor:
         return self.concentration / self.rate.square()
 
-    def sample(self, sample_shape=EMPTY_SHAPE):
+    def sample(self, sample_shape=EMPTY_SHAPE) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
         return standard_gamma(self.concentration.expand(shape)) / self.rate.detach().expand(shape)
 
-    def log_prob(self, value):
+    def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
             self._validate_sample(value)
         concentration, rate = self.concentration, self.rate
         return xlogy(concentration, rate) + xlogy(concentration - 1, value) - rate * value - concentration.lgamma()
 
-    def entropy(self):
+    def entropy(self) -> Tensor:
         concentration = self.concentration
         return (
             concentration - self.rate.log() + concentration.lgamma() + (1.0 - concentration) * concentration.digamma()

@@ -7,6 +7,7 @@ import numbers
 
 from .._random import rand
 from .._size import Size
+from .._tensor import Tensor
 from . import constraints
 from .distribution import Distribution
 from .utils import EMPTY_SHAPE, broadcast_all, finfo
@@ -25,40 +26,40 @@ class Laplace(Distribution):
         super().__init__(Size() if numbers_only else self.loc.size(), validate_args=validate_args)
 
     @property
-    def mean(self):
+    def mean(self) -> Tensor:
         return self.loc
 
     @property
-    def mode(self):
+    def mode(self) -> Tensor:
         return self.loc
 
     @property
-    def variance(self):
+    def variance(self) -> Tensor:
         return 2 * self.scale.square()
 
     @property
-    def stddev(self):
+    def stddev(self) -> Tensor:
         return math.sqrt(2) * self.scale
 
-    def rsample(self, sample_shape=EMPTY_SHAPE):
+    def rsample(self, sample_shape=EMPTY_SHAPE) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
         eps = float(finfo(self.loc.dtype).eps)
         unit = rand(shape, dtype=self.loc.dtype, device=self.loc.device) * (2 - eps) + (eps - 1)  # in (-1, 1)
         return self.loc - self.scale * unit.sign() * (-unit.abs()).log1p()
 
-    def log_prob(self, value):
+    def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
             self._validate_sample(value)
         return -(2 * self.scale).log() - (value - self.loc).abs() / self.scale
 
-    def cdf(self, value):
+    def cdf(self, value: Tensor) -> Tensor:
         if self._validate_args:
             self._validate_sample(value)
         return 0.5 - 0.5 * (value - self.loc).sign() * (-(value - self.loc).abs() / self.scale).expm1()
 
-    def icdf(self, value):
+    def icdf(self, value: Tensor) -> Tensor:
         term = value - 0.5
         return self.loc - self.scale * term.sign() * (-2 * term.abs()).log1p()
 
-    def entropy(self):
+    def entropy(self) -> Tensor:
         return 1 + (2 * self.scale).log()

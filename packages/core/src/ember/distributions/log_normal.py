@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .._tensor import Tensor
 from . import constraints
 from .distribution import Distribution
 from .normal import Normal
@@ -20,45 +21,45 @@ class LogNormal(Distribution):
         super().__init__(self.base_dist.batch_shape, validate_args=validate_args)
 
     @property
-    def loc(self):
+    def loc(self) -> Tensor:
         return self.base_dist.loc
 
     @property
-    def scale(self):
+    def scale(self) -> Tensor:
         return self.base_dist.scale
 
     @property
-    def mean(self):
+    def mean(self) -> Tensor:
         return (self.loc + self.scale.square() / 2).exp()
 
     @property
-    def mode(self):
+    def mode(self) -> Tensor:
         return (self.loc - self.scale.square()).exp()
 
     @property
-    def variance(self):
+    def variance(self) -> Tensor:
         square = self.scale.square()
         return square.expm1() * (2 * self.loc + square).exp()
 
-    def rsample(self, sample_shape=EMPTY_SHAPE):
+    def rsample(self, sample_shape=EMPTY_SHAPE) -> Tensor:
         return self.base_dist.rsample(sample_shape).exp()
 
-    def sample(self, sample_shape=EMPTY_SHAPE):
+    def sample(self, sample_shape=EMPTY_SHAPE) -> Tensor:
         return self.base_dist.sample(sample_shape).exp()
 
-    def log_prob(self, value):
+    def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
             self._validate_sample(value)
         log_value = value.log()
         return self.base_dist.log_prob(log_value) - log_value
 
-    def cdf(self, value):
+    def cdf(self, value: Tensor) -> Tensor:
         if self._validate_args:
             self._validate_sample(value)
         return self.base_dist.cdf(value.log())
 
-    def icdf(self, value):
+    def icdf(self, value: Tensor) -> Tensor:
         return self.base_dist.icdf(value).exp()
 
-    def entropy(self):
+    def entropy(self) -> Tensor:
         return self.base_dist.entropy() + self.loc

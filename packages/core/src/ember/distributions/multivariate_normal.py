@@ -6,6 +6,7 @@ import math
 
 from .._creation import eye
 from .._random import randn
+from .._tensor import Tensor
 from ..ops.shape import broadcast_shapes
 from . import constraints
 from ._linalg import cholesky, lower_times_vector, mahalanobis_squared, solve_lower
@@ -69,47 +70,47 @@ class MultivariateNormal(Distribution):
         return new
 
     @lazy_property
-    def scale_tril(self):
+    def scale_tril(self) -> Tensor:
         return self._unbroadcasted_scale_tril.expand(tuple(self._batch_shape) + tuple(self._event_shape) * 2)
 
     @lazy_property
-    def covariance_matrix(self):
+    def covariance_matrix(self) -> Tensor:
         lower = self._unbroadcasted_scale_tril
         return (lower @ lower.mT).expand(tuple(self._batch_shape) + tuple(self._event_shape) * 2)
 
     @lazy_property
-    def precision_matrix(self):
+    def precision_matrix(self) -> Tensor:
         lower = self._unbroadcasted_scale_tril
         identity = eye(lower.shape[-1], dtype=lower.dtype, device=lower.device)
         inverse = solve_lower(lower, identity)
         return (inverse.mT @ inverse).expand(tuple(self._batch_shape) + tuple(self._event_shape) * 2)
 
     @property
-    def mean(self):
+    def mean(self) -> Tensor:
         return self.loc
 
     @property
-    def mode(self):
+    def mode(self) -> Tensor:
         return self.loc
 
     @property
-    def variance(self):
+    def variance(self) -> Tensor:
         return (
             self._unbroadcasted_scale_tril.square().sum(-1).expand(tuple(self._batch_shape) + tuple(self._event_shape))
         )
 
-    def rsample(self, sample_shape=EMPTY_SHAPE):
+    def rsample(self, sample_shape=EMPTY_SHAPE) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
         noise = randn(shape, dtype=self.loc.dtype, device=self.loc.device)
         return self.loc + lower_times_vector(self._unbroadcasted_scale_tril, noise)
 
-    def log_prob(self, value):
+    def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
             self._validate_sample(value)
         distance = mahalanobis_squared(self._unbroadcasted_scale_tril, value - self.loc)
         return -0.5 * (self._event_shape[0] * _LOG_TWO_PI + distance) - _half_log_det(self._unbroadcasted_scale_tril)
 
-    def entropy(self):
+    def entropy(self) -> Tensor:
         entropy = 0.5 * self._event_shape[0] * (1.0 + _LOG_TWO_PI) + _half_log_det(self._unbroadcasted_scale_tril)
         return entropy if len(self._batch_shape) == 0 else entropy.expand(tuple(self._batch_shape))
 

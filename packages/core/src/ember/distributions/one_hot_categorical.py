@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .._creation import arange, eye
 from .._size import Size
+from .._tensor import Tensor
 from . import constraints
 from .categorical import Categorical
 from .distribution import Distribution
@@ -23,15 +24,15 @@ class OneHotCategorical(Distribution):
         super().__init__(self._categorical.batch_shape, param_shape[-1:], validate_args=validate_args)
 
     @property
-    def _param(self):
+    def _param(self) -> Tensor:
         return self._categorical._param
 
     @property
-    def probs(self):
+    def probs(self) -> Tensor:
         return self._categorical.probs
 
     @property
-    def logits(self):
+    def logits(self) -> Tensor:
         return self._categorical.logits
 
     @property
@@ -39,29 +40,29 @@ class OneHotCategorical(Distribution):
         return self._categorical.param_shape
 
     @property
-    def mean(self):
+    def mean(self) -> Tensor:
         return self._categorical.probs
 
     @property
-    def mode(self):
+    def mode(self) -> Tensor:
         return _one_hot(self.probs.argmax(-1), self._event_shape[0], self.probs)
 
     @property
-    def variance(self):
+    def variance(self) -> Tensor:
         return self._categorical.probs * (1 - self._categorical.probs)
 
-    def sample(self, sample_shape=EMPTY_SHAPE):
+    def sample(self, sample_shape=EMPTY_SHAPE) -> Tensor:
         return _one_hot(self._categorical.sample(sample_shape), self._event_shape[0], self._param)
 
-    def log_prob(self, value):
+    def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
             self._validate_sample(value)
         return self._categorical.log_prob(value.max(-1)[1])
 
-    def entropy(self):
+    def entropy(self) -> Tensor:
         return self._categorical.entropy()
 
-    def enumerate_support(self, expand: bool = True):
+    def enumerate_support(self, expand: bool = True) -> Tensor:
         n = self._event_shape[0]
         values = eye(n, dtype=self._param.dtype, device=self._param.device)
         values = values.reshape((n,) + (1,) * len(self._batch_shape) + (n,))

@@ -6,6 +6,7 @@ import numbers
 
 from .._random import rand
 from .._size import Size
+from .._tensor import Tensor
 from ..autograd import no_grad
 from . import constraints
 from .distribution import Distribution
@@ -23,18 +24,18 @@ class Poisson(Distribution):
         super().__init__(Size() if isinstance(rate, numbers.Number) else self.rate.size(), validate_args=validate_args)
 
     @property
-    def mean(self):
+    def mean(self) -> Tensor:
         return self.rate
 
     @property
-    def mode(self):
+    def mode(self) -> Tensor:
         return self.rate.floor()
 
     @property
-    def variance(self):
+    def variance(self) -> Tensor:
         return self.rate
 
-    def sample(self, sample_shape=EMPTY_SHAPE):
+    def sample(self, sample_shape=EMPTY_SHAPE) -> Tensor:
         """Counts of exponential inter-arrival times within unit time (one pass per expected event)."""
         shape = tuple(self._extended_shape(sample_shape))
         with no_grad():
@@ -49,7 +50,7 @@ class Poisson(Distribution):
                 count = count + running.to(rate.dtype)
             return count
 
-    def log_prob(self, value):
+    def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
             self._validate_sample(value)
         rate, value = broadcast_all(self.rate, value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
@@ -72,18 +73,13 @@ def sum_rightmost(value: Tensor, dims: int) -> Tensor:
     return value.reshape(tuple(value.shape[: value.dim() - dims]) + (-1,)).sum(-1) if dims > 0 else value
 
 
-class lazy_property:  # noqa: N801  (PyTorch's name)
-    """A property computed once, on first use, and then kept in the instance's __dict__."""
+class lazy_property(functools.cached_property):  # noqa: N801  (PyTorch's name)
+    """A property computed once, on first use (with gradients recorded), then kept in the instance's __dict__."""
 
     def __init__(self, wrapped) -> None:
-        self.wrapped = wrapped
-        self.__doc__ = wrapped.__doc__
-        self.__name__ = wrapped.__name__
+        @functools.wraps(wrapped)
+        def compute(instance):
+            with enable_grad():
+                return wrapped(instance)
 
-    def __get__(self, instance, owner=None):
-        if instance is None:
-            return self
-        with enable_grad():
-            value = self.wrapped(instance)
-        instance.__dict__[self.wrapped.__name__] = value
-        return value
+        super().__init__(compute)
