@@ -105,7 +105,7 @@ def test_mean_variance_and_stddev_match_scipy(case):
     close(distribution.stddev, reference.std())
 
 
-@pytest.mark.parametrize("case", ["normal", "laplace", "exponential", "uniform", "log_normal"])
+@pytest.mark.parametrize("case", ["normal", "laplace", "exponential", "uniform", "log_normal", "gamma"])
 def test_cdf_matches_scipy(case):
     make, reference, points, _ = CASES[case]
     close(make().cdf(t(points)), reference.cdf(points), rtol=1e-9)
@@ -225,6 +225,41 @@ def test_sample_has_no_gradient_and_rsample_has_one():
     distribution = D.Normal(loc, t(POSITIVE))
     assert not distribution.sample().requires_grad
     assert distribution.rsample().requires_grad
-    assert not D.Gamma(t(POSITIVE).requires_grad_(), 1.0).has_rsample
+    assert not D.Gamma(t(POSITIVE).requires_grad_(), 1.0).sample().requires_grad
     with pytest.raises(NotImplementedError, match="rsample"):
-        D.Beta(t(POSITIVE), t(OTHER)).rsample()
+        D.Bernoulli(t(PROBS)).rsample()
+
+
+def test_gamma_rsample_gradients_match_the_derivatives_of_the_moments():
+    ember.manual_seed(4)
+    alpha = t([0.4, 2.0, 7.0]).requires_grad_()
+    rate = t([1.5, 0.5, 2.0]).requires_grad_()
+    draws = D.Gamma(alpha, rate).rsample((DRAWS,))
+    grad_alpha, grad_rate = ember.autograd.grad(draws.mean(0).sum(), [alpha, rate])
+    a, r = alpha.detach().numpy(), rate.detach().numpy()
+    np.testing.assert_allclose(grad_alpha.numpy(), 1 / r, rtol=0.02)  # d/da of a / r
+    np.testing.assert_allclose(grad_rate.numpy(), -a / r**2, rtol=0.02)
+
+
+def test_beta_and_dirichlet_rsample_gradients_match_the_derivatives_of_the_means():
+    ember.manual_seed(6)
+    a, b = t([0.4, 2.0, 7.0]).requires_grad_(), t([1.5, 0.5, 2.0]).requires_grad_()
+    (grad_a,) = ember.autograd.grad(D.Beta(a, b).rsample((DRAWS,)).mean(0).sum(), [a])
+    a_, b_ = a.detach().numpy(), b.detach().numpy()
+    np.testing.assert_allclose(grad_a.numpy(), b_ / (a_ + b_) ** 2, rtol=0.03)
+    concentration = t([0.7, 2.0, 3.0]).requires_grad_()
+    (grad,) = ember.autograd.grad(D.Dirichlet(concentration).rsample((DRAWS,)).mean(0)[0], [concentration])
+    c = concentration.detach().numpy()
+    expected = -c[0] / c.sum() ** 2 + np.eye(3)[0] / c.sum()  # d/dc of c_0 / sum(c)
+    np.testing.assert_allclose(grad.numpy(), expected, rtol=0.03, atol=3e-3)
+
+
+def test_implicit_gamma_gradient_matches_quantile_differences():
+    from ember.distributions._gamma_sampling import standard_gamma_grad
+
+    alpha = np.array([0.05, 0.3, 1.0, 2.5, 10.0, 150.0, 2000.0])
+    for q in (0.01, 0.5, 0.99):
+        z = stats.gamma(alpha).ppf(q)
+        step = 1e-6 * alpha
+        want = (stats.gamma(alpha + step).ppf(q) - stats.gamma(alpha - step).ppf(q)) / (2 * step)
+        np.testing.assert_allclose(standard_gamma_grad(t(alpha), t(z)).numpy(), want, rtol=1e-6)

@@ -85,6 +85,8 @@ ELEMENTWISE = [
     ("digamma", lambda a: a.digamma(), [(M, "off_integer")]),
     ("polygamma", lambda a: ember.polygamma(2, a), [(M, POS)]),
     ("erfinv", lambda a: a.erfinv(), [(M, "unit")]),
+    ("igamma", lambda x: ember.igamma(ember.tensor([[0.7], [2.5]], dtype=ember.float64), x), [(M, POS)]),
+    ("igammac", lambda x: ember.tensor(1.7, dtype=ember.float64).igammac(x), [(M, POS)]),
     ("reciprocal", lambda a: a.reciprocal(), [(M, NONZERO)]),
     ("frac", lambda a: a.frac(), [(M, "off_integer")]),
     ("sign", lambda a: a.sign() * a, [(M, NONZERO)]),

@@ -1,4 +1,4 @@
-"""lgamma, digamma, polygamma and erfinv against SciPy, with PyTorch's values at the poles and edges."""
+"""lgamma, digamma, polygamma, igamma/igammac and erfinv against SciPy, with PyTorch's values at the poles and edges."""
 
 import math
 
@@ -75,3 +75,21 @@ def test_erfinv_edges_and_dtype():
     assert edges[:2] == [math.inf, -math.inf] and all(math.isnan(v) for v in edges[2:])
     assert ember.tensor([0.25]).erfinv().dtype is ember.float32
     assert ember.erfinv(ember.tensor([0])).dtype is ember.float32
+
+
+def test_igamma_and_igammac_match_scipy():
+    a, x = np.meshgrid(
+        [0.1, 0.5, 1.0, 2.5, 10.0, 100.0, 1000.0, 3e4], [0.0, 0.01, 0.5, 1.0, 3.0, 10.0, 200.0, 1100.0, np.inf]
+    )
+    lower = ember.igamma(ember.tensor(a, dtype=ember.float64), ember.tensor(x, dtype=ember.float64)).numpy()
+    upper = ember.tensor(a, dtype=ember.float64).igammac(ember.tensor(x, dtype=ember.float64)).numpy()
+    np.testing.assert_allclose(lower, special.gammainc(a, x), rtol=1e-11, atol=1e-14)
+    want = special.gammaincc(a, x)
+    np.testing.assert_allclose(upper, want, rtol=1e-10, atol=1e-300)
+    assert np.isnan(ember.igamma(ember.tensor([-1.0, 1.0]), ember.tensor([1.0, -1.0])).numpy()).all()
+
+
+def test_igamma_gradient_with_respect_to_a_is_refused_as_in_pytorch():
+    a = ember.tensor([1.5], requires_grad=True)
+    with pytest.raises(NotImplementedError, match="first argument"):
+        ember.igamma(a, ember.tensor([2.0])).backward()

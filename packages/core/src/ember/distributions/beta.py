@@ -16,11 +16,12 @@ from .utils import EMPTY_SHAPE, broadcast_all
 class Beta(Distribution):
     """The beta distribution with concentrations `concentration1` (alpha) and `concentration0` (beta).
 
-    Sampling has no reparameterised gradient here (``has_rsample`` is False): use ``sample``.
+    ``rsample`` is the first coordinate of a two-class Dirichlet's ``rsample``.
     """
 
     arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
     support = constraints.unit_interval
+    has_rsample = True
 
     def __init__(self, concentration1, concentration0, validate_args: bool | None = None) -> None:
         numbers_only = isinstance(concentration1, numbers.Number) and isinstance(concentration0, numbers.Number)
@@ -49,8 +50,8 @@ class Beta(Distribution):
         total = self.concentration1 + self.concentration0
         return self.concentration1 * self.concentration0 / (total.square() * (total + 1))
 
-    def sample(self, sample_shape=EMPTY_SHAPE) -> Tensor:
-        return self._dirichlet.sample(sample_shape)[..., 0]
+    def rsample(self, sample_shape=EMPTY_SHAPE) -> Tensor:
+        return self._dirichlet.rsample(sample_shape)[..., 0]
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:

@@ -14,11 +14,12 @@ from .utils import EMPTY_SHAPE, finfo, xlogy
 class Dirichlet(Distribution):
     """The Dirichlet distribution with concentrations `concentration` along the last dimension.
 
-    Sampling has no reparameterised gradient here (``has_rsample`` is False): use ``sample``.
+    ``rsample`` normalises gamma draws, each differentiated by implicit reparameterisation.
     """
 
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
+    has_rsample = True
 
     def __init__(self, concentration, validate_args: bool | None = None) -> None:
         if concentration.dim() < 1:
@@ -45,7 +46,7 @@ class Dirichlet(Distribution):
         total = self.concentration.sum(-1, keepdim=True)
         return self.concentration * (total - self.concentration) / (total.square() * (total + 1))
 
-    def sample(self, sample_shape=EMPTY_SHAPE) -> Tensor:
+    def rsample(self, sample_shape=EMPTY_SHAPE) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
         draws = standard_gamma(self.concentration.expand(shape))
         tiny = float(finfo(draws.dtype).tiny)

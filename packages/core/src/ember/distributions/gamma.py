@@ -15,11 +15,12 @@ from .utils import EMPTY_SHAPE, broadcast_all, xlogy
 class Gamma(Distribution):
     """The gamma distribution with shape `concentration` and inverse scale `rate`.
 
-    Sampling has no reparameterised gradient here (``has_rsample`` is False): use ``sample``.
+    ``rsample`` differentiates through the draw by implicit reparameterisation.
     """
 
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
+    has_rsample = True
 
     def __init__(self, concentration, rate, validate_args: bool | None = None) -> None:
         self.concentration, self.rate = broadcast_all(concentration, rate)
@@ -38,15 +39,20 @@ class Gamma(Distribution):
     def variance(self) -> Tensor:
         return self.concentration / self.rate.square()
 
-    def sample(self, sample_shape=EMPTY_SHAPE) -> Tensor:
+    def rsample(self, sample_shape=EMPTY_SHAPE) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))
-        return standard_gamma(self.concentration.expand(shape)) / self.rate.detach().expand(shape)
+        return standard_gamma(self.concentration.expand(shape)) / self.rate.expand(shape)
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:
             self._validate_sample(value)
         concentration, rate = self.concentration, self.rate
         return xlogy(concentration, rate) + xlogy(concentration - 1, value) - rate * value - concentration.lgamma()
+
+    def cdf(self, value: Tensor) -> Tensor:
+        if self._validate_args:
+            self._validate_sample(value)
+        return self.concentration.igamma(self.rate * value)
 
     def entropy(self) -> Tensor:
         concentration = self.concentration

@@ -1,8 +1,9 @@
-"""Special functions: lgamma, digamma, polygamma and erfinv, computed with any backend's array module.
+"""Special functions: lgamma, digamma, polygamma, igamma/igammac and erfinv, on any backend's array module.
 
 The kernels work in float64 with the array module's own functions (``b.xp``) and return
 the input's dtype: lgamma by Lanczos' approximation (g = 7, nine terms), digamma and
-polygamma by recurrence up to a large argument and their asymptotic series there, erfinv
+polygamma by recurrence up to a large argument and their asymptotic series there, the
+regularized incomplete gamma functions by their series (x < a + 1) or continued fraction, erfinv
 by Giles' polynomial approximation refined by two Newton steps on the backend's erf.
 """
 
@@ -12,7 +13,7 @@ import math
 
 from .._tensor import Tensor
 from .._writes import write_out
-from ._declare import publish, unary_op
+from ._declare import binary_op, publish, unary_op
 from ._dispatch import FLOAT_RESULT, inplace_unary, unary
 from ._op import Op
 
@@ -166,6 +167,77 @@ def _erfinv_array(xp, x, erf):
     return xp.where(inside, y, edge)
 
 
+_SERIES_LIMIT = 5000  # terms: enough for shapes up to about 1e6
+
+
+def _regularized_gammas(xp, a, x):
+    """(P(a, x), Q(a, x)) = the regularized lower and upper incomplete gamma functions, float64 arrays."""
+    a, x = xp.broadcast_arrays(a, x)
+    with _quiet(xp):
+        log_prefactor = a * xp.log(x) - x - _lgamma_array(xp, a)
+        use_series = x < a + 1
+        # the series of P: sum over n of x^n / (a (a + 1) ... (a + n))
+        sa = xp.where(use_series, a, 1.0)
+        sx = xp.where(use_series, x, 0.0)
+        term = 1.0 / sa
+        total = term.copy()
+        for n in range(1, _SERIES_LIMIT):
+            term = term * sx / (sa + n)
+            total = total + term
+            if not (xp.abs(term) > 1e-17 * xp.abs(total)).any():
+                break
+        lower = total * xp.exp(xp.where(use_series, log_prefactor, 0.0))
+        # Lentz's continued fraction of Q
+        ca = xp.where(use_series, 1.0, a)
+        cx = xp.where(use_series, 2.0, x)
+        tiny = 1e-300
+        b = cx + 1.0 - ca
+        c = xp.full(b.shape, 1.0 / tiny)
+        d = 1.0 / b
+        fraction = d.copy()
+        for i in range(1, _SERIES_LIMIT):
+            an = -i * (i - ca)
+            b = b + 2.0
+            d = an * d + b
+            d = xp.where(xp.abs(d) < tiny, tiny, d)
+            c = b + an / c
+            c = xp.where(xp.abs(c) < tiny, tiny, c)
+            d = 1.0 / d
+            step = d * c
+            fraction = fraction * step
+            if not (xp.abs(step - 1.0) > 1e-15).any():
+                break
+        upper = fraction * xp.exp(xp.where(use_series, 0.0, log_prefactor))
+    p = xp.where(use_series, lower, 1.0 - upper)
+    q = xp.where(use_series, 1.0 - lower, upper)
+    p = xp.where(x == 0, 0.0, xp.where(x == math.inf, 1.0, p))
+    q = xp.where(x == 0, 1.0, xp.where(x == math.inf, 0.0, q))
+    invalid = (a < 0) | (x < 0) | xp.isnan(a) | xp.isnan(x)
+    return xp.where(invalid, math.nan, p), xp.where(invalid, math.nan, q)
+
+
+def _igamma_kernel(upper: bool):
+    def kernel(b, a, x):
+        result = _regularized_gammas(b.xp, _as_float64(b.xp.asarray(a)), _as_float64(b.xp.asarray(x)))[int(upper)]
+        return result.astype(b.xp.result_type(a, x), copy=False)
+
+    return kernel
+
+
+def _grad_igamma(sign: float):
+    def rule(m, ctx, g):
+        a, x = ctx.saved
+        if ctx.needs(0):
+            raise NotImplementedError(
+                "the derivative of igamma/igammac with respect to its first argument (a) is not implemented, "
+                "as in PyTorch; detach a"
+            )
+        density = m.exp((a - 1) * m.log(x) - x - m.lgamma(a))
+        return None, g * (sign * density)
+
+    return rule
+
+
 class _quiet:
     """NumPy's floating-point warnings off inside (poles give inf or nan silently, as in PyTorch)."""
 
@@ -216,6 +288,26 @@ unary_op(
     saves=(),
     saves_output=True,
     math="erfinv",
+)
+
+
+binary_op(
+    "igamma",
+    _igamma_kernel(upper=False),
+    _grad_igamma(1.0),
+    promotion=FLOAT_RESULT,
+    saves=(0, 1),
+    reflected=False,
+    math="igamma",
+)
+binary_op(
+    "igammac",
+    _igamma_kernel(upper=True),
+    _grad_igamma(-1.0),
+    promotion=FLOAT_RESULT,
+    saves=(0, 1),
+    reflected=False,
+    math="igammac",
 )
 
 
