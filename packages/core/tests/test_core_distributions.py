@@ -80,6 +80,26 @@ CASES = {
         RNG.integers(0, 6, (4, 3)).astype(float),
         True,
     ),
+    "half_normal": (
+        lambda: D.HalfNormal(t(POSITIVE)),
+        stats.halfnorm(scale=POSITIVE),
+        RNG.uniform(0, 3, (4, 3)),
+        False,
+    ),
+    "gumbel": (lambda: D.Gumbel(t(REAL), t(POSITIVE)), stats.gumbel_r(REAL, POSITIVE), RNG.normal(size=(4, 3)), False),
+    "geometric": (
+        lambda: D.Geometric(t(PROBS)),
+        stats.geom(PROBS, loc=-1),
+        RNG.integers(0, 6, (4, 3)).astype(float),
+        True,
+    ),
+    "chi2": (lambda: D.Chi2(t(POSITIVE * 3)), stats.chi2(POSITIVE * 3), RNG.uniform(0.1, 5, (4, 3)), False),
+    "student_t": (
+        lambda: D.StudentT(t(POSITIVE + 4), t(REAL), t(OTHER)),
+        stats.t(POSITIVE + 4, REAL, OTHER),
+        RNG.normal(size=(4, 3)),
+        False,
+    ),
 }
 
 
@@ -105,13 +125,15 @@ def test_mean_variance_and_stddev_match_scipy(case):
     close(distribution.stddev, reference.std())
 
 
-@pytest.mark.parametrize("case", ["normal", "laplace", "exponential", "uniform", "log_normal", "gamma"])
+@pytest.mark.parametrize(
+    "case", ["normal", "laplace", "exponential", "uniform", "log_normal", "gamma", "half_normal", "gumbel"]
+)
 def test_cdf_matches_scipy(case):
     make, reference, points, _ = CASES[case]
     close(make().cdf(t(points)), reference.cdf(points), rtol=1e-9)
 
 
-@pytest.mark.parametrize("case", ["normal", "laplace", "exponential", "uniform", "log_normal"])
+@pytest.mark.parametrize("case", ["normal", "laplace", "exponential", "uniform", "log_normal", "half_normal", "gumbel"])
 def test_icdf_matches_scipy(case):
     make, reference, _, _ = CASES[case]
     q = RNG.uniform(0.05, 0.95, (4, 3))
@@ -131,6 +153,31 @@ def test_categorical_and_one_hot_match_numpy():
     assert one_hot.event_shape == (5,) and one_hot.batch_shape == (3,)
     logits = D.Categorical(logits=t(np.log(probs) + 2.0))
     close(logits.probs, probs)
+
+
+def test_cauchy_matches_scipy():
+    cauchy, reference = D.Cauchy(t(REAL), t(POSITIVE)), stats.cauchy(REAL, POSITIVE)
+    points = RNG.normal(size=(4, 3)) * 3
+    close(cauchy.log_prob(t(points)), reference.logpdf(points), rtol=1e-9)
+    close(cauchy.cdf(t(points)), reference.cdf(points), rtol=1e-9)
+    close(cauchy.entropy(), reference.entropy(), rtol=1e-9)
+    ember.manual_seed(3)
+    samples = cauchy.sample((DRAWS,)).numpy()
+    np.testing.assert_allclose(np.median(samples, 0), REAL, atol=0.05 * POSITIVE.max())
+
+
+def test_multinomial_matches_scipy():
+    probs = RNG.dirichlet(np.ones(4), size=2)
+    multinomial = D.Multinomial(6, t(probs))
+    counts = np.array([[1.0, 2.0, 0.0, 3.0], [0.0, 0.0, 6.0, 0.0]])
+    close(
+        multinomial.log_prob(t(counts)), [stats.multinomial(6, p).logpmf(c) for p, c in zip(probs, counts)], rtol=1e-9
+    )
+    close(multinomial.entropy(), [stats.multinomial(6, p).entropy() for p in probs], rtol=1e-9)
+    ember.manual_seed(8)
+    samples = multinomial.sample((DRAWS,)).numpy()
+    assert samples.shape == (DRAWS, 2, 4) and (samples.sum(-1) == 6).all()
+    np.testing.assert_allclose(samples.mean(0), 6 * probs, atol=0.05)
 
 
 def test_dirichlet_matches_scipy():
@@ -183,6 +230,11 @@ SAMPLED = {
     "dirichlet": lambda: D.Dirichlet(t(np.array([0.5, 2.0, 3.0]))),
     "categorical": lambda: D.OneHotCategorical(t(np.array([0.2, 0.5, 0.3]))),
     "mvn": lambda: D.MultivariateNormal(t(REAL), t(SPD)),
+    "half_normal": lambda: D.HalfNormal(t(POSITIVE)),
+    "gumbel": lambda: D.Gumbel(t(REAL), t(POSITIVE)),
+    "geometric": lambda: D.Geometric(t(PROBS)),
+    "chi2": lambda: D.Chi2(t(POSITIVE * 3)),
+    "student_t": lambda: D.StudentT(t(np.array([12.0, 20.0, 30.0])), t(REAL), t(OTHER)),
 }
 DRAWS = 40000
 

@@ -42,6 +42,11 @@ def test_invalid_parameters_raise_value_error(make):
         make()
 
 
+def test_geometric_refuses_a_zero_probability():
+    with pytest.raises(ValueError, match="positive"):
+        D.Geometric(t([0.0, 0.5]))
+
+
 def test_error_names_the_parameter_the_distribution_and_the_constraint():
     with pytest.raises(ValueError) as caught:
         D.Normal(t([0.0]), t([-1.0]))
@@ -166,6 +171,9 @@ PAIRS = [
         D.MultivariateNormal(t([1.0, 0.0]), t(np.eye(2))),
     ),
     (D.Dirichlet(t([1.5, 2.0, 0.8])), D.Dirichlet(t([1.0, 1.0, 1.0]))),
+    (D.Gumbel(t([0.3]), t([1.2])), D.Gumbel(t([-0.5]), t([0.8]))),
+    (D.Geometric(t([0.3])), D.Geometric(t([0.6]))),
+    (D.HalfNormal(t([1.3])), D.HalfNormal(t([0.6]))),
 ]
 
 

@@ -19,6 +19,9 @@ TRIL = np.linalg.cholesky(SPD)
 def _tensors(module, values: dict, grad: tuple) -> dict:
     made = {}
     for key, value in values.items():
+        if isinstance(value, int):
+            made[key] = value
+            continue
         tensor = module.tensor(value)
         if key in grad:
             tensor.requires_grad_(True)
@@ -64,6 +67,25 @@ CASES = {
         np.array([[0.0, 2.0, 2.0], [3.0, 1.0, 1.0]]),
     ),
     "poisson": ("Poisson", {"rate": POSITIVE}, ("rate",), np.array([[0.0, 2.0, 5.0], [3.0, 1.0, 4.0]])),
+    "cauchy": ("Cauchy", {"loc": REAL, "scale": POSITIVE}, ("loc", "scale"), RNG.normal(size=(2, 3))),
+    "half_normal": ("HalfNormal", {"scale": POSITIVE}, ("scale",), RNG.uniform(0.0, 3, (2, 3))),
+    "gumbel": ("Gumbel", {"loc": REAL, "scale": POSITIVE}, ("loc", "scale"), RNG.normal(size=(2, 3))),
+    "geometric": ("Geometric", {"probs": PROBS}, ("probs",), np.array([[0.0, 2.0, 5.0], [3.0, 1.0, 4.0]])),
+    "geometric_logits": ("Geometric", {"logits": REAL}, ("logits",), np.array([[0.0, 2.0, 5.0], [3.0, 1.0, 4.0]])),
+    "chi2": ("Chi2", {"df": POSITIVE * 2}, ("df",), RNG.uniform(0.1, 3, (2, 3))),
+    "student_t": (
+        "StudentT",
+        {"df": POSITIVE * 2, "loc": REAL, "scale": OTHER_POSITIVE},
+        ("df", "loc", "scale"),
+        RNG.normal(size=(2, 3)),
+    ),
+    "student_t_low_df": ("StudentT", {"df": np.array([0.5, 1.5, 3.0])}, ("df",), RNG.normal(size=(2, 3))),
+    "multinomial": (
+        "Multinomial",
+        {"total_count": 6, "probs": SIMPLEX},
+        ("probs",),
+        np.array([[1.0, 2.0, 0.0, 3.0], [0.0, 0.0, 6.0, 0.0]]),
+    ),
     "mvn_covariance": (
         "MultivariateNormal",
         {"loc": REAL, "covariance_matrix": SPD},
@@ -90,6 +112,8 @@ CASES = {
     ),
 }
 NO_ENTROPY = {"poisson", "binomial_logits"}
+# NOTE: torch's Multinomial.entropy takes lgamma(total_count + 1) of an integer tensor, in float32
+ENTROPY_RTOL = {"multinomial": 1e-7}
 STATISTICS = ("mean", "variance", "stddev", "mode")
 
 
@@ -125,7 +149,7 @@ def test_log_prob_entropy_and_their_gradients(case):
     assert tuple(e_batch) == tuple(t_batch) and tuple(e_event) == tuple(t_event)
     _close(e_lp, t_lp, "log_prob")
     if t_h is not None:
-        _close(e_h, t_h, "entropy")
+        _close(e_h, t_h, "entropy", rtol=ENTROPY_RTOL.get(case, 1e-9))
     for got, want in zip(e_g, t_g):
         _close(got, want, "gradient", rtol=1e-6)  # NOTE: torch's polygamma is less accurate than ember's
 
@@ -148,6 +172,9 @@ CDF_CASES = [
     ("uniform", REAL - 0.5),
     ("log_normal", RNG.uniform(0.2, 3, (2, 3))),
     ("gamma", RNG.uniform(0.1, 3, (2, 3))),
+    ("cauchy", RNG.normal(size=(2, 3))),
+    ("half_normal", RNG.uniform(0.0, 3, (2, 3))),
+    ("gumbel", RNG.normal(size=(2, 3))),
 ]
 
 
@@ -155,7 +182,7 @@ CDF_CASES = [
 def test_cdf_and_icdf(case, value):
     t_dist, e_dist = _build(torch, case)[0], _build(ember, case)[0]
     _close(e_dist.cdf(ember.tensor(value)), t_dist.cdf(torch.tensor(value)), "cdf")
-    if case not in ("log_normal", "gamma"):
+    if case not in ("log_normal", "gamma", "gumbel"):
         q = np.array([0.1, 0.5, 0.9])
         _close(e_dist.icdf(ember.tensor(q)), t_dist.icdf(torch.tensor(q)), "icdf")
 
@@ -188,6 +215,10 @@ KL_PAIRS = [
     ),
     ("mvn_scale_tril", {"loc": REAL, "scale_tril": TRIL}, {"loc": REAL[::-1].copy(), "scale_tril": TRIL * 0.7}),
     ("log_normal", {"loc": REAL, "scale": POSITIVE}, {"loc": REAL[::-1].copy(), "scale": OTHER_POSITIVE}),
+    ("cauchy", {"loc": REAL, "scale": POSITIVE}, {"loc": REAL[::-1].copy(), "scale": OTHER_POSITIVE}),
+    ("half_normal", {"scale": POSITIVE}, {"scale": OTHER_POSITIVE}),
+    ("gumbel", {"loc": REAL, "scale": POSITIVE}, {"loc": REAL[::-1].copy(), "scale": OTHER_POSITIVE}),
+    ("geometric", {"probs": PROBS}, {"probs": PROBS[::-1].copy()}),
 ]
 
 

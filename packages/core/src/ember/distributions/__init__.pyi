@@ -7,17 +7,24 @@ from ember.distributions.bernoulli import Bernoulli as Bernoulli
 from ember.distributions.beta import Beta as Beta
 from ember.distributions.binomial import Binomial as Binomial
 from ember.distributions.categorical import Categorical as Categorical
+from ember.distributions.cauchy import Cauchy as Cauchy
+from ember.distributions.chi2 import Chi2 as Chi2
 from ember.distributions.dirichlet import Dirichlet as Dirichlet
 from ember.distributions.distribution import Distribution as Distribution
 from ember.distributions.exponential import Exponential as Exponential
 from ember.distributions.gamma import Gamma as Gamma
+from ember.distributions.geometric import Geometric as Geometric
+from ember.distributions.gumbel import Gumbel as Gumbel
+from ember.distributions.half_normal import HalfNormal as HalfNormal
 from ember.distributions.independent import Independent as Independent
 from ember.distributions.laplace import Laplace as Laplace
 from ember.distributions.log_normal import LogNormal as LogNormal
+from ember.distributions.multinomial import Multinomial as Multinomial
 from ember.distributions.multivariate_normal import MultivariateNormal as MultivariateNormal
 from ember.distributions.normal import Normal as Normal
 from ember.distributions.one_hot_categorical import OneHotCategorical as OneHotCategorical
 from ember.distributions.poisson import Poisson as Poisson
+from ember.distributions.student_t import StudentT as StudentT
 from ember.distributions.uniform import Uniform as Uniform
 
 def kl_divergence(p: Distribution, q: Distribution) -> Tensor: ...
