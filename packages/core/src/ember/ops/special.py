@@ -1,16 +1,18 @@
-"""Special functions: lgamma, digamma, polygamma, igamma/igammac and erfinv, on any backend's array module.
+"""Special functions: lgamma, digamma, polygamma, igamma/igammac and erfinv, on every backend.
 
-The kernels work in float64 with the array module's own functions (``b.xp``) and return
-the input's dtype: lgamma by Lanczos' approximation (g = 7, nine terms), digamma and
-polygamma by recurrence up to a large argument and their asymptotic series there, the
-regularized incomplete gamma functions by their series (x < a + 1) or continued fraction, erfinv
-by Giles' polynomial approximation refined by two Newton steps on the backend's erf.
+The kernels work in float64 with the backend's kernels and the native array surface only
+(operators, ``astype``, ``copy``) and return the input's dtype: lgamma by Lanczos'
+approximation (g = 7, nine terms); digamma and polygamma by recurrence up to a large
+argument and their asymptotic series there; the regularized incomplete gamma functions by
+their series (x < a + 1) or continued fraction; erfinv by Giles' polynomial approximation
+refined by two Newton steps on the backend's erf.
 """
 
 from __future__ import annotations
 
 import math
 
+from .. import _dtype
 from .._tensor import Tensor
 from .._writes import write_out
 from ._declare import binary_op, publish, unary_op
@@ -44,79 +46,85 @@ _ZETA_SERIES = (
     -3617 / 10670622842880000,
 )
 _ASYMPTOTIC_FROM = 10.0
+_FLOAT64 = _dtype.float64.numpy
 
 
-def _as_float64(x):
-    return x.astype("float64", copy=False)
+def _as_float64(b, x, like=None):
+    """x (an array, or a number shaped as `like`) as a float64 array."""
+    if isinstance(x, b.ndarray):
+        return x.astype(_FLOAT64)
+    return _filled(b, like, float(x))
 
 
-def _lgamma_array(xp, x):
+def _filled(b, like, value: float):
+    """A float64 array of `like`'s shape, every element `value`."""
+    return b.where(b.isnan(like), value, value).astype(_FLOAT64)
+
+
+def _lgamma_array(b, x):
     """log|Gamma(x)| of a float64 array; +inf at the poles 0, -1, -2, ..."""
     reflect = x < 0.5
-    y = xp.where(reflect, 1.0 - x, x) - 1.0
-    series = xp.full(y.shape, _LANCZOS[0])
+    y = b.where(reflect, 1.0 - x, x) - 1.0
+    series = _filled(b, y, _LANCZOS[0])
     for k, coefficient in enumerate(_LANCZOS[1:], start=1):
         series = series + coefficient / (y + k)
     t = y + _LANCZOS_G + 0.5
-    direct = _HALF_LOG_TWO_PI + (y + 0.5) * xp.log(t) - t + xp.log(series)
-    with _quiet(xp):
-        reflected = xp.log(math.pi / xp.abs(xp.sin(math.pi * x))) - direct
-    result = xp.where(reflect, reflected, direct)
-    result = xp.where((x == 1) | (x == 2), 0.0, result)  # NOTE: exact zeros, where the series leaves ~1e-15
-    return xp.where(_poles(xp, x) | (x == math.inf), math.inf, result)
+    direct = _HALF_LOG_TWO_PI + (y + 0.5) * b.log(t) - t + b.log(series)
+    reflected = b.log(math.pi / b.abs(b.sin(math.pi * x))) - direct
+    result = b.where(reflect, reflected, direct)
+    result = b.where((x == 1) | (x == 2), 0.0, result)  # NOTE: exact zeros, where the series leaves ~1e-15
+    return b.where(_poles(b, x) | (x == math.inf), math.inf, result)
 
 
-def _digamma_array(xp, x):
+def _digamma_array(b, x):
     """digamma of a float64 array: -inf at +0, inf at -0, nan at the negative integers (as PyTorch)."""
     reflect = x < 0.5
-    y = xp.where(reflect, 1.0 - x, x)
-    total = xp.zeros(y.shape)
+    y = b.where(reflect, 1.0 - x, x)
+    total = _filled(b, y, 0.0)
     for _ in range(int(_ASYMPTOTIC_FROM)):  # NOTE: y >= 0.5, so ten steps reach the asymptotic range
         small = y < _ASYMPTOTIC_FROM
-        total = total - xp.where(small, 1.0 / y, 0.0)
-        y = xp.where(small, y + 1.0, y)
+        total = total - b.where(small, 1.0 / y, 0.0)
+        y = b.where(small, y + 1.0, y)
     inverse_square = 1.0 / (y * y)
-    series = xp.zeros(y.shape)
+    series = _filled(b, y, 0.0)
     for coefficient in reversed(_DIGAMMA_SERIES):
         series = (series + coefficient) * inverse_square
-    total = total + xp.log(y) - 0.5 / y - series
-    with _quiet(xp):
-        reflected = total - math.pi / xp.tan(math.pi * x)
-    result = xp.where(reflect, reflected, total)
-    result = xp.where(_poles(xp, x), math.nan, result)
-    return xp.where(x == 0, xp.where(xp.signbit(x), math.inf, -math.inf), result)
+    total = total + b.log(y) - 0.5 / y - series
+    reflected = total - math.pi / b.tan(math.pi * x)
+    result = b.where(reflect, reflected, total)
+    result = b.where(_poles(b, x), math.nan, result)
+    return b.where(x == 0, b.where(1.0 / x < 0, math.inf, -math.inf), result)
 
 
-def _polygamma_array(xp, x, n: int):
+def _polygamma_array(b, x, n: int):
     """The n-th derivative of digamma (n >= 1): (-1)^(n+1) n! zeta(n + 1, x)."""
     s = n + 1.0
     threshold = _ASYMPTOTIC_FROM + n
     y = x.copy()
-    total = xp.zeros(y.shape)
-    with _quiet(xp):
-        while True:
-            small = (y < threshold) & xp.isfinite(y)
-            if not small.any():
-                break
-            total = total + xp.where(small, y ** (-s), 0.0)
-            y = xp.where(small, y + 1.0, y)
-        tail = y ** (1.0 - s) / (s - 1.0) + 0.5 * y ** (-s)
-        rising = s  # s (s + 1) ... (s + 2j - 2)
-        power = y ** (-s - 1.0)
-        inverse_square = 1.0 / (y * y)
-        for j, coefficient in enumerate(_ZETA_SERIES, start=1):
-            tail = tail + coefficient * rising * power
-            rising *= (s + 2 * j - 1) * (s + 2 * j)
-            power = power * inverse_square
+    total = _filled(b, y, 0.0)
+    while True:
+        small = (y < threshold) & b.isfinite(y)
+        if not b.any(small):
+            break
+        total = total + b.where(small, y ** (-s), 0.0)
+        y = b.where(small, y + 1.0, y)
+    tail = y ** (1.0 - s) / (s - 1.0) + 0.5 * y ** (-s)
+    rising = s  # s (s + 1) ... (s + 2j - 2)
+    power = y ** (-s - 1.0)
+    inverse_square = 1.0 / (y * y)
+    for j, coefficient in enumerate(_ZETA_SERIES, start=1):
+        tail = tail + coefficient * rising * power
+        rising *= (s + 2 * j - 1) * (s + 2 * j)
+        power = power * inverse_square
     zeta = total + tail
     sign = 1.0 if n % 2 else -1.0
     result = sign * math.factorial(n) * zeta
-    return xp.where(_poles(xp, x), sign * math.inf, result)
+    return b.where(_poles(b, x), sign * math.inf, result)
 
 
-def _poles(xp, x):
+def _poles(b, x):
     """Where x is 0 or a negative integer."""
-    return (x <= 0) & (x == xp.floor(x))
+    return (x <= 0) & (x == b.floor(x))
 
 
 # Giles (2010), "Approximating the erfinv function": the central and the tail polynomial in w
@@ -152,74 +160,74 @@ def _polynomial(coefficients, w):
     return result
 
 
-def _erfinv_array(xp, x, erf):
+def _erfinv_array(b, x):
     """The inverse error function of a float64 array: ±inf at ±1, nan outside [-1, 1]."""
-    with _quiet(xp):
-        w = -xp.log((1.0 - x) * (1.0 + x))
-        central = _polynomial(_ERFINV_CENTRAL, w - 2.5)
-        tail = _polynomial(_ERFINV_TAIL, xp.sqrt(xp.maximum(w, 5.0)) - 3.0)
-        y = xp.where(w < 5.0, central, tail) * x
-        inside = xp.abs(x) < 1
-        y = xp.where(inside, y, 0.0)
-        for _ in range(2):
-            y = y - (erf(y) - x) / (_TWO_OVER_SQRT_PI * xp.exp(-y * y))
-    edge = xp.where(xp.abs(x) == 1, xp.sign(x) * math.inf, math.nan)
-    return xp.where(inside, y, edge)
+    w = -b.log((1.0 - x) * (1.0 + x))
+    central = _polynomial(_ERFINV_CENTRAL, w - 2.5)
+    tail = _polynomial(_ERFINV_TAIL, b.sqrt(b.maximum(w, 5.0)) - 3.0)
+    y = b.where(w < 5.0, central, tail) * x
+    inside = b.abs(x) < 1
+    y = b.where(inside, y, 0.0)
+    for _ in range(2):
+        y = y - (b.erf(y) - x) / (_TWO_OVER_SQRT_PI * b.exp(-y * y))
+    edge = b.where(b.abs(x) == 1, b.sign(x) * math.inf, math.nan)
+    return b.where(inside, y, edge)
 
 
 _SERIES_LIMIT = 5000  # terms: enough for shapes up to about 1e6
 
 
-def _regularized_gammas(xp, a, x):
+def _regularized_gammas(b, a, x):
     """(P(a, x), Q(a, x)) = the regularized lower and upper incomplete gamma functions, float64 arrays."""
-    a, x = xp.broadcast_arrays(a, x)
-    with _quiet(xp):
-        log_prefactor = a * xp.log(x) - x - _lgamma_array(xp, a)
-        use_series = x < a + 1
-        # the series of P: sum over n of x^n / (a (a + 1) ... (a + n))
-        sa = xp.where(use_series, a, 1.0)
-        sx = xp.where(use_series, x, 0.0)
-        term = 1.0 / sa
-        total = term.copy()
-        for n in range(1, _SERIES_LIMIT):
-            term = term * sx / (sa + n)
-            total = total + term
-            if not (xp.abs(term) > 1e-17 * xp.abs(total)).any():
-                break
-        lower = total * xp.exp(xp.where(use_series, log_prefactor, 0.0))
-        # Lentz's continued fraction of Q
-        ca = xp.where(use_series, 1.0, a)
-        cx = xp.where(use_series, 2.0, x)
-        tiny = 1e-300
-        b = cx + 1.0 - ca
-        c = xp.full(b.shape, 1.0 / tiny)
-        d = 1.0 / b
-        fraction = d.copy()
-        for i in range(1, _SERIES_LIMIT):
-            an = -i * (i - ca)
-            b = b + 2.0
-            d = an * d + b
-            d = xp.where(xp.abs(d) < tiny, tiny, d)
-            c = b + an / c
-            c = xp.where(xp.abs(c) < tiny, tiny, c)
-            d = 1.0 / d
-            step = d * c
-            fraction = fraction * step
-            if not (xp.abs(step - 1.0) > 1e-15).any():
-                break
-        upper = fraction * xp.exp(xp.where(use_series, 0.0, log_prefactor))
-    p = xp.where(use_series, lower, 1.0 - upper)
-    q = xp.where(use_series, 1.0 - lower, upper)
-    p = xp.where(x == 0, 0.0, xp.where(x == math.inf, 1.0, p))
-    q = xp.where(x == 0, 1.0, xp.where(x == math.inf, 0.0, q))
-    invalid = (a < 0) | (x < 0) | xp.isnan(a) | xp.isnan(x)
-    return xp.where(invalid, math.nan, p), xp.where(invalid, math.nan, q)
+    shape = (a + x).shape
+    a, x = b.broadcast_to(a, shape), b.broadcast_to(x, shape)
+    log_prefactor = a * b.log(x) - x - _lgamma_array(b, a)
+    use_series = x < a + 1
+    # the series of P: sum over n of x^n / (a (a + 1) ... (a + n))
+    sa = b.where(use_series, a, 1.0)
+    sx = b.where(use_series, x, 0.0)
+    term = 1.0 / sa
+    total = term.copy()
+    for n in range(1, _SERIES_LIMIT):
+        term = term * sx / (sa + n)
+        total = total + term
+        if not b.any(b.abs(term) > 1e-17 * b.abs(total)):
+            break
+    lower = total * b.exp(b.where(use_series, log_prefactor, 0.0))
+    # Lentz's continued fraction of Q
+    ca = b.where(use_series, 1.0, a)
+    cx = b.where(use_series, 2.0, x)
+    tiny = 1e-300
+    denominator = cx + 1.0 - ca
+    c = _filled(b, denominator, 1.0 / tiny)
+    d = 1.0 / denominator
+    fraction = d.copy()
+    for i in range(1, _SERIES_LIMIT):
+        an = -i * (i - ca)
+        denominator = denominator + 2.0
+        d = an * d + denominator
+        d = b.where(b.abs(d) < tiny, tiny, d)
+        c = denominator + an / c
+        c = b.where(b.abs(c) < tiny, tiny, c)
+        d = 1.0 / d
+        step = d * c
+        fraction = fraction * step
+        if not b.any(b.abs(step - 1.0) > 1e-15):
+            break
+    upper = fraction * b.exp(b.where(use_series, 0.0, log_prefactor))
+    p = b.where(use_series, lower, 1.0 - upper)
+    q = b.where(use_series, 1.0 - lower, upper)
+    p = b.where(x == 0, 0.0, b.where(x == math.inf, 1.0, p))
+    q = b.where(x == 0, 1.0, b.where(x == math.inf, 0.0, q))
+    invalid = (a < 0) | (x < 0) | b.isnan(a) | b.isnan(x)
+    return b.where(invalid, math.nan, p), b.where(invalid, math.nan, q)
 
 
 def _igamma_kernel(upper: bool):
     def kernel(b, a, x):
-        result = _regularized_gammas(b.xp, _as_float64(b.xp.asarray(a)), _as_float64(b.xp.asarray(x)))[int(upper)]
-        return result.astype(b.xp.result_type(a, x), copy=False)
+        like = a if isinstance(a, b.ndarray) else x  # NOTE: one operand may be a Python number
+        a64, x64 = _as_float64(b, a, like), _as_float64(b, x, like)
+        return _regularized_gammas(b, a64, x64)[int(upper)].astype(like.dtype)
 
     return kernel
 
@@ -238,28 +246,11 @@ def _grad_igamma(sign: float):
     return rule
 
 
-class _quiet:
-    """NumPy's floating-point warnings off inside (poles give inf or nan silently, as in PyTorch)."""
-
-    def __init__(self, xp) -> None:
-        self._errstate = getattr(xp, "errstate", None)
-
-    def __enter__(self):
-        self._state = self._errstate(all="ignore") if self._errstate is not None else None
-        if self._state is not None:
-            self._state.__enter__()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._state is not None:
-            self._state.__exit__(*exc)
-
-
 def _in_float64(compute):
-    """A kernel computing `compute(xp, x64, **attrs)` in float64 and returning x's dtype."""
+    """A kernel computing `compute(b, x64, **attrs)` in float64 and returning x's dtype."""
 
     def kernel(b, x, **attrs):
-        return compute(b.xp, _as_float64(x), **attrs).astype(x.dtype, copy=False)
+        return compute(b, _as_float64(b, x), **attrs).astype(x.dtype)
 
     return kernel
 
@@ -282,7 +273,7 @@ unary_op(
 
 unary_op(
     "erfinv",
-    lambda b, x: _erfinv_array(b.xp, _as_float64(x), b.erf).astype(x.dtype, copy=False),
+    lambda b, x: _erfinv_array(b, _as_float64(b, x)).astype(x.dtype),
     lambda m, ctx, g: (g * (math.sqrt(math.pi) / 2) * m.exp(ctx.out * ctx.out),),
     promotion=FLOAT_RESULT,
     saves=(),
