@@ -35,7 +35,7 @@ TEST_FIXTURES = [
     "packages/core/tests/fixtures/ember-subtly-wrong-backend",
 ]
 EXAMPLE_BACKEND = "docs/examples/ember-double-backend"  # the backend of docs/howto/writing_a_backend.rst
-TEST_DEPS = ["pytest>=8", "scikit-learn", "scipy", "matplotlib", "ruff"]  # ruff: the stubs' freshness test
+TEST_DEPS = ["pytest>=8", "scikit-learn", "scipy", "matplotlib", "ruff", "safetensors"]  # ruff: the stubs' freshness test
 DISTRIBUTED_TESTS = "packages/nn/tests/distributed"  # run under MPI by the distributed session only
 TORCH = "torch==2.13.0"
 PYTEST = ["pytest", "-q", "-p", "no:cacheprovider", "-ra"]

@@ -71,10 +71,21 @@ class ArchiveReader:
                     f"{name} declares a {dtype} array of shape {shape} ({declared} bytes) but holds {stored} bytes"
                 )
             buffer = np.empty(declared, dtype=np.uint8)
-            _read_exactly(stream, memoryview(buffer), name)
+            read_exactly(stream, memoryview(buffer), name)
             stream.read(1)  # reach the end of the entry, so its CRC is checked
         array = buffer.view(dtype)
         return array.reshape(shape, order="F" if fortran_order else "C")
+
+    def read_bytes(self, name: str, size: int | None = None) -> np.ndarray:
+        """Entry `name`'s bytes as a fresh 1-d uint8 array; Damaged unless it is stored and (if given) `size` long."""
+        info = self._stored_entry(name)
+        if size is not None and info.file_size != size:
+            raise Damaged(f"{name} holds {info.file_size} bytes where {size} are declared")
+        buffer = np.empty(info.file_size, dtype=np.uint8)
+        with self.archive.open(info) as stream:
+            read_exactly(stream, memoryview(buffer), name)
+            stream.read(1)  # reach the end of the entry, so its CRC is checked
+        return buffer
 
     def _stored_entry(self, name: str) -> zipfile.ZipInfo:
         try:
@@ -88,7 +99,8 @@ class ArchiveReader:
         return info
 
 
-def _read_exactly(stream, into: memoryview, name: str) -> None:
+def read_exactly(stream, into: memoryview, name: str) -> None:
+    """Fill `into` from stream; Damaged if the stream ends first."""
     filled = 0
     while filled < len(into):
         count = stream.readinto(into[filled : filled + _CHUNK])

@@ -129,24 +129,28 @@ class Decoder:
         return t
 
     def _place(self, loaded: Tensor, saved) -> Tensor:
-        """Move a loaded (CPU) storage where map_location says, by default back where it was saved from."""
-        if not isinstance(saved, str):
-            raise Damaged(f"a saved device must be a string, not {saved!r}")
-        Device(saved)  # a file naming no device is damaged; a device this machine lacks is the caller's concern
-        try:
-            placed = _placed(loaded, saved, self.map_location)
-        except MissingDevice:
-            raise
-        except Exception as error:
-            raise PlacementFailed(error) from None
-        if not isinstance(placed, Tensor) or placed.shape != loaded.shape or placed.dtype is not loaded.dtype:
-            raise PlacementFailed(
-                RuntimeError(
-                    f"ember.load: map_location returned {placed!r} for a storage of {loaded.numel()} "
-                    f"{loaded.dtype} elements; it must return the storage it was given (moved) or a location."
-                )
+        return place(loaded, saved, self.map_location)
+
+
+def place(loaded: Tensor, saved, map_location) -> Tensor:
+    """Move a loaded (CPU) storage where map_location says, by default back where it was saved from."""
+    if not isinstance(saved, str):
+        raise Damaged(f"a saved device must be a string, not {saved!r}")
+    Device(saved)  # a file naming no device is damaged; a device this machine lacks is the caller's concern
+    try:
+        placed = _placed(loaded, saved, map_location)
+    except MissingDevice:
+        raise
+    except Exception as error:
+        raise PlacementFailed(error) from None
+    if not isinstance(placed, Tensor) or placed.shape != loaded.shape or placed.dtype is not loaded.dtype:
+        raise PlacementFailed(
+            RuntimeError(
+                f"ember.load: map_location returned {placed!r} for a storage of {loaded.numel()} "
+                f"{loaded.dtype} elements; it must return the storage it was given (moved) or a location."
             )
-        return placed
+        )
+    return placed
 
 
 def _placed(tensor: Tensor, saved: str, location) -> Tensor:

@@ -1,15 +1,21 @@
 """Every op, declared once; importing this package attaches the Tensor methods and operators."""
 
 from . import (  # noqa: F401
+    binary_math,
+    combinatorics,
     conversion,
+    counting,
+    cumulative,
     elementwise,
     gather_scatter,
     indexing,
     linalg,
+    products,
     reductions,
     shape,
     sorting,
     special,
+    statistics,
     views,
 )
 from ._declare import FUNCTIONS

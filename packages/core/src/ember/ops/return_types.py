@@ -29,16 +29,22 @@ class ReturnTuple(tuple):
         return self[1]
 
     def __repr__(self) -> str:
-        return f"ember.return_types.{type(self).__name__}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+        first, second = self._fields
+        return f"ember.return_types.{type(self).__name__}(\n{first}={self[0]!r},\n{second}={self[1]!r})"
 
 
 _KINDS: dict = {}
+_OTHER_FIELDS = {"aminmax": ("min", "max")}  # kinds whose two fields are not (values, indices)
 
 
 def _kind_class(kind: str) -> type:
     found = _KINDS.get(kind)
     if found is None:
         namespace = {"__slots__": (), "__module__": "ember.return_types", "__new__": staticmethod(_make)}
+        fields = _OTHER_FIELDS.get(kind)
+        if fields is not None:
+            namespace["_fields"] = fields
+            namespace.update({name: property(lambda self, i=i: self[i]) for i, name in enumerate(fields)})
         found = _KINDS[kind] = type(kind, (ReturnTuple,), namespace)
     return found
 

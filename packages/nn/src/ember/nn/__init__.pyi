@@ -23,6 +23,7 @@ from ember.nn.modules.activation import Softplus as Softplus
 from ember.nn.modules.activation import Softsign as Softsign
 from ember.nn.modules.activation import Tanh as Tanh
 from ember.nn.modules.activation import Tanhshrink as Tanhshrink
+from ember.nn.modules.attention import MultiheadAttention as MultiheadAttention
 from ember.nn.modules.batchnorm import BatchNorm1d as BatchNorm1d
 from ember.nn.modules.batchnorm import BatchNorm2d as BatchNorm2d
 from ember.nn.modules.container import ModuleDict as ModuleDict
@@ -57,6 +58,19 @@ from ember.nn.modules.pooling import AvgPool1d as AvgPool1d
 from ember.nn.modules.pooling import AvgPool2d as AvgPool2d
 from ember.nn.modules.pooling import MaxPool1d as MaxPool1d
 from ember.nn.modules.pooling import MaxPool2d as MaxPool2d
+from ember.nn.modules.rnn import GRU as GRU
+from ember.nn.modules.rnn import LSTM as LSTM
+from ember.nn.modules.rnn import RNN as RNN
+from ember.nn.modules.rnn import GRUCell as GRUCell
+from ember.nn.modules.rnn import LSTMCell as LSTMCell
+from ember.nn.modules.rnn import RNNBase as RNNBase
+from ember.nn.modules.rnn import RNNCell as RNNCell
+from ember.nn.modules.rnn import RNNCellBase as RNNCellBase
 from ember.nn.modules.sparse import Embedding as Embedding
+from ember.nn.modules.transformer import Transformer as Transformer
+from ember.nn.modules.transformer import TransformerDecoder as TransformerDecoder
+from ember.nn.modules.transformer import TransformerDecoderLayer as TransformerDecoderLayer
+from ember.nn.modules.transformer import TransformerEncoder as TransformerEncoder
+from ember.nn.modules.transformer import TransformerEncoderLayer as TransformerEncoderLayer
 from ember.nn.parameter import Buffer as Buffer
 from ember.nn.parameter import Parameter as Parameter

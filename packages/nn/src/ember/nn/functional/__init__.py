@@ -25,6 +25,7 @@ from ._activation import (
     tanh,
     tanhshrink,
 )
+from ._attention import multi_head_attention_forward, scaled_dot_product_attention
 from ._conv import conv1d, conv2d
 from ._linear import bilinear, linear
 from ._loss import (
@@ -78,6 +79,7 @@ __all__ = [
     "max_pool2d",
     "mish",
     "mse_loss",
+    "multi_head_attention_forward",
     "nll_loss",
     "normalize",
     "one_hot",
@@ -85,6 +87,7 @@ __all__ = [
     "relu",
     "relu6",
     "relu_",
+    "scaled_dot_product_attention",
     "selu",
     "sigmoid",
     "silu",

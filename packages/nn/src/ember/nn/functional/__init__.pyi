@@ -143,6 +143,33 @@ def mish(input: Tensor, inplace: bool = ...) -> Tensor: ...
 def mse_loss(
     input: Tensor, target: Tensor, size_average: Any = ..., reduce: Any = ..., reduction: str = ...
 ) -> Tensor: ...
+def multi_head_attention_forward(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    embed_dim_to_check: int,
+    num_heads: int,
+    in_proj_weight: Tensor | None,
+    in_proj_bias: Tensor | None,
+    bias_k: Tensor | None,
+    bias_v: Tensor | None,
+    add_zero_attn: bool,
+    dropout_p: float,
+    out_proj_weight: Tensor,
+    out_proj_bias: Tensor | None,
+    training: bool = ...,
+    key_padding_mask: Tensor | None = ...,
+    need_weights: bool = ...,
+    attn_mask: Tensor | None = ...,
+    use_separate_proj_weight: bool = ...,
+    q_proj_weight: Tensor | None = ...,
+    k_proj_weight: Tensor | None = ...,
+    v_proj_weight: Tensor | None = ...,
+    static_k: Tensor | None = ...,
+    static_v: Tensor | None = ...,
+    average_attn_weights: bool = ...,
+    is_causal: bool = ...,
+) -> tuple[Tensor, Tensor | None]: ...
 def nll_loss(
     input: Tensor,
     target: Tensor,
@@ -158,6 +185,16 @@ def pad(input: Tensor, pad: tuple, mode: str = ..., value: float | None = ...) -
 def relu(input: Tensor, inplace: bool = ...) -> Tensor: ...
 def relu6(input: Tensor, inplace: bool = ...) -> Tensor: ...
 def relu_(input: Tensor) -> Tensor: ...
+def scaled_dot_product_attention(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    attn_mask: Tensor | None = ...,
+    dropout_p: float = ...,
+    is_causal: bool = ...,
+    scale: float | None = ...,
+    enable_gqa: bool = ...,
+) -> Tensor: ...
 def selu(input: Tensor, inplace: bool = ...) -> Tensor: ...
 def sigmoid(input: Tensor) -> Tensor: ...
 def silu(input: Tensor, inplace: bool = ...) -> Tensor: ...
