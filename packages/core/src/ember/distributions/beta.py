@@ -31,10 +31,12 @@ class Beta(Distribution):
 
     @property
     def concentration1(self) -> Tensor:
+        """The first concentration (alpha)."""
         return self._dirichlet.concentration[..., 0]
 
     @property
     def concentration0(self) -> Tensor:
+        """The second concentration (beta)."""
         return self._dirichlet.concentration[..., 1]
 
     @property

@@ -40,14 +40,17 @@ class Binomial(Distribution):
 
     @lazy_property
     def logits(self) -> Tensor:
+        """Log-odds (binary) or normalised log-probabilities, derived from probs when probs was given."""
         return probs_to_logits(self.probs, is_binary=True)
 
     @lazy_property
     def probs(self) -> Tensor:
+        """Probabilities, derived from logits when logits was given."""
         return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def param_shape(self) -> Size:
+        """The shape of the probs or logits parameter."""
         return self._param.size()
 
     @property

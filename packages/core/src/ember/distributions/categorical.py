@@ -45,14 +45,17 @@ class Categorical(Distribution):
 
     @lazy_property
     def logits(self) -> Tensor:
+        """Log-odds (binary) or normalised log-probabilities, derived from probs when probs was given."""
         return probs_to_logits(self.probs)
 
     @lazy_property
     def probs(self) -> Tensor:
+        """Probabilities, derived from logits when logits was given."""
         return logits_to_probs(self.logits)
 
     @property
     def param_shape(self) -> Size:
+        """The shape of the probs or logits parameter."""
         return self._param.size()
 
     @property

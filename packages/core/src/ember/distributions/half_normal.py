@@ -28,6 +28,7 @@ class HalfNormal(Distribution):
 
     @property
     def scale(self) -> Tensor:
+        """The scale parameter."""
         return self.base_dist.scale
 
     @property

@@ -22,10 +22,12 @@ class LogNormal(Distribution):
 
     @property
     def loc(self) -> Tensor:
+        """The location parameter (of the underlying normal)."""
         return self.base_dist.loc
 
     @property
     def scale(self) -> Tensor:
+        """The scale parameter."""
         return self.base_dist.scale
 
     @property

@@ -71,15 +71,18 @@ class MultivariateNormal(Distribution):
 
     @lazy_property
     def scale_tril(self) -> Tensor:
+        """The lower Cholesky factor of the covariance matrix, broadcast to the batch shape."""
         return self._unbroadcasted_scale_tril.expand(tuple(self._batch_shape) + tuple(self._event_shape) * 2)
 
     @lazy_property
     def covariance_matrix(self) -> Tensor:
+        """The covariance matrix, broadcast to the batch shape."""
         lower = self._unbroadcasted_scale_tril
         return (lower @ lower.mT).expand(tuple(self._batch_shape) + tuple(self._event_shape) * 2)
 
     @lazy_property
     def precision_matrix(self) -> Tensor:
+        """The inverse of the covariance matrix, broadcast to the batch shape."""
         lower = self._unbroadcasted_scale_tril
         identity = eye(lower.shape[-1], dtype=lower.dtype, device=lower.device)
         inverse = solve_lower(lower, identity)

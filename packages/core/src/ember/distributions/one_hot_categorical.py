@@ -29,14 +29,17 @@ class OneHotCategorical(Distribution):
 
     @property
     def probs(self) -> Tensor:
+        """Probabilities, derived from logits when logits was given."""
         return self._categorical.probs
 
     @property
     def logits(self) -> Tensor:
+        """Log-odds (binary) or normalised log-probabilities, derived from probs when probs was given."""
         return self._categorical.logits
 
     @property
     def param_shape(self) -> Size:
+        """The shape of the probs or logits parameter."""
         return self._categorical.param_shape
 
     @property
