@@ -64,6 +64,7 @@ NAMESPACES = (
     "ember.utils.data",
     "ember.distributions",
     "ember.distributions.constraints",
+    "ember.distributions.transforms",
 )
 EXTRA_NAMES = {"ember": ("__version__", "return_types", "distributions")}  # these two come from its __getattr__
 OPERATORS = {"add", "sub", "mul", "matmul", "truediv", "floordiv", "mod", "pow", "and", "or", "xor", "lshift"}

@@ -28,6 +28,7 @@ MODULES: dict[str, str | None] = {
     "ember.cuda": None,
     "ember.distributions": None,
     "ember.distributions.constraints": None,
+    "ember.distributions.transforms": None,
     "ember.nn": None,
     "ember.nn.functional": None,
     "ember.nn.init": None,

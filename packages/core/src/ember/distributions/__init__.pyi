@@ -3,6 +3,7 @@ from typing import Any
 
 from ember._tensor import Tensor
 from ember.distributions import constraints as constraints
+from ember.distributions import transforms as transforms
 from ember.distributions.bernoulli import Bernoulli as Bernoulli
 from ember.distributions.beta import Beta as Beta
 from ember.distributions.binomial import Binomial as Binomial
@@ -25,7 +26,20 @@ from ember.distributions.normal import Normal as Normal
 from ember.distributions.one_hot_categorical import OneHotCategorical as OneHotCategorical
 from ember.distributions.poisson import Poisson as Poisson
 from ember.distributions.student_t import StudentT as StudentT
+from ember.distributions.transformed_distribution import TransformedDistribution as TransformedDistribution
+from ember.distributions.transforms import AbsTransform as AbsTransform
+from ember.distributions.transforms import AffineTransform as AffineTransform
+from ember.distributions.transforms import ComposeTransform as ComposeTransform
+from ember.distributions.transforms import ExpTransform as ExpTransform
+from ember.distributions.transforms import PowerTransform as PowerTransform
+from ember.distributions.transforms import SigmoidTransform as SigmoidTransform
+from ember.distributions.transforms import SoftmaxTransform as SoftmaxTransform
+from ember.distributions.transforms import TanhTransform as TanhTransform
+from ember.distributions.transforms import Transform as Transform
 from ember.distributions.uniform import Uniform as Uniform
+
+biject_to: Any
+transform_to: Any
 
 def kl_divergence(p: Distribution, q: Distribution) -> Tensor: ...
 def register_kl(type_p: type, type_q: type) -> Any: ...
