@@ -86,6 +86,36 @@ CASES = {
         ("probs",),
         np.array([[1.0, 2.0, 0.0, 3.0], [0.0, 0.0, 6.0, 0.0]]),
     ),
+    "negative_binomial": (
+        "NegativeBinomial",
+        {"total_count": POSITIVE * 2, "probs": PROBS},
+        ("total_count", "probs"),
+        np.array([[0.0, 2.0, 5.0], [3.0, 1.0, 4.0]]),
+    ),
+    "pareto": (
+        "Pareto",
+        {"scale": POSITIVE, "alpha": OTHER_POSITIVE + 1},
+        ("scale", "alpha"),
+        POSITIVE * RNG.uniform(1, 4, (2, 3)),
+    ),
+    "weibull": (
+        "Weibull",
+        {"scale": POSITIVE, "concentration": OTHER_POSITIVE},
+        ("scale", "concentration"),
+        RNG.uniform(0.1, 3, (2, 3)),
+    ),
+    "relaxed_bernoulli": (
+        "RelaxedBernoulli",
+        {"temperature": np.array(0.7), "probs": PROBS},
+        ("temperature", "probs"),
+        RNG.uniform(0.05, 0.95, (2, 3)),
+    ),
+    "relaxed_one_hot": (
+        "RelaxedOneHotCategorical",
+        {"temperature": np.array(0.5), "logits": RNG.normal(size=(2, 4))},
+        ("temperature", "logits"),
+        RNG.dirichlet(np.ones(4), size=2),
+    ),
     "mvn_covariance": (
         "MultivariateNormal",
         {"loc": REAL, "covariance_matrix": SPD},
@@ -111,7 +141,7 @@ CASES = {
         RNG.normal(size=(4, 2, 3)),
     ),
 }
-NO_ENTROPY = {"poisson", "binomial_logits"}
+NO_ENTROPY = {"poisson", "binomial_logits", "negative_binomial", "relaxed_bernoulli", "relaxed_one_hot"}
 # NOTE: torch's Multinomial.entropy takes lgamma(total_count + 1) of an integer tensor, in float32
 ENTROPY_RTOL = {"multinomial": 1e-7}
 STATISTICS = ("mean", "variance", "stddev", "mode")
@@ -314,3 +344,55 @@ def test_repr_matches():
         lambda m: m.distributions.Bernoulli(logits=m.zeros(2, 2)),
     ):
         assert repr(make(ember)).replace("ember.Size", "torch.Size") == repr(make(torch))
+
+
+def _mixture(module):
+    D = module.distributions
+    weights = module.tensor(MIXTURE_LOGITS, requires_grad=True)
+    loc = module.tensor(MIXTURE_LOC, requires_grad=True)
+    mixture = D.MixtureSameFamily(D.Categorical(logits=weights), D.Normal(loc, module.tensor(MIXTURE_SCALE)))
+    value = module.tensor(MIXTURE_VALUE)
+    log_prob = mixture.log_prob(value)
+    grads = module.autograd.grad(log_prob.sum(), [weights, loc])
+    return mixture, log_prob, grads, mixture.cdf(value)
+
+
+MIXTURE_LOGITS = RNG.normal(size=(2, 3))
+MIXTURE_LOC = RNG.normal(size=(2, 3)) * 2
+MIXTURE_SCALE = RNG.uniform(0.5, 1.5, (2, 3))
+MIXTURE_VALUE = RNG.normal(size=(4, 2))
+
+
+def test_mixture_same_family_matches_torch():
+    (t_mix, t_lp, t_grads, t_cdf), (e_mix, e_lp, e_grads, e_cdf) = _mixture(torch), _mixture(ember)
+    assert tuple(e_mix.batch_shape) == tuple(t_mix.batch_shape) == (2,)
+    _close(e_lp, t_lp, "log_prob")
+    _close(e_cdf, t_cdf, "cdf")
+    _close(e_mix.mean, t_mix.mean, "mean")
+    _close(e_mix.variance, t_mix.variance, "variance")
+    for got, want in zip(e_grads, t_grads):
+        _close(got, want, "gradient")
+
+
+def test_mixture_of_multivariate_normals_matches_torch():
+    def run(module):
+        D = module.distributions
+        components = D.Independent(
+            D.Normal(module.tensor(MIXTURE_LOC.T.copy()), module.tensor(MIXTURE_SCALE.T.copy())), 1
+        )
+        mixture = D.MixtureSameFamily(D.Categorical(logits=module.tensor(MIXTURE_LOGITS[0])), components)
+        return mixture.log_prob(module.tensor(MIXTURE_VALUE)), mixture.mean, mixture.variance
+
+    for got, want in zip(run(ember), run(torch)):
+        _close(got, want, "mixture of independent normals")
+
+
+def test_straight_through_rsample_passes_the_gradient_to_probs():
+    results = []
+    for module in (torch, ember):
+        probs = module.tensor(SIMPLEX, requires_grad=True)
+        draws = module.distributions.OneHotCategoricalStraightThrough(probs).rsample((5,))
+        weights = module.tensor(np.arange(8.0).reshape(2, 4))
+        (grad,) = module.autograd.grad((draws * weights).sum(), probs)
+        results.append(grad.numpy())
+    _close(results[1], results[0], "straight-through gradient")

@@ -20,11 +20,19 @@ from ember.distributions.half_normal import HalfNormal as HalfNormal
 from ember.distributions.independent import Independent as Independent
 from ember.distributions.laplace import Laplace as Laplace
 from ember.distributions.log_normal import LogNormal as LogNormal
+from ember.distributions.mixture_same_family import MixtureSameFamily as MixtureSameFamily
 from ember.distributions.multinomial import Multinomial as Multinomial
 from ember.distributions.multivariate_normal import MultivariateNormal as MultivariateNormal
+from ember.distributions.negative_binomial import NegativeBinomial as NegativeBinomial
 from ember.distributions.normal import Normal as Normal
 from ember.distributions.one_hot_categorical import OneHotCategorical as OneHotCategorical
+from ember.distributions.pareto import Pareto as Pareto
 from ember.distributions.poisson import Poisson as Poisson
+from ember.distributions.relaxed import ExpRelaxedCategorical as ExpRelaxedCategorical
+from ember.distributions.relaxed import LogitRelaxedBernoulli as LogitRelaxedBernoulli
+from ember.distributions.relaxed import OneHotCategoricalStraightThrough as OneHotCategoricalStraightThrough
+from ember.distributions.relaxed import RelaxedBernoulli as RelaxedBernoulli
+from ember.distributions.relaxed import RelaxedOneHotCategorical as RelaxedOneHotCategorical
 from ember.distributions.student_t import StudentT as StudentT
 from ember.distributions.transformed_distribution import TransformedDistribution as TransformedDistribution
 from ember.distributions.transforms import AbsTransform as AbsTransform
@@ -37,6 +45,7 @@ from ember.distributions.transforms import SoftmaxTransform as SoftmaxTransform
 from ember.distributions.transforms import TanhTransform as TanhTransform
 from ember.distributions.transforms import Transform as Transform
 from ember.distributions.uniform import Uniform as Uniform
+from ember.distributions.weibull import Weibull as Weibull
 
 biject_to: Any
 transform_to: Any
