@@ -11,12 +11,12 @@ from .._tensor import Tensor
 from ..autograd import no_grad
 from ..ops.elementwise import where
 from . import constraints
-from ._probs_or_logits import one_of
+from ._probs_or_logits import BinaryProbsOrLogits, one_of
 from .distribution import Distribution
-from .utils import EMPTY_SHAPE, broadcast_all, lazy_property, logits_to_probs, probs_to_logits, softplus
+from .utils import EMPTY_SHAPE, broadcast_all, softplus
 
 
-class Bernoulli(Distribution):
+class Bernoulli(BinaryProbsOrLogits, Distribution):
     """A coin flip that shows 1 with probability `probs` (or sigmoid(`logits`))."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -28,20 +28,6 @@ class Bernoulli(Distribution):
         (value,) = broadcast_all(given)
         setattr(self, name, value)
         super().__init__(Size() if isinstance(given, numbers.Number) else value.size(), validate_args=validate_args)
-
-    @property
-    def _param(self) -> Tensor:
-        return self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        """Log-odds (binary) or normalised log-probabilities, derived from probs when probs was given."""
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        """Probabilities, derived from logits when logits was given."""
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def param_shape(self) -> Size:

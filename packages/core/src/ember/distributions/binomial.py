@@ -8,12 +8,12 @@ from .._size import Size
 from .._tensor import Tensor
 from ..autograd import no_grad
 from . import constraints
-from ._probs_or_logits import one_of
+from ._probs_or_logits import BinaryProbsOrLogits, one_of
 from .distribution import Distribution
-from .utils import EMPTY_SHAPE, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import EMPTY_SHAPE, broadcast_all
 
 
-class Binomial(Distribution):
+class Binomial(BinaryProbsOrLogits, Distribution):
     """The number of successes in `total_count` independent trials of probability `probs` (or sigmoid(`logits`))."""
 
     arg_constraints = {
@@ -30,23 +30,9 @@ class Binomial(Distribution):
         setattr(self, name, value)
         super().__init__(value.size(), validate_args=validate_args)
 
-    @property
-    def _param(self) -> Tensor:
-        return self.__dict__["probs"] if "probs" in self.__dict__ else self.__dict__["logits"]
-
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
         return constraints.integer_interval(0, self.total_count)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        """Log-odds (binary) or normalised log-probabilities, derived from probs when probs was given."""
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        """Probabilities, derived from logits when logits was given."""
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def param_shape(self) -> Size:

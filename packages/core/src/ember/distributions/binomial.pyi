@@ -3,10 +3,11 @@ from typing import Any
 
 from ember._size import Size
 from ember._tensor import Tensor
+from ember.distributions._probs_or_logits import BinaryProbsOrLogits
 from ember.distributions.constraints import _DependentProperty
 from ember.distributions.distribution import Distribution
 
-class Binomial(Distribution):
+class Binomial(BinaryProbsOrLogits, Distribution):
     total_count: Any
     def __init__(
         self, total_count: Any = ..., probs: Any = ..., logits: Any = ..., validate_args: bool | None = ...
@@ -17,15 +18,11 @@ class Binomial(Distribution):
     has_enumerate_support: bool
     def log_prob(self, value: Tensor) -> Tensor: ...
     @property
-    def logits(self) -> Tensor: ...
-    @property
     def mean(self) -> Tensor: ...
     @property
     def mode(self) -> Tensor: ...
     @property
     def param_shape(self) -> Size: ...
-    @property
-    def probs(self) -> Tensor: ...
     def sample(self, sample_shape: Any = ...) -> Tensor: ...
     support: _DependentProperty
     @property

@@ -10,12 +10,12 @@ from .._tensor import Tensor
 from ..autograd import no_grad
 from ..ops.elementwise import where
 from . import constraints
-from ._probs_or_logits import one_of
+from ._probs_or_logits import BinaryProbsOrLogits, one_of
 from .distribution import Distribution
-from .utils import EMPTY_SHAPE, broadcast_all, finfo, lazy_property, logits_to_probs, probs_to_logits, softplus
+from .utils import EMPTY_SHAPE, broadcast_all, finfo, softplus
 
 
-class Geometric(Distribution):
+class Geometric(BinaryProbsOrLogits, Distribution):
     """The number of failures before the first success in trials of success probability `probs` (or sigmoid(`logits`))."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -32,16 +32,6 @@ class Geometric(Distribution):
                 f"Expected parameter probs ({type(value).__name__} of shape {tuple(value.shape)}) of distribution "
                 f"{self!r} to be positive but found invalid values:\n{value}"
             )
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        """Log-odds (binary) or normalised log-probabilities, derived from probs when probs was given."""
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        """Probabilities, derived from logits when logits was given."""
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def mean(self) -> Tensor:

@@ -6,14 +6,14 @@ from .._tensor import Tensor
 from ..autograd import no_grad
 from ..ops.elementwise import where
 from . import constraints
-from ._probs_or_logits import one_of
+from ._probs_or_logits import BinaryProbsOrLogits, one_of
 from .distribution import Distribution
 from .gamma import Gamma
 from .poisson import Poisson
-from .utils import EMPTY_SHAPE, broadcast_all, lazy_property, logits_to_probs, probs_to_logits, softplus
+from .utils import EMPTY_SHAPE, broadcast_all, softplus
 
 
-class NegativeBinomial(Distribution):
+class NegativeBinomial(BinaryProbsOrLogits, Distribution):
     """The number of successes, each of probability `probs` (or sigmoid(`logits`)), before `total_count` failures."""
 
     arg_constraints = {
@@ -29,16 +29,6 @@ class NegativeBinomial(Distribution):
         self.total_count = self.total_count.type_as(value)
         setattr(self, name, value)
         super().__init__(value.size(), validate_args=validate_args)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        """Log-odds of a success, derived from probs when probs was given."""
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        """The probability of a success, derived from logits when logits was given."""
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def mean(self) -> Tensor:

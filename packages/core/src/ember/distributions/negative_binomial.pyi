@@ -2,9 +2,10 @@
 from typing import Any
 
 from ember._tensor import Tensor
+from ember.distributions._probs_or_logits import BinaryProbsOrLogits
 from ember.distributions.distribution import Distribution
 
-class NegativeBinomial(Distribution):
+class NegativeBinomial(BinaryProbsOrLogits, Distribution):
     total_count: Any
     def __init__(
         self, total_count: Any, probs: Any = ..., logits: Any = ..., validate_args: bool | None = ...
@@ -12,13 +13,9 @@ class NegativeBinomial(Distribution):
     arg_constraints: dict
     def log_prob(self, value: Tensor) -> Tensor: ...
     @property
-    def logits(self) -> Tensor: ...
-    @property
     def mean(self) -> Tensor: ...
     @property
     def mode(self) -> Tensor: ...
-    @property
-    def probs(self) -> Tensor: ...
     def sample(self, sample_shape: Any = ...) -> Tensor: ...
     support: Any
     @property

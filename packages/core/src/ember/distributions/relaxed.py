@@ -8,16 +8,16 @@ from .._creation import full_like
 from .._random import rand
 from .._tensor import Tensor
 from . import constraints
-from ._probs_or_logits import one_of
+from ._probs_or_logits import BinaryProbsOrLogits, one_of
 from .categorical import Categorical
 from .distribution import Distribution
 from .one_hot_categorical import OneHotCategorical
 from .transformed_distribution import TransformedDistribution
 from .transforms import ExpTransform, SigmoidTransform
-from .utils import EMPTY_SHAPE, broadcast_all, clamp_probs, lazy_property, logits_to_probs, probs_to_logits
+from .utils import EMPTY_SHAPE, broadcast_all, clamp_probs
 
 
-class LogitRelaxedBernoulli(Distribution):
+class LogitRelaxedBernoulli(BinaryProbsOrLogits, Distribution):
     """The logit of a relaxed Bernoulli sample at `temperature`."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -30,16 +30,6 @@ class LogitRelaxedBernoulli(Distribution):
         (value,) = broadcast_all(given)
         setattr(self, name, value)
         super().__init__(value.size(), validate_args=validate_args)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        """Log-odds, derived from probs when probs was given."""
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        """Probabilities, derived from logits when logits was given."""
-        return logits_to_probs(self.logits, is_binary=True)
 
     def rsample(self, sample_shape=EMPTY_SHAPE) -> Tensor:
         shape = tuple(self._extended_shape(sample_shape))

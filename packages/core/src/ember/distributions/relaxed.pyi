@@ -2,6 +2,7 @@
 from typing import Any
 
 from ember._tensor import Tensor
+from ember.distributions._probs_or_logits import BinaryProbsOrLogits
 from ember.distributions.constraints import _IndependentConstraint, _Interval
 from ember.distributions.distribution import Distribution
 from ember.distributions.one_hot_categorical import OneHotCategorical
@@ -24,7 +25,7 @@ class ExpRelaxedCategorical(Distribution):
     def rsample(self, sample_shape: Any = ...) -> Tensor: ...
     support: _IndependentConstraint
 
-class LogitRelaxedBernoulli(Distribution):
+class LogitRelaxedBernoulli(BinaryProbsOrLogits, Distribution):
     temperature: Any
     def __init__(
         self, temperature: Any, probs: Any = ..., logits: Any = ..., validate_args: bool | None = ...
@@ -32,10 +33,6 @@ class LogitRelaxedBernoulli(Distribution):
     arg_constraints: dict
     has_rsample: bool
     def log_prob(self, value: Tensor) -> Tensor: ...
-    @property
-    def logits(self) -> Tensor: ...
-    @property
-    def probs(self) -> Tensor: ...
     def rsample(self, sample_shape: Any = ...) -> Tensor: ...
     support: Any
 
