@@ -68,6 +68,7 @@ CASES = {
     ),
     "poisson": ("Poisson", {"rate": POSITIVE}, ("rate",), np.array([[0.0, 2.0, 5.0], [3.0, 1.0, 4.0]])),
     "cauchy": ("Cauchy", {"loc": REAL, "scale": POSITIVE}, ("loc", "scale"), RNG.normal(size=(2, 3))),
+    "half_cauchy": ("HalfCauchy", {"scale": POSITIVE}, ("scale",), RNG.uniform(0.0, 3, (2, 3))),
     "half_normal": ("HalfNormal", {"scale": POSITIVE}, ("scale",), RNG.uniform(0.0, 3, (2, 3))),
     "gumbel": ("Gumbel", {"loc": REAL, "scale": POSITIVE}, ("loc", "scale"), RNG.normal(size=(2, 3))),
     "geometric": ("Geometric", {"probs": PROBS}, ("probs",), np.array([[0.0, 2.0, 5.0], [3.0, 1.0, 4.0]])),
@@ -204,6 +205,7 @@ CDF_CASES = [
     ("gamma", RNG.uniform(0.1, 3, (2, 3))),
     ("cauchy", RNG.normal(size=(2, 3))),
     ("half_normal", RNG.uniform(0.0, 3, (2, 3))),
+    ("half_cauchy", RNG.uniform(0.0, 3, (2, 3))),
     ("gumbel", RNG.normal(size=(2, 3))),
 ]
 
@@ -326,6 +328,8 @@ def test_expand_gives_torchs_shapes_and_values(case):
         ("mvn_scale_tril", {"loc": REAL, "scale_tril": TRIL.T.copy()}),
         ("mvn_covariance", {"loc": REAL, "covariance_matrix": -SPD}),
         ("uniform", {"low": REAL + 1, "high": REAL}),
+        ("half_normal", {"scale": -POSITIVE}),
+        ("log_normal", {"loc": REAL, "scale": -POSITIVE}),
     ],
 )
 def test_invalid_parameters_raise_value_error_in_both(case, values):
@@ -396,3 +400,19 @@ def test_straight_through_rsample_passes_the_gradient_to_probs():
         (grad,) = module.autograd.grad((draws * weights).sum(), probs)
         results.append(grad.numpy())
     _close(results[1], results[0], "straight-through gradient")
+
+
+def test_the_transformed_families_are_transformed_distributions_as_in_torch():
+    for name in (
+        "LogNormal",
+        "HalfNormal",
+        "HalfCauchy",
+        "Pareto",
+        "Weibull",
+        "RelaxedBernoulli",
+        "RelaxedOneHotCategorical",
+    ):
+        expected = issubclass(getattr(torch.distributions, name), torch.distributions.TransformedDistribution)
+        assert (
+            issubclass(getattr(ember.distributions, name), ember.distributions.TransformedDistribution) == expected
+        ), name

@@ -16,6 +16,7 @@ from ember.distributions.exponential import Exponential as Exponential
 from ember.distributions.gamma import Gamma as Gamma
 from ember.distributions.geometric import Geometric as Geometric
 from ember.distributions.gumbel import Gumbel as Gumbel
+from ember.distributions.half_cauchy import HalfCauchy as HalfCauchy
 from ember.distributions.half_normal import HalfNormal as HalfNormal
 from ember.distributions.independent import Independent as Independent
 from ember.distributions.laplace import Laplace as Laplace
