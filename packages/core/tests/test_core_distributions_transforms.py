@@ -24,6 +24,7 @@ ELEMENTWISE = {
     "tanh": (D.TanhTransform(), np.tanh, X * 0.7),
     "affine": (D.AffineTransform(1.5, -2.0), lambda x: 1.5 - 2.0 * x, X),
     "power": (D.PowerTransform(1.7), lambda x: x**1.7, np.abs(X) + 0.3),
+    "softplus": (D.SoftplusTransform(), lambda x: np.log1p(np.exp(x)), X),
     "compose": (D.ComposeTransform([D.ExpTransform(), D.AffineTransform(1.0, 3.0)]), lambda x: 1 + 3 * np.exp(x), X),
 }
 
@@ -102,7 +103,9 @@ def test_transform_registries():
     with pytest.raises(NotImplementedError, match="Cannot transform"):
         D.biject_to(D.constraints.simplex)
     with pytest.raises(NotImplementedError, match="Cannot transform"):
-        D.transform_to(D.constraints.lower_cholesky)
+        D.biject_to(D.constraints.lower_cholesky)
+    lower = D.transform_to(D.constraints.lower_cholesky)(t(RNG.normal(size=(2, 3, 3))))
+    assert D.constraints.lower_cholesky.check(lower).all()
 
 
 def test_transformed_distribution_refuses_what_is_not_a_transform():

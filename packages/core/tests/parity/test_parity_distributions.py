@@ -142,7 +142,14 @@ CASES = {
         RNG.normal(size=(4, 2, 3)),
     ),
 }
-NO_ENTROPY = {"poisson", "binomial_logits", "negative_binomial", "relaxed_bernoulli", "relaxed_one_hot"}
+NO_ENTROPY = {
+    "fisher_snedecor",
+    "poisson",
+    "binomial_logits",
+    "negative_binomial",
+    "relaxed_bernoulli",
+    "relaxed_one_hot",
+}
 # NOTE: torch's Multinomial.entropy takes lgamma(total_count + 1) of an integer tensor, in float32
 ENTROPY_RTOL = {"multinomial": 1e-7}
 STATISTICS = ("mean", "variance", "stddev", "mode")

@@ -27,6 +27,8 @@ TRANSFORMS = {
         ),
         X,
     ),
+    "softplus": (lambda m: m.distributions.SoftplusTransform(), X),
+    "independent_exp": (lambda m: m.distributions.IndependentTransform(m.distributions.ExpTransform(), 1), X),
     "inverse_sigmoid": (lambda m: m.distributions.SigmoidTransform().inv, 1 / (1 + np.exp(-X))),
 }
 
@@ -140,3 +142,14 @@ def test_softmax_transform_to_the_simplex():
     got = ember.distributions.transform_to(ember.distributions.constraints.simplex)(ember.tensor(X)).numpy()
     want = torch.distributions.transform_to(torch.distributions.constraints.simplex)(torch.tensor(X)).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_lower_cholesky_transform_matches_torch():
+    x = RNG.normal(size=(2, 3, 3))
+    for direction in ("forward", "inverse"):
+        results = []
+        for module in (torch, ember):
+            transform = module.distributions.LowerCholeskyTransform()
+            y = transform(module.tensor(x))
+            results.append((y if direction == "forward" else transform.inv(y)).numpy())
+        np.testing.assert_allclose(results[1], results[0], rtol=1e-12)

@@ -12,12 +12,14 @@ from .constraint_registry import biject_to, transform_to
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
+from .fisher_snedecor import FisherSnedecor
 from .gamma import Gamma
 from .geometric import Geometric
 from .gumbel import Gumbel
 from .half_cauchy import HalfCauchy
 from .half_normal import HalfNormal
 from .independent import Independent
+from .inverse_gamma import InverseGamma
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
 from .log_normal import LogNormal
@@ -43,11 +45,15 @@ from .transforms import (
     AffineTransform,
     ComposeTransform,
     ExpTransform,
+    IndependentTransform,
+    LowerCholeskyTransform,
     PowerTransform,
     SigmoidTransform,
     SoftmaxTransform,
+    SoftplusTransform,
     TanhTransform,
     Transform,
+    identity_transform,
 )
 from .uniform import Uniform
 from .weibull import Weibull
@@ -67,15 +73,19 @@ __all__ = [
     "ExpRelaxedCategorical",
     "ExpTransform",
     "Exponential",
+    "FisherSnedecor",
     "Gamma",
     "Geometric",
     "Gumbel",
     "HalfCauchy",
     "HalfNormal",
     "Independent",
+    "IndependentTransform",
+    "InverseGamma",
     "Laplace",
     "LogNormal",
     "LogitRelaxedBernoulli",
+    "LowerCholeskyTransform",
     "MixtureSameFamily",
     "Multinomial",
     "MultivariateNormal",
@@ -90,6 +100,7 @@ __all__ = [
     "RelaxedOneHotCategorical",
     "SigmoidTransform",
     "SoftmaxTransform",
+    "SoftplusTransform",
     "StudentT",
     "TanhTransform",
     "Transform",
@@ -98,6 +109,7 @@ __all__ = [
     "Weibull",
     "biject_to",
     "constraints",
+    "identity_transform",
     "kl_divergence",
     "register_kl",
     "transform_to",

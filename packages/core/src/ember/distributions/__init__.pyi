@@ -13,12 +13,14 @@ from ember.distributions.chi2 import Chi2 as Chi2
 from ember.distributions.dirichlet import Dirichlet as Dirichlet
 from ember.distributions.distribution import Distribution as Distribution
 from ember.distributions.exponential import Exponential as Exponential
+from ember.distributions.fisher_snedecor import FisherSnedecor as FisherSnedecor
 from ember.distributions.gamma import Gamma as Gamma
 from ember.distributions.geometric import Geometric as Geometric
 from ember.distributions.gumbel import Gumbel as Gumbel
 from ember.distributions.half_cauchy import HalfCauchy as HalfCauchy
 from ember.distributions.half_normal import HalfNormal as HalfNormal
 from ember.distributions.independent import Independent as Independent
+from ember.distributions.inverse_gamma import InverseGamma as InverseGamma
 from ember.distributions.laplace import Laplace as Laplace
 from ember.distributions.log_normal import LogNormal as LogNormal
 from ember.distributions.mixture_same_family import MixtureSameFamily as MixtureSameFamily
@@ -40,15 +42,19 @@ from ember.distributions.transforms import AbsTransform as AbsTransform
 from ember.distributions.transforms import AffineTransform as AffineTransform
 from ember.distributions.transforms import ComposeTransform as ComposeTransform
 from ember.distributions.transforms import ExpTransform as ExpTransform
+from ember.distributions.transforms import IndependentTransform as IndependentTransform
+from ember.distributions.transforms import LowerCholeskyTransform as LowerCholeskyTransform
 from ember.distributions.transforms import PowerTransform as PowerTransform
 from ember.distributions.transforms import SigmoidTransform as SigmoidTransform
 from ember.distributions.transforms import SoftmaxTransform as SoftmaxTransform
+from ember.distributions.transforms import SoftplusTransform as SoftplusTransform
 from ember.distributions.transforms import TanhTransform as TanhTransform
 from ember.distributions.transforms import Transform as Transform
 from ember.distributions.uniform import Uniform as Uniform
 from ember.distributions.weibull import Weibull as Weibull
 
 biject_to: Any
+identity_transform: ComposeTransform
 transform_to: Any
 
 def kl_divergence(p: Distribution, q: Distribution) -> Tensor: ...

@@ -55,6 +55,27 @@ class ExpTransform(Transform):
     def log_abs_det_jacobian(self, x: Any, y: Any) -> Any: ...
     sign: int
 
+class IndependentTransform(Transform):
+    base_transform: Any
+    reinterpreted_batch_ndims: int
+    def __init__(self, base_transform: Transform, reinterpreted_batch_ndims: int, cache_size: int = ...) -> None: ...
+    @property
+    def bijective(self) -> bool: ...
+    @property
+    def codomain(self) -> Any: ...
+    @property
+    def domain(self) -> Any: ...
+    def forward_shape(self, shape: Any) -> Any: ...
+    def inverse_shape(self, shape: Any) -> Any: ...
+    def log_abs_det_jacobian(self, x: Any, y: Any) -> Any: ...
+    @property
+    def sign(self) -> Any: ...
+
+class LowerCholeskyTransform(Transform):
+    def __eq__(self, other: Any) -> bool: ...  # type: ignore[override]
+    codomain: Any
+    domain: _IndependentConstraint
+
 class PowerTransform(Transform):
     exponent: Any
     def __init__(self, exponent: Any, cache_size: int = ...) -> None: ...
@@ -77,6 +98,14 @@ class SoftmaxTransform(Transform):
     def __eq__(self, other: Any) -> bool: ...  # type: ignore[override]
     codomain: Any
     domain: _IndependentConstraint
+
+class SoftplusTransform(Transform):
+    def __eq__(self, other: Any) -> bool: ...  # type: ignore[override]
+    bijective: bool
+    codomain: _GreaterThan
+    domain: Any
+    def log_abs_det_jacobian(self, x: Any, y: Any) -> Any: ...
+    sign: int
 
 class TanhTransform(Transform):
     def __eq__(self, other: Any) -> bool: ...  # type: ignore[override]
