@@ -106,6 +106,18 @@ CASES = {
         POSITIVE * RNG.uniform(1, 4, (4, 3)),
         False,
     ),
+    "inverse_gamma": (
+        lambda: D.InverseGamma(t(POSITIVE + 2.5), t(OTHER)),
+        stats.invgamma(POSITIVE + 2.5, scale=OTHER),
+        RNG.uniform(0.1, 3, (4, 3)),
+        False,
+    ),
+    "fisher_snedecor": (
+        lambda: D.FisherSnedecor(t(POSITIVE * 3), t(OTHER * 3 + 5)),
+        stats.f(POSITIVE * 3, OTHER * 3 + 5),
+        RNG.uniform(0.1, 3, (4, 3)),
+        False,
+    ),
     "weibull": (
         lambda: D.Weibull(t(POSITIVE), t(OTHER)),
         stats.weibull_min(OTHER, scale=POSITIVE),
@@ -128,7 +140,7 @@ def test_log_prob_matches_scipy(case):
     close(make().log_prob(t(points)), want, rtol=1e-9)
 
 
-@pytest.mark.parametrize("case", sorted(set(CASES) - {"poisson", "negative_binomial"}))
+@pytest.mark.parametrize("case", sorted(set(CASES) - {"poisson", "negative_binomial", "fisher_snedecor"}))
 def test_entropy_matches_scipy(case):
     make, reference, _, _ = CASES[case]
     close(make().entropy(), reference.entropy(), rtol=1e-9)
@@ -256,6 +268,8 @@ SAMPLED = {
     "negative_binomial": lambda: D.NegativeBinomial(t(np.array([1.5, 4.0, 10.0])), t(np.array([0.2, 0.5, 0.3]))),
     "pareto": lambda: D.Pareto(t(POSITIVE), t(np.array([6.0, 8.0, 12.0]))),
     "weibull": lambda: D.Weibull(t(POSITIVE), t(OTHER + 0.5)),
+    "inverse_gamma": lambda: D.InverseGamma(t(np.array([6.0, 8.0, 12.0])), t(OTHER)),
+    "fisher_snedecor": lambda: D.FisherSnedecor(t(np.array([5.0, 10.0, 20.0])), t(np.array([12.0, 20.0, 30.0]))),
 }
 DRAWS = 40000
 
