@@ -380,3 +380,35 @@ def test_relaxed_distributions_sample_inside_their_support_and_sharpen_as_temper
     np.testing.assert_allclose(np.bincount(categorical.argmax(-1), minlength=3) / DRAWS, [0.1, 0.6, 0.3], atol=0.015)
     straight = D.OneHotCategoricalStraightThrough(t([0.1, 0.6, 0.3]).requires_grad_()).rsample((4,))
     assert straight.requires_grad and set(np.unique(straight.detach().numpy())) <= {0.0, 1.0}
+
+
+def test_lowrank_multivariate_normal_matches_scipy():
+    factor, diag = RNG.normal(size=(3, 2)), RNG.uniform(0.5, 1.5, 3)
+    covariance = factor @ factor.T + np.diag(diag)
+    lowrank = D.LowRankMultivariateNormal(t(REAL), t(factor), t(diag))
+    reference = stats.multivariate_normal(REAL, covariance)
+    points = RNG.normal(size=(5, 3))
+    close(lowrank.log_prob(t(points)), reference.logpdf(points), rtol=1e-9)
+    close(lowrank.entropy(), reference.entropy(), rtol=1e-9)
+    close(lowrank.covariance_matrix, covariance, rtol=1e-9)
+    close(lowrank.precision_matrix, np.linalg.inv(covariance), rtol=1e-9)
+    close(lowrank.scale_tril, np.linalg.cholesky(covariance), rtol=1e-9)
+    ember.manual_seed(12)
+    samples = lowrank.sample((DRAWS,)).numpy()
+    np.testing.assert_allclose(np.cov(samples.T), covariance, atol=0.1)
+
+
+def test_kumaraswamy_matches_numerical_integration():
+    a, b = np.array([0.5, 2.0, 3.0]), np.array([2.0, 0.7, 4.0])
+    kumaraswamy = D.Kumaraswamy(t(a), t(b))
+    grid = np.linspace(1e-6, 1 - 1e-6, 200001)[:, None]
+    density = a * b * grid ** (a - 1) * (1 - grid**a) ** (b - 1)
+    points = np.array([[0.05], [0.3], [0.6], [0.9]])
+    want = np.log(a * b * points ** (a - 1) * (1 - points**a) ** (b - 1))
+    close(kumaraswamy.log_prob(t(points)), want, rtol=1e-9)
+    close(kumaraswamy.mean, np.trapezoid(grid * density, grid, axis=0), rtol=2e-3)
+    close(kumaraswamy.entropy(), -np.trapezoid(density * np.log(density), grid, axis=0), rtol=2e-2)
+    close(kumaraswamy.mode[2:], [(2.0 / 11.0) ** (1 / 3.0)])  # ((a - 1) / (a b - 1)) ** (1 / a)
+    ember.manual_seed(13)
+    samples = kumaraswamy.sample((DRAWS,)).numpy()
+    np.testing.assert_allclose(samples.mean(0), kumaraswamy.mean.numpy(), rtol=0.02)

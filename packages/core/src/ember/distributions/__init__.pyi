@@ -21,8 +21,10 @@ from ember.distributions.half_cauchy import HalfCauchy as HalfCauchy
 from ember.distributions.half_normal import HalfNormal as HalfNormal
 from ember.distributions.independent import Independent as Independent
 from ember.distributions.inverse_gamma import InverseGamma as InverseGamma
+from ember.distributions.kumaraswamy import Kumaraswamy as Kumaraswamy
 from ember.distributions.laplace import Laplace as Laplace
 from ember.distributions.log_normal import LogNormal as LogNormal
+from ember.distributions.lowrank_multivariate_normal import LowRankMultivariateNormal as LowRankMultivariateNormal
 from ember.distributions.mixture_same_family import MixtureSameFamily as MixtureSameFamily
 from ember.distributions.multinomial import Multinomial as Multinomial
 from ember.distributions.multivariate_normal import MultivariateNormal as MultivariateNormal
