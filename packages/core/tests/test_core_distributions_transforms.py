@@ -100,8 +100,10 @@ def test_transform_registries():
     assert ((y > -1) & (y < 3)).all()
     assert (D.biject_to(D.constraints.positive)(t(X)).numpy() > 0).all()
     np.testing.assert_allclose(D.transform_to(D.constraints.real)(t(X)).numpy(), X)
-    with pytest.raises(NotImplementedError, match="Cannot transform"):
-        D.biject_to(D.constraints.simplex)
+    simplex = D.biject_to(D.constraints.simplex)(t(X)).numpy()
+    assert simplex.shape == (2, 4) and (simplex > 0).all()
+    np.testing.assert_allclose(simplex.sum(-1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(D.biject_to(D.constraints.simplex).inv(t(simplex)).numpy(), X, rtol=1e-9)
     with pytest.raises(NotImplementedError, match="Cannot transform"):
         D.biject_to(D.constraints.lower_cholesky)
     lower = D.transform_to(D.constraints.lower_cholesky)(t(RNG.normal(size=(2, 3, 3))))

@@ -29,6 +29,7 @@ TRANSFORMS = {
     ),
     "softplus": (lambda m: m.distributions.SoftplusTransform(), X),
     "independent_exp": (lambda m: m.distributions.IndependentTransform(m.distributions.ExpTransform(), 1), X),
+    "stick_breaking": (lambda m: m.distributions.StickBreakingTransform(), X),
     "inverse_sigmoid": (lambda m: m.distributions.SigmoidTransform().inv, 1 / (1 + np.exp(-X))),
 }
 
@@ -153,3 +154,21 @@ def test_lower_cholesky_transform_matches_torch():
             y = transform(module.tensor(x))
             results.append((y if direction == "forward" else transform.inv(y)).numpy())
         np.testing.assert_allclose(results[1], results[0], rtol=1e-12)
+
+
+def test_a_normal_pushed_onto_the_simplex_matches_torch():
+    results = []
+    for module in (torch, ember):
+        D = module.distributions
+        loc = module.tensor(X, requires_grad=True)
+        distribution = D.TransformedDistribution(D.Independent(D.Normal(loc, 1.0), 1), D.StickBreakingTransform())
+        value = module.tensor(RNG_SIMPLEX)
+        log_prob = distribution.log_prob(value)
+        (grad,) = module.autograd.grad(log_prob.sum(), loc)
+        results.append((tuple(distribution.event_shape), log_prob.detach().numpy(), grad.numpy()))
+    assert results[1][0] == results[0][0] == (4,)
+    for got, want in zip(results[1][1:], results[0][1:]):
+        np.testing.assert_allclose(got, want, rtol=1e-9)
+
+
+RNG_SIMPLEX = RNG.dirichlet(np.ones(4), size=2)

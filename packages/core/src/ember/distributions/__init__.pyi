@@ -50,6 +50,7 @@ from ember.distributions.transforms import PowerTransform as PowerTransform
 from ember.distributions.transforms import SigmoidTransform as SigmoidTransform
 from ember.distributions.transforms import SoftmaxTransform as SoftmaxTransform
 from ember.distributions.transforms import SoftplusTransform as SoftplusTransform
+from ember.distributions.transforms import StickBreakingTransform as StickBreakingTransform
 from ember.distributions.transforms import TanhTransform as TanhTransform
 from ember.distributions.transforms import Transform as Transform
 from ember.distributions.uniform import Uniform as Uniform

@@ -73,4 +73,5 @@ for _registry in (biject_to, transform_to):
     _registry.register(constraints._Interval, _interval)
     _registry.register(constraints._HalfOpenInterval, _interval)
 transform_to.register(constraints._Simplex, lambda constraint: transforms.SoftmaxTransform())
+biject_to.register(constraints._Simplex, lambda constraint: transforms.StickBreakingTransform())
 transform_to.register(constraints._LowerCholesky, lambda constraint: transforms.LowerCholeskyTransform())

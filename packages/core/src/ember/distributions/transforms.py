@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 import numbers
 
-from .._creation import full_like, zeros_like
+from .._creation import arange, full_like, ones_like, zeros_like
 from .._tensor import Tensor
-from ..ops.shape import broadcast_shapes
+from ..ops.shape import broadcast_shapes, cat
 from . import constraints
 from .utils import finfo, softplus, sum_rightmost
 
@@ -26,6 +26,7 @@ __all__ = [
     "SigmoidTransform",
     "SoftmaxTransform",
     "SoftplusTransform",
+    "StickBreakingTransform",
     "TanhTransform",
     "Transform",
     "identity_transform",
@@ -530,6 +531,50 @@ class LowerCholeskyTransform(Transform):
 
     def _inverse(self, y):
         return y.tril(-1) + y.diagonal(dim1=-2, dim2=-1).log().diag_embed()
+
+
+class StickBreakingTransform(Transform):
+    """Real vectors of length K to the K + 1 simplex, breaking off sigmoid-sized pieces of the remaining stick."""
+
+    domain = constraints.real_vector
+    codomain = constraints.simplex
+    bijective = True
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, StickBreakingTransform)
+
+    __hash__ = object.__hash__
+
+    @staticmethod
+    def _offset(x: Tensor, length: int) -> Tensor:
+        """log(length - k) for k = 0 .. K-1: centres x = 0 on the uniform point of the simplex."""
+        return (length - arange(x.shape[-1], dtype=x.dtype, device=x.device)).log()
+
+    def _call(self, x):
+        info = finfo(x.dtype)
+        pieces = (x - self._offset(x, x.shape[-1])).sigmoid().clamp(min=float(info.tiny), max=1 - float(info.eps))
+        remaining = (1 - pieces).cumprod(-1)
+        one = ones_like(x[..., :1])
+        return cat([pieces, one], -1) * cat([one, remaining], -1)
+
+    def _inverse(self, y):
+        crop = y[..., :-1]
+        remaining = (1 - crop.cumsum(-1)).clamp(min=float(finfo(y.dtype).tiny))
+        return crop.log() - remaining.log() + self._offset(crop, crop.shape[-1])
+
+    def log_abs_det_jacobian(self, x, y):
+        shifted = x - self._offset(x, x.shape[-1])
+        return (-shifted - softplus(-shifted) + y[..., :-1].log()).sum(-1)
+
+    def forward_shape(self, shape):
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        return tuple(shape[:-1]) + (shape[-1] + 1,)
+
+    def inverse_shape(self, shape):
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        return tuple(shape[:-1]) + (shape[-1] - 1,)
 
 
 def _broadcast(*shapes) -> tuple:

@@ -107,6 +107,15 @@ class SoftplusTransform(Transform):
     def log_abs_det_jacobian(self, x: Any, y: Any) -> Any: ...
     sign: int
 
+class StickBreakingTransform(Transform):
+    def __eq__(self, other: Any) -> bool: ...  # type: ignore[override]
+    bijective: bool
+    codomain: Any
+    domain: _IndependentConstraint
+    def forward_shape(self, shape: Any) -> Any: ...
+    def inverse_shape(self, shape: Any) -> Any: ...
+    def log_abs_det_jacobian(self, x: Any, y: Any) -> Any: ...
+
 class TanhTransform(Transform):
     def __eq__(self, other: Any) -> bool: ...  # type: ignore[override]
     bijective: bool
