@@ -412,3 +412,19 @@ def test_kumaraswamy_matches_numerical_integration():
     ember.manual_seed(13)
     samples = kumaraswamy.sample((DRAWS,)).numpy()
     np.testing.assert_allclose(samples.mean(0), kumaraswamy.mean.numpy(), rtol=0.02)
+
+
+def test_continuous_bernoulli_matches_numerical_integration():
+    probs = np.array([0.1, 0.4995, 0.8])
+    bernoulli = D.ContinuousBernoulli(t(probs))
+    grid = np.linspace(0, 1, 200001)[:, None]
+    density = np.exp(bernoulli.log_prob(t(np.broadcast_to(grid, (len(grid), 3)))).numpy())
+    np.testing.assert_allclose(np.trapezoid(density, grid, axis=0), 1.0, rtol=1e-8)
+    close(bernoulli.mean, np.trapezoid(grid * density, grid, axis=0), rtol=1e-7)
+    close(bernoulli.variance, np.trapezoid((grid - bernoulli.mean.numpy()) ** 2 * density, grid, axis=0), rtol=1e-6)
+    close(bernoulli.entropy(), -np.trapezoid(density * np.log(density), grid, axis=0), rtol=1e-6)
+    q = np.array([0.2, 0.5, 0.9])
+    close(bernoulli.cdf(bernoulli.icdf(t(q))), q, rtol=1e-9)
+    ember.manual_seed(14)
+    samples = bernoulli.sample((DRAWS,)).numpy()
+    np.testing.assert_allclose(samples.mean(0), bernoulli.mean.numpy(), atol=0.01)

@@ -133,6 +133,18 @@ CASES = {
         ("loc", "cov_factor", "cov_diag"),
         RNG.normal(size=(3, 2, 4)),
     ),
+    "continuous_bernoulli": (
+        "ContinuousBernoulli",
+        {"probs": np.array([0.1, 0.4995, 0.8])},
+        ("probs",),
+        RNG.uniform(0.01, 0.99, (2, 3)),
+    ),
+    "continuous_bernoulli_logits": (
+        "ContinuousBernoulli",
+        {"logits": REAL},
+        ("logits",),
+        RNG.uniform(0.01, 0.99, (2, 3)),
+    ),
     "mvn_covariance": (
         "MultivariateNormal",
         {"loc": REAL, "covariance_matrix": SPD},
@@ -236,6 +248,7 @@ CDF_CASES = [
     ("half_normal", RNG.uniform(0.0, 3, (2, 3))),
     ("half_cauchy", RNG.uniform(0.0, 3, (2, 3))),
     ("gumbel", RNG.normal(size=(2, 3))),
+    ("continuous_bernoulli", RNG.uniform(0.01, 0.99, (2, 3))),
 ]
 
 

@@ -10,6 +10,7 @@ from ember.distributions.binomial import Binomial as Binomial
 from ember.distributions.categorical import Categorical as Categorical
 from ember.distributions.cauchy import Cauchy as Cauchy
 from ember.distributions.chi2 import Chi2 as Chi2
+from ember.distributions.continuous_bernoulli import ContinuousBernoulli as ContinuousBernoulli
 from ember.distributions.dirichlet import Dirichlet as Dirichlet
 from ember.distributions.distribution import Distribution as Distribution
 from ember.distributions.exponential import Exponential as Exponential
