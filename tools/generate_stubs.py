@@ -27,6 +27,7 @@ import argparse
 import ast
 import builtins
 import contextlib
+import functools
 import importlib
 import inspect
 import os
@@ -41,6 +42,7 @@ from pathlib import Path
 from typing import Any, SupportsIndex, overload
 
 import ember
+import ember.distributions
 import ember.linalg
 import ember.nn
 import ember.nn.functional
@@ -62,8 +64,11 @@ NAMESPACES = (
     "ember.nn.utils.rnn",
     "ember.optim",
     "ember.utils.data",
+    "ember.distributions",
+    "ember.distributions.constraints",
+    "ember.distributions.transforms",
 )
-EXTRA_NAMES = {"ember": ("__version__", "return_types")}  # return_types comes from the module's __getattr__
+EXTRA_NAMES = {"ember": ("__version__", "return_types", "distributions")}  # these come from its __getattr__
 OPERATORS = {"add", "sub", "mul", "matmul", "truediv", "floordiv", "mod", "pow", "and", "or", "xor", "lshift"}
 OPERATORS |= {"rshift", "eq", "ne", "lt", "le", "gt", "ge", "neg", "pos", "abs", "invert"}
 RETURNS_SELF = {"__new__", "__copy__", "__deepcopy__"}
@@ -370,6 +375,10 @@ class Stub:
             returns = evaluate(inspect.signature(member.fget).return_annotation, member.fget)
             if member.fset is not None:
                 return f"{name}: {self.annotation(returns)}"
+            return f"@property\ndef {name}(self) -> {self.annotation(returns)}: ..."
+        if isinstance(member, functools.cached_property):
+            fn = inspect.unwrap(member.func)
+            returns = evaluate(inspect.signature(fn).return_annotation, fn)
             return f"@property\ndef {name}(self) -> {self.annotation(returns)}: ..."
         if inspect.isroutine(member):
             return self.function(name, member, cls, first="self")

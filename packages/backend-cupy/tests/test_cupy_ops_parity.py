@@ -97,6 +97,31 @@ CASES = {
     "inplace": (lambda a, b: (a * 1).add_(b).mul_(2).sub_(b), [(3, 4), (3, 4)]),
     "setitem": (lambda a, b: _assigned(a, b), [(3, 4), (4,)]),
     "dtype_round_trip": (lambda a: a.double().float() + a.half().float() * 0, [(3, 4)]),
+    # special functions and distributions
+    "special_functions": (
+        lambda a: (
+            (a.abs() + 0.5).lgamma()
+            + (a.abs() + 0.5).digamma()
+            + ember.polygamma(1, a.abs() + 0.5)
+            + (a.tanh() * 0.9).erfinv()
+            + ember.igamma(a.detach().abs() + 0.5, a.abs() + 0.1)
+        ),
+        [(3, 4)],
+    ),
+    "distributions": (
+        lambda a, b: (
+            ember.distributions.Normal(a, b.abs() + 0.5).log_prob(a * 0.3)
+            + ember.distributions.Gamma(a.abs() + 0.5, b.abs() + 0.5).log_prob(a.detach().abs() + 0.2)
+            + ember.distributions.Categorical(logits=b).log_prob(ember.tensor([0, 3, 1], device=b.device)).unsqueeze(-1)
+        ),
+        [(3, 4), (3, 4)],
+    ),
+    "multivariate_normal": (
+        lambda a: ember.distributions.MultivariateNormal(
+            a[:, 0], a[:, 1:] @ a[:, 1:].T + 3 * ember.eye(3, dtype=a.dtype, device=a.device)
+        ).log_prob(a[:, 3] * 0.1),
+        [(3, 4)],
+    ),
 }
 
 

@@ -17,6 +17,7 @@ from . import (  # noqa: F401
     reductions,
     shape,
     sorting,
+    special,
     statistics,
     views,
 )
