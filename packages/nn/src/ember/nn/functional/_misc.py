@@ -90,6 +90,53 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     return _drop_channels(input, p, training, inplace, 2)
 
 
+_DROPOUT3D_OTHER_DIMS = (
+    "dropout3d: Received a {}-D input to dropout3d, which is deprecated and will result in an error in a future "
+    "release. To retain the behavior and silence this warning, please use dropout instead. Note that dropout3d "
+    "exists to provide channel-wise dropout on inputs with 3 spatial dimensions, a channel dimension, and an "
+    "optional batch dimension (i.e. 4D or 5D inputs)."
+)
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, D, H, W) or unbatched (C, D, H, W) input with probability p."""
+    _check_probability(p)
+    if input.ndim not in (4, 5):
+        warnings.warn(_DROPOUT3D_OTHER_DIMS.format(input.ndim), UserWarning, stacklevel=2)
+    return _drop_channels(input, p, training, inplace, 2 if input.ndim == 5 else 1)
+
+
+_SELU_NEGATIVE_LIMIT = 1.7580993408473766  # -selu(-inf): where alpha dropout sends dropped values
+
+
+def _alpha_dropout(input: Tensor, p: float, training: bool, inplace: bool, shape: tuple) -> Tensor:
+    """Set dropped values to selu's negative saturation, then rescale so mean and variance stay as they were."""
+    _check_probability(p)
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return input.mul_(0) if inplace else input * 0
+    alpha = _SELU_NEGATIVE_LIMIT
+    scale = ((alpha * alpha * p + 1) * (1 - p)) ** -0.5
+    with no_grad():
+        kept = (rand(shape, dtype=input.dtype, device=input.device) < 1 - p).to(input.dtype)
+        factor = kept * scale
+        shift = (kept - 1) * (alpha * scale) + alpha * scale * p
+    return input.mul_(factor).add_(shift) if inplace else input * factor + shift
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """Dropout for SELU networks: keeps the self-normalising mean and variance."""
+    return _alpha_dropout(input, p, training, inplace, tuple(input.shape))
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """alpha_dropout of whole channels (one draw per index of dims 0 and 1)."""
+    if input.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    return _alpha_dropout(input, p, training, inplace, tuple(input.shape[:2]) + (1,) * (input.ndim - 2))
+
+
 # --- embedding ---------------------------------------------------------------------------------
 
 
@@ -260,6 +307,14 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
     """input / max(||input||_p along dim, eps)."""
     result = input / input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
     return result if out is None else out.copy_(result)
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """p-norm of x1 - x2 + eps along the last dim."""
+    difference = x1 - x2 + eps
+    if difference.ndim == 0:
+        return difference.abs()
+    return difference.norm(p, -1, keepdim=keepdim)
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
