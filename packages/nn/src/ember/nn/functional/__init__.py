@@ -39,6 +39,8 @@ from ._activation import (
 )
 from ._attention import multi_head_attention_forward, scaled_dot_product_attention
 from ._conv import conv1d, conv2d
+from ._ctc import ctc_loss
+from ._likelihood_losses import gaussian_nll_loss, poisson_nll_loss
 from ._linear import bilinear, linear
 from ._loss import (
     binary_cross_entropy,
@@ -50,6 +52,17 @@ from ._loss import (
     mse_loss,
     nll_loss,
     smooth_l1_loss,
+)
+from ._margin_losses import (
+    cosine_embedding_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+    triplet_margin_with_distance_loss,
 )
 from ._misc import (
     alpha_dropout,
@@ -142,4 +155,16 @@ __all__ = [
     "instance_norm",
     "local_response_norm",
     "rms_norm",
+    "cosine_embedding_loss",
+    "hinge_embedding_loss",
+    "margin_ranking_loss",
+    "multi_margin_loss",
+    "multilabel_margin_loss",
+    "multilabel_soft_margin_loss",
+    "soft_margin_loss",
+    "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
+    "gaussian_nll_loss",
+    "poisson_nll_loss",
+    "ctc_loss",
 ]
