@@ -40,6 +40,7 @@ from ._activation import (
 from ._attention import multi_head_attention_forward, scaled_dot_product_attention
 from ._conv import conv1d, conv2d
 from ._ctc import ctc_loss
+from ._embedding_bag import embedding_bag
 from ._likelihood_losses import gaussian_nll_loss, poisson_nll_loss
 from ._linear import bilinear, linear
 from ._loss import (
@@ -66,6 +67,7 @@ from ._margin_losses import (
 )
 from ._misc import (
     alpha_dropout,
+    channel_shuffle,
     cosine_similarity,
     dropout,
     dropout1d,
@@ -167,4 +169,6 @@ __all__ = [
     "gaussian_nll_loss",
     "poisson_nll_loss",
     "ctc_loss",
+    "channel_shuffle",
+    "embedding_bag",
 ]

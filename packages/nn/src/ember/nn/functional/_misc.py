@@ -322,3 +322,24 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     unit1 = x1 / x1.norm(2, dim, keepdim=True).clamp_min(eps)
     unit2 = x2 / x2.norm(2, dim, keepdim=True).clamp_min(eps)
     return (unit1 * unit2).sum(dim)
+
+
+# --- channel shuffle -------------------------------------------------------------------------------
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """Interleave the channels (dim 1) of `groups` groups: (N, g * k, *) read as (N, g, k, *) and transposed."""
+    if input.ndim < 3:
+        raise RuntimeError(
+            f"channel_shuffle expects input to have at least 3 dimensions, but got input with sizes {list(input.shape)}"
+        )
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
+    channels = input.shape[1]
+    if channels % groups:
+        raise RuntimeError(
+            f"Number of channels must be divisible by groups. Got {channels} channels and {groups} groups."
+        )
+    batch, rest = input.shape[0], tuple(input.shape[2:])
+    grouped = input.reshape((batch, groups, channels // groups) + rest)
+    return grouped.transpose(1, 2).reshape(input.shape)
