@@ -39,6 +39,7 @@ from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from .flatten import Flatten, Unflatten
 from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
+from .lazy import LazyConv1d, LazyConv2d, LazyLinear, LazyModuleMixin
 from .linear import Bilinear, Identity, Linear
 from .loss import (
     BCELoss,
@@ -211,4 +212,8 @@ __all__ = [
     "TripletMarginWithDistanceLoss",
     "ChannelShuffle",
     "EmbeddingBag",
+    "LazyConv1d",
+    "LazyConv2d",
+    "LazyLinear",
+    "LazyModuleMixin",
 ]

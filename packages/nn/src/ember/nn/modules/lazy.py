@@ -1,0 +1,141 @@
+"""Lazy modules: layers whose input size is read from their first input.
+
+A lazy layer starts with `UninitializedParameter` placeholders. Its first call runs
+`initialize_parameters(*args, **kwargs)`, which materializes them from the input's shape and
+initialises them, and then the layer becomes an instance of its ordinary class (`cls_to_become`):
+a `LazyLinear(10)` called on (N, 3) input is afterwards a `Linear(3, 10)`.
+"""
+
+from __future__ import annotations
+
+from ..._tensor import Tensor
+from ...autograd import no_grad
+from ..parameter import UninitializedParameter, is_lazy
+from .conv import Conv1d, Conv2d
+from .linear import Linear
+
+
+class LazyModuleMixin:
+    """Mixin (listed first) that makes a module's parameters wait for the first input."""
+
+    cls_to_become: type | None = None
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._initialize_hook = self.register_forward_pre_hook(_infer_parameters, with_kwargs=True)
+
+    def has_uninitialized_params(self) -> bool:
+        """Whether a parameter or buffer of this module is still a placeholder."""
+        return any(is_lazy(v) for v in (*self._parameters.values(), *self._buffers.values()))
+
+    def initialize_parameters(self, *args, **kwargs) -> None:
+        """Materialize the placeholders from the first input's shape (each lazy class defines it)."""
+        raise NotImplementedError(f"initialize_parameters is not implemented for {type(self).__name__}")
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
+        """A checkpoint's tensors give placeholders their shapes before they are copied."""
+        for registry in (self._parameters, self._buffers):
+            for name, value in registry.items():
+                key = prefix + name
+                if is_lazy(value) and key in state_dict and not is_lazy(state_dict[key]):
+                    with no_grad():
+                        value.materialize(state_dict[key].shape)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+
+def _infer_parameters(module: LazyModuleMixin, args: tuple, kwargs: dict) -> None:
+    module.initialize_parameters(*args, **kwargs)
+    if module.has_uninitialized_params():
+        raise RuntimeError(f"module {type(module).__name__} has not been fully initialized")
+    _become_initialized(module)
+
+
+def _become_initialized(module: LazyModuleMixin) -> None:
+    module._initialize_hook.remove()
+    del module._initialize_hook
+    if module.cls_to_become is not None:
+        module.__class__ = module.cls_to_become
+
+
+class LazyLinear(LazyModuleMixin, Linear):
+    """A Linear layer whose in_features is the last dim of its first input."""
+
+    cls_to_become = Linear
+
+    def __init__(self, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
+        super().__init__(0, 0, False)
+        self.out_features = out_features
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def reset_parameters(self) -> None:
+        if not self.has_uninitialized_params() and self.in_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input: Tensor, *args, **kwargs) -> None:
+        if not self.has_uninitialized_params():
+            return
+        with no_grad():
+            self.in_features = input.shape[-1]
+            self.weight.materialize((self.out_features, self.in_features))
+            if self.bias is not None:
+                self.bias.materialize((self.out_features,))
+            self.reset_parameters()
+
+
+class _LazyConvMixin(LazyModuleMixin):
+    """Lazy form of any _ConvNd subclass: in_channels is dim 1 of the first (batched) input."""
+
+    def __init__(
+        self,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device=None,
+        dtype=None,
+        **extra,
+    ) -> None:
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, **extra)
+        self.out_channels = out_channels
+        self.weight = UninitializedParameter(device=device, dtype=dtype)
+        if bias:
+            self.bias = UninitializedParameter(device=device, dtype=dtype)
+
+    def reset_parameters(self) -> None:
+        if not self.has_uninitialized_params() and self.in_channels != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input: Tensor, *args, **kwargs) -> None:
+        if not self.has_uninitialized_params():
+            return
+        batched = input.ndim == self.spatial + 2
+        self.in_channels = input.shape[1] if batched else input.shape[0]
+        if self.in_channels % self.groups:
+            raise ValueError("in_channels must be divisible by groups")
+        if getattr(self, "transposed", False):
+            shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
+        else:
+            shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
+        with no_grad():
+            self.weight.materialize(shape)
+            if self.bias is not None:
+                self.bias.materialize((self.out_channels,))
+            self.reset_parameters()
+
+
+class LazyConv1d(_LazyConvMixin, Conv1d):
+    """A Conv1d whose in_channels is read from its first input."""
+
+    cls_to_become = Conv1d
+
+
+class LazyConv2d(_LazyConvMixin, Conv2d):
+    """A Conv2d whose in_channels is read from its first input."""
+
+    cls_to_become = Conv2d
