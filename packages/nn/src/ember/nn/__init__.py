@@ -5,17 +5,8 @@ from .modules import *  # noqa: F403
 from .modules import __all__ as _layers
 from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 
-__all__ = [
-    "Buffer",
-    "Parameter",
-    "UninitializedBuffer",
-    "UninitializedParameter",
-    "functional",
-    "init",
-    "parallel",
-    "utils",
-    *_layers,
-]  # noqa: F405
+_namespaces = ["functional", "init", "parallel", "utils"]
+__all__ = ["Buffer", "Parameter", "UninitializedBuffer", "UninitializedParameter", *_namespaces, *_layers]
 
 
 def __getattr__(name: str):
