@@ -5,8 +5,17 @@ from .modules import *  # noqa: F403
 from .modules import __all__ as _layers
 from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 
-_namespaces = ["functional", "init", "parallel", "utils"]
-__all__ = ["Buffer", "Parameter", "UninitializedBuffer", "UninitializedParameter", *_namespaces, *_layers]
+__all__ = [
+    "Buffer",
+    "Parameter",
+    "UninitializedBuffer",
+    "UninitializedParameter",
+    "functional",
+    "init",
+    "parallel",  # noqa: F405
+    "utils",
+    *_layers,
+]
 
 
 def __getattr__(name: str):
