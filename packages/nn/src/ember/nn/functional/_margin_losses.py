@@ -135,7 +135,7 @@ def multi_margin_loss(
     reduce=None,
     reduction: str = "mean",
 ) -> Tensor:
-    """Multi-class hinge loss: sum over wrong classes i of max(0, margin - x[y] + x[i]) ** p, over C."""
+    """Multi-class hinge loss: ``sum(max(0, margin - x[y] + x[i]) ** p) / C`` over the wrong classes ``i``."""
     reduction = _reduction(size_average, reduce, reduction)
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
@@ -207,7 +207,7 @@ def triplet_margin_loss(
     reduce=None,
     reduction: str = "mean",
 ) -> Tensor:
-    """max(0, margin + ||anchor - positive||_p - ||anchor - negative||_p)."""
+    """``max(0, margin + d(anchor, positive) - d(anchor, negative))`` with the p-norm distance ``d``."""
     reduction = _reduction(size_average, reduce, reduction)
 
     def distance(x1: Tensor, x2: Tensor) -> Tensor:

@@ -328,7 +328,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
 
 
 def channel_shuffle(input: Tensor, groups: int) -> Tensor:
-    """Interleave the channels (dim 1) of `groups` groups: (N, g * k, *) read as (N, g, k, *) and transposed."""
+    """Interleave the channels (dim 1) of ``groups`` groups: ``(N, g * k, ...)`` read as ``(N, g, k, ...)``, transposed."""
     if input.ndim < 3:
         raise RuntimeError(
             f"channel_shuffle expects input to have at least 3 dimensions, but got input with sizes {list(input.shape)}"

@@ -240,7 +240,7 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps:
 
 
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
-    """x / (k + alpha * mean of x ** 2 over `size` neighbouring channels) ** beta."""
+    """``x / (k + alpha * m) ** beta``, ``m`` the mean of ``x ** 2`` over ``size`` neighbouring channels."""
     if input.ndim < 3:
         raise ValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} dimensions)")
     if input.numel() == 0:
