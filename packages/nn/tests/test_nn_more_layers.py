@@ -413,3 +413,17 @@ def test_forward_pre_hook_with_kwargs_can_rewrite_arguments():
     layer = nn.Linear(3, 2)
     layer.register_forward_pre_hook(lambda m, args, kwargs: ((args[0] * 0,), kwargs), with_kwargs=True)
     np.testing.assert_allclose(layer(ember.ones(1, 3)).detach().numpy(), layer.bias.detach().numpy()[None])
+
+
+def test_lazy_state_dict_shows_placeholders_and_loading_then_calling_sets_the_sizes():
+    layer = nn.LazyLinear(2).double()
+    assert [repr(v) for v in layer.state_dict().values()] == ["<UninitializedParameter>"] * 2
+    layer.load_state_dict(nn.Linear(3, 2).state_dict())
+    assert layer.weight.shape == (2, 3) and type(layer) is nn.LazyLinear
+    layer(ember.ones(1, 3))
+    assert repr(layer) == "Linear(in_features=3, out_features=2, bias=True)"
+
+
+def test_instance_norm_without_running_stats_rejects_them_in_a_checkpoint():
+    with pytest.raises(RuntimeError, match="Unexpected running stats buffer"):
+        nn.InstanceNorm1d(3).load_state_dict({"running_mean": ember.zeros(3), "running_var": ember.ones(3)})

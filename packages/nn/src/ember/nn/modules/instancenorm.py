@@ -26,6 +26,22 @@ class _InstanceNorm(_NormBase):
     ) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
 
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing, unexpected, errors, *rest):
+        """Running statistics in a checkpoint for a layer that keeps none are an error (and are dropped)."""
+        found = [prefix + name for name in ("running_mean", "running_var") if prefix + name in state_dict]
+        if found and not self.track_running_stats:
+            klass = type(self).__name__
+            names = " and ".join(f'"{key}"' for key in found)
+            errors.append(
+                f"Unexpected running stats buffer(s) {names} for {klass} with track_running_stats=False. If "
+                f"state_dict is a checkpoint saved before 0.4.0, this may be expected because {klass} does not "
+                "track running stats by default since 0.4.0. Please remove these keys from state_dict. If the "
+                f"running stats are actually needed, instead set track_running_stats=True in {klass} to enable them."
+            )
+            for key in found:
+                state_dict.pop(key)
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing, unexpected, errors, *rest)
+
     def forward(self, input: Tensor) -> Tensor:
         unbatched = self.spatial_dims + 1
         if input.ndim not in (unbatched, unbatched + 1):

@@ -32,6 +32,14 @@ class LazyModuleMixin:
         """Materialize the placeholders from the first input's shape (each lazy class defines it)."""
         raise NotImplementedError(f"initialize_parameters is not implemented for {type(self).__name__}")
 
+    def _save_to_state_dict(self, destination, prefix, keep_vars) -> None:
+        """Placeholders are saved as themselves, so that a lazy module's state_dict shows them as such."""
+        super()._save_to_state_dict(destination, prefix, keep_vars)
+        for registry in (self._parameters, self._buffers):
+            for name, value in registry.items():
+                if is_lazy(value) and prefix + name in destination:
+                    destination[prefix + name] = value
+
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
         """A checkpoint's tensors give placeholders their shapes before they are copied."""
         for registry in (self._parameters, self._buffers):
@@ -74,10 +82,10 @@ class LazyLinear(LazyModuleMixin, Linear):
             super().reset_parameters()
 
     def initialize_parameters(self, input: Tensor, *args, **kwargs) -> None:
+        self.in_features = input.shape[-1]
         if not self.has_uninitialized_params():
             return
         with no_grad():
-            self.in_features = input.shape[-1]
             self.weight.materialize((self.out_features, self.in_features))
             if self.bias is not None:
                 self.bias.materialize((self.out_features,))
@@ -112,10 +120,10 @@ class _LazyConvMixin(LazyModuleMixin):
             super().reset_parameters()
 
     def initialize_parameters(self, input: Tensor, *args, **kwargs) -> None:
-        if not self.has_uninitialized_params():
-            return
         batched = input.ndim == self.spatial + 2
         self.in_channels = input.shape[1] if batched else input.shape[0]
+        if not self.has_uninitialized_params():
+            return
         if self.in_channels % self.groups:
             raise ValueError("in_channels must be divisible by groups")
         if getattr(self, "transposed", False):
