@@ -420,7 +420,7 @@ def test_lazy_state_dict_shows_placeholders_and_loading_then_calling_sets_the_si
     assert [repr(v) for v in layer.state_dict().values()] == ["<UninitializedParameter>"] * 2
     layer.load_state_dict(nn.Linear(3, 2).state_dict())
     assert layer.weight.shape == (2, 3) and type(layer) is nn.LazyLinear
-    layer(ember.ones(1, 3))
+    layer(ember.ones(1, 3, dtype=ember.float64))
     assert repr(layer) == "Linear(in_features=3, out_features=2, bias=True)"
 
 
