@@ -427,3 +427,20 @@ def test_lazy_state_dict_shows_placeholders_and_loading_then_calling_sets_the_si
 def test_instance_norm_without_running_stats_rejects_them_in_a_checkpoint():
     with pytest.raises(RuntimeError, match="Unexpected running stats buffer"):
         nn.InstanceNorm1d(3).load_state_dict({"running_mean": ember.zeros(3), "running_var": ember.ones(3)})
+
+
+@pytest.mark.parametrize("kind,dims", [("BatchNorm", 1), ("BatchNorm", 2), ("BatchNorm", 3), ("InstanceNorm", 1)])
+def test_lazy_norms_read_num_features_and_keep_placeholders_through_casts(kind, dims):
+    layer = getattr(nn, f"Lazy{kind}{dims}d")().double()
+    assert [repr(v) for k, v in layer.state_dict().items() if k != "num_batches_tracked"] == [
+        "<UninitializedParameter>",
+        "<UninitializedParameter>",
+        "<UninitializedBuffer>",
+        "<UninitializedBuffer>",
+    ]
+    x = rng.standard_normal((2, 3) + (4,) * dims)
+    out = layer(t(x))
+    assert type(layer) is getattr(nn, f"{kind}{dims}d") and layer.num_features == 3
+    assert layer.running_mean.dtype == ember.float64 and layer.weight.shape == (3,)
+    axes = (0, *range(2, x.ndim)) if kind == "BatchNorm" else tuple(range(2, x.ndim))
+    close(out, (x - x.mean(axes, keepdims=True)) / np.sqrt(x.var(axes, keepdims=True) + 1e-5))

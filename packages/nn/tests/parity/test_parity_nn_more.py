@@ -233,6 +233,9 @@ REPRS = [
     "LazyConv1d(4, 3, padding=1)",
     "InstanceNorm3d(3, affine=True)",
     "BatchNorm3d(2)",
+    "LazyBatchNorm2d()",
+    "LazyInstanceNorm1d(affine=False)",
+    "LazyBatchNorm1d(track_running_stats=False)",
 ]
 
 
@@ -268,3 +271,16 @@ def test_full_backward_hooks_match():
         layer(x).pow(2).sum().backward()
         calls.append(x.grad.tolist())
     assert log["ember"] == log["torch"]
+
+
+@pytest.mark.parametrize("name", ["LazyBatchNorm2d", "LazyInstanceNorm2d", "LazyConv2d"])
+def test_lazy_layers_become_the_same_layer(name):
+    args = (4, 3) if name == "LazyConv2d" else ()
+    e_layer, t_layer = getattr(enn, name)(*args).double(), getattr(tnn, name)(*args).double()
+    assert [repr(v) for v in e_layer.state_dict().values()] == [repr(v) for v in t_layer.state_dict().values()]
+    x = rng.standard_normal((2, 3, 5, 5))
+    e_layer(ember.tensor(x)), t_layer(torch.tensor(x))
+    assert repr(e_layer) == repr(t_layer) and type(e_layer).__name__ == type(t_layer).__name__
+    assert list(e_layer.state_dict()) == list(t_layer.state_dict())
+    _same_parameters(e_layer, t_layer)
+    check(e_layer, t_layer, [x])

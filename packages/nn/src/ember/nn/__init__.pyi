@@ -56,10 +56,15 @@ from ember.nn.modules.flatten import Unflatten as Unflatten
 from ember.nn.modules.instancenorm import InstanceNorm1d as InstanceNorm1d
 from ember.nn.modules.instancenorm import InstanceNorm2d as InstanceNorm2d
 from ember.nn.modules.instancenorm import InstanceNorm3d as InstanceNorm3d
+from ember.nn.modules.lazy import LazyBatchNorm1d as LazyBatchNorm1d
+from ember.nn.modules.lazy import LazyBatchNorm2d as LazyBatchNorm2d
+from ember.nn.modules.lazy import LazyBatchNorm3d as LazyBatchNorm3d
 from ember.nn.modules.lazy import LazyConv1d as LazyConv1d
 from ember.nn.modules.lazy import LazyConv2d as LazyConv2d
+from ember.nn.modules.lazy import LazyInstanceNorm1d as LazyInstanceNorm1d
+from ember.nn.modules.lazy import LazyInstanceNorm2d as LazyInstanceNorm2d
+from ember.nn.modules.lazy import LazyInstanceNorm3d as LazyInstanceNorm3d
 from ember.nn.modules.lazy import LazyLinear as LazyLinear
-from ember.nn.modules.lazy import LazyModuleMixin as LazyModuleMixin
 from ember.nn.modules.linear import Bilinear as Bilinear
 from ember.nn.modules.linear import Identity as Identity
 from ember.nn.modules.linear import Linear as Linear

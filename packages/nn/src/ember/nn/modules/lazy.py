@@ -8,10 +8,14 @@ a `LazyLinear(10)` called on (N, 3) input is afterwards a `Linear(3, 10)`.
 
 from __future__ import annotations
 
+from ... import _dtype as dt
+from ..._creation import tensor
 from ..._tensor import Tensor
 from ...autograd import no_grad
-from ..parameter import UninitializedParameter, is_lazy
+from ..parameter import UninitializedBuffer, UninitializedParameter, is_lazy
+from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .conv import Conv1d, Conv2d
+from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .linear import Linear
 
 
@@ -31,6 +35,16 @@ class LazyModuleMixin:
     def initialize_parameters(self, *args, **kwargs) -> None:
         """Materialize the placeholders from the first input's shape (each lazy class defines it)."""
         raise NotImplementedError(f"initialize_parameters is not implemented for {type(self).__name__}")
+
+    def _apply(self, fn, recurse: bool = True):
+        """Casts and moves keep placeholder buffers placeholders (parameters stay the same objects anyway)."""
+        placeholders = {name: value for name, value in self._buffers.items() if is_lazy(value)}
+        super()._apply(fn, recurse)
+        with no_grad():
+            for name, value in placeholders.items():
+                value.data = fn(value)
+                self._buffers[name] = value
+        return self
 
     def _save_to_state_dict(self, destination, prefix, keep_vars) -> None:
         """Placeholders are saved as themselves, so that a lazy module's state_dict shows them as such."""
@@ -147,3 +161,82 @@ class LazyConv2d(_LazyConvMixin, Conv2d):
     """A Conv2d whose in_channels is read from its first input."""
 
     cls_to_become = Conv2d
+
+
+class _LazyNormMixin(LazyModuleMixin):
+    """Lazy form of batch and instance norm: num_features is the channel dim of the first input."""
+
+    def __init__(
+        self,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        device=None,
+        dtype=None,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__(0, eps, momentum, False, False, device, dtype)
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if affine:
+            self.weight = UninitializedParameter(device=device, dtype=dtype)
+            if bias:
+                self.bias = UninitializedParameter(device=device, dtype=dtype)
+        if track_running_stats:
+            self.running_mean = UninitializedBuffer(device=device, dtype=dtype)
+            self.running_var = UninitializedBuffer(device=device, dtype=dtype)
+            self.num_batches_tracked = tensor(0, dtype=dt.int64, device=device)
+
+    def reset_parameters(self) -> None:
+        if not self.has_uninitialized_params() and self.num_features != 0:
+            super().reset_parameters()
+
+    def initialize_parameters(self, input: Tensor, *args, **kwargs) -> None:
+        spatial = getattr(self, "spatial_dims", None)
+        batched = spatial is None or input.ndim == spatial + 2
+        self.num_features = input.shape[1] if batched else input.shape[0]
+        if not self.has_uninitialized_params():
+            return
+        with no_grad():
+            for value in (*self._parameters.values(), *self._buffers.values()):
+                if is_lazy(value):
+                    value.materialize((self.num_features,))
+            self.reset_parameters()
+
+
+class LazyBatchNorm1d(_LazyNormMixin, BatchNorm1d):
+    """A BatchNorm1d whose num_features is read from its first input."""
+
+    cls_to_become = BatchNorm1d
+
+
+class LazyBatchNorm2d(_LazyNormMixin, BatchNorm2d):
+    """A BatchNorm2d whose num_features is read from its first input."""
+
+    cls_to_become = BatchNorm2d
+
+
+class LazyBatchNorm3d(_LazyNormMixin, BatchNorm3d):
+    """A BatchNorm3d whose num_features is read from its first input."""
+
+    cls_to_become = BatchNorm3d
+
+
+class LazyInstanceNorm1d(_LazyNormMixin, InstanceNorm1d):
+    """An InstanceNorm1d whose num_features is read from its first input."""
+
+    cls_to_become = InstanceNorm1d
+
+
+class LazyInstanceNorm2d(_LazyNormMixin, InstanceNorm2d):
+    """An InstanceNorm2d whose num_features is read from its first input."""
+
+    cls_to_become = InstanceNorm2d
+
+
+class LazyInstanceNorm3d(_LazyNormMixin, InstanceNorm3d):
+    """An InstanceNorm3d whose num_features is read from its first input."""
+
+    cls_to_become = InstanceNorm3d

@@ -2,13 +2,33 @@
 from typing import Any
 
 from ember._tensor import Tensor
+from ember.nn.modules.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from ember.nn.modules.conv import Conv1d, Conv2d
+from ember.nn.modules.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from ember.nn.modules.linear import Linear
+
+class LazyBatchNorm1d(_LazyNormMixin, BatchNorm1d):
+    cls_to_become: type
+
+class LazyBatchNorm2d(_LazyNormMixin, BatchNorm2d):
+    cls_to_become: type
+
+class LazyBatchNorm3d(_LazyNormMixin, BatchNorm3d):
+    cls_to_become: type
 
 class LazyConv1d(_LazyConvMixin, Conv1d):
     cls_to_become: type
 
 class LazyConv2d(_LazyConvMixin, Conv2d):
+    cls_to_become: type
+
+class LazyInstanceNorm1d(_LazyNormMixin, InstanceNorm1d):
+    cls_to_become: type
+
+class LazyInstanceNorm2d(_LazyNormMixin, InstanceNorm2d):
+    cls_to_become: type
+
+class LazyInstanceNorm3d(_LazyNormMixin, InstanceNorm3d):
     cls_to_become: type
 
 class LazyLinear(LazyModuleMixin, Linear):
@@ -43,6 +63,28 @@ class _LazyConvMixin(LazyModuleMixin):
         device: Any = ...,
         dtype: Any = ...,
         **extra: Any,
+    ) -> None: ...
+    def initialize_parameters(self, input: Tensor, *args: Any, **kwargs: Any) -> None: ...
+    def reset_parameters(self) -> None: ...
+
+class _LazyNormMixin(LazyModuleMixin):
+    affine: bool
+    bias: Any
+    num_batches_tracked: Any
+    running_mean: Any
+    running_var: Any
+    track_running_stats: bool
+    weight: Any
+    def __init__(
+        self,
+        eps: float = ...,
+        momentum: float | None = ...,
+        affine: bool = ...,
+        track_running_stats: bool = ...,
+        device: Any = ...,
+        dtype: Any = ...,
+        *,
+        bias: bool = ...,
     ) -> None: ...
     def initialize_parameters(self, input: Tensor, *args: Any, **kwargs: Any) -> None: ...
     def reset_parameters(self) -> None: ...
