@@ -110,6 +110,10 @@ CASES = {
         lambda w: F.embedding_bag(ember.tensor([[1, 2], [4, 3]]), w, mode="max"),
         leaf(5, 3),
     ),
+    "gumbel_softmax": lambda: (
+        lambda x: (ember.manual_seed(4), F.gumbel_softmax(x, tau=0.7))[1],
+        leaf(3, 4),
+    ),
     "channel_shuffle": lambda: (lambda x: F.channel_shuffle(x, 2), leaf(1, 4, 3)),
 }
 

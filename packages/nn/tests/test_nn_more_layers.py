@@ -444,3 +444,15 @@ def test_lazy_norms_read_num_features_and_keep_placeholders_through_casts(kind, 
     assert layer.running_mean.dtype == ember.float64 and layer.weight.shape == (3,)
     axes = (0, *range(2, x.ndim)) if kind == "BatchNorm" else tuple(range(2, x.ndim))
     close(out, (x - x.mean(axes, keepdims=True)) / np.sqrt(x.var(axes, keepdims=True) + 1e-5))
+
+
+def test_gumbel_softmax_samples_the_softmax_and_keeps_the_soft_gradient():
+    ember.manual_seed(1)
+    logits = ember.tensor(np.log([0.1, 0.2, 0.7]), dtype=ember.float64).expand(20000, 3).contiguous()
+    hard = F.gumbel_softmax(logits, hard=True)
+    assert set(np.unique(hard.numpy())) == {0.0, 1.0}
+    np.testing.assert_allclose(hard.numpy().mean(0), [0.1, 0.2, 0.7], atol=0.015)
+    soft = F.gumbel_softmax(logits, tau=0.5)
+    np.testing.assert_allclose(soft.numpy().sum(1), 1.0)
+    with pytest.warns(FutureWarning, match="NLLLoss2d"):
+        assert repr(nn.NLLLoss2d()) == "NLLLoss2d()"

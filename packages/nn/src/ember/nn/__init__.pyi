@@ -84,6 +84,7 @@ from ember.nn.modules.loss import MultiLabelMarginLoss as MultiLabelMarginLoss
 from ember.nn.modules.loss import MultiLabelSoftMarginLoss as MultiLabelSoftMarginLoss
 from ember.nn.modules.loss import MultiMarginLoss as MultiMarginLoss
 from ember.nn.modules.loss import NLLLoss as NLLLoss
+from ember.nn.modules.loss import NLLLoss2d as NLLLoss2d
 from ember.nn.modules.loss import PoissonNLLLoss as PoissonNLLLoss
 from ember.nn.modules.loss import SmoothL1Loss as SmoothL1Loss
 from ember.nn.modules.loss import SoftMarginLoss as SoftMarginLoss

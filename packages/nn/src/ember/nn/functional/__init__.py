@@ -7,6 +7,7 @@ from ._activation import (
     elu_,
     gelu,
     glu,
+    gumbel_softmax,
     hardshrink,
     hardsigmoid,
     hardswish,
@@ -75,6 +76,7 @@ from ._misc import (
     dropout3d,
     embedding,
     feature_alpha_dropout,
+    native_channel_shuffle,
     normalize,
     one_hot,
     pad,
@@ -171,4 +173,6 @@ __all__ = [
     "ctc_loss",
     "channel_shuffle",
     "embedding_bag",
+    "gumbel_softmax",
+    "native_channel_shuffle",
 ]

@@ -353,3 +353,16 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
     if dim is None:
         dim = _implicit_dim("log_softmax", input.ndim)
     return _log_softmax(input, dim, dtype)
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim: int = -1) -> Tensor:
+    """softmax((logits + g) / tau) for Gumbel noise g; hard=True gives one-hot samples with the soft gradient."""
+    with no_grad():
+        uniform = rand(logits.shape, dtype=logits.dtype, device=logits.device)
+        gumbels = -(-uniform.clamp_min(eps).log()).clamp_min(eps).log()  # eps keeps both logs finite
+    soft = _softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return soft
+    with no_grad():
+        one_hot = soft.new_zeros(soft.shape).scatter(dim, soft.argmax(dim, keepdim=True), 1.0)
+    return one_hot - soft.detach() + soft

@@ -343,3 +343,6 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:
     batch, rest = input.shape[0], tuple(input.shape[2:])
     grouped = input.reshape((batch, groups, channels // groups) + rest)
     return grouped.transpose(1, 2).reshape(input.shape)
+
+
+native_channel_shuffle = channel_shuffle

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from ..._tensor import Tensor
 from .. import functional as F
 from ..functional._utils import legacy_reduction
@@ -319,3 +321,17 @@ class CTCLoss(_Loss):
         return F.ctc_loss(
             log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction, self.zero_infinity
         )
+
+
+class NLLLoss2d(NLLLoss):
+    """Deprecated name of NLLLoss (which takes (N, C, H, W) input itself)."""
+
+    def __init__(
+        self, weight=None, size_average=None, ignore_index: int = -100, reduce=None, reduction: str = "mean"
+    ) -> None:
+        warnings.warn(
+            "`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in replacement.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)

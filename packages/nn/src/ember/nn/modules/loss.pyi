@@ -107,6 +107,16 @@ class NLLLoss(_WeightedLoss):
     ) -> None: ...
     def forward(self, input: Tensor, target: Tensor) -> Tensor: ...
 
+class NLLLoss2d(NLLLoss):
+    def __init__(
+        self,
+        weight: Any = ...,
+        size_average: Any = ...,
+        ignore_index: int = ...,
+        reduce: Any = ...,
+        reduction: str = ...,
+    ) -> None: ...
+
 class PoissonNLLLoss(_Loss):
     eps: float
     full: bool
