@@ -116,6 +116,12 @@ class Module:
         state["_backward_hooks"] = {}
         state["_backward_pre_hooks"] = {}
 
+    def __setstate__(self, state: dict) -> None:
+        """Modules pickled before backward hooks existed load with none."""
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_backward_hooks", {})
+        self.__dict__.setdefault("_backward_pre_hooks", {})
+
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
