@@ -170,11 +170,8 @@ class _Loss(Module):
     def __init__(self, size_average: Any = ..., reduce: Any = ..., reduction: str = ...) -> None: ...
 
 class _MarginLoss(_Loss):
-    margin: Any
-    def __init__(
-        self, margin: float | None = ..., size_average: Any = ..., reduce: Any = ..., reduction: str = ...
-    ) -> None: ...
-    default_margin: float
+    margin: float
+    def __init__(self, margin: float, size_average: Any = ..., reduce: Any = ..., reduction: str = ...) -> None: ...
 
 class _WeightedLoss(_Loss):
     def __init__(
