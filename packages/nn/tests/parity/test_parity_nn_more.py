@@ -284,3 +284,38 @@ def test_lazy_layers_become_the_same_layer(name):
     assert list(e_layer.state_dict()) == list(t_layer.state_dict())
     _same_parameters(e_layer, t_layer)
     check(e_layer, t_layer, [x])
+
+
+INPLACE = {
+    "celu_": lambda F, x: F.celu_(x, 0.8),
+    "selu_": lambda F, x: F.selu_(x),
+    "threshold_": lambda F, x: F.threshold_(x, 0.3, 2.0),
+    "hardtanh_": lambda F, x: F.hardtanh_(x, -0.5, 0.7),
+    "rrelu_": lambda F, x: F.rrelu_(x, 0.1, 0.2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE))
+def test_inplace_variants(name):
+    function = INPLACE[name]
+    check(lambda x: function(EF, x.clone()), lambda x: function(TF, x.clone()), [X])
+
+
+def test_ctc_loss_with_another_blank_and_concatenated_targets():
+    logits = rng.standard_normal((6, 2, 4))
+    targets, input_lengths, target_lengths = np.array([0, 2, 2, 1]), (6, 5), (3, 1)
+    check(
+        lambda x: EF.ctc_loss(x.log_softmax(2), ember.tensor(targets), input_lengths, target_lengths, blank=3),
+        lambda x: TF.ctc_loss(x.log_softmax(2), torch.tensor(targets), input_lengths, target_lengths, blank=3),
+        [logits],
+    )
+
+
+def test_embedding_bag_with_max_norm_renormalises_the_rows_it_reads():
+    weight = 3 * rng.standard_normal((5, 3))
+    indices, offsets = np.array([0, 2, 2, 4]), np.array([0, 1])
+    e_weight, t_weight = ember.tensor(weight), torch.tensor(weight)
+    e_out = EF.embedding_bag(ember.tensor(indices), e_weight, ember.tensor(offsets), max_norm=1.0, mode="sum")
+    t_out = TF.embedding_bag(torch.tensor(indices), t_weight, torch.tensor(offsets), max_norm=1.0, mode="sum")
+    np.testing.assert_allclose(e_out.numpy(), t_out.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(e_weight.numpy(), t_weight.numpy(), rtol=1e-6)
