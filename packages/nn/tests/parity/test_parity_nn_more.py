@@ -319,3 +319,34 @@ def test_embedding_bag_with_max_norm_renormalises_the_rows_it_reads():
     t_out = TF.embedding_bag(torch.tensor(indices), t_weight, torch.tensor(offsets), max_norm=1.0, mode="sum")
     np.testing.assert_allclose(e_out.numpy(), t_out.numpy(), rtol=1e-6)
     np.testing.assert_allclose(e_weight.numpy(), t_weight.numpy(), rtol=1e-6)
+
+
+ERRORS = {
+    "glu-odd-dim": lambda F, T: F.glu(T(X), -1),
+    "softshrink-negative": lambda F, T: F.softshrink(T(X), -1.0),
+    "prelu-channels": lambda F, T: F.prelu(T(X), T(np.ones(3))),
+    "multi_margin-p": lambda F, T: F.multi_margin_loss(T(X[0]), T(np.array([0, 1, 2])), p=3),
+    "embedding_bag-mode": lambda F, T: F.embedding_bag(T(np.array([[1]])), T(X[0]), mode="min"),
+    "embedding_bag-weights-mean": lambda F, T: F.embedding_bag(
+        T(np.array([[1]])), T(X[0]), per_sample_weights=T(np.ones((1, 1)))
+    ),
+    "embedding_bag-offsets": lambda F, T: F.embedding_bag(T(np.array([1, 2])), T(X[0]), T(np.array([1]))),
+    "local_response_norm-2d": lambda F, T: F.local_response_norm(T(X[0]), 2),
+    "rms_norm-shape": lambda F, T: F.rms_norm(T(X), (4,)),
+    "instance_norm-one-element": lambda F, T: F.instance_norm(T(X[:, :, :1])),
+    "gaussian_nll-var-size": lambda F, T: F.gaussian_nll_loss(T(X), T(X), T(np.ones(7))),
+    "triplet-dims": lambda F, T: F.triplet_margin_loss(T(X), T(X), T(X[0])),
+    "margin_ranking-dims": lambda F, T: F.margin_ranking_loss(T(X), T(X), T(X[0])),
+    "ctc-lengths": lambda F, T: F.ctc_loss(T(X).log_softmax(2), T(np.array([[1]])), (3, 3), (1, 1)),
+    "channel_shuffle-groups": lambda F, T: F.channel_shuffle(T(X), 3),
+    "cosine_embedding-target": lambda F, T: F.cosine_embedding_loss(T(X), T(X), T(X[0])),
+    "reduction": lambda F, T: F.soft_margin_loss(T(X), T(X), reduction="bad"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_bad_arguments_raise_the_same_error_type(name):
+    with pytest.raises(Exception) as from_torch:
+        ERRORS[name](TF, torch.tensor)
+    with pytest.raises(from_torch.type):
+        ERRORS[name](EF, ember.tensor)

@@ -23,7 +23,7 @@ from ._utils import check_reduction
 def _lengths(name: str, lengths, batch: int) -> np.ndarray:
     values = np.asarray(lengths.tolist() if isinstance(lengths, Tensor) else lengths, dtype=np.int64).reshape(-1)
     if values.shape != (batch,):
-        raise RuntimeError(f"ctc_loss: expected {name} to have {batch} entries (one per batch element), got {values}")
+        raise RuntimeError(f"{name} must be of size batch_size ({batch}, one per sequence), got {values.size} values")
     return values
 
 
