@@ -114,6 +114,7 @@ CASES = {
         lambda x: (ember.manual_seed(4), F.gumbel_softmax(x, tau=0.7))[1],
         leaf(3, 4),
     ),
+    "pdist": lambda: (lambda x: F.pdist(x, 3.0), leaf(4, 3)),
     "channel_shuffle": lambda: (lambda x: F.channel_shuffle(x, 2), leaf(1, 4, 3)),
 }
 

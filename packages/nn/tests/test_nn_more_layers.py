@@ -480,3 +480,9 @@ def test_modules_pickled_without_backward_hook_registries_still_run():
     restored.__setstate__(state)
     assert restored(ember.ones(1, 2)).shape == (1, 2)
     assert pickle.loads(pickle.dumps(layer))(ember.ones(1, 2)).shape == (1, 2)
+
+
+def test_pdist_lists_each_pair_once():
+    x = rng.standard_normal((4, 3))
+    expected = [np.linalg.norm(x[i] - x[j]) for i in range(4) for j in range(i + 1, 4)]
+    close(F.pdist(t(x)), expected)

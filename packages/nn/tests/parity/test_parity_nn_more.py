@@ -52,6 +52,7 @@ FUNCTIONAL = {
     "local_response_norm-4d": (lambda F, x: F.local_response_norm(x, 2), [X[None]]),
     "pairwise_distance": (lambda F, a, b: F.pairwise_distance(a, b, 1.5, keepdim=True), [X, X[::-1].copy()]),
     "channel_shuffle": (lambda F, x: F.channel_shuffle(x, 2), [X]),
+    "pdist": (lambda F, x: F.pdist(x, 1.5), [X[0]]),
     "margin_ranking_loss": (
         lambda F, a, b, y: F.margin_ranking_loss(a, b, y, 0.2),
         [X[0, 0], X[1, 0], np.sign(X[2, 0])],

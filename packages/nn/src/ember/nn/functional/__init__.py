@@ -81,6 +81,7 @@ from ._misc import (
     one_hot,
     pad,
     pairwise_distance,
+    pdist,
 )
 from ._normalization import batch_norm, group_norm, instance_norm, layer_norm, local_response_norm, rms_norm
 from ._pooling import adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
@@ -175,4 +176,5 @@ __all__ = [
     "embedding_bag",
     "gumbel_softmax",
     "native_channel_shuffle",
+    "pdist",
 ]
