@@ -5,6 +5,7 @@ import ember
 import ember.nn.functional as F
 import numpy as np
 import pytest
+from ember import nn
 from ember.autograd import gradcheck, gradgradcheck
 
 rng = np.random.default_rng(12)
@@ -115,6 +116,12 @@ CASES = {
         leaf(3, 4),
     ),
     "pdist": lambda: (lambda x: F.pdist(x, 3.0), leaf(4, 3)),
+    "AdaptiveLogSoftmaxWithLoss": lambda: (
+        lambda x, layer=nn.AdaptiveLogSoftmaxWithLoss(4, 6, [2, 4], div_value=2.0).double(): (
+            layer(x, ember.tensor([0, 3, 5])).output
+        ),
+        leaf(3, 4),
+    ),
     "channel_shuffle": lambda: (lambda x: F.channel_shuffle(x, 2), leaf(1, 4, 3)),
 }
 

@@ -486,3 +486,26 @@ def test_pdist_lists_each_pair_once():
     x = rng.standard_normal((4, 3))
     expected = [np.linalg.norm(x[i] - x[j]) for i in range(4) for j in range(i + 1, 4)]
     close(F.pdist(t(x)), expected)
+
+
+def test_adaptive_log_softmax_is_a_normalised_distribution_over_all_classes():
+    layer = nn.AdaptiveLogSoftmaxWithLoss(6, 9, [3, 6], div_value=2.0).double()
+    assert list(layer.state_dict()) == [
+        "head.weight",
+        "tail.0.0.weight",
+        "tail.0.1.weight",
+        "tail.1.0.weight",
+        "tail.1.1.weight",
+    ]
+    x = t(rng.standard_normal((5, 6)))
+    log_prob = layer.log_prob(x).detach().numpy()
+    np.testing.assert_allclose(np.exp(log_prob).sum(1), 1.0)
+    labels = np.array([0, 4, 8, 2, 6])
+    output, loss = layer(x, t(labels))
+    close(output, log_prob[np.arange(5), labels])
+    close(loss, -log_prob[np.arange(5), labels].mean())
+    np.testing.assert_array_equal(layer.predict(x).numpy(), log_prob.argmax(1))
+    with pytest.raises(RuntimeError, match=r"Target values should be in \[0, 8\]"):
+        layer(x, t(np.array([0, 1, 2, 3, 9])))
+    with pytest.raises(ValueError, match="cutoffs should be a sequence of unique"):
+        nn.AdaptiveLogSoftmaxWithLoss(6, 9, [3, 3])

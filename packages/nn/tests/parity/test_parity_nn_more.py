@@ -351,3 +351,23 @@ def test_bad_arguments_raise_the_same_error_type(name):
         ERRORS[name](TF, torch.tensor)
     with pytest.raises(from_torch.type):
         ERRORS[name](EF, ember.tensor)
+
+
+def test_adaptive_log_softmax_with_loss():
+    e_layer = enn.AdaptiveLogSoftmaxWithLoss(8, 10, [4, 7], div_value=2.0, head_bias=True).double()
+    t_layer = tnn.AdaptiveLogSoftmaxWithLoss(8, 10, [4, 7], div_value=2.0, head_bias=True).double()
+    assert repr(e_layer) == repr(t_layer) and list(e_layer.state_dict()) == list(t_layer.state_dict())
+    _same_parameters(e_layer, t_layer)
+    labels = np.array([1, 5, 9, 3, 7, 8])
+    check(
+        lambda x: e_layer(x, ember.tensor(labels)).output,
+        lambda x: t_layer(x, torch.tensor(labels)).output,
+        [rng.standard_normal((6, 8))],
+    )
+    for p, q in zip(e_layer.parameters(), t_layer.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-6, atol=1e-9)
+    check(e_layer.log_prob, t_layer.log_prob, [rng.standard_normal((3, 8))])
+    x = rng.standard_normal(8)
+    np.testing.assert_allclose(
+        e_layer(ember.tensor(x), ember.tensor(6)).loss.item(), t_layer(torch.tensor(x), torch.tensor(6)).loss.item()
+    )

@@ -31,6 +31,7 @@ from ember.nn.modules.activation import Softsign as Softsign
 from ember.nn.modules.activation import Tanh as Tanh
 from ember.nn.modules.activation import Tanhshrink as Tanhshrink
 from ember.nn.modules.activation import Threshold as Threshold
+from ember.nn.modules.adaptive import AdaptiveLogSoftmaxWithLoss as AdaptiveLogSoftmaxWithLoss
 from ember.nn.modules.attention import MultiheadAttention as MultiheadAttention
 from ember.nn.modules.batchnorm import BatchNorm1d as BatchNorm1d
 from ember.nn.modules.batchnorm import BatchNorm2d as BatchNorm2d
