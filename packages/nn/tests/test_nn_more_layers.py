@@ -509,3 +509,9 @@ def test_adaptive_log_softmax_is_a_normalised_distribution_over_all_classes():
         layer(x, t(np.array([0, 1, 2, 3, 9])))
     with pytest.raises(ValueError, match="cutoffs should be a sequence of unique"):
         nn.AdaptiveLogSoftmaxWithLoss(6, 9, [3, 3])
+
+
+def test_deprecated_container_holds_its_keyword_modules():
+    with pytest.warns(FutureWarning, match="nn.Container"):
+        holder = nn.Container(a=nn.Linear(1, 2))
+    assert list(holder.state_dict()) == ["a.weight", "a.bias"]

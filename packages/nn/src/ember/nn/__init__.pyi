@@ -37,6 +37,7 @@ from ember.nn.modules.batchnorm import BatchNorm1d as BatchNorm1d
 from ember.nn.modules.batchnorm import BatchNorm2d as BatchNorm2d
 from ember.nn.modules.batchnorm import BatchNorm3d as BatchNorm3d
 from ember.nn.modules.channelshuffle import ChannelShuffle as ChannelShuffle
+from ember.nn.modules.container import Container as Container
 from ember.nn.modules.container import ModuleDict as ModuleDict
 from ember.nn.modules.container import ModuleList as ModuleList
 from ember.nn.modules.container import ParameterDict as ParameterDict
