@@ -25,6 +25,16 @@ def away_from(values, points, gap=0.1):
     return ember.tensor(data, dtype=ember.float64, requires_grad=True)
 
 
+def seeded(function):
+    """function with ember's random stream reset before each call, so that every call draws the same mask."""
+
+    def run(*inputs):
+        ember.manual_seed(5)
+        return function(*inputs)
+
+    return run
+
+
 SIGNS = ember.tensor([1.0, -1.0, -1.0, 1.0, -1.0, 1.0], dtype=ember.float64)
 
 
@@ -112,7 +122,7 @@ CASES = {
         leaf(5, 3),
     ),
     "gumbel_softmax": lambda: (
-        lambda x: (ember.manual_seed(4), F.gumbel_softmax(x, tau=0.7))[1],
+        seeded(lambda x: F.gumbel_softmax(x, tau=0.7)),
         leaf(3, 4),
     ),
     "pdist": lambda: (lambda x: F.pdist(x, 3.0), leaf(4, 3)),
@@ -122,6 +132,10 @@ CASES = {
         ),
         leaf(3, 4),
     ),
+    "rrelu-training": lambda: (seeded(lambda x: F.rrelu(x, 0.1, 0.4, training=True)), away_from(leaf(3, 4), [0])),
+    "alpha_dropout": lambda: (seeded(lambda x: F.alpha_dropout(x, 0.4, training=True)), leaf(3, 4)),
+    "feature_alpha_dropout": lambda: (seeded(lambda x: F.feature_alpha_dropout(x, 0.4, training=True)), leaf(3, 4, 2)),
+    "dropout3d": lambda: (seeded(lambda x: F.dropout3d(x, 0.4)), leaf(2, 3, 2, 2, 2)),
     "channel_shuffle": lambda: (lambda x: F.channel_shuffle(x, 2), leaf(1, 4, 3)),
 }
 
