@@ -515,3 +515,30 @@ def test_deprecated_container_holds_its_keyword_modules():
     with pytest.warns(FutureWarning, match="nn.Container"):
         holder = nn.Container(a=nn.Linear(1, 2))
     assert list(holder.state_dict()) == ["a.weight", "a.bias"]
+
+
+def test_lazy_transposed_convolutions_take_pytorchs_argument_order_and_weight_layout():
+    from ember.nn.modules.lazy import _LazyConvTransposeMixin
+
+    class TransposedStandIn(nn.Conv2d):
+        """ConvTranspose2d's arguments and weight layout (only what the lazy mixin relies on)."""
+
+        def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
+                     bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):  # fmt: skip
+            super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias)
+            self.transposed = True
+            self.output_padding = (output_padding,) * 2
+
+    class LazyStandIn(_LazyConvTransposeMixin, TransposedStandIn):
+        cls_to_become = TransposedStandIn
+
+    layer = LazyStandIn(4, 3, 2, 1, 1, 2, dilation=2)
+    assert (layer.stride, layer.padding, layer.output_padding, layer.groups, layer.dilation) == (
+        (2, 2),
+        (1, 1),
+        (1, 1),
+        2,
+        (2, 2),
+    )
+    layer.initialize_parameters(ember.randn(1, 6, 5, 5))
+    assert layer.weight.shape == (6, 2, 3, 3) and layer.bias.shape == (4,)

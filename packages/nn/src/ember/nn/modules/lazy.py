@@ -121,9 +121,12 @@ class _LazyConvMixin(LazyModuleMixin):
         padding_mode: str = "zeros",
         device=None,
         dtype=None,
-        **extra,
     ) -> None:
-        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, **extra)
+        settings = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+        super().__init__(0, 0, kernel_size, bias=False, padding_mode=padding_mode, **settings)
+        self._add_placeholders(out_channels, bias, device, dtype)
+
+    def _add_placeholders(self, out_channels: int, bias: bool, device, dtype) -> None:
         self.out_channels = out_channels
         self.weight = UninitializedParameter(device=device, dtype=dtype)
         if bias:
@@ -149,6 +152,30 @@ class _LazyConvMixin(LazyModuleMixin):
             if self.bias is not None:
                 self.bias.materialize((self.out_channels,))
             self.reset_parameters()
+
+
+class _LazyConvTransposeMixin(_LazyConvMixin):
+    """Lazy form of a transposed convolution (PyTorch's argument order: output_padding before groups)."""
+
+    def __init__(
+        self,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation=1,
+        padding_mode: str = "zeros",
+        device=None,
+        dtype=None,
+    ) -> None:
+        settings = {"stride": stride, "padding": padding, "output_padding": output_padding, "groups": groups}
+        LazyModuleMixin.__init__(
+            self, 0, 0, kernel_size, bias=False, dilation=dilation, padding_mode=padding_mode, **settings
+        )
+        self._add_placeholders(out_channels, bias, device, dtype)
 
 
 class LazyConv1d(_LazyConvMixin, Conv1d):

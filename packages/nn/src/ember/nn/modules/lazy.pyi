@@ -47,9 +47,6 @@ class LazyModuleMixin:
     def initialize_parameters(self, *args: Any, **kwargs: Any) -> None: ...
 
 class _LazyConvMixin(LazyModuleMixin):
-    bias: Any
-    out_channels: int
-    weight: Any
     def __init__(
         self,
         out_channels: int,
@@ -62,7 +59,6 @@ class _LazyConvMixin(LazyModuleMixin):
         padding_mode: str = ...,
         device: Any = ...,
         dtype: Any = ...,
-        **extra: Any,
     ) -> None: ...
     def initialize_parameters(self, input: Tensor, *args: Any, **kwargs: Any) -> None: ...
     def reset_parameters(self) -> None: ...
