@@ -56,7 +56,8 @@ def _ember_has(name: str) -> bool:
 
 
 def test_the_section_lists_names() -> None:
-    assert len(MISSING) > 100, MISSING
+    # the list shrinks as ember grows; this only guards against the pattern matching nothing
+    assert len(MISSING) > 50, MISSING
 
 
 @pytest.mark.parametrize("name", MISSING)

@@ -62,6 +62,19 @@ CASES = {
     "mv_dot_outer": (lambda a, v: ember.mv(a, v).sum() + ember.dot(v, v) + ember.outer(v, v).sum(), [(3, 4), (4,)]),
     "addmm": (lambda c, a, b: ember.addmm(c, a, b), [(3, 2), (3, 4), (4, 2)]),
     "einsum": (lambda a, b: ember.einsum("ij,kj->ik", a, b), [(3, 4), (2, 4)]),
+    "det_inv_slogdet": (
+        lambda a: ember.linalg.det(_spd(a)) + ember.linalg.inv(_spd(a)).sum((1, 2)) + _spd(a).slogdet()[1],
+        [(2, 3, 3)],
+    ),
+    "solve_cholesky": (lambda a, b: ember.linalg.solve(_spd(a), b) + ember.linalg.cholesky(_spd(a)), [(3, 3), (3, 3)]),
+    "eigh_svd_qr": (
+        lambda a: ember.linalg.eigvalsh(_spd(a)) + ember.linalg.svdvals(a) + ember.linalg.qr(a).R.diagonal(0, -2, -1),
+        [(2, 3, 3)],
+    ),
+    "lu_pinv_norms": (
+        lambda a: ember.linalg.lu_factor(a).LU + ember.linalg.pinv(a) + ember.linalg.matrix_norm(a, 2) + a.matrix_exp(),
+        [(3, 3)],
+    ),
     # shape
     "views": (lambda a: a.view(4, 3).t().reshape(-1).unsqueeze(0).squeeze(0), [(3, 4)]),
     "permute_flip": (lambda a: a.permute(2, 0, 1).flip(0), [(2, 3, 4)]),
@@ -84,7 +97,37 @@ CASES = {
     "inplace": (lambda a, b: (a * 1).add_(b).mul_(2).sub_(b), [(3, 4), (3, 4)]),
     "setitem": (lambda a, b: _assigned(a, b), [(3, 4), (4,)]),
     "dtype_round_trip": (lambda a: a.double().float() + a.half().float() * 0, [(3, 4)]),
+    # special functions and distributions
+    "special_functions": (
+        lambda a: (
+            (a.abs() + 0.5).lgamma()
+            + (a.abs() + 0.5).digamma()
+            + ember.polygamma(1, a.abs() + 0.5)
+            + (a.tanh() * 0.9).erfinv()
+            + ember.igamma(a.detach().abs() + 0.5, a.abs() + 0.1)
+        ),
+        [(3, 4)],
+    ),
+    "distributions": (
+        lambda a, b: (
+            ember.distributions.Normal(a, b.abs() + 0.5).log_prob(a * 0.3)
+            + ember.distributions.Gamma(a.abs() + 0.5, b.abs() + 0.5).log_prob(a.detach().abs() + 0.2)
+            + ember.distributions.Categorical(logits=b).log_prob(ember.tensor([0, 3, 1], device=b.device)).unsqueeze(-1)
+        ),
+        [(3, 4), (3, 4)],
+    ),
+    "multivariate_normal": (
+        lambda a: ember.distributions.MultivariateNormal(
+            a[:, 0], a[:, 1:] @ a[:, 1:].T + 3 * ember.eye(3, dtype=a.dtype, device=a.device)
+        ).log_prob(a[:, 3] * 0.1),
+        [(3, 4)],
+    ),
 }
+
+
+def _spd(a):
+    """A well-conditioned symmetric positive-definite matrix made from a."""
+    return a @ a.mT + 3 * ember.eye(a.shape[-1], dtype=a.dtype, device=a.device)
 
 
 def _assigned(a, b):

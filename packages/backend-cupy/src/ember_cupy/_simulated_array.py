@@ -198,8 +198,10 @@ def _place(result: Any, read: list, runtime: SimulatedRuntime) -> Any:
     if isinstance(result, np.generic):  # NOTE: CuPy gives 0-d arrays where NumPy gives scalars
         require_current(read, runtime)
         return runtime.adopt(np.asarray(result), runtime.current)
-    if isinstance(result, (tuple, list)):
-        return type(result)(_place(r, read, runtime) for r in result)
+    if isinstance(result, list):
+        return [_place(r, read, runtime) for r in result]
+    if isinstance(result, tuple):  # NOTE: CuPy's linalg gives plain tuples where NumPy's gives named ones
+        return tuple(_place(r, read, runtime) for r in result)
     if result is None:  # an in-place write (fill, copyto)
         require_current(read, runtime)
     return result

@@ -15,7 +15,7 @@ A layer that gives a lower layer's class methods attaches them itself (ops attac
 6. ``_writes``, ``_argument_checks``: in-place checks and ``out=``; argument checks
 7. ``_creation``, ``_random``: tensors from data, shapes and random streams
 8. ``ops.*``: every op, declared once with its backward rule, attached to Tensor and ``ember``
-9. ``autograd.*``, ``cuda``, ``serialization``, ``_checkpoint.*``: the public faces of the layers below
+9. ``autograd.*``, ``cuda``, ``linalg``, ``serialization``, ``_checkpoint.*``, ``distributions.*``: the public faces of the layers below
 10. ``ember``, ``__main__``, ``testing.*``: the package itself, ``python -m ember``, the test tools
 """
 
@@ -115,7 +115,7 @@ from ._random import (
     set_rng_state,
 )
 from ._printing import get_printoptions, printoptions, set_printoptions
-from . import cuda
+from . import cuda, linalg
 from .ops.return_types import ReturnTuple as _ReturnTuple
 from .serialization import load, save
 
@@ -171,11 +171,15 @@ _NN_SUBPACKAGES = ("nn", "optim", "utils", "distributed")  # shipped by ember-nn
 
 
 def __getattr__(name: str):
-    """`ember.nn`, `ember.optim` and `ember.utils` after a bare `import ember`, as `torch.nn` after `import torch`."""
+    """`ember.nn`, `ember.optim`, `ember.utils` and `ember.distributions` after a bare `import ember`, as in torch."""
     if name == "return_types":
         from .ops import return_types
 
         return return_types
+    if name == "distributions":  # NOTE: imported on first use, to keep `import ember` fast
+        import importlib
+
+        return importlib.import_module(f"{__name__}.distributions")
     if name in _NN_SUBPACKAGES:
         import importlib
 

@@ -61,6 +61,12 @@ def tensor_methods() -> None:
     assert_type(t.max(), Tensor)
     assert_type(torch.max(t, 1), torch.return_types.ReturnTuple)
     assert_type(torch.cat([t, t], dim=0), Tensor)
+    square = t[:, :2] @ t[:, :2].T
+    u, s, vh = torch.linalg.svd(square)
+    assert_type(torch.linalg.svd(square).Vh, Tensor)
+    assert_type(torch.linalg.eigh(square), torch.return_types.linalg_eigh)
+    assert_type(torch.linalg.inv(square), Tensor)
+    assert_type(square.det(), Tensor)
 
 
 def train(epochs: int) -> float:

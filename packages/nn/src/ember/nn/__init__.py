@@ -3,9 +3,19 @@
 from . import functional, init, utils
 from .modules import *  # noqa: F403
 from .modules import __all__ as _layers
-from .parameter import Buffer, Parameter
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 
-__all__ = ["Buffer", "Parameter", "functional", "init", "parallel", "utils", *_layers]  # noqa: F405
+__all__ = [
+    "Buffer",
+    "Parameter",
+    "UninitializedBuffer",
+    "UninitializedParameter",
+    "functional",
+    "init",
+    "parallel",  # noqa: F405
+    "utils",
+    *_layers,
+]
 
 
 def __getattr__(name: str):

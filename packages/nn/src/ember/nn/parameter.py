@@ -55,6 +55,57 @@ class Buffer(Tensor):
         return out
 
 
+class _Uninitialized:
+    """A placeholder whose shape is not known yet: `materialize(shape)` gives it storage and its real class."""
+
+    cls_to_become: type = Tensor
+
+    def materialize(self, shape, device=None, dtype=None) -> None:
+        """Give the placeholder empty storage of `shape` (on its device, in its dtype unless given)."""
+        data = _creation.empty(shape, device=device or self.device, dtype=dtype or self.dtype)
+        self.data = data
+        self.__class__ = self.cls_to_become
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}>"
+
+    __str__ = __repr__
+
+
+class UninitializedParameter(_Uninitialized, Parameter):
+    """A Parameter of a lazy module before its first call: it has no shape until materialized."""
+
+    cls_to_become = Parameter
+
+    def __new__(cls, requires_grad: bool = True, device=None, dtype=None) -> UninitializedParameter:
+        return Parameter.__new__(cls, _creation.empty(0, device=device, dtype=dtype), requires_grad)
+
+    def __reduce_ex__(self, protocol):
+        return (UninitializedParameter, (self._requires_grad,))
+
+    def __deepcopy__(self, memo) -> UninitializedParameter:
+        if id(self) not in memo:
+            memo[id(self)] = UninitializedParameter(self._requires_grad, self.device, self.dtype)
+        return memo[id(self)]
+
+
+class UninitializedBuffer(_Uninitialized, Tensor):
+    """A buffer of a lazy module before its first call: it has no shape until materialized."""
+
+    def __new__(cls, requires_grad: bool = False, device=None, dtype=None, persistent: bool = True):
+        out = _share(cls, _creation.empty(0, device=device, dtype=dtype))
+        out.requires_grad_(requires_grad)
+        out.persistent = persistent
+        return out
+
+
+def is_lazy(value) -> bool:
+    """Whether value is an uninitialized parameter or buffer."""
+    return isinstance(value, _Uninitialized)
+
+
 Parameter.__module__ = "ember.nn.parameter"
+UninitializedParameter.__module__ = "ember.nn.parameter"
+UninitializedBuffer.__module__ = "ember.nn.parameter"
 Buffer.__module__ = "ember.nn.parameter"
 register_parameter_type(Parameter)

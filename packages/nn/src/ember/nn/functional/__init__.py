@@ -1,29 +1,42 @@
 """ember.nn.functional: the stateless form of every layer, activation and loss."""
 
 from ._activation import (
+    celu,
+    celu_,
     elu,
     elu_,
     gelu,
+    glu,
+    gumbel_softmax,
+    hardshrink,
     hardsigmoid,
     hardswish,
     hardtanh,
+    hardtanh_,
     leaky_relu,
     leaky_relu_,
     log_softmax,
     logsigmoid,
     mish,
+    prelu,
     relu,
     relu6,
     relu_,
+    rrelu,
+    rrelu_,
     selu,
+    selu_,
     sigmoid,
     silu,
     softmax,
     softmin,
     softplus,
+    softshrink,
     softsign,
     tanh,
     tanhshrink,
+    threshold,
+    threshold_,
 )
 from ._adaptive_pooling import (
     adaptive_avg_pool1d,
@@ -42,7 +55,10 @@ from ._adaptive_pooling import (
 )
 from ._attention import multi_head_attention_forward, scaled_dot_product_attention
 from ._conv import conv1d, conv2d, conv3d, conv_tbc, conv_transpose1d, conv_transpose2d, conv_transpose3d
+from ._ctc import ctc_loss
+from ._embedding_bag import embedding_bag
 from ._fold import fold, unfold
+from ._likelihood_losses import gaussian_nll_loss, poisson_nll_loss
 from ._linear import bilinear, linear
 from ._loss import (
     binary_cross_entropy,
@@ -55,8 +71,35 @@ from ._loss import (
     nll_loss,
     smooth_l1_loss,
 )
-from ._misc import cosine_similarity, dropout, dropout1d, dropout2d, embedding, normalize, one_hot, pad
-from ._normalization import batch_norm, group_norm, layer_norm
+from ._margin_losses import (
+    cosine_embedding_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    multilabel_soft_margin_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+    triplet_margin_with_distance_loss,
+)
+from ._misc import (
+    alpha_dropout,
+    channel_shuffle,
+    cosine_similarity,
+    dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    embedding,
+    feature_alpha_dropout,
+    native_channel_shuffle,
+    normalize,
+    one_hot,
+    pad,
+    pairwise_distance,
+    pdist,
+)
+from ._normalization import batch_norm, group_norm, instance_norm, layer_norm, local_response_norm, rms_norm
 from ._pooling import (
     avg_pool1d,
     avg_pool2d,
@@ -75,9 +118,7 @@ from ._pooling import (
     max_unpool3d,
 )
 from ._resize import (
-    channel_shuffle,
     interpolate,
-    native_channel_shuffle,
     pixel_shuffle,
     pixel_unshuffle,
     upsample,
@@ -104,7 +145,6 @@ __all__ = [
     "bilinear",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
-    "channel_shuffle",
     "conv1d",
     "conv2d",
     "conv3d",
@@ -156,7 +196,6 @@ __all__ = [
     "mish",
     "mse_loss",
     "multi_head_attention_forward",
-    "native_channel_shuffle",
     "nll_loss",
     "normalize",
     "one_hot",
@@ -177,6 +216,42 @@ __all__ = [
     "softsign",
     "tanh",
     "tanhshrink",
+    "celu",
+    "celu_",
+    "glu",
+    "hardshrink",
+    "hardtanh_",
+    "prelu",
+    "rrelu",
+    "rrelu_",
+    "selu_",
+    "softshrink",
+    "threshold",
+    "threshold_",
+    "alpha_dropout",
+    "dropout3d",
+    "feature_alpha_dropout",
+    "pairwise_distance",
+    "instance_norm",
+    "local_response_norm",
+    "rms_norm",
+    "cosine_embedding_loss",
+    "hinge_embedding_loss",
+    "margin_ranking_loss",
+    "multi_margin_loss",
+    "multilabel_margin_loss",
+    "multilabel_soft_margin_loss",
+    "soft_margin_loss",
+    "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
+    "gaussian_nll_loss",
+    "poisson_nll_loss",
+    "ctc_loss",
+    "channel_shuffle",
+    "embedding_bag",
+    "gumbel_softmax",
+    "native_channel_shuffle",
+    "pdist",
     "unfold",
     "upsample",
     "upsample_bilinear",

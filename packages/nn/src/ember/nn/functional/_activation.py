@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 import warnings
 
+from ..._random import rand
 from ..._tensor import Tensor
+from ...autograd import no_grad
 from ...ops._dispatch import FLOAT_RESULT, inplace_unary, unary
 from ...ops._op import Op
 from ...ops.reductions import log_softmax as _log_softmax
@@ -115,6 +117,87 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
     return _composite(lambda x: elu(x, _SELU_ALPHA) * _SELU_SCALE, input, inplace)
 
 
+def selu_(input: Tensor) -> Tensor:
+    """selu written back into input."""
+    return selu(input, True)
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: celu: alpha must not be 0")
+    return _composite(lambda x: elu(x / alpha) * alpha, input, inplace)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """celu written back into input."""
+    return celu(input, alpha, True)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """hardtanh written back into input (PyTorch checks no order of the bounds here)."""
+    return _apply(HARDTANH, input, True, {"low": min_val, "high": max_val})
+
+
+def _thresholded(input: Tensor, bound: float, value: float, inplace: bool) -> Tensor:
+    with no_grad():
+        kept = input > bound
+    return _composite(lambda x: x.where(kept, value), input, inplace)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, else value."""
+    return _thresholded(input, threshold, value, inplace)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """threshold written back into input."""
+    return _thresholded(input, threshold, value, True)
+
+
+def rrelu(
+    input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False, inplace: bool = False
+) -> Tensor:
+    """Leaky ReLU with a random negative slope drawn from U(lower, upper) per element when training, else their mean."""
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    with no_grad():
+        slopes = rand(input.shape, dtype=input.dtype, device=input.device) * (upper - lower) + lower
+        factor = slopes.where(input < 0, 1.0)
+    return _composite(lambda x: x * factor, input, inplace)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False) -> Tensor:
+    """rrelu written back into input."""
+    return rrelu(input, lower, upper, training, True)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x where x > 0, else weight * x; weight has one slope or one per channel (dim 1)."""
+    if weight.ndim > 1 or (weight.numel() != 1 and (input.ndim < 2 or weight.numel() != input.shape[1])):
+        channels = input.shape[1] if input.ndim >= 2 else 1
+        raise RuntimeError(
+            f"Mismatch of parameter numbers and input channel size. Found parameter numbers = {weight.numel()} and "
+            f"channel size = {channels}. (prelu takes one weight or one per channel of dim 1)"
+        )
+    if weight.numel() != 1:
+        weight = weight.reshape((1, -1) + (1,) * (input.ndim - 2))
+    with no_grad():
+        positive = input > 0
+    return input.where(positive, weight * input)
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """a * sigmoid(b), where a and b are the two halves of input along dim."""
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    size = input.shape[dim]
+    if size % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {dim % input.ndim} is size {size}")
+    a, b = input.chunk(2, dim)
+    return a * b.sigmoid()
+
+
 # --- smooth gates ------------------------------------------------------------------------------
 
 _SQRT_HALF = math.sqrt(0.5)
@@ -220,6 +303,24 @@ def tanhshrink(input: Tensor) -> Tensor:
     return input - input.tanh()
 
 
+def _check_lambd(lambd: float) -> None:
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - lambd where x > lambd, x + lambd where x < -lambd, else 0."""
+    _check_lambd(lambd)
+    return input - input.clamp(-lambd, lambd)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where abs(x) > lambd, else 0."""
+    with no_grad():
+        kept = input.abs() > lambd
+    return input.where(kept, 0.0)
+
+
 # --- softmax family ------------------------------------------------------------------------------
 
 
@@ -251,3 +352,16 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dty
     if dim is None:
         dim = _implicit_dim("log_softmax", input.ndim)
     return _log_softmax(input, dim, dtype)
+
+
+def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim: int = -1) -> Tensor:
+    """softmax((logits + g) / tau) for Gumbel noise g; hard=True gives one-hot samples with the soft gradient."""
+    with no_grad():
+        uniform = rand(logits.shape, dtype=logits.dtype, device=logits.device)
+        gumbels = -(-uniform.clamp_min(eps).log()).clamp_min(eps).log()  # eps keeps both logs finite
+    soft = _softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return soft
+    with no_grad():
+        one_hot = soft.new_zeros(soft.shape).scatter(dim, soft.argmax(dim, keepdim=True), 1.0)
+    return one_hot - soft.detach() + soft

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
 from ... import _dtype as dt
 from ..._random import rand
 from ..._tensor import Tensor
@@ -88,6 +90,53 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     if input.ndim < 2:
         raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     return _drop_channels(input, p, training, inplace, 2)
+
+
+_DROPOUT3D_OTHER_DIMS = (
+    "dropout3d: Received a {}-D input to dropout3d, which is deprecated and will result in an error in a future "
+    "release. To retain the behavior and silence this warning, please use dropout instead. Note that dropout3d "
+    "exists to provide channel-wise dropout on inputs with 3 spatial dimensions, a channel dimension, and an "
+    "optional batch dimension (i.e. 4D or 5D inputs)."
+)
+
+
+def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero whole channels of (N, C, D, H, W) or unbatched (C, D, H, W) input with probability p."""
+    _check_probability(p)
+    if input.ndim not in (4, 5):
+        warnings.warn(_DROPOUT3D_OTHER_DIMS.format(input.ndim), UserWarning, stacklevel=2)
+    return _drop_channels(input, p, training, inplace, 2 if input.ndim == 5 else 1)
+
+
+_SELU_NEGATIVE_LIMIT = 1.7580993408473766  # -selu(-inf): where alpha dropout sends dropped values
+
+
+def _alpha_dropout(input: Tensor, p: float, training: bool, inplace: bool, shape: tuple) -> Tensor:
+    """Set dropped values to selu's negative saturation, then rescale so mean and variance stay as they were."""
+    _check_probability(p)
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return input.mul_(0) if inplace else input * 0
+    alpha = _SELU_NEGATIVE_LIMIT
+    scale = ((alpha * alpha * p + 1) * (1 - p)) ** -0.5
+    with no_grad():
+        kept = (rand(shape, dtype=input.dtype, device=input.device) < 1 - p).to(input.dtype)
+        factor = kept * scale
+        shift = (kept - 1) * (alpha * scale) + alpha * scale * p
+    return input.mul_(factor).add_(shift) if inplace else input * factor + shift
+
+
+def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """Dropout for SELU networks: keeps the self-normalising mean and variance."""
+    return _alpha_dropout(input, p, training, inplace, tuple(input.shape))
+
+
+def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False) -> Tensor:
+    """alpha_dropout of whole channels (one draw per index of dims 0 and 1)."""
+    if input.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    return _alpha_dropout(input, p, training, inplace, tuple(input.shape[:2]) + (1,) * (input.ndim - 2))
 
 
 # --- embedding ---------------------------------------------------------------------------------
@@ -262,8 +311,51 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
     return result if out is None else out.copy_(result)
 
 
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """p-norm of x1 - x2 + eps along the last dim."""
+    difference = x1 - x2 + eps
+    if difference.ndim == 0:
+        return difference.abs()
+    return difference.norm(p, -1, keepdim=keepdim)
+
+
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """Cosine of the angle between x1 and x2 along dim (norms clamped below by eps)."""
     unit1 = x1 / x1.norm(2, dim, keepdim=True).clamp_min(eps)
     unit2 = x2 / x2.norm(2, dim, keepdim=True).clamp_min(eps)
     return (unit1 * unit2).sum(dim)
+
+
+# --- channel shuffle -------------------------------------------------------------------------------
+
+
+def channel_shuffle(input: Tensor, groups: int) -> Tensor:
+    """Interleave the channels (dim 1) of ``groups`` groups: ``(N, g * k, ...)`` read as ``(N, g, k, ...)``, transposed."""
+    if input.ndim < 3:
+        raise RuntimeError(
+            f"channel_shuffle expects input to have at least 3 dimensions, but got input with sizes {list(input.shape)}"
+        )
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
+    channels = input.shape[1]
+    if channels % groups:
+        raise RuntimeError(
+            f"Number of channels must be divisible by groups. Got {channels} channels and {groups} groups."
+        )
+    batch, rest = input.shape[0], tuple(input.shape[2:])
+    grouped = input.reshape((batch, groups, channels // groups) + rest)
+    return grouped.transpose(1, 2).reshape(input.shape)
+
+
+native_channel_shuffle = channel_shuffle
+
+
+def pdist(input: Tensor, p: float = 2) -> Tensor:
+    """p-norm distances between the rows of an (N, M) input, for each pair i < j in row-major order."""
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    xp = input._backend.xp
+    first, second = (make(xp.asarray(rows), input) for rows in np.triu_indices(input.shape[0], 1))
+    return (input.index_select(0, first) - input.index_select(0, second)).norm(p, 1)

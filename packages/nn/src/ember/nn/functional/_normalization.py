@@ -1,4 +1,4 @@
-"""Normalisation: batch_norm and layer_norm as fused ops, group_norm as a composite.
+"""Normalisation: batch_norm and layer_norm as fused ops; group, instance, RMS and local response norm as composites.
 
 The fused ops keep the statistics they computed for the forward pass. Their backward uses those
 constants in a plain backward, and recomputes them from the saved input when the backward pass is
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..._tensor import Tensor
 from ...ops._op import Op, call
+from ._misc import pad
 
 
 def _affine(b, x, mean, rstd, weight, bias, channel_shape):
@@ -177,3 +178,78 @@ def group_norm(
     if bias is not None:
         out = out + bias.reshape(shape)
     return out
+
+
+# --- instance norm ------------------------------------------------------------------------------------
+
+
+def _update_running_from_instances(running: Tensor | None, per_instance, channels: int, momentum: float) -> None:
+    """Blend the mean over the batch of per-(sample, channel) statistics into a running buffer."""
+    if running is not None:
+        _update_running(running, per_instance.reshape(-1, channels).mean(axis=0), momentum)
+
+
+def instance_norm(
+    input: Tensor,
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel of each sample over its spatial dims (dims 2 and after)."""
+    if input.ndim < 3:
+        raise ValueError(f"instance_norm: expected 3D or more input (N, C, *), got {input.ndim}D input")
+    if not use_input_stats:
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    count = input.numel() // max(input.shape[0] * input.shape[1], 1)
+    if count <= 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size {list(input.shape)}")
+    batch, channels = input.shape[:2]
+    data = input._data
+    axes = tuple(range(2, input.ndim))
+    _update_running_from_instances(running_mean, data.mean(axis=axes), channels, momentum)
+    _update_running_from_instances(running_var, data.var(axis=axes) * (count / (count - 1)), channels, momentum)
+    per_instance = input.reshape((1, batch * channels) + tuple(input.shape[2:]))
+    weight, bias = (None if p is None else p.repeat(batch) for p in (weight, bias))
+    out = batch_norm(per_instance, None, None, weight, bias, True, 0.0, eps)
+    return out.reshape(input.shape)
+
+
+# --- rms norm ----------------------------------------------------------------------------------------
+
+
+def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None) -> Tensor:
+    """x / sqrt(mean(x ** 2) + eps) over the trailing normalized_shape dims, times weight."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if input.ndim < len(shape) or tuple(input.shape[input.ndim - len(shape) :]) != shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape [*, {', '.join(map(str, shape))}], "
+            f"but got input of size{list(input.shape)}"
+        )
+    if eps is None:
+        eps = input._backend.xp.finfo(input._data.dtype).eps
+    dims = tuple(range(input.ndim - len(shape), input.ndim))
+    out = input * (input * input).mean(dims, keepdim=True).add(eps).rsqrt()
+    return out if weight is None else out * weight
+
+
+# --- local response norm ----------------------------------------------------------------------------
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
+    """``x / (k + alpha * m) ** beta``, ``m`` the mean of ``x ** 2`` over ``size`` neighbouring channels."""
+    if input.ndim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} dimensions)")
+    if input.numel() == 0:
+        return input
+    squares = input * input
+    widths = (0, 0) * (input.ndim - 2) + (size // 2, (size - 1) // 2)
+    padded = pad(squares, widths)
+    channels = input.shape[1]
+    window = padded.narrow(1, 0, channels)
+    for offset in range(1, size):
+        window = window + padded.narrow(1, offset, channels)
+    return input / (window * (alpha / size) + k) ** beta

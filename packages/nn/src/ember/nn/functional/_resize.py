@@ -1,4 +1,4 @@
-"""Resizing: interpolate (nearest, nearest-exact, linear, bilinear, bicubic, trilinear, area), pixel and channel shuffles.
+"""Resizing: interpolate (nearest, nearest-exact, linear, bilinear, bicubic, trilinear, area), pixel shuffle.
 
 Every interpolation mode is separable: along each spatial axis, an output element is a weighted sum of a
 few input elements ("taps"), which is the op in `_taps`. This module computes the taps by PyTorch's
@@ -258,23 +258,3 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     blocks = input.reshape(*lead, channels, height // r, r, width // r, r)
     order = (*range(k), k, k + 2, k + 4, k + 1, k + 3)
     return blocks.permute(order).reshape(*lead, channels * r * r, height // r, width // r)
-
-
-def channel_shuffle(input: Tensor, groups: int) -> Tensor:
-    """``(N, g * k, *)`` to ``(N, k * g, *)``: channel j of group i moves to position j * g + i."""
-    groups = int(groups)
-    if groups <= 0:
-        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
-    if input.ndim < 3:
-        raise RuntimeError(f"channel_shuffle expects input to have at least 3 dimensions, but got {input.ndim}")
-    n, channels, *rest = input.shape
-    if channels % groups:
-        raise RuntimeError(
-            f"Number of channels must be divisible by groups. Got {channels} channels and {groups} groups."
-        )
-    return input.reshape(n, groups, channels // groups, *rest).transpose(1, 2).reshape(input.shape)
-
-
-def native_channel_shuffle(input: Tensor, groups: int) -> Tensor:
-    """channel_shuffle under its native kernel's name."""
-    return channel_shuffle(input, groups)

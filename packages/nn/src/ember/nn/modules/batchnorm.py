@@ -1,4 +1,4 @@
-"""BatchNorm1d and BatchNorm2d: per-channel normalisation with running statistics."""
+"""BatchNorm1d/2d/3d: per-channel normalisation with running statistics (and their shared base)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from ..parameter import Parameter
 from .module import Module
 
 
-class _BatchNorm(Module):
+class _NormBase(Module):
+    """Per-channel affine parameters and running statistics, shared by batch and instance norm."""
+
     expected_dims: tuple = ()
 
     def __init__(
@@ -75,6 +77,14 @@ class _BatchNorm(Module):
             wanted = " or ".join(f"{d}D" for d in self.expected_dims)
             raise ValueError(f"expected {wanted} input (got {input.ndim}D input)")
 
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
+        )
+
+
+class _BatchNorm(_NormBase):
     def forward(self, input: Tensor) -> Tensor:
         self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum
@@ -95,12 +105,6 @@ class _BatchNorm(Module):
             self.eps,
         )
 
-    def extra_repr(self) -> str:
-        return (
-            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
-        )
-
 
 class BatchNorm1d(_BatchNorm):
     """Batch normalisation of (N, C) or (N, C, L) input."""
@@ -112,3 +116,9 @@ class BatchNorm2d(_BatchNorm):
     """Batch normalisation of (N, C, H, W) input."""
 
     expected_dims = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of (N, C, D, H, W) input."""
+
+    expected_dims = (5,)

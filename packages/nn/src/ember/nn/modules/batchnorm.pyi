@@ -10,7 +10,13 @@ class BatchNorm1d(_BatchNorm):
 class BatchNorm2d(_BatchNorm):
     expected_dims: tuple
 
-class _BatchNorm(Module):
+class BatchNorm3d(_BatchNorm):
+    expected_dims: tuple
+
+class _BatchNorm(_NormBase):
+    def forward(self, input: Tensor) -> Tensor: ...
+
+class _NormBase(Module):
     affine: bool
     bias: Any
     eps: float
@@ -32,6 +38,5 @@ class _BatchNorm(Module):
     ) -> None: ...
     expected_dims: tuple
     def extra_repr(self) -> str: ...
-    def forward(self, input: Tensor) -> Tensor: ...
     def reset_parameters(self) -> None: ...
     def reset_running_stats(self) -> None: ...

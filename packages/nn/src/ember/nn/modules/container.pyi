@@ -4,6 +4,9 @@ from typing import Any
 
 from ember.nn.modules.module import Module
 
+class Container(Module):
+    def __init__(self, **kwargs: Any) -> None: ...
+
 class ModuleDict(Module):
     def __contains__(self, key: str) -> bool: ...
     def __delitem__(self, key: str) -> None: ...

@@ -2,6 +2,9 @@
 from ember._tensor import Tensor
 from ember.nn.modules.module import Module
 
+class AlphaDropout(_DropoutNd):
+    def forward(self, input: Tensor) -> Tensor: ...
+
 class Dropout(_DropoutNd):
     def forward(self, input: Tensor) -> Tensor: ...
 
@@ -9,6 +12,12 @@ class Dropout1d(_DropoutNd):
     def forward(self, input: Tensor) -> Tensor: ...
 
 class Dropout2d(_DropoutNd):
+    def forward(self, input: Tensor) -> Tensor: ...
+
+class Dropout3d(_DropoutNd):
+    def forward(self, input: Tensor) -> Tensor: ...
+
+class FeatureAlphaDropout(_DropoutNd):
     def forward(self, input: Tensor) -> Tensor: ...
 
 class _DropoutNd(Module):

@@ -13,6 +13,18 @@ class BCEWithLogitsLoss(_Loss):
     ) -> None: ...
     def forward(self, input: Tensor, target: Tensor) -> Tensor: ...
 
+class CTCLoss(_Loss):
+    blank: int
+    zero_infinity: bool
+    def __init__(self, blank: int = ..., reduction: str = ..., zero_infinity: bool = ...) -> None: ...
+    def forward(self, log_probs: Tensor, targets: Tensor, input_lengths: Any, target_lengths: Any) -> Tensor: ...
+
+class CosineEmbeddingLoss(_MarginLoss):
+    def __init__(
+        self, margin: float = ..., size_average: Any = ..., reduce: Any = ..., reduction: str = ...
+    ) -> None: ...
+    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor: ...
+
 class CrossEntropyLoss(_WeightedLoss):
     ignore_index: int
     label_smoothing: float
@@ -24,6 +36,18 @@ class CrossEntropyLoss(_WeightedLoss):
         reduce: Any = ...,
         reduction: str = ...,
         label_smoothing: float = ...,
+    ) -> None: ...
+    def forward(self, input: Tensor, target: Tensor) -> Tensor: ...
+
+class GaussianNLLLoss(_Loss):
+    eps: float
+    full: bool
+    def __init__(self, *, full: bool = ..., eps: float = ..., reduction: str = ...) -> None: ...
+    def forward(self, input: Tensor, target: Tensor, var: Tensor | float) -> Tensor: ...
+
+class HingeEmbeddingLoss(_MarginLoss):
+    def __init__(
+        self, margin: float = ..., size_average: Any = ..., reduce: Any = ..., reduction: str = ...
     ) -> None: ...
     def forward(self, input: Tensor, target: Tensor) -> Tensor: ...
 
@@ -45,6 +69,32 @@ class L1Loss(_Loss):
 class MSELoss(_Loss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor: ...
 
+class MarginRankingLoss(_MarginLoss):
+    def __init__(
+        self, margin: float = ..., size_average: Any = ..., reduce: Any = ..., reduction: str = ...
+    ) -> None: ...
+    def forward(self, input1: Tensor, input2: Tensor, target: Tensor) -> Tensor: ...
+
+class MultiLabelMarginLoss(_Loss):
+    def forward(self, input: Tensor, target: Tensor) -> Tensor: ...
+
+class MultiLabelSoftMarginLoss(_WeightedLoss):
+    def forward(self, input: Tensor, target: Tensor) -> Tensor: ...
+
+class MultiMarginLoss(_WeightedLoss):
+    margin: float
+    p: int
+    def __init__(
+        self,
+        p: int = ...,
+        margin: float = ...,
+        weight: Tensor | None = ...,
+        size_average: Any = ...,
+        reduce: Any = ...,
+        reduction: str = ...,
+    ) -> None: ...
+    def forward(self, input: Tensor, target: Tensor) -> Tensor: ...
+
 class NLLLoss(_WeightedLoss):
     ignore_index: int
     def __init__(
@@ -57,14 +107,71 @@ class NLLLoss(_WeightedLoss):
     ) -> None: ...
     def forward(self, input: Tensor, target: Tensor) -> Tensor: ...
 
+class NLLLoss2d(NLLLoss):
+    def __init__(
+        self,
+        weight: Any = ...,
+        size_average: Any = ...,
+        ignore_index: int = ...,
+        reduce: Any = ...,
+        reduction: str = ...,
+    ) -> None: ...
+
+class PoissonNLLLoss(_Loss):
+    eps: float
+    full: bool
+    log_input: bool
+    def __init__(
+        self,
+        log_input: bool = ...,
+        full: bool = ...,
+        size_average: Any = ...,
+        eps: float = ...,
+        reduce: Any = ...,
+        reduction: str = ...,
+    ) -> None: ...
+    def forward(self, log_input: Tensor, target: Tensor) -> Tensor: ...
+
 class SmoothL1Loss(_Loss):
     beta: float
     def __init__(self, size_average: Any = ..., reduce: Any = ..., reduction: str = ..., beta: float = ...) -> None: ...
     def forward(self, input: Tensor, target: Tensor) -> Tensor: ...
 
+class SoftMarginLoss(_Loss):
+    def forward(self, input: Tensor, target: Tensor) -> Tensor: ...
+
+class TripletMarginLoss(_MarginLoss):
+    eps: float
+    p: float
+    swap: bool
+    def __init__(
+        self,
+        margin: float = ...,
+        p: float = ...,
+        eps: float = ...,
+        swap: bool = ...,
+        size_average: Any = ...,
+        reduce: Any = ...,
+        reduction: str = ...,
+    ) -> None: ...
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor: ...
+
+class TripletMarginWithDistanceLoss(_Loss):
+    distance_function: Any
+    margin: float
+    swap: bool
+    def __init__(
+        self, *, distance_function: Any = ..., margin: float = ..., swap: bool = ..., reduction: str = ...
+    ) -> None: ...
+    def forward(self, anchor: Tensor, positive: Tensor, negative: Tensor) -> Tensor: ...
+
 class _Loss(Module):
     reduction: Any
     def __init__(self, size_average: Any = ..., reduce: Any = ..., reduction: str = ...) -> None: ...
+
+class _MarginLoss(_Loss):
+    margin: float
+    def __init__(self, margin: float, size_average: Any = ..., reduce: Any = ..., reduction: str = ...) -> None: ...
 
 class _WeightedLoss(_Loss):
     def __init__(

@@ -10,6 +10,7 @@ from ..._tensor import Tensor
 from ...autograd import no_grad
 from ...ops.conversion import _parse_to
 from ..parameter import Buffer, Parameter
+from ._backward_hooks import hook_inputs, hook_outputs
 from ._hooks import RemovableHandle, add_hook
 
 
@@ -112,13 +113,21 @@ class Module:
         state["_forward_hooks_always_called"] = {}
         state["_forward_pre_hooks"] = {}
         state["_forward_pre_hooks_with_kwargs"] = {}
+        state["_backward_hooks"] = {}
+        state["_backward_pre_hooks"] = {}
+
+    def __setstate__(self, state: dict) -> None:
+        """Modules pickled before backward hooks existed load with none."""
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_backward_hooks", {})
+        self.__dict__.setdefault("_backward_pre_hooks", {})
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     # --- calling ------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        if self._forward_pre_hooks or self._forward_hooks:
+        if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks:
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
@@ -136,6 +145,9 @@ class Module:
                 result = hook(self, args)
                 if result is not None:
                     args = result if isinstance(result, tuple) else (result,)
+        backward = self._backward_hooks or self._backward_pre_hooks
+        if backward:
+            args, grads = hook_inputs(self, args)
         try:
             output = self.forward(*args, **kwargs)
         except Exception:
@@ -147,7 +159,7 @@ class Module:
             result = self._run_forward_hook(key, hook, args, kwargs, output)
             if result is not None:
                 output = result
-        return output
+        return hook_outputs(grads, output) if backward else output
 
     def _run_forward_hook(self, key, hook, args, kwargs, output):
         if key in self._forward_hooks_with_kwargs:
@@ -171,6 +183,14 @@ class Module:
         if always_call:
             self._forward_hooks_always_called[handle.id] = True
         return handle
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """hook(module, grad_output) -> None or a new grad_output; runs when the outputs' gradients are known."""
+        return add_hook(self._backward_pre_hooks, hook, prepend)
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """hook(module, grad_input, grad_output) -> None or a new grad_input; runs when the inputs' gradients are known."""
+        return add_hook(self._backward_hooks, hook, prepend)
 
     # --- attribute registration ---------------------------------------------------------
     # Parameters, buffers and children live in their registries only; nothing copies them into

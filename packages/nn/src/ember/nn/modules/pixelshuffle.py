@@ -1,4 +1,4 @@
-"""PixelShuffle and PixelUnshuffle (trading channels for resolution and back), and ChannelShuffle."""
+"""PixelShuffle and PixelUnshuffle: trading channels for resolution and back."""
 
 from __future__ import annotations
 
@@ -33,17 +33,3 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
-
-
-class ChannelShuffle(Module):
-    """Interleave the channels of ``groups`` groups (as in ShuffleNet)."""
-
-    def __init__(self, groups: int) -> None:
-        super().__init__()
-        self.groups = groups
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.channel_shuffle(input, self.groups)
-
-    def extra_repr(self) -> str:
-        return f"groups={self.groups}"

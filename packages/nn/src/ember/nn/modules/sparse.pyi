@@ -9,10 +9,9 @@ class Embedding(Module):
     max_norm: float | None
     norm_type: float
     num_embeddings: int
-    padding_idx: int | None
+    padding_idx: Any
     scale_grad_by_freq: bool
     sparse: bool
-    weight: Any
     def __init__(
         self,
         num_embeddings: int,
@@ -40,4 +39,48 @@ class Embedding(Module):
         scale_grad_by_freq: bool = ...,
         sparse: bool = ...,
     ) -> Embedding: ...
+    def reset_parameters(self) -> None: ...
+
+class EmbeddingBag(Module):
+    embedding_dim: int
+    include_last_offset: bool
+    max_norm: float | None
+    mode: str
+    norm_type: float
+    num_embeddings: int
+    padding_idx: Any
+    scale_grad_by_freq: bool
+    sparse: bool
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        max_norm: float | None = ...,
+        norm_type: float = ...,
+        scale_grad_by_freq: bool = ...,
+        mode: str = ...,
+        sparse: bool = ...,
+        _weight: Tensor | None = ...,
+        include_last_offset: bool = ...,
+        padding_idx: int | None = ...,
+        device: Any = ...,
+        dtype: Any = ...,
+    ) -> None: ...
+    def extra_repr(self) -> str: ...
+    def forward(
+        self, input: Tensor, offsets: Tensor | None = ..., per_sample_weights: Tensor | None = ...
+    ) -> Tensor: ...
+    @classmethod
+    def from_pretrained(
+        cls,
+        embeddings: Tensor,
+        freeze: bool = ...,
+        max_norm: float | None = ...,
+        norm_type: float = ...,
+        scale_grad_by_freq: bool = ...,
+        mode: str = ...,
+        sparse: bool = ...,
+        include_last_offset: bool = ...,
+        padding_idx: int | None = ...,
+    ) -> EmbeddingBag: ...
     def reset_parameters(self) -> None: ...

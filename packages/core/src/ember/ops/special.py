@@ -1,0 +1,339 @@
+"""Special functions: lgamma, digamma, polygamma, igamma/igammac and erfinv, on every backend.
+
+The kernels work in float64 with the backend's kernels and the native array surface only
+(operators, ``astype``, ``copy``) and return the input's dtype: lgamma by Lanczos'
+approximation (g = 7, nine terms); digamma and polygamma by recurrence up to a large
+argument and their asymptotic series there; the regularized incomplete gamma functions by
+their series (x < a + 1) or continued fraction; erfinv by Giles' polynomial approximation
+refined by two Newton steps on the backend's erf.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .. import _dtype
+from .._tensor import Tensor
+from .._writes import write_out
+from ._declare import binary_op, publish, unary_op
+from ._dispatch import FLOAT_RESULT, inplace_unary, unary
+from ._op import Op
+
+_LANCZOS_G = 7.0
+_LANCZOS = (
+    0.99999999999980993,
+    676.5203681218851,
+    -1259.1392167224028,
+    771.32342877765313,
+    -176.61502916214059,
+    12.507343278686905,
+    -0.13857109526572012,
+    9.9843695780195716e-6,
+    1.5056327351493116e-7,
+)
+_HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
+# B_2k / (2k) for k = 1..7: the asymptotic series of digamma is log(y) - 1/(2y) - sum(c_k / y^2k)
+_DIGAMMA_SERIES = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12)
+# B_2j / (2j)! for j = 1..8: the Euler-Maclaurin tail of the Hurwitz zeta function
+_ZETA_SERIES = (
+    1 / 12,
+    -1 / 720,
+    1 / 30240,
+    -1 / 1209600,
+    1 / 47900160,
+    -691 / 1307674368000,
+    1 / 74724249600,
+    -3617 / 10670622842880000,
+)
+_ASYMPTOTIC_FROM = 10.0
+_FLOAT64 = _dtype.float64.numpy
+
+
+def _as_float64(b, x, like=None):
+    """x (an array, or a number shaped as `like`) as a float64 array."""
+    if isinstance(x, b.ndarray):
+        return x.astype(_FLOAT64)
+    return _filled(b, like, float(x))
+
+
+def _filled(b, like, value: float):
+    """A float64 array of `like`'s shape, every element `value`."""
+    return b.where(b.isnan(like), value, value).astype(_FLOAT64)
+
+
+def _lgamma_array(b, x):
+    """log|Gamma(x)| of a float64 array; +inf at the poles 0, -1, -2, ..."""
+    reflect = x < 0.5
+    y = b.where(reflect, 1.0 - x, x) - 1.0
+    series = _filled(b, y, _LANCZOS[0])
+    for k, coefficient in enumerate(_LANCZOS[1:], start=1):
+        series = series + coefficient / (y + k)
+    t = y + _LANCZOS_G + 0.5
+    direct = _HALF_LOG_TWO_PI + (y + 0.5) * b.log(t) - t + b.log(series)
+    reflected = b.log(math.pi / b.abs(b.sin(math.pi * x))) - direct
+    result = b.where(reflect, reflected, direct)
+    result = b.where((x == 1) | (x == 2), 0.0, result)  # NOTE: exact zeros, where the series leaves ~1e-15
+    return b.where(_poles(b, x) | (x == math.inf), math.inf, result)
+
+
+def _digamma_array(b, x):
+    """digamma of a float64 array: -inf at +0, inf at -0, nan at the negative integers (as PyTorch)."""
+    reflect = x < 0.5
+    y = b.where(reflect, 1.0 - x, x)
+    total = _filled(b, y, 0.0)
+    for _ in range(int(_ASYMPTOTIC_FROM)):  # NOTE: y >= 0.5, so ten steps reach the asymptotic range
+        small = y < _ASYMPTOTIC_FROM
+        total = total - b.where(small, 1.0 / y, 0.0)
+        y = b.where(small, y + 1.0, y)
+    inverse_square = 1.0 / (y * y)
+    series = _filled(b, y, 0.0)
+    for coefficient in reversed(_DIGAMMA_SERIES):
+        series = (series + coefficient) * inverse_square
+    total = total + b.log(y) - 0.5 / y - series
+    reflected = total - math.pi / b.tan(math.pi * x)
+    result = b.where(reflect, reflected, total)
+    result = b.where(_poles(b, x), math.nan, result)
+    return b.where(x == 0, b.where(1.0 / x < 0, math.inf, -math.inf), result)
+
+
+def _polygamma_array(b, x, n: int):
+    """The n-th derivative of digamma (n >= 1): (-1)^(n+1) n! zeta(n + 1, x)."""
+    s = n + 1.0
+    threshold = _ASYMPTOTIC_FROM + n
+    y = x.copy()
+    total = _filled(b, y, 0.0)
+    while True:
+        small = (y < threshold) & b.isfinite(y)
+        if not b.any(small):
+            break
+        total = total + b.where(small, y ** (-s), 0.0)
+        y = b.where(small, y + 1.0, y)
+    tail = y ** (1.0 - s) / (s - 1.0) + 0.5 * y ** (-s)
+    rising = s  # s (s + 1) ... (s + 2j - 2)
+    power = y ** (-s - 1.0)
+    inverse_square = 1.0 / (y * y)
+    for j, coefficient in enumerate(_ZETA_SERIES, start=1):
+        tail = tail + coefficient * rising * power
+        rising *= (s + 2 * j - 1) * (s + 2 * j)
+        power = power * inverse_square
+    zeta = total + tail
+    sign = 1.0 if n % 2 else -1.0
+    result = sign * math.factorial(n) * zeta
+    return b.where(_poles(b, x), sign * math.inf, result)
+
+
+def _poles(b, x):
+    """Where x is 0 or a negative integer."""
+    return (x <= 0) & (x == b.floor(x))
+
+
+# Giles (2010), "Approximating the erfinv function": the central and the tail polynomial in w
+_ERFINV_CENTRAL = (
+    2.81022636e-08,
+    3.43273939e-07,
+    -3.5233877e-06,
+    -4.39150654e-06,
+    0.00021858087,
+    -0.00125372503,
+    -0.00417768164,
+    0.246640727,
+    1.50140941,
+)
+_ERFINV_TAIL = (
+    -0.000200214257,
+    0.000100950558,
+    0.00134934322,
+    -0.00367342844,
+    0.00573950773,
+    -0.0076224613,
+    0.00943887047,
+    1.00167406,
+    2.83297682,
+)
+_TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
+
+
+def _polynomial(coefficients, w):
+    result = coefficients[0]
+    for coefficient in coefficients[1:]:
+        result = coefficient + result * w
+    return result
+
+
+def _erfinv_array(b, x):
+    """The inverse error function of a float64 array: ±inf at ±1, nan outside [-1, 1]."""
+    w = -b.log((1.0 - x) * (1.0 + x))
+    central = _polynomial(_ERFINV_CENTRAL, w - 2.5)
+    tail = _polynomial(_ERFINV_TAIL, b.sqrt(b.maximum(w, 5.0)) - 3.0)
+    y = b.where(w < 5.0, central, tail) * x
+    inside = b.abs(x) < 1
+    y = b.where(inside, y, 0.0)
+    for _ in range(2):
+        y = y - (b.erf(y) - x) / (_TWO_OVER_SQRT_PI * b.exp(-y * y))
+    edge = b.where(b.abs(x) == 1, b.sign(x) * math.inf, math.nan)
+    return b.where(inside, y, edge)
+
+
+_SERIES_LIMIT = 5000  # terms: enough for shapes up to about 1e6
+
+
+def _regularized_gammas(b, a, x):
+    """(P(a, x), Q(a, x)) = the regularized lower and upper incomplete gamma functions, float64 arrays."""
+    shape = (a + x).shape
+    a, x = b.broadcast_to(a, shape), b.broadcast_to(x, shape)
+    log_prefactor = a * b.log(x) - x - _lgamma_array(b, a)
+    use_series = x < a + 1
+    # the series of P: sum over n of x^n / (a (a + 1) ... (a + n))
+    sa = b.where(use_series, a, 1.0)
+    sx = b.where(use_series, x, 0.0)
+    term = 1.0 / sa
+    total = term.copy()
+    for n in range(1, _SERIES_LIMIT):
+        term = term * sx / (sa + n)
+        total = total + term
+        if not b.any(b.abs(term) > 1e-17 * b.abs(total)):
+            break
+    lower = total * b.exp(b.where(use_series, log_prefactor, 0.0))
+    # Lentz's continued fraction of Q
+    ca = b.where(use_series, 1.0, a)
+    cx = b.where(use_series, 2.0, x)
+    tiny = 1e-300
+    denominator = cx + 1.0 - ca
+    c = _filled(b, denominator, 1.0 / tiny)
+    d = 1.0 / denominator
+    fraction = d.copy()
+    for i in range(1, _SERIES_LIMIT):
+        an = -i * (i - ca)
+        denominator = denominator + 2.0
+        d = an * d + denominator
+        d = b.where(b.abs(d) < tiny, tiny, d)
+        c = denominator + an / c
+        c = b.where(b.abs(c) < tiny, tiny, c)
+        d = 1.0 / d
+        step = d * c
+        fraction = fraction * step
+        if not b.any(b.abs(step - 1.0) > 1e-15):
+            break
+    upper = fraction * b.exp(b.where(use_series, 0.0, log_prefactor))
+    p = b.where(use_series, lower, 1.0 - upper)
+    q = b.where(use_series, 1.0 - lower, upper)
+    p = b.where(x == 0, 0.0, b.where(x == math.inf, 1.0, p))
+    q = b.where(x == 0, 1.0, b.where(x == math.inf, 0.0, q))
+    invalid = (a < 0) | (x < 0) | b.isnan(a) | b.isnan(x)
+    return b.where(invalid, math.nan, p), b.where(invalid, math.nan, q)
+
+
+def _igamma_kernel(upper: bool):
+    def kernel(b, a, x):
+        like = a if isinstance(a, b.ndarray) else x  # NOTE: one operand may be a Python number
+        a64, x64 = _as_float64(b, a, like), _as_float64(b, x, like)
+        return _regularized_gammas(b, a64, x64)[int(upper)].astype(like.dtype)
+
+    return kernel
+
+
+def _grad_igamma(sign: float):
+    def rule(m, ctx, g):
+        a, x = ctx.saved
+        if ctx.needs(0):
+            raise NotImplementedError(
+                "the derivative of igamma/igammac with respect to its first argument (a) is not implemented, "
+                "as in PyTorch; detach a"
+            )
+        density = m.exp((a - 1) * m.log(x) - x - m.lgamma(a))
+        return None, g * (sign * density)
+
+    return rule
+
+
+def _in_float64(compute):
+    """A kernel computing `compute(b, x64, **attrs)` in float64 and returning x's dtype."""
+
+    def kernel(b, x, **attrs):
+        return compute(b, _as_float64(b, x), **attrs).astype(x.dtype)
+
+    return kernel
+
+
+unary_op(
+    "lgamma",
+    _in_float64(_lgamma_array),
+    lambda m, ctx, g: (g * m.digamma(ctx.saved[0]),),
+    promotion=FLOAT_RESULT,
+    math="lgamma",
+)
+unary_op(
+    "digamma",
+    _in_float64(_digamma_array),
+    lambda m, ctx, g: (g * m.polygamma(ctx.saved[0], n=1),),
+    promotion=FLOAT_RESULT,
+    math="digamma",
+)
+
+
+unary_op(
+    "erfinv",
+    lambda b, x: _erfinv_array(b, _as_float64(b, x)).astype(x.dtype),
+    lambda m, ctx, g: (g * (math.sqrt(math.pi) / 2) * m.exp(ctx.out * ctx.out),),
+    promotion=FLOAT_RESULT,
+    saves=(),
+    saves_output=True,
+    math="erfinv",
+)
+
+
+binary_op(
+    "igamma",
+    _igamma_kernel(upper=False),
+    _grad_igamma(1.0),
+    promotion=FLOAT_RESULT,
+    saves=(0, 1),
+    reflected=False,
+    math="igamma",
+)
+binary_op(
+    "igammac",
+    _igamma_kernel(upper=True),
+    _grad_igamma(-1.0),
+    promotion=FLOAT_RESULT,
+    saves=(0, 1),
+    reflected=False,
+    math="igammac",
+)
+
+
+def _polygamma_kernel(b, x, *, n: int):
+    return _in_float64(_digamma_array)(b, x) if n == 0 else _in_float64(_polygamma_array)(b, x, n=n)
+
+
+def _grad_polygamma(m, ctx, g):
+    return (g * m.polygamma(ctx.saved[0], n=ctx.attrs["n"] + 1),)
+
+
+POLYGAMMA = Op("polygamma", _polygamma_kernel, _grad_polygamma, saves=(0,), math="polygamma")
+
+
+def _check_order(n) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise RuntimeError(
+            f"polygamma(n, x) does not support negative or non-integer n (got n={n!r}); pass an int >= 0"
+        )
+    return n
+
+
+def polygamma(n: int, input: Tensor, *, out: Tensor | None = None) -> Tensor:
+    """The n-th derivative of digamma, elementwise."""
+    result = unary(POLYGAMMA, input, FLOAT_RESULT, attrs={"n": _check_order(n)})
+    return result if out is None else write_out(out, result)
+
+
+def _polygamma_method(self: Tensor, n: int) -> Tensor:
+    return unary(POLYGAMMA, self, FLOAT_RESULT, attrs={"n": _check_order(n)})
+
+
+def _polygamma_(self: Tensor, n: int) -> Tensor:
+    return inplace_unary(POLYGAMMA, self, FLOAT_RESULT, attrs={"n": _check_order(n)})
+
+
+publish("polygamma", polygamma, _polygamma_)
+Tensor.polygamma = _polygamma_method
