@@ -430,3 +430,25 @@ def test_conv_same_padding_with_even_kernels(mode):
     theirs, ours = TN.Conv3d(2, 3, (4, 2, 3), **args), EN.Conv3d(2, 3, (4, 2, 3), **args)
     ours.load_state_dict({k: ember.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
     check(ours, theirs, [normal(1, 2, 6, 5, 4)])
+
+
+@pytest.mark.parametrize(
+    "name,shape",
+    [
+        ("LazyConv3d", (2, 4, 4, 5, 4)),
+        ("LazyConvTranspose1d", (2, 4, 5)),
+        ("LazyConvTranspose2d", (2, 4, 5, 3)),
+        ("LazyConvTranspose3d", (1, 4, 3, 2, 3)),
+    ],
+)
+def test_lazy_3d_and_transposed_convolutions(name, shape):
+    args = dict(stride=2, padding=1, groups=2, bias=True)
+    ours, theirs = getattr(EN, name)(6, 3, **args), getattr(TN, name)(6, 3, **args)
+    assert repr(ours) == repr(theirs)
+    x = normal(*shape)
+    theirs(torch.tensor(x))
+    ours(ember.tensor(x))
+    assert type(ours).__name__ == type(theirs).__name__ == name.replace("Lazy", "")
+    assert repr(ours) == repr(theirs)
+    ours.load_state_dict({k: ember.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    check(ours, theirs, [x])

@@ -69,6 +69,10 @@ from ember.nn.modules.lazy import LazyBatchNorm2d as LazyBatchNorm2d
 from ember.nn.modules.lazy import LazyBatchNorm3d as LazyBatchNorm3d
 from ember.nn.modules.lazy import LazyConv1d as LazyConv1d
 from ember.nn.modules.lazy import LazyConv2d as LazyConv2d
+from ember.nn.modules.lazy import LazyConv3d as LazyConv3d
+from ember.nn.modules.lazy import LazyConvTranspose1d as LazyConvTranspose1d
+from ember.nn.modules.lazy import LazyConvTranspose2d as LazyConvTranspose2d
+from ember.nn.modules.lazy import LazyConvTranspose3d as LazyConvTranspose3d
 from ember.nn.modules.lazy import LazyInstanceNorm1d as LazyInstanceNorm1d
 from ember.nn.modules.lazy import LazyInstanceNorm2d as LazyInstanceNorm2d
 from ember.nn.modules.lazy import LazyInstanceNorm3d as LazyInstanceNorm3d

@@ -14,7 +14,7 @@ from ..._tensor import Tensor
 from ...autograd import no_grad
 from ..parameter import UninitializedBuffer, UninitializedParameter, is_lazy
 from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
-from .conv import Conv1d, Conv2d
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .linear import Linear
 
@@ -188,6 +188,30 @@ class LazyConv2d(_LazyConvMixin, Conv2d):
     """A Conv2d whose in_channels is read from its first input."""
 
     cls_to_become = Conv2d
+
+
+class LazyConv3d(_LazyConvMixin, Conv3d):
+    """A Conv3d whose in_channels is read from its first input."""
+
+    cls_to_become = Conv3d
+
+
+class LazyConvTranspose1d(_LazyConvTransposeMixin, ConvTranspose1d):
+    """A ConvTranspose1d whose in_channels is read from its first input."""
+
+    cls_to_become = ConvTranspose1d
+
+
+class LazyConvTranspose2d(_LazyConvTransposeMixin, ConvTranspose2d):
+    """A ConvTranspose2d whose in_channels is read from its first input."""
+
+    cls_to_become = ConvTranspose2d
+
+
+class LazyConvTranspose3d(_LazyConvTransposeMixin, ConvTranspose3d):
+    """A ConvTranspose3d whose in_channels is read from its first input."""
+
+    cls_to_become = ConvTranspose3d
 
 
 class _LazyNormMixin(LazyModuleMixin):

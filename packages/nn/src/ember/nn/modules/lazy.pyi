@@ -3,7 +3,7 @@ from typing import Any
 
 from ember._tensor import Tensor
 from ember.nn.modules.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
-from ember.nn.modules.conv import Conv1d, Conv2d
+from ember.nn.modules.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from ember.nn.modules.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from ember.nn.modules.linear import Linear
 
@@ -20,6 +20,18 @@ class LazyConv1d(_LazyConvMixin, Conv1d):
     cls_to_become: type
 
 class LazyConv2d(_LazyConvMixin, Conv2d):
+    cls_to_become: type
+
+class LazyConv3d(_LazyConvMixin, Conv3d):
+    cls_to_become: type
+
+class LazyConvTranspose1d(_LazyConvTransposeMixin, ConvTranspose1d):
+    cls_to_become: type
+
+class LazyConvTranspose2d(_LazyConvTransposeMixin, ConvTranspose2d):
+    cls_to_become: type
+
+class LazyConvTranspose3d(_LazyConvTransposeMixin, ConvTranspose3d):
     cls_to_become: type
 
 class LazyInstanceNorm1d(_LazyNormMixin, InstanceNorm1d):
@@ -62,6 +74,22 @@ class _LazyConvMixin(LazyModuleMixin):
     ) -> None: ...
     def initialize_parameters(self, input: Tensor, *args: Any, **kwargs: Any) -> None: ...
     def reset_parameters(self) -> None: ...
+
+class _LazyConvTransposeMixin(_LazyConvMixin):
+    def __init__(
+        self,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = ...,
+        padding: Any = ...,
+        output_padding: Any = ...,
+        groups: int = ...,
+        bias: bool = ...,
+        dilation: Any = ...,
+        padding_mode: str = ...,
+        device: Any = ...,
+        dtype: Any = ...,
+    ) -> None: ...
 
 class _LazyNormMixin(LazyModuleMixin):
     affine: bool
