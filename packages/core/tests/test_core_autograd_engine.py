@@ -694,3 +694,31 @@ def test_a_leaf_with_a_post_accumulate_hook_takes_its_gradient_as_soon_as_it_is_
     h.register_hook(lambda g: events.append(("h", g.item())))
     (h * w2 + w2 * w2).backward()
     assert events == [("w2", 5.0 * 2.0 + 2 * 3.0), ("h", 3.0), ("w1", 5.0 * 3.0)]
+
+
+# --- gradient buffers a leaf keeps without a copy ---------------------------------------------
+
+
+def test_a_gradient_handed_on_unchanged_is_kept_by_one_leaf_and_copied_for_the_other():
+    a = ember.ones(3, requires_grad=True)
+    b = ember.ones(3, requires_grad=True)
+    ((a + b) * 2).sum().backward()  # add hands its incoming gradient to both leaves unchanged
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    a.grad.add_(1)
+    np.testing.assert_array_equal(b.grad.numpy(), [2.0, 2.0, 2.0])
+
+
+def test_a_leaf_finished_early_cannot_change_a_gradient_another_node_still_reads():
+    a = ember.ones(3, requires_grad=True)
+    c = ember.ones(3, requires_grad=True)
+    a.register_post_accumulate_grad_hook(lambda leaf: leaf.grad.mul_(10))
+    ((a + c * 3) * 2).sum().backward()  # add's gradient goes to a (finished at once) and on to mul
+    np.testing.assert_array_equal(a.grad.numpy(), [20.0, 20.0, 20.0])
+    np.testing.assert_array_equal(c.grad.numpy(), [6.0, 6.0, 6.0])
+
+
+def test_a_user_given_gradient_is_never_kept_as_a_leafs_grad():
+    a = ember.ones(3, requires_grad=True)
+    seed = ember.full((3,), 2.0)
+    (a + 0).backward(seed)
+    assert not np.shares_memory(a.grad.numpy(), seed.numpy())

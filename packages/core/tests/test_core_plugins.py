@@ -268,7 +268,7 @@ def test_a_subclass_kernel_replaces_the_xp_one():
 
     backend = Doubling(np)
     np.testing.assert_array_equal(backend.add(np.ones(2), np.ones(2)), [4.0, 4.0])
-    assert backend.multiply is np.multiply and backend.permute is np.transpose
+    assert backend.multiply is np.multiply and backend.concat is np.concatenate
 
 
 # --- faulty plugins never break the core ----------------------------------------------------

@@ -96,8 +96,9 @@ def backward(
     inputs=None,
 ) -> None:
     """Accumulate d(tensors)/d(leaf) into each leaf's `.grad` (only into `inputs`' when given)."""
-    outputs = _as_list(tensors)
-    roots, grads = _starts(outputs, _as_list(grad_tensors if grad_tensors is not None else grad_variables))
+    outputs = [tensors] if isinstance(tensors, _tensor.Tensor) else _as_list(tensors)
+    given = grad_tensors if grad_tensors is not None else grad_variables
+    roots, grads = _starts(outputs, [] if given is None else _as_list(given))
     if retain_graph is None:
         retain_graph = create_graph
     if inputs is None:

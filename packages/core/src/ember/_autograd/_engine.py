@@ -25,7 +25,7 @@ from .._tensor import wrap
 from . import _anomaly
 from ._grad_mode import state as grad_state
 from ._math import array_math, tensor_math
-from ._node import AccumulateGrad, accumulate, leaf_hooks, post_accumulate_hooks_exist, run_leaf_hooks
+from ._node import _POST_ACCUMULATE_HOOKS, AccumulateGrad, accumulate, leaf_hooks, run_leaf_hooks
 
 
 def run_backward(
@@ -77,7 +77,7 @@ class _Pass:
         self.wanted = None
         self.taken: set = set()
         # accumulator -> edges still to deliver, when some leaf has a post-accumulate hook (see early_leaves)
-        self.waiting = _edges_into_leaves(roots) if targets is None and post_accumulate_hooks_exist() else None
+        self.waiting = _edges_into_leaves(roots) if targets is None and _POST_ACCUMULATE_HOOKS[0] else None
         if targets is not None:
             self.capture = {}
             for key, (node, output_nr) in enumerate(targets):
@@ -97,6 +97,7 @@ class _Pass:
         while pending:
             node = heapq.heappop(pending)[1]
             grad = buffers.pop(node)
+            owned_in = False  # NOTE: whether this pass made `grad` and nothing else refers to it
             while node is not None:  # NOTE: a child newer than every pending node runs next, skipping the heap
                 if plain and node._backend is not backend:
                     backend = node._backend
@@ -112,7 +113,7 @@ class _Pass:
                     grads = self.run_slowly(node, grad, m, captured)
                     if grads is None:
                         break
-                grad_in, after, grad = grad, None, None
+                grad_in, after, grad, after_owned = grad, None, None, False
                 for (child, output_nr), g, meta in zip(node.next_functions, grads, node._meta):
                     if child is None or g is None or (wanted is not None and child not in wanted):
                         continue
@@ -123,8 +124,13 @@ class _Pass:
                         held = leaves.get(child)
                         if held is None:
                             # NOTE: a gradient nothing else refers to may become the leaf's .grad without a
-                            # copy: a new, non-view array made by this node's rule (not the one it was handed)
-                            leaves[child] = [g, g is not grad_in and getattr(g, "base", 0) is None]
+                            # copy: a new, non-view array this pass made (handed on unchanged, it stays the
+                            # pass's only while no early leaf can change it in place before others read it)
+                            if g is grad_in:
+                                owned = owned_in and waiting is None
+                            else:
+                                owned = getattr(g, "base", 0) is None
+                            leaves[child] = [g, owned]
                         else:
                             held[0] = held[0] + g
                             held[1] = True
@@ -132,6 +138,7 @@ class _Pass:
                             self.early_leaf(child, captured)
                     elif child is after:
                         grad = grad + g
+                        after_owned = True
                     elif child._multi_output:
                         self.deliver(child, output_nr, g, False)
                     else:
@@ -140,16 +147,18 @@ class _Pass:
                             buffers[child] = held + g
                         elif after is None and (not pending or child._seq > -pending[0][0]):
                             after, grad = child, g
+                            after_owned = owned_in if g is grad_in else getattr(g, "base", 0) is None
                         elif after is not None and child._seq > after._seq:
                             buffers[after] = grad
                             heapq.heappush(pending, (-after._seq, after))
                             after, grad = child, g
+                            after_owned = owned_in if g is grad_in else getattr(g, "base", 0) is None
                         else:
                             buffers[child] = g
                             heapq.heappush(pending, (-child._seq, child))
                 if not retain_graph and node._saves_something:
                     node.release()
-                node = after
+                node, owned_in = after, after_owned
         self.finish_leaves(captured)
         return captured
 

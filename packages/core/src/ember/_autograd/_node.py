@@ -346,16 +346,12 @@ def run_leaf_hooks(variable, grad):
     return grad
 
 
-_POST_ACCUMULATE_HOOKS = [False]  # set for good once any leaf is given a post-accumulate hook
+# set for good once any leaf is given a post-accumulate hook (the engine then finishes leaves early)
+_POST_ACCUMULATE_HOOKS = [False]
 
 
 def note_post_accumulate_hook() -> None:
     _POST_ACCUMULATE_HOOKS[0] = True
-
-
-def post_accumulate_hooks_exist() -> bool:
-    """Whether any leaf was ever given a post-accumulate hook (the engine then finishes leaves early)."""
-    return _POST_ACCUMULATE_HOOKS[0]
 
 
 def accumulate(variable, grad, owned: bool, create_graph: bool) -> None:

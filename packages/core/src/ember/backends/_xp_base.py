@@ -102,6 +102,14 @@ class NumpyLikeBackend:
         total = self.xp.matmul(flat, flat)
         return self._divided(total, x.size) if mean else total
 
+    def permute(self, x: Any, axes: Any = None) -> Any:
+        """xp.transpose, called as the array's own method (NumPy's function adds two wrapper calls)."""
+        return x.transpose(axes)
+
+    def reshape(self, x: Any, shape: Any) -> Any:
+        """xp.reshape, called as the array's own method (NumPy's function adds two wrapper calls)."""
+        return x.reshape(shape)
+
     def mask_multiply(self, x: Any, keep: Any) -> Any:
         """x times a bool mask: the mask cast to x's dtype, then multiplied in place (one new array)."""
         out = keep.astype(x.dtype)
