@@ -20,10 +20,12 @@ _default_device = [CPU]
 
 
 def set_default_device(device) -> None:
+    """Set the device that creation functions use by default."""
     _default_device[0] = canonical_device(device if device is not None else "cpu")
 
 
 def get_default_device():
+    """The device that creation functions use by default."""
     return _default_device[0]
 
 
@@ -263,6 +265,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
 
 
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad: bool = False) -> Tensor:
+    """A tensor from data, sharing its memory when it already is a tensor or a NumPy array of the requested dtype."""
     result = tensor(obj, dtype=dtype, device=device) if copy else as_tensor(obj, dtype=dtype, device=device)
     return result.requires_grad_(requires_grad) if requires_grad else result
 
@@ -363,16 +366,19 @@ def _like(input: Tensor, dtype, device):
 
 
 def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    """A tensor of input's shape with unset values."""
     d, v = _like(input, dtype, device)
     return empty(input.shape, dtype=d, device=v, requires_grad=requires_grad)
 
 
 def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    """A tensor of input's shape filled with 0."""
     d, v = _like(input, dtype, device)
     return zeros(input.shape, dtype=d, device=v, requires_grad=requires_grad)
 
 
 def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    """A tensor of input's shape filled with 1."""
     d, v = _like(input, dtype, device)
     return ones(input.shape, dtype=d, device=v, requires_grad=requires_grad)
 
@@ -380,6 +386,7 @@ def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = F
 def full_like(
     input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None
 ) -> Tensor:
+    """A tensor of input's shape filled with `fill_value`."""
     d, v = _like(input, dtype, device)
     return full(input.shape, fill_value, dtype=d, device=v, requires_grad=requires_grad)
 
@@ -513,6 +520,7 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
 def logspace(
     start, end, steps: int, base: float = 10.0, *, dtype=None, device=None, requires_grad: bool = False
 ) -> Tensor:
+    """`steps` values from ``base ** start`` to ``base ** end``, evenly spaced on a log scale."""
     steps = _step_count("logspace", steps)
     target = dt.as_dtype(dtype) if dtype is not None else dt.get_default_dtype()
     dev, backend = _place(device)
@@ -549,26 +557,31 @@ def _new_options(self: Tensor, dtype, device):
 
 
 def new_tensor(self: Tensor, data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor from data, with this tensor's dtype and device unless given."""
     d, v = _new_options(self, dtype, device)
     return tensor(data.detach() if isinstance(data, Tensor) else data, dtype=d, device=v, requires_grad=requires_grad)
 
 
 def new_empty(self: Tensor, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor of `size` with unset values and this tensor's dtype and device."""
     d, v = _new_options(self, dtype, device)
     return empty(*size, dtype=d, device=v, requires_grad=requires_grad)
 
 
 def new_zeros(self: Tensor, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor of `size` filled with 0, with this tensor's dtype and device."""
     d, v = _new_options(self, dtype, device)
     return zeros(*size, dtype=d, device=v, requires_grad=requires_grad)
 
 
 def new_ones(self: Tensor, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor of `size` filled with 1, with this tensor's dtype and device."""
     d, v = _new_options(self, dtype, device)
     return ones(*size, dtype=d, device=v, requires_grad=requires_grad)
 
 
 def new_full(self: Tensor, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor of `size` filled with `fill_value`, with this tensor's dtype and device."""
     d, v = _new_options(self, dtype, device)
     return full(size, fill_value, dtype=d, device=v, requires_grad=requires_grad)
 

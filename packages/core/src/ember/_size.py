@@ -12,6 +12,7 @@ class Size(tuple):
     __str__ = __repr__
 
     def numel(self) -> int:
+        """The number of elements of a tensor of this shape."""
         count = 1
         for n in self:
             count *= n

@@ -112,7 +112,7 @@ class enable_grad(_NoParamMode):
 class set_grad_enabled(_ModeContext):
     """Set grad mode now (`set_grad_enabled(False)`), or for a block (`with set_grad_enabled(False):`)."""
 
-    __slots__ = ("mode",)
+    __slots__ = {"mode": "Whether the mode is on."}
 
     def __init__(self, mode: bool) -> None:
         self._previous = (state.enabled, state.inference)
@@ -126,6 +126,7 @@ class set_grad_enabled(_ModeContext):
         pass
 
     def clone(self) -> set_grad_enabled:
+        """A new context manager with the same mode."""
         return set_grad_enabled(self.mode)
 
     def __call__(self, func):
@@ -139,7 +140,7 @@ class set_grad_enabled(_ModeContext):
 class inference_mode(_ModeContext):
     """Like `no_grad`, for code that will never need gradients; `is_inference_mode_enabled()` is True inside."""
 
-    __slots__ = ("mode",)
+    __slots__ = {"mode": "Whether the mode is on."}
 
     def __new__(cls, mode=True):
         if callable(mode) and not isinstance(mode, bool):
@@ -155,6 +156,7 @@ class inference_mode(_ModeContext):
         return True, False
 
     def clone(self) -> inference_mode:
+        """A new context manager with the same mode."""
         return inference_mode(self.mode)
 
 

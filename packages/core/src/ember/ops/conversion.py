@@ -92,11 +92,13 @@ def to(self: Tensor, *args, **kwargs) -> Tensor:
 
 @method("cpu")
 def cpu(self: Tensor, memory_format=None) -> Tensor:
+    """The tensor on the CPU (itself when it is there)."""
     return to(self, "cpu")
 
 
 @method("cuda")
 def cuda(self: Tensor, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
+    """The tensor on a CUDA device (itself when it is there)."""
     if device is None:
         device = "cuda"  # NOTE: the current CUDA device (see ember.cuda.set_device)
     if isinstance(device, int):
@@ -180,6 +182,7 @@ for _name, _dtype in (
 
 @method("type_as")
 def type_as(self: Tensor, other: Tensor) -> Tensor:
+    """The tensor converted to the dtype of `other`."""
     return cast(self, other.dtype)
 
 

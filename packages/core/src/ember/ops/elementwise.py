@@ -687,6 +687,7 @@ def where(condition: Tensor, input=None, other=None, *, out: Tensor | None = Non
 
 
 def _where_method(self: Tensor, condition: Tensor, other) -> Tensor:
+    """The elements of the tensor where `condition` holds, else those of `other`."""
     return where(condition, self, other)
 
 
@@ -761,11 +762,13 @@ export(clamp, name="clip")
 
 @export
 def clamp_min(input: Tensor, min) -> Tensor:  # noqa: A002
+    """Every element at least `min`."""
     return clamp(input, min, None)
 
 
 @export
 def clamp_max(input: Tensor, max) -> Tensor:  # noqa: A002
+    """Every element at most `max`."""
     return clamp(input, None, max)
 
 

@@ -129,11 +129,13 @@ def view(self: Tensor, *shape) -> Tensor:
 
 @method("view_as")
 def view_as(self: Tensor, other: Tensor) -> Tensor:
+    """A view of the tensor with the shape of `other`."""
     return view(self, other.shape)
 
 
 @method("reshape_as")
 def reshape_as(self: Tensor, other: Tensor) -> Tensor:
+    """The tensor reshaped to the shape of `other`."""
     return reshape(self, other.shape)
 
 
@@ -152,6 +154,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 @export
 def ravel(input: Tensor) -> Tensor:
+    """The elements as a 1-d tensor: a view when possible."""
     return reshape(input, -1)
 
 
@@ -268,6 +271,7 @@ def t(input: Tensor) -> Tensor:
 
 
 def _reversed_dims(self: Tensor) -> Tensor:
+    """The dimensions in reverse order: a 2-d tensor's transpose (``H`` is the same, ember has no complex dtypes)."""
     if self.ndim != 2:
         warnings.warn(
             "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
@@ -282,6 +286,7 @@ def _reversed_dims(self: Tensor) -> Tensor:
 
 
 def _matrix_transpose(self: Tensor) -> Tensor:
+    """The transpose of the last two dimensions (``mH`` is the same, ember has no complex dtypes)."""
     if self.ndim < 2:
         raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor.")
     return transpose(self, -2, -1)
@@ -411,6 +416,7 @@ def resize_(self: Tensor, *sizes, memory_format=None) -> Tensor:
 
 @method("resize_as_")
 def resize_as_(self: Tensor, other: Tensor, memory_format=None) -> Tensor:
+    """Give the tensor the shape of `other`, in place."""
     return resize_(self, other.shape)
 
 
@@ -471,16 +477,19 @@ def expand(self: Tensor, *sizes) -> Tensor:
 
 @method("expand_as")
 def expand_as(self: Tensor, other: Tensor) -> Tensor:
+    """A view of the tensor expanded to the shape of `other`."""
     return expand(self, other.shape)
 
 
 @export
 def broadcast_to(input: Tensor, size) -> Tensor:
+    """A view of input broadcast to `size`."""
     return expand(input, tuple(size))
 
 
 @export
 def broadcast_shapes(*shapes) -> Size:
+    """The shape that tensors of the given shapes broadcast to."""
     ndim = max((1 if isinstance(s, int) else len(s) for s in shapes), default=0)
     result = [1] * ndim
     for shape in shapes:
@@ -497,6 +506,7 @@ def broadcast_shapes(*shapes) -> Size:
 
 @export
 def broadcast_tensors(*tensors) -> tuple:
+    """The tensors broadcast to their common shape (views)."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     shape = broadcast_shapes(*(t.shape for t in tensors))
@@ -575,6 +585,7 @@ def repeat(self: Tensor, *sizes) -> Tensor:
 
 @export
 def tile(input: Tensor, dims) -> Tensor:
+    """The tensor repeated along each dimension, as many times as `dims` says."""
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     return repeat(input, (1,) * (input.ndim - len(dims)) + dims)
 
@@ -634,6 +645,7 @@ def flip(input: Tensor, dims) -> Tensor:
 
 @export
 def fliplr(input: Tensor) -> Tensor:
+    """Reverse the order of the columns (dim 1)."""
     if input.ndim < 2:
         raise RuntimeError(f"fliplr(): input must be >= 2-d, got a {input.ndim}-d tensor")
     return flip(input, (1,))
@@ -641,6 +653,7 @@ def fliplr(input: Tensor) -> Tensor:
 
 @export
 def flipud(input: Tensor) -> Tensor:
+    """Reverse the order of the rows (dim 0)."""
     if input.ndim < 1:
         raise RuntimeError("flipud(): input must be >= 1-d, got a 0-d tensor")
     return flip(input, (0,))
@@ -821,27 +834,32 @@ def _at_least(tensors: tuple, ndim: int):
 
 @export
 def atleast_1d(*tensors):
+    """The tensors with at least one dimension: 0-d ones become 1-d."""
     return _at_least(tensors, 1)
 
 
 @export
 def atleast_2d(*tensors):
+    """The tensors with at least two dimensions: dimensions of size 1 are added in front."""
     return _at_least(tensors, 2)
 
 
 @export
 def atleast_3d(*tensors):
+    """The tensors with at least three dimensions, dimensions of size 1 added as NumPy does."""
     return _at_least(tensors, 3)
 
 
 @export
 def hstack(tensors, *, out: Tensor | None = None) -> Tensor:
+    """The tensors concatenated along the second dimension (the first for 1-d tensors)."""
     tensors = atleast_1d(tuple(tensors))
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1, out=out)
 
 
 @export
 def vstack(tensors, *, out: Tensor | None = None) -> Tensor:
+    """The tensors concatenated along the first dimension (1-d ones become rows)."""
     return cat(atleast_2d(tuple(tensors)), 0, out=out)
 
 
@@ -850,11 +868,13 @@ export(vstack, name="row_stack")
 
 @export
 def dstack(tensors, *, out: Tensor | None = None) -> Tensor:
+    """The tensors stacked along the third dimension (depth-wise)."""
     return cat(atleast_3d(tuple(tensors)), 2, out=out)
 
 
 @export
 def column_stack(tensors, *, out: Tensor | None = None) -> Tensor:
+    """The tensors side by side as columns (1-d ones become columns)."""
     return cat([t.reshape(-1, 1) if t.ndim < 2 else t for t in tensors], 1, out=out)
 
 
@@ -918,6 +938,7 @@ def clone(input: Tensor, *, memory_format=None) -> Tensor:
 
 @method("contiguous")
 def contiguous(self: Tensor, memory_format=None) -> Tensor:
+    """The tensor itself when contiguous, else a contiguous copy."""
     if self._backend.is_contiguous(self._data):
         return self
     return call(CONTIGUOUS, (self,), (self._data,), self)

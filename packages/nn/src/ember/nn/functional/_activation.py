@@ -35,6 +35,7 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def relu_(input: Tensor) -> Tensor:
+    """:func:`relu` in place."""
     return input.relu_()
 
 
@@ -80,6 +81,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """:func:`leaky_relu` in place."""
     return leaky_relu(input, negative_slope, True)
 
 
@@ -103,6 +105,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """:func:`elu` in place."""
     return elu(input, alpha, True)
 
 
@@ -170,10 +173,12 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def sigmoid(input: Tensor) -> Tensor:
+    """The logistic sigmoid ``1 / (1 + exp(-x))`` of each element."""
     return input.sigmoid()
 
 
 def tanh(input: Tensor) -> Tensor:
+    """The hyperbolic tangent of each element."""
     return input.tanh()
 
 
@@ -213,10 +218,12 @@ def logsigmoid(input: Tensor) -> Tensor:
 
 
 def softsign(input: Tensor) -> Tensor:
+    """``x / (1 + abs(x))`` of each element."""
     return input / (1 + input.abs())
 
 
 def tanhshrink(input: Tensor) -> Tensor:
+    """``x - tanh(x)`` of each element."""
     return input - input.tanh()
 
 
