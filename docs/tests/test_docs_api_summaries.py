@@ -35,7 +35,10 @@ def summary(value: object) -> str:
     """The first line of the docstring the reference shows for `value` (inherited ones count)."""
     if isinstance(value, (staticmethod, classmethod)):
         value = value.__func__
-    doc = inspect.getdoc(value) or ""
+    if inspect.isclass(value):  # its own: a base's docstring describes the base
+        doc = inspect.cleandoc(vars(value).get("__doc__") or "")
+    else:
+        doc = inspect.getdoc(value) or ""
     return doc.strip().splitlines()[0].strip() if doc.strip() else ""
 
 

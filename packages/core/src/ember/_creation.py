@@ -240,7 +240,14 @@ def _converted(array: np.ndarray, target: dt.dtype) -> np.ndarray:
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
-    """A new tensor holding a copy of data (nested lists, NumPy arrays, scalars, tensors)."""
+    """A new tensor holding a copy of data (nested lists, NumPy arrays, scalars, tensors).
+
+    >>> ember.tensor([[1, 2], [3, 4]])
+    tensor([[1, 2],
+            [3, 4]])
+    >>> ember.tensor([1.5, 2.0], requires_grad=True)
+    tensor([1.5000, 2.0000], requires_grad=True)
+    """
     if isinstance(data, Tensor):
         warnings.warn(
             "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
@@ -336,13 +343,25 @@ def empty(
 
 
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None, **keyword) -> Tensor:
-    """A tensor of zeros."""
+    """A tensor of zeros.
+
+    >>> ember.zeros(2, 3)
+    tensor([[0., 0., 0.],
+            [0., 0., 0.]])
+    >>> ember.zeros((2,), dtype=ember.int64)
+    tensor([0, 0])
+    """
     size = size_argument("zeros", size, keyword)
     return _result(_filled("zeros", size, dtype, device, requires_grad), out)
 
 
 def ones(*size, dtype=None, device=None, requires_grad: bool = False, out=None, **keyword) -> Tensor:
-    """A tensor of ones."""
+    """A tensor of ones.
+
+    >>> ember.ones(2, 2)
+    tensor([[1., 1.],
+            [1., 1.]])
+    """
     size = size_argument("ones", size, keyword)
     return _result(_filled("ones", size, dtype, device, requires_grad, 1), out)
 
@@ -355,7 +374,12 @@ def _dtype_of_value(value) -> dt.dtype:
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
-    """A tensor filled with fill_value (int values give int64, bools bool, floats the default dtype)."""
+    """A tensor filled with fill_value (int values give int64, bools bool, floats the default dtype).
+
+    >>> ember.full((2, 3), 7.0)
+    tensor([[7., 7., 7.],
+            [7., 7., 7.]])
+    """
     target = dt.as_dtype(dtype) if dtype is not None else _dtype_of_value(fill_value)
     value = checks.fill_value("full", fill_value, target)
     return _result(_filled("full", (size,), target, device, requires_grad, value), out)
@@ -430,7 +454,13 @@ def _arange_values(start: float, step: float, count: int, target: dt.dtype) -> n
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
-    """Values from start up to (not including) end, step apart."""
+    """Values from start up to (not including) end, step apart.
+
+    >>> ember.arange(5)
+    tensor([0, 1, 2, 3, 4])
+    >>> ember.arange(0, 1, 0.25)
+    tensor([0.0000, 0.2500, 0.5000, 0.7500])
+    """
     if end is None:
         start, end = 0, start
     start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
@@ -504,7 +534,11 @@ def _step_count(op: str, steps) -> int:
 
 
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
-    """`steps` evenly spaced values from start to end inclusive."""
+    """`steps` evenly spaced values from start to end inclusive.
+
+    >>> ember.linspace(0, 1, steps=5)
+    tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
+    """
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
     steps = _step_count("linspace", steps)
     target = dt.as_dtype(dtype) if dtype is not None else dt.get_default_dtype()
@@ -533,7 +567,13 @@ def logspace(
 
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """An identity matrix of n rows (and m columns)."""
+    """An identity matrix of n rows (and m columns).
+
+    >>> ember.eye(3)
+    tensor([[1., 0., 0.],
+            [0., 1., 0.],
+            [0., 0., 1.]])
+    """
     n = checks.integer_argument("eye", "n", n)
     m = n if m is None else checks.integer_argument("eye", "m", m)
     if n < 0 or m < 0:

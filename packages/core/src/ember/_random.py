@@ -80,7 +80,14 @@ _generators[canonical_device("cpu")] = default_generator
 
 
 def manual_seed(seed: int) -> Generator:
-    """Seed every device's default generator."""
+    """Seed every device's default generator.
+
+    >>> _ = ember.manual_seed(0)
+    >>> a = ember.rand(3)
+    >>> _ = ember.manual_seed(0)
+    >>> ember.equal(a, ember.rand(3))
+    True
+    """
     _last_seed[0] = int(seed)
     for generator in _generators.values():
         generator.manual_seed(seed)
@@ -142,13 +149,28 @@ def _into(result: Tensor, out: Tensor | None) -> Tensor:
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None, **keyword) -> Tensor:
-    """Uniform samples from [0, 1)."""
+    """Uniform samples from [0, 1).
+
+    >>> _ = ember.manual_seed(0)
+    >>> x = ember.rand(2, 3)
+    >>> x.shape
+    ember.Size([2, 3])
+    >>> bool(((x >= 0) & (x < 1)).all())
+    True
+    """
     size = size_argument("rand", size, keyword)
     return _into(_sample("rand", "uniform", size, generator, dtype, device, requires_grad, 0.0, 1.0), out)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None, **keyword) -> Tensor:
-    """Standard normal samples."""
+    """Standard normal samples.
+
+    >>> _ = ember.manual_seed(0)
+    >>> ember.randn(2, 3).shape
+    ember.Size([2, 3])
+    >>> ember.randn(4, dtype=ember.float64).dtype
+    ember.float64
+    """
     size = size_argument("randn", size, keyword)
     return _into(_sample("randn", "normal", size, generator, dtype, device, requires_grad, 0.0, 1.0), out)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 
 class Size(tuple):
+    """The shape of a tensor: a tuple of ints, printed as ``ember.Size([2, 3])``."""
+
     __slots__ = ()
 
     def __repr__(self) -> str:

@@ -253,7 +253,12 @@ class Tensor:
             self._extra.link = None
 
     def detach(self) -> Tensor:
-        """The same data (and version counter) without history: requires_grad=False."""
+        """The same data (and version counter) without history: requires_grad=False.
+
+        >>> x = ember.ones(2, requires_grad=True)
+        >>> (x * 2).detach()
+        tensor([2., 2.])
+        """
         out = wrap(self._data, self._backend, self.dtype, self.device)
         out._version = self._version
         return out
@@ -301,7 +306,11 @@ class Tensor:
         return self._backend.to_numpy(self._data)
 
     def item(self):
-        """The value of a one-element tensor as a Python number."""
+        """The value of a one-element tensor as a Python number.
+
+        >>> ember.tensor([2.5]).item()
+        2.5
+        """
         if self._data.size != 1:
             raise RuntimeError(
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar; "

@@ -92,7 +92,16 @@ class _NoParamMode(_ModeContext):
 
 
 class no_grad(_NoParamMode):
-    """Disable graph recording inside the block (or the decorated function)."""
+    """Disable graph recording inside the block (or the decorated function).
+
+    >>> x = ember.ones(2, requires_grad=True)
+    >>> with ember.no_grad():
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
+    >>> (x * 2).requires_grad
+    True
+    """
 
     __slots__ = ()
 

@@ -78,7 +78,14 @@ def _parse_to(args: tuple, kwargs: dict):
 
 @method("to")
 def to(self: Tensor, *args, **kwargs) -> Tensor:
-    """Convert to a device and/or dtype: to(device), to(dtype), to(device, dtype), to(other)."""
+    """Convert to a device and/or dtype: to(device), to(dtype), to(device, dtype), to(other).
+
+    >>> x = ember.tensor([1, 2])
+    >>> x.to(ember.float32)
+    tensor([1., 2.])
+    >>> x.to("cpu", dtype=ember.float64)
+    tensor([1., 2.], dtype=ember.float64)
+    """
     target_device, target_dtype, copy = _parse_to(args, kwargs)
     result = self
     if target_device is not None and target_device != self.device:

@@ -99,7 +99,17 @@ RESHAPE_COPY = Op(
 
 @export
 def reshape(input: Tensor, *shape) -> Tensor:
-    """The same elements in a new shape: a view when the layout allows, else a copy."""
+    """The same elements in a new shape: a view when the layout allows, else a copy.
+
+    >>> x = ember.arange(6)
+    >>> ember.reshape(x, (2, 3))
+    tensor([[0, 1, 2],
+            [3, 4, 5]])
+    >>> x.reshape(3, -1)
+    tensor([[0, 1],
+            [2, 3],
+            [4, 5]])
+    """
     shape = infer_shape(_sizes(shape), input._data.size)
     try:
         return view_call(VIEW, input, {"shape": shape})
@@ -119,7 +129,14 @@ def _view_as_dtype(self: Tensor, target: dt.dtype) -> Tensor:
 
 @method("view")
 def view(self: Tensor, *shape) -> Tensor:
-    """A view with a new shape (or dtype); raises when the layout cannot be viewed (use reshape)."""
+    """A view with a new shape (or dtype); raises when the layout cannot be viewed (use reshape).
+
+    >>> x = ember.arange(6.)
+    >>> y = x.view(2, 3)
+    >>> y[0, 0] = 10.
+    >>> x
+    tensor([10.,  1.,  2.,  3.,  4.,  5.])
+    """
     if not shape:
         raise TypeError("view() needs a shape, e.g. t.view(2, 3) or t.view(-1), or a dtype")
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
@@ -141,7 +158,11 @@ def reshape_as(self: Tensor, other: Tensor) -> Tensor:
 
 @export
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    """Merge dims start_dim..end_dim into one."""
+    """Merge dims start_dim..end_dim into one.
+
+    >>> ember.flatten(ember.zeros(2, 3, 4), start_dim=1).shape
+    ember.Size([2, 12])
+    """
     if input.ndim == 0:
         return reshape(input, 1)
     start = _wrap_dim(start_dim, input.ndim)
@@ -208,14 +229,29 @@ def _squeeze_args(input: Tensor, dim) -> tuple[int, tuple]:
 
 @export
 def squeeze(input: Tensor, dim=None) -> Tensor:
-    """Remove dims of size 1 (all of them, or those named by dim)."""
+    """Remove dims of size 1 (all of them, or those named by dim).
+
+    >>> ember.zeros(1, 3, 1).squeeze().shape
+    ember.Size([3])
+    >>> ember.zeros(1, 3, 1).squeeze(0).shape
+    ember.Size([3, 1])
+    """
     overload, axes = _squeeze_args(input, dim)
     return view_call(SQUEEZE[overload], input, {"axes": axes})
 
 
 @export
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
-    """Insert a dim of size 1 at `dim`."""
+    """Insert a dim of size 1 at `dim`.
+
+    >>> x = ember.tensor([1, 2, 3])
+    >>> ember.unsqueeze(x, 0)
+    tensor([[1, 2, 3]])
+    >>> x.unsqueeze(1)
+    tensor([[1],
+            [2],
+            [3]])
+    """
     return view_call(UNSQUEEZE, input, {"axis": _wrap_dim(dim, input.ndim + 1)})
 
 
@@ -250,7 +286,14 @@ def _transpose_attrs(input: Tensor, dim0: int, dim1: int) -> dict:
 
 @export
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
-    """Swap two dims (a view)."""
+    """Swap two dims (a view).
+
+    >>> x = ember.tensor([[1, 2, 3], [4, 5, 6]])
+    >>> ember.transpose(x, 0, 1)
+    tensor([[1, 4],
+            [2, 5],
+            [3, 6]])
+    """
     return view_call(TRANSPOSE, input, _transpose_attrs(input, dim0, dim1))
 
 
@@ -316,7 +359,14 @@ PERMUTE = Op(
 
 @export
 def permute(input: Tensor, *dims) -> Tensor:
-    """Reorder dims (a view)."""
+    """Reorder dims (a view).
+
+    >>> x = ember.zeros(2, 3, 4)
+    >>> ember.permute(x, (2, 0, 1)).shape
+    ember.Size([4, 2, 3])
+    >>> x.permute(1, 2, 0).shape
+    ember.Size([3, 4, 2])
+    """
     dims = _sizes(dims)
     if len(dims) != input.ndim:
         raise RuntimeError(
@@ -783,7 +833,18 @@ def _cat_checked(tensors: tuple, dim: int) -> int:
 
 @export
 def cat(tensors, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
-    """Join tensors along an existing dim."""
+    """Join tensors along an existing dim.
+
+    >>> a = ember.tensor([[1, 2], [3, 4]])
+    >>> ember.cat([a, a])
+    tensor([[1, 2],
+            [3, 4],
+            [1, 2],
+            [3, 4]])
+    >>> ember.cat([a, a], dim=1)
+    tensor([[1, 2, 1, 2],
+            [3, 4, 3, 4]])
+    """
     tensors = _joined("cat", tensors)
     # NOTE: PyTorch skips 1-D empty tensors whatever the others' shapes (a legacy rule).
     if any(t._data.shape == (0,) for t in tensors):
@@ -800,7 +861,16 @@ export(cat, name="concatenate")
 
 @export
 def stack(tensors, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
-    """Join tensors of one shape along a new dim."""
+    """Join tensors of one shape along a new dim.
+
+    >>> a, b = ember.tensor([1, 2]), ember.tensor([3, 4])
+    >>> ember.stack([a, b])
+    tensor([[1, 2],
+            [3, 4]])
+    >>> ember.stack([a, b], dim=1)
+    tensor([[1, 3],
+            [2, 4]])
+    """
     tensors = _joined("stack", tensors)
     for i, t in enumerate(tensors):
         if t.shape != tensors[0].shape:

@@ -30,7 +30,11 @@ def _composite(function, input: Tensor, inplace: bool) -> Tensor:
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    """max(x, 0)."""
+    """max(x, 0).
+
+    >>> ember.nn.functional.relu(ember.tensor([-1.0, 0.5]))
+    tensor([0.0000, 0.5000])
+    """
     return input.relu_() if inplace else input.relu()
 
 
@@ -240,7 +244,12 @@ def _implicit_dim(name: str, ndim: int) -> int:
 
 
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
-    """exp(x) / sum(exp(x)) along dim, computed stably."""
+    """exp(x) / sum(exp(x)) along dim, computed stably.
+
+    >>> ember.nn.functional.softmax(ember.tensor([[1.0, 1.0], [0.0, 2.0]]), dim=1)
+    tensor([[0.5000, 0.5000],
+            [0.1192, 0.8808]])
+    """
     if dim is None:
         dim = _implicit_dim("softmax", input.ndim)
     return _softmax(input, dim, dtype)

@@ -67,7 +67,18 @@ class _ModuleSequence(Module):
 
 
 class Sequential(_ModuleSequence):
-    """Modules applied in order: Sequential(a, b, c)(x) == c(b(a(x))). Also accepts an OrderedDict."""
+    """Modules applied in order: Sequential(a, b, c)(x) == c(b(a(x))). Also accepts an OrderedDict.
+
+    >>> model = ember.nn.Sequential(ember.nn.Linear(4, 8), ember.nn.ReLU(), ember.nn.Linear(8, 1))
+    >>> model
+    Sequential(
+      (0): Linear(in_features=4, out_features=8, bias=True)
+      (1): ReLU()
+      (2): Linear(in_features=8, out_features=1, bias=True)
+    )
+    >>> model(ember.zeros(5, 4)).shape
+    ember.Size([5, 1])
+    """
 
     def __init__(self, *args: Module) -> None:
         super().__init__()

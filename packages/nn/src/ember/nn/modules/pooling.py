@@ -35,14 +35,20 @@ class _MaxPoolNd(Module):
 
 
 class MaxPool1d(_MaxPoolNd):
+    """Max pooling over windows of an (N, C, L) input."""
+
     function = staticmethod(F.max_pool1d)
 
 
 class MaxPool2d(_MaxPoolNd):
+    """Max pooling over windows of an (N, C, H, W) input."""
+
     function = staticmethod(F.max_pool2d)
 
 
 class AvgPool1d(Module):
+    """Average pooling over windows of an (N, C, L) input."""
+
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False, count_include_pad: bool = True):
         super().__init__()
         self.kernel_size = as_tuple(kernel_size, 1, "kernel_size")
@@ -59,6 +65,8 @@ class AvgPool1d(Module):
 
 
 class AvgPool2d(Module):
+    """Average pooling over windows of an (N, C, H, W) input."""
+
     def __init__(
         self,
         kernel_size,
@@ -92,6 +100,8 @@ class AvgPool2d(Module):
 
 
 class AdaptiveAvgPool2d(Module):
+    """Average pooling over (N, C, H, W) to a fixed output size, the windows chosen to fit."""
+
     def __init__(self, output_size) -> None:
         super().__init__()
         self.output_size = output_size
