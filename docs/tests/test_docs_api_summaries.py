@@ -22,7 +22,7 @@ import api_pages  # noqa: E402
 
 #: What a page shows of a class: its methods and properties (data attributes only when commented).
 DOCUMENTED_KINDS = (
-    types_function := type(lambda: None),
+    type(lambda: None),  # function
     property,
     staticmethod,
     classmethod,
@@ -82,6 +82,30 @@ def test_every_public_name_has_a_summary() -> None:
     assert not empty, (
         f"{len(empty)} public names have no one-line docstring: {empty}"
     )
+
+
+SUMMARY_ROW = re.compile(
+    r'<tr class="row-(?:odd|even)"><td><p><a[^>]*title="([^"]+)"[^>]*>.*?</a></p></td>\s*<td>(.*?)</td>',
+    re.DOTALL,
+)
+TAG = re.compile(r"<[^>]+>")
+
+
+@pytest.mark.skipif(not (HTML / "api").is_dir(), reason="the site is not built")
+def test_built_summary_tables_have_no_empty_row() -> None:
+    empty = {}
+    rows = 0
+    for page in sorted((HTML / "api").glob("*.html")):
+        for name, description in SUMMARY_ROW.findall(
+            page.read_text(encoding="utf-8")
+        ):
+            rows += 1
+            if not TAG.sub("", description).strip():
+                empty.setdefault(page.name, []).append(name)
+    assert rows > 500, (
+        f"only {rows} summary rows found: has the table markup changed?"
+    )
+    assert not empty, f"summary rows without a description: {empty}"
 
 
 ABSOLUTE_PATH = re.compile(
