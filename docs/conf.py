@@ -22,6 +22,7 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.intersphinx",
     "sphinx_gallery.gen_gallery",
+    "api_pages",  # what autodoc shows of a member: no private bases, no build paths
     "command_output",
     "matplotlib.sphinxext.plot_directive",  # figures drawn by scripts at build time
     "source_links",

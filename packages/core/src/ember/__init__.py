@@ -133,18 +133,22 @@ e = __import__("math").e
 
 
 def is_tensor(obj) -> bool:
+    """Whether `obj` is an ember tensor."""
     return isinstance(obj, Tensor)
 
 
 def is_floating_point(input: Tensor) -> bool:
+    """Whether the tensor's dtype is a floating-point type."""
     return input.dtype.is_floating_point
 
 
 def numel(input: Tensor) -> int:
+    """The number of elements of the tensor."""
     return input.numel()
 
 
 def typename(obj) -> str:
+    """The type name of a tensor (``'ember.FloatTensor'``) or of any object."""
     return obj.type() if isinstance(obj, Tensor) else type(obj).__name__
 
 
@@ -153,6 +157,7 @@ def set_num_threads(n: int) -> None:
 
 
 def get_num_threads() -> int:
+    """The number of threads the backend's math library uses on the CPU."""
     import os
 
     return os.cpu_count() or 1

@@ -20,10 +20,12 @@ _default_device = [CPU]
 
 
 def set_default_device(device) -> None:
+    """Set the device that creation functions use by default."""
     _default_device[0] = canonical_device(device if device is not None else "cpu")
 
 
 def get_default_device():
+    """The device that creation functions use by default."""
     return _default_device[0]
 
 
@@ -238,7 +240,14 @@ def _converted(array: np.ndarray, target: dt.dtype) -> np.ndarray:
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
-    """A new tensor holding a copy of data (nested lists, NumPy arrays, scalars, tensors)."""
+    """A new tensor holding a copy of data (nested lists, NumPy arrays, scalars, tensors).
+
+    >>> ember.tensor([[1, 2], [3, 4]])
+    tensor([[1, 2],
+            [3, 4]])
+    >>> ember.tensor([1.5, 2.0], requires_grad=True)
+    tensor([1.5000, 2.0000], requires_grad=True)
+    """
     if isinstance(data, Tensor):
         warnings.warn(
             "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() or "
@@ -263,6 +272,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
 
 
 def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad: bool = False) -> Tensor:
+    """A tensor from data, sharing its memory when it already is a tensor or a NumPy array of the requested dtype."""
     result = tensor(obj, dtype=dtype, device=device) if copy else as_tensor(obj, dtype=dtype, device=device)
     return result.requires_grad_(requires_grad) if requires_grad else result
 
@@ -333,13 +343,25 @@ def empty(
 
 
 def zeros(*size, dtype=None, device=None, requires_grad: bool = False, out=None, **keyword) -> Tensor:
-    """A tensor of zeros."""
+    """A tensor of zeros.
+
+    >>> ember.zeros(2, 3)
+    tensor([[0., 0., 0.],
+            [0., 0., 0.]])
+    >>> ember.zeros((2,), dtype=ember.int64)
+    tensor([0, 0])
+    """
     size = size_argument("zeros", size, keyword)
     return _result(_filled("zeros", size, dtype, device, requires_grad), out)
 
 
 def ones(*size, dtype=None, device=None, requires_grad: bool = False, out=None, **keyword) -> Tensor:
-    """A tensor of ones."""
+    """A tensor of ones.
+
+    >>> ember.ones(2, 2)
+    tensor([[1., 1.],
+            [1., 1.]])
+    """
     size = size_argument("ones", size, keyword)
     return _result(_filled("ones", size, dtype, device, requires_grad, 1), out)
 
@@ -352,7 +374,12 @@ def _dtype_of_value(value) -> dt.dtype:
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
-    """A tensor filled with fill_value (int values give int64, bools bool, floats the default dtype)."""
+    """A tensor filled with fill_value (int values give int64, bools bool, floats the default dtype).
+
+    >>> ember.full((2, 3), 7.0)
+    tensor([[7., 7., 7.],
+            [7., 7., 7.]])
+    """
     target = dt.as_dtype(dtype) if dtype is not None else _dtype_of_value(fill_value)
     value = checks.fill_value("full", fill_value, target)
     return _result(_filled("full", (size,), target, device, requires_grad, value), out)
@@ -363,16 +390,19 @@ def _like(input: Tensor, dtype, device):
 
 
 def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    """A tensor of input's shape with unset values."""
     d, v = _like(input, dtype, device)
     return empty(input.shape, dtype=d, device=v, requires_grad=requires_grad)
 
 
 def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    """A tensor of input's shape filled with 0."""
     d, v = _like(input, dtype, device)
     return zeros(input.shape, dtype=d, device=v, requires_grad=requires_grad)
 
 
 def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    """A tensor of input's shape filled with 1."""
     d, v = _like(input, dtype, device)
     return ones(input.shape, dtype=d, device=v, requires_grad=requires_grad)
 
@@ -380,6 +410,7 @@ def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = F
 def full_like(
     input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None
 ) -> Tensor:
+    """A tensor of input's shape filled with `fill_value`."""
     d, v = _like(input, dtype, device)
     return full(input.shape, fill_value, dtype=d, device=v, requires_grad=requires_grad)
 
@@ -423,7 +454,13 @@ def _arange_values(start: float, step: float, count: int, target: dt.dtype) -> n
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
-    """Values from start up to (not including) end, step apart."""
+    """Values from start up to (not including) end, step apart.
+
+    >>> ember.arange(5)
+    tensor([0, 1, 2, 3, 4])
+    >>> ember.arange(0, 1, 0.25)
+    tensor([0.0000, 0.2500, 0.5000, 0.7500])
+    """
     if end is None:
         start, end = 0, start
     start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
@@ -497,7 +534,11 @@ def _step_count(op: str, steps) -> int:
 
 
 def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: bool = False, out=None) -> Tensor:
-    """`steps` evenly spaced values from start to end inclusive."""
+    """`steps` evenly spaced values from start to end inclusive.
+
+    >>> ember.linspace(0, 1, steps=5)
+    tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
+    """
     start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
     steps = _step_count("linspace", steps)
     target = dt.as_dtype(dtype) if dtype is not None else dt.get_default_dtype()
@@ -513,6 +554,7 @@ def linspace(start, end, steps: int, *, dtype=None, device=None, requires_grad: 
 def logspace(
     start, end, steps: int, base: float = 10.0, *, dtype=None, device=None, requires_grad: bool = False
 ) -> Tensor:
+    """`steps` values from ``base ** start`` to ``base ** end``, evenly spaced on a log scale."""
     steps = _step_count("logspace", steps)
     target = dt.as_dtype(dtype) if dtype is not None else dt.get_default_dtype()
     dev, backend = _place(device)
@@ -525,7 +567,13 @@ def logspace(
 
 
 def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """An identity matrix of n rows (and m columns)."""
+    """An identity matrix of n rows (and m columns).
+
+    >>> ember.eye(3)
+    tensor([[1., 0., 0.],
+            [0., 1., 0.],
+            [0., 0., 1.]])
+    """
     n = checks.integer_argument("eye", "n", n)
     m = n if m is None else checks.integer_argument("eye", "m", m)
     if n < 0 or m < 0:
@@ -549,26 +597,31 @@ def _new_options(self: Tensor, dtype, device):
 
 
 def new_tensor(self: Tensor, data, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor from data, with this tensor's dtype and device unless given."""
     d, v = _new_options(self, dtype, device)
     return tensor(data.detach() if isinstance(data, Tensor) else data, dtype=d, device=v, requires_grad=requires_grad)
 
 
 def new_empty(self: Tensor, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor of `size` with unset values and this tensor's dtype and device."""
     d, v = _new_options(self, dtype, device)
     return empty(*size, dtype=d, device=v, requires_grad=requires_grad)
 
 
 def new_zeros(self: Tensor, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor of `size` filled with 0, with this tensor's dtype and device."""
     d, v = _new_options(self, dtype, device)
     return zeros(*size, dtype=d, device=v, requires_grad=requires_grad)
 
 
 def new_ones(self: Tensor, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor of `size` filled with 1, with this tensor's dtype and device."""
     d, v = _new_options(self, dtype, device)
     return ones(*size, dtype=d, device=v, requires_grad=requires_grad)
 
 
 def new_full(self: Tensor, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor of `size` filled with `fill_value`, with this tensor's dtype and device."""
     d, v = _new_options(self, dtype, device)
     return full(size, fill_value, dtype=d, device=v, requires_grad=requires_grad)
 

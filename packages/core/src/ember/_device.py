@@ -4,7 +4,12 @@ from __future__ import annotations
 
 
 class device:
-    __slots__ = ("type", "index")
+    """A device a tensor lives on, with its type and index: ``ember.device("cuda:0")``."""
+
+    __slots__ = {
+        "type": "The device type: ``'cpu'``, ``'cuda'``, ...",
+        "index": "The device's index among those of its type, or None for the current one.",
+    }
 
     def __init__(self, type: str | device, index: int | None = None) -> None:  # noqa: A002
         if isinstance(type, device):

@@ -10,7 +10,15 @@ BOOL, INTEGER, FLOATING = 0, 1, 2
 class dtype:
     """An ember scalar type; one interned object per type (`ember.float32 is ember.float`)."""
 
-    __slots__ = ("name", "itemsize", "category", "numpy", "is_floating_point", "is_signed", "_rank")
+    __slots__ = {
+        "name": "The name after ``ember.``: ``'float32'``.",
+        "itemsize": "The size of one element in bytes.",
+        "category": "The kind of type in promotion: 0 for bool, 1 for integers, 2 for floating point.",
+        "numpy": "The NumPy dtype of the same type, which native arrays carry.",
+        "is_floating_point": "Whether it is a floating-point type.",
+        "is_signed": "Whether it holds negative numbers.",
+        "_rank": "",
+    }
 
     def __init__(self, name: str, numpy_dtype, category: int, rank: int) -> None:
         self.name = name
@@ -28,6 +36,7 @@ class dtype:
         return (_by_name, (self.name,))
 
     def to_real(self) -> dtype:
+        """The real dtype of this one (itself: ember has no complex dtypes)."""
         return self
 
 
@@ -102,6 +111,7 @@ PROMOTE = {(a, b): _promote_pair(a, b) for a in ALL_DTYPES for b in ALL_DTYPES}
 
 
 def promote_types(a: dtype, b: dtype) -> dtype:
+    """The dtype that an op on the two dtypes gives."""
     return PROMOTE[a, b]
 
 
@@ -111,10 +121,12 @@ _default = [float32]
 
 
 def get_default_dtype() -> dtype:
+    """The floating-point dtype that creation functions give by default."""
     return _default[0]
 
 
 def set_default_dtype(d: dtype) -> None:
+    """Set the floating-point dtype that creation functions give by default."""
     if not isinstance(d, dtype) or not d.is_floating_point:
         raise TypeError(f"only floating-point types are supported as the default type, got {d}")
     _default[0] = d

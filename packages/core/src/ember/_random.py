@@ -25,11 +25,13 @@ class Generator:
         self._native = None
 
     def native(self):
+        """The backend's random stream behind this generator, made on first use."""
         if self._native is None:
             self._native = backend_for(self.device).make_generator(self.device.index, self._seed)
         return self._native
 
     def manual_seed(self, seed: int) -> Generator:
+        """Restart the stream from `seed`; returns the generator."""
         seed = int(seed)
         if seed < 0:
             seed += 1 << 64
@@ -39,17 +41,21 @@ class Generator:
         return self
 
     def seed(self) -> int:
+        """Seed the stream from a fresh random seed and return it."""
         fresh = int.from_bytes(os.urandom(8), "little")
         self.manual_seed(fresh)
         return fresh
 
     def initial_seed(self) -> int:
+        """The seed the stream started from."""
         return self._seed
 
     def get_state(self):
+        """The state of the stream, a value ``set_state`` takes back."""
         return self.native().get_state()
 
     def set_state(self, state) -> Generator:
+        """Continue the stream from a state ``get_state`` gave."""
         self.native().set_state(state)
         return self
 
@@ -74,7 +80,14 @@ _generators[canonical_device("cpu")] = default_generator
 
 
 def manual_seed(seed: int) -> Generator:
-    """Seed every device's default generator."""
+    """Seed every device's default generator.
+
+    >>> _ = ember.manual_seed(0)
+    >>> a = ember.rand(3)
+    >>> _ = ember.manual_seed(0)
+    >>> ember.equal(a, ember.rand(3))
+    True
+    """
     _last_seed[0] = int(seed)
     for generator in _generators.values():
         generator.manual_seed(seed)
@@ -82,18 +95,22 @@ def manual_seed(seed: int) -> Generator:
 
 
 def seed() -> int:
+    """Seed the default generators from a fresh random seed and return it."""
     return default_generator.seed()
 
 
 def initial_seed() -> int:
+    """The seed the default CPU generator started from."""
     return default_generator.initial_seed()
 
 
 def get_rng_state():
+    """The state of the default CPU generator, a value ``set_rng_state`` takes back."""
     return default_generator.get_state()
 
 
 def set_rng_state(state) -> None:
+    """Continue the default CPU generator from a state ``get_rng_state`` gave."""
     default_generator.set_state(state)
 
 
@@ -132,13 +149,28 @@ def _into(result: Tensor, out: Tensor | None) -> Tensor:
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None, **keyword) -> Tensor:
-    """Uniform samples from [0, 1)."""
+    """Uniform samples from [0, 1).
+
+    >>> _ = ember.manual_seed(0)
+    >>> x = ember.rand(2, 3)
+    >>> x.shape
+    ember.Size([2, 3])
+    >>> bool(((x >= 0) & (x < 1)).all())
+    True
+    """
     size = size_argument("rand", size, keyword)
     return _into(_sample("rand", "uniform", size, generator, dtype, device, requires_grad, 0.0, 1.0), out)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False, out=None, **keyword) -> Tensor:
-    """Standard normal samples."""
+    """Standard normal samples.
+
+    >>> _ = ember.manual_seed(0)
+    >>> ember.randn(2, 3).shape
+    ember.Size([2, 3])
+    >>> ember.randn(4, dtype=ember.float64).dtype
+    ember.float64
+    """
     size = size_argument("randn", size, keyword)
     return _into(_sample("randn", "normal", size, generator, dtype, device, requires_grad, 0.0, 1.0), out)
 
@@ -234,14 +266,17 @@ def _check_randperm_arguments(n: int, target: dt.dtype) -> None:
 
 
 def rand_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    """A tensor of input's shape with samples uniform in ``[0, 1)``."""
     return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
 def randn_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    """A tensor of input's shape with samples of the standard normal distribution."""
     return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
 def randint_like(input: Tensor, low: int = 0, high: int | None = None, *, dtype=None, device=None) -> Tensor:
+    """A tensor of input's shape with random integers in ``[low, high)``."""
     if high is None:
         low, high = 0, low
     return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device)
@@ -329,6 +364,7 @@ def _fill_from(self: Tensor, sample: Tensor) -> Tensor:
 
 
 def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator=None) -> Tensor:
+    """Fill the tensor with samples uniform in ``[from, to)``, in place."""
     a, b = float(a), float(b)
     checks.uniform_bounds(a, b, self.dtype)
     stream = _stream("uniform_", generator, self.device)
@@ -337,6 +373,7 @@ def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator=None) ->
 
 
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator=None) -> Tensor:
+    """Fill the tensor with samples of the normal distribution, in place."""
     checks.floating_fill("normal_", "normal_kernel_cpu", self.dtype)
     mean, std = float(mean), checks.standard_deviation(float(std))
     stream = _stream("normal_", generator, self.device)
@@ -363,6 +400,7 @@ def random_(self: Tensor, low: int | None = None, high: int | None = None, *, ge
 
 
 def bernoulli_(self: Tensor, p=0.5, *, generator=None) -> Tensor:
+    """Fill the tensor with 0 or 1, drawn with probability `p` of 1, in place."""
     if isinstance(p, Tensor):
         checks.probabilities("bernoulli_", p)
         flips = _coin_flips("bernoulli_", p.shape, p, generator, p.dtype, p.device)
@@ -372,6 +410,7 @@ def bernoulli_(self: Tensor, p=0.5, *, generator=None) -> Tensor:
 
 
 def exponential_(self: Tensor, lambd: float = 1.0, *, generator=None) -> Tensor:
+    """Fill the tensor with samples of the exponential distribution of rate `lambd`, in place."""
     lambd = float(lambd)
     checks.exponential_rate(lambd, self.dtype)
     unit = _sample("exponential_", "uniform", (self.shape,), generator, dt.float64, self.device, False, 0.0, 1.0)
@@ -387,4 +426,4 @@ def _as_tensor_on(self: Tensor, data) -> Tensor:
 
 for _method in (uniform_, normal_, random_, bernoulli_, exponential_):
     setattr(Tensor, _method.__name__, _method)
-Tensor.bernoulli = lambda self, p=None, *, generator=None: bernoulli(self, p, generator=generator)
+Tensor.bernoulli = bernoulli

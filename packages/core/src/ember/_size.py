@@ -4,6 +4,8 @@ from __future__ import annotations
 
 
 class Size(tuple):
+    """The shape of a tensor: a tuple of ints, printed as ``ember.Size([2, 3])``."""
+
     __slots__ = ()
 
     def __repr__(self) -> str:
@@ -12,6 +14,7 @@ class Size(tuple):
     __str__ = __repr__
 
     def numel(self) -> int:
+        """The number of elements of a tensor of this shape."""
         count = 1
         for n in self:
             count *= n

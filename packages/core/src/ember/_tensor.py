@@ -70,91 +70,111 @@ class _SizeProperty(property):
 
 
 class Tensor:
-    __slots__ = (
-        "_data",
-        "_backend",
-        "dtype",
-        "device",
-        "_requires_grad",
-        "_grad",
-        "grad_fn",
-        "_version",
-        "_base",
-        "_extra",
-        "__weakref__",
-        "__dict__",
-    )
+    """A multi-dimensional array of one dtype on one device, whose ops autograd can record."""
+
+    __slots__ = {
+        "_data": "",
+        "_backend": "",
+        "dtype": "The data type of the elements, an :class:`ember.dtype`.",
+        "device": "The :class:`ember.device` the elements live on.",
+        "_requires_grad": "",
+        "_grad": "",
+        "grad_fn": "The backward node of the op that made the tensor, or None for a leaf.",
+        "_version": "",
+        "_base": "",
+        "_extra": "",
+        "__weakref__": "",
+        "__dict__": "",
+    }
     __array_priority__ = 1000
     __hash__ = object.__hash__
 
     # --- metadata -----------------------------------------------------------------
     @property
     def shape(self) -> Size:
+        """The size of each dimension, as an :class:`ember.Size`."""
         return Size(self._data.shape)
 
     size = _SizeProperty(_BoundSize, doc="The shape as an ember.Size, or the size of one dim: t.size(dim).")
 
     def dim(self) -> int:
+        """The number of dimensions."""
         return self._data.ndim
 
     ndimension = dim
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions (as ``dim()``)."""
         return self._data.ndim
 
     def numel(self) -> int:
+        """The number of elements."""
         return int(self._data.size)
 
     nelement = numel
 
     def element_size(self) -> int:
+        """The size of one element in bytes."""
         return self.dtype.itemsize
 
     @property
     def itemsize(self) -> int:
+        """The size of one element in bytes (as ``element_size()``)."""
         return self.dtype.itemsize
 
     @property
     def nbytes(self) -> int:
+        """The bytes the elements take: ``numel() * element_size()``."""
         return self.dtype.itemsize * int(self._data.size)
 
     def stride(self, dim: int | None = None):
+        """The step in elements between neighbours along each dimension, or along `dim`."""
         strides = tuple(s // self.dtype.itemsize for s in self._data.strides)
         return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
 
     def is_contiguous(self, memory_format=None) -> bool:
+        """Whether the elements are laid out in row-major order without gaps."""
         return self._backend.is_contiguous(self._data)
 
     @property
     def is_cuda(self) -> bool:
+        """Whether the tensor lives on a CUDA device."""
         return self.device.type == "cuda"
 
     @property
     def is_cpu(self) -> bool:
+        """Whether the tensor lives on the CPU."""
         return self.device.type == "cpu"
 
     def get_device(self) -> int:
+        """The CUDA device index, or -1 on the CPU."""
         return -1 if self.device.type == "cpu" else (self.device.index or 0)
 
     def is_floating_point(self) -> bool:
+        """Whether the dtype is a floating-point type."""
         return self.dtype.is_floating_point
 
     def is_complex(self) -> bool:
+        """Whether the dtype is complex (never: ember has no complex dtypes)."""
         return False
 
     @property
     def is_leaf(self) -> bool:
+        """Whether the tensor was made by the user rather than by a recorded op."""
         return self.grad_fn is None
 
     @property
     def layout(self) -> str:
+        """The memory layout: always ``ember.strided``."""
         return "ember.strided"
 
     def data_ptr(self) -> int:
+        """The address of the first element in memory."""
         return int(self._backend.to_numpy(self._data).__array_interface__["data"][0]) if self.is_cpu else 0
 
     def type(self, dtype=None, non_blocking: bool = False):
+        """The type name (``'ember.FloatTensor'``), or a copy converted to the given type."""
         if dtype is None:
             prefix = "ember.cuda." if self.device.type == "cuda" else "ember."
             return prefix + _LEGACY_NAMES[self.dtype]
@@ -167,6 +187,7 @@ class Tensor:
     # --- autograd -----------------------------------------------------------------
     @property
     def requires_grad(self) -> bool:
+        """Whether autograd records operations on the tensor."""
         return self._requires_grad
 
     @requires_grad.setter
@@ -187,6 +208,7 @@ class Tensor:
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set whether autograd records operations on the tensor, in place; returns the tensor."""
         if self.grad_fn is not None and requires_grad:
             return self
         self.requires_grad = requires_grad
@@ -212,10 +234,12 @@ class Tensor:
 
     @property
     def output_nr(self) -> int:
+        """Which output of the op that made it the tensor is (0 for a leaf)."""
         return 0 if self._extra is None else self._extra.output_nr
 
     @property
     def retains_grad(self) -> bool:
+        """Whether ``.grad`` is filled for this non-leaf tensor (see ``retain_grad``)."""
         return self._extra is not None and self._extra.retains_grad
 
     def _extras(self) -> _Extra:
@@ -229,7 +253,12 @@ class Tensor:
             self._extra.link = None
 
     def detach(self) -> Tensor:
-        """The same data (and version counter) without history: requires_grad=False."""
+        """The same data (and version counter) without history: requires_grad=False.
+
+        >>> x = ember.ones(2, requires_grad=True)
+        >>> (x * 2).detach()
+        tensor([2., 2.])
+        """
         out = wrap(self._data, self._backend, self.dtype, self.device)
         out._version = self._version
         return out
@@ -244,6 +273,7 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
+        """The tensor's values, detached from the graph; assigning replaces them."""
         return self.detach()
 
     @data.setter
@@ -276,7 +306,11 @@ class Tensor:
         return self._backend.to_numpy(self._data)
 
     def item(self):
-        """The value of a one-element tensor as a Python number."""
+        """The value of a one-element tensor as a Python number.
+
+        >>> ember.tensor([2.5]).item()
+        2.5
+        """
         if self._data.size != 1:
             raise RuntimeError(
                 f"a Tensor with {self._data.size} elements cannot be converted to Scalar; "
@@ -450,7 +484,17 @@ class _LegacyTensorType(type):
 
 
 def _make_legacy(name: str, dtype: dt.dtype, device_type: str) -> type:
-    return _LegacyTensorType(name, (), {"dtype": dtype, "device_type": device_type, "is_cuda": device_type == "cuda"})
+    where = "a CUDA" if device_type == "cuda" else "a CPU"
+    return _LegacyTensorType(
+        name,
+        (),
+        {
+            "__doc__": f"The legacy type of {where} tensor of dtype {dtype}: ``isinstance`` checks both.",
+            "dtype": dtype,
+            "device_type": device_type,
+            "is_cuda": device_type == "cuda",
+        },
+    )
 
 
 LEGACY_TYPES = {name: _make_legacy(name, d, "cpu") for d, name in _LEGACY_NAMES.items()}

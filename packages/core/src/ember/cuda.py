@@ -63,6 +63,7 @@ def init() -> None:
 
 
 def is_initialized() -> bool:
+    """Whether ember has started using CUDA in this process."""
     return is_available()
 
 
@@ -144,6 +145,7 @@ def synchronize(device=None) -> None:
 
 
 def get_device_name(device=None) -> str:
+    """The name of a CUDA device."""
     backend = _require()
     return backend.device_name(_checked(backend, _index(device)))
 
@@ -163,6 +165,7 @@ class _CudaDeviceProperties:
 
 
 def get_device_properties(device=None) -> _CudaDeviceProperties:
+    """The properties of a CUDA device (name, capability, memory, processors)."""
     backend = _require()
     return _CudaDeviceProperties(**backend.device_properties(_checked(backend, _index(device))))
 

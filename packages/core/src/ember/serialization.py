@@ -98,6 +98,13 @@ def save(
     the file it names; a device or FIFO is written to directly; a read-only file is refused
     (PermissionError); a missing folder raises RuntimeError. `pickle_module`, `pickle_protocol` and
     PyTorch's other keywords are accepted and ignored.
+
+    >>> import io
+    >>> buffer = io.BytesIO()
+    >>> ember.save({"w": ember.tensor([1.0, 2.0])}, buffer)
+    >>> _ = buffer.seek(0)
+    >>> ember.load(buffer)
+    {'w': tensor([1., 2.])}
     """
     write = _writer(obj, _save_format(f, format))
     if hasattr(f, "write"):
@@ -139,6 +146,13 @@ def load(
     ('cpu'), a dict from saved to new location ({'cuda:1': 'cuda:0'}), or a callable
     `fn(storage, saved_location)` returning the storage moved (as a tensor) or a location.
     `weights_only` and `pickle_module` are accepted for compatibility: no file's code ever runs.
+
+    >>> import io
+    >>> buffer = io.BytesIO()
+    >>> ember.save(ember.arange(3), buffer)
+    >>> _ = buffer.seek(0)
+    >>> ember.load(buffer)
+    tensor([0, 1, 2])
     """
     stream, name, owned = _open(f)
     try:

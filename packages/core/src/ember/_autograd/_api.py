@@ -131,6 +131,10 @@ def grad(
 
     `grad_outputs` weighs each output (vector-Jacobian product); `create_graph=True`
     records the backward pass so the result can be differentiated again.
+
+    >>> x = ember.tensor(3.0, requires_grad=True)
+    >>> ember.autograd.grad(x ** 2, x)
+    (tensor(6.),)
     """
     if is_grads_batched:
         raise NotImplementedError("ember.autograd.grad(is_grads_batched=True) is not supported; loop instead")

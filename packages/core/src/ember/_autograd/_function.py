@@ -250,18 +250,22 @@ class Function:
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
+        """Compute the outputs from the inputs; subclasses define it (ops inside are not recorded)."""
         raise NotImplementedError("a Function subclass must define a static forward(ctx, ...)")
 
     @staticmethod
     def setup_context(ctx, inputs: tuple, output) -> None:
+        """Save what ``backward`` needs from the inputs and output on ``ctx``."""
         raise NotImplementedError("setup_context is optional: define it to write forward without ctx")
 
     @staticmethod
     def backward(ctx, *grad_outputs):
+        """The gradients of the inputs, from the gradients of the outputs; subclasses define it."""
         raise NotImplementedError("a Function subclass must define a static backward(ctx, ...)")
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        """Run ``forward`` on the inputs and record the op for autograd."""
         needs = tuple(isinstance(a, _tensor.Tensor) and a._requires_grad for a in args)
         ctx = cls._backward_cls(needs)
         record = grad_state.enabled and any(needs)

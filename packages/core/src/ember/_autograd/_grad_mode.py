@@ -92,7 +92,16 @@ class _NoParamMode(_ModeContext):
 
 
 class no_grad(_NoParamMode):
-    """Disable graph recording inside the block (or the decorated function)."""
+    """Disable graph recording inside the block (or the decorated function).
+
+    >>> x = ember.ones(2, requires_grad=True)
+    >>> with ember.no_grad():
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
+    >>> (x * 2).requires_grad
+    True
+    """
 
     __slots__ = ()
 
@@ -112,7 +121,7 @@ class enable_grad(_NoParamMode):
 class set_grad_enabled(_ModeContext):
     """Set grad mode now (`set_grad_enabled(False)`), or for a block (`with set_grad_enabled(False):`)."""
 
-    __slots__ = ("mode",)
+    __slots__ = {"mode": "Whether the mode is on."}
 
     def __init__(self, mode: bool) -> None:
         self._previous = (state.enabled, state.inference)
@@ -126,6 +135,7 @@ class set_grad_enabled(_ModeContext):
         pass
 
     def clone(self) -> set_grad_enabled:
+        """A new context manager with the same mode."""
         return set_grad_enabled(self.mode)
 
     def __call__(self, func):
@@ -139,7 +149,7 @@ class set_grad_enabled(_ModeContext):
 class inference_mode(_ModeContext):
     """Like `no_grad`, for code that will never need gradients; `is_inference_mode_enabled()` is True inside."""
 
-    __slots__ = ("mode",)
+    __slots__ = {"mode": "Whether the mode is on."}
 
     def __new__(cls, mode=True):
         if callable(mode) and not isinstance(mode, bool):
@@ -155,6 +165,7 @@ class inference_mode(_ModeContext):
         return True, False
 
     def clone(self) -> inference_mode:
+        """A new context manager with the same mode."""
         return inference_mode(self.mode)
 
 

@@ -10,7 +10,14 @@ from ._node import AccumulateGrad, RemovableHandle, note_post_accumulate_hook, p
 
 
 def backward(self: Tensor, gradient=None, retain_graph=None, create_graph: bool = False, inputs=None) -> None:
-    """Accumulate the gradient of this tensor into the `.grad` of the leaves it was computed from."""
+    """Accumulate the gradient of this tensor into the `.grad` of the leaves it was computed from.
+
+    >>> x = ember.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+    """
     api.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
 

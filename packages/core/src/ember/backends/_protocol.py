@@ -52,7 +52,9 @@ from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import pluggy
 
+#: Marks the hook specification of :class:`BackendPluginSpec` (pluggy's marker for the project "ember").
 hookspec = pluggy.HookspecMarker("ember")
+#: Decorates a plugin module's ``ember_backends()`` function, the hook that returns its backends.
 hookimpl = pluggy.HookimplMarker("ember")
 
 #: Kernel names by calling convention (see the module docstring). The conformance

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype
-from ._protocol import KERNELS, NUMPY_NAMES
+from ._protocol import KERNEL_CALLS, KERNELS, NUMPY_NAMES, Backend, NativeGenerator
 
 _EXACT_COUNT = 1 << 24
 _HALF = np.dtype(np.float16)
@@ -223,6 +223,7 @@ class NumpyLikeBackend:
         return self.xp.ascontiguousarray(x)
 
     def shares_memory(self, a: Any, b: Any) -> bool:
+        """Whether arrays a and b may share memory (``numpy.shares_memory``)."""
         return bool(self.xp.shares_memory(a, b))
 
     # --- random -------------------------------------------------------------------
@@ -289,4 +290,21 @@ class NumpyGenerator:
         return self._rng.permutation(n)
 
     def bernoulli(self, p: Any, shape: tuple) -> np.ndarray:
+        """A bool array of `shape`, each True with probability `p`."""
         return self._rng.random(shape) < p
+
+
+def _documented_by_the_contract(cls: type, contract: type) -> type:
+    """Give `cls`'s protocol methods and kernels that have no docstring the contract's words."""
+    for name, member in vars(cls).items():
+        if name.startswith("_") or not callable(member) or member.__doc__:
+            continue
+        if name in vars(contract):
+            member.__doc__ = vars(contract)[name].__doc__
+        elif name in KERNEL_CALLS:
+            member.__doc__ = f"The ``{name}`` kernel, called as ``{KERNEL_CALLS[name]}``; NumPy's semantics."
+    return cls
+
+
+_documented_by_the_contract(NumpyLikeBackend, Backend)
+_documented_by_the_contract(NumpyGenerator, NativeGenerator)

@@ -8,6 +8,7 @@ from .._writes import write_out
 from ._dispatch import PROMOTE, binary, inplace_binary, inplace_unary, promoted, unary
 from ._errors import OperandTypeError
 from ._op import Op
+from ._summaries import SUMMARIES
 
 FUNCTIONS: dict = {}
 
@@ -90,7 +91,7 @@ def unary_op(
         return result if out is None else write_out(out, result)
 
     function.__name__ = function.__qualname__ = name
-    function.__doc__ = f"Elementwise {name} of a tensor."
+    function.__doc__ = SUMMARIES.get(name, f"Elementwise {name} of a tensor.")
     in_place = None
     if inplace:
 
@@ -162,7 +163,9 @@ def binary_op(
             return inplace_binary(op, self, other, promotion)
 
     function.__name__ = function.__qualname__ = name
-    function.__doc__ = f"Elementwise {name} of two tensors (or a tensor and a scalar), broadcasting."
+    function.__doc__ = SUMMARIES.get(
+        name, f"Elementwise {name} of two tensors (or a tensor and a scalar), broadcasting."
+    )
     in_place.__name__ = name + "_"
 
     def reflected_operator(self, other):

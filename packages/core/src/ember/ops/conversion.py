@@ -78,7 +78,14 @@ def _parse_to(args: tuple, kwargs: dict):
 
 @method("to")
 def to(self: Tensor, *args, **kwargs) -> Tensor:
-    """Convert to a device and/or dtype: to(device), to(dtype), to(device, dtype), to(other)."""
+    """Convert to a device and/or dtype: to(device), to(dtype), to(device, dtype), to(other).
+
+    >>> x = ember.tensor([1, 2])
+    >>> x.to(ember.float32)
+    tensor([1., 2.])
+    >>> x.to("cpu", dtype=ember.float64)
+    tensor([1., 2.], dtype=ember.float64)
+    """
     target_device, target_dtype, copy = _parse_to(args, kwargs)
     result = self
     if target_device is not None and target_device != self.device:
@@ -92,11 +99,13 @@ def to(self: Tensor, *args, **kwargs) -> Tensor:
 
 @method("cpu")
 def cpu(self: Tensor, memory_format=None) -> Tensor:
+    """The tensor on the CPU (itself when it is there)."""
     return to(self, "cpu")
 
 
 @method("cuda")
 def cuda(self: Tensor, device=None, non_blocking: bool = False, memory_format=None) -> Tensor:
+    """The tensor on a CUDA device (itself when it is there)."""
     if device is None:
         device = "cuda"  # NOTE: the current CUDA device (see ember.cuda.set_device)
     if isinstance(device, int):
@@ -180,6 +189,7 @@ for _name, _dtype in (
 
 @method("type_as")
 def type_as(self: Tensor, other: Tensor) -> Tensor:
+    """The tensor converted to the dtype of `other`."""
     return cast(self, other.dtype)
 
 

@@ -667,7 +667,12 @@ def _condition_array(condition: Tensor):
 
 @export
 def where(condition: Tensor, input=None, other=None, *, out: Tensor | None = None):
-    """Elements of `input` where `condition`, else of `other`; with one argument, `nonzero(as_tuple=True)`."""
+    """Elements of `input` where `condition`, else of `other`; with one argument, `nonzero(as_tuple=True)`.
+
+    >>> x = ember.tensor([-1.0, 2.0, -3.0])
+    >>> ember.where(x > 0, x, ember.zeros(3))
+    tensor([0., 2., 0.])
+    """
     if input is None and other is None:
         return condition.nonzero(as_tuple=True)
     want = result_type_of(input, other)
@@ -687,6 +692,7 @@ def where(condition: Tensor, input=None, other=None, *, out: Tensor | None = Non
 
 
 def _where_method(self: Tensor, condition: Tensor, other) -> Tensor:
+    """The elements of the tensor where `condition` holds, else those of `other`."""
     return where(condition, self, other)
 
 
@@ -744,7 +750,11 @@ def _as_operand(value, want: dt.dtype, input: Tensor):
 
 @export
 def clamp(input: Tensor, min=None, max=None, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
-    """Limit each element to [min, max] (bounds may be scalars or tensors; min > max gives max)."""
+    """Limit each element to [min, max] (bounds may be scalars or tensors; min > max gives max).
+
+    >>> ember.clamp(ember.tensor([-2.0, 0.5, 3.0]), min=0.0, max=1.0)
+    tensor([0.0000, 0.5000, 1.0000])
+    """
     want = _clamp_operands(input, min, max)
     x = input if input.dtype is want else input.to(want)
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -761,11 +771,13 @@ export(clamp, name="clip")
 
 @export
 def clamp_min(input: Tensor, min) -> Tensor:  # noqa: A002
+    """Every element at least `min`."""
     return clamp(input, min, None)
 
 
 @export
 def clamp_max(input: Tensor, max) -> Tensor:  # noqa: A002
+    """Every element at most `max`."""
     return clamp(input, None, max)
 
 

@@ -613,6 +613,7 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
 
 @export
 def argwhere(input: Tensor) -> Tensor:
+    """The indices of the non-zero elements, one row per element."""
     return nonzero(input)
 
 

@@ -131,7 +131,15 @@ def _product(name: str, input: Tensor, other: Tensor, out: Tensor | None) -> Ten
 
 @export
 def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
-    """Matrix product with NumPy/PyTorch broadcasting of batch dimensions."""
+    """Matrix product with NumPy/PyTorch broadcasting of batch dimensions.
+
+    >>> a = ember.tensor([[1., 2.], [3., 4.]])
+    >>> ember.matmul(a, a)
+    tensor([[ 7., 10.],
+            [15., 22.]])
+    >>> ember.matmul(a, ember.tensor([1., 1.]))
+    tensor([3., 7.])
+    """
     return _product("matmul", input, other, out)
 
 

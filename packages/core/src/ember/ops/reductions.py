@@ -141,7 +141,17 @@ SUM_DIM = Op("sum", "sum", _grad_sum, node="SumBackward1", defaults=_REDUCTION_D
 
 @export
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None, **numpy) -> Tensor:  # noqa: A001
-    """Sum of elements, over all of them or over `dim` (an int or a tuple); integers sum in int64."""
+    """Sum of elements, over all of them or over `dim` (an int or a tuple); integers sum in int64.
+
+    >>> x = ember.tensor([[1., 2., 3.], [4., 5., 6.]])
+    >>> ember.sum(x)
+    tensor(21.)
+    >>> ember.sum(x, dim=0)
+    tensor([5., 7., 9.])
+    >>> x.sum(dim=1, keepdim=True)
+    tensor([[ 6.],
+            [15.]])
+    """
     if numpy:
         dim, keepdim = numpy_keywords("sum", numpy, dim, keepdim)
     if dtype is not None:
@@ -186,7 +196,14 @@ MEAN_DIM = Op("mean", "mean", _grad_mean, node="MeanBackward1", defaults=_REDUCT
 
 @export
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tensor | None = None, **numpy) -> Tensor:
-    """Mean of elements, over all of them or over `dim`."""
+    """Mean of elements, over all of them or over `dim`.
+
+    >>> x = ember.tensor([[1., 2.], [3., 4.]])
+    >>> ember.mean(x)
+    tensor(2.5000)
+    >>> x.mean(dim=1)
+    tensor([1.5000, 3.5000])
+    """
     if numpy:
         dim, keepdim = numpy_keywords("mean", numpy, dim, keepdim)
     if dtype is not None:
@@ -315,7 +332,19 @@ def _extreme(kind: str, input: Tensor, dim, keepdim: bool, other):
 
 @export
 def max(input: Tensor, dim=None, keepdim: bool = False, *, other=None, **numpy):  # noqa: A001
-    """The largest element; with `dim`, (values, indices) along it; with a tensor, `maximum`."""
+    """The largest element; with `dim`, (values, indices) along it; with a tensor, `maximum`.
+
+    >>> x = ember.tensor([[1, 5, 2], [7, 0, 3]])
+    >>> ember.max(x)
+    tensor(7)
+    >>> ember.max(x, dim=1)
+    ember.return_types.max(
+    values=tensor([5, 7]),
+    indices=tensor([1, 0]))
+    >>> values, indices = x.max(dim=0)
+    >>> indices
+    tensor([1, 0, 1])
+    """
     if numpy:
         dim, keepdim = numpy_keywords("max", numpy, dim, keepdim)
     return _extreme("max", input, dim, keepdim, other)
@@ -372,7 +401,11 @@ def _arg(kind: str, input: Tensor, dim, keepdim: bool) -> Tensor:
 
 @export
 def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False, **numpy) -> Tensor:
-    """Index of the largest element (of the flattened input when dim is None); the first one on ties."""
+    """Index of the largest element (of the flattened input when dim is None); the first one on ties.
+
+    >>> ember.argmax(ember.tensor([[1, 5, 2], [7, 0, 3]]), dim=1)
+    tensor([1, 0])
+    """
     if numpy:
         dim, keepdim = numpy_keywords("argmax", numpy, dim, keepdim)
     return _arg("argmax", input, dim, keepdim)

@@ -99,7 +99,17 @@ RESHAPE_COPY = Op(
 
 @export
 def reshape(input: Tensor, *shape) -> Tensor:
-    """The same elements in a new shape: a view when the layout allows, else a copy."""
+    """The same elements in a new shape: a view when the layout allows, else a copy.
+
+    >>> x = ember.arange(6)
+    >>> ember.reshape(x, (2, 3))
+    tensor([[0, 1, 2],
+            [3, 4, 5]])
+    >>> x.reshape(3, -1)
+    tensor([[0, 1],
+            [2, 3],
+            [4, 5]])
+    """
     shape = infer_shape(_sizes(shape), input._data.size)
     try:
         return view_call(VIEW, input, {"shape": shape})
@@ -119,7 +129,14 @@ def _view_as_dtype(self: Tensor, target: dt.dtype) -> Tensor:
 
 @method("view")
 def view(self: Tensor, *shape) -> Tensor:
-    """A view with a new shape (or dtype); raises when the layout cannot be viewed (use reshape)."""
+    """A view with a new shape (or dtype); raises when the layout cannot be viewed (use reshape).
+
+    >>> x = ember.arange(6.)
+    >>> y = x.view(2, 3)
+    >>> y[0, 0] = 10.
+    >>> x
+    tensor([10.,  1.,  2.,  3.,  4.,  5.])
+    """
     if not shape:
         raise TypeError("view() needs a shape, e.g. t.view(2, 3) or t.view(-1), or a dtype")
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
@@ -129,17 +146,23 @@ def view(self: Tensor, *shape) -> Tensor:
 
 @method("view_as")
 def view_as(self: Tensor, other: Tensor) -> Tensor:
+    """A view of the tensor with the shape of `other`."""
     return view(self, other.shape)
 
 
 @method("reshape_as")
 def reshape_as(self: Tensor, other: Tensor) -> Tensor:
+    """The tensor reshaped to the shape of `other`."""
     return reshape(self, other.shape)
 
 
 @export
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    """Merge dims start_dim..end_dim into one."""
+    """Merge dims start_dim..end_dim into one.
+
+    >>> ember.flatten(ember.zeros(2, 3, 4), start_dim=1).shape
+    ember.Size([2, 12])
+    """
     if input.ndim == 0:
         return reshape(input, 1)
     start = _wrap_dim(start_dim, input.ndim)
@@ -152,6 +175,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 @export
 def ravel(input: Tensor) -> Tensor:
+    """The elements as a 1-d tensor: a view when possible."""
     return reshape(input, -1)
 
 
@@ -205,14 +229,29 @@ def _squeeze_args(input: Tensor, dim) -> tuple[int, tuple]:
 
 @export
 def squeeze(input: Tensor, dim=None) -> Tensor:
-    """Remove dims of size 1 (all of them, or those named by dim)."""
+    """Remove dims of size 1 (all of them, or those named by dim).
+
+    >>> ember.zeros(1, 3, 1).squeeze().shape
+    ember.Size([3])
+    >>> ember.zeros(1, 3, 1).squeeze(0).shape
+    ember.Size([3, 1])
+    """
     overload, axes = _squeeze_args(input, dim)
     return view_call(SQUEEZE[overload], input, {"axes": axes})
 
 
 @export
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
-    """Insert a dim of size 1 at `dim`."""
+    """Insert a dim of size 1 at `dim`.
+
+    >>> x = ember.tensor([1, 2, 3])
+    >>> ember.unsqueeze(x, 0)
+    tensor([[1, 2, 3]])
+    >>> x.unsqueeze(1)
+    tensor([[1],
+            [2],
+            [3]])
+    """
     return view_call(UNSQUEEZE, input, {"axis": _wrap_dim(dim, input.ndim + 1)})
 
 
@@ -247,7 +286,14 @@ def _transpose_attrs(input: Tensor, dim0: int, dim1: int) -> dict:
 
 @export
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
-    """Swap two dims (a view)."""
+    """Swap two dims (a view).
+
+    >>> x = ember.tensor([[1, 2, 3], [4, 5, 6]])
+    >>> ember.transpose(x, 0, 1)
+    tensor([[1, 4],
+            [2, 5],
+            [3, 6]])
+    """
     return view_call(TRANSPOSE, input, _transpose_attrs(input, dim0, dim1))
 
 
@@ -268,6 +314,7 @@ def t(input: Tensor) -> Tensor:
 
 
 def _reversed_dims(self: Tensor) -> Tensor:
+    """The dimensions in reverse order: a 2-d tensor's transpose (``H`` is the same, ember has no complex dtypes)."""
     if self.ndim != 2:
         warnings.warn(
             "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
@@ -282,6 +329,7 @@ def _reversed_dims(self: Tensor) -> Tensor:
 
 
 def _matrix_transpose(self: Tensor) -> Tensor:
+    """The transpose of the last two dimensions (``mH`` is the same, ember has no complex dtypes)."""
     if self.ndim < 2:
         raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor.")
     return transpose(self, -2, -1)
@@ -311,7 +359,14 @@ PERMUTE = Op(
 
 @export
 def permute(input: Tensor, *dims) -> Tensor:
-    """Reorder dims (a view)."""
+    """Reorder dims (a view).
+
+    >>> x = ember.zeros(2, 3, 4)
+    >>> ember.permute(x, (2, 0, 1)).shape
+    ember.Size([4, 2, 3])
+    >>> x.permute(1, 2, 0).shape
+    ember.Size([3, 4, 2])
+    """
     dims = _sizes(dims)
     if len(dims) != input.ndim:
         raise RuntimeError(
@@ -411,6 +466,7 @@ def resize_(self: Tensor, *sizes, memory_format=None) -> Tensor:
 
 @method("resize_as_")
 def resize_as_(self: Tensor, other: Tensor, memory_format=None) -> Tensor:
+    """Give the tensor the shape of `other`, in place."""
     return resize_(self, other.shape)
 
 
@@ -471,16 +527,19 @@ def expand(self: Tensor, *sizes) -> Tensor:
 
 @method("expand_as")
 def expand_as(self: Tensor, other: Tensor) -> Tensor:
+    """A view of the tensor expanded to the shape of `other`."""
     return expand(self, other.shape)
 
 
 @export
 def broadcast_to(input: Tensor, size) -> Tensor:
+    """A view of input broadcast to `size`."""
     return expand(input, tuple(size))
 
 
 @export
 def broadcast_shapes(*shapes) -> Size:
+    """The shape that tensors of the given shapes broadcast to."""
     ndim = max((1 if isinstance(s, int) else len(s) for s in shapes), default=0)
     result = [1] * ndim
     for shape in shapes:
@@ -497,6 +556,7 @@ def broadcast_shapes(*shapes) -> Size:
 
 @export
 def broadcast_tensors(*tensors) -> tuple:
+    """The tensors broadcast to their common shape (views)."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
     shape = broadcast_shapes(*(t.shape for t in tensors))
@@ -575,6 +635,7 @@ def repeat(self: Tensor, *sizes) -> Tensor:
 
 @export
 def tile(input: Tensor, dims) -> Tensor:
+    """The tensor repeated along each dimension, as many times as `dims` says."""
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     return repeat(input, (1,) * (input.ndim - len(dims)) + dims)
 
@@ -634,6 +695,7 @@ def flip(input: Tensor, dims) -> Tensor:
 
 @export
 def fliplr(input: Tensor) -> Tensor:
+    """Reverse the order of the columns (dim 1)."""
     if input.ndim < 2:
         raise RuntimeError(f"fliplr(): input must be >= 2-d, got a {input.ndim}-d tensor")
     return flip(input, (1,))
@@ -641,6 +703,7 @@ def fliplr(input: Tensor) -> Tensor:
 
 @export
 def flipud(input: Tensor) -> Tensor:
+    """Reverse the order of the rows (dim 0)."""
     if input.ndim < 1:
         raise RuntimeError("flipud(): input must be >= 1-d, got a 0-d tensor")
     return flip(input, (0,))
@@ -770,7 +833,18 @@ def _cat_checked(tensors: tuple, dim: int) -> int:
 
 @export
 def cat(tensors, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
-    """Join tensors along an existing dim."""
+    """Join tensors along an existing dim.
+
+    >>> a = ember.tensor([[1, 2], [3, 4]])
+    >>> ember.cat([a, a])
+    tensor([[1, 2],
+            [3, 4],
+            [1, 2],
+            [3, 4]])
+    >>> ember.cat([a, a], dim=1)
+    tensor([[1, 2, 1, 2],
+            [3, 4, 3, 4]])
+    """
     tensors = _joined("cat", tensors)
     # NOTE: PyTorch skips 1-D empty tensors whatever the others' shapes (a legacy rule).
     if any(t._data.shape == (0,) for t in tensors):
@@ -787,7 +861,16 @@ export(cat, name="concatenate")
 
 @export
 def stack(tensors, dim: int = 0, *, out: Tensor | None = None) -> Tensor:
-    """Join tensors of one shape along a new dim."""
+    """Join tensors of one shape along a new dim.
+
+    >>> a, b = ember.tensor([1, 2]), ember.tensor([3, 4])
+    >>> ember.stack([a, b])
+    tensor([[1, 2],
+            [3, 4]])
+    >>> ember.stack([a, b], dim=1)
+    tensor([[1, 3],
+            [2, 4]])
+    """
     tensors = _joined("stack", tensors)
     for i, t in enumerate(tensors):
         if t.shape != tensors[0].shape:
@@ -821,27 +904,32 @@ def _at_least(tensors: tuple, ndim: int):
 
 @export
 def atleast_1d(*tensors):
+    """The tensors with at least one dimension: 0-d ones become 1-d."""
     return _at_least(tensors, 1)
 
 
 @export
 def atleast_2d(*tensors):
+    """The tensors with at least two dimensions: dimensions of size 1 are added in front."""
     return _at_least(tensors, 2)
 
 
 @export
 def atleast_3d(*tensors):
+    """The tensors with at least three dimensions, dimensions of size 1 added as NumPy does."""
     return _at_least(tensors, 3)
 
 
 @export
 def hstack(tensors, *, out: Tensor | None = None) -> Tensor:
+    """The tensors concatenated along the second dimension (the first for 1-d tensors)."""
     tensors = atleast_1d(tuple(tensors))
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1, out=out)
 
 
 @export
 def vstack(tensors, *, out: Tensor | None = None) -> Tensor:
+    """The tensors concatenated along the first dimension (1-d ones become rows)."""
     return cat(atleast_2d(tuple(tensors)), 0, out=out)
 
 
@@ -850,11 +938,13 @@ export(vstack, name="row_stack")
 
 @export
 def dstack(tensors, *, out: Tensor | None = None) -> Tensor:
+    """The tensors stacked along the third dimension (depth-wise)."""
     return cat(atleast_3d(tuple(tensors)), 2, out=out)
 
 
 @export
 def column_stack(tensors, *, out: Tensor | None = None) -> Tensor:
+    """The tensors side by side as columns (1-d ones become columns)."""
     return cat([t.reshape(-1, 1) if t.ndim < 2 else t for t in tensors], 1, out=out)
 
 
@@ -918,6 +1008,7 @@ def clone(input: Tensor, *, memory_format=None) -> Tensor:
 
 @method("contiguous")
 def contiguous(self: Tensor, memory_format=None) -> Tensor:
+    """The tensor itself when contiguous, else a contiguous copy."""
     if self._backend.is_contiguous(self._data):
         return self
     return call(CONTIGUOUS, (self,), (self._data,), self)

@@ -108,6 +108,7 @@ def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
 
 @method("split_with_sizes")
 def split_with_sizes(self: Tensor, split_sizes, dim: int = 0) -> tuple:
+    """Split into pieces of the given sizes along `dim`."""
     dim = _wrap_dim(dim, self.ndim)
     sections = [int(n) for n in split_sizes]
     size = self.shape[dim]
@@ -161,11 +162,13 @@ def _split_by(input: Tensor, sections, dim: int, name: str) -> tuple:
 
 @export
 def hsplit(input: Tensor, sections) -> tuple:
+    """Split a tensor along its second dimension (its first when 1-d)."""
     return _split_by(input, sections, 1 if input.ndim > 1 else 0, "torch.hsplit")
 
 
 @export
 def vsplit(input: Tensor, sections) -> tuple:
+    """Split a tensor of two or more dimensions along its first dimension."""
     if input.ndim < 2:
         raise RuntimeError(
             f"torch.vsplit requires a tensor with at least 2 dimension, but got a tensor with {input.ndim} dimensions!"
@@ -175,6 +178,7 @@ def vsplit(input: Tensor, sections) -> tuple:
 
 @export
 def dsplit(input: Tensor, sections) -> tuple:
+    """Split a tensor of three or more dimensions along its third dimension."""
     if input.ndim < 3:
         raise RuntimeError(
             f"torch.dsplit requires a tensor with at least 3 dimension, but got a tensor with {input.ndim} dimensions!"

@@ -96,6 +96,7 @@ class BackendConformance(KernelChecks, DtypeChecks, LayoutChecks, OptionalChecks
 
     # --- metadata ----------------------------------------------------------------
     def test_metadata(self, any_backend: Backend) -> None:
+        """The backend has a name, a device type ember knows, and says whether it is available."""
         backend = any_backend
         assert isinstance(backend.name, str) and backend.name
         assert isinstance(backend.device_type, str)
@@ -109,15 +110,18 @@ class BackendConformance(KernelChecks, DtypeChecks, LayoutChecks, OptionalChecks
             assert isinstance(count, int) and count >= 1, f"device_count() of an available backend is {count!r}"
 
     def test_found_by_name(self, any_backend: Backend) -> None:
+        """The registry finds the backend by its name."""
         assert registry.by_name(any_backend.name, any_backend.device_type) is any_backend
         assert any_backend in ember.backends.available()
 
     def test_has_every_protocol_member(self, any_backend: Backend) -> None:
+        """Every protocol method and every kernel is there."""
         assert isinstance(any_backend, Backend), "a protocol method is missing (see ember.backends.Backend)"
         missing = [name for name in kernel_names() if not callable(getattr(any_backend, name, None))]
         assert not missing, f"kernels missing: {missing}"
 
     def test_array_namespace(self, backend: Backend, index) -> None:
+        """Arrays it makes are of its ``ndarray`` type, and its ``xp`` takes them."""
         made = backend.zeros((2, 3), ember.float32, index)
         assert isinstance(made, backend.ndarray)
         assert isinstance(backend.xp.asarray(made), backend.ndarray)
@@ -126,6 +130,7 @@ class BackendConformance(KernelChecks, DtypeChecks, LayoutChecks, OptionalChecks
     # --- dtypes ----------------------------------------------------------------------
     @pytest.mark.parametrize("dtype", DTYPES, ids=str)
     def test_dtype_mapping(self, backend: Backend, index, dtype) -> None:
+        """Every ember dtype maps to a native dtype and back."""
         native_dtype = backend.native_dtype(dtype)
         assert backend.ember_dtype(native_dtype) is dtype
         made = backend.zeros((3,), dtype, index)
@@ -135,6 +140,7 @@ class BackendConformance(KernelChecks, DtypeChecks, LayoutChecks, OptionalChecks
 
     # --- creation and transfer -------------------------------------------------------
     def test_asarray(self, backend: Backend, index, host) -> None:
+        """``asarray`` takes nested lists, with a dtype or inferring NumPy's."""
         made = backend.asarray([[1, 2], [3, 4]], ember.float32, index)
         np.testing.assert_array_equal(host(made), np.array([[1, 2], [3, 4]], np.float32))
         assert host(made).dtype == np.float32
@@ -142,6 +148,7 @@ class BackendConformance(KernelChecks, DtypeChecks, LayoutChecks, OptionalChecks
         assert host(inferred).dtype == np.int64
 
     def test_empty_zeros_full(self, backend: Backend, index, host) -> None:
+        """``empty``, ``zeros`` and ``full`` give the shape, dtype and values asked for."""
         assert backend.empty((2, 0, 3), ember.int32, index).shape == (2, 0, 3)
         assert host(backend.empty((4,), ember.float16, index)).dtype == np.float16
         np.testing.assert_array_equal(host(backend.zeros((2, 3), ember.int64, index)), np.zeros((2, 3), np.int64))
@@ -152,6 +159,7 @@ class BackendConformance(KernelChecks, DtypeChecks, LayoutChecks, OptionalChecks
         assert backend.zeros((), ember.float32, index).shape == ()
 
     def test_arange_linspace_eye(self, backend: Backend, index, host) -> None:
+        """``arange``, ``linspace`` and ``eye`` give NumPy's values."""
         np.testing.assert_array_equal(host(backend.arange(0, 5, 1, ember.int64, index)), np.arange(5))
         np.testing.assert_allclose(host(backend.arange(1, 2, 0.25, ember.float32, index)), [1, 1.25, 1.5, 1.75])
         np.testing.assert_allclose(host(backend.arange(5, 0, -2, ember.float64, index)), [5, 3, 1])
@@ -160,6 +168,7 @@ class BackendConformance(KernelChecks, DtypeChecks, LayoutChecks, OptionalChecks
         np.testing.assert_array_equal(host(backend.eye(3, 4, ember.float32, index)), np.eye(3, 4))
 
     def test_astype_copies_and_converts(self, backend: Backend, native, host) -> None:
+        """``astype`` converts as NumPy does and always copies."""
         source = native(np.array([-1.7, 0.2, 2.9]))
         converted = backend.astype(source, ember.int32)
         np.testing.assert_array_equal(host(converted), [-1, 0, 2])
@@ -169,6 +178,7 @@ class BackendConformance(KernelChecks, DtypeChecks, LayoutChecks, OptionalChecks
         assert host(source)[0] == -1.7, "astype must return a new array"
 
     def test_copy_is_independent(self, backend: Backend, native, host) -> None:
+        """``copy`` shares nothing with its argument."""
         source = native(np.arange(4.0))
         duplicate = backend.copy(source)
         backend.setitem(duplicate, 1, -5.0)
@@ -177,12 +187,14 @@ class BackendConformance(KernelChecks, DtypeChecks, LayoutChecks, OptionalChecks
 
     @pytest.mark.parametrize("dtype", DTYPES, ids=str)
     def test_numpy_round_trip(self, backend: Backend, index, dtype) -> None:
+        """Every dtype goes to the host and back unchanged."""
         array = (np.arange(6).reshape(2, 3) % 3).astype(dtype.numpy)
         back = np.asarray(backend.to_numpy(backend.from_numpy(array, index)))
         assert back.dtype == array.dtype and back.shape == array.shape
         np.testing.assert_array_equal(back, array)
 
     def test_host_transfer_is_zero_copy_on_cpu(self, backend: Backend, index) -> None:
+        """On the CPU, ``from_numpy`` and ``to_numpy`` share memory."""
         if backend.device_type != "cpu":
             pytest.skip("zero-copy host transfer is required on the CPU only")
         array = np.arange(5.0)
@@ -195,10 +207,12 @@ class BackendConformance(KernelChecks, DtypeChecks, LayoutChecks, OptionalChecks
         assert array[2] == 7.0, "in-place writes must reach the shared buffer"
 
     def test_from_dlpack(self, backend: Backend, native, host) -> None:
+        """``from_dlpack`` takes an array of the backend."""
         source = native(np.arange(6.0).reshape(2, 3))
         np.testing.assert_array_equal(host(backend.from_dlpack(source, None)), np.arange(6.0).reshape(2, 3))
 
     def test_contiguity(self, backend: Backend, native, host) -> None:
+        """``is_contiguous`` and ``ascontiguous`` see and fix a transposed array."""
         source = native(np.arange(6.0).reshape(2, 3))
         assert backend.is_contiguous(source)
         transposed = backend.permute(source, (1, 0))
@@ -208,13 +222,16 @@ class BackendConformance(KernelChecks, DtypeChecks, LayoutChecks, OptionalChecks
         np.testing.assert_array_equal(host(fixed), np.arange(6.0).reshape(2, 3).T)
 
     def test_device_index(self, backend: Backend, index) -> None:
+        """Arrays made for a device index live on it."""
         assert backend.device_index(backend.zeros((1,), ember.float32, index)) == index
 
     # --- random ----------------------------------------------------------------------
     def test_generator_protocol(self, backend: Backend, index) -> None:
+        """``make_generator`` gives a :class:`~ember.backends.NativeGenerator`."""
         assert isinstance(backend.make_generator(index, 0), NativeGenerator)
 
     def test_seed_reproducibility(self, backend: Backend, index, host) -> None:
+        """One seed gives one stream, another seed another, and ``seed`` restarts it."""
         first, second = backend.make_generator(index, 1234), backend.make_generator(index, 1234)
         draw = host(first.uniform((50,), 0.0, 1.0, np.float64))
         np.testing.assert_array_equal(draw, host(second.uniform((50,), 0.0, 1.0, np.float64)))
@@ -224,6 +241,7 @@ class BackendConformance(KernelChecks, DtypeChecks, LayoutChecks, OptionalChecks
         np.testing.assert_array_equal(draw, host(first.uniform((50,), 0.0, 1.0, np.float64)))
 
     def test_state_replays_the_stream(self, backend: Backend, index, host) -> None:
+        """``set_state`` with a state ``get_state`` gave replays the draws."""
         generator = backend.make_generator(index, 7)
         state = generator.get_state()
         draw = host(generator.normal((20,), 0.0, 1.0, np.float64))
@@ -232,28 +250,33 @@ class BackendConformance(KernelChecks, DtypeChecks, LayoutChecks, OptionalChecks
 
     @pytest.mark.parametrize("dtype", [np.float32, np.float64])
     def test_uniform_range(self, backend: Backend, index, host, dtype) -> None:
+        """Uniform draws stay in their range, with its mean."""
         draw = host(backend.make_generator(index, 3).uniform((4, 1000), -2.0, 3.0, dtype))
         assert draw.shape == (4, 1000) and draw.dtype == dtype
         assert draw.min() >= -2.0 and draw.max() < 3.0
         assert abs(draw.mean() - 0.5) < 0.1, "uniform(-2, 3) must average 0.5"
 
     def test_normal_moments(self, backend: Backend, index, host) -> None:
+        """Normal draws have the mean and standard deviation asked for."""
         draw = host(backend.make_generator(index, 5).normal((20000,), 1.5, 2.0, np.float32))
         assert draw.dtype == np.float32
         assert abs(draw.mean() - 1.5) < 0.1 and abs(draw.std() - 2.0) < 0.1
 
     def test_integers_range(self, backend: Backend, index, host) -> None:
+        """Integer draws cover ``[low, high)`` and nothing else."""
         draw = host(backend.make_generator(index, 9).integers(-3, 4, (2000,), np.int64))
         assert draw.dtype == np.int64
         assert set(np.unique(draw).tolist()) == set(range(-3, 4)), "integers(low, high) covers [low, high)"
 
     def test_permutation(self, backend: Backend, index, host) -> None:
+        """``permutation(n)`` orders ``0 .. n-1`` at random."""
         order = host(backend.make_generator(index, 11).permutation(50))
         np.testing.assert_array_equal(np.sort(order), np.arange(50))
         assert not np.array_equal(order, np.arange(50))
 
     # --- end to end ----------------------------------------------------------------
     def test_tensors_train_on_the_backend(self, backend: Backend, device) -> None:
+        """A small model computes and trains on the backend, with PyTorch's gradients."""
         rng = np.random.default_rng(0)
         xs, ws, bs = rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=3)
         with ember.backends.use(backend.name, backend.device_type):

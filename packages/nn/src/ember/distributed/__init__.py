@@ -85,4 +85,5 @@ def is_mpi_available() -> bool:
 
 
 def is_nccl_available() -> bool:
+    """Whether the NCCL backend can run here (CuPy with NCCL is installed)."""
     return _backend.unavailable_reason("nccl") is None

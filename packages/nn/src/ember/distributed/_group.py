@@ -29,12 +29,15 @@ class ProcessGroup:
         self.timeout = timeout  # seconds a collective may wait before the job is aborted
 
     def rank(self) -> int:
+        """This process's rank in the group."""
         return self._rank
 
     def size(self) -> int:
+        """The number of processes in the group."""
         return self._size
 
     def name(self) -> str:
+        """The name of the group's backend."""
         return self.backend
 
     def __repr__(self) -> str:
@@ -42,9 +45,11 @@ class ProcessGroup:
 
     # --- collectives (each returns a Work) --------------------------------------------------
     def allreduce(self, tensor, op: ReduceOp) -> Work:
+        """Reduce the tensor over the ranks with `op` and leave the result in every rank's tensor."""
         raise NotImplementedError
 
     def broadcast(self, tensor, src: int) -> Work:
+        """Copy rank `src`'s tensor into every rank's tensor."""
         raise NotImplementedError
 
     def allgather_into_tensor(self, output, input) -> Work:
@@ -52,21 +57,27 @@ class ProcessGroup:
         raise NotImplementedError
 
     def allgather(self, outputs: list, tensor) -> Work:
+        """Gather every rank's tensor into every rank's list of outputs."""
         raise NotImplementedError
 
     def reduce_scatter_tensor(self, output, input, op: ReduceOp) -> Work:
+        """Reduce input (size() blocks, rank-major) over the ranks; rank i's output gets block i."""
         raise NotImplementedError
 
     def reduce(self, tensor, dst: int, op: ReduceOp) -> Work:
+        """Reduce the tensor over the ranks into rank `dst`'s tensor."""
         raise NotImplementedError
 
     def gather(self, tensor, outputs: list | None, dst: int) -> Work:
+        """Gather every rank's tensor into rank `dst`'s list of outputs."""
         raise NotImplementedError
 
     def scatter(self, tensor, inputs: list | None, src: int) -> Work:
+        """Send the i-th of rank `src`'s inputs into rank i's tensor."""
         raise NotImplementedError
 
     def send(self, tensor, dst: int, tag: int) -> Work:
+        """Send the tensor to rank `dst`, with `tag`."""
         raise NotImplementedError
 
     def recv(self, tensor, src: int | None, tag: int) -> Work:
@@ -74,6 +85,7 @@ class ProcessGroup:
         raise NotImplementedError
 
     def barrier(self) -> Work:
+        """Wait until every rank of the group has reached this call."""
         raise NotImplementedError
 
     # --- faults ---------------------------------------------------------------------------
@@ -89,6 +101,7 @@ class ProcessGroup:
         self.abort(code)
 
     def abort_after_timeout(self, what: str, waited: float) -> None:
+        """Say which call timed out and end the job, so that no rank waits forever."""
         print(
             f"ember.distributed: rank {self._rank} of {self._size} waited {waited:g} s for {what}, the process "
             "group's timeout: another rank died, raised, or never made the same call. Aborting the job "

@@ -45,6 +45,7 @@ class Work:
         return self._done
 
     def is_success(self) -> bool:
+        """Whether the operation has completed without error."""
         return self.is_completed()
 
     def wait(self, timeout=None) -> bool:

@@ -66,6 +66,7 @@ def destroy_process_group(group: ProcessGroup | None = None) -> None:
 
 
 def is_initialized() -> bool:
+    """Whether ``init_process_group`` has run in this process."""
     return _default is not None
 
 
@@ -80,14 +81,17 @@ def resolve(group: ProcessGroup | None) -> ProcessGroup:
 
 
 def get_rank(group: ProcessGroup | None = None) -> int:
+    """This process's rank in the group (the default group when None)."""
     return resolve(group).rank()
 
 
 def get_world_size(group: ProcessGroup | None = None) -> int:
+    """The number of processes in the group (the default group when None)."""
     return resolve(group).size()
 
 
 def get_backend(group: ProcessGroup | None = None) -> str:
+    """The name of the group's backend (``'mpi'``, ``'nccl'``)."""
     return resolve(group).backend
 
 

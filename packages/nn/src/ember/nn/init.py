@@ -49,25 +49,30 @@ def _fan(tensor: Tensor, mode: str) -> int:
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
+    """Fill the tensor with samples uniform in ``[a, b)``, without recording it for autograd."""
     with no_grad():
         return tensor.uniform_(a, b, generator=generator)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
+    """Fill the tensor with samples of the normal distribution, without recording it for autograd."""
     with no_grad():
         return tensor.normal_(mean, std, generator=generator)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Fill the tensor with `val`, without recording it for autograd."""
     with no_grad():
         return tensor.fill_(val)
 
 
 def zeros_(tensor: Tensor) -> Tensor:
+    """Fill the tensor with 0, without recording it for autograd."""
     return constant_(tensor, 0.0)
 
 
 def ones_(tensor: Tensor) -> Tensor:
+    """Fill the tensor with 1, without recording it for autograd."""
     return constant_(tensor, 1.0)
 
 
@@ -175,6 +180,7 @@ def _no_grad_compat(name: str):
         return globals()[name + "_"](*args, **kwargs)
 
     call.__name__ = name
+    call.__doc__ = f"The deprecated name of :func:`{name}_`."
     return call
 
 

@@ -60,14 +60,17 @@ class ReduceLROnPlateau(LRScheduler):
 
     @property
     def in_cooldown(self) -> bool:
+        """Whether the wait after a reduction is still running."""
         return self.cooldown_counter > 0
 
     def is_better(self, a: float, best: float) -> bool:
+        """Whether `a` improves on `best` by the threshold, in the scheduler's mode."""
         if self.mode == "min":
             return a < best * (1.0 - self.threshold) if self.threshold_mode == "rel" else a < best - self.threshold
         return a > best * (self.threshold + 1.0) if self.threshold_mode == "rel" else a > best + self.threshold
 
     def step(self, metrics: Any, epoch: int | None = None) -> None:  # type: ignore[override]
+        """Record the metric of an epoch; reduce the learning rates after `patience` epochs without improvement."""
         current = float(metrics)
         if epoch is None:
             epoch = self.last_epoch + 1

@@ -74,6 +74,7 @@ class LRScheduler:
             self._is_initial = False
 
     def get_lr(self) -> list[float]:
+        """The learning rates of the optimizer's groups at the current epoch, by the schedule's rule."""
         raise NotImplementedError
 
     def get_last_lr(self) -> list[float]:
@@ -81,6 +82,7 @@ class LRScheduler:
         return self._last_lr
 
     def step(self, epoch: int | None = None) -> None:
+        """Advance the schedule one epoch and set the groups' learning rates."""
         if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
             warnings.warn(_ORDER_WARNING, UserWarning, stacklevel=2)
         self._step_count += 1
@@ -110,6 +112,7 @@ class LRScheduler:
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the schedule from a dict ``state_dict()`` gave."""
         self.__dict__.update(state_dict)
 
 

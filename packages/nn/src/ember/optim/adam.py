@@ -18,7 +18,16 @@ from .optimizer import (
 
 
 class Adam(Optimizer):
-    """PyTorch's Adam (with `amsgrad`, L2 `weight_decay`, or decoupled decay as AdamW does)."""
+    """PyTorch's Adam (with `amsgrad`, L2 `weight_decay`, or decoupled decay as AdamW does).
+
+    >>> w = ember.tensor([1.0, -2.0], requires_grad=True)
+    >>> optimizer = ember.optim.Adam([w], lr=0.1)
+    >>> optimizer.zero_grad()
+    >>> (w * w).sum().backward()
+    >>> optimizer.step()
+    >>> w
+    tensor([ 0.9000, -1.9000], requires_grad=True)
+    """
 
     def __init__(
         self,

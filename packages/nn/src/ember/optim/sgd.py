@@ -9,7 +9,15 @@ from .optimizer import Optimizer, ParamsT, _check_non_negative, _effective_grad,
 
 
 class SGD(Optimizer):
-    """PyTorch's SGD: buf = momentum*buf + (1-dampening)*g (buf = g at the first step); p -= lr*buf."""
+    """PyTorch's SGD: buf = momentum*buf + (1-dampening)*g (buf = g at the first step); p -= lr*buf.
+
+    >>> w = ember.tensor([1.0, -2.0], requires_grad=True)
+    >>> optimizer = ember.optim.SGD([w], lr=0.1)
+    >>> (w * w).sum().backward()
+    >>> optimizer.step()
+    >>> w
+    tensor([ 0.8000, -1.6000], requires_grad=True)
+    """
 
     def __init__(
         self,

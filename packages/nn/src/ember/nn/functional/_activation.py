@@ -32,11 +32,16 @@ def _composite(function, input: Tensor, inplace: bool) -> Tensor:
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    """max(x, 0)."""
+    """max(x, 0).
+
+    >>> ember.nn.functional.relu(ember.tensor([-1.0, 0.5]))
+    tensor([0.0000, 0.5000])
+    """
     return input.relu_() if inplace else input.relu()
 
 
 def relu_(input: Tensor) -> Tensor:
+    """:func:`relu` in place."""
     return input.relu_()
 
 
@@ -82,6 +87,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """:func:`leaky_relu` in place."""
     return leaky_relu(input, negative_slope, True)
 
 
@@ -105,6 +111,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """:func:`elu` in place."""
     return elu(input, alpha, True)
 
 
@@ -253,10 +260,12 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def sigmoid(input: Tensor) -> Tensor:
+    """The logistic sigmoid ``1 / (1 + exp(-x))`` of each element."""
     return input.sigmoid()
 
 
 def tanh(input: Tensor) -> Tensor:
+    """The hyperbolic tangent of each element."""
     return input.tanh()
 
 
@@ -296,10 +305,12 @@ def logsigmoid(input: Tensor) -> Tensor:
 
 
 def softsign(input: Tensor) -> Tensor:
+    """``x / (1 + abs(x))`` of each element."""
     return input / (1 + input.abs())
 
 
 def tanhshrink(input: Tensor) -> Tensor:
+    """``x - tanh(x)`` of each element."""
     return input - input.tanh()
 
 
@@ -334,7 +345,12 @@ def _implicit_dim(name: str, ndim: int) -> int:
 
 
 def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype=None) -> Tensor:
-    """exp(x) / sum(exp(x)) along dim, computed stably."""
+    """exp(x) / sum(exp(x)) along dim, computed stably.
+
+    >>> ember.nn.functional.softmax(ember.tensor([[1.0, 1.0], [0.0, 2.0]]), dim=1)
+    tensor([[0.5000, 0.5000],
+            [0.1192, 0.8808]])
+    """
     if dim is None:
         dim = _implicit_dim("softmax", input.ndim)
     return _softmax(input, dim, dtype)

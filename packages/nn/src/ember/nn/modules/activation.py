@@ -26,26 +26,40 @@ class _InplaceActivation(Module):
 
 
 class ReLU(_InplaceActivation):
+    """The rectified linear unit ``max(x, 0)`` of each element.
+
+    >>> ember.nn.ReLU()(ember.tensor([-1.0, 0.0, 2.0]))
+    tensor([0., 0., 2.])
+    """
+
     def forward(self, input: Tensor) -> Tensor:
         return F.relu(input, inplace=self.inplace)
 
 
 class SiLU(_InplaceActivation):
+    """The sigmoid linear unit (swish) ``x * sigmoid(x)``."""
+
     def forward(self, input: Tensor) -> Tensor:
         return F.silu(input, inplace=self.inplace)
 
 
 class Mish(_InplaceActivation):
+    """``x * tanh(softplus(x))`` of each element."""
+
     def forward(self, input: Tensor) -> Tensor:
         return F.mish(input, inplace=self.inplace)
 
 
 class SELU(_InplaceActivation):
+    """The scaled exponential linear unit, with its fixed alpha and scale."""
+
     def forward(self, input: Tensor) -> Tensor:
         return F.selu(input, self.inplace)
 
 
 class Hardtanh(Module):
+    """Each element clipped to ``[min_val, max_val]``."""
+
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
         if min_val > max_val:
@@ -62,6 +76,8 @@ class Hardtanh(Module):
 
 
 class ReLU6(Hardtanh):
+    """``min(max(x, 0), 6)`` of each element."""
+
     def __init__(self, inplace: bool = False) -> None:
         super().__init__(0.0, 6.0, inplace)
 
@@ -70,6 +86,8 @@ class ReLU6(Hardtanh):
 
 
 class LeakyReLU(Module):
+    """x where positive, ``negative_slope * x`` elsewhere."""
+
     def __init__(self, negative_slope: float = 1e-2, inplace: bool = False) -> None:
         super().__init__()
         self.negative_slope = negative_slope
@@ -83,6 +101,8 @@ class LeakyReLU(Module):
 
 
 class ELU(Module):
+    """The exponential linear unit: x where positive, ``alpha * (exp(x) - 1)`` elsewhere."""
+
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
         self.alpha = alpha
@@ -96,6 +116,8 @@ class ELU(Module):
 
 
 class GELU(Module):
+    """The Gaussian error linear unit ``x * Phi(x)`` (with ``approximate="tanh"``, its tanh form)."""
+
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
         self.approximate = approximate
@@ -108,6 +130,8 @@ class GELU(Module):
 
 
 class Softplus(Module):
+    """``log(1 + exp(beta * x)) / beta``, a smooth ReLU, linear above `threshold`."""
+
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
         self.beta = beta
@@ -130,26 +154,38 @@ class _Stateless(Module):
 
 
 class Sigmoid(_Stateless):
+    """The logistic sigmoid ``1 / (1 + exp(-x))`` of each element."""
+
     function = staticmethod(F.sigmoid)
 
 
 class Tanh(_Stateless):
+    """The hyperbolic tangent of each element."""
+
     function = staticmethod(F.tanh)
 
 
 class LogSigmoid(_Stateless):
+    """``log(sigmoid(x))`` of each element, computed without overflow."""
+
     function = staticmethod(F.logsigmoid)
 
 
 class Softsign(_Stateless):
+    """``x / (1 + abs(x))`` of each element."""
+
     function = staticmethod(F.softsign)
 
 
 class Tanhshrink(_Stateless):
+    """``x - tanh(x)`` of each element."""
+
     function = staticmethod(F.tanhshrink)
 
 
 class Hardswish(_InplaceActivation):
+    """``x * relu6(x + 3) / 6``, the piecewise-linear swish."""
+
     def forward(self, input: Tensor) -> Tensor:
         return F.hardswish(input, self.inplace)
 
@@ -158,6 +194,8 @@ class Hardswish(_InplaceActivation):
 
 
 class Hardsigmoid(_InplaceActivation):
+    """The piecewise-linear sigmoid ``relu6(x + 3) / 6``."""
+
     def forward(self, input: Tensor) -> Tensor:
         return F.hardsigmoid(input, self.inplace)
 
@@ -182,14 +220,20 @@ class _AlongDim(Module):
 
 
 class Softmax(_AlongDim):
+    """The softmax along `dim`: exponentials normalised to sum to 1."""
+
     function = staticmethod(F.softmax)
 
 
 class Softmin(_AlongDim):
+    """The softmin along `dim`: the softmax of ``-x``."""
+
     function = staticmethod(F.softmin)
 
 
 class LogSoftmax(_AlongDim):
+    """``log(softmax(x))`` along `dim`, computed stably."""
+
     function = staticmethod(F.log_softmax)
 
 

@@ -68,7 +68,18 @@ class _ModuleSequence(Module):
 
 
 class Sequential(_ModuleSequence):
-    """Modules applied in order: Sequential(a, b, c)(x) == c(b(a(x))). Also accepts an OrderedDict."""
+    """Modules applied in order: Sequential(a, b, c)(x) == c(b(a(x))). Also accepts an OrderedDict.
+
+    >>> model = ember.nn.Sequential(ember.nn.Linear(4, 8), ember.nn.ReLU(), ember.nn.Linear(8, 1))
+    >>> model
+    Sequential(
+      (0): Linear(in_features=4, out_features=8, bias=True)
+      (1): ReLU()
+      (2): Linear(in_features=8, out_features=1, bias=True)
+    )
+    >>> model(ember.zeros(5, 4)).shape
+    ember.Size([5, 1])
+    """
 
     def __init__(self, *args: Module) -> None:
         super().__init__()
@@ -102,15 +113,18 @@ class Sequential(_ModuleSequence):
         return type(self)(*(list(self) * times))
 
     def append(self, module: Module) -> Sequential:
+        """Add a module at the end; returns self."""
         self.add_module(str(len(self)), module)
         return self
 
     def extend(self, modules: Iterable[Module]) -> Sequential:
+        """Add the modules of an iterable at the end; returns self."""
         for module in modules:
             self.append(module)
         return self
 
     def insert(self, index: int, module: Module) -> Sequential:
+        """Insert a module before position `index`; returns self."""
         if not isinstance(module, Module):
             raise AssertionError(f"module should be of type: {Module}")
         size = len(self)
@@ -123,6 +137,7 @@ class Sequential(_ModuleSequence):
         return self
 
     def pop(self, index) -> Module:
+        """Remove the module at `key` and return it."""
         module = self[index]
         del self[index]
         return module
@@ -153,10 +168,12 @@ class ModuleList(_ModuleSequence):
         return type(self)([*self, *other])
 
     def append(self, module: Module) -> ModuleList:
+        """Add a module at the end; returns self."""
         self.add_module(str(len(self)), module)
         return self
 
     def extend(self, modules: Iterable[Module]) -> ModuleList:
+        """Add the modules of an iterable at the end; returns self."""
         if not isinstance(modules, Iterable):
             raise TypeError(f"ModuleList.extend should be called with an iterable, but got {type(modules).__name__}")
         for module in modules:
@@ -164,11 +181,13 @@ class ModuleList(_ModuleSequence):
         return self
 
     def insert(self, index: int, module: Module) -> None:
+        """Insert a module before position `index`."""
         modules = list(self._modules.values())
         modules.insert(index, module)
         self._renumber(modules)
 
     def pop(self, index) -> Module:
+        """Remove the module at `key` and return it."""
         module = self[index]
         del self[index]
         return module
@@ -214,23 +233,29 @@ class ModuleDict(Module):
         return key in self._modules
 
     def clear(self) -> None:
+        """Remove every module."""
         self._modules.clear()
 
     def pop(self, key: str) -> Module:
+        """Remove the module under `key` and return it."""
         module = self[key]
         del self[key]
         return module
 
     def keys(self):
+        """The names of the modules."""
         return self._modules.keys()
 
     def items(self):
+        """The (name, module) pairs."""
         return self._modules.items()
 
     def values(self):
+        """The modules."""
         return self._modules.values()
 
     def update(self, modules) -> None:
+        """Add the modules of a mapping or of (name, module) pairs."""
         for key, module in _pairs(modules, "ModuleDict"):
             self[key] = module
 
@@ -277,11 +302,13 @@ class ParameterList(Module):
         return self.extend(values)
 
     def append(self, value) -> ParameterList:
+        """Add a parameter at the end; returns self."""
         self.__dict__["_size"] += 1
         self[self._size - 1] = value
         return self
 
     def extend(self, values: Iterable) -> ParameterList:
+        """Add the parameters of an iterable at the end; returns self."""
         if not isinstance(values, Iterable) or isinstance(values, Tensor):
             raise TypeError(f"ParameterList.extend should be called with an iterable, but got {type(values).__name__}")
         for value in values:
@@ -325,27 +352,34 @@ class ParameterDict(Module):
         return key in self._keys
 
     def keys(self):
+        """The names of the parameters."""
         return self._keys.keys()
 
     def items(self):
+        """The (name, parameter) pairs."""
         return ((key, self[key]) for key in self._keys)
 
     def values(self):
+        """The parameters."""
         return (self[key] for key in self._keys)
 
     def get(self, key: str, default=None):
+        """The parameter under `key`, or `default` when there is none."""
         return self[key] if key in self else default
 
     def pop(self, key: str):
+        """Remove the parameter under `key` and return it."""
         value = self[key]
         del self[key]
         return value
 
     def clear(self) -> None:
+        """Remove every parameter."""
         for key in list(self._keys):
             del self[key]
 
     def update(self, parameters) -> None:
+        """Add the parameters of a mapping or of (name, parameter) pairs."""
         for key, value in _pairs(parameters, "ParametersDict"):
             self[key] = value
 

@@ -130,7 +130,14 @@ class Conv1d(_ConvNd):
 
 
 class Conv2d(_ConvNd):
-    """2-D convolution over (N, C_in, H, W) input."""
+    """2-D convolution over (N, C_in, H, W) input.
+
+    >>> conv = ember.nn.Conv2d(3, 8, kernel_size=3, padding=1)
+    >>> conv
+    Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
+    >>> conv(ember.zeros(2, 3, 16, 16)).shape
+    ember.Size([2, 8, 16, 16])
+    """
 
     spatial = 2
 

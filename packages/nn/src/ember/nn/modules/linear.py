@@ -29,7 +29,17 @@ def _uniform_bias(bias: Tensor | None, fan_in: int) -> None:
 
 
 class Linear(Module):
-    """y = x @ weight.T + bias, with weight (out_features, in_features) initialised as PyTorch does."""
+    """y = x @ weight.T + bias, with weight (out_features, in_features) initialised as PyTorch does.
+
+    >>> _ = ember.manual_seed(0)
+    >>> layer = ember.nn.Linear(3, 2)
+    >>> layer
+    Linear(in_features=3, out_features=2, bias=True)
+    >>> layer(ember.ones(4, 3)).shape
+    ember.Size([4, 2])
+    >>> layer.weight.shape
+    ember.Size([2, 3])
+    """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
         super().__init__()
@@ -72,6 +82,7 @@ class Bilinear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Draw the weight and bias anew from their initial distribution."""
         bound = 1 / math.sqrt(self.weight.shape[1])
         init.uniform_(self.weight, -bound, bound)
         if self.bias is not None:

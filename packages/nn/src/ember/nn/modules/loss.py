@@ -31,13 +31,20 @@ class L1Loss(_Loss):
 
 
 class MSELoss(_Loss):
-    """mean((input - target) ** 2)."""
+    """mean((input - target) ** 2).
+
+    >>> loss = ember.nn.MSELoss()
+    >>> loss(ember.tensor([1.0, 2.0]), ember.tensor([1.0, 4.0]))
+    tensor(2.)
+    """
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class SmoothL1Loss(_Loss):
+    """The smooth L1 loss of the error x: ``0.5 * x**2 / beta`` below `beta`, ``abs(x) - 0.5 * beta`` above."""
+
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean", beta: float = 1.0) -> None:
         super().__init__(size_average, reduce, reduction)
         self.beta = beta
@@ -47,6 +54,8 @@ class SmoothL1Loss(_Loss):
 
 
 class HuberLoss(_Loss):
+    """The Huber loss: squared error below `delta`, linear above."""
+
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction=reduction)
         self.delta = delta
@@ -69,7 +78,13 @@ class NLLLoss(_WeightedLoss):
 
 
 class CrossEntropyLoss(_WeightedLoss):
-    """log_softmax + nll_loss for class indices; also class probabilities and label smoothing."""
+    """log_softmax + nll_loss for class indices; also class probabilities and label smoothing.
+
+    >>> loss = ember.nn.CrossEntropyLoss()
+    >>> logits = ember.tensor([[2.0, 0.0, 0.0], [0.0, 0.0, 2.0]])
+    >>> loss(logits, ember.tensor([0, 2]))
+    tensor(0.2395)
+    """
 
     def __init__(
         self,

@@ -123,6 +123,7 @@ class Module:
         self.__dict__.setdefault("_backward_pre_hooks", {})
 
     def forward(self, *args, **kwargs):
+        """The module's computation; subclasses define it, and calling the module runs it with its hooks."""
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     # --- calling ------------------------------------------------------------------------
@@ -340,9 +341,11 @@ class Module:
         return getattr(owner, name)
 
     def get_parameter(self, target: str) -> Parameter:
+        """The parameter at a dotted path (``"block.0.weight"``); AttributeError when there is none."""
         return self._get_member(target, "_parameters", "an nn.Parameter")
 
     def get_buffer(self, target: str) -> Tensor:
+        """The buffer at a dotted path (``"bn.running_mean"``); AttributeError when there is none."""
         return self._get_member(target, "_buffers", "a buffer")
 
     def _named_members(self, store: str, prefix: str, recurse: bool, remove_duplicate: bool):
@@ -359,22 +362,27 @@ class Module:
     def named_parameters(
         self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
     ) -> Iterator[tuple[str, Parameter]]:
+        """The parameters of this module and (with `recurse`) its submodules, as (dotted name, parameter) pairs."""
         return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """The parameters of this module and (with `recurse`) its submodules, each once."""
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
     def named_buffers(
         self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
     ) -> Iterator[tuple[str, Tensor]]:
+        """The buffers of this module and (with `recurse`) its submodules, as (dotted name, buffer) pairs."""
         return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """The buffers of this module and (with `recurse`) its submodules."""
         for _, buffer in self.named_buffers(recurse=recurse):
             yield buffer
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """The direct submodules, as (name, module) pairs."""
         seen = set()
         for name, module in self._modules.items():
             if module is not None and id(module) not in seen:
@@ -382,6 +390,7 @@ class Module:
                 yield name, module
 
     def children(self) -> Iterator[Module]:
+        """The direct submodules."""
         for _, module in self.named_children():
             yield module
 
@@ -401,11 +410,13 @@ class Module:
             yield from module.named_modules(memo, child_prefix, remove_duplicate)
 
     def modules(self) -> Iterator[Module]:
+        """This module and every submodule below it, each once."""
         for _, module in self.named_modules():
             yield module
 
     # --- modes and gradients ----------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
+        """Put this module and its submodules in training mode (or evaluation mode with ``False``); returns self."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
         self.training = mode
@@ -414,14 +425,17 @@ class Module:
         return self
 
     def eval(self) -> Module:
+        """Put this module and its submodules in evaluation mode (dropout off, running statistics used); returns self."""
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` on every parameter; returns self."""
         for param in self.parameters():
             param.requires_grad_(requires_grad)
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradients of every parameter: to None (`set_to_none`, the default) or to zeros."""
         for param in self.parameters():
             if param.grad is None:
                 continue
@@ -471,24 +485,31 @@ class Module:
         return self._apply(convert)
 
     def cuda(self, device=None) -> Module:
+        """Move every parameter and buffer to a CUDA device; returns self."""
         return self._apply(lambda t: t.cuda(device))
 
     def cpu(self) -> Module:
+        """Move every parameter and buffer to the CPU; returns self."""
         return self._apply(lambda t: t.cpu())
 
     def type(self, dst_type) -> Module:
+        """Convert every parameter and buffer to `dst_type`; returns self."""
         return self._apply(lambda t: t.type(dst_type))
 
     def float(self) -> Module:
+        """Convert the floating-point parameters and buffers to float32; returns self."""
         return self._apply(lambda t: t.float() if t.is_floating_point() else t)
 
     def double(self) -> Module:
+        """Convert the floating-point parameters and buffers to float64; returns self."""
         return self._apply(lambda t: t.double() if t.is_floating_point() else t)
 
     def half(self) -> Module:
+        """Convert the floating-point parameters and buffers to float16; returns self."""
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
     def share_memory(self) -> Module:
+        """Return self: a no-op, kept so that PyTorch code calling it runs."""
         return self
 
     # --- state dicts ------------------------------------------------------------------------

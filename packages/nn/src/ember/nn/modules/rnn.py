@@ -137,6 +137,7 @@ class RNNBase(Module):
         return (self.hidden_size,)
 
     def check_input(self, input: Tensor, batch_sizes: Tensor | None) -> None:
+        """Raise a clear error when input's dtype or sizes do not fit the layer."""
         weight = self.weight_ih_l0
         if input.dtype is not weight.dtype:
             raise ValueError(

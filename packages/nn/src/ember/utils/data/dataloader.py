@@ -23,7 +23,13 @@ from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, na
 
 
 class DataLoader:
-    """Iterate over a dataset in batches, with PyTorch's arguments and semantics."""
+    """Iterate over a dataset in batches, with PyTorch's arguments and semantics.
+
+    >>> dataset = ember.utils.data.TensorDataset(ember.arange(10).reshape(5, 2))
+    >>> loader = ember.utils.data.DataLoader(dataset, batch_size=2)
+    >>> [batch.shape for (batch,) in loader]
+    [ember.Size([2, 2]), ember.Size([2, 2]), ember.Size([1, 2])]
+    """
 
     def __init__(
         self,

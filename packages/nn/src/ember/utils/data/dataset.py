@@ -48,7 +48,14 @@ class IterableDataset(Dataset[T_co]):
 
 
 class TensorDataset(Dataset[tuple[Tensor, ...]]):
-    """Samples are the rows of the given tensors: dataset[i] == (t0[i], t1[i], ...)."""
+    """Samples are the rows of the given tensors: dataset[i] == (t0[i], t1[i], ...).
+
+    >>> dataset = ember.utils.data.TensorDataset(ember.arange(3), ember.tensor([0., 1., 0.]))
+    >>> len(dataset)
+    3
+    >>> dataset[1]
+    (tensor(1), tensor(1.))
+    """
 
     def __init__(self, *tensors: Tensor) -> None:
         if tensors and any(t.size(0) != tensors[0].size(0) for t in tensors):

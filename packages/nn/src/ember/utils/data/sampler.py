@@ -95,6 +95,7 @@ class RandomSampler(_OrderedSampler):
 
     @property
     def num_samples(self) -> int:
+        """How many indices an epoch draws."""
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def _order(self) -> np.ndarray:
