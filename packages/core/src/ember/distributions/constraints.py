@@ -10,7 +10,7 @@ from .. import _dtype
 from .._creation import eye, full
 from .._tensor import Tensor
 from ..ops import shape as _shape
-from ._linalg import cholesky
+from ._linalg import cholesky_ex
 
 __all__ = [
     "Constraint",
@@ -295,8 +295,7 @@ class _PositiveDefinite(_Symmetric):
         symmetric = super().check(value)
         if not symmetric.all():
             return symmetric
-        diagonal = cholesky(value.detach()).diagonal(dim1=-2, dim2=-1)
-        return ((diagonal > 0) & diagonal.isfinite()).all(-1)
+        return cholesky_ex(value.detach()).info == 0
 
 
 class _PositiveSemidefinite(_Symmetric):
@@ -307,8 +306,7 @@ class _PositiveSemidefinite(_Symmetric):
         size = value.shape[-1]
         scale = value.detach().diagonal(dim1=-2, dim2=-1).abs().amax(-1).clamp(min=1.0)
         jitter = (scale * 1e-10).unsqueeze(-1).unsqueeze(-1) * _identity_like(value)
-        diagonal = cholesky(value.detach() + jitter).diagonal(dim1=-2, dim2=-1)
-        return (diagonal.isfinite() & (diagonal >= 0)).all(-1) if size else symmetric
+        return cholesky_ex(value.detach() + jitter).info == 0 if size else symmetric
 
 
 def _identity_like(value: Tensor) -> Tensor:
