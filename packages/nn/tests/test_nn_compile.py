@@ -1,0 +1,207 @@
+"""ember.compile on whole training steps: bit-for-bit the eager numbers, live state, guards."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import ember
+import ember.nn as nn
+
+
+def _regression(seed: int = 0):
+    ember.manual_seed(seed)
+    model = nn.Linear(3, 1)
+    optimizer = ember.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    return model, optimizer
+
+
+def _data(n: int = 16, features: int = 3, seed: int = 1):
+    rng = np.random.default_rng(seed)
+    x = ember.tensor(rng.standard_normal((n, features)).astype(np.float32))
+    y = ember.tensor(rng.standard_normal((n, 1)).astype(np.float32))
+    return x, y
+
+
+def _make_step(model, optimizer, loss_fn):
+    def step(x, y):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss.detach()
+
+    return step
+
+
+def _assert_same_state(a, b):
+    for (name, p), (_, q) in zip(a.state_dict().items(), b.state_dict().items()):
+        assert np.array_equal(p.numpy(), q.numpy()), name
+
+
+def _run_both(make_model, steps: int, data, loss_fn):
+    eager_model, eager_opt = make_model()
+    compiled_model, compiled_opt = make_model()
+    eager_step = _make_step(eager_model, eager_opt, loss_fn)
+    compiled_step = ember.compile(_make_step(compiled_model, compiled_opt, loss_fn))
+    for i in range(steps):
+        x, y = data(i)
+        expected = eager_step(x, y)
+        got = compiled_step(x, y)
+        assert np.array_equal(expected.numpy(), got.numpy()), i
+        _assert_same_state(eager_model, compiled_model)
+        for p, q in zip(eager_model.parameters(), compiled_model.parameters()):
+            assert np.array_equal(p.grad.numpy(), q.grad.numpy())
+    assert compiled_step._eager_reason is None
+    return compiled_step, compiled_model, compiled_opt
+
+
+def test_linear_regression_sgd_is_bit_for_bit():
+    x, y = _data()
+    compiled, model, _ = _run_both(_regression, 30, lambda i: (x, y), nn.MSELoss())
+    assert len(compiled._cache) >= 1
+    assert "def _replay" in compiled.explain()
+
+
+def _mlp(seed: int = 3):
+    ember.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    return model, ember.optim.Adam(model.parameters(), lr=0.01)
+
+
+def _classes(i: int):
+    rng = np.random.default_rng(i)
+    x = ember.tensor(rng.standard_normal((8, 4)).astype(np.float32))
+    y = ember.tensor(rng.integers(0, 3, 8))
+    return x, y
+
+
+def test_mlp_cross_entropy_adam_many_steps_is_bit_for_bit():
+    compiled, _, optimizer = _run_both(_mlp, 25, _classes, nn.CrossEntropyLoss())
+    assert len(compiled._cache) >= 1
+    assert float(optimizer.state[next(iter(optimizer.state))]["step"]) == 25
+
+
+def _dropout_mlp(seed: int = 5):
+    ember.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(16, 3))
+    return model, ember.optim.SGD(model.parameters(), lr=0.1)
+
+
+def test_dropout_draws_the_same_random_stream():
+    eager_model, eager_opt = _dropout_mlp()
+    compiled_model, compiled_opt = _dropout_mlp()
+    loss_fn = nn.CrossEntropyLoss()
+    eager_step = _make_step(eager_model, eager_opt, loss_fn)
+    compiled_step = ember.compile(_make_step(compiled_model, compiled_opt, loss_fn))
+    for i in range(10):
+        x, y = _classes(i)
+        ember.manual_seed(100 + i)
+        expected = eager_step(x, y)
+        ember.manual_seed(100 + i)
+        got = compiled_step(x, y)
+        assert np.array_equal(expected.numpy(), got.numpy()), i
+        _assert_same_state(eager_model, compiled_model)
+    assert compiled_step._cache and compiled_step._eager_reason is None
+
+
+def test_lr_scheduler_takes_effect():
+    x, y = _data()
+    eager_model, eager_opt = _regression()
+    compiled_model, compiled_opt = _regression()
+    eager_sched = ember.optim.lr_scheduler.StepLR(eager_opt, step_size=2, gamma=0.5)
+    compiled_sched = ember.optim.lr_scheduler.StepLR(compiled_opt, step_size=2, gamma=0.5)
+    eager_step = _make_step(eager_model, eager_opt, nn.MSELoss())
+    compiled_step = ember.compile(_make_step(compiled_model, compiled_opt, nn.MSELoss()))
+    for _ in range(8):
+        eager_step(x, y)
+        compiled_step(x, y)
+        eager_sched.step()
+        compiled_sched.step()
+        _assert_same_state(eager_model, compiled_model)
+    assert compiled_opt.param_groups[0]["lr"] == 0.05 * 0.5**4
+    assert len(compiled_step._cache) <= 2  # the lr is read at replay, not frozen into new traces
+
+
+def test_grads_and_state_dict_are_live_after_each_call():
+    x, y = _data()
+    model, optimizer = _regression()
+    step = ember.compile(_make_step(model, optimizer, nn.MSELoss()))
+    for _ in range(4):
+        before = model.weight.detach().clone()
+        step(x, y)
+        assert model.weight.grad is not None
+        expected = before.numpy() - 0.0  # the weight moved: state_dict sees the new values
+        assert not np.array_equal(model.state_dict()["weight"].numpy(), expected)
+        assert np.shares_memory(model.state_dict()["weight"].numpy(), model.weight.detach().numpy())
+
+
+def test_changed_batch_size_retraces():
+    model, optimizer = _regression()
+    eager_model, eager_opt = _regression()
+    step = ember.compile(_make_step(model, optimizer, nn.MSELoss()))
+    eager = _make_step(eager_model, eager_opt, nn.MSELoss())
+    for n in (16, 16, 16, 5, 16, 5):
+        x, y = _data(n)
+        assert np.array_equal(eager(x, y).numpy(), step(x, y).numpy())
+    _assert_same_state(eager_model, model)
+
+
+def test_eval_between_calls_retraces():
+    model, _ = _dropout_mlp()
+    eager_model, _ = _dropout_mlp()
+    forward = ember.compile(model)
+    x, _ = _classes(0)
+    with ember.no_grad():
+        for mode in ("train", "eval", "train", "eval"):
+            getattr(model, mode)()
+            getattr(eager_model, mode)()
+            ember.manual_seed(7)
+            got = forward(x)
+            ember.manual_seed(7)
+            assert np.array_equal(eager_model(x).numpy(), got.numpy()), mode
+
+
+def test_compiled_module_passes_state_through():
+    model, _ = _regression()
+    compiled = ember.compile(model)
+    assert compiled._orig_mod is model
+    assert list(compiled.state_dict()) == ["weight", "bias"]
+    assert [p is q for p, q in zip(compiled.parameters(), model.parameters())] == [True, True]
+    x, _ = _data()
+    with ember.no_grad():
+        for _ in range(3):
+            assert np.array_equal(compiled(x).numpy(), model(x).numpy())
+
+
+def test_module_output_that_needs_backward_runs_eagerly():
+    model, _ = _regression()
+    compiled = ember.compile(model)
+    x, y = _data()
+    with pytest.warns(UserWarning, match="still needs its backward"):
+        out = compiled(x)
+    nn.MSELoss()(out, y).backward()
+    assert model.weight.grad is not None
+    compiled(x)  # eager from now on, without another warning
+
+
+def test_python_side_effects_in_the_step_fall_back_to_eager():
+    model, optimizer = _regression()
+    losses = []
+    step = _make_step(model, optimizer, nn.MSELoss())
+
+    def recording_step(x, y):
+        loss = step(x, y)
+        losses.append(loss)
+        return loss
+
+    compiled = ember.compile(recording_step)
+    x, y = _data()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(4):
+            compiled(x, y)
+    assert len(losses) == 4
+    assert sum("ember.compile" in str(w.message) for w in caught) == 1
