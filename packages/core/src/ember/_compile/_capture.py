@@ -121,10 +121,11 @@ def _names_used(code) -> set:
 def snapshot(scope: Scope) -> dict:
     """The Python state a step must not change for its trace to be replayable."""
     state = {}
-    for description, _, value in scope.watched:
-        state[("watched", description)] = id(value)
+    for description, where, _ in scope.watched:
+        state[(description, "")] = id(eval(where, scope.namespace.values))  # noqa: S307 (our own expression)
     for key, (expression, container) in scope.containers.items():
-        state[("length", expression)] = len(container)
+        items = container.items() if isinstance(container, dict) else enumerate(container)
+        state[("the contents of", expression)] = tuple((k, id(v)) for k, v in items)
     for expression, module in scope.modules.values():
         state[("training", expression)] = module.training
         for name, value in vars(module).items():

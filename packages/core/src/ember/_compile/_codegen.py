@@ -63,8 +63,8 @@ def call_source(instruction, namespace: Namespace) -> str:
         return f"{args[0]}.{instruction.callee}({', '.join(args[1:])})"
     if kind == "draw":
         return f"{namespace.name(instruction.callee, 'g')}.native().{instruction.name}({', '.join(args)})"
-    if kind == "float":
-        return f"float({args[0]})"
+    if kind == "attr":
+        return f"{args[0]}.{instruction.callee}"
     if kind == "scalar" or kind == "check":
         symbol = instruction.callee
         if len(args) == 1:

@@ -30,9 +30,10 @@ class Instruction:
 
     ``kind`` is ``"call"`` (``callee(*args, **kwargs)``: a kernel, ufunc or NumPy function),
     ``"method"`` (``args[0].<callee>(*args[1:], **kwargs)``), ``"draw"`` (``callee.native().<name>``
-    on an ember Generator), ``"float"`` (a scalar read ``float(args[0])``), ``"scalar"`` (Python
-    arithmetic on scalars, ``callee`` an operator symbol) or ``"check"`` (a value the trace read,
-    ``expected``, compared again at replay).
+    on an ember Generator), ``"attr"`` (``args[0].<callee>``), ``"scalar"`` (Python arithmetic on
+    traced floats, ``callee`` an operator symbol) or ``"check"`` (a comparison of traced floats).
+    An instruction with ``expected`` set is a value the step read and branched on: replay computes
+    it again and leaves for eager mode when it differs.
     """
 
     __slots__ = ("kind", "callee", "name", "args", "kwargs", "outs", "writes", "expected", "early")

@@ -37,12 +37,16 @@ class GraphBreak(RuntimeError):
     """A step needs a value while it is traced (fullgraph=True), or cannot be traced."""
 
 
-def _ember_folders() -> tuple:
-    import ember
+_FOLDERS: list = []
 
-    return tuple(os.path.join(os.path.abspath(p), "") for p in ember.__path__) + (
-        os.path.join(os.path.dirname(np.__file__), ""),
-    )
+
+def _ember_folders() -> tuple:
+    """ember's folders (core's and ember-nn's: a namespace package) and NumPy's."""
+    if not _FOLDERS:
+        package = sys.modules[__name__.split(".")[0]]
+        _FOLDERS.extend(os.path.join(os.path.abspath(p), "") for p in package.__path__)
+        _FOLDERS.append(os.path.join(os.path.dirname(np.__file__), ""))
+    return tuple(_FOLDERS)
 
 
 def user_location() -> str:
@@ -320,6 +324,20 @@ def _scalar_check(symbol: str, function, operands: tuple):
     return value
 
 
+_VALUE_SHAPED = frozenset({"nonzero", "argwhere", "unique", "flatnonzero", "compress", "extract", "repeat"})
+
+
+def _data_dependent_shape(kind: str, callee, plain_args: tuple) -> bool:
+    name = callee if kind == "method" else getattr(callee, "__name__", "")
+    if name in _VALUE_SHAPED:
+        return True
+    if name in ("__getitem__", "getitem") and len(plain_args) > 1:
+        key = plain_args[1]
+        keys = key if type(key) is tuple else (key,)
+        return any(isinstance(k, np.ndarray) and k.dtype == np.bool_ for k in keys)
+    return False
+
+
 # --- the tracer ---------------------------------------------------------------------------------
 
 
@@ -460,7 +478,19 @@ class Tracer:
         if kind == "draw":
             self.drew = True
         self.instructions.append(instruction)
+        if _data_dependent_shape(kind, callee, plain_args) and not self.check_shapes(outs):
+            return result
         return recorded
+
+    def check_shapes(self, outs) -> bool:
+        """Results whose shape depends on values (a boolean mask, nonzero): replay checks their shapes."""
+        if not self.may_check():
+            self.stop("makes an array whose shape depends on values after changing the model's state")
+            return False
+        for slot in outs:
+            shape = self.plain[slot].shape
+            self.instructions.append(Instruction("attr", "shape", (SlotRef(slot),), {}, (), expected=shape))
+        return True
 
     def note_write(self, slot: int) -> None:
         if self.wrote_state:
