@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
-import pytest
-
 import ember
 import ember.nn as nn
+import numpy as np
+import pytest
 
 
 def _regression(seed: int = 0):

@@ -123,7 +123,7 @@ def snapshot(scope: Scope) -> dict:
     state = {}
     for description, where, _ in scope.watched:
         state[(description, "")] = id(eval(where, scope.namespace.values))  # noqa: S307 (our own expression)
-    for key, (expression, container) in scope.containers.items():
+    for expression, container in scope.containers.values():
         items = container.items() if isinstance(container, dict) else enumerate(container)
         state[("the contents of", expression)] = tuple((k, id(v)) for k, v in items)
     for expression, module in scope.modules.values():

@@ -46,9 +46,13 @@ def _wrap_with_node(data, backend, dtype, device, node):
 
 
 class CompiledFunction:
-    """A function or module call traced once per guard set and then replayed."""
+    """A function or module call traced once per guard set and then replayed.
 
-    def __init__(self, fn, fullgraph: bool = False, dynamic: bool = False, mode=None) -> None:
+    Shapes are always specialized (``dynamic`` is accepted, and a new shape traces again);
+    ``mode`` and ``backend`` are accepted for compatibility and change nothing.
+    """
+
+    def __init__(self, fn, fullgraph: bool = False, dynamic: bool | None = None, mode=None) -> None:
         self._fn = fn
         self.fullgraph = fullgraph
         self.dynamic = dynamic
@@ -348,15 +352,28 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
     return source, kernels, generators
 
 
-def compile(fn=None, *, fullgraph: bool = False, dynamic: bool = False, mode=None, **options):
+def compile(
+    model=None,
+    *,
+    fullgraph: bool = False,
+    dynamic: bool | None = None,
+    backend="inductor",
+    mode: str | None = None,
+    options: dict | None = None,
+    disable: bool = False,
+):
     """Trace a function (or a module's call) once and replay it as straight-line array code."""
-    if fn is None:
-        return lambda f: compile(f, fullgraph=fullgraph, dynamic=dynamic, mode=mode, **options)
-    if is_module(fn):
-        return OptimizedModule(fn, CompiledFunction(fn, fullgraph, dynamic, mode))
-    if not callable(fn):
-        raise TypeError(f"ember.compile expects a function or an nn.Module, got {type(fn).__name__}")
-    return CompiledFunction(fn, fullgraph, dynamic, mode)
+    if model is None:
+        return lambda fn: compile(
+            fn, fullgraph=fullgraph, dynamic=dynamic, backend=backend, mode=mode, options=options, disable=disable
+        )
+    if disable:
+        return model
+    if is_module(model):
+        return OptimizedModule(model, CompiledFunction(model, fullgraph, dynamic, mode))
+    if not callable(model):
+        raise TypeError(f"ember.compile expects a function or an nn.Module, got {type(model).__name__}")
+    return CompiledFunction(model, fullgraph, dynamic, mode)
 
 
 class OptimizedModule:
@@ -381,5 +398,3 @@ class OptimizedModule:
 
     def __repr__(self) -> str:
         return f"OptimizedModule(\n  (_orig_mod): {self._orig_mod!r}\n)"
-
-
