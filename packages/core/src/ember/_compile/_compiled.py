@@ -13,6 +13,8 @@ from .._autograd._grad_mode import state as grad_state
 from .._tensor import Tensor
 from ._capture import Scope, growth, is_module, snapshot
 from ._codegen import Deviation, Namespace, line_of, literal, live_instructions
+from ._optimize import hoist, plan_buffers
+from ._program import SlotRef, refs_in
 from ._session import Session, supported
 from ._tracer import RecordingArray, TracedScalar, Tracer
 
@@ -250,7 +252,7 @@ def _wrap_call(tracer, tensor, slot: int, namespace: Namespace) -> str:
     node = tensor.grad_fn
     if node is not None:
         return f"_wrap_node(s{slot}, {constants}, {namespace.name(node, 'node')})"
-    return f"_wrap(s{slot}, {constants})"
+    return f"{'_wrap' if slot in tracer.scalar_slots else '_wrap_array'}(s{slot}, {constants})"
 
 
 def _output(tracer, value, namespace: Namespace, needed: set, depth: int = 0):
@@ -288,6 +290,7 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
     namespace.values["_wrap"] = _wrap_array
     namespace.values["_wrap_node"] = _wrap_with_node
     namespace.values["_asarray"] = np.asarray
+    namespace.values["_wrap_array"] = _tensor.wrap
     needed: set = set()
     tail: list = []
     reached = {id(t) for _, t in scope.tensors.values()}
@@ -336,13 +339,27 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
     returned = _output(tracer, result, namespace, needed)
     if returned.startswith("!"):
         return returned[1:]
-    for item in session.swapped:
-        needed.add(("s", item.slot))  # NOTE: reading the roots costs little and keeps aliasing simple
+    escaping = {slot for kind, slot in needed if kind == "s"} | set(tracer.root_slots)
+    kept = [tracer.plain[slot] for slot in escaping]
     body = live_instructions(tracer.instructions, needed)
-    head = [f"s{slot} = {source}" for slot, source in sorted(tracer.root_slots.items())]
+    body, constants = hoist(body, tracer.plain, tracer.scalar_slots, kept)
+    for slot, value in constants.items():
+        namespace.values[f"s{slot}"] = value  # NOTE: a global of the replay function: never assigned there
+    buffers = plan_buffers(body, tracer.plain, tracer.scalar_slots, escaping, kept)
+    lines = [line_of(i, namespace) for i in body if i.early]
+    for index, instruction in enumerate(body):
+        if instruction.early:
+            continue
+        line = line_of(instruction, namespace)
+        if index in buffers:  # NOTE: the ufunc's output argument, by position where allowed (the fastest call)
+            keyword = "out=" if instruction.callee.__name__ in ("maximum", "minimum") else ""
+            line = f"{line[:-1]}, {keyword}{namespace.name(buffers[index], 'buf')})"
+        lines.append(line)
+    used = {r.index for i in body for r in refs_in((i.args, i.kwargs), []) if type(r) is SlotRef}
+    used |= {slot for kind, slot in needed if kind == "s"}
+    head = [f"s{slot} = {source}" for slot, source in sorted(tracer.root_slots.items()) if slot in used]
     head += [f"f{index} = {source}" for index, source in sorted(tracer.scalar_sources.items())]
-    early = [line_of(i, namespace) for i in body if i.early]
-    lines = head + early + [line_of(i, namespace) for i in body if not i.early] + tail + [f"return {returned}"]
+    lines = head + lines + tail + [f"return {returned}"]
     source = "def _replay(a, kw):\n" + "".join(f"    {line}\n" for line in lines)
     generators = []
     for instruction in body:
