@@ -120,7 +120,7 @@ class CompiledFunction:
         if not all(supported(t._backend) for _, t in scope.tensors.values()):
             self._give_up(f"{name} uses tensors of a backend whose arrays ember.compile cannot record yet")
             return fn(*args, **kwargs)
-        guard_source = _guard_source(scope, args, kwargs, namespace)
+        guard_source, verified = _guard_source(scope, args, kwargs, namespace)
         before, grown = snapshot(scope), growth(scope)
         tracer = Tracer(self.fullgraph, name)
         session = Session(tracer, scope)
@@ -133,7 +133,7 @@ class CompiledFunction:
             try:
                 built = None
                 if tracer.problem is None:
-                    built = _build(tracer, session, scope, namespace, result, args, kwargs)
+                    built = _build(tracer, session, scope, namespace, result, verified)
             finally:
                 session.unwrap_everywhere(result)
         if tracer.problem is not None:
@@ -193,17 +193,20 @@ def _value_guards(value, expression: str, namespace: Namespace, out: list, depth
 
 
 def _guard_source(scope: Scope, args: tuple, kwargs: dict, namespace: Namespace) -> str:
-    checks = [f"len(a) == {len(args)}", f"sorted(kw) == {sorted(kwargs)!r}"]
+    checks = [f"len(a) == {len(args)}" if args else "not a", f"sorted(kw) == {sorted(kwargs)!r}" if kwargs else "not kw"]
     checks.append(f"{namespace.name(grad_state, 'grad_mode')}.enabled is {grad_state.enabled}")
     for i, value in enumerate(args):
         _value_guards(value, f"a[{i}]", namespace, checks)
     for key, value in kwargs.items():
         _value_guards(value, f"kw[{key!r}]", namespace, checks)
+    verified = []  # (expression, constant): once checked, later expressions read the constant directly
     for _, where, value in scope.watched:
         if type(value) in (int, float, bool, str) or value is None:
             checks.append(f"{where} == {literal(value, namespace)}")
         else:
             checks.append(f"{where} is {namespace.name(value)}")
+            verified.append((where, namespace.name(value)))
+    start = len(checks)
     for expression, module in scope.modules.values():
         checks.append(f"{expression}.training is {bool(module.training)}")
     for expression, tensor in scope.tensors.values():
@@ -232,8 +235,16 @@ def _guard_source(scope: Scope, args: tuple, kwargs: dict, namespace: Namespace)
             found = scope.tensors.get(id(parameter))
             if found is not None and isinstance(entries, dict):
                 checks.append(f"len({expression}.state[{found[0]}]) == {len(entries)}")
+    checks[start:] = [shortened(check, verified) for check in checks[start:]]
     body = " and\n        ".join(checks)
-    return f"def _guard(a, kw):\n    return (\n        {body}\n    )\n"
+    return f"def _guard(a, kw):\n    return (\n        {body}\n    )\n", verified
+
+
+def shortened(expression: str, verified: list) -> str:
+    """expression with the globals and closure cells the guard has checked read as constants."""
+    for where, constant in verified:
+        expression = expression.replace(where, constant)
+    return expression
 
 
 # --- the replay function ---------------------------------------------------------------------------
@@ -285,7 +296,7 @@ def _output(tracer, value, namespace: Namespace, needed: set, depth: int = 0):
     return "!returns a value ember.compile cannot rebuild at replay"
 
 
-def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result, args, kwargs):
+def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result, verified: list):
     """(source, kernel count, generators), or a str saying why the trace cannot be replayed."""
     namespace.values["_wrap"] = _wrap_array
     namespace.values["_wrap_node"] = _wrap_with_node
@@ -359,7 +370,7 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
     used |= {slot for kind, slot in needed if kind == "s"}
     head = [f"s{slot} = {source}" for slot, source in sorted(tracer.root_slots.items()) if slot in used]
     head += [f"f{index} = {source}" for index, source in sorted(tracer.scalar_sources.items())]
-    lines = head + lines + tail + [f"return {returned}"]
+    lines = [shortened(line, verified) for line in head + lines + tail] + [f"return {returned}"]
     source = "def _replay(a, kw):\n" + "".join(f"    {line}\n" for line in lines)
     generators = []
     for instruction in body:
