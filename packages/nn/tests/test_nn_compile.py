@@ -204,3 +204,81 @@ def test_python_side_effects_in_the_step_fall_back_to_eager():
             compiled(x, y)
     assert len(losses) == 4
     assert sum("ember.compile" in str(w.message) for w in caught) == 1
+
+
+def _run_custom(make, step_of, steps: int = 6):
+    eager_model, eager_opt = make()
+    model, optimizer = make()
+    eager = step_of(eager_model, eager_opt)
+    compiled = ember.compile(step_of(model, optimizer))
+    x, y = _data()
+    for _ in range(steps):
+        assert np.array_equal(eager(x, y).numpy(), compiled(x, y).numpy())
+        _assert_same_state(eager_model, model)
+        for p, q in zip(eager_model.parameters(), model.parameters()):
+            assert np.array_equal(p.grad.numpy(), q.grad.numpy())
+    assert compiled._eager_reason is None and compiled._cache
+    return model, compiled
+
+
+def test_gradients_accumulating_across_calls():
+    def step_of(model, optimizer):
+        def step(x, y):
+            loss = nn.MSELoss()(model(x), y)
+            loss.backward()
+            return loss.detach()
+
+        return step
+
+    _run_custom(_regression, step_of)
+
+
+def test_zero_grad_keeping_the_gradient_tensors():
+    def step_of(model, optimizer):
+        def step(x, y):
+            optimizer.zero_grad(set_to_none=False)
+            loss = nn.MSELoss()(model(x), y)
+            loss.backward()
+            optimizer.step()
+            return loss.detach()
+
+        return step
+
+    model, compiled = _run_custom(_regression, step_of)
+    grad = model.weight.grad
+    compiled(*_data())  # the compiled call keeps the same gradient tensor, as eager mode does
+    assert model.weight.grad is grad
+
+
+def test_batch_norm_running_statistics():
+    def make():
+        ember.manual_seed(11)
+        model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 1))
+        return model, ember.optim.SGD(model.parameters(), lr=0.05)
+
+    model, _ = _run_custom(make, lambda m, o: _make_step(m, o, nn.MSELoss()))
+    assert int(model[1].num_batches_tracked) == 6
+
+
+def test_a_value_check_that_fails_at_replay_runs_the_step_eagerly():
+    model, optimizer = _mlp()
+    step = ember.compile(_make_step(model, optimizer, nn.CrossEntropyLoss()))
+    for i in range(3):
+        step(*_classes(i))
+    x, _ = _classes(0)
+    bad = ember.tensor([0, 1, 2, 5, 0, 1, 2, 0])
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    with pytest.raises(IndexError, match="out of bounds"):
+        step(x, bad)
+    for key, value in model.state_dict().items():
+        assert np.array_equal(value.numpy(), before[key].numpy()), key
+    step(*_classes(5))
+    assert step._eager_reason is None
+
+
+def test_ember_logs_prints_the_trace(monkeypatch, capsys):
+    monkeypatch.setenv("EMBER_LOGS", "compile")
+    step = ember.compile(lambda a: (a * 3).sum())
+    step(ember.ones(2))
+    err = capsys.readouterr().err
+    assert "def _replay" in err and "kernel calls" in err

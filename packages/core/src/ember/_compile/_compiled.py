@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import builtins
 import functools
+import os
+import sys
 import warnings
 
 import numpy as np
@@ -168,6 +170,8 @@ class CompiledFunction:
         self._cache.insert(0, entry)
         del self._cache[CACHE_SIZE:]
         self._last_problem = None
+        if "compile" in os.environ.get("EMBER_LOGS", "").split(","):
+            print(self.explain(), file=sys.stderr)
         return result
 
 
@@ -193,7 +197,10 @@ def _value_guards(value, expression: str, namespace: Namespace, out: list, depth
 
 
 def _guard_source(scope: Scope, args: tuple, kwargs: dict, namespace: Namespace) -> str:
-    checks = [f"len(a) == {len(args)}" if args else "not a", f"sorted(kw) == {sorted(kwargs)!r}" if kwargs else "not kw"]
+    checks = [
+        f"len(a) == {len(args)}" if args else "not a",
+        f"sorted(kw) == {sorted(kwargs)!r}" if kwargs else "not kw",
+    ]
     checks.append(f"{namespace.name(grad_state, 'grad_mode')}.enabled is {grad_state.enabled}")
     for i, value in enumerate(args):
         _value_guards(value, f"a[{i}]", namespace, checks)

@@ -118,7 +118,7 @@ class Session:
         for name, what in _USER_READS.items():
             self.patch(Tensor, name, user_read(getattr(Tensor, name), what))
         forget_resolved_math()
-        _tracer._state[0] = tracer
+        _tracer.current.tracer = tracer
 
     def patch(self, owner, name: str, value) -> None:
         own = name in vars(owner)
@@ -129,7 +129,7 @@ class Session:
         position = _KERNEL_WRITES.get(name)
 
         def kernel(*args, **kwargs):
-            tracer = _tracer._state[0]  # NOTE: the current trace, should a cache have kept this recorder
+            tracer = _tracer.current.tracer  # NOTE: the current trace, should a cache have kept this recorder
             if tracer is None or tracer.depth or not tracer.recording:
                 return real(*_tracer.plain(args), **_tracer.plain(kwargs))
             written = [args[position]] if position is not None else []
@@ -165,7 +165,7 @@ class Session:
 
     # --- leaving --------------------------------------------------------------------------
     def leave(self) -> None:
-        _tracer._state[0] = None
+        _tracer.current.tracer = None
         self.tracer.recording = False
         for owner, name, own, old in reversed(self.patched):
             if own:
@@ -247,7 +247,7 @@ class RecordingStream:
 
 def user_read(original, what: str):
     def method(self, *args, **kwargs):
-        tracer = _tracer._state[0]
+        tracer = _tracer.current.tracer
         if tracer is not None and tracer.recording and called_from_user():
             tracer.graph_break(what)
         return original(self, *args, **kwargs)

@@ -21,16 +21,20 @@ import linecache
 import operator
 import os
 import sys
+import threading
 
 import numpy as np
 
 from ._program import Instruction, ScalarRef, SlotRef
 
-_state = [None]  # the Tracer recording now, or None
+
+class _Current(threading.local):
+    """The Tracer recording in this thread, or None (other threads run eagerly meanwhile)."""
+
+    tracer = None
 
 
-def active():
-    return _state[0]
+current = _Current()
 
 
 class GraphBreak(RuntimeError):
@@ -95,7 +99,7 @@ class RecordingArray(np.ndarray):
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         callee = ufunc if method == "__call__" else getattr(ufunc, method)
-        tracer = _state[0]
+        tracer = current.tracer
         if tracer is None or not tracer.recording:
             return callee(*plain(inputs), **plain(kwargs))
         written = list(kwargs.get("out", ()) or ())
@@ -104,7 +108,7 @@ class RecordingArray(np.ndarray):
         return tracer.call("call", callee, inputs, kwargs, written)
 
     def __array_function__(self, func, types, args, kwargs):
-        tracer = _state[0]
+        tracer = current.tracer
         if tracer is None or not tracer.recording:
             return func(*plain(args), **plain(kwargs))
         written = [kwargs["out"]] if kwargs.get("out") is not None else []
@@ -118,7 +122,7 @@ class RecordingArray(np.ndarray):
     def item(self, *args):
         """A float element is followed as a TracedScalar (float() cannot be: Python makes it a plain float)."""
         value = np.ndarray.item(as_plain(self), *args)
-        tracer = _state[0]
+        tracer = current.tracer
         if tracer is None or not tracer.recording:
             return value
         if type(value) is float:
@@ -147,7 +151,7 @@ class RecordingArray(np.ndarray):
 
 
 def _method(array, name: str, args: tuple, kwargs: dict):
-    tracer = _state[0]
+    tracer = current.tracer
     if tracer is None or not tracer.recording:
         return getattr(np.ndarray, name)(as_plain(array), *plain(args), **plain(kwargs))
     written = [array] if name in _WRITING_METHODS else []
@@ -157,7 +161,7 @@ def _method(array, name: str, args: tuple, kwargs: dict):
 def _read(array, name: str, what: str, check: bool = True):
     """A Python value read from an array: checked again at replay, or a graph break."""
     value = getattr(np.ndarray, name)(as_plain(array))
-    tracer = _state[0]
+    tracer = current.tracer
     if tracer is None or not tracer.recording:
         return value
     tracer.read_value(array, name, value, what, check)
@@ -263,7 +267,7 @@ class TracedScalar(float):
         return _scalar_check("int", int, (self,))
 
     def __repr__(self):
-        tracer = _state[0]
+        tracer = current.tracer
         if tracer is not None and tracer.recording:
             tracer.graph_break("formats a traced float as text")
         return float.__repr__(self)
@@ -271,7 +275,7 @@ class TracedScalar(float):
     __str__ = __repr__
 
     def __format__(self, spec):
-        tracer = _state[0]
+        tracer = current.tracer
         if tracer is not None and tracer.recording:
             tracer.graph_break("formats a traced float as text")
         return float.__format__(float.__float__(self), spec)
@@ -310,7 +314,7 @@ for _name, _symbol in _COMPARISONS.items():
 
 def _scalar_op(symbol: str, function, operands: tuple):
     value = function(*[float.__float__(v) if type(v) is TracedScalar else v for v in operands])
-    tracer = _state[0]
+    tracer = current.tracer
     if tracer is None or not tracer.recording or not isinstance(value, float):
         return value
     return tracer.scalar_op(symbol, operands, value)
@@ -318,7 +322,7 @@ def _scalar_op(symbol: str, function, operands: tuple):
 
 def _scalar_check(symbol: str, function, operands: tuple):
     value = function(*[float.__float__(v) if type(v) is TracedScalar else v for v in operands])
-    tracer = _state[0]
+    tracer = current.tracer
     if tracer is not None and tracer.recording:
         tracer.scalar_check(symbol, operands, value)
     return value
