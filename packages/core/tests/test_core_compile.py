@@ -237,3 +237,26 @@ def test_eager_path_keeps_its_kernels_after_a_trace():
 def test_compile_rejects_what_it_cannot_call():
     with pytest.raises(TypeError, match="function or an nn.Module"):
         ember.compile(3)
+
+
+def test_an_error_in_the_step_leaves_plain_arrays_behind():
+    w = ember.ones(2, requires_grad=True)
+
+    @ember.compile
+    def f(a):
+        (a * w).sum().backward()
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        f(ember.ones(2))
+    assert type(w._data) is np.ndarray and type(w.grad._data) is np.ndarray
+    assert (w * 2).tolist() == [2.0, 2.0]
+
+
+def test_state_holds_plain_arrays_between_replays():
+    x, w, b = _params()
+    compiled = ember.compile(_expression_step(x, w, b))
+    for _ in range(3):
+        out = compiled()
+        assert type(out._data) is np.ndarray
+        assert all(type(t._data) is np.ndarray for t in (x, w, b, x.grad, w.grad, b.grad))

@@ -282,3 +282,14 @@ def test_ember_logs_prints_the_trace(monkeypatch, capsys):
     step(ember.ones(2))
     err = capsys.readouterr().err
     assert "def _replay" in err and "kernel calls" in err
+
+
+def test_forward_hook_with_a_python_side_effect_runs_eagerly():
+    model, optimizer = _regression()
+    seen = []
+    model.register_forward_hook(lambda module, args, out: seen.append(1))
+    step = ember.compile(_make_step(model, optimizer, nn.MSELoss()))
+    with pytest.warns(UserWarning, match="changes"):
+        step(*_data())
+    step(*_data())
+    assert len(seen) == 2

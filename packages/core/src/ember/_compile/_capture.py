@@ -54,6 +54,10 @@ class Scope:
             for name, child in value._modules.items():
                 if child is not None:
                     self.walk(child, f"{expression}._modules[{name!r}]", depth + 1)
+            for name, hooks in vars(value).items():
+                if name.endswith("hooks") and isinstance(hooks, dict):
+                    for hook in hooks.values():  # NOTE: their globals and closures are watched too
+                        self.walk(hook, f"{expression}.{name}", depth + 1)
         elif is_optimizer(value):
             self.optimizers[key] = (expression, value)
             for g, group in enumerate(value.param_groups):
@@ -76,7 +80,7 @@ class Scope:
             self.walk_function(value, depth + 1)
 
     def walk_function(self, function, depth: int) -> None:
-        if depth > 3:
+        if depth > 6:
             return
         self.seen.add(id(function))
         name = self.namespace.name(function, "fn")

@@ -126,18 +126,18 @@ class CompiledFunction:
         before, grown = snapshot(scope), growth(scope)
         tracer = Tracer(self.fullgraph, name)
         session = Session(tracer, scope)
-        result = None
         try:
             session.enter()
             result = fn(*args, **kwargs)
-        finally:
+        except BaseException:
             session.leave()
-            try:
-                built = None
-                if tracer.problem is None:
-                    built = _build(tracer, session, scope, namespace, result, verified)
-            finally:
-                session.unwrap_everywhere(result)
+            session.unwrap_everywhere(None)
+            raise
+        session.leave()
+        try:
+            built = _build(tracer, session, scope, namespace, result, verified) if tracer.problem is None else None
+        finally:
+            session.unwrap_everywhere(result)
         if tracer.problem is not None:
             reason, location = tracer.problem
             self._give_up(f"{name} {reason} at {location}")
@@ -182,6 +182,7 @@ def _value_guards(value, expression: str, namespace: Namespace, out: list, depth
     if isinstance(value, Tensor):
         out.append(f"type({expression}) is {namespace.name(type(value), 'T')}")
         out.append(f"{expression}._data.shape == {value._data.shape!r}")
+        out.append(f"{expression}._data.strides == {value._data.strides!r}")
         out.append(f"{expression}.dtype is {namespace.name(value.dtype, 'd')}")
         out.append(f"{expression}.device == {namespace.name(value.device, 'v')}")
         out.append(f"{expression}._requires_grad is {value._requires_grad}")
