@@ -293,3 +293,38 @@ def test_forward_hook_with_a_python_side_effect_runs_eagerly():
         step(*_data())
     step(*_data())
     assert len(seen) == 2
+
+
+@pytest.mark.parametrize(
+    "make_optimizer",
+    [
+        lambda p: ember.optim.AdamW(p, lr=0.01, weight_decay=0.1),
+        lambda p: ember.optim.Adam(p, lr=0.01, amsgrad=True),
+        lambda p: ember.optim.RMSprop(p, lr=0.01, momentum=0.5),
+        lambda p: ember.optim.Adagrad(p, lr=0.1),
+        lambda p: ember.optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01),
+    ],
+    ids=["adamw", "amsgrad", "rmsprop", "adagrad", "nesterov"],
+)
+def test_optimizers_are_bit_for_bit(make_optimizer):
+    def make():
+        ember.manual_seed(2)
+        model = nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 1))
+        return model, make_optimizer(model.parameters())
+
+    _run_custom(make, lambda m, o: _make_step(m, o, nn.MSELoss()), steps=5)
+
+
+def test_gradient_clipping_in_the_step():
+    def step_of(model, optimizer):
+        def step(x, y):
+            optimizer.zero_grad()
+            loss = nn.MSELoss()(model(x), y)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 0.05)
+            optimizer.step()
+            return loss.detach()
+
+        return step
+
+    _run_custom(_regression, step_of)
