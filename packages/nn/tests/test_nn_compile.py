@@ -328,3 +328,26 @@ def test_gradient_clipping_in_the_step():
         return step
 
     _run_custom(_regression, step_of)
+
+
+@pytest.mark.parametrize("reduce", ["mse", "sum"])
+def test_returning_the_loss_itself_after_its_backward(reduce):
+    def step_of(model, optimizer):
+        def step(x, y):
+            optimizer.zero_grad()
+            out = model(x)
+            loss = nn.MSELoss()(out, y) if reduce == "mse" else (out - y).sum()
+            loss.backward()
+            optimizer.step()
+            return loss
+
+        return step
+
+    eager_model, eager_opt = _regression()
+    model, optimizer = _regression()
+    eager = step_of(eager_model, eager_opt)
+    compiled = ember.compile(step_of(model, optimizer))
+    x, y = _data()
+    for _ in range(4):
+        assert repr(eager(x, y)) == repr(compiled(x, y))
+    assert compiled._eager_reason is None and compiled._cache

@@ -282,7 +282,7 @@ def _output(tracer, value, namespace: Namespace, needed: set, depth: int = 0):
             return "!returns a tensor whose data the trace did not follow"
         if value._requires_grad:
             node = value.grad_fn
-            if node is None or getattr(node, "_saved", ()) is not None:
+            if node is None or id(node) not in tracer.backpropagated:
                 return (
                     "!returns a tensor that still needs its backward (compile the whole training step, backward "
                     "and optimizer step included, or return loss.detach())"

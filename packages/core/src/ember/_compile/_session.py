@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _random
-from .._autograd import _engine, _math
+from .._autograd import _api, _engine, _math
 from .._devices import default_backend
 from .._tensor import Tensor
 from . import _tracer
@@ -115,6 +115,7 @@ class Session:
             self.patch(backend, "ndarray", RecordingArray)
         self.patch(_random.Generator, "native", self.recording_native(_random.Generator.native))
         self.patch(_engine, "accumulate", self.noting_accumulate(_engine.accumulate))
+        self.patch(_api, "run_backward", self.noting_backward(_api.run_backward))
         for name, what in _USER_READS.items():
             self.patch(Tensor, name, user_read(getattr(Tensor, name), what))
         forget_resolved_math()
@@ -162,6 +163,16 @@ class Session:
             return original(variable, *args)
 
         return accumulate
+
+    def noting_backward(self, original):
+        tracer = self.tracer
+
+        def run_backward(roots, outputs, grads, retain_graph, create_graph, *rest):
+            if not retain_graph:
+                tracer.backpropagated.update(id(node) for node, _ in roots if node is not None)
+            return original(roots, outputs, grads, retain_graph, create_graph, *rest)
+
+        return run_backward
 
     # --- leaving --------------------------------------------------------------------------
     def leave(self) -> None:

@@ -366,6 +366,7 @@ class Tracer:
         self.depth = 0
         self.scalar_slots: set = set()  # slots whose kernel gave a NumPy scalar (an array at replay needs asarray)
         self.accumulated: set = set()  # ids of tensors whose .grad the backward filled
+        self.backpropagated: set = set()  # ids of graph nodes a backward without retain_graph started from
 
     # --- stopping ---------------------------------------------------------------------------
     def graph_break(self, what: str) -> None:
