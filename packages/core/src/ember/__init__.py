@@ -118,7 +118,6 @@ from ._printing import get_printoptions, printoptions, set_printoptions
 from . import cuda, linalg
 from .ops.return_types import ReturnTuple as _ReturnTuple
 from .serialization import load, save
-from ._compile import compile  # noqa: A004
 
 half, float, double = float16, float32, float64  # noqa: A001
 short, int, long = int16, int32, int64  # noqa: A001
@@ -168,6 +167,10 @@ _NN_SUBPACKAGES = ("nn", "optim", "utils", "distributed")  # shipped by ember-nn
 
 def __getattr__(name: str):
     """`ember.nn`, `ember.optim`, `ember.utils` and `ember.distributions` after a bare `import ember`, as in torch."""
+    if name == "compile":  # NOTE: imported on first use, to keep `import ember` fast
+        from ._compile import compile
+
+        return compile
     if name == "return_types":
         from .ops import return_types
 
