@@ -351,3 +351,24 @@ def test_returning_the_loss_itself_after_its_backward(reduce):
     for _ in range(4):
         assert repr(eager(x, y)) == repr(compiled(x, y))
     assert compiled._eager_reason is None and compiled._cache
+
+
+def test_small_cnn_is_bit_for_bit():
+    def make():
+        ember.manual_seed(0)
+        model = nn.Sequential(
+            nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(4 * 4 * 4, 10)
+        )
+        return model, ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+    eager_model, eager_opt = make()
+    model, optimizer = make()
+    eager = _make_step(eager_model, eager_opt, nn.CrossEntropyLoss())
+    compiled = ember.compile(_make_step(model, optimizer, nn.CrossEntropyLoss()))
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        x = ember.tensor(rng.standard_normal((8, 1, 8, 8)).astype(np.float32))
+        y = ember.tensor(rng.integers(0, 10, 8))
+        assert np.array_equal(eager(x, y).numpy(), compiled(x, y).numpy())
+        _assert_same_state(eager_model, model)
+    assert compiled._eager_reason is None and compiled._cache

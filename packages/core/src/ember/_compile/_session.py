@@ -25,6 +25,10 @@ _METADATA = frozenset(
     }
 )
 _KERNEL_WRITES = {"setitem": 0, "copy_into": 0, "index_add": 0, "put_along_axis": 0}
+# NumPy functions that make arrays from shapes alone: recorded, so that writes into them can be
+_CREATION = ("zeros", "ones", "empty", "full", "arange", "eye", "identity") + tuple(
+    f"{n}_like" for n in ("zeros", "ones", "empty", "full")
+)
 _DRAWS = frozenset({"uniform", "normal", "integers", "permutation", "bernoulli"})
 _USER_READS = {
     "item": "calls Tensor.item()",
@@ -113,6 +117,8 @@ class Session:
             for name in kernel_names(backend):
                 self.patch(backend, name, self.kernel_recorder(name, getattr(backend, name)))
             self.patch(backend, "ndarray", RecordingArray)
+        for name in _CREATION:  # NOTE: module attributes: `xp.zeros(...)` finds the recorder while tracing
+            self.patch(np, name, self.kernel_recorder(name, getattr(np, name)))
         self.patch(_random.Generator, "native", self.recording_native(_random.Generator.native))
         self.patch(_engine, "accumulate", self.noting_accumulate(_engine.accumulate))
         self.patch(_api, "run_backward", self.noting_backward(_api.run_backward))

@@ -456,7 +456,11 @@ class Tracer:
         if kind == "method":
             result = getattr(np.ndarray, callee)(*plain_args, **plain_kwargs)
         elif kind == "draw":
-            result = real(*plain_args, **plain_kwargs)
+            self.depth += 1  # NOTE: what the stream does inside is its own business, as a kernel's is
+            try:
+                result = real(*plain_args, **plain_kwargs)
+            finally:
+                self.depth -= 1
         else:
             result = callee(*plain_args, **plain_kwargs)
         if not self.recording:
@@ -472,7 +476,7 @@ class Tracer:
         outs: list = []
         recorded = self.adopt(result, outs)
         instruction = Instruction(kind, callee, sym_args, sym_kwargs, tuple(outs), tuple(writes), name=name)
-        if recorded is result and result is not None:  # a Python value computed from arrays
+        if not outs and result is not None:  # a Python value computed from arrays
             if not isinstance(result, (bool, int, str, tuple, type(None))) or isinstance(result, float):
                 self.stop("computes a Python value from arrays")
                 return result
