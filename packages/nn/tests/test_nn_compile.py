@@ -372,3 +372,26 @@ def test_small_cnn_is_bit_for_bit():
         assert np.array_equal(eager(x, y).numpy(), compiled(x, y).numpy())
         _assert_same_state(eager_model, model)
     assert compiled._eager_reason is None and compiled._cache
+
+
+class _Averaging(nn.Module):
+    """A module that replaces its buffer with a new tensor on every call (no in-place update)."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(3, 1)
+        self.register_buffer("average", ember.zeros(3))
+
+    def forward(self, x):
+        self.average = self.average * 0.9 + x.mean(0) * 0.1
+        return self.linear(x - self.average)
+
+
+def test_a_buffer_replaced_in_the_step_is_replaced_at_replay():
+    def make():
+        ember.manual_seed(4)
+        model = _Averaging()
+        return model, ember.optim.SGD(model.parameters(), lr=0.05)
+
+    model, compiled = _run_custom(make, lambda m, o: _make_step(m, o, nn.MSELoss()))
+    assert "_buffers['average'] = " in compiled.explain()

@@ -32,6 +32,7 @@ class Scope:
         self.optimizers: dict = {}
         self.watched: list = []  # (description, expression, value) of globals, closure cells, module attributes
         self.containers: dict = {}  # id -> (expression, list/dict), watched for appends
+        self.entries: list = []  # (module expression, module, "_parameters"/"_buffers", name, tensor before)
         self.seen: set = set()
 
     def walk(self, value, expression: str, depth: int = 0) -> None:
@@ -45,6 +46,8 @@ class Scope:
             self.tensors[key] = (expression, value)
         elif is_module(value):
             self.modules[key] = (expression, value)
+            for kind in ("_parameters", "_buffers"):
+                self.entries.extend((expression, value, kind, n, t) for n, t in getattr(value, kind).items())
             for name, parameter in value._parameters.items():
                 if parameter is not None:
                     self.walk(parameter, f"{expression}._parameters[{name!r}]", depth + 1)

@@ -341,6 +341,18 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
                 return f"gives {expression} a gradient the trace cannot rebuild"
             needed.add(("s", slot))
             tail.append(f"{expression}._grad = {_wrap_call(tracer, grad, slot, namespace)}")
+    for expression, module, kind, name, before in scope.entries:
+        now = getattr(module, kind).get(name)
+        if now is before:
+            continue
+        slot = None if now is None else _slot(tracer, now._data)
+        if kind == "_parameters" or (now is not None and (slot is None or now._requires_grad)):
+            return f"replaces {expression}.{kind[1:-1]} {name!r} with a tensor the trace cannot rebuild"
+        if now is None:
+            tail.append(f"{expression}.{kind}[{name!r}] = None")
+            continue
+        needed.add(("s", slot))
+        tail.append(f"{expression}.{kind}[{name!r}] = {_wrap_call(tracer, now, slot, namespace)}")
     for expression, optimizer in scope.optimizers.values():
         for parameter, entries in optimizer.state.items():
             found = scope.tensors.get(id(parameter))
