@@ -260,3 +260,19 @@ def test_state_holds_plain_arrays_between_replays():
         out = compiled()
         assert type(out._data) is np.ndarray
         assert all(type(t._data) is np.ndarray for t in (x, w, b, x.grad, w.grad, b.grad))
+
+
+def test_a_global_tensor_rebound_between_calls_is_read_at_replay():
+    global BATCH
+    compiled = ember.compile(_scaled_batch)
+    for i in range(5):
+        BATCH = ember.full((3,), float(i))
+        assert compiled().tolist() == [2.0 * i] * 3
+    assert len(compiled._cache) == 1 and compiled._traces == 1
+
+
+BATCH = None
+
+
+def _scaled_batch():
+    return BATCH * 2

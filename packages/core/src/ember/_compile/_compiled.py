@@ -211,6 +211,8 @@ def _guard_source(scope: Scope, args: tuple, kwargs: dict, namespace: Namespace)
     for _, where, value in scope.watched:
         if type(value) in (int, float, bool, str) or value is None:
             checks.append(f"{where} == {literal(value, namespace)}")
+        elif isinstance(value, Tensor):  # NOTE: a global rebound to each new batch is read at replay, not frozen
+            _value_guards(value, where, namespace, checks)
         else:
             checks.append(f"{where} is {namespace.name(value)}")
             verified.append((where, namespace.name(value)))
