@@ -142,6 +142,17 @@ class RecordingArray(np.ndarray):
         return _read(self, "__complex__", "reads an array as a complex number", check=False)
 
     @property
+    def base(self):
+        """The base of the array this one records (not that array itself): fresh arrays read as fresh."""
+        base = np.ndarray.base.__get__(self)
+        tracer = current.tracer
+        if tracer is not None and type(base) is np.ndarray:
+            slot = tracer.slot_of.get(id(self))
+            if slot is not None and tracer.plain[slot] is base:
+                return base.base
+        return base
+
+    @property
     def T(self):  # noqa: N802 (NumPy's name)
         return _method(self, "transpose", (), {})
 
