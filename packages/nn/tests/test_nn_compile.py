@@ -395,3 +395,34 @@ def test_a_buffer_replaced_in_the_step_is_replaced_at_replay():
 
     model, compiled = _run_custom(make, lambda m, o: _make_step(m, o, nn.MSELoss()))
     assert "_buffers['average'] = " in compiled.explain()
+
+
+def test_changing_a_module_setting_between_calls_retraces():
+    model, _ = _dropout_mlp()
+    forward = ember.compile(model)
+    x, _ = _classes(0)
+    with ember.no_grad():
+        for p in (0.3, 0.0, 0.9):
+            model[2].p = p
+            ember.manual_seed(3)
+            got = forward(x)
+            ember.manual_seed(3)
+            assert np.array_equal(model(x).numpy(), got.numpy()), p
+
+
+class _Config:
+    scale = 1.0
+
+
+CONFIG = _Config()
+
+
+def test_a_config_attribute_read_by_the_step_is_guarded():
+    compiled = ember.compile(_configured)
+    for scale in (1.0, 2.5, 1.0):
+        CONFIG.scale = scale
+        assert compiled(ember.ones(2)).tolist() == [scale, scale]
+
+
+def _configured(a):
+    return a * CONFIG.scale

@@ -6,6 +6,7 @@ import builtins
 import functools
 import os
 import sys
+import types
 import warnings
 
 import numpy as np
@@ -197,6 +198,23 @@ def _value_guards(value, expression: str, namespace: Namespace, out: list, depth
         out.append(f"{expression} is {namespace.name(value)}")
 
 
+def _plain_object(value) -> bool:
+    """A user object whose attributes the step may read (not a function, class, module or tensor)."""
+    return (
+        hasattr(value, "__dict__")
+        and not isinstance(value, (Tensor, type, types.FunctionType, types.MethodType, types.ModuleType))
+        and not is_module(value)
+        and not callable(value)
+    )
+
+
+def _setting_guards(owner, expression: str, namespace: Namespace, out: list) -> None:
+    """Guards on an object's Python number and string attributes (Dropout's p, a config's scale)."""
+    for name, value in vars(owner).items():
+        if name != "training" and name.isidentifier() and type(value) in (int, float, bool, str):
+            out.append(f"{expression}.{name} == {literal(value, namespace)}")
+
+
 def _guard_source(scope: Scope, args: tuple, kwargs: dict, namespace: Namespace) -> str:
     checks = [
         f"len(a) == {len(args)}" if args else "not a",
@@ -219,6 +237,10 @@ def _guard_source(scope: Scope, args: tuple, kwargs: dict, namespace: Namespace)
     start = len(checks)
     for expression, module in scope.modules.values():
         checks.append(f"{expression}.training is {bool(module.training)}")
+        _setting_guards(module, expression, namespace, checks)
+    for _, where, value in scope.watched:
+        if _plain_object(value):
+            _setting_guards(value, where, namespace, checks)
     for expression, tensor in scope.tensors.values():
         if expression.startswith(("a[", "kw[")):
             continue
