@@ -426,3 +426,29 @@ def test_a_config_attribute_read_by_the_step_is_guarded():
 
 def _configured(a):
     return a * CONFIG.scale
+
+
+def test_a_learning_rate_used_where_the_trace_cannot_follow_is_guarded():
+    import math
+
+    def step_of(model, optimizer):
+        def step(x, y):
+            optimizer.zero_grad()
+            loss = nn.MSELoss()(model(x), y)
+            loss.backward()
+            scale = math.sqrt(optimizer.param_groups[0]["lr"])  # a plain float from here on
+            with ember.no_grad():
+                for p in model.parameters():
+                    p.sub_(scale * p.grad)
+            return loss.detach()
+
+        return step
+
+    eager_model, eager_opt = _regression()
+    model, optimizer = _regression()
+    eager, compiled = step_of(eager_model, eager_opt), ember.compile(step_of(model, optimizer))
+    x, y = _data()
+    for lr in (0.01, 0.01, 0.04, 0.04, 0.01):
+        eager_opt.param_groups[0]["lr"] = optimizer.param_groups[0]["lr"] = lr
+        assert np.array_equal(eager(x, y).numpy(), compiled(x, y).numpy())
+        _assert_same_state(eager_model, model)

@@ -17,7 +17,7 @@ from .._tensor import Tensor
 from ._capture import Scope, growth, is_module, snapshot
 from ._codegen import Deviation, Namespace, line_of, literal, live_instructions
 from ._optimize import hoist, plan_buffers
-from ._program import SlotRef, refs_in
+from ._program import ScalarRef, SlotRef, refs_in
 from ._session import Session, supported
 from ._tracer import RecordingArray, TracedScalar, Tracer
 
@@ -123,7 +123,7 @@ class CompiledFunction:
         if not all(supported(t._backend) for _, t in scope.tensors.values()):
             self._give_up(f"{name} uses tensors of a backend whose arrays ember.compile cannot record yet")
             return fn(*args, **kwargs)
-        guard_source, verified = _guard_source(scope, args, kwargs, namespace)
+        guards, verified = _guard_source(scope, args, kwargs, namespace)
         before, grown = snapshot(scope), growth(scope)
         tracer = Tracer(self.fullgraph, name)
         session = Session(tracer, scope)
@@ -136,7 +136,9 @@ class CompiledFunction:
             raise
         session.leave()
         try:
-            built = _build(tracer, session, scope, namespace, result, verified) if tracer.problem is None else None
+            built = (
+                _build(tracer, session, scope, namespace, result, verified, guards) if tracer.problem is None else None
+            )
         finally:
             session.unwrap_everywhere(result)
         if tracer.problem is not None:
@@ -156,6 +158,8 @@ class CompiledFunction:
             self._last_problem = "the optimizer state grew (a first step); the next call traces again"
             return result
         source, kernels, generators = built
+        body = " and\n        ".join(guards)
+        guard_source = f"def _guard(a, kw):\n    return (\n        {body}\n    )\n"
         guard_code = builtins.compile(guard_source, f"<ember.compile guard of {name}>", "exec")
         code = builtins.compile(source, f"<ember.compile replay of {name}>", "exec")
         exec(guard_code, namespace.values)
@@ -215,7 +219,7 @@ def _setting_guards(owner, expression: str, namespace: Namespace, out: list) -> 
             out.append(f"{expression}.{name} == {literal(value, namespace)}")
 
 
-def _guard_source(scope: Scope, args: tuple, kwargs: dict, namespace: Namespace) -> str:
+def _guard_source(scope: Scope, args: tuple, kwargs: dict, namespace: Namespace) -> tuple:
     checks = [
         f"len(a) == {len(args)}" if args else "not a",
         f"sorted(kw) == {sorted(kwargs)!r}" if kwargs else "not kw",
@@ -268,8 +272,7 @@ def _guard_source(scope: Scope, args: tuple, kwargs: dict, namespace: Namespace)
             if found is not None and isinstance(entries, dict):
                 checks.append(f"len({expression}.state[{found[0]}]) == {len(entries)}")
     checks[start:] = [shortened(check, verified) for check in checks[start:]]
-    body = " and\n        ".join(checks)
-    return f"def _guard(a, kw):\n    return (\n        {body}\n    )\n", verified
+    return checks, verified
 
 
 def shortened(expression: str, verified: list) -> str:
@@ -328,7 +331,7 @@ def _output(tracer, value, namespace: Namespace, needed: set, depth: int = 0):
     return "!returns a value ember.compile cannot rebuild at replay"
 
 
-def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result, verified: list):
+def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result, verified: list, guards: list):
     """(source, kernel count, generators), or a str saying why the trace cannot be replayed."""
     namespace.values["_wrap"] = _wrap_array
     namespace.values["_wrap_node"] = _wrap_with_node
@@ -410,6 +413,13 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
             keyword = "out=" if instruction.callee.__name__ in ("maximum", "minimum") else ""
             line = f"{line[:-1]}, {keyword}{namespace.name(buffers[index], 'buf')})"
         lines.append(line)
+    scalars_used = {r.index for i in body for r in refs_in((i.args, i.kwargs), []) if type(r) is ScalarRef}
+    scalars_used |= {index for kind, index in needed if kind == "f"}
+    for index, setting in tracer.scalar_sources.items():
+        # NOTE: a setting no recorded call reads may have reached the arrays as a plain float (math.sqrt(lr))
+        if index in tracer.frozen_settings or index not in scalars_used:
+            value = next(value for group, value, traced in session.learning_rates if traced.index == index)
+            guards.append(shortened(f"{setting} == {literal(value, namespace)}", verified))
     used = {r.index for i in body for r in refs_in((i.args, i.kwargs), []) if type(r) is SlotRef}
     used |= {slot for kind, slot in needed if kind == "s"}
     head = [f"s{slot} = {source}" for slot, source in sorted(tracer.root_slots.items()) if slot in used]

@@ -285,6 +285,12 @@ class TracedScalar(float):
 
     __str__ = __repr__
 
+    def __float__(self):
+        tracer = current.tracer
+        if tracer is not None and tracer.recording:
+            tracer.escaped(self)
+        return float.__float__(self)
+
     def __format__(self, spec):
         tracer = current.tracer
         if tracer is not None and tracer.recording:
@@ -370,6 +376,8 @@ class Tracer:
         self.root_slots: dict = {}  # slot -> its source expression
         self.scalars: list = []  # scalar number -> early (known before the step runs)
         self.scalar_sources: dict = {}  # scalar number -> source expression (settings read at the start)
+        self.scalar_roots: list = []  # scalar number -> the settings (scalar numbers) it is computed from
+        self.frozen_settings: set = set()  # settings whose value went where the trace cannot follow
         self.problem: tuple | None = None  # (reason, location) when the trace cannot be replayed
         self.wrote_state = False  # an in-place write to memory of the captured state happened
         self.drew = False
@@ -536,16 +544,23 @@ class Tracer:
         self.instructions.append(Instruction("method", "item", symbol, {}, (("f", index),)))
         return TracedScalar(value, index)
 
-    def new_scalar(self, early: bool, source: str | None = None) -> int:
+    def new_scalar(self, early: bool, source: str | None = None, roots: frozenset = frozenset()) -> int:
+        index = len(self.scalars)
         self.scalars.append(early)
+        self.scalar_roots.append(roots if source is None else frozenset({index}))
         if source is not None:
-            self.scalar_sources[len(self.scalars) - 1] = source
-        return len(self.scalars) - 1
+            self.scalar_sources[index] = source
+        return index
+
+    def escaped(self, scalar) -> None:
+        """A traced float left as a plain float (float(), formatting): its settings are frozen, so guarded."""
+        self.frozen_settings |= self.scalar_roots[scalar.index]
 
     def scalar_op(self, symbol: str, operands: tuple, value: float):
         sym, _ = self.encode(operands)
         early = all(self.scalars[s.index] for s in sym if type(s) is ScalarRef)
-        index = self.new_scalar(early)
+        roots = frozenset().union(*(self.scalar_roots[s.index] for s in sym if type(s) is ScalarRef))
+        index = self.new_scalar(early, roots=roots)
         self.instructions.append(Instruction("scalar", symbol, sym, {}, (("f", index),), early=early))
         return TracedScalar(value, index)
 
