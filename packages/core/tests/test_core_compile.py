@@ -276,3 +276,15 @@ BATCH = None
 
 def _scaled_batch():
     return BATCH * 2
+
+
+def test_fullgraph_refuses_python_side_effects():
+    seen = []
+
+    @ember.compile(fullgraph=True)
+    def f(a):
+        seen.append(1)
+        return a + 1
+
+    with pytest.raises(GraphBreak, match="changes the contents of the closure variable 'seen'"):
+        f(ember.ones(1))

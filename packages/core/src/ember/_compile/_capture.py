@@ -132,17 +132,18 @@ def snapshot(scope: Scope) -> dict:
         state[(description, "")] = id(eval(where, scope.namespace.values))  # noqa: S307 (our own expression)
     for expression, container in scope.containers.values():
         items = container.items() if isinstance(container, dict) else enumerate(container)
-        state[("the contents of", expression)] = tuple((k, id(v)) for k, v in items)
+        label = next((d for d, where, _ in scope.watched if expression.startswith(where)), expression)
+        state[(f"the contents of {label}", expression)] = tuple((k, id(v)) for k, v in items)
     for expression, module in scope.modules.values():
-        state[("training", expression)] = module.training
+        state[(f"the training flag of {expression}", "")] = module.training
         for name, value in vars(module).items():
             if name not in ("_parameters", "_buffers", "_modules") and not isinstance(value, Tensor):
-                state[("attribute", f"{expression}.{name}")] = value if isinstance(value, _SCALARS) else id(value)
+                state[(f"the attribute {expression}.{name}", "")] = value if isinstance(value, _SCALARS) else id(value)
     for expression, optimizer in scope.optimizers.values():
         for g, group in enumerate(optimizer.param_groups):
             for name, value in group.items():
                 if name != "params":
-                    state[("setting", f"{expression}.param_groups[{g}][{name!r}]")] = (
+                    state[(f"the setting {expression}.param_groups[{g}][{name!r}]", "")] = (
                         float.__float__(value) if isinstance(value, float) else value
                     )
     return state

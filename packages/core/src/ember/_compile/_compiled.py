@@ -19,7 +19,7 @@ from ._codegen import Deviation, Namespace, line_of, literal, live_instructions
 from ._optimize import hoist, plan_buffers
 from ._program import ScalarRef, SlotRef, refs_in
 from ._session import Session, supported
-from ._tracer import RecordingArray, TracedScalar, Tracer
+from ._tracer import GraphBreak, RecordingArray, TracedScalar, Tracer
 
 CACHE_SIZE = 8
 MAX_TRACES = 32
@@ -72,7 +72,11 @@ class CompiledFunction:
         if self._eager_reason is not None:
             return self._fn(*args, **kwargs)
         for entry in self._cache:
-            if entry.guard(args, kwargs):
+            try:
+                hit = entry.guard(args, kwargs)
+            except Exception:  # NOTE: a guard reading something that is gone (a removed parameter) fails
+                hit = False
+            if hit:
                 states = [g.get_state() for g in entry.generators] if entry.snapshot_rng else None
                 try:
                     return entry.replay(args, kwargs)
@@ -102,6 +106,8 @@ class CompiledFunction:
 
     # --- tracing ----------------------------------------------------------------------------
     def _give_up(self, reason: str) -> None:
+        if self.fullgraph:
+            raise GraphBreak(f"ember.compile(fullgraph=True): {reason}")
         self._eager_reason = reason
         warnings.warn(f"ember.compile: {reason}; running it eagerly from now on", stacklevel=4)
 
@@ -148,8 +154,8 @@ class CompiledFunction:
         after = snapshot(scope)
         changed = [key for key in before if after.get(key) != before[key]]
         if changed:
-            what, where = changed[0]
-            self._give_up(f"{name} changes {what} {where} when it runs, which a replay would not do")
+            what, _ = changed[0]
+            self._give_up(f"{name} changes {what} when it runs, which a replay would not do")
             return result
         if isinstance(built, str):
             self._give_up(f"{name} {built}")
