@@ -156,6 +156,8 @@ class _OneHot(Constraint):
 
 
 class _IntegerInterval(Constraint):
+    """Integers from `lower_bound` to `upper_bound`, both included."""
+
     is_discrete = True
 
     def __init__(self, lower_bound, upper_bound) -> None:
@@ -188,6 +190,8 @@ class _Real(Constraint):
 
 
 class _GreaterThan(Constraint):
+    """Real numbers strictly greater than `lower_bound`."""
+
     def __init__(self, lower_bound) -> None:
         self.lower_bound = lower_bound
 
@@ -199,6 +203,8 @@ class _GreaterThan(Constraint):
 
 
 class _GreaterThanEq(Constraint):
+    """Real numbers greater than or equal to `lower_bound`."""
+
     def __init__(self, lower_bound) -> None:
         self.lower_bound = lower_bound
 
@@ -210,6 +216,8 @@ class _GreaterThanEq(Constraint):
 
 
 class _LessThan(Constraint):
+    """Real numbers strictly less than `upper_bound`."""
+
     def __init__(self, upper_bound) -> None:
         self.upper_bound = upper_bound
 
@@ -221,6 +229,8 @@ class _LessThan(Constraint):
 
 
 class _Interval(Constraint):
+    """Real numbers from `lower_bound` to `upper_bound`, both included."""
+
     def __init__(self, lower_bound, upper_bound) -> None:
         self.lower_bound = lower_bound
         self.upper_bound = upper_bound
@@ -233,6 +243,8 @@ class _Interval(Constraint):
 
 
 class _HalfOpenInterval(_Interval):
+    """Real numbers from `lower_bound` (included) to `upper_bound` (excluded)."""
+
     def check(self, value):
         return (value >= self.lower_bound) & (value < self.upper_bound)
 
