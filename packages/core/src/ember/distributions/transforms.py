@@ -34,7 +34,7 @@ __all__ = [
 
 
 class Transform:
-    """y = T(x) between `domain` and `codomain`; `inv` is T's inverse, `log_abs_det_jacobian(x, y)` log|dy/dx|.
+    """y = T(x) between `domain` and `codomain`; `inv` is T's inverse, `log_abs_det_jacobian(x, y)` log abs(dy/dx).
 
     With ``cache_size=1`` the last (x, y) pair is kept, so ``inv(T(x))`` returns x itself.
     """
@@ -98,7 +98,7 @@ class Transform:
         raise NotImplementedError
 
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
-        """log |det dy/dx| at x (y = T(x))."""
+        """log abs(det(dy/dx)) at x (y = T(x))."""
         raise NotImplementedError
 
     def forward_shape(self, shape):
@@ -357,7 +357,7 @@ class TanhTransform(Transform):
 
 
 class AbsTransform(Transform):
-    """y = |x| (not injective: the inverse gives the nonnegative root)."""
+    """y = abs(x) (not injective: the inverse gives the nonnegative root)."""
 
     domain = constraints.real
     codomain = constraints.positive
