@@ -326,23 +326,32 @@ def _identity_like(value: Tensor) -> Tensor:
 
 
 dependent = _Dependent()
+#: A distribution property that is also a dependent constraint (a support that depends on parameters).
 dependent_property = _DependentProperty
+#: `base_constraint` with its `reinterpreted_batch_ndims` rightmost batch dims read as event dims.
 independent = _IndependentConstraint
 boolean = _Boolean()
 one_hot = _OneHot()
 nonnegative_integer = _IntegerGreaterThan(0)
 positive_integer = _IntegerGreaterThan(1)
+#: Integers from `lower_bound` to `upper_bound`, both included.
 integer_interval = _IntegerInterval
 real = _Real()
 real_vector = independent(real, 1)
 positive = _GreaterThan(0.0)
 nonnegative = _GreaterThanEq(0.0)
+#: Real numbers strictly greater than `lower_bound`.
 greater_than = _GreaterThan
+#: Real numbers greater than or equal to `lower_bound`.
 greater_than_eq = _GreaterThanEq
+#: Real numbers strictly less than `upper_bound`.
 less_than = _LessThan
+#: Nonnegative integer vectors summing to at most `upper_bound`.
 multinomial = _Multinomial
 unit_interval = _Interval(0.0, 1.0)
+#: Real numbers from `lower_bound` to `upper_bound`, both included.
 interval = _Interval
+#: Real numbers from `lower_bound` (included) to `upper_bound` (excluded).
 half_open_interval = _HalfOpenInterval
 simplex = _Simplex()
 lower_triangular = _LowerTriangular()
@@ -396,5 +405,7 @@ class _Stack(Constraint):
         return _shape.stack([c.check(value.select(self.dim, i)) for i, c in enumerate(self.cseq)], self.dim)
 
 
+#: Constraints `cseq` on consecutive slices of `dim`, of sizes `lengths`.
 cat = _Cat
+#: Constraints `cseq` on the slices of `dim`, one each.
 stack = _Stack
