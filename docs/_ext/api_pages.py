@@ -26,6 +26,7 @@ MODULES: dict[str, str | None] = {
         "``import ember as torch``."
     ),
     "ember.autograd": None,
+    "ember.autograd.functional": None,
     "ember.cuda": None,
     "ember.distributions": None,
     "ember.distributions.constraints": None,

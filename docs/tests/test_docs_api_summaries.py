@@ -50,10 +50,30 @@ def reference_entries() -> dict[str, str]:
         for name, value in api_pages.public_members(module).items():
             if not (callable(value) or inspect.isclass(value)):
                 continue  # constants: a #: comment or their value says what they are
-            entries[f"{module_name}.{name}"] = summary(value)
+            if inspect.isclass(value) and value.__name__ != name:
+                # autodoc shows an alias of a class by the #: comment on its
+                # assignment in the page's module, never by the class's docstring
+                entries[f"{module_name}.{name}"] = alias_comment(
+                    module_name, name
+                )
+            else:
+                entries[f"{module_name}.{name}"] = summary(value)
             if inspect.isclass(value) and value.__module__.startswith("ember"):
                 entries.update(class_entries(f"{module_name}.{name}", value))
     return entries
+
+
+def alias_comment(module_name: str, name: str) -> str:
+    """The first line of the ``#:`` comment above ``name = SomeClass`` in `module_name`."""
+    from sphinx.pycode import ModuleAnalyzer
+
+    comment = (
+        ModuleAnalyzer.for_module(module_name)
+        .find_attr_docs()
+        .get(("", name), [])
+    )
+    lines = [line.strip() for line in comment if line.strip()]
+    return lines[0] if lines else ""
 
 
 def class_entries(qualified: str, cls: type) -> dict[str, str]:

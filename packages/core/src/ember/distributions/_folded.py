@@ -1,4 +1,4 @@
-"""The half distributions: |X| for X centred and symmetric, a TransformedDistribution by AbsTransform."""
+"""The half distributions: abs(X) for X centred and symmetric, a TransformedDistribution by AbsTransform."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from .transforms import AbsTransform
 
 
 class Folded(TransformedDistribution):
-    """|X| for X drawn from a distribution symmetric about 0 (`base`): density and CDF doubled on [0, inf)."""
+    """abs(X) for X drawn from a distribution symmetric about 0 (`base`): density and CDF doubled on [0, inf)."""
 
     arg_constraints = {"scale": constraints.positive}
     support = constraints.nonnegative

@@ -156,6 +156,8 @@ class _OneHot(Constraint):
 
 
 class _IntegerInterval(Constraint):
+    """Integers from `lower_bound` to `upper_bound`, both included."""
+
     is_discrete = True
 
     def __init__(self, lower_bound, upper_bound) -> None:
@@ -188,6 +190,8 @@ class _Real(Constraint):
 
 
 class _GreaterThan(Constraint):
+    """Real numbers strictly greater than `lower_bound`."""
+
     def __init__(self, lower_bound) -> None:
         self.lower_bound = lower_bound
 
@@ -199,6 +203,8 @@ class _GreaterThan(Constraint):
 
 
 class _GreaterThanEq(Constraint):
+    """Real numbers greater than or equal to `lower_bound`."""
+
     def __init__(self, lower_bound) -> None:
         self.lower_bound = lower_bound
 
@@ -210,6 +216,8 @@ class _GreaterThanEq(Constraint):
 
 
 class _LessThan(Constraint):
+    """Real numbers strictly less than `upper_bound`."""
+
     def __init__(self, upper_bound) -> None:
         self.upper_bound = upper_bound
 
@@ -221,6 +229,8 @@ class _LessThan(Constraint):
 
 
 class _Interval(Constraint):
+    """Real numbers from `lower_bound` to `upper_bound`, both included."""
+
     def __init__(self, lower_bound, upper_bound) -> None:
         self.lower_bound = lower_bound
         self.upper_bound = upper_bound
@@ -233,6 +243,8 @@ class _Interval(Constraint):
 
 
 class _HalfOpenInterval(_Interval):
+    """Real numbers from `lower_bound` (included) to `upper_bound` (excluded)."""
+
     def check(self, value):
         return (value >= self.lower_bound) & (value < self.upper_bound)
 
@@ -314,23 +326,32 @@ def _identity_like(value: Tensor) -> Tensor:
 
 
 dependent = _Dependent()
+#: A distribution property that is also a dependent constraint (a support that depends on parameters).
 dependent_property = _DependentProperty
+#: `base_constraint` with its `reinterpreted_batch_ndims` rightmost batch dims read as event dims.
 independent = _IndependentConstraint
 boolean = _Boolean()
 one_hot = _OneHot()
 nonnegative_integer = _IntegerGreaterThan(0)
 positive_integer = _IntegerGreaterThan(1)
+#: Integers from `lower_bound` to `upper_bound`, both included.
 integer_interval = _IntegerInterval
 real = _Real()
 real_vector = independent(real, 1)
 positive = _GreaterThan(0.0)
 nonnegative = _GreaterThanEq(0.0)
+#: Real numbers strictly greater than `lower_bound`.
 greater_than = _GreaterThan
+#: Real numbers greater than or equal to `lower_bound`.
 greater_than_eq = _GreaterThanEq
+#: Real numbers strictly less than `upper_bound`.
 less_than = _LessThan
+#: Nonnegative integer vectors summing to at most `upper_bound`.
 multinomial = _Multinomial
 unit_interval = _Interval(0.0, 1.0)
+#: Real numbers from `lower_bound` to `upper_bound`, both included.
 interval = _Interval
+#: Real numbers from `lower_bound` (included) to `upper_bound` (excluded).
 half_open_interval = _HalfOpenInterval
 simplex = _Simplex()
 lower_triangular = _LowerTriangular()
@@ -384,5 +405,7 @@ class _Stack(Constraint):
         return _shape.stack([c.check(value.select(self.dim, i)) for i, c in enumerate(self.cseq)], self.dim)
 
 
+#: Constraints `cseq` on consecutive slices of `dim`, of sizes `lengths`.
 cat = _Cat
+#: Constraints `cseq` on the slices of `dim`, one each.
 stack = _Stack

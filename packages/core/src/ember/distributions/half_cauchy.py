@@ -1,4 +1,4 @@
-"""The half-Cauchy distribution: |X| for a centred Cauchy X."""
+"""The half-Cauchy distribution: abs(X) for a centred Cauchy X."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .cauchy import Cauchy
 
 
 class HalfCauchy(Folded):
-    """|X| for X Cauchy with median 0 and scale `scale`."""
+    """abs(X) for X Cauchy with median 0 and scale `scale`."""
 
     def __init__(self, scale, validate_args: bool | None = None) -> None:
         super().__init__(Cauchy(0, scale, validate_args=False), validate_args=validate_args)

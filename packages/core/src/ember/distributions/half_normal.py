@@ -1,4 +1,4 @@
-"""The half-normal distribution: |X| for a centred normal X."""
+"""The half-normal distribution: abs(X) for a centred normal X."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .normal import Normal
 
 
 class HalfNormal(Folded):
-    """|X| for X normal with mean 0 and standard deviation `scale`."""
+    """abs(X) for X normal with mean 0 and standard deviation `scale`."""
 
     def __init__(self, scale, validate_args: bool | None = None) -> None:
         super().__init__(Normal(0, scale, validate_args=False), validate_args=validate_args)

@@ -34,7 +34,7 @@ __all__ = [
 
 
 class Transform:
-    """y = T(x) between `domain` and `codomain`; `inv` is T's inverse, `log_abs_det_jacobian(x, y)` log|dy/dx|.
+    """y = T(x) between `domain` and `codomain`; `inv` is T's inverse, `log_abs_det_jacobian(x, y)` log abs(dy/dx).
 
     With ``cache_size=1`` the last (x, y) pair is kept, so ``inv(T(x))`` returns x itself.
     """
@@ -98,7 +98,7 @@ class Transform:
         raise NotImplementedError
 
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
-        """log |det dy/dx| at x (y = T(x))."""
+        """log abs(det(dy/dx)) at x (y = T(x))."""
         raise NotImplementedError
 
     def forward_shape(self, shape):
@@ -185,6 +185,7 @@ class ComposeTransform(Transform):
 
     @property
     def domain(self):
+        """The constraint inputs satisfy: the first part's domain, widened to the event dims the whole chain needs."""
         if not self.parts:
             return constraints.real
         domain = self.parts[0].domain
@@ -195,6 +196,7 @@ class ComposeTransform(Transform):
 
     @property
     def codomain(self):
+        """The constraint outputs satisfy: the last part's codomain, widened to the event dims the whole chain produces."""
         if not self.parts:
             return constraints.real
         codomain = self.parts[-1].codomain
@@ -355,7 +357,7 @@ class TanhTransform(Transform):
 
 
 class AbsTransform(Transform):
-    """y = |x| (not injective: the inverse gives the nonnegative root)."""
+    """y = abs(x) (not injective: the inverse gives the nonnegative root)."""
 
     domain = constraints.real
     codomain = constraints.positive
@@ -389,10 +391,12 @@ class AffineTransform(Transform):
 
     @property
     def domain(self):
+        """The real numbers, over events of ``event_dim`` rightmost dimensions."""
         return constraints.real if self._event_dim == 0 else constraints.independent(constraints.real, self._event_dim)
 
     @property
     def codomain(self):
+        """The real numbers, over events of ``event_dim`` rightmost dimensions (the same as the domain)."""
         return self.domain
 
     @property
@@ -478,10 +482,12 @@ class IndependentTransform(Transform):
 
     @property
     def domain(self):
+        """The base transform's domain with ``reinterpreted_batch_ndims`` more event dimensions."""
         return constraints.independent(self.base_transform.domain, self.reinterpreted_batch_ndims)
 
     @property
     def codomain(self):
+        """The base transform's codomain with ``reinterpreted_batch_ndims`` more event dimensions."""
         return constraints.independent(self.base_transform.codomain, self.reinterpreted_batch_ndims)
 
     @property

@@ -328,6 +328,7 @@ def polygamma(n: int, input: Tensor, *, out: Tensor | None = None) -> Tensor:
 
 
 def _polygamma_method(self: Tensor, n: int) -> Tensor:
+    """The n-th derivative of digamma of this tensor, elementwise (``polygamma(n, self)``)."""
     return unary(POLYGAMMA, self, FLOAT_RESULT, attrs={"n": _check_order(n)})
 
 

@@ -247,6 +247,8 @@ class Softmax2d(Module):
 
 
 class CELU(Module):
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)): ELU scaled so its slope below zero tends to alpha."""
+
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
         self.alpha = alpha
@@ -260,6 +262,8 @@ class CELU(Module):
 
 
 class Threshold(Module):
+    """x where x > `threshold`, else `value`."""
+
     def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
         super().__init__()
         self.threshold = threshold
@@ -274,6 +278,8 @@ class Threshold(Module):
 
 
 class RReLU(Module):
+    """Leaky ReLU with a random negative slope from U(lower, upper) per element when training, their mean in eval."""
+
     def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False) -> None:
         super().__init__()
         self.lower = lower
@@ -302,14 +308,20 @@ class _Shrink(Module):
 
 
 class Softshrink(_Shrink):
+    """x - lambd where x > lambd, x + lambd where x < -lambd, else 0."""
+
     function = staticmethod(F.softshrink)
 
 
 class Hardshrink(_Shrink):
+    """x where abs(x) > lambd, else 0."""
+
     function = staticmethod(F.hardshrink)
 
 
 class GLU(Module):
+    """a * sigmoid(b), where a and b are the two halves of the input along `dim`."""
+
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
         self.dim = dim
@@ -332,6 +344,7 @@ class PReLU(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Set every slope back to `init`."""
         nn_init.constant_(self.weight, self.init)
 
     def forward(self, input: Tensor) -> Tensor:

@@ -91,6 +91,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         )
 
     def reset_parameters(self) -> None:
+        """Draw the head's and every tail cluster's weights anew from their initial distribution."""
         self.head.reset_parameters()
         for cluster in self.tail:
             for layer in cluster:

@@ -112,6 +112,7 @@ class RMSNorm(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Set the weight to ones."""
         if self.weight is not None:
             init.ones_(self.weight)
 

@@ -40,14 +40,20 @@ class _ConstantPadNd(_PadNd):
 
 
 class ConstantPad1d(_ConstantPadNd):
+    """Pads the last dim with the constant `value`."""
+
     dims = 1
 
 
 class ConstantPad2d(_ConstantPadNd):
+    """Pads the last 2 dims with a constant `value`."""
+
     dims = 2
 
 
 class ConstantPad3d(_ConstantPadNd):
+    """Pads the last 3 dims with a constant `value`."""
+
     dims = 3
 
 
@@ -60,48 +66,72 @@ class _ZeroPadNd(_ConstantPadNd):
 
 
 class ZeroPad1d(_ZeroPadNd):
+    """Pads the last dim with zeros."""
+
     dims = 1
 
 
 class ZeroPad2d(_ZeroPadNd):
+    """Pads the last 2 dims with zeros."""
+
     dims = 2
 
 
 class ZeroPad3d(_ZeroPadNd):
+    """Pads the last 3 dims with zeros."""
+
     dims = 3
 
 
 class ReflectionPad1d(_PadNd):
+    """Pads the last dim with the input mirrored at each edge (the edge value not repeated)."""
+
     dims, mode = 1, "reflect"
 
 
 class ReflectionPad2d(_PadNd):
+    """Pads the last 2 dims with the input mirrored at each edge (the edge value not repeated)."""
+
     dims, mode = 2, "reflect"
 
 
 class ReflectionPad3d(_PadNd):
+    """Pads the last 3 dims with the input mirrored at each edge (the edge value not repeated)."""
+
     dims, mode = 3, "reflect"
 
 
 class ReplicationPad1d(_PadNd):
+    """Pads the last dim with copies of the edge values."""
+
     dims, mode = 1, "replicate"
 
 
 class ReplicationPad2d(_PadNd):
+    """Pads the last 2 dims with copies of the edge values."""
+
     dims, mode = 2, "replicate"
 
 
 class ReplicationPad3d(_PadNd):
+    """Pads the last 3 dims with copies of the edge values."""
+
     dims, mode = 3, "replicate"
 
 
 class CircularPad1d(_PadNd):
+    """Pads the last dim with the input wrapped around: each side gets values from the opposite end."""
+
     dims, mode = 1, "circular"
 
 
 class CircularPad2d(_PadNd):
+    """Pads the last 2 dims with the input wrapped around: each side gets values from the opposite end."""
+
     dims, mode = 2, "circular"
 
 
 class CircularPad3d(_PadNd):
+    """Pads the last 3 dims with the input wrapped around: each side gets values from the opposite end."""
+
     dims, mode = 3, "circular"
