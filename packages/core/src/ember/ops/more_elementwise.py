@@ -6,6 +6,7 @@ ember ops, so their gradients come from the parts.
 
 from __future__ import annotations
 
+import inspect
 import math
 
 from .. import _dtype as dt
@@ -122,7 +123,18 @@ def in_place_of(function, name: str):
 
     in_place.__name__ = name + "_"
     in_place.__doc__ = f"In-place version of :meth:`{name}`."
+    in_place.__signature__ = _method_signature(function)
     return in_place
+
+
+def _method_signature(function) -> inspect.Signature:
+    """`function`'s signature as a method: its first parameter named self, and no `out=`."""
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return inspect.Signature([inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)])
+    first = parameters[0].replace(name="self", annotation=inspect.Parameter.empty)
+    return inspect.Signature([first] + [p for p in parameters[1:] if p.name != "out"], return_annotation="Tensor")
 
 
 def _with_out(result: Tensor, out: Tensor | None) -> Tensor:

@@ -310,6 +310,15 @@ def _self(input: Tensor) -> Tensor:
     return input
 
 
+def _identity(name: str, summary: str):
+    def identity(input: Tensor) -> Tensor:
+        return input
+
+    identity.__name__ = identity.__qualname__ = name
+    identity.__doc__ = summary
+    return identity
+
+
 for _name, _summary in (
     ("conj", "The complex conjugate; real tensors are their own, so the input itself."),
     ("resolve_conj", "The input with its conjugate bit resolved; real tensors have none, so the input itself."),
@@ -317,19 +326,14 @@ for _name, _summary in (
     ("conj_physical", "The complex conjugate, computed; for real tensors the input itself."),
     ("real", "The real part; ember's tensors are real, so the input itself."),
 ):
-
-    def _identity(input: Tensor, _summary=_summary) -> Tensor:
-        return input
-
-    _identity.__name__ = _name
-    _identity.__doc__ = _summary
-    export(_identity, name=_name, method=_name != "real")
+    export(_identity(_name, _summary), name=_name, method=_name != "real")
 Tensor.real = property(_self, doc="The real part; ember's tensors are real, so the tensor itself.")
 Tensor.conj_physical_ = lambda self: self
 Tensor.conj_physical_.__doc__ = "In-place complex conjugate; a real tensor is left as it is."
 
 
 def _imag(input: Tensor):
+    """The imaginary part; only complex tensors have one, and ember's are real, so an error."""
     raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
 
 
