@@ -199,3 +199,10 @@ def test_callables_apply_elementwise():
     assert x.apply_(lambda v: v * 3) is x
     np.testing.assert_array_equal(x.numpy(), [3.0, 6.0])
     np.testing.assert_array_equal(x.map_(ember.tensor([1.0]), lambda a, b: a + b).numpy(), [4.0, 7.0])
+
+
+def test_erfc_keeps_its_digits_in_the_tail():
+    x = np.array([-3.0, 1.9, 2.0, 2.1, 3.0, 5.0, 10.0, 26.0])
+    np.testing.assert_allclose(ember.erfc(t(x)).numpy(), special.erfc(x), rtol=1e-14)
+    tail32 = ember.erfc(ember.tensor([3.0, 5.0], dtype=ember.float32)).numpy()
+    np.testing.assert_allclose(tail32, special.erfc([3.0, 5.0]), rtol=1e-6)

@@ -35,12 +35,24 @@ _float_unary(
 )
 _float_unary(
     "erfc",
-    lambda b, x: (1 - b.erf(x)).astype(x.dtype),  # NOTE: 1 - erf, so far into the tail it keeps few digits
+    lambda b, x: _erfc_array(b, x.astype("float64")).astype(x.dtype),
     lambda m, ctx, g: (g * (-2 / math.sqrt(math.pi)) * m.exp(-(ctx.saved[0] * ctx.saved[0])),),
 )
 _float_unary("exp2", lambda b, x: b.xp.exp2(x), lambda m, ctx, g: (g * ctx.out * _LN2,), saves=(), saves_output=True)
 _float_unary("deg2rad", lambda b, x: b.xp.deg2rad(x), lambda m, ctx, g: (g * (math.pi / 180),), saves=())
 _float_unary("rad2deg", lambda b, x: b.xp.rad2deg(x), lambda m, ctx, g: (g * (180 / math.pi),), saves=())
+
+
+def _erfc_array(b, x):
+    """1 - erf(x) where that keeps its digits (x <= 2), else Laplace's continued fraction (60 terms: float64 exact)."""
+    xp = b.xp
+    tail = x > 2
+    z = xp.where(tail, x, 2.0)
+    fraction = xp.zeros_like(z)
+    for k in range(60, 0, -1):
+        fraction = (k / 2) / (z + fraction)
+    far = xp.exp(-z * z) / math.sqrt(math.pi) / (z + fraction)
+    return xp.where(tail, far, 1 - b.erf(x))
 
 
 for _name, _kernel in (("signbit", "signbit"), ("isposinf", "isposinf"), ("isneginf", "isneginf")):
