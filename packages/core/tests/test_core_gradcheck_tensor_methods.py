@@ -27,6 +27,8 @@ CASES = [
     ("atan2", lambda a, b: ember.atan2(a, b), [(M, NONZERO), (V, NONZERO)]),
     ("erfc", lambda a: a.erfc(), [(M, ANY)]),
     ("exp2", lambda a: ember.exp2(a), [(M, ANY)]),
+    ("i0", lambda a: a.i0(), [(M, ANY)]),
+    ("i0_at_zero", lambda a: ember.i0(a * 0), [(M, ANY)]),
     ("deg2rad", lambda a: a.deg2rad(), [(M, ANY)]),
     ("rad2deg", lambda a: ember.rad2deg(a), [(M, ANY)]),
     ("copysign", lambda a, b: ember.copysign(a, b), [(M, NONZERO), (V, NONZERO)]),

@@ -24,6 +24,7 @@ UNARY = [
     ("acosh", ABOVE1, np.arccosh),
     ("atanh", X / 3, np.arctanh),
     ("erfc", X, special.erfc),
+    ("i0", X * 10, special.i0),
     ("exp2", X, np.exp2),
     ("deg2rad", X, np.deg2rad),
     ("rad2deg", X, np.rad2deg),

@@ -65,6 +65,7 @@ REMOVED = {  # removed from PyTorch (calling them raises there) or kept only for
 }  # fmt: skip
 COMPILER = {  # helpers of torch.compile and torch.export, and internal attributes
     "nonzero_static", "slice_inverse", "hash_tensor", "grad_dtype", "name",
+    "index",  # binds dims of functorch.dim's first-class dimensions
 }  # fmt: skip
 TENSOR_LEFT_OUT = frozenset(SPARSE | QUANTIZED | STORAGE | OTHER_LAYOUTS | VENDORS | REMOVED | COMPILER)
 

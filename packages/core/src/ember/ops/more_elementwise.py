@@ -15,7 +15,7 @@ from .._writes import write_out
 from ._declare import FUNCTIONS, binary_op, export, method, publish, unary_op
 from ._dispatch import FLOAT_RESULT
 from ._errors import integer_only
-from ._op import make
+from ._op import Op, make
 
 _LN2 = math.log(2.0)
 
@@ -53,6 +53,34 @@ def _erfc_array(b, x):
         fraction = (k / 2) / (z + fraction)
     far = xp.exp(-z * z) / math.sqrt(math.pi) / (z + fraction)
     return xp.where(tail, far, 1 - b.erf(x))
+
+
+def _bessel_i(b, x, order: int):
+    """The modified Bessel function I_order (0 or 1) by its series of positive terms, in float64."""
+    xp = b.xp
+    half = x.astype("float64") / 2
+    term = xp.ones_like(half) if order == 0 else half
+    total = term
+    quarter = half * half
+    for k in range(1, int(xp.max(xp.abs(half), initial=0.0)) * 2 + 40):
+        term = term * quarter / (k * (k + order))
+        total = total + term
+    return total.astype(x.dtype)
+
+
+def _grad_i1(m, ctx, g):
+    x = ctx.saved[0]
+    nonzero = x != 0
+    safe = m.where(nonzero, x, x * 0 + 1)
+    slope = m.where(nonzero, m.run(I0, x) - m.run(I1, x) / safe, x * 0 + 0.5)  # I1'(0) = 1/2
+    return (g * slope,)
+
+
+# I1, for the derivative of i0 (PyTorch has it as torch.special.i1)
+I1 = Op("i1", lambda b, x: _bessel_i(b, x, 1), _grad_i1, saves=(0,))
+I0 = unary_op(
+    "i0", lambda b, x: _bessel_i(b, x, 0), lambda m, ctx, g: (g * m.run(I1, ctx.saved[0]),), promotion=FLOAT_RESULT
+)
 
 
 for _name, _kernel in (("signbit", "signbit"), ("isposinf", "isposinf"), ("isneginf", "isneginf")):
@@ -122,6 +150,33 @@ binary_op(
     node="NotImplemented",
     reflected=False,
 )
+
+
+_SUMMARIES = {
+    "asinh": "The inverse hyperbolic sine of each element.",
+    "acosh": "The inverse hyperbolic cosine of each element (NaN below 1).",
+    "atanh": "The inverse hyperbolic tangent of each element (NaN outside [-1, 1]).",
+    "erfc": "The complementary error function ``1 - erf(x)`` of each element, accurate in the tail.",
+    "exp2": "``2 ** x`` of each element.",
+    "deg2rad": "Each element converted from degrees to radians.",
+    "rad2deg": "Each element converted from radians to degrees.",
+    "i0": "The modified Bessel function of the first kind, order zero, of each element.",
+    "signbit": "Whether each element's sign bit is set (True for -0.0 and negative numbers).",
+    "isposinf": "Whether each element is positive infinity.",
+    "isneginf": "Whether each element is negative infinity.",
+    "isreal": "Whether each element is real: always True for ember's real dtypes.",
+    "atan2": "The angle of the point (other, input), ``atan(input / other)`` in the right quadrant.",
+    "copysign": "The magnitude of input with the sign of other, elementwise.",
+    "fmax": "The elementwise maximum, taking the number where one operand is NaN.",
+    "fmin": "The elementwise minimum, taking the number where one operand is NaN.",
+    "nextafter": "The next representable float after input in the direction of other, elementwise.",
+    "gcd": "The greatest common divisor of each pair of integers.",
+    "lcm": "The least common multiple of each pair of integers.",
+    "bitwise_left_shift": "Each integer shifted left by other bits.",
+    "bitwise_right_shift": "Each integer shifted right (arithmetically) by other bits.",
+}
+for _name, _summary in _SUMMARIES.items():
+    FUNCTIONS[_name].__doc__ = _summary
 
 
 # --- in place through a composition ------------------------------------------------------------
