@@ -204,6 +204,14 @@ def test_predicates_match_torch(name, function):
         lambda m: m.addcdiv(m.zeros(2, dtype=m.int64), m.ones(2, dtype=m.int64), m.ones(2, dtype=m.int64)),
         lambda m: m.gcd(m.ones(2), m.ones(2)),
         lambda m: m.zeros(2, 3, 4).fill_diagonal_(1.0),
+        lambda m: m.tensor([1, 2]).xlogy_(m.tensor([1.0, 2.0])),
+        lambda m: m.tensor([1, 2]).addcmul_(m.tensor([1.5, 2.0]), m.tensor([1.0, 1.0])),
+        lambda m: m.tensor([1, 2]).sinc_(),
+        lambda m: m.tensor([1, 2]).hardshrink(),
+        lambda m: m.nextafter(m.tensor([1, 2]), m.tensor([2, 1])),
+        lambda m: m.tensor([True]).bitwise_left_shift(m.tensor([True])),
+        lambda m: m.positive(m.tensor([True])),
+        lambda m: m.tensor([True, False]).nanmedian(),
     ],
 )
 def test_errors_match_torch_kind(call):

@@ -13,8 +13,8 @@ from .. import _dtype as dt
 from .._tensor import Tensor
 from .._writes import write_out
 from ._declare import FUNCTIONS, binary_op, export, method, publish, unary_op
-from ._dispatch import FLOAT_RESULT
-from ._errors import integer_only
+from ._dispatch import FLOAT_RESULT, _check_castable
+from ._errors import integer_only, not_implemented_for, refusing
 from ._op import Op, make
 
 _LN2 = math.log(2.0)
@@ -135,18 +135,23 @@ def _grad_pick(take_first: bool):
 
 binary_op("fmax", lambda b, x, y: b.xp.fmax(x, y), _grad_pick(True), saves=(0, 1), reflected=False, inplace=False)
 binary_op("fmin", lambda b, x, y: b.xp.fmin(x, y), _grad_pick(False), saves=(0, 1), reflected=False, inplace=False)
-binary_op("nextafter", lambda b, x, y: b.xp.nextafter(x, y), node="NotImplemented", reflected=False)
+binary_op(
+    "nextafter",
+    refusing("nextafter_cpu", "biu", lambda b, x, y: b.xp.nextafter(x, y)),
+    node="NotImplemented",
+    reflected=False,
+)
 binary_op("gcd", integer_only("gcd_cpu", lambda b, x, y: b.xp.gcd(x, y)), node="NotImplemented", reflected=False)
 binary_op("lcm", integer_only("lcm_cpu", lambda b, x, y: b.xp.lcm(x, y)), node="NotImplemented", reflected=False)
 binary_op(
     "bitwise_left_shift",
-    integer_only("lshift_cpu", lambda b, x, y: b.xp.left_shift(x, y)),
+    refusing("lshift_cpu", "b", integer_only("lshift_cpu", lambda b, x, y: b.xp.left_shift(x, y))),
     node="NotImplemented",
     reflected=False,
 )
 binary_op(
     "bitwise_right_shift",
-    integer_only("rshift_cpu", lambda b, x, y: b.xp.right_shift(x, y)),
+    refusing("rshift_cpu", "b", integer_only("rshift_cpu", lambda b, x, y: b.xp.right_shift(x, y))),
     node="NotImplemented",
     reflected=False,
 )
@@ -186,7 +191,9 @@ def in_place_of(function, name: str):
     """`Tensor.<name>_`: `function` of (a copy of) self, written back into self."""
 
     def in_place(self: Tensor, *args, **kwargs) -> Tensor:
-        return self.copy_(function(self.clone(), *args, **kwargs))
+        result = function(self.clone(), *args, **kwargs)
+        _check_castable(name, result.dtype, self)
+        return self.copy_(result)
 
     in_place.__name__ = name + "_"
     in_place.__doc__ = f"In-place version of :meth:`{name}`."
@@ -283,6 +290,8 @@ Tensor.mvlgamma.__doc__ = mvlgamma.__doc__
 @export
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """Elements whose magnitude is at most `lambd` set to 0, the rest kept."""
+    if not input.dtype.is_floating_point:
+        raise not_implemented_for("hardshrink_cpu", input._data)
     return FUNCTIONS["where"](input.abs() > lambd, input, input.new_zeros(()))
 
 
@@ -303,7 +312,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
 def positive(input: Tensor) -> Tensor:
     """The input itself (``+x``); bool tensors are refused, as in PyTorch."""
     if input.dtype is dt.bool_:
-        raise TypeError("The `+` operator, on a bool tensor is not supported.")
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported; convert it first, e.g. t.int()")
     return input
 
 

@@ -212,6 +212,8 @@ def nanmedian(input: Tensor, dim=None, keepdim: bool = False, *, out=None):
     """
     from .return_types import ReturnTuple
 
+    if input.dtype is dt.bool_:
+        raise NotImplementedError("\"nanmedian\" not implemented for 'Bool'; convert the tensor first (e.g. t.int())")
     if dim is None:
         present = input.flatten()
         present = present[~present.isnan()]
@@ -264,7 +266,7 @@ export(unique_consecutive)
 
 
 @export
-def histogram(input: Tensor, bins=100, *, range=None, weight=None, density: bool = False, out=None):
+def histogram(input: Tensor, bins, *, range=None, weight=None, density: bool = False, out=None):
     """Counts of the elements in equal-width bins (or at the given bin edges), with the edges."""
     from .return_types import histogram as result_type
 
