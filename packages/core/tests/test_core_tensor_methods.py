@@ -207,3 +207,15 @@ def test_erfc_keeps_its_digits_in_the_tail():
     np.testing.assert_allclose(ember.erfc(t(x)).numpy(), special.erfc(x), rtol=1e-14)
     tail32 = ember.erfc(ember.tensor([3.0, 5.0], dtype=ember.float32)).numpy()
     np.testing.assert_allclose(tail32, special.erfc([3.0, 5.0]), rtol=1e-6)
+
+
+def test_random_fills_match_the_distributions():
+    ember.manual_seed(0)
+    n = 20000
+    cauchy = ember.empty(n, dtype=ember.float64).cauchy_(1.0, 2.0)
+    assert abs(float(cauchy.median()) - 1.0) < 0.1
+    log_normal = ember.empty(n, dtype=ember.float64).log_normal_(0.5, 0.25)
+    assert abs(float(log_normal.log().mean()) - 0.5) < 0.02 and abs(float(log_normal.log().std()) - 0.25) < 0.02
+    geometric = ember.empty(n).geometric_(0.25)
+    assert float(geometric.min()) >= 1 and abs(float(geometric.mean()) - 4.0) < 0.15
+    assert ember.tensor([0.2, 0.8]).multinomial(3, replacement=True).shape == (3,)
