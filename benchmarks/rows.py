@@ -63,6 +63,14 @@ ROWS = [
         vs_numpy=Target(1.2),
     ),
     Row(
+        "expr_2x2_compiled",
+        "the 2x2 expression + backward, ember.compile (PyTorch eager)",
+        w.expression_compiled_framework,
+        w.expression_numpy,
+        vs_torch=Target(0.15),
+        vs_numpy=Target(0.8),
+    ),
+    Row(
         "linreg",
         "tutorial linear regression: Linear(1,1), MSE, SGD, 1000 epochs on 50 points",
         w.linear_regression_framework,
@@ -71,6 +79,16 @@ ROWS = [
         {"epochs": 3},
         vs_torch=Target(0.25),
         vs_numpy=Target(3.0),
+    ),
+    Row(
+        "linreg_compiled",
+        "tutorial linear regression, epoch under ember.compile (PyTorch eager), tracing included",
+        w.linear_regression_compiled_framework,
+        w.linear_regression_numpy,
+        {},
+        {"epochs": 3},
+        vs_torch=Target(0.1),
+        vs_numpy=Target(1.0),
     ),
     Row(
         "dataloader",

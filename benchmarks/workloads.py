@@ -105,6 +105,55 @@ def linear_regression_numpy(epochs: int = 1000, points: int = 50):
     return step
 
 
+# --- the same, compiled (ember.compile; PyTorch eager in the torch column) ----------------------
+
+
+def _compiled(fw, fn):
+    """ember.compile(fn) for ember; PyTorch runs these rows eagerly (torch.compile needs a C++ toolchain)."""
+    return fw.compile(fn) if fw.__name__ == "ember" else fn
+
+
+def expression_compiled_framework(fw, size: int = 2):
+    x = fw.tensor(_data((size, size), 1))
+    w = fw.tensor(_data((size, size), 2), requires_grad=True)
+    b = fw.tensor(_data((size, size), 3), requires_grad=True)
+
+    def step():
+        w.grad = b.grad = None
+        loss = ((x * w + b).relu() ** 2).mean()
+        loss.backward()
+        return loss.detach()
+
+    return _compiled(fw, step)
+
+
+def linear_regression_compiled_framework(fw, epochs: int = 1000, points: int = 50):
+    """The tutorial with its epoch compiled; each measured run traces afresh (first-call cost included)."""
+    nn, optim = fw.nn, fw.optim
+    x_np, y_np = _regression_points(points)
+    x, y = fw.from_numpy(x_np), fw.from_numpy(y_np)
+
+    def step():
+        fw.manual_seed(0)
+        model = nn.Linear(1, 1)
+        loss_fn = nn.MSELoss()
+        optimizer = optim.SGD(model.parameters(), lr=0.1)
+
+        def epoch():
+            loss = loss_fn(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            return loss.detach()
+
+        epoch = _compiled(fw, epoch)
+        for _ in range(epochs):
+            loss = epoch()
+        return loss.item()
+
+    return step
+
+
 # --- tutorial: TensorDataset + DataLoader --------------------------------------------------
 
 

@@ -68,7 +68,7 @@ NAMESPACES = (
     "ember.distributions.constraints",
     "ember.distributions.transforms",
 )
-EXTRA_NAMES = {"ember": ("__version__", "return_types", "distributions")}  # these come from its __getattr__
+EXTRA_NAMES = {"ember": ("__version__", "return_types", "distributions", "compile")}  # these come from its __getattr__
 OPERATORS = {"add", "sub", "mul", "matmul", "truediv", "floordiv", "mod", "pow", "and", "or", "xor", "lshift"}
 OPERATORS |= {"rshift", "eq", "ne", "lt", "le", "gt", "ge", "neg", "pos", "abs", "invert"}
 RETURNS_SELF = {"__new__", "__copy__", "__deepcopy__"}

@@ -48,6 +48,8 @@ This page follows the book chapter's section 2.6, with its code as it wrote it.
 #
 # Fifty points on the line :math:`y = 3x + 10`, with noise from ``torch.randn()``:
 
+import time
+
 import ember as torch
 import ember.nn as nn
 import ember.optim as optim
@@ -143,3 +145,33 @@ list(model.named_parameters())
 # not equal to it: the noise moves the best fit, and with a learning rate of
 # 0.005 the loss is still falling after 1000 iterations. The book, from its own
 # random start and noise, found :math:`w_0 = 10.1136` and :math:`w_1 = 2.7447`.
+
+# %%
+# Faster with ``torch.compile``
+# -----------------------------
+#
+# Every iteration above runs the same code on tensors of the same shapes.
+# ``torch.compile`` runs such a step once while recording every array
+# computation it makes, then replays the recording without the per-op cost of
+# Python (see :doc:`/howto/compiling`); the results are the same, bit for bit.
+# Here the model trains for another 1000 iterations, timed both ways:
+
+
+def train_step():
+    loss = criterion(model(x), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
+model.train()
+compiled_step = torch.compile(train_step)
+seconds = {}
+for name, step in [("eager", train_step), ("compiled", compiled_step)]:
+    start = time.perf_counter()
+    for _ in range(num_epochs):
+        loss = step()
+    seconds[name] = time.perf_counter() - start
+    print(f"{name}: {seconds[name]:.3f} s, loss {loss.item():.6f}")
+print(f"speed-up: {seconds['eager'] / seconds['compiled']:.1f}x")

@@ -15,7 +15,7 @@ A layer that gives a lower layer's class methods attaches them itself (ops attac
 6. ``_writes``, ``_argument_checks``: in-place checks and ``out=``; argument checks
 7. ``_creation``, ``_random``: tensors from data, shapes and random streams
 8. ``ops.*``: every op, declared once with its backward rule, attached to Tensor and ``ember``
-9. ``autograd.*``, ``cuda``, ``linalg``, ``serialization``, ``_checkpoint.*``, ``distributions.*``: the public faces of the layers below
+9. ``autograd.*``, ``cuda``, ``linalg``, ``serialization``, ``_checkpoint.*``, ``distributions.*``, ``_compile.*``: the public faces of the layers below, and ember.compile
 10. ``ember``, ``__main__``, ``testing.*``: the package itself, ``python -m ember``, the test tools
 """
 
@@ -167,16 +167,15 @@ def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None
     """Accepted for compatibility: ember's kernels are deterministic."""
 
 
-def compile(model=None, **kwargs):
-    """Returns the model unchanged: ember runs eagerly."""
-    return model if model is not None else (lambda m: m)
-
-
 _NN_SUBPACKAGES = ("nn", "optim", "utils", "distributed")  # shipped by ember-nn
 
 
 def __getattr__(name: str):
     """`ember.nn`, `ember.optim`, `ember.utils` and `ember.distributions` after a bare `import ember`, as in torch."""
+    if name == "compile":  # NOTE: imported on first use, to keep `import ember` fast
+        from ._compile import compile
+
+        return compile
     if name == "return_types":
         from .ops import return_types
 

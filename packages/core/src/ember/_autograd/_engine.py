@@ -114,7 +114,7 @@ class _Pass:
                     if grads is None:
                         break
                 grad_in, after, grad, after_owned = grad, None, None, False
-                for (child, output_nr), g, meta in zip(node.next_functions, grads, node._meta):
+                for (child, output_nr), g, meta in zip(node._edges, grads, node._meta):
                     if child is None or g is None or (wanted is not None and child not in wanted):
                         continue
                     shape, dtype = meta
@@ -198,10 +198,10 @@ class _Pass:
         if capture is not None and node in capture:
             for output_nr, key in capture[node]:
                 captured[key] = tensors[output_nr]
-            if not any(child in self.wanted for child, _ in node.next_functions):
+            if not any(child in self.wanted for child, _ in node._edges):
                 return None
         if node._multi_output and all(t is None for t in tensors):
-            return (None,) * len(node.next_functions)
+            return (None,) * len(node._edges)
         tm = tensor_math()
         incoming = tensors if node._multi_output else tensors[0]
         if node._runs_on_tensors or self.on_tensors:
@@ -274,7 +274,7 @@ def _edges_into_leaves(roots: list) -> dict:
     stack = list(seen)
     counts: dict = {}
     while stack:
-        for child, _ in stack.pop().next_functions:
+        for child, _ in stack.pop()._edges:
             if child is None:
                 continue
             if child.__class__ is AccumulateGrad:
@@ -313,13 +313,13 @@ def _leading_to(roots: list, capture: dict) -> set:
     seen = {node for node, _ in roots if node is not None}
     stack = list(seen)
     while stack:
-        for child, _ in stack.pop().next_functions:
+        for child, _ in stack.pop()._edges:
             if child is not None and child not in seen:
                 seen.add(child)
                 stack.append(child)
     wanted = set()
     for node in sorted(seen, key=_children_first):
-        if node in capture or any(child in wanted for child, _ in node.next_functions):
+        if node in capture or any(child in wanted for child, _ in node._edges):
             wanted.add(node)
     return wanted
 

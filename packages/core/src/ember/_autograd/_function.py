@@ -128,7 +128,7 @@ class BackwardCFunction(Node, FunctionCtx):
             tensor_args = tuple(isinstance(a, _tensor.Tensor) for a in args)
             inputs = tuple(a for a in args if isinstance(a, _tensor.Tensor))
             self._tensor_args = tensor_args
-            self.next_functions = tuple(a._edge() if a._requires_grad else (None, 0) for a in inputs)
+            self._edges = tuple(a._edge() if a._requires_grad else (None, 0) for a in inputs)
             self._meta = tuple((a._data.shape, a.dtype) if a._requires_grad else None for a in inputs)
         dirty = {id(t) for t in self._dirty}
         non_differentiable = {id(t) for t in self._non_differentiable}

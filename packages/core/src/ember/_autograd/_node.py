@@ -97,7 +97,7 @@ class Node:
     """A recorded operation in the backward graph, and the `ctx` its backward rule reads."""
 
     __slots__ = (
-        "next_functions",
+        "_edges",
         "_saved",
         "_versions",
         "attrs",
@@ -118,7 +118,7 @@ class Node:
         self, next_functions: tuple, saved: tuple, versions: tuple, attrs: dict | None, meta: tuple, backend=None
     ) -> None:
         self._seq = next(_sequence)
-        self.next_functions = next_functions
+        self._edges = next_functions
         self._saved = saved
         self._versions = versions
         self.attrs = attrs
@@ -127,6 +127,11 @@ class Node:
         self._extra = _NodeExtra(_anomaly.capture_trace()) if _anomaly_state.enabled else None
         self._backend = backend
         self._on_tensors = False
+
+    @property
+    def next_functions(self) -> tuple:
+        """(node, output_nr) per input: where the input's gradient goes; (None, 0) where none is needed."""
+        return self._edges
 
     def name(self) -> str:
         return type(self).__name__
@@ -193,7 +198,7 @@ class Node:
 
     def needs(self, i: int) -> bool:
         """Whether input i needs a gradient (a rule may skip the work for the others)."""
-        return self.next_functions[i][0] is not None
+        return self._edges[i][0] is not None
 
     def input_shape(self, i: int) -> tuple:
         return self._meta[i][0]
@@ -309,7 +314,7 @@ class AccumulateGrad(Node):
 
     def __init__(self, variable) -> None:
         self._seq = next(_sequence)
-        self.next_functions = ()
+        self._edges = ()
         self._saved = ()
         self._versions = ()
         self.attrs = None
@@ -388,9 +393,53 @@ def private_copy(grad):
     return _tensor.wrap(grad._backend.copy(grad._data), grad._backend, grad.dtype, grad.device)
 
 
-def node_type(name: str, rule, saves_something: bool) -> type:
-    """The Node subclass for one op, created once per op declaration."""
-    cls = type(name, (Node,), {"__slots__": (), "_rule": staticmethod(rule), "_saves_something": saves_something})
+def node_type(name: str, rule, saves_something: bool, shown_edges=None) -> type:
+    """The Node subclass for one op, created once per op declaration.
+
+    `shown_edges(node)`, when given, is what `next_functions` shows instead of the edges the
+    engine follows: PyTorch's graph for an op that ember computes as one node (see `ShownNode`).
+    """
+    members = {"__slots__": (), "_rule": staticmethod(rule), "_saves_something": saves_something}
+    if shown_edges is not None:
+        members["next_functions"] = property(shown_edges, doc=Node.next_functions.__doc__)
+    cls = type(name, (Node,), members)
+    cls.__module__ = "ember.autograd.graph"
+    return cls
+
+
+class ShownNode(Node):
+    """A node that `next_functions` shows where PyTorch records a step that ember fuses into the node
+    above it (the weight's ``TBackward0`` under a linear's ``AddmmBackward0``). Its edges are the real
+    ones below it, but the engine never runs it, so it takes no hooks."""
+
+    __slots__ = ()
+
+    def __init__(self, edges: tuple) -> None:
+        super().__init__(edges, (), (), None, ((None, None),) * len(edges))
+
+    def register_hook(self, fn) -> RemovableHandle:
+        raise RuntimeError(
+            f"{self.name()} is shown for PyTorch's graph but ember fuses it into the node above; "
+            "register the hook on that node or on the tensor instead"
+        )
+
+    register_prehook = register_hook
+
+
+_SHOWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def shown_node(kind: type, above: Node, edges: tuple) -> Node:
+    """The `kind` (a ShownNode subclass) node shown under `above` with `edges`: one per node, kept while it lives."""
+    shown = _SHOWN.get(above)
+    if shown is None:
+        shown = _SHOWN[above] = kind(edges)
+    return shown
+
+
+def shown_node_type(name: str) -> type:
+    """A ShownNode subclass printed as PyTorch's node `name`."""
+    cls = type(name, (ShownNode,), {"__slots__": ()})
     cls.__module__ = "ember.autograd.graph"
     return cls
 

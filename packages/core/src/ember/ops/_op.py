@@ -49,6 +49,7 @@ class Op:
         saved_for: tuple | None = None,
         defaults: dict | None = None,
         math: str | None = None,
+        shown_edges=None,
     ) -> None:
         self.name = name
         self.kernel = forward if isinstance(forward, str) else None
@@ -61,6 +62,7 @@ class Op:
             node or f"{name.capitalize()}Backward0",
             rule if rule is not None else _not_differentiable(name),
             bool(saves) or saves_output,
+            shown_edges,
         )
         if math is not None:
             define(math, self.on_arrays, self.on_tensors)

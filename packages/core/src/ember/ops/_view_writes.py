@@ -23,7 +23,7 @@ def _view_steps(view: Tensor, history) -> list | None:
         if op is None:
             return None
         steps.append((op, node.attrs))
-        node = node.next_functions[0][0]
+        node = node._edges[0][0]
     return steps[::-1] or None
 
 

@@ -2,30 +2,65 @@
 
 from __future__ import annotations
 
+from ..._autograd._node import shown_node, shown_node_type
 from ..._tensor import Tensor
 from ...ops._op import Op, call, device_mismatch
 
 
-def _affine_kernel(b, x, w, bias):
+def _product_kernel(b, x, w):
+    return b.matmul(x, w.T)
+
+
+def _affine_kernel(b, bias, x, w):
     out = b.matmul(x, w.T)
-    if bias is not None:
-        out += bias
+    out += bias
     return out
 
 
-def _grad_affine(m, ctx, g):
-    """Gradients of x @ w.T + bias."""
-    x, w = ctx.saved  # NOTE: with saved_for=(1, 0), x is kept only for w's gradient and w only for x's
+def _grad_product(m, ctx, g):
+    """Gradients of x @ w.T."""
+    x, w = ctx.saved  # NOTE: with saved_for, x is kept only for w's gradient and w only for x's
     grad_x = None if w is None else m.matmul(g, w)
     grad_w = None if x is None else m.matmul(m.t(g), x)
-    grad_bias = m.sum(g, axis=0) if len(ctx.next_functions) > 2 and ctx.needs(2) else None
-    return grad_x, grad_w, grad_bias
+    return grad_x, grad_w
 
 
-# NOTE: PyTorch runs a 2-D linear as addmm(bias, x, w.t()) (or mm without a bias) and names the node so;
-# one op computes the weight's gradient directly, without a transpose node in between.
-AFFINE = Op("linear", _affine_kernel, _grad_affine, node="AddmmBackward0", saves=(0, 1), saved_for=(1, 0))
-PRODUCT = Op("linear", _affine_kernel, _grad_affine, node="MmBackward0", saves=(0, 1), saved_for=(1, 0))
+def _grad_affine(m, ctx, g):
+    """Gradients of bias + x @ w.T."""
+    return (m.sum(g, axis=0) if ctx.needs(0) else None, *_grad_product(m, ctx, g))
+
+
+_WEIGHT_TRANSPOSE = shown_node_type("TBackward0")
+
+
+def _weight_behind_transpose(node) -> tuple:
+    """PyTorch's edges for a linear: the weight's gradient passes a TBackward0 (ember computes it directly)."""
+    *others, weight = node._edges
+    if weight[0] is not None:
+        weight = (shown_node(_WEIGHT_TRANSPOSE, node, (weight,)), 0)
+    return (*others, weight)
+
+
+# NOTE: PyTorch runs a 2-D linear as addmm(bias, x, w.t()) (or mm(x, w.t()) without a bias) and shows that
+# graph; one op here computes the weight's gradient directly, and next_functions shows PyTorch's edges.
+AFFINE = Op(
+    "linear",
+    _affine_kernel,
+    _grad_affine,
+    node="AddmmBackward0",
+    saves=(1, 2),
+    saved_for=(2, 1),
+    shown_edges=_weight_behind_transpose,
+)
+PRODUCT = Op(
+    "linear",
+    _product_kernel,
+    _grad_product,
+    node="MmBackward0",
+    saves=(0, 1),
+    saved_for=(1, 0),
+    shown_edges=_weight_behind_transpose,
+)
 
 
 def _check_affine(input: Tensor, weight: Tensor) -> None:
@@ -47,10 +82,10 @@ def _check_affine(input: Tensor, weight: Tensor) -> None:
 def _affine(input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     _check_affine(input, weight)
     if bias is None:
-        return call(PRODUCT, (input, weight), (input._data, weight._data, None), input)
+        return call(PRODUCT, (input, weight), (input._data, weight._data), input)
     if bias.dtype is not input.dtype or bias.device is not input.device:
         bias = bias.to(input.device, input.dtype)
-    return call(AFFINE, (input, weight, bias), (input._data, weight._data, bias._data), input)
+    return call(AFFINE, (bias, input, weight), (bias._data, input._data, weight._data), input)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:

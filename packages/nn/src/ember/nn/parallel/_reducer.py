@@ -198,7 +198,7 @@ def _parameters_reached(outputs) -> set:
         variable = getattr(node, "variable", None)
         if variable is not None:
             reached.add(id(variable))
-        for child, _ in node.next_functions:
+        for child, _ in node._edges:
             if child is not None and id(child) not in seen:
                 stack.append(child)
     return reached

@@ -1,0 +1,100 @@
+"""A traced program as Python source: straight-line calls of the recorded kernels on arrays."""
+
+from __future__ import annotations
+
+import math
+
+from ._program import ScalarRef, SlotRef, refs_in
+
+
+class Deviation(Exception):
+    """A value the trace branched on came out differently: the step must run eagerly."""
+
+
+def same(a, b) -> bool:
+    return a == b or (a != a and b != b)
+
+
+class Namespace:
+    """The constants a generated function refers to, by name."""
+
+    def __init__(self) -> None:
+        self.values: dict = {"_Deviation": Deviation, "_same": same}
+        self.names: dict = {}
+
+    def name(self, value, hint: str = "c") -> str:
+        key = id(value)
+        found = self.names.get(key)
+        if found is None:
+            found = self.names[key] = f"{hint}{len(self.names)}"
+            self.values[found] = value
+        return found
+
+
+def literal(value, namespace: Namespace) -> str:
+    kind = type(value)
+    if kind is SlotRef:
+        return f"s{value.index}"
+    if kind is ScalarRef:
+        return f"f{value.index}"
+    if value is None or kind is bool or kind is int or kind is str:
+        return repr(value)
+    if kind is float and math.isfinite(value):
+        return repr(value)
+    if value is Ellipsis:
+        return "..."
+    if kind is tuple:
+        inner = ", ".join(literal(v, namespace) for v in value)
+        return f"({inner},)" if value else "()"
+    if kind is list:
+        return "[" + ", ".join(literal(v, namespace) for v in value) + "]"
+    if kind is dict and all(type(k) is str for k in value):
+        return "{" + ", ".join(f"{k!r}: {literal(v, namespace)}" for k, v in value.items()) + "}"
+    if kind is slice:
+        return f"slice({literal(value.start, namespace)}, {literal(value.stop, namespace)}, {literal(value.step, namespace)})"
+    return namespace.name(value)
+
+
+def call_source(instruction, namespace: Namespace) -> str:
+    args = [literal(a, namespace) for a in instruction.args]
+    args += [f"{k}={literal(v, namespace)}" for k, v in instruction.kwargs.items()]
+    kind = instruction.kind
+    if kind == "method":
+        return f"{args[0]}.{instruction.callee}({', '.join(args[1:])})"
+    if kind == "draw":
+        return f"{namespace.name(instruction.callee, 'g')}.native().{instruction.name}({', '.join(args)})"
+    if kind == "attr":
+        return f"{args[0]}.{instruction.callee}"
+    if kind == "scalar" or kind == "check":
+        symbol = instruction.callee
+        if len(args) == 1:
+            return f"{symbol}({args[0]})" if symbol.isalpha() else f"({symbol}{args[0]})"
+        if symbol == "round":
+            return f"round({args[0]}, {args[1]})"
+        return f"({args[0]} {symbol} {args[1]})"
+    return f"{namespace.name(instruction.callee, 'k')}({', '.join(args)})"
+
+
+def line_of(instruction, namespace: Namespace) -> str:
+    source = call_source(instruction, namespace)
+    if instruction.kind == "check" or instruction.expected is not None:
+        return f"if not _same({source}, {literal(instruction.expected, namespace)}): raise _Deviation"
+    outs = instruction.outs
+    if not outs:
+        return source
+    names = [f"f{o[1]}" if type(o) is tuple else f"s{o}" for o in outs]
+    return f"{', '.join(names)} = {source}"
+
+
+def live_instructions(instructions: list, needed: set) -> list:
+    """Drop work whose result nobody reads: keep writes, draws, checks and what they need."""
+    kept = []
+    for instruction in reversed(instructions):
+        outs = {(o if type(o) is tuple else ("s", o)) for o in instruction.outs}
+        effect = instruction.writes or instruction.kind in ("draw", "check") or instruction.expected is not None
+        if effect or outs & needed:
+            kept.append(instruction)
+            for ref in refs_in((instruction.args, instruction.kwargs), []):
+                needed.add(("s", ref.index) if type(ref) is SlotRef else ("f", ref.index))
+    kept.reverse()
+    return kept

@@ -1,0 +1,488 @@
+"""`ember.compile`: trace a step once, replay it as generated straight-line code over arrays."""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import os
+import sys
+import types
+import warnings
+
+import numpy as np
+
+from .. import _tensor
+from .._autograd._grad_mode import state as grad_state
+from .._tensor import Tensor
+from ._capture import Scope, growth, is_module, snapshot
+from ._codegen import Deviation, Namespace, line_of, literal, live_instructions
+from ._optimize import hoist, plan_buffers
+from ._program import ScalarRef, SlotRef, refs_in
+from ._session import Session, supported
+from ._tracer import GraphBreak, RecordingArray, TracedScalar, Tracer
+
+CACHE_SIZE = 8
+MAX_TRACES = 32
+
+
+class Entry:
+    """One trace: its guard, its replay function and their source."""
+
+    def __init__(self, guard, replay, source: str, kernels: int, generators: list, snapshot_rng: bool) -> None:
+        self.guard = guard
+        self.replay = replay
+        self.source = source
+        self.kernels = kernels
+        self.generators = generators
+        self.snapshot_rng = snapshot_rng
+
+
+def _wrap_array(data, backend, dtype, device):
+    if type(data) is not np.ndarray:
+        data = np.asarray(data)
+    return _tensor.wrap(data, backend, dtype, device)
+
+
+def _wrap_with_node(data, backend, dtype, device, node):
+    out = _wrap_array(data, backend, dtype, device)
+    out.grad_fn = node
+    out._requires_grad = True
+    return out
+
+
+class CompiledFunction:
+    """A function or module call traced once per guard set and then replayed.
+
+    Shapes are always specialized (``dynamic`` is accepted, and a new shape traces again);
+    ``mode`` and ``backend`` are accepted for compatibility and change nothing.
+    """
+
+    def __init__(self, fn, fullgraph: bool = False, dynamic: bool | None = None, mode=None) -> None:
+        self._fn = fn
+        self.fullgraph = fullgraph
+        self.dynamic = dynamic
+        self.mode = mode
+        self._cache: list = []
+        self._eager_reason: str | None = None
+        self._traces = 0
+        self._last_problem: str | None = None
+        functools.update_wrapper(self, fn, updated=())
+
+    def __call__(self, *args, **kwargs):
+        if self._eager_reason is not None:
+            return self._fn(*args, **kwargs)
+        for entry in self._cache:
+            try:
+                hit = entry.guard(args, kwargs)
+            except Exception:  # NOTE: a guard reading something that is gone (a removed parameter) fails
+                hit = False
+            if hit:
+                states = [g.get_state() for g in entry.generators] if entry.snapshot_rng else None
+                try:
+                    return entry.replay(args, kwargs)
+                except Deviation:
+                    if states is not None:
+                        for generator, state in zip(entry.generators, states):
+                            generator.set_state(state)
+                    break
+        return self._trace(args, kwargs)
+
+    def __get__(self, instance, owner=None):
+        return self if instance is None else functools.partial(self, instance)
+
+    # --- introspection ----------------------------------------------------------------------
+    def explain(self) -> str:
+        """The guards, kernel counts and generated source of each cached trace."""
+        name = getattr(self._fn, "__qualname__", type(self._fn).__name__)
+        lines = [f"ember.compile({name}): {len(self._cache)} cached trace(s), {self._traces} traced call(s)"]
+        if self._eager_reason is not None:
+            lines.append(f"runs eagerly: {self._eager_reason}")
+        elif self._last_problem is not None:
+            lines.append(f"last trace not cached: {self._last_problem}")
+        for i, entry in enumerate(self._cache):
+            lines.append(f"--- trace {i}: {entry.kernels} kernel calls ---")
+            lines.append(entry.source)
+        return "\n".join(lines)
+
+    # --- tracing ----------------------------------------------------------------------------
+    def _give_up(self, reason: str) -> None:
+        if self.fullgraph:
+            raise GraphBreak(f"ember.compile(fullgraph=True): {reason}")
+        self._eager_reason = reason
+        warnings.warn(f"ember.compile: {reason}; running it eagerly from now on", stacklevel=4)
+
+    def _trace(self, args: tuple, kwargs: dict):
+        fn = self._fn
+        self._traces += 1
+        name = getattr(fn, "__qualname__", type(fn).__name__)
+        if self._traces > MAX_TRACES:
+            self._give_up(f"{name} was traced {MAX_TRACES} times (its guards keep changing)")
+            return fn(*args, **kwargs)
+        namespace = Namespace()
+        scope = Scope(namespace)
+        for i, value in enumerate(args):
+            scope.walk(value, f"a[{i}]")
+        for key, value in kwargs.items():
+            scope.walk(value, f"kw[{key!r}]")
+        scope.walk(fn, namespace.name(fn, "fn"))
+        scope.optimizer_state_tensors()
+        if not all(supported(t._backend) for _, t in scope.tensors.values()):
+            self._give_up(f"{name} uses tensors of a backend whose arrays ember.compile cannot record yet")
+            return fn(*args, **kwargs)
+        guards, verified = _guard_source(scope, args, kwargs, namespace)
+        before, grown = snapshot(scope), growth(scope)
+        tracer = Tracer(self.fullgraph, name)
+        session = Session(tracer, scope)
+        try:
+            session.enter()
+            result = fn(*args, **kwargs)
+        except BaseException:
+            session.leave()
+            session.unwrap_everywhere(None)
+            raise
+        session.leave()
+        try:
+            built = (
+                _build(tracer, session, scope, namespace, result, verified, guards) if tracer.problem is None else None
+            )
+        finally:
+            session.unwrap_everywhere(result)
+        if tracer.problem is not None:
+            reason, location = tracer.problem
+            self._give_up(f"{name} {reason} at {location}")
+            return result
+        after = snapshot(scope)
+        changed = [key for key in before if after.get(key) != before[key]]
+        if changed:
+            what, _ = changed[0]
+            self._give_up(f"{name} changes {what} when it runs, which a replay would not do")
+            return result
+        if isinstance(built, str):
+            self._give_up(f"{name} {built}")
+            return result
+        if growth(scope) != grown:
+            self._last_problem = "the optimizer state grew (a first step); the next call traces again"
+            return result
+        source, kernels, generators = built
+        body = " and\n        ".join(guards)
+        guard_source = f"def _guard(a, kw):\n    return (\n        {body}\n    )\n"
+        guard_code = builtins.compile(guard_source, f"<ember.compile guard of {name}>", "exec")
+        code = builtins.compile(source, f"<ember.compile replay of {name}>", "exec")
+        exec(guard_code, namespace.values)
+        exec(code, namespace.values)
+        entry = Entry(
+            namespace.values["_guard"],
+            namespace.values["_replay"],
+            guard_source + "\n" + source,
+            kernels,
+            generators,
+            tracer.checks_after_draws,
+        )
+        self._cache.insert(0, entry)
+        del self._cache[CACHE_SIZE:]
+        self._last_problem = None
+        if "compile" in os.environ.get("EMBER_LOGS", "").split(","):
+            print(self.explain(), file=sys.stderr)
+        return result
+
+
+# --- guards -----------------------------------------------------------------------------------
+
+
+def _value_guards(value, expression: str, namespace: Namespace, out: list, depth: int = 0) -> None:
+    if isinstance(value, Tensor):
+        out.append(f"type({expression}) is {namespace.name(type(value), 'T')}")
+        out.append(f"{expression}._data.shape == {value._data.shape!r}")
+        out.append(f"{expression}._data.strides == {value._data.strides!r}")
+        out.append(f"{expression}.dtype is {namespace.name(value.dtype, 'd')}")
+        out.append(f"{expression}.device == {namespace.name(value.device, 'v')}")
+        out.append(f"{expression}._requires_grad is {value._requires_grad}")
+    elif type(value) in (int, float, bool, str) or value is None:
+        out.append(f"type({expression}) is {type(value).__name__}")
+        out.append(f"{expression} == {literal(value, namespace)}")
+    elif type(value) in (list, tuple) and depth < 3:
+        out.append(f"type({expression}) is {type(value).__name__} and len({expression}) == {len(value)}")
+        for i, item in enumerate(value):
+            _value_guards(item, f"{expression}[{i}]", namespace, out, depth + 1)
+    else:
+        out.append(f"{expression} is {namespace.name(value)}")
+
+
+def _plain_object(value) -> bool:
+    """A user object whose attributes the step may read (not a function, class, module or tensor)."""
+    return (
+        hasattr(value, "__dict__")
+        and not isinstance(value, (Tensor, type, types.FunctionType, types.MethodType, types.ModuleType))
+        and not is_module(value)
+        and not callable(value)
+    )
+
+
+def _setting_guards(owner, expression: str, namespace: Namespace, out: list) -> None:
+    """Guards on an object's Python number and string attributes (Dropout's p, a config's scale)."""
+    for name, value in vars(owner).items():
+        if name != "training" and name.isidentifier() and type(value) in (int, float, bool, str):
+            out.append(f"{expression}.{name} == {literal(value, namespace)}")
+
+
+def _guard_source(scope: Scope, args: tuple, kwargs: dict, namespace: Namespace) -> tuple:
+    checks = [
+        f"len(a) == {len(args)}" if args else "not a",
+        f"sorted(kw) == {sorted(kwargs)!r}" if kwargs else "not kw",
+    ]
+    checks.append(f"{namespace.name(grad_state, 'grad_mode')}.enabled is {grad_state.enabled}")
+    for i, value in enumerate(args):
+        _value_guards(value, f"a[{i}]", namespace, checks)
+    for key, value in kwargs.items():
+        _value_guards(value, f"kw[{key!r}]", namespace, checks)
+    verified = []  # (expression, constant): once checked, later expressions read the constant directly
+    for _, where, value in scope.watched:
+        if type(value) in (int, float, bool, str) or value is None:
+            checks.append(f"{where} == {literal(value, namespace)}")
+        elif isinstance(value, Tensor):  # NOTE: a global rebound to each new batch is read at replay, not frozen
+            _value_guards(value, where, namespace, checks)
+        else:
+            checks.append(f"{where} is {namespace.name(value)}")
+            verified.append((where, namespace.name(value)))
+    start = len(checks)
+    for expression, module in scope.modules.values():
+        checks.append(f"{expression}.training is {bool(module.training)}")
+        _setting_guards(module, expression, namespace, checks)
+    for _, where, value in scope.watched:
+        if _plain_object(value):
+            _setting_guards(value, where, namespace, checks)
+    for expression, tensor in scope.tensors.values():
+        if expression.startswith(("a[", "kw[")):
+            continue
+        checks.append(f"{expression}._data.shape == {tensor._data.shape!r}")
+        checks.append(f"{expression}._requires_grad is {tensor._requires_grad}")
+        grad = tensor._grad
+        if grad is None:
+            checks.append(f"{expression}._grad is None")
+        else:
+            checks.append(f"{expression}._grad is not None and {expression}._grad._data.shape == {grad._data.shape!r}")
+    for expression, optimizer in scope.optimizers.values():
+        checks.append(f"len({expression}.param_groups) == {len(optimizer.param_groups)}")
+        checks.append(f"len({expression}.state) == {len(optimizer.state)}")
+        for g, group in enumerate(optimizer.param_groups):
+            for key, value in group.items():
+                setting = f"{expression}.param_groups[{g}][{key!r}]"
+                if key == "params":
+                    checks.append(f"len({setting}) == {len(value)}")
+                elif key == "lr" and type(value) is float:
+                    checks.append(f"type({setting}) is float")
+                elif type(value) in (int, float, bool, str, tuple) or value is None:
+                    checks.append(f"{setting} == {literal(value, namespace)}")
+        for parameter, entries in optimizer.state.items():
+            found = scope.tensors.get(id(parameter))
+            if found is not None and isinstance(entries, dict):
+                checks.append(f"len({expression}.state[{found[0]}]) == {len(entries)}")
+    checks[start:] = [shortened(check, verified) for check in checks[start:]]
+    return checks, verified
+
+
+def shortened(expression: str, verified: list) -> str:
+    """expression with the globals and closure cells the guard has checked read as constants."""
+    for where, constant in verified:
+        expression = expression.replace(where, constant)
+    return expression
+
+
+# --- the replay function ---------------------------------------------------------------------------
+
+
+def _slot(tracer, array):
+    if type(array) is RecordingArray or isinstance(array, np.ndarray):
+        return tracer.slot_of.get(id(array))
+    return None
+
+
+def _wrap_call(tracer, tensor, slot: int, namespace: Namespace) -> str:
+    constants = ", ".join(
+        namespace.name(v, h) for v, h in ((tensor._backend, "b"), (tensor.dtype, "d"), (tensor.device, "v"))
+    )
+    node = tensor.grad_fn
+    if node is not None:
+        return f"_wrap_node(s{slot}, {constants}, {namespace.name(node, 'node')})"
+    return f"{'_wrap' if slot in tracer.scalar_slots else '_wrap_array'}(s{slot}, {constants})"
+
+
+def _output(tracer, value, namespace: Namespace, needed: set, depth: int = 0):
+    """The source of the replayed return value; a str starting with '!' says why it cannot be replayed."""
+    if isinstance(value, Tensor):
+        slot = _slot(tracer, value._data)
+        if slot is None:
+            return "!returns a tensor whose data the trace did not follow"
+        if value._requires_grad:
+            node = value.grad_fn
+            if node is None or id(node) not in tracer.backpropagated:
+                return (
+                    "!returns a tensor that still needs its backward (compile the whole training step, backward "
+                    "and optimizer step included, or return loss.detach())"
+                )
+        needed.add(("s", slot))
+        return _wrap_call(tracer, value, slot, namespace)
+    if type(value) is TracedScalar:
+        needed.add(("f", value.index))
+        return f"f{value.index}"
+    if type(value) in (tuple, list) and depth < 4:
+        parts = [_output(tracer, v, namespace, needed, depth + 1) for v in value]
+        for part in parts:
+            if part.startswith("!"):
+                return part
+        inner = ", ".join(parts)
+        return f"({inner},)" if type(value) is tuple else f"[{inner}]"
+    if isinstance(value, (int, float, bool, str)) or value is None:
+        return literal(value, namespace)
+    return "!returns a value ember.compile cannot rebuild at replay"
+
+
+def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result, verified: list, guards: list):
+    """(source, kernel count, generators), or a str saying why the trace cannot be replayed."""
+    namespace.values["_wrap"] = _wrap_array
+    namespace.values["_wrap_node"] = _wrap_with_node
+    namespace.values["_asarray"] = np.asarray
+    namespace.values["_wrap_array"] = _tensor.wrap
+    needed: set = set()
+    tail: list = []
+    reached = {id(t) for _, t in scope.tensors.values()}
+    for variable in tracer.accumulated:
+        if variable not in reached:
+            return "fills the .grad of a tensor ember.compile cannot reach from the function"
+    by_tensor = {id(item.tensor): item for item in session.swapped}
+    for item in session.swapped:
+        tensor, expression = item.tensor, item.expression
+        slot = _slot(tracer, tensor._data)
+        if slot is None:
+            return f"replaces the data of {expression} with an array the trace did not follow"
+        if slot != item.slot:
+            needed.add(("s", slot))
+            data = f"s{slot}" if slot not in tracer.scalar_slots else f"_asarray(s{slot})"
+            tail.append(f"{expression}._data = {data}")
+        delta = tensor._version[0] - item.version
+        if delta:
+            tail.append(f"{expression}._version[0] += {delta}")
+    for expression, tensor in scope.tensors.values():
+        before = by_tensor[id(tensor)].grad
+        grad = tensor._grad
+        if grad is None:
+            if before is not None:
+                tail.append(f"{expression}._grad = None")
+        elif grad is not before:
+            slot = _slot(tracer, grad._data)
+            if slot is None or grad._requires_grad:
+                return f"gives {expression} a gradient the trace cannot rebuild"
+            needed.add(("s", slot))
+            tail.append(f"{expression}._grad = {_wrap_call(tracer, grad, slot, namespace)}")
+    for expression, module, kind, name, before in scope.entries:
+        now = getattr(module, kind).get(name)
+        if now is before:
+            continue
+        slot = None if now is None else _slot(tracer, now._data)
+        if kind == "_parameters" or (now is not None and (slot is None or now._requires_grad)):
+            return f"replaces {expression}.{kind[1:-1]} {name!r} with a tensor the trace cannot rebuild"
+        if now is None:
+            tail.append(f"{expression}.{kind}[{name!r}] = None")
+            continue
+        needed.add(("s", slot))
+        tail.append(f"{expression}.{kind}[{name!r}] = {_wrap_call(tracer, now, slot, namespace)}")
+    for expression, optimizer in scope.optimizers.values():
+        for parameter, entries in optimizer.state.items():
+            found = scope.tensors.get(id(parameter))
+            if found is None or not isinstance(entries, dict):
+                continue
+            for key, item in entries.items():
+                if isinstance(item, Tensor) and id(item) not in by_tensor:
+                    slot = _slot(tracer, item._data)
+                    if slot is None:
+                        return "stores optimizer state the trace did not follow"
+                    needed.add(("s", slot))
+                    tail.append(
+                        f"{expression}.state[{found[0]}][{key!r}] = {_wrap_call(tracer, item, slot, namespace)}"
+                    )
+    returned = _output(tracer, result, namespace, needed)
+    if returned.startswith("!"):
+        return returned[1:]
+    escaping = {slot for kind, slot in needed if kind == "s"} | set(tracer.root_slots)
+    kept = [tracer.plain[slot] for slot in escaping]
+    body = live_instructions(tracer.instructions, needed)
+    body, constants = hoist(body, tracer.plain, tracer.scalar_slots, kept)
+    for slot, value in constants.items():
+        namespace.values[f"s{slot}"] = value  # NOTE: a global of the replay function: never assigned there
+    buffers = plan_buffers(body, tracer.plain, tracer.scalar_slots, escaping, kept)
+    lines = [line_of(i, namespace) for i in body if i.early]
+    for index, instruction in enumerate(body):
+        if instruction.early:
+            continue
+        line = line_of(instruction, namespace)
+        if index in buffers:  # NOTE: the ufunc's output argument, by position where allowed (the fastest call)
+            keyword = "out=" if instruction.callee.__name__ in ("maximum", "minimum") else ""
+            line = f"{line[:-1]}, {keyword}{namespace.name(buffers[index], 'buf')})"
+        lines.append(line)
+    scalars_used = {r.index for i in body for r in refs_in((i.args, i.kwargs), []) if type(r) is ScalarRef}
+    scalars_used |= {index for kind, index in needed if kind == "f"}
+    for index, setting in tracer.scalar_sources.items():
+        # NOTE: a setting no recorded call reads may have reached the arrays as a plain float (math.sqrt(lr))
+        if index in tracer.frozen_settings or index not in scalars_used:
+            value = next(value for group, value, traced in session.learning_rates if traced.index == index)
+            guards.append(shortened(f"{setting} == {literal(value, namespace)}", verified))
+    used = {r.index for i in body for r in refs_in((i.args, i.kwargs), []) if type(r) is SlotRef}
+    used |= {slot for kind, slot in needed if kind == "s"}
+    head = [f"s{slot} = {source}" for slot, source in sorted(tracer.root_slots.items()) if slot in used]
+    head += [f"f{index} = {source}" for index, source in sorted(tracer.scalar_sources.items())]
+    lines = [shortened(line, verified) for line in head + lines + tail] + [f"return {returned}"]
+    source = "def _replay(a, kw):\n" + "".join(f"    {line}\n" for line in lines)
+    generators = []
+    for instruction in body:
+        if instruction.kind == "draw" and instruction.callee not in generators:
+            generators.append(instruction.callee)
+    kernels = sum(1 for i in body if i.kind not in ("scalar", "check"))
+    return source, kernels, generators
+
+
+def compile(
+    model=None,
+    *,
+    fullgraph: bool = False,
+    dynamic: bool | None = None,
+    backend="inductor",
+    mode: str | None = None,
+    options: dict | None = None,
+    disable: bool = False,
+):
+    """Trace a function (or a module's call) once and replay it as straight-line array code."""
+    if model is None:
+        return lambda fn: compile(
+            fn, fullgraph=fullgraph, dynamic=dynamic, backend=backend, mode=mode, options=options, disable=disable
+        )
+    if disable:
+        return model
+    if is_module(model):
+        return OptimizedModule(model, CompiledFunction(model, fullgraph, dynamic, mode))
+    if not callable(model):
+        raise TypeError(f"ember.compile expects a function or an nn.Module, got {type(model).__name__}")
+    return CompiledFunction(model, fullgraph, dynamic, mode)
+
+
+class OptimizedModule:
+    """A module whose calls are compiled; everything else passes through to the module."""
+
+    def __init__(self, module, compiled: CompiledFunction) -> None:
+        object.__setattr__(self, "_orig_mod", module)
+        object.__setattr__(self, "_compiled", compiled)
+
+    def __call__(self, *args, **kwargs):
+        return self._compiled(*args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self._orig_mod, name)
+
+    def __setattr__(self, name: str, value) -> None:
+        setattr(self._orig_mod, name, value)
+
+    def explain(self) -> str:
+        """The guards, kernel counts and generated source of each cached trace."""
+        return self._compiled.explain()
+
+    def __repr__(self) -> str:
+        return f"OptimizedModule(\n  (_orig_mod): {self._orig_mod!r}\n)"

@@ -1,0 +1,66 @@
+"""A traced step as a program over slots: what ran, on which arrays, in which order.
+
+Arrays are named by slot numbers (``s3``), Python floats read from arrays or from optimizer
+settings by scalar numbers (``f2``); everything else an instruction was given is a constant.
+"""
+
+from __future__ import annotations
+
+
+class SlotRef:
+    """An array of the trace, as an argument of an instruction."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+class ScalarRef:
+    """A traced Python float, as an argument of an instruction."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+class Instruction:
+    """One recorded call.
+
+    ``kind`` is ``"call"`` (``callee(*args, **kwargs)``: a kernel, ufunc or NumPy function),
+    ``"method"`` (``args[0].<callee>(*args[1:], **kwargs)``), ``"draw"`` (``callee.native().<name>``
+    on an ember Generator), ``"attr"`` (``args[0].<callee>``), ``"scalar"`` (Python arithmetic on
+    traced floats, ``callee`` an operator symbol) or ``"check"`` (a comparison of traced floats).
+    An instruction with ``expected`` set is a value the step read and branched on: replay computes
+    it again and leaves for eager mode when it differs.
+    """
+
+    __slots__ = ("kind", "callee", "name", "args", "kwargs", "outs", "writes", "expected", "early")
+
+    def __init__(self, kind, callee, args, kwargs, outs, writes=(), name=None, expected=None, early=False) -> None:
+        self.kind = kind
+        self.callee = callee
+        self.name = name
+        self.args = args
+        self.kwargs = kwargs
+        self.outs = outs  # slot numbers (arrays) or ("f", n) for scalars
+        self.writes = writes  # slot numbers this call writes in place
+        self.expected = expected
+        self.early = early  # reads only settings known before the step runs (hoisted to the prologue)
+
+
+def refs_in(value, found: list) -> list:
+    """The slot and scalar references inside an argument structure."""
+    kind = type(value)
+    if kind is SlotRef or kind is ScalarRef:
+        found.append(value)
+    elif kind is tuple or kind is list:
+        for item in value:
+            refs_in(item, found)
+    elif kind is dict:
+        for item in value.values():
+            refs_in(item, found)
+    elif kind is slice:
+        refs_in((value.start, value.stop, value.step), found)
+    return found

@@ -1,0 +1,273 @@
+"""One trace: swap the captured arrays for recording ones, patch the recording points, run, undo."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _random
+from .._autograd import _api, _engine, _math
+from .._devices import default_backend
+from .._tensor import Tensor
+from . import _tracer
+from ._tracer import RecordingArray, TracedScalar, called_from_user
+
+_METADATA = frozenset(
+    {
+        "is_available",
+        "unavailable_reason",
+        "device_count",
+        "native_dtype",
+        "ember_dtype",
+        "device_index",
+        "is_contiguous",
+        "shares_memory",
+        "make_generator",
+    }
+)
+_KERNEL_WRITES = {"setitem": 0, "copy_into": 0, "index_add": 0, "put_along_axis": 0}
+# NumPy functions that make arrays from shapes alone: recorded, so that writes into them can be
+_CREATION = ("zeros", "ones", "empty", "full", "arange", "eye", "identity") + tuple(
+    f"{n}_like" for n in ("zeros", "ones", "empty", "full")
+)
+_DRAWS = frozenset({"uniform", "normal", "integers", "permutation", "bernoulli"})
+_USER_READS = {
+    "item": "calls Tensor.item()",
+    "tolist": "calls Tensor.tolist()",
+    "numpy": "calls Tensor.numpy()",
+    "__bool__": "branches on a tensor's value (`if` or `bool()` on a tensor)",
+    "__float__": "calls float() on a tensor",
+    "__int__": "calls int() on a tensor",
+    "__index__": "uses a tensor as an index",
+    "__repr__": "prints a tensor",
+    "__str__": "prints a tensor",
+    "__format__": "formats a tensor as text",
+    "__array__": "converts a tensor to a NumPy array",
+}
+
+
+def kernel_names(backend) -> list:
+    names = set(vars(backend)) | {n for n in dir(type(backend)) if not n.startswith("_")}
+    found = []
+    for name in sorted(names):
+        if name.startswith("_") or name in _METADATA:
+            continue
+        value = getattr(backend, name, None)
+        if callable(value) and not isinstance(value, type):
+            found.append(name)
+    return found
+
+
+def supported(backend) -> bool:
+    return backend.ndarray is np.ndarray
+
+
+class Swapped:
+    """A captured tensor during the trace: what it held before, and where it is found."""
+
+    __slots__ = ("tensor", "original", "expression", "version", "grad", "slot")
+
+    def __init__(self, tensor, original, expression, slot) -> None:
+        self.tensor = tensor
+        self.original = original
+        self.expression = expression
+        self.version = tensor._version[0]
+        self.grad = tensor._grad
+        self.slot = slot
+
+
+class Session:
+    """Everything a trace changes in ember and NumPy-level objects, and its undoing."""
+
+    def __init__(self, tracer, scope) -> None:
+        self.tracer = tracer
+        self.scope = scope
+        self.swapped: list = []
+        self.learning_rates: list = []  # (group, original value, traced value)
+        self.patched: list = []  # (object, name, had its own attribute, old value)
+
+    # --- entering -------------------------------------------------------------------------
+    def swap_tensor(self, tensor, expression: str) -> None:
+        tracer = self.tracer
+        original = tensor._data
+        slot = tracer.slot_of.get(id(original))
+        if slot is None:
+            tracer.new_slot(original, source=f"{expression}._data")
+            slot = len(tracer.plain) - 1
+        tensor._data = tracer.recording_arrays[slot]
+        self.swapped.append(Swapped(tensor, original, expression, slot))
+
+    def enter(self) -> None:
+        tracer, scope = self.tracer, self.scope
+        for expression, tensor in list(scope.tensors.values()):
+            self.swap_tensor(tensor, expression)
+            grad = tensor._grad
+            if grad is not None and id(grad) not in scope.tensors:
+                self.swap_tensor(grad, f"{expression}._grad")
+        for expression, optimizer in scope.optimizers.values():
+            for g, group in enumerate(optimizer.param_groups):
+                lr = group.get("lr")
+                if type(lr) is float:
+                    index = tracer.new_scalar(True, source=f"{expression}.param_groups[{g}]['lr']")
+                    traced = TracedScalar(lr, index)
+                    group["lr"] = traced
+                    self.learning_rates.append((group, lr, traced))
+        backends = {id(t._backend): t._backend for _, t in scope.tensors.values()}
+        backends.setdefault(id(default_backend()), default_backend())
+        for backend in backends.values():
+            for name in kernel_names(backend):
+                self.patch(backend, name, self.kernel_recorder(name, getattr(backend, name)))
+            self.patch(backend, "ndarray", RecordingArray)
+        for name in _CREATION:  # NOTE: module attributes: `xp.zeros(...)` finds the recorder while tracing
+            self.patch(np, name, self.kernel_recorder(name, getattr(np, name)))
+        self.patch(_random.Generator, "native", self.recording_native(_random.Generator.native))
+        self.patch(_engine, "accumulate", self.noting_accumulate(_engine.accumulate))
+        self.patch(_api, "run_backward", self.noting_backward(_api.run_backward))
+        for name, what in _USER_READS.items():
+            self.patch(Tensor, name, user_read(getattr(Tensor, name), what))
+        forget_resolved_math()
+        _tracer.current.tracer = tracer
+
+    def patch(self, owner, name: str, value) -> None:
+        own = name in vars(owner)
+        self.patched.append((owner, name, own, vars(owner).get(name)))
+        setattr(owner, name, value)
+
+    def kernel_recorder(self, name: str, real):
+        position = _KERNEL_WRITES.get(name)
+
+        def kernel(*args, **kwargs):
+            tracer = _tracer.current.tracer  # NOTE: the current trace, should a cache have kept this recorder
+            if tracer is None or tracer.depth or not tracer.recording:
+                return real(*_tracer.plain(args), **_tracer.plain(kwargs))
+            written = [args[position]] if position is not None else []
+            if kwargs.get("out") is not None:
+                written.append(kwargs["out"])
+            tracer.depth += 1
+            try:
+                return tracer.call("call", real, args, kwargs, written)
+            finally:
+                tracer.depth -= 1
+
+        return kernel
+
+    def recording_native(self, original):
+        tracer = self.tracer
+
+        def native(generator):
+            stream = original(generator)
+            if not tracer.recording:
+                return stream
+            return RecordingStream(tracer, generator, stream)
+
+        return native
+
+    def noting_accumulate(self, original):
+        tracer = self.tracer
+
+        def accumulate(variable, *args):
+            tracer.accumulated.add(id(variable))
+            return original(variable, *args)
+
+        return accumulate
+
+    def noting_backward(self, original):
+        tracer = self.tracer
+
+        def run_backward(roots, outputs, grads, retain_graph, create_graph, *rest):
+            if not retain_graph:
+                tracer.backpropagated.update(id(node) for node, _ in roots if node is not None)
+            return original(roots, outputs, grads, retain_graph, create_graph, *rest)
+
+        return run_backward
+
+    # --- leaving --------------------------------------------------------------------------
+    def leave(self) -> None:
+        _tracer.current.tracer = None
+        self.tracer.recording = False
+        for owner, name, own, old in reversed(self.patched):
+            if own:
+                setattr(owner, name, old)
+            else:
+                delattr(owner, name)
+        forget_resolved_math()
+        for group, lr, traced in self.learning_rates:
+            if group.get("lr") is traced:
+                group["lr"] = lr
+
+    def unwrap_everywhere(self, result) -> None:
+        """Plain ndarrays again in every tensor the trace reached (the views share their memory)."""
+        seen: set = set()
+        for item in self.swapped:
+            self.unwrap_tensor(item.tensor, seen)
+        for _, tensor in self.scope.tensors.values():
+            self.unwrap_tensor(tensor, seen)
+        for _, optimizer in self.scope.optimizers.values():
+            for entries in optimizer.state.values():
+                if isinstance(entries, dict):
+                    for item in entries.values():
+                        if isinstance(item, Tensor):
+                            self.unwrap_tensor(item, seen)
+        for tensor in tensors_in(result):
+            self.unwrap_tensor(tensor, seen)
+
+    def unwrap_tensor(self, tensor, seen: set) -> None:
+        if id(tensor) in seen:
+            return
+        seen.add(id(tensor))
+        data = tensor._data
+        if type(data) is RecordingArray:
+            slot = self.tracer.slot_of.get(id(data))
+            tensor._data = self.tracer.plain[slot] if slot is not None else _tracer.as_plain(data)
+        grad = tensor._grad
+        if grad is not None:
+            self.unwrap_tensor(grad, seen)
+
+
+def forget_resolved_math() -> None:
+    """Drop the kernels the backward rules' array namespaces looked up, so that they look up
+    the recorders while tracing and the real kernels again after it."""
+    for namespace in _math._ARRAY_MATHS.values():
+        for name in [n for n in vars(namespace) if n != "backend"]:
+            delattr(namespace, name)
+
+
+def tensors_in(value, depth: int = 0) -> list:
+    if isinstance(value, Tensor):
+        return [value]
+    if depth < 4 and isinstance(value, (list, tuple)):
+        return [t for v in value for t in tensors_in(v, depth + 1)]
+    if depth < 4 and isinstance(value, dict):
+        return [t for v in value.values() for t in tensors_in(v, depth + 1)]
+    return []
+
+
+class RecordingStream:
+    """A random stream whose draws are recorded on the ember Generator they came from."""
+
+    def __init__(self, tracer, generator, stream) -> None:
+        self._tracer = tracer
+        self._generator = generator
+        self._stream = stream
+
+    def __getattr__(self, name: str):
+        real = getattr(self._stream, name)
+        if name not in _DRAWS:
+            self._tracer.graph_break(f"uses a random generator's {name}()")
+            return real
+        tracer, generator = self._tracer, self._generator
+
+        def draw(*args, **kwargs):
+            return tracer.call("draw", generator, args, kwargs, [], name=name, real=real)
+
+        return draw
+
+
+def user_read(original, what: str):
+    def method(self, *args, **kwargs):
+        tracer = _tracer.current.tracer
+        if tracer is not None and tracer.recording and called_from_user():
+            tracer.graph_break(what)
+        return original(self, *args, **kwargs)
+
+    method.__name__ = getattr(original, "__name__", "method")
+    return method

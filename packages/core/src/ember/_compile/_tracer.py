@@ -1,0 +1,585 @@
+"""Recording a step while it runs eagerly: every array-level computation, in order.
+
+Design: during a trace the arrays inside the captured tensors are swapped for `RecordingArray`,
+a NumPy subclass viewing the same memory. Operators, ufuncs and NumPy functions reach it through
+``__array_ufunc__`` / ``__array_function__``; array methods are overridden one by one. Backend
+kernels are recorded whole: the backend instance's kernel attributes are replaced for the trace
+by recorders that call the real kernel on plain arrays (so a kernel's insides run exactly as in
+eager mode, and replay calls that same kernel). Random draws are recorded on the ember Generator
+they came from, so that replay draws from the same stream. Python floats read from arrays
+(``float(a)``) or from an optimizer's ``lr`` become `TracedScalar`, a float that records its
+arithmetic, so that they are recomputed at replay instead of frozen. Values the step branches on
+(``int(a)``, ``bool(a)``, comparisons of traced floats) are recorded as checks: replay compares
+them again and runs the step eagerly when one differs.
+
+Everything runs on the real values, so the traced call is itself the eager call.
+"""
+
+from __future__ import annotations
+
+import linecache
+import operator
+import os
+import sys
+import threading
+
+import numpy as np
+
+from ._program import Instruction, ScalarRef, SlotRef
+
+
+class _Current(threading.local):
+    """The Tracer recording in this thread, or None (other threads run eagerly meanwhile)."""
+
+    tracer = None
+
+
+current = _Current()
+
+
+class GraphBreak(RuntimeError):
+    """A step needs a value while it is traced (fullgraph=True), or cannot be traced."""
+
+
+_FOLDERS: list = []
+
+
+def _ember_folders() -> tuple:
+    """ember's folders (core's and ember-nn's: a namespace package) and NumPy's."""
+    if not _FOLDERS:
+        package = sys.modules[__name__.split(".")[0]]
+        _FOLDERS.extend(os.path.join(os.path.abspath(p), "") for p in package.__path__)
+        _FOLDERS.append(os.path.join(os.path.dirname(np.__file__), ""))
+    return tuple(_FOLDERS)
+
+
+def user_location() -> str:
+    """The innermost frame outside ember and NumPy, as 'file:line: source'."""
+    folders = _ember_folders()
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = os.path.abspath(frame.f_code.co_filename)
+        if not name.startswith(folders) and not name.startswith("<"):
+            line = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+            return f"{frame.f_code.co_filename}:{frame.f_lineno}: {line}"
+        frame = frame.f_back
+    return "<unknown location>"
+
+
+def called_from_user() -> bool:
+    """Whether the caller of the caller is user code (not ember's own)."""
+    frame = sys._getframe(2)
+    return not os.path.abspath(frame.f_code.co_filename).startswith(_ember_folders())
+
+
+# --- plain values ------------------------------------------------------------------------
+
+
+def as_plain(array) -> np.ndarray:
+    """A recording array's memory as an ordinary ndarray (a view, not recorded)."""
+    return np.ndarray.view(array, np.ndarray)
+
+
+def plain(value):
+    """value with recording arrays as ordinary ndarrays and traced floats as floats (recursively)."""
+    kind = type(value)
+    if kind is RecordingArray:
+        return as_plain(value)
+    if kind is TracedScalar:
+        return float.__float__(value)
+    if kind is tuple or kind is list:
+        return kind(plain(v) for v in value)
+    if kind is dict:
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
+class RecordingArray(np.ndarray):
+    """A NumPy array whose computations are recorded while a trace is active."""
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        callee = ufunc if method == "__call__" else getattr(ufunc, method)
+        tracer = current.tracer
+        if tracer is None or not tracer.recording:
+            return callee(*plain(inputs), **plain(kwargs))
+        written = list(kwargs.get("out", ()) or ())
+        if method == "at":
+            written.append(inputs[0])
+        return tracer.call("call", callee, inputs, kwargs, written)
+
+    def __array_function__(self, func, types, args, kwargs):
+        tracer = current.tracer
+        if tracer is None or not tracer.recording:
+            return func(*plain(args), **plain(kwargs))
+        written = [kwargs["out"]] if kwargs.get("out") is not None else []
+        if func.__name__ in _WRITING_FUNCTIONS and args:
+            written.append(args[0])
+        return tracer.call("call", func, args, kwargs, written)
+
+    def __float__(self):
+        return _read(self, "__float__", "reads an array as a float")
+
+    def item(self, *args):
+        """A float element is followed as a TracedScalar (float() cannot be: Python makes it a plain float)."""
+        value = np.ndarray.item(as_plain(self), *args)
+        tracer = current.tracer
+        if tracer is None or not tracer.recording:
+            return value
+        if type(value) is float:
+            return tracer.scalar_from_array(self, args, value)
+        tracer.read_value(self, "item", value, "reads an array element", True, args)
+        return value
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __repr__(self):
+        return _read(self, "__repr__", "prints an array", check=False)
+
+    __str__ = __repr__
+
+    def __complex__(self):
+        return _read(self, "__complex__", "reads an array as a complex number", check=False)
+
+    @property
+    def base(self):
+        """The base of the array this one records (not that array itself): fresh arrays read as fresh."""
+        base = np.ndarray.base.__get__(self)
+        tracer = current.tracer
+        if tracer is not None and type(base) is np.ndarray:
+            slot = tracer.slot_of.get(id(self))
+            if slot is not None and tracer.plain[slot] is base:
+                return base.base
+        return base
+
+    @property
+    def T(self):  # noqa: N802 (NumPy's name)
+        return _method(self, "transpose", (), {})
+
+    @property
+    def mT(self):  # noqa: N802
+        return _method(self, "swapaxes", (-1, -2), {})
+
+
+def _method(array, name: str, args: tuple, kwargs: dict):
+    tracer = current.tracer
+    if tracer is None or not tracer.recording:
+        return getattr(np.ndarray, name)(as_plain(array), *plain(args), **plain(kwargs))
+    written = [array] if name in _WRITING_METHODS else []
+    return tracer.call("method", name, (array, *args), kwargs, written)
+
+
+def _read(array, name: str, what: str, check: bool = True):
+    """A Python value read from an array: checked again at replay, or a graph break."""
+    value = getattr(np.ndarray, name)(as_plain(array))
+    tracer = current.tracer
+    if tracer is None or not tracer.recording:
+        return value
+    tracer.read_value(array, name, value, what, check)
+    return value
+
+
+_VIEWING_OR_COMPUTING = (
+    "reshape astype copy transpose swapaxes ravel flatten squeeze sum mean max min prod any all argmax argmin var "
+    "std cumsum cumprod clip dot round repeat take nonzero conj conjugate view diagonal trace searchsorted compress "
+    "choose __getitem__ __copy__ fill sort put partition __setitem__ __deepcopy__"
+).split()
+_WRITING_METHODS = frozenset({"fill", "sort", "put", "partition", "__setitem__"})
+_WRITING_FUNCTIONS = frozenset({"copyto", "put_along_axis", "place", "putmask", "fill_diagonal", "put"})
+_VALUE_READS = {
+    "__int__": "reads an array as an int",
+    "__index__": "reads an array as an index",
+    "__bool__": "branches on an array's value",
+    "tolist": "reads an array's values",
+    "tobytes": "reads an array's bytes",
+}
+
+
+def _make_method(name: str):
+    def method(self, *args, **kwargs):
+        return _method(self, name, args, kwargs)
+
+    method.__name__ = name
+    return method
+
+
+def _make_read(name: str, what: str):
+    def method(self, *args):
+        if args:
+            return _method(self, name, args, {})
+        return _read(self, name, what)
+
+    method.__name__ = name
+    return method
+
+
+for _name in _VIEWING_OR_COMPUTING:
+    setattr(RecordingArray, _name, _make_method(_name))
+for _name, _what in _VALUE_READS.items():
+    setattr(RecordingArray, _name, _make_read(_name, _what))
+
+
+# --- traced Python floats ------------------------------------------------------------------
+
+_SYMBOLS = {
+    "__add__": ("+", operator.add),
+    "__sub__": ("-", operator.sub),
+    "__mul__": ("*", operator.mul),
+    "__truediv__": ("/", operator.truediv),
+    "__floordiv__": ("//", operator.floordiv),
+    "__mod__": ("%", operator.mod),
+    "__pow__": ("**", operator.pow),
+}
+_COMPARISONS = {
+    "__lt__": "<",
+    "__le__": "<=",
+    "__gt__": ">",
+    "__ge__": ">=",
+    "__eq__": "==",
+    "__ne__": "!=",
+}
+_NUMBERS = (int, float)
+
+
+class TracedScalar(float):
+    """A Python float the trace follows: its arithmetic is recorded and recomputed at replay."""
+
+    __slots__ = ("index",)
+
+    def __new__(cls, value: float, index: int):
+        self = float.__new__(cls, value)
+        self.index = index
+        return self
+
+    __hash__ = float.__hash__
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return RecordingArray.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
+
+    def __neg__(self):
+        return _scalar_op("-", operator.neg, (self,))
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _scalar_op("abs", abs, (self,))
+
+    def __bool__(self):
+        return _scalar_check("bool", bool, (self,))
+
+    def __int__(self):
+        return _scalar_check("int", int, (self,))
+
+    def __round__(self, digits=None):
+        return _scalar_check("round", round, (self,) if digits is None else (self, digits))
+
+    def __trunc__(self):
+        return _scalar_check("int", int, (self,))
+
+    def __repr__(self):
+        tracer = current.tracer
+        if tracer is not None and tracer.recording:
+            tracer.graph_break("formats a traced float as text")
+        return float.__repr__(self)
+
+    __str__ = __repr__
+
+    def __float__(self):
+        tracer = current.tracer
+        if tracer is not None and tracer.recording:
+            tracer.escaped(self)
+        return float.__float__(self)
+
+    def __format__(self, spec):
+        tracer = current.tracer
+        if tracer is not None and tracer.recording:
+            tracer.graph_break("formats a traced float as text")
+        return float.__format__(float.__float__(self), spec)
+
+
+def _operand(value):
+    return type(value) is TracedScalar or (isinstance(value, _NUMBERS) and not isinstance(value, np.generic))
+
+
+def _make_binary(symbol: str, function, reflected: bool):
+    def op(self, other):
+        if not _operand(other):
+            return NotImplemented
+        return _scalar_op(symbol, function, (other, self) if reflected else (self, other))
+
+    return op
+
+
+def _make_comparison(symbol: str):
+    function = getattr(operator, {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}[symbol])
+
+    def op(self, other):
+        if not _operand(other):
+            return NotImplemented
+        return _scalar_check(symbol, function, (self, other))
+
+    return op
+
+
+for _name, (_symbol, _function) in _SYMBOLS.items():
+    setattr(TracedScalar, _name, _make_binary(_symbol, _function, False))
+    setattr(TracedScalar, "__r" + _name[2:], _make_binary(_symbol, _function, True))
+for _name, _symbol in _COMPARISONS.items():
+    setattr(TracedScalar, _name, _make_comparison(_symbol))
+
+
+def _scalar_op(symbol: str, function, operands: tuple):
+    value = function(*[float.__float__(v) if type(v) is TracedScalar else v for v in operands])
+    tracer = current.tracer
+    if tracer is None or not tracer.recording or not isinstance(value, float):
+        return value
+    return tracer.scalar_op(symbol, operands, value)
+
+
+def _scalar_check(symbol: str, function, operands: tuple):
+    value = function(*[float.__float__(v) if type(v) is TracedScalar else v for v in operands])
+    tracer = current.tracer
+    if tracer is not None and tracer.recording:
+        tracer.scalar_check(symbol, operands, value)
+    return value
+
+
+_VALUE_SHAPED = frozenset({"nonzero", "argwhere", "unique", "flatnonzero", "compress", "extract", "repeat"})
+
+
+def _data_dependent_shape(kind: str, callee, plain_args: tuple) -> bool:
+    name = callee if kind == "method" else getattr(callee, "__name__", "")
+    if name in _VALUE_SHAPED:
+        return True
+    if name in ("__getitem__", "getitem") and len(plain_args) > 1:
+        key = plain_args[1]
+        keys = key if type(key) is tuple else (key,)
+        return any(isinstance(k, np.ndarray) and k.dtype == np.bool_ for k in keys)
+    return False
+
+
+# --- the tracer ---------------------------------------------------------------------------------
+
+
+class Tracer:
+    """The program being recorded, and what the trace knows about each array."""
+
+    def __init__(self, fullgraph: bool, name: str) -> None:
+        self.fullgraph = fullgraph
+        self.name = name
+        self.recording = True
+        self.instructions: list = []
+        self.slot_of: dict = {}  # id(RecordingArray or its plain view) -> slot
+        self.plain: list = []  # slot -> the plain ndarray
+        self.recording_arrays: list = []  # slot -> the RecordingArray
+        self.root_slots: dict = {}  # slot -> its source expression
+        self.scalars: list = []  # scalar number -> early (known before the step runs)
+        self.scalar_sources: dict = {}  # scalar number -> source expression (settings read at the start)
+        self.scalar_roots: list = []  # scalar number -> the settings (scalar numbers) it is computed from
+        self.frozen_settings: set = set()  # settings whose value went where the trace cannot follow
+        self.problem: tuple | None = None  # (reason, location) when the trace cannot be replayed
+        self.wrote_state = False  # an in-place write to memory of the captured state happened
+        self.drew = False
+        self.checks_after_draws = False
+        self.depth = 0
+        self.scalar_slots: set = set()  # slots whose kernel gave a NumPy scalar (an array at replay needs asarray)
+        self.accumulated: set = set()  # ids of tensors whose .grad the backward filled
+        self.backpropagated: set = set()  # ids of graph nodes a backward without retain_graph started from
+
+    # --- stopping ---------------------------------------------------------------------------
+    def graph_break(self, what: str) -> None:
+        self.stop(what, user_location())
+
+    def stop(self, reason: str, location: str | None = None) -> None:
+        """The trace cannot be replayed: record why and where, and record nothing more."""
+        if self.problem is None:
+            self.problem = (reason, location or user_location())
+        self.recording = False
+        if self.fullgraph:
+            reason, location = self.problem
+            raise GraphBreak(
+                f"ember.compile(fullgraph=True) cannot trace {self.name}: it {reason}, at {location}. "
+                "Keep tensor values inside the graph (use ember.where instead of an `if`, return the tensor and "
+                "call .item() outside the compiled function), or compile with fullgraph=False to run it eagerly."
+            )
+
+    # --- slots ------------------------------------------------------------------------------
+    def new_slot(self, array, source: str | None = None):
+        """A RecordingArray for the plain ndarray `array`, with a new slot."""
+        if type(array) is not np.ndarray:
+            array = np.asarray(array)
+        recording = np.ndarray.view(array, RecordingArray)
+        slot = len(self.plain)
+        self.plain.append(array)
+        self.recording_arrays.append(recording)
+        self.slot_of[id(recording)] = slot
+        self.slot_of[id(array)] = slot
+        if source is not None:
+            self.root_slots[slot] = source
+        return recording
+
+    def encode(self, value):
+        """(symbolic, plain) forms of an argument structure."""
+        kind = type(value)
+        if kind is RecordingArray:
+            slot = self.slot_of.get(id(value))
+            if slot is None:
+                self.stop("uses an array made by an operation ember.compile does not record")
+                return value, as_plain(value)
+            return SlotRef(slot), self.plain[slot]
+        if kind is TracedScalar:
+            return ScalarRef(value.index), float.__float__(value)
+        if kind is tuple or kind is list:
+            pairs = [self.encode(v) for v in value]
+            return kind(p[0] for p in pairs), kind(p[1] for p in pairs)
+        if kind is dict:
+            pairs = {k: self.encode(v) for k, v in value.items()}
+            return {k: p[0] for k, p in pairs.items()}, {k: p[1] for k, p in pairs.items()}
+        if kind is slice:
+            (start, stop, step), (a, b, c) = self.encode((value.start, value.stop, value.step))
+            return slice(start, stop, step), slice(a, b, c)
+        if isinstance(value, np.ndarray):
+            slot = self.slot_of.get(id(value))
+            if slot is not None:  # a plain view the trace made itself
+                return SlotRef(slot), value
+            base = value.base
+            while base is not None:
+                if type(base) is RecordingArray:
+                    self.stop("converts a traced array to a NumPy array ember.compile cannot follow")
+                    break
+                base = getattr(base, "base", None)
+        return value, value
+
+    def adopt(self, result, outs: list):
+        """The recorded form of a call's result: new or known slots."""
+        if isinstance(result, np.ndarray) or isinstance(result, np.generic):
+            slot = self.slot_of.get(id(result))
+            if slot is not None:
+                outs.append(slot)
+                return self.recording_arrays[slot]
+            recording = self.new_slot(result)
+            if isinstance(result, np.generic):
+                self.scalar_slots.add(len(self.plain) - 1)
+            outs.append(len(self.plain) - 1)
+            return recording
+        if type(result) is tuple and result and all(isinstance(r, (np.ndarray, np.generic)) for r in result):
+            return tuple(self.adopt(r, outs) for r in result)
+        return result
+
+    # --- recording --------------------------------------------------------------------------
+    def call(self, kind: str, callee, args: tuple, kwargs: dict, written: list, name: str | None = None, real=None):
+        """Run one call on plain values and record it (`real`: what a draw calls on the stream)."""
+        sym_args, plain_args = self.encode(tuple(args))
+        sym_kwargs, plain_kwargs = self.encode(kwargs)
+        if kind == "method":
+            result = getattr(np.ndarray, callee)(*plain_args, **plain_kwargs)
+        elif kind == "draw":
+            self.depth += 1  # NOTE: what the stream does inside is its own business, as a kernel's is
+            try:
+                result = real(*plain_args, **plain_kwargs)
+            finally:
+                self.depth -= 1
+        else:
+            result = callee(*plain_args, **plain_kwargs)
+        if not self.recording:
+            return result
+        writes = []
+        for array in written:
+            symbol, _ = self.encode(array)
+            if type(symbol) is not SlotRef:
+                self.stop("writes in place to an array ember.compile did not capture")
+                return result
+            writes.append(symbol.index)
+            self.note_write(symbol.index)
+        outs: list = []
+        recorded = self.adopt(result, outs)
+        instruction = Instruction(kind, callee, sym_args, sym_kwargs, tuple(outs), tuple(writes), name=name)
+        if not outs and result is not None:  # a Python value computed from arrays
+            if not isinstance(result, (bool, int, str, tuple, type(None))) or isinstance(result, float):
+                self.stop("computes a Python value from arrays")
+                return result
+            if not self.may_check():
+                self.stop("branches on a value computed from arrays after changing the model's state")
+                return result
+            instruction.expected = result
+        if kind == "draw":
+            self.drew = True
+        self.instructions.append(instruction)
+        if _data_dependent_shape(kind, callee, plain_args) and not self.check_shapes(outs):
+            return result
+        return recorded
+
+    def check_shapes(self, outs) -> bool:
+        """Results whose shape depends on values (a boolean mask, nonzero): replay checks their shapes."""
+        if not self.may_check():
+            self.stop("makes an array whose shape depends on values after changing the model's state")
+            return False
+        for slot in outs:
+            shape = self.plain[slot].shape
+            self.instructions.append(Instruction("attr", "shape", (SlotRef(slot),), {}, (), expected=shape))
+        return True
+
+    def note_write(self, slot: int) -> None:
+        if self.wrote_state:
+            return
+        target = self.plain[slot]
+        for root in self.root_slots:
+            if np.may_share_memory(target, self.plain[root]):
+                self.wrote_state = True
+                return
+
+    def may_check(self) -> bool:
+        if self.wrote_state:
+            return False
+        if self.drew:
+            self.checks_after_draws = True
+        return True
+
+    def scalar_from_array(self, array, args: tuple, value: float):
+        symbol, _ = self.encode((array, *args))
+        if type(symbol[0]) is not SlotRef:
+            return value
+        index = self.new_scalar(False)
+        self.instructions.append(Instruction("method", "item", symbol, {}, (("f", index),)))
+        return TracedScalar(value, index)
+
+    def new_scalar(self, early: bool, source: str | None = None, roots: frozenset = frozenset()) -> int:
+        index = len(self.scalars)
+        self.scalars.append(early)
+        self.scalar_roots.append(roots if source is None else frozenset({index}))
+        if source is not None:
+            self.scalar_sources[index] = source
+        return index
+
+    def escaped(self, scalar) -> None:
+        """A traced float left as a plain float (float(), formatting): its settings are frozen, so guarded."""
+        self.frozen_settings |= self.scalar_roots[scalar.index]
+
+    def scalar_op(self, symbol: str, operands: tuple, value: float):
+        sym, _ = self.encode(operands)
+        early = all(self.scalars[s.index] for s in sym if type(s) is ScalarRef)
+        roots = frozenset().union(*(self.scalar_roots[s.index] for s in sym if type(s) is ScalarRef))
+        index = self.new_scalar(early, roots=roots)
+        self.instructions.append(Instruction("scalar", symbol, sym, {}, (("f", index),), early=early))
+        return TracedScalar(value, index)
+
+    def scalar_check(self, symbol: str, operands: tuple, value) -> None:
+        sym, _ = self.encode(operands)
+        early = all(self.scalars[s.index] for s in sym if type(s) is ScalarRef)
+        if not early and not self.may_check():
+            self.graph_break(f"branches on a float computed from arrays ({symbol})")
+            return
+        self.instructions.append(Instruction("check", symbol, sym, {}, (), expected=value, early=early))
+
+    def read_value(self, array, name: str, value, what: str, check: bool, args: tuple = ()) -> None:
+        if not check:
+            self.graph_break(what)
+            return
+        symbol, _ = self.encode((array, *args))
+        if type(symbol[0]) is not SlotRef:
+            return
+        if not self.may_check():
+            self.graph_break(f"{what} after changing the model's state")
+            return
+        self.instructions.append(Instruction("method", name, symbol, {}, (), expected=value))

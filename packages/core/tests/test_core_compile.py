@@ -1,0 +1,290 @@
+"""ember.compile on plain functions: replay equals eager bit for bit; guards; graph breaks."""
+
+from __future__ import annotations
+
+import warnings
+
+import ember
+import numpy as np
+import pytest
+from ember._compile import GraphBreak
+
+
+def _params():
+    x = ember.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    w = ember.tensor([[0.5, -1.0], [2.0, 0.25]], requires_grad=True)
+    b = ember.tensor([0.1, -0.2], requires_grad=True)
+    return x, w, b
+
+
+def _expression_step(x, w, b):
+    def step():
+        x.grad = w.grad = b.grad = None
+        loss = ((x * w + b).relu() ** 2).mean()
+        loss.backward()
+        with ember.no_grad():
+            w.sub_(0.1 * w.grad)  # an in-place update between calls
+        return loss.detach()
+
+    return step
+
+
+def test_expression_forward_backward_is_bit_for_bit_over_many_calls():
+    eager_x, eager_w, eager_b = _params()
+    eager = _expression_step(eager_x, eager_w, eager_b)
+    x, w, b = _params()
+    compiled = ember.compile(_expression_step(x, w, b))
+    for _ in range(6):
+        expected = eager()
+        got = compiled()
+        assert np.array_equal(expected.numpy(), got.numpy())
+    assert np.array_equal(w.detach().numpy(), eager_w.detach().numpy())
+    assert np.array_equal(x.grad.numpy(), eager_x.grad.numpy())
+    assert compiled._eager_reason is None and compiled._cache
+
+
+def test_decorator_with_arguments_and_explain():
+    @ember.compile(fullgraph=True)
+    def scaled(a, k: float):
+        return (a * k).exp().sum()
+
+    a = ember.arange(4.0)
+    for _ in range(3):
+        assert np.array_equal(scaled(a, 2.0).numpy(), (a * 2.0).exp().sum().numpy())
+    text = scaled.explain()
+    assert "def _guard" in text and "def _replay" in text and "kernel calls" in text
+    assert "a[0]._data.shape == (4,)" in text
+
+
+def test_guards_retrace_on_shape_dtype_and_grad_mode():
+    @ember.compile
+    def f(a):
+        return (a * a + 1).sum()
+
+    for value in (ember.ones(3), ember.ones(5), ember.ones(3, dtype=ember.float64), ember.ones(3)):
+        assert np.array_equal(f(value).numpy(), (value * value + 1).sum().numpy())
+    assert len(f._cache) == 3
+    a = ember.ones(3, requires_grad=True)
+    with ember.no_grad():
+        f(a)
+    f(a.detach())
+    assert len(f._cache) >= 4
+
+
+def test_python_scalar_arguments_are_guarded_by_value():
+    f = ember.compile(lambda a, k: a * k)
+    a = ember.arange(3.0)
+    assert f(a, 2).tolist() == [0.0, 2.0, 4.0]
+    assert f(a, 3).tolist() == [0.0, 3.0, 6.0]
+
+
+def test_tensor_valued_branch_falls_back_to_eager_with_one_warning():
+    def f(a):
+        if a.sum() > 0:  # the branch depends on the data
+            return a * 2
+        return a * -1
+
+    compiled = ember.compile(f)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for value in ([1.0, 2.0], [-1.0, -2.0], [3.0, 1.0]):
+            a = ember.tensor(value)
+            assert compiled(a).tolist() == f(a).tolist()
+    messages = [str(w.message) for w in caught if "ember.compile" in str(w.message)]
+    assert len(messages) == 1
+    assert "test_core_compile.py" in messages[0] and "if a.sum() > 0" in messages[0]
+
+
+def test_fullgraph_names_the_line():
+    @ember.compile(fullgraph=True)
+    def f(a):
+        total = a.sum().item()
+        return a * total
+
+    with pytest.raises(GraphBreak, match=r"Tensor.item\(\).*test_core_compile.py:\d+: total = a.sum\(\).item\(\)"):
+        f(ember.ones(2))
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda t: t.sum().item(),
+        lambda t: t.tolist(),
+        lambda t: t.numpy(),
+        lambda t: print(t),
+        lambda t: bool(t.sum()),
+        lambda t: float(t.sum()),
+    ],
+    ids=["item", "tolist", "numpy", "print", "bool", "float"],
+)
+def test_value_reads_break_the_graph(read, capsys):
+    def f(a):
+        read(a)
+        return a + 1
+
+    with pytest.raises(GraphBreak):
+        ember.compile(f, fullgraph=True)(ember.ones(2))
+    compiled = ember.compile(f)
+    with pytest.warns(UserWarning, match="ember.compile"):
+        assert compiled(ember.ones(2)).tolist() == [2.0, 2.0]
+    assert compiled(ember.ones(2)).tolist() == [2.0, 2.0]
+
+
+def test_python_counter_is_not_frozen():
+    total = {"n": 0}
+
+    def f(a):
+        total["n"] += 1
+        return a * total["n"]
+
+    compiled = ember.compile(f)
+    with pytest.warns(UserWarning, match="changes"):
+        compiled(ember.ones(1))
+    assert compiled(ember.ones(1)).tolist() == [2.0]
+    assert compiled(ember.ones(1)).tolist() == [3.0]
+
+
+CALLS = 0
+
+
+def _counting(a):
+    global CALLS
+    CALLS += 1
+    return a * CALLS
+
+
+def test_global_counter_is_not_frozen():
+    compiled = ember.compile(_counting)
+    with pytest.warns(UserWarning, match="the global 'CALLS'"):
+        compiled(ember.ones(1))
+    assert compiled(ember.ones(1)).tolist() == [float(CALLS)]
+
+
+def test_global_scalar_read_by_the_step_is_guarded():
+    compiled = ember.compile(_times_factor)
+    global FACTOR
+    FACTOR = 2.0
+    assert compiled(ember.ones(1)).tolist() == [2.0]
+    FACTOR = 5.0
+    assert compiled(ember.ones(1)).tolist() == [5.0]
+
+
+FACTOR = 2.0
+
+
+def _times_factor(a):
+    return a * FACTOR
+
+
+def test_list_appended_in_the_step_runs_eagerly():
+    seen = []
+
+    def f(a):
+        out = a * 2
+        seen.append(out)
+        return out
+
+    compiled = ember.compile(f)
+    with pytest.warns(UserWarning, match="changes"):
+        compiled(ember.ones(1))
+    compiled(ember.ones(1))
+    assert len(seen) == 2
+
+
+def test_random_draws_replay_the_same_stream():
+    def f(a):
+        return a + ember.rand(3)
+
+    compiled = ember.compile(f)
+    a = ember.zeros(3)
+    for seed in range(4):
+        ember.manual_seed(seed)
+        expected = f(a)
+        ember.manual_seed(seed)
+        assert np.array_equal(compiled(a).numpy(), expected.numpy())
+    assert compiled._eager_reason is None and compiled._cache
+
+
+def test_data_dependent_shapes_are_checked_at_replay():
+    def f(a):
+        return (a[a > 0] * 2).sum()
+
+    compiled = ember.compile(f)
+    for value in ([1.0, -1.0, 2.0], [1.0, 2.0, 3.0], [-1.0, -1.0, 5.0], [1.0, -1.0, 2.0]):
+        a = ember.tensor(value)
+        assert compiled(a).item() == f(a).item()
+    assert compiled._eager_reason is None
+
+
+def test_returning_a_tensor_that_needs_backward_runs_eagerly():
+    w = ember.ones(2, requires_grad=True)
+    compiled = ember.compile(lambda a: (a * w).sum())
+    with pytest.warns(UserWarning, match="still needs its backward"):
+        out = compiled(ember.ones(2))
+    out.backward()
+    assert w.grad.tolist() == [1.0, 1.0]
+
+
+def test_eager_path_keeps_its_kernels_after_a_trace():
+    compiled = ember.compile(lambda a: (a * 2).sum())
+    compiled(ember.ones(2))
+    backend = ember.ones(1)._backend
+    assert backend.multiply is np.multiply
+    assert backend.ndarray is np.ndarray
+    assert type(ember.ones(2)._data) is np.ndarray
+
+
+def test_compile_rejects_what_it_cannot_call():
+    with pytest.raises(TypeError, match="function or an nn.Module"):
+        ember.compile(3)
+
+
+def test_an_error_in_the_step_leaves_plain_arrays_behind():
+    w = ember.ones(2, requires_grad=True)
+
+    @ember.compile
+    def f(a):
+        (a * w).sum().backward()
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        f(ember.ones(2))
+    assert type(w._data) is np.ndarray and type(w.grad._data) is np.ndarray
+    assert (w * 2).tolist() == [2.0, 2.0]
+
+
+def test_state_holds_plain_arrays_between_replays():
+    x, w, b = _params()
+    compiled = ember.compile(_expression_step(x, w, b))
+    for _ in range(3):
+        out = compiled()
+        assert type(out._data) is np.ndarray
+        assert all(type(t._data) is np.ndarray for t in (x, w, b, x.grad, w.grad, b.grad))
+
+
+def test_a_global_tensor_rebound_between_calls_is_read_at_replay():
+    global BATCH
+    compiled = ember.compile(_scaled_batch)
+    for i in range(5):
+        BATCH = ember.full((3,), float(i))
+        assert compiled().tolist() == [2.0 * i] * 3
+    assert len(compiled._cache) == 1 and compiled._traces == 1
+
+
+BATCH = None
+
+
+def _scaled_batch():
+    return BATCH * 2
+
+
+def test_fullgraph_refuses_python_side_effects():
+    seen = []
+
+    @ember.compile(fullgraph=True)
+    def f(a):
+        seen.append(1)
+        return a + 1
+
+    with pytest.raises(GraphBreak, match="changes the contents of the closure variable 'seen'"):
+        f(ember.ones(1))
