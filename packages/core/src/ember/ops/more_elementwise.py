@@ -62,7 +62,9 @@ def _bessel_i(b, x, order: int):
     term = xp.ones_like(half) if order == 0 else half
     total = term
     quarter = half * half
-    for k in range(1, int(xp.max(xp.abs(half), initial=0.0)) * 2 + 40):
+    finite = xp.where(xp.isfinite(half), half, 0.0)
+    largest = min(float(xp.abs(finite).max()), 400.0) if half.size else 0.0  # NOTE: beyond, I0 overflows
+    for k in range(1, int(largest) * 2 + 40):  # NOTE: past the largest term, 40 more reach float64's last digit
         term = term * quarter / (k * (k + order))
         total = total + term
     return total.astype(x.dtype)
@@ -83,8 +85,9 @@ I0 = unary_op(
 )
 
 
-for _name, _kernel in (("signbit", "signbit"), ("isposinf", "isposinf"), ("isneginf", "isneginf")):
-    unary_op(_name, lambda b, x, _k=_kernel: getattr(b.xp, _k)(x), saves=(), inplace=False)
+unary_op("signbit", lambda b, x: b.xp.signbit(x), saves=(), inplace=False)
+unary_op("isposinf", lambda b, x: x == math.inf, saves=(), inplace=False)
+unary_op("isneginf", lambda b, x: x == -math.inf, saves=(), inplace=False)
 unary_op("isreal", lambda b, x: b.xp.ones(x.shape, dtype=bool), saves=(), inplace=False)
 
 
