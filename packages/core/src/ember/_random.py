@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 
 import numpy as np
@@ -417,6 +418,32 @@ def exponential_(self: Tensor, lambd: float = 1.0, *, generator=None) -> Tensor:
     return _fill_from(self, (-(1 - unit).log() / lambd).to(self.dtype))
 
 
+def cauchy_(self: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator=None) -> Tensor:
+    """Fill the tensor with samples of the Cauchy distribution, in place."""
+    checks.floating_fill("cauchy_", "cauchy_kernel_cpu", self.dtype)
+    if not sigma > 0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}; pass a positive scale")
+    unit = _sample("cauchy_", "uniform", (self.shape,), generator, dt.float64, self.device, False, 0.0, 1.0)
+    return _fill_from(self, (median + sigma * (math.pi * (unit - 0.5)).tan()).to(self.dtype))
+
+
+def log_normal_(self: Tensor, mean: float = 1.0, std: float = 2.0, *, generator=None) -> Tensor:
+    """Fill the tensor with samples whose log is normal with `mean` and `std`, in place."""
+    checks.floating_fill("log_normal_", "log_normal_cpu", self.dtype)
+    if not std > 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}; pass a positive std")
+    normal = _sample("log_normal_", "normal", (self.shape,), generator, dt.float64, self.device, False, 0.0, 1.0)
+    return _fill_from(self, (normal * std + mean).exp().to(self.dtype))
+
+
+def geometric_(self: Tensor, p: float, *, generator=None) -> Tensor:
+    """Fill the tensor with the number of Bernoulli(p) trials up to the first success (1, 2, ...), in place."""
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+    unit = _sample("geometric_", "uniform", (self.shape,), generator, dt.float64, self.device, False, 0.0, 1.0)
+    return _fill_from(self, ((1 - unit).log() / math.log1p(-p)).ceil().clamp(min=1).to(self.dtype))
+
+
 def _as_tensor_on(self: Tensor, data) -> Tensor:
     backend = self._backend
     if not isinstance(data, backend.ndarray):
@@ -424,6 +451,7 @@ def _as_tensor_on(self: Tensor, data) -> Tensor:
     return wrap(data, backend, self.dtype, self.device)
 
 
-for _method in (uniform_, normal_, random_, bernoulli_, exponential_):
+for _method in (uniform_, normal_, random_, bernoulli_, exponential_, cauchy_, log_normal_, geometric_):
     setattr(Tensor, _method.__name__, _method)
 Tensor.bernoulli = bernoulli
+Tensor.multinomial = multinomial

@@ -13,6 +13,8 @@ from . import (  # noqa: F401
     indexing,
     linalg,
     matrix_functions,
+    more_elementwise,
+    more_methods,
     products,
     reductions,
     shape,

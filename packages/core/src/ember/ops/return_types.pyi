@@ -15,6 +15,14 @@ class ReturnTuple(tuple[Tensor, Tensor]):
     n_fields: int
     n_sequence_fields: int
 
+class frexp(NamedResult):
+    @property
+    def exponent(self) -> Tensor: ...
+    @property
+    def mantissa(self) -> Tensor: ...
+    n_fields: int
+    n_sequence_fields: int
+
 class geqrf(NamedResult):
     @property
     def a(self) -> Tensor: ...
@@ -22,6 +30,14 @@ class geqrf(NamedResult):
     n_sequence_fields: int
     @property
     def tau(self) -> Tensor: ...
+
+class histogram(NamedResult):
+    @property
+    def bin_edges(self) -> Tensor: ...
+    @property
+    def hist(self) -> Tensor: ...
+    n_fields: int
+    n_sequence_fields: int
 
 class linalg_cholesky_ex(NamedResult):
     @property

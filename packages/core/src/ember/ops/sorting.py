@@ -146,7 +146,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out
 def median(input: Tensor, dim: int | None = None, keepdim: bool = False, *, out=None):
     """The lower median: of all elements (a tensor; ties share the gradient), or (values, indices) along `dim`.
 
-    A NaN makes the median NaN (its index is the first NaN's); `nanmedian` is not provided.
+    A NaN makes the median NaN (its index is the first NaN's); `nanmedian` skips NaNs.
     """
     if dim is None:
         if keepdim:
