@@ -219,3 +219,12 @@ def test_random_fills_match_the_distributions():
     geometric = ember.empty(n).geometric_(0.25)
     assert float(geometric.min()) >= 1 and abs(float(geometric.mean()) - 4.0) < 0.15
     assert ember.tensor([0.2, 0.8]).multinomial(3, replacement=True).shape == (3,)
+
+
+def test_xlogy_where_input_is_zero_has_value_and_input_gradient_zero():
+    x = ember.tensor([0.0, 0.0, 2.0], dtype=ember.float64, requires_grad=True)
+    y = ember.tensor([0.0, 1.0, 3.0], dtype=ember.float64, requires_grad=True)
+    result = ember.xlogy(x, y)
+    result.sum().backward()
+    np.testing.assert_allclose(result.detach().numpy(), [0.0, 0.0, 2 * np.log(3.0)])
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 0.0, np.log(3.0)])

@@ -5,10 +5,11 @@ from __future__ import annotations
 from .._creation import arange
 from .._tensor import Tensor
 from ..ops.elementwise import where
+from ..ops.more_elementwise import xlogy
 from . import constraints
 from ._gamma_sampling import standard_gamma
 from .distribution import Distribution
-from .utils import EMPTY_SHAPE, finfo, xlogy
+from .utils import EMPTY_SHAPE, finfo
 
 
 class Dirichlet(Distribution):

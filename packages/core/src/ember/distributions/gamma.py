@@ -6,10 +6,11 @@ import numbers
 
 from .._size import Size
 from .._tensor import Tensor
+from ..ops.more_elementwise import xlogy
 from . import constraints
 from ._gamma_sampling import standard_gamma
 from .distribution import Distribution
-from .utils import EMPTY_SHAPE, broadcast_all, xlogy
+from .utils import EMPTY_SHAPE, broadcast_all
 
 
 class Gamma(Distribution):

@@ -8,9 +8,10 @@ from .._random import rand
 from .._size import Size
 from .._tensor import Tensor
 from ..autograd import no_grad
+from ..ops.more_elementwise import xlogy
 from . import constraints
 from .distribution import Distribution
-from .utils import EMPTY_SHAPE, broadcast_all, xlogy
+from .utils import EMPTY_SHAPE, broadcast_all
 
 
 class Poisson(Distribution):

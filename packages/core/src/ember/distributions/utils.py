@@ -12,7 +12,6 @@ from .._creation import tensor
 from .._size import Size
 from .._tensor import Tensor
 from ..autograd import enable_grad
-from ..ops.elementwise import where
 from ..ops.reductions import softmax
 from ..ops.shape import broadcast_tensors
 
@@ -61,11 +60,6 @@ def logits_to_probs(logits: Tensor, is_binary: bool = False) -> Tensor:
 def softplus(x: Tensor) -> Tensor:
     """log(1 + exp(x)), without overflow."""
     return x.clamp(min=0) + (-x.abs()).exp().log1p()
-
-
-def xlogy(x: Tensor, y: Tensor) -> Tensor:
-    """x * log(y), 0 where x is 0 (its gradients too)."""
-    return where(x == 0, 0.0, x * where(x == 0, 1.0, y).log())
 
 
 def sum_rightmost(value: Tensor, dims: int) -> Tensor:

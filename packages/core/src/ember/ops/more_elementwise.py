@@ -10,6 +10,7 @@ import inspect
 import math
 
 from .. import _dtype as dt
+from .._autograd._grad_mode import no_grad
 from .._tensor import Tensor
 from .._writes import write_out
 from ._declare import FUNCTIONS, binary_op, export, method, publish, unary_op
@@ -237,8 +238,9 @@ def xlogy(input, other, *, out: Tensor | None = None) -> Tensor:
     x, y = _as_tensor_like(input, reference), _as_tensor_like(other, reference)
     if not x.dtype.is_floating_point and not y.dtype.is_floating_point:
         x = x.to(dt.get_default_dtype())
-    product = x * y.log()
-    return _with_out(FUNCTIONS["where"]((x == 0) & ~y.isnan(), product.new_zeros(()), product), out)
+    # NOTE: log reads 1 where input is 0, so the value there is 0 and input's gradient is 0 (as in PyTorch)
+    safe = FUNCTIONS["where"]((x == 0) & ~y.isnan(), y.new_ones(()), y)
+    return _with_out(x * safe.log(), out)
 
 
 def logit(input: Tensor, eps: float | None = None, *, out: Tensor | None = None) -> Tensor:
@@ -295,20 +297,25 @@ def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """Elements whose magnitude is at most `lambd` set to 0, the rest kept."""
     if not input.dtype.is_floating_point:
         raise not_implemented_for("hardshrink_cpu", input._data)
-    return FUNCTIONS["where"](input.abs() > lambd, input, input.new_zeros(()))
+    with no_grad():
+        kept = input.abs() > lambd
+    return input.where(kept, 0.0)
 
 
 @export
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """``max(0, x) + weight * min(0, x)``, weight one value or one per channel (dim 1)."""
-    if weight.numel() != 1 and (input.dim() < 2 or weight.numel() != input.shape[1]):
+    if weight.ndim > 1 or (weight.numel() != 1 and (input.ndim < 2 or weight.numel() != input.shape[1])):
+        channels = input.shape[1] if input.ndim >= 2 else 1
         raise RuntimeError(
-            f"prelu: mismatch of parameter numbers ({weight.numel()}) and input channel size "
-            f"({input.shape[1] if input.dim() > 1 else 1}); pass one weight or one per channel"
+            f"Mismatch of parameter numbers and input channel size. Found parameter numbers = {weight.numel()} and "
+            f"channel size = {channels}. (prelu takes one weight or one per channel of dim 1)"
         )
     if weight.numel() != 1:
-        weight = weight.reshape((-1,) + (1,) * (input.dim() - 2))
-    return FUNCTIONS["where"](input > 0, input, weight * input)
+        weight = weight.reshape((1, -1) + (1,) * (input.ndim - 2))
+    with no_grad():
+        positive = input > 0
+    return input.where(positive, weight * input)
 
 
 @export

@@ -10,6 +10,7 @@ from ..._tensor import Tensor
 from ...autograd import no_grad
 from ...ops._dispatch import FLOAT_RESULT, inplace_unary, unary
 from ...ops._op import Op
+from ...ops.more_elementwise import hardshrink, prelu  # noqa: F401 (F.hardshrink and F.prelu are ember's)
 from ...ops.reductions import log_softmax as _log_softmax
 from ...ops.reductions import softmax as _softmax
 
@@ -179,21 +180,6 @@ def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, traini
     return rrelu(input, lower, upper, training, True)
 
 
-def prelu(input: Tensor, weight: Tensor) -> Tensor:
-    """x where x > 0, else weight * x; weight has one slope or one per channel (dim 1)."""
-    if weight.ndim > 1 or (weight.numel() != 1 and (input.ndim < 2 or weight.numel() != input.shape[1])):
-        channels = input.shape[1] if input.ndim >= 2 else 1
-        raise RuntimeError(
-            f"Mismatch of parameter numbers and input channel size. Found parameter numbers = {weight.numel()} and "
-            f"channel size = {channels}. (prelu takes one weight or one per channel of dim 1)"
-        )
-    if weight.numel() != 1:
-        weight = weight.reshape((1, -1) + (1,) * (input.ndim - 2))
-    with no_grad():
-        positive = input > 0
-    return input.where(positive, weight * input)
-
-
 def glu(input: Tensor, dim: int = -1) -> Tensor:
     """a * sigmoid(b), where a and b are the two halves of input along dim."""
     if input.ndim == 0:
@@ -323,13 +309,6 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x - lambd where x > lambd, x + lambd where x < -lambd, else 0."""
     _check_lambd(lambd)
     return input - input.clamp(-lambd, lambd)
-
-
-def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
-    """x where abs(x) > lambd, else 0."""
-    with no_grad():
-        kept = input.abs() > lambd
-    return input.where(kept, 0.0)
 
 
 # --- softmax family ------------------------------------------------------------------------------
