@@ -302,52 +302,38 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     return convolution("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
 
 
-def conv_transpose1d(
-    input: Tensor,
-    weight: Tensor,
-    bias: Tensor | None = None,
-    stride=1,
-    padding=0,
-    output_padding=0,
-    groups=1,
-    dilation=1,
-):
-    """1-D transposed convolution of (N, C_in, L) input with a (C_in, C_out / groups, k) weight."""
-    return transposed_convolution(
-        "conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding, groups, dilation
-    )
+def _conv_transpose_function(spatial: int, doc: str):
+    """The public conv_transpose{spatial}d function (all three share PyTorch's signature)."""
+    name = f"conv_transpose{spatial}d"
+
+    def conv_transpose(
+        input: Tensor,
+        weight: Tensor,
+        bias: Tensor | None = None,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        dilation=1,
+    ):
+        return transposed_convolution(
+            name, spatial, input, weight, bias, stride, padding, output_padding, groups, dilation
+        )
+
+    conv_transpose.__name__ = conv_transpose.__qualname__ = name
+    conv_transpose.__doc__ = doc
+    return conv_transpose
 
 
-def conv_transpose2d(
-    input: Tensor,
-    weight: Tensor,
-    bias: Tensor | None = None,
-    stride=1,
-    padding=0,
-    output_padding=0,
-    groups=1,
-    dilation=1,
-):
-    """2-D transposed convolution of (N, C_in, H, W) input with a (C_in, C_out / groups, kh, kw) weight."""
-    return transposed_convolution(
-        "conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups, dilation
-    )
-
-
-def conv_transpose3d(
-    input: Tensor,
-    weight: Tensor,
-    bias: Tensor | None = None,
-    stride=1,
-    padding=0,
-    output_padding=0,
-    groups=1,
-    dilation=1,
-):
-    """3-D transposed convolution of (N, C_in, D, H, W) input with a (C_in, C_out / groups, kd, kh, kw) weight."""
-    return transposed_convolution(
-        "conv_transpose3d", 3, input, weight, bias, stride, padding, output_padding, groups, dilation
-    )
+conv_transpose1d = _conv_transpose_function(
+    1, "1-D transposed convolution of (N, C_in, L) input with a (C_in, C_out / groups, k) weight."
+)
+conv_transpose2d = _conv_transpose_function(
+    2, "2-D transposed convolution of (N, C_in, H, W) input with a (C_in, C_out / groups, kh, kw) weight."
+)
+conv_transpose3d = _conv_transpose_function(
+    3, "3-D transposed convolution of (N, C_in, D, H, W) input with a (C_in, C_out / groups, kd, kh, kw) weight."
+)
 
 
 def conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, pad: int = 0) -> Tensor:
