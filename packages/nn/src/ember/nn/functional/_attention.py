@@ -160,53 +160,37 @@ def _is_batched(
     query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Tensor | None, attn_mask: Tensor | None, heads: int
 ) -> bool:
     """True for (L, N, E) inputs, False for unbatched (L, E); checks that every input agrees."""
-    if query.ndim == 3:
+    batched = query.ndim == 3
+    if not batched:
         _require(
-            key.ndim == 3 and value.ndim == 3,
-            "For batched (3-D) `query`, expected `key` and `value` to be 3-D but found "
-            f"{key.ndim}-D and {value.ndim}-D tensors respectively",
+            query.ndim == 2,
+            f"query should be unbatched 2D or batched 3D tensor but received {query.ndim}-D query tensor",
         )
-        if key_padding_mask is not None:
-            _require(
-                key_padding_mask.ndim == 2,
-                "For batched (3-D) `query`, expected `key_padding_mask` to be `None` or 2-D but found "
-                f"{key_padding_mask.ndim}-D tensor instead",
-            )
-        if attn_mask is not None:
-            _require(
-                attn_mask.ndim in (2, 3),
-                "For batched (3-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found "
-                f"{attn_mask.ndim}-D tensor instead",
-            )
-        return True
+    kind = "batched (3-D)" if batched else "unbatched (2-D)"
     _require(
-        query.ndim == 2,
-        f"query should be unbatched 2D or batched 3D tensor but received {query.ndim}-D query tensor",
-    )
-    _require(
-        key.ndim == 2 and value.ndim == 2,
-        "For unbatched (2-D) `query`, expected `key` and `value` to be 2-D but found "
+        key.ndim == query.ndim and value.ndim == query.ndim,
+        f"For {kind} `query`, expected `key` and `value` to be {query.ndim}-D but found "
         f"{key.ndim}-D and {value.ndim}-D tensors respectively",
     )
     if key_padding_mask is not None:
         _require(
-            key_padding_mask.ndim == 1,
-            "For unbatched (2-D) `query`, expected `key_padding_mask` to be `None` or 1-D but found "
+            key_padding_mask.ndim == query.ndim - 1,
+            f"For {kind} `query`, expected `key_padding_mask` to be `None` or {query.ndim - 1}-D but found "
             f"{key_padding_mask.ndim}-D tensor instead",
         )
     if attn_mask is not None:
         _require(
             attn_mask.ndim in (2, 3),
-            "For unbatched (2-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found "
+            f"For {kind} `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found "
             f"{attn_mask.ndim}-D tensor instead",
         )
-        if attn_mask.ndim == 3:
+        if not batched and attn_mask.ndim == 3:
             expected = (heads, query.shape[0], key.shape[0])
             _require(
                 tuple(attn_mask.shape) == expected,
                 f"Expected `attn_mask` shape to be {expected} but got {tuple(attn_mask.shape)}",
             )
-    return False
+    return batched
 
 
 def _in_projection(
