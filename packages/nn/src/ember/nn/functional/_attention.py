@@ -28,6 +28,7 @@ def canonical_mask(
     other_name: str,
     target_type,
     check_other: bool = True,
+    stacklevel: int = 3,
 ) -> Tensor | None:
     """A bool mask (True = masked out) as an additive float mask of target_type; a float mask unchanged."""
     if mask is None:
@@ -37,11 +38,23 @@ def canonical_mask(
     if check_other and other_type is not None and mask.dtype != other_type:
         warnings.warn(
             f"Support for mismatched {mask_name} and {other_name} is deprecated. Use same type for both instead.",
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
     if mask.dtype == dt.bool_:
         return zeros_like(mask, dtype=target_type).masked_fill_(mask, float("-inf"))
     return mask
+
+
+def canonical_masks(
+    key_padding_mask: Tensor | None, key_padding_name: str, attn_mask: Tensor | None, attn_name: str, target_type
+) -> tuple[Tensor | None, Tensor | None]:
+    """(key_padding_mask, attn_mask) as canonical_mask makes them; the padding mask's type is checked against attn_mask's."""
+    attn_type = None if attn_mask is None else attn_mask.dtype
+    key_padding_mask = canonical_mask(
+        key_padding_mask, key_padding_name, attn_type, attn_name, target_type, stacklevel=4
+    )
+    attn_mask = canonical_mask(attn_mask, attn_name, None, "", target_type, check_other=False)
+    return key_padding_mask, attn_mask
 
 
 def _causal_keep(query: Tensor, target_len: int, source_len: int) -> Tensor:

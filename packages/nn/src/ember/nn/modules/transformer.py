@@ -14,7 +14,7 @@ from ..._creation import full
 from ..._tensor import Tensor
 from .. import functional as F
 from .. import init
-from ..functional._attention import canonical_mask
+from ..functional._attention import canonical_masks
 from .activation import GELU, ReLU
 from .attention import MultiheadAttention
 from .container import ModuleList
@@ -141,14 +141,9 @@ class TransformerEncoderLayer(_TransformerLayer):
         src_key_padding_mask: Tensor | None = None,
         is_causal: bool = False,
     ) -> Tensor:
-        src_key_padding_mask = canonical_mask(
-            src_key_padding_mask,
-            "src_key_padding_mask",
-            None if src_mask is None else src_mask.dtype,
-            "src_mask",
-            src.dtype,
+        src_key_padding_mask, src_mask = canonical_masks(
+            src_key_padding_mask, "src_key_padding_mask", src_mask, "src_mask", src.dtype
         )
-        src_mask = canonical_mask(src_mask, "src_mask", None, "", src.dtype, check_other=False)
         x = src
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
@@ -230,10 +225,9 @@ class TransformerEncoder(Module):
         src_key_padding_mask: Tensor | None = None,
         is_causal: bool | None = None,
     ) -> Tensor:
-        src_key_padding_mask = canonical_mask(
-            src_key_padding_mask, "src_key_padding_mask", None if mask is None else mask.dtype, "mask", src.dtype
+        src_key_padding_mask, mask = canonical_masks(
+            src_key_padding_mask, "src_key_padding_mask", mask, "mask", src.dtype
         )
-        mask = canonical_mask(mask, "mask", None, "", src.dtype, check_other=False)
         batch_first = self.layers[0].self_attn.batch_first
         is_causal = _detect_is_causal_mask(mask, is_causal, _sequence_length(src, batch_first))
         output = src
