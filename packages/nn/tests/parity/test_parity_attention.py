@@ -302,19 +302,15 @@ def test_transformer(batch_first, norm_first):
     ember_model = load_from_torch(enn.Transformer(D_MODEL, HEADS, 2, 2, FEEDFORWARD, **options), torch_model)
     (ts, es), (tt, et) = pair(sequence(S, batch_first)), pair(sequence(L, batch_first))
     padding = np.array([[0, 0, 0, 1, 1], [0] * 5, [0, 0, 0, 0, 1]], bool)
-    torch_out = torch_model(
-        ts,
-        tt,
-        tgt_mask=tnn.Transformer.generate_square_subsequent_mask(L),
-        src_key_padding_mask=torch.tensor(padding),
-        memory_key_padding_mask=torch.tensor(padding),
-    )
-    ember_out = ember_model(
-        es,
-        et,
-        tgt_mask=enn.Transformer.generate_square_subsequent_mask(L),
-        src_key_padding_mask=ember.tensor(padding),
-        memory_key_padding_mask=ember.tensor(padding),
+    torch_out, ember_out = (
+        model(
+            src,
+            tgt,
+            tgt_mask=lib.nn.Transformer.generate_square_subsequent_mask(L),
+            src_key_padding_mask=lib.tensor(padding),
+            memory_key_padding_mask=lib.tensor(padding),
+        )
+        for model, lib, src, tgt in ((torch_model, torch, ts, tt), (ember_model, ember, es, et))
     )
     assert_close(ember_out, torch_out)
     backward_both(ember_out, torch_out)

@@ -141,23 +141,17 @@ def test_ctc_loss_through_log_softmax(reduction, zero_infinity):
     targets = np.array([[1, 2, 2, 4], [3, 3, 0, 0], [1, 4, 4, 4]])
     input_lengths, target_lengths = np.array([7, 5, 4]), np.array([3, 2, 4])  # the last cannot be aligned
     e_logits, t_logits = both(logits, True)
-    e_loss = EF.ctc_loss(
-        e_logits.log_softmax(2),
-        ember.tensor(targets),
-        ember.tensor(input_lengths),
-        ember.tensor(target_lengths),
-        blank=0,
-        reduction=reduction,
-        zero_infinity=zero_infinity,
-    )
-    t_loss = TF.ctc_loss(
-        t_logits.log_softmax(2),
-        torch.tensor(targets),
-        torch.tensor(input_lengths),
-        torch.tensor(target_lengths),
-        blank=0,
-        reduction=reduction,
-        zero_infinity=zero_infinity,
+    e_loss, t_loss = (
+        functional.ctc_loss(
+            lib_logits.log_softmax(2),
+            lib.tensor(targets),
+            lib.tensor(input_lengths),
+            lib.tensor(target_lengths),
+            blank=0,
+            reduction=reduction,
+            zero_infinity=zero_infinity,
+        )
+        for functional, lib, lib_logits in ((EF, ember, e_logits), (TF, torch, t_logits))
     )
     np.testing.assert_allclose(e_loss.detach().numpy(), t_loss.detach().numpy(), rtol=1e-6)
     if zero_infinity:

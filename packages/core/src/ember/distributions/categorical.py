@@ -92,3 +92,22 @@ class Categorical(Distribution):
         values = arange(self._num_events, dtype=_dtype.int64, device=self._param.device)
         values = values.reshape((-1,) + (1,) * len(self._batch_shape))
         return values.expand((-1,) + tuple(self._batch_shape)) if expand else values
+
+
+class CategoricalParameters:
+    """Mixin (listed first) for a distribution that keeps its probs or logits in a Categorical, `_categorical`."""
+
+    @property
+    def probs(self) -> Tensor:
+        """Probabilities, derived from logits when logits was given."""
+        return self._categorical.probs
+
+    @property
+    def logits(self) -> Tensor:
+        """Log-odds (binary) or normalised log-probabilities, derived from probs when probs was given."""
+        return self._categorical.logits
+
+    @property
+    def param_shape(self) -> Size:
+        """The shape of the probs or logits parameter."""
+        return self._categorical.param_shape

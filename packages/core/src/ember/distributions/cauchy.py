@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 from .._creation import full
 from .._random import rand
 from .._tensor import Tensor
-from . import constraints
-from .distribution import Distribution
-from .utils import EMPTY_SHAPE, broadcast_all
+from ._location_scale import LocationScale
+from .utils import EMPTY_SHAPE
 
 
-class Cauchy(Distribution):
+class Cauchy(LocationScale):
     """The Cauchy distribution with median `loc` and half width at half maximum `scale`."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        numbers_only = isinstance(loc, numbers.Number) and isinstance(scale, numbers.Number)
-        super().__init__(EMPTY_SHAPE if numbers_only else self.loc.size(), validate_args=validate_args)
 
     @property
     def mean(self) -> Tensor:

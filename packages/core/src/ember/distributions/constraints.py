@@ -362,32 +362,8 @@ positive_semidefinite = _PositiveSemidefinite()
 positive_definite = _PositiveDefinite()
 
 
-class _Cat(Constraint):
-    """Constraints `cseq` on consecutive slices of `dim`, of sizes `lengths`."""
-
-    def __init__(self, cseq, dim: int = 0, lengths=None) -> None:
-        self.cseq = list(cseq)
-        self.lengths = list(lengths) if lengths is not None else [1] * len(self.cseq)
-        self.dim = dim
-
-    @property
-    def is_discrete(self) -> bool:
-        return any(c.is_discrete for c in self.cseq)
-
-    @property
-    def event_dim(self) -> int:
-        return max(c.event_dim for c in self.cseq)
-
-    def check(self, value):
-        pieces, start = [], 0
-        for constraint, length in zip(self.cseq, self.lengths):
-            pieces.append(constraint.check(value.narrow(self.dim, start, length)))
-            start += length
-        return _shape.cat(pieces, self.dim)
-
-
-class _Stack(Constraint):
-    """Constraints `cseq` on the slices of `dim`, one each."""
+class _OnSlices(Constraint):
+    """Constraints `cseq` on slices of `dim`: discrete when any is, with the largest of their event_dims."""
 
     def __init__(self, cseq, dim: int = 0) -> None:
         self.cseq = list(cseq)
@@ -400,6 +376,25 @@ class _Stack(Constraint):
     @property
     def event_dim(self) -> int:
         return max(c.event_dim for c in self.cseq)
+
+
+class _Cat(_OnSlices):
+    """Constraints `cseq` on consecutive slices of `dim`, of sizes `lengths`."""
+
+    def __init__(self, cseq, dim: int = 0, lengths=None) -> None:
+        super().__init__(cseq, dim)
+        self.lengths = list(lengths) if lengths is not None else [1] * len(self.cseq)
+
+    def check(self, value):
+        pieces, start = [], 0
+        for constraint, length in zip(self.cseq, self.lengths):
+            pieces.append(constraint.check(value.narrow(self.dim, start, length)))
+            start += length
+        return _shape.cat(pieces, self.dim)
+
+
+class _Stack(_OnSlices):
+    """Constraints `cseq` on the slices of `dim`, one each."""
 
     def check(self, value):
         return _shape.stack([c.check(value.select(self.dim, i)) for i, c in enumerate(self.cseq)], self.dim)

@@ -28,16 +28,10 @@ class Constraint:
     event_dim: int
     is_discrete: bool
 
-class _Cat(Constraint):
-    cseq: Any
-    dim: int
+class _Cat(_OnSlices):
     lengths: Any
     def __init__(self, cseq: Any, dim: int = ..., lengths: Any = ...) -> None: ...
     def check(self, value: Any) -> Any: ...
-    @property
-    def event_dim(self) -> int: ...
-    @property
-    def is_discrete(self) -> bool: ...
 
 class _Dependent(Constraint):
     def __call__(self, *, is_discrete: Any = ..., event_dim: Any = ...) -> _Dependent: ...
@@ -100,12 +94,14 @@ class _Multinomial(Constraint):
     event_dim: int
     is_discrete: bool
 
-class _Stack(Constraint):
+class _OnSlices(Constraint):
     cseq: Any
     dim: int
     def __init__(self, cseq: Any, dim: int = ...) -> None: ...
-    def check(self, value: Any) -> Any: ...
     @property
     def event_dim(self) -> int: ...
     @property
     def is_discrete(self) -> bool: ...
+
+class _Stack(_OnSlices):
+    def check(self, value: Any) -> Any: ...

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 from .._random import rand
 from .._tensor import Tensor
-from . import constraints
-from .distribution import Distribution
-from .utils import EMPTY_SHAPE, broadcast_all, finfo
+from ._location_scale import LocationScale
+from .utils import EMPTY_SHAPE, finfo
 
 _EULER_GAMMA = 0.57721566490153286060
 
 
-class Gumbel(Distribution):
+class Gumbel(LocationScale):
     """The Gumbel distribution with location `loc` and scale `scale`."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        numbers_only = isinstance(loc, numbers.Number) and isinstance(scale, numbers.Number)
-        super().__init__(EMPTY_SHAPE if numbers_only else self.loc.size(), validate_args=validate_args)
 
     @property
     def mean(self) -> Tensor:

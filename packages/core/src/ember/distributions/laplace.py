@@ -3,35 +3,15 @@
 from __future__ import annotations
 
 import math
-import numbers
 
 from .._random import rand
-from .._size import Size
 from .._tensor import Tensor
-from . import constraints
-from .distribution import Distribution
-from .utils import EMPTY_SHAPE, broadcast_all, finfo
+from ._location_scale import CenteredAtLoc, LocationScale
+from .utils import EMPTY_SHAPE, finfo
 
 
-class Laplace(Distribution):
+class Laplace(CenteredAtLoc, LocationScale):
     """The Laplace distribution with location `loc` and scale `scale`."""
-
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        numbers_only = isinstance(loc, numbers.Number) and isinstance(scale, numbers.Number)
-        super().__init__(Size() if numbers_only else self.loc.size(), validate_args=validate_args)
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:

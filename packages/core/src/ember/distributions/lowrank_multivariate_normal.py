@@ -10,13 +10,14 @@ from .._tensor import Tensor
 from ..ops.shape import broadcast_tensors
 from . import constraints
 from ._linalg import cholesky, lower_times_vector, mahalanobis_squared, solve_lower
+from ._location_scale import CenteredAtLoc
 from .distribution import Distribution
 from .utils import EMPTY_SHAPE, lazy_property
 
 _LOG_TWO_PI = math.log(2 * math.pi)
 
 
-class LowRankMultivariateNormal(Distribution):
+class LowRankMultivariateNormal(CenteredAtLoc, Distribution):
     """The normal distribution of vectors with mean `loc` and covariance W @ W.mT + diag(D), for W = `cov_factor`
     (n x m, m small) and D = `cov_diag`; densities cost O(n m^2) through the m x m capacitance matrix."""
 
@@ -60,14 +61,6 @@ class LowRankMultivariateNormal(Distribution):
 
     def _full_shape(self, *event_dims: int) -> tuple:
         return tuple(self._batch_shape) + tuple(self._event_shape) * len(event_dims)
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @lazy_property
     def variance(self) -> Tensor:

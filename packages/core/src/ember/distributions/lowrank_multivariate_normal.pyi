@@ -2,10 +2,11 @@
 from typing import Any
 
 from ember._tensor import Tensor
+from ember.distributions._location_scale import CenteredAtLoc
 from ember.distributions.constraints import _IndependentConstraint
 from ember.distributions.distribution import Distribution
 
-class LowRankMultivariateNormal(Distribution):
+class LowRankMultivariateNormal(CenteredAtLoc, Distribution):
     cov_diag: Any
     loc: Any
     def __init__(self, loc: Any, cov_factor: Any, cov_diag: Any, validate_args: bool | None = ...) -> None: ...
@@ -16,10 +17,6 @@ class LowRankMultivariateNormal(Distribution):
     def expand(self, batch_shape: Any, _instance: Any = ...) -> LowRankMultivariateNormal: ...
     has_rsample: bool
     def log_prob(self, value: Tensor) -> Tensor: ...
-    @property
-    def mean(self) -> Tensor: ...
-    @property
-    def mode(self) -> Tensor: ...
     @property
     def precision_matrix(self) -> Tensor: ...
     def rsample(self, sample_shape: Any = ...) -> Tensor: ...

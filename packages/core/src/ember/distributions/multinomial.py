@@ -7,12 +7,12 @@ from .._tensor import Tensor
 from ..ops.elementwise import where
 from . import constraints
 from .binomial import Binomial
-from .categorical import Categorical
+from .categorical import Categorical, CategoricalParameters
 from .distribution import Distribution
 from .utils import EMPTY_SHAPE, broadcast_all
 
 
-class Multinomial(Distribution):
+class Multinomial(CategoricalParameters, Distribution):
     """Counts per class of `total_count` draws with class probabilities `probs` (or softmax(`logits`))."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
@@ -30,21 +30,6 @@ class Multinomial(Distribution):
     @constraints.dependent_property(is_discrete=True, event_dim=1)
     def support(self):
         return constraints.multinomial(self.total_count)
-
-    @property
-    def probs(self) -> Tensor:
-        """Probabilities, derived from logits when logits was given."""
-        return self._categorical.probs
-
-    @property
-    def logits(self) -> Tensor:
-        """Log-odds (binary) or normalised log-probabilities, derived from probs when probs was given."""
-        return self._categorical.logits
-
-    @property
-    def param_shape(self):
-        """The shape of the probs or logits parameter."""
-        return self._categorical.param_shape
 
     @property
     def mean(self) -> Tensor:

@@ -2,10 +2,11 @@
 from typing import Any
 
 from ember._tensor import Tensor
+from ember.distributions.categorical import CategoricalParameters
 from ember.distributions.constraints import _DependentProperty
 from ember.distributions.distribution import Distribution
 
-class Multinomial(Distribution):
+class Multinomial(CategoricalParameters, Distribution):
     total_count: int
     def __init__(
         self, total_count: int = ..., probs: Any = ..., logits: Any = ..., validate_args: bool | None = ...
@@ -14,13 +15,7 @@ class Multinomial(Distribution):
     def entropy(self) -> Tensor: ...
     def log_prob(self, value: Tensor) -> Tensor: ...
     @property
-    def logits(self) -> Tensor: ...
-    @property
     def mean(self) -> Tensor: ...
-    @property
-    def param_shape(self) -> Any: ...
-    @property
-    def probs(self) -> Tensor: ...
     def sample(self, sample_shape: Any = ...) -> Tensor: ...
     support: _DependentProperty
     @property

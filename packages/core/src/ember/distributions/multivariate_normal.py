@@ -10,13 +10,14 @@ from .._tensor import Tensor
 from ..ops.shape import broadcast_shapes
 from . import constraints
 from ._linalg import cholesky, lower_times_vector, mahalanobis_squared, solve_lower
+from ._location_scale import CenteredAtLoc
 from .distribution import Distribution
 from .utils import EMPTY_SHAPE, lazy_property
 
 _LOG_TWO_PI = math.log(2 * math.pi)
 
 
-class MultivariateNormal(Distribution):
+class MultivariateNormal(CenteredAtLoc, Distribution):
     """The normal distribution of vectors with mean `loc` and exactly one of `covariance_matrix`,
     `precision_matrix` or `scale_tril` (the lower Cholesky factor of the covariance)."""
 
@@ -87,14 +88,6 @@ class MultivariateNormal(Distribution):
         identity = eye(lower.shape[-1], dtype=lower.dtype, device=lower.device)
         inverse = solve_lower(lower, identity)
         return (inverse.mT @ inverse).expand(tuple(self._batch_shape) + tuple(self._event_shape) * 2)
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
 
     @property
     def variance(self) -> Tensor:

@@ -2,10 +2,11 @@
 from typing import Any
 
 from ember._tensor import Tensor
+from ember.distributions._location_scale import CenteredAtLoc
 from ember.distributions.constraints import _IndependentConstraint
 from ember.distributions.distribution import Distribution
 
-class MultivariateNormal(Distribution):
+class MultivariateNormal(CenteredAtLoc, Distribution):
     loc: Any
     def __init__(
         self,
@@ -22,10 +23,6 @@ class MultivariateNormal(Distribution):
     def expand(self, batch_shape: Any, _instance: Any = ...) -> MultivariateNormal: ...
     has_rsample: bool
     def log_prob(self, value: Tensor) -> Tensor: ...
-    @property
-    def mean(self) -> Tensor: ...
-    @property
-    def mode(self) -> Tensor: ...
     @property
     def precision_matrix(self) -> Tensor: ...
     def rsample(self, sample_shape: Any = ...) -> Tensor: ...

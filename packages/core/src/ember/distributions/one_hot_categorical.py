@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from .._creation import arange, eye
-from .._size import Size
 from .._tensor import Tensor
 from . import constraints
-from .categorical import Categorical
+from .categorical import Categorical, CategoricalParameters
 from .distribution import Distribution
 from .utils import EMPTY_SHAPE
 
 
-class OneHotCategorical(Distribution):
+class OneHotCategorical(CategoricalParameters, Distribution):
     """A class drawn with probabilities `probs` (or softmax(`logits`)), as a one-hot vector."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
@@ -26,21 +25,6 @@ class OneHotCategorical(Distribution):
     @property
     def _param(self) -> Tensor:
         return self._categorical._param
-
-    @property
-    def probs(self) -> Tensor:
-        """Probabilities, derived from logits when logits was given."""
-        return self._categorical.probs
-
-    @property
-    def logits(self) -> Tensor:
-        """Log-odds (binary) or normalised log-probabilities, derived from probs when probs was given."""
-        return self._categorical.logits
-
-    @property
-    def param_shape(self) -> Size:
-        """The shape of the probs or logits parameter."""
-        return self._categorical.param_shape
 
     @property
     def mean(self) -> Tensor:

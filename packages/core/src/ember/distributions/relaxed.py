@@ -17,6 +17,18 @@ from .transforms import ExpTransform, SigmoidTransform
 from .utils import EMPTY_SHAPE, broadcast_all, clamp_probs
 
 
+def _from_base_dist(name: str, doc: str, returns: str | None = None) -> property:
+    """A read-only property that reads `name` from the transformed distribution's base_dist."""
+
+    def read(self):
+        return getattr(self.base_dist, name)
+
+    read.__doc__ = doc
+    if returns is not None:
+        read.__annotations__["return"] = returns
+    return property(read)
+
+
 class LogitRelaxedBernoulli(BinaryProbsOrLogits, Distribution):
     """The logit of a relaxed Bernoulli sample at `temperature`."""
 
@@ -56,20 +68,9 @@ class RelaxedBernoulli(TransformedDistribution):
         base = LogitRelaxedBernoulli(temperature, probs, logits)
         super().__init__(base, SigmoidTransform(), validate_args=validate_args)
 
-    @property
-    def temperature(self):
-        """The relaxation temperature."""
-        return self.base_dist.temperature
-
-    @property
-    def logits(self) -> Tensor:
-        """Log-odds of the underlying Bernoulli."""
-        return self.base_dist.logits
-
-    @property
-    def probs(self) -> Tensor:
-        """Probabilities of the underlying Bernoulli."""
-        return self.base_dist.probs
+    temperature = _from_base_dist("temperature", "The relaxation temperature.")
+    logits = _from_base_dist("logits", "Log-odds of the underlying Bernoulli.", returns="Tensor")
+    probs = _from_base_dist("probs", "Probabilities of the underlying Bernoulli.", returns="Tensor")
 
 
 class ExpRelaxedCategorical(Distribution):
@@ -131,20 +132,9 @@ class RelaxedOneHotCategorical(TransformedDistribution):
         base = ExpRelaxedCategorical(temperature, probs, logits, validate_args=validate_args)
         super().__init__(base, ExpTransform(), validate_args=validate_args)
 
-    @property
-    def temperature(self):
-        """The relaxation temperature."""
-        return self.base_dist.temperature
-
-    @property
-    def logits(self) -> Tensor:
-        """Normalised log-probabilities."""
-        return self.base_dist.logits
-
-    @property
-    def probs(self) -> Tensor:
-        """Probabilities."""
-        return self.base_dist.probs
+    temperature = _from_base_dist("temperature", "The relaxation temperature.")
+    logits = _from_base_dist("logits", "Normalised log-probabilities.", returns="Tensor")
+    probs = _from_base_dist("probs", "Probabilities.", returns="Tensor")
 
 
 class OneHotCategoricalStraightThrough(OneHotCategorical):

@@ -67,23 +67,31 @@ def first_zero_pivot(xp, matrix) -> int:
     return 0
 
 
-def singular_error(name: str, input: Tensor) -> LinAlgError:
-    """PyTorch's error for inverting a singular matrix, naming the batch element and the zero diagonal element."""
+def first_failing_matrix(input: Tensor, failure) -> tuple[int, int] | None:
+    """(batch index, failure's answer) for the first matrix of input where failure(xp, matrix) is non-zero."""
     xp = input._backend.xp
     for index, matrix in enumerate(matrices_of(input)):
-        column = first_zero_pivot(xp, matrix)
-        if column:
-            return LinAlgError(
-                f"{name}: {batch_prefix(input, index)}The diagonal element {column} is zero, the inversion could "
-                "not be completed because the input matrix is singular."
-            )
+        found = failure(xp, matrix)
+        if found:
+            return index, found
+    return None
+
+
+def singular_error(name: str, input: Tensor) -> LinAlgError:
+    """PyTorch's error for inverting a singular matrix, naming the batch element and the zero diagonal element."""
+    failing = first_failing_matrix(input, first_zero_pivot)
+    if failing:
+        index, column = failing
+        return LinAlgError(
+            f"{name}: {batch_prefix(input, index)}The diagonal element {column} is zero, the inversion could "
+            "not be completed because the input matrix is singular."
+        )
     return LinAlgError(f"{name}: The input matrix is singular, the inversion could not be completed.")
 
 
 def singular_system_error(name: str, A: Tensor) -> LinAlgError:
-    xp = A._backend.xp
-    found = [i for i, matrix in enumerate(matrices_of(A)) if first_zero_pivot(xp, matrix)]
-    prefix = batch_prefix(A, found[0]) if found else ""
+    failing = first_failing_matrix(A, first_zero_pivot)
+    prefix = batch_prefix(A, failing[0]) if failing else ""
     return LinAlgError(f"{name}: {prefix}The solver failed because the input matrix is singular.")
 
 
@@ -100,14 +108,13 @@ def not_positive_definite_order(xp, matrix) -> int:
 
 
 def not_positive_definite_error(input: Tensor, name: str = "linalg.cholesky") -> LinAlgError:
-    xp = input._backend.xp
-    for index, matrix in enumerate(matrices_of(input)):
-        order = not_positive_definite_order(xp, matrix)
-        if order:
-            return LinAlgError(
-                f"{name}: {batch_prefix(input, index)}The factorization could not be completed because "
-                f"the input is not positive-definite (the leading minor of order {order} is not positive-definite)."
-            )
+    failing = first_failing_matrix(input, not_positive_definite_order)
+    if failing:
+        index, order = failing
+        return LinAlgError(
+            f"{name}: {batch_prefix(input, index)}The factorization could not be completed because "
+            f"the input is not positive-definite (the leading minor of order {order} is not positive-definite)."
+        )
     return LinAlgError(f"{name}: The factorization could not be completed: the input is not positive-definite.")
 
 

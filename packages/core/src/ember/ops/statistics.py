@@ -104,38 +104,38 @@ def _quantile(name, input, q, dim, keepdim, interpolation, out, ignore_nan) -> T
     return result if out is None else write_out(out, result)
 
 
-@export
-def quantile(
-    input: Tensor,
-    q,
-    dim: int | None = None,
-    keepdim: bool = False,
-    *,
-    interpolation: str = "linear",
-    out=None,
-    **numpy,
-) -> Tensor:
-    """The q-th quantiles along `dim` (of all elements when None); NaN where a slice holds a NaN."""
-    if numpy:
-        dim, keepdim = numpy_keywords("quantile", numpy, dim, keepdim)
-    return _quantile("quantile", input, q, dim, keepdim, interpolation, out, ignore_nan=False)
+def _quantile_function(name: str, ignore_nan: bool, doc: str):
+    """The public quantile or nanquantile (they share PyTorch's signature)."""
+
+    def quantile(
+        input: Tensor,
+        q,
+        dim: int | None = None,
+        keepdim: bool = False,
+        *,
+        interpolation: str = "linear",
+        out=None,
+        **numpy,
+    ) -> Tensor:
+        if numpy:
+            dim, keepdim = numpy_keywords(name, numpy, dim, keepdim)
+        return _quantile(name, input, q, dim, keepdim, interpolation, out, ignore_nan=ignore_nan)
+
+    quantile.__name__ = quantile.__qualname__ = name
+    quantile.__doc__ = doc
+    return export(quantile)
 
 
-@export
-def nanquantile(
-    input: Tensor,
-    q,
-    dim: int | None = None,
-    keepdim: bool = False,
-    *,
-    interpolation: str = "linear",
-    out=None,
-    **numpy,
-) -> Tensor:
-    """`quantile` ignoring NaN (NaN only where a slice holds nothing else)."""
-    if numpy:
-        dim, keepdim = numpy_keywords("nanquantile", numpy, dim, keepdim)
-    return _quantile("nanquantile", input, q, dim, keepdim, interpolation, out, ignore_nan=True)
+quantile = _quantile_function(
+    "quantile",
+    False,
+    "The q-th quantiles along `dim` (of all elements when None); NaN where a slice holds a NaN.",
+)
+nanquantile = _quantile_function(
+    "nanquantile",
+    True,
+    "`quantile` ignoring NaN (NaN only where a slice holds nothing else).",
+)
 
 
 @export

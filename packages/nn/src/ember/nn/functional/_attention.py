@@ -28,6 +28,7 @@ def canonical_mask(
     other_name: str,
     target_type,
     check_other: bool = True,
+    stacklevel: int = 3,
 ) -> Tensor | None:
     """A bool mask (True = masked out) as an additive float mask of target_type; a float mask unchanged."""
     if mask is None:
@@ -37,11 +38,23 @@ def canonical_mask(
     if check_other and other_type is not None and mask.dtype != other_type:
         warnings.warn(
             f"Support for mismatched {mask_name} and {other_name} is deprecated. Use same type for both instead.",
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
     if mask.dtype == dt.bool_:
         return zeros_like(mask, dtype=target_type).masked_fill_(mask, float("-inf"))
     return mask
+
+
+def canonical_masks(
+    key_padding_mask: Tensor | None, key_padding_name: str, attn_mask: Tensor | None, attn_name: str, target_type
+) -> tuple[Tensor | None, Tensor | None]:
+    """(key_padding_mask, attn_mask) as canonical_mask makes them; the padding mask's type is checked against attn_mask's."""
+    attn_type = None if attn_mask is None else attn_mask.dtype
+    key_padding_mask = canonical_mask(
+        key_padding_mask, key_padding_name, attn_type, attn_name, target_type, stacklevel=4
+    )
+    attn_mask = canonical_mask(attn_mask, attn_name, None, "", target_type, check_other=False)
+    return key_padding_mask, attn_mask
 
 
 def _causal_keep(query: Tensor, target_len: int, source_len: int) -> Tensor:
@@ -160,53 +173,37 @@ def _is_batched(
     query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Tensor | None, attn_mask: Tensor | None, heads: int
 ) -> bool:
     """True for (L, N, E) inputs, False for unbatched (L, E); checks that every input agrees."""
-    if query.ndim == 3:
+    batched = query.ndim == 3
+    if not batched:
         _require(
-            key.ndim == 3 and value.ndim == 3,
-            "For batched (3-D) `query`, expected `key` and `value` to be 3-D but found "
-            f"{key.ndim}-D and {value.ndim}-D tensors respectively",
+            query.ndim == 2,
+            f"query should be unbatched 2D or batched 3D tensor but received {query.ndim}-D query tensor",
         )
-        if key_padding_mask is not None:
-            _require(
-                key_padding_mask.ndim == 2,
-                "For batched (3-D) `query`, expected `key_padding_mask` to be `None` or 2-D but found "
-                f"{key_padding_mask.ndim}-D tensor instead",
-            )
-        if attn_mask is not None:
-            _require(
-                attn_mask.ndim in (2, 3),
-                "For batched (3-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found "
-                f"{attn_mask.ndim}-D tensor instead",
-            )
-        return True
+    kind = "batched (3-D)" if batched else "unbatched (2-D)"
     _require(
-        query.ndim == 2,
-        f"query should be unbatched 2D or batched 3D tensor but received {query.ndim}-D query tensor",
-    )
-    _require(
-        key.ndim == 2 and value.ndim == 2,
-        "For unbatched (2-D) `query`, expected `key` and `value` to be 2-D but found "
+        key.ndim == query.ndim and value.ndim == query.ndim,
+        f"For {kind} `query`, expected `key` and `value` to be {query.ndim}-D but found "
         f"{key.ndim}-D and {value.ndim}-D tensors respectively",
     )
     if key_padding_mask is not None:
         _require(
-            key_padding_mask.ndim == 1,
-            "For unbatched (2-D) `query`, expected `key_padding_mask` to be `None` or 1-D but found "
+            key_padding_mask.ndim == query.ndim - 1,
+            f"For {kind} `query`, expected `key_padding_mask` to be `None` or {query.ndim - 1}-D but found "
             f"{key_padding_mask.ndim}-D tensor instead",
         )
     if attn_mask is not None:
         _require(
             attn_mask.ndim in (2, 3),
-            "For unbatched (2-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found "
+            f"For {kind} `query`, expected `attn_mask` to be `None`, 2-D or 3-D but found "
             f"{attn_mask.ndim}-D tensor instead",
         )
-        if attn_mask.ndim == 3:
+        if not batched and attn_mask.ndim == 3:
             expected = (heads, query.shape[0], key.shape[0])
             _require(
                 tuple(attn_mask.shape) == expected,
                 f"Expected `attn_mask` shape to be {expected} but got {tuple(attn_mask.shape)}",
             )
-    return False
+    return batched
 
 
 def _in_projection(

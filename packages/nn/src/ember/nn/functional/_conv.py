@@ -204,7 +204,10 @@ def _check_operands(name: str, input: Tensor, weight: Tensor, bias: Tensor | Non
         )
 
 
-def _batched(name: str, spatial: int, input: Tensor, weight: Tensor) -> bool:
+def _checked_operands(
+    name: str, spatial: int, input: Tensor, weight: Tensor, bias, stride, dilation, groups, transposed
+):
+    """The input with a batch dim, whether it came with one, and the kernel size, stride and dilation as tuples."""
     if input.ndim not in (spatial + 1, spatial + 2):
         raise RuntimeError(
             f"Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input to {name}, but got input of "
@@ -212,7 +215,12 @@ def _batched(name: str, spatial: int, input: Tensor, weight: Tensor) -> bool:
         )
     if weight.ndim != spatial + 2:
         raise RuntimeError(f"{name}: expected a {spatial + 2}-D weight, got size {list(weight.shape)}")
-    return input.ndim == spatial + 2
+    batched = input.ndim == spatial + 2
+    if not batched:
+        input = input.unsqueeze(0)
+    _check_operands(name, input, weight, bias, groups, transposed=transposed)
+    kernel = tuple(weight.shape[2:])
+    return input, batched, kernel, as_tuple(stride, spatial, "stride"), as_tuple(dilation, spatial, "dilation")
 
 
 def _sizes_text(sizes) -> str:
@@ -221,13 +229,9 @@ def _sizes_text(sizes) -> str:
 
 def convolution(name: str, spatial: int, input: Tensor, weight: Tensor, bias, stride, padding, dilation, groups):
     """conv1d, conv2d and conv3d (spatial = 1, 2, 3), batched or not."""
-    batched = _batched(name, spatial, input, weight)
-    if not batched:
-        input = input.unsqueeze(0)
-    _check_operands(name, input, weight, bias, groups, transposed=False)
-    kernel = tuple(weight.shape[2:])
-    stride = as_tuple(stride, spatial, "stride")
-    dilation = as_tuple(dilation, spatial, "dilation")
+    input, batched, kernel, stride, dilation = _checked_operands(
+        name, spatial, input, weight, bias, stride, dilation, groups, transposed=False
+    )
     geometry = Geometry(kernel, stride, dilation, _padding(padding, kernel, stride, dilation, spatial))
     sizes = tuple(input.shape[2:])
     if min(geometry.output_size(*sizes)) < 1:
@@ -253,13 +257,9 @@ def transposed_convolution(
     name: str, spatial: int, input, weight, bias, stride, padding, output_padding, groups, dilation
 ) -> Tensor:
     """conv_transpose1d/2d/3d: the adjoint of a convolution with the same weight, plus a bias."""
-    batched = _batched(name, spatial, input, weight)
-    if not batched:
-        input = input.unsqueeze(0)
-    _check_operands(name, input, weight, bias, groups, transposed=True)
-    kernel = tuple(weight.shape[2:])
-    stride = as_tuple(stride, spatial, "stride")
-    dilation = as_tuple(dilation, spatial, "dilation")
+    input, batched, kernel, stride, dilation = _checked_operands(
+        name, spatial, input, weight, bias, stride, dilation, groups, transposed=True
+    )
     if isinstance(padding, str):
         raise RuntimeError(f"{name}: padding must be an int or a tuple of ints, not the string {padding!r}")
     pads = as_tuple(padding, spatial, "padding")
@@ -302,52 +302,38 @@ def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     return convolution("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
 
 
-def conv_transpose1d(
-    input: Tensor,
-    weight: Tensor,
-    bias: Tensor | None = None,
-    stride=1,
-    padding=0,
-    output_padding=0,
-    groups=1,
-    dilation=1,
-):
-    """1-D transposed convolution of (N, C_in, L) input with a (C_in, C_out / groups, k) weight."""
-    return transposed_convolution(
-        "conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding, groups, dilation
-    )
+def _conv_transpose_function(spatial: int, doc: str):
+    """The public conv_transpose{spatial}d function (all three share PyTorch's signature)."""
+    name = f"conv_transpose{spatial}d"
+
+    def conv_transpose(
+        input: Tensor,
+        weight: Tensor,
+        bias: Tensor | None = None,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        dilation=1,
+    ):
+        return transposed_convolution(
+            name, spatial, input, weight, bias, stride, padding, output_padding, groups, dilation
+        )
+
+    conv_transpose.__name__ = conv_transpose.__qualname__ = name
+    conv_transpose.__doc__ = doc
+    return conv_transpose
 
 
-def conv_transpose2d(
-    input: Tensor,
-    weight: Tensor,
-    bias: Tensor | None = None,
-    stride=1,
-    padding=0,
-    output_padding=0,
-    groups=1,
-    dilation=1,
-):
-    """2-D transposed convolution of (N, C_in, H, W) input with a (C_in, C_out / groups, kh, kw) weight."""
-    return transposed_convolution(
-        "conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups, dilation
-    )
-
-
-def conv_transpose3d(
-    input: Tensor,
-    weight: Tensor,
-    bias: Tensor | None = None,
-    stride=1,
-    padding=0,
-    output_padding=0,
-    groups=1,
-    dilation=1,
-):
-    """3-D transposed convolution of (N, C_in, D, H, W) input with a (C_in, C_out / groups, kd, kh, kw) weight."""
-    return transposed_convolution(
-        "conv_transpose3d", 3, input, weight, bias, stride, padding, output_padding, groups, dilation
-    )
+conv_transpose1d = _conv_transpose_function(
+    1, "1-D transposed convolution of (N, C_in, L) input with a (C_in, C_out / groups, k) weight."
+)
+conv_transpose2d = _conv_transpose_function(
+    2, "2-D transposed convolution of (N, C_in, H, W) input with a (C_in, C_out / groups, kh, kw) weight."
+)
+conv_transpose3d = _conv_transpose_function(
+    3, "3-D transposed convolution of (N, C_in, D, H, W) input with a (C_in, C_out / groups, kd, kh, kw) weight."
+)
 
 
 def conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, pad: int = 0) -> Tensor:

@@ -39,15 +39,22 @@ def _geometry(kernel_size, dilation, padding, stride) -> Geometry:
     return Geometry(kernel, stride, dilation, tuple(p for p in padding for _ in range(2)))
 
 
+def _with_batch_dim(input: Tensor, batched_ndim: int, unsupported: str) -> tuple[Tensor, bool]:
+    """input with a leading batch dim, and whether it came with one; `unsupported` (formatted with ndim) otherwise."""
+    if input.ndim not in (batched_ndim - 1, batched_ndim):
+        raise NotImplementedError(unsupported.format(input.ndim))
+    batched = input.ndim == batched_ndim
+    return (input if batched else input.unsqueeze(0)), batched
+
+
 def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """Sliding blocks of ``(N, C, H, W)`` input as columns: ``(N, C * prod(kernel_size), number of blocks)``."""
-    if input.ndim not in (3, 4):
-        raise NotImplementedError(
-            f"Input Error: Only 3D or 4D input Tensors are supported (got {input.ndim}D); unfold works on "
-            "(N, C, H, W) or (C, H, W) input"
-        )
-    batched = input.ndim == 4
-    x = input if batched else input.unsqueeze(0)
+    x, batched = _with_batch_dim(
+        input,
+        4,
+        "Input Error: Only 3D or 4D input Tensors are supported (got {}D); unfold works on (N, C, H, W) or (C, H, W) "
+        "input",
+    )
     geometry = _geometry(kernel_size, dilation, padding, stride)
     sizes = tuple(x.shape[2:])
     if min(geometry.output_size(*sizes)) < 1:
@@ -62,13 +69,12 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
 
 def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
     """Columns of sliding blocks ``(N, C * prod(kernel_size), L)`` summed into an ``(N, C, *output_size)`` image."""
-    if input.ndim not in (2, 3):
-        raise NotImplementedError(
-            f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported (got {input.ndim}D); "
-            "fold works on (N, C * prod(kernel_size), L) input"
-        )
-    batched = input.ndim == 3
-    x = input if batched else input.unsqueeze(0)
+    x, batched = _with_batch_dim(
+        input,
+        3,
+        "Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported (got {}D); fold works on "
+        "(N, C * prod(kernel_size), L) input",
+    )
     geometry = _geometry(kernel_size, dilation, padding, stride)
     sizes = as_tuple(output_size, 2, "output_size")
     block = math.prod(geometry.kernel)

@@ -62,12 +62,17 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     return _feature_dropout("dropout1d", 1, input, p, training, inplace)
 
 
-_DROPOUT2D_OTHER_DIMS = (
-    "dropout2d: Received a {}-D input to dropout2d, which is deprecated and will result in an error in a future "
-    "release. To retain the behavior and silence this warning, please use dropout instead. Note that dropout2d "
-    "exists to provide channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, and an "
-    "optional batch dimension (i.e. 3D or 4D inputs)."
-)
+def _other_dims_warning(spatial: int, ndim: int) -> str:
+    """PyTorch's deprecation warning for a dropout{spatial}d input with neither spatial + 1 nor spatial + 2 dims."""
+    name = f"dropout{spatial}d"
+    return (
+        f"{name}: Received a {ndim}-D input to {name}, which is deprecated and will result in an error in a future "
+        f"release. To retain the behavior and silence this warning, please use dropout instead. Note that {name} "
+        f"exists to provide channel-wise dropout on inputs with {spatial} spatial dimensions, a channel dimension, "
+        f"and an optional batch dimension (i.e. {spatial + 1}D or {spatial + 2}D inputs)."
+    )
+
+
 _DROPOUT2D_3D = (
     "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior is desired - "
     "input is interpreted as shape (N, C, L), where C is the channel dim. This behavior will change in a future "
@@ -84,7 +89,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     """
     _check_probability(p)
     if input.ndim not in (3, 4):
-        warnings.warn(_DROPOUT2D_OTHER_DIMS.format(input.ndim), UserWarning, stacklevel=2)
+        warnings.warn(_other_dims_warning(2, input.ndim), UserWarning, stacklevel=2)
     if input.ndim == 3:
         warnings.warn(_DROPOUT2D_3D, UserWarning, stacklevel=2)
     if input.ndim < 2:
@@ -92,19 +97,11 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     return _drop_channels(input, p, training, inplace, 2)
 
 
-_DROPOUT3D_OTHER_DIMS = (
-    "dropout3d: Received a {}-D input to dropout3d, which is deprecated and will result in an error in a future "
-    "release. To retain the behavior and silence this warning, please use dropout instead. Note that dropout3d "
-    "exists to provide channel-wise dropout on inputs with 3 spatial dimensions, a channel dimension, and an "
-    "optional batch dimension (i.e. 4D or 5D inputs)."
-)
-
-
 def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero whole channels of (N, C, D, H, W) or unbatched (C, D, H, W) input with probability p."""
     _check_probability(p)
     if input.ndim not in (4, 5):
-        warnings.warn(_DROPOUT3D_OTHER_DIMS.format(input.ndim), UserWarning, stacklevel=2)
+        warnings.warn(_other_dims_warning(3, input.ndim), UserWarning, stacklevel=2)
     return _drop_channels(input, p, training, inplace, 2 if input.ndim == 5 else 1)
 
 

@@ -41,25 +41,23 @@ def _run_full_hooks(state: _Pass, grad_input: tuple) -> tuple:
     return grad_input
 
 
-class _InputsNode(Function):
+class _PassNode(Function):
+    """Passes the tensors through as views, so that its backward sees their gradients; keeps the pass state."""
+
     @staticmethod
     def forward(ctx, state: _Pass, *tensors):
         ctx.set_materialize_grads(False)
         ctx.state = state
         return tensors[0].view_as(tensors[0]) if len(tensors) == 1 else tuple(t.view_as(t) for t in tensors)
 
+
+class _InputsNode(_PassNode):
     @staticmethod
     def backward(ctx, *grads):
         return (None, *_run_full_hooks(ctx.state, grads))
 
 
-class _OutputsNode(Function):
-    @staticmethod
-    def forward(ctx, state: _Pass, *tensors):
-        ctx.set_materialize_grads(False)
-        ctx.state = state
-        return tensors[0].view_as(tensors[0]) if len(tensors) == 1 else tuple(t.view_as(t) for t in tensors)
-
+class _OutputsNode(_PassNode):
     @staticmethod
     def backward(ctx, *grads):
         state = ctx.state

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..._creation import empty
 from ..._tensor import Tensor
 from .. import init
-from ..functional._attention import canonical_mask, multi_head_attention_forward
+from ..functional._attention import canonical_masks, multi_head_attention_forward
 from ..parameter import Parameter
 from .linear import Linear
 from .module import Module
@@ -103,14 +103,9 @@ class MultiheadAttention(Module):
         is_causal: bool = False,
     ) -> tuple[Tensor, Tensor | None]:
         batched = query.ndim == 3
-        key_padding_mask = canonical_mask(
-            key_padding_mask,
-            "key_padding_mask",
-            None if attn_mask is None else attn_mask.dtype,
-            "attn_mask",
-            query.dtype,
+        key_padding_mask, attn_mask = canonical_masks(
+            key_padding_mask, "key_padding_mask", attn_mask, "attn_mask", query.dtype
         )
-        attn_mask = canonical_mask(attn_mask, "attn_mask", None, "", query.dtype, check_other=False)
         if self.batch_first and batched:
             query, key, value = _sequence_first(query, key, value)
         separate = {}

@@ -67,13 +67,18 @@ class _ConvNd(Module):
         self.output_padding = as_tuple(output_padding, n, "output_padding")
         self.groups = groups
         self.padding_mode = padding_mode
-        shape = (in_channels, out_channels // groups) if self.transposed else (out_channels, in_channels // groups)
-        self.weight = Parameter(empty((*shape, *self.kernel_size), device=device, dtype=dtype))
+        self.weight = Parameter(empty(self._weight_shape(), device=device, dtype=dtype))
         if bias:
             self.bias = Parameter(empty(out_channels, device=device, dtype=dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
+
+    def _weight_shape(self) -> tuple:
+        """(in_channels, out_channels / groups, *kernel_size) when transposed, else (out_channels, in_channels / groups, ...)."""
+        if self.transposed:
+            return (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
+        return (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
 
     def reset_parameters(self) -> None:
         """Kaiming-uniform weight (a=sqrt(5)) and a bias uniform in +-1/sqrt(fan_in), as PyTorch does."""

@@ -143,12 +143,8 @@ class _LazyConvMixin(LazyModuleMixin):
             return
         if self.in_channels % self.groups:
             raise ValueError("in_channels must be divisible by groups")
-        if getattr(self, "transposed", False):
-            shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
-        else:
-            shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
         with no_grad():
-            self.weight.materialize(shape)
+            self.weight.materialize(self._weight_shape())
             if self.bias is not None:
                 self.bias.materialize((self.out_channels,))
             self.reset_parameters()

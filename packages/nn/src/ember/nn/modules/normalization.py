@@ -10,8 +10,32 @@ from ..parameter import Parameter
 from .module import Module
 
 
-class LayerNorm(Module):
+class _TrailingDimsNorm(Module):
+    """What LayerNorm and RMSNorm share: the trailing normalized_shape, eps and the elementwise parameters."""
+
+    normalized_shape: tuple[int, ...]
+    eps: float | None
+    elementwise_affine: bool
+
+    def _init_trailing_dims(self, normalized_shape, eps, elementwise_affine: bool, affine: dict, device, dtype) -> None:
+        """Set the shape and eps, and each parameter named in `affine`: created where True, else None."""
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        for name, created in affine.items():
+            if created:
+                setattr(self, name, Parameter(empty(self.normalized_shape, device=device, dtype=dtype)))
+            else:
+                self.register_parameter(name, None)
+
+
+class LayerNorm(_TrailingDimsNorm):
     """Normalise over the trailing normalized_shape dims, then scale and shift elementwise."""
+
+    weight: Parameter | None
+    bias: Parameter | None
 
     def __init__(
         self,
@@ -23,20 +47,8 @@ class LayerNorm(Module):
         dtype=None,
     ) -> None:
         super().__init__()
-        if isinstance(normalized_shape, int):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
-        self.eps = eps
-        self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(empty(self.normalized_shape, device=device, dtype=dtype))
-            if bias:
-                self.bias = Parameter(empty(self.normalized_shape, device=device, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        affine = {"weight": elementwise_affine, "bias": elementwise_affine and bias}
+        self._init_trailing_dims(normalized_shape, eps, elementwise_affine, affine, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -93,22 +105,17 @@ class GroupNorm(Module):
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, bias={self.bias is not None}"
 
 
-class RMSNorm(Module):
+class RMSNorm(_TrailingDimsNorm):
     """Divide by the root mean square over the trailing normalized_shape dims, then scale elementwise."""
+
+    weight: Parameter | None
 
     def __init__(
         self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True, device=None, dtype=None
     ) -> None:
         super().__init__()
-        if isinstance(normalized_shape, int):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
-        self.eps = eps
-        self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(empty(self.normalized_shape, device=device, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
+        affine = {"weight": elementwise_affine}
+        self._init_trailing_dims(normalized_shape, eps, elementwise_affine, affine, device, dtype)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

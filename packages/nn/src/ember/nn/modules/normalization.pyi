@@ -3,6 +3,7 @@ from typing import Any
 
 from ember._tensor import Tensor
 from ember.nn.modules.module import Module
+from ember.nn.parameter import Parameter
 
 class GroupNorm(Module):
     affine: bool
@@ -25,12 +26,9 @@ class GroupNorm(Module):
     def extra_repr(self) -> str: ...
     def forward(self, input: Tensor) -> Tensor: ...
 
-class LayerNorm(Module):
-    bias: Any
-    elementwise_affine: bool
-    eps: float
-    normalized_shape: Any
-    weight: Any
+class LayerNorm(_TrailingDimsNorm):
+    bias: Parameter | None
+    weight: Parameter | None
     def __init__(
         self,
         normalized_shape: Any,
@@ -53,11 +51,8 @@ class LocalResponseNorm(Module):
     def extra_repr(self) -> str: ...
     def forward(self, input: Tensor) -> Tensor: ...
 
-class RMSNorm(Module):
-    elementwise_affine: bool
-    eps: float | None
-    normalized_shape: Any
-    weight: Any
+class RMSNorm(_TrailingDimsNorm):
+    weight: Parameter | None
     def __init__(
         self,
         normalized_shape: Any,
@@ -69,3 +64,8 @@ class RMSNorm(Module):
     def extra_repr(self) -> str: ...
     def forward(self, input: Tensor) -> Tensor: ...
     def reset_parameters(self) -> None: ...
+
+class _TrailingDimsNorm(Module):
+    elementwise_affine: bool
+    eps: float | None
+    normalized_shape: tuple[int, ...]

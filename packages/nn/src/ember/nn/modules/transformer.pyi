@@ -3,7 +3,10 @@ from collections.abc import Callable
 from typing import Any
 
 from ember._tensor import Tensor
+from ember.nn.modules.attention import MultiheadAttention
+from ember.nn.modules.dropout import Dropout
 from ember.nn.modules.module import Module
+from ember.nn.modules.normalization import LayerNorm
 
 class Transformer(Module):
     batch_first: bool
@@ -63,30 +66,15 @@ class TransformerDecoder(Module):
         memory_is_causal: bool = ...,
     ) -> Tensor: ...
 
-class TransformerDecoderLayer(_FeedForwardLayer):
-    dropout1: Any
-    dropout2: Any
-    dropout3: Any
-    multihead_attn: Any
-    norm1: Any
-    norm2: Any
-    norm3: Any
-    norm_first: bool
-    self_attn: Any
-    def __init__(
-        self,
-        d_model: int,
-        nhead: int,
-        dim_feedforward: int = ...,
-        dropout: float = ...,
-        activation: str | Callable[[Tensor], Tensor] = ...,
-        layer_norm_eps: float = ...,
-        batch_first: bool = ...,
-        norm_first: bool = ...,
-        bias: bool = ...,
-        device: Any = ...,
-        dtype: Any = ...,
-    ) -> None: ...
+class TransformerDecoderLayer(_TransformerLayer):
+    dropout1: Dropout
+    dropout2: Dropout
+    dropout3: Dropout
+    multihead_attn: MultiheadAttention
+    norm1: LayerNorm
+    norm2: LayerNorm
+    norm3: LayerNorm
+    self_attn: MultiheadAttention
     def forward(
         self,
         tgt: Tensor,
@@ -122,13 +110,25 @@ class TransformerEncoder(Module):
         is_causal: bool | None = ...,
     ) -> Tensor: ...
 
-class TransformerEncoderLayer(_FeedForwardLayer):
-    dropout1: Any
-    dropout2: Any
-    norm1: Any
-    norm2: Any
+class TransformerEncoderLayer(_TransformerLayer):
+    dropout1: Dropout
+    dropout2: Dropout
+    norm1: LayerNorm
+    norm2: LayerNorm
+    self_attn: MultiheadAttention
+    def forward(
+        self,
+        src: Tensor,
+        src_mask: Tensor | None = ...,
+        src_key_padding_mask: Tensor | None = ...,
+        is_causal: bool = ...,
+    ) -> Tensor: ...
+
+class _TransformerLayer(Module):
+    dropout: Any
+    linear1: Any
+    linear2: Any
     norm_first: bool
-    self_attn: Any
     def __init__(
         self,
         d_model: int,
@@ -143,12 +143,3 @@ class TransformerEncoderLayer(_FeedForwardLayer):
         device: Any = ...,
         dtype: Any = ...,
     ) -> None: ...
-    def forward(
-        self,
-        src: Tensor,
-        src_mask: Tensor | None = ...,
-        src_key_padding_mask: Tensor | None = ...,
-        is_causal: bool = ...,
-    ) -> Tensor: ...
-
-class _FeedForwardLayer(Module): ...
