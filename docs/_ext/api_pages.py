@@ -32,6 +32,7 @@ MODULES: dict[str, str | None] = {
     "ember.distributions.constraints": None,
     "ember.distributions.transforms": None,
     "ember.linalg": None,
+    "ember.special": None,
     "ember.nn": None,
     "ember.nn.functional": None,
     "ember.nn.init": None,

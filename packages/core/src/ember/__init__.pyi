@@ -14,6 +14,7 @@ from ember import nn as nn
 from ember import ops as ops
 from ember import optim as optim
 from ember import serialization as serialization
+from ember import special as special
 from ember import utils as utils
 from ember._autograd._grad_mode import enable_grad as enable_grad
 from ember._autograd._grad_mode import inference_mode as inference_mode
