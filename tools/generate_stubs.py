@@ -44,10 +44,10 @@ from typing import Any, SupportsIndex, overload
 import ember
 import ember.distributions
 import ember.linalg
-import ember.special
 import ember.nn
 import ember.nn.functional
 import ember.optim
+import ember.special
 import ember.utils.data
 import numpy as np
 from ruff.__main__ import find_ruff_bin
