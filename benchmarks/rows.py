@@ -112,6 +112,16 @@ ROWS = [
         unit_samples=60000,
     ),
     Row(
+        "mlp_128_compiled",
+        "the MLP epoch with each batch's step under ember.compile (PyTorch eager)",
+        w.mlp_compiled_framework,
+        w.mlp_numpy,
+        {"batch_size": 128},
+        {"batch_size": 128, "samples": 256},
+        vs_numpy=Target(1 / 0.95, throughput=True),
+        unit_samples=60000,
+    ),
+    Row(
         "mlp_512",
         "same, batch 512",
         w.mlp_framework,
@@ -129,6 +139,15 @@ ROWS = [
         {},
         {"batch_size": 512},
         vs_torch=Target(1.0),
+    ),
+    Row(
+        "cnn_digits_compiled",
+        "the CNN epoch with each batch's step under ember.compile (PyTorch eager)",
+        w.cnn_compiled_framework,
+        None,
+        {},
+        {"batch_size": 512},
+        vs_torch=Target(0.8),
     ),
 ]
 

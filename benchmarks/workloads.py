@@ -211,7 +211,28 @@ def mlp_data(samples: int):
     return x, y
 
 
-def mlp_framework(fw, batch_size: int = 128, samples: int = 60000):
+def _epoch_of_batches(fw, model, loss_fn, optimizer, x, y, batch_size: int, compiled: bool):
+    """One epoch over (x, y) in batches; with `compiled`, each batch's step under ember.compile."""
+
+    def batch(inputs, targets):
+        loss = loss_fn(model(inputs), targets)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.detach()
+
+    run = _compiled(fw, batch) if compiled else batch
+    samples = len(x)
+
+    def step():
+        for start in range(0, samples, batch_size):
+            loss = run(x[start : start + batch_size], y[start : start + batch_size])
+        return loss.item()
+
+    return step
+
+
+def mlp_framework(fw, batch_size: int = 128, samples: int = 60000, compiled: bool = False):
     nn, optim = fw.nn, fw.optim
     x_np, y_np = mlp_data(samples)
     x, y = fw.from_numpy(x_np), fw.from_numpy(y_np)
@@ -219,16 +240,11 @@ def mlp_framework(fw, batch_size: int = 128, samples: int = 60000):
     model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
     loss_fn = nn.CrossEntropyLoss()
     optimizer = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    return _epoch_of_batches(fw, model, loss_fn, optimizer, x, y, batch_size, compiled)
 
-    def step():
-        for start in range(0, samples, batch_size):
-            loss = loss_fn(model(x[start : start + batch_size]), y[start : start + batch_size])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        return loss.item()
 
-    return step
+def mlp_compiled_framework(fw, batch_size: int = 128, samples: int = 60000):
+    return mlp_framework(fw, batch_size, samples, compiled=True)
 
 
 def mlp_numpy(batch_size: int = 128, samples: int = 60000):
@@ -283,7 +299,7 @@ def digits_data():
         return rng.random((1797, 1, 8, 8), dtype=np.float32), rng.integers(0, 10, 1797)
 
 
-def cnn_framework(fw, batch_size: int = 32):
+def cnn_framework(fw, batch_size: int = 32, compiled: bool = False):
     nn, optim = fw.nn, fw.optim
     x_np, y_np = digits_data()
     x, y = fw.from_numpy(x_np), fw.from_numpy(y_np)
@@ -300,14 +316,8 @@ def cnn_framework(fw, batch_size: int = 32):
     )
     loss_fn = nn.CrossEntropyLoss()
     optimizer = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    samples = len(x_np)
+    return _epoch_of_batches(fw, model, loss_fn, optimizer, x, y, batch_size, compiled)
 
-    def step():
-        for start in range(0, samples, batch_size):
-            loss = loss_fn(model(x[start : start + batch_size]), y[start : start + batch_size])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        return loss.item()
 
-    return step
+def cnn_compiled_framework(fw, batch_size: int = 32):
+    return cnn_framework(fw, batch_size, compiled=True)
