@@ -41,6 +41,7 @@ MODULES: dict[str, str | None] = {
     "ember.nn.parallel": None,
     "ember.optim": None,
     "ember.optim.lr_scheduler": None,
+    "ember.optim.swa_utils": None,
     "ember.utils.data": None,
     "ember.distributed": None,
     "ember.backends": None,
