@@ -222,3 +222,14 @@ def test_muon_refuses_non_matrices():
         w = ember.zeros(2, 2, requires_grad=True)
         w.grad = ember.ones(2, 2)
         optim.Muon([w], ns_steps=100).step()
+
+
+@pytest.mark.parametrize("opt_class", [optim.Adafactor, optim.Muon])
+def test_tensor_lr(opt_class):
+    weight = RNG.standard_normal((3, 4))
+    grads = [(g,) for g, _ in GRADS[:2]]
+    as_float, _, _ = run(opt_class, [weight], grads, lr=0.25)
+    as_tensor, _, _ = run(opt_class, [weight], grads, lr=ember.tensor(0.25, dtype=ember.float64))
+    np.testing.assert_array_equal(as_tensor[-1][0], as_float[-1][0])
+    with pytest.raises(ValueError, match="Tensor lr must be 1-element"):
+        opt_class([ember.zeros(2, 2, requires_grad=True)], lr=ember.tensor([0.1, 0.2]))

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ember import Tensor
+
+from ._tensor_lr import _check_tensor_lr, _scalar_lr
 from .optimizer import Optimizer, ParamsT, _advance, _effective_grad, _lerp_, _new_step, _state_tensor, _zeros_state
 
 
@@ -22,7 +25,7 @@ class Adafactor(Optimizer):
     def __init__(
         self,
         params: ParamsT,
-        lr: float = 1e-2,
+        lr: float | Tensor = 1e-2,
         beta2_decay: float = -0.8,
         eps: tuple[float | None, float] = (None, 1e-3),
         d: float = 1.0,
@@ -31,6 +34,7 @@ class Adafactor(Optimizer):
         foreach: bool | None = None,
         maximize: bool = False,
     ) -> None:
+        _check_tensor_lr(lr)
         _check_adafactor_args(lr, beta2_decay, eps, d, weight_decay)
         defaults = dict(
             lr=lr, beta2_decay=beta2_decay, eps=eps, d=d, weight_decay=weight_decay, foreach=foreach, maximize=maximize
@@ -41,7 +45,7 @@ class Adafactor(Optimizer):
         """Perform one Adafactor step on every parameter that has a gradient."""
         loss = self._evaluate(closure)
         for group in self.param_groups:
-            lr = group["lr"]
+            lr = _scalar_lr(group["lr"])
             eps1, eps2 = group["eps"]
             for p in group["params"]:
                 if p.grad is None:
@@ -107,7 +111,7 @@ def _mean_square(xp, g, axis: int):
 
 
 def _check_adafactor_args(
-    lr: float, beta2_decay: float, eps: tuple[float | None, float], d: float, weight_decay: float
+    lr: float | Tensor, beta2_decay: float, eps: tuple[float | None, float], d: float, weight_decay: float
 ) -> None:
     if not 0.0 <= lr:
         raise ValueError(f"Learning rate should be >= 0 but is: {lr}")

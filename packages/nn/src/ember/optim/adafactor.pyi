@@ -9,7 +9,7 @@ class Adafactor(Optimizer):
     def __init__(
         self,
         params: Iterable[Tensor] | Iterable[dict[str, Any]] | Iterable[tuple[str, Tensor]],
-        lr: float = ...,
+        lr: float | Tensor = ...,
         beta2_decay: float = ...,
         eps: tuple[float | None, float] = ...,
         d: float = ...,

@@ -6,6 +6,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from ._tensor_lr import _check_tensor_lr, _scalar_lr
 from .optimizer import Optimizer, ParamsT, _effective_grad, _lerp_, _zeros_state
 
 NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)
@@ -34,6 +35,7 @@ class Muon(Optimizer):
         ns_steps: int = 5,
         adjust_lr_fn: str | None = None,
     ) -> None:
+        _check_tensor_lr(lr)
         if not 0.0 <= lr:
             raise ValueError(f"Learning rate should be >= 0 but is: {lr}")
         if not 0.0 <= momentum:
@@ -65,7 +67,7 @@ class Muon(Optimizer):
         """Perform one Muon step on every parameter that has a gradient."""
         loss = self._evaluate(closure)
         for group in self.param_groups:
-            lr, momentum = group["lr"], group["momentum"]
+            lr, momentum = _scalar_lr(group["lr"]), group["momentum"]
             for p in group["params"]:
                 if p.grad is None:
                     continue
