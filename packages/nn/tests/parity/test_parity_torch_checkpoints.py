@@ -35,6 +35,24 @@ def embedding(nn):
     return nn.Sequential(nn.Embedding(10, 6), nn.LayerNorm(6), nn.Linear(6, 3))
 
 
+def lstm(nn):
+    class LastStep(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(6, 5, num_layers=2, batch_first=True, bidirectional=True)
+            self.head = nn.Linear(10, 3)
+
+        def forward(self, x):
+            return self.head(self.lstm(x)[0][:, -1])
+
+    return LastStep()
+
+
+def transformer(nn):
+    layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0, batch_first=True)
+    return nn.TransformerEncoder(layer, num_layers=2, enable_nested_tensor=False)
+
+
 def floats(*shape):
     return lambda: rng.standard_normal(shape).astype(np.float32)
 
@@ -43,6 +61,8 @@ MODELS = {
     "mlp": (mlp, floats(4, 6)),
     "cnn": (cnn, floats(3, 2, 5, 5)),
     "embedding": (embedding, lambda: rng.integers(0, 10, (4, 5))),
+    "lstm": (lstm, floats(4, 7, 6)),
+    "transformer": (transformer, floats(4, 5, 8)),
 }
 
 
