@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 from .. import _tensor
-from ._engine import run_backward
+from ._engine import filled_array, run_backward
 from ._node import accumulate
 
 _CREATE_GRAPH_WARNING = (
@@ -66,13 +66,7 @@ def _starts(outputs: list, grad_outputs: list) -> tuple[list, list]:
 
 def _filled(like, value):
     """A tensor of like's shape, dtype and device filled with value."""
-    backend = like._backend
-    shape = like._data.shape
-    if shape:
-        array = backend.full(shape, value, like.dtype, like.device.index)
-    else:
-        array = backend.asarray(value, like.dtype, like.device.index)
-    return _tensor.wrap(array, backend, like.dtype, like.device)
+    return _tensor.wrap(filled_array(like, value), like._backend, like.dtype, like.device)
 
 
 def _targets(inputs: list) -> list:

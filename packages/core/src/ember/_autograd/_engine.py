@@ -37,9 +37,8 @@ def run_backward(
     seeds = []
     for output, grad in zip(outputs, grads):
         if grad is None:  # the implicit gradient of a scalar output: 1
-            backend, shape, index = output._backend, output._data.shape, output.device.index
-            grad = backend.full(shape, 1, output.dtype, index) if shape else backend.asarray(1, output.dtype, index)
-            seeds.append(wrap(grad, backend, output.dtype, output.device) if on_tensors else grad)
+            grad = filled_array(output, 1)
+            seeds.append(wrap(grad, output._backend, output.dtype, output.device) if on_tensors else grad)
         else:
             seeds.append(grad if on_tensors else grad._data)
     previous_mode = grad_state.enabled
@@ -48,6 +47,12 @@ def run_backward(
         return _Pass(on_tensors, retain_graph, create_graph, targets, roots).run(roots, seeds)
     finally:
         grad_state.enabled = previous_mode
+
+
+def filled_array(like, value):
+    """A backend array of like's shape, dtype and device filled with value."""
+    backend, shape, index = like._backend, like._data.shape, like.device.index
+    return backend.full(shape, value, like.dtype, index) if shape else backend.asarray(value, like.dtype, index)
 
 
 class _Pass:
