@@ -356,7 +356,7 @@ def test_lbfgs_matches_torch_for_20_steps_in_float64(options):
     for step in range(STEPS):
         assert lbfgs_step(mine) == pytest.approx(lbfgs_step(theirs), rel=1e-5), f"step {step + 1}"
         for ours, reference in zip(mine.values(), theirs.values()):
-            np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-7, err_msg=f"after step {step + 1}")
+            np.testing.assert_allclose(ours, reference, rtol=1e-5, atol=1e-6, err_msg=f"after step {step + 1}")
         if step == 2:
             ours, reference = to_numpy_tree(mine.opt.state_dict()), to_numpy_tree(theirs.opt.state_dict())
             assert ours["state"][0].pop("prev_loss") == pytest.approx(reference["state"][0].pop("prev_loss"))

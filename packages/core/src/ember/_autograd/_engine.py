@@ -29,24 +29,68 @@ from ._node import _POST_ACCUMULATE_HOOKS, AccumulateGrad, accumulate, leaf_hook
 
 
 def run_backward(
-    roots: list, outputs: list, grads: list, retain_graph: bool, create_graph: bool, targets: list | None = None
+    outputs: list, grad_outputs: list, retain_graph: bool, create_graph: bool, targets: list | None = None
 ) -> dict:
-    """Propagate `grads` (tensors; None for 1) from the `roots` edges ((node, output_nr) pairs) of
-    `outputs` to the leaves."""
+    """Propagate `grad_outputs` (tensors, numbers or None for 1; none at all for all 1) from
+    `outputs` to the leaves, or with `targets` (edges) to those, whose gradients come back by position."""
     on_tensors = create_graph or _anomaly.state.enabled
-    seeds = []
-    for output, grad in zip(outputs, grads):
-        if grad is None:  # the implicit gradient of a scalar output: 1
-            grad = filled_array(output, 1)
-            seeds.append(wrap(grad, output._backend, output.dtype, output.device) if on_tensors else grad)
-        else:
-            seeds.append(grad if on_tensors else grad._data)
+    roots, seeds, callers = _starts(outputs, grad_outputs, on_tensors)
     previous_mode = grad_state.enabled
     grad_state.enabled = create_graph
     try:
-        return _Pass(on_tensors, retain_graph, create_graph, targets, roots).run(roots, seeds)
+        run = _Pass(on_tensors, retain_graph, create_graph, callers)
+        if targets is not None or _POST_ACCUMULATE_HOOKS[0]:
+            run.aim(roots, targets)
+        return run.run(roots, seeds)
     finally:
         grad_state.enabled = previous_mode
+
+
+def _starts(outputs: list, grad_outputs: list, on_tensors: bool) -> tuple[list, list, set]:
+    """Each output's edge, the gradient it starts from (an array, or a tensor `on_tensors`), and the ids of
+    the caller's own gradient arrays among those."""
+    if grad_outputs and len(grad_outputs) != len(outputs):
+        raise RuntimeError(
+            f"Mismatch in number of gradients: got {len(grad_outputs)} gradients for {len(outputs)} outputs; "
+            "pass one gradient (or None) per output."
+        )
+    roots = []
+    seeds = []
+    callers = set()
+    for i, output in enumerate(outputs):
+        edge = output._edge()
+        if edge[0] is None:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn. Call "
+                "requires_grad_() on the inputs before computing it, and don't compute it under no_grad()."
+            )
+        roots.append(edge)
+        given = grad_outputs[i] if grad_outputs else None
+        if given is None:  # the implicit gradient of a scalar output: 1
+            if output._data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs (output {i} has shape "
+                    f"{list(output.shape)}). Pass a gradient of that shape, e.g. "
+                    "out.backward(ember.ones_like(out)), or reduce the output first (out.sum().backward())."
+                )
+            if not output.dtype.is_floating_point:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for real scalar outputs but got {output.dtype}"
+                )
+            given = filled_array(output, 1)
+            seeds.append(wrap(given, output._backend, output.dtype, output.device) if on_tensors else given)
+            continue
+        if not hasattr(given, "_data"):
+            given = wrap(filled_array(output, given), output._backend, output.dtype, output.device)
+        elif given._data.shape != output._data.shape:
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[{i}] has a shape of {given.shape} and output[{i}] has a shape "
+                f"of {output.shape}."
+            )
+        else:
+            callers.add(id(given._data))
+        seeds.append(given if on_tensors else given._data)
+    return roots, seeds, callers
 
 
 def filled_array(like, value):
@@ -67,42 +111,46 @@ class _Pass:
         "leaves",
         "capture",
         "wanted",
-        "taken",
+        "kept",
         "waiting",
     )
 
-    def __init__(self, on_tensors: bool, retain_graph: bool, create_graph: bool, targets, roots) -> None:
+    def __init__(self, on_tensors: bool, retain_graph: bool, create_graph: bool, kept: set) -> None:
         self.on_tensors = on_tensors
         self.retain_graph = retain_graph
         self.create_graph = create_graph
         self.buffers: dict = {}
         self.pending: list = []
-        self.leaves: dict = {}  # accumulator -> [gradient, owned]
-        self.capture = None
-        self.wanted = None
-        self.taken: set = set()
-        # accumulator -> edges still to deliver, when some leaf has a post-accumulate hook (see early_leaves)
-        self.waiting = _edges_into_leaves(roots) if targets is None and _POST_ACCUMULATE_HOOKS[0] else None
+        self.leaves: dict = {}  # accumulator -> its summed gradient
+        # NOTE: ids of arrays a leaf may not take as its .grad without a copy: the caller's gradients, and those a
+        # leaf took already (any other array that is not a view was made by this pass, and nothing else holds it)
+        self.kept = kept
+        self.capture = self.wanted = self.waiting = None
+
+    def aim(self, roots: list, targets: list | None) -> _Pass:
+        """Only what leads to `targets` runs (autograd.grad, backward(inputs=...)); otherwise, when some leaf has
+        a post-accumulate hook, count the edges still to deliver into each leaf (see early_leaf)."""
         if targets is not None:
             self.capture = {}
             for key, (node, output_nr) in enumerate(targets):
                 self.capture.setdefault(node, []).append((output_nr, key))
             self.wanted = _leading_to(roots, self.capture)
+        elif _POST_ACCUMULATE_HOOKS[0]:
+            self.waiting = _edges_into_leaves(roots)
+        return self
 
     def run(self, roots: list, seeds: list) -> dict:
-        for (node, output_nr), seed in zip(roots, seeds):
-            if self.wanted is None or node in self.wanted:
-                self.deliver(node, output_nr, seed, False)
+        node, grad = self.start(roots, seeds)
         buffers, pending, leaves = self.buffers, self.pending, self.leaves
         capture, wanted, retain_graph, waiting = self.capture, self.wanted, self.retain_graph, self.waiting
         captured: dict = {}
         plain = not self.on_tensors  # NOTE: arrays and no hooks: a node's rule runs directly
         m = None if plain else tensor_math()
         backend = None
-        while pending:
-            node = heapq.heappop(pending)[1]
-            grad = buffers.pop(node)
-            owned_in = False  # NOTE: whether this pass made `grad` and nothing else refers to it
+        while node is not None or pending:
+            if node is None:
+                node = heapq.heappop(pending)[1]
+                grad = buffers.pop(node)
             while node is not None:  # NOTE: a child newer than every pending node runs next, skipping the heap
                 if plain and node._backend is not backend:
                     backend = node._backend
@@ -116,9 +164,10 @@ class _Pass:
                     grads = node._rule(m, node, grad)
                 else:
                     grads = self.run_slowly(node, grad, m, captured)
-                    if grads is None:
+                    if grads is None:  # NOTE: a target leading to no other target: it does not run
+                        node = None
                         break
-                grad_in, after, grad, after_owned = grad, None, None, False
+                grad_in, after, grad = grad, None, None
                 for (child, output_nr), g, meta in zip(node._edges, grads, node._meta):
                     if child is None or g is None or (wanted is not None and child not in wanted):
                         continue
@@ -127,51 +176,50 @@ class _Pass:
                         g = m.fit(g, shape, dtype)
                     if child.__class__ is AccumulateGrad:
                         held = leaves.get(child)
-                        if held is None:
-                            # NOTE: a gradient nothing else refers to may become the leaf's .grad without a
-                            # copy: a new, non-view array this pass made (handed on unchanged, it stays the
-                            # pass's only while no early leaf can change it in place before others read it)
-                            if g is grad_in:
-                                owned = owned_in and waiting is None
-                            else:
-                                owned = getattr(g, "base", 0) is None
-                            leaves[child] = [g, owned]
-                        else:
-                            held[0] = held[0] + g
-                            held[1] = True
+                        leaves[child] = g if held is None else held + g
                         if waiting is not None:
+                            if g is grad_in:  # NOTE: handed on unchanged, others may read it after the leaf took it
+                                self.kept.add(id(g))
                             self.early_leaf(child, captured)
                     elif child is after:
                         grad = grad + g
-                        after_owned = True
                     elif child._multi_output:
-                        self.deliver(child, output_nr, g, False)
+                        self.deliver(child, output_nr, g)
                     else:
                         held = buffers.get(child)
                         if held is not None:
                             buffers[child] = held + g
                         elif after is None and (not pending or child._seq > -pending[0][0]):
                             after, grad = child, g
-                            after_owned = owned_in if g is grad_in else getattr(g, "base", 0) is None
                         elif after is not None and child._seq > after._seq:
                             buffers[after] = grad
                             heapq.heappush(pending, (-after._seq, after))
                             after, grad = child, g
-                            after_owned = owned_in if g is grad_in else getattr(g, "base", 0) is None
                         else:
                             buffers[child] = g
                             heapq.heappush(pending, (-child._seq, child))
                 if not retain_graph and node._saves_something:
                     node.release()
-                node, owned_in = after, after_owned
+                node = after
         self.finish_leaves(captured)
         return captured
 
-    def deliver(self, node, output_nr: int, grad, owned: bool) -> None:
+    def start(self, roots: list, seeds: list) -> tuple:
+        """Deliver the seeds; the node to run first and its gradient, when one output's node can run at once."""
+        if len(roots) == 1 and self.wanted is None:
+            node, output_nr = roots[0]
+            if node.__class__ is not AccumulateGrad and not node._multi_output:
+                return node, seeds[0]
+        for (node, output_nr), seed in zip(roots, seeds):
+            if self.wanted is None or node in self.wanted:
+                self.deliver(node, output_nr, seed)
+        return None, None
+
+    def deliver(self, node, output_nr: int, grad) -> None:
         """Add `grad` into what `node` will receive for its output `output_nr`."""
         if node.__class__ is AccumulateGrad:
             held = self.leaves.get(node)
-            self.leaves[node] = [grad, owned] if held is None else [held[0] + grad, True]
+            self.leaves[node] = grad if held is None else held + grad
             return
         buffers = self.buffers
         if node._multi_output:
@@ -239,37 +287,45 @@ class _Pass:
         remaining = self.waiting[leaf] - 1
         self.waiting[leaf] = remaining
         if remaining == 0:
-            grad, owned = self.leaves.pop(leaf)
-            self.finish_leaf(leaf, grad, owned, captured)
+            grad = self.leaves.pop(leaf)
+            variable = leaf._variable()
+            if variable is not None:
+                self.finish_leaf(leaf, variable, grad, captured)
 
     def finish_leaves(self, captured: dict) -> None:
         """Each leaf takes its summed gradient (or, with targets, hands it back)."""
-        for leaf, (grad, owned) in self.leaves.items():
-            self.finish_leaf(leaf, grad, owned, captured)
+        plain = self.capture is None and not self.on_tensors
+        kept = self.kept
+        for leaf, grad in self.leaves.items():
+            variable = leaf._variable()
+            if variable is None:
+                continue
+            extra = variable._extra
+            if not plain or (extra is not None and extra.hooks):
+                self.finish_leaf(leaf, variable, grad, captured)
+                continue
+            key = id(grad)
+            owned = key not in kept and getattr(grad, "base", 0) is None
+            kept.add(key)
+            accumulate(variable, grad, owned, False)
 
-    def finish_leaf(self, leaf, grad, owned: bool, captured: dict) -> None:
-        variable = leaf._variable()
-        if variable is None:
-            return
-        extra = variable._extra
+    def finish_leaf(self, leaf, variable, grad, captured: dict) -> None:
         create_graph = self.create_graph
-        if self.capture is not None or (extra is not None and extra.hooks):
+        hooked = None
+        if self.capture is not None or leaf_hooks(variable):
             tensor = grad if self.on_tensors else array_math(leaf._backend).as_tensor(grad, variable)
-            if leaf_hooks(variable):
-                hooked = run_leaf_hooks(variable, tensor)
-                owned = owned and hooked is tensor
-                tensor = hooked
+            hooked = run_leaf_hooks(variable, tensor) if leaf_hooks(variable) else tensor
             if self.capture is not None:
                 for _, key in self.capture.get(leaf, ()):
-                    captured[key] = tensor
+                    captured[key] = hooked
                 return
-            grad = tensor if create_graph else tensor._data
+            grad = hooked if create_graph else hooked._data
+            hooked = hooked is not tensor
         elif self.on_tensors and not create_graph:
             grad = grad._data
-        if owned:
-            key = id(grad)
-            owned = key not in self.taken and not self.on_tensors
-            self.taken.add(key)  # NOTE: an array summed into two leaves is kept by the first, copied by the second
+        key = id(grad)
+        owned = not self.on_tensors and not hooked and key not in self.kept and getattr(grad, "base", 0) is None
+        self.kept.add(key)
         accumulate(variable, grad, owned, create_graph)
 
 

@@ -173,10 +173,10 @@ class Session:
     def noting_backward(self, original):
         tracer = self.tracer
 
-        def run_backward(roots, outputs, grads, retain_graph, create_graph, *rest):
+        def run_backward(outputs, grad_outputs, retain_graph, create_graph, *rest):
             if not retain_graph:
-                tracer.backpropagated.update(id(node) for node, _ in roots if node is not None)
-            return original(roots, outputs, grads, retain_graph, create_graph, *rest)
+                tracer.backpropagated.update(id(output.grad_fn) for output in outputs if output.grad_fn is not None)
+            return original(outputs, grad_outputs, retain_graph, create_graph, *rest)
 
         return run_backward
 

@@ -40,6 +40,12 @@ class _RegistryAttribute:
 
     def __get__(self, module: Module | None, owner: type | None = None):
         """The member `name` of `module`, read from its registries now (never a copy)."""
+        try:
+            return module.__dict__["_parameters"][self.name]  # NOTE: the first registry, and the usual hit
+        except (AttributeError, KeyError, TypeError):
+            return self.search(module, owner)
+
+    def search(self, module: Module | None, owner: type | None):
         name = self.name
         if module is None:
             raise AttributeError(f"type object '{owner.__name__}' has no attribute '{name}'")
