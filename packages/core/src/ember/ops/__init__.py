@@ -1,6 +1,7 @@
 """Every op, declared once; importing this package attaches the Tensor methods and operators."""
 
 from . import (  # noqa: F401
+    bessel,
     binary_math,
     combinatorics,
     conversion,
