@@ -16,6 +16,7 @@ from . import (  # noqa: F401
     matrix_functions,
     more_elementwise,
     more_methods,
+    orthogonal_polynomials,
     products,
     reductions,
     shape,
