@@ -392,11 +392,21 @@ def _log_ndtr_array(b, x):
     """log of the standard normal cumulative probability: log1p of the upper tail from -1 up,
     and below that the log of ``erfcx(-x / sqrt 2) / 2`` less ``x^2 / 2``, which never underflows."""
     left = x < -1
-    upper = b.where(left, 0.0, x) / _SQRT_TWO
-    right_value = b.log1p(-0.5 * erfc_array(b, upper))
+    right = b.where(left, 0.0, x)
+    z = right / _SQRT_TWO
+    far = z > 2
+    upper = b.where(far, erfcx_tail(b, b.where(far, z, 3.0)) * _gaussian(b, right), 1.0 - b.erf(z))
+    right_value = b.log1p(-0.5 * upper)
     z = b.where(left, -x, 2.0) / _SQRT_TWO
     left_value = b.log(0.5 * _erfcx_array(b, z)) - z * z
     return b.where(left, left_value, right_value)
+
+
+def _gaussian(b, x):
+    """exp(-x^2 / 2) to float64's precision: x^2 split as h^2 + (x - h)(x + h), h = x to 1/16 (h^2 exact)."""
+    x = b.minimum(b.abs(x), 40.0)  # NOTE: exp(-800) is 0 already; no inf - inf at x = inf
+    h = b.floor(x * 16.0) / 16.0
+    return b.exp(-0.5 * h * h) * b.exp(-0.5 * (x - h) * (x + h))
 
 
 def _ndtri_array(b, p):
