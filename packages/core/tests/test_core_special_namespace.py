@@ -215,6 +215,7 @@ def test_orthogonal_polynomials_match_scipy(name, reference):
     fractional = getattr(ember.special, name)(_t([0.3]), 2.7).item()
     assert fractional == getattr(ember.special, name)(_t([0.3]), 2).item()
     assert getattr(ember.special, name)(ember.tensor([1, 2]), 3).dtype == ember.float32
+    assert math.isnan(getattr(ember.special, name)(_t([math.nan]), 3).item())
 
 
 @pytest.mark.parametrize(
