@@ -103,7 +103,7 @@ def _kernel(compute):
 def _function(name: str, compute, doc: str):
     op = Op(name, _kernel(compute))
 
-    def function(input, n, *, out: Tensor | None = None) -> Tensor:
+    def function(input: Tensor | float, n: Tensor | float, *, out: Tensor | None = None) -> Tensor:
         x = input.detach() if isinstance(input, Tensor) else input
         degree = n.detach() if isinstance(n, Tensor) else n
         result = binary(op, x, degree, FLOAT_RESULT)  # NOTE: as in PyTorch: a result without history

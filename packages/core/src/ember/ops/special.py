@@ -482,7 +482,7 @@ log_ndtr = _unary_function(
 ndtri = _unary_function(NDTRI, "ndtri", "The standard normal quantile (the inverse of ``ndtr``) of each element.")
 
 
-def zeta(input, other, *, out: Tensor | None = None) -> Tensor:
+def zeta(input: Tensor | float, other: Tensor | float, *, out: Tensor | None = None) -> Tensor:
     """The Hurwitz zeta function: the sum over k >= 0 of ``(other + k) ** -input``."""
     result = binary(ZETA, input, other, FLOAT_RESULT)
     return result if out is None else write_out(out, result)
