@@ -235,3 +235,26 @@ def test_float32_inputs_give_float32_results():
         assert got.dtype == ember.float32
         reference = getattr(ember.special, name)(x.double()).numpy()
         np.testing.assert_allclose(got.numpy(), reference.astype(np.float32), rtol=1e-6, atol=1e-30)
+
+
+def test_bessel_functions_keep_their_phase_at_huge_arguments():
+    # NOTE: exact values (to 15 digits); SciPy's lose digits there (x - pi/4 rounds)
+    x = _t([1e8, 1e10, 1e15])
+    np.testing.assert_allclose(
+        ember.special.bessel_j0(x).numpy(), [3.20602953404121e-5, 2.17559175024689e-6, 6.15663864688502e-9], rtol=1e-13
+    )
+    np.testing.assert_allclose(
+        ember.special.bessel_y1(x).numpy(),
+        [-3.20602949750925e-5, -2.17559175063072e-6, -6.15663864688501e-9],
+        rtol=1e-13,
+    )
+
+
+def test_new_functions_write_out():
+    out = ember.empty(2, dtype=ember.float64)
+    assert ember.special.bessel_j0(_t([1.0, 2.0]), out=out) is out
+    np.testing.assert_allclose(out.numpy(), special.j0([1.0, 2.0]), rtol=1e-13)
+    assert ember.special.legendre_polynomial_p(_t([0.5, 0.2]), 2, out=out) is out
+    np.testing.assert_allclose(out.numpy(), special.eval_legendre(2, [0.5, 0.2]), rtol=1e-15)
+    assert ember.special.zeta(_t([2.0, 3.0]), 1.0, out=out) is out
+    assert ember.special.i0e(_t([1.0, 2.0]), out=out) is out
