@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import math
 
-from .._tensor import Tensor
-from ._dispatch import FLOAT_RESULT, unary
 from ._op import Op
-from .special import _as_float64, _filled
+from .special import _filled, _in_float64, special_function
 
 _ASYMPTOTIC_FROM = 20.0
 _ASYMPTOTIC_TERMS = 30  # NOTE: at z = 20 the 27th term of every expansion here is below 1e-17
@@ -85,15 +83,22 @@ def _i1e_rule(m, ctx, g):
     return (g * m.where(nonzero, slope, x * 0 + 0.5),)  # NOTE: I1'(0) = 1/2
 
 
-def _in_float64(compute, *args):
-    def kernel(b, x):
-        return compute(b, _as_float64(b, x), *args).astype(x.dtype)
-
-    return kernel
-
-
-I0E = Op("special_i0e", _in_float64(_scaled_bessel_i, 0), _i0e_rule, saves=(0,), saves_output=True, math="special_i0e")
-I1E = Op("special_i1e", _in_float64(_scaled_bessel_i, 1), _i1e_rule, saves=(0,), saves_output=True, math="special_i1e")
+I0E = Op(
+    "special_i0e",
+    _in_float64(lambda b, x: _scaled_bessel_i(b, x, 0)),
+    _i0e_rule,
+    saves=(0,),
+    saves_output=True,
+    math="special_i0e",
+)
+I1E = Op(
+    "special_i1e",
+    _in_float64(lambda b, x: _scaled_bessel_i(b, x, 1)),
+    _i1e_rule,
+    saves=(0,),
+    saves_output=True,
+    math="special_i1e",
+)
 
 
 def _modified_bessel_i(order: int):
@@ -307,55 +312,69 @@ def _airy_ai(b, x):
 # --- the ops and the functions of ember.special ---------------------------------------------
 
 
-def _not_differentiable(name: str, compute):
-    op = Op(name, _in_float64(compute))
-
-    def function(input: Tensor, *, out: Tensor | None = None) -> Tensor:
-        from .._writes import write_out
-
-        result = unary(op, input.detach(), FLOAT_RESULT)  # NOTE: as in PyTorch: a result without history
-        return result if out is None else write_out(out, result)
-
-    function.__name__ = function.__qualname__ = name
-    return function
+def _not_differentiable(name: str, compute, doc: str):
+    return special_function(Op(name, _in_float64(compute)), name, doc, differentiable=False)
 
 
-def _differentiable(op: Op, name: str):
-    def function(input: Tensor, *, out: Tensor | None = None) -> Tensor:
-        from .._writes import write_out
-
-        result = unary(op, input, FLOAT_RESULT)
-        return result if out is None else write_out(out, result)
-
-    function.__name__ = function.__qualname__ = name
-    return function
-
-
-i0e = _differentiable(I0E, "i0e")
-i0e.__doc__ = "The exponentially scaled modified Bessel function ``exp(-|x|) I0(x)`` of each element."
-i1e = _differentiable(I1E, "i1e")
-i1e.__doc__ = "The exponentially scaled modified Bessel function ``exp(-|x|) I1(x)`` of each element."
-modified_bessel_i0 = _not_differentiable("modified_bessel_i0", _modified_bessel_i(0))
-modified_bessel_i0.__doc__ = "The modified Bessel function of the first kind, order 0 (not differentiable)."
-modified_bessel_i1 = _not_differentiable("modified_bessel_i1", _modified_bessel_i(1))
-modified_bessel_i1.__doc__ = "The modified Bessel function of the first kind, order 1 (not differentiable)."
-modified_bessel_k0 = _not_differentiable("modified_bessel_k0", _modified_bessel_k(0))
-modified_bessel_k0.__doc__ = "The modified Bessel function of the second kind, order 0, of each element."
-modified_bessel_k1 = _not_differentiable("modified_bessel_k1", _modified_bessel_k(1))
-modified_bessel_k1.__doc__ = "The modified Bessel function of the second kind, order 1, of each element."
-scaled_modified_bessel_k0 = _not_differentiable("scaled_modified_bessel_k0", lambda b, x: _scaled_bessel_k(b, x, 0))
-scaled_modified_bessel_k0.__doc__ = "``exp(x) K0(x)``, the scaled modified Bessel function of the second kind."
-scaled_modified_bessel_k1 = _not_differentiable("scaled_modified_bessel_k1", lambda b, x: _scaled_bessel_k(b, x, 1))
-scaled_modified_bessel_k1.__doc__ = "``exp(x) K1(x)``, the scaled modified Bessel function of the second kind."
-bessel_j0 = _not_differentiable("bessel_j0", lambda b, x: _bessel_jy(b, x, 0, "j"))
-bessel_j0.__doc__ = "The Bessel function of the first kind, order 0, of each element."
-bessel_j1 = _not_differentiable("bessel_j1", lambda b, x: _bessel_jy(b, x, 1, "j"))
-bessel_j1.__doc__ = "The Bessel function of the first kind, order 1, of each element."
-bessel_y0 = _not_differentiable("bessel_y0", lambda b, x: _bessel_jy(b, x, 0, "y"))
-bessel_y0.__doc__ = "The Bessel function of the second kind, order 0, of each element (NaN below 0)."
-bessel_y1 = _not_differentiable("bessel_y1", lambda b, x: _bessel_jy(b, x, 1, "y"))
-bessel_y1.__doc__ = "The Bessel function of the second kind, order 1, of each element (NaN below 0)."
-spherical_bessel_j0 = _not_differentiable("spherical_bessel_j0", _spherical_bessel_j0)
-spherical_bessel_j0.__doc__ = "The spherical Bessel function of the first kind, order 0: ``sin(x) / x``."
-airy_ai = _not_differentiable("airy_ai", _airy_ai)
-airy_ai.__doc__ = "The Airy function Ai of each element."
+i0e = special_function(
+    I0E, "i0e", "The exponentially scaled modified Bessel function ``exp(-|x|) I0(x)`` of each element."
+)
+i1e = special_function(
+    I1E, "i1e", "The exponentially scaled modified Bessel function ``exp(-|x|) I1(x)`` of each element."
+)
+modified_bessel_i0 = _not_differentiable(
+    "modified_bessel_i0",
+    _modified_bessel_i(0),
+    "The modified Bessel function of the first kind, order 0 (not differentiable).",
+)
+modified_bessel_i1 = _not_differentiable(
+    "modified_bessel_i1",
+    _modified_bessel_i(1),
+    "The modified Bessel function of the first kind, order 1 (not differentiable).",
+)
+modified_bessel_k0 = _not_differentiable(
+    "modified_bessel_k0",
+    _modified_bessel_k(0),
+    "The modified Bessel function of the second kind, order 0, of each element.",
+)
+modified_bessel_k1 = _not_differentiable(
+    "modified_bessel_k1",
+    _modified_bessel_k(1),
+    "The modified Bessel function of the second kind, order 1, of each element.",
+)
+scaled_modified_bessel_k0 = _not_differentiable(
+    "scaled_modified_bessel_k0",
+    lambda b, x: _scaled_bessel_k(b, x, 0),
+    "``exp(x) K0(x)``, the scaled modified Bessel function of the second kind.",
+)
+scaled_modified_bessel_k1 = _not_differentiable(
+    "scaled_modified_bessel_k1",
+    lambda b, x: _scaled_bessel_k(b, x, 1),
+    "``exp(x) K1(x)``, the scaled modified Bessel function of the second kind.",
+)
+bessel_j0 = _not_differentiable(
+    "bessel_j0",
+    lambda b, x: _bessel_jy(b, x, 0, "j"),
+    "The Bessel function of the first kind, order 0, of each element.",
+)
+bessel_j1 = _not_differentiable(
+    "bessel_j1",
+    lambda b, x: _bessel_jy(b, x, 1, "j"),
+    "The Bessel function of the first kind, order 1, of each element.",
+)
+bessel_y0 = _not_differentiable(
+    "bessel_y0",
+    lambda b, x: _bessel_jy(b, x, 0, "y"),
+    "The Bessel function of the second kind, order 0, of each element (NaN below 0).",
+)
+bessel_y1 = _not_differentiable(
+    "bessel_y1",
+    lambda b, x: _bessel_jy(b, x, 1, "y"),
+    "The Bessel function of the second kind, order 1, of each element (NaN below 0).",
+)
+spherical_bessel_j0 = _not_differentiable(
+    "spherical_bessel_j0",
+    _spherical_bessel_j0,
+    "The spherical Bessel function of the first kind, order 0: ``sin(x) / x``.",
+)
+airy_ai = _not_differentiable("airy_ai", _airy_ai, "The Airy function Ai of each element.")

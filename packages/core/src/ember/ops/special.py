@@ -465,9 +465,12 @@ NDTRI = Op(
 ZETA = Op("special_zeta", _zeta_kernel, _grad_zeta, saves=(0, 1), math="special_zeta")
 
 
-def _unary_function(op: Op, name: str, doc: str):
+def special_function(op: Op, name: str, doc: str, *, differentiable: bool = True):
+    """The ``ember.special`` function of a one-input op; without `differentiable`, its result has
+    no history (PyTorch records none for the functions it does not differentiate)."""
+
     def function(input: Tensor, *, out: Tensor | None = None) -> Tensor:
-        result = unary(op, input, FLOAT_RESULT)
+        result = unary(op, input if differentiable else input.detach(), FLOAT_RESULT)
         return result if out is None else write_out(out, result)
 
     function.__name__ = function.__qualname__ = name
@@ -475,11 +478,13 @@ def _unary_function(op: Op, name: str, doc: str):
     return function
 
 
-erfcx = _unary_function(ERFCX, "erfcx", "The scaled complementary error function ``exp(x^2) erfc(x)`` of each element.")
-log_ndtr = _unary_function(
+erfcx = special_function(
+    ERFCX, "erfcx", "The scaled complementary error function ``exp(x^2) erfc(x)`` of each element."
+)
+log_ndtr = special_function(
     LOG_NDTR, "log_ndtr", "The log of the standard normal cumulative probability, accurate far in the left tail."
 )
-ndtri = _unary_function(NDTRI, "ndtri", "The standard normal quantile (the inverse of ``ndtr``) of each element.")
+ndtri = special_function(NDTRI, "ndtri", "The standard normal quantile (the inverse of ``ndtr``) of each element.")
 
 
 def zeta(input: Tensor | float, other: Tensor | float, *, out: Tensor | None = None) -> Tensor:
