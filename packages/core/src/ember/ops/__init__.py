@@ -1,6 +1,7 @@
 """Every op, declared once; importing this package attaches the Tensor methods and operators."""
 
 from . import (  # noqa: F401
+    bessel,
     binary_math,
     combinatorics,
     conversion,
@@ -15,6 +16,7 @@ from . import (  # noqa: F401
     matrix_functions,
     more_elementwise,
     more_methods,
+    orthogonal_polynomials,
     products,
     reductions,
     shape,

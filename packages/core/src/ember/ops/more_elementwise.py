@@ -17,6 +17,7 @@ from ._declare import FUNCTIONS, binary_op, export, method, publish, unary_op
 from ._dispatch import FLOAT_RESULT, _check_castable
 from ._errors import integer_only, not_implemented_for, refusing
 from ._op import Op, make
+from .special import erfc_array
 
 _LN2 = math.log(2.0)
 
@@ -36,24 +37,12 @@ _float_unary(
 )
 _float_unary(
     "erfc",
-    lambda b, x: _erfc_array(b, x.astype("float64")).astype(x.dtype),
+    lambda b, x: erfc_array(b, x.astype("float64")).astype(x.dtype),
     lambda m, ctx, g: (g * (-2 / math.sqrt(math.pi)) * m.exp(-(ctx.saved[0] * ctx.saved[0])),),
 )
 _float_unary("exp2", lambda b, x: b.xp.exp2(x), lambda m, ctx, g: (g * ctx.out * _LN2,), saves=(), saves_output=True)
 _float_unary("deg2rad", lambda b, x: b.xp.deg2rad(x), lambda m, ctx, g: (g * (math.pi / 180),), saves=())
 _float_unary("rad2deg", lambda b, x: b.xp.rad2deg(x), lambda m, ctx, g: (g * (180 / math.pi),), saves=())
-
-
-def _erfc_array(b, x):
-    """1 - erf(x) where that keeps its digits (x <= 2), else Laplace's continued fraction (60 terms: float64 exact)."""
-    xp = b.xp
-    tail = x > 2
-    z = xp.where(tail, x, 2.0)
-    fraction = xp.zeros_like(z)
-    for k in range(60, 0, -1):
-        fraction = (k / 2) / (z + fraction)
-    far = xp.exp(-z * z) / math.sqrt(math.pi) / (z + fraction)
-    return xp.where(tail, far, 1 - b.erf(x))
 
 
 def _bessel_i(b, x, order: int):
@@ -231,16 +220,24 @@ def _as_tensor_like(value, like: Tensor) -> Tensor:
     return like.new_tensor(value, dtype=dt.get_default_dtype() if isinstance(value, float) else None)
 
 
-def xlogy(input, other, *, out: Tensor | None = None) -> Tensor:
-    """``input * log(other)``, and 0 where input is 0 (unless other is NaN)."""
+def times_log(input, other, log: str, neutral: float) -> Tensor:
+    """``input * log(other)`` (`log` a Tensor method name), and 0 where input is 0 unless other is NaN.
+
+    Where input is 0, other is replaced by `neutral` (where the log is 0), so the value there
+    is 0 and input's gradient is 0, as in PyTorch; numbers take the other operand's device.
+    """
     first = input if isinstance(input, Tensor) else None
     reference = first if first is not None else other
     x, y = _as_tensor_like(input, reference), _as_tensor_like(other, reference)
     if not x.dtype.is_floating_point and not y.dtype.is_floating_point:
         x = x.to(dt.get_default_dtype())
-    # NOTE: log reads 1 where input is 0, so the value there is 0 and input's gradient is 0 (as in PyTorch)
-    safe = FUNCTIONS["where"]((x == 0) & ~y.isnan(), y.new_ones(()), y)
-    return _with_out(x * safe.log(), out)
+    safe = FUNCTIONS["where"]((x == 0) & ~y.isnan(), y.new_full((), neutral), y)
+    return x * getattr(safe, log)()
+
+
+def xlogy(input, other, *, out: Tensor | None = None) -> Tensor:
+    """``input * log(other)``, and 0 where input is 0 (unless other is NaN)."""
+    return _with_out(times_log(input, other, "log", 1.0), out)
 
 
 def logit(input: Tensor, eps: float | None = None, *, out: Tensor | None = None) -> Tensor:

@@ -16,7 +16,7 @@ from .. import _dtype
 from .._tensor import Tensor
 from .._writes import write_out
 from ._declare import binary_op, publish, unary_op
-from ._dispatch import FLOAT_RESULT, inplace_unary, unary
+from ._dispatch import FLOAT_RESULT, binary, inplace_unary, unary
 from ._op import Op
 
 _LANCZOS_G = 7.0
@@ -46,6 +46,8 @@ _ZETA_SERIES = (
     -3617 / 10670622842880000,
 )
 _ASYMPTOTIC_FROM = 10.0
+_SQRT_TWO = math.sqrt(2.0)
+_SQRT_TWO_PI = math.sqrt(2 * math.pi)
 _FLOAT64 = _dtype.float64.numpy
 
 
@@ -98,12 +100,19 @@ def _digamma_array(b, x):
 
 def _polygamma_array(b, x, n: int):
     """The n-th derivative of digamma (n >= 1): (-1)^(n+1) n! zeta(n + 1, x)."""
-    s = n + 1.0
-    threshold = _ASYMPTOTIC_FROM + n
-    y = x.copy()
+    sign = 1.0 if n % 2 else -1.0
+    result = sign * math.factorial(n) * _zeta_sum(b, _filled(b, x, n + 1.0), x)
+    return b.where(_poles(b, x), sign * math.inf, result)
+
+
+def _zeta_sum(b, s, q):
+    """The Hurwitz zeta function sum over k >= 0 of (q + k)^-s of float64 arrays (s > 1): the first
+    terms up to q + k >= 10 + s, then the Euler-Maclaurin tail."""
+    threshold = _ASYMPTOTIC_FROM + s
+    y = q.copy()
     total = _filled(b, y, 0.0)
     while True:
-        small = (y < threshold) & b.isfinite(y)
+        small = (y < threshold) & b.isfinite(y) & b.isfinite(s)
         if not b.any(small):
             break
         total = total + b.where(small, y ** (-s), 0.0)
@@ -114,12 +123,25 @@ def _polygamma_array(b, x, n: int):
     inverse_square = 1.0 / (y * y)
     for j, coefficient in enumerate(_ZETA_SERIES, start=1):
         tail = tail + coefficient * rising * power
-        rising *= (s + 2 * j - 1) * (s + 2 * j)
+        rising = rising * (s + 2 * j - 1) * (s + 2 * j)
         power = power * inverse_square
-    zeta = total + tail
-    sign = 1.0 if n % 2 else -1.0
-    result = sign * math.factorial(n) * zeta
-    return b.where(_poles(b, x), sign * math.inf, result)
+    return total + tail
+
+
+def _zeta_array(b, s, q):
+    """zeta(s, q) with PyTorch's conventions: inf at s = 1 and at the poles q = 0, -1, ...;
+    nan for s < 1, and for q < 0 unless s is an integer."""
+    shape = (s + q).shape
+    s, q = b.broadcast_to(s, shape), b.broadcast_to(q, shape)
+    poles = _poles(b, q)
+    invalid = (s < 1) | ((q < 0) & (s != b.floor(s))) | (q == math.inf) | ((s == math.inf) & (q > 1))
+    safe_s = b.where(invalid | (s == 1) | poles, 2.0, s)
+    safe_q = b.where(invalid | (s == 1) | poles, 1.0, q)
+    result = _zeta_sum(b, safe_s, safe_q)
+    result = b.where((s == math.inf) & (q == 1), 1.0, result)
+    result = b.where((s == math.inf) & (q < 1) & (q > 0), math.inf, result)
+    result = b.where((s == 1) | poles, math.inf, result)
+    return b.where(invalid | b.isnan(s) | b.isnan(q), math.nan, result)
 
 
 def _poles(b, x):
@@ -338,3 +360,134 @@ def _polygamma_(self: Tensor, n: int) -> Tensor:
 
 publish("polygamma", polygamma, _polygamma_)
 Tensor.polygamma = _polygamma_method
+
+
+def erfc_array(b, x):
+    """1 - erf(x) where that keeps its digits (x <= 2), else exp(-x^2) erfcx(x) by Laplace's continued fraction."""
+    tail = x > 2
+    z = b.where(tail, x, 2.0)
+    return b.where(tail, b.exp(-z * z) * erfcx_tail(b, z), 1 - b.erf(x))
+
+
+def erfcx_tail(b, z):
+    """``exp(z^2) erfc(z)`` for z >= 2 (float64) by Laplace's continued fraction (60 terms: float64 exact)."""
+    fraction = _filled(b, z, 0.0)
+    for k in range(60, 0, -1):
+        fraction = (k / 2) / (z + fraction)
+    return 1 / math.sqrt(math.pi) / (z + fraction)
+
+
+# --- erfcx, log_ndtr, ndtri and zeta: torch.special's, differentiable as there ---------------------
+
+
+def _erfcx_array(b, x):
+    """exp(x^2) erfc(x) of a float64 array: the continued fraction above 2, else from erf."""
+    tail = x > 2
+    z = b.where(tail, x, 3.0)
+    near = b.where(tail, 0.0, x)
+    return b.where(tail, erfcx_tail(b, z), b.exp(near * near) * erfc_array(b, near))
+
+
+def _log_ndtr_array(b, x):
+    """log of the standard normal cumulative probability: log1p of the upper tail from -1 up,
+    and below that the log of ``erfcx(-x / sqrt 2) / 2`` less ``x^2 / 2``, which never underflows."""
+    left = x < -1
+    right = b.where(left, 0.0, x)
+    z = right / _SQRT_TWO
+    far = z > 2
+    upper = b.where(far, erfcx_tail(b, b.where(far, z, 3.0)) * _gaussian(b, right), 1.0 - b.erf(z))
+    right_value = b.log1p(-0.5 * upper)
+    z = b.where(left, -x, 2.0) / _SQRT_TWO
+    left_value = b.log(0.5 * _erfcx_array(b, z)) - z * z
+    return b.where(left, left_value, right_value)
+
+
+def _gaussian(b, x):
+    """exp(-x^2 / 2) to float64's precision: x^2 split as h^2 + (x - h)(x + h), h = x to 1/16 (h^2 exact)."""
+    x = b.minimum(b.abs(x), 40.0)  # NOTE: exp(-800) is 0 already; no inf - inf at x = inf
+    h = b.floor(x * 16.0) / 16.0
+    return b.exp(-0.5 * h * h) * b.exp(-0.5 * (x - h) * (x + h))
+
+
+def _ndtri_array(b, p):
+    """The standard normal quantile of a float64 array: sqrt(2) erfinv(2p - 1) for 1/4 <= p <= 3/4
+    (2p - 1 is exact there); in the tails Newton's method on log_ndtr from Hastings' rational guess."""
+    central = b.abs(p - 0.5) <= 0.25
+    middle = _SQRT_TWO * _erfinv_array(b, 2.0 * b.where(central, p, 0.5) - 1.0)
+    lower = p < 0.5
+    q = b.where(lower, p, 1.0 - p)  # NOTE: 1 - p is exact for p >= 1/2
+    inside = ~central & (q > 0) & (q < 1)
+    q = b.where(inside, q, 0.1)
+    t = b.sqrt(-2.0 * b.log(q))
+    x = -(t - (2.515517 + t * (0.802853 + t * 0.010328)) / (1.0 + t * (1.432788 + t * (0.189269 + t * 0.001308))))
+    log_q = b.log(q)
+    for _ in range(5):
+        log_cdf = _log_ndtr_array(b, x)
+        x = x - (log_cdf - log_q) * _SQRT_TWO_PI * b.exp(log_cdf + 0.5 * x * x)
+    tails = b.where(lower, x, -x)
+    result = b.where(central, middle, tails)
+    result = b.where(p == 0, -math.inf, b.where(p == 1, math.inf, result))
+    return b.where((p < 0) | (p > 1) | b.isnan(p), math.nan, result)
+
+
+def _zeta_kernel(b, s, q):
+    like = s if isinstance(s, b.ndarray) else q  # NOTE: one operand may be a Python number
+    return _zeta_array(b, _as_float64(b, s, like), _as_float64(b, q, like)).astype(like.dtype)
+
+
+def _grad_zeta(m, ctx, g):
+    s, q = ctx.saved
+    if ctx.needs(0):
+        raise NotImplementedError("the derivative for 'zeta' is not implemented.")
+    return None, g * (-s) * m.special_zeta(s + 1, q)
+
+
+ERFCX = Op(
+    "special_erfcx",
+    _in_float64(_erfcx_array),
+    lambda m, ctx, g: (g * (2 * ctx.saved[0] * ctx.out - _TWO_OVER_SQRT_PI),),
+    saves=(0,),
+    saves_output=True,
+)
+LOG_NDTR = Op(
+    "special_log_ndtr",
+    _in_float64(_log_ndtr_array),
+    lambda m, ctx, g: (g * m.exp(-0.5 * ctx.saved[0] * ctx.saved[0] - ctx.out) / _SQRT_TWO_PI,),
+    saves=(0,),
+    saves_output=True,
+)
+NDTRI = Op(
+    "special_ndtri",
+    _in_float64(_ndtri_array),
+    lambda m, ctx, g: (g * _SQRT_TWO_PI * m.exp(0.5 * ctx.out * ctx.out),),
+    saves_output=True,
+)
+ZETA = Op("special_zeta", _zeta_kernel, _grad_zeta, saves=(0, 1), math="special_zeta")
+
+
+def special_function(op: Op, name: str, doc: str, *, differentiable: bool = True):
+    """The ``ember.special`` function of a one-input op; without `differentiable`, its result has
+    no history (PyTorch records none for the functions it does not differentiate)."""
+
+    def function(input: Tensor, *, out: Tensor | None = None) -> Tensor:
+        result = unary(op, input if differentiable else input.detach(), FLOAT_RESULT)
+        return result if out is None else write_out(out, result)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc
+    return function
+
+
+erfcx = special_function(
+    ERFCX, "erfcx", "The scaled complementary error function ``exp(x^2) erfc(x)`` of each element."
+)
+log_ndtr = special_function(
+    LOG_NDTR, "log_ndtr", "The log of the standard normal cumulative probability, accurate far in the left tail."
+)
+ndtri = special_function(NDTRI, "ndtri", "The standard normal quantile (the inverse of ``ndtr``) of each element.")
+
+
+def zeta(input: Tensor | float, other: Tensor | float, *, out: Tensor | None = None) -> Tensor:
+    """The Hurwitz zeta function: the sum over k >= 0 of ``(other + k) ** -input``."""
+    result = binary(ZETA, input, other, FLOAT_RESULT)
+    return result if out is None else write_out(out, result)
