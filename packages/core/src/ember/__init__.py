@@ -45,6 +45,8 @@ from . import _dtype
 from ._device import device
 from ._dtype import (
     bool_ as bool,  # noqa: A004
+    complex64,
+    complex128,
     dtype,
     float16,
     float32,
@@ -121,7 +123,7 @@ from .serialization import load, save
 
 half, float, double = float16, float32, float64  # noqa: A001
 short, int, long = int16, int32, int64  # noqa: A001
-cfloat = None
+cfloat, cdouble = complex64, complex128
 globals().update(LEGACY_TYPES)
 globals().update(_FUNCTIONS)
 strided = "ember.strided"
@@ -140,6 +142,11 @@ def is_tensor(obj) -> bool:
 def is_floating_point(input: Tensor) -> bool:
     """Whether the tensor's dtype is a floating-point type."""
     return input.dtype.is_floating_point
+
+
+def is_complex(input: Tensor) -> bool:
+    """Whether the tensor's dtype is a complex type."""
+    return input.dtype.is_complex
 
 
 def numel(input: Tensor) -> int:

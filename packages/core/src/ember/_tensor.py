@@ -156,7 +156,11 @@ class Tensor:
         return self.dtype.is_floating_point
 
     def is_complex(self) -> bool:
-        """Whether the dtype is complex (never: ember has no complex dtypes)."""
+        """Whether the dtype is a complex type."""
+        return self.dtype.is_complex
+
+    def is_conj(self) -> bool:
+        """Whether the tensor is a lazy conjugate view (never: ember's conj computes the values)."""
         return False
 
     @property
@@ -200,9 +204,9 @@ class Tensor:
                     "var_no_grad = var.detach()."
                 )
             raise RuntimeError(message)
-        if value and not self.dtype.is_floating_point:
+        if value and not self.dtype.inexact:
             raise RuntimeError(
-                f"only Tensors of floating point dtype can require gradients (got {self.dtype}); "
+                f"only Tensors of floating point and complex dtype can require gradients (got {self.dtype}); "
                 "convert first, e.g. t.float().requires_grad_()"
             )
         self._requires_grad = bool(value)
@@ -387,7 +391,7 @@ class Tensor:
         return format_tensor(
             self._host(),
             dtype_name=self.dtype.name,
-            show_dtype=self.dtype is not dt.get_default_dtype(),
+            show_dtype=self.dtype is not dt.get_default_dtype() and self.dtype is not dt.default_complex_dtype(),
             device=None if self.device.type == "cpu" else str(self.device),
             requires_grad=self._requires_grad,
             grad_fn=None if grad_fn is None else type(grad_fn).__name__,

@@ -122,7 +122,7 @@ class NumpyLikeBackend:
             value = x.reshape(()) if x.ndim else x
             out = self.xp.empty(shape, dtype=x.dtype)
             # NOTE: a count up to _EXACT_COUNT divides as a Python number to the array division's value
-            out.fill(value if divisor == 1 else float(value) / divisor)
+            out.fill(value if divisor == 1 else value.item() / divisor)
             return out
         return self.xp.broadcast_to(x if divisor == 1 else self.xp.true_divide(x, divisor), shape)
 

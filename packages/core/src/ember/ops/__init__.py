@@ -3,6 +3,7 @@
 from . import (  # noqa: F401
     binary_math,
     combinatorics,
+    complex,
     conversion,
     counting,
     cumulative,

@@ -27,6 +27,7 @@ from ._errors import integer_only, kind_of, not_implemented_for, refusing, wrapp
 from ._op import Op, apply, call, device_mismatch, make, math_function
 
 _BOOL = dt.bool_
+_NOT_RELU = frozenset((dt.bool_, *dt.COMPLEX_DTYPES))
 _TYPE_NAMES = dt.SCALAR_TYPE_NAMES
 
 
@@ -66,12 +67,12 @@ def refuse_bool_subtraction(a, b) -> None:
 
 def _grad_mul(m, ctx, g):
     a, b = ctx.saved  # NOTE: with saved_for=(1, 0), b is kept exactly when a needs a gradient, and a when b does
-    return (None if b is None else g * b), (None if a is None else g * a)
+    return (None if b is None else g * m.conj(b)), (None if a is None else g * m.conj(a))
 
 
 def _grad_div(m, ctx, g):
     a, b = ctx.saved
-    return (g / b if ctx.needs(0) else None), (-g * a / (b * b) if ctx.needs(1) else None)
+    return (g / m.conj(b) if ctx.needs(0) else None), (-g * m.conj(a / (b * b)) if ctx.needs(1) else None)
 
 
 ADD = binary_op("add", "add", lambda m, ctx, g: (g, g), operator="add", alpha=True, inplace=True, math="add")
@@ -246,8 +247,8 @@ def _grad_pow_scalar(m, ctx, g):
     if exponent == 0:
         return (m.zeros_like(g),)
     if exponent == 2:
-        return (g * (base + base),)  # NOTE: exact doubling, as g * 2 * base, without a slower scalar operand
-    return (g * exponent * base ** (exponent - 1),)
+        return (g * m.conj(base + base),)  # NOTE: exact doubling, as g * 2 * base, without a slower scalar operand
+    return (g * m.conj(exponent * base ** (exponent - 1)),)
 
 
 def _grad_pow_tensor(m, ctx, g):
@@ -415,7 +416,17 @@ unary_op(
     operator="abs",
     math="abs",
 )
-unary_op("sign", _sign, _zero_grad, saves=(), math="sign")
+
+
+def _refuse_complex_sign(x: Tensor) -> None:
+    if x.dtype.is_complex:
+        raise RuntimeError(
+            "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use torch.sgn instead."
+        )
+
+
+# NOTE: on complex arrays (m.sign in abs's rule, and sgn) the kernel gives z / |z| (0 at 0), as NumPy 2 does
+unary_op("sign", _sign, _zero_grad, saves=(), math="sign", check=_refuse_complex_sign)
 unary_op("sgn", _sign, _zero_grad, saves=())
 
 
@@ -436,13 +447,13 @@ def _float_op(
     )
 
 
-_float_op("exp", lambda m, ctx, g: (g * ctx.out,), saves=(), saves_output=True)
+_float_op("exp", lambda m, ctx, g: (g * m.conj(ctx.out),), saves=(), saves_output=True)
 _float_op("expm1", lambda m, ctx, g: (g * (ctx.out + 1),), saves=(), saves_output=True)
-_float_op("log", lambda m, ctx, g: (g * (1 / ctx.saved[0]),))
+_float_op("log", lambda m, ctx, g: (g * (1 / m.conj(ctx.saved[0])),))
 _float_op("log1p", lambda m, ctx, g: (g * (1 / (ctx.saved[0] + 1)),), node="Log1PBackward0")
 _float_op("log2", lambda m, ctx, g: (g * (1 / (ctx.saved[0] * math.log(2))),))
 _float_op("log10", lambda m, ctx, g: (g * (1 / (ctx.saved[0] * math.log(10))),))
-_float_op("sqrt", lambda m, ctx, g: (g * (0.5 / ctx.out),), saves=(), saves_output=True)
+_float_op("sqrt", lambda m, ctx, g: (g * (0.5 / m.conj(ctx.out)),), saves=(), saves_output=True)
 _float_op(
     "rsqrt",
     lambda m, ctx, g: (g * (-0.5 * ctx.out * ctx.out * ctx.out),),
@@ -486,7 +497,9 @@ _float_op(
 
 
 def _refuse_bool_relu(x: Tensor) -> None:
-    if x.dtype is _BOOL:
+    if x.dtype in _NOT_RELU:
+        if x.dtype.is_complex:
+            raise NotImplementedError("clamp is not supported for complex types")
         raise RuntimeError("relu(): Boolean inputs not supported for relu; convert first, e.g. t.float().relu()")
 
 
@@ -506,7 +519,7 @@ RELU = unary_op(
 for _name in ("floor", "ceil", "trunc"):
     unary_op(
         _name,
-        refusing(f"{_name}_cpu", "b", lambda b, x, _k=_name: getattr(b, _k)(x) if x.dtype.kind == "f" else x.copy()),
+        refusing(f"{_name}_cpu", "bc", lambda b, x, _k=_name: getattr(b, _k)(x) if x.dtype.kind == "f" else x.copy()),
         _zero_grad,
         saves=(),
         aliases=("fix",) if _name == "trunc" else (),
@@ -520,8 +533,8 @@ def _round_kernel(b, x, *, decimals):
     return b.rint(x) if decimals == 0 else b.xp.round(x, decimals)
 
 
-ROUND = Op("round", refusing("round_cpu", "b", _round_kernel), _zero_grad, node="RoundBackward0")
-ROUND_DECIMALS = Op("round", refusing("round_cpu", "b", _round_kernel), _zero_grad, node="RoundBackward1")
+ROUND = Op("round", refusing("round_cpu", "bc", _round_kernel), _zero_grad, node="RoundBackward0")
+ROUND_DECIMALS = Op("round", refusing("round_cpu", "bc", _round_kernel), _zero_grad, node="RoundBackward1")
 
 
 def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Tensor:
@@ -547,7 +560,13 @@ for _name, _kernel_name, _dunder in (
     ("gt", "greater", "gt"),
     ("ge", "greater_equal", "ge"),
 ):
-    binary_op(_name, _kernel_name, promotion=BOOL_RESULT, operator=_dunder, reflected=False, inplace=False)
+    ordering = _name not in ("eq", "ne")  # NOTE: complex numbers have no order
+    kernel = (
+        refusing(f"{_name}_cpu", "c", lambda b, x, y, _k=_kernel_name: getattr(b, _k)(x, y))
+        if ordering
+        else _kernel_name
+    )
+    binary_op(_name, kernel, promotion=BOOL_RESULT, operator=_dunder, reflected=False, inplace=False)
 for _alias, _name in (
     ("greater", "gt"),
     ("greater_equal", "ge"),
@@ -737,6 +756,8 @@ def _clamp_operands(input: Tensor, low, high):
     want = result_type_of(input, low, high)
     if want is _BOOL:
         raise not_implemented_for("clamp_cpu", input._data)
+    if want.is_complex:
+        raise NotImplementedError("clamp is not supported for complex types")
     return want
 
 

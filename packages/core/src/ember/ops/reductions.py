@@ -157,7 +157,7 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tens
     if dtype is not None:
         native = dt.as_dtype(dtype).numpy
     else:
-        native = None if input.dtype.is_floating_point else dt.int64.numpy  # NOTE: integers sum in int64
+        native = None if input.dtype.inexact else dt.int64.numpy  # NOTE: integers sum in int64
     result = _reduce(SUM_ALL if dim is None else SUM_DIM, input, dim, keepdim, dtype=native)
     return result if out is None else write_out(out, result)
 
@@ -208,7 +208,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
         dim, keepdim = numpy_keywords("mean", numpy, dim, keepdim)
     if dtype is not None:
         input = input.to(dt.as_dtype(dtype))
-    if not input.dtype.is_floating_point:
+    if not input.dtype.inexact:
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
             f"dtype. Got: {_type_word(input.dtype)}. Convert first, e.g. t.float().mean(), or pass dtype="
@@ -723,7 +723,7 @@ def _scan_dtype(input: Tensor, dtype):
     """The NumPy dtype a running sum/product computes in: as asked, else int64 for integers."""
     if dtype is not None:
         return dt.as_dtype(dtype).numpy
-    return None if input.dtype.is_floating_point else dt.int64.numpy
+    return None if input.dtype.inexact else dt.int64.numpy
 
 
 def _scan(op: Op, input: Tensor, dim: int, dtype) -> Tensor:
