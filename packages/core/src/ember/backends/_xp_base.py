@@ -18,6 +18,14 @@ from ._protocol import KERNEL_CALLS, KERNELS, NUMPY_NAMES, Backend, NativeGenera
 _EXACT_COUNT = 1 << 24
 _HALF = np.dtype(np.float16)
 _DOT_SIZE = 1 << 14  # elements: up to here a dot product sums squares as accurately as a reduction, and faster
+# The dtype of a transform's result: [kind][whether x is double precision (float64, complex128)]
+_FFT_OUTPUT = {
+    kind: (
+        np.dtype(np.float32 if kind == "irfftn" else np.complex64),
+        np.dtype(np.float64 if kind == "irfftn" else np.complex128),
+    )
+    for kind in ("fftn", "ifftn", "rfftn", "irfftn")
+}
 _BROADCAST_FROM = 1 << 14  # elements: below this, filling a small array costs less than a view's slower reads
 
 
@@ -254,6 +262,12 @@ class NumpyLikeBackend:
 
     def pad(self, x: Any, widths: Any, value: Any) -> Any:
         return self.xp.pad(x, widths, constant_values=value)
+
+    def fft(self, x: Any, kind: str, s: tuple | None, axes: tuple, norm: str) -> Any:
+        """xp.fft's fftn, ifftn, rfftn or irfftn (named by kind), in the precision of x."""
+        out = getattr(self.xp.fft, kind)(x, s=s, axes=axes, norm=norm)
+        want = _FFT_OUTPUT[kind][x.dtype.itemsize > 8 or x.dtype == np.float64]
+        return out if out.dtype == want else out.astype(want)
 
 
 class NumpyGenerator:

@@ -12,8 +12,8 @@ import functools
 from .. import _dtype as dt
 from .._autograd._math import define
 from .._tensor import Tensor
-from ._declare import export
 from .._writes import write_out
+from ._declare import export
 from ._op import Op, apply
 from .shape import view_call
 

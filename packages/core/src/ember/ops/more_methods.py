@@ -10,7 +10,6 @@ Every gradient comes from the composed parts.
 from __future__ import annotations
 
 import builtins
-import math
 
 from .. import _dtype as dt
 from .._tensor import Tensor
