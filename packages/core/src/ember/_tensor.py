@@ -206,7 +206,7 @@ class Tensor:
             raise RuntimeError(message)
         if value and not self.dtype.inexact:
             raise RuntimeError(
-                f"only Tensors of floating point and complex dtype can require gradients (got {self.dtype}); "
+                f"only Tensors of floating point dtype can require gradients (got {self.dtype}); "
                 "convert first, e.g. t.float().requires_grad_()"
             )
         self._requires_grad = bool(value)
@@ -501,8 +501,9 @@ def _make_legacy(name: str, dtype: dt.dtype, device_type: str) -> type:
     )
 
 
-LEGACY_TYPES = {name: _make_legacy(name, d, "cpu") for d, name in _LEGACY_NAMES.items()}
-CUDA_LEGACY_TYPES = {name: _make_legacy(name, d, "cuda") for d, name in _LEGACY_NAMES.items()}
+# NOTE: complex dtypes have type names (x.type() is 'ember.ComplexFloatTensor') but, as in PyTorch, no legacy class
+LEGACY_TYPES = {name: _make_legacy(name, d, "cpu") for d, name in _LEGACY_NAMES.items() if not d.is_complex}
+CUDA_LEGACY_TYPES = {name: _make_legacy(name, d, "cuda") for d, name in _LEGACY_NAMES.items() if not d.is_complex}
 
 
 def _legacy_by_name(name: str):

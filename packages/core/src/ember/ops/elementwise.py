@@ -426,8 +426,18 @@ def _refuse_complex_sign(x: Tensor) -> None:
 
 
 # NOTE: on complex arrays (m.sign in abs's rule, and sgn) the kernel gives z / |z| (0 at 0), as NumPy 2 does
-unary_op("sign", _sign, _zero_grad, saves=(), math="sign", check=_refuse_complex_sign)
-unary_op("sgn", _sign, _zero_grad, saves=())
+def _grad_sign(m, ctx, g):
+    """0 for real x; for complex x (sgn = x / |x|), i sgn(x) Im(conj(sgn(x)) g) / |x|, and 0 at 0."""
+    (x,) = ctx.saved
+    if not m.dtype_of(x).is_complex:
+        return (m.zeros_like(g),)
+    size = m.abs(x)
+    unit = m.sign(x)
+    return (m.where(size == 0, 0, unit * m.imag(m.conj(unit) * g) * 1j / m.where(size == 0, 1, size)),)
+
+
+unary_op("sign", _sign, _grad_sign, math="sign", check=_refuse_complex_sign)
+unary_op("sgn", _sign, _grad_sign)
 
 
 def _float_op(
@@ -448,25 +458,25 @@ def _float_op(
 
 
 _float_op("exp", lambda m, ctx, g: (g * m.conj(ctx.out),), saves=(), saves_output=True)
-_float_op("expm1", lambda m, ctx, g: (g * (ctx.out + 1),), saves=(), saves_output=True)
+_float_op("expm1", lambda m, ctx, g: (g * m.conj(ctx.out + 1),), saves=(), saves_output=True)
 _float_op("log", lambda m, ctx, g: (g * (1 / m.conj(ctx.saved[0])),))
-_float_op("log1p", lambda m, ctx, g: (g * (1 / (ctx.saved[0] + 1)),), node="Log1PBackward0")
-_float_op("log2", lambda m, ctx, g: (g * (1 / (ctx.saved[0] * math.log(2))),))
-_float_op("log10", lambda m, ctx, g: (g * (1 / (ctx.saved[0] * math.log(10))),))
+_float_op("log1p", lambda m, ctx, g: (g * (1 / m.conj(ctx.saved[0] + 1)),), node="Log1PBackward0")
+_float_op("log2", lambda m, ctx, g: (g * (1 / m.conj(ctx.saved[0] * math.log(2))),))
+_float_op("log10", lambda m, ctx, g: (g * (1 / m.conj(ctx.saved[0] * math.log(10))),))
 _float_op("sqrt", lambda m, ctx, g: (g * (0.5 / m.conj(ctx.out)),), saves=(), saves_output=True)
 _float_op(
     "rsqrt",
-    lambda m, ctx, g: (g * (-0.5 * ctx.out * ctx.out * ctx.out),),
+    lambda m, ctx, g: (g * m.conj(-0.5 * ctx.out * ctx.out * ctx.out),),
     forward=lambda b, x: b.true_divide(1, b.sqrt(x)),
     saves=(),
     saves_output=True,
 )
-_float_op("sin", lambda m, ctx, g: (g * m.cos(ctx.saved[0]),))
-_float_op("cos", lambda m, ctx, g: (g * -m.sin(ctx.saved[0]),))
-_float_op("tan", lambda m, ctx, g: (g * (1 + ctx.out * ctx.out),), saves=(), saves_output=True)
+_float_op("sin", lambda m, ctx, g: (g * m.conj(m.cos(ctx.saved[0])),))
+_float_op("cos", lambda m, ctx, g: (g * -m.conj(m.sin(ctx.saved[0])),))
+_float_op("tan", lambda m, ctx, g: (g * m.conj(1 + ctx.out * ctx.out),), saves=(), saves_output=True)
 _float_op("tanh", lambda m, ctx, g: (g * (1 - ctx.out * ctx.out),), saves=(), saves_output=True)
-_float_op("sinh", forward=lambda b, x: b.xp.sinh(x), rule=lambda m, ctx, g: (g * m.cosh(ctx.saved[0]),))
-_float_op("cosh", forward=lambda b, x: b.xp.cosh(x), rule=lambda m, ctx, g: (g * m.sinh(ctx.saved[0]),))
+_float_op("sinh", forward=lambda b, x: b.xp.sinh(x), rule=lambda m, ctx, g: (g * m.conj(m.cosh(ctx.saved[0])),))
+_float_op("cosh", forward=lambda b, x: b.xp.cosh(x), rule=lambda m, ctx, g: (g * m.conj(m.sinh(ctx.saved[0])),))
 _float_op(
     "asin",
     forward=lambda b, x: b.xp.arcsin(x),
@@ -489,7 +499,7 @@ _float_op("sigmoid", lambda m, ctx, g: (g * (ctx.out * (1 - ctx.out)),), saves=(
 _float_op("erf", lambda m, ctx, g: (g * (2 / math.sqrt(math.pi)) * m.exp(-(ctx.saved[0] * ctx.saved[0])),))
 _float_op(
     "reciprocal",
-    lambda m, ctx, g: (-g * ctx.out**2,),
+    lambda m, ctx, g: (-g * m.conj(ctx.out**2),),
     forward=lambda b, x: b.true_divide(1, x),
     saves=(),
     saves_output=True,
