@@ -121,14 +121,13 @@ def from_numpy_dtype(np_dtype) -> dtype:
 def _promote_pair(a: dtype, b: dtype) -> dtype:
     if a is b:
         return a
+    if a.category == COMPLEX and b.category == FLOATING or b.category == COMPLEX and a.category == FLOATING:
+        # NOTE: complex with floating point: complex parts wide enough for both (float64 + complex64 -> complex128)
+        return _promote_pair(a.to_real(), b.to_real()).to_complex()
     if a.category != b.category:
         return a if a.category > b.category else b
     if {a, b} == {uint8, int8}:
         return int16
-    if a.category == COMPLEX or b.category == COMPLEX:
-        # NOTE: complex with floating point: complex parts wide enough for both (float64 + complex64 -> complex128)
-        real = _promote_pair(a.to_real(), b.to_real())
-        return real.to_complex() if real.category == FLOATING else (a if a.category == COMPLEX else b)
     return a if a._rank > b._rank else b
 
 

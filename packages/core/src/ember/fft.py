@@ -50,7 +50,7 @@ def _norm(norm: str | None) -> str:
     if norm is None:
         return "backward"
     if norm not in SWAPPED_NORM:
-        raise ValueError(f'Invalid normalization mode: "{norm}" (use "backward", "ortho" or "forward")')
+        raise RuntimeError(f'Invalid normalization mode: "{norm}" (use "backward", "ortho" or "forward")')
     return norm
 
 

@@ -420,7 +420,7 @@ unary_op(
 
 def _refuse_complex_sign(x: Tensor) -> None:
     if x.dtype.is_complex:
-        raise RuntimeError(
+        raise NotImplementedError(
             "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use torch.sgn instead."
         )
 
