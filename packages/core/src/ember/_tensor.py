@@ -365,7 +365,8 @@ class Tensor:
         return bool(self._host().reshape(()).item())
 
     def __float__(self) -> float:
-        return float(self._scalar("float"))
+        value = self._scalar("float")
+        return float(value.real if isinstance(value, complex) else value)  # NOTE: as PyTorch, the real part
 
     def __int__(self) -> int:
         return int(self._scalar("int"))

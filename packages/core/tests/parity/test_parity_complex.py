@@ -116,6 +116,11 @@ CASES = [
     ("to_complex", lambda m, a: a.to(m.complex128) * 1j, [X]),
     ("adjoint", lambda m, a, b: a.adjoint() @ b, [Z, W]),
     ("through_real_loss", lambda m, a: (a * a.conj()).real + a.imag.exp(), [Z]),
+    ("tanh_sigmoid", lambda m, a: a.tanh() + a.sigmoid(), [Z * 0.5]),
+    ("norm_var_std", lambda m, a: a.norm() + a.var() + a.std(dim=0).sum(), [Z]),
+    ("vdot", lambda m, a, b: m.vdot(a, b), [Z[0], W[0]]),
+    ("cat_index", lambda m, a, b: m.cat([a, b])[m.tensor([0, 3])] * m.full((3,), 1 - 2j), [Z, W]),
+    ("cfloat_method", lambda m, a: a.cdouble() * 1j, [X]),
 ]
 
 

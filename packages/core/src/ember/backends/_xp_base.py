@@ -172,6 +172,8 @@ class NumpyLikeBackend:
 
     def sigmoid(self, x: Any) -> Any:
         xp = self.xp
+        if x.dtype.kind == "c":
+            return 1 / (1 + xp.exp(-x))  # NOTE: complex numbers have no sign to split on
         out = xp.exp(-xp.abs(x))
         return xp.where(x >= 0, 1 / (1 + out), out / (1 + out)).astype(x.dtype, copy=False)
 

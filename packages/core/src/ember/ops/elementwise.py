@@ -474,7 +474,7 @@ _float_op(
 _float_op("sin", lambda m, ctx, g: (g * m.conj(m.cos(ctx.saved[0])),))
 _float_op("cos", lambda m, ctx, g: (g * -m.conj(m.sin(ctx.saved[0])),))
 _float_op("tan", lambda m, ctx, g: (g * m.conj(1 + ctx.out * ctx.out),), saves=(), saves_output=True)
-_float_op("tanh", lambda m, ctx, g: (g * (1 - ctx.out * ctx.out),), saves=(), saves_output=True)
+_float_op("tanh", lambda m, ctx, g: (g * m.conj(1 - ctx.out * ctx.out),), saves=(), saves_output=True)
 _float_op("sinh", forward=lambda b, x: b.xp.sinh(x), rule=lambda m, ctx, g: (g * m.conj(m.cosh(ctx.saved[0])),))
 _float_op("cosh", forward=lambda b, x: b.xp.cosh(x), rule=lambda m, ctx, g: (g * m.conj(m.sinh(ctx.saved[0])),))
 _float_op(
@@ -495,7 +495,7 @@ _float_op(
     rule=lambda m, ctx, g: (g / (1 + ctx.saved[0] ** 2),),
     aliases=("arctan",),
 )
-_float_op("sigmoid", lambda m, ctx, g: (g * (ctx.out * (1 - ctx.out)),), saves=(), saves_output=True)
+_float_op("sigmoid", lambda m, ctx, g: (g * m.conj(ctx.out * (1 - ctx.out)),), saves=(), saves_output=True)
 _float_op("erf", lambda m, ctx, g: (g * (2 / math.sqrt(math.pi)) * m.exp(-(ctx.saved[0] * ctx.saved[0])),))
 _float_op(
     "reciprocal",

@@ -86,12 +86,12 @@ method("cumprod_")(in_place_of(_fn("cumprod"), "cumprod"))
 
 @export
 def vdot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
-    """The dot product of two 1-D tensors (real tensors: as ``dot``)."""
+    """The dot product of two 1-D tensors, the first conjugated (real tensors: as ``dot``)."""
     if input.dim() != 1 or other.dim() != 1:
         raise RuntimeError(
             f"1D tensors expected, but got {input.dim()}D and {other.dim()}D tensors; flatten them first"
         )
-    return _out(_fn("dot")(input, other), out)
+    return _out(_fn("dot")(input.conj(), other), out)
 
 
 @export

@@ -492,6 +492,12 @@ def _spread(op: Op, input: Tensor, dim, unbiased, keepdim, correction) -> Tensor
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     if not input.dtype.is_floating_point:
+        if input.dtype.is_complex and op is VAR:  # NOTE: the mean squared size of the deviations
+            return _spread(op, input.real, dim, unbiased, keepdim, correction) + _spread(
+                op, input.imag, dim, unbiased, keepdim, correction
+            )
+        if input.dtype.is_complex:
+            return _spread(VAR, input, dim, unbiased, keepdim, correction).sqrt()
         raise RuntimeError(
             f"std and var only support floating point and complex dtypes; {op.name}() got {input.dtype}. "
             f"Convert first, e.g. t.float().{op.name}()"
@@ -597,6 +603,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
     if dtype is not None:
         input = input.to(dt.as_dtype(dtype))
     if not input.dtype.is_floating_point:
+        if input.dtype.is_complex:
+            return norm(input.abs(), p, dim, keepdim, out)  # NOTE: a norm of complex numbers is one of their sizes
         raise RuntimeError(
             "linalg.vector_norm: Expected a floating point or complex tensor as input. "
             f"Got {_type_word(input.dtype)}; convert first, e.g. t.float().norm()"
