@@ -11,7 +11,13 @@ from .. import _dtype as dt
 from .._autograd._grad_mode import state as grad_state
 from .._tensor import Tensor, wrap
 from .._writes import check_inplace_target
-from ._errors import broadcast_error, is_number, operand_type_error, overlap_error, wrapped_integer
+from ._errors import (
+    broadcast_error,
+    is_number,
+    operand_type_error,
+    overlap_error,
+    wrapped_integer,
+)
 from ._op import Op, device_mismatch, record
 from ._view_writes import rebase_view
 
@@ -25,6 +31,13 @@ _scalar_dtype = dt._scalar_dtype
 FLOAT_RESULT = "float"  # integer inputs compute in the default float dtype (div, exp, ...)
 PROMOTE = "promote"
 BOOL_RESULT = "bool"  # comparisons: computed on the inputs as they are, bool out
+ORDERED = "ordered"  # lt, le, gt, ge: as BOOL_RESULT, and complex operands refused
+# The dtypes each rule but PROMOTE computes on as they are, without a trip through promotion
+_AS_THEY_ARE = {
+    FLOAT_RESULT: frozenset(d for d in dt.ALL_DTYPES + dt.COMPLEX_DTYPES if d.inexact),
+    BOOL_RESULT: frozenset(dt.ALL_DTYPES + dt.COMPLEX_DTYPES),
+    ORDERED: frozenset(dt.ALL_DTYPES),
+}
 
 
 def unary(op: Op, x: Tensor, rule: str = PROMOTE, attrs: dict | None = None) -> Tensor:
@@ -78,7 +91,12 @@ def _binary_arrays(name: str, a, b, rule: str):
     want = promoted(a, b)
     if rule is FLOAT_RESULT and not want.inexact:
         want = dt._default[0]
-    if rule is BOOL_RESULT:
+    if rule is BOOL_RESULT or rule is ORDERED:
+        if rule is ORDERED and want.is_complex:
+            raise NotImplementedError(
+                f"\"{name}_cpu\" not implemented for '{dt.scalar_type_name(want)}': complex numbers have no order; "
+                "compare their real parts or sizes (.real, .abs())"
+            )
         xa = a._data if isinstance(a, Tensor) else a
         xb = b._data if isinstance(b, Tensor) else b
         return xa, xb, like, want
@@ -130,7 +148,7 @@ def binary(op: Op, a, b, rule: str = PROMOTE) -> Tensor:
             (isinstance(b, Tensor) and a.dtype is b.dtype and a.device is b.device)
             or ((type(b) is float or type(b) is int) and a.dtype.inexact)
         )
-        and (rule is not FLOAT_RESULT or a.dtype.inexact)
+        and (rule is PROMOTE or a.dtype in _AS_THEY_ARE[rule])
     ):
         like = a
         xa, xb = a._data, (b._data if isinstance(b, Tensor) else b)

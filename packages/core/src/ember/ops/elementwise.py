@@ -12,6 +12,7 @@ from ._declare import FUNCTIONS, binary_op, export, publish, unary_op
 from ._dispatch import (
     BOOL_RESULT,
     FLOAT_RESULT,
+    ORDERED,
     PROMOTE,
     _alias_for_inplace,
     _check_castable,
@@ -570,13 +571,9 @@ for _name, _kernel_name, _dunder in (
     ("gt", "greater", "gt"),
     ("ge", "greater_equal", "ge"),
 ):
-    ordering = _name not in ("eq", "ne")  # NOTE: complex numbers have no order
-    kernel = (
-        refusing(f"{_name}_cpu", "c", lambda b, x, y, _k=_kernel_name: getattr(b, _k)(x, y))
-        if ordering
-        else _kernel_name
-    )
-    binary_op(_name, kernel, promotion=BOOL_RESULT, operator=_dunder, reflected=False, inplace=False)
+    ordered = _name not in ("eq", "ne")  # NOTE: complex numbers have no order: lt, le, gt, ge refuse them
+    promotion = ORDERED if ordered else BOOL_RESULT
+    binary_op(_name, _kernel_name, promotion=promotion, operator=_dunder, reflected=False, inplace=False)
 for _alias, _name in (
     ("greater", "gt"),
     ("greater_equal", "ge"),
