@@ -173,3 +173,17 @@ def test_refusals_have_torch_types(call):
         call(torch, torch.tensor(Z))
     with pytest.raises(type(theirs.value)):
         call(ember, ember.tensor(Z))
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_checkpoints_hold_complex_tensors_both_ways(tmp_path, dtype):
+    ours = ember.tensor(Z, dtype=getattr(ember, dtype))
+    ember.save({"z": ours, "view": ours[1:], "dtype": ours.dtype}, tmp_path / "ember.pt", format="torch")
+    loaded = torch.load(tmp_path / "ember.pt")
+    assert loaded["z"].dtype == getattr(torch, dtype) and loaded["dtype"] == getattr(torch, dtype)
+    assert np.array_equal(loaded["view"].numpy(), ours[1:].numpy())
+    torch.save({"z": torch.tensor(Z, dtype=getattr(torch, dtype))}, tmp_path / "torch.pt")
+    back = ember.load(tmp_path / "torch.pt")["z"]
+    assert back.dtype is getattr(ember, dtype) and np.array_equal(back.numpy(), ours.numpy())
+    ember.save({"z": ours}, tmp_path / "native.pt")
+    assert np.array_equal(ember.load(tmp_path / "native.pt")["z"].numpy(), ours.numpy())
