@@ -121,6 +121,7 @@ CASES = [
     ("vdot", lambda m, a, b: m.vdot(a, b), [Z[0], W[0]]),
     ("cat_index", lambda m, a, b: m.cat([a, b])[m.tensor([0, 3])] * m.full((3,), 1 - 2j), [Z, W]),
     ("cfloat_method", lambda m, a: a.cdouble() * 1j, [X]),
+    ("pow_tensor", lambda m, a, b: a**b + 2**a, [NONZERO, W * 0.5]),
 ]
 
 
@@ -187,3 +188,29 @@ def test_checkpoints_hold_complex_tensors_both_ways(tmp_path, dtype):
     assert back.dtype is getattr(ember, dtype) and np.array_equal(back.numpy(), ours.numpy())
     ember.save({"z": ours}, tmp_path / "native.pt")
     assert np.array_equal(ember.load(tmp_path / "native.pt")["z"].numpy(), ours.numpy())
+
+
+def _write_real(m, y):
+    y.real.mul_(2)
+
+
+def _write_imag(m, y):
+    y.imag[1] = 5.0
+
+
+def _write_pairs(m, y):
+    m.view_as_real(y)[0, 1] = 7.0
+
+
+@pytest.mark.parametrize("writes", [[_write_real], [_write_imag], [_write_real, _write_imag], [_write_pairs]])
+def test_writes_through_the_part_views_reach_the_gradient(writes):
+    def gradient(m):
+        x = m.tensor(Z[0], requires_grad=True)
+        y = x.clone()
+        for write in writes:
+            write(m, y)
+        y.abs().sum().backward()
+        return y.detach().numpy(), x.grad.numpy()
+
+    for mine, reference in zip(gradient(ember), gradient(torch)):
+        np.testing.assert_allclose(mine, reference, rtol=1e-12)

@@ -216,9 +216,7 @@ def view_as_real(input: Tensor) -> Tensor:
     """A real view of a complex tensor with a last dimension of size 2 (real and imaginary parts)."""
     if not input.dtype.is_complex:
         raise RuntimeError("view_as_real is only supported for complex tensors")
-    return view_call(
-        AS_REAL, input.contiguous() if input._data.ndim and input._data.strides[-1] != input.dtype.itemsize else input
-    )
+    return view_call(AS_REAL, input)
 
 
 @export(method=False)
@@ -233,3 +231,7 @@ def view_as_complex(input: Tensor) -> Tensor:
     if input._data.strides[-1] != input.dtype.itemsize:
         raise RuntimeError("Tensor must have a last dimension with stride 1")
     return view_call(AS_COMPLEX, input)
+
+
+for _op in (REAL, IMAG, AS_REAL, AS_COMPLEX):
+    _op.node._view_op = _op  # NOTE: how a write through the view is replayed on its base (ops._view_writes)

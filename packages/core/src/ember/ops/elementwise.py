@@ -256,10 +256,10 @@ def _grad_pow_tensor(m, ctx, g):
     base, exponent = ctx.saved
     grad_base = None
     if ctx.needs(0):
-        grad_base = m.where(exponent == 0, 0, g * exponent * base ** (exponent - 1))
+        grad_base = m.where(exponent == 0, 0, g * m.conj(exponent * base ** (exponent - 1)))
     grad_exp = None
     if ctx.needs(1):
-        grad_exp = m.where((base == 0) & (exponent >= 0), 0, g * ctx.out * m.log(base))
+        grad_exp = m.where((base == 0) & (exponent >= 0), 0, g * m.conj(ctx.out * m.log(base)))
     return grad_base, grad_exp
 
 
@@ -267,13 +267,13 @@ def _grad_pow_base(m, ctx, g):
     (exponent,) = ctx.saved
     base = ctx.attrs["base"]
     log_base = math.log(base) if base > 0 else -math.inf if base == 0 else math.nan
-    grad = g * ctx.out * log_base
+    grad = g * m.conj(ctx.out * log_base)
     return (m.where(exponent >= 0, 0, grad) if base == 0 else grad,)
 
 
 def _integer_power(b, x, y):
     """Integer powers as PyTorch computes them: a negative exponent gives 1/x truncated."""
-    if kind_of(y) == "f" or kind_of(x) == "f" or not b.any(b.less(y, 0)):
+    if kind_of(y) in "fc" or kind_of(x) in "fc" or not b.any(b.less(y, 0)):
         return b.power(x, y)
     safe = b.power(x, b.maximum(y, 0))
     odd = b.not_equal(b.remainder(y, 2), 0)
