@@ -32,11 +32,13 @@ FLOAT_RESULT = "float"  # integer inputs compute in the default float dtype (div
 PROMOTE = "promote"
 BOOL_RESULT = "bool"  # comparisons: computed on the inputs as they are, bool out
 ORDERED = "ordered"  # lt, le, gt, ge: as BOOL_RESULT, and complex operands refused
+REAL_ONLY = "real"  # maximum, minimum: as PROMOTE, and complex operands refused
 # The dtypes each rule but PROMOTE computes on as they are, without a trip through promotion
 _AS_THEY_ARE = {
     FLOAT_RESULT: frozenset(d for d in dt.ALL_DTYPES + dt.COMPLEX_DTYPES if d.inexact),
     BOOL_RESULT: frozenset(dt.ALL_DTYPES + dt.COMPLEX_DTYPES),
     ORDERED: frozenset(dt.ALL_DTYPES),
+    REAL_ONLY: frozenset(dt.ALL_DTYPES),
 }
 
 
@@ -91,6 +93,8 @@ def _binary_arrays(name: str, a, b, rule: str):
     want = promoted(a, b)
     if rule is FLOAT_RESULT and not want.inexact:
         want = dt._default[0]
+    if rule is REAL_ONLY and want.is_complex:
+        raise RuntimeError(f"{name} not implemented for complex tensors: complex numbers have no order")
     if rule is BOOL_RESULT or rule is ORDERED:
         if rule is ORDERED and want.is_complex:
             raise NotImplementedError(

@@ -14,6 +14,7 @@ from ._dispatch import (
     FLOAT_RESULT,
     ORDERED,
     PROMOTE,
+    REAL_ONLY,
     _alias_for_inplace,
     _check_castable,
     binary,
@@ -660,8 +661,12 @@ def _grad_extremum(larger_wins: bool):
     return rule
 
 
-MAXIMUM = binary_op("maximum", "maximum", _grad_extremum(True), saves=(0, 1), inplace=False, math="maximum")
-MINIMUM = binary_op("minimum", "minimum", _grad_extremum(False), saves=(0, 1), inplace=False, math="minimum")
+MAXIMUM = binary_op(
+    "maximum", "maximum", _grad_extremum(True), promotion=REAL_ONLY, saves=(0, 1), inplace=False, math="maximum"
+)
+MINIMUM = binary_op(
+    "minimum", "minimum", _grad_extremum(False), promotion=REAL_ONLY, saves=(0, 1), inplace=False, math="minimum"
+)
 maximum = FUNCTIONS["maximum"]
 minimum = FUNCTIONS["minimum"]
 

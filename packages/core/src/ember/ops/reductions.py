@@ -11,11 +11,13 @@ from .._autograd._math import define
 from .._tensor import Tensor, _wrap_dim
 from .._writes import write_out
 from ._declare import export
+from ._errors import unordered
 from ._op import Op, call, make
 from .return_types import ReturnTuple
 
 _INTEGRAL = frozenset("biu")
 _HALF = dt.float16.numpy
+_UNORDERED_ARG = frozenset((dt.bool_, *dt.COMPLEX_DTYPES))
 
 
 def dims_of(dim, ndim: int) -> tuple | None:
@@ -315,6 +317,8 @@ def _extreme(kind: str, input: Tensor, dim, keepdim: bool, other):
         from .elementwise import maximum, minimum
 
         return (maximum if kind == "max" else minimum)(input, dim if other is None else other)
+    if input.dtype.is_complex:
+        raise unordered(f"{kind}_all", input) if dim is None else unordered(f"{kind}()", input, RuntimeError)
     if dim is None:
         _require_nonempty(kind, input, None)
         return _reduce(MAX_ALL if kind == "max" else MIN_ALL, input, None, False)
@@ -359,6 +363,8 @@ def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None, **numpy):
 
 
 def _amax_like(op: Op, input: Tensor, dim, keepdim: bool) -> Tensor:
+    if input.dtype.is_complex:
+        raise unordered(f"{op.name[1:]}_values_cpu", input)
     axes = dims_of(None if dim == () else dim, input._data.ndim)
     _require_nonempty(op.name, input, axes)
     return call(op, (input,), (input._data,), input, {"axis": axes, "keepdims": keepdim})
@@ -386,7 +392,9 @@ def _arg_indices(kind: str, input: Tensor, axis: int, keepdim: bool) -> Tensor:
 
 
 def _arg(kind: str, input: Tensor, dim, keepdim: bool) -> Tensor:
-    if input.dtype is dt.bool_:
+    if input.dtype in _UNORDERED_ARG:
+        if input.dtype.is_complex:
+            raise unordered(f"{kind}()", input, RuntimeError)
         raise RuntimeError(f"{kind}(): does not support bool input; convert first, e.g. t.int().{kind}()")
     if dim is None:
         _require_nonempty(kind, input, None, IndexError)
