@@ -175,7 +175,7 @@ def test_item_and_numpy():
         lambda m, t: t.argsort(),
         lambda m, t: t.topk(1),
         lambda m, t: m.maximum(t, t),
-        lambda m, t: m.minimum(t, 1),
+        lambda m, t: m.minimum(t.real, t),
         lambda m, t: t.cummax(0),
         lambda m, t: t.kthvalue(1),
         lambda m, t: t.median(),
