@@ -233,12 +233,18 @@ def test_full_checks_tensor_fill_values_too():
         (-(2**63) - 1, OverflowError, "too big to convert"),
         ("a", TypeError, "must be Number, not str"),
         (None, TypeError, "must be Number, not NoneType"),
-        (1 + 2j, RuntimeError, "no complex dtypes"),
     ],
 )
 def test_full_refuses_what_is_no_fill_value(value, error, message):
     with pytest.raises(error, match=message):
         ember.full((2,), value)
+
+
+def test_full_refuses_a_complex_value_for_a_real_dtype():
+    with pytest.raises(RuntimeError, match="pass a complex dtype or a real number"):
+        ember.full((2,), 1 + 2j, dtype=ember.float32)
+    assert ember.full((2,), 1 + 0j, dtype=ember.float32).tolist() == [1.0, 1.0]
+    assert ember.full((2,), 1 + 2j).dtype is ember.complex64
 
 
 @pytest.mark.parametrize(

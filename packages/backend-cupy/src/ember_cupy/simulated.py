@@ -86,6 +86,9 @@ class _SimulatedRandomState:
         return self._here(self._rng.permutation(num))
 
 
+_FFT_KINDS = ("fftn", "ifftn", "rfftn", "irfftn")
+
+
 class SimulatedCupy:
     """The `cupy` module, simulated over a NumPy module (see the module docstring)."""
 
@@ -104,6 +107,7 @@ class SimulatedCupy:
             CUDARuntimeError=SimulatedCudaRuntimeError,
         )
         self.random = SimpleNamespace(RandomState=lambda seed=None, method=None: _SimulatedRandomState(self, seed))
+        self.fft = SimpleNamespace(**{kind: self._kernel(getattr(numpy.fft, kind)) for kind in _FFT_KINDS})
         tricks = numpy.lib.stride_tricks
         self.lib = SimpleNamespace(
             stride_tricks=SimpleNamespace(

@@ -15,7 +15,7 @@ A layer that gives a lower layer's class methods attaches them itself (ops attac
 6. ``_writes``, ``_argument_checks``: in-place checks and ``out=``; argument checks
 7. ``_creation``, ``_random``: tensors from data, shapes and random streams
 8. ``ops.*``: every op, declared once with its backward rule, attached to Tensor and ``ember``
-9. ``autograd.*``, ``cuda``, ``linalg``, ``special``, ``serialization``, ``_checkpoint.*``, ``distributions.*``, ``_compile.*``: the public faces of the layers below, and ember.compile
+9. ``autograd.*``, ``cuda``, ``fft``, ``linalg``, ``special``, ``serialization``, ``_checkpoint.*``, ``distributions.*``, ``_compile.*``: the public faces of the layers below, and ember.compile
 10. ``ember``, ``__main__``, ``testing.*``: the package itself, ``python -m ember``, the test tools
 """
 
@@ -45,6 +45,8 @@ from . import _dtype
 from ._device import device
 from ._dtype import (
     bool_ as bool,  # noqa: A004
+    complex64,
+    complex128,
     dtype,
     float16,
     float32,
@@ -115,13 +117,13 @@ from ._random import (
     set_rng_state,
 )
 from ._printing import get_printoptions, printoptions, set_printoptions
-from . import cuda, linalg, special
+from . import cuda, fft, linalg, special
 from .ops.return_types import ReturnTuple as _ReturnTuple
 from .serialization import load, save
 
 half, float, double = float16, float32, float64  # noqa: A001
 short, int, long = int16, int32, int64  # noqa: A001
-cfloat = None
+cfloat, cdouble = complex64, complex128
 globals().update(LEGACY_TYPES)
 globals().update(_FUNCTIONS)
 strided = "ember.strided"
@@ -140,6 +142,11 @@ def is_tensor(obj) -> bool:
 def is_floating_point(input: Tensor) -> bool:
     """Whether the tensor's dtype is a floating-point type."""
     return input.dtype.is_floating_point
+
+
+def is_complex(input: Tensor) -> bool:
+    """Whether the tensor's dtype is a complex type."""
+    return input.dtype.is_complex
 
 
 def numel(input: Tensor) -> int:

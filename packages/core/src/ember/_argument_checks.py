@@ -30,6 +30,7 @@ def _limits(d: dt.dtype) -> tuple:
 
 
 LIMITS = {d: _limits(d) for d in dt.ALL_DTYPES}
+LIMITS.update({d: LIMITS[d.to_real()] for d in dt.COMPLEX_DTYPES})  # NOTE: the range of each part
 # Python ints that fill a dtype as they are: in its range, and in the int64/uint64 range PyTorch takes.
 _PLAIN_INT_FILLS = {
     d: (max(lowest, -(2**63)), min(highest, UINT64_LIMIT - 1)) for d, (lowest, highest) in LIMITS.items()
@@ -140,11 +141,12 @@ def _checked_fill_value(op: str, value, target: dt.dtype):
         return _integer_fill(op, int(value), target)
     if isinstance(value, (float, np.floating)):
         return _float_fill(op, float(value), target)
-    if isinstance(value, complex):
+    if isinstance(value, (complex, np.complexfloating)):
+        if target.is_complex:
+            return complex(value)
         if value.imag:
             raise overflow_error(
-                target,
-                f"{op}() got the complex fill_value {value!r}; ember has no complex dtypes, so pass a real number",
+                target, f"{op}() got the complex fill_value {value!r}; pass a complex dtype or a real number"
             )
         return _float_fill(op, value.real, target)
     raise TypeError(

@@ -59,19 +59,21 @@ def finish(data, backend, dtype: dt.dtype, device, requires_grad: bool) -> Tenso
 
 # --- from data ---------------------------------------------------------------------------
 
-_PYTHON_SCALARS = (bool, int, float)
+_PYTHON_SCALARS = (bool, int, float, complex)
 
 
 def _scalar_dtype(item) -> dt.dtype | None:
     """The dtype a leaf of nested data contributes, or None when the leaf is not a number."""
     if isinstance(item, np.generic):
-        return dt.from_numpy_dtype(item.dtype) if item.dtype.kind in "biuf" else None
+        return dt.from_numpy_dtype(item.dtype) if item.dtype.kind in "biufc" else None
     if isinstance(item, bool):
         return dt.bool_
     if isinstance(item, int):
         return dt.int64
     if isinstance(item, float):
         return dt.get_default_dtype()
+    if isinstance(item, complex):
+        return dt.default_complex_dtype()
     if isinstance(item, Tensor):
         if item._data.size != 1:
             raise ValueError(
@@ -210,11 +212,14 @@ def _host_array(data, dtype: dt.dtype | None) -> tuple[np.ndarray, dt.dtype]:
     else:
         host, inferred = _python_data(data, dtype is not None)
     target = inferred if dtype is None else dt.as_dtype(dtype)
-    if isinstance(host, np.ndarray) and host.dtype.kind in "biuf":
+    if isinstance(host, np.ndarray) and host.dtype.kind in "biufc":
         return _converted(host, target), target
     try:
-        floating = target.is_floating_point or inferred.is_floating_point
-        array = np.array(host, dtype=np.float64 if floating else np.int64 if inferred is not dt.bool_ else np.bool_)
+        if target.is_complex or inferred.is_complex:
+            array = np.array(host, dtype=np.complex128)
+        else:
+            floating = target.is_floating_point or inferred.is_floating_point
+            array = np.array(host, dtype=np.float64 if floating else np.int64 if inferred is not dt.bool_ else np.bool_)
     except OverflowError:
         raise ValueError(
             f"Overflow when unpacking long long: a value does not fit in {target} (int64 holds values up to "
@@ -225,7 +230,9 @@ def _host_array(data, dtype: dt.dtype | None) -> tuple[np.ndarray, dt.dtype]:
 
 def _converted(array: np.ndarray, target: dt.dtype) -> np.ndarray:
     """A copy of array in target's dtype; integers keep PyTorch's overflow check."""
-    if target.is_floating_point or target is dt.bool_ or array.dtype == target.numpy:
+    if array.dtype.kind == "c" and not target.is_complex:
+        array = array.real  # NOTE: as PyTorch, a complex value given to a real dtype keeps its real part
+    if target.inexact or target is dt.bool_ or array.dtype == target.numpy:
         return np.array(array, dtype=target.numpy, copy=True)
     if array.dtype.kind == "f" and array.size and not np.isfinite(array).all():
         raise checks.overflow_error(target, "the data holds inf or nan, which integers cannot; replace them first")

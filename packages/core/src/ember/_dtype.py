@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-BOOL, INTEGER, FLOATING = 0, 1, 2
+BOOL, INTEGER, FLOATING, COMPLEX = 0, 1, 2, 3
 
 
 class dtype:
@@ -13,10 +13,12 @@ class dtype:
     __slots__ = {
         "name": "The name after ``ember.``: ``'float32'``.",
         "itemsize": "The size of one element in bytes.",
-        "category": "The kind of type in promotion: 0 for bool, 1 for integers, 2 for floating point.",
+        "category": "The kind of type in promotion: 0 bool, 1 integers, 2 floating point, 3 complex.",
         "numpy": "The NumPy dtype of the same type, which native arrays carry.",
         "is_floating_point": "Whether it is a floating-point type.",
         "is_signed": "Whether it holds negative numbers.",
+        "is_complex": "Whether it is a complex type.",
+        "inexact": "Whether it is floating point or complex (the dtypes whose tensors can require grad).",
         "_rank": "",
     }
 
@@ -26,6 +28,8 @@ class dtype:
         self.itemsize = self.numpy.itemsize
         self.category = category
         self.is_floating_point = category == FLOATING
+        self.is_complex = category == COMPLEX
+        self.inexact = category >= FLOATING
         self.is_signed = name != "uint8" and name != "bool"
         self._rank = rank
 
@@ -36,8 +40,15 @@ class dtype:
         return (_by_name, (self.name,))
 
     def to_real(self) -> dtype:
-        """The real dtype of this one (itself: ember has no complex dtypes)."""
-        return self
+        """The real dtype of this one: the type of a complex type's parts, else itself."""
+        return _REAL.get(self, self)
+
+    def to_complex(self) -> dtype:
+        """The complex dtype whose parts are this floating-point type (a complex type gives itself)."""
+        found = _COMPLEX.get(self)
+        if found is None:
+            raise RuntimeError(f"to_complex is not supported for {self}")
+        return found
 
 
 bool_ = dtype("bool", np.bool_, BOOL, 0)
@@ -49,10 +60,16 @@ int64 = dtype("int64", np.int64, INTEGER, 5)
 float16 = dtype("float16", np.float16, FLOATING, 6)
 float32 = dtype("float32", np.float32, FLOATING, 7)
 float64 = dtype("float64", np.float64, FLOATING, 8)
+complex64 = dtype("complex64", np.complex64, COMPLEX, 9)
+complex128 = dtype("complex128", np.complex128, COMPLEX, 10)
 
-ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
-_BY_NAME = {d.name: d for d in ALL_DTYPES}
-_BY_NUMPY = {d.numpy: d for d in ALL_DTYPES}
+ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)  # the real dtypes
+COMPLEX_DTYPES = (complex64, complex128)
+_BY_NAME = {d.name: d for d in ALL_DTYPES + COMPLEX_DTYPES}
+_BY_NUMPY = {d.numpy: d for d in ALL_DTYPES + COMPLEX_DTYPES}
+_REAL = {complex64: float32, complex128: float64}
+# NOTE: float16's complex type (PyTorch's experimental complex32) is not an ember dtype: complex64 stands in
+_COMPLEX = {float16: complex64, float32: complex64, float64: complex128, complex64: complex64, complex128: complex128}
 
 ALIASES = {
     "half": float16,
@@ -61,6 +78,8 @@ ALIASES = {
     "short": int16,
     "int": int32,
     "long": int64,
+    "cfloat": complex64,
+    "cdouble": complex128,
 }
 
 
@@ -75,6 +94,8 @@ SCALAR_TYPE_NAMES = {
     int32: "Int",
     int64: "Long",
     bool_: "Bool",
+    complex64: "ComplexFloat",
+    complex128: "ComplexDouble",
 }
 
 
@@ -92,7 +113,7 @@ def from_numpy_dtype(np_dtype) -> dtype:
     if found is None:
         raise TypeError(
             f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
-            "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
+            "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool."
         )
     return found
 
@@ -100,6 +121,9 @@ def from_numpy_dtype(np_dtype) -> dtype:
 def _promote_pair(a: dtype, b: dtype) -> dtype:
     if a is b:
         return a
+    if a.category == COMPLEX and b.category == FLOATING or b.category == COMPLEX and a.category == FLOATING:
+        # NOTE: complex with floating point: complex parts wide enough for both (float64 + complex64 -> complex128)
+        return _promote_pair(a.to_real(), b.to_real()).to_complex()
     if a.category != b.category:
         return a if a.category > b.category else b
     if {a, b} == {uint8, int8}:
@@ -107,7 +131,8 @@ def _promote_pair(a: dtype, b: dtype) -> dtype:
     return a if a._rank > b._rank else b
 
 
-PROMOTE = {(a, b): _promote_pair(a, b) for a in ALL_DTYPES for b in ALL_DTYPES}
+_EVERY = ALL_DTYPES + COMPLEX_DTYPES
+PROMOTE = {(a, b): _promote_pair(a, b) for a in _EVERY for b in _EVERY}
 
 
 def promote_types(a: dtype, b: dtype) -> dtype:
@@ -138,7 +163,7 @@ def set_default_dtype(d: dtype) -> None:
 # which outranks a Python scalar (0). A lighter operand only decides the result
 # when its category is higher than every heavier operand's.
 
-_SCALAR_DTYPES = {bool: bool_, int: int64, float: None}
+_SCALAR_DTYPES = {bool: bool_, int: int64, float: None, complex: None}
 _RESULT_CACHE: dict = {}
 
 
@@ -151,8 +176,15 @@ def _scalar_dtype(value_type) -> dtype:
             return bool_
         if issubclass(value_type, int):
             return int64
+        if issubclass(value_type, complex):
+            return _COMPLEX[_default[0]]
         return _default[0]
     return d
+
+
+def default_complex_dtype() -> dtype:
+    """The complex dtype of Python complex numbers: the complex type of the default float dtype."""
+    return _COMPLEX[_default[0]]
 
 
 def _compute_result(a: dtype, wa: int, b: dtype, wb: int) -> dtype:
@@ -160,8 +192,16 @@ def _compute_result(a: dtype, wa: int, b: dtype, wb: int) -> dtype:
         return PROMOTE[a, b]
     heavy, light = (a, b) if wa > wb else (b, a)
     if light.category > heavy.category:
+        if light.category == COMPLEX and heavy.category == FLOATING:
+            return heavy.to_complex()  # NOTE: a lighter complex operand keeps the heavy operand's precision
         if min(wa, wb) == 0:
-            return _default[0] if light.category == FLOATING else light
+            return (
+                _default[0]
+                if light.category == FLOATING
+                else _COMPLEX[_default[0]]
+                if light.category == COMPLEX
+                else light
+            )
         return light
     return heavy
 
@@ -192,6 +232,8 @@ def as_dtype(value) -> dtype:
         return int64
     if value is bool:
         return bool_
+    if value is complex:
+        return complex128
     if isinstance(value, str) and value in _BY_NAME:
         return _BY_NAME[value]
     try:

@@ -4,9 +4,12 @@ from typing import Any
 class dtype:
     def __init__(self, name: str, numpy_dtype: Any, category: int, rank: int) -> None: ...
     category: Any
+    inexact: Any
+    is_complex: Any
     is_floating_point: Any
     is_signed: Any
     itemsize: Any
     name: Any
     numpy: Any
+    def to_complex(self) -> dtype: ...
     def to_real(self) -> dtype: ...

@@ -202,10 +202,24 @@ class _ElementFormatter:
         return text.rjust(self.width)
 
 
+class _ComplexFormatter:
+    """Formats complex elements as PyTorch does: real and imaginary parts each in their own style."""
+
+    def __init__(self, shown: np.ndarray) -> None:
+        self.real = _ElementFormatter(np.ascontiguousarray(shown.real))
+        self.imag = _ElementFormatter(np.ascontiguousarray(shown.imag))
+        self.width = self.real.width + self.imag.width + 1  # the parts and the "j"
+
+    def format(self, value: complex) -> str:
+        imag = (self.imag.format(value.imag) + "j").lstrip()
+        return self.real.format(value.real) + (imag if imag[0] in "+-" else "+" + imag)
+
+
 def _format_values(values: np.ndarray, indent: int) -> str:
     summarize = values.size > _options.threshold
     shown = _edges(values, _options.edgeitems) if summarize else values
-    return _format_block(values, indent, summarize, _ElementFormatter(shown))
+    formatter = _ComplexFormatter(shown) if shown.dtype.kind == "c" else _ElementFormatter(shown)
+    return _format_block(values, indent, summarize, formatter)
 
 
 def _edges(values: np.ndarray, edgeitems: int) -> np.ndarray:
@@ -217,7 +231,7 @@ def _edges(values: np.ndarray, edgeitems: int) -> np.ndarray:
     return values
 
 
-def _format_block(values: np.ndarray, indent: int, summarize: bool, formatter: _ElementFormatter) -> str:
+def _format_block(values: np.ndarray, indent: int, summarize: bool, formatter) -> str:
     if values.ndim == 0:
         return formatter.format(values.item())
     if values.ndim == 1:
@@ -234,7 +248,7 @@ def _format_block(values: np.ndarray, indent: int, summarize: bool, formatter: _
     return "[" + separator.join(blocks) + "]"
 
 
-def _format_row(values: np.ndarray, indent: int, summarize: bool, formatter: _ElementFormatter) -> str:
+def _format_row(values: np.ndarray, indent: int, summarize: bool, formatter) -> str:
     edgeitems = _options.edgeitems
     if summarize and not edgeitems:
         items = ["..."]

@@ -126,6 +126,11 @@ def _sample(op: str, kind: str, size: tuple, generator, dtype, device, requires_
     """`op`'s draws from the stream's `kind` sampler ("uniform" or "normal") into a new tensor."""
     shape = sizes_of(size)
     target = dt.as_dtype(dtype) if dtype is not None else dt.get_default_dtype()
+    if target.is_complex:
+        # NOTE: as PyTorch: both parts drawn independently; a normal's variance split evenly between them
+        parts = params if kind == "uniform" else (params[0], params[1] / math.sqrt(2))
+        pairs = _sample(op, kind, (*shape, 2), generator, target.to_real(), device, False, *parts)
+        return finish(pairs._data.view(target.numpy)[..., 0], pairs._backend, target, pairs.device, requires_grad)
     if not target.is_floating_point:
         raise NotImplementedError(
             f'{op}(): "{kind}" sampling is not implemented for {target}; sample a floating dtype '

@@ -156,7 +156,11 @@ class Tensor:
         return self.dtype.is_floating_point
 
     def is_complex(self) -> bool:
-        """Whether the dtype is complex (never: ember has no complex dtypes)."""
+        """Whether the dtype is a complex type."""
+        return self.dtype.is_complex
+
+    def is_conj(self) -> bool:
+        """Whether the tensor is a lazy conjugate view (never: ember's conj computes the values)."""
         return False
 
     @property
@@ -200,7 +204,7 @@ class Tensor:
                     "var_no_grad = var.detach()."
                 )
             raise RuntimeError(message)
-        if value and not self.dtype.is_floating_point:
+        if value and not self.dtype.inexact:
             raise RuntimeError(
                 f"only Tensors of floating point dtype can require gradients (got {self.dtype}); "
                 "convert first, e.g. t.float().requires_grad_()"
@@ -361,7 +365,8 @@ class Tensor:
         return bool(self._host().reshape(()).item())
 
     def __float__(self) -> float:
-        return float(self._scalar("float"))
+        value = self._scalar("float")
+        return float(value.real if isinstance(value, complex) else value)  # NOTE: as PyTorch, the real part
 
     def __int__(self) -> int:
         return int(self._scalar("int"))
@@ -387,7 +392,7 @@ class Tensor:
         return format_tensor(
             self._host(),
             dtype_name=self.dtype.name,
-            show_dtype=self.dtype is not dt.get_default_dtype(),
+            show_dtype=self.dtype is not dt.get_default_dtype() and self.dtype is not dt.default_complex_dtype(),
             device=None if self.device.type == "cpu" else str(self.device),
             requires_grad=self._requires_grad,
             grad_fn=None if grad_fn is None else type(grad_fn).__name__,
@@ -497,8 +502,9 @@ def _make_legacy(name: str, dtype: dt.dtype, device_type: str) -> type:
     )
 
 
-LEGACY_TYPES = {name: _make_legacy(name, d, "cpu") for d, name in _LEGACY_NAMES.items()}
-CUDA_LEGACY_TYPES = {name: _make_legacy(name, d, "cuda") for d, name in _LEGACY_NAMES.items()}
+# NOTE: complex dtypes have type names (x.type() is 'ember.ComplexFloatTensor') but, as in PyTorch, no legacy class
+LEGACY_TYPES = {name: _make_legacy(name, d, "cpu") for d, name in _LEGACY_NAMES.items() if not d.is_complex}
+CUDA_LEGACY_TYPES = {name: _make_legacy(name, d, "cuda") for d, name in _LEGACY_NAMES.items() if not d.is_complex}
 
 
 def _legacy_by_name(name: str):

@@ -132,7 +132,7 @@ def is_anomaly_check_nan_enabled() -> bool:
 def check_nan(node, grads) -> None:
     """Raise when a gradient computed by `node` contains NaN."""
     for i, g in enumerate(grads):
-        if g is not None and g.dtype.is_floating_point and bool(g.isnan().any()):
+        if g is not None and g.dtype.inexact and bool(g.isnan().any()):
             raise RuntimeError(
                 f"Function '{node.name()}' returned nan values in its {i}th output. The forward call that "
                 "created this node is shown in the warning above; look for a log, sqrt, division or pow of a "

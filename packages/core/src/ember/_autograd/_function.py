@@ -146,7 +146,7 @@ class BackwardCFunction(Node, FunctionCtx):
             elif any(out is a for a in args):
                 out = _alias(out)
             if record:
-                if id(outputs[index]) in non_differentiable or not out.dtype.is_floating_point:
+                if id(outputs[index]) in non_differentiable or not out.dtype.inexact:
                     out._requires_grad = False
                     if id(out) in dirty:
                         out.grad_fn = None

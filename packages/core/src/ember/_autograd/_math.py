@@ -66,6 +66,8 @@ class ArrayMath:
         if g.shape != shape:
             g = self.unbroadcast(g, shape=shape)
         if self.backend.ember_dtype(g.dtype) is not dtype:
+            if g.dtype.kind == "c" and not dtype.is_complex:
+                g = g.real  # NOTE: a real input fed a complex op: its gradient is the real part
             g = self.backend.astype(g, dtype)
         return g
 
@@ -94,6 +96,8 @@ class TensorMath:
         if g._data.shape != shape:
             g = self.unbroadcast(g, shape=shape)
         if g.dtype is not dtype:
+            if g.dtype.is_complex and not dtype.is_complex:
+                g = self.real(g)
             g = g.to(dtype)
         return g
 

@@ -20,14 +20,14 @@ STORAGE_OF_DTYPE: dict[dt.dtype, str] = {
     dt.int8: "CharStorage",
     dt.uint8: "ByteStorage",
     dt.bool_: "BoolStorage",
+    dt.complex64: "ComplexFloatStorage",
+    dt.complex128: "ComplexDoubleStorage",
 }
 DTYPE_OF_STORAGE: dict[str, dt.dtype] = {name: dtype for dtype, name in STORAGE_OF_DTYPE.items()}
 
 #: Storage types and dtypes PyTorch's `weights_only` loader accepts but ember has no dtype for.
 FOREIGN_STORAGES = (
     "BFloat16Storage",
-    "ComplexDoubleStorage",
-    "ComplexFloatStorage",
     "QUInt8Storage",
     "QInt8Storage",
     "QInt32Storage",
@@ -37,8 +37,6 @@ FOREIGN_STORAGES = (
 FOREIGN_DTYPES = (
     "bfloat16",
     "complex32",
-    "complex64",
-    "complex128",
     "uint16",
     "uint32",
     "uint64",
@@ -79,6 +77,10 @@ DTYPE_OF_NAME: dict[str, dt.dtype] = {
     "int8": dt.int8,
     "uint8": dt.uint8,
     "bool": dt.bool_,
+    "complex64": dt.complex64,
+    "cfloat": dt.complex64,
+    "complex128": dt.complex128,
+    "cdouble": dt.complex128,
 }
 
 #: The functions in `torch._utils` that PyTorch's `weights_only` loader allows, which rebuild tensors.

@@ -2,6 +2,9 @@
 
 Both Jacobians are laid out as PyTorch prints them: one row per input element, one
 column per output element. Use float64 inputs: float32 rounding alone breaks the check.
+A complex element counts as two real ones, its real and imaginary parts (rows 2k and
+2k + 1, and so for columns): a complex input is perturbed along 1 and along 1j, and a
+complex output is seeded with 1 (its real part) and with 1j (its imaginary part).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from .. import _dtype, _random
 from .._autograd._api import grad
 from .._autograd._grad_mode import enable_grad, no_grad
 from .._creation import zeros
+from ..ops.complex import view_as_real
 
 
 class GradcheckError(RuntimeError):
@@ -37,27 +41,41 @@ def _wanted(inputs: tuple) -> list:
 
 
 def _host(tensor):
-    """A float64 copy on the CPU, flattened: an output that is a view of an input would change otherwise."""
+    """A float64 copy on the CPU, flattened (a complex one as real, imaginary, real, ...): an output that is
+    a view of an input would change otherwise."""
+    if tensor.dtype.is_complex:
+        return view_as_real(tensor.detach().to("cpu", _dtype.complex128)).reshape(-1).clone()
     return tensor.detach().to("cpu", _dtype.float64).reshape(-1).clone()
+
+
+def _units(tensor) -> tuple:
+    """The directions of one element: 1, and 1j too for a complex tensor."""
+    return (1, 1j) if tensor.dtype.is_complex else (1,)
+
+
+def _real_size(tensor) -> int:
+    return tensor.numel() * len(_units(tensor))
 
 
 def _numerical(func, inputs: tuple, wanted: list, eps: float) -> dict:
     """{(output j, input i): Jacobian block} by central differences, one element at a time."""
     blocks: dict = {}
     with no_grad():
-        sizes = [o.numel() for o in _outputs(func, inputs)]
+        sizes = [_real_size(o) for o in _outputs(func, inputs)]
         for i in wanted:
             x = inputs[i]
-            columns = [zeros((x.numel(), n), dtype=_dtype.float64) for n in sizes]
-            for row, index in enumerate(itertools.product(*map(range, x.shape))):
+            units = _units(x)
+            columns = [zeros((_real_size(x), n), dtype=_dtype.float64) for n in sizes]
+            for element, index in enumerate(itertools.product(*map(range, x.shape))):
                 original = x[index].item()
-                x[index] = original + eps
-                plus = [_host(o) for o in _outputs(func, inputs)]
-                x[index] = original - eps
-                minus = [_host(o) for o in _outputs(func, inputs)]
-                x[index] = original
-                for block, p, m in zip(columns, plus, minus):
-                    block[row] = (p - m) / (2 * eps)
+                for k, unit in enumerate(units):
+                    x[index] = original + eps * unit
+                    plus = [_host(o) for o in _outputs(func, inputs)]
+                    x[index] = original - eps * unit
+                    minus = [_host(o) for o in _outputs(func, inputs)]
+                    x[index] = original
+                    for block, p, m in zip(columns, plus, minus):
+                        block[element * len(units) + k] = (p - m) / (2 * eps)
             for j, block in enumerate(columns):
                 blocks[j, i] = block
     return blocks
@@ -68,21 +86,23 @@ def _analytical(func, inputs: tuple, wanted: list) -> dict:
     outputs = _outputs(func, inputs)
     differentiable = [inputs[i] for i in wanted]
     blocks = {
-        (j, i): zeros((inputs[i].numel(), o.numel()), dtype=_dtype.float64)
+        (j, i): zeros((_real_size(inputs[i]), _real_size(o)), dtype=_dtype.float64)
         for j, o in enumerate(outputs)
         for i in wanted
     }
     for j, output in enumerate(outputs):
         if not output.requires_grad:
             continue
-        for column in range(output.numel()):
-            seed = output.new_zeros(output.shape)
-            with no_grad():
-                seed.reshape(-1)[column] = 1
-            grads = grad(output, differentiable, seed, retain_graph=True, allow_unused=True)
-            for i, g in zip(wanted, grads):
-                if g is not None:
-                    blocks[j, i][:, column] = _host(g)
+        units = _units(output)
+        for element in range(output.numel()):
+            for k, unit in enumerate(units):
+                seed = output.new_zeros(output.shape)
+                with no_grad():
+                    seed.reshape(-1)[element] = unit
+                grads = grad(output, differentiable, seed, retain_graph=True, allow_unused=True)
+                for i, g in zip(wanted, grads):
+                    if g is not None:
+                        blocks[j, i][:, element * len(units) + k] = _host(g)
     return blocks
 
 
@@ -109,7 +129,7 @@ def gradcheck(
             "requires_grad=True. Call requires_grad_() on the inputs to check."
         )
     for i in wanted:
-        if inputs[i].dtype.name != "float64":
+        if inputs[i].dtype.name not in ("float64", "complex128"):
             warnings.warn(
                 f"Input #{i} requires gradient and is not a double precision floating point ({inputs[i].dtype}). "
                 "This check will likely fail if all the inputs are not of double precision floating point.",

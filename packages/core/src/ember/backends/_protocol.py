@@ -219,6 +219,14 @@ OPTIONAL_MEMBERS: dict[str, OptionalMember] = {
         "backward of ``nn.Conv1d``, ``nn.Conv2d``",
         "im2col columns and matmul",
     ),
+    "fft": OptionalMember(
+        "fft(x, kind, s, axes, norm)",
+        "the discrete Fourier transform over axes that NumPy's ``fft.<kind>`` computes (kind is fftn, ifftn, "
+        "rfftn or irfftn; s and norm as NumPy takes them), complex64 (irfftn: float32) for float32 or complex64 "
+        "x, else complex128 (float64)",
+        "``ember.fft``",
+        "NotImplementedError naming the backend: ``ember.fft`` needs it",
+    ),
     "to_device": OptionalMember(
         "to_device(x, index)",
         "a copy of x on device index of this backend",

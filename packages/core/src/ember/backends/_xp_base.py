@@ -18,6 +18,14 @@ from ._protocol import KERNEL_CALLS, KERNELS, NUMPY_NAMES, Backend, NativeGenera
 _EXACT_COUNT = 1 << 24
 _HALF = np.dtype(np.float16)
 _DOT_SIZE = 1 << 14  # elements: up to here a dot product sums squares as accurately as a reduction, and faster
+# The dtype of a transform's result: [kind][whether x is double precision (float64, complex128)]
+_FFT_OUTPUT = {
+    kind: (
+        np.dtype(np.float32 if kind == "irfftn" else np.complex64),
+        np.dtype(np.float64 if kind == "irfftn" else np.complex128),
+    )
+    for kind in ("fftn", "ifftn", "rfftn", "irfftn")
+}
 _BROADCAST_FROM = 1 << 14  # elements: below this, filling a small array costs less than a view's slower reads
 
 
@@ -122,7 +130,7 @@ class NumpyLikeBackend:
             value = x.reshape(()) if x.ndim else x
             out = self.xp.empty(shape, dtype=x.dtype)
             # NOTE: a count up to _EXACT_COUNT divides as a Python number to the array division's value
-            out.fill(value if divisor == 1 else float(value) / divisor)
+            out.fill(value if divisor == 1 else value.item() / divisor)
             return out
         return self.xp.broadcast_to(x if divisor == 1 else self.xp.true_divide(x, divisor), shape)
 
@@ -164,6 +172,8 @@ class NumpyLikeBackend:
 
     def sigmoid(self, x: Any) -> Any:
         xp = self.xp
+        if x.dtype.kind == "c":
+            return 1 / (1 + xp.exp(-x))  # NOTE: complex numbers have no sign to split on
         out = xp.exp(-xp.abs(x))
         return xp.where(x >= 0, 1 / (1 + out), out / (1 + out)).astype(x.dtype, copy=False)
 
@@ -254,6 +264,12 @@ class NumpyLikeBackend:
 
     def pad(self, x: Any, widths: Any, value: Any) -> Any:
         return self.xp.pad(x, widths, constant_values=value)
+
+    def fft(self, x: Any, kind: str, s: tuple | None, axes: tuple, norm: str) -> Any:
+        """xp.fft's fftn, ifftn, rfftn or irfftn (named by kind), in the precision of x."""
+        out = getattr(self.xp.fft, kind)(x, s=s, axes=axes, norm=norm)
+        want = _FFT_OUTPUT[kind][x.dtype.itemsize > 8 or x.dtype == np.float64]
+        return out if out.dtype == want else out.astype(want)
 
 
 class NumpyGenerator:

@@ -4,6 +4,7 @@ from . import (  # noqa: F401
     bessel,
     binary_math,
     combinatorics,
+    complex,
     conversion,
     counting,
     cumulative,

@@ -11,7 +11,13 @@ from .. import _dtype as dt
 from .._autograd._grad_mode import state as grad_state
 from .._tensor import Tensor, wrap
 from .._writes import check_inplace_target
-from ._errors import broadcast_error, is_number, operand_type_error, overlap_error, wrapped_integer
+from ._errors import (
+    broadcast_error,
+    is_number,
+    operand_type_error,
+    overlap_error,
+    wrapped_integer,
+)
 from ._op import Op, device_mismatch, record
 from ._view_writes import rebase_view
 
@@ -25,11 +31,20 @@ _scalar_dtype = dt._scalar_dtype
 FLOAT_RESULT = "float"  # integer inputs compute in the default float dtype (div, exp, ...)
 PROMOTE = "promote"
 BOOL_RESULT = "bool"  # comparisons: computed on the inputs as they are, bool out
+ORDERED = "ordered"  # lt, le, gt, ge: as BOOL_RESULT, and complex operands refused
+REAL_ONLY = "real"  # maximum, minimum: as PROMOTE, and complex operands refused
+# The dtypes each rule but PROMOTE computes on as they are, without a trip through promotion
+_AS_THEY_ARE = {
+    FLOAT_RESULT: frozenset(d for d in dt.ALL_DTYPES + dt.COMPLEX_DTYPES if d.inexact),
+    BOOL_RESULT: frozenset(dt.ALL_DTYPES + dt.COMPLEX_DTYPES),
+    ORDERED: frozenset(dt.ALL_DTYPES),
+    REAL_ONLY: frozenset(dt.ALL_DTYPES),
+}
 
 
 def unary(op: Op, x: Tensor, rule: str = PROMOTE, attrs: dict | None = None) -> Tensor:
     data = x._data
-    if rule is FLOAT_RESULT and not x.dtype.is_floating_point:
+    if rule is FLOAT_RESULT and not x.dtype.inexact:
         data = data.astype(dt._default[0].numpy)
     backend = x._backend
     result = op.forward(backend, data, **attrs) if attrs else op.forward(backend, data)
@@ -48,7 +63,7 @@ def promoted(a, b) -> dt.dtype:
             if a.dtype is b.dtype:
                 return a.dtype
             return _result_type(a.dtype, 2 if a._data.ndim else 1, b.dtype, 2 if b._data.ndim else 1)
-        if (type(b) is float or type(b) is int) and a.dtype.is_floating_point:
+        if (type(b) is float or type(b) is int) and a.dtype.inexact:
             return a.dtype  # NOTE: a Python number never changes a floating tensor's dtype
         return _result_type(a.dtype, 2 if a._data.ndim else 1, _scalar_dtype(type(b)), 0)
     return _result_type(_scalar_dtype(type(a)), 0, b.dtype, 2 if b._data.ndim else 1)
@@ -76,9 +91,16 @@ def _binary_arrays(name: str, a, b, rule: str):
         elif not is_number(a):
             raise operand_type_error(name, a, "input")
     want = promoted(a, b)
-    if rule is FLOAT_RESULT and not want.is_floating_point:
+    if rule is FLOAT_RESULT and not want.inexact:
         want = dt._default[0]
-    if rule is BOOL_RESULT:
+    if rule is REAL_ONLY and want.is_complex:
+        raise RuntimeError(f"{name} not implemented for complex tensors: complex numbers have no order")
+    if rule is BOOL_RESULT or rule is ORDERED:
+        if rule is ORDERED and want.is_complex:
+            raise NotImplementedError(
+                f"\"{name}_cpu\" not implemented for '{dt.scalar_type_name(want)}': complex numbers have no order; "
+                "compare their real parts or sizes (.real, .abs())"
+            )
         xa = a._data if isinstance(a, Tensor) else a
         xb = b._data if isinstance(b, Tensor) else b
         return xa, xb, like, want
@@ -101,7 +123,9 @@ def host_operand(array, like: Tensor) -> Tensor:
 
 
 def _scalar_as(value, want: dt.dtype):
-    if want.is_floating_point:
+    if want.is_complex:
+        return complex(value)
+    if want.inexact:
         return float(value)
     if want is dt.bool_:
         return bool(value)
@@ -126,9 +150,9 @@ def binary(op: Op, a, b, rule: str = PROMOTE) -> Tensor:
         isinstance(a, Tensor)
         and (
             (isinstance(b, Tensor) and a.dtype is b.dtype and a.device is b.device)
-            or ((type(b) is float or type(b) is int) and a.dtype.is_floating_point)
+            or ((type(b) is float or type(b) is int) and a.dtype.inexact)
         )
-        and (rule is not FLOAT_RESULT or a.dtype.is_floating_point)
+        and (rule is PROMOTE or a.dtype in _AS_THEY_ARE[rule])
     ):
         like = a
         xa, xb = a._data, (b._data if isinstance(b, Tensor) else b)
@@ -191,7 +215,7 @@ def inplace_unary(op: Op, x: Tensor, rule: str = PROMOTE, attrs: dict | None = N
     check_inplace_target(x)
     if x._requires_grad and grad_state.enabled:
         return rebase_inplace(x, unary(op, _alias_for_inplace(op, x), rule, attrs), op.name)
-    if rule is FLOAT_RESULT and not x.dtype.is_floating_point:
+    if rule is FLOAT_RESULT and not x.dtype.inexact:
         _check_castable(op.name, dt._default[0], x)
     result = op.forward(x._backend, x._data, **attrs) if attrs else op.forward(x._backend, x._data)
     write_into(x, result, op.name)

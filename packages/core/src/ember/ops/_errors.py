@@ -27,6 +27,15 @@ def type_word(array) -> str:
     return dt.SCALAR_TYPE_NAMES[found] if found is not None else _TYPE_WORDS[kind_of(array)]
 
 
+def unordered(name: str, x, error=NotImplementedError) -> Exception:
+    """PyTorch's refusal of complex input by an op that orders values (max, sort, ...)."""
+    if error is NotImplementedError:
+        return NotImplementedError(
+            f"\"{name}\" not implemented for '{type_word(x._data)}': complex numbers have no order"
+        )
+    return error(f"{name} does not support complex input: complex numbers have no order; use .real or .abs() first")
+
+
 def not_implemented_for(name: str, array) -> NotImplementedError:
     return NotImplementedError(
         f"\"{name}\" not implemented for '{type_word(array)}'; convert the tensor first (e.g. t.float())"

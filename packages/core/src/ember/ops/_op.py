@@ -139,7 +139,7 @@ def _saved_inputs(op: Op, inputs: tuple, edges: tuple) -> tuple:
 
 def record(op: Op, out: Tensor, inputs: tuple, attrs) -> None:
     """Attach a node for `op` to `out`, linking it to the inputs' own history."""
-    if not out.dtype.is_floating_point:
+    if not out.dtype.inexact:
         return  # NOTE: as in PyTorch, integer and bool results (comparisons, ...) never require grad
     count = len(inputs)
     plan = op.save_plan

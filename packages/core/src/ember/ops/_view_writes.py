@@ -37,7 +37,8 @@ def replay(m, x, *, steps: list):
 
 def _view_write_mask(b, g, *, steps: list):
     """Ones where the base keeps its old value, zeros over the region the view covers (a constant)."""
-    keep = b.xp.ones(g.shape, dtype=g.dtype)
+    # NOTE: a complex mask is 1 in both parts (1 + 1j), and multiplies part by part (see _grad_view_write)
+    keep = b.xp.full(g.shape, 1 + 1j if g.dtype.kind == "c" else 1, dtype=g.dtype)
     region = keep
     for op, attrs in steps:
         region = op.forward(b, region, **(attrs or {}))
@@ -50,7 +51,13 @@ VIEW_WRITE_MASK = Op("view_write_mask", _view_write_mask, lambda m, ctx, g: (Non
 
 def _grad_view_write(m, ctx, g):
     steps = ctx.attrs["steps"]
-    grad_base = g * m.view_write_mask(g, steps=steps) if ctx.needs(0) else None
+    grad_base = None
+    if ctx.needs(0):
+        keep = m.view_write_mask(g, steps=steps)
+        if m.dtype_of(g).is_complex:  # NOTE: a view of one part (.real) keeps the other: mask part by part
+            grad_base = m.as_complex(m.as_real(g) * m.as_real(keep))
+        else:
+            grad_base = g * keep
     return grad_base, m.replay(g, steps=steps)
 
 

@@ -183,6 +183,8 @@ for _name, _dtype in (
     ("char", dt.int8),
     ("byte", dt.uint8),
     ("bool", dt.bool_),
+    ("cfloat", dt.complex64),
+    ("cdouble", dt.complex128),
 ):
     _caster(_name, _dtype)
 

@@ -14,7 +14,7 @@ from .. import _dtype as dt
 from .._tensor import Tensor, _wrap_dim
 from .._writes import write_out
 from ._declare import export
-from ._errors import not_implemented_for
+from ._errors import not_implemented_for, unordered
 from ._op import Op, call, make
 from .reductions import _grad_pick, _pick_kernel, numpy_keywords
 from .return_types import ReturnTuple
@@ -58,6 +58,8 @@ def cummax(input: Tensor, dim: int | None = None, *, out=None, **numpy) -> Retur
     """(values, indices) of the running maximum along `dim` (NaN propagates)."""
     if numpy or dim is None:
         dim, _ = numpy_keywords("cummax", numpy, dim, dim_required=True)
+    if input.dtype.is_complex:
+        raise unordered("cummax_cpu", input)
     return _running_extreme("cummax", CUMMAX, input, dim, out)
 
 
@@ -66,6 +68,8 @@ def cummin(input: Tensor, dim: int | None = None, *, out=None, **numpy) -> Retur
     """(values, indices) of the running minimum along `dim` (NaN propagates)."""
     if numpy or dim is None:
         dim, _ = numpy_keywords("cummin", numpy, dim, dim_required=True)
+    if input.dtype.is_complex:
+        raise unordered("cummin_cpu", input)
     return _running_extreme("cummin", CUMMIN, input, dim, out)
 
 

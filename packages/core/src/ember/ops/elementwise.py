@@ -12,7 +12,9 @@ from ._declare import FUNCTIONS, binary_op, export, publish, unary_op
 from ._dispatch import (
     BOOL_RESULT,
     FLOAT_RESULT,
+    ORDERED,
     PROMOTE,
+    REAL_ONLY,
     _alias_for_inplace,
     _check_castable,
     binary,
@@ -27,6 +29,7 @@ from ._errors import integer_only, kind_of, not_implemented_for, refusing, wrapp
 from ._op import Op, apply, call, device_mismatch, make, math_function
 
 _BOOL = dt.bool_
+_NOT_RELU = frozenset((dt.bool_, *dt.COMPLEX_DTYPES))
 _TYPE_NAMES = dt.SCALAR_TYPE_NAMES
 
 
@@ -66,12 +69,12 @@ def refuse_bool_subtraction(a, b) -> None:
 
 def _grad_mul(m, ctx, g):
     a, b = ctx.saved  # NOTE: with saved_for=(1, 0), b is kept exactly when a needs a gradient, and a when b does
-    return (None if b is None else g * b), (None if a is None else g * a)
+    return (None if b is None else g * m.conj(b)), (None if a is None else g * m.conj(a))
 
 
 def _grad_div(m, ctx, g):
     a, b = ctx.saved
-    return (g / b if ctx.needs(0) else None), (-g * a / (b * b) if ctx.needs(1) else None)
+    return (g / m.conj(b) if ctx.needs(0) else None), (-g * m.conj(a / (b * b)) if ctx.needs(1) else None)
 
 
 ADD = binary_op("add", "add", lambda m, ctx, g: (g, g), operator="add", alpha=True, inplace=True, math="add")
@@ -246,18 +249,18 @@ def _grad_pow_scalar(m, ctx, g):
     if exponent == 0:
         return (m.zeros_like(g),)
     if exponent == 2:
-        return (g * (base + base),)  # NOTE: exact doubling, as g * 2 * base, without a slower scalar operand
-    return (g * exponent * base ** (exponent - 1),)
+        return (g * m.conj(base + base),)  # NOTE: exact doubling, as g * 2 * base, without a slower scalar operand
+    return (g * m.conj(exponent * base ** (exponent - 1)),)
 
 
 def _grad_pow_tensor(m, ctx, g):
     base, exponent = ctx.saved
     grad_base = None
     if ctx.needs(0):
-        grad_base = m.where(exponent == 0, 0, g * exponent * base ** (exponent - 1))
+        grad_base = m.where(exponent == 0, 0, g * m.conj(exponent * base ** (exponent - 1)))
     grad_exp = None
     if ctx.needs(1):
-        grad_exp = m.where((base == 0) & (exponent >= 0), 0, g * ctx.out * m.log(base))
+        grad_exp = m.where((base == 0) & (exponent >= 0), 0, g * m.conj(ctx.out * m.log(base)))
     return grad_base, grad_exp
 
 
@@ -265,13 +268,13 @@ def _grad_pow_base(m, ctx, g):
     (exponent,) = ctx.saved
     base = ctx.attrs["base"]
     log_base = math.log(base) if base > 0 else -math.inf if base == 0 else math.nan
-    grad = g * ctx.out * log_base
+    grad = g * m.conj(ctx.out * log_base)
     return (m.where(exponent >= 0, 0, grad) if base == 0 else grad,)
 
 
 def _integer_power(b, x, y):
     """Integer powers as PyTorch computes them: a negative exponent gives 1/x truncated."""
-    if kind_of(y) == "f" or kind_of(x) == "f" or not b.any(b.less(y, 0)):
+    if kind_of(y) in "fc" or kind_of(x) in "fc" or not b.any(b.less(y, 0)):
         return b.power(x, y)
     safe = b.power(x, b.maximum(y, 0))
     odd = b.not_equal(b.remainder(y, 2), 0)
@@ -415,8 +418,28 @@ unary_op(
     operator="abs",
     math="abs",
 )
-unary_op("sign", _sign, _zero_grad, saves=(), math="sign")
-unary_op("sgn", _sign, _zero_grad, saves=())
+
+
+def _refuse_complex_sign(x: Tensor) -> None:
+    if x.dtype.is_complex:
+        raise NotImplementedError(
+            "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use torch.sgn instead."
+        )
+
+
+# NOTE: on complex arrays (m.sign in abs's rule, and sgn) the kernel gives z / |z| (0 at 0), as NumPy 2 does
+def _grad_sign(m, ctx, g):
+    """0 for real x; for complex x (sgn = x / |x|), i sgn(x) Im(conj(sgn(x)) g) / |x|, and 0 at 0."""
+    (x,) = ctx.saved
+    if not m.dtype_of(x).is_complex:
+        return (m.zeros_like(g),)
+    size = m.abs(x)
+    unit = m.sign(x)
+    return (m.where(size == 0, 0, unit * m.imag(m.conj(unit) * g) * 1j / m.where(size == 0, 1, size)),)
+
+
+unary_op("sign", _sign, _grad_sign, math="sign", check=_refuse_complex_sign)
+unary_op("sgn", _sign, _grad_sign)
 
 
 def _float_op(
@@ -436,26 +459,26 @@ def _float_op(
     )
 
 
-_float_op("exp", lambda m, ctx, g: (g * ctx.out,), saves=(), saves_output=True)
-_float_op("expm1", lambda m, ctx, g: (g * (ctx.out + 1),), saves=(), saves_output=True)
-_float_op("log", lambda m, ctx, g: (g * (1 / ctx.saved[0]),))
-_float_op("log1p", lambda m, ctx, g: (g * (1 / (ctx.saved[0] + 1)),), node="Log1PBackward0")
-_float_op("log2", lambda m, ctx, g: (g * (1 / (ctx.saved[0] * math.log(2))),))
-_float_op("log10", lambda m, ctx, g: (g * (1 / (ctx.saved[0] * math.log(10))),))
-_float_op("sqrt", lambda m, ctx, g: (g * (0.5 / ctx.out),), saves=(), saves_output=True)
+_float_op("exp", lambda m, ctx, g: (g * m.conj(ctx.out),), saves=(), saves_output=True)
+_float_op("expm1", lambda m, ctx, g: (g * m.conj(ctx.out + 1),), saves=(), saves_output=True)
+_float_op("log", lambda m, ctx, g: (g * (1 / m.conj(ctx.saved[0])),))
+_float_op("log1p", lambda m, ctx, g: (g * (1 / m.conj(ctx.saved[0] + 1)),), node="Log1PBackward0")
+_float_op("log2", lambda m, ctx, g: (g * (1 / m.conj(ctx.saved[0] * math.log(2))),))
+_float_op("log10", lambda m, ctx, g: (g * (1 / m.conj(ctx.saved[0] * math.log(10))),))
+_float_op("sqrt", lambda m, ctx, g: (g * (0.5 / m.conj(ctx.out)),), saves=(), saves_output=True)
 _float_op(
     "rsqrt",
-    lambda m, ctx, g: (g * (-0.5 * ctx.out * ctx.out * ctx.out),),
+    lambda m, ctx, g: (g * m.conj(-0.5 * ctx.out * ctx.out * ctx.out),),
     forward=lambda b, x: b.true_divide(1, b.sqrt(x)),
     saves=(),
     saves_output=True,
 )
-_float_op("sin", lambda m, ctx, g: (g * m.cos(ctx.saved[0]),))
-_float_op("cos", lambda m, ctx, g: (g * -m.sin(ctx.saved[0]),))
-_float_op("tan", lambda m, ctx, g: (g * (1 + ctx.out * ctx.out),), saves=(), saves_output=True)
-_float_op("tanh", lambda m, ctx, g: (g * (1 - ctx.out * ctx.out),), saves=(), saves_output=True)
-_float_op("sinh", forward=lambda b, x: b.xp.sinh(x), rule=lambda m, ctx, g: (g * m.cosh(ctx.saved[0]),))
-_float_op("cosh", forward=lambda b, x: b.xp.cosh(x), rule=lambda m, ctx, g: (g * m.sinh(ctx.saved[0]),))
+_float_op("sin", lambda m, ctx, g: (g * m.conj(m.cos(ctx.saved[0])),))
+_float_op("cos", lambda m, ctx, g: (g * -m.conj(m.sin(ctx.saved[0])),))
+_float_op("tan", lambda m, ctx, g: (g * m.conj(1 + ctx.out * ctx.out),), saves=(), saves_output=True)
+_float_op("tanh", lambda m, ctx, g: (g * m.conj(1 - ctx.out * ctx.out),), saves=(), saves_output=True)
+_float_op("sinh", forward=lambda b, x: b.xp.sinh(x), rule=lambda m, ctx, g: (g * m.conj(m.cosh(ctx.saved[0])),))
+_float_op("cosh", forward=lambda b, x: b.xp.cosh(x), rule=lambda m, ctx, g: (g * m.conj(m.sinh(ctx.saved[0])),))
 _float_op(
     "asin",
     forward=lambda b, x: b.xp.arcsin(x),
@@ -474,11 +497,11 @@ _float_op(
     rule=lambda m, ctx, g: (g / (1 + ctx.saved[0] ** 2),),
     aliases=("arctan",),
 )
-_float_op("sigmoid", lambda m, ctx, g: (g * (ctx.out * (1 - ctx.out)),), saves=(), saves_output=True)
+_float_op("sigmoid", lambda m, ctx, g: (g * m.conj(ctx.out * (1 - ctx.out)),), saves=(), saves_output=True)
 _float_op("erf", lambda m, ctx, g: (g * (2 / math.sqrt(math.pi)) * m.exp(-(ctx.saved[0] * ctx.saved[0])),))
 _float_op(
     "reciprocal",
-    lambda m, ctx, g: (-g * ctx.out**2,),
+    lambda m, ctx, g: (-g * m.conj(ctx.out**2),),
     forward=lambda b, x: b.true_divide(1, x),
     saves=(),
     saves_output=True,
@@ -486,7 +509,9 @@ _float_op(
 
 
 def _refuse_bool_relu(x: Tensor) -> None:
-    if x.dtype is _BOOL:
+    if x.dtype in _NOT_RELU:
+        if x.dtype.is_complex:
+            raise NotImplementedError("clamp is not supported for complex types")
         raise RuntimeError("relu(): Boolean inputs not supported for relu; convert first, e.g. t.float().relu()")
 
 
@@ -506,7 +531,7 @@ RELU = unary_op(
 for _name in ("floor", "ceil", "trunc"):
     unary_op(
         _name,
-        refusing(f"{_name}_cpu", "b", lambda b, x, _k=_name: getattr(b, _k)(x) if x.dtype.kind == "f" else x.copy()),
+        refusing(f"{_name}_cpu", "bc", lambda b, x, _k=_name: getattr(b, _k)(x) if x.dtype.kind == "f" else x.copy()),
         _zero_grad,
         saves=(),
         aliases=("fix",) if _name == "trunc" else (),
@@ -520,8 +545,8 @@ def _round_kernel(b, x, *, decimals):
     return b.rint(x) if decimals == 0 else b.xp.round(x, decimals)
 
 
-ROUND = Op("round", refusing("round_cpu", "b", _round_kernel), _zero_grad, node="RoundBackward0")
-ROUND_DECIMALS = Op("round", refusing("round_cpu", "b", _round_kernel), _zero_grad, node="RoundBackward1")
+ROUND = Op("round", refusing("round_cpu", "bc", _round_kernel), _zero_grad, node="RoundBackward0")
+ROUND_DECIMALS = Op("round", refusing("round_cpu", "bc", _round_kernel), _zero_grad, node="RoundBackward1")
 
 
 def round(input: Tensor, *, decimals: int = 0, out: Tensor | None = None) -> Tensor:
@@ -547,7 +572,9 @@ for _name, _kernel_name, _dunder in (
     ("gt", "greater", "gt"),
     ("ge", "greater_equal", "ge"),
 ):
-    binary_op(_name, _kernel_name, promotion=BOOL_RESULT, operator=_dunder, reflected=False, inplace=False)
+    ordered = _name not in ("eq", "ne")  # NOTE: complex numbers have no order: lt, le, gt, ge refuse them
+    promotion = ORDERED if ordered else BOOL_RESULT
+    binary_op(_name, _kernel_name, promotion=promotion, operator=_dunder, reflected=False, inplace=False)
 for _alias, _name in (
     ("greater", "gt"),
     ("greater_equal", "ge"),
@@ -634,8 +661,12 @@ def _grad_extremum(larger_wins: bool):
     return rule
 
 
-MAXIMUM = binary_op("maximum", "maximum", _grad_extremum(True), saves=(0, 1), inplace=False, math="maximum")
-MINIMUM = binary_op("minimum", "minimum", _grad_extremum(False), saves=(0, 1), inplace=False, math="minimum")
+MAXIMUM = binary_op(
+    "maximum", "maximum", _grad_extremum(True), promotion=REAL_ONLY, saves=(0, 1), inplace=False, math="maximum"
+)
+MINIMUM = binary_op(
+    "minimum", "minimum", _grad_extremum(False), promotion=REAL_ONLY, saves=(0, 1), inplace=False, math="minimum"
+)
 maximum = FUNCTIONS["maximum"]
 minimum = FUNCTIONS["minimum"]
 
@@ -737,6 +768,8 @@ def _clamp_operands(input: Tensor, low, high):
     want = result_type_of(input, low, high)
     if want is _BOOL:
         raise not_implemented_for("clamp_cpu", input._data)
+    if want.is_complex:
+        raise NotImplementedError("clamp is not supported for complex types")
     return want
 
 

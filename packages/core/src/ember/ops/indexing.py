@@ -399,6 +399,10 @@ def _put_value(self: Tensor, value, advanced) -> object:
         return value
     if isinstance(value, (bool, int, float)) or dt.is_host_scalar(value):
         return value
+    if isinstance(value, complex):
+        if not self.dtype.is_complex:
+            raise TypeError(f"can't assign a complex to a {self.type()}: take the real part first (value.real)")
+        return value
     raise TypeError(f"can't assign a {type(value).__name__} to a {self.type()}; wrap it with ember.tensor(...) first")
 
 

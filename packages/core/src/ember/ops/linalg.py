@@ -15,6 +15,8 @@ from ._op import Op, call, device_mismatch
 def _grad_matmul(m, ctx, g):
     """Gradients of a @ b (a and b of any rank matmul accepts); batch dims are summed by the engine."""
     a, b = ctx.saved  # NOTE: with saved_for=(1, 0), b is kept when a needs a gradient, and a when b does
+    a = None if a is None else m.conj(a)
+    b = None if b is None else m.conj(b)
     a_ndim = a.ndim if a is not None else len(ctx.input_shape(0))
     b_ndim = b.ndim if b is not None else len(ctx.input_shape(1))
     if a_ndim == 1 and b_ndim == 1:

@@ -10,7 +10,6 @@ Every gradient comes from the composed parts.
 from __future__ import annotations
 
 import builtins
-import math
 
 from .. import _dtype as dt
 from .._tensor import Tensor
@@ -87,12 +86,12 @@ method("cumprod_")(in_place_of(_fn("cumprod"), "cumprod"))
 
 @export
 def vdot(input: Tensor, other: Tensor, *, out=None) -> Tensor:
-    """The dot product of two 1-D tensors (real tensors: as ``dot``)."""
+    """The dot product of two 1-D tensors, the first conjugated (real tensors: as ``dot``)."""
     if input.dim() != 1 or other.dim() != 1:
         raise RuntimeError(
             f"1D tensors expected, but got {input.dim()}D and {other.dim()}D tensors; flatten them first"
         )
-    return _out(_fn("dot")(input, other), out)
+    return _out(_fn("dot")(input.conj(), other), out)
 
 
 @export
@@ -302,64 +301,12 @@ for _public, _of in (
 @export
 def adjoint(input: Tensor) -> Tensor:
     """The conjugate transpose of the last two dimensions (for real tensors, the transpose)."""
-    return input.transpose(-2, -1)
-
-
-# --- real dtypes only: the complex-number API as identities ------------------------------------------
-
-
-def _self(input: Tensor) -> Tensor:
-    return input
-
-
-def _identity(name: str, summary: str):
-    def identity(input: Tensor) -> Tensor:
-        return input
-
-    identity.__name__ = identity.__qualname__ = name
-    identity.__doc__ = summary
-    return identity
-
-
-for _name, _summary in (
-    ("conj", "The complex conjugate; real tensors are their own, so the input itself."),
-    ("resolve_conj", "The input with its conjugate bit resolved; real tensors have none, so the input itself."),
-    ("resolve_neg", "The input with its negative bit resolved; real tensors have none, so the input itself."),
-    ("conj_physical", "The complex conjugate, computed; for real tensors the input itself."),
-    ("real", "The real part; ember's tensors are real, so the input itself."),
-):
-    export(_identity(_name, _summary), name=_name, method=_name != "real")
-Tensor.real = property(_self, doc="The real part; ember's tensors are real, so the tensor itself.")
-Tensor.conj_physical_ = lambda self: self
-Tensor.conj_physical_.__doc__ = "In-place complex conjugate; a real tensor is left as it is."
-
-
-def _imag(input: Tensor):
-    """The imaginary part; only complex tensors have one, and ember's are real, so an error."""
-    raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
-
-
-export(_imag, name="imag", method=False)
-Tensor.imag = property(_imag, doc="The imaginary part; only complex tensors have one, and ember has none.")
-
-
-@export
-def angle(input: Tensor, *, out=None) -> Tensor:
-    """The argument of each element: 0 for positive reals, pi for negative ones (NaN stays NaN)."""
-    x = input if input.dtype.is_floating_point else input.to(dt.get_default_dtype())
-    half_turns = _fn("where")(x < 0, x.new_tensor(math.pi), x.new_zeros(()))
-    return _out(half_turns + x * 0, out)  # NOTE: x * 0 keeps NaN, and a zero gradient as in PyTorch
-
-
-@export
-def is_conj(input: Tensor) -> bool:
-    """Whether the conjugate bit is set: never, for ember's real tensors."""
-    return False
+    return input.transpose(-2, -1).conj()
 
 
 @export
 def is_neg(input: Tensor) -> bool:
-    """Whether the negative bit is set: never, for ember's real tensors."""
+    """Whether the negative bit is set: never, as ember never negates lazily."""
     return False
 
 

@@ -11,11 +11,13 @@ from .._autograd._math import define
 from .._tensor import Tensor, _wrap_dim
 from .._writes import write_out
 from ._declare import export
+from ._errors import unordered
 from ._op import Op, call, make
 from .return_types import ReturnTuple
 
 _INTEGRAL = frozenset("biu")
 _HALF = dt.float16.numpy
+_UNORDERED_ARG = frozenset((dt.bool_, *dt.COMPLEX_DTYPES))
 
 
 def dims_of(dim, ndim: int) -> tuple | None:
@@ -157,7 +159,7 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tens
     if dtype is not None:
         native = dt.as_dtype(dtype).numpy
     else:
-        native = None if input.dtype.is_floating_point else dt.int64.numpy  # NOTE: integers sum in int64
+        native = None if input.dtype.inexact else dt.int64.numpy  # NOTE: integers sum in int64
     result = _reduce(SUM_ALL if dim is None else SUM_DIM, input, dim, keepdim, dtype=native)
     return result if out is None else write_out(out, result)
 
@@ -208,7 +210,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
         dim, keepdim = numpy_keywords("mean", numpy, dim, keepdim)
     if dtype is not None:
         input = input.to(dt.as_dtype(dtype))
-    if not input.dtype.is_floating_point:
+    if not input.dtype.inexact:
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
             f"dtype. Got: {_type_word(input.dtype)}. Convert first, e.g. t.float().mean(), or pass dtype="
@@ -315,6 +317,8 @@ def _extreme(kind: str, input: Tensor, dim, keepdim: bool, other):
         from .elementwise import maximum, minimum
 
         return (maximum if kind == "max" else minimum)(input, dim if other is None else other)
+    if input.dtype.is_complex:
+        raise unordered(f"{kind}_all", input) if dim is None else unordered(f"{kind}()", input, RuntimeError)
     if dim is None:
         _require_nonempty(kind, input, None)
         return _reduce(MAX_ALL if kind == "max" else MIN_ALL, input, None, False)
@@ -359,6 +363,8 @@ def min(input: Tensor, dim=None, keepdim: bool = False, *, other=None, **numpy):
 
 
 def _amax_like(op: Op, input: Tensor, dim, keepdim: bool) -> Tensor:
+    if input.dtype.is_complex:
+        raise unordered(f"{op.name[1:]}_values_cpu", input)
     axes = dims_of(None if dim == () else dim, input._data.ndim)
     _require_nonempty(op.name, input, axes)
     return call(op, (input,), (input._data,), input, {"axis": axes, "keepdims": keepdim})
@@ -386,7 +392,9 @@ def _arg_indices(kind: str, input: Tensor, axis: int, keepdim: bool) -> Tensor:
 
 
 def _arg(kind: str, input: Tensor, dim, keepdim: bool) -> Tensor:
-    if input.dtype is dt.bool_:
+    if input.dtype in _UNORDERED_ARG:
+        if input.dtype.is_complex:
+            raise unordered(f"{kind}()", input, RuntimeError)
         raise RuntimeError(f"{kind}(): does not support bool input; convert first, e.g. t.int().{kind}()")
     if dim is None:
         _require_nonempty(kind, input, None, IndexError)
@@ -492,6 +500,12 @@ def _spread(op: Op, input: Tensor, dim, unbiased, keepdim, correction) -> Tensor
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     if not input.dtype.is_floating_point:
+        if input.dtype.is_complex and op is VAR:  # NOTE: the mean squared size of the deviations
+            return _spread(op, input.real, dim, unbiased, keepdim, correction) + _spread(
+                op, input.imag, dim, unbiased, keepdim, correction
+            )
+        if input.dtype.is_complex:
+            return _spread(VAR, input, dim, unbiased, keepdim, correction).sqrt()
         raise RuntimeError(
             f"std and var only support floating point and complex dtypes; {op.name}() got {input.dtype}. "
             f"Convert first, e.g. t.float().{op.name}()"
@@ -597,6 +611,8 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False, out=None, dtyp
     if dtype is not None:
         input = input.to(dt.as_dtype(dtype))
     if not input.dtype.is_floating_point:
+        if input.dtype.is_complex:
+            return norm(input.abs(), p, dim, keepdim, out)  # NOTE: a norm of complex numbers is one of their sizes
         raise RuntimeError(
             "linalg.vector_norm: Expected a floating point or complex tensor as input. "
             f"Got {_type_word(input.dtype)}; convert first, e.g. t.float().norm()"
@@ -723,7 +739,7 @@ def _scan_dtype(input: Tensor, dtype):
     """The NumPy dtype a running sum/product computes in: as asked, else int64 for integers."""
     if dtype is not None:
         return dt.as_dtype(dtype).numpy
-    return None if input.dtype.is_floating_point else dt.int64.numpy
+    return None if input.dtype.inexact else dt.int64.numpy
 
 
 def _scan(op: Op, input: Tensor, dim: int, dtype) -> Tensor:

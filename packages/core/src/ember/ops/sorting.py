@@ -11,6 +11,7 @@ from .. import _dtype as dt
 from .._tensor import Tensor, _wrap_dim
 from .._writes import write_out
 from ._declare import export
+from ._errors import unordered
 from ._op import Op, call, make
 from .reductions import _grad_even, _grad_pick, _pick_kernel, _require_nonempty
 from .return_types import ReturnTuple
@@ -83,9 +84,15 @@ def _written(result: ReturnTuple, out) -> ReturnTuple:
 # --- sort, argsort, topk -----------------------------------------------------------------
 
 
+def _refuse_complex(name: str, input: Tensor) -> None:
+    if input.dtype.is_complex:
+        raise RuntimeError(f"{name} does not support complex dtypes: complex numbers have no order")
+
+
 @export
 def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False, out=None) -> ReturnTuple:
     """(values, indices) sorted along `dim`; always stable (PyTorch leaves ties unordered when stable=False)."""
+    _refuse_complex("Sort", input)
     axis = _wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
         return _written(_scalar_result("sort", input), out)
@@ -96,6 +103,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
 @export
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
     """The indices that sort `input` along `dim` (int64); stable."""
+    _refuse_complex("Sort", input)
     axis = _wrap_dim(dim, input._data.ndim)
     if input._data.ndim == 0:
         return input.new_zeros((), dtype=dt.int64)
@@ -108,6 +116,7 @@ def topk(
 ) -> ReturnTuple:
     """The k largest (or smallest) elements along `dim` (the last by default) and their indices, in order."""
     axis = _wrap_dim(-1 if dim is None else dim, input._data.ndim)
+    _refuse_complex("topk", input)
     if input.dtype is dt.bool_:
         raise RuntimeError("topk does not support bool dtypes on CPU; convert first, e.g. t.int().topk(k)")
     size = input._data.shape[axis] if input._data.ndim else 1
@@ -129,6 +138,8 @@ def topk(
 @export
 def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out=None) -> ReturnTuple:
     """The k-th smallest element (k counts from 1) along `dim` and its index."""
+    if input.dtype.is_complex:
+        raise unordered("kthvalue_cpu", input)
     axis = _wrap_dim(dim, input._data.ndim)
     size = input._data.shape[axis] if input._data.ndim else 1
     if not 1 <= k <= size:
@@ -148,6 +159,8 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False, *, out=
 
     A NaN makes the median NaN (its index is the first NaN's); `nanmedian` skips NaNs.
     """
+    if input.dtype.is_complex:
+        raise unordered("median_cpu", input)
     if dim is None:
         if keepdim:
             raise TypeError('median() missing 1 required positional arguments: "dim"')

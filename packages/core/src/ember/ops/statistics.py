@@ -13,6 +13,7 @@ from .. import _dtype as dt
 from .._tensor import Tensor, _wrap_dim
 from .._writes import write_out
 from ._declare import export
+from ._errors import unordered
 from .elementwise import clamp, lerp
 from .gather_scatter import take_along_dim
 from .linalg import mm
@@ -244,6 +245,8 @@ def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False, out
     """(min, max) over all elements or along `dim`, in one call; ties share the gradient."""
     if numpy:
         dim, keepdim = numpy_keywords("aminmax", numpy, dim, keepdim)
+    if input.dtype.is_complex:
+        raise unordered("aminmax_cpu", input)
     axes = dims_of(dim, input._data.ndim)
     if input._data.size == 0 and (axes is None or any(input.shape[a] == 0 for a in axes)):
         raise RuntimeError(

@@ -199,8 +199,8 @@ def difference(got: np.ndarray, expected: np.ndarray) -> str | None:
         return f"shape {got.shape}, NumPy gives {expected.shape}"
     if got.dtype != expected.dtype:
         return f"dtype {got.dtype}, NumPy gives {expected.dtype}"
-    if expected.dtype.kind == "f":
-        tol = TOLERANCE[expected.dtype]
+    if expected.dtype.kind in "fc":
+        tol = TOLERANCE[np.dtype(expected.real.dtype)]
         with np.errstate(all="ignore"):
             bad = ~np.isclose(got, expected, rtol=tol, atol=tol, equal_nan=True)
     else:

@@ -181,6 +181,21 @@ class OptionalChecks:
                 expected = np.asarray(np.multiply(operand, keep))
                 mismatches.call(call_text("mask_multiply", [operand, keep]), expected, fused, *native)
 
+    @staticmethod
+    def check_fft(backend, index, mismatches, fft) -> None:
+        """Each kind over one and two axes, with sizes and every norm; the precision of the input kept."""
+        rng = np.random.default_rng(8)
+        real = rng.normal(size=(3, 6))
+        spectrum = real + 1j * rng.normal(size=(3, 6))
+        for kind, norm in itertools.product(("fftn", "ifftn", "rfftn", "irfftn"), ("backward", "ortho", "forward")):
+            base = real if kind == "rfftn" else spectrum
+            for single, s, axes in [(True, None, (1,)), (False, (4, 7), (0, 1)), (False, None, (0, 1))]:
+                x = base.astype(np.float32 if kind == "rfftn" else np.complex64) if single else base
+                wide = getattr(np.fft, kind)(base, s=s, axes=axes, norm=norm)
+                expected = wide.astype(np.float32 if wide.dtype.kind == "f" else np.complex64) if single else wide
+                what = call_text("fft", [x], {"kind": kind, "s": s, "axes": axes, "norm": norm})
+                mismatches.call(what, expected, fft, mismatches.native(x), kind, s, axes, norm)
+
     @classmethod
     def check_fused_conv2d(cls, backend, index, mismatches, fused) -> None:
         for x, w, bias, _, geometry, groups in cls._convolutions(0):
