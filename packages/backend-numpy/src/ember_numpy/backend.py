@@ -5,8 +5,20 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import ml_dtypes
 import numpy as np
+from ember import _dtype
 from ember.backends import NumpyLikeBackend
+
+# NOTE: NumPy has no bfloat16; ml_dtypes gives NumPy one, which ember.bfloat16 tensors hold here.
+_BF16 = np.dtype(ml_dtypes.bfloat16)
+_F32 = np.dtype(np.float32)
+_dtype.register_host_dtype(_dtype.bfloat16, _BF16)
+#: Kernels that compute bfloat16 in float32 and round the result once, as PyTorch's CPU kernels do
+#: (accumulation in float32 for sums, products and matrix products; ml_dtypes has no einsum and gives
+#: float32 from matmul and clip).
+_WIDENED = ("matmul", "einsum", "clip", "sum", "mean", "prod", "var", "std", "cumsum", "cumprod")
+_WIDENED_OPTIONAL = ("fused_softmax", "fused_log_softmax", "sum_of_squares")
 
 _THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
 
@@ -22,6 +34,9 @@ class NumpyBackend(NumpyLikeBackend):
         super().__init__(np)
         # NOTE: PyTorch computes log(0), 1/0 and overflow silently (inf/nan); so do ember's kernels.
         np.seterr(divide="ignore", invalid="ignore", over="ignore", under="ignore")
+        for name in _WIDENED + _WIDENED_OPTIONAL:
+            if hasattr(self, name):
+                setattr(self, name, _in_float32(getattr(self, name)))
 
     def to_numpy(self, x: Any) -> np.ndarray:
         return x
@@ -41,6 +56,26 @@ class NumpyBackend(NumpyLikeBackend):
     def describe(self) -> dict[str, str]:
         """NumPy, its BLAS library and BLAS threads: they decide the speed of large matrix products."""
         return {"numpy": np.__version__, **_blas_in_use()}
+
+
+def _widen(value: Any) -> Any:
+    return value.astype(_F32) if getattr(value, "dtype", None) is _BF16 else value
+
+
+def _in_float32(kernel):
+    """kernel, computing on bfloat16 arrays in float32 and giving bfloat16 (other dtypes pass through)."""
+
+    def widened(*args, **kwargs):
+        if not any(getattr(a, "dtype", None) is _BF16 for a in args):
+            return kernel(*args, **kwargs)
+        if kwargs.get("dtype") is not None:  # NOTE: an asked-for dtype is the result's
+            return kernel(*map(_widen, args), **kwargs)
+        result = kernel(*map(_widen, args), **kwargs)
+        return result.astype(_BF16) if isinstance(result, np.ndarray | np.generic) else result
+
+    widened.__name__ = getattr(kernel, "__name__", "kernel")
+    widened.__doc__ = kernel.__doc__
+    return widened
 
 
 def _blas_in_use() -> dict[str, str]:

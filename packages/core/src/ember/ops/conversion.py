@@ -177,6 +177,7 @@ for _name, _dtype in (
     ("double", dt.float64),
     ("float", dt.float32),
     ("half", dt.float16),
+    ("bfloat16", dt.bfloat16),
     ("long", dt.int64),
     ("int", dt.int32),
     ("short", dt.int16),
