@@ -15,9 +15,9 @@ _BF16 = np.dtype(ml_dtypes.bfloat16)
 _F32 = np.dtype(np.float32)
 _dtype.register_host_dtype(_dtype.bfloat16, _BF16)
 #: Kernels that compute bfloat16 in float32 and round the result once, as PyTorch's CPU kernels do
-#: (accumulation in float32 for sums, products and matrix products; ml_dtypes has no einsum and gives
+#: (accumulation in float32 for sums, running products and matrix products; prod rounds at each step; ml_dtypes has no einsum and gives
 #: float32 from matmul and clip).
-_WIDENED = ("matmul", "einsum", "clip", "sum", "mean", "prod", "var", "std", "cumsum", "cumprod")
+_WIDENED = ("matmul", "einsum", "clip", "sum", "mean", "var", "std", "cumsum", "cumprod")
 _WIDENED_OPTIONAL = ("fused_softmax", "fused_log_softmax", "sum_of_squares")
 
 _THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")

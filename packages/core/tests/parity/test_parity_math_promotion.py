@@ -13,7 +13,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
+DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32", "float64"]
 TENSOR_KINDS = [("dim", name) for name in DTYPES] + [("zero_dim", name) for name in DTYPES]
 KINDS = TENSOR_KINDS + [("python", value) for value in (True, 2, 2.5)]
 

@@ -1,0 +1,53 @@
+"""A small MLP trained in bfloat16 (`model.to(torch.bfloat16)`) against PyTorch: outputs, gradients, steps."""
+
+import ember
+import numpy as np
+import pytest
+from ember import nn
+
+torch = pytest.importorskip("torch")
+
+
+def _to_ember(t):
+    return ember.tensor(t.detach().float().numpy()).to(ember.bfloat16)
+
+
+def _close(mine, theirs, atol):
+    assert mine.dtype is ember.bfloat16 and theirs.dtype is torch.bfloat16
+    np.testing.assert_allclose(
+        np.asarray(mine.float().tolist()), theirs.detach().float().numpy(), rtol=2**-6, atol=atol
+    )
+
+
+def test_an_mlp_trains_in_bfloat16_as_torch():
+    torch.manual_seed(0)
+    theirs = torch.nn.Sequential(torch.nn.Linear(6, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3)).to(torch.bfloat16)
+    mine = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 3)).to(ember.bfloat16)
+    mine.load_state_dict({k: _to_ember(v) for k, v in theirs.state_dict().items()})
+    assert all(p.dtype is ember.bfloat16 for p in mine.parameters())
+    x, y = torch.randn(8, 6).to(torch.bfloat16), torch.tensor([0, 1, 2, 0, 1, 2, 0, 1])
+    ex, ey = _to_ember(x), ember.tensor(y.numpy())
+    their_opt = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9)
+    my_opt = ember.optim.SGD(mine.parameters(), lr=0.1, momentum=0.9)
+    for _ in range(3):
+        their_opt.zero_grad()
+        my_opt.zero_grad()
+        their_loss = torch.nn.functional.cross_entropy(theirs(x), y)
+        my_loss = nn.functional.cross_entropy(mine(ex), ey)
+        _close(my_loss, their_loss, atol=2**-6)
+        their_loss.backward()
+        my_loss.backward()
+        for p, q in zip(mine.parameters(), theirs.parameters()):
+            _close(p.grad, q.grad, atol=2**-6)
+        their_opt.step()
+        my_opt.step()
+    _close(mine(ex), theirs(x), atol=2**-5)
+
+
+def test_linear_forward_in_bfloat16():
+    torch.manual_seed(1)
+    theirs = torch.nn.Linear(32, 8).to(torch.bfloat16)
+    mine = nn.Linear(32, 8).to(ember.bfloat16)
+    mine.load_state_dict({k: _to_ember(v) for k, v in theirs.state_dict().items()})
+    x = torch.randn(4, 32).to(torch.bfloat16)
+    _close(mine(_to_ember(x)), theirs(x), atol=2**-7)
