@@ -43,6 +43,7 @@ from .ops.matrix_functions import (
     vecdot,
     vector_norm,
 )
+from .ops.products import cross as _cross
 from .ops.views import diagonal as _diagonal
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "cholesky",
     "cholesky_ex",
     "cond",
+    "cross",
     "det",
     "diagonal",
     "eigh",
@@ -88,3 +90,8 @@ __all__ = [
 def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1):
     """The diagonals of A's matrices (``ember.diagonal`` with the matrix dims as defaults)."""
     return _diagonal(A, offset, dim1, dim2)
+
+
+def cross(input, other, *, dim: int = -1, out=None):
+    """Cross product of 3-vectors along `dim` (the last by default), broadcasting over the other dims."""
+    return _cross(input, other, dim, out=out)
