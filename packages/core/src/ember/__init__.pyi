@@ -25,6 +25,8 @@ from ember._dtype import dtype as dtype
 from ember._random import Generator as Generator
 from ember._size import Size as Size
 from ember._tensor import Tensor as Tensor
+from ember._type_info import finfo as finfo
+from ember._type_info import iinfo as iinfo
 from ember.ops import return_types as return_types
 from ember.ops.return_types import ReturnTuple
 from ember.ops.return_types import geqrf as _geqrf
@@ -33,6 +35,7 @@ from ember.ops.return_types import slogdet as _slogdet
 from ember.ops.return_types import svd as _svd
 from ember.ops.return_types import triangular_solve as _triangular_solve
 
+BFloat16Tensor: type[Tensor]
 BoolTensor: type[Tensor]
 ByteTensor: type[Tensor]
 CharTensor: type[Tensor]
@@ -44,6 +47,7 @@ LEGACY_TYPES: dict
 LongTensor: type[Tensor]
 ShortTensor: type[Tensor]
 __version__: str
+bfloat16: dtype
 bool: dtype
 cfloat: None
 channels_last: None
@@ -741,6 +745,7 @@ def tensor(
     pin_memory: builtins.bool = ...,
 ) -> Tensor: ...
 def tensor_split(input: Tensor, indices_or_sections: Any, dim: builtins.int = ...) -> tuple: ...
+def tensordot(a: Tensor, b: Tensor, dims: Any = ..., out: Tensor | None = ...) -> Tensor: ...
 def tile(input: Tensor, dims: Any) -> Tensor: ...
 def topk(
     input: Tensor,

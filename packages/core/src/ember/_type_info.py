@@ -22,7 +22,16 @@ def _g(value: float) -> str:
 class finfo:
     """Machine limits of a floating-point dtype (`ember.finfo(ember.bfloat16).eps`), as `torch.finfo`."""
 
-    __slots__ = ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype")
+    __slots__ = {
+        "bits": "The number of bits the type occupies.",
+        "eps": "The gap between 1.0 and the next larger representable number.",
+        "max": "The largest finite number.",
+        "min": "The most negative finite number (``-max``).",
+        "tiny": "The smallest positive normal number (as ``smallest_normal``).",
+        "smallest_normal": "The smallest positive normal number.",
+        "resolution": "The approximate decimal resolution: ``10 ** -precision``.",
+        "dtype": "The dtype's name, such as ``'bfloat16'``.",
+    }
 
     def __init__(self, type: dt.dtype | None = None) -> None:  # noqa: A002
         d = dt.get_default_dtype() if type is None else dt.as_dtype(type)
@@ -55,7 +64,12 @@ class finfo:
 class iinfo:
     """Machine limits of an integer dtype (`ember.iinfo(ember.int32).max`), as `torch.iinfo`."""
 
-    __slots__ = ("bits", "max", "min", "dtype")
+    __slots__ = {
+        "bits": "The number of bits the type occupies.",
+        "max": "The largest number.",
+        "min": "The smallest number.",
+        "dtype": "The dtype's name, such as ``'int32'``.",
+    }
 
     def __init__(self, type: dt.dtype) -> None:  # noqa: A002
         d = dt.as_dtype(type)
