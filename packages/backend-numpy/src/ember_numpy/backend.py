@@ -5,15 +5,27 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import ml_dtypes
 import numpy as np
 from ember import _dtype
 from ember.backends import NumpyLikeBackend
 
+
+def _bfloat16() -> np.dtype | None:
+    """ml_dtypes' bfloat16 NumPy dtype, if ml_dtypes keeps it under a Python float (``x + 1.5``) as PyTorch does."""
+    try:
+        import ml_dtypes
+    except ImportError:
+        return None
+    native = np.dtype(ml_dtypes.bfloat16)
+    # NOTE: before ml_dtypes 0.7 a Python float widened a bfloat16 array to float32
+    return native if (np.ones(1, native) + 1.5).dtype == native else None
+
+
 # NOTE: NumPy has no bfloat16; ml_dtypes gives NumPy one, which ember.bfloat16 tensors hold here.
-_BF16 = np.dtype(ml_dtypes.bfloat16)
+_BF16 = _bfloat16()
 _F32 = np.dtype(np.float32)
-_dtype.register_host_dtype(_dtype.bfloat16, _BF16)
+if _BF16 is not None:
+    _dtype.register_host_dtype(_dtype.bfloat16, _BF16)
 #: Kernels that compute bfloat16 in float32 and round the result once, as PyTorch's CPU kernels do
 #: (accumulation in float32 for sums, running products and matrix products; prod rounds at each step; ml_dtypes has no einsum and gives
 #: float32 from matmul and clip).
@@ -34,7 +46,7 @@ class NumpyBackend(NumpyLikeBackend):
         super().__init__(np)
         # NOTE: PyTorch computes log(0), 1/0 and overflow silently (inf/nan); so do ember's kernels.
         np.seterr(divide="ignore", invalid="ignore", over="ignore", under="ignore")
-        for name in _WIDENED + _WIDENED_OPTIONAL:
+        for name in _WIDENED + _WIDENED_OPTIONAL if _BF16 is not None else ():
             if hasattr(self, name):
                 setattr(self, name, _in_float32(getattr(self, name)))
 

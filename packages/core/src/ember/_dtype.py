@@ -65,7 +65,7 @@ class _PluggedDtype(dtype):
         except AttributeError:
             raise TypeError(
                 f"ember.{self.name} needs a backend that provides it on the host: NumPy has no {self.name}; "
-                "pip install ember-numpy (which brings ml_dtypes) gives it"
+                "ember-numpy gives it with ml_dtypes 0.7 or later: pip install -U ember-numpy 'ml_dtypes>=0.7'"
             ) from None
 
 
