@@ -27,8 +27,8 @@ _F32 = np.dtype(np.float32)
 if _BF16 is not None:
     _dtype.register_host_dtype(_dtype.bfloat16, _BF16)
 #: Kernels that compute bfloat16 in float32 and round the result once, as PyTorch's CPU kernels do
-#: (accumulation in float32 for sums, running products and matrix products; prod rounds at each step; ml_dtypes has no einsum and gives
-#: float32 from matmul and clip).
+#: (float32 accumulation in sums, running products and matrix products; prod rounds at each step, as
+#: there). ml_dtypes also has no einsum, and gives float32 from matmul and clip.
 _WIDENED = ("matmul", "einsum", "clip", "sum", "mean", "var", "std", "cumsum", "cumprod")
 _WIDENED_OPTIONAL = ("fused_softmax", "fused_log_softmax", "sum_of_squares")
 
@@ -78,7 +78,10 @@ def _in_float32(kernel):
     """kernel, computing on bfloat16 arrays in float32 and giving bfloat16 (other dtypes pass through)."""
 
     def widened(*args, **kwargs):
-        if not any(getattr(a, "dtype", None) is _BF16 for a in args):
+        for a in args:
+            if getattr(a, "dtype", None) is _BF16:
+                break
+        else:
             return kernel(*args, **kwargs)
         if kwargs.get("dtype") is not None:  # NOTE: an asked-for dtype is the result's
             return kernel(*map(_widen, args), **kwargs)
