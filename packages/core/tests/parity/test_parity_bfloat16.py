@@ -139,3 +139,34 @@ def test_gradients_are_bfloat16():
     # NOTE: each step of the chain rounds to bfloat16; the gradients agree to a few roundings.
     same(a.grad, ta.grad, atol=2**-6)
     same(b.grad, tb.grad, atol=2**-6)
+
+
+@pytest.mark.parametrize("layout", ["zip", "legacy", "safetensors"])
+def test_bfloat16_checkpoints_from_torch_load(tmp_path, layout):
+    values = torch.tensor([[1.5, -2.25], [3.0, 1e-3]]).bfloat16()
+    state = {"w": values, "column": values[:, 1], "b": torch.arange(3.0)}
+    path = tmp_path / ("saved.safetensors" if layout == "safetensors" else "saved.pt")
+    if layout == "safetensors":
+        pytest.importorskip("safetensors.torch").save_file({k: v.contiguous() for k, v in state.items()}, path)
+    else:
+        torch.save(state, path, _use_new_zipfile_serialization=layout == "zip")
+    loaded = ember.load(path)
+    assert loaded["w"].dtype is ember.bfloat16 and loaded["b"].dtype is ember.float32
+    assert loaded["w"].tolist() == values.tolist() and loaded["column"].tolist() == values[:, 1].tolist()
+
+
+@pytest.mark.parametrize("format", ["torch", "safetensors", "ember"])
+def test_bfloat16_checkpoints_to_torch_and_back(tmp_path, format):
+    values = ember.tensor([[1.5, -2.25], [3.0, 1e-3]]).bfloat16()
+    state = {"w": values, "column": values[:, 1].contiguous()}
+    path = tmp_path / ("saved.safetensors" if format == "safetensors" else "saved.pt")
+    ember.save(state, path, format=format)
+    if format == "torch":
+        theirs = torch.load(path, weights_only=True)
+    elif format == "safetensors":
+        theirs = pytest.importorskip("safetensors.torch").load_file(path)
+    if format != "ember":
+        assert theirs["w"].dtype is torch.bfloat16 and theirs["w"].tolist() == values.tolist()
+    again = ember.load(path)
+    assert again["w"].dtype is ember.bfloat16 and again["w"].tolist() == values.tolist()
+    assert again["column"].tolist() == values[:, 1].tolist()
