@@ -165,8 +165,9 @@ for _left in MATMUL_SHAPES:
         )
 
 TOLERANCE = {"float32": dict(rtol=2e-5, atol=2e-6), "float64": dict(rtol=1e-10, atol=1e-12)}
-# NOTE: bfloat16 keeps 8 significant bits; ops that round several times agree to a few of its steps.
+# NOTE: bfloat16 keeps 8 significant bits, float16 11; ops that round several times agree to a few steps.
 TOLERANCE["bfloat16"] = dict(rtol=2**-5, atol=2**-5)
+TOLERANCE["float16"] = dict(rtol=2**-7, atol=2**-6)
 
 
 def _run(module, function, arrays, upstream_seed: int, dtype: str):
@@ -207,7 +208,7 @@ def _compare(function, specs, dtype: str, seed: int):
 CASES = ELEMENTWISE + REDUCTIONS + LINALG
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16"])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16", "float16"])
 @pytest.mark.parametrize(("name", "function", "specs"), CASES, ids=[case[0] for case in CASES])
 def test_values_and_gradients_match_torch(name, function, specs, dtype):
     _compare(function, specs, dtype, seed=sum(map(ord, name)))
