@@ -44,6 +44,14 @@ def test_an_mlp_trains_in_bfloat16_as_torch():
     _close(mine(ex), theirs(x), atol=2**-5)
 
 
+def test_module_bfloat16_converts_floating_parameters_and_buffers():
+    mine = nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2)).bfloat16()
+    theirs = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2)).bfloat16()
+    assert {k: str(v.dtype)[6:] for k, v in mine.state_dict().items()} == {
+        k: str(v.dtype)[6:] for k, v in theirs.state_dict().items()
+    }
+
+
 def test_linear_forward_in_bfloat16():
     torch.manual_seed(1)
     theirs = torch.nn.Linear(32, 8).to(torch.bfloat16)
