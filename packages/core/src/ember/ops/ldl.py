@@ -3,7 +3,8 @@
 A = P L D Lᵀ Pᵀ with Bunch-Kaufman diagonal pivoting (1 by 1 and 2 by 2 blocks in D), read from A's
 lower triangle, in LAPACK's compact form (``sytrf`` with ``uplo='L'``): L below the diagonal, D's blocks on
 and just below it, and 1-based pivots, negative on both rows of a 2 by 2 block. As in PyTorch, none of the
-three is differentiable. The loops work on the backend's arrays, one matrix at a time.
+three is differentiable. The loops work on the backend's arrays, one matrix at a time. ember's matrices
+are real, so ``hermitian=True`` (conjugate symmetry) factors them as ``hermitian=False`` does.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def _factor_matrix(xp, a) -> tuple[list[int], int]:
     return pivots, info
 
 
-def _factored(name: str, A: Tensor, hermitian: bool) -> linalg_ldl_factor_ex:
+def _factored(A: Tensor) -> linalg_ldl_factor_ex:
     check_matrix("torch.linalg.ldl_factor_ex", A, square=True)  # NOTE: as PyTorch names it for both
     xp = A._backend.xp
     n = A.shape[-1]
@@ -113,14 +114,14 @@ def _refuse_singular(name: str, A: Tensor, info: Tensor) -> None:
 
 def ldl_factor(A: Tensor, *, hermitian: bool = False, out=None) -> linalg_ldl_factor:
     """(LD, pivots): the compact LDL factorization of symmetric A, as LAPACK's sytrf gives it."""
-    found = _factored("torch.linalg.ldl_factor", A, hermitian)
+    found = _factored(A)
     _refuse_singular("torch.linalg.ldl_factor", A, found.info)
     return all_written(linalg_ldl_factor(found.LD, found.pivots), out)
 
 
 def ldl_factor_ex(A: Tensor, *, hermitian: bool = False, check_errors: bool = False, out=None) -> linalg_ldl_factor_ex:
     """(LD, pivots, info): info is 0, or the 1-based index of D's first zero diagonal element."""
-    found = _factored("torch.linalg.ldl_factor_ex", A, hermitian)
+    found = _factored(A)
     if check_errors:
         _refuse_singular("torch.linalg.ldl_factor_ex", A, found.info)
     return all_written(found, out)
