@@ -85,3 +85,36 @@ def test_normalization_in_bfloat16(name):
     # NOTE: weight and bias gradients sum 100 bfloat16 products; ember's float32 sums are the closer ones
     _close(dw, tdw, atol=2**-2)
     _close(db, tdb, atol=2**-2)
+
+
+LAYERS = {
+    "conv2d": (lambda n: n.Conv2d(3, 4, 3), (2, 3, 6, 6)),
+    "conv_transpose2d": (lambda n: n.ConvTranspose2d(3, 4, 3), (2, 3, 5, 5)),
+    "lstm": (lambda n: n.LSTM(4, 5, batch_first=True), (2, 3, 4)),
+    "gru": (lambda n: n.GRU(4, 5), (3, 2, 4)),
+    "transformer_encoder_layer": (
+        lambda n: n.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True),
+        (2, 3, 8),
+    ),
+    "cnn": (
+        lambda n: n.Sequential(n.Conv2d(3, 2, 3), n.BatchNorm2d(2), n.MaxPool2d(2), n.Flatten(), n.Linear(8, 3)),
+        (2, 3, 6, 6),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_layers_in_bfloat16(name):
+    build, shape = LAYERS[name]
+    torch.manual_seed(0)
+    theirs = build(torch.nn).to(torch.bfloat16)
+    mine = build(nn).to(ember.bfloat16)
+    mine.load_state_dict({k: _to_ember(v) for k, v in theirs.state_dict().items()})
+    data = torch.tensor(np.random.default_rng(0).normal(size=shape).astype(np.float32)).bfloat16()
+    tx, x = data.clone().requires_grad_(), _to_ember(data).requires_grad_()
+    ty, y = theirs(tx), mine(x)
+    ty, y = (ty[0], y[0]) if isinstance(ty, tuple) else (ty, y)
+    _close(y, ty, atol=2**-5)
+    ty.float().sum().backward()
+    y.float().sum().backward()
+    _close(x.grad, tx.grad, atol=2**-5)
