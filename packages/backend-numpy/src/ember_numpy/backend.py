@@ -66,8 +66,17 @@ class NumpyBackend(NumpyLikeBackend):
         return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
     def describe(self) -> dict[str, str]:
-        """NumPy, its BLAS library and BLAS threads: they decide the speed of large matrix products."""
-        return {"numpy": np.__version__, **_blas_in_use()}
+        """NumPy, its BLAS library and BLAS threads (they decide the speed of large matrix products), and
+        what gives bfloat16."""
+        return {"numpy": np.__version__, **_blas_in_use(), "bfloat16": _bfloat16_source()}
+
+
+def _bfloat16_source() -> str:
+    if _BF16 is None:
+        return "not available (pip install 'ml_dtypes>=0.7')"
+    import ml_dtypes
+
+    return f"ml_dtypes {ml_dtypes.__version__}"
 
 
 def _widen(value: Any) -> Any:
