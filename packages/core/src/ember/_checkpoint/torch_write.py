@@ -198,10 +198,8 @@ def write_torch_archive(pickled: bytes, arrays: list[np.ndarray], stream, prefix
         _write(archive, f"{prefix}/.format_version", b"1")
         _write(archive, f"{prefix}/.storage_alignment", str(ALIGNMENT).encode())
         _write(archive, f"{prefix}/byteorder", b"little")
-        for key, array in enumerate(arrays):
-            _write(
-                archive, f"{prefix}/data/{key}", memoryview(array.reshape(-1).view(np.uint8))
-            )  # NOTE: any dtype, bfloat16 too
+        for key, array in enumerate(arrays):  # NOTE: as bytes, which any dtype (bfloat16 too) views as
+            _write(archive, f"{prefix}/data/{key}", memoryview(array.reshape(-1).view(np.uint8)))
         _write(archive, f"{prefix}/version", b"3\n")
         _write(archive, f"{prefix}/.data/serialization_id", os.urandom(20).hex().encode())
 
