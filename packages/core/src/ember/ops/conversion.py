@@ -207,7 +207,7 @@ def result_type(tensor, other) -> dt.dtype:
 
 @export(method=False)
 def can_cast(from_: dt.dtype, to: dt.dtype) -> bool:
-    """Whether PyTorch's casting rules allow from_ to become to: never floating to integer or to bool."""
+    """Whether PyTorch's casting rules allow ``from_`` to become ``to``: never floating to integer or to bool."""
     return dt.as_dtype(from_).category <= dt.as_dtype(to).category
 
 
