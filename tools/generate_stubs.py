@@ -391,6 +391,8 @@ class Stub:
     def value_type(self, value: object) -> str:
         if isinstance(value, type) and is_ember(type(value)):
             return f"type[{self.class_name(Tensor)}]"  # the legacy types (ember.FloatTensor, ...) make tensors
+        if isinstance(value, ember.dtype):
+            return self.annotation(ember.dtype)  # NOTE: ember.bfloat16 is of a private subclass of dtype
         return "None" if value is None else self.annotation(type(value))
 
     # ---- the file ----

@@ -221,3 +221,15 @@ def test_checkpoints_keep_or_remap_the_device(sim, tmp_path):
     assert restored.device == "cuda:1" and restored.tolist() == [0.0, 1.0, 2.0]
     assert ember.load(path, map_location="cpu")["w"].device == "cpu"
     assert ember.load(path, map_location="cuda:0")["w"].device == "cuda:0"
+
+
+def test_bfloat16_on_cuda_names_the_dtype_and_the_fix(sim):
+    host = ember.ones(2, dtype=ember.bfloat16)
+    fix = r"CuPy has no bfloat16 arrays.*t\.float\(\)\.to\('cuda'\)"
+    with pytest.raises(TypeError, match=rf"ember\.bfloat16 is not supported on CUDA by ember-cupy: {fix}"):
+        host.to("cuda")
+    with pytest.raises(TypeError, match=fix):
+        ember.zeros(2, device="cuda", dtype=ember.bfloat16)
+    with pytest.raises(TypeError, match=fix):
+        ember.ones(2, device="cuda").bfloat16()
+    assert host.float().to("cuda").dtype is ember.float32

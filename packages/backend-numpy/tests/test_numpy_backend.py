@@ -55,6 +55,7 @@ def test_describe_reports_numpy_blas_and_threads():
     assert facts["numpy"] == np.__version__
     assert facts["blas"] and facts["blas"] != "unknown"
     assert facts["blas threads"].split()[0].isdigit()
+    assert facts["bfloat16"].startswith("ml_dtypes ")
 
 
 def test_describe_without_threadpoolctl_reads_the_build_and_environment(monkeypatch):

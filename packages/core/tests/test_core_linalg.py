@@ -177,3 +177,30 @@ def test_einsum_gradients_sum_out_unused_letters():
 def test_shape_and_dtype_errors_name_both_operands(call, message):
     with pytest.raises(RuntimeError, match=message):
         call()
+
+
+# --- ldl_factor / ldl_solve: LAPACK's sytrf (lower) through SciPy --------------------------------------
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 12])
+@pytest.mark.parametrize("diagonal_scale", [1.0, 1e-3])
+def test_ldl_factor_is_lapacks_sytrf_and_ldl_solve_solves(n, diagonal_scale):
+    lapack = pytest.importorskip("scipy.linalg.lapack")
+    rng = np.random.default_rng(n)
+    a = rng.normal(size=(n, n))
+    a = a + a.T
+    a[np.arange(n), np.arange(n)] *= diagonal_scale
+    factors, pivots, info = lapack.dsytrf(a, lower=1)
+    mine = ember.linalg.ldl_factor_ex(ember.tensor(a))
+    assert mine.pivots.tolist() == pivots.tolist() and int(mine.info) == info == 0
+    np.testing.assert_allclose(mine.LD.numpy(), np.tril(factors), rtol=1e-10, atol=1e-12)
+    b = rng.normal(size=(3, n, 2))
+    solved = ember.linalg.ldl_solve(mine.LD, mine.pivots, ember.tensor(b))
+    np.testing.assert_allclose(solved.numpy(), np.linalg.solve(a, b), rtol=1e-8, atol=1e-10)
+
+
+def test_ldl_factor_reads_the_lower_triangle_only():
+    lower = np.tril(np.arange(1.0, 10.0).reshape(3, 3)) + 5 * np.eye(3)
+    assert ember.linalg.ldl_factor(ember.tensor(lower)).LD.tolist() == (
+        ember.linalg.ldl_factor(ember.tensor(lower + np.tril(lower, -1).T)).LD.tolist()
+    )

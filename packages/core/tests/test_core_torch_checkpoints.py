@@ -261,9 +261,16 @@ def test_damaged_torch_files_raise_checkpoint_error_naming_the_file(tmp_path, pi
 
 
 def test_tensors_ember_has_no_dtype_for_are_named(tmp_path):
-    path = zip_with_pickle(tmp_path, tensor_pickle("BFloat16Storage", 2), {"0": b"\0" * 4})
-    with pytest.raises(CheckpointError, match=r"cannot load .*crafted\.pt: it holds a torch.BFloat16Storage"):
+    path = zip_with_pickle(tmp_path, tensor_pickle("ComplexFloatStorage", 2), {"0": b"\0" * 16})
+    with pytest.raises(CheckpointError, match=r"cannot load .*crafted\.pt: it holds a torch.ComplexFloatStorage"):
         ember.load(path)
+
+
+def test_bfloat16_storages_load_as_bfloat16(tmp_path):
+    path = zip_with_pickle(tmp_path, tensor_pickle("BFloat16Storage", 2), {"0": bytes([0x80, 0x3F, 0x00, 0xC0])})
+    loaded = ember.load(path)
+    assert loaded.dtype is ember.bfloat16
+    assert loaded.tolist() == [1.0, -2.0]
 
 
 def test_a_truncated_legacy_file_raises_checkpoint_error(tmp_path):

@@ -21,6 +21,15 @@ from ._availability import cuda_version, device_problem, import_cupy
 from ._generator import CupyGenerator
 
 _NOT_PROBED = object()
+#: ember dtypes CuPy has no array type for.
+_UNSUPPORTED_DTYPES = ("bfloat16",)
+
+
+def _no_dtype_message(dtype: Any) -> str:
+    return (
+        f"{dtype} is not supported on CUDA by ember-cupy: CuPy has no {dtype.name} arrays. Keep {dtype} tensors "
+        "on the CPU (ember-numpy), or convert before moving them: t.float().to('cuda') or t.half().to('cuda')"
+    )
 
 
 class CupyBackend(NumpyLikeBackend):
@@ -87,42 +96,50 @@ class CupyBackend(NumpyLikeBackend):
         self._bound = True
 
     # --- creation and host transfer, on the chosen device ---------------------------------
+    def native_dtype(self, dtype: Any) -> Any:
+        return self._native(dtype)
+
+    def _native(self, dtype: Any) -> Any:
+        if dtype.name in _UNSUPPORTED_DTYPES:
+            raise TypeError(_no_dtype_message(dtype))
+        return dtype.numpy
+
     def _on(self, index: int | None):
         """CuPy's device context for `index` (None: the current device)."""
         return self.xp.cuda.Device(index)
 
     def asarray(self, data: Any, dtype: Any, index: int | None) -> Any:
         with self._on(index):
-            return self.xp.asarray(data, dtype=None if dtype is None else dtype.numpy)
+            return self.xp.asarray(data, dtype=None if dtype is None else self._native(dtype))
 
     def empty(self, shape: tuple, dtype: Any, index: int | None) -> Any:
         with self._on(index):
-            return self.xp.empty(shape, dtype=dtype.numpy)
+            return self.xp.empty(shape, dtype=self._native(dtype))
 
     def zeros(self, shape: tuple, dtype: Any, index: int | None) -> Any:
         with self._on(index):
-            return self.xp.zeros(shape, dtype=dtype.numpy)
+            return self.xp.zeros(shape, dtype=self._native(dtype))
 
     def full(self, shape: tuple, value: Any, dtype: Any, index: int | None) -> Any:
         with self._on(index):
-            return self.xp.full(shape, value, dtype=dtype.numpy)
+            return self.xp.full(shape, value, dtype=self._native(dtype))
 
     def arange(self, start: Any, stop: Any, step: Any, dtype: Any, index: int | None) -> Any:
         with self._on(index):
-            return self.xp.arange(start, stop, step, dtype=dtype.numpy)
+            return self.xp.arange(start, stop, step, dtype=self._native(dtype))
 
     def linspace(self, start: Any, stop: Any, num: int, dtype: Any, index: int | None) -> Any:
         with self._on(index):
-            return self.xp.linspace(start, stop, num, dtype=dtype.numpy)
+            return self.xp.linspace(start, stop, num, dtype=self._native(dtype))
 
     def eye(self, n: int, m: int, dtype: Any, index: int | None) -> Any:
         with self._on(index):
-            return self.xp.eye(n, m, dtype=dtype.numpy)
+            return self.xp.eye(n, m, dtype=self._native(dtype))
 
     # NOTE: moving and filling data works on any GPU; other kernels run on CuPy's current device (see README).
     def astype(self, x: Any, dtype: Any) -> Any:
         with x.device:
-            return x.astype(dtype.numpy)
+            return x.astype(self._native(dtype))
 
     def copy(self, x: Any) -> Any:
         with x.device:
@@ -137,6 +154,8 @@ class CupyBackend(NumpyLikeBackend):
         return self.xp.asnumpy(x)
 
     def from_numpy(self, array: np.ndarray, index: int | None) -> Any:
+        if array.dtype.kind == "V":  # NOTE: a host dtype CuPy lacks (ml_dtypes' bfloat16)
+            raise TypeError(_no_dtype_message(self.ember_dtype(array.dtype)))
         with self._on(index):
             return self.xp.asarray(array)
 

@@ -6,7 +6,31 @@ import os
 from typing import Any
 
 import numpy as np
+from ember import _dtype
 from ember.backends import NumpyLikeBackend
+
+
+def _bfloat16() -> np.dtype | None:
+    """ml_dtypes' bfloat16 NumPy dtype, if ml_dtypes keeps it under a Python float (``x + 1.5``) as PyTorch does."""
+    try:
+        import ml_dtypes
+    except ImportError:
+        return None
+    native = np.dtype(ml_dtypes.bfloat16)
+    # NOTE: before ml_dtypes 0.7 a Python float widened a bfloat16 array to float32
+    return native if (np.ones(1, native) + 1.5).dtype == native else None
+
+
+# NOTE: NumPy has no bfloat16; ml_dtypes gives NumPy one, which ember.bfloat16 tensors hold here.
+_BF16 = _bfloat16()
+_F32 = np.dtype(np.float32)
+if _BF16 is not None:
+    _dtype.register_host_dtype(_dtype.bfloat16, _BF16)
+#: Kernels that compute bfloat16 in float32 and round the result once, as PyTorch's CPU kernels do
+#: (float32 accumulation in sums, running products and matrix products; prod rounds at each step, as
+#: there). ml_dtypes also has no einsum, and gives float32 from matmul and clip.
+_WIDENED = ("matmul", "einsum", "clip", "sum", "mean", "var", "std", "cumsum", "cumprod")
+_WIDENED_OPTIONAL = ("fused_softmax", "fused_log_softmax", "sum_of_squares")
 
 _THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
 
@@ -22,6 +46,9 @@ class NumpyBackend(NumpyLikeBackend):
         super().__init__(np)
         # NOTE: PyTorch computes log(0), 1/0 and overflow silently (inf/nan); so do ember's kernels.
         np.seterr(divide="ignore", invalid="ignore", over="ignore", under="ignore")
+        for name in _WIDENED + _WIDENED_OPTIONAL if _BF16 is not None else ():
+            if hasattr(self, name):
+                setattr(self, name, _in_float32(getattr(self, name)))
 
     def to_numpy(self, x: Any) -> np.ndarray:
         return x
@@ -39,8 +66,40 @@ class NumpyBackend(NumpyLikeBackend):
         return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
     def describe(self) -> dict[str, str]:
-        """NumPy, its BLAS library and BLAS threads: they decide the speed of large matrix products."""
-        return {"numpy": np.__version__, **_blas_in_use()}
+        """NumPy, its BLAS library and BLAS threads (they decide the speed of large matrix products), and
+        what gives bfloat16."""
+        return {"numpy": np.__version__, **_blas_in_use(), "bfloat16": _bfloat16_source()}
+
+
+def _bfloat16_source() -> str:
+    if _BF16 is None:
+        return "not available (pip install 'ml_dtypes>=0.7')"
+    import ml_dtypes
+
+    return f"ml_dtypes {ml_dtypes.__version__}"
+
+
+def _widen(value: Any) -> Any:
+    return value.astype(_F32) if getattr(value, "dtype", None) is _BF16 else value
+
+
+def _in_float32(kernel):
+    """kernel, computing on bfloat16 arrays in float32 and giving bfloat16 (other dtypes pass through)."""
+
+    def widened(*args, **kwargs):
+        for a in args:
+            if getattr(a, "dtype", None) is _BF16:
+                break
+        else:
+            return kernel(*args, **kwargs)
+        if kwargs.get("dtype") is not None:  # NOTE: an asked-for dtype is the result's
+            return kernel(*map(_widen, args), **kwargs)
+        result = kernel(*map(_widen, args), **kwargs)
+        return result.astype(_BF16) if isinstance(result, np.ndarray | np.generic) else result
+
+    widened.__name__ = getattr(kernel, "__name__", "kernel")
+    widened.__doc__ = kernel.__doc__
+    return widened
 
 
 def _blas_in_use() -> dict[str, str]:

@@ -7,7 +7,7 @@ layer or of the layers before it, at module level or inside functions; tests/tes
 reads this list and checks every import statement against it, and checks there are no cycles.
 A layer that gives a lower layer's class methods attaches them itself (ops attach Tensor's math).
 
-1. ``_dtype``, ``_device``, ``_size``, ``_printing``: dtypes, devices, sizes, text
+1. ``_dtype``, ``_type_info``, ``_device``, ``_size``, ``_printing``: dtypes and their limits, devices, sizes, text
 2. ``_tensor``: a backend array with its dtype, device and autograd slots
 3. ``backends.*``: the backend protocol, the plugin registry, NumpyLikeBackend
 4. ``_devices``: from a device to the backend that serves it
@@ -44,6 +44,7 @@ __version__ = "0.1.0"
 from . import _dtype
 from ._device import device
 from ._dtype import (
+    bfloat16,
     bool_ as bool,  # noqa: A004
     complex64,
     complex128,
@@ -61,6 +62,7 @@ from ._dtype import (
     uint8,
 )
 from ._size import Size
+from ._type_info import finfo, iinfo
 from ._tensor import LEGACY_TYPES, Tensor
 from ._autograd import _tensor_methods  # noqa: F401  (attaches backward, register_hook, ...)
 from . import autograd, backends

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import _dtype as dt
 from ._tensor import Tensor
+from ._type_info import finfo, iinfo
 
 INT64_MAX = 2**63 - 1
 UINT64_LIMIT = 2**64
@@ -22,11 +23,8 @@ MAX_CATEGORIES = 2**24  # the largest count float32 holds exactly, as PyTorch's 
 def _limits(d: dt.dtype) -> tuple:
     if d is dt.bool_:
         return 0, 1
-    if d.is_floating_point:
-        info = np.finfo(d.numpy)
-        return float(info.min), float(info.max)
-    info = np.iinfo(d.numpy)
-    return int(info.min), int(info.max)
+    info = finfo(d) if d.is_floating_point else iinfo(d)
+    return info.min, info.max
 
 
 LIMITS = {d: _limits(d) for d in dt.ALL_DTYPES}
@@ -35,7 +33,7 @@ LIMITS.update({d: LIMITS[d.to_real()] for d in dt.COMPLEX_DTYPES})  # NOTE: the 
 _PLAIN_INT_FILLS = {
     d: (max(lowest, -(2**63)), min(highest, UINT64_LIMIT - 1)) for d, (lowest, highest) in LIMITS.items()
 }
-MANTISSA_DIGITS = {dt.float16: 11, dt.float32: 24, dt.float64: 53}
+MANTISSA_DIGITS = {dt.float16: 11, dt.bfloat16: 8, dt.float32: 24, dt.float64: 53}
 
 
 def _range_text(target: dt.dtype) -> str:

@@ -22,10 +22,11 @@ class dtype:
         "_rank": "",
     }
 
-    def __init__(self, name: str, numpy_dtype, category: int, rank: int) -> None:
+    def __init__(self, name: str, numpy_dtype, category: int, rank: int, itemsize: int = 0) -> None:
         self.name = name
-        self.numpy = np.dtype(numpy_dtype)
-        self.itemsize = self.numpy.itemsize
+        if numpy_dtype is not None:
+            self.numpy = np.dtype(numpy_dtype)
+        self.itemsize = itemsize or self.numpy.itemsize
         self.category = category
         self.is_floating_point = category == FLOATING
         self.is_complex = category == COMPLEX
@@ -51,6 +52,41 @@ class dtype:
         return found
 
 
+_NUMPY_SLOT = dtype.__dict__["numpy"]
+
+#: Called, in order, when a plugged dtype's NumPy dtype is first needed (the backend registry loads
+#: its plugins, whose import registers the dtypes they provide).
+HOST_DTYPE_LOADERS: list = []
+
+
+class _PluggedDtype(dtype):
+    """A dtype NumPy lacks: its NumPy dtype comes from a backend (`register_host_dtype`), on first need."""
+
+    __slots__ = ()
+
+    @property
+    def numpy(self):
+        try:
+            return _NUMPY_SLOT.__get__(self)
+        except AttributeError:
+            for load in HOST_DTYPE_LOADERS:
+                load()
+        try:
+            return _NUMPY_SLOT.__get__(self)
+        except AttributeError:
+            raise TypeError(
+                f"ember.{self.name} needs a backend that provides it on the host: NumPy has no {self.name}; "
+                "ember-numpy gives it with ml_dtypes 0.7 or later: pip install -U ember-numpy 'ml_dtypes>=0.7'"
+            ) from None
+
+
+def register_host_dtype(d: dtype, numpy_dtype) -> None:
+    """Give a plugged dtype (ember.bfloat16) its NumPy dtype; a backend that provides one calls this."""
+    native = np.dtype(numpy_dtype)
+    _NUMPY_SLOT.__set__(d, native)
+    _BY_NUMPY[native] = d
+
+
 bool_ = dtype("bool", np.bool_, BOOL, 0)
 uint8 = dtype("uint8", np.uint8, INTEGER, 1)
 int8 = dtype("int8", np.int8, INTEGER, 2)
@@ -58,18 +94,26 @@ int16 = dtype("int16", np.int16, INTEGER, 3)
 int32 = dtype("int32", np.int32, INTEGER, 4)
 int64 = dtype("int64", np.int64, INTEGER, 5)
 float16 = dtype("float16", np.float16, FLOATING, 6)
-float32 = dtype("float32", np.float32, FLOATING, 7)
-float64 = dtype("float64", np.float64, FLOATING, 8)
-complex64 = dtype("complex64", np.complex64, COMPLEX, 9)
-complex128 = dtype("complex128", np.complex128, COMPLEX, 10)
+bfloat16 = _PluggedDtype("bfloat16", None, FLOATING, 7, itemsize=2)
+float32 = dtype("float32", np.float32, FLOATING, 8)
+float64 = dtype("float64", np.float64, FLOATING, 9)
+complex64 = dtype("complex64", np.complex64, COMPLEX, 10)
+complex128 = dtype("complex128", np.complex128, COMPLEX, 11)
 
-ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)  # the real dtypes
+ALL_DTYPES = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64)  # the real dtypes
 COMPLEX_DTYPES = (complex64, complex128)
 _BY_NAME = {d.name: d for d in ALL_DTYPES + COMPLEX_DTYPES}
-_BY_NUMPY = {d.numpy: d for d in ALL_DTYPES + COMPLEX_DTYPES}
+_BY_NUMPY = {d.numpy: d for d in ALL_DTYPES + COMPLEX_DTYPES if d is not bfloat16}
 _REAL = {complex64: float32, complex128: float64}
 # NOTE: float16's complex type (PyTorch's experimental complex32) is not an ember dtype: complex64 stands in
-_COMPLEX = {float16: complex64, float32: complex64, float64: complex128, complex64: complex64, complex128: complex128}
+_COMPLEX = {
+    float16: complex64,
+    bfloat16: complex64,
+    float32: complex64,
+    float64: complex128,
+    complex64: complex64,
+    complex128: complex128,
+}
 
 ALIASES = {
     "half": float16,
@@ -86,6 +130,7 @@ ALIASES = {
 # PyTorch's scalar type names, as its error messages spell them ("Float", "Long", ...).
 SCALAR_TYPE_NAMES = {
     float16: "Half",
+    bfloat16: "BFloat16",
     float32: "Float",
     float64: "Double",
     uint8: "Byte",
@@ -113,7 +158,7 @@ def from_numpy_dtype(np_dtype) -> dtype:
     if found is None:
         raise TypeError(
             f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
-            "float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint8, and bool."
+            "float64, float32, float16, bfloat16, complex64, complex128, int64, int32, int16, int8, uint8, and bool."
         )
     return found
 
@@ -128,6 +173,8 @@ def _promote_pair(a: dtype, b: dtype) -> dtype:
         return a if a.category > b.category else b
     if {a, b} == {uint8, int8}:
         return int16
+    if {a, b} == {float16, bfloat16}:
+        return float32
     return a if a._rank > b._rank else b
 
 

@@ -2,7 +2,7 @@
 from typing import Any
 
 class dtype:
-    def __init__(self, name: str, numpy_dtype: Any, category: int, rank: int) -> None: ...
+    def __init__(self, name: str, numpy_dtype: Any, category: int, rank: int, itemsize: int = ...) -> None: ...
     category: Any
     inexact: Any
     is_complex: Any

@@ -130,6 +130,8 @@ def format_tensor(
     and sets the indentation of continuation lines.
     """
     values = np.asarray(values)
+    if values.dtype.kind == "V":  # NOTE: a float type NumPy lacks (bfloat16) prints as its float32 values
+        values = values.astype(np.float32)
     indent = len(prefix)
     suffixes = []
     if device is not None:

@@ -3,12 +3,13 @@
 The decompositions (det, slogdet, inv, solve, cholesky, eigh, svd, qr, lu_factor) are
 primitives with one backward rule each (``ember.ops.decompositions``); the rest is written
 with differentiable ember ops (``ember.ops.matrix_functions``, ``ember.ops.factorizations``).
-Complex dtypes, and with them eig and eigvals, are not here, nor ldl_factor (NumPy has no LDL
-factorization); lu_factor is ember's own partial-pivoting loop over the columns.
+Complex dtypes, and with them eig and eigvals, are not here; lu_factor is ember's own partial-pivoting
+loop over the columns, and ldl_factor ember's own Bunch-Kaufman loop (``ember.ops.ldl``).
 """
 
 from __future__ import annotations
 
+from ._tensor import Tensor
 from .ops._linalg_errors import LinAlgError
 from .ops.decompositions import (
     cholesky,
@@ -24,6 +25,7 @@ from .ops.decompositions import (
     svdvals,
 )
 from .ops.factorizations import cholesky_ex, householder_product, inv_ex, lu, lu_solve, solve_ex
+from .ops.ldl import ldl_factor, ldl_factor_ex, ldl_solve
 from .ops.linalg import matmul
 from .ops.matrix_functions import (
     cond,
@@ -43,6 +45,7 @@ from .ops.matrix_functions import (
     vecdot,
     vector_norm,
 )
+from .ops.products import cross as _cross
 from .ops.views import diagonal as _diagonal
 
 __all__ = [
@@ -50,6 +53,7 @@ __all__ = [
     "cholesky",
     "cholesky_ex",
     "cond",
+    "cross",
     "det",
     "diagonal",
     "eigh",
@@ -57,6 +61,9 @@ __all__ = [
     "householder_product",
     "inv",
     "inv_ex",
+    "ldl_factor",
+    "ldl_factor_ex",
+    "ldl_solve",
     "lstsq",
     "lu",
     "lu_factor",
@@ -88,3 +95,8 @@ __all__ = [
 def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1):
     """The diagonals of A's matrices (``ember.diagonal`` with the matrix dims as defaults)."""
     return _diagonal(A, offset, dim1, dim2)
+
+
+def cross(input: Tensor, other: Tensor, *, dim: int = -1, out: Tensor | None = None) -> Tensor:
+    """Cross product of 3-vectors along `dim` (the last by default), broadcasting over the other dims."""
+    return _cross(input, other, dim, out=out)

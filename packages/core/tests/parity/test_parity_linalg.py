@@ -318,3 +318,54 @@ def test_printed_results_match():
         return repr(m.linalg.slogdet(m.tensor([[1.0, 2.0], [3.0, 4.0]])))
 
     assert text(ember) == text(torch).replace("torch.", "ember.")
+
+
+# --- ldl_factor, ldl_factor_ex, ldl_solve (no autograd in either) -------------------------------------
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 6, 20, 70])
+@pytest.mark.parametrize("kind", ["symmetric", "small_diagonal", "one_triangle"])
+def test_ldl_factor_and_solve_match_torch(n, kind):
+    rng = np.random.default_rng(n)
+    a = rng.normal(size=(2, n, n))
+    if kind == "symmetric":
+        a = a + np.swapaxes(a, -1, -2)
+    elif kind == "small_diagonal":  # 2 by 2 pivot blocks
+        a = a + np.swapaxes(a, -1, -2)
+        a[:, np.arange(n), np.arange(n)] *= 1e-3
+    b = rng.normal(size=(n, 3))
+    LD, pivots = torch.linalg.ldl_factor(torch.tensor(a))
+    mine = ember.linalg.ldl_factor(ember.tensor(a))
+    assert type(mine).__name__ == "linalg_ldl_factor" and mine.pivots.dtype is ember.int32
+    assert mine.pivots.tolist() == pivots.tolist()
+    np.testing.assert_allclose(mine.LD.numpy(), LD.numpy(), rtol=1e-10, atol=1e-10)
+    solved = ember.linalg.ldl_solve(mine.LD, mine.pivots, ember.tensor(b))
+    np.testing.assert_allclose(solved.numpy(), torch.linalg.ldl_solve(LD, pivots, torch.tensor(b)).numpy(), rtol=1e-8)
+
+
+def test_ldl_factor_ex_reports_a_zero_pivot_as_torch():
+    theirs = torch.linalg.ldl_factor_ex(torch.zeros(2, 3, 3))
+    mine = ember.linalg.ldl_factor_ex(ember.zeros(2, 3, 3))
+    assert type(mine).__name__ == "linalg_ldl_factor_ex"
+    for m, t in zip(mine, theirs):
+        assert m.tolist() == t.tolist() and str(m.dtype)[6:] == str(t.dtype)[6:]
+    with pytest.raises(RuntimeError, match=r"D\[1, 1\] .* is zero"):
+        ember.linalg.ldl_factor(ember.zeros(3, 3))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: m.linalg.ldl_factor(m.ones(2, 3)),
+        lambda m: m.linalg.ldl_factor(m.ones(3)),
+        lambda m: m.linalg.ldl_factor(m.ones(2, 2, dtype=m.int64)),
+        lambda m: m.linalg.ldl_solve(m.eye(3), m.tensor([1, 2, 3], dtype=m.int32), m.ones(2, 2)),
+        lambda m: m.linalg.ldl_solve(m.eye(3), m.tensor([1, 2, 3], dtype=m.int32), m.ones(3, 1, dtype=m.float64)),
+    ],
+)
+def test_ldl_errors_match_torch(call):
+    with pytest.raises(RuntimeError) as theirs:
+        call(torch)
+    with pytest.raises(RuntimeError) as mine:
+        call(ember)
+    assert str(mine.value).startswith(str(theirs.value).split("\n")[0].split(". Got")[0])

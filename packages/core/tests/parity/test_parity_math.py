@@ -165,6 +165,9 @@ for _left in MATMUL_SHAPES:
         )
 
 TOLERANCE = {"float32": dict(rtol=2e-5, atol=2e-6), "float64": dict(rtol=1e-10, atol=1e-12)}
+# NOTE: bfloat16 keeps 8 significant bits, float16 11; ops that round several times agree to a few steps.
+TOLERANCE["bfloat16"] = dict(rtol=2**-5, atol=2**-5)
+TOLERANCE["float16"] = dict(rtol=2**-7, atol=2**-6)
 
 
 def _run(module, function, arrays, upstream_seed: int, dtype: str):
@@ -179,6 +182,8 @@ def _run(module, function, arrays, upstream_seed: int, dtype: str):
 
 
 def _host(tensor) -> np.ndarray:
+    if tensor.dtype in (torch.bfloat16, ember.bfloat16):  # NOTE: torch has no NumPy bfloat16
+        tensor = tensor.float()
     return tensor.numpy(force=True) if isinstance(tensor, torch.Tensor) else tensor.numpy()
 
 
@@ -190,7 +195,7 @@ def _compare(function, specs, dtype: str, seed: int):
     tolerance = TOLERANCE[dtype]
     assert str(actual.dtype) == str(expected.dtype).replace("torch.", "ember.")
     assert tuple(actual.shape) == tuple(expected.shape)
-    np.testing.assert_allclose(actual.detach().numpy(), expected.detach().numpy(), equal_nan=True, **tolerance)
+    np.testing.assert_allclose(_host(actual.detach()), _host(expected.detach()), equal_nan=True, **tolerance)
     assert (actual.grad_fn is None) == (expected.grad_fn is None)
     if expected_grads is not None:
         for i, (mine, theirs) in enumerate(zip(actual_grads, expected_grads)):
@@ -203,7 +208,7 @@ def _compare(function, specs, dtype: str, seed: int):
 CASES = ELEMENTWISE + REDUCTIONS + LINALG
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16", "float16"])
 @pytest.mark.parametrize(("name", "function", "specs"), CASES, ids=[case[0] for case in CASES])
 def test_values_and_gradients_match_torch(name, function, specs, dtype):
     _compare(function, specs, dtype, seed=sum(map(ord, name)))
@@ -262,14 +267,14 @@ UNARY_NAMES = (
 ).split()
 
 
-@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
 @pytest.mark.parametrize("name", UNARY_NAMES)
 def test_unary_edge_values_match_torch(name, dtype):
     expected = getattr(torch, name)(torch.tensor(EDGE, dtype=getattr(torch, dtype)))
     actual = getattr(ember, name)(ember.tensor(EDGE, dtype=getattr(ember, dtype)))
     assert str(actual.dtype) == str(expected.dtype).replace("torch", "ember")
-    rtol = 2e-3 if dtype == "float16" else 1e-6
-    np.testing.assert_allclose(actual.numpy(), expected.numpy(), rtol=rtol, equal_nan=True)
+    rtol = {"float16": 2e-3, "bfloat16": 2**-7}.get(dtype, 1e-6)
+    np.testing.assert_allclose(_host(actual), _host(expected), rtol=rtol, equal_nan=True)
 
 
 INTEGER_DATA = {

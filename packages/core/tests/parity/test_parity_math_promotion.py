@@ -13,7 +13,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
+DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16", "float32", "float64"]
 TENSOR_KINDS = [("dim", name) for name in DTYPES] + [("zero_dim", name) for name in DTYPES]
 KINDS = TENSOR_KINDS + [("python", value) for value in (True, 2, 2.5)]
 
@@ -146,3 +146,19 @@ def test_reduction_result_dtypes_and_refusals_match_torch(name):
         return REDUCTIONS[name](module, a)
 
     assert _disagreements(apply, TENSOR_KINDS, [("python", 0)]) == []
+
+
+def test_result_type_matches_torch_for_every_operand_pair():
+    def outcome(module, a, b):
+        return str(module.result_type(_operand(module, a), _operand(module, b))).split(".")[1]
+
+    assert [(a, b) for a in KINDS for b in KINDS if outcome(ember, a, b) != outcome(torch, a, b)] == []
+
+
+def test_can_cast_matches_torch_for_every_dtype_pair():
+    pairs = itertools.product(DTYPES, DTYPES)
+    assert [
+        (a, b)
+        for a, b in pairs
+        if ember.can_cast(getattr(ember, a), getattr(ember, b)) != torch.can_cast(getattr(torch, a), getattr(torch, b))
+    ] == []

@@ -86,7 +86,8 @@ def _add_group(group: list, high: int, tensors: list[Tensor], storages: list[Sto
     device, low, _ = group[0]
     dtypes = {tensors[index].dtype for _, _, index in group}
     dtype = dtypes.pop() if len(dtypes) == 1 else None  # tensors of one dtype: a storage NumPy reads as such
-    typed = dtype.numpy if dtype is not None and (high - low) % dtype.itemsize == 0 else np.dtype(np.uint8)
+    readable = dtype is not None and dtype.numpy.kind != "V"  # NOTE: .npy cannot name bfloat16: bytes, then
+    typed = dtype.numpy if readable and (high - low) % dtype.itemsize == 0 else np.dtype(np.uint8)
     raw = np.asarray(_BytesAt(low, high - low, [tensors[index]._data for _, _, index in group]))
     storages.append(Storage(device, lambda: raw.view(typed)))
     for _, _, index in group:

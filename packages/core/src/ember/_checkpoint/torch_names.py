@@ -14,6 +14,7 @@ STORAGE_OF_DTYPE: dict[dt.dtype, str] = {
     dt.float64: "DoubleStorage",
     dt.float32: "FloatStorage",
     dt.float16: "HalfStorage",
+    dt.bfloat16: "BFloat16Storage",
     dt.int64: "LongStorage",
     dt.int32: "IntStorage",
     dt.int16: "ShortStorage",
@@ -27,7 +28,6 @@ DTYPE_OF_STORAGE: dict[str, dt.dtype] = {name: dtype for dtype, name in STORAGE_
 
 #: Storage types and dtypes PyTorch's `weights_only` loader accepts but ember has no dtype for.
 FOREIGN_STORAGES = (
-    "BFloat16Storage",
     "QUInt8Storage",
     "QInt8Storage",
     "QInt32Storage",
@@ -35,7 +35,6 @@ FOREIGN_STORAGES = (
     "QUInt2x4Storage",
 )
 FOREIGN_DTYPES = (
-    "bfloat16",
     "complex32",
     "uint16",
     "uint32",
@@ -68,6 +67,7 @@ DTYPE_OF_NAME: dict[str, dt.dtype] = {
     "float": dt.float32,
     "float16": dt.float16,
     "half": dt.float16,
+    "bfloat16": dt.bfloat16,
     "int64": dt.int64,
     "long": dt.int64,
     "int32": dt.int32,

@@ -138,6 +138,8 @@ class TorchEncoder:
             first = len(arrays)
             for storage in storages:
                 array = np.ascontiguousarray(storage.read()).reshape(-1)
+                if dtype.numpy.kind == "V" and array.size % dtype.itemsize == 0:  # bfloat16 storages are bytes
+                    array = array.view(dtype.numpy)
                 if array.dtype != dtype.numpy:
                     raise ValueError(
                         f"ember.save(format='torch'): a {dtype} tensor is not aligned to its elements in memory; "
@@ -196,8 +198,8 @@ def write_torch_archive(pickled: bytes, arrays: list[np.ndarray], stream, prefix
         _write(archive, f"{prefix}/.format_version", b"1")
         _write(archive, f"{prefix}/.storage_alignment", str(ALIGNMENT).encode())
         _write(archive, f"{prefix}/byteorder", b"little")
-        for key, array in enumerate(arrays):
-            _write(archive, f"{prefix}/data/{key}", memoryview(array).cast("B"))
+        for key, array in enumerate(arrays):  # NOTE: as bytes, which any dtype (bfloat16 too) views as
+            _write(archive, f"{prefix}/data/{key}", memoryview(array.reshape(-1).view(np.uint8)))
         _write(archive, f"{prefix}/version", b"3\n")
         _write(archive, f"{prefix}/.data/serialization_id", os.urandom(20).hex().encode())
 

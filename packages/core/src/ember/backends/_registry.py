@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import pluggy
 
+from .. import _dtype
 from ._protocol import BackendPluginSpec
 from ._validation import check, describe_error, lacks_message, missing_members, stored
 
@@ -382,3 +383,5 @@ def _no_backend_message(device_type: str, failures: list[PluginFailure]) -> str:
 
 
 registry = Registry()
+# NOTE: a dtype NumPy lacks (ember.bfloat16) gets its NumPy dtype from a plugin's import: load them on its first need.
+_dtype.HOST_DTYPE_LOADERS.append(registry._load)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import functools
 import numbers
 
-import numpy as np
-
 from .. import _dtype
 from .._creation import tensor
 from .._size import Size
 from .._tensor import Tensor
+from .._type_info import finfo as _finfo
 from ..autograd import enable_grad
 from ..ops.reductions import softmax
 from ..ops.shape import broadcast_tensors
@@ -35,9 +34,9 @@ def broadcast_all(*values) -> tuple:
     return tuple(broadcast_tensors(*converted))
 
 
-def finfo(dtype: _dtype.dtype):
-    """NumPy's float info (eps, tiny, min, max) for an ember floating dtype."""
-    return np.finfo(dtype.numpy)
+def finfo(dtype: _dtype.dtype) -> _finfo:
+    """The float info (eps, tiny, min, max) of an ember floating dtype."""
+    return _finfo(dtype)
 
 
 def clamp_probs(probs: Tensor) -> Tensor:

@@ -13,6 +13,7 @@ from . import (  # noqa: F401
     factorizations,
     gather_scatter,
     indexing,
+    ldl,
     linalg,
     matrix_functions,
     more_elementwise,

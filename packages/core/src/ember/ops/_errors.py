@@ -13,7 +13,7 @@ def kind_of(value) -> str:
     """NumPy's kind letter of an array or a Python scalar: b(ool), i(nt), u(nsigned), f(loat)."""
     kind = getattr(getattr(value, "dtype", None), "kind", None)
     if kind is not None:
-        return kind
+        return "f" if kind == "V" else kind  # NOTE: ml_dtypes' bfloat16 is kind "V" to NumPy
     return "b" if isinstance(value, bool) else "i" if isinstance(value, int) else "f"
 
 

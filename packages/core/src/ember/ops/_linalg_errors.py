@@ -23,7 +23,7 @@ def check_matrix(name: str, input: Tensor, *, square: bool = False, floating: bo
             f"{name}: The input tensor A must have at least 2 dimensions. Got shape {list(input.shape)}; "
             "for a single matrix pass a 2D tensor"
         )
-    if floating and (input.dtype is dt.float16 or input.dtype.name == "bfloat16"):
+    if floating and (input.dtype is dt.float16 or input.dtype is dt.bfloat16):
         raise RuntimeError(
             f"{name}: Low precision dtypes not supported. Got {dt.scalar_type_name(input.dtype)}; "
             "convert first, e.g. A.float()"

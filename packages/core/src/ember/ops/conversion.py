@@ -10,8 +10,8 @@ from .._device import device as Device
 from .._devices import backend_for, canonical_device, installed_backend, unavailable_reason
 from .._tensor import Tensor, _LegacyTensorType, wrap
 from .._writes import check_inplace_target
-from ._declare import method
-from ._dispatch import _alias_for_inplace, rebase_inplace
+from ._declare import export, method
+from ._dispatch import _alias_for_inplace, promoted, rebase_inplace
 from ._errors import overlap_error
 from ._op import Op, call, record
 
@@ -177,6 +177,7 @@ for _name, _dtype in (
     ("double", dt.float64),
     ("float", dt.float32),
     ("half", dt.float16),
+    ("bfloat16", dt.bfloat16),
     ("long", dt.int64),
     ("int", dt.int32),
     ("short", dt.int16),
@@ -187,6 +188,29 @@ for _name, _dtype in (
     ("cdouble", dt.complex128),
 ):
     _caster(_name, _dtype)
+
+
+def _operand(value, name: str, position: int):
+    if isinstance(value, Tensor) or type(value) in (bool, int, float):
+        return value
+    raise TypeError(
+        f"result_type(): argument '{name}' (position {position}) must be Tensor or Number, not {type(value).__name__}"
+    )
+
+
+@export(method=False)
+def result_type(tensor, other) -> dt.dtype:
+    """The dtype an arithmetic op on the two operands (tensors or Python numbers) gives, by PyTorch's promotion."""
+    tensor, other = _operand(tensor, "tensor", 1), _operand(other, "other", 2)
+    if isinstance(tensor, Tensor) or isinstance(other, Tensor):
+        return promoted(tensor, other)
+    return dt.result_type(dt.scalar_dtype(tensor), 0, dt.scalar_dtype(other), 0)
+
+
+@export(method=False)
+def can_cast(from_: dt.dtype, to: dt.dtype) -> bool:
+    """Whether PyTorch's casting rules allow ``from_`` to become ``to``: never floating to integer or to bool."""
+    return dt.as_dtype(from_).category <= dt.as_dtype(to).category
 
 
 @method("type_as")

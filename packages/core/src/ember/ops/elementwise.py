@@ -531,7 +531,7 @@ RELU = unary_op(
 for _name in ("floor", "ceil", "trunc"):
     unary_op(
         _name,
-        refusing(f"{_name}_cpu", "bc", lambda b, x, _k=_name: getattr(b, _k)(x) if x.dtype.kind == "f" else x.copy()),
+        refusing(f"{_name}_cpu", "bc", lambda b, x, _k=_name: getattr(b, _k)(x) if kind_of(x) == "f" else x.copy()),
         _zero_grad,
         saves=(),
         aliases=("fix",) if _name == "trunc" else (),
@@ -540,7 +540,7 @@ unary_op("frac", refusing("frac_cpu", "biu", lambda b, x: b.subtract(x, b.trunc(
 
 
 def _round_kernel(b, x, *, decimals):
-    if x.dtype.kind != "f":
+    if kind_of(x) != "f":
         return x.copy()
     return b.rint(x) if decimals == 0 else b.xp.round(x, decimals)
 

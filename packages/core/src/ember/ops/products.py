@@ -1,7 +1,8 @@
-"""Products and distances built from the differentiable ops: kron, cdist, cross."""
+"""Products and distances built from the differentiable ops: kron, tensordot, cdist, cross."""
 
 from __future__ import annotations
 
+import math
 import warnings
 
 from .. import _dtype as dt
@@ -27,6 +28,48 @@ def kron(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     a = input.reshape([n for size in a_shape for n in (size, 1)])
     b = other.reshape([n for size in b_shape for n in (1, size)])
     result = (a * b).reshape([p * q for p, q in zip(a_shape, b_shape)])
+    return result if out is None else write_out(out, result)
+
+
+def _contracted(dims, a: Tensor, b: Tensor) -> tuple[list[int], list[int]]:
+    """The dims of a and of b that tensordot sums over, from an int or a pair of lists (as torch takes them)."""
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > min(a._data.ndim, b._data.ndim):
+            raise RuntimeError(
+                f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}; the inputs have "
+                f"{a._data.ndim} and {b._data.ndim} dimensions"
+            )
+        return list(range(a._data.ndim - dims, a._data.ndim)), list(range(dims))
+    if not isinstance(dims, (list, tuple)) or len(dims) != 2:
+        raise TypeError(f"tensordot(): argument 'dims' must be an int or a pair of lists of ints, not {dims!r}")
+    dims_a, dims_b = ([d] if isinstance(d, int) else d for d in dims)
+    if len(dims_a) != len(dims_b):
+        raise RuntimeError("both dimension lists should have same length")
+    return [_wrap_dim(d, a._data.ndim) for d in dims_a], [_wrap_dim(d, b._data.ndim) for d in dims_b]
+
+
+@export(method=False)
+def tensordot(a: Tensor, b: Tensor, dims=2, out: Tensor | None = None) -> Tensor:
+    """Sum of products over the given dims of a and b: an int (a's last, b's first) or a pair of dim lists."""
+    dims_a, dims_b = _contracted(dims, a, b)
+    if a.dtype is not b.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    for da, db in zip(dims_a, dims_b):
+        if a.shape[da] != b.shape[db]:
+            raise RuntimeError(
+                f"contracted dimensions need to match, but first has size {a.shape[da]} in dim {da} and second "
+                f"has size {b.shape[db]} in dim {db}"
+            )
+    free_a = [d for d in range(a._data.ndim) if d not in dims_a]
+    free_b = [d for d in range(b._data.ndim) if d not in dims_b]
+    inner = math.prod(a.shape[d] for d in dims_a)
+    left = a.permute(*free_a, *dims_a).reshape(math.prod(a.shape[d] for d in free_a), inner)
+    right = b.permute(*dims_b, *free_b).reshape(inner, math.prod(b.shape[d] for d in free_b))
+    result = (left @ right).reshape([a.shape[d] for d in free_a] + [b.shape[d] for d in free_b])
     return result if out is None else write_out(out, result)
 
 

@@ -63,6 +63,24 @@ class linalg_inv_ex(NamedResult):
     n_fields: int
     n_sequence_fields: int
 
+class linalg_ldl_factor(NamedResult):
+    @property
+    def LD(self) -> Tensor: ...
+    n_fields: int
+    n_sequence_fields: int
+    @property
+    def pivots(self) -> Tensor: ...
+
+class linalg_ldl_factor_ex(NamedResult):
+    @property
+    def LD(self) -> Tensor: ...
+    @property
+    def info(self) -> Tensor: ...
+    n_fields: int
+    n_sequence_fields: int
+    @property
+    def pivots(self) -> Tensor: ...
+
 class linalg_lstsq(NamedResult):
     n_fields: int
     n_sequence_fields: int

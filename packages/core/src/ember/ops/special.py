@@ -239,9 +239,12 @@ def _regularized_gammas(b, a, x):
     upper = fraction * b.exp(b.where(use_series, 0.0, log_prefactor))
     p = b.where(use_series, lower, 1.0 - upper)
     q = b.where(use_series, 1.0 - lower, upper)
-    p = b.where(x == 0, 0.0, b.where(x == math.inf, 1.0, p))
-    q = b.where(x == 0, 1.0, b.where(x == math.inf, 0.0, q))
-    invalid = (a < 0) | (x < 0) | b.isnan(a) | b.isnan(x)
+    # NOTE: PyTorch's limits: P(0, x > 0) = 1, P(a, 0) = 0, P(inf, finite x) = 0, P(a, inf) = 1;
+    # P(0, 0) and P(inf, inf) are nan (Q = 1 - P throughout)
+    a_inf, x_inf = a == math.inf, x == math.inf
+    p = b.where(x_inf, 1.0, b.where(a_inf, 0.0, b.where(x == 0, 0.0, b.where(a == 0, 1.0, p))))
+    q = b.where(x_inf, 0.0, b.where(a_inf, 1.0, b.where(x == 0, 1.0, b.where(a == 0, 0.0, q))))
+    invalid = (a < 0) | (x < 0) | b.isnan(a) | b.isnan(x) | ((a == 0) & (x == 0)) | (a_inf & x_inf)
     return b.where(invalid, math.nan, p), b.where(invalid, math.nan, q)
 
 

@@ -7,6 +7,7 @@ recorded (create_graph), so that higher-order gradients see how the statistics d
 
 from __future__ import annotations
 
+from ... import _dtype as dt
 from ..._tensor import Tensor
 from ...ops._op import Op, call
 from ._misc import pad
@@ -75,6 +76,13 @@ def _grad_batch_norm(m, ctx, g):
 BATCH_NORM = Op("batch_norm", _batch_norm_kernel, _grad_batch_norm, node="NativeBatchNormBackward0", saves=(0, 1))
 
 
+def _statistics_source(input: Tensor):
+    """The array the batch statistics come from: bfloat16 in float32 (PyTorch's CPU kernels keep
+    bfloat16 statistics in float32 and round only the normalized output)."""
+    data = input._data
+    return input._backend.astype(data, dt.float32) if input.dtype is dt.bfloat16 else data
+
+
 def _update_running(running: Tensor | None, batch_value, momentum: float) -> None:
     if running is None:
         return
@@ -103,8 +111,9 @@ def batch_norm(
         count = input.numel() // max(input.shape[1], 1)
         if count <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
-        mean = data.mean(axis=axes)
-        var = data.var(axis=axes)
+        source = _statistics_source(input)
+        mean = source.mean(axis=axes)
+        var = source.var(axis=axes)
         _update_running(running_mean, mean, momentum)
         _update_running(running_var, var * (count / (count - 1)), momentum)
     else:
@@ -150,9 +159,9 @@ def layer_norm(
             f"but got input of size{list(input.shape)}"
         )
     axes = tuple(range(input.ndim - len(shape), input.ndim))
-    data = input._data
-    mean = data.mean(axis=axes, keepdims=True)
-    rstd = 1 / input._backend.sqrt(data.var(axis=axes, keepdims=True) + eps)
+    data, source = input._data, _statistics_source(input)
+    mean = source.mean(axis=axes, keepdims=True)
+    rstd = 1 / input._backend.sqrt(source.var(axis=axes, keepdims=True) + eps)
     arrays = (data, None if weight is None else weight._data, None if bias is None else bias._data)
     return call(
         LAYER_NORM, (input, weight, bias), arrays, input, {"axes": axes, "mean": mean, "rstd": rstd, "eps": eps}

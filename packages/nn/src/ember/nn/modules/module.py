@@ -514,6 +514,10 @@ class Module:
         """Convert the floating-point parameters and buffers to float16; returns self."""
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
+    def bfloat16(self) -> Module:
+        """Convert the floating-point parameters and buffers to bfloat16; returns self."""
+        return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
+
     def share_memory(self) -> Module:
         """Return self: a no-op, kept so that PyTorch code calling it runs."""
         return self
