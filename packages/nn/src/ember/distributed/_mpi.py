@@ -3,6 +3,7 @@
 Every call passes NumPy buffers (no pickling), in place where the tensor's memory allows.
 The group runs on a duplicate of COMM_WORLD, so a script's own mpi4py calls cannot mix with
 ember's. Rank and size come from MPI: `mpiexec -n 4 python train.py` needs no settings.
+`new_group` splits the communicator.
 """
 
 from __future__ import annotations
@@ -51,9 +52,22 @@ def _copy_rows_home(outputs: list, rows: np.ndarray):
 class MPIProcessGroup(ProcessGroup):
     backend = "mpi"
 
-    def __init__(self, comm, timeout: float) -> None:
-        super().__init__(comm.Get_rank(), comm.Get_size(), timeout)
+    def __init__(self, comm, timeout: float, ranks: list[int] | None = None) -> None:
+        super().__init__(comm.Get_rank(), comm.Get_size(), timeout, ranks)
         self.comm = comm
+
+    def split(self, ranks: list[int], timeout: float, local: bool = False) -> MPIProcessGroup | None:
+        """Split the communicator (every rank calls it; with `local`, only the members: MPI_Comm_create_group)."""
+        if local:
+            members = self.comm.Get_group().Incl(ranks)
+            comm = self.comm.Create_group(members)
+            members.Free()
+        else:
+            inside = self._rank in ranks
+            comm = self.comm.Split(0 if inside else MPI.UNDEFINED, ranks.index(self._rank) if inside else 0)
+        if comm == MPI.COMM_NULL:
+            return None
+        return MPIProcessGroup(comm, timeout, [self.ranks[r] for r in ranks])
 
     def _work(self, what: str, request, finish=None, keep: tuple = ()) -> Work:
         return Work(self, what, request.Test, finish, keep)

@@ -95,7 +95,7 @@ class DistributedDataParallel(Module):
             )
 
     def _broadcast(self, tensors: list) -> None:
-        works = [dist.broadcast(t, 0, self.process_group, async_op=True) for t in tensors]
+        works = [dist.broadcast(t, group=self.process_group, async_op=True, group_src=0) for t in tensors]
         for work in works:
             work.wait()
 
