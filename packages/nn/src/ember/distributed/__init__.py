@@ -110,5 +110,5 @@ def is_mpi_available() -> bool:
 
 
 def is_nccl_available() -> bool:
-    """Whether the NCCL backend can run here (CuPy with NCCL is installed)."""
+    """False: ember has no NCCL group (CUDA tensors use backend='mpi', CUDA-aware where the MPI library is)."""
     return _backend.unavailable_reason("nccl") is None
