@@ -92,10 +92,13 @@ def test_point_to_point_in_a_group_uses_the_jobs_ranks(world, size):
     group = world.new_group(list(reversed(range(size))), sort_ranks=False)
     if rank == 0:
         world.send(ember.tensor([42.0]), dst=size - 1, group=group)
+        world.send(ember.tensor([43.0]), group=group, group_dst=0)
     elif rank == size - 1:
         got = ember.zeros(1)
         assert world.recv(got, src=0, group=group) == 0
         assert got.item() == 42.0
+        work = world.irecv(got, group=group)  # from any rank: the sender is named by its rank in the job
+        assert work.result() == 0 and got.item() == 43.0
     world.barrier()
 
 
@@ -109,6 +112,15 @@ def test_ddp_on_a_group_takes_the_parameters_of_the_groups_first_rank(world, siz
     assert model.weight.tolist() == [[float(size - 1)] * 2]
     ddp(ember.ones(1, 2) * (rank + 1)).sum().backward()
     np.testing.assert_allclose(model.weight.grad.numpy(), np.full((1, 2), (size + 1) / 2))
+
+
+def test_ddp_refuses_a_group_this_rank_is_not_in(world, size):
+    group = world.new_group([0])
+    if world.get_rank() != 0:
+        with pytest.raises(ValueError, match="this rank is not in the group"):
+            DDP(nn.Linear(2, 1), process_group=group)
+    else:
+        world.destroy_process_group(group)
 
 
 def test_new_group_checks_its_ranks(world, size):

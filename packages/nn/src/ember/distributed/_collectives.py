@@ -237,7 +237,7 @@ def isend(
 def irecv(
     tensor, src: int | None = None, group: ProcessGroup | None = None, tag: int = 0, group_src: int | None = None
 ) -> Work | None:
-    """Start receiving into tensor from rank src (any rank when None); Work.result() is the sender."""
+    """Start receiving into tensor from rank src (any rank when None); Work.result() is the sender's rank in the job."""
     _tensor(tensor, "irecv()")
     if (group := _member(group, "irecv")) is None:
         return None
@@ -261,8 +261,7 @@ def recv(
     _tensor(tensor, "recv()")
     if (group := _member(group, "recv")) is None:
         return -1
-    sender = group.recv(tensor, _source(src, group, "recv()", group_src), tag).result()
-    return group.ranks[sender]
+    return group.recv(tensor, _source(src, group, "recv()", group_src), tag).result()
 
 
 def _source(src, group: ProcessGroup, what: str, group_src) -> int | None:

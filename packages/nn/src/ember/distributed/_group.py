@@ -90,7 +90,7 @@ class ProcessGroup:
         raise NotImplementedError
 
     def recv(self, tensor, src: int | None, tag: int) -> Work:
-        """Its work's result is the sender's rank (any rank when src is None)."""
+        """Receive from group rank `src` (any rank when None); its work's result is the sender's rank in the job."""
         raise NotImplementedError
 
     def barrier(self) -> Work:

@@ -152,7 +152,7 @@ class MPIProcessGroup(ProcessGroup):
         def finish() -> int:
             if copied:
                 store(tensor, array)
-            return status.Get_source()
+            return self.ranks[status.Get_source()]  # the sender's rank in the job
 
         what = "recv from " + ("any rank" if src is None else f"rank {src}")
         return Work(self, what, lambda: request.Test(status), finish, (array,))
