@@ -9,11 +9,13 @@ import pytest
 from ember.distributed import _cuda_aware
 from ember.distributed._host import read_array, store, write_array
 
-simulated = pytest.importorskip("ember_cupy.simulated")
-
 
 @pytest.fixture
 def cuda():
+    """ember-cupy's simulated CUDA device (2 devices), serving "cuda" for the test."""
+    simulated = pytest.importorskip(
+        "ember_cupy.simulated", reason="needs ember-cupy (pip install -e packages/backend-cupy)"
+    )
     with simulated.simulated_cuda(devices=2) as backend:
         yield backend
 
