@@ -134,7 +134,7 @@ def distributed(session: nox.Session) -> None:
     one process, where the fault and launcher tests start their own jobs. mpiexec ends non-zero when
     any rank's pytest fails."""
     session.install(*TEST_DEPS)
-    _editable(session, CORE, NUMPY_BACKEND)
+    _editable(session, CORE, NUMPY_BACKEND, CUPY_BACKEND)  # ember-cupy: its simulated CUDA, for CUDA-aware MPI
     session.install("-e", f"{NN}[mpi]")
     for ranks in ("2", "4"):
         session.run("mpiexec", "-n", ranks, *PYTEST, DISTRIBUTED_TESTS, *session.posargs)

@@ -4,7 +4,10 @@
   DistributedDataParallel on 1, 2 and 4 ranks: samples/s and parallel efficiency
   (samples/s on N ranks / (N x samples/s on 1)). One BLAS thread per rank.
 - allreduce_10MB, allreduce_100MB: DDP's gradient averaging of that many float32 bytes (in 10
-  parameters) against mpi4py's Allreduce of the same bytes, on 2 ranks; target <= 1.1x.
+  parameters) against mpi4py's Allreduce of the same bytes, on 2 ranks; target <= 1.1x. New
+  gradient arrays each step, as after `zero_grad()`.
+- allreduce_10MB_view, allreduce_100MB_view: the same with gradient_as_bucket_view=True and the
+  gradients left in the bucket, as after `zero_grad(set_to_none=False)`.
 
 python -m benchmarks.distributed [--smoke] [--repeats N]; `python -m benchmarks` adds these rows
 when mpi4py and an mpiexec are installed.
@@ -22,7 +25,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ROW_IDS = ("ddp_scaling", "allreduce_10MB", "allreduce_100MB")
+ROW_IDS = ("ddp_scaling", "allreduce_10MB", "allreduce_100MB", "allreduce_10MB_view", "allreduce_100MB_view")
 SCALING_RANKS = (1, 2, 4)
 ALLREDUCE_RANKS = 2
 ALLREDUCE_TARGET = 1.1
@@ -62,8 +65,8 @@ def measure(launcher: str, wanted: set, repeats: int, smoke: bool) -> list[dict]
         for run in runs:
             run["efficiency"] = run["samples_per_s"] / (run["ranks"] * base)
         rows.append({"id": "ddp_scaling", "title": SCALING_TITLE, "runs": runs})
-    for megabytes in (10, 100):
-        row_id = f"allreduce_{megabytes}MB"
+    for view, megabytes in ((False, 10), (False, 100), (True, 10), (True, 100)):
+        row_id = f"allreduce_{megabytes}MB" + ("_view" if view else "")
         if row_id not in wanted:
             continue
         found = run_job(
@@ -73,13 +76,15 @@ def measure(launcher: str, wanted: set, repeats: int, smoke: bool) -> list[dict]
             megabytes=0.1 if smoke else megabytes,
             parameters=10,
             repeats=1 if smoke else max(repeats, 15),
+            view=view,
         )
         ddp, raw = statistics.median(found["ddp"]), statistics.median(found["raw"])
         ratio = ddp / raw
         rows.append(
             {
                 "id": row_id,
-                "title": f"DDP gradient averaging of {megabytes} MB float32 vs mpi4py Allreduce, {ALLREDUCE_RANKS} ranks",
+                "title": f"DDP gradient averaging of {megabytes} MB float32 vs mpi4py Allreduce, {ALLREDUCE_RANKS} ranks"
+                + (" (gradient_as_bucket_view, zero_grad(set_to_none=False))" if view else ""),
                 "ddp_s": ddp,
                 "raw_s": raw,
                 "buckets": found["buckets"],
@@ -103,7 +108,7 @@ def report(rows: list[dict]) -> None:
         else:
             verdict = "ok" if row["vs_raw"]["met"] else "MISS"
             print(
-                f"{row['id']:<16} ddp {row['ddp_s'] * 1e3:8.2f} ms  raw Allreduce {row['raw_s'] * 1e3:8.2f} ms  "
+                f"{row['id']:<21} ddp {row['ddp_s'] * 1e3:8.2f} ms  raw Allreduce {row['raw_s'] * 1e3:8.2f} ms  "
                 f"{row['vs_raw']['ratio']:.2f}x ({row['vs_raw']['target']}) {verdict}  [{row['buckets']} buckets]"
             )
     print(f"distributed rows on {cores} cores (medians of interleaved repeats)")

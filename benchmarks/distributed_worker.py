@@ -71,14 +71,16 @@ class _Gradients(nn.Module):
         return list(self.values)
 
 
-def allreduce(comm, megabytes: float, parameters: int, repeats: int) -> dict:
+def allreduce(comm, megabytes: float, parameters: int, repeats: int, view: bool = False) -> dict:
     """DDP's gradient averaging of `megabytes` vs mpi4py's Allreduce of the same bytes, interleaved.
 
     The averaging is the reducer's whole work in one backward: each parameter's hook called as
     backward calls it (last parameter first) on gradients already computed, through the end of
-    the reduction. The gradients are rebuilt before each call and not timed.
+    the reduction. The gradients are rebuilt before each call and not timed: new arrays, as
+    after `zero_grad()`; with `view`, DDP(gradient_as_bucket_view=True) and the gradients
+    refilled where they are, as a backward after `zero_grad(set_to_none=False)` leaves them.
     """
-    model = DistributedDataParallel(_Gradients(megabytes, parameters))
+    model = DistributedDataParallel(_Gradients(megabytes, parameters), gradient_as_bucket_view=view)
     reducer = model.reducer
     params = list(model.parameters())
     hooks = [(slot.param, reducer._hook(slot)) for slot in reversed(reducer.slots)]
@@ -94,8 +96,11 @@ def allreduce(comm, megabytes: float, parameters: int, repeats: int) -> dict:
     for _ in range(repeats):
         raw_times += timed(comm, lambda: comm.Allreduce(MPI.IN_PLACE, raw), 1)
         for param, grad in zip(params, grads):
-            grad.fill(1)
-            param.grad = ember.from_numpy(grad)
+            if view and param.grad is not None:
+                param.grad.numpy().fill(1)
+            else:
+                grad.fill(1)
+                param.grad = ember.from_numpy(grad)
         ddp_times += timed(comm, average, 1)
     return {
         "megabytes": megabytes,

@@ -159,3 +159,37 @@ def test_bad_construction_is_refused(world):
         DDP(lambda x: x)
     with pytest.raises(ValueError, match=r"one device per process"):
         DDP(nn.Linear(3, 2), device_ids=[0, 1])
+
+
+def test_gradient_as_bucket_view_accumulates_into_the_bucket_and_averages_there(world):
+    ember.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 100_000), nn.Linear(100_000, 2))  # a weight over 1 MiB, and small ones
+    plain = copy.deepcopy(model)
+    ddp = DDP(model, gradient_as_bucket_view=True)
+    assert all(slot.packed for slot in ddp.reducer.slots), "with views, every gradient lives in its bucket"
+    batch = rank_batch(world, 5, rows=2)
+    mine = local_grads(plain, [batch])
+    every_rank = [None] * world.get_world_size()
+    world.all_gather_object(every_rank, mine)
+    expected = {name: np.mean([grads[name] for grads in every_rank], axis=0) for name in mine}
+    buffers = None
+    for _ in range(2):
+        ddp.zero_grad(set_to_none=False)  # the second backward adds into the views
+        ddp(batch).pow(2).mean().backward()
+        for slot in ddp.reducer.slots:
+            assert np.shares_memory(slot.param.grad.numpy(), slot.bucket.flat), f"{slot.name}: .grad is in the bucket"
+        found = [p.grad.numpy().ctypes.data for p in model.parameters()]
+        assert buffers in (None, found), "the same views, step after step: no copies"
+        buffers = found
+        for name, p in model.named_parameters():
+            np.testing.assert_allclose(p.grad.numpy(), expected[name], rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 6, 8])
+def test_averaging_multiplies_only_where_that_is_exact(size):
+    from ember.nn.parallel._reducer import averager
+
+    values = np.random.default_rng(0).normal(size=1000).astype(np.float32)
+    out = np.empty_like(values)
+    averager(size)(values, out)
+    np.testing.assert_array_equal(out, values / np.float32(size))

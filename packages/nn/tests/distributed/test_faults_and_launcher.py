@@ -129,7 +129,8 @@ def test_unavailable_backends_say_why():
     import ember.distributed as dist
     from ember.distributed._backend import create_group
 
-    with pytest.raises(RuntimeError, match=r"backend 'nccl' is not available: .*backend='mpi'"):
+    nccl = r"backend 'nccl' is not available: ember has no NCCL process group\. Use backend='mpi': .*CUDA-aware MPI"
+    with pytest.raises(RuntimeError, match=nccl):
         create_group("nccl", -1, -1, 60.0)
     assert not dist.is_nccl_available()
     with pytest.raises(ValueError, match=r"unknown backend 'gloo'.*'mpi' \(available\).*ember's CPU group is 'mpi'"):

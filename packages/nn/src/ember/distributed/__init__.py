@@ -7,7 +7,8 @@
     dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
 
 The built-in `mpi` group runs on MPI through mpi4py (`pip install 'ember-nn[mpi]'`): rank and
-size come from the MPI launcher, and collectives pass the tensors' buffers, never pickles.
+size come from the MPI launcher, and collectives pass the tensors' buffers, never pickles (only the
+`*_object*` functions pickle, as PyTorch's do: use them only between the ranks of your own job).
 Importing this package does not import mpi4py; `init_process_group` does.
 """
 
@@ -31,32 +32,52 @@ from ._collectives import (
     send,
 )
 from ._group import ProcessGroup
+from ._objects import (
+    all_gather_object,
+    broadcast_object_list,
+    gather_object,
+    recv_object_list,
+    scatter_object_list,
+    send_object_list,
+)
 from ._reduce_op import ReduceOp
 from ._work import Work
 from ._world import (
+    GroupMember,
     default_pg_timeout,
     destroy_process_group,
     get_backend,
+    get_global_rank,
+    get_group_rank,
+    get_process_group_ranks,
     get_rank,
     get_world_size,
     init_process_group,
     is_initialized,
+    new_group,
 )
 
 __all__ = [
     "Backend",
+    "GroupMember",
     "ProcessGroup",
     "ReduceOp",
     "Work",
     "all_gather",
+    "all_gather_object",
     "all_gather_into_tensor",
     "all_reduce",
     "barrier",
     "broadcast",
+    "broadcast_object_list",
     "default_pg_timeout",
     "destroy_process_group",
     "gather",
+    "gather_object",
     "get_backend",
+    "get_global_rank",
+    "get_group_rank",
+    "get_process_group_ranks",
     "get_rank",
     "get_world_size",
     "init_process_group",
@@ -66,11 +87,15 @@ __all__ = [
     "is_mpi_available",
     "is_nccl_available",
     "isend",
+    "new_group",
     "recv",
+    "recv_object_list",
     "reduce",
     "reduce_scatter_tensor",
     "scatter",
+    "scatter_object_list",
     "send",
+    "send_object_list",
 ]
 
 
@@ -85,5 +110,5 @@ def is_mpi_available() -> bool:
 
 
 def is_nccl_available() -> bool:
-    """Whether the NCCL backend can run here (CuPy with NCCL is installed)."""
+    """False: ember has no NCCL group (CUDA tensors use backend='mpi', CUDA-aware where the MPI library is)."""
     return _backend.unavailable_reason("nccl") is None

@@ -1,6 +1,6 @@
 """Backend: the names of process-group backends and their registry (the plugin point).
 
-`mpi` is built in; `nccl` is known and says why it cannot run here. A third party adds its own
+`mpi` is built in; `nccl` is known and says that ember has none (CUDA tensors use `mpi`). A third party adds its own
 with `Backend.register_backend(name, create, unavailable=...)`.
 """
 

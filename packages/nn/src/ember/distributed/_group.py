@@ -23,10 +23,11 @@ class ProcessGroup:
 
     backend: str = "undefined"
 
-    def __init__(self, rank: int, size: int, timeout: float) -> None:
+    def __init__(self, rank: int, size: int, timeout: float, ranks: list[int] | None = None) -> None:
         self._rank = rank
         self._size = size
         self.timeout = timeout  # seconds a collective may wait before the job is aborted
+        self.ranks = list(range(size)) if ranks is None else list(ranks)  # group rank i is global rank ranks[i]
 
     def rank(self) -> int:
         """This process's rank in the group."""
@@ -42,6 +43,14 @@ class ProcessGroup:
 
     def __repr__(self) -> str:
         return f"<ProcessGroup {self.backend}: rank {self._rank} of {self._size}>"
+
+    def split(self, ranks: list[int], timeout: float, local: bool = False) -> ProcessGroup | None:
+        """The group of these ranks of this group (group rank i is ranks[i]), or None on a rank outside it.
+
+        Every rank of this group calls it with the same ranks (only the members, with `local`);
+        `new_group` calls it on the default group.
+        """
+        raise NotImplementedError
 
     # --- collectives (each returns a Work) --------------------------------------------------
     def allreduce(self, tensor, op: ReduceOp) -> Work:
@@ -81,7 +90,7 @@ class ProcessGroup:
         raise NotImplementedError
 
     def recv(self, tensor, src: int | None, tag: int) -> Work:
-        """Its work's result is the sender's rank (any rank when src is None)."""
+        """Receive from group rank `src` (any rank when None); its work's result is the sender's rank in the job."""
         raise NotImplementedError
 
     def barrier(self) -> Work:

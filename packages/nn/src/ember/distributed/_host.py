@@ -1,8 +1,9 @@
-"""A tensor's values as one contiguous host (NumPy) array, the buffer an MPI call reads or writes.
+"""A tensor's values as one contiguous array, the buffer an MPI call reads or writes.
 
 A contiguous CPU tensor lends its own memory, so a collective works in place with no copy.
-Anything else (a strided view, a tensor on an accelerator) is copied to host memory, and
-`store` copies the result home after the call.
+A CUDA tensor lends its device memory where the MPI library is CUDA-aware (`device=True`,
+after the device has finished its queued work); otherwise it is copied to host memory.
+Anything else (a strided view) is copied, and `store` copies the result home after the call.
 """
 
 from __future__ import annotations
@@ -11,16 +12,34 @@ import ember
 import numpy as np
 
 
-def read_array(tensor: ember.Tensor) -> np.ndarray:
-    """The values to send: the tensor's memory when it is contiguous on CPU, else a host copy."""
+def _on_device(tensor: ember.Tensor, device: bool) -> bool:
+    return device and tensor.device.type == "cuda"
+
+
+def _device_array(tensor: ember.Tensor):
+    """The tensor's device array, contiguous (a device copy when it is not), once the device is idle."""
+    array = tensor.detach()._data
+    if not array.flags.c_contiguous:
+        array = tensor._backend.xp.ascontiguousarray(array)
+    ember.cuda.synchronize(tensor.device)  # MPI reads the memory directly: queued kernels must be done
+    return array
+
+
+def read_array(tensor: ember.Tensor, device: bool = False):
+    """The values to send: the tensor's memory when it is contiguous on CPU (or on CUDA with `device`), else a copy."""
+    if _on_device(tensor, device):
+        return _device_array(tensor)
     return np.ascontiguousarray(tensor.detach().numpy(force=True))
 
 
-def write_array(tensor: ember.Tensor, what: str) -> tuple[np.ndarray, bool]:
+def write_array(tensor: ember.Tensor, what: str, device: bool = False) -> tuple:
     """(array, copied): where a collective may write the tensor's new values.
 
-    `copied` says the array is a host copy that `store(tensor, array)` must write back.
+    `copied` says the array is a copy that `store(tensor, array)` must write back.
     """
+    if _on_device(tensor, device):
+        array = _device_array(tensor)
+        return array, array is not tensor.detach()._data
     array = tensor.detach().numpy(force=True)  # off the CPU: already a host copy
     if tensor.device.type != "cpu":
         return np.ascontiguousarray(array), True
@@ -34,12 +53,17 @@ def write_array(tensor: ember.Tensor, what: str) -> tuple[np.ndarray, bool]:
     return np.ascontiguousarray(array), True
 
 
-def store(tensor: ember.Tensor, values: np.ndarray) -> None:
-    """Write `values` (any shape with the tensor's element count) into the tensor's own memory."""
+def store(tensor: ember.Tensor, values) -> None:
+    """Write `values` (any shape with the tensor's element count; host or, for a CUDA tensor, device) into the tensor."""
     if tensor.device.type == "cpu":
         target = tensor.detach().numpy()
         if target.flags.writeable:
             np.copyto(target, values.reshape(target.shape), casting="no")
             return
+    shape = tuple(tensor.shape)
+    if isinstance(values, np.ndarray):
+        source = ember.from_numpy(np.ascontiguousarray(values).reshape(shape))
+    else:  # a device array, already on the tensor's device
+        source = ember.from_dlpack(values.reshape(shape))
     with ember.no_grad():
-        tensor.detach().copy_(ember.from_numpy(np.ascontiguousarray(values).reshape(tuple(tensor.shape))))
+        tensor.detach().copy_(source)

@@ -3,13 +3,18 @@
 Every call passes NumPy buffers (no pickling), in place where the tensor's memory allows.
 The group runs on a duplicate of COMM_WORLD, so a script's own mpi4py calls cannot mix with
 ember's. Rank and size come from MPI: `mpiexec -n 4 python train.py` needs no settings.
+CUDA tensors pass their device memory where the MPI library is CUDA-aware (`_cuda_aware`), else
+they go through host memory. `new_group` splits the communicator.
 """
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 from mpi4py import MPI
 
+from . import _cuda_aware
 from ._group import ProcessGroup
 from ._host import read_array, store, write_array
 from ._reduce_op import ReduceOp
@@ -51,9 +56,23 @@ def _copy_rows_home(outputs: list, rows: np.ndarray):
 class MPIProcessGroup(ProcessGroup):
     backend = "mpi"
 
-    def __init__(self, comm, timeout: float) -> None:
-        super().__init__(comm.Get_rank(), comm.Get_size(), timeout)
+    def __init__(self, comm, timeout: float, ranks: list[int] | None = None, cuda_aware: bool = False) -> None:
+        super().__init__(comm.Get_rank(), comm.Get_size(), timeout, ranks)
         self.comm = comm
+        self.cuda_aware = cuda_aware  # CUDA tensors' device buffers go to MPI as they are
+
+    def split(self, ranks: list[int], timeout: float, local: bool = False) -> MPIProcessGroup | None:
+        """Split the communicator (every rank calls it; with `local`, only the members: MPI_Comm_create_group)."""
+        if local:
+            members = self.comm.Get_group().Incl(ranks)
+            comm = self.comm.Create_group(members)
+            members.Free()
+        else:
+            inside = self._rank in ranks
+            comm = self.comm.Split(0 if inside else MPI.UNDEFINED, ranks.index(self._rank) if inside else 0)
+        if comm == MPI.COMM_NULL:
+            return None
+        return MPIProcessGroup(comm, timeout, [self.ranks[r] for r in ranks], self.cuda_aware)
 
     def _work(self, what: str, request, finish=None, keep: tuple = ()) -> Work:
         return Work(self, what, request.Test, finish, keep)
@@ -71,18 +90,18 @@ class MPIProcessGroup(ProcessGroup):
         return self._work(what, request, average, keep)
 
     def allreduce(self, tensor, op: ReduceOp) -> Work:
-        array, copied = write_array(tensor, "all_reduce()")
+        array, copied = write_array(tensor, "all_reduce()", self.cuda_aware)
         request = self.comm.Iallreduce(MPI.IN_PLACE, _buffer(array), _mpi_op(op, array))
         return self._reduced("all_reduce", request, op, tensor, array, copied)
 
     def broadcast(self, tensor, src: int) -> Work:
-        array, copied = write_array(tensor, "broadcast()")
+        array, copied = write_array(tensor, "broadcast()", self.cuda_aware)
         request = self.comm.Ibcast(_buffer(array), root=src)
         return self._work("broadcast", request, _copy_home(tensor, array, copied), (array,))
 
     def allgather_into_tensor(self, output, input) -> Work:
-        sent = read_array(input)
-        array, copied = write_array(output, "all_gather_into_tensor()")
+        sent = read_array(input, self.cuda_aware)
+        array, copied = write_array(output, "all_gather_into_tensor()", self.cuda_aware)
         request = self.comm.Iallgather(_buffer(sent), _buffer(array))
         return self._work("all_gather_into_tensor", request, _copy_home(output, array, copied), (sent, array))
 
@@ -93,13 +112,13 @@ class MPIProcessGroup(ProcessGroup):
         return self._work("all_gather", request, _copy_rows_home(outputs, rows), (sent, rows))
 
     def reduce_scatter_tensor(self, output, input, op: ReduceOp) -> Work:
-        sent = read_array(input)
-        array, copied = write_array(output, "reduce_scatter_tensor()")
+        sent = read_array(input, self.cuda_aware)
+        array, copied = write_array(output, "reduce_scatter_tensor()", self.cuda_aware)
         request = self.comm.Ireduce_scatter_block(_buffer(sent), _buffer(array), _mpi_op(op, array))
         return self._reduced("reduce_scatter_tensor", request, op, output, array, copied, (sent,))
 
     def reduce(self, tensor, dst: int, op: ReduceOp) -> Work:
-        array, copied = write_array(tensor, "reduce()")
+        array, copied = write_array(tensor, "reduce()", self.cuda_aware)
         mpi_op = _mpi_op(op, array)
         if self._rank == dst:
             request = self.comm.Ireduce(MPI.IN_PLACE, _buffer(array), mpi_op, root=dst)
@@ -121,11 +140,11 @@ class MPIProcessGroup(ProcessGroup):
         return self._work("scatter", request, _copy_home(tensor, array, copied), (rows, array))
 
     def send(self, tensor, dst: int, tag: int) -> Work:
-        sent = read_array(tensor)
+        sent = read_array(tensor, self.cuda_aware)
         return self._work(f"send to rank {dst}", self.comm.Isend(_buffer(sent), dest=dst, tag=tag), keep=(sent,))
 
     def recv(self, tensor, src: int | None, tag: int) -> Work:
-        array, copied = write_array(tensor, "recv()")
+        array, copied = write_array(tensor, "recv()", self.cuda_aware)
         status = MPI.Status()
         source = MPI.ANY_SOURCE if src is None else src
         request = self.comm.Irecv(_buffer(array), source=source, tag=tag)
@@ -133,7 +152,7 @@ class MPIProcessGroup(ProcessGroup):
         def finish() -> int:
             if copied:
                 store(tensor, array)
-            return status.Get_source()
+            return self.ranks[status.Get_source()]  # the sender's rank in the job
 
         what = "recv from " + ("any rank" if src is None else f"rank {src}")
         return Work(self, what, lambda: request.Test(status), finish, (array,))
@@ -162,4 +181,14 @@ def create(rank: int, world_size: int, timeout: float) -> MPIProcessGroup:
             f"init_process_group(rank={rank}), but MPI says this process is rank {found_rank}: leave rank out "
             "(MPI knows it)"
         )
-    return MPIProcessGroup(world.Dup(), timeout)
+    comm = world.Dup()
+    return MPIProcessGroup(comm, timeout, cuda_aware=cuda_aware(comm)[0])
+
+
+def cuda_aware(comm) -> tuple[bool, str]:
+    """Whether this MPI library takes CUDA device buffers, and why (see `_cuda_aware`)."""
+    try:
+        kinds = comm.Get_info().Get("mpi_memory_alloc_kinds")
+    except (MPI.Exception, NotImplementedError, AttributeError):  # before MPI-4.1
+        kinds = None
+    return _cuda_aware.decide(os.environ.get(_cuda_aware.SETTING), kinds, _cuda_aware.mpix_query_cuda_support())

@@ -10,6 +10,14 @@ from ._group import ProcessGroup
 default_pg_timeout = timedelta(minutes=30)
 
 _default: ProcessGroup | None = None
+_subgroups: list[ProcessGroup] = []  # made by new_group; destroyed with the default group
+
+
+class GroupMember:
+    """What `new_group` returns on a rank outside the new group (as in PyTorch)."""
+
+    NON_GROUP_MEMBER = -100
+
 
 _NOT_INITIALIZED = (
     "Default process group has not been initialized, please make sure to call init_process_group "
@@ -52,14 +60,71 @@ def init_process_group(
     _default = group
 
 
+def new_group(
+    ranks: list[int] | None = None,
+    timeout: timedelta | float | None = None,
+    backend: str | None = None,
+    pg_options=None,
+    use_local_synchronization: bool = False,
+    group_desc: str | None = None,
+    device_id=None,
+    sort_ranks: bool = True,
+) -> ProcessGroup | int:
+    """A group of some of the job's ranks (all by default); a rank outside it gets ``GroupMember.NON_GROUP_MEMBER``.
+
+    Every rank of the job calls it with the same ranks, in the same order of new_group calls
+    (with `use_local_synchronization=True`, only the ranks in the group call it). Group rank i
+    is the i-th smallest of `ranks` (the i-th as given with `sort_ranks=False`).
+    """
+    world = default_group()
+    if backend is not None and str(backend).lower() != world.backend:
+        raise ValueError(
+            f"new_group(backend={backend!r}): the default group's backend is {world.backend!r}, and ember's "
+            "subgroups use the same one; leave backend out"
+        )
+    members = _members(world, ranks)
+    if sort_ranks:
+        members = sorted(members)
+    seconds = world.timeout if timeout is None else _seconds(timeout)
+    inside = world.rank() in members
+    if use_local_synchronization and not inside:
+        return GroupMember.NON_GROUP_MEMBER
+    group = world.split(members, seconds, local=use_local_synchronization)
+    if group is None:
+        return GroupMember.NON_GROUP_MEMBER
+    _subgroups.append(group)
+    return group
+
+
+def _members(world: ProcessGroup, ranks) -> list[int]:
+    if ranks is None:
+        return list(range(world.size()))
+    members = list(ranks)
+    for rank in members:
+        if isinstance(rank, bool) or not isinstance(rank, int) or not 0 <= rank < world.size():
+            raise ValueError(
+                f"new_group(ranks={members}): {rank!r} is not a rank of the job, which has {world.size()} "
+                f"(0 to {world.size() - 1})"
+            )
+    if len(set(members)) != len(members):
+        raise ValueError(f"new_group(ranks={members}): a rank appears twice")
+    return members
+
+
 def destroy_process_group(group: ProcessGroup | None = None) -> None:
-    """Leave the default group (init_process_group may be called again afterwards)."""
+    """Leave the default group and every group made from it (init_process_group may be called again)."""
     global _default
+    if group is GroupMember.NON_GROUP_MEMBER:
+        return
     if group is not None and group is not _default:
+        if group in _subgroups:
+            _subgroups.remove(group)
         group.close()
         return
     if _default is None:
         return
+    while _subgroups:
+        _subgroups.pop().close()
     _default.close()
     _default = None
     _faults.restore_excepthook()
@@ -80,14 +145,46 @@ def resolve(group: ProcessGroup | None) -> ProcessGroup:
     return default_group() if group is None else group
 
 
+def is_member(group) -> bool:
+    """False for `GroupMember.NON_GROUP_MEMBER`, what new_group gives a rank outside the group."""
+    return group is not GroupMember.NON_GROUP_MEMBER
+
+
 def get_rank(group: ProcessGroup | None = None) -> int:
-    """This process's rank in the group (the default group when None)."""
-    return resolve(group).rank()
+    """This process's rank in the group (the default group when None); -1 outside the group."""
+    return resolve(group).rank() if is_member(group) else -1
 
 
 def get_world_size(group: ProcessGroup | None = None) -> int:
-    """The number of processes in the group (the default group when None)."""
-    return resolve(group).size()
+    """The number of processes in the group (the default group when None); -1 outside the group."""
+    return resolve(group).size() if is_member(group) else -1
+
+
+def get_process_group_ranks(group: ProcessGroup | None) -> list[int]:
+    """The global ranks of the group's members, in the order of their group ranks."""
+    return list(resolve(_registered(group)).ranks)
+
+
+def get_group_rank(group: ProcessGroup, global_rank: int) -> int:
+    """The rank in `group` of the job's rank `global_rank` (ValueError when it is not a member)."""
+    ranks = resolve(_registered(group)).ranks
+    if global_rank not in ranks:
+        raise ValueError(f"Global rank {global_rank} is not part of group {group}")
+    return ranks.index(global_rank)
+
+
+def get_global_rank(group: ProcessGroup, group_rank: int) -> int:
+    """The job's rank of the member with rank `group_rank` in `group`."""
+    ranks = resolve(_registered(group)).ranks
+    if isinstance(group_rank, bool) or not isinstance(group_rank, int) or not 0 <= group_rank < len(ranks):
+        raise ValueError(f"Group rank {group_rank} is not part of group {group}")
+    return ranks[group_rank]
+
+
+def _registered(group):
+    if not is_member(group):
+        raise ValueError("this rank is not a member of the group (new_group gave it GroupMember.NON_GROUP_MEMBER)")
+    return group
 
 
 def get_backend(group: ProcessGroup | None = None) -> str:

@@ -6,7 +6,9 @@ holds at most 1 MiB, so that communication starts early in the backward.
 
 Within a bucket, small gradients are packed into one flat buffer (one all-reduce for many);
 a gradient of IN_PLACE_BYTES or more is reduced in its own memory, which saves copying it in
-and out: a large array gains nothing from being coalesced.
+and out: a large array gains nothing from being coalesced. With gradient_as_bucket_view, every
+gradient is packed: `.grad` is a view of the flat buffer, so backward accumulates into the
+bucket itself and a bucket's gradients go out in one all-reduce, with no copy at all.
 """
 
 from __future__ import annotations
@@ -47,9 +49,9 @@ class Bucket:
     packed_numel: int = 0
     flat: np.ndarray | None = None  # allocated when first needed
 
-    def add(self, slot: Slot) -> None:
+    def add(self, slot: Slot, pack_all: bool = False) -> None:
         slot.numel, slot.bucket = slot.param.numel(), self
-        slot.packed = slot.numel * self.dtype.itemsize < IN_PLACE_BYTES
+        slot.packed = pack_all or slot.numel * self.dtype.itemsize < IN_PLACE_BYTES
         if slot.packed:
             slot.offset = self.packed_numel
             self.packed_numel += slot.numel
@@ -70,8 +72,10 @@ def numpy_dtype(tensor) -> np.dtype:
     return ember.empty(0, dtype=tensor.dtype).numpy().dtype
 
 
-def assign(slots: list[Slot], cap_bytes: int, first_cap_bytes: int = FIRST_BUCKET_BYTES) -> list[Bucket]:
-    """Buckets in the order their all-reduces start: the last parameters' first."""
+def assign(
+    slots: list[Slot], cap_bytes: int, first_cap_bytes: int = FIRST_BUCKET_BYTES, pack_all: bool = False
+) -> list[Bucket]:
+    """Buckets in the order their all-reduces start: the last parameters' first (`pack_all`: every gradient packed)."""
     done: list[Bucket] = []
     open_buckets: dict = {}
     closed: dict = {}
@@ -80,7 +84,7 @@ def assign(slots: list[Slot], cap_bytes: int, first_cap_bytes: int = FIRST_BUCKE
         bucket = open_buckets.get(key)
         if bucket is None:
             bucket = open_buckets[key] = Bucket(-1, numpy_dtype(slot.param))
-        bucket.add(slot)
+        bucket.add(slot, pack_all)
         if bucket.nbytes >= (cap_bytes if closed.get(key) else min(cap_bytes, first_cap_bytes)):
             done.append(open_buckets.pop(key))
             closed[key] = True

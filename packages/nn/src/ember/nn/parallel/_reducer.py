@@ -2,7 +2,8 @@
 
 Each parameter's post-accumulate-grad hook hands its gradient to its bucket (small ones are
 copied, divided by the world size, into the bucket's flat buffer; large ones stay where they
-are). A bucket whose gradients are all in is queued for all-reduce at once, in pieces of at
+are; with gradient_as_bucket_view, a gradient that already is its view of the flat buffer is
+divided where it is). A bucket whose gradients are all in is queued for all-reduce at once, in pieces of at
 most `piece_bytes`, so communication overlaps the rest of the backward. One non-blocking
 all-reduce is in flight at a time, the next starting as the last one ends (checked at every
 hook): on CPU, several at once only compete for the same memory. Buckets go in index order on
@@ -39,7 +40,8 @@ class Reducer:
         self.as_view = as_view
         self.piece_bytes = PIECE_BYTES
         self.slots = [Slot(i, name, param) for i, (name, param) in enumerate(named_params)]
-        self.buckets = assign(self.slots, bucket_cap_bytes)
+        self.buckets = assign(self.slots, bucket_cap_bytes, pack_all=as_view)
+        self._scale = averager(self.world)
         self._expecting = False  # a forward prepared this iteration and its gradients are awaited
         self._started = False  # some gradient arrived in this iteration
         self._ready = bytearray(len(self.slots))
@@ -111,7 +113,7 @@ class Reducer:
             if grad is None:
                 region.fill(0)
             else:
-                np.divide(grad.detach().numpy(force=True), self.world, out=region)
+                self._scale(grad.detach().numpy(force=True), region)  # in place when .grad is the view
             return
         if grad is not None and grad.device.type == "cpu":
             array = grad.detach().numpy()
@@ -148,7 +150,7 @@ class Reducer:
         if self._queue:
             piece, op, divide = self._queue.popleft()
             if divide:  # NOTE: just before sending, so that the piece is in cache for the transfer
-                np.divide(piece, self.world, out=piece)
+                self._scale(piece, piece)
             self._in_flight = self.group.allreduce(ember.from_numpy(piece), op)
 
     def _finish(self) -> None:
@@ -172,12 +174,40 @@ class Reducer:
 
     def _hand_back(self, slot: Slot, average: np.ndarray) -> None:
         param = slot.param
-        if self.as_view and slot.packed and param.device.type == "cpu":
-            param.grad = ember.from_numpy(average)
+        if self.as_view and param.device.type == "cpu":
+            if not _is_view_of(param.grad, average):
+                param.grad = ember.from_numpy(average)
         elif param.grad is None:  # unused here, used elsewhere
             param.grad = ember.from_numpy(average.copy()).to(param.device)
         else:
             store(param.grad, average)
+
+
+def averager(world: int):
+    """`scale(values, out)`: out = values / world; as a multiplication where 1/world is exact (world a power of 2).
+
+    Multiplying costs about half as much as dividing, and gives the same numbers when 1/world is exact.
+    """
+    if world & (world - 1) == 0:
+        factor = 1.0 / world
+
+        def scale(values: np.ndarray, out: np.ndarray) -> None:
+            np.multiply(values, factor, out=out)
+
+        return scale
+
+    def scale(values: np.ndarray, out: np.ndarray) -> None:
+        np.divide(values, world, out=out)
+
+    return scale
+
+
+def _is_view_of(grad, region: np.ndarray) -> bool:
+    """Whether `.grad` is already exactly this region of the bucket (so nothing needs handing back)."""
+    if grad is None or grad.device.type != "cpu":
+        return False
+    array = grad.detach().numpy()
+    return array.ctypes.data == region.ctypes.data and array.shape == region.shape and array.strides == region.strides
 
 
 def _parameters_reached(outputs) -> set:

@@ -51,6 +51,11 @@ class DistributedDataParallel(Module):
                 "device and give each its own device_ids=[i]"
             )
         self.module = module
+        if not dist._world.is_member(process_group):
+            raise ValueError(
+                "DistributedDataParallel(process_group=GroupMember.NON_GROUP_MEMBER): this rank is not in the group; "
+                "wrap the model only on the ranks of the group"
+            )
         self.process_group = dist._world.resolve(process_group)
         self.device_ids = device_ids
         self.output_device = output_device
@@ -95,7 +100,7 @@ class DistributedDataParallel(Module):
             )
 
     def _broadcast(self, tensors: list) -> None:
-        works = [dist.broadcast(t, 0, self.process_group, async_op=True) for t in tensors]
+        works = [dist.broadcast(t, group=self.process_group, async_op=True, group_src=0) for t in tensors]
         for work in works:
             work.wait()
 
