@@ -48,7 +48,7 @@ class NumpyBackend(NumpyLikeBackend):
         np.seterr(divide="ignore", invalid="ignore", over="ignore", under="ignore")
         for name in _WIDENED + _WIDENED_OPTIONAL if _BF16 is not None else ():
             if hasattr(self, name):
-                setattr(self, name, _in_float32(getattr(self, name)))
+                setattr(self, name, _in_float32(getattr(self, name), 1 if name == "einsum" else 0))
 
     def to_numpy(self, x: Any) -> np.ndarray:
         return x
@@ -83,14 +83,15 @@ def _widen(value: Any) -> Any:
     return value.astype(_F32) if getattr(value, "dtype", None) is _BF16 else value
 
 
-def _in_float32(kernel):
-    """kernel, computing on bfloat16 arrays in float32 and giving bfloat16 (other dtypes pass through)."""
+def _in_float32(kernel, operand: int = 0):
+    """kernel, computing on bfloat16 arrays in float32 and giving bfloat16 (other dtypes pass through).
+
+    Operands share a dtype when a kernel is called (ops promote first): the one at `operand` (einsum's
+    first array follows its subscripts) says which way to go, with one comparison on the common path.
+    """
 
     def widened(*args, **kwargs):
-        for a in args:
-            if getattr(a, "dtype", None) is _BF16:
-                break
-        else:
+        if getattr(args[operand], "dtype", None) is not _BF16:
             return kernel(*args, **kwargs)
         if kwargs.get("dtype") is not None:  # NOTE: an asked-for dtype is the result's
             return kernel(*map(_widen, args), **kwargs)
