@@ -15,7 +15,7 @@ from .. import _tensor
 from .._autograd._grad_mode import state as grad_state
 from .._tensor import Tensor
 from ._capture import Scope, growth, is_module, snapshot
-from ._codegen import Deviation, Namespace, line_of, literal, live_instructions
+from ._codegen import Deviation, Miss, Namespace, bind_locals, function_source, line_of, literal, live_instructions
 from ._optimize import hoist, plan_buffers
 from ._program import ScalarRef, SlotRef, refs_in
 from ._session import Session, supported
@@ -25,16 +25,16 @@ CACHE_SIZE = 8
 MAX_TRACES = 32
 
 
-class Entry:
-    """One trace: its guard, its replay function and their source."""
+MISS = Miss()
 
-    def __init__(self, guard, replay, source: str, kernels: int, generators: list, snapshot_rng: bool) -> None:
-        self.guard = guard
+
+class Entry:
+    """One trace: its replay function (which checks the guards first) and its source."""
+
+    def __init__(self, replay, source: str, kernels: int) -> None:
         self.replay = replay
         self.source = source
         self.kernels = kernels
-        self.generators = generators
-        self.snapshot_rng = snapshot_rng
 
 
 def _wrap_array(data, backend, dtype, device):
@@ -63,6 +63,7 @@ class CompiledFunction:
         self.dynamic = dynamic
         self.mode = mode
         self._cache: list = []
+        self._runs: list = []  # the cached entries' replay functions, most recent first
         self._eager_reason: str | None = None
         self._traces = 0
         self._last_problem: str | None = None
@@ -71,20 +72,13 @@ class CompiledFunction:
     def __call__(self, *args, **kwargs):
         if self._eager_reason is not None:
             return self._fn(*args, **kwargs)
-        for entry in self._cache:
-            try:
-                hit = entry.guard(args, kwargs)
-            except Exception:  # NOTE: a guard reading something that is gone (a removed parameter) fails
-                hit = False
-            if hit:
-                states = [g.get_state() for g in entry.generators] if entry.snapshot_rng else None
-                try:
-                    return entry.replay(args, kwargs)
-                except Deviation:
-                    if states is not None:
-                        for generator, state in zip(entry.generators, states):
-                            generator.set_state(state)
-                    break
+        try:
+            for run in self._runs:  # NOTE: each checks its own guards first and answers MISS when one fails
+                result = run(args, kwargs)
+                if result is not MISS:
+                    return result
+        except Deviation:
+            pass
         return self._trace(args, kwargs)
 
     def __get__(self, instance, owner=None):
@@ -163,23 +157,19 @@ class CompiledFunction:
         if growth(scope) != grown:
             self._last_problem = "the optimizer state grew (a first step); the next call traces again"
             return result
-        source, kernels, generators = built
-        body = " and\n        ".join(guards)
-        guard_source = f"def _guard(a, kw):\n    return (\n        {body}\n    )\n"
-        guard_code = builtins.compile(guard_source, f"<ember.compile guard of {name}>", "exec")
-        code = builtins.compile(source, f"<ember.compile replay of {name}>", "exec")
-        exec(guard_code, namespace.values)
-        exec(code, namespace.values)
-        entry = Entry(
-            namespace.values["_guard"],
-            namespace.values["_replay"],
-            guard_source + "\n" + source,
-            kernels,
-            generators,
-            tracer.checks_after_draws,
-        )
+        lines, kernels, generators = built
+        namespace.values["_MISS"] = MISS
+        checks = list(dict.fromkeys(guards))  # NOTE: a tensor reached twice is checked once
+        restore = [namespace.name(g, "g") for g in generators] if tracer.checks_after_draws else []
+        # NOTE: arguments (a[0]) are as cheap to read as a local, and read better in explain()
+        expressions = [e for e, _ in scope.tensors.values() if not e.startswith(("a[", "kw["))]
+        bindings, lines = bind_locals([shortened(e, verified) for e in expressions], checks + lines)
+        source = function_source(lines[: len(checks)], bindings, lines[len(checks) :], restore)
+        exec(builtins.compile(source, f"<ember.compile replay of {name}>", "exec"), namespace.values)
+        entry = Entry(namespace.values["_replay"], source, kernels)
         self._cache.insert(0, entry)
         del self._cache[CACHE_SIZE:]
+        self._runs = [e.replay for e in self._cache]
         self._last_problem = None
         if "compile" in os.environ.get("EMBER_LOGS", "").split(","):
             print(self.explain(), file=sys.stderr)
@@ -195,7 +185,8 @@ def _value_guards(value, expression: str, namespace: Namespace, out: list, depth
         out.append(f"{expression}._data.shape == {value._data.shape!r}")
         out.append(f"{expression}._data.strides == {value._data.strides!r}")
         out.append(f"{expression}.dtype is {namespace.name(value.dtype, 'd')}")
-        out.append(f"{expression}.device == {namespace.name(value.device, 'v')}")
+        device = namespace.name(value.device, "v")
+        out.append(f"({expression}.device is {device} or {expression}.device == {device})")
         out.append(f"{expression}._requires_grad is {value._requires_grad}")
     elif type(value) in (int, float, bool, str) or value is None:
         out.append(f"type({expression}) is {type(value).__name__}")
@@ -338,7 +329,7 @@ def _output(tracer, value, namespace: Namespace, needed: set, depth: int = 0):
 
 
 def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result, verified: list, guards: list):
-    """(source, kernel count, generators), or a str saying why the trace cannot be replayed."""
+    """(body lines, kernel count, generators), or a str saying why the trace cannot be replayed."""
     namespace.values["_wrap"] = _wrap_array
     namespace.values["_wrap_node"] = _wrap_with_node
     namespace.values["_asarray"] = np.asarray
@@ -431,13 +422,12 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
     head = [f"s{slot} = {source}" for slot, source in sorted(tracer.root_slots.items()) if slot in used]
     head += [f"f{index} = {source}" for index, source in sorted(tracer.scalar_sources.items())]
     lines = [shortened(line, verified) for line in head + lines + tail] + [f"return {returned}"]
-    source = "def _replay(a, kw):\n" + "".join(f"    {line}\n" for line in lines)
     generators = []
     for instruction in body:
         if instruction.kind == "draw" and instruction.callee not in generators:
             generators.append(instruction.callee)
     kernels = sum(1 for i in body if i.kind not in ("scalar", "check"))
-    return source, kernels, generators
+    return lines, kernels, generators
 
 
 def compile(
