@@ -16,7 +16,7 @@ from .._autograd._grad_mode import state as grad_state
 from .._tensor import Tensor
 from ._capture import Scope, growth, is_module, snapshot
 from ._codegen import Deviation, Miss, Namespace, bind_locals, function_source, line_of, literal, live_instructions
-from ._optimize import hoist, plan_buffers
+from ._optimize import eliminate_common, hoist, plan_buffers
 from ._program import ScalarRef, SlotRef, refs_in
 from ._session import Session, supported
 from ._tracer import GraphBreak, RecordingArray, TracedScalar, Tracer
@@ -157,9 +157,9 @@ class CompiledFunction:
         if growth(scope) != grown:
             self._last_problem = "the optimizer state grew (a first step); the next call traces again"
             return result
-        lines, kernels, generators = built
+        lines, kernels, generators, stable = built
         namespace.values["_MISS"] = MISS
-        checks = list(dict.fromkeys(guards))  # NOTE: a tensor reached twice is checked once
+        checks = list(dict.fromkeys(_identity_guards(guards, stable, namespace, verified)))
         restore = [namespace.name(g, "g") for g in generators] if tracer.checks_after_draws else []
         # NOTE: arguments (a[0]) are as cheap to read as a local, and read better in explain()
         expressions = [e for e, _ in scope.tensors.values() if not e.startswith(("a[", "kw["))]
@@ -272,6 +272,22 @@ def _guard_source(scope: Scope, args: tuple, kwargs: dict, namespace: Namespace)
     return checks, verified
 
 
+def _identity_guards(guards: list, stable: list, namespace: Namespace, verified: list) -> list:
+    """guards where a captured tensor's shape and strides checks start with an identity check.
+
+    The array a replay keeps (a parameter's) passes at once: the same array object has the same
+    shape and strides. Another array (a global rebound to each batch) is checked as before.
+    """
+    replaced: dict = {}
+    for expression, array in stable:
+        name = namespace.name(array, "data")
+        for e in {expression, shortened(expression, verified)}:
+            shape, strides = f"{e}._data.shape == {array.shape!r}", f"{e}._data.strides == {array.strides!r}"
+            replaced[shape] = f"({e}._data is {name} or {shape})"
+            replaced[strides] = f"({e}._data is {name} or {strides})"
+    return [replaced.get(g, g) for g in guards]
+
+
 def shortened(expression: str, verified: list) -> str:
     """expression with the globals and closure cells the guard has checked read as constants."""
     for where, constant in verified:
@@ -329,13 +345,14 @@ def _output(tracer, value, namespace: Namespace, needed: set, depth: int = 0):
 
 
 def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result, verified: list, guards: list):
-    """(body lines, kernel count, generators), or a str saying why the trace cannot be replayed."""
+    """(body lines, kernel count, generators, tensors whose data stays), or a str saying why the trace cannot be replayed."""
     namespace.values["_wrap"] = _wrap_array
     namespace.values["_wrap_node"] = _wrap_with_node
     namespace.values["_asarray"] = np.asarray
     namespace.values["_wrap_array"] = _tensor.wrap
     needed: set = set()
     tail: list = []
+    stable: list = []  # (expression, array) of captured tensors whose data a replay keeps
     reached = {id(t) for _, t in scope.tensors.values()}
     for variable in tracer.accumulated:
         if variable not in reached:
@@ -346,7 +363,9 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
         slot = _slot(tracer, tensor._data)
         if slot is None:
             return f"replaces the data of {expression} with an array the trace did not follow"
-        if slot != item.slot:
+        if slot == item.slot and not expression.startswith(("a[", "kw[")):
+            stable.append((expression, item.original))
+        else:
             needed.add(("s", slot))
             data = f"s{slot}" if slot not in tracer.scalar_slots else f"_asarray(s{slot})"
             tail.append(f"{expression}._data = {data}")
@@ -400,6 +419,7 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
     body, constants = hoist(body, tracer.plain, tracer.scalar_slots, kept)
     for slot, value in constants.items():
         namespace.values[f"s{slot}"] = value  # NOTE: a global of the replay function: never assigned there
+    body = eliminate_common(body, tracer.plain, escaping)
     buffers = plan_buffers(body, tracer.plain, tracer.scalar_slots, escaping, kept)
     lines = [line_of(i, namespace) for i in body if i.early]
     for index, instruction in enumerate(body):
@@ -427,7 +447,7 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
         if instruction.kind == "draw" and instruction.callee not in generators:
             generators.append(instruction.callee)
     kernels = sum(1 for i in body if i.kind not in ("scalar", "check"))
-    return lines, kernels, generators
+    return lines, kernels, generators, stable
 
 
 def compile(

@@ -2,6 +2,9 @@
 
 - Hoisting: a call that reads only constants is computed once, at trace time (its result, when
   nothing writes it and it is no output, is the same every replay).
+- Common subexpressions: a pure call repeated on the same inputs (``x - t`` in the forward and
+  again in the backward) is computed once, when nothing writes its inputs in between and
+  nothing writes either result: the same kernel on the same arrays gives the same bits.
 - Memory planning: a ufunc whose result lives only inside the replay writes it into a buffer
   allocated once (``out=``), shared by results whose lifetimes do not overlap. Views keep their
   base alive: results that share memory form one group with one lifetime.
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._program import SlotRef, refs_in
+from ._program import Instruction, ScalarRef, SlotRef, refs_in
 
 
 def _slots_read(instruction) -> list:
@@ -104,3 +107,102 @@ def plan_buffers(body: list, plain: list, scalar_slots: set, escaping: set, kept
         buffers[index] = buffer
         releases.setdefault(group_end[group], []).append((key, buffer))
     return buffers
+
+
+def _key(value, rename: dict):
+    """A hashable stand-in for an argument structure, with slots renamed; None when it has none."""
+    kind = type(value)
+    if kind is SlotRef:
+        return ("s", rename.get(value.index, value.index))
+    if kind is ScalarRef:
+        return ("f", value.index)
+    if kind is tuple or kind is list:
+        parts = tuple(_key(v, rename) for v in value)
+        return None if None in parts else (kind.__name__, parts)
+    if kind is dict:
+        parts = tuple((k, _key(v, rename)) for k, v in value.items())
+        return None if any(p[1] is None for p in parts) else ("dict", parts)
+    if kind is slice:
+        return ("slice", _key((value.start, value.stop, value.step), rename))
+    if value is None or kind in (bool, int, float, str):
+        return (kind.__name__, value)
+    if isinstance(value, (np.dtype, type)):
+        return ("const", value)
+    return None  # NOTE: an array or another object given as a constant: not worth proving equal
+
+
+def _renamed(value, rename: dict):
+    kind = type(value)
+    if kind is SlotRef:
+        index = rename.get(value.index)
+        return value if index is None else SlotRef(index)
+    if kind is tuple or kind is list:
+        return kind(_renamed(v, rename) for v in value)
+    if kind is dict:
+        return {k: _renamed(v, rename) for k, v in value.items()}
+    if kind is slice:
+        return slice(*_renamed((value.start, value.stop, value.step), rename))
+    return value
+
+
+def eliminate_common(body: list, plain: list, escaping: set) -> list:
+    """body with repeated pure calls on the same inputs computed once (their readers renamed)."""
+    written = [plain[s] for i in body for s in i.writes]
+    rename: dict = {}
+    seen: dict = {}  # key -> outs of the first call
+    left = []
+    for instruction in body:
+        if rename:
+            args, kwargs = _renamed(instruction.args, rename), _renamed(instruction.kwargs, rename)
+            if args is not instruction.args or kwargs is not instruction.kwargs:
+                instruction = _copy(instruction, args, kwargs)
+        pure = (
+            instruction.kind in ("call", "method")
+            and not instruction.writes
+            and instruction.expected is None
+            and not instruction.early
+            and instruction.outs
+            and all(type(o) is int for o in instruction.outs)
+            and not any(_shares(plain[o], written) for o in instruction.outs)
+        )
+        key = None
+        if pure:
+            key = _key((instruction.args, instruction.kwargs), {})
+            if key is not None:
+                key = (
+                    instruction.kind,
+                    id(instruction.callee) if instruction.kind == "call" else instruction.callee,
+                    key,
+                )
+        first = seen.get(key) if key is not None else None
+        if first is not None and len(first) == len(instruction.outs) and not escaping.intersection(instruction.outs):
+            for o, f in zip(instruction.outs, first):
+                rename[o] = f
+            continue
+        if key is not None:
+            seen[key] = instruction.outs
+        for w in instruction.writes:  # NOTE: a call that read memory written now is not repeated below
+            target = plain[w]
+            seen = {k: v for k, v in seen.items() if not _reads_memory(k, target, plain)}
+        left.append(instruction)
+    return left
+
+
+def _reads_memory(key, target, plain: list) -> bool:
+    found = []
+    _slots_in_key(key, found)
+    return any(np.may_share_memory(plain[s], target) for s in found)
+
+
+def _slots_in_key(key, found: list) -> None:
+    if type(key) is tuple:
+        if len(key) == 2 and key[0] == "s" and type(key[1]) is int:
+            found.append(key[1])
+            return
+        for part in key:
+            _slots_in_key(part, found)
+
+
+def _copy(instruction, args, kwargs):
+    i = instruction
+    return Instruction(i.kind, i.callee, args, kwargs, i.outs, i.writes, i.name, i.expected, i.early)
