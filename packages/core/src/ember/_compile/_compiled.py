@@ -16,7 +16,7 @@ from .._autograd._grad_mode import state as grad_state
 from .._tensor import Tensor
 from ._capture import Scope, growth, is_module, snapshot
 from ._codegen import Deviation, Miss, Namespace, bind_locals, function_source, line_of, literal, live_instructions
-from ._optimize import eliminate_common, hoist, plan_buffers
+from ._optimize import eliminate_common, hoist, plan_buffers, positional_out
 from ._program import ScalarRef, SlotRef, refs_in
 from ._session import Session, supported
 from ._tracer import GraphBreak, RecordingArray, TracedScalar, Tracer
@@ -165,7 +165,7 @@ class CompiledFunction:
         expressions = [e for e, _ in scope.tensors.values() if not e.startswith(("a[", "kw["))]
         bindings, lines = bind_locals([shortened(e, verified) for e in expressions], checks + lines)
         source = function_source(lines[: len(checks)], bindings, lines[len(checks) :], restore)
-        exec(builtins.compile(source, f"<ember.compile replay of {name}>", "exec"), namespace.values)
+        exec(_code_of(source, name), namespace.values)
         entry = Entry(namespace.values["_replay"], source, kernels)
         self._cache.insert(0, entry)
         del self._cache[CACHE_SIZE:]
@@ -174,6 +174,19 @@ class CompiledFunction:
         if "compile" in os.environ.get("EMBER_LOGS", "").split(","):
             print(self.explain(), file=sys.stderr)
         return result
+
+
+_CODE: dict = {}  # source -> code object: a step traced again (a new model, a new run) compiles once
+_CODE_SIZE = 256
+
+
+def _code_of(source: str, name: str):
+    code = _CODE.get(source)
+    if code is None:
+        if len(_CODE) >= _CODE_SIZE:
+            del _CODE[next(iter(_CODE))]
+        code = _CODE[source] = builtins.compile(source, f"<ember.compile replay of {name}>", "exec")
+    return code
 
 
 # --- guards -----------------------------------------------------------------------------------
@@ -425,7 +438,7 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
     for index, instruction in enumerate(body):
         if instruction.early:
             continue
-        line = line_of(instruction, namespace)
+        line = line_of(positional_out(instruction), namespace)
         if index in buffers:  # NOTE: the ufunc's output argument, by position where allowed (the fastest call)
             keyword = "out=" if instruction.callee.__name__ in ("maximum", "minimum") else ""
             line = f"{line[:-1]}, {keyword}{namespace.name(buffers[index], 'buf')})"

@@ -206,3 +206,27 @@ def _slots_in_key(key, found: list) -> None:
 def _copy(instruction, args, kwargs):
     i = instruction
     return Instruction(i.kind, i.callee, args, kwargs, i.outs, i.writes, i.name, i.expected, i.early)
+
+
+_KEYWORD_OUT = frozenset({"maximum", "minimum"})  # NOTE: NumPy deprecates a positional out for these two
+
+
+def positional_out(instruction):
+    """A ufunc call with ``out=(x,)`` as ``ufunc(a, b, x)``: the same call, without the keyword's cost."""
+    kwargs = instruction.kwargs
+    callee = instruction.callee
+    if (
+        instruction.kind != "call"
+        or not isinstance(callee, np.ufunc)
+        or callee.nout != 1
+        or callee.__name__ in _KEYWORD_OUT
+        or len(kwargs) != 1
+        or len(instruction.args) != callee.nin
+    ):
+        return instruction
+    out = kwargs.get("out")
+    if type(out) is tuple and len(out) == 1:
+        out = out[0]
+    if type(out) is not SlotRef:
+        return instruction
+    return _copy(instruction, (*instruction.args, out), {})
