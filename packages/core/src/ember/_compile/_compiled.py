@@ -16,7 +16,7 @@ from .._autograd._grad_mode import state as grad_state
 from .._tensor import Tensor
 from ._capture import Scope, growth, is_module, snapshot
 from ._codegen import Deviation, Miss, Namespace, bind_locals, function_source, line_of, literal, live_instructions
-from ._optimize import eliminate_common, hoist, plan_buffers, positional_out
+from ._optimize import eliminate_common, hoist, plan_buffers, positional_out, typed_constants
 from ._program import ScalarRef, SlotRef, refs_in
 from ._session import Session, supported
 from ._tracer import GraphBreak, RecordingArray, TracedScalar, Tracer
@@ -432,7 +432,7 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
     body, constants = hoist(body, tracer.plain, tracer.scalar_slots, kept)
     for slot, value in constants.items():
         namespace.values[f"s{slot}"] = value  # NOTE: a global of the replay function: never assigned there
-    body = eliminate_common(body, tracer.plain, escaping)
+    body = typed_constants(eliminate_common(body, tracer.plain, escaping), tracer.plain)
     buffers = plan_buffers(body, tracer.plain, tracer.scalar_slots, escaping, kept)
     lines = [line_of(i, namespace) for i in body if i.early]
     for index, instruction in enumerate(body):

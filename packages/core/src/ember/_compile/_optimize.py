@@ -5,12 +5,17 @@
 - Common subexpressions: a pure call repeated on the same inputs (``x - t`` in the forward and
   again in the backward) is computed once, when nothing writes its inputs in between and
   nothing writes either result: the same kernel on the same arrays gives the same bits.
+- Typed constants: a Python number given to a ufunc beside float arrays is converted by NumPy
+  to their dtype on every call; when that conversion is exact and the call's result type is
+  the same, a 0-d array of that dtype, made once, is passed instead (the same loop, the same bits).
 - Memory planning: a ufunc whose result lives only inside the replay writes it into a buffer
   allocated once (``out=``), shared by results whose lifetimes do not overlap. Views keep their
   base alive: results that share memory form one group with one lifetime.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -230,3 +235,50 @@ def positional_out(instruction):
     if type(out) is not SlotRef:
         return instruction
     return _copy(instruction, (*instruction.args, out), {})
+
+
+_SAME_TYPES: dict = {}
+
+
+def _same_result_type(ufunc, dtype, value) -> bool:
+    key = (ufunc, dtype, type(value))
+    found = _SAME_TYPES.get(key)
+    if found is None:
+        probe = np.ones((), dtype)
+        typed = np.asarray(value, dtype)
+        try:
+            found = ufunc(probe, value).dtype == ufunc(probe, typed).dtype == ufunc(typed, probe).dtype
+        except Exception:  # NOTE: a ufunc that refuses the probe keeps its Python number
+            found = False
+        _SAME_TYPES[key] = found
+    return found
+
+
+def typed_constants(body: list, plain: list) -> list:
+    """body with the Python numbers its float ufunc calls read made 0-d arrays of the arrays' dtype, once."""
+    made: dict = {}
+    out = []
+    for instruction in body:
+        callee = instruction.callee
+        args = instruction.args
+        if instruction.kind == "call" and isinstance(callee, np.ufunc) and callee.nin == 2 and len(args) >= 2:
+            numbers = [i for i in range(2) if type(args[i]) in (int, float)]
+            arrays = [args[i] for i in range(2) if type(args[i]) is SlotRef]
+            if len(numbers) == 1 and len(arrays) == 1:
+                dtype = plain[arrays[0].index].dtype
+                value = args[numbers[0]]
+                if (
+                    dtype.kind == "f"
+                    and math.isfinite(value)
+                    and float(dtype.type(value)) == value
+                    and _same_result_type(callee, dtype, value)
+                ):
+                    key = (dtype, type(value), value)
+                    constant = made.get(key)
+                    if constant is None:
+                        constant = made[key] = np.asarray(value, dtype)
+                    changed = list(args)
+                    changed[numbers[0]] = constant
+                    instruction = _copy(instruction, tuple(changed), instruction.kwargs)
+        out.append(instruction)
+    return out
