@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import math
 
 from ._program import ScalarRef, SlotRef, refs_in
@@ -132,6 +133,29 @@ def _replaced(line: str, expression: str, local: str) -> str:
     if line.startswith(target):
         return target + line[len(target) :].replace(expression, local)
     return line.replace(expression, local)
+
+
+def _compared(check: str):
+    """(expression, value) when check is ``expression == <a Python literal>``, else None."""
+    left, sep, right = check.rpartition(" == ")
+    if not sep or " and " in left or " or " in left or left.startswith("("):
+        return None
+    try:
+        ast.literal_eval(right)
+    except (ValueError, SyntaxError):
+        return None
+    return left, right
+
+
+def merged_guards(guards: list) -> list:
+    """guards with every ``expression == literal`` check made one tuple comparison."""
+    compared = [(g, _compared(g)) for g in guards]
+    pairs = [found for _, found in compared if found is not None]
+    if len(pairs) < 2:
+        return guards
+    # NOTE: a tuple of literals is one constant of the compiled code
+    merged = f"({', '.join(left for left, _ in pairs)},) == ({', '.join(right for _, right in pairs)},)"
+    return [g for g, found in compared if found is None] + [merged]
 
 
 def function_source(guards: list, bindings: list, body: list, restore: list) -> str:

@@ -15,7 +15,17 @@ from .. import _tensor
 from .._autograd._grad_mode import state as grad_state
 from .._tensor import Tensor
 from ._capture import Scope, growth, is_module, snapshot
-from ._codegen import Deviation, Miss, Namespace, bind_locals, function_source, line_of, literal, live_instructions
+from ._codegen import (
+    Deviation,
+    Miss,
+    Namespace,
+    bind_locals,
+    function_source,
+    line_of,
+    literal,
+    live_instructions,
+    merged_guards,
+)
 from ._optimize import eliminate_common, hoist, plan_buffers, positional_out, typed_constants
 from ._program import ScalarRef, SlotRef, refs_in
 from ._session import Session, supported
@@ -163,8 +173,11 @@ class CompiledFunction:
         restore = [namespace.name(g, "g") for g in generators] if tracer.checks_after_draws else []
         # NOTE: arguments (a[0]) are as cheap to read as a local, and read better in explain()
         expressions = [e for e, _ in scope.tensors.values() if not e.startswith(("a[", "kw["))]
+        for expression, optimizer in scope.optimizers.values():
+            expressions += [f"{expression}.param_groups[{g}]" for g in range(len(optimizer.param_groups))]
         bindings, lines = bind_locals([shortened(e, verified) for e in expressions], checks + lines)
-        source = function_source(lines[: len(checks)], bindings, lines[len(checks) :], restore)
+        checks = merged_guards(lines[: len(checks)])
+        source = function_source(checks, bindings, lines[len(lines) - len(built[0]) :], restore)
         exec(_code_of(source, name), namespace.values)
         entry = Entry(namespace.values["_replay"], source, kernels)
         self._cache.insert(0, entry)
