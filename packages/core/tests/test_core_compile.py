@@ -289,3 +289,34 @@ def test_fullgraph_refuses_python_side_effects():
 
     with pytest.raises(GraphBreak, match="changes the contents of the closure variable 'seen'"):
         f(ember.ones(1))
+
+
+def test_a_gradient_reset_before_it_is_read_is_not_guarded():
+    x, w, b = _params()
+    compiled = ember.compile(_expression_step(x, w, b))
+    for _ in range(4):
+        compiled()
+    assert compiled._traces == 1 and len(compiled._cache) == 1
+
+
+def test_a_gradient_read_before_it_is_set_is_guarded():
+    def make():
+        w = ember.tensor([1.0, -2.0], requires_grad=True)
+
+        def step():
+            if w.grad is None:  # a Python branch on what .grad holds
+                scale = 1.0
+            else:
+                scale = 3.0
+                w.grad = None
+            (w * w * scale).sum().backward()
+            return w.grad.detach()
+
+        return w, step
+
+    w_eager, eager = make()
+    w_compiled, step = make()
+    compiled = ember.compile(step)
+    for _ in range(4):
+        assert np.array_equal(eager().numpy(), compiled().numpy())
+    assert compiled._traces == 2

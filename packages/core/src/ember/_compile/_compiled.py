@@ -133,7 +133,7 @@ class CompiledFunction:
         if not all(supported(t._backend) for _, t in scope.tensors.values()):
             self._give_up(f"{name} uses tensors of a backend whose arrays ember.compile cannot record yet")
             return fn(*args, **kwargs)
-        guards, verified = _guard_source(scope, args, kwargs, namespace)
+        guards, verified, grad_checks = _guard_source(scope, args, kwargs, namespace)
         before, grown = snapshot(scope), growth(scope)
         tracer = Tracer(self.fullgraph, name)
         session = Session(tracer, scope)
@@ -167,8 +167,10 @@ class CompiledFunction:
         if growth(scope) != grown:
             self._last_problem = "the optimizer state grew (a first step); the next call traces again"
             return result
-        lines, kernels, generators, stable = built
+        lines, kernels, generators, stable, relaxed = built
         namespace.values["_MISS"] = MISS
+        dropped = {index for key, index in grad_checks.items() if key in relaxed}
+        guards = [check for index, check in enumerate(guards) if index not in dropped]
         checks = list(dict.fromkeys(_identity_guards(guards, stable, namespace, verified)))
         restore = [namespace.name(g, "g") for g in generators] if tracer.checks_after_draws else []
         # NOTE: arguments (a[0]) are as cheap to read as a local, and read better in explain()
@@ -253,6 +255,7 @@ def _guard_source(scope: Scope, args: tuple, kwargs: dict, namespace: Namespace)
     for key, value in kwargs.items():
         _value_guards(value, f"kw[{key!r}]", namespace, checks)
     verified = []  # (expression, constant): once checked, later expressions read the constant directly
+    grad_checks: dict = {}  # id(tensor) -> index of the check on what its .grad holds
     for _, where, value in scope.watched:
         if type(value) in (int, float, bool, str) or value is None:
             checks.append(f"{where} == {literal(value, namespace)}")
@@ -274,6 +277,7 @@ def _guard_source(scope: Scope, args: tuple, kwargs: dict, namespace: Namespace)
         checks.append(f"{expression}._data.shape == {tensor._data.shape!r}")
         checks.append(f"{expression}._requires_grad is {tensor._requires_grad}")
         grad = tensor._grad
+        grad_checks[id(tensor)] = len(checks)
         if grad is None:
             checks.append(f"{expression}._grad is None")
         else:
@@ -295,7 +299,7 @@ def _guard_source(scope: Scope, args: tuple, kwargs: dict, namespace: Namespace)
             if found is not None and isinstance(entries, dict):
                 checks.append(f"len({expression}.state[{found[0]}]) == {len(entries)}")
     checks[start:] = [shortened(check, verified) for check in checks[start:]]
-    return checks, verified
+    return checks, verified, grad_checks
 
 
 def _identity_guards(guards: list, stable: list, namespace: Namespace, verified: list) -> list:
@@ -398,11 +402,15 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
         delta = tensor._version[0] - item.version
         if delta:
             tail.append(f"{expression}._version[0] += {delta}")
+    relaxed = set()  # tensors whose .grad the step set before reading: replay need not guard what it held
     for expression, tensor in scope.tensors.values():
         before = by_tensor[id(tensor)].grad
         grad = tensor._grad
+        key = id(tensor)
+        if key in session.grad_set_first and key not in session.grad_read_first and grad is not before:
+            relaxed.add(key)
         if grad is None:
-            if before is not None:
+            if before is not None or key in relaxed:
                 tail.append(f"{expression}._grad = None")
         elif grad is not before:
             slot = _slot(tracer, grad._data)
@@ -473,7 +481,7 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
         if instruction.kind == "draw" and instruction.callee not in generators:
             generators.append(instruction.callee)
     kernels = sum(1 for i in body if i.kind not in ("scalar", "check"))
-    return lines, kernels, generators, stable
+    return lines, kernels, generators, stable, relaxed
 
 
 def compile(
