@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import math
 
 from ._program import ScalarRef, SlotRef, refs_in
@@ -122,7 +123,7 @@ def bind_locals(expressions: list, lines: list) -> tuple:
             continue
         local = f"t{len(bindings)}"
         bindings.append((local, expression))
-        lines = [_replaced(line, expression, local) for line in lines]
+        lines = [_replaced(line, expression, local) if expression in line else line for line in lines]
     bindings.sort(key=lambda item: len(item[1]))
     return bindings, lines
 
@@ -140,11 +141,16 @@ def _compared(check: str):
     left, sep, right = check.rpartition(" == ")
     if not sep or " and " in left or " or " in left or left.startswith("("):
         return None
+    return (left, right) if _is_literal(right) else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_literal(text: str) -> bool:
     try:
-        ast.literal_eval(right)
+        ast.literal_eval(text)
     except (ValueError, SyntaxError):
-        return None
-    return left, right
+        return False
+    return True
 
 
 def merged_guards(guards: list) -> list:

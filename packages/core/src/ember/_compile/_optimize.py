@@ -155,6 +155,7 @@ def eliminate_common(body: list, plain: list, escaping: set) -> list:
     written = [plain[s] for i in body for s in i.writes]
     rename: dict = {}
     seen: dict = {}  # key -> outs of the first call
+    reads: dict = {}  # key -> the arrays that call read
     left = []
     for instruction in body:
         if rename:
@@ -186,26 +187,13 @@ def eliminate_common(body: list, plain: list, escaping: set) -> list:
             continue
         if key is not None:
             seen[key] = instruction.outs
+            reads[key] = [plain[s] for s in _slots_read(instruction)]
         for w in instruction.writes:  # NOTE: a call that read memory written now is not repeated below
             target = plain[w]
-            seen = {k: v for k, v in seen.items() if not _reads_memory(k, target, plain)}
+            for stale in [k for k in seen if any(np.may_share_memory(a, target) for a in reads[k])]:
+                del seen[stale]
         left.append(instruction)
     return left
-
-
-def _reads_memory(key, target, plain: list) -> bool:
-    found = []
-    _slots_in_key(key, found)
-    return any(np.may_share_memory(plain[s], target) for s in found)
-
-
-def _slots_in_key(key, found: list) -> None:
-    if type(key) is tuple:
-        if len(key) == 2 and key[0] == "s" and type(key[1]) is int:
-            found.append(key[1])
-            return
-        for part in key:
-            _slots_in_key(part, found)
 
 
 def _copy(instruction, args, kwargs):

@@ -45,7 +45,19 @@ _USER_READS = {
 }
 
 
+_KERNEL_NAMES: dict = {}
+
+
 def kernel_names(backend) -> list:
+    """The backend's callable attributes that are kernels (cached per class and instance attributes)."""
+    key = (type(backend), tuple(vars(backend)))
+    found = _KERNEL_NAMES.get(key)
+    if found is None:
+        found = _KERNEL_NAMES[key] = _kernel_names(backend)
+    return found
+
+
+def _kernel_names(backend) -> list:
     names = set(vars(backend)) | {n for n in dir(type(backend)) if not n.startswith("_")}
     found = []
     for name in sorted(names):
