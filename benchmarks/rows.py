@@ -71,6 +71,15 @@ ROWS = [
         vs_numpy=Target(0.8),
     ),
     Row(
+        "expr_256_compiled",
+        "the 256x256 expression + backward, ember.compile (PyTorch eager)",
+        w.expression_compiled_framework,
+        w.expression_numpy,
+        {"size": 256},
+        {"size": 16},
+        vs_numpy=Target(1.0),
+    ),
+    Row(
         "linreg",
         "tutorial linear regression: Linear(1,1), MSE, SGD, 1000 epochs on 50 points",
         w.linear_regression_framework,
@@ -99,6 +108,15 @@ ROWS = [
         {"epochs": 2},
         vs_torch=Target(0.25),
         vs_numpy=Target(3.0),
+    ),
+    Row(
+        "dataloader_compiled",
+        "the DataLoader tutorial with each batch's step under ember.compile (PyTorch eager)",
+        w.dataloader_regression_compiled_framework,
+        w.dataloader_regression_numpy,
+        {},
+        {"epochs": 2},
+        vs_numpy=Target(1.5),
     ),
     Row(
         "mlp_128",

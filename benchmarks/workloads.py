@@ -180,6 +180,36 @@ def dataloader_regression_framework(fw, epochs: int = 100, samples: int = 100, b
     return step
 
 
+def dataloader_regression_compiled_framework(fw, epochs: int = 100, samples: int = 100, batch_size: int = 16):
+    """The DataLoader tutorial with each batch's step compiled (the last, smaller batch is a second trace)."""
+    nn, optim = fw.nn, fw.optim
+    data = fw.utils.data
+    x_np, y_np = _regression_points(samples)
+    dataset = data.TensorDataset(fw.from_numpy(x_np), fw.from_numpy(y_np))
+
+    def step():
+        fw.manual_seed(0)
+        loader = data.DataLoader(dataset, batch_size=batch_size, shuffle=True)
+        model = nn.Linear(1, 1)
+        loss_fn = nn.MSELoss()
+        optimizer = optim.SGD(model.parameters(), lr=0.05)
+
+        def batch(features, target):
+            loss = loss_fn(model(features), target)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            return loss.detach()
+
+        batch = _compiled(fw, batch)
+        for _ in range(epochs):
+            for features, target in loader:
+                loss = batch(features, target)
+        return loss.item()
+
+    return step
+
+
 def dataloader_regression_numpy(epochs: int = 100, samples: int = 100, batch_size: int = 16):
     x, y = _regression_points(samples)
     rng = np.random.default_rng(0)

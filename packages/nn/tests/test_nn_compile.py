@@ -452,3 +452,13 @@ def test_a_learning_rate_used_where_the_trace_cannot_follow_is_guarded():
         eager_opt.param_groups[0]["lr"] = optimizer.param_groups[0]["lr"] = lr
         assert np.array_equal(eager(x, y).numpy(), compiled(x, y).numpy())
         _assert_same_state(eager_model, model)
+
+
+def test_a_training_step_that_zeroes_the_gradients_traces_once():
+    def make():  # NOTE: plain SGD: its state never grows, so the first trace is the only one
+        ember.manual_seed(0)
+        model = nn.Linear(3, 1)
+        return model, ember.optim.SGD(model.parameters(), lr=0.05)
+
+    compiled, _, _ = _run_both(make, 5, lambda i: _data(seed=i), nn.MSELoss())
+    assert compiled._traces == 1

@@ -32,6 +32,7 @@ if _BF16 is not None:
 _WIDENED = ("matmul", "einsum", "clip", "sum", "mean", "var", "std", "cumsum", "cumprod")
 _WIDENED_OPTIONAL = ("fused_softmax", "fused_log_softmax", "sum_of_squares")
 
+_add_reduce = np.add.reduce
 _THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
 
 
@@ -55,6 +56,10 @@ class NumpyBackend(NumpyLikeBackend):
 
     def from_numpy(self, array: np.ndarray, index: int | None) -> np.ndarray:
         return array
+
+    def sum(self, x: Any, axis=None, keepdims: bool = False, dtype=None) -> Any:
+        """The reduction ndarray.sum calls (np.add.reduce), without its two Python wrappers: the same bits."""
+        return _add_reduce(x, axis, dtype, None, keepdims)
 
     def getitem(self, x: np.ndarray, key: Any) -> np.ndarray:
         if type(key) is np.ndarray and key.dtype.kind in "iu" and x.ndim:

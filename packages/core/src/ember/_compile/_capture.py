@@ -86,13 +86,12 @@ class Scope:
         if depth > 6:
             return
         self.seen.add(id(function))
-        name = self.namespace.name(function, "fn")
         for i, cell in enumerate(function.__closure__ or ()):
             try:
                 content = cell.cell_contents
             except ValueError:
                 continue
-            where = f"{name}.__closure__[{i}].cell_contents"
+            where = f"{self.namespace.name(cell, 'cell')}.cell_contents"  # NOTE: a function's cells never change
             self.watched.append((f"the closure variable {function.__code__.co_freevars[i]!r}", where, content))
             self.walk(content, where, depth + 1)
         globals_name = self.namespace.name(function.__globals__, "gl")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import functools
 import math
 
 from ._program import ScalarRef, SlotRef, refs_in
@@ -9,6 +11,15 @@ from ._program import ScalarRef, SlotRef, refs_in
 
 class Deviation(Exception):
     """A value the trace branched on came out differently: the step must run eagerly."""
+
+
+class Miss:
+    """What a replay function answers when one of its guards fails (the call traces or tries another)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISS"
 
 
 def same(a, b) -> bool:
@@ -19,7 +30,7 @@ class Namespace:
     """The constants a generated function refers to, by name."""
 
     def __init__(self) -> None:
-        self.values: dict = {"_Deviation": Deviation, "_same": same}
+        self.values: dict = {"_Deviation": Deviation, "_same": same}  # "_MISS" is set by its user
         self.names: dict = {}
 
     def name(self, value, hint: str = "c") -> str:
@@ -98,3 +109,78 @@ def live_instructions(instructions: list, needed: set) -> list:
                 needed.add(("s", ref.index) if type(ref) is SlotRef else ("f", ref.index))
     kept.reverse()
     return kept
+
+
+def bind_locals(expressions: list, lines: list) -> tuple:
+    """(bindings, lines): each expression the lines use read once into a local ``t<n>``.
+
+    Longer expressions are replaced first, so that one holding another (an optimizer state
+    entry named through its parameter) is replaced whole.
+    """
+    bindings = []
+    for expression in sorted(set(expressions), key=len, reverse=True):
+        if not any(expression in line for line in lines):
+            continue
+        local = f"t{len(bindings)}"
+        bindings.append((local, expression))
+        lines = [_replaced(line, expression, local) if expression in line else line for line in lines]
+    bindings.sort(key=lambda item: len(item[1]))
+    return bindings, lines
+
+
+def _replaced(line: str, expression: str, local: str) -> str:
+    """line reading `local` for `expression`, except where it assigns the expression itself."""
+    target = expression + " = "
+    if line.startswith(target):
+        return target + line[len(target) :].replace(expression, local)
+    return line.replace(expression, local)
+
+
+def _compared(check: str):
+    """(expression, value) when check is ``expression == <a Python literal>``, else None."""
+    left, sep, right = check.rpartition(" == ")
+    if not sep or " and " in left or " or " in left or left.startswith("("):
+        return None
+    return (left, right) if _is_literal(right) else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_literal(text: str) -> bool:
+    try:
+        ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return False
+    return True
+
+
+def merged_guards(guards: list) -> list:
+    """guards with every ``expression == literal`` check made one tuple comparison."""
+    compared = [(g, _compared(g)) for g in guards]
+    pairs = [found for _, found in compared if found is not None]
+    if len(pairs) < 2:
+        return guards
+    # NOTE: a tuple of literals is one constant of the compiled code
+    merged = f"({', '.join(left for left, _ in pairs)},) == ({', '.join(right for _, right in pairs)},)"
+    return [g for g, found in compared if found is None] + [merged]
+
+
+def function_source(guards: list, bindings: list, body: list, restore: list) -> str:
+    """The replay function: read the state, check the guards (MISS when one fails), run the body.
+
+    `restore` are the random generators whose states a failed value check must put back.
+    """
+    out = ["def _replay(a, kw):", "    try:"]
+    out += [f"        {local} = {expression}" for local, expression in bindings]
+    out.append("        if not (")
+    out += [f"            {check}{' and' if i < len(guards) - 1 else ''}" for i, check in enumerate(guards)]
+    out += ["        ):", "            return _MISS", "    except Exception:", "        return _MISS"]
+    if not restore:
+        out += [f"    {line}" for line in body]
+        return "\n".join(out) + "\n"
+    out.append(f"    _states = ({', '.join(f'{g}.get_state()' for g in restore)},)")
+    out.append("    try:")
+    out += [f"        {line}" for line in body]
+    out.append("    except _Deviation:")
+    out += [f"        {g}.set_state(_states[{i}])" for i, g in enumerate(restore)]
+    out.append("        raise")
+    return "\n".join(out) + "\n"

@@ -15,8 +15,18 @@ from .. import _tensor
 from .._autograd._grad_mode import state as grad_state
 from .._tensor import Tensor
 from ._capture import Scope, growth, is_module, snapshot
-from ._codegen import Deviation, Namespace, line_of, literal, live_instructions
-from ._optimize import hoist, plan_buffers
+from ._codegen import (
+    Deviation,
+    Miss,
+    Namespace,
+    bind_locals,
+    function_source,
+    line_of,
+    literal,
+    live_instructions,
+    merged_guards,
+)
+from ._optimize import eliminate_common, hoist, plan_buffers, positional_out, typed_constants
 from ._program import ScalarRef, SlotRef, refs_in
 from ._session import Session, supported
 from ._tracer import GraphBreak, RecordingArray, TracedScalar, Tracer
@@ -25,16 +35,16 @@ CACHE_SIZE = 8
 MAX_TRACES = 32
 
 
-class Entry:
-    """One trace: its guard, its replay function and their source."""
+MISS = Miss()
 
-    def __init__(self, guard, replay, source: str, kernels: int, generators: list, snapshot_rng: bool) -> None:
-        self.guard = guard
+
+class Entry:
+    """One trace: its replay function (which checks the guards first) and its source."""
+
+    def __init__(self, replay, source: str, kernels: int) -> None:
         self.replay = replay
         self.source = source
         self.kernels = kernels
-        self.generators = generators
-        self.snapshot_rng = snapshot_rng
 
 
 def _wrap_array(data, backend, dtype, device):
@@ -63,6 +73,7 @@ class CompiledFunction:
         self.dynamic = dynamic
         self.mode = mode
         self._cache: list = []
+        self._runs: list = []  # the cached entries' replay functions, most recent first
         self._eager_reason: str | None = None
         self._traces = 0
         self._last_problem: str | None = None
@@ -71,20 +82,13 @@ class CompiledFunction:
     def __call__(self, *args, **kwargs):
         if self._eager_reason is not None:
             return self._fn(*args, **kwargs)
-        for entry in self._cache:
-            try:
-                hit = entry.guard(args, kwargs)
-            except Exception:  # NOTE: a guard reading something that is gone (a removed parameter) fails
-                hit = False
-            if hit:
-                states = [g.get_state() for g in entry.generators] if entry.snapshot_rng else None
-                try:
-                    return entry.replay(args, kwargs)
-                except Deviation:
-                    if states is not None:
-                        for generator, state in zip(entry.generators, states):
-                            generator.set_state(state)
-                    break
+        try:
+            for run in self._runs:  # NOTE: each checks its own guards first and answers MISS when one fails
+                result = run(args, kwargs)
+                if result is not MISS:
+                    return result
+        except Deviation:
+            pass
         return self._trace(args, kwargs)
 
     def __get__(self, instance, owner=None):
@@ -129,7 +133,7 @@ class CompiledFunction:
         if not all(supported(t._backend) for _, t in scope.tensors.values()):
             self._give_up(f"{name} uses tensors of a backend whose arrays ember.compile cannot record yet")
             return fn(*args, **kwargs)
-        guards, verified = _guard_source(scope, args, kwargs, namespace)
+        guards, verified, grad_checks = _guard_source(scope, args, kwargs, namespace)
         before, grown = snapshot(scope), growth(scope)
         tracer = Tracer(self.fullgraph, name)
         session = Session(tracer, scope)
@@ -163,27 +167,41 @@ class CompiledFunction:
         if growth(scope) != grown:
             self._last_problem = "the optimizer state grew (a first step); the next call traces again"
             return result
-        source, kernels, generators = built
-        body = " and\n        ".join(guards)
-        guard_source = f"def _guard(a, kw):\n    return (\n        {body}\n    )\n"
-        guard_code = builtins.compile(guard_source, f"<ember.compile guard of {name}>", "exec")
-        code = builtins.compile(source, f"<ember.compile replay of {name}>", "exec")
-        exec(guard_code, namespace.values)
-        exec(code, namespace.values)
-        entry = Entry(
-            namespace.values["_guard"],
-            namespace.values["_replay"],
-            guard_source + "\n" + source,
-            kernels,
-            generators,
-            tracer.checks_after_draws,
-        )
+        lines, kernels, generators, stable, relaxed = built
+        namespace.values["_MISS"] = MISS
+        dropped = {index for key, index in grad_checks.items() if key in relaxed}
+        guards = [check for index, check in enumerate(guards) if index not in dropped]
+        checks = list(dict.fromkeys(_identity_guards(guards, stable, namespace, verified)))
+        restore = [namespace.name(g, "g") for g in generators] if tracer.checks_after_draws else []
+        # NOTE: arguments (a[0]) are as cheap to read as a local, and read better in explain()
+        expressions = [e for e, _ in scope.tensors.values() if not e.startswith(("a[", "kw["))]
+        for expression, optimizer in scope.optimizers.values():
+            expressions += [f"{expression}.param_groups[{g}]" for g in range(len(optimizer.param_groups))]
+        bindings, lines = bind_locals([shortened(e, verified) for e in expressions], checks + lines)
+        checks = merged_guards(lines[: len(checks)])
+        source = function_source(checks, bindings, lines[len(lines) - len(built[0]) :], restore)
+        exec(_code_of(source, name), namespace.values)
+        entry = Entry(namespace.values["_replay"], source, kernels)
         self._cache.insert(0, entry)
         del self._cache[CACHE_SIZE:]
+        self._runs = [e.replay for e in self._cache]
         self._last_problem = None
         if "compile" in os.environ.get("EMBER_LOGS", "").split(","):
             print(self.explain(), file=sys.stderr)
         return result
+
+
+_CODE: dict = {}  # source -> code object: a step traced again (a new model, a new run) compiles once
+_CODE_SIZE = 256
+
+
+def _code_of(source: str, name: str):
+    code = _CODE.get(source)
+    if code is None:
+        if len(_CODE) >= _CODE_SIZE:
+            del _CODE[next(iter(_CODE))]
+        code = _CODE[source] = builtins.compile(source, f"<ember.compile replay of {name}>", "exec")
+    return code
 
 
 # --- guards -----------------------------------------------------------------------------------
@@ -195,7 +213,8 @@ def _value_guards(value, expression: str, namespace: Namespace, out: list, depth
         out.append(f"{expression}._data.shape == {value._data.shape!r}")
         out.append(f"{expression}._data.strides == {value._data.strides!r}")
         out.append(f"{expression}.dtype is {namespace.name(value.dtype, 'd')}")
-        out.append(f"{expression}.device == {namespace.name(value.device, 'v')}")
+        device = namespace.name(value.device, "v")
+        out.append(f"({expression}.device is {device} or {expression}.device == {device})")
         out.append(f"{expression}._requires_grad is {value._requires_grad}")
     elif type(value) in (int, float, bool, str) or value is None:
         out.append(f"type({expression}) is {type(value).__name__}")
@@ -236,6 +255,7 @@ def _guard_source(scope: Scope, args: tuple, kwargs: dict, namespace: Namespace)
     for key, value in kwargs.items():
         _value_guards(value, f"kw[{key!r}]", namespace, checks)
     verified = []  # (expression, constant): once checked, later expressions read the constant directly
+    grad_checks: dict = {}  # id(tensor) -> index of the check on what its .grad holds
     for _, where, value in scope.watched:
         if type(value) in (int, float, bool, str) or value is None:
             checks.append(f"{where} == {literal(value, namespace)}")
@@ -257,6 +277,7 @@ def _guard_source(scope: Scope, args: tuple, kwargs: dict, namespace: Namespace)
         checks.append(f"{expression}._data.shape == {tensor._data.shape!r}")
         checks.append(f"{expression}._requires_grad is {tensor._requires_grad}")
         grad = tensor._grad
+        grad_checks[id(tensor)] = len(checks)
         if grad is None:
             checks.append(f"{expression}._grad is None")
         else:
@@ -278,7 +299,23 @@ def _guard_source(scope: Scope, args: tuple, kwargs: dict, namespace: Namespace)
             if found is not None and isinstance(entries, dict):
                 checks.append(f"len({expression}.state[{found[0]}]) == {len(entries)}")
     checks[start:] = [shortened(check, verified) for check in checks[start:]]
-    return checks, verified
+    return checks, verified, grad_checks
+
+
+def _identity_guards(guards: list, stable: list, namespace: Namespace, verified: list) -> list:
+    """guards where a captured tensor's shape and strides checks start with an identity check.
+
+    The array a replay keeps (a parameter's) passes at once: the same array object has the same
+    shape and strides. Another array (a global rebound to each batch) is checked as before.
+    """
+    replaced: dict = {}
+    for expression, array in stable:
+        name = namespace.name(array, "data")
+        for e in {expression, shortened(expression, verified)}:
+            shape, strides = f"{e}._data.shape == {array.shape!r}", f"{e}._data.strides == {array.strides!r}"
+            replaced[shape] = f"({e}._data is {name} or {shape})"
+            replaced[strides] = f"({e}._data is {name} or {strides})"
+    return [replaced.get(g, g) for g in guards]
 
 
 def shortened(expression: str, verified: list) -> str:
@@ -338,13 +375,14 @@ def _output(tracer, value, namespace: Namespace, needed: set, depth: int = 0):
 
 
 def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result, verified: list, guards: list):
-    """(source, kernel count, generators), or a str saying why the trace cannot be replayed."""
+    """(body lines, kernel count, generators, tensors whose data stays), or a str saying why the trace cannot be replayed."""
     namespace.values["_wrap"] = _wrap_array
     namespace.values["_wrap_node"] = _wrap_with_node
     namespace.values["_asarray"] = np.asarray
     namespace.values["_wrap_array"] = _tensor.wrap
     needed: set = set()
     tail: list = []
+    stable: list = []  # (expression, array) of captured tensors whose data a replay keeps
     reached = {id(t) for _, t in scope.tensors.values()}
     for variable in tracer.accumulated:
         if variable not in reached:
@@ -355,18 +393,24 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
         slot = _slot(tracer, tensor._data)
         if slot is None:
             return f"replaces the data of {expression} with an array the trace did not follow"
-        if slot != item.slot:
+        if slot == item.slot and not expression.startswith(("a[", "kw[")):
+            stable.append((expression, item.original))
+        else:
             needed.add(("s", slot))
             data = f"s{slot}" if slot not in tracer.scalar_slots else f"_asarray(s{slot})"
             tail.append(f"{expression}._data = {data}")
         delta = tensor._version[0] - item.version
         if delta:
             tail.append(f"{expression}._version[0] += {delta}")
+    relaxed = set()  # tensors whose .grad the step set before reading: replay need not guard what it held
     for expression, tensor in scope.tensors.values():
         before = by_tensor[id(tensor)].grad
         grad = tensor._grad
+        key = id(tensor)
+        if key in session.grad_set_first and key not in session.grad_read_first and grad is not before:
+            relaxed.add(key)
         if grad is None:
-            if before is not None:
+            if before is not None or key in relaxed:
                 tail.append(f"{expression}._grad = None")
         elif grad is not before:
             slot = _slot(tracer, grad._data)
@@ -409,12 +453,13 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
     body, constants = hoist(body, tracer.plain, tracer.scalar_slots, kept)
     for slot, value in constants.items():
         namespace.values[f"s{slot}"] = value  # NOTE: a global of the replay function: never assigned there
+    body = typed_constants(eliminate_common(body, tracer.plain, escaping), tracer.plain)
     buffers = plan_buffers(body, tracer.plain, tracer.scalar_slots, escaping, kept)
     lines = [line_of(i, namespace) for i in body if i.early]
     for index, instruction in enumerate(body):
         if instruction.early:
             continue
-        line = line_of(instruction, namespace)
+        line = line_of(positional_out(instruction), namespace)
         if index in buffers:  # NOTE: the ufunc's output argument, by position where allowed (the fastest call)
             keyword = "out=" if instruction.callee.__name__ in ("maximum", "minimum") else ""
             line = f"{line[:-1]}, {keyword}{namespace.name(buffers[index], 'buf')})"
@@ -431,13 +476,12 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
     head = [f"s{slot} = {source}" for slot, source in sorted(tracer.root_slots.items()) if slot in used]
     head += [f"f{index} = {source}" for index, source in sorted(tracer.scalar_sources.items())]
     lines = [shortened(line, verified) for line in head + lines + tail] + [f"return {returned}"]
-    source = "def _replay(a, kw):\n" + "".join(f"    {line}\n" for line in lines)
     generators = []
     for instruction in body:
         if instruction.kind == "draw" and instruction.callee not in generators:
             generators.append(instruction.callee)
     kernels = sum(1 for i in body if i.kind not in ("scalar", "check"))
-    return source, kernels, generators
+    return lines, kernels, generators, stable, relaxed
 
 
 def compile(

@@ -2,6 +2,12 @@
 
 - Hoisting: a call that reads only constants is computed once, at trace time (its result, when
   nothing writes it and it is no output, is the same every replay).
+- Common subexpressions: a pure call repeated on the same inputs (``x - t`` in the forward and
+  again in the backward) is computed once, when nothing writes its inputs in between and
+  nothing writes either result: the same kernel on the same arrays gives the same bits.
+- Typed constants: a Python number given to a ufunc beside float arrays is converted by NumPy
+  to their dtype on every call; when that conversion is exact and the call's result type is
+  the same, a 0-d array of that dtype, made once, is passed instead (the same loop, the same bits).
 - Memory planning: a ufunc whose result lives only inside the replay writes it into a buffer
   allocated once (``out=``), shared by results whose lifetimes do not overlap. Views keep their
   base alive: results that share memory form one group with one lifetime.
@@ -9,9 +15,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ._program import SlotRef, refs_in
+from ._program import Instruction, ScalarRef, SlotRef, refs_in
 
 
 def _slots_read(instruction) -> list:
@@ -104,3 +112,161 @@ def plan_buffers(body: list, plain: list, scalar_slots: set, escaping: set, kept
         buffers[index] = buffer
         releases.setdefault(group_end[group], []).append((key, buffer))
     return buffers
+
+
+def _key(value, rename: dict):
+    """A hashable stand-in for an argument structure, with slots renamed; None when it has none."""
+    kind = type(value)
+    if kind is SlotRef:
+        return ("s", rename.get(value.index, value.index))
+    if kind is ScalarRef:
+        return ("f", value.index)
+    if kind is tuple or kind is list:
+        parts = tuple(_key(v, rename) for v in value)
+        return None if None in parts else (kind.__name__, parts)
+    if kind is dict:
+        parts = tuple((k, _key(v, rename)) for k, v in value.items())
+        return None if any(p[1] is None for p in parts) else ("dict", parts)
+    if kind is slice:
+        return ("slice", _key((value.start, value.stop, value.step), rename))
+    if value is None or kind in (bool, int, float, str):
+        return (kind.__name__, value)
+    if isinstance(value, (np.dtype, type)):
+        return ("const", value)
+    return None  # NOTE: an array or another object given as a constant: not worth proving equal
+
+
+def _renamed(value, rename: dict):
+    kind = type(value)
+    if kind is SlotRef:
+        index = rename.get(value.index)
+        return value if index is None else SlotRef(index)
+    if kind is tuple or kind is list:
+        return kind(_renamed(v, rename) for v in value)
+    if kind is dict:
+        return {k: _renamed(v, rename) for k, v in value.items()}
+    if kind is slice:
+        return slice(*_renamed((value.start, value.stop, value.step), rename))
+    return value
+
+
+def eliminate_common(body: list, plain: list, escaping: set) -> list:
+    """body with repeated pure calls on the same inputs computed once (their readers renamed)."""
+    written = [plain[s] for i in body for s in i.writes]
+    rename: dict = {}
+    seen: dict = {}  # key -> outs of the first call
+    reads: dict = {}  # key -> the arrays that call read
+    left = []
+    for instruction in body:
+        if rename:
+            args, kwargs = _renamed(instruction.args, rename), _renamed(instruction.kwargs, rename)
+            if args is not instruction.args or kwargs is not instruction.kwargs:
+                instruction = _copy(instruction, args, kwargs)
+        pure = (
+            instruction.kind in ("call", "method")
+            and not instruction.writes
+            and instruction.expected is None
+            and not instruction.early
+            and instruction.outs
+            and all(type(o) is int for o in instruction.outs)
+            and not any(_shares(plain[o], written) for o in instruction.outs)
+        )
+        key = None
+        if pure:
+            key = _key((instruction.args, instruction.kwargs), {})
+            if key is not None:
+                key = (
+                    instruction.kind,
+                    id(instruction.callee) if instruction.kind == "call" else instruction.callee,
+                    key,
+                )
+        first = seen.get(key) if key is not None else None
+        if first is not None and len(first) == len(instruction.outs) and not escaping.intersection(instruction.outs):
+            for o, f in zip(instruction.outs, first):
+                rename[o] = f
+            continue
+        if key is not None:
+            seen[key] = instruction.outs
+            reads[key] = [plain[s] for s in _slots_read(instruction)]
+        for w in instruction.writes:  # NOTE: a call that read memory written now is not repeated below
+            target = plain[w]
+            for stale in [k for k in seen if any(np.may_share_memory(a, target) for a in reads[k])]:
+                del seen[stale]
+        left.append(instruction)
+    return left
+
+
+def _copy(instruction, args, kwargs):
+    i = instruction
+    return Instruction(i.kind, i.callee, args, kwargs, i.outs, i.writes, i.name, i.expected, i.early)
+
+
+_KEYWORD_OUT = frozenset({"maximum", "minimum"})  # NOTE: NumPy deprecates a positional out for these two
+
+
+def positional_out(instruction):
+    """A ufunc call with ``out=(x,)`` as ``ufunc(a, b, x)``: the same call, without the keyword's cost."""
+    kwargs = instruction.kwargs
+    callee = instruction.callee
+    if (
+        instruction.kind != "call"
+        or not isinstance(callee, np.ufunc)
+        or callee.nout != 1
+        or callee.__name__ in _KEYWORD_OUT
+        or len(kwargs) != 1
+        or len(instruction.args) != callee.nin
+    ):
+        return instruction
+    out = kwargs.get("out")
+    if type(out) is tuple and len(out) == 1:
+        out = out[0]
+    if type(out) is not SlotRef:
+        return instruction
+    return _copy(instruction, (*instruction.args, out), {})
+
+
+_SAME_TYPES: dict = {}
+
+
+def _same_result_type(ufunc, dtype, value) -> bool:
+    key = (ufunc, dtype, type(value))
+    found = _SAME_TYPES.get(key)
+    if found is None:
+        probe = np.ones((), dtype)
+        typed = np.asarray(value, dtype)
+        try:
+            found = ufunc(probe, value).dtype == ufunc(probe, typed).dtype == ufunc(typed, probe).dtype
+        except Exception:  # NOTE: a ufunc that refuses the probe keeps its Python number
+            found = False
+        _SAME_TYPES[key] = found
+    return found
+
+
+def typed_constants(body: list, plain: list) -> list:
+    """body with the Python numbers its float ufunc calls read made 0-d arrays of the arrays' dtype, once."""
+    made: dict = {}
+    out = []
+    for instruction in body:
+        callee = instruction.callee
+        args = instruction.args
+        if instruction.kind == "call" and isinstance(callee, np.ufunc) and callee.nin == 2 and len(args) >= 2:
+            numbers = [i for i in range(2) if type(args[i]) in (int, float)]
+            arrays = [args[i] for i in range(2) if type(args[i]) is SlotRef]
+            if len(numbers) == 1 and len(arrays) == 1:
+                dtype = plain[arrays[0].index].dtype
+                value = args[numbers[0]]
+                if (
+                    dtype.kind == "f"
+                    and math.isfinite(value)
+                    and float(dtype.type(value)) == value
+                    and _same_result_type(callee, dtype, value)
+                ):
+                    key = (dtype, type(value), value)
+                    constant = made.get(key)
+                    if constant is None:
+                        constant = made[key] = np.asarray(value, dtype)
+                    changed = list(args)
+                    changed[numbers[0]] = constant
+                    instruction = _copy(instruction, tuple(changed), instruction.kwargs)
+        out.append(instruction)
+    return out

@@ -45,7 +45,19 @@ _USER_READS = {
 }
 
 
+_KERNEL_NAMES: dict = {}
+
+
 def kernel_names(backend) -> list:
+    """The backend's callable attributes that are kernels (cached per class and instance attributes)."""
+    key = (type(backend), tuple(vars(backend)))
+    found = _KERNEL_NAMES.get(key)
+    if found is None:
+        found = _KERNEL_NAMES[key] = _kernel_names(backend)
+    return found
+
+
+def _kernel_names(backend) -> list:
     names = set(vars(backend)) | {n for n in dir(type(backend)) if not n.startswith("_")}
     found = []
     for name in sorted(names):
@@ -84,6 +96,9 @@ class Session:
         self.swapped: list = []
         self.learning_rates: list = []  # (group, original value, traced value)
         self.patched: list = []  # (object, name, had its own attribute, old value)
+        self.grad_read_first: set = set()  # ids of tensors whose .grad the step read before it set it
+        self.grad_set_first: set = set()  # ids of tensors whose .grad the step set (or reset) before reading it
+        self.grad_paused: list = []  # non-empty inside optimizer.zero_grad()
 
     # --- entering -------------------------------------------------------------------------
     def swap_tensor(self, tensor, expression: str) -> None:
@@ -124,6 +139,11 @@ class Session:
         self.patch(_api, "run_backward", self.noting_backward(_api.run_backward))
         for name, what in _USER_READS.items():
             self.patch(Tensor, name, user_read(getattr(Tensor, name), what))
+        self.patch(Tensor, "_grad", self.noting_grad(vars(Tensor)["_grad"]))
+        for _, optimizer in scope.optimizers.values():
+            zero_grad = getattr(optimizer, "zero_grad", None)
+            if callable(zero_grad):
+                self.patch(optimizer, "zero_grad", self.noting_zero_grad(optimizer, zero_grad))
         forget_resolved_math()
         _tracer.current.tracer = tracer
 
@@ -179,6 +199,46 @@ class Session:
             return original(outputs, grad_outputs, retain_graph, create_graph, *rest)
 
         return run_backward
+
+    def noting_grad(self, slot):
+        """Tensor._grad while tracing: notes, per tensor, whether the step first read or first set it."""
+        read_first, set_first, paused = self.grad_read_first, self.grad_set_first, self.grad_paused
+        get, put = slot.__get__, slot.__set__
+
+        def read(tensor):
+            key = id(tensor)
+            if not paused and key not in set_first:
+                read_first.add(key)
+            return get(tensor, Tensor)
+
+        def write(tensor, value):
+            key = id(tensor)
+            if not paused and key not in read_first:
+                set_first.add(key)
+            put(tensor, value)
+
+        def delete(tensor):
+            write(tensor, None)
+
+        return property(read, write, delete)
+
+    def noting_zero_grad(self, optimizer, original):
+        """optimizer.zero_grad(): a .grad it leaves None was set, whatever it held (the optimizer's reads of it
+        only decide whether to reset it)."""
+        read_first, set_first, paused = self.grad_read_first, self.grad_set_first, self.grad_paused
+
+        def zero_grad(*args, **kwargs):
+            paused.append(True)
+            try:
+                result = original(*args, **kwargs)
+                cleared = [id(p) for group in optimizer.param_groups for p in group["params"] if p._grad is None]
+            finally:
+                paused.pop()
+            if not paused:
+                set_first.update(key for key in cleared if key not in read_first)
+            return result
+
+        return zero_grad
 
     # --- leaving --------------------------------------------------------------------------
     def leave(self) -> None:

@@ -93,7 +93,7 @@ class NumpyLikeBackend:
         if kind is _HALF:
             total = x.sum(axis=axis, keepdims=keepdims, dtype=np.float32)
             return self.xp.true_divide(total, count).astype(kind)
-        return self._divided(x.sum(axis=axis, keepdims=keepdims), count)
+        return self._divided(self.sum(x, axis, keepdims), count)
 
     def _divided(self, total: Any, count: int) -> Any:
         if isinstance(total, np.generic) and 0 < count <= _EXACT_COUNT:
