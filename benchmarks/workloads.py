@@ -157,31 +157,7 @@ def linear_regression_compiled_framework(fw, epochs: int = 1000, points: int = 5
 # --- tutorial: TensorDataset + DataLoader --------------------------------------------------
 
 
-def dataloader_regression_framework(fw, epochs: int = 100, samples: int = 100, batch_size: int = 16):
-    nn, optim = fw.nn, fw.optim
-    data = fw.utils.data
-    x_np, y_np = _regression_points(samples)
-    dataset = data.TensorDataset(fw.from_numpy(x_np), fw.from_numpy(y_np))
-
-    def step():
-        fw.manual_seed(0)
-        loader = data.DataLoader(dataset, batch_size=batch_size, shuffle=True)
-        model = nn.Linear(1, 1)
-        loss_fn = nn.MSELoss()
-        optimizer = optim.SGD(model.parameters(), lr=0.05)
-        for _ in range(epochs):
-            for features, target in loader:
-                loss = loss_fn(model(features), target)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-        return loss.item()
-
-    return step
-
-
-def dataloader_regression_compiled_framework(fw, epochs: int = 100, samples: int = 100, batch_size: int = 16):
-    """The DataLoader tutorial with each batch's step compiled (the last, smaller batch is a second trace)."""
+def _dataloader_regression(fw, epochs: int, samples: int, batch_size: int, compiled: bool):
     nn, optim = fw.nn, fw.optim
     data = fw.utils.data
     x_np, y_np = _regression_points(samples)
@@ -199,15 +175,25 @@ def dataloader_regression_compiled_framework(fw, epochs: int = 100, samples: int
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            return loss.detach()
+            return loss.detach() if compiled else loss  # NOTE: a compiled step returns no pending backward
 
-        batch = _compiled(fw, batch)
+        if compiled:
+            batch = _compiled(fw, batch)
         for _ in range(epochs):
             for features, target in loader:
                 loss = batch(features, target)
         return loss.item()
 
     return step
+
+
+def dataloader_regression_framework(fw, epochs: int = 100, samples: int = 100, batch_size: int = 16):
+    return _dataloader_regression(fw, epochs, samples, batch_size, compiled=False)
+
+
+def dataloader_regression_compiled_framework(fw, epochs: int = 100, samples: int = 100, batch_size: int = 16):
+    """The DataLoader tutorial with each batch's step compiled (the last, smaller batch is a second trace)."""
+    return _dataloader_regression(fw, epochs, samples, batch_size, compiled=True)
 
 
 def dataloader_regression_numpy(epochs: int = 100, samples: int = 100, batch_size: int = 16):
