@@ -183,6 +183,16 @@ class BackendArraySurface(_Generated):
 
 
 class BackendXpFunctions(_Generated):
+    """A list of names, with nothing to translate: kept out of the message catalogs, so that
+    a new ``xp`` call never leaves a translation behind."""
+
+    def run(self) -> list[nodes.Node]:
+        generated = super().run()
+        for node in generated:
+            for paragraph in node.findall(nodes.paragraph):
+                paragraph["translatable"] = False
+        return generated
+
     def rst(self) -> list[str]:
         found: set[str] = set()
         for folder in ember.__path__:
