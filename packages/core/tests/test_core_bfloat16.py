@@ -29,6 +29,10 @@ def test_finfo_agrees_with_ml_dtypes():
         ember.finfo(ember.int32)
 
 
+@pytest.mark.skipif(
+    ember.zeros(1)._backend.name != "numpy",
+    reason="float32 accumulation of bfloat16 is ember-numpy's; this run's CPU backend is another",
+)
 def test_sums_and_products_accumulate_in_float32():
     values = np.full(4096, 0.1, dtype=np.float32).astype(BF16)
     x = ember.from_numpy(values)
