@@ -295,7 +295,6 @@ class _Pass:
     def finish_leaves(self, captured: dict) -> None:
         """Each leaf takes its summed gradient (or, with targets, hands it back)."""
         plain = self.capture is None and not self.on_tensors
-        kept = self.kept
         for leaf, grad in self.leaves.items():
             variable = leaf._variable()
             if variable is None:
@@ -304,14 +303,11 @@ class _Pass:
             if not plain or (extra is not None and extra.hooks):
                 self.finish_leaf(leaf, variable, grad, captured)
                 continue
-            key = id(grad)
-            owned = key not in kept and getattr(grad, "base", 0) is None
-            kept.add(key)
-            accumulate(variable, grad, owned, False)
+            accumulate(variable, grad, self.may_keep(grad), False)
 
     def finish_leaf(self, leaf, variable, grad, captured: dict) -> None:
         create_graph = self.create_graph
-        hooked = None
+        replaced = False  # NOTE: a hook's own tensor may be held by the hook's caller
         if self.capture is not None or leaf_hooks(variable):
             tensor = grad if self.on_tensors else array_math(leaf._backend).as_tensor(grad, variable)
             hooked = run_leaf_hooks(variable, tensor) if leaf_hooks(variable) else tensor
@@ -320,13 +316,19 @@ class _Pass:
                     captured[key] = hooked
                 return
             grad = hooked if create_graph else hooked._data
-            hooked = hooked is not tensor
+            replaced = hooked is not tensor
         elif self.on_tensors and not create_graph:
             grad = grad._data
+        accumulate(variable, grad, self.may_keep(grad) and not self.on_tensors and not replaced, create_graph)
+
+    def may_keep(self, grad) -> bool:
+        """Whether a leaf may keep `grad` as its .grad without a copy: not a view, not one of the caller's
+        arrays, not taken by another leaf. Asking takes it: a second leaf is told no."""
         key = id(grad)
-        owned = not self.on_tensors and not hooked and key not in self.kept and getattr(grad, "base", 0) is None
+        if key in self.kept:
+            return False
         self.kept.add(key)
-        accumulate(variable, grad, owned, create_graph)
+        return getattr(grad, "base", 0) is None
 
 
 def _edges_into_leaves(roots: list) -> dict:
