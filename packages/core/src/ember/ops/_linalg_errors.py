@@ -118,13 +118,20 @@ def not_positive_definite_error(input: Tensor, name: str = "linalg.cholesky") ->
     return LinAlgError(f"{name}: The factorization could not be completed: the input is not positive-definite.")
 
 
+def first_failure(info: Tensor) -> tuple[int, int] | None:
+    """(batch index, code) of the first nonzero code in a factorization's info, or None."""
+    for index, code in enumerate(info.reshape(-1).tolist()):
+        if code:
+            return index, code
+    return None
+
+
 def refuse_zero_pivots(name: str, A: Tensor, info: Tensor) -> None:
-    codes = info.reshape(-1).tolist()
-    failed = [i for i, code in enumerate(codes) if code]
-    if failed:
-        column = codes[failed[0]]
+    failure = first_failure(info)
+    if failure is not None:
+        index, column = failure
         raise LinAlgError(
-            f"{name}: {batch_prefix(A, failed[0])}U[{column},{column}] is zero and using it on lu_solve would result "
+            f"{name}: {batch_prefix(A, index)}U[{column},{column}] is zero and using it on lu_solve would result "
             "in a division by zero. If you still want to perform the factorization, consider calling "
             "linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)"
         )

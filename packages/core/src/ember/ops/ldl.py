@@ -14,7 +14,7 @@ import math
 from .. import _dtype as dt
 from .._tensor import Tensor
 from .._writes import write_out
-from ._linalg_errors import batch_prefix, check_matrix
+from ._linalg_errors import batch_prefix, check_matrix, first_failure
 from ._op import make
 from .decompositions import all_written
 from .return_types import linalg_ldl_factor, linalg_ldl_factor_ex
@@ -101,12 +101,11 @@ def _factored(A: Tensor) -> linalg_ldl_factor_ex:
 
 
 def _refuse_singular(name: str, A: Tensor, info: Tensor) -> None:
-    codes = info.reshape(-1).tolist()
-    failed = [i for i, code in enumerate(codes) if code]
-    if failed:
-        position = codes[failed[0]]
+    failure = first_failure(info)
+    if failure is not None:
+        index, position = failure
         raise RuntimeError(
-            f"{name}: {batch_prefix(A, failed[0])}D[{position}, {position}] of the factorization is zero, so the "
+            f"{name}: {batch_prefix(A, index)}D[{position}, {position}] of the factorization is zero, so the "
             "matrix is singular and ldl_solve would divide by zero. To factor it anyway, call "
             "linalg.ldl_factor_ex(A) and check its info"
         )
