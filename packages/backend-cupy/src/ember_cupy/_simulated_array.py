@@ -138,6 +138,11 @@ class SimulatedMemoryPointer:
         self.array = array
         self.device_id = array.device.id
 
+    @property
+    def ptr(self) -> int:
+        """The address of the array's first element (its memory is host memory)."""
+        return self.array._host.__array_interface__["data"][0]
+
     def copy_from_device(self, source: SimulatedMemoryPointer, size: int) -> None:
         target = self.array._host.reshape(-1).view(np.uint8)
         target[:size] = source.array._host.reshape(-1).view(np.uint8)[:size]
