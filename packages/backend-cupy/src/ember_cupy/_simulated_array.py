@@ -302,6 +302,18 @@ class SimulatedDeviceArray:
         require_current(read, self.device.runtime)
         self._host[native] = native_value
 
+    @property
+    def __cuda_array_interface__(self) -> dict:
+        """CUDA's array interface, as CuPy arrays have it: the pointer is the simulated device memory's address."""
+        host = self._host.__array_interface__
+        return {
+            "shape": host["shape"],
+            "typestr": host["typestr"],
+            "data": host["data"],
+            "strides": host["strides"],
+            "version": 3,
+        }
+
     # --- everything else NumPy arrays do ------------------------------------------------
     def __getattr__(self, name: str):
         if name.startswith("__"):

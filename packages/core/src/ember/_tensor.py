@@ -174,8 +174,14 @@ class Tensor:
         return "ember.strided"
 
     def data_ptr(self) -> int:
-        """The address of the first element in memory."""
-        return int(self._backend.to_numpy(self._data).__array_interface__["data"][0]) if self.is_cpu else 0
+        """The address of the first element in memory (device memory for a CUDA tensor)."""
+        data = self._data
+        interface = getattr(data, "__cuda_array_interface__", None) or getattr(data, "__array_interface__", None)
+        if interface is None:
+            if not self.is_cpu:
+                return 0
+            interface = self._backend.to_numpy(data).__array_interface__
+        return int(interface["data"][0])
 
     def type(self, dtype=None, non_blocking: bool = False):
         """The type name (``'ember.FloatTensor'``), or a copy converted to the given type."""
