@@ -67,3 +67,18 @@ def store(tensor: ember.Tensor, values) -> None:
         source = ember.from_dlpack(values.reshape(shape))
     with ember.no_grad():
         tensor.detach().copy_(source)
+
+
+def copy_home(tensor: ember.Tensor, array, copied: bool):
+    """The finish of a call that wrote `array`: store it into the tensor, unless it is the tensor's own memory."""
+    return (lambda: store(tensor, array)) if copied else None
+
+
+def copy_rows_home(outputs: list, rows):
+    """The finish of a gather into `rows`: store row i into outputs[i]."""
+
+    def finish() -> None:
+        for output, values in zip(outputs, rows):
+            store(output, values)
+
+    return finish

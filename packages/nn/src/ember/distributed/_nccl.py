@@ -20,7 +20,7 @@ import ember
 from ember.backends import NoBackendError, registry
 
 from ._group import ProcessGroup
-from ._host import store
+from ._host import copy_home, copy_rows_home, store
 from ._reduce_op import ReduceOp
 from ._work import Work
 
@@ -169,7 +169,7 @@ class NCCLProcessGroup(ProcessGroup):
         return self._work(what, finish, (buffer.array,))
 
     def _home(self, what: str, tensor, buffer: _Buffer) -> Work:
-        return self._work(what, (lambda: store(tensor, buffer.array)) if buffer.copied else None, (buffer.array,))
+        return self._work(what, copy_home(tensor, buffer.array, buffer.copied), (buffer.array,))
 
     # --- collectives ------------------------------------------------------------------------
     def allreduce(self, tensor, op: ReduceOp) -> Work:
@@ -194,7 +194,7 @@ class NCCLProcessGroup(ProcessGroup):
         sent = self._buffer(tensor, "all_gather()")
         rows = self._cupy.empty((self._size, *sent.array.shape), sent.array.dtype)
         self._comm.allGather(sent.ptr, rows.data.ptr, sent.count, sent.datatype, self._stream())
-        return self._work("all_gather", _rows_home(outputs, rows), (sent.array, rows))
+        return self._work("all_gather", copy_rows_home(outputs, rows), (sent.array, rows))
 
     def reduce_scatter_tensor(self, output, input, op: ReduceOp) -> Work:
         what = "reduce_scatter_tensor()"
@@ -220,7 +220,7 @@ class NCCLProcessGroup(ProcessGroup):
             if rank != dst:
                 self._comm.recv(rows[rank].data.ptr, sent.count, sent.datatype, rank, self._stream())
         self._nccl.groupEnd()
-        return self._work("gather", _rows_home(outputs, rows), (sent.array, rows))
+        return self._work("gather", copy_rows_home(outputs, rows), (sent.array, rows))
 
     def scatter(self, tensor, inputs: list | None, src: int) -> Work:
         received = self._buffer(tensor, "scatter()")
@@ -234,7 +234,7 @@ class NCCLProcessGroup(ProcessGroup):
                 self._comm.send(piece.ptr, piece.count, piece.datatype, rank, self._stream())
         self._nccl.groupEnd()
         received.array[...] = sent[src].array.reshape(received.array.shape)
-        finish = (lambda: store(tensor, received.array)) if received.copied else None
+        finish = copy_home(tensor, received.array, received.copied)
         return self._work("scatter", finish, (received.array, *(piece.array for piece in sent)))
 
     def send(self, tensor, dst: int, tag: int) -> Work:
@@ -269,14 +269,6 @@ class NCCLProcessGroup(ProcessGroup):
     def close(self) -> None:
         self._comm.destroy()
         self.bootstrap.close()
-
-
-def _rows_home(outputs: list, rows):
-    def finish() -> None:
-        for output, values in zip(outputs, rows):
-            store(output, values)
-
-    return finish
 
 
 def local_rank(comm) -> int:
