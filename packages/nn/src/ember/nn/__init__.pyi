@@ -154,6 +154,7 @@ from ember.nn.modules.rnn import RNNCell as RNNCell
 from ember.nn.modules.rnn import RNNCellBase as RNNCellBase
 from ember.nn.modules.sparse import Embedding as Embedding
 from ember.nn.modules.sparse import EmbeddingBag as EmbeddingBag
+from ember.nn.modules.sync_batchnorm import SyncBatchNorm as SyncBatchNorm
 from ember.nn.modules.transformer import Transformer as Transformer
 from ember.nn.modules.transformer import TransformerDecoder as TransformerDecoder
 from ember.nn.modules.transformer import TransformerDecoderLayer as TransformerDecoderLayer

@@ -125,6 +125,7 @@ from .pooling import (
 )
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding, EmbeddingBag
+from .sync_batchnorm import SyncBatchNorm
 from .transformer import (
     Transformer,
     TransformerDecoder,
@@ -239,6 +240,7 @@ __all__ = [
     "Softshrink",
     "Threshold",
     "BatchNorm3d",
+    "SyncBatchNorm",
     "CosineSimilarity",
     "PairwiseDistance",
     "AlphaDropout",
