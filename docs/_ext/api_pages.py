@@ -77,6 +77,7 @@ GROUP_TITLES: dict[str, str] = {
     "ember.ops.gather_scatter": "Indexing, gathering and scattering",
     "ember.ops.conversion": "Conversion",
     "ember.ops.complex": "Complex numbers",
+    "ember._signal": "Short-time Fourier transforms",
     "ember.serialization": "Saving and loading",
     "ember._printing": "Printing",
     "ember.autograd.grad_mode": "Gradient modes",

@@ -15,7 +15,7 @@ A layer that gives a lower layer's class methods attaches them itself (ops attac
 6. ``_writes``, ``_argument_checks``: in-place checks and ``out=``; argument checks
 7. ``_creation``, ``_random``: tensors from data, shapes and random streams
 8. ``ops.*``: every op, declared once with its backward rule, attached to Tensor and ``ember``
-9. ``autograd.*``, ``cuda``, ``fft``, ``linalg``, ``special``, ``serialization``, ``_checkpoint.*``, ``distributions.*``, ``_compile.*``: the public faces of the layers below, and ember.compile
+9. ``autograd.*``, ``cuda``, ``fft``, ``_signal``, ``linalg``, ``special``, ``serialization``, ``_checkpoint.*``, ``distributions.*``, ``_compile.*``: the public faces of the layers below, and ember.compile
 10. ``ember``, ``__main__``, ``testing.*``: the package itself, ``python -m ember``, the test tools
 """
 
@@ -120,6 +120,7 @@ from ._random import (
 )
 from ._printing import get_printoptions, printoptions, set_printoptions
 from . import cuda, fft, linalg, special
+from ._signal import istft, stft
 from .ops.return_types import ReturnTuple as _ReturnTuple
 from .serialization import load, save
 

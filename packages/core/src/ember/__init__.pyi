@@ -371,6 +371,18 @@ def isnan(input: Tensor, *, out: Tensor | None = ...) -> Tensor: ...
 def isneginf(input: Tensor, *, out: Tensor | None = ...) -> Tensor: ...
 def isposinf(input: Tensor, *, out: Tensor | None = ...) -> Tensor: ...
 def isreal(input: Tensor, *, out: Tensor | None = ...) -> Tensor: ...
+def istft(
+    input: Tensor,
+    n_fft: builtins.int,
+    hop_length: builtins.int | None = ...,
+    win_length: builtins.int | None = ...,
+    window: Tensor | None = ...,
+    center: builtins.bool = ...,
+    normalized: builtins.bool = ...,
+    onesided: builtins.bool | None = ...,
+    length: builtins.int | None = ...,
+    return_complex: builtins.bool = ...,
+) -> Tensor: ...
 def kron(input: Tensor, other: Tensor, *, out: Tensor | None = ...) -> Tensor: ...
 def kthvalue(
     input: Tensor, k: builtins.int, dim: builtins.int = ..., keepdim: builtins.bool = ..., *, out: Any = ...
@@ -726,6 +738,19 @@ def std_mean(
     correction: Any = ...,
     **numpy: Any,
 ) -> tuple[Tensor, Tensor]: ...
+def stft(
+    input: Tensor,
+    n_fft: builtins.int,
+    hop_length: builtins.int | None = ...,
+    win_length: builtins.int | None = ...,
+    window: Tensor | None = ...,
+    center: builtins.bool = ...,
+    pad_mode: str = ...,
+    normalized: builtins.bool = ...,
+    onesided: builtins.bool | None = ...,
+    return_complex: builtins.bool | None = ...,
+    align_to_window: builtins.bool | None = ...,
+) -> Tensor: ...
 def sub(input: Any, other: Any, *, alpha: Any = ..., out: Tensor | None = ...) -> Tensor: ...
 def subtract(input: Any, other: Any, *, alpha: Any = ..., out: Tensor | None = ...) -> Tensor: ...
 def sum(
