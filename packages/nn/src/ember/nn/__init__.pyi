@@ -3,6 +3,7 @@ from ember.nn import functional as functional
 from ember.nn import init as init
 from ember.nn import parallel as parallel
 from ember.nn import utils as utils
+from ember.nn.functional._linear_cross_entropy import LinearCrossEntropyOptions as LinearCrossEntropyOptions
 from ember.nn.modules.activation import CELU as CELU
 from ember.nn.modules.activation import ELU as ELU
 from ember.nn.modules.activation import GELU as GELU
@@ -80,6 +81,7 @@ from ember.nn.modules.lazy import LazyLinear as LazyLinear
 from ember.nn.modules.linear import Bilinear as Bilinear
 from ember.nn.modules.linear import Identity as Identity
 from ember.nn.modules.linear import Linear as Linear
+from ember.nn.modules.linear_cross_entropy import LinearCrossEntropyLoss as LinearCrossEntropyLoss
 from ember.nn.modules.loss import BCELoss as BCELoss
 from ember.nn.modules.loss import BCEWithLogitsLoss as BCEWithLogitsLoss
 from ember.nn.modules.loss import CosineEmbeddingLoss as CosineEmbeddingLoss

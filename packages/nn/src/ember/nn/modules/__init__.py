@@ -57,6 +57,7 @@ from .lazy import (
     LazyLinear,
 )
 from .linear import Bilinear, Identity, Linear
+from .linear_cross_entropy import LinearCrossEntropyLoss, LinearCrossEntropyOptions
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -241,6 +242,8 @@ __all__ = [
     "Threshold",
     "BatchNorm3d",
     "SyncBatchNorm",
+    "LinearCrossEntropyLoss",
+    "LinearCrossEntropyOptions",
     "CosineSimilarity",
     "PairwiseDistance",
     "AlphaDropout",
