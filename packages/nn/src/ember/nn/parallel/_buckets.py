@@ -48,6 +48,7 @@ class Bucket:
     nbytes: int = 0
     packed_numel: int = 0
     flat: ember.Tensor | None = None  # on the parameters' device, allocated when first needed
+    regions: dict = field(default_factory=dict)  # slot index -> its view of `flat`, made with `flat`
 
     def add(self, slot: Slot, pack_all: bool = False) -> None:
         slot.numel, slot.bucket = slot.param.numel(), self
@@ -60,12 +61,18 @@ class Bucket:
 
     def flat_buffer(self) -> ember.Tensor:
         if self.flat is None:
-            self.flat = ember.empty(self.packed_numel, dtype=self.dtype, device=self.device)
+            self.flat = flat = ember.empty(self.packed_numel, dtype=self.dtype, device=self.device)
+            for slot in self.slots:
+                if slot.packed:
+                    part = flat[slot.offset : slot.offset + slot.numel]
+                    self.regions[slot.index] = part.view(tuple(slot.param.shape))
         return self.flat
 
     def region(self, slot: Slot) -> ember.Tensor:
         """A packed slot's part of the flat buffer, shaped like its parameter."""
-        return self.flat_buffer()[slot.offset : slot.offset + slot.numel].view(tuple(slot.param.shape))
+        if self.flat is None:
+            self.flat_buffer()
+        return self.regions[slot.index]
 
 
 def assign(

@@ -137,6 +137,9 @@ class Reducer:
 
     def _enqueue_pieces(self, buffer: ember.Tensor, op: ReduceOp, divide: bool) -> None:
         step = max(1, self.piece_bytes // buffer.element_size())
+        if buffer.numel() <= step:
+            self._queue.append((buffer, op, divide))
+            return
         for start in range(0, buffer.numel(), step):
             self._queue.append((buffer[start : start + step], op, divide))
 
@@ -204,7 +207,7 @@ def averager(world: int):
 
 def _is_view_of(grad, region: ember.Tensor) -> bool:
     """Whether `.grad` is already exactly this region of the bucket (so nothing needs handing back)."""
-    return (
+    return grad is region or (
         grad is not None
         and grad.device == region.device
         and grad.data_ptr() == region.data_ptr()
