@@ -47,6 +47,7 @@ class Bucket:
     slots: list[Slot] = field(default_factory=list)
     nbytes: int = 0
     packed_numel: int = 0
+    packed_count: int = 0
     flat: ember.Tensor | None = None  # on the parameters' device, allocated when first needed
     regions: dict = field(default_factory=dict)  # slot index -> its view of `flat`, made with `flat`
 
@@ -56,6 +57,7 @@ class Bucket:
         if slot.packed:
             slot.offset = self.packed_numel
             self.packed_numel += slot.numel
+            self.packed_count += 1
         self.slots.append(slot)
         self.nbytes += slot.numel * self.dtype.itemsize
 

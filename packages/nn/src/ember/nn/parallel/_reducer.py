@@ -45,6 +45,7 @@ class Reducer:
         self._ready = bytearray(len(self.slots))
         self._own: list = [None] * len(self.slots)  # where each large gradient is reduced this iteration
         self._pending = [0] * len(self.buckets)
+        self._undivided: list[list] = [[] for _ in self.buckets]  # per bucket: regions that are .grad, not yet divided
         self._next = 0  # the bucket queued next
         self._queue: deque = deque()  # (array, op, divide first) waiting for the all-reduce in flight
         self._in_flight = None
@@ -72,6 +73,7 @@ class Reducer:
         self._ready = bytearray(len(self.slots))
         self._own = [None] * len(self.slots)
         self._pending = [len(bucket.slots) for bucket in self.buckets]
+        self._undivided = [[] for _ in self.buckets]
         self._next = 0
         self._expecting, self._started = True, False
         if self.find_unused:
@@ -103,16 +105,19 @@ class Reducer:
     def _load(self, slot: Slot, grad) -> None:
         """Put the gradient where its bucket's all-reduce reads it (zeros for an unused parameter).
 
-        A packed gradient is divided by the world size on its way into the flat buffer; a large one
-        is divided where it is reduced, piece by piece, at launch.
+        A packed gradient is divided by the world size on its way into the flat buffer, unless it
+        already is its region of the buffer (gradient_as_bucket_view): then it is divided with its
+        bucket, piece by piece, at launch, as a large gradient is where it is reduced.
         """
         bucket = slot.bucket
         if slot.packed:
             region = bucket.region(slot)
             if grad is None:
                 region.zero_()
+            elif _is_view_of(grad, region):
+                self._undivided[bucket.index].append(region)
             else:
-                self._scale(grad.detach(), region)  # in place when .grad is the view
+                self._scale(grad.detach(), region)
             return
         if grad is not None:
             values = grad.detach()
@@ -130,7 +135,12 @@ class Reducer:
     def _enqueue(self, bucket: Bucket) -> None:
         """Queue the bucket's all-reduces: its flat buffer, then each large gradient, in pieces."""
         if bucket.packed_numel:
-            self._enqueue_pieces(bucket.flat_buffer(), ReduceOp.SUM, divide=False)
+            undivided = self._undivided[bucket.index]
+            whole = len(undivided) == bucket.packed_count  # every packed gradient is still to be divided
+            if not whole:
+                for region in undivided:
+                    self._scale(region, region)
+            self._enqueue_pieces(bucket.flat_buffer(), ReduceOp.SUM, divide=whole)
         for slot in bucket.slots:
             if not slot.packed:
                 self._enqueue_pieces(self._own[slot.index], ReduceOp.SUM, divide=True)
