@@ -34,8 +34,8 @@ NOT_API = frozenset(
     }
 )  # fmt: skip
 
-# torch.nn: quantized and quantization-aware modules, and the multi-GPU wrapper ember has no use for
-NN_LEFT_OUT = frozenset({"quantized", "qat", "quantizable", "intrinsic", "DataParallel"})
+# torch.nn: quantized and quantization-aware modules
+NN_LEFT_OUT = frozenset({"quantized", "qat", "quantizable", "intrinsic"})
 
 # torch.Tensor methods, by group
 SPARSE = {  # sparse layouts (ember's tensors are dense)

@@ -227,3 +227,10 @@ def test_convert_sync_batchnorm_gives_pytorchs_model():
     )
     same_text(repr(e), repr(t))
     assert list(e.state_dict()) == list(t.state_dict())
+
+
+def test_data_parallel_without_cuda_is_pytorchs():
+    e, t = both(lambda m: m.nn.DataParallel(m.nn.Sequential(m.nn.Linear(2, 3), m.nn.ReLU())))
+    same_text(repr(e), repr(t))
+    assert e.device_ids == t.device_ids == []
+    assert list(e.state_dict()) == list(t.state_dict())

@@ -165,6 +165,7 @@ from ember.nn.modules.transformer import TransformerEncoderLayer as TransformerE
 from ember.nn.modules.upsampling import Upsample as Upsample
 from ember.nn.modules.upsampling import UpsamplingBilinear2d as UpsamplingBilinear2d
 from ember.nn.modules.upsampling import UpsamplingNearest2d as UpsamplingNearest2d
+from ember.nn.parallel._data_parallel import DataParallel as DataParallel
 from ember.nn.parameter import Buffer as Buffer
 from ember.nn.parameter import Parameter as Parameter
 from ember.nn.parameter import UninitializedBuffer as UninitializedBuffer
