@@ -177,10 +177,30 @@ def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None
 
 
 _NN_SUBPACKAGES = ("nn", "optim", "utils", "distributed")  # shipped by ember-nn
+_FUNCTIONS_GROUP = "ember.functions"  # entry points: torch's top-level names that other distributions provide
+_provided: dict | None = None
+
+
+def _provided_function(name: str):
+    """`ember.<name>` from the `ember.functions` entry points (ember-nn's conv2d, dropout, ...), or None.
+
+    The entry points are read once, on the first name ember itself lacks; a name's module is
+    imported only when that name is asked for.
+    """
+    global _provided
+    if _provided is None:
+        from importlib import metadata
+
+        _provided = {entry.name: entry for entry in metadata.entry_points(group=_FUNCTIONS_GROUP)}
+    entry = _provided.get(name)
+    if entry is None:
+        return None
+    function = globals()[name] = entry.load()
+    return function
 
 
 def __getattr__(name: str):
-    """`ember.nn`, `ember.optim`, `ember.utils` and `ember.distributions` after a bare `import ember`, as in torch."""
+    """`ember.nn`, `ember.optim`, `ember.utils`, `ember.distributions` and ember-nn's `ember.conv2d` (...), as in torch."""
     if name == "compile":  # NOTE: imported on first use, to keep `import ember` fast
         from ._compile import compile
 
@@ -202,4 +222,13 @@ def __getattr__(name: str):
             if error.name != f"{__name__}.{name}":
                 raise
             raise AttributeError(f"module 'ember' has no attribute '{name}': pip install ember-nn") from None
+    if not name.startswith("_"):
+        function = _provided_function(name)
+        if function is not None:
+            return function
+        if not _provided:
+            raise AttributeError(
+                f"module 'ember' has no attribute '{name}'; torch's top-level neural-network functions "
+                "(conv2d, dropout, layer_norm, ...) come with ember-nn: pip install ember-nn"
+            )
     raise AttributeError(f"module 'ember' has no attribute '{name}'")
