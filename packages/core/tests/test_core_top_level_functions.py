@@ -106,3 +106,241 @@ def test_window_errors(name):
         getattr(ember, name)(4, dtype=ember.int64)
     with pytest.raises(RuntimeError, match="requires non-negative window_length"):
         getattr(ember, name)(-1)
+
+
+# --- the copy variants of the view ops ------------------------------------------------------
+
+X = np.arange(24.0).reshape(2, 3, 4)
+COPIES = [
+    ("alias", (), lambda x: x),
+    ("detach", (), lambda x: x),
+    ("diagonal", (0, 1, 2), lambda x: np.diagonal(x, 0, 1, 2)),
+    ("expand", ([2, 2, 3, 4],), lambda x: np.broadcast_to(x, (2, 2, 3, 4))),
+    ("permute", ([2, 0, 1],), lambda x: x.transpose(2, 0, 1)),
+    ("select", (1, -1), lambda x: x[:, -1]),
+    ("slice", (2, 1, None, 2), lambda x: x[:, :, 1::2]),
+    ("squeeze", (), lambda x: x),
+    ("transpose", (0, 2), lambda x: x.swapaxes(0, 2)),
+    ("unfold", (2, 2, 1), lambda x: np.lib.stride_tricks.sliding_window_view(x, 2, axis=2)),
+    ("unsqueeze", (1,), lambda x: x[:, None]),
+    ("view", ([6, 4],), lambda x: x.reshape(6, 4)),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "expected"), COPIES, ids=[c[0] for c in COPIES])
+def test_copy_variants_of_views(name, args, expected):
+    x = ember.tensor(X)
+    result = getattr(ember, f"{name}_copy")(x, *args)
+    np.testing.assert_array_equal(result.numpy(), expected(X))
+    result.view(-1)[0] = -7.0  # new memory: the input keeps its values
+    assert x[0, 0, 0].item() == 0.0
+    out = ember.empty(0, dtype=ember.float64)
+    assert getattr(ember, f"{name}_copy")(x, *args, out=out) is out
+    np.testing.assert_array_equal(out.numpy(), expected(X))
+
+
+def test_copy_variants_of_splits_and_complex_views():
+    x = ember.tensor(X)
+    for name, args, expected in [
+        ("split", (2, 2), np.split(X, 2, axis=2)),
+        ("split_with_sizes", ([1, 3], 2), np.split(X, [1], axis=2)),
+        ("unbind", (1,), [X[:, i] for i in range(3)]),
+    ]:
+        pieces = getattr(ember, f"{name}_copy")(x, *args)
+        assert isinstance(pieces, tuple) and len(pieces) == len(expected)
+        for piece, want in zip(pieces, expected, strict=True):
+            np.testing.assert_array_equal(piece.numpy(), want)
+    np.testing.assert_array_equal(ember.t_copy(x[0]).numpy(), X[0].T)
+    pairs = ember.tensor(X[0, :, :2].copy())
+    z = ember.view_as_complex_copy(pairs)
+    np.testing.assert_array_equal(z.numpy(), X[0, :, 0] + 1j * X[0, :, 1])
+    np.testing.assert_array_equal(ember.view_as_real_copy(z).numpy(), X[0, :, :2])
+
+
+def test_copy_variants_pass_gradients_back_through_the_view():
+    x = ember.tensor(X, requires_grad=True)
+    ember.permute_copy(x, [2, 0, 1]).select(0, 1).sum().backward()
+    expected = np.zeros_like(X)
+    expected[:, :, 1] = 1
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+# --- misc -------------------------------------------------------------------------------------
+
+
+def test_unravel_index_matches_numpy():
+    flat = np.array([[0, 5, 11], [7, 3, 10]])
+    got = ember.unravel_index(ember.tensor(flat), (3, 4))
+    for coordinate, want in zip(got, np.unravel_index(flat, (3, 4)), strict=True):
+        np.testing.assert_array_equal(coordinate.numpy(), want)
+    assert [c.tolist() for c in ember.unravel_index(ember.tensor(-1), (2, 3))] == [1, 2]  # wraps, as torch
+    assert [c.tolist() for c in ember.unravel_index(ember.tensor([4]), 5)] == [[4]]
+    with pytest.raises(TypeError, match="expected 'indices' to be integer dtype"):
+        ember.unravel_index(ember.tensor([1.0]), (2, 3))
+    with pytest.raises(ValueError, match="'shape' cannot have negative values"):
+        ember.unravel_index(ember.tensor([1]), (2, -3))
+
+
+GRADIENT_CASES = [
+    ({}, {}),
+    ({"edge_order": 2}, {"edge_order": 2}),
+    ({"spacing": 0.5}, "spacing"),
+    ({"spacing": [2.0, 3.0, 0.5]}, "per-dim"),
+    ({"dim": 1, "spacing": "coordinates"}, "coordinates"),
+    ({"dim": [2, 0], "spacing": "coordinates", "edge_order": 2}, "coordinates"),
+]
+COORDINATES = {
+    0: np.array([0.0, 0.7, 1.1]),
+    1: np.array([0.0, 1.0, 2.5, 2.75]),
+    2: np.array([-1.0, 0.5, 1.0, 3.0, 3.5]),
+}
+
+
+def _gradient_arguments(kw: dict) -> tuple[dict, list]:
+    dims = kw.get("dim", [0, 1, 2])
+    dims = [dims] if isinstance(dims, int) else dims
+    spacing = kw.get("spacing", 1.0)
+    if spacing == "coordinates":
+        ours = dict(kw, spacing=[ember.tensor(COORDINATES[d]) for d in dims])
+        return ours, [COORDINATES[d] for d in dims]
+    return kw, spacing if isinstance(spacing, list) else [spacing] * len(dims)
+
+
+@pytest.mark.parametrize("kw", [case[0] for case in GRADIENT_CASES])
+def test_gradient_matches_numpy(kw):
+    f = np.random.default_rng(0).normal(size=(3, 4, 5))
+    ours, spacings = _gradient_arguments(kw)
+    got = ember.gradient(ember.tensor(f), **ours)
+    dims = kw.get("dim", [0, 1, 2])
+    dims = [dims] if isinstance(dims, int) else dims
+    for result, d, h in zip(got, dims, spacings, strict=True):
+        np.testing.assert_allclose(result.numpy(), np.gradient(f, h, axis=d, edge_order=kw.get("edge_order", 1)))
+
+
+def test_gradient_of_integers_and_errors():
+    (result,) = ember.gradient(ember.tensor([1, 4, 9, 16]))
+    assert result.dtype is ember.float32 and result.tolist() == [3, 4, 6, 7]
+    with pytest.raises(RuntimeError, match="only supports edge_order=1 and edge_order=2"):
+        ember.gradient(ember.ones(4), edge_order=3)
+    with pytest.raises(RuntimeError, match="each dimension size to be at least edge_order\\+1"):
+        ember.gradient(ember.ones(2, 3), edge_order=2)
+    with pytest.raises(RuntimeError, match="a list of length 3"):
+        ember.gradient(ember.ones(2, 3), spacing=[1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("kw", [case[0] for case in GRADIENT_CASES])
+def test_gradient_gradcheck(kw):
+    ours, _ = _gradient_arguments(kw)
+    f = ember.tensor(np.random.default_rng(1).normal(size=(3, 4, 5)), requires_grad=True)
+    assert gradcheck(lambda x: ember.gradient(x, **ours), (f,))
+    assert gradgradcheck(lambda x: ember.gradient(x, **ours), (f,))
+
+
+def test_gradient_gradcheck_in_the_coordinates():
+    f = ember.tensor(np.random.default_rng(2).normal(size=(2, 5)))
+    x = ember.tensor(COORDINATES[2], requires_grad=True)
+    for order in (1, 2):
+        assert gradcheck(lambda c: ember.gradient(f, spacing=[c], dim=1, edge_order=order), (x,))
+        assert gradgradcheck(lambda c: ember.gradient(f, spacing=[c], dim=1, edge_order=order), (x,))
+
+
+def test_deprecated_norms():
+    a = np.random.default_rng(3).normal(size=(2, 3, 4))
+    with pytest.warns(UserWarning, match="frobenius_norm is deprecated"):
+        got = ember.frobenius_norm(ember.tensor(a), [1, 2])
+    np.testing.assert_allclose(got.numpy(), np.sqrt((a * a).sum((1, 2))))
+    with pytest.warns(UserWarning, match="nuclear_norm is deprecated"):
+        got = ember.nuclear_norm(ember.tensor(a), [1, 2], True)
+    np.testing.assert_allclose(got.numpy(), np.linalg.norm(a, "nuc", axis=(1, 2))[:, None, None])
+    with pytest.warns(UserWarning):
+        assert ember.nuclear_norm(ember.tensor(a[0])).item() == pytest.approx(np.linalg.norm(a[0], "nuc"))
+
+
+def test_creation_helpers():
+    assert ember.scalar_tensor(3).dtype is ember.float32 and ember.scalar_tensor(3).ndim == 0
+    assert ember.scalar_tensor(True, dtype=ember.int64).item() == 1
+    buffer = bytearray(np.array([1, 2, 3], dtype=np.int32).tobytes())
+    t = ember.frombuffer(buffer, dtype=ember.int32)
+    buffer[0] = 9
+    assert t.tolist() == [9, 2, 3]  # shares the buffer's memory
+    assert ember.frombuffer(buffer, dtype=ember.int32, count=1, offset=4).tolist() == [2]
+    with pytest.raises(ValueError, match="must be a multiple of element size"):
+        ember.frombuffer(buffer, dtype=ember.int32, offset=3)
+    with pytest.raises(ValueError, match="must not be greater than actual buffer length"):
+        ember.frombuffer(buffer, dtype=ember.int32, count=4)
+    with pytest.warns(UserWarning, match="not writable"):
+        ember.frombuffer(bytes(buffer), dtype=ember.int8)
+    assert ember.empty_strided((2, 3), (1, 2), dtype=ember.float64).shape == (2, 3)
+    assert ember.empty_permuted((2, 3, 4), (0, 2, 1)).shape == (2, 3, 4)
+    with pytest.raises(RuntimeError, match="must match dimensionality of strides"):
+        ember.empty_strided((2, 3), (1,))
+    assert type(ember.to_dlpack(ember.ones(2))).__name__ == "PyCapsule"
+
+
+def test_settings_are_recorded():
+    try:
+        ember.set_deterministic_debug_mode("warn")
+        assert ember.are_deterministic_algorithms_enabled() and ember.is_deterministic_algorithms_warn_only_enabled()
+        assert ember.get_deterministic_debug_mode() == 1
+        ember.use_deterministic_algorithms(True)
+        assert ember.get_deterministic_debug_mode() == 2 and not ember.is_deterministic_algorithms_warn_only_enabled()
+        with pytest.raises(RuntimeError, match="expected 0, 1, or 2, but got 5"):
+            ember.set_deterministic_debug_mode(5)
+        with pytest.raises(TypeError, match="debug_mode must be str or int"):
+            ember.set_deterministic_debug_mode(1.0)
+    finally:
+        ember.set_deterministic_debug_mode(0)
+    assert not ember.are_deterministic_algorithms_enabled()
+    ember.set_warn_always(True)
+    assert ember.is_warn_always_enabled()
+    ember.set_warn_always(False)
+    ember.set_float32_matmul_precision("medium")
+    assert ember.get_float32_matmul_precision() == "medium"
+    with pytest.warns(UserWarning, match="is not one of 'highest', 'high', or 'medium'"):
+        ember.set_float32_matmul_precision("low")
+    ember.set_float32_matmul_precision("highest")
+    ember.set_num_interop_threads(2)
+    assert ember.get_num_interop_threads() == 2
+    with pytest.raises(RuntimeError, match="expects a positive integer"):
+        ember.set_num_interop_threads(0)
+    ember.set_anomaly_enabled(True, check_nan=False)
+    try:
+        assert ember.is_anomaly_enabled() and not ember.is_anomaly_check_nan_enabled()
+    finally:
+        ember.set_anomaly_enabled(False)
+    assert not ember.is_anomaly_enabled() and ember.is_anomaly_check_nan_enabled()
+
+
+def test_cond_and_while_loop_run_eagerly():
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    y = ember.cond(ember.tensor(True), lambda a: a * 3, lambda a: a - 1, (x,))
+    y.sum().backward()
+    assert y.tolist() == [3, 6] and x.grad.tolist() == [3, 3]
+    assert ember.cond(0, lambda a: a * 3, lambda a: a - 1, [x]).tolist() == [0, 1]
+    with pytest.raises(RuntimeError, match="Expected pred to be bool or single-element tensor"):
+        ember.cond(ember.tensor([True, False]), lambda a: a, lambda a: a, (x,))
+    i, s = ember.while_loop(lambda i, s: i < 3, lambda i, s: (i + 1, s * 2), (ember.tensor(0), ember.ones(2)))
+    assert i.item() == 3 and s.tolist() == [8, 8]
+    assert ember.while_loop(lambda i: i < 3, lambda i: i + 1, (ember.tensor(0),)).item() == 3
+    assert ember.while_loop(lambda i: i < 0, lambda i: i + 1, (ember.tensor(5),))[0].item() == 5
+
+
+def test_poisson_and_binomial_samples():
+    ember.manual_seed(0)
+    rates = ember.tensor([0.0, 0.5, 4.0, 20.0], dtype=ember.float64).expand(4000, 4)
+    counts = ember.poisson(rates).numpy()
+    assert (counts[:, 0] == 0).all() and (counts == np.round(counts)).all()
+    np.testing.assert_allclose(counts.mean(0), [0, 0.5, 4, 20], atol=0.3)
+    np.testing.assert_allclose(counts.var(0), [0, 0.5, 4, 20], rtol=0.15, atol=0.05)
+    with pytest.raises(RuntimeError, match="invalid Poisson rate"):
+        ember.poisson(ember.tensor([-1.0]))
+    total, p = ember.tensor([0.0, 5.0, 30.0]).expand(4000, 3), ember.tensor([0.3, 0.5, 0.1]).expand(4000, 3)
+    draws = ember.binomial(total, p).numpy()
+    assert (draws <= total.numpy()).all() and (draws[:, 0] == 0).all()
+    np.testing.assert_allclose(draws.mean(0), [0, 2.5, 3], atol=0.15)
+    with pytest.raises(ValueError, match="floating-point dtypes for count"):
+        ember.binomial(ember.tensor([5]), ember.tensor([0.5]))
+    g = ember.Generator().manual_seed(3)
+    first = ember.poisson(ember.full((5,), 3.0), generator=g)
+    g.manual_seed(3)
+    assert ember.poisson(ember.full((5,), 3.0), generator=g).tolist() == first.tolist()

@@ -25,6 +25,8 @@ from . import (  # noqa: F401
     sorting,
     special,
     statistics,
+    unravel,
+    view_copies,
     views,
     windows,
 )
