@@ -344,3 +344,70 @@ def test_poisson_and_binomial_samples():
     first = ember.poisson(ember.full((5,), 3.0), generator=g)
     g.manual_seed(3)
     assert ember.poisson(ember.full((5,), 3.0), generator=g).tolist() == first.tolist()
+
+
+def test_histogramdd_matches_numpy():
+    points = np.random.default_rng(4).uniform(size=(2, 20, 3))
+    flat = points.reshape(-1, 3)
+    result = ember.histogramdd(ember.tensor(points), [2, 3, 4])
+    counts, edges = np.histogramdd(flat, [2, 3, 4])
+    np.testing.assert_array_equal(result.hist.numpy(), counts)
+    for got, want in zip(result.bin_edges, edges, strict=True):
+        np.testing.assert_allclose(got.numpy(), want)
+    weights = np.random.default_rng(5).uniform(size=(2, 20))
+    result = ember.histogramdd(
+        ember.tensor(points), 2, range=[0.0, 1.0] * 3, weight=ember.tensor(weights), density=True
+    )
+    counts, _ = np.histogramdd(flat, 2, range=[(0, 1)] * 3, weights=weights.reshape(-1), density=True)
+    np.testing.assert_allclose(result.hist.numpy(), counts)
+    grid = [ember.tensor([0.0, 0.5, 1.0], dtype=ember.float64)] * 3
+    np.testing.assert_array_equal(ember.histogramdd(ember.tensor(points), grid)[0].numpy(), np.histogramdd(flat, [[0, 0.5, 1]] * 3)[0])  # fmt: skip
+    with pytest.raises(RuntimeError, match="should have the same dtype"):
+        ember.histogramdd(ember.tensor([[1, 2]]), 2)
+
+
+SEGMENT_DATA = np.array([[1.0, -2.0], [5.0, 0.5], [3.0, 4.0], [-5.0, 2.0], [0.5, 1.5]])
+SEGMENT_LENGTHS = [2, 0, 3]
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "max", "amin", "prod"])
+@pytest.mark.parametrize("initial", [None, 2.0])
+def test_segment_reduce_matches_numpy(reduce, initial):
+    kind = {"max": "amax", "amin": "amin"}.get(reduce, reduce)
+    got = ember.segment_reduce(
+        ember.tensor(SEGMENT_DATA), reduce, lengths=ember.tensor(SEGMENT_LENGTHS), initial=initial
+    )
+    rows, start = [], 0
+    for n in SEGMENT_LENGTHS:
+        part = SEGMENT_DATA[start : start + n]
+        start += n
+        if not n:
+            empty = {"sum": 0.0, "mean": np.nan, "amax": -np.inf, "amin": np.inf, "prod": 1.0}[kind]
+            rows.append(np.full(2, empty if initial is None else initial))
+        elif initial is None:
+            rows.append(getattr(np, kind)(part, axis=0))
+        elif kind == "mean":
+            rows.append((part.sum(0) + initial) / n)
+        else:
+            combine = {"sum": np.sum, "prod": np.prod, "amax": np.max, "amin": np.min}[kind]
+            rows.append(combine(np.vstack([part, np.full((1, 2), initial)]), axis=0))
+    np.testing.assert_allclose(got.numpy(), np.array(rows))
+
+
+def test_segment_reduce_offsets_and_errors():
+    by_offsets = ember.segment_reduce(ember.tensor(SEGMENT_DATA), "sum", offsets=ember.tensor([0, 2, 2, 5]))
+    np.testing.assert_allclose(by_offsets.numpy(), [SEGMENT_DATA[:2].sum(0), [0, 0], SEGMENT_DATA[2:].sum(0)])
+    with pytest.raises(RuntimeError, match="Either lengths or offsets must be defined"):
+        ember.segment_reduce(ember.tensor(SEGMENT_DATA), "sum")
+    with pytest.raises(RuntimeError, match="to sum to data.size"):
+        ember.segment_reduce(ember.tensor(SEGMENT_DATA), "sum", lengths=ember.tensor([2, 2]))
+    with pytest.raises(RuntimeError, match="reduce argument must be either"):
+        ember.segment_reduce(ember.tensor(SEGMENT_DATA), "any", lengths=ember.tensor(SEGMENT_LENGTHS))
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "max", "min", "prod"])
+def test_segment_reduce_gradcheck(reduce):
+    data = ember.tensor(np.random.default_rng(6).normal(size=(6, 2)), requires_grad=True)
+    lengths = ember.tensor([2, 1, 3])
+    assert gradcheck(lambda x: ember.segment_reduce(x, reduce, lengths=lengths, initial=0.5), (data,))
+    assert gradgradcheck(lambda x: ember.segment_reduce(x, reduce, lengths=lengths), (data,))

@@ -256,3 +256,36 @@ def test_poisson_and_binomial_follow_torchs_distributions():
     for module in (torch, ember):
         with pytest.raises(RuntimeError, match="invalid Poisson rate, expected rate to be non-negative"):
             module.poisson(module.tensor([-1.0]))
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_histogramdd_matches_torch(case):
+    points = np.random.default_rng(case).uniform(size=(3, 10, 2))
+    edges = [np.array([0.0, 0.3, 1.0]), np.array([0.0, 0.5, 0.8, 1.0])]
+    weight = np.random.default_rng(9).uniform(size=(3, 10))
+    results = []
+    for module in (torch, ember):
+        kw = [{"bins": [3, 4]}, {"bins": 2, "range": [0.0, 1.0, 0.0, 2.0], "density": True},
+              {"bins": [module.tensor(e) for e in edges], "weight": module.tensor(weight)}, {"bins": 5}][case]  # fmt: skip
+        hist, bin_edges = module.histogramdd(module.tensor(points), **kw)
+        results.append((hist.numpy(), [e.numpy() for e in bin_edges]))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-12)
+    for e, t in zip(results[1][1], results[0][1], strict=True):
+        np.testing.assert_allclose(e, t, rtol=1e-12)
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "max", "min", "amax", "prod"])
+@pytest.mark.parametrize("initial", [None, 3.0])
+def test_segment_reduce_matches_torch_with_gradients(reduce, initial):
+    data = np.array([[1.0, 5.0], [5.0, 5.0], [3.0, -1.0], [5.0, 2.0], [5.0, 2.0], [0.5, 0.0]])
+    results = []
+    for module in (torch, ember):
+        x = module.tensor(data, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            y = module.segment_reduce(x, reduce, lengths=module.tensor([2, 0, 3, 1]), initial=initial)
+        weights = module.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [7.0, 8.0]], dtype=module.float64)
+        (y * weights).nan_to_num(0.0, 0.0, 0.0).sum().backward()
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-12)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-12)

@@ -21,6 +21,7 @@ from . import (  # noqa: F401
     orthogonal_polynomials,
     products,
     reductions,
+    segments,
     shape,
     sorting,
     special,
