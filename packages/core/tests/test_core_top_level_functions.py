@@ -411,3 +411,45 @@ def test_segment_reduce_gradcheck(reduce):
     lengths = ember.tensor([2, 1, 3])
     assert gradcheck(lambda x: ember.segment_reduce(x, reduce, lengths=lengths, initial=0.5), (data,))
     assert gradgradcheck(lambda x: ember.segment_reduce(x, reduce, lengths=lengths), (data,))
+
+
+def _rank_three(rows: int, columns: int, seed: int = 7) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(rows, 3)) @ np.diag([5.0, 2.0, 0.5]) @ rng.normal(size=(3, columns))
+
+
+@pytest.mark.parametrize("shape", [(9, 5), (4, 10)])
+def test_svd_lowrank_recovers_a_low_rank_matrix(shape):
+    A = _rank_three(*shape)
+    U, S, V = ember.svd_lowrank(ember.tensor(A), q=4)
+    assert U.shape == (shape[0], 4) and S.shape == (4,) and V.shape == (shape[1], 4)
+    np.testing.assert_allclose(S.numpy()[:3], np.linalg.svd(A, compute_uv=False)[:3], rtol=1e-10)
+    np.testing.assert_allclose(U.numpy() @ np.diag(S.numpy()) @ V.numpy().T, A, atol=1e-10)
+    np.testing.assert_allclose(U.numpy().T @ U.numpy(), np.eye(4), atol=1e-10)
+    M = ember.ones(*shape, dtype=ember.float64)
+    _, S, _ = ember.svd_lowrank(ember.tensor(A) + M, q=3, M=M)
+    np.testing.assert_allclose(S.numpy(), np.linalg.svd(A, compute_uv=False)[:3], rtol=1e-10)
+
+
+def test_pca_lowrank_finds_the_principal_directions():
+    A = _rank_three(12, 6) + 3.0
+    centred = A - A.mean(0)
+    _, S, V = ember.pca_lowrank(ember.tensor(A), q=3)
+    _, s, vt = np.linalg.svd(centred)
+    np.testing.assert_allclose(S.numpy(), s[:3], rtol=1e-10)
+    np.testing.assert_allclose(np.abs(V.numpy().T @ vt[:3].T), np.eye(3), atol=1e-8)
+    assert ember.pca_lowrank(ember.tensor(A))[1].shape == (6,)
+    assert ember.pca_lowrank(ember.tensor(A), center=False)[1].numpy()[0] > S.numpy()[0]
+    with pytest.raises(ValueError, match="must be non-negative integer and not greater than min"):
+        ember.pca_lowrank(ember.tensor(A), q=7)
+
+
+def test_svd_lowrank_gradcheck():
+    A = ember.tensor(np.random.default_rng(8).normal(size=(5, 4)), requires_grad=True)
+
+    def singular_values(x):
+        ember.manual_seed(0)  # the same sketch on every call
+        return ember.svd_lowrank(x, q=2, niter=1)[1]
+
+    assert gradcheck(singular_values, (A,))
+    assert gradgradcheck(singular_values, (A,))

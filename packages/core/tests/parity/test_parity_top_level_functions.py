@@ -289,3 +289,20 @@ def test_segment_reduce_matches_torch_with_gradients(reduce, initial):
         results.append((y.detach().numpy(), x.grad.numpy()))
     np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-12)
     np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(9, 5), (4, 10), (2, 7, 6)])
+def test_svd_and_pca_lowrank_match_torch(shape):
+    rng = np.random.default_rng(11)
+    A = rng.normal(size=(*shape[:-1], 3)) @ rng.normal(size=(3, shape[-1]))  # rank 3: the sketches find it all
+    results = []
+    for module in (torch, ember):
+        x = module.tensor(A, requires_grad=True)
+        U, S, V = module.svd_lowrank(x, q=3)
+        _, S_pca, V_pca = module.pca_lowrank(x + 0.5, q=3)
+        (U @ module.diag_embed(S) @ V.mT).sum().backward()
+        results.append((U.shape, V.shape, S.detach().numpy(), S_pca.detach().numpy(), np.abs(V_pca.detach().numpy()), x.grad.numpy()))  # fmt: skip
+    (tu, tv, ts, tsp, tvp, tg), (eu, ev, es, esp, evp, eg) = results
+    assert tuple(eu) == tuple(tu) and tuple(ev) == tuple(tv)
+    for e, t in ((es, ts), (esp, tsp), (evp, tvp), (eg, tg)):
+        np.testing.assert_allclose(e, t, rtol=1e-8, atol=1e-8)

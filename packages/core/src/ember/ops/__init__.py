@@ -15,6 +15,7 @@ from . import (  # noqa: F401
     indexing,
     ldl,
     linalg,
+    lowrank,
     matrix_functions,
     more_elementwise,
     more_methods,
