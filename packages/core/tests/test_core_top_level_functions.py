@@ -453,3 +453,11 @@ def test_svd_lowrank_gradcheck():
 
     assert gradcheck(singular_values, (A,))
     assert gradgradcheck(singular_values, (A,))
+
+
+def test_copy_variants_of_splits_write_a_list_out():
+    pieces = [ember.empty(2), ember.empty(2)]
+    assert ember.split_copy(ember.arange(4.0), 2, out=pieces) is None
+    assert [p.tolist() for p in pieces] == [[0, 1], [2, 3]]
+    with pytest.raises(RuntimeError, match="expected an out= argument of size 3, got size 2"):
+        ember.unbind_copy(ember.ones(3, 2), out=pieces)

@@ -21,11 +21,17 @@ def _copied(view: Tensor) -> Tensor:
 def copy_variant(name: str, view) -> None:
     """Publish ``ember.<name>_copy``: `view`'s result, copied."""
 
-    def function(input: Tensor, *args, out: Tensor | None = None, **kwargs):
+    def function(input: Tensor, *args, out: Tensor | list | None = None, **kwargs):
         result = view(input, *args, **kwargs)
-        if isinstance(result, tuple):
+        if not isinstance(result, tuple):
+            return _copied(result) if out is None else write_out(out, result)
+        if out is None:
             return tuple(_copied(piece) for piece in result)
-        return _copied(result) if out is None else write_out(out, result)
+        if len(out) != len(result):
+            raise RuntimeError(f"{name}_copy expected an out= argument of size {len(result)}, got size {len(out)}")
+        for target, piece in zip(out, result, strict=True):  # NOTE: as torch, a list out= gives None
+            write_out(target, piece)
+        return None
 
     function.__name__ = function.__qualname__ = f"{name}_copy"
     function.__doc__ = f"The values of :func:`{name}` in new memory (a copy, not a view)."
