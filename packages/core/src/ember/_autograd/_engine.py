@@ -33,14 +33,13 @@ def run_backward(
 ) -> dict:
     """Propagate `grad_outputs` (tensors, numbers or None for 1; none at all for all 1) from
     `outputs` to the leaves, or with `targets` (edges) to those, whose gradients come back by position."""
-    run = _Pass(create_graph or _anomaly.state.enabled, retain_graph, create_graph)
-    roots, seeds = run.starts(outputs, grad_outputs)
+    run = _Pass(outputs, grad_outputs, retain_graph, create_graph)
     if targets is not None or _POST_ACCUMULATE_HOOKS[0]:
-        run.aim(roots, targets)
+        run.aim(targets)
     previous_mode = grad_state.enabled
     grad_state.enabled = create_graph
     try:
-        return run.run(roots, seeds)
+        return run.run()
     finally:
         grad_state.enabled = previous_mode
 
@@ -56,6 +55,8 @@ class _Pass:
 
     __slots__ = (
         "on_tensors",
+        "roots",
+        "seeds",
         "retain_graph",
         "create_graph",
         "buffers",
@@ -67,8 +68,8 @@ class _Pass:
         "waiting",
     )
 
-    def __init__(self, on_tensors: bool, retain_graph: bool, create_graph: bool) -> None:
-        self.on_tensors = on_tensors
+    def __init__(self, outputs: list, grad_outputs: list, retain_graph: bool, create_graph: bool) -> None:
+        self.on_tensors = on_tensors = create_graph or _anomaly.state.enabled
         self.retain_graph = retain_graph
         self.create_graph = create_graph
         self.buffers: dict = {}
@@ -78,18 +79,15 @@ class _Pass:
         # leaf took already (any other array that is not a view was made by this pass, and nothing else holds it)
         self.kept: set = set()
         self.capture = self.wanted = self.waiting = None
-
-    def starts(self, outputs: list, grad_outputs: list) -> tuple[list, list]:
-        """Each output's edge and the gradient it starts from (an array, or a tensor `on_tensors`); the
-        caller's own gradient arrays are noted as kept (no leaf takes them without a copy)."""
+        # NOTE: each output's edge (its root) and the gradient it starts from (its seed: an array, or a tensor
+        # on_tensors); the caller's own gradient arrays are noted as kept
         if grad_outputs and len(grad_outputs) != len(outputs):
             raise RuntimeError(
                 f"Mismatch in number of gradients: got {len(grad_outputs)} gradients for {len(outputs)} outputs; "
                 "pass one gradient (or None) per output."
             )
-        on_tensors = self.on_tensors
-        roots = []
-        seeds = []
+        self.roots = roots = []
+        self.seeds = seeds = []
         i = 0
         for output in outputs:
             edge = output._edge()
@@ -125,22 +123,21 @@ class _Pass:
             else:
                 self.kept.add(id(given._data))
                 seeds.append(given if on_tensors else given._data)
-        return roots, seeds
 
-    def aim(self, roots: list, targets: list | None) -> _Pass:
+    def aim(self, targets: list | None) -> _Pass:
         """Only what leads to `targets` runs (autograd.grad, backward(inputs=...)); otherwise, when some leaf has
         a post-accumulate hook, count the edges still to deliver into each leaf (see early_leaf)."""
         if targets is not None:
             self.capture = {}
             for key, (node, output_nr) in enumerate(targets):
                 self.capture.setdefault(node, []).append((output_nr, key))
-            self.wanted = _leading_to(roots, self.capture)
+            self.wanted = _leading_to(self.roots, self.capture)
         elif _POST_ACCUMULATE_HOOKS[0]:
-            self.waiting = _edges_into_leaves(roots)
+            self.waiting = _edges_into_leaves(self.roots)
         return self
 
-    def run(self, roots: list, seeds: list) -> dict:
-        wanted = self.wanted
+    def run(self) -> dict:
+        wanted, roots, seeds = self.wanted, self.roots, self.seeds
         node, grad = roots[0][0] if len(roots) == 1 else None, seeds[0] if seeds else None
         if wanted is not None or node is None or node.__class__ is AccumulateGrad or node._multi_output:
             node = grad = None  # NOTE: else one output's node runs at once
