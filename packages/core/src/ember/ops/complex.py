@@ -7,7 +7,7 @@ of the derivative (m.conj). On real arrays m.conj is the array itself.
 
 from __future__ import annotations
 
-import functools
+import operator
 
 from .. import _dtype as dt
 from .._autograd._math import define
@@ -17,13 +17,13 @@ from ._declare import export
 from ._op import Op, apply
 from .shape import view_call
 
+# NOTE: the array's (or a Python number's) own method, one native call: a NumPy-like array of a real dtype
+# gives itself, so m.conj costs real gradients nothing
+_conjugate = operator.methodcaller("conjugate")
+
 
 def _conj_kernel(b, x):
-    try:
-        is_complex = x.dtype.kind == "c"
-    except AttributeError:
-        return x.conjugate()  # NOTE: a Python number in a rule (the scalar of x * 2j)
-    return b.xp.conj(x) if is_complex else x
+    return _conjugate(x)
 
 
 CONJ = Op("conj", _conj_kernel, lambda m, ctx, g: (m.conj(g),), node="ConjBackward0")
@@ -36,7 +36,7 @@ def _conj_recorded(x):
 
 
 # m.conj(x): the complex conjugate (x itself when real), the factor every complex rule conjugates by
-define("conj", lambda m: functools.partial(_conj_kernel, m.backend), lambda m: _conj_recorded)
+define("conj", lambda m: _conjugate, lambda m: _conj_recorded)
 CONJ_PHYSICAL = Op("conj_physical", _conj_kernel, lambda m, ctx, g: (m.conj(g),), node="ConjPhysicalBackward0")
 
 

@@ -89,8 +89,9 @@ def _difference_loss(name: str, node: str, value, slope, factor: float = 1.0, sq
     def gradient(m, ctx, g):
         x, t = ctx.saved
         attrs = ctx.attrs
+        params = attrs["params"]
         scale = factor / attrs["count"] if attrs["reduction"] == "mean" else factor
-        grad = slope(m, x - t, **attrs["params"]) * (g * scale if scale != 1 else g)
+        grad = (slope(m, x - t, **params) if params else slope(m, x - t)) * (g * scale if scale != 1 else g)
         return (grad if ctx.needs(0) else None), (-grad if ctx.needs(1) else None)
 
     op = Op(name, kernel, gradient, node=node, saves=(0, 1))
