@@ -6,6 +6,8 @@ settings by scalar numbers (``f2``); everything else an instruction was given is
 
 from __future__ import annotations
 
+import numpy as np
+
 
 class SlotRef:
     """An array of the trace, as an argument of an instruction."""
@@ -64,3 +66,17 @@ def refs_in(value, found: list) -> list:
     elif kind is slice:
         refs_in((value.start, value.stop, value.step), found)
     return found
+
+
+def may_share_memory(a, b) -> bool:
+    """Whether two arrays of a trace may share memory: NumPy's bounds check for NumPy arrays, the array
+    library's own (NumPy's function, dispatched) for two arrays of another type, never across types
+    (a CPU tensor beside a GPU one); True when the library cannot say."""
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return np.may_share_memory(a, b)
+    if type(a) is not type(b):
+        return False
+    try:
+        return bool(np.may_share_memory(a, b))
+    except (TypeError, ValueError):
+        return True
