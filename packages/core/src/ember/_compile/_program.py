@@ -72,11 +72,16 @@ def may_share_memory(a, b) -> bool:
     """Whether two arrays of a trace may share memory: NumPy's bounds check for NumPy arrays, the array
     library's own (NumPy's function, dispatched) for two arrays of another type, never across types
     (a CPU tensor beside a GPU one); True when the library cannot say."""
-    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
-        return np.may_share_memory(a, b)
-    if type(a) is not type(b):
-        return False
+    kind = type(a)
+    if kind is _NDARRAY and type(b) is _NDARRAY:
+        return _may_share(a, b)
+    if kind is not type(b):
+        return isinstance(a, _NDARRAY) and isinstance(b, _NDARRAY) and _may_share(a, b)
     try:
-        return bool(np.may_share_memory(a, b))
+        return bool(_may_share(a, b))
     except (TypeError, ValueError):
         return True
+
+
+_NDARRAY = np.ndarray
+_may_share = np.may_share_memory
