@@ -142,7 +142,6 @@ class Session:
         backends = {id(t._backend): t._backend for _, t in scope.tensors.values()}
         backends.setdefault(id(default_backend()), default_backend())
         tracer.array_types = tuple({np.ndarray, *(b.ndarray for b in backends.values())} - {RecordingArray})
-        tracer.shares_memory = shares_memory(list(backends.values()))
         for backend in backends.values():
             for name in kernel_names(backend):
                 self.patch(backend, name, self.kernel_recorder(name, getattr(backend, name)))
@@ -321,23 +320,6 @@ def _traced(values: tuple) -> bool:
         if (kind is tuple or kind is list) and _traced(value):
             return True
     return False
-
-
-def shares_memory(backends: list):
-    """Whether two native arrays may share memory: NumPy's bounds check for NumPy arrays, else the
-    backend's ``shares_memory`` (arrays of different backends share nothing)."""
-
-    kinds = [(backend, backend.ndarray) for backend in backends]  # NOTE: read before the trace patches them
-
-    def shares(a, b) -> bool:
-        if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
-            return np.may_share_memory(a, b)
-        for backend, kind in kinds:
-            if type(a) is kind and type(b) is kind:
-                return backend.shares_memory(a, b)
-        return False
-
-    return shares
 
 
 class RecordingModule:

@@ -28,7 +28,7 @@ import threading
 
 import numpy as np
 
-from ._program import Instruction, ScalarRef, SlotRef
+from ._program import Instruction, ScalarRef, SlotRef, may_share_memory
 
 
 class _Current(threading.local):
@@ -496,7 +496,6 @@ class Tracer:
         self.slot_of: dict = {}  # id(RecordingArray or its native array) -> slot
         self.plain: list = []  # slot -> the native array
         self.array_types: tuple = (np.ndarray,)  # the native array types of the backends in the trace
-        self.shares_memory = np.may_share_memory  # whether two native arrays may share memory
         self.recording_arrays: list = []  # slot -> the RecordingArray
         self.root_slots: dict = {}  # slot -> its source expression
         self.scalars: list = []  # scalar number -> early (known before the step runs)
@@ -646,7 +645,7 @@ class Tracer:
             return
         target = self.plain[slot]
         for root in self.root_slots:
-            if self.shares_memory(target, self.plain[root]):
+            if may_share_memory(target, self.plain[root]):
                 self.wrote_state = True
                 return
 
