@@ -128,3 +128,18 @@ def test_dropout_draws_the_same_random_stream(sim):
 
     compiled = _compare_training(make, _classes, nn.CrossEntropyLoss(), 10, seed_each_step=True)
     assert ".native()." in compiled.explain()  # the draws come from the CUDA generator at replay
+
+
+def test_a_step_on_the_second_device_replays_there(sim):
+    rng = np.random.default_rng(2)
+    x = ember.tensor(rng.standard_normal((16, 3)).astype(np.float32), device="cuda:1")
+    y = ember.tensor(rng.standard_normal((16, 1)).astype(np.float32), device="cuda:1")
+
+    def make():
+        ember.manual_seed(0)
+        model = nn.Linear(3, 1).to("cuda:1")
+        return model, ember.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+
+    with ember.cuda.device(1):  # NOTE: as eagerly, kernels run on the current device
+        compiled = _compare_training(make, lambda i: (x, y), nn.MSELoss(), 6)
+        assert compiled(x, y).device == ember.device("cuda:1")
