@@ -335,7 +335,7 @@ class RecordingModule:
         value = getattr(self._module, name)
         if isinstance(value, type) or name.startswith("_"):
             found = value
-        elif hasattr(value, "reduce") and hasattr(value, "at"):
+        elif hasattr(value, "nin"):  # NOTE: a ufunc (NumPy's, CuPy's): its methods are recorded too
             found = RecordingUfunc(self._session, value)
         elif callable(value):
             found = self._session.kernel_recorder(name, value, _XP_WRITES, always=name in _CREATION)
