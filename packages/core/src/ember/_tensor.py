@@ -180,7 +180,7 @@ class Tensor:
         if interface is None:
             if not self.is_cpu:
                 return 0
-            interface = self._backend.to_numpy(data).__array_interface__
+            interface = np.asarray(self._backend.to_numpy(data)).__array_interface__
         return int(interface["data"][0])
 
     def type(self, dtype=None, non_blocking: bool = False):
