@@ -298,7 +298,7 @@ def from_dlpack(ext_tensor) -> Tensor:
     dev = dlpack_device(ext_tensor)
     backend = backend_for(dev)
     data = backend.from_dlpack(ext_tensor, dev.index)
-    return wrap(data, backend, dt.from_numpy_dtype(data.dtype), dev)
+    return wrap(data, backend, backend.dtypes[data.dtype], dev)
 
 
 # --- filled --------------------------------------------------------------------------------

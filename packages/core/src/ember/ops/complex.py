@@ -20,10 +20,10 @@ from .shape import view_call
 
 def _conj_kernel(b, x):
     try:
-        is_complex = x.dtype.kind == "c"
+        kind = b.dtypes[x.dtype]
     except AttributeError:
         return x.conjugate()  # NOTE: a Python number in a rule (the scalar of x * 2j)
-    return b.xp.conj(x) if is_complex else x
+    return b.xp.conj(x) if kind.is_complex else x
 
 
 CONJ = Op("conj", _conj_kernel, lambda m, ctx, g: (m.conj(g),), node="ConjBackward0")
