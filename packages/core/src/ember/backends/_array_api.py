@@ -71,6 +71,7 @@ class ArrayAPIBackend:
             native: _dtype._BY_NAME[name] for name, native in native_by_name.items() if name in _dtype._BY_NAME
         }
         self._natives = {ember: native for native, ember in self.dtypes.items()}
+        _dtype.FOREIGN_NATIVE.update(self.dtypes)
         default = info.default_dtypes()
         self._default_float = default["real floating"]
         self._default_int = default["integral"]
@@ -566,12 +567,23 @@ class ArrayAPIBackend:
         return isinstance(part, self.ndarray) and not (part.ndim == 0 and self.xp.isdtype(part.dtype, "integral"))
 
     def _basic(self, x: Any, parts: list) -> Any:
-        """x indexed by basic parts (ints, slices, None, Ellipsis), with the ellipsis the standard wants."""
+        """x indexed by basic parts (ints, slices, None, Ellipsis), spelled as the standard wants them."""
+        return x[self._basic_key(x, parts)]
+
+    def _basic_key(self, x: Any, parts: list) -> tuple:
+        """Basic parts as the standard takes them: every axis named (the ellipsis expanded) and every
+        slice within its axis (NumPy clips out-of-range bounds; the standard leaves them undefined)."""
         parts = [int(p) if isinstance(p, self.ndarray) else p for p in parts]
         named = sum(1 for p in parts if p is not None and p is not Ellipsis)
-        if not any(p is Ellipsis for p in parts) and named < x.ndim:
-            parts.append(Ellipsis)
-        return x[tuple(parts)]
+        at = next((i for i, p in enumerate(parts) if p is Ellipsis), len(parts))
+        parts[at : at + 1] = [slice(None)] * (x.ndim - named)
+        key, axis = [], 0
+        for part in parts:
+            if isinstance(part, slice):
+                part = _within(part, x.shape[axis])
+            key.append(part)
+            axis += part is not None
+        return tuple(key)
 
     def getitem(self, x: Any, key: Any) -> Any:
         parts = self._parts(key)
@@ -598,7 +610,7 @@ class ArrayAPIBackend:
         named = sum(1 for p in expanded if p is not None)
         expanded += [slice(None)] * (x.ndim - named)
         # Basic parts first: arrays stand as full slices, and their axes are tracked.
-        basic, axes, arrays, axis = [], [], [], 0
+        basic, axes, arrays, axis, source = [], [], [], 0, 0
         for part in expanded:
             if isinstance(part, self.ndarray):
                 basic.append(slice(None))
@@ -606,8 +618,9 @@ class ArrayAPIBackend:
                 arrays.append(part)
                 axis += 1
             else:
-                basic.append(part)
+                basic.append(_within(part, x.shape[source]) if isinstance(part, slice) else part)
                 axis += 0 if part is not None and not isinstance(part, slice) else 1
+            source += part is not None
         y = x[tuple(basic)] if basic else x
         adjacent = axes == list(range(axes[0], axes[0] + len(axes)))
         others = [a for a in range(y.ndim) if a not in axes]
@@ -665,10 +678,7 @@ class ArrayAPIBackend:
         else:
             value = self.xp.asarray(value, dtype=x.dtype)
         if not any(self._is_array(p) for p in parts):
-            named = sum(1 for p in parts if p is not None and p is not Ellipsis)
-            if not any(p is Ellipsis for p in parts) and named < x.ndim:
-                parts.append(Ellipsis)
-            x[tuple(int(p) if isinstance(p, self.ndarray) else p for p in parts)] = value
+            x[self._basic_key(x, parts)] = value
             return
         self._scatter(x, self._positions(x, tuple(parts)), value, accumulate=False)
 
@@ -720,6 +730,18 @@ class ArrayAPIBackend:
         out = self.xp.full(shape, value, dtype=x.dtype)
         out[tuple(slice(before, before + n) for n, (before, _) in zip(x.shape, widths))] = x
         return out
+
+
+def _within(part: slice, n: int) -> slice:
+    """A slice picking what `part` picks from an axis of n elements, with bounds inside the axis."""
+    start, stop, step = part.indices(n)
+    count = len(range(start, stop, step))
+    if count == 0:
+        return slice(0, 0, 1)
+    last = start + (count - 1) * step
+    if step > 0:
+        return slice(start, last + 1, step)
+    return slice(start, last - 1 if last > 0 else None, step)
 
 
 class HostGenerator:

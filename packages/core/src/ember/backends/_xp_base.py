@@ -48,6 +48,7 @@ class NumpyLikeBackend:
 
     def __init__(self, xp: Any = np) -> None:
         self.xp = xp
+        self.dtypes = self.dtypes  # NOTE: an instance attribute: core reads it for every result
         self.ndarray = xp.ndarray
         # NOTE: kernels are instance attributes bound to xp's functions: one lookup, no wrapper call.
         for group in KERNELS.values():
@@ -218,7 +219,7 @@ class NumpyLikeBackend:
         return x.astype(dtype.numpy)
 
     def copy(self, x: Any) -> Any:
-        return x.copy()
+        return x.copy(order="K")  # NOTE: in x's own layout, as clone() keeps it
 
     def strides(self, x: Any) -> tuple:
         """x's strides in bytes (the array's own ``strides``)."""

@@ -118,7 +118,7 @@ def host_operand(array, like: Tensor) -> Tensor:
     """A NumPy array operand as a tensor on like's device (PyTorch treats it as dimensioned)."""
     backend = like._backend
     data = backend.from_numpy(array, backend.device_index(like._data))
-    return wrap(data, backend, backend.dtypes[data.dtype], like.device)
+    return wrap(data, backend, dt.from_numpy_dtype(array.dtype), like.device)
 
 
 def _scalar_as(value, want: dt.dtype):

@@ -14,6 +14,7 @@ from .._autograd._math import define
 from .._tensor import Tensor
 from .._writes import write_out
 from ._declare import export
+from ._errors import kind_of
 from ._op import Op, apply
 from .shape import view_call
 
@@ -129,7 +130,7 @@ Tensor.conj_physical_ = _conj_physical_
 
 
 def _angle_kernel(b, x):
-    if x.dtype.kind in "biu":
+    if kind_of(x) in "biu":
         x = x.astype(dt.get_default_dtype().numpy)
     return b.xp.angle(x).astype(x.real.dtype)
 

@@ -12,7 +12,7 @@ from .._tensor import Tensor, _wrap_dim
 from .._writes import check_inplace_target, write_out
 from ._declare import export, method
 from ._dispatch import rebase_inplace
-from ._errors import broadcast_error
+from ._errors import broadcast_error, kind_of
 from ._op import Op, call, device_mismatch, make
 from .indexing import _TYPE
 
@@ -74,7 +74,7 @@ def _check_along(name: str, input: Tensor, axis: int, index: Tensor, src: Tensor
                 f"dimension {axis}"
             )
         raise RuntimeError(f"{name}(): {message}")
-    low, high = int(index._data.min()), int(index._data.max())
+    low, high = int(index._backend.min(index._data)), int(index._backend.max(index._data))
     size = input.shape[axis]
     if low < 0 or high >= size:
         raise RuntimeError(
@@ -84,7 +84,7 @@ def _check_along(name: str, input: Tensor, axis: int, index: Tensor, src: Tensor
 
 def _gather_kernel(b, x, *, axis, index):
     if x.ndim == 0:
-        return x.copy()
+        return b.copy(x)
     return x[_grid(b, index._data, axis)]
 
 
@@ -242,13 +242,13 @@ def _scatter_reduce_kernel(b, x, src, *, axis, index, reduce, include_self):
     if not include_self:
         identity = {"sum": 0, "mean": 0, "prod": 1}.get(reduce)
         if identity is None:
-            info = xp.finfo(x.dtype) if x.dtype.kind == "f" else xp.iinfo(x.dtype)
+            info = xp.finfo(x.dtype) if kind_of(x) == "f" else xp.iinfo(x.dtype)
             identity = (
                 -xp.inf
-                if x.dtype.kind == "f" and reduce == "amax"
+                if kind_of(x) == "f" and reduce == "amax"
                 else info.min
                 if reduce == "amax"
-                else (xp.inf if x.dtype.kind == "f" else info.max)
+                else (xp.inf if kind_of(x) == "f" else info.max)
             )
         out[where] = identity
     _ufunc_at(b, _REDUCERS[reduce])(out, where, values)
@@ -258,7 +258,7 @@ def _scatter_reduce_kernel(b, x, src, *, axis, index, reduce, include_self):
         if include_self:
             counts += 1
         counts = xp.maximum(counts, 1)
-        out = (out / counts).astype(x.dtype) if x.dtype.kind == "f" else out // counts
+        out = (out / counts).astype(x.dtype) if kind_of(x) == "f" else out // counts
     return out
 
 
@@ -344,7 +344,7 @@ def _check_index_vector(name: str, input: Tensor, axis: int, index) -> Tensor:
     index = index.reshape(-1)
     if index.numel():
         size = input.shape[axis] if input.ndim else 1
-        low, high = int(index._data.min()), int(index._data.max())
+        low, high = int(index._backend.min(index._data)), int(index._backend.max(index._data))
         if low < 0 or high >= size:
             raise IndexError(
                 f"{name}(): index out of range in self (index {low if low < 0 else high} for dimension {axis} "
@@ -634,7 +634,7 @@ def take(input: Tensor, index: Tensor) -> Tensor:
         raise device_mismatch("take", input, index)
     if index.numel():
         size = input.numel()
-        low, high = int(index._data.min()), int(index._data.max())
+        low, high = int(index._backend.min(index._data)), int(index._backend.max(index._data))
         if low < -size or high >= size:
             raise IndexError(f"take(): index {high if high >= size else low} out of range for tensor of size {size}")
     return call(TAKE, (input,), (input._data,), input, {"index": index})
