@@ -19,6 +19,13 @@ from .indexing import _TYPE
 # --- gather and scatter along a dim ------------------------------------------------------------
 
 
+def _int64(b, x):
+    """x as an int64 array (itself when it is one)."""
+    if type(x) is not b.ndarray:
+        x = b.xp.asarray(x)
+    return x if b.dtypes[x.dtype] is dt.int64 else b.astype(x, dt.int64)
+
+
 def _grid(b, index, axis: int) -> tuple:
     """Index arrays addressing out[i][j][k] -> position with index[i][j][k] along axis."""
     ndim = index.ndim
@@ -27,7 +34,9 @@ def _grid(b, index, axis: int) -> tuple:
         if d == axis:
             grids.append(index)
         else:
-            grids.append(b.xp.arange(n).reshape((1,) * d + (n,) + (1,) * (ndim - d - 1)))
+            grids.append(
+                b.reshape(b.arange(0, n, 1, dt.int64, b.device_index(index)), (1,) * d + (n,) + (1,) * (ndim - d - 1))
+            )
     return tuple(grids)
 
 
@@ -130,7 +139,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
 def _scatter_kernel(b, x, src, *, axis, index, reduce):
     out = b.copy(x)
     where = _grid(b, index._data, axis)
-    values = src[tuple(slice(0, n) for n in index.shape)] if getattr(src, "ndim", 0) else src
+    values = b.getitem(src, tuple(slice(0, n) for n in index.shape)) if getattr(src, "ndim", 0) else src
     if reduce == "add":
         b.index_add(out, where, values)
     elif reduce == "multiply":
@@ -237,7 +246,7 @@ _REDUCERS = {"sum": "add", "prod": "multiply", "amax": "maximum", "amin": "minim
 def _scatter_reduce_kernel(b, x, src, *, axis, index, reduce, include_self):
     xp = b.xp
     where = _grid(b, index._data, axis)
-    values = src[tuple(slice(0, n) for n in index.shape)]
+    values = b.getitem(src, tuple(slice(0, n) for n in index.shape))
     out = b.copy(x)
     if not include_self:
         identity = {"sum": 0, "mean": 0, "prod": 1}.get(reduce)
@@ -601,11 +610,13 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
     """Indices of the non-zero elements: an (n, ndim) int64 tensor, or one tensor per dim."""
     if input.ndim == 0:
         count = int(bool(input._data))
+        b = input._backend
+        where = b.device_index(input._data)
         if as_tuple:
-            return (make(input._backend.xp.zeros(count, dtype="int64"), input),)
-        return make(input._backend.xp.zeros((count, 0), dtype="int64"), input)
+            return (make(b.zeros((count,), dt.int64, where), input),)
+        return make(b.zeros((count, 0), dt.int64, where), input)
     found = input._backend.nonzero(input._data)
-    columns = tuple(make(input._backend.xp.asarray(c, dtype="int64"), input) for c in found)
+    columns = tuple(make(_int64(input._backend, c), input) for c in found)
     if as_tuple:
         return columns
     return make(input._backend.xp.stack([c._data for c in columns], axis=1), input)
