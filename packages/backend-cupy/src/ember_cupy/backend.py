@@ -143,7 +143,7 @@ class CupyBackend(NumpyLikeBackend):
 
     def copy(self, x: Any) -> Any:
         with x.device:
-            return x.copy()
+            return x.copy(order="K")  # NOTE: in x's own layout, as clone() keeps it
 
     def copy_into(self, dst: Any, src: Any) -> None:
         with dst.device:

@@ -298,7 +298,10 @@ def from_dlpack(ext_tensor) -> Tensor:
     dev = dlpack_device(ext_tensor)
     backend = backend_for(dev)
     data = backend.from_dlpack(ext_tensor, dev.index)
-    return wrap(data, backend, dt.from_numpy_dtype(data.dtype), dev)
+    dtype = backend.dtypes.get(data.dtype)
+    if dtype is None:
+        dtype = dt.from_numpy_dtype(data.dtype)  # raises TypeError naming the dtype ember lacks
+    return wrap(data, backend, dtype, dev)
 
 
 def to_dlpack(tensor: Tensor):

@@ -157,6 +157,20 @@ def _by_name(name: str) -> dtype:
     return _BY_NAME[name]
 
 
+#: The ember dtypes of native dtypes that are not NumPy's (an array API namespace's own), filled in by
+#: the backends that use them (ArrayAPIBackend), for code that reads a native array's dtype without
+#: its backend at hand.
+FOREIGN_NATIVE: dict = {}
+
+
+def of_native(native) -> dtype:
+    """The ember dtype of a native dtype of any installed backend (NumPy's, or one a backend registered)."""
+    found = _BY_NUMPY.get(native) if hasattr(native, "kind") else FOREIGN_NATIVE.get(native)
+    if found is None:
+        raise TypeError(f"{native!r} is the dtype of no installed backend")
+    return found
+
+
 def from_numpy_dtype(np_dtype) -> dtype:
     """The ember dtype of a NumPy dtype; raises TypeError for types ember has no equivalent of."""
     native = np.dtype(np_dtype)

@@ -130,7 +130,7 @@ class Tensor:
 
     def stride(self, dim: int | None = None):
         """The step in elements between neighbours along each dimension, or along `dim`."""
-        strides = tuple(s // self.dtype.itemsize for s in self._data.strides)
+        strides = tuple(s // self.dtype.itemsize for s in self._backend.strides(self._data))
         return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
 
     def is_contiguous(self, memory_format=None) -> bool:

@@ -14,7 +14,7 @@ from .. import _dtype as dt
 from .._tensor import Tensor, _wrap_dim
 from .._writes import write_out
 from ._declare import export
-from ._errors import not_implemented_for, unordered
+from ._errors import kind_of, not_implemented_for, unordered
 from ._op import Op, call, make
 from .reductions import _grad_pick, _pick_kernel, numpy_keywords
 from .return_types import ReturnTuple
@@ -32,7 +32,7 @@ def _running_extreme_index(input: Tensor, axis: int, larger: bool):
     running = xp.maximum.accumulate(x, axis=axis) if larger else xp.minimum.accumulate(x, axis=axis)
     before = xp.take(running, xp.arange(-1, n - 1) % max(n, 1), axis=axis)
     record = (x >= before) if larger else (x <= before)
-    if x.dtype.kind == "f":
+    if kind_of(x) == "f":
         record = record | xp.isnan(x)
     position = xp.arange(n, dtype=dt.int64.numpy).reshape([n if i == axis else 1 for i in range(x.ndim)])
     first = position == 0
