@@ -29,7 +29,7 @@ def write_out(out: Tensor, result: Tensor) -> Tensor:
             "out= arguments don't support automatic differentiation, but one of the arguments requires grad."
         )
     if out._data.shape != result._data.shape:
-        out._data = result._data.astype(out.dtype.numpy, copy=True)
+        out._data = out._backend.astype(result._data, out.dtype)
         out._storage_changed()
     else:
         out._backend.copy_into(out._data, result._data)

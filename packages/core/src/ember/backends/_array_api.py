@@ -79,6 +79,8 @@ class ArrayAPIBackend:
             for kernel in KERNELS[group]:
                 if not hasattr(type(self), kernel):
                     setattr(self, kernel, self._elementwise(kernel))
+        if hasattr(xp, "fft") and not hasattr(type(self), "fft"):
+            self.fft = self._fft  # an optional kernel: only where the namespace has the fft extension
 
     def __repr__(self) -> str:
         return f"<ember backend {self.name!r} for {self.device_type!r}>"
@@ -435,6 +437,17 @@ class ArrayAPIBackend:
             operand = xp.sum(xp.where(mask, operand, zero), axis=second)
             term = term[:second] + term[second + 1 :]
         return operand
+
+    def _fft(self, x: Any, kind: str, s: tuple | None, axes: tuple, norm: str) -> Any:
+        """The fft extension's fftn, ifftn, rfftn or irfftn (named by kind), in the precision of x."""
+        xp = self.xp
+        double = x.dtype in (self._natives.get(_dtype.float64), self._natives.get(_dtype.complex128))
+        real = self.native_dtype(_dtype.float64 if double else _dtype.float32)
+        complex_ = self.native_dtype(_dtype.complex128 if double else _dtype.complex64)
+        wanted = real if kind == "rfftn" else complex_
+        if x.dtype != wanted:
+            x = xp.astype(xp.real(x) if kind == "rfftn" and xp.isdtype(x.dtype, "complex floating") else x, wanted)
+        return getattr(xp.fft, kind)(x, s=s, axes=axes, norm=norm)
 
     # --- special functions -------------------------------------------------------------
     def sigmoid(self, x: Any) -> Any:

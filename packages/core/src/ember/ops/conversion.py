@@ -227,7 +227,10 @@ def _grad_copy(m, ctx, g):
 
 
 COPY = Op(
-    "copy_", lambda b, x, src: b.broadcast_to(src, x.shape).astype(x.dtype, copy=True), _grad_copy, node="CopyBackwards"
+    "copy_",
+    lambda b, x, src: b.astype(b.broadcast_to(src, x.shape), b.ember_dtype(x.dtype)),
+    _grad_copy,
+    node="CopyBackwards",
 )
 
 

@@ -32,7 +32,7 @@ def _resize_kernel(b, x, *, axes: tuple, sizes: tuple):
     crop = [slice(None)] * x.ndim
     widths = [(0, 0)] * x.ndim
     for axis, size in zip(axes, sizes):
-        crop[axis] = slice(0, size)
+        crop[axis] = slice(0, min(size, x.shape[axis]))
         widths[axis] = (0, max(size - x.shape[axis], 0))
     out = x[tuple(crop)]
     return b.pad(out, widths, 0) if any(w for _, w in widths) else b.copy(out)

@@ -50,6 +50,11 @@ _SQRT_TWO = math.sqrt(2.0)
 _SQRT_TWO_PI = math.sqrt(2 * math.pi)
 
 
+def _as_dtype_of(b, x, like):
+    """Array x cast to the dtype of array `like`."""
+    return b.astype(x, b.ember_dtype(like.dtype))
+
+
 def _as_float64(b, x, like=None):
     """x (an array, or a number shaped as `like`) as a float64 array."""
     if isinstance(x, b.ndarray):
@@ -108,7 +113,7 @@ def _zeta_sum(b, s, q):
     """The Hurwitz zeta function sum over k >= 0 of (q + k)^-s of float64 arrays (s > 1): the first
     terms up to q + k >= 10 + s, then the Euler-Maclaurin tail."""
     threshold = _ASYMPTOTIC_FROM + s
-    y = q.copy()
+    y = b.copy(q)
     total = _filled(b, y, 0.0)
     while True:
         small = (y < threshold) & b.isfinite(y) & b.isfinite(s)
@@ -208,7 +213,7 @@ def _regularized_gammas(b, a, x):
     sa = b.where(use_series, a, 1.0)
     sx = b.where(use_series, x, 0.0)
     term = 1.0 / sa
-    total = term.copy()
+    total = b.copy(term)
     for n in range(1, _SERIES_LIMIT):
         term = term * sx / (sa + n)
         total = total + term
@@ -251,7 +256,7 @@ def _igamma_kernel(upper: bool):
     def kernel(b, a, x):
         like = a if isinstance(a, b.ndarray) else x  # NOTE: one operand may be a Python number
         a64, x64 = _as_float64(b, a, like), _as_float64(b, x, like)
-        return _regularized_gammas(b, a64, x64)[int(upper)].astype(like.dtype)
+        return _as_dtype_of(b, _regularized_gammas(b, a64, x64)[int(upper)], like)
 
     return kernel
 
@@ -274,7 +279,7 @@ def _in_float64(compute):
     """A kernel computing `compute(b, x64, **attrs)` in float64 and returning x's dtype."""
 
     def kernel(b, x, **attrs):
-        return compute(b, _as_float64(b, x), **attrs).astype(x.dtype)
+        return _as_dtype_of(b, compute(b, _as_float64(b, x), **attrs), x)
 
     return kernel
 
@@ -297,7 +302,7 @@ unary_op(
 
 unary_op(
     "erfinv",
-    lambda b, x: _erfinv_array(b, _as_float64(b, x)).astype(x.dtype),
+    lambda b, x: _as_dtype_of(b, _erfinv_array(b, _as_float64(b, x)), x),
     lambda m, ctx, g: (g * (math.sqrt(math.pi) / 2) * m.exp(ctx.out * ctx.out),),
     promotion=FLOAT_RESULT,
     saves=(),
@@ -434,7 +439,7 @@ def _ndtri_array(b, p):
 
 def _zeta_kernel(b, s, q):
     like = s if isinstance(s, b.ndarray) else q  # NOTE: one operand may be a Python number
-    return _zeta_array(b, _as_float64(b, s, like), _as_float64(b, q, like)).astype(like.dtype)
+    return _as_dtype_of(b, _zeta_array(b, _as_float64(b, s, like), _as_float64(b, q, like)), like)
 
 
 def _grad_zeta(m, ctx, g):

@@ -35,7 +35,7 @@ def _quantile_levels(name: str, input: Tensor, q) -> Tensor:
         if q._data.ndim > 1:
             raise RuntimeError(f"{name}() q must be a scalar or 1D tensor; got shape {list(q.shape)}")
         levels = q.reshape(-1)
-        if q._data.size and not (q._data.min() >= 0 and q._data.max() <= 1):
+        if q._data.size and not (q._backend.min(q._data) >= 0 and q._backend.max(q._data) <= 1):
             raise RuntimeError(f"{name}() q values must be in the range [0, 1]")
         return levels
     if isinstance(q, bool) or not isinstance(q, numbers.Real):
