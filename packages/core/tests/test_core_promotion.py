@@ -171,13 +171,14 @@ INPLACE_REFUSED = [
     ("int64", 2, "itruediv"),
     ("bool", 1, "iadd"),
     ("uint8", 2.0, "isub"),
-    ("int64", ember.ones(2, dtype=ember.float16), "iadd"),
+    pytest.param("int64", lambda: ember.ones(2, dtype=ember.float16), "iadd", marks=pytest.mark.needs_dtype("float16")),
 ]
 
 
 @pytest.mark.parametrize(("name", "other", "method"), INPLACE_REFUSED)
 def test_inplace_refuses_a_result_of_a_higher_category(name, other, method):
     x = _tensor(name, 1)
+    other = other() if callable(other) else other  # NOTE: a tensor of a dtype some backends lack, made here
     before = x.numpy().copy()
     with pytest.raises(RuntimeError, match="can't be cast to the desired output type"):
         getattr(x, f"__{method}__")(other)

@@ -65,9 +65,10 @@ class ArrayMath:
         """g summed down to `shape` (undoing broadcasting) and cast to `dtype`."""
         if g.shape != shape:
             g = self.unbroadcast(g, shape=shape)
-        if self.backend.ember_dtype(g.dtype) is not dtype:
-            if g.dtype.kind == "c" and not dtype.is_complex:
-                g = g.real  # NOTE: a real input fed a complex op: its gradient is the real part
+        have = self.backend.ember_dtype(g.dtype)
+        if have is not dtype:
+            if have.is_complex and not dtype.is_complex:
+                g = self.backend.xp.real(g)  # NOTE: a real input fed a complex op: its gradient is the real part
             g = self.backend.astype(g, dtype)
         return g
 
