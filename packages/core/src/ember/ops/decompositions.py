@@ -32,6 +32,11 @@ from .return_types import slogdet as slogdet_result
 # --- rule helpers ----------------------------------------------------------------------------
 
 
+def _swap_last(b, x):
+    """Array x with its last two axes swapped (a view where the backend's permute gives one)."""
+    return b.permute(x, (*range(x.ndim - 2), x.ndim - 1, x.ndim - 2))
+
+
 def _t(m, x):
     """The matrices of x transposed."""
     return m.swapaxes(x, d0=x.ndim - 2, d1=x.ndim - 1)
@@ -147,9 +152,8 @@ CHOLESKY = Op(
 
 
 def _eigh_kernel(b, a, *, uplo="L"):
-    xp = b.xp
-    values, vectors = xp.linalg.eigh(a, UPLO=uplo)
-    return xp.concatenate([values[..., None, :], vectors], axis=-2)
+    values, vectors = b.xp.linalg.eigh(a) if uplo == "L" else b.xp.linalg.eigh(a, UPLO=uplo)
+    return b.concat([values[..., None, :], vectors], axis=-2)
 
 
 def _grad_eigh(m, ctx, g):
@@ -172,12 +176,12 @@ EIGH = Op("eigh", _eigh_kernel, _grad_eigh, node="LinalgEighBackward0", saves_ou
 def _svd_kernel(b, a, *, full_matrices=False):
     xp = b.xp
     u, s, vh = xp.linalg.svd(a, full_matrices=full_matrices)
-    parts = [u, s[..., None, :], xp.swapaxes(vh, -1, -2)]
+    parts = [u, s[..., None, :], _swap_last(b, vh)]
     width = max(part.shape[-1] for part in parts)
     for i, part in enumerate(parts):  # full matrices: U, S and V have different widths
         if part.shape[-1] < width:
-            parts[i] = xp.concatenate([part, xp.zeros(part.shape[:-1] + (width - part.shape[-1],), part.dtype)], -1)
-    return xp.concatenate(parts, axis=-2)
+            parts[i] = b.concat([part, xp.zeros(part.shape[:-1] + (width - part.shape[-1],), dtype=part.dtype)], -1)
+    return b.concat(parts, axis=-2)
 
 
 def _svd_parts(m, packed, rows: int, k: int) -> tuple:
@@ -215,9 +219,8 @@ SVD = Op("svd", _svd_kernel, _grad_svd, node="LinalgSvdBackward0", saves_output=
 
 
 def _qr_kernel(b, a):
-    xp = b.xp
-    q, r = xp.linalg.qr(a, mode="reduced")
-    return xp.concatenate([q, xp.swapaxes(r, -1, -2)], axis=-2)
+    q, r = b.xp.linalg.qr(a, mode="reduced")
+    return b.concat([q, _swap_last(b, r)], axis=-2)
 
 
 def _grad_qr_tall(m, q, r, g_q, g_r):
@@ -311,7 +314,7 @@ LU = Op("lu_factor", _lu_kernel, _grad_lu, node="LinalgLuFactorExBackward0", sav
 
 def _unpack_kernel(b, packed, *, key, transpose):
     part = packed[key]
-    return (b.xp.swapaxes(part, -1, -2) if transpose else part).copy()
+    return b.copy(_swap_last(b, part) if transpose else part)
 
 
 def _grad_unpack(m, ctx, g):

@@ -104,15 +104,15 @@ def _check_cdist(x1: Tensor, x2: Tensor, p, compute_mode) -> None:
         )
 
 
-def _swap_last(x):
-    return x.transpose((*range(x.ndim - 2), x.ndim - 1, x.ndim - 2))
+def _swap_last(b, x):
+    return b.permute(x, (*range(x.ndim - 2), x.ndim - 1, x.ndim - 2))
 
 
 def _euclidean_kernel(b, x1, x2, *, by_products: bool):
     if by_products:  # |a - b|^2 = |a|^2 + |b|^2 - 2 a.b: memory for (P, R), not (P, R, M)
         squares1 = b.sum(x1 * x1, axis=-1, keepdims=True)
         squares2 = b.sum(x2 * x2, axis=-1, keepdims=True)
-        squared = squares1 + _swap_last(squares2) - 2 * b.matmul(x1, _swap_last(x2))
+        squared = squares1 + _swap_last(b, squares2) - 2 * b.matmul(x1, _swap_last(b, x2))
         return b.sqrt(b.maximum(squared, 0))
     differences = x1[..., :, None, :] - x2[..., None, :, :]
     return b.sqrt(b.sum(differences * differences, axis=-1))
