@@ -37,7 +37,7 @@ _float_unary(
 )
 _float_unary(
     "erfc",
-    lambda b, x: erfc_array(b, x.astype("float64")).astype(x.dtype),
+    lambda b, x: b.astype(erfc_array(b, b.astype(x, dt.float64)), b.ember_dtype(x.dtype)),
     lambda m, ctx, g: (g * (-2 / math.sqrt(math.pi)) * m.exp(-(ctx.saved[0] * ctx.saved[0])),),
 )
 _float_unary("exp2", lambda b, x: b.xp.exp2(x), lambda m, ctx, g: (g * ctx.out * _LN2,), saves=(), saves_output=True)
@@ -48,16 +48,16 @@ _float_unary("rad2deg", lambda b, x: b.xp.rad2deg(x), lambda m, ctx, g: (g * (18
 def _bessel_i(b, x, order: int):
     """The modified Bessel function I_order (0 or 1) by its series of positive terms, in float64."""
     xp = b.xp
-    half = x.astype("float64") / 2
+    half = b.astype(x, dt.float64) / 2
     term = xp.ones_like(half) if order == 0 else half
     total = term
     quarter = half * half
     finite = xp.where(xp.isfinite(half), half, 0.0)
-    largest = min(float(xp.abs(finite).max()), 400.0) if half.size else 0.0  # NOTE: beyond, I0 overflows
+    largest = min(float(b.max(b.abs(finite))), 400.0) if half.size else 0.0  # NOTE: beyond, I0 overflows
     for k in range(1, int(largest) * 2 + 40):  # NOTE: past the largest term, 40 more reach float64's last digit
         term = term * quarter / (k * (k + order))
         total = total + term
-    return total.astype(x.dtype)
+    return b.astype(total, b.ember_dtype(x.dtype))
 
 
 def _grad_i1(m, ctx, g):

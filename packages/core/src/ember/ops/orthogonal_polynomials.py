@@ -95,7 +95,7 @@ def _kernel(compute):
         x64, n64 = b.broadcast_to(x64, shape), b.broadcast_to(n64, shape)
         degree = b.where(b.isnan(n64), -1.0, b.trunc(n64))
         result = compute(b, x64, b.where(degree < 0, -1.0, degree))
-        return b.where(degree < 0, 0.0, result).astype(like.dtype)
+        return b.astype(b.where(degree < 0, 0.0, result), b.ember_dtype(like.dtype))
 
     return kernel
 

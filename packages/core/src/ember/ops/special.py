@@ -227,7 +227,7 @@ def _regularized_gammas(b, a, x):
     denominator = cx + 1.0 - ca
     c = _filled(b, denominator, 1.0 / tiny)
     d = 1.0 / denominator
-    fraction = d.copy()
+    fraction = b.copy(d)
     for i in range(1, _SERIES_LIMIT):
         an = -i * (i - ca)
         denominator = denominator + 2.0
