@@ -8,9 +8,8 @@ decides is here: a test marked ``needs_dtype("float16", ...)``, or parametrized 
 
 from __future__ import annotations
 
-import pytest
-
 import ember
+import pytest
 
 
 def pytest_configure(config: pytest.Config) -> None:
