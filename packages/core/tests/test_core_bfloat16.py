@@ -8,6 +8,7 @@ ml_dtypes = pytest.importorskip("ml_dtypes")
 BF16 = np.dtype(ml_dtypes.bfloat16)
 
 
+@pytest.mark.needs_dtype("bfloat16")
 def test_the_dtype():
     assert ember.bfloat16.is_floating_point and ember.bfloat16.itemsize == 2
     assert repr(ember.bfloat16) == "ember.bfloat16" and ember.bfloat16.numpy == BF16
@@ -44,10 +45,12 @@ def test_sums_and_products_accumulate_in_float32():
     np.testing.assert_array_equal(product.numpy(), (a.astype(np.float32) @ a.T.astype(np.float32)).astype(BF16))
 
 
+@pytest.mark.needs_dtype("bfloat16")
 def test_printing_shows_the_dtype():
     assert repr(ember.tensor([1.1, 2.3], dtype=ember.bfloat16)) == "tensor([1.1016, 2.2969], dtype=ember.bfloat16)"
 
 
+@pytest.mark.needs_dtype("bfloat16")
 def test_gradients_keep_bfloat16():
     x = ember.tensor([1.0, 2.0], dtype=ember.bfloat16, requires_grad=True)
     (x * x).sum().backward()

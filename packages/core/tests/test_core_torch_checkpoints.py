@@ -266,6 +266,7 @@ def test_tensors_ember_has_no_dtype_for_are_named(tmp_path):
         ember.load(path)
 
 
+@pytest.mark.needs_dtype("bfloat16")
 def test_bfloat16_storages_load_as_bfloat16(tmp_path):
     path = zip_with_pickle(tmp_path, tensor_pickle("BFloat16Storage", 2), {"0": bytes([0x80, 0x3F, 0x00, 0xC0])})
     loaded = ember.load(path)
