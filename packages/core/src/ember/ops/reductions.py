@@ -165,8 +165,9 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tens
 
 
 def _nansum_kernel(b, x, *, axis, keepdims):
-    dtype = "int64" if kind_of(x) in _INTEGRAL else None
-    return b.xp.nansum(x, axis=axis, keepdims=keepdims, dtype=dtype)
+    if kind_of(x) in _INTEGRAL:
+        return b.sum(x, axis=axis, keepdims=keepdims, dtype="int64")
+    return b.sum(b.where(b.isnan(x), 0, x), axis=axis, keepdims=keepdims)  # NOTE: as NumPy's nansum computes it
 
 
 def _grad_nansum(m, ctx, g):
