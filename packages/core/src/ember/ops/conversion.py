@@ -283,7 +283,7 @@ def _fill(self: Tensor, value, op: Op) -> Tensor:
             )
         if grad_state.enabled and (self._requires_grad or value._requires_grad):
             check_inplace_target(self)
-            data = value._data.astype(self.dtype.numpy)
+            data = value._backend.astype(value._data, self.dtype)
             return rebase_inplace(self, call(FILL_TENSOR, (self, value), (self._data, data), self), "fill")
         value = value.item()
     else:

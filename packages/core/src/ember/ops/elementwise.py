@@ -704,7 +704,7 @@ def _condition_array(condition: Tensor):
     if condition.dtype is _BOOL:
         return condition._data
     if condition.dtype is dt.uint8:
-        return condition._data.astype(bool)
+        return condition._backend.astype(condition._data, _BOOL)
     raise RuntimeError(
         f"where expected condition to be a boolean tensor, but got a tensor with dtype {_TYPE_NAMES[condition.dtype]}"
         "; compare first, e.g. where(t > 0, ...)"
@@ -728,7 +728,7 @@ def where(condition: Tensor, input=None, other=None, *, out: Tensor | None = Non
         if isinstance(value, Tensor):
             if value.device != condition.device:
                 raise device_mismatch("where", condition, value)
-            arrays.append(value._data if value.dtype is want else value._data.astype(want.numpy))
+            arrays.append(value._data if value.dtype is want else value._backend.astype(value._data, want))
         else:
             arrays.append(want.numpy.type(value))
     if mask is not condition._data:
@@ -792,7 +792,7 @@ def _as_operand(value, want: dt.dtype, input: Tensor):
     if isinstance(value, Tensor):
         if value.device != input.device:
             raise device_mismatch("clamp", input, value)
-        return value._data if value.dtype is want else value._data.astype(want.numpy)
+        return value._data if value.dtype is want else value._backend.astype(value._data, want)
     return None if value is None else want.numpy.type(value)
 
 

@@ -474,7 +474,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
             raise RuntimeError(
                 f"index_fill_ only supports a 0-dimensional value tensor, but got tensor with {value.ndim} dimension(s)."
             )
-        data = value._data.astype(input.dtype.numpy)
+        data = value._backend.astype(value._data, input.dtype)
         return call(INDEX_FILL_TENSOR, (input, value), (input._data, data), input, attrs)
     return call(INDEX_FILL, (input,), (input._data, value), input, attrs)
 
@@ -562,7 +562,7 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
             if value.device.type != "cpu":
                 raise device_mismatch("masked_fill", input, value)
             value = value.to(input.device)  # NOTE: as in PyTorch, a 0-dim CPU value may fill a tensor on any device
-        value_data = value._data.astype(input.dtype.numpy)
+        value_data = value._backend.astype(value._data, input.dtype)
         operands, arrays, op = (input, value), (input._data, value_data), MASKED_FILL_TENSOR
     else:
         operands, arrays, op = (input,), (input._data, _fill_scalar(input, value)), MASKED_FILL
