@@ -175,7 +175,7 @@ def _check_weights(kind: str, weights: Tensor, observations: int, integral: bool
             f"cov(): expected {kind} to have {word} dtype but got {kind} with "
             f"{dt.scalar_type_name(weights.dtype)} dtype"
         )
-    if weights._data.size and weights._data.min() < 0:
+    if weights._data.size and weights._backend.min(weights._data) < 0:
         raise RuntimeError(f"cov(): {kind} cannot be negative")
 
 
