@@ -36,7 +36,7 @@ class Instruction:
     it again and leaves for eager mode when it differs.
     """
 
-    __slots__ = ("kind", "callee", "name", "args", "kwargs", "outs", "writes", "expected", "early")
+    __slots__ = ("kind", "callee", "name", "args", "kwargs", "outs", "writes", "expected", "early", "refs")
 
     def __init__(self, kind, callee, args, kwargs, outs, writes=(), name=None, expected=None, early=False) -> None:
         self.kind = kind
@@ -48,6 +48,14 @@ class Instruction:
         self.writes = writes  # slot numbers this call writes in place
         self.expected = expected
         self.early = early  # reads only settings known before the step runs (hoisted to the prologue)
+        self.refs = None  # the references among args and kwargs, found once (neither changes)
+
+    def references(self) -> list:
+        """The slot and scalar references among the arguments."""
+        found = self.refs
+        if found is None:
+            found = self.refs = refs_in((self.args, self.kwargs), [])
+        return found
 
 
 def refs_in(value, found: list) -> list:
