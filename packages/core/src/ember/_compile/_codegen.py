@@ -6,7 +6,7 @@ import ast
 import functools
 import math
 
-from ._program import ScalarRef, SlotRef
+from ._program import ScalarRef, SlotRef, TypedScalarRef
 
 
 class Deviation(Exception):
@@ -48,6 +48,8 @@ def literal(value, namespace: Namespace) -> str:
         return f"s{value.index}"
     if kind is ScalarRef:
         return f"f{value.index}"
+    if kind is TypedScalarRef:
+        return f"f{value.index}_{value.dtype.name}"
     if value is None or kind is bool or kind is int or kind is str:
         return repr(value)
     if kind is float and math.isfinite(value):

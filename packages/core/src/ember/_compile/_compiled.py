@@ -26,8 +26,16 @@ from ._codegen import (
     live_instructions,
     merged_guards,
 )
-from ._optimize import direct_kernels, eliminate_common, hoist, plan_buffers, positional_out, typed_constants
-from ._program import ScalarRef, SlotRef
+from ._optimize import (
+    direct_kernels,
+    eliminate_common,
+    hoist,
+    plan_buffers,
+    positional_out,
+    typed_constants,
+    typed_settings,
+)
+from ._program import ScalarRef, SlotRef, TypedScalarRef
 from ._session import Session, supported
 from ._tracer import GraphBreak, RecordingArray, TracedScalar, Tracer
 
@@ -455,6 +463,8 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
     for slot, value in constants.items():
         namespace.values[f"s{slot}"] = value  # NOTE: a global of the replay function: never assigned there
     body = typed_constants(eliminate_common(body, tracer.plain, escaping), tracer.plain)
+    floats = {i for i, s in tracer.scalar_sources.items() if f"type({shortened(s, verified)}) is float" in guards}
+    body, typed = typed_settings(body, tracer.plain, floats)
     buffers = plan_buffers(body, tracer.plain, tracer.scalar_slots, escaping, kept)
     lines = [line_of(i, namespace) for i in body if i.early]
     for index, instruction in enumerate(body):
@@ -465,7 +475,7 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
             keyword = "out=" if instruction.callee.__name__ in ("maximum", "minimum") else ""
             line = f"{line[:-1]}, {keyword}{namespace.name(buffers[index], 'buf')})"
         lines.append(line)
-    scalars_used = {r.index for i in body for r in i.references() if type(r) is ScalarRef}
+    scalars_used = {r.index for i in body for r in i.references() if type(r) is ScalarRef or type(r) is TypedScalarRef}
     scalars_used |= {index for kind, index in needed if kind == "f"}
     for index, setting in tracer.scalar_sources.items():
         # NOTE: a setting no recorded call reads may have reached the arrays as a plain float (math.sqrt(lr))
@@ -476,6 +486,7 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
     used |= {slot for kind, slot in needed if kind == "s"}
     head = [f"s{slot} = {source}" for slot, source in sorted(tracer.root_slots.items()) if slot in used]
     head += [f"f{index} = {source}" for index, source in sorted(tracer.scalar_sources.items())]
+    head += [f"f{index}_{dtype.name} = _asarray(f{index}, {namespace.name(dtype, 'd')})" for index, dtype in typed]
     lines = [shortened(line, verified) for line in head + lines + tail] + [f"return {returned}"]
     generators = []
     for instruction in body:

@@ -11,6 +11,9 @@
 - Direct kernels: a backend kernel wrapped to widen one dtype (ember-numpy's bfloat16 kernels compute
   in float32) calls the kernel it wraps when the traced operand has another dtype: the same call,
   one Python frame fewer.
+- Typed settings: a setting read at each replay (the learning rate, a Python float) given to float
+  ufuncs is converted to their dtype once per replay, where NumPy would convert it on every call:
+  NumPy converts a Python float to the array's dtype first, so the bits are the same.
 - Memory planning: a ufunc whose result lives only inside the replay writes it into a buffer
   allocated once (``out=``), shared by results whose lifetimes do not overlap. Views keep their
   base alive: results that share memory form one group with one lifetime.
@@ -22,7 +25,7 @@ import math
 
 import numpy as np
 
-from ._program import Instruction, ScalarRef, SlotRef
+from ._program import Instruction, ScalarRef, SlotRef, TypedScalarRef
 
 
 def _slots_read(instruction) -> list:
@@ -292,3 +295,28 @@ def typed_constants(body: list, plain: list) -> list:
                     instruction = _copy(instruction, tuple(changed), instruction.kwargs)
         out.append(instruction)
     return out
+
+
+def typed_settings(body: list, plain: list, floats: set) -> tuple:
+    """(body, [(scalar index, dtype)]): the settings in `floats` (Python floats at every replay) that
+    float ufunc calls read, made 0-d arrays of the other operand's dtype, each converted once."""
+    made: dict = {}
+    out = []
+    for instruction in body:
+        callee = instruction.callee
+        args = instruction.args
+        if instruction.kind == "call" and isinstance(callee, np.ufunc) and callee.nin == 2 and len(args) >= 2:
+            scalars = [i for i in range(2) if type(args[i]) is ScalarRef and args[i].index in floats]
+            arrays = [args[i] for i in range(2) if type(args[i]) is SlotRef]
+            if len(scalars) == 1 and len(arrays) == 1:
+                dtype = plain[arrays[0].index].dtype
+                if dtype.kind == "f" and _same_result_type(callee, dtype, 1.0):
+                    index = args[scalars[0]].index
+                    typed = made.get((index, dtype))
+                    if typed is None:
+                        typed = made[(index, dtype)] = TypedScalarRef(index, dtype)
+                    changed = list(args)
+                    changed[scalars[0]] = typed
+                    instruction = _copy(instruction, tuple(changed), instruction.kwargs)
+        out.append(instruction)
+    return out, list(made)

@@ -25,6 +25,16 @@ class ScalarRef:
         self.index = index
 
 
+class TypedScalarRef:
+    """A traced Python float as a 0-d array of ``dtype``, converted once per replay where it is read."""
+
+    __slots__ = ("index", "dtype")
+
+    def __init__(self, index: int, dtype) -> None:
+        self.index = index
+        self.dtype = dtype
+
+
 class Instruction:
     """One recorded call.
 
@@ -61,7 +71,7 @@ class Instruction:
 def refs_in(value, found: list) -> list:
     """The slot and scalar references inside an argument structure."""
     kind = type(value)
-    if kind is SlotRef or kind is ScalarRef:
+    if kind is SlotRef or kind is ScalarRef or kind is TypedScalarRef:
         found.append(value)
     elif kind is tuple or kind is list:
         for item in value:
