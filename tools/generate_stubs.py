@@ -38,6 +38,7 @@ import types
 import typing
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from importlib import metadata
 from pathlib import Path
 from typing import Any, SupportsIndex, overload
 
@@ -72,7 +73,11 @@ NAMESPACES = (
     "ember.distributions.constraints",
     "ember.distributions.transforms",
 )
-EXTRA_NAMES = {"ember": ("__version__", "return_types", "distributions", "compile")}  # these come from its __getattr__
+# these come from ember's __getattr__, the last ones through ember-nn's `ember.functions` entry points (ember.conv2d)
+EXTRA_NAMES = {
+    "ember": ("__version__", "return_types", "distributions", "compile",
+              *sorted(entry.name for entry in metadata.entry_points(group="ember.functions"))),
+}  # fmt: skip
 OPERATORS = {"add", "sub", "mul", "matmul", "truediv", "floordiv", "mod", "pow", "and", "or", "xor", "lshift"}
 OPERATORS |= {"rshift", "eq", "ne", "lt", "le", "gt", "ge", "neg", "pos", "abs", "invert"}
 RETURNS_SELF = {"__new__", "__copy__", "__deepcopy__"}

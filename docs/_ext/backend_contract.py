@@ -176,10 +176,16 @@ class BackendOptionalMembers(_Generated):
 class BackendArraySurface(_Generated):
     def rst(self) -> list[str]:
         rows = [
-            [f"``{name}``", member.used_for]
+            [
+                f"``{name}``",
+                member.used_for,
+                "NumPy-like arrays" if member.numpy_like else "every backend",
+            ]
             for name, member in ARRAY_SURFACE.items()
         ]
-        return _table(["Member", "What ember uses it for"], rows, "35 65")
+        return _table(
+            ["Member", "What ember uses it for", "Asked of"], rows, "30 50 20"
+        )
 
 
 class BackendXpFunctions(_Generated):

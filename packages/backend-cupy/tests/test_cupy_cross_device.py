@@ -1,6 +1,7 @@
 """One op, tensors on two devices: PyTorch's RuntimeError, naming the op, both devices and the fix."""
 
 import ember
+import numpy as np
 import pytest
 
 CASES = {
@@ -85,3 +86,11 @@ def test_scalars_and_index_lists_go_with_any_device(sim):
     g[0, 0] = 7.0
     assert g.tolist() == [[7.0, 5.0], [5.0, 1.0]]
     assert g[[1]].device == "cuda:1" and g[[1]].tolist() == [[5.0, 1.0]]
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (2, 3)])
+def test_a_move_between_devices_keeps_the_shape(sim, shape):
+    x = ember.arange(float(np.prod(shape)), device="cuda:1").reshape(shape)
+    moved = x.to("cuda:0")
+    assert moved.device == ember.device("cuda", 0) and moved.shape == shape
+    assert moved.tolist() == x.tolist()

@@ -179,3 +179,11 @@ def test_the_current_device_is_per_thread(sim):
     worker.join()
     assert seen == [ember.device("cuda", 0)], "a new thread starts on device 0, as in CUDA"
     assert ember.cuda.current_device() == 1
+
+
+def test_data_ptr_is_the_device_address(sim):
+    x = ember.arange(6.0, device="cuda").reshape(2, 3)
+    y = ember.zeros(6, device="cuda")
+    assert x.data_ptr() == x._data.data.ptr != 0, "the address CuPy (and NCCL) see"
+    assert x[1].data_ptr() - x.data_ptr() == 3 * 4
+    assert x.t().data_ptr() == x.data_ptr() != y.data_ptr()

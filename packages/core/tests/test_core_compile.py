@@ -231,8 +231,28 @@ def test_eager_path_keeps_its_kernels_after_a_trace():
     compiled = ember.compile(lambda a: (a * 2).sum())
     compiled(ember.ones(2))
     assert backend.multiply is kernel
-    assert backend.ndarray is array_type
+    assert backend.ndarray is array_type and backend.xp is np
     assert type(ember.ones(2)._data) is array_type
+
+
+def test_operators_on_numpy_arrays_are_recorded_as_the_ufuncs_numpy_calls():
+    """`x ** 2` is recorded as square and `x += y` as add(x, y, out=(x,)): what ndarray's operators call, so a
+    replay makes the same calls (and plans their buffers); on another backend the operator itself is recorded."""
+    from ember._compile import _tracer
+
+    tracer = _tracer.Tracer(fullgraph=True, name="step")
+    x = tracer.new_slot(np.array([1.0, 2.0]))
+    _tracer.current.tracer = tracer
+    try:
+        square = x**2
+        x += square
+        half = 0.5 * x
+        assert isinstance(half, np.ndarray) and half.shape == (2,)  # it passes for the array it records
+    finally:
+        _tracer.current.tracer = None
+    callees = [(i.callee, i.writes) for i in tracer.instructions]
+    assert callees == [(np.square, ()), (np.add, (0,)), (np.multiply, ())]
+    assert np.array_equal(half.native, [1.0, 3.0])
 
 
 def test_compile_rejects_what_it_cannot_call():

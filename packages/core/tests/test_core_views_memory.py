@@ -257,3 +257,19 @@ def test_writes_into_expanded_views_are_refused(write):
     expanded = ember.zeros(3, 1).expand(3, 4)
     with pytest.raises(RuntimeError, match="more than one element of the written-to tensor refers to a single memory"):
         write(expanded)
+
+
+def test_as_subclass_is_an_alias_of_the_subclass_that_stays_in_the_graph():
+    class Marked(ember.Tensor):
+        pass
+
+    x = ember.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x.as_subclass(Marked)
+    assert type(y) is Marked and y.data_ptr() == x.data_ptr()
+    assert type(y.grad_fn).__name__ == "AliasBackward0" and not y.is_leaf
+    (y * ember.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert x.grad.tolist() == [1.0, 2.0, 3.0]
+    plain = ember.zeros(2).as_subclass(Marked)
+    assert type(plain) is Marked and plain.grad_fn is None and not plain.requires_grad
+    with pytest.raises(TypeError, match="does not inherit from Tensor"):
+        x.as_subclass(int)

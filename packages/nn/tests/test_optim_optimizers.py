@@ -395,3 +395,32 @@ def test_load_state_dict_rejects_a_different_layout():
         optim.Adam([leaf([1.0])]).load_state_dict(saved)
     with pytest.raises(ValueError, match="doesn't match the size"):
         optim.Adam([{"params": [leaf([1.0])]}, {"params": [leaf([1.0])]}]).load_state_dict(saved)
+
+
+def test_swap_in_optimizer_params_and_state_steps_other_tensors_and_restores_the_live_ones():
+    model = ember.nn.Linear(3, 2)
+    opt = ember.optim.Adam(model.parameters(), lr=0.1)
+    model(ember.ones(1, 3)).sum().backward()
+    opt.step()
+    live = [p.detach().clone() for p in model.parameters()]
+    live_state = {k: v.clone() for k, v in opt.state[model.weight].items()}
+    saved = copy.deepcopy(opt.state_dict())
+    swapped = {n: p.detach().clone() for n, p in model.named_parameters()}
+    for p in swapped.values():
+        p.grad = ember.ones_like(p)
+    with ember.optim.swap_in_optimizer_params_and_state(opt, swapped, saved):
+        assert all(a is b for a, b in zip(opt.param_groups[0]["params"], swapped.values()))
+        opt.step()
+    for before, param in zip(live, model.parameters()):
+        np.testing.assert_array_equal(param.detach().numpy(), before.numpy())
+    assert opt.param_groups[0]["params"][0] is model.weight
+    for key, value in live_state.items():
+        np.testing.assert_array_equal(opt.state[model.weight][key].numpy(), value.numpy())
+    assert float(saved["state"][0]["step"]) == 2.0, "the swapped-in state was stepped in place"
+    assert not np.array_equal(swapped["weight"].detach().numpy(), live[0].numpy())
+    with pytest.raises(RuntimeError, match="match optimizer.param_groups ordering"):
+        with ember.optim.swap_in_optimizer_params_and_state(opt, {"a": ember.ones(1)}, saved):
+            pass
+    with pytest.raises(RuntimeError, match="requires initialized optimizer state"):
+        with ember.optim.swap_in_optimizer_params_and_state(ember.optim.SGD(model.parameters(), 0.1), swapped, saved):
+            pass

@@ -138,6 +138,11 @@ class SimulatedMemoryPointer:
         self.array = array
         self.device_id = array.device.id
 
+    @property
+    def ptr(self) -> int:
+        """The address of the array's first element (its memory is host memory)."""
+        return self.array._host.__array_interface__["data"][0]
+
     def copy_from_device(self, source: SimulatedMemoryPointer, size: int) -> None:
         target = self.array._host.reshape(-1).view(np.uint8)
         target[:size] = source.array._host.reshape(-1).view(np.uint8)[:size]
@@ -296,6 +301,18 @@ class SimulatedDeviceArray:
         native_value = unwrap_lenient(value, read)
         require_current(read, self.device.runtime)
         self._host[native] = native_value
+
+    @property
+    def __cuda_array_interface__(self) -> dict:
+        """CUDA's array interface, as CuPy arrays have it: the pointer is the simulated device memory's address."""
+        host = self._host.__array_interface__
+        return {
+            "shape": host["shape"],
+            "typestr": host["typestr"],
+            "data": host["data"],
+            "strides": host["strides"],
+            "version": 3,
+        }
 
     # --- everything else NumPy arrays do ------------------------------------------------
     def __getattr__(self, name: str):

@@ -143,7 +143,7 @@ class CupyBackend(NumpyLikeBackend):
 
     def copy(self, x: Any) -> Any:
         with x.device:
-            return x.copy()
+            return x.copy(order="K")  # NOTE: in x's own layout, as clone() keeps it
 
     def copy_into(self, dst: Any, src: Any) -> None:
         with dst.device:
@@ -171,9 +171,9 @@ class CupyBackend(NumpyLikeBackend):
         """A copy of x on GPU `index` (a peer copy when x lives on another GPU)."""
         xp = self.xp
         with self._on(x.device.id):
-            source = xp.ascontiguousarray(x)
+            source = xp.ascontiguousarray(x)  # NOTE: at least 1-d, so the copy takes x's own shape
         with self._on(index):
-            out = xp.empty(source.shape, dtype=source.dtype)
+            out = xp.empty(x.shape, dtype=source.dtype)
             if source.nbytes:
                 out.data.copy_from_device(source.data, source.nbytes)
         return out

@@ -31,6 +31,7 @@ from ._simulated_array import (
     unwrap,
     unwrap_lenient,
 )
+from ._simulated_nccl import simulated_nccl
 
 SIMULATION_NOTE = "CUDA simulated on NumPy (no GPU)"
 
@@ -39,6 +40,35 @@ _CREATION = frozenset(
     "array asarray empty zeros ones full arange linspace logspace eye identity indices tri "
     "empty_like zeros_like ones_like full_like".split()
 )
+
+
+class SimulatedStream:
+    """`cupy.cuda.Stream`: the simulation runs every kernel at once, so a stream has nothing queued."""
+
+    null: SimulatedStream
+
+    def __init__(self, null: bool = False, non_blocking: bool = False, ptds: bool = False) -> None:
+        self.ptr = 0 if null else id(self)
+
+    def synchronize(self) -> None:
+        """Nothing is ever queued."""
+
+
+SimulatedStream.null = SimulatedStream(null=True)
+
+
+class SimulatedEvent:
+    """`cupy.cuda.Event`: done as soon as it is recorded (nothing is ever queued)."""
+
+    def __init__(self, block: bool = False, disable_timing: bool = False, interprocess: bool = False) -> None:
+        self.done = True
+        self.recorded = 0
+
+    def record(self, stream: SimulatedStream | None = None) -> None:
+        self.recorded += 1
+
+    def synchronize(self) -> None:
+        """Nothing is ever queued."""
 
 
 class PinnedMemory(bytearray):
@@ -105,6 +135,10 @@ class SimulatedCupy:
             runtime=self.runtime,
             PinnedMemoryPointer=PinnedMemory,
             CUDARuntimeError=SimulatedCudaRuntimeError,
+            Stream=SimulatedStream,
+            Event=SimulatedEvent,
+            get_current_stream=lambda device_id=-1: SimulatedStream.null,
+            nccl=simulated_nccl(self.runtime),
         )
         self.random = SimpleNamespace(RandomState=lambda seed=None, method=None: _SimulatedRandomState(self, seed))
         self.fft = SimpleNamespace(**{kind: self._kernel(getattr(numpy.fft, kind)) for kind in _FFT_KINDS})

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import weakref
 from typing import Any
 
 import numpy as np
@@ -24,8 +26,25 @@ def _bfloat16() -> np.dtype | None:
 # NOTE: NumPy has no bfloat16; ml_dtypes gives NumPy one, which ember.bfloat16 tensors hold here.
 _BF16 = _bfloat16()
 _F32 = np.dtype(np.float32)
+_BACKENDS: weakref.WeakSet = weakref.WeakSet()
+_LOCK = threading.Lock()
+_GIVEN = [False]  # set for good once ember has bfloat16
+
+
+def _give_bfloat16() -> None:
+    """Give ember its bfloat16 (on its first need: see ember._dtype.load_host_dtypes), widening first the
+    kernels below in every backend: until then no array is bfloat16, and they are NumPy's own."""
+    with _LOCK:
+        if _GIVEN[0]:
+            return
+        for backend in tuple(_BACKENDS):
+            backend._widen_bfloat16()
+        _GIVEN[0] = True
+        _dtype.register_host_dtype(_dtype.bfloat16, _BF16)
+
+
 if _BF16 is not None:
-    _dtype.register_host_dtype(_dtype.bfloat16, _BF16)
+    _dtype.HOST_DTYPE_LOADERS.append(_give_bfloat16)
 #: Kernels that compute bfloat16 in float32 and round the result once, as PyTorch's CPU kernels do
 #: (float32 accumulation in sums, running products and matrix products; prod rounds at each step, as
 #: there). ml_dtypes also has no einsum, and gives float32 from matmul and clip.
@@ -47,7 +66,13 @@ class NumpyBackend(NumpyLikeBackend):
         super().__init__(np)
         # NOTE: PyTorch computes log(0), 1/0 and overflow silently (inf/nan); so do ember's kernels.
         np.seterr(divide="ignore", invalid="ignore", over="ignore", under="ignore")
-        for name in _WIDENED + _WIDENED_OPTIONAL if _BF16 is not None else ():
+        with _LOCK:
+            _BACKENDS.add(self)
+            if _GIVEN[0]:
+                self._widen_bfloat16()
+
+    def _widen_bfloat16(self) -> None:
+        for name in _WIDENED + _WIDENED_OPTIONAL:
             if hasattr(self, name):
                 setattr(self, name, _in_float32(getattr(self, name), 1 if name == "einsum" else 0))
 

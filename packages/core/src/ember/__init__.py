@@ -15,7 +15,7 @@ A layer that gives a lower layer's class methods attaches them itself (ops attac
 6. ``_writes``, ``_argument_checks``: in-place checks and ``out=``; argument checks
 7. ``_creation``, ``_random``: tensors from data, shapes and random streams
 8. ``ops.*``: every op, declared once with its backward rule, attached to Tensor and ``ember``
-9. ``autograd.*``, ``cuda``, ``fft``, ``linalg``, ``special``, ``serialization``, ``_checkpoint.*``, ``distributions.*``, ``_compile.*``: the public faces of the layers below, and ember.compile
+9. ``autograd.*``, ``_settings``, ``_control_flow``, ``cuda``, ``fft``, ``_signal``, ``linalg``, ``special``, ``serialization``, ``_checkpoint.*``, ``distributions.*``, ``_compile.*``: the public faces of the layers below, and ember.compile
 10. ``ember``, ``__main__``, ``testing.*``: the package itself, ``python -m ember``, the test tools
 """
 
@@ -83,9 +83,12 @@ from ._creation import (
     asarray,
     empty,
     empty_like,
+    empty_permuted,
+    empty_strided,
     eye,
     from_dlpack,
     from_numpy,
+    frombuffer,
     full,
     full_like,
     get_default_device,
@@ -93,8 +96,10 @@ from ._creation import (
     logspace,
     ones,
     ones_like,
+    scalar_tensor,
     set_default_device,
     tensor,
+    to_dlpack,
     zeros,
     zeros_like,
 )
@@ -102,12 +107,14 @@ from ._creation import range_ as range  # noqa: A004
 from ._random import (
     Generator,
     bernoulli,
+    binomial,
     default_generator,
     get_rng_state,
     initial_seed,
     manual_seed,
     multinomial,
     normal,
+    poisson,
     rand,
     rand_like,
     randint,
@@ -119,7 +126,23 @@ from ._random import (
     set_rng_state,
 )
 from ._printing import get_printoptions, printoptions, set_printoptions
+from ._control_flow import cond, while_loop
+from ._settings import (
+    are_deterministic_algorithms_enabled,
+    get_deterministic_debug_mode,
+    get_float32_matmul_precision,
+    get_num_interop_threads,
+    is_deterministic_algorithms_warn_only_enabled,
+    is_warn_always_enabled,
+    set_anomaly_enabled,
+    set_deterministic_debug_mode,
+    set_float32_matmul_precision,
+    set_num_interop_threads,
+    set_warn_always,
+    use_deterministic_algorithms,
+)
 from . import cuda, fft, linalg, special
+from ._signal import istft, stft
 from .ops.return_types import ReturnTuple as _ReturnTuple
 from .serialization import load, save
 
@@ -172,15 +195,31 @@ def get_num_threads() -> int:
     return os.cpu_count() or 1
 
 
-def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
-    """Accepted for compatibility: ember's kernels are deterministic."""
-
-
 _NN_SUBPACKAGES = ("nn", "optim", "utils", "distributed")  # shipped by ember-nn
+_FUNCTIONS_GROUP = "ember.functions"  # entry points: torch's top-level names that other distributions provide
+_provided: dict | None = None
+
+
+def _provided_function(name: str):
+    """`ember.<name>` from the `ember.functions` entry points (ember-nn's conv2d, dropout, ...), or None.
+
+    The entry points are read once, on the first name ember itself lacks; a name's module is
+    imported only when that name is asked for.
+    """
+    global _provided
+    if _provided is None:
+        from importlib import metadata
+
+        _provided = {entry.name: entry for entry in metadata.entry_points(group=_FUNCTIONS_GROUP)}
+    entry = _provided.get(name)
+    if entry is None:
+        return None
+    function = globals()[name] = entry.load()
+    return function
 
 
 def __getattr__(name: str):
-    """`ember.nn`, `ember.optim`, `ember.utils` and `ember.distributions` after a bare `import ember`, as in torch."""
+    """`ember.nn`, `ember.optim`, `ember.utils`, `ember.distributions` and ember-nn's `ember.conv2d` (...), as in torch."""
     if name == "compile":  # NOTE: imported on first use, to keep `import ember` fast
         from ._compile import compile
 
@@ -202,4 +241,13 @@ def __getattr__(name: str):
             if error.name != f"{__name__}.{name}":
                 raise
             raise AttributeError(f"module 'ember' has no attribute '{name}': pip install ember-nn") from None
+    if not name.startswith("_"):
+        function = _provided_function(name)
+        if function is not None:
+            return function
+        if not _provided:
+            raise AttributeError(
+                f"module 'ember' has no attribute '{name}'; torch's top-level neural-network functions "
+                "(conv2d, dropout, layer_norm, ...) come with ember-nn: pip install ember-nn"
+            )
     raise AttributeError(f"module 'ember' has no attribute '{name}'")

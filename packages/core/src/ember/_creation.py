@@ -298,7 +298,73 @@ def from_dlpack(ext_tensor) -> Tensor:
     dev = dlpack_device(ext_tensor)
     backend = backend_for(dev)
     data = backend.from_dlpack(ext_tensor, dev.index)
-    return wrap(data, backend, dt.from_numpy_dtype(data.dtype), dev)
+    dtype = backend.dtypes.get(data.dtype)
+    if dtype is None:
+        dtype = dt.from_numpy_dtype(data.dtype)  # raises TypeError naming the dtype ember lacks
+    return wrap(data, backend, dtype, dev)
+
+
+def to_dlpack(tensor: Tensor):
+    """A DLPack capsule sharing the tensor's memory (for another library's ``from_dlpack``)."""
+    return tensor.__dlpack__()
+
+
+def frombuffer(buffer, *, dtype, count: int = -1, offset: int = 0, requires_grad: bool = False) -> Tensor:
+    """A 1-D CPU tensor sharing memory with a Python buffer (bytearray, array.array, memoryview, ...)."""
+    target = dt.as_dtype(dtype)
+    itemsize = np.dtype(target.numpy).itemsize
+    length = memoryview(buffer).nbytes
+    if length == 0 or count == 0:
+        raise ValueError(f"both buffer length ({length}) and count ({count}) must not be 0")
+    if not 0 <= offset < length:
+        raise ValueError(f"offset ({offset} bytes) must be non-negative and no greater than buffer length "
+                         f"({length} bytes) minus 1")  # fmt: skip
+    if count < 0 and (length - offset) % itemsize:
+        raise ValueError(f"buffer length ({length - offset} bytes) after offset ({offset} bytes) must be a multiple "
+                         f"of element size ({itemsize})")  # fmt: skip
+    if count > 0 and count * itemsize > length - offset:
+        raise ValueError(f"requested buffer length ({count} * {itemsize} bytes) after offset ({offset} bytes) must "
+                         f"not be greater than actual buffer length ({length} bytes)")  # fmt: skip
+    if memoryview(buffer).readonly:
+        warnings.warn(
+            "The given buffer is not writable, and ember does not support non-writable tensors: writing to the "
+            "tensor fails. Copy the buffer, or make it writable, before converting it to a tensor.",
+            UserWarning,
+            stacklevel=2,
+        )
+    array = np.frombuffer(buffer, dtype=target.numpy, count=count, offset=offset)
+    result = from_numpy(array)
+    return result.requires_grad_(requires_grad) if requires_grad else result
+
+
+def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad: bool = False, pin_memory: bool = False):
+    """A 0-dim tensor holding the number s, of the default floating dtype unless dtype is given."""
+    return full((), s, dtype=dtype or dt.get_default_dtype(), device=device, requires_grad=requires_grad)
+
+
+def empty_strided(
+    size, stride, *, dtype=None, layout=None, device=None, requires_grad: bool = False, pin_memory: bool = False
+) -> Tensor:
+    """An uninitialised tensor of the given size (its memory is laid out by the backend, whatever the strides)."""
+    if len(tuple(size)) != len(tuple(stride)):
+        raise RuntimeError(
+            f"dimensionality of sizes ({len(tuple(size))}) must match dimensionality of strides ({len(tuple(stride))})"
+        )
+    return empty(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def empty_permuted(
+    size, physical_layout, *, dtype=None, layout=None, device=None, requires_grad: bool = False,
+    pin_memory: bool = False,
+) -> Tensor:  # fmt: skip
+    """An uninitialised tensor of the given size (its memory is laid out by the backend, whatever the layout)."""
+    if len(set(physical_layout)) != len(tuple(physical_layout)):
+        raise RuntimeError("Duplicate dim not allowed")
+    if sorted(physical_layout) != list(range(len(tuple(size)))):
+        raise RuntimeError(
+            f"physical_layout {list(physical_layout)} is no permutation of the dims of size {list(size)}"
+        )
+    return empty(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 # --- filled --------------------------------------------------------------------------------

@@ -59,6 +59,12 @@ _NUMPY_SLOT = dtype.__dict__["numpy"]
 HOST_DTYPE_LOADERS: list = []
 
 
+def load_host_dtypes() -> None:
+    """Have the backends give the plugged dtypes they provide (on a plugged dtype's first need)."""
+    for load in HOST_DTYPE_LOADERS:
+        load()
+
+
 class _PluggedDtype(dtype):
     """A dtype NumPy lacks: its NumPy dtype comes from a backend (`register_host_dtype`), on first need."""
 
@@ -69,8 +75,7 @@ class _PluggedDtype(dtype):
         try:
             return _NUMPY_SLOT.__get__(self)
         except AttributeError:
-            for load in HOST_DTYPE_LOADERS:
-                load()
+            load_host_dtypes()
         try:
             return _NUMPY_SLOT.__get__(self)
         except AttributeError:
@@ -152,12 +157,30 @@ def _by_name(name: str) -> dtype:
     return _BY_NAME[name]
 
 
+#: The ember dtypes of native dtypes that are not NumPy's (an array API namespace's own), filled in by
+#: the backends that use them (ArrayAPIBackend), for code that reads a native array's dtype without
+#: its backend at hand.
+FOREIGN_NATIVE: dict = {}
+
+
+def of_native(native) -> dtype:
+    """The ember dtype of a native dtype of any installed backend (NumPy's, or one a backend registered)."""
+    found = _BY_NUMPY.get(native) if hasattr(native, "kind") else FOREIGN_NATIVE.get(native)
+    if found is None:
+        raise TypeError(f"{native!r} is the dtype of no installed backend")
+    return found
+
+
 def from_numpy_dtype(np_dtype) -> dtype:
     """The ember dtype of a NumPy dtype; raises TypeError for types ember has no equivalent of."""
-    found = _BY_NUMPY.get(np.dtype(np_dtype))
+    native = np.dtype(np_dtype)
+    found = _BY_NUMPY.get(native)
+    if found is None:
+        load_host_dtypes()  # NOTE: a plugged dtype's array (ml_dtypes' bfloat16) may be its first need
+        found = _BY_NUMPY.get(native)
     if found is None:
         raise TypeError(
-            f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
+            f"can't convert np.ndarray of type {native}. The only supported types are: "
             "float64, float32, float16, bfloat16, complex64, complex128, int64, int32, int16, int8, uint8, and bool."
         )
     return found

@@ -460,3 +460,33 @@ for _method in (uniform_, normal_, random_, bernoulli_, exponential_, cauchy_, l
     setattr(Tensor, _method.__name__, _method)
 Tensor.bernoulli = bernoulli
 Tensor.multinomial = multinomial
+
+
+def poisson(input: Tensor, generator=None) -> Tensor:
+    """Poisson counts with the rates in input: exponential inter-arrival times counted within unit time."""
+    rate = input.detach()
+    if bool((rate < 0).any()):
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    shape = tuple(rate.shape)
+    elapsed, count = rate.new_zeros(shape), rate.new_zeros(shape)
+    running = rate > 0
+    while running.any():  # NOTE: one pass per expected event, so a rate of r costs about r passes
+        draws = _sample("poisson", "uniform", (shape,), generator, rate.dtype, rate.device, False, 0.0, 1.0)
+        elapsed = elapsed + -(-draws).log1p() / rate
+        running = running & (elapsed <= 1)
+        count = count + running.to(rate.dtype)
+    return count
+
+
+def binomial(count: Tensor, prob: Tensor, generator=None) -> Tensor:
+    """The number of successes of `count` trials, each with probability `prob` (broadcast together)."""
+    if not count.dtype.is_floating_point:
+        raise ValueError(
+            f"binomial only supports floating-point dtypes for count, got: {dt.scalar_type_name(count.dtype)}"
+        )
+    count, prob = count.detach(), prob.detach()
+    shape = tuple(np.broadcast_shapes(tuple(count.shape), tuple(prob.shape)))
+    trials = int(count.max().item()) if count.numel() else 0
+    flips = bernoulli(prob.expand((trials, *shape)), generator=generator)
+    counted = count.new_tensor(range(trials)).reshape((-1,) + (1,) * len(shape)) < count
+    return (flips * counted.to(flips.dtype)).sum(0)

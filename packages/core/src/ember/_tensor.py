@@ -130,7 +130,7 @@ class Tensor:
 
     def stride(self, dim: int | None = None):
         """The step in elements between neighbours along each dimension, or along `dim`."""
-        strides = tuple(s // self.dtype.itemsize for s in self._data.strides)
+        strides = tuple(s // self.dtype.itemsize for s in self._backend.strides(self._data))
         return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
 
     def is_contiguous(self, memory_format=None) -> bool:
@@ -174,8 +174,14 @@ class Tensor:
         return "ember.strided"
 
     def data_ptr(self) -> int:
-        """The address of the first element in memory."""
-        return int(self._backend.to_numpy(self._data).__array_interface__["data"][0]) if self.is_cpu else 0
+        """The address of the first element in memory (device memory for a CUDA tensor)."""
+        data = self._data
+        interface = getattr(data, "__cuda_array_interface__", None) or getattr(data, "__array_interface__", None)
+        if interface is None:
+            if not self.is_cpu:
+                return 0
+            interface = np.asarray(self._backend.to_numpy(data)).__array_interface__
+        return int(interface["data"][0])
 
     def type(self, dtype=None, non_blocking: bool = False):
         """The type name (``'ember.FloatTensor'``), or a copy converted to the given type."""

@@ -223,3 +223,26 @@ def test_errors_match_torch_kind(call):
 
 def test_multinomial_method_matches_torch():
     assert ember.tensor([0.2, 0.8]).multinomial(1).shape == torch.tensor([0.2, 0.8]).multinomial(1).shape
+
+
+def test_as_subclass_matches_pytorch():
+    seen = {}
+    for fw in (ember, torch):
+
+        class Marked(fw.Tensor):
+            pass
+
+        x = fw.tensor([1.0, 2.0], requires_grad=True)
+        y = x.as_subclass(Marked)
+        (y * y).sum().backward()
+        plain = fw.ones(2).as_subclass(Marked)
+        seen[fw.__name__] = (
+            type(y).__name__,
+            type(y.grad_fn).__name__,
+            x.grad.tolist(),
+            plain.grad_fn,
+            plain.requires_grad,
+        )
+        with pytest.raises(TypeError, match="does not inherit from Tensor"):
+            x.as_subclass(int)
+    assert seen["ember"] == seen["torch"]

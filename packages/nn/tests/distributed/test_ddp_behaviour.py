@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import warnings
 
 import ember
 import numpy as np
@@ -190,6 +191,36 @@ def test_averaging_multiplies_only_where_that_is_exact(size):
     from ember.nn.parallel._reducer import averager
 
     values = np.random.default_rng(0).normal(size=1000).astype(np.float32)
-    out = np.empty_like(values)
-    averager(size)(values, out)
-    np.testing.assert_array_equal(out, values / np.float32(size))
+    out = ember.empty(1000)
+    averager(size)(ember.from_numpy(values), out)
+    np.testing.assert_array_equal(out.numpy(), values / np.float32(size))
+
+
+def test_a_compiled_step_with_ddp_runs_eagerly_with_one_warning_and_the_same_numbers(world):
+    """Collectives are not recorded by ember.compile: the trace stops at the first one, and the step goes on eagerly."""
+    rank = world.get_rank()
+    results = []
+    for compiled in (False, True):
+        ember.manual_seed(0)
+        model = DDP(nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2)))
+        optimizer = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+        def step(x, y, model=model, optimizer=optimizer):
+            loss = nn.functional.mse_loss(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            return loss
+
+        run = ember.compile(step) if compiled else step
+        ember.manual_seed(1)
+        x, y = ember.randn(16, 4), ember.randn(16, 2)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for _ in range(4):
+                run(x[4 * rank : 4 * rank + 4], y[4 * rank : 4 * rank + 4])
+        messages = [str(w.message) for w in caught if "ember.compile" in str(w.message)]
+        assert len(messages) == (1 if compiled else 0) and (not compiled or "running it eagerly" in messages[0])
+        results.append([p.detach().numpy().copy() for p in model.parameters()])
+    for eager, compiled in zip(*results):
+        np.testing.assert_array_equal(compiled, eager)

@@ -129,10 +129,18 @@ def test_unavailable_backends_say_why():
     import ember.distributed as dist
     from ember.distributed._backend import create_group
 
-    nccl = r"backend 'nccl' is not available: ember has no NCCL process group\. Use backend='mpi': .*CUDA-aware MPI"
+    nccl = r"backend 'nccl' is not available: (CUDA is not available \(.+\)|no CUDA backend is installed: pip install)"
     with pytest.raises(RuntimeError, match=nccl):
         create_group("nccl", -1, -1, 60.0)
     assert not dist.is_nccl_available()
     with pytest.raises(ValueError, match=r"unknown backend 'gloo'.*'mpi' \(available\).*ember's CPU group is 'mpi'"):
         dist.Backend("gloo")
     assert dist.Backend("MPI") == "mpi" == dist.Backend.MPI
+
+
+def test_the_nccl_group_trains_as_the_default_group_on_the_simulated_gpu():
+    pytest.importorskip("ember_cupy.simulated", reason="needs ember-cupy (pip install -e packages/backend-cupy)")
+    done, _ = start([mpiexec(), "-n", "2", sys.executable, str(SCRIPTS / "train_on_nccl.py")])
+    assert done.returncode == 0, done.stderr
+    worst = float(done.stdout.split("largest difference from one process")[1])
+    assert worst < 1e-5, done.stdout

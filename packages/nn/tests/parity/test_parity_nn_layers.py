@@ -63,6 +63,7 @@ LAYERS = {
     "BatchNorm1d": (("BatchNorm1d", (4,), {}), [(6, 4)]),
     "BatchNorm1d-3d": (("BatchNorm1d", (3,), {"momentum": 0.3}), [(4, 3, 5)]),
     "BatchNorm2d": (("BatchNorm2d", (3,), {}), [(4, 3, 5, 5)]),
+    "SyncBatchNorm-one-process": (("SyncBatchNorm", (3,), {"momentum": 0.3}), [(4, 3, 5)]),
     "BatchNorm2d-noaffine": (("BatchNorm2d", (3,), {"affine": False, "momentum": None}), [(4, 3, 2, 2)]),
     "LayerNorm": (("LayerNorm", (6,), {}), [(3, 6)]),
     "LayerNorm-2d": (("LayerNorm", ((3, 4),), {"eps": 1e-3}), [(2, 3, 4)]),

@@ -40,6 +40,7 @@ LAYER_BUILDERS = {
     "AdaptiveAvgPool2d": lambda m: m.nn.AdaptiveAvgPool2d((5, None)),
     "BatchNorm1d": lambda m: m.nn.BatchNorm1d(10, momentum=None, affine=False),
     "BatchNorm2d": lambda m: m.nn.BatchNorm2d(16),
+    "SyncBatchNorm": lambda m: m.nn.SyncBatchNorm(8, momentum=0.2, affine=False),
     "LayerNorm": lambda m: m.nn.LayerNorm([4, 5], eps=1e-6, elementwise_affine=False),
     "GroupNorm": lambda m: m.nn.GroupNorm(2, 6),
     "GroupNorm-nobias": lambda m: m.nn.GroupNorm(2, 6, bias=False),
@@ -216,3 +217,20 @@ def test_assignment_errors_match():
     with pytest.raises(AttributeError) as ember_error:
         ember_model.get_submodule("hidden.nothing")
     same_text(str(ember_error.value), str(torch_error.value))
+
+
+def test_convert_sync_batchnorm_gives_pytorchs_model():
+    e, t = both(
+        lambda m: m.nn.SyncBatchNorm.convert_sync_batchnorm(
+            m.nn.Sequential(m.nn.Conv2d(1, 3, 1), m.nn.Sequential(m.nn.BatchNorm2d(3, momentum=None)))
+        )
+    )
+    same_text(repr(e), repr(t))
+    assert list(e.state_dict()) == list(t.state_dict())
+
+
+def test_data_parallel_without_cuda_is_pytorchs():
+    e, t = both(lambda m: m.nn.DataParallel(m.nn.Sequential(m.nn.Linear(2, 3), m.nn.ReLU())))
+    same_text(repr(e), repr(t))
+    assert e.device_ids == t.device_ids == []
+    assert list(e.state_dict()) == list(t.state_dict())

@@ -265,3 +265,29 @@ def test_update_bn_recomputes_batchnorm_statistics():
     for key, value in reference.state_dict().items():
         np.testing.assert_allclose(mine.state_dict()[key].numpy(), value.numpy(), rtol=1e-5, atol=1e-6, err_msg=key)
     assert math.isclose(float(mine[1].num_batches_tracked), 3)
+
+
+def test_swap_in_optimizer_params_and_state_matches_pytorch():
+    results = []
+    for fw in (ember, torch):
+        fw.manual_seed(0)
+        model = fw.nn.Linear(3, 2)
+        with fw.no_grad():
+            model.weight.copy_(fw.tensor([[0.1, -0.2, 0.3], [0.4, 0.5, -0.6]]))
+            model.bias.copy_(fw.tensor([0.05, -0.05]))
+        opt = fw.optim.AdamW(model.parameters(), lr=0.1, weight_decay=0.01)
+        model(fw.ones(1, 3)).sum().backward()
+        opt.step()
+        osd = opt.state_dict()
+        swapped = {n: p.detach().clone() for n, p in model.named_parameters()}
+        for p in swapped.values():
+            p.grad = fw.full_like(p, 0.5)
+        with fw.optim.swap_in_optimizer_params_and_state(opt, swapped, osd):
+            opt.step()
+        results.append(
+            [p.detach().numpy().copy() for p in swapped.values()]
+            + [p.detach().numpy().copy() for p in model.parameters()]
+            + [opt.state[model.weight]["exp_avg"].numpy().copy()]
+        )
+    for got, expected in zip(*results):
+        np.testing.assert_allclose(got, expected, rtol=1e-6)

@@ -33,64 +33,15 @@ def run_backward(
 ) -> dict:
     """Propagate `grad_outputs` (tensors, numbers or None for 1; none at all for all 1) from
     `outputs` to the leaves, or with `targets` (edges) to those, whose gradients come back by position."""
-    on_tensors = create_graph or _anomaly.state.enabled
-    roots, seeds, callers = _starts(outputs, grad_outputs, on_tensors)
+    run = _Pass(outputs, grad_outputs, retain_graph, create_graph)
+    if targets is not None or _POST_ACCUMULATE_HOOKS[0]:
+        run.aim(targets)
     previous_mode = grad_state.enabled
     grad_state.enabled = create_graph
     try:
-        run = _Pass(on_tensors, retain_graph, create_graph, callers)
-        if targets is not None or _POST_ACCUMULATE_HOOKS[0]:
-            run.aim(roots, targets)
-        return run.run(roots, seeds)
+        return run.run()
     finally:
         grad_state.enabled = previous_mode
-
-
-def _starts(outputs: list, grad_outputs: list, on_tensors: bool) -> tuple[list, list, set]:
-    """Each output's edge, the gradient it starts from (an array, or a tensor `on_tensors`), and the ids of
-    the caller's own gradient arrays among those."""
-    if grad_outputs and len(grad_outputs) != len(outputs):
-        raise RuntimeError(
-            f"Mismatch in number of gradients: got {len(grad_outputs)} gradients for {len(outputs)} outputs; "
-            "pass one gradient (or None) per output."
-        )
-    roots = []
-    seeds = []
-    callers = set()
-    for i, output in enumerate(outputs):
-        edge = output._edge()
-        if edge[0] is None:
-            raise RuntimeError(
-                f"element {i} of tensors does not require grad and does not have a grad_fn. Call "
-                "requires_grad_() on the inputs before computing it, and don't compute it under no_grad()."
-            )
-        roots.append(edge)
-        given = grad_outputs[i] if grad_outputs else None
-        if given is None:  # the implicit gradient of a scalar output: 1
-            if output._data.size != 1:
-                raise RuntimeError(
-                    f"grad can be implicitly created only for scalar outputs (output {i} has shape "
-                    f"{list(output.shape)}). Pass a gradient of that shape, e.g. "
-                    "out.backward(ember.ones_like(out)), or reduce the output first (out.sum().backward())."
-                )
-            if not output.dtype.is_floating_point:
-                raise RuntimeError(
-                    f"grad can be implicitly created only for real scalar outputs but got {output.dtype}"
-                )
-            given = filled_array(output, 1)
-            seeds.append(wrap(given, output._backend, output.dtype, output.device) if on_tensors else given)
-            continue
-        if not hasattr(given, "_data"):
-            given = wrap(filled_array(output, given), output._backend, output.dtype, output.device)
-        elif given._data.shape != output._data.shape:
-            raise RuntimeError(
-                f"Mismatch in shape: grad_output[{i}] has a shape of {given.shape} and output[{i}] has a shape "
-                f"of {output.shape}."
-            )
-        else:
-            callers.add(id(given._data))
-        seeds.append(given if on_tensors else given._data)
-    return roots, seeds, callers
 
 
 def filled_array(like, value):
@@ -104,6 +55,8 @@ class _Pass:
 
     __slots__ = (
         "on_tensors",
+        "roots",
+        "seeds",
         "retain_graph",
         "create_graph",
         "buffers",
@@ -115,8 +68,8 @@ class _Pass:
         "waiting",
     )
 
-    def __init__(self, on_tensors: bool, retain_graph: bool, create_graph: bool, kept: set) -> None:
-        self.on_tensors = on_tensors
+    def __init__(self, outputs: list, grad_outputs: list, retain_graph: bool, create_graph: bool) -> None:
+        self.on_tensors = on_tensors = create_graph or _anomaly.state.enabled
         self.retain_graph = retain_graph
         self.create_graph = create_graph
         self.buffers: dict = {}
@@ -124,28 +77,77 @@ class _Pass:
         self.leaves: dict = {}  # accumulator -> its summed gradient
         # NOTE: ids of arrays a leaf may not take as its .grad without a copy: the caller's gradients, and those a
         # leaf took already (any other array that is not a view was made by this pass, and nothing else holds it)
-        self.kept = kept
+        self.kept: set = set()
         self.capture = self.wanted = self.waiting = None
+        # NOTE: each output's edge (its root) and the gradient it starts from (its seed: an array, or a tensor
+        # on_tensors); the caller's own gradient arrays are noted as kept
+        if grad_outputs and len(grad_outputs) != len(outputs):
+            raise RuntimeError(
+                f"Mismatch in number of gradients: got {len(grad_outputs)} gradients for {len(outputs)} outputs; "
+                "pass one gradient (or None) per output."
+            )
+        self.roots = roots = []
+        self.seeds = seeds = []
+        i = 0
+        for output in outputs:
+            edge = output._edge()
+            if edge[0] is None:
+                raise RuntimeError(
+                    f"element {i} of tensors does not require grad and does not have a grad_fn. Call "
+                    "requires_grad_() on the inputs before computing it, and don't compute it under no_grad()."
+                )
+            roots.append(edge)
+            given = grad_outputs[i] if grad_outputs else None
+            i += 1
+            if given is None:  # the implicit gradient of a scalar output: 1
+                if output._data.size != 1:
+                    raise RuntimeError(
+                        f"grad can be implicitly created only for scalar outputs (output {i - 1} has shape "
+                        f"{list(output.shape)}). Pass a gradient of that shape, e.g. "
+                        "out.backward(ember.ones_like(out)), or reduce the output first (out.sum().backward())."
+                    )
+                if not output.dtype.is_floating_point:
+                    raise RuntimeError(
+                        f"grad can be implicitly created only for real scalar outputs but got {output.dtype}"
+                    )
+                given = filled_array(output, 1)
+                seeds.append(wrap(given, output._backend, output.dtype, output.device) if on_tensors else given)
+            elif not hasattr(given, "_data"):
+                given = wrap(filled_array(output, given), output._backend, output.dtype, output.device)
+                seeds.append(given if on_tensors else given._data)
+            elif given._data.shape != output._data.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i - 1}] has a shape of {given.shape} and output[{i - 1}] "
+                    f"has a shape of {output.shape}."
+                )
+            else:
+                self.kept.add(id(given._data))
+                seeds.append(given if on_tensors else given._data)
 
-    def aim(self, roots: list, targets: list | None) -> _Pass:
+    def aim(self, targets: list | None) -> _Pass:
         """Only what leads to `targets` runs (autograd.grad, backward(inputs=...)); otherwise, when some leaf has
         a post-accumulate hook, count the edges still to deliver into each leaf (see early_leaf)."""
         if targets is not None:
             self.capture = {}
             for key, (node, output_nr) in enumerate(targets):
                 self.capture.setdefault(node, []).append((output_nr, key))
-            self.wanted = _leading_to(roots, self.capture)
+            self.wanted = _leading_to(self.roots, self.capture)
         elif _POST_ACCUMULATE_HOOKS[0]:
-            self.waiting = _edges_into_leaves(roots)
+            self.waiting = _edges_into_leaves(self.roots)
         return self
 
-    def run(self, roots: list, seeds: list) -> dict:
-        node, grad = self.start(roots, seeds)
-        buffers, pending, leaves = self.buffers, self.pending, self.leaves
-        capture, wanted, retain_graph, waiting = self.capture, self.wanted, self.retain_graph, self.waiting
+    def run(self) -> dict:
+        wanted, roots, seeds = self.wanted, self.roots, self.seeds
+        node, grad = roots[0][0] if len(roots) == 1 else None, seeds[0] if seeds else None
+        if wanted is not None or node is None or node.__class__ is AccumulateGrad or node._multi_output:
+            node = grad = None  # NOTE: else one output's node runs at once
+            for (root, output_nr), seed in zip(roots, seeds):
+                if wanted is None or root in wanted:
+                    self.deliver(root, output_nr, seed)
+        buffers, pending, leaves, capture = self.buffers, self.pending, self.leaves, self.capture
+        retain_graph, waiting, plain = self.retain_graph, self.waiting, not self.on_tensors
         captured: dict = {}
-        plain = not self.on_tensors  # NOTE: arrays and no hooks: a node's rule runs directly
-        m = None if plain else tensor_math()
+        m = None if plain else tensor_math()  # NOTE: plain: arrays, and a node's rule runs directly
         backend = None
         while node is not None or pending:
             if node is None:
@@ -203,17 +205,6 @@ class _Pass:
                 node = after
         self.finish_leaves(captured)
         return captured
-
-    def start(self, roots: list, seeds: list) -> tuple:
-        """Deliver the seeds; the node to run first and its gradient, when one output's node can run at once."""
-        if len(roots) == 1 and self.wanted is None:
-            node, output_nr = roots[0]
-            if node.__class__ is not AccumulateGrad and not node._multi_output:
-                return node, seeds[0]
-        for (node, output_nr), seed in zip(roots, seeds):
-            if self.wanted is None or node in self.wanted:
-                self.deliver(node, output_nr, seed)
-        return None, None
 
     def deliver(self, node, output_nr: int, grad) -> None:
         """Add `grad` into what `node` will receive for its output `output_nr`."""

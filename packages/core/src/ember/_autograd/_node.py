@@ -162,6 +162,7 @@ class Node:
         saved = self._saved
         if saved is None:
             raise RuntimeError(FREED_MESSAGE)
+        on_tensors = self._on_tensors
         values = []
         for value, version in zip(saved, self._versions):
             if version is None:
@@ -169,7 +170,7 @@ class Node:
             elif value._version[0] != version:
                 raise RuntimeError(modified_message(self, value, version))
             else:
-                values.append(value if self._on_tensors else value._data)
+                values.append(value if on_tensors else value._data)
         return values
 
     @property

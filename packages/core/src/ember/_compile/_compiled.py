@@ -36,8 +36,8 @@ from ._optimize import (
     typed_settings,
 )
 from ._program import ScalarRef, SlotRef, TypedScalarRef
-from ._session import Session, supported
-from ._tracer import GraphBreak, RecordingArray, TracedScalar, Tracer
+from ._session import Session
+from ._tracer import GraphBreak, TracedScalar, Tracer
 
 CACHE_SIZE = 8
 MAX_TRACES = 32
@@ -138,9 +138,6 @@ class CompiledFunction:
             scope.walk(value, f"kw[{key!r}]")
         scope.walk(fn, namespace.name(fn, "fn"))
         scope.optimizer_state_tensors()
-        if not all(supported(t._backend) for _, t in scope.tensors.values()):
-            self._give_up(f"{name} uses tensors of a backend whose arrays ember.compile cannot record yet")
-            return fn(*args, **kwargs)
         guards, verified, grad_checks = _guard_source(scope, args, kwargs, namespace)
         before, grown = snapshot(scope), growth(scope)
         tracer = Tracer(self.fullgraph, name)
@@ -337,9 +334,7 @@ def shortened(expression: str, verified: list) -> str:
 
 
 def _slot(tracer, array):
-    if type(array) is RecordingArray or isinstance(array, np.ndarray):
-        return tracer.slot_of.get(id(array))
-    return None
+    return tracer.slot_of.get(id(array))
 
 
 def _wrap_call(tracer, tensor, slot: int, namespace: Namespace) -> str:

@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from ._program import Instruction, ScalarRef, SlotRef, TypedScalarRef
+from ._program import Instruction, ScalarRef, SlotRef, TypedScalarRef, may_share_memory
 
 
 def _slots_read(instruction) -> list:
@@ -33,7 +33,7 @@ def _slots_read(instruction) -> list:
 
 
 def _shares(array, arrays: list) -> bool:
-    return isinstance(array, np.ndarray) and any(np.may_share_memory(array, other) for other in arrays)
+    return any(may_share_memory(array, other) for other in arrays)
 
 
 def hoist(body: list, plain: list, scalar_slots: set, kept: list) -> tuple:
@@ -99,7 +99,7 @@ def plan_buffers(body: list, plain: list, scalar_slots: set, escaping: set, kept
             if type(o) is int:
                 last_use.setdefault(o, index)
                 for s in reads:
-                    if np.may_share_memory(plain[o], plain[s]):
+                    if may_share_memory(plain[o], plain[s]):
                         parent[find(o)] = find(s)
     group_end: dict = {}
     group_escapes: set = set()
@@ -214,7 +214,7 @@ def eliminate_common(body: list, plain: list, escaping: set) -> list:
             reads[key] = [plain[s] for s in _slots_read(instruction)]
         for w in instruction.writes:  # NOTE: a call that read memory written now is not repeated below
             target = plain[w]
-            for stale in [k for k in seen if any(np.may_share_memory(a, target) for a in reads[k])]:
+            for stale in [k for k in seen if any(may_share_memory(a, target) for a in reads[k])]:
                 del seen[stale]
         left.append(instruction)
     return left

@@ -6,6 +6,8 @@ settings by scalar numbers (``f2``); everything else an instruction was given is
 
 from __future__ import annotations
 
+import numpy as np
+
 
 class SlotRef:
     """An array of the trace, as an argument of an instruction."""
@@ -82,3 +84,22 @@ def refs_in(value, found: list) -> list:
     elif kind is slice:
         refs_in((value.start, value.stop, value.step), found)
     return found
+
+
+def may_share_memory(a, b) -> bool:
+    """Whether two arrays of a trace may share memory: NumPy's bounds check for NumPy arrays, the array
+    library's own (NumPy's function, dispatched) for two arrays of another type, never across types
+    (a CPU tensor beside a GPU one); True when the library cannot say."""
+    kind = type(a)
+    if kind is _NDARRAY and type(b) is _NDARRAY:
+        return _may_share(a, b)
+    if kind is not type(b):
+        return isinstance(a, _NDARRAY) and isinstance(b, _NDARRAY) and _may_share(a, b)
+    try:
+        return bool(_may_share(a, b))
+    except (TypeError, ValueError):
+        return True
+
+
+_NDARRAY = np.ndarray
+_may_share = np.may_share_memory

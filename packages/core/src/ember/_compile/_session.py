@@ -1,6 +1,12 @@
-"""One trace: swap the captured arrays for recording ones, patch the recording points, run, undo."""
+"""One trace: swap the captured arrays for recording ones, patch the recording points, run, undo.
+
+The recording points are the backend protocol's: each backend's kernels and the functions of its
+array module (``backend.xp``), whatever the backend, so every registered backend is recorded alike.
+"""
 
 from __future__ import annotations
+
+import types
 
 import numpy as np
 
@@ -9,7 +15,7 @@ from .._autograd import _api, _engine, _math
 from .._devices import default_backend
 from .._tensor import Tensor
 from . import _tracer
-from ._tracer import RecordingArray, TracedScalar, called_from_user
+from ._tracer import _WRITING_FUNCTIONS, RecordingArray, TracedScalar, called_from_user
 
 _METADATA = frozenset(
     {
@@ -22,12 +28,23 @@ _METADATA = frozenset(
         "is_contiguous",
         "shares_memory",
         "make_generator",
+        "describe",
+        "device_name",
+        "device_properties",
+        "memory_allocated",
+        "memory_reserved",
+        "max_memory_allocated",
+        "empty_cache",
+        "select_device",
+        "synchronize",
     }
 )
 _KERNEL_WRITES = {"setitem": 0, "copy_into": 0, "index_add": 0, "put_along_axis": 0}
-# NumPy functions that make arrays from shapes alone: recorded, so that writes into them can be
-_CREATION = ("zeros", "ones", "empty", "full", "arange", "eye", "identity") + tuple(
-    f"{n}_like" for n in ("zeros", "ones", "empty", "full")
+_XP_WRITES = dict.fromkeys(_WRITING_FUNCTIONS, 0)
+# Array-module functions that make arrays from shapes alone: recorded, so that writes into them can be
+_CREATION = frozenset(
+    ("zeros", "ones", "empty", "full", "arange", "eye", "identity")
+    + tuple(f"{n}_like" for n in ("zeros", "ones", "empty", "full"))
 )
 _DRAWS = frozenset({"uniform", "normal", "integers", "permutation", "bernoulli"})
 _USER_READS = {
@@ -67,10 +84,6 @@ def _kernel_names(backend) -> list:
         if callable(value) and not isinstance(value, type):
             found.append(name)
     return found
-
-
-def supported(backend) -> bool:
-    return backend.ndarray is np.ndarray
 
 
 class Swapped:
@@ -128,12 +141,12 @@ class Session:
                     self.learning_rates.append((group, lr, traced))
         backends = {id(t._backend): t._backend for _, t in scope.tensors.values()}
         backends.setdefault(id(default_backend()), default_backend())
+        tracer.array_types = tuple({np.ndarray, *(b.ndarray for b in backends.values())} - {RecordingArray})
         for backend in backends.values():
             for name in kernel_names(backend):
                 self.patch(backend, name, self.kernel_recorder(name, getattr(backend, name)))
+            self.patch(backend, "xp", RecordingModule(self, backend.xp))
             self.patch(backend, "ndarray", RecordingArray)
-        for name in _CREATION:  # NOTE: module attributes: `xp.zeros(...)` finds the recorder while tracing
-            self.patch(np, name, self.kernel_recorder(name, getattr(np, name)))
         self.patch(_random.Generator, "native", self.recording_native(_random.Generator.native))
         self.patch(_engine, "accumulate", self.noting_accumulate(_engine.accumulate))
         self.patch(_api, "run_backward", self.noting_backward(_api.run_backward))
@@ -152,16 +165,23 @@ class Session:
         self.patched.append((owner, name, own, vars(owner).get(name)))
         setattr(owner, name, value)
 
-    def kernel_recorder(self, name: str, real):
-        position = _KERNEL_WRITES.get(name)
+    def kernel_recorder(self, name: str, real, writes: dict = _KERNEL_WRITES, always: bool = True):
+        """real, recorded when called from core while tracing (`always` False: only on traced values)."""
+        position = writes.get(name)
 
         def kernel(*args, **kwargs):
             tracer = _tracer.current.tracer  # NOTE: the current trace, should a cache have kept this recorder
-            if tracer is None or tracer.depth or not tracer.recording:
+            if (
+                tracer is None
+                or tracer.depth
+                or not tracer.recording
+                or not (always or _traced(args) or _traced(tuple(kwargs.values())))
+            ):
                 return real(*_tracer.plain(args), **_tracer.plain(kwargs))
             written = [args[position]] if position is not None else []
-            if kwargs.get("out") is not None:
-                written.append(kwargs["out"])
+            out = kwargs.get("out")
+            if out is not None:
+                written.extend(out if type(out) is tuple else (out,))  # NOTE: a ufunc's out may be a tuple
             tracer.depth += 1
             try:
                 return tracer.call("call", real, args, kwargs, written)
@@ -277,7 +297,7 @@ class Session:
         data = tensor._data
         if type(data) is RecordingArray:
             slot = self.tracer.slot_of.get(id(data))
-            tensor._data = self.tracer.plain[slot] if slot is not None else _tracer.as_plain(data)
+            tensor._data = self.tracer.plain[slot] if slot is not None else data.native
         grad = tensor._grad
         if grad is not None:
             self.unwrap_tensor(grad, seen)
@@ -289,6 +309,62 @@ def forget_resolved_math() -> None:
     for namespace in _math._ARRAY_MATHS.values():
         for name in [n for n in vars(namespace) if n != "backend"]:
             delattr(namespace, name)
+
+
+def _traced(values: tuple) -> bool:
+    """Whether values hold a recording array or a traced float (lists and tuples searched)."""
+    for value in values:
+        kind = type(value)
+        if kind is RecordingArray or kind is TracedScalar:
+            return True
+        if (kind is tuple or kind is list) and _traced(value):
+            return True
+    return False
+
+
+class RecordingModule:
+    """A backend's array module (``backend.xp``) while tracing: functions given traced values, and
+    those that make arrays from shapes alone, are recorded; the rest (dtypes, submodules'
+    constants, classes) pass through. Submodules (``xp.linalg``, ``xp.fft``) are recorded alike."""
+
+    def __init__(self, session, module) -> None:
+        self._session = session
+        self._module = module
+
+    def __getattr__(self, name: str):
+        value = getattr(self._module, name)
+        if isinstance(value, type) or name.startswith("_"):
+            found = value
+        elif hasattr(value, "nin"):  # NOTE: a ufunc (NumPy's, CuPy's): its methods are recorded too
+            found = RecordingUfunc(self._session, value)
+        elif callable(value):
+            found = self._session.kernel_recorder(name, value, _XP_WRITES, always=name in _CREATION)
+        elif isinstance(value, types.ModuleType) or type(value) is types.SimpleNamespace:
+            found = RecordingModule(self._session, value)
+        else:
+            found = value
+        setattr(self, name, found)  # NOTE: looked up once per trace
+        return found
+
+
+class RecordingUfunc:
+    """A ufunc of ``backend.xp`` while tracing: its call and its methods (``at``, ``reduce``) recorded."""
+
+    def __init__(self, session, ufunc) -> None:
+        self._ufunc = ufunc
+        self.__name__ = ufunc.__name__
+        self._call = session.kernel_recorder(ufunc.__name__, ufunc, {}, always=False)
+        self._session = session
+
+    def __call__(self, *args, **kwargs):
+        return self._call(*args, **kwargs)
+
+    def __getattr__(self, name: str):
+        value = getattr(self._ufunc, name)
+        if callable(value) and not name.startswith("_"):
+            value = self._session.kernel_recorder(name, value, {"at": 0}, always=False)
+        setattr(self, name, value)
+        return value
 
 
 def tensors_in(value, depth: int = 0) -> list:

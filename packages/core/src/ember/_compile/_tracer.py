@@ -1,16 +1,19 @@
 """Recording a step while it runs eagerly: every array-level computation, in order.
 
-Design: during a trace the arrays inside the captured tensors are swapped for `RecordingArray`,
-a NumPy subclass viewing the same memory. Operators, ufuncs and NumPy functions reach it through
-``__array_ufunc__`` / ``__array_function__``; array methods are overridden one by one. Backend
-kernels are recorded whole: the backend instance's kernel attributes are replaced for the trace
-by recorders that call the real kernel on plain arrays (so a kernel's insides run exactly as in
-eager mode, and replay calls that same kernel). Random draws are recorded on the ember Generator
-they came from, so that replay draws from the same stream. Python floats read from arrays
-(``float(a)``) or from an optimizer's ``lr`` become `TracedScalar`, a float that records its
-arithmetic, so that they are recomputed at replay instead of frozen. Values the step branches on
-(``int(a)``, ``bool(a)``, comparisons of traced floats) are recorded as checks: replay compares
-them again and runs the step eagerly when one differs.
+Design: recording happens at the backend boundary, the same way for every backend. During a
+trace the backend objects' kernels (and the functions of their array module, ``backend.xp``)
+are replaced by recorders that call the real kernel on native arrays, so a kernel's insides run
+exactly as in eager mode and replay calls that same kernel. What core does to native arrays
+itself (operators, methods, indexing, NumPy functions) is recorded by `RecordingArray`, a proxy
+that stands in for the array inside every captured tensor: it holds the native array and records
+each computation on it as a call that replay makes again on native arrays (NumPy's operators
+as the ufunc NumPy itself calls, another backend's as Python's operator). Random draws are
+recorded on the ember Generator they came from, so that replay draws from the same stream.
+Python floats read from arrays (``float(a)``) or from an optimizer's ``lr`` become
+`TracedScalar`, a float that records its arithmetic, so that they are recomputed at replay
+instead of frozen. Values the step branches on (``int(a)``, ``bool(a)``, comparisons of traced
+floats) are recorded as checks: replay compares them again and runs the step eagerly when one
+differs.
 
 Everything runs on the real values, so the traced call is itself the eager call.
 """
@@ -25,7 +28,7 @@ import threading
 
 import numpy as np
 
-from ._program import Instruction, ScalarRef, SlotRef
+from ._program import Instruction, ScalarRef, SlotRef, may_share_memory
 
 
 class _Current(threading.local):
@@ -75,16 +78,16 @@ def called_from_user() -> bool:
 # --- plain values ------------------------------------------------------------------------
 
 
-def as_plain(array) -> np.ndarray:
-    """A recording array's memory as an ordinary ndarray (a view, not recorded)."""
-    return np.ndarray.view(array, np.ndarray)
+def as_plain(array):
+    """The native array a recording array stands for."""
+    return array.native
 
 
 def plain(value):
-    """value with recording arrays as ordinary ndarrays and traced floats as floats (recursively)."""
+    """value with recording arrays as native arrays and traced floats as floats (recursively)."""
     kind = type(value)
     if kind is RecordingArray:
-        return as_plain(value)
+        return value.native
     if kind is TracedScalar:
         return float.__float__(value)
     if kind is tuple or kind is list:
@@ -94,96 +97,190 @@ def plain(value):
     return value
 
 
-class RecordingArray(np.ndarray):
-    """A NumPy array whose computations are recorded while a trace is active."""
+def _recording():
+    """The tracer when it records here (not inside a kernel it is recording), else None."""
+    tracer = current.tracer
+    return tracer if tracer is not None and tracer.recording and not tracer.depth else None
+
+
+class _Called(Exception):
+    """The ufunc call NumPy's operator made on a probe (see `_numpy_operator`)."""
+
+
+class _Probe(np.ndarray):
+    """A view that reports the ufunc call an ndarray operator makes instead of computing it."""
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        callee = ufunc if method == "__call__" else getattr(ufunc, method)
+        raise _Called(ufunc, method, inputs, kwargs)
+
+
+def _numpy_operator(array, name: str, operands: tuple):
+    """(ufunc, method, inputs, kwargs) that ``ndarray.<name>`` calls for a NumPy array (``x ** 2``
+    is ``square(x)``, ``x += y`` is ``add(x, y, out=(x,))``), with `array` in place of the probe;
+    None when it calls no ufunc."""
+    probe = array.native.view(_Probe)
+    try:
+        getattr(np.ndarray, name)(probe, *operands)
+    except _Called as called:
+        ufunc, method, inputs, kwargs = called.args
+    else:
+        return None
+
+    def back(value):
+        if value is probe:
+            return array
+        return tuple(back(v) for v in value) if type(value) is tuple else value
+
+    return ufunc, method, back(inputs), {k: back(v) for k, v in kwargs.items()}
+
+
+def _ufunc_call(ufunc, method, inputs, kwargs):
+    """A ufunc called on recording arrays or traced floats: recorded on native arrays."""
+    for value in (*inputs, *kwargs.get("out", ())):
+        if type(value) is _Probe:  # NOTE: an operator being translated (a traced float came first)
+            raise _Called(ufunc, method, inputs, kwargs)
+    callee = ufunc if method == "__call__" else getattr(ufunc, method)
+    tracer = _recording()
+    if tracer is None:
+        return callee(*plain(inputs), **plain(kwargs))
+    written = list(kwargs.get("out", ()) or ())
+    if method == "at":
+        written.append(inputs[0])
+    return tracer.call("call", callee, inputs, kwargs, written)
+
+
+class _ArrayType(type):
+    """RecordingArray's type: while tracing, the backends' ``ndarray`` is RecordingArray (core's
+    ``type(x) is backend.ndarray`` holds for it), and a native array still passes
+    ``isinstance(x, backend.ndarray)`` (a kernel's own checks see what they see eagerly)."""
+
+    def __instancecheck__(cls, value) -> bool:
+        if type(value) is cls:
+            return True
         tracer = current.tracer
-        if tracer is None or not tracer.recording:
-            return callee(*plain(inputs), **plain(kwargs))
-        written = list(kwargs.get("out", ()) or ())
-        if method == "at":
-            written.append(inputs[0])
-        return tracer.call("call", callee, inputs, kwargs, written)
+        return tracer is not None and isinstance(value, tracer.array_types)
+
+
+class RecordingArray(metaclass=_ArrayType):
+    """A backend's native array while a trace records: what is computed from it is recorded.
+
+    It holds the native array (``native``) and passes for it: ``isinstance`` sees the native
+    type, metadata (``shape``, ``dtype``, ``strides``, ``device``) is read from it, and every
+    computation (an operator, a method, indexing, a NumPy function) runs on the native arrays
+    and is recorded as a call that replay makes again on them.
+    """
+
+    __slots__ = ("native", "__weakref__")
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, native) -> None:
+        self.native = native
+
+    @property
+    def __class__(self):  # NOTE: isinstance(x, backend.ndarray) holds, as for the native array
+        return type(self.native)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)  # NOTE: __array_interface__ & co. would let NumPy read past the record
+        value = getattr(self.native, name)
+        if callable(value) and not isinstance(value, type):
+            return _bound_method(self, name)
+        if isinstance(value, type(self.native)):  # an array-valued attribute: T, mT, real, imag, base
+            tracer = _recording()
+            return value if tracer is None else tracer.call("attr", name, (self,), {}, [])
+        return value  # metadata
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return _ufunc_call(ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        tracer = current.tracer
-        if tracer is None or not tracer.recording:
+        tracer = _recording()
+        if tracer is None:
             return func(*plain(args), **plain(kwargs))
         written = [kwargs["out"]] if kwargs.get("out") is not None else []
         if func.__name__ in _WRITING_FUNCTIONS and args:
             written.append(args[0])
         return tracer.call("call", func, args, kwargs, written)
 
-    def __float__(self):
-        return _read(self, "__float__", "reads an array as a float")
+    def __array__(self, dtype=None, copy=None):
+        tracer = _recording()
+        if tracer is not None:
+            tracer.stop("converts a traced array to a NumPy array ember.compile cannot follow")
+        return np.asarray(self.native, dtype=dtype)
 
+    # --- indexing and iteration ---------------------------------------------------------
+    def __getitem__(self, key):
+        return _method(self, "__getitem__", (key,), {})
+
+    def __setitem__(self, key, value) -> None:
+        _method(self, "__setitem__", (key, value), {})
+
+    def __len__(self) -> int:
+        return len(self.native)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __copy__(self):
+        return _method(self, "copy", (), {})
+
+    def __deepcopy__(self, memo=None):
+        return _method(self, "copy", (), {})
+
+    # --- Python values read from the array ------------------------------------------------
     def item(self, *args):
         """A float element is followed as a TracedScalar (float() cannot be: Python makes it a plain float)."""
-        value = np.ndarray.item(as_plain(self), *args)
-        tracer = current.tracer
-        if tracer is None or not tracer.recording:
+        value = self.native.item(*args)
+        tracer = _recording()
+        if tracer is None:
             return value
         if type(value) is float:
             return tracer.scalar_from_array(self, args, value)
         tracer.read_value(self, "item", value, "reads an array element", True, args)
         return value
 
-    def __iter__(self):
-        return (self[i] for i in range(len(self)))
+    def __float__(self):
+        return _read(self, "__float__", "reads an array as a float")
 
     def __repr__(self):
         return _read(self, "__repr__", "prints an array", check=False)
 
     __str__ = __repr__
 
+    def __format__(self, spec):
+        return _read(self, "__repr__", "formats an array as text", check=False)
+
     def __complex__(self):
         return _read(self, "__complex__", "reads an array as a complex number", check=False)
 
-    @property
-    def base(self):
-        """The base of the array this one records (not that array itself): fresh arrays read as fresh."""
-        base = np.ndarray.base.__get__(self)
-        tracer = current.tracer
-        if tracer is not None and type(base) is np.ndarray:
-            slot = tracer.slot_of.get(id(self))
-            if slot is not None and tracer.plain[slot] is base:
-                return base.base
-        return base
 
-    @property
-    def T(self):  # noqa: N802 (NumPy's name)
-        return _method(self, "transpose", (), {})
+def _bound_method(array, name: str):
+    def method(*args, **kwargs):
+        return _method(array, name, args, kwargs)
 
-    @property
-    def mT(self):  # noqa: N802
-        return _method(self, "swapaxes", (-1, -2), {})
+    method.__name__ = name
+    return method
 
 
 def _method(array, name: str, args: tuple, kwargs: dict):
-    tracer = current.tracer
-    if tracer is None or not tracer.recording:
-        return getattr(np.ndarray, name)(as_plain(array), *plain(args), **plain(kwargs))
+    tracer = _recording()
+    if tracer is None:
+        return getattr(array.native, name)(*plain(args), **plain(kwargs))
     written = [array] if name in _WRITING_METHODS else []
     return tracer.call("method", name, (array, *args), kwargs, written)
 
 
 def _read(array, name: str, what: str, check: bool = True):
     """A Python value read from an array: checked again at replay, or a graph break."""
-    value = getattr(np.ndarray, name)(as_plain(array))
-    tracer = current.tracer
-    if tracer is None or not tracer.recording:
+    value = getattr(array.native, name)()
+    tracer = _recording()
+    if tracer is None:
         return value
     tracer.read_value(array, name, value, what, check)
     return value
 
 
-_VIEWING_OR_COMPUTING = (
-    "reshape astype copy transpose swapaxes ravel flatten squeeze sum mean max min prod any all argmax argmin var "
-    "std cumsum cumprod clip dot round repeat take nonzero conj conjugate view diagonal trace searchsorted compress "
-    "choose __getitem__ __copy__ fill sort put partition __setitem__ __deepcopy__"
-).split()
 _WRITING_METHODS = frozenset({"fill", "sort", "put", "partition", "__setitem__"})
 _WRITING_FUNCTIONS = frozenset({"copyto", "put_along_axis", "place", "putmask", "fill_diagonal", "put"})
 _VALUE_READS = {
@@ -193,14 +290,6 @@ _VALUE_READS = {
     "tolist": "reads an array's values",
     "tobytes": "reads an array's bytes",
 }
-
-
-def _make_method(name: str):
-    def method(self, *args, **kwargs):
-        return _method(self, name, args, kwargs)
-
-    method.__name__ = name
-    return method
 
 
 def _make_read(name: str, what: str):
@@ -213,10 +302,44 @@ def _make_read(name: str, what: str):
     return method
 
 
-for _name in _VIEWING_OR_COMPUTING:
-    setattr(RecordingArray, _name, _make_method(_name))
 for _name, _what in _VALUE_READS.items():
     setattr(RecordingArray, _name, _make_read(_name, _what))
+
+
+# --- operators: NumPy's as the ufunc NumPy calls, any other backend's as Python's operator ---------
+
+_BINARY = "add sub mul truediv floordiv mod pow matmul and or xor lshift rshift".split()
+_COMPARED = "lt le gt ge eq ne".split()
+_UNARY = "neg pos abs invert".split()
+
+
+def _operator(dunder: str, function, reflected: bool = False, in_place: bool = False):
+    """RecordingArray.<dunder>: Python's operator `function` on the native arrays, recorded."""
+
+    def method(self, *others):
+        operands = (*others, self) if reflected else (self, *others)
+        tracer = _recording()
+        if tracer is None:
+            return function(*plain(operands))
+        if isinstance(self.native, np.ndarray):
+            found = _numpy_operator(self, dunder, others)
+            if found is not None:
+                ufunc, kind, inputs, kwargs = found
+                return _ufunc_call(ufunc, kind, inputs, kwargs)
+        return tracer.call("call", function, operands, {}, [self] if in_place else [])
+
+    method.__name__ = dunder
+    return method
+
+
+for _name in _BINARY:
+    _function = getattr(operator, f"{_name}_" if _name in ("and", "or") else _name)
+    setattr(RecordingArray, f"__{_name}__", _operator(f"__{_name}__", _function))
+    setattr(RecordingArray, f"__r{_name}__", _operator(f"__r{_name}__", _function, reflected=True))
+    setattr(RecordingArray, f"__i{_name}__", _operator(f"__i{_name}__", getattr(operator, f"i{_name}"), in_place=True))
+for _name in _COMPARED + _UNARY:
+    setattr(RecordingArray, f"__{_name}__", _operator(f"__{_name}__", getattr(operator, _name)))
+RecordingArray.__divmod__ = _operator("__divmod__", divmod)  # type: ignore[attr-defined]
 
 
 # --- traced Python floats ------------------------------------------------------------------
@@ -254,7 +377,7 @@ class TracedScalar(float):
     __hash__ = float.__hash__
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        return RecordingArray.__array_ufunc__(self, ufunc, method, *inputs, **kwargs)
+        return _ufunc_call(ufunc, method, inputs, kwargs)
 
     def __neg__(self):
         return _scalar_op("-", operator.neg, (self,))
@@ -355,7 +478,7 @@ def _data_dependent_shape(kind: str, callee, plain_args: tuple) -> bool:
     if name in ("__getitem__", "getitem") and len(plain_args) > 1:
         key = plain_args[1]
         keys = key if type(key) is tuple else (key,)
-        return any(isinstance(k, np.ndarray) and k.dtype == np.bool_ for k in keys)
+        return any(getattr(k, "dtype", None) == np.bool_ and not isinstance(k, (bool, np.generic)) for k in keys)
     return False
 
 
@@ -370,8 +493,9 @@ class Tracer:
         self.name = name
         self.recording = True
         self.instructions: list = []
-        self.slot_of: dict = {}  # id(RecordingArray or its plain view) -> slot
-        self.plain: list = []  # slot -> the plain ndarray
+        self.slot_of: dict = {}  # id(RecordingArray or its native array) -> slot
+        self.plain: list = []  # slot -> the native array
+        self.array_types: tuple = (np.ndarray,)  # the native array types of the backends in the trace
         self.recording_arrays: list = []  # slot -> the RecordingArray
         self.root_slots: dict = {}  # slot -> its source expression
         self.scalars: list = []  # scalar number -> early (known before the step runs)
@@ -406,10 +530,10 @@ class Tracer:
 
     # --- slots ------------------------------------------------------------------------------
     def new_slot(self, array, source: str | None = None):
-        """A RecordingArray for the plain ndarray `array`, with a new slot."""
-        if type(array) is not np.ndarray:
+        """A RecordingArray for the native array `array`, with a new slot (a NumPy scalar becomes a 0-d array)."""
+        if isinstance(array, np.generic):
             array = np.asarray(array)
-        recording = np.ndarray.view(array, RecordingArray)
+        recording = RecordingArray(array)
         slot = len(self.plain)
         self.plain.append(array)
         self.recording_arrays.append(recording)
@@ -426,7 +550,7 @@ class Tracer:
             slot = self.slot_of.get(id(value))
             if slot is None:
                 self.stop("uses an array made by an operation ember.compile does not record")
-                return value, as_plain(value)
+                return value, value.native
             return SlotRef(slot), self.plain[slot]
         if kind is TracedScalar:
             return ScalarRef(value.index), float.__float__(value)
@@ -439,21 +563,15 @@ class Tracer:
         if kind is slice:
             (start, stop, step), (a, b, c) = self.encode((value.start, value.stop, value.step))
             return slice(start, stop, step), slice(a, b, c)
-        if isinstance(value, np.ndarray):
+        if isinstance(value, self.array_types):
             slot = self.slot_of.get(id(value))
-            if slot is not None:  # a plain view the trace made itself
+            if slot is not None:  # a native array the trace made itself
                 return SlotRef(slot), value
-            base = value.base
-            while base is not None:
-                if type(base) is RecordingArray:
-                    self.stop("converts a traced array to a NumPy array ember.compile cannot follow")
-                    break
-                base = getattr(base, "base", None)
         return value, value
 
     def adopt(self, result, outs: list):
         """The recorded form of a call's result: new or known slots."""
-        if isinstance(result, np.ndarray) or isinstance(result, np.generic):
+        if isinstance(result, self.array_types) or isinstance(result, np.generic):
             slot = self.slot_of.get(id(result))
             if slot is not None:
                 outs.append(slot)
@@ -463,7 +581,7 @@ class Tracer:
                 self.scalar_slots.add(len(self.plain) - 1)
             outs.append(len(self.plain) - 1)
             return recording
-        if type(result) is tuple and result and all(isinstance(r, (np.ndarray, np.generic)) for r in result):
+        if type(result) is tuple and result and all(isinstance(r, (*self.array_types, np.generic)) for r in result):
             return tuple(self.adopt(r, outs) for r in result)
         return result
 
@@ -473,7 +591,9 @@ class Tracer:
         sym_args, plain_args = self.encode(tuple(args))
         sym_kwargs, plain_kwargs = self.encode(kwargs)
         if kind == "method":
-            result = getattr(np.ndarray, callee)(*plain_args, **plain_kwargs)
+            result = getattr(plain_args[0], callee)(*plain_args[1:], **plain_kwargs)
+        elif kind == "attr":
+            result = getattr(plain_args[0], callee)
         elif kind == "draw":
             self.depth += 1  # NOTE: what the stream does inside is its own business, as a kernel's is
             try:
@@ -525,7 +645,7 @@ class Tracer:
             return
         target = self.plain[slot]
         for root in self.root_slots:
-            if np.may_share_memory(target, self.plain[root]):
+            if may_share_memory(target, self.plain[root]):
                 self.wrote_state = True
                 return
 

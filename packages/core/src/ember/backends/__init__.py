@@ -24,6 +24,7 @@ PyTorch's switches live here too, so scripts that set them run: ``cudnn.benchmar
 
 from __future__ import annotations
 
+from ._array_api import ArrayAPIBackend
 from ._protocol import KERNELS, Backend, BackendPluginSpec, NativeGenerator, hookimpl, hookspec, kernel_names
 from ._pytorch_names import cpu, cuda, cudnn, mps
 from ._registry import BackendPluginWarning, NoBackendError, PluginFailure, Selection, registry
@@ -64,6 +65,7 @@ def failures() -> list[PluginFailure]:
 
 __all__ = [
     "KERNELS",
+    "ArrayAPIBackend",
     "Backend",
     "BackendPluginSpec",
     "BackendPluginWarning",

@@ -12,11 +12,13 @@ given a NumPy-like array module; a plugin may subclass it (overriding what diffe
 or implement the protocol from scratch. Either way,
 ``pytest --pyargs ember.testing.suite --ember-backend NAME`` proves it conforms.
 
-**Native arrays** are NumPy-like: they have ``shape``, ``ndim``, ``size``, ``dtype`` (a
-NumPy dtype: ember reads a result's ember dtype from it), ``astype(numpy_dtype)``,
-``copy()``, ``reshape``, ``transpose``, the arithmetic and in-place operators and
-NumPy's indexing rules. ``backend.ndarray`` is their type, ``backend.xp`` the
-NumPy-compatible module they come from (ops the protocol does not name use it).
+**Native arrays** have ``shape``, ``ndim``, ``size`` and ``dtype``, a native dtype that
+the backend's ``dtypes`` table (native dtype -> ember dtype) maps to the result's ember
+dtype; conversions, copies, strides and Python values go through the backend
+(``astype``, ``copy``, ``strides``, ``item``, ``tolist``). ``backend.ndarray`` is their
+type, ``backend.xp`` the module they come from (ops the protocol does not name use it,
+so a NumPy-like module reaches the most of ember). :class:`ember.backends.ArrayAPIBackend`
+implements the protocol over any array API standard namespace instead.
 
 **Kernels** are named and called exactly like the NumPy function of the same name,
 grouped in :data:`KERNELS` (how core calls each: :data:`KERNEL_CALLS`; what it relies
@@ -361,9 +363,11 @@ class Backend(Protocol):
     device_type: str
     #: the distribution that installed it (filled in by the registry when None)
     distribution: str | None
-    #: the NumPy-compatible module of its arrays, and their type
+    #: the module of its arrays, and their type
     xp: Any
     ndarray: type
+    #: native dtype -> ember dtype for every dtype it supports (core reads each result's dtype here)
+    dtypes: dict
 
     # --- metadata ---------------------------------------------------------------
     def is_available(self) -> bool:
@@ -411,6 +415,15 @@ class Backend(Protocol):
 
     def copy(self, x: Any) -> Any:
         """A new array with x's values and dtype, sharing nothing with x."""
+
+    def strides(self, x: Any) -> tuple:
+        """x's strides in bytes, as NumPy's ``ndarray.strides``."""
+
+    def item(self, x: Any) -> Any:
+        """The one element of x as a Python number."""
+
+    def tolist(self, x: Any) -> Any:
+        """x as nested lists of Python numbers."""
 
     def to_numpy(self, x: Any) -> Any:
         """x as a host NumPy array: the same memory on the CPU (``Tensor.numpy()`` shares it)."""

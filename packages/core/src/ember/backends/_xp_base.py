@@ -43,8 +43,12 @@ class NumpyLikeBackend:
     device_type = "cpu"
     distribution: str | None = None
 
+    #: native dtype -> ember dtype, read by core for every result (NumPy's dtypes)
+    dtypes = _dtype._BY_NUMPY
+
     def __init__(self, xp: Any = np) -> None:
         self.xp = xp
+        self.dtypes = self.dtypes  # NOTE: an instance attribute: core reads it for every result
         self.ndarray = xp.ndarray
         # NOTE: kernels are instance attributes bound to xp's functions: one lookup, no wrapper call.
         for group in KERNELS.values():
@@ -215,7 +219,19 @@ class NumpyLikeBackend:
         return x.astype(dtype.numpy)
 
     def copy(self, x: Any) -> Any:
-        return x.copy()
+        return x.copy(order="K")  # NOTE: in x's own layout, as clone() keeps it
+
+    def strides(self, x: Any) -> tuple:
+        """x's strides in bytes (the array's own ``strides``)."""
+        return x.strides
+
+    def item(self, x: Any) -> Any:
+        """The one element of x as a Python number (the array's own ``item()``)."""
+        return x.item()
+
+    def tolist(self, x: Any) -> Any:
+        """x as nested lists of Python numbers (the array's own ``tolist()``)."""
+        return x.tolist()
 
     def to_numpy(self, x: Any) -> np.ndarray:
         return np.asarray(x)

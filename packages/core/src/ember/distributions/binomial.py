@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._creation import arange
-from .._random import bernoulli
+from .._random import binomial
 from .._size import Size
 from .._tensor import Tensor
 from ..autograd import no_grad
@@ -55,12 +55,7 @@ class Binomial(BinaryProbsOrLogits, Distribution):
         """The sum of max(total_count) coin flips, those past each element's own count left out."""
         shape = tuple(self._extended_shape(sample_shape))
         with no_grad():
-            trials = int(self.total_count.max().item()) if self.total_count.numel() else 0
-            total = self.total_count.expand(shape)
-            probs = self.probs.detach().expand((trials,) + shape)
-            flips = bernoulli(probs)
-            counted = arange(trials, dtype=total.dtype, device=total.device).reshape((-1,) + (1,) * len(shape)) < total
-            return (flips * counted.to(flips.dtype)).sum(0)
+            return binomial(self.total_count.expand(shape), self.probs.detach().expand(shape))
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 
-from .._random import rand
+from .._random import poisson
 from .._size import Size
 from .._tensor import Tensor
 from ..autograd import no_grad
@@ -40,16 +40,7 @@ class Poisson(Distribution):
         """Counts of exponential inter-arrival times within unit time (one pass per expected event)."""
         shape = tuple(self._extended_shape(sample_shape))
         with no_grad():
-            rate = self.rate.detach().expand(shape)
-            elapsed = rate.new_zeros(shape)
-            count = rate.new_zeros(shape)
-            running = rate > 0
-            while running.any():
-                step = -(-rand(shape, dtype=rate.dtype, device=rate.device)).log1p() / rate
-                elapsed = elapsed + step
-                running = running & (elapsed <= 1)
-                count = count + running.to(rate.dtype)
-            return count
+            return poisson(self.rate.detach().expand(shape))
 
     def log_prob(self, value: Tensor) -> Tensor:
         if self._validate_args:

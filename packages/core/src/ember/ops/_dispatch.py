@@ -21,7 +21,6 @@ from ._errors import (
 from ._op import Op, device_mismatch, record
 from ._view_writes import rebase_view
 
-_BY_NUMPY = dt._BY_NUMPY
 _result_type = dt.result_type
 _scalar_dtype = dt._scalar_dtype
 
@@ -45,12 +44,12 @@ _AS_THEY_ARE = {
 def unary(op: Op, x: Tensor, rule: str = PROMOTE, attrs: dict | None = None) -> Tensor:
     data = x._data
     if rule is FLOAT_RESULT and not x.dtype.inexact:
-        data = data.astype(dt._default[0].numpy)
+        data = x._backend.astype(data, dt._default[0])
     backend = x._backend
     result = op.forward(backend, data, **attrs) if attrs else op.forward(backend, data)
     if type(result) is not backend.ndarray:
         result = backend.xp.asarray(result)
-    out = wrap(result, backend, _BY_NUMPY[result.dtype], x.device)
+    out = wrap(result, backend, backend.dtypes[result.dtype], x.device)
     if x._requires_grad and grad_state.enabled:
         record(op, out, (x,), attrs)
     return out
@@ -105,11 +104,11 @@ def _binary_arrays(name: str, a, b, rule: str):
         xb = b._data if isinstance(b, Tensor) else b
         return xa, xb, like, want
     if isinstance(a, Tensor):
-        xa = a._data if a.dtype is want else a._data.astype(want.numpy)
+        xa = a._data if a.dtype is want else a._backend.astype(a._data, want)
     else:
         xa = _scalar_as(a, want)
     if isinstance(b, Tensor):
-        xb = b._data if b.dtype is want else b._data.astype(want.numpy)
+        xb = b._data if b.dtype is want else b._backend.astype(b._data, want)
     else:
         xb = _scalar_as(b, want)
     return xa, xb, like, want
@@ -166,7 +165,7 @@ def binary(op: Op, a, b, rule: str = PROMOTE) -> Tensor:
         result = run_binary(op, backend, xa, xb)  # NOTE: again, to translate the error or wrap the ints
     if type(result) is not backend.ndarray:
         result = backend.xp.asarray(result)
-    out = wrap(result, backend, _BY_NUMPY[result.dtype], like.device)
+    out = wrap(result, backend, backend.dtypes[result.dtype], like.device)
     if (
         (isinstance(a, Tensor) and a._requires_grad) or (isinstance(b, Tensor) and b._requires_grad)
     ) and grad_state.enabled:
@@ -247,7 +246,7 @@ def write_into(x: Tensor, result, name: str) -> None:
 
 def _alias_for_inplace(op: Op, x: Tensor) -> Tensor:
     """A stand-in for x's value before the write (copied when the backward rule reads it)."""
-    data = x._data.copy() if op.saves else x._data
+    data = x._backend.copy(x._data) if op.saves else x._data
     alias = wrap(data, x._backend, x.dtype, x.device)
     alias._requires_grad = x._requires_grad
     alias.grad_fn = x.grad_fn

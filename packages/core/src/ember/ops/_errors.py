@@ -11,9 +11,13 @@ from .. import _dtype as dt
 
 def kind_of(value) -> str:
     """NumPy's kind letter of an array or a Python scalar: b(ool), i(nt), u(nsigned), f(loat)."""
-    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    native = getattr(value, "dtype", None)
+    kind = getattr(native, "kind", None)
     if kind is not None:
         return "f" if kind == "V" else kind  # NOTE: ml_dtypes' bfloat16 is kind "V" to NumPy
+    if native is not None:
+        found = dt.of_native(native)
+        return "f" if found.inexact and not found.is_complex else "c" if found.is_complex else found.numpy.kind
     return "b" if isinstance(value, bool) else "i" if isinstance(value, int) else "f"
 
 

@@ -16,13 +16,10 @@ from __future__ import annotations
 import functools
 import inspect
 
-from .. import _dtype as dt
 from .._autograd._grad_mode import state as grad_state
 from .._autograd._math import define
 from .._autograd._node import node_type
 from .._tensor import Tensor, wrap
-
-_BY_NUMPY = dt._BY_NUMPY
 
 
 class Op:
@@ -196,7 +193,7 @@ def make(data, like: Tensor) -> Tensor:
     backend = like._backend
     if type(data) is not backend.ndarray:
         data = backend.xp.asarray(data)
-    return wrap(data, backend, _BY_NUMPY[data.dtype], like.device)
+    return wrap(data, backend, backend.dtypes[data.dtype], like.device)
 
 
 def call(op: Op, inputs: tuple, arrays: tuple, like: Tensor, attrs: dict | None = None) -> Tensor:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .._autograd._math import tensor_math
 from .._tensor import Tensor, wrap
+from ._errors import kind_of
 from ._op import Op, math_function, record
 
 
@@ -38,7 +39,7 @@ def replay(m, x, *, steps: list):
 def _view_write_mask(b, g, *, steps: list):
     """Ones where the base keeps its old value, zeros over the region the view covers (a constant)."""
     # NOTE: a complex mask is 1 in both parts (1 + 1j), and multiplies part by part (see _grad_view_write)
-    keep = b.xp.full(g.shape, 1 + 1j if g.dtype.kind == "c" else 1, dtype=g.dtype)
+    keep = b.xp.full(g.shape, 1 + 1j if kind_of(g) == "c" else 1, dtype=g.dtype)
     region = keep
     for op, attrs in steps:
         region = op.forward(b, region, **(attrs or {}))

@@ -8,25 +8,38 @@ of the derivative (m.conj). On real arrays m.conj is the array itself.
 from __future__ import annotations
 
 import functools
+import operator
 
 from .. import _dtype as dt
 from .._autograd._math import define
 from .._tensor import Tensor
 from .._writes import write_out
 from ._declare import export
+from ._errors import kind_of
 from ._op import Op, apply
 from .shape import view_call
+
+# NOTE: the array's (or a Python number's) own method, one native call: a NumPy-like array of a real dtype
+# gives itself, so m.conj costs real gradients nothing
+_conjugate = operator.methodcaller("conjugate")
 
 
 def _conj_kernel(b, x):
     try:
-        is_complex = x.dtype.kind == "c"
+        kind = b.dtypes[x.dtype]
     except AttributeError:
         return x.conjugate()  # NOTE: a Python number in a rule (the scalar of x * 2j)
-    return b.xp.conj(x) if is_complex else x
+    return b.xp.conj(x) if kind.is_complex else x
 
 
 CONJ = Op("conj", _conj_kernel, lambda m, ctx, g: (m.conj(g),), node="ConjBackward0")
+
+
+def _conjugate_on(backend):
+    """m.conj on one backend's arrays: the arrays' own method when they have one, else the kernel."""
+    if hasattr(backend.ndarray, "conjugate"):
+        return _conjugate
+    return functools.partial(_conj_kernel, backend)
 
 
 def _conj_recorded(x):
@@ -36,7 +49,7 @@ def _conj_recorded(x):
 
 
 # m.conj(x): the complex conjugate (x itself when real), the factor every complex rule conjugates by
-define("conj", lambda m: functools.partial(_conj_kernel, m.backend), lambda m: _conj_recorded)
+define("conj", lambda m: _conjugate_on(m.backend), lambda m: _conj_recorded)
 CONJ_PHYSICAL = Op("conj_physical", _conj_kernel, lambda m, ctx, g: (m.conj(g),), node="ConjPhysicalBackward0")
 
 
@@ -129,7 +142,7 @@ Tensor.conj_physical_ = _conj_physical_
 
 
 def _angle_kernel(b, x):
-    if x.dtype.kind in "biu":
+    if kind_of(x) in "biu":
         x = x.astype(dt.get_default_dtype().numpy)
     return b.xp.angle(x).astype(x.real.dtype)
 

@@ -306,3 +306,9 @@ def fill_(self: Tensor, value) -> Tensor:
 def zero_(self: Tensor) -> Tensor:
     """Set every element to zero."""
     return _fill(self, 0, ZERO)
+
+
+@export(method=False)
+def fill(input: Tensor, value) -> Tensor:
+    """A copy of the tensor with every element set to value (a number or a 0-dim tensor)."""
+    return _fill(input.clone(), value, FILL)

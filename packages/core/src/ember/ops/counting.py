@@ -8,7 +8,7 @@ from .. import _dtype as dt
 from .._tensor import Tensor
 from .._writes import write_out
 from ._declare import export
-from ._errors import not_implemented_for
+from ._errors import kind_of, not_implemented_for
 from ._op import make
 
 
@@ -16,7 +16,7 @@ from ._op import make
 def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
     """Count each non-negative integer of a 1-D tensor (or sum its weights), as int64 (or floating)."""
     x = input._data
-    if x.dtype.kind not in "iu":
+    if kind_of(x) not in "iu":
         raise not_implemented_for("bincount_cpu", x)
     xp = input._backend.xp
     if x.ndim != 1 or (x.size and int(x.min()) < 0):
@@ -54,7 +54,7 @@ def _histogram_range(input: Tensor, low, high) -> tuple:
 def histc(input: Tensor, bins: int = 100, min=0, max=0, *, out: Tensor | None = None) -> Tensor:  # noqa: A002
     """Histogram of `bins` equal-width bins between min and max (the data's range when they are equal)."""
     x = input._data
-    if x.dtype.kind != "f":
+    if kind_of(x) != "f":
         raise not_implemented_for("histogram_cpu", x)
     if isinstance(bins, bool) or not isinstance(bins, int):
         raise TypeError(f"histc(): argument 'bins' must be int, not {type(bins).__name__}")

@@ -14,7 +14,7 @@ from .. import _dtype as dt
 from .._tensor import Tensor, _wrap_dim
 from .._writes import write_out
 from ._declare import export
-from ._errors import not_implemented_for, unordered
+from ._errors import kind_of, not_implemented_for, unordered
 from ._op import Op, call, make
 from .reductions import _grad_pick, _pick_kernel, numpy_keywords
 from .return_types import ReturnTuple
@@ -32,7 +32,7 @@ def _running_extreme_index(input: Tensor, axis: int, larger: bool):
     running = xp.maximum.accumulate(x, axis=axis) if larger else xp.minimum.accumulate(x, axis=axis)
     before = xp.take(running, xp.arange(-1, n - 1) % max(n, 1), axis=axis)
     record = (x >= before) if larger else (x <= before)
-    if x.dtype.kind == "f":
+    if kind_of(x) == "f":
         record = record | xp.isnan(x)
     position = xp.arange(n, dtype=dt.int64.numpy).reshape([n if i == axis else 1 for i in range(x.ndim)])
     first = position == 0
@@ -209,3 +209,77 @@ def cumulative_trapezoid(y: Tensor, x: Tensor | None = None, *, dx=None, dim: in
         dim, _ = numpy_keywords("cumulative_trapezoid", numpy, dim, dim_default=-1)
     pairs, widths, axis = _trapezoid_parts(y, x, dx, dim, "cumulative_trapezoid")
     return ((pairs * widths) / 2).cumsum(axis)
+
+
+# --- gradient -------------------------------------------------------------------------------
+
+
+def _along(x: Tensor, axis: int, values: Tensor) -> Tensor:
+    """1-D `values` shaped to broadcast along `axis` of x."""
+    return values.reshape([-1 if i == axis else 1 for i in range(x.ndim)])
+
+
+def _uniform_gradient(f: Tensor, axis: int, h, edge_order: int) -> Tensor:
+    n = f.shape[axis]
+    part = lambda start, length=1: f.narrow(axis, start, length)  # noqa: E731
+    interior = (part(2, n - 2) - part(0, n - 2)) / (2 * h)
+    if edge_order == 1:
+        first, last = (part(1) - part(0)) / h, (part(n - 1) - part(n - 2)) / h
+    else:
+        first = (-1.5 * part(0) + 2 * part(1) - 0.5 * part(2)) / h
+        last = (0.5 * part(n - 3) - 2 * part(n - 2) + 1.5 * part(n - 1)) / h
+    return cat([first, interior, last], axis)
+
+
+def _coordinate_gradient(f: Tensor, axis: int, x: Tensor, edge_order: int) -> Tensor:
+    n = f.shape[axis]
+    if x.ndim != 1 or x.shape[0] != n:
+        raise RuntimeError(
+            f"torch.gradient expected each tensor to be on the same device and of the size of its dimension: "
+            f"got coordinates of shape {list(x.shape)} for dim {axis} of size {n}"
+        )
+    part = lambda start, length=1: f.narrow(axis, start, length)  # noqa: E731
+    dx = _along(f, axis, x[1:] - x[:-1])
+    step = lambda start, length=1: dx.narrow(axis, start, length)  # noqa: E731
+    left, right = step(0, n - 2), step(1, n - 2)
+    interior = (left * left * part(2, n - 2) - right * right * part(0, n - 2)
+                + (right * right - left * left) * part(1, n - 2)) / (left * right * (left + right))  # fmt: skip
+    if edge_order == 1:
+        first, last = (part(1) - part(0)) / step(0), (part(n - 1) - part(n - 2)) / step(n - 2)
+    else:
+        a, b = step(0), step(1)
+        first = (-(2 * a + b) / (a * (a + b))) * part(0) + ((a + b) / (a * b)) * part(1) - (a / (b * (a + b))) * part(2)
+        a, b = step(n - 3), step(n - 2)
+        last = (b / (a * (a + b))) * part(n - 3) - ((a + b) / (a * b)) * part(n - 2) + ((2 * b + a) / (b * (a + b))) * part(n - 1)  # fmt: skip
+    return cat([first, interior, last], axis)
+
+
+@export(method=False)
+def gradient(input: Tensor, *, spacing=1, dim=None, edge_order: int = 1) -> tuple:
+    """Estimates of input's derivative along each dim: central differences inside, one-sided at the edges.
+
+    spacing is one number for every dim, a number per dim, or per dim a 1-D tensor of coordinates.
+    """
+    if edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    dims = list(range(input.ndim)) if dim is None else [dim] if isinstance(dim, int) else list(dim)
+    dims = [_wrap_dim(d, input.ndim) for d in dims]
+    if isinstance(spacing, (tuple, list)):
+        if len(spacing) != len(dims):
+            given = f"'self.dim() = {input.ndim}', since dim argument was not given" if dim is None else "its dim"
+            raise RuntimeError(
+                "torch.gradient expected spacing to be unspecified, a scalar, or a list of length equal to "
+                f"{given}, but got a list of length {len(spacing)}"
+            )
+        spacings = list(spacing)
+    else:
+        spacings = [spacing] * len(dims)
+    if any(input.shape[d] < edge_order + 1 for d in dims):
+        raise RuntimeError("torch.gradient expected each dimension size to be at least edge_order+1")
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        input = input.to(dt.get_default_dtype())
+    return tuple(
+        _coordinate_gradient(input, d, h, edge_order) if isinstance(h, Tensor) and h.ndim == 1
+        else _uniform_gradient(input, d, h, edge_order)
+        for d, h in zip(dims, spacings, strict=True)
+    )  # fmt: skip

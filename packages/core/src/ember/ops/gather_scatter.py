@@ -12,11 +12,18 @@ from .._tensor import Tensor, _wrap_dim
 from .._writes import check_inplace_target, write_out
 from ._declare import export, method
 from ._dispatch import rebase_inplace
-from ._errors import broadcast_error
+from ._errors import broadcast_error, kind_of
 from ._op import Op, call, device_mismatch, make
 from .indexing import _TYPE
 
 # --- gather and scatter along a dim ------------------------------------------------------------
+
+
+def _int64(b, x):
+    """x as an int64 array (itself when it is one)."""
+    if type(x) is not b.ndarray:
+        x = b.xp.asarray(x)
+    return x if b.dtypes[x.dtype] is dt.int64 else b.astype(x, dt.int64)
 
 
 def _grid(b, index, axis: int) -> tuple:
@@ -27,7 +34,9 @@ def _grid(b, index, axis: int) -> tuple:
         if d == axis:
             grids.append(index)
         else:
-            grids.append(b.xp.arange(n).reshape((1,) * d + (n,) + (1,) * (ndim - d - 1)))
+            grids.append(
+                b.reshape(b.arange(0, n, 1, dt.int64, b.device_index(index)), (1,) * d + (n,) + (1,) * (ndim - d - 1))
+            )
     return tuple(grids)
 
 
@@ -74,7 +83,7 @@ def _check_along(name: str, input: Tensor, axis: int, index: Tensor, src: Tensor
                 f"dimension {axis}"
             )
         raise RuntimeError(f"{name}(): {message}")
-    low, high = int(index._data.min()), int(index._data.max())
+    low, high = int(index._backend.min(index._data)), int(index._backend.max(index._data))
     size = input.shape[axis]
     if low < 0 or high >= size:
         raise RuntimeError(
@@ -84,7 +93,7 @@ def _check_along(name: str, input: Tensor, axis: int, index: Tensor, src: Tensor
 
 def _gather_kernel(b, x, *, axis, index):
     if x.ndim == 0:
-        return x.copy()
+        return b.copy(x)
     return x[_grid(b, index._data, axis)]
 
 
@@ -130,7 +139,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
 def _scatter_kernel(b, x, src, *, axis, index, reduce):
     out = b.copy(x)
     where = _grid(b, index._data, axis)
-    values = src[tuple(slice(0, n) for n in index.shape)] if getattr(src, "ndim", 0) else src
+    values = b.getitem(src, tuple(slice(0, n) for n in index.shape)) if getattr(src, "ndim", 0) else src
     if reduce == "add":
         b.index_add(out, where, values)
     elif reduce == "multiply":
@@ -237,18 +246,18 @@ _REDUCERS = {"sum": "add", "prod": "multiply", "amax": "maximum", "amin": "minim
 def _scatter_reduce_kernel(b, x, src, *, axis, index, reduce, include_self):
     xp = b.xp
     where = _grid(b, index._data, axis)
-    values = src[tuple(slice(0, n) for n in index.shape)]
+    values = b.getitem(src, tuple(slice(0, n) for n in index.shape))
     out = b.copy(x)
     if not include_self:
         identity = {"sum": 0, "mean": 0, "prod": 1}.get(reduce)
         if identity is None:
-            info = xp.finfo(x.dtype) if x.dtype.kind == "f" else xp.iinfo(x.dtype)
+            info = xp.finfo(x.dtype) if kind_of(x) == "f" else xp.iinfo(x.dtype)
             identity = (
                 -xp.inf
-                if x.dtype.kind == "f" and reduce == "amax"
+                if kind_of(x) == "f" and reduce == "amax"
                 else info.min
                 if reduce == "amax"
-                else (xp.inf if x.dtype.kind == "f" else info.max)
+                else (xp.inf if kind_of(x) == "f" else info.max)
             )
         out[where] = identity
     _ufunc_at(b, _REDUCERS[reduce])(out, where, values)
@@ -258,7 +267,7 @@ def _scatter_reduce_kernel(b, x, src, *, axis, index, reduce, include_self):
         if include_self:
             counts += 1
         counts = xp.maximum(counts, 1)
-        out = (out / counts).astype(x.dtype) if x.dtype.kind == "f" else out // counts
+        out = (out / counts).astype(x.dtype) if kind_of(x) == "f" else out // counts
     return out
 
 
@@ -344,7 +353,7 @@ def _check_index_vector(name: str, input: Tensor, axis: int, index) -> Tensor:
     index = index.reshape(-1)
     if index.numel():
         size = input.shape[axis] if input.ndim else 1
-        low, high = int(index._data.min()), int(index._data.max())
+        low, high = int(index._backend.min(index._data)), int(index._backend.max(index._data))
         if low < 0 or high >= size:
             raise IndexError(
                 f"{name}(): index out of range in self (index {low if low < 0 else high} for dimension {axis} "
@@ -601,11 +610,13 @@ def nonzero(input: Tensor, *, as_tuple: bool = False):
     """Indices of the non-zero elements: an (n, ndim) int64 tensor, or one tensor per dim."""
     if input.ndim == 0:
         count = int(bool(input._data))
+        b = input._backend
+        where = b.device_index(input._data)
         if as_tuple:
-            return (make(input._backend.xp.zeros(count, dtype="int64"), input),)
-        return make(input._backend.xp.zeros((count, 0), dtype="int64"), input)
+            return (make(b.zeros((count,), dt.int64, where), input),)
+        return make(b.zeros((count, 0), dt.int64, where), input)
     found = input._backend.nonzero(input._data)
-    columns = tuple(make(input._backend.xp.asarray(c, dtype="int64"), input) for c in found)
+    columns = tuple(make(_int64(input._backend, c), input) for c in found)
     if as_tuple:
         return columns
     return make(input._backend.xp.stack([c._data for c in columns], axis=1), input)
@@ -634,7 +645,7 @@ def take(input: Tensor, index: Tensor) -> Tensor:
         raise device_mismatch("take", input, index)
     if index.numel():
         size = input.numel()
-        low, high = int(index._data.min()), int(index._data.max())
+        low, high = int(index._backend.min(index._data)), int(index._backend.max(index._data))
         if low < -size or high >= size:
             raise IndexError(f"take(): index {high if high >= size else low} out of range for tensor of size {size}")
     return call(TAKE, (input,), (input._data,), input, {"index": index})

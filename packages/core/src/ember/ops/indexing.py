@@ -16,7 +16,7 @@ from .._tensor import Tensor
 from .._writes import check_inplace_target
 from ._declare import export, method
 from ._dispatch import _alias_for_inplace, rebase_inplace
-from ._errors import overlap_error
+from ._errors import kind_of, overlap_error
 from ._op import Op, call, device_mismatch
 from .views import index_view
 
@@ -68,7 +68,7 @@ def _index_array(value, x: Tensor):
     array = dt.host_array(value)
     if array.size == 0:
         array = array.astype("int64")
-    if array.dtype.kind not in "biu":
+    if kind_of(array) not in "biu":
         raise IndexError(
             f"tensors used as indices must be long, int, byte or bool tensors (got values of type {array.dtype})"
         )

@@ -362,3 +362,32 @@ def matrix_exp(A: Tensor) -> Tensor:
 
 
 export(matrix_exp)
+
+
+# --- torch's deprecated top-level norms --------------------------------------------------------
+
+
+@export(method=False)
+def frobenius_norm(input: Tensor, dim, keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
+    """The 2-norm of input's elements over dim (deprecated in torch: use ``linalg.vector_norm(A, 2, dim)``)."""
+    warnings.warn(
+        "frobenius_norm is deprecated and it is just left for JIT compatibility. It will be removed in a future "
+        "PyTorch release. Please use `linalg.vector_norm(A, 2., dim, keepdim)` instead",
+        UserWarning,
+        stacklevel=2,
+    )
+    return vector_norm(input, 2, dim, keepdim, out=out)
+
+
+@export(method=False)
+def nuclear_norm(input: Tensor, dim=(-2, -1), keepdim: bool = False, *, out: Tensor | None = None) -> Tensor:
+    """The sum of singular values of each matrix (deprecated in torch: use ``linalg.matrix_norm(A, 'nuc')``)."""
+    if isinstance(dim, bool):  # NOTE: torch.nuclear_norm(input, keepdim) is the overload without dim
+        dim, keepdim = (-2, -1), dim
+    warnings.warn(
+        "nuclear_norm is deprecated and it is just left for JIT compatibility. It will be removed in a future "
+        "PyTorch release. Please use `linalg.matrix_norm(A, 'nuc', dim, keepdim)` instead",
+        UserWarning,
+        stacklevel=2,
+    )
+    return matrix_norm(input, "nuc", dim, keepdim, out=out)

@@ -281,6 +281,29 @@ def histogram(input: Tensor, bins, *, range=None, weight=None, density: bool = F
     return result_type(make(counts.astype(dtype), input), make(bin_edges.astype(dtype), input))
 
 
+@export(method=False)
+def histogramdd(input: Tensor, bins, *, range=None, weight=None, density: bool = False):
+    """Counts of the points (rows of input's last dim) in a grid of bins, with each dim's edges."""
+    from .return_types import histogramdd as result_type
+
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(
+            f"torch.histogramdd: input tensor and bins tensors should have the same dtype, got {input.dtype}"
+        )
+    xp = input._backend.xp
+    points = input._data.reshape(-1, input.shape[-1])
+    dims = points.shape[1]
+    if isinstance(bins, (list, tuple)):
+        bins = [b._data if isinstance(b, Tensor) else b for b in bins]
+    if range is not None:
+        range = [(range[2 * d], range[2 * d + 1]) for d in builtins.range(dims)]
+    weights = None if weight is None else weight._data.reshape(-1)
+    counts, bin_edges = xp.histogramdd(points, bins=bins, range=range, weights=weights, density=density)
+    dtype = input.dtype.numpy
+    edges = tuple(make(e.astype(dtype), input) for e in bin_edges)
+    return result_type(make(counts.astype(dtype), input), edges)
+
+
 # --- views and copies under other names -----------------------------------------------------------
 
 

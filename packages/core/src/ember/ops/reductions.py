@@ -11,7 +11,7 @@ from .._autograd._math import define
 from .._tensor import Tensor, _wrap_dim
 from .._writes import write_out
 from ._declare import export
-from ._errors import unordered
+from ._errors import kind_of, unordered
 from ._op import Op, call, make
 from .return_types import ReturnTuple
 
@@ -165,7 +165,7 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Tens
 
 
 def _nansum_kernel(b, x, *, axis, keepdims):
-    dtype = "int64" if x.dtype.kind in _INTEGRAL else None
+    dtype = "int64" if kind_of(x) in _INTEGRAL else None
     return b.xp.nansum(x, axis=axis, keepdims=keepdims, dtype=dtype)
 
 
@@ -220,7 +220,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None, out: Ten
 
 
 def _prod_kernel(b, x, *, axis, keepdims, dtype):
-    if dtype is None and x.dtype.kind in _INTEGRAL:
+    if dtype is None and kind_of(x) in _INTEGRAL:
         dtype = "int64"
     return b.prod(x, axis=axis, keepdims=keepdims, dtype=dtype)
 
@@ -387,8 +387,11 @@ def amin(input: Tensor, dim=(), keepdim: bool = False, **numpy) -> Tensor:
 
 
 def _arg_indices(kind: str, input: Tensor, axis: int, keepdim: bool) -> Tensor:
-    data = getattr(input._backend, kind)(input._data, axis=axis, keepdims=keepdim)
-    return make(input._backend.xp.asarray(data, dtype="int64"), input)
+    b = input._backend
+    data = getattr(b, kind)(input._data, axis=axis, keepdims=keepdim)
+    if type(data) is not b.ndarray:
+        data = b.xp.asarray(data)
+    return make(data if b.dtypes[data.dtype] is dt.int64 else b.astype(data, dt.int64), input)
 
 
 def _arg(kind: str, input: Tensor, dim, keepdim: bool) -> Tensor:
@@ -569,8 +572,8 @@ def _norm_kernel(b, x, *, axis, keepdims, p):
     if p == 1:
         return b.sum(magnitude, axis=axis, keepdims=keepdims)
     if p == 0:
-        return b.sum(magnitude != 0, axis=axis, keepdims=keepdims).astype(x.dtype)
-    return (b.sum(magnitude**p, axis=axis, keepdims=keepdims) ** (1.0 / p)).astype(x.dtype)
+        return b.astype(b.sum(magnitude != 0, axis=axis, keepdims=keepdims), b.dtypes[x.dtype])
+    return b.astype(b.sum(magnitude**p, axis=axis, keepdims=keepdims) ** (1.0 / p), b.dtypes[x.dtype])
 
 
 def _grad_norm(m, ctx, g):
@@ -665,14 +668,14 @@ def _softmax_kernel(b, x, *, axis):
     if fused is not None:
         return fused(x, axis)
     if x.size == 0:
-        return x.copy()
+        return b.copy(x)
     shifted = b.exp(x - b.max(x, axis=axis, keepdims=True))
     return shifted / b.sum(shifted, axis=axis, keepdims=True)
 
 
 def _log_softmax_kernel(b, x, *, axis):
     if x.size == 0:
-        return x.copy()
+        return b.copy(x)
     fused = getattr(b, "fused_log_softmax", None)
     if fused is not None:
         return fused(x, axis)

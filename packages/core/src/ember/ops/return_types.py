@@ -125,3 +125,4 @@ triangular_solve = _named_result("triangular_solve", ("solution", "cloned_coeffi
 geqrf = _named_result("geqrf", ("a", "tau"))
 frexp = _named_result("frexp", ("mantissa", "exponent"))
 histogram = _named_result("histogram", ("hist", "bin_edges"))
+histogramdd = _named_result("histogramdd", ("hist", "bin_edges"))

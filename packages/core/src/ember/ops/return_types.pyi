@@ -39,6 +39,14 @@ class histogram(NamedResult):
     n_fields: int
     n_sequence_fields: int
 
+class histogramdd(NamedResult):
+    @property
+    def bin_edges(self) -> Tensor: ...
+    @property
+    def hist(self) -> Tensor: ...
+    n_fields: int
+    n_sequence_fields: int
+
 class linalg_cholesky_ex(NamedResult):
     @property
     def L(self) -> Tensor: ...

@@ -79,15 +79,15 @@ def _grad_reshape(m, ctx, g):
 
 
 def _view_kernel(b, x, *, shape):
-    if x.flags.c_contiguous:
-        return x.reshape(shape)
+    if b.is_contiguous(x):
+        return b.reshape(x, shape)
     try:
         return b.xp.reshape(x, shape, copy=False)
-    except ValueError:
+    except (ValueError, AttributeError):  # NOTE: array-api-strict raises AttributeError
         raise RuntimeError(
             f"view size is not compatible with input tensor's size and stride (at least one dimension spans "
             f"across two contiguous subspaces): viewing shape {list(x.shape)} with strides "
-            f"{[s // x.itemsize for s in x.strides]} as {list(shape)}. Use .reshape(...) instead."
+            f"{[s // b.dtypes[x.dtype].itemsize for s in b.strides(x)]} as {list(shape)}. Use .reshape(...) instead."
         ) from None
 
 
@@ -199,7 +199,7 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
 
 
 def _squeeze_kernel(b, x, *, axes):
-    return x.squeeze(axis=axes) if axes else x.view()
+    return b.squeeze(x, axes) if axes else x[...]
 
 
 def _unsqueeze_kernel(b, x, *, axis):
@@ -264,10 +264,10 @@ def _grad_transpose(m, ctx, g):
 
 def _transpose_kernel(b, x, *, d0, d1):
     if d0 == d1:
-        return x.view()
+        return x[...]
     order = list(range(x.ndim))
     order[d0], order[d1] = order[d1], order[d0]
-    return x.transpose(order)
+    return b.permute(x, order)
 
 
 def _grad_t(m, ctx, g):
@@ -996,7 +996,7 @@ def _grad_identity(m, ctx, g):
 
 
 # NOTE: order="K" keeps the input's memory layout, as PyTorch's preserve_format does.
-CLONE = Op("clone", lambda b, x: x.copy(order="K"), _grad_identity, node="CloneBackward0")
+CLONE = Op("clone", lambda b, x: b.copy(x), _grad_identity, node="CloneBackward0")
 CONTIGUOUS = Op("contiguous", lambda b, x: b.ascontiguous(x), _grad_identity, node="CloneBackward0")
 
 

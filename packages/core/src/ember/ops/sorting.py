@@ -11,7 +11,7 @@ from .. import _dtype as dt
 from .._tensor import Tensor, _wrap_dim
 from .._writes import write_out
 from ._declare import export
-from ._errors import unordered
+from ._errors import kind_of, unordered
 from ._op import Op, call, make
 from .reductions import _grad_even, _grad_pick, _pick_kernel, _require_nonempty
 from .return_types import ReturnTuple
@@ -27,7 +27,7 @@ def _lower_median_kernel(b, x, *, axis, keepdims):
     """The lower median of all of x, NaN when x holds a NaN or nothing."""
     xp = b.xp
     flat = xp.sort(xp.reshape(x, (-1,)))
-    if flat.size == 0 or (flat.dtype.kind == "f" and xp.isnan(flat[-1])):
+    if flat.size == 0 or (kind_of(flat) == "f" and xp.isnan(flat[-1])):
         return xp.asarray(float("nan"), dtype=x.dtype)
     return flat[(flat.size - 1) // 2]
 
@@ -45,12 +45,13 @@ def _argsort(xp, x, axis: int):
 
 def _stable_order(input: Tensor, axis: int, descending: bool):
     """Indices (int64 array) that sort input along axis; equal elements keep their order either way."""
-    xp = input._backend.xp
+    b = input._backend
+    xp = b.xp
     x = input._data
     if not descending:
-        return _argsort(xp, x, axis).astype("int64")
+        return b.astype(_argsort(xp, x, axis), dt.int64)
     reversed_order = xp.flip(_argsort(xp, xp.flip(x, axis=axis), axis), axis=axis)
-    return (x.shape[axis] - 1 - reversed_order).astype("int64")
+    return b.astype(x.shape[axis] - 1 - reversed_order, dt.int64)
 
 
 def _span(axis: int, start: int, stop: int) -> tuple:

@@ -48,19 +48,18 @@ _ZETA_SERIES = (
 _ASYMPTOTIC_FROM = 10.0
 _SQRT_TWO = math.sqrt(2.0)
 _SQRT_TWO_PI = math.sqrt(2 * math.pi)
-_FLOAT64 = _dtype.float64.numpy
 
 
 def _as_float64(b, x, like=None):
     """x (an array, or a number shaped as `like`) as a float64 array."""
     if isinstance(x, b.ndarray):
-        return x.astype(_FLOAT64)
+        return b.astype(x, _dtype.float64)
     return _filled(b, like, float(x))
 
 
 def _filled(b, like, value: float):
     """A float64 array of `like`'s shape, every element `value`."""
-    return b.where(b.isnan(like), value, value).astype(_FLOAT64)
+    return b.astype(b.where(b.isnan(like), value, value), _dtype.float64)
 
 
 def _lgamma_array(b, x):

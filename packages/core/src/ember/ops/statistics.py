@@ -13,7 +13,7 @@ from .. import _dtype as dt
 from .._tensor import Tensor, _wrap_dim
 from .._writes import write_out
 from ._declare import export
-from ._errors import unordered
+from ._errors import kind_of, unordered
 from .elementwise import clamp, lerp
 from .gather_scatter import take_along_dim
 from .linalg import mm
@@ -170,7 +170,7 @@ def _check_weights(kind: str, weights: Tensor, observations: int, integral: bool
             f"{weights.numel()} != {observations}"
         )
     wanted, word = ("iu", "integral") if integral else ("f", "floating point")
-    if weights._data.dtype.kind not in wanted:
+    if kind_of(weights._data) not in wanted:
         raise RuntimeError(
             f"cov(): expected {kind} to have {word} dtype but got {kind} with "
             f"{dt.scalar_type_name(weights.dtype)} dtype"

@@ -350,3 +350,16 @@ def trace(input: Tensor) -> Tensor:
 
 for _op in (*INDEX_VIEWS.values(), DIAGONAL, UNFOLD):
     _op.node._view_op = _op  # how ops.shape.rebase_view replays these views on their base
+
+
+@method("as_subclass")
+def as_subclass(self: Tensor, cls: type) -> Tensor:
+    """The tensor as an instance of `cls`, a Tensor subclass: an alias of its memory that stays in the autograd graph."""
+    if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+        raise TypeError(
+            "Creating a Tensor subclass from a class that does not inherit from Tensor is not possible. Make sure "
+            "your class inherits from Tensor."
+        )
+    alias = index_view(self, (Ellipsis,), "AliasBackward0")
+    alias.__class__ = cls
+    return alias

@@ -229,6 +229,11 @@ class Mismatches:
         self.backend, self.native, self.host, self.found = backend, native, host, []
         self.asked = 0  # results compared or refusals checked: a check that asks nothing fails
 
+    def supported(self, dtypes: Iterable[np.dtype]) -> tuple[np.dtype, ...]:
+        """The dtypes of `dtypes` that the backend has (its ``dtypes`` table): the suite checks no others."""
+        have = {d.name for d in self.backend.dtypes.values()}
+        return tuple(d for d in dtypes if d.name in have)
+
     def to_native(self, value: Any) -> Any:
         """Arrays (and lists of them) on the backend; scalars as they are."""
         if isinstance(value, np.ndarray):

@@ -99,7 +99,7 @@ SHAPE_CASES = {
     "expand_dims": ("expand_dims", lambda a, b: ((a, -1), {})),
     "expand_dims tuple": ("expand_dims", lambda a, b: ((a, (0, 2)), {})),
     "squeeze all": ("squeeze", lambda a, b: ((a[:1, :, :1],), {})),
-    "squeeze axis": ("squeeze", lambda a, b: ((a[:1],), {"axis": 0})),
+    "squeeze axis": ("squeeze", lambda a, b: ((a[:1, ...],), {"axis": 0})),
     "concat axis 0": ("concat", lambda a, b: (([a, b],), {"axis": 0})),
     "concat axis -1": ("concat", lambda a, b: (([a, b, a],), {"axis": -1})),
     "stack": ("stack", lambda a, b: (([a, b],), {"axis": 0})),

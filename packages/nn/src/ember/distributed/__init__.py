@@ -110,5 +110,5 @@ def is_mpi_available() -> bool:
 
 
 def is_nccl_available() -> bool:
-    """False: ember has no NCCL group (CUDA tensors use backend='mpi', CUDA-aware where the MPI library is)."""
+    """Whether backend='nccl' can run here: a CUDA device, CuPy with NCCL, and mpi4py to start it."""
     return _backend.unavailable_reason("nccl") is None

@@ -1,7 +1,7 @@
 """Backend: the names of process-group backends and their registry (the plugin point).
 
-`mpi` is built in; `nccl` is known and says that ember has none (CUDA tensors use `mpi`). A third party adds its own
-with `Backend.register_backend(name, create, unavailable=...)`.
+`mpi` is built in, and so is `nccl` for CUDA tensors (started through MPI, available where CuPy has NCCL). A third
+party adds its own with `Backend.register_backend(name, create, unavailable=...)`.
 """
 
 from __future__ import annotations
@@ -83,6 +83,25 @@ def create_group(name: str, rank: int, world_size: int, timeout: float) -> Proce
     return Backend._registered[backend].create(rank, world_size, timeout)
 
 
+def split_as(name: str, world: ProcessGroup, members: list[int], timeout: float, local: bool) -> ProcessGroup | None:
+    """A subgroup under another built-in backend than the default group's: nccl over MPI's processes, or mpi."""
+    base = getattr(world, "bootstrap", world)  # the mpi group beneath an nccl group; an mpi group itself
+    if base.backend != Backend.MPI or name not in (Backend.MPI, Backend.NCCL):
+        raise ValueError(
+            f"new_group(backend={name!r}): a {world.backend!r} default group makes subgroups of its own backend "
+            "(and of 'mpi' and 'nccl' when MPI started the job); leave backend out"
+        )
+    reason = unavailable_reason(name)
+    if reason is not None:
+        raise RuntimeError(f"new_group(backend={name!r}): the backend is not available: {reason}")
+    group = base.split(members, timeout, local)
+    if group is None or name == Backend.MPI:
+        return group
+    from . import _nccl
+
+    return _nccl.over(group)
+
+
 # --- the built-in backends -----------------------------------------------------------------
 
 
@@ -107,7 +126,9 @@ def _nccl_unavailable() -> str | None:
 
 
 def _create_nccl(rank: int, world_size: int, timeout: float) -> ProcessGroup:
-    raise RuntimeError(_nccl_unavailable())
+    from . import _nccl
+
+    return _nccl.create(rank, world_size, timeout)
 
 
 Backend.register_backend("mpi", _create_mpi, unavailable=_mpi_unavailable)

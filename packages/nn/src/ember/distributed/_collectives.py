@@ -66,9 +66,9 @@ def _same_kind(tensor: ember.Tensor, like: ember.Tensor, what: str, name: str, c
 def _op(op, tensor: ember.Tensor, what: str) -> ReduceOp:
     if not isinstance(op, ReduceOp):
         raise TypeError(f"{what}: op must be an ember.distributed.ReduceOp (SUM, AVG, PRODUCT, MIN, MAX), got {op!r}")
-    if op is ReduceOp.AVG and not tensor.dtype.is_floating_point:
+    if op is ReduceOp.AVG and not (tensor.dtype.is_floating_point or tensor.dtype.is_complex):
         raise ValueError(
-            f"{what}: ReduceOp.AVG needs a floating-point tensor, got {tensor.dtype}; use ReduceOp.SUM and divide"
+            f"{what}: ReduceOp.AVG needs a floating-point or complex tensor, got {tensor.dtype}; use ReduceOp.SUM and divide"
         )
     return op
 

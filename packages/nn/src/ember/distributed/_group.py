@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 import time
 
+import ember
+
 from ._reduce_op import ReduceOp
 from ._work import Work
 
@@ -22,6 +24,7 @@ class ProcessGroup:
     """A set of processes that run collectives together; `rank()` is this process's place in it."""
 
     backend: str = "undefined"
+    device: ember.device = ember.device("cpu")  # where the group's own tensors go (object collectives, DDP's checks)
 
     def __init__(self, rank: int, size: int, timeout: float, ranks: list[int] | None = None) -> None:
         self._rank = rank

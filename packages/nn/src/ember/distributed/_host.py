@@ -25,11 +25,20 @@ def _device_array(tensor: ember.Tensor):
     return array
 
 
+def _host_array(tensor: ember.Tensor) -> np.ndarray:
+    """The tensor's values as a NumPy array: its own memory on the CPU, a copy elsewhere.
+
+    np.asarray makes it a plain ndarray, which MPI reads; inside ember.compile's trace it stops
+    the trace there (a collective is not recorded), and the step goes on eagerly.
+    """
+    return np.asarray(tensor.detach().numpy(force=True))
+
+
 def read_array(tensor: ember.Tensor, device: bool = False):
     """The values to send: the tensor's memory when it is contiguous on CPU (or on CUDA with `device`), else a copy."""
     if _on_device(tensor, device):
         return _device_array(tensor)
-    return np.ascontiguousarray(tensor.detach().numpy(force=True))
+    return np.ascontiguousarray(_host_array(tensor))
 
 
 def write_array(tensor: ember.Tensor, what: str, device: bool = False) -> tuple:
@@ -40,7 +49,7 @@ def write_array(tensor: ember.Tensor, what: str, device: bool = False) -> tuple:
     if _on_device(tensor, device):
         array = _device_array(tensor)
         return array, array is not tensor.detach()._data
-    array = tensor.detach().numpy(force=True)  # off the CPU: already a host copy
+    array = _host_array(tensor)  # off the CPU: already a host copy
     if tensor.device.type != "cpu":
         return np.ascontiguousarray(array), True
     if not array.flags.writeable:
@@ -56,7 +65,7 @@ def write_array(tensor: ember.Tensor, what: str, device: bool = False) -> tuple:
 def store(tensor: ember.Tensor, values) -> None:
     """Write `values` (any shape with the tensor's element count; host or, for a CUDA tensor, device) into the tensor."""
     if tensor.device.type == "cpu":
-        target = tensor.detach().numpy()
+        target = _host_array(tensor)
         if target.flags.writeable:
             np.copyto(target, values.reshape(target.shape), casting="no")
             return
@@ -67,3 +76,18 @@ def store(tensor: ember.Tensor, values) -> None:
         source = ember.from_dlpack(values.reshape(shape))
     with ember.no_grad():
         tensor.detach().copy_(source)
+
+
+def copy_home(tensor: ember.Tensor, array, copied: bool):
+    """The finish of a call that wrote `array`: store it into the tensor, unless it is the tensor's own memory."""
+    return (lambda: store(tensor, array)) if copied else None
+
+
+def copy_rows_home(outputs: list, rows):
+    """The finish of a gather into `rows`: store row i into outputs[i]."""
+
+    def finish() -> None:
+        for output, values in zip(outputs, rows):
+            store(output, values)
+
+    return finish

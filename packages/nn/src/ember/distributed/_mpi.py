@@ -16,7 +16,7 @@ from mpi4py import MPI
 
 from . import _cuda_aware
 from ._group import ProcessGroup
-from ._host import read_array, store, write_array
+from ._host import copy_home, copy_rows_home, read_array, store, write_array
 from ._reduce_op import ReduceOp
 from ._work import Work
 
@@ -38,19 +38,6 @@ def _buffer(array: np.ndarray | None):
 
 def _mpi_op(op: ReduceOp, array: np.ndarray):
     return (_BOOL_OPS if array.dtype == np.bool_ else _OPS)[op]
-
-
-def _copy_home(tensor, array: np.ndarray, copied: bool):
-    """The finish of a call that wrote `array`: copy it into the tensor unless it is the tensor's memory."""
-    return (lambda: store(tensor, array)) if copied else None
-
-
-def _copy_rows_home(outputs: list, rows: np.ndarray):
-    def finish() -> None:
-        for output, values in zip(outputs, rows):
-            store(output, values)
-
-    return finish
 
 
 class MPIProcessGroup(ProcessGroup):
@@ -80,7 +67,7 @@ class MPIProcessGroup(ProcessGroup):
     def _reduced(self, what: str, request, op: ReduceOp, tensor, array, copied: bool, keep: tuple = ()) -> Work:
         keep = (array, *keep)
         if op is not ReduceOp.AVG:
-            return self._work(what, request, _copy_home(tensor, array, copied), keep)
+            return self._work(what, request, copy_home(tensor, array, copied), keep)
 
         def average() -> None:
             np.divide(array, self._size, out=array)
@@ -97,19 +84,19 @@ class MPIProcessGroup(ProcessGroup):
     def broadcast(self, tensor, src: int) -> Work:
         array, copied = write_array(tensor, "broadcast()", self.cuda_aware)
         request = self.comm.Ibcast(_buffer(array), root=src)
-        return self._work("broadcast", request, _copy_home(tensor, array, copied), (array,))
+        return self._work("broadcast", request, copy_home(tensor, array, copied), (array,))
 
     def allgather_into_tensor(self, output, input) -> Work:
         sent = read_array(input, self.cuda_aware)
         array, copied = write_array(output, "all_gather_into_tensor()", self.cuda_aware)
         request = self.comm.Iallgather(_buffer(sent), _buffer(array))
-        return self._work("all_gather_into_tensor", request, _copy_home(output, array, copied), (sent, array))
+        return self._work("all_gather_into_tensor", request, copy_home(output, array, copied), (sent, array))
 
     def allgather(self, outputs: list, tensor) -> Work:
         sent = read_array(tensor)
         rows = np.empty((self._size, *sent.shape), sent.dtype)
         request = self.comm.Iallgather(_buffer(sent), _buffer(rows))
-        return self._work("all_gather", request, _copy_rows_home(outputs, rows), (sent, rows))
+        return self._work("all_gather", request, copy_rows_home(outputs, rows), (sent, rows))
 
     def reduce_scatter_tensor(self, output, input, op: ReduceOp) -> Work:
         sent = read_array(input, self.cuda_aware)
@@ -131,13 +118,13 @@ class MPIProcessGroup(ProcessGroup):
             return self._work("gather", self.comm.Igather(_buffer(sent), None, root=dst), keep=(sent,))
         rows = np.empty((self._size, *sent.shape), sent.dtype)
         request = self.comm.Igather(_buffer(sent), _buffer(rows), root=dst)
-        return self._work("gather", request, _copy_rows_home(outputs, rows), (sent, rows))
+        return self._work("gather", request, copy_rows_home(outputs, rows), (sent, rows))
 
     def scatter(self, tensor, inputs: list | None, src: int) -> Work:
         array, copied = write_array(tensor, "scatter()")
         rows = np.stack([read_array(t) for t in inputs]) if self._rank == src else None
         request = self.comm.Iscatter(_buffer(rows), _buffer(array), root=src)
-        return self._work("scatter", request, _copy_home(tensor, array, copied), (rows, array))
+        return self._work("scatter", request, copy_home(tensor, array, copied), (rows, array))
 
     def send(self, tensor, dst: int, tag: int) -> Work:
         sent = read_array(tensor, self.cuda_aware)

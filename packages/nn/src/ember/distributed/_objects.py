@@ -29,20 +29,21 @@ def _load(data: np.ndarray) -> Any:
 
 def _sizes(count: int, group: ProcessGroup) -> list[int]:
     """Every rank's `count`, on every rank."""
-    mine = ember.tensor([count], dtype=ember.int64)
-    everyone = ember.zeros(group.size(), dtype=ember.int64)
+    mine = ember.tensor([count], dtype=ember.int64, device=group.device)
+    everyone = ember.zeros(group.size(), dtype=ember.int64, device=group.device)
     c.all_gather_into_tensor(everyone, mine, group)
     return everyone.tolist()
 
 
-def _joined(pieces: list) -> ember.Tensor:
-    return ember.from_numpy(np.concatenate(pieces) if pieces else np.zeros(0, np.uint8))
+def _joined(pieces: list, group: ProcessGroup) -> ember.Tensor:
+    joined = np.concatenate(pieces) if pieces else np.zeros(0, np.uint8)
+    return ember.from_numpy(joined).to(group.device)
 
 
-def _padded(data: np.ndarray, length: int) -> ember.Tensor:
+def _padded(data: np.ndarray, length: int, group: ProcessGroup) -> ember.Tensor:
     out = np.zeros(length, np.uint8)
     out[: len(data)] = data
-    return ember.from_numpy(out)
+    return ember.from_numpy(out).to(group.device)
 
 
 def _list(value, what: str, name: str) -> list:
@@ -68,9 +69,9 @@ def all_gather_object(object_list: list, obj: Any, group: ProcessGroup | None = 
         )
     data = _bytes(obj)
     sizes = _sizes(len(data), group)
-    rows = ember.zeros(group.size() * max(sizes), dtype=ember.uint8)
-    c.all_gather_into_tensor(rows, _padded(data, max(sizes)), group)
-    flat = rows.numpy().reshape(group.size(), max(sizes))
+    rows = ember.zeros(group.size() * max(sizes), dtype=ember.uint8, device=group.device)
+    c.all_gather_into_tensor(rows, _padded(data, max(sizes), group), group)
+    flat = rows.numpy(force=True).reshape(group.size(), max(sizes))
     for i, size in enumerate(sizes):
         object_list[i] = _load(flat[i, :size])
 
@@ -100,11 +101,13 @@ def gather_object(
     data = _bytes(obj)
     sizes = _sizes(len(data), group)
     longest = max(sizes)
-    rows = [ember.zeros(longest, dtype=ember.uint8) for _ in sizes] if group.rank() == root else None
-    c.gather(_padded(data, longest), rows, group=group, group_dst=root)
+    rows = (
+        [ember.zeros(longest, dtype=ember.uint8, device=group.device) for _ in sizes] if group.rank() == root else None
+    )
+    c.gather(_padded(data, longest, group), rows, group=group, group_dst=root)
     if rows is not None:
         for i, size in enumerate(sizes):
-            object_gather_list[i] = _load(rows[i].numpy()[:size])
+            object_gather_list[i] = _load(rows[i].numpy(force=True)[:size])
 
 
 def broadcast_object_list(
@@ -123,13 +126,14 @@ def broadcast_object_list(
     _list(object_list, what, "object_list")
     sending = group.rank() == root
     pieces = [_bytes(item) for item in object_list] if sending else []
-    sizes = ember.tensor([len(p) for p in pieces] if sending else [0] * len(object_list), dtype=ember.int64)
+    counts = [len(p) for p in pieces] if sending else [0] * len(object_list)
+    sizes = ember.tensor(counts, dtype=ember.int64, device=group.device)
     c.broadcast(sizes, group=group, group_src=root)
     lengths = sizes.tolist()
-    data = _joined(pieces) if sending else ember.empty(sum(lengths), dtype=ember.uint8)
+    data = _joined(pieces, group) if sending else ember.empty(sum(lengths), dtype=ember.uint8, device=group.device)
     c.broadcast(data, group=group, group_src=root)
     if not sending:
-        flat, start = data.numpy(), 0
+        flat, start = data.numpy(force=True), 0
         for i, length in enumerate(lengths):
             object_list[i] = _load(flat[start : start + length])
             start += length
@@ -159,15 +163,16 @@ def scatter_object_list(
                 f"per rank, {group.size()}"
             )
     pieces = [_bytes(item) for item in scatter_object_input_list] if sending else []
-    longest = ember.tensor([max(len(p) for p in pieces) if sending else 0], dtype=ember.int64)
+    device = group.device
+    longest = ember.tensor([max(len(p) for p in pieces) if sending else 0], dtype=ember.int64, device=device)
     c.broadcast(longest, group=group, group_src=root)
     width = int(longest.item())
-    size = ember.zeros(1, dtype=ember.int64)
-    sizes = [ember.tensor([len(p)], dtype=ember.int64) for p in pieces] if sending else None
+    size = ember.zeros(1, dtype=ember.int64, device=device)
+    sizes = [ember.tensor([len(p)], dtype=ember.int64, device=device) for p in pieces] if sending else None
     c.scatter(size, sizes, group=group, group_src=root)
-    data = ember.zeros(width, dtype=ember.uint8)
-    c.scatter(data, [_padded(p, width) for p in pieces] if sending else None, group=group, group_src=root)
-    scatter_object_output_list[0] = _load(data.numpy()[: int(size.item())])
+    data = ember.zeros(width, dtype=ember.uint8, device=device)
+    c.scatter(data, [_padded(p, width, group) for p in pieces] if sending else None, group=group, group_src=root)
+    scatter_object_output_list[0] = _load(data.numpy(force=True)[: int(size.item())])
 
 
 def send_object_list(
@@ -185,8 +190,8 @@ def send_object_list(
     _list(object_list, "send_object_list()", "object_list")
     pieces = [_bytes(item) for item in object_list]
     peer = c._peer(dst, group, "send_object_list()", "dst", group_dst)
-    c.send(ember.tensor([len(p) for p in pieces], dtype=ember.int64), group=group, group_dst=peer)
-    c.send(_joined(pieces), group=group, group_dst=peer)
+    c.send(ember.tensor([len(p) for p in pieces], dtype=ember.int64, device=group.device), group=group, group_dst=peer)
+    c.send(_joined(pieces, group), group=group, group_dst=peer)
 
 
 def recv_object_list(
@@ -202,12 +207,12 @@ def recv_object_list(
         return -1
     group = resolve(group)
     _list(object_list, "recv_object_list()", "object_list")
-    sizes = ember.zeros(len(object_list), dtype=ember.int64)
+    sizes = ember.zeros(len(object_list), dtype=ember.int64, device=group.device)
     sender = c.recv(sizes, src, group, group_src=group_src)
     lengths = sizes.tolist()
-    data = ember.empty(sum(lengths), dtype=ember.uint8)
+    data = ember.empty(sum(lengths), dtype=ember.uint8, device=group.device)
     c.recv(data, sender, group)
-    flat, start = data.numpy(), 0
+    flat, start = data.numpy(force=True), 0
     for i, length in enumerate(lengths):
         object_list[i] = _load(flat[start : start + length])
         start += length

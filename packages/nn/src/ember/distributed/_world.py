@@ -77,11 +77,7 @@ def new_group(
     is the i-th smallest of `ranks` (the i-th as given with `sort_ranks=False`).
     """
     world = default_group()
-    if backend is not None and str(backend).lower() != world.backend:
-        raise ValueError(
-            f"new_group(backend={backend!r}): the default group's backend is {world.backend!r}, and ember's "
-            "subgroups use the same one; leave backend out"
-        )
+    kind = world.backend if backend is None else _backend.Backend(backend)
     members = _members(world, ranks)
     if sort_ranks:
         members = sorted(members)
@@ -89,7 +85,10 @@ def new_group(
     inside = world.rank() in members
     if use_local_synchronization and not inside:
         return GroupMember.NON_GROUP_MEMBER
-    group = world.split(members, seconds, local=use_local_synchronization)
+    if kind == world.backend:
+        group = world.split(members, seconds, local=use_local_synchronization)
+    else:
+        group = _backend.split_as(kind, world, members, seconds, use_local_synchronization)
     if group is None:
         return GroupMember.NON_GROUP_MEMBER
     _subgroups.append(group)

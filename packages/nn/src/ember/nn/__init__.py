@@ -7,6 +7,7 @@ from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedPara
 
 __all__ = [
     "Buffer",
+    "DataParallel",  # noqa: F405
     "Parameter",
     "UninitializedBuffer",
     "UninitializedParameter",
@@ -19,9 +20,10 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    """`ember.nn.parallel` on first use: most programs never train on several processes."""
-    if name == "parallel":
+    """`ember.nn.parallel` (and DataParallel) on first use: most programs never train on several devices."""
+    if name in ("parallel", "DataParallel"):
         import importlib
 
-        return importlib.import_module(f"{__name__}.parallel")
+        parallel = importlib.import_module(f"{__name__}.parallel")
+        return parallel if name == "parallel" else parallel.DataParallel
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,6 +3,7 @@ from ember.nn import functional as functional
 from ember.nn import init as init
 from ember.nn import parallel as parallel
 from ember.nn import utils as utils
+from ember.nn.functional._linear_cross_entropy import LinearCrossEntropyOptions as LinearCrossEntropyOptions
 from ember.nn.modules.activation import CELU as CELU
 from ember.nn.modules.activation import ELU as ELU
 from ember.nn.modules.activation import GELU as GELU
@@ -80,6 +81,7 @@ from ember.nn.modules.lazy import LazyLinear as LazyLinear
 from ember.nn.modules.linear import Bilinear as Bilinear
 from ember.nn.modules.linear import Identity as Identity
 from ember.nn.modules.linear import Linear as Linear
+from ember.nn.modules.linear_cross_entropy import LinearCrossEntropyLoss as LinearCrossEntropyLoss
 from ember.nn.modules.loss import BCELoss as BCELoss
 from ember.nn.modules.loss import BCEWithLogitsLoss as BCEWithLogitsLoss
 from ember.nn.modules.loss import CosineEmbeddingLoss as CosineEmbeddingLoss
@@ -154,6 +156,7 @@ from ember.nn.modules.rnn import RNNCell as RNNCell
 from ember.nn.modules.rnn import RNNCellBase as RNNCellBase
 from ember.nn.modules.sparse import Embedding as Embedding
 from ember.nn.modules.sparse import EmbeddingBag as EmbeddingBag
+from ember.nn.modules.sync_batchnorm import SyncBatchNorm as SyncBatchNorm
 from ember.nn.modules.transformer import Transformer as Transformer
 from ember.nn.modules.transformer import TransformerDecoder as TransformerDecoder
 from ember.nn.modules.transformer import TransformerDecoderLayer as TransformerDecoderLayer
@@ -162,6 +165,7 @@ from ember.nn.modules.transformer import TransformerEncoderLayer as TransformerE
 from ember.nn.modules.upsampling import Upsample as Upsample
 from ember.nn.modules.upsampling import UpsamplingBilinear2d as UpsamplingBilinear2d
 from ember.nn.modules.upsampling import UpsamplingNearest2d as UpsamplingNearest2d
+from ember.nn.parallel._data_parallel import DataParallel as DataParallel
 from ember.nn.parameter import Buffer as Buffer
 from ember.nn.parameter import Parameter as Parameter
 from ember.nn.parameter import UninitializedBuffer as UninitializedBuffer

@@ -1,6 +1,7 @@
 """Optimizers and learning-rate schedulers."""
 
 from . import lr_scheduler, swa_utils
+from ._swap import swap_in_optimizer_params_and_state
 from .adadelta import Adadelta
 from .adafactor import Adafactor
 from .adagrad import Adagrad
@@ -34,4 +35,5 @@ __all__ = [
     "Rprop",
     "lr_scheduler",
     "swa_utils",
+    "swap_in_optimizer_params_and_state",
 ]

@@ -260,7 +260,7 @@ def _advance(step: Tensor) -> float:
     """Count one more step in a state's 0-dim `step` tensor; return the new count."""
     count = step._data
     count += 1
-    return count.item()  # NOTE: not float(count): ember.compile follows .item() at replay
+    return count.item()  # NOTE: not float(count) nor backend.item: ember.compile follows .item() at replay
 
 
 def _lerp_(start, end, weight: float) -> None:

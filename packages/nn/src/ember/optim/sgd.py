@@ -67,7 +67,7 @@ class SGD(Optimizer):
                     buffers = state[p]
                     buf = buffers.get("momentum_buffer")
                     if buf is None:
-                        b = g.copy()
+                        b = p._backend.copy(g)
                         buffers["momentum_buffer"] = _state_tensor(p, b)
                     else:
                         b = buf._data

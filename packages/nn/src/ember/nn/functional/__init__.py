@@ -60,6 +60,7 @@ from ._embedding_bag import embedding_bag
 from ._fold import fold, unfold
 from ._likelihood_losses import gaussian_nll_loss, poisson_nll_loss
 from ._linear import bilinear, linear
+from ._linear_cross_entropy import linear_cross_entropy
 from ._loss import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -179,6 +180,7 @@ __all__ = [
     "leaky_relu",
     "leaky_relu_",
     "linear",
+    "linear_cross_entropy",
     "log_softmax",
     "logsigmoid",
     "lp_pool1d",

@@ -268,7 +268,8 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
 def _softplus_kernel(b, x, *, beta, threshold):
     scaled = x * beta
     smooth = (b.log1p(b.exp(-b.abs(scaled))) + b.maximum(scaled, 0)) / beta
-    return b.where(b.greater(scaled, threshold), x, smooth).astype(x.dtype, copy=False)
+    out = b.where(b.greater(scaled, threshold), x, smooth)
+    return out if out.dtype == x.dtype else b.astype(out, b.dtypes[x.dtype])
 
 
 def _grad_softplus(m, ctx, g):

@@ -21,7 +21,7 @@ def _conv_kernel(b, x, w, bias, *, geometry: Geometry, groups: int, spatial: int
     if fused is not None:
         return fused(x, w, bias, geometry, groups)
     out_size = geometry.output_size(*x.shape[2:])
-    kernels = w.reshape(groups, w.shape[0] // groups, -1)
+    kernels = b.reshape(w, (groups, w.shape[0] // groups, -1))
     cols = columns(b, x, geometry, out_size, groups)
     if cache is not None:
         cache["columns"] = cols

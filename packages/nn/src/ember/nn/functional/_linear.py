@@ -27,7 +27,8 @@ def _grad_product(m, ctx, g):
 
 def _grad_affine(m, ctx, g):
     """Gradients of bias + x @ w.T."""
-    return (m.sum(g, axis=0) if ctx.needs(0) else None, *_grad_product(m, ctx, g))
+    grad_x, grad_w = _grad_product(m, ctx, g)
+    return (m.sum(g, axis=0) if ctx.needs(0) else None), grad_x, grad_w
 
 
 _WEIGHT_TRANSPOSE = shown_node_type("TBackward0")

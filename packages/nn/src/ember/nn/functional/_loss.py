@@ -89,8 +89,9 @@ def _difference_loss(name: str, node: str, value, slope, factor: float = 1.0, sq
     def gradient(m, ctx, g):
         x, t = ctx.saved
         attrs = ctx.attrs
+        params = attrs["params"]
         scale = factor / attrs["count"] if attrs["reduction"] == "mean" else factor
-        grad = slope(m, x - t, **attrs["params"]) * (g * scale if scale != 1 else g)
+        grad = (slope(m, x - t, **params) if params else slope(m, x - t)) * (g * scale if scale != 1 else g)
         return (grad if ctx.needs(0) else None), (-grad if ctx.needs(1) else None)
 
     op = Op(name, kernel, gradient, node=node, saves=(0, 1))
@@ -277,6 +278,12 @@ def nll_loss(
     return call(NLL_LOSS_2D if input.ndim > 2 else NLL_LOSS, (input,), (input._data,), input, attrs)
 
 
+def kept_weight_total(target: Tensor, weight: Tensor | None, ignore_index: int) -> Tensor:
+    """The mean's denominator: the class weights of the targets that count (their number, without weights)."""
+    kept = target != ignore_index
+    return weight[target[kept]].sum() if weight is not None else kept.sum()
+
+
 def _label_smoothed(logp: Tensor, target: Tensor, weight, ignore_index: int, reduction: str, smoothing: float):
     classes = logp.shape[1]
     nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
@@ -288,9 +295,7 @@ def _label_smoothed(logp: Tensor, target: Tensor, weight, ignore_index: int, red
         smooth = -logp.sum(1)
     smooth = smooth.masked_fill(ignored, 0.0)
     if reduction == "mean":
-        kept = target[~ignored]
-        denominator = weight[kept].sum() if weight is not None else (~ignored).sum()
-        smooth = smooth.sum() / denominator
+        smooth = smooth.sum() / kept_weight_total(target, weight, ignore_index)
     elif reduction == "sum":
         smooth = smooth.sum()
     return (1 - smoothing) * nll + smooth * (smoothing / classes)

@@ -38,7 +38,9 @@ def _gather(b, x, axis_map: AxisMap):
     for index, weight in axis_map.taps:
         part = xp.take(x, index, axis=axis)
         if weight is not None:
-            part *= weight.astype(x.dtype, copy=False).reshape(-1, *trailing)
+            if weight.dtype != x.dtype:
+                weight = b.astype(weight, b.dtypes[x.dtype])
+            part *= b.reshape(weight, (-1, *trailing))
         if total is None:
             total = part
         else:

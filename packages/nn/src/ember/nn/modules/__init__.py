@@ -57,6 +57,7 @@ from .lazy import (
     LazyLinear,
 )
 from .linear import Bilinear, Identity, Linear
+from .linear_cross_entropy import LinearCrossEntropyLoss, LinearCrossEntropyOptions
 from .loss import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -125,6 +126,7 @@ from .pooling import (
 )
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding, EmbeddingBag
+from .sync_batchnorm import SyncBatchNorm
 from .transformer import (
     Transformer,
     TransformerDecoder,
@@ -239,6 +241,9 @@ __all__ = [
     "Softshrink",
     "Threshold",
     "BatchNorm3d",
+    "SyncBatchNorm",
+    "LinearCrossEntropyLoss",
+    "LinearCrossEntropyOptions",
     "CosineSimilarity",
     "PairwiseDistance",
     "AlphaDropout",

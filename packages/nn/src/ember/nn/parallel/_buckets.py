@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import ember
-import numpy as np
 
 FIRST_BUCKET_BYTES = 1024 * 1024
 DEFAULT_BUCKET_CAP_MB = 25
@@ -35,7 +34,7 @@ class Slot:
     packed: bool = True  # in the bucket's flat buffer, at `offset`; else reduced in its own buffer
     offset: int = 0
     bucket: Bucket | None = None
-    staging: np.ndarray | None = None  # host copy of a large gradient that cannot be reduced where it is
+    staging: ember.Tensor | None = None  # a flat copy of a large gradient that cannot be reduced where it is
 
 
 @dataclass(eq=False)
@@ -43,11 +42,14 @@ class Bucket:
     """Gradients whose all-reduces start together, once all of them are in."""
 
     index: int
-    dtype: np.dtype
+    dtype: ember.dtype
+    device: ember.device
     slots: list[Slot] = field(default_factory=list)
     nbytes: int = 0
     packed_numel: int = 0
-    flat: np.ndarray | None = None  # allocated when first needed
+    packed_count: int = 0
+    flat: ember.Tensor | None = None  # on the parameters' device, allocated when first needed
+    regions: dict = field(default_factory=dict)  # slot index -> its view of `flat`, made with `flat`
 
     def add(self, slot: Slot, pack_all: bool = False) -> None:
         slot.numel, slot.bucket = slot.param.numel(), self
@@ -55,21 +57,24 @@ class Bucket:
         if slot.packed:
             slot.offset = self.packed_numel
             self.packed_numel += slot.numel
+            self.packed_count += 1
         self.slots.append(slot)
         self.nbytes += slot.numel * self.dtype.itemsize
 
-    def flat_buffer(self) -> np.ndarray:
+    def flat_buffer(self) -> ember.Tensor:
         if self.flat is None:
-            self.flat = np.empty(self.packed_numel, self.dtype)
+            self.flat = flat = ember.empty(self.packed_numel, dtype=self.dtype, device=self.device)
+            for slot in self.slots:
+                if slot.packed:
+                    part = flat[slot.offset : slot.offset + slot.numel]
+                    self.regions[slot.index] = part.view(tuple(slot.param.shape))
         return self.flat
 
-    def region(self, slot: Slot) -> np.ndarray:
+    def region(self, slot: Slot) -> ember.Tensor:
         """A packed slot's part of the flat buffer, shaped like its parameter."""
-        return self.flat_buffer()[slot.offset : slot.offset + slot.numel].reshape(tuple(slot.param.shape))
-
-
-def numpy_dtype(tensor) -> np.dtype:
-    return ember.empty(0, dtype=tensor.dtype).numpy().dtype
+        if self.flat is None:
+            self.flat_buffer()
+        return self.regions[slot.index]
 
 
 def assign(
@@ -83,7 +88,7 @@ def assign(
         key = (slot.param.dtype, str(slot.param.device))
         bucket = open_buckets.get(key)
         if bucket is None:
-            bucket = open_buckets[key] = Bucket(-1, numpy_dtype(slot.param))
+            bucket = open_buckets[key] = Bucket(-1, slot.param.dtype, slot.param.device)
         bucket.add(slot, pack_all)
         if bucket.nbytes >= (cap_bytes if closed.get(key) else min(cap_bytes, first_cap_bytes)):
             done.append(open_buckets.pop(key))

@@ -17,9 +17,7 @@ from __future__ import annotations
 from collections import deque
 
 import ember
-import numpy as np
 from ember.distributed import ReduceOp
-from ember.distributed._host import store
 
 from ._buckets import PIECE_BYTES, Bucket, Slot, assign
 
@@ -47,10 +45,11 @@ class Reducer:
         self._ready = bytearray(len(self.slots))
         self._own: list = [None] * len(self.slots)  # where each large gradient is reduced this iteration
         self._pending = [0] * len(self.buckets)
+        self._undivided: list[list] = [[] for _ in self.buckets]  # per bucket: regions that are .grad, not yet divided
         self._next = 0  # the bucket queued next
         self._queue: deque = deque()  # (array, op, divide first) waiting for the all-reduce in flight
         self._in_flight = None
-        self._used: np.ndarray | None = None
+        self._used: list[bool] = []  # with find_unused_parameters: which parameters this forward used
         self._handles = [slot.param.register_post_accumulate_grad_hook(self._hook(slot)) for slot in self.slots]
 
     def _hook(self, slot: Slot):
@@ -74,11 +73,12 @@ class Reducer:
         self._ready = bytearray(len(self.slots))
         self._own = [None] * len(self.slots)
         self._pending = [len(bucket.slots) for bucket in self.buckets]
+        self._undivided = [[] for _ in self.buckets]
         self._next = 0
         self._expecting, self._started = True, False
         if self.find_unused:
             reached = _parameters_reached(outputs)
-            self._used = np.array([id(s.param) in reached for s in self.slots], np.uint8)
+            self._used = [id(s.param) in reached for s in self.slots]
             for slot in self.slots:
                 if not self._used[slot.index]:
                     self._mark_ready(slot, None)
@@ -105,40 +105,52 @@ class Reducer:
     def _load(self, slot: Slot, grad) -> None:
         """Put the gradient where its bucket's all-reduce reads it (zeros for an unused parameter).
 
-        A packed gradient is divided by the world size on its way into the flat buffer; a large one
-        is divided where it is reduced, piece by piece, at launch.
+        A packed gradient is divided by the world size on its way into the flat buffer, unless it
+        already is its region of the buffer (gradient_as_bucket_view): then it is divided with its
+        bucket, piece by piece, at launch, as a large gradient is where it is reduced.
         """
+        bucket = slot.bucket
         if slot.packed:
-            region = slot.bucket.region(slot)
+            region = bucket.region(slot)
             if grad is None:
-                region.fill(0)
+                region.zero_()
+            elif _is_view_of(grad, region):
+                self._undivided[bucket.index].append(region)
             else:
-                self._scale(grad.detach().numpy(force=True), region)  # in place when .grad is the view
+                self._scale(grad.detach(), region)
             return
-        if grad is not None and grad.device.type == "cpu":
-            array = grad.detach().numpy()
-            if array.flags.c_contiguous and array.flags.writeable and array.dtype == slot.bucket.dtype:
-                self._own[slot.index] = array.reshape(-1)
+        if grad is not None:
+            values = grad.detach()
+            if values.is_contiguous() and values.dtype == bucket.dtype and values.device == bucket.device:
+                self._own[slot.index] = values.view(-1)
                 return
         if slot.staging is None:
-            slot.staging = np.empty(slot.numel, slot.bucket.dtype)
+            slot.staging = ember.empty(slot.numel, dtype=bucket.dtype, device=bucket.device)
         if grad is None:
-            slot.staging.fill(0)
+            slot.staging.zero_()
         else:
-            np.copyto(slot.staging, grad.detach().numpy(force=True).reshape(-1), casting="same_kind")
+            slot.staging.copy_(grad.detach().reshape(-1))
         self._own[slot.index] = slot.staging
 
     def _enqueue(self, bucket: Bucket) -> None:
         """Queue the bucket's all-reduces: its flat buffer, then each large gradient, in pieces."""
         if bucket.packed_numel:
-            self._enqueue_pieces(bucket.flat_buffer(), ReduceOp.SUM, divide=False)
+            undivided = self._undivided[bucket.index]
+            whole = len(undivided) == bucket.packed_count  # every packed gradient is still to be divided
+            if not whole:
+                for region in undivided:
+                    self._scale(region, region)
+            self._enqueue_pieces(bucket.flat_buffer(), ReduceOp.SUM, divide=whole)
         for slot in bucket.slots:
             if not slot.packed:
                 self._enqueue_pieces(self._own[slot.index], ReduceOp.SUM, divide=True)
 
-    def _enqueue_pieces(self, buffer: np.ndarray, op: ReduceOp, divide: bool) -> None:
-        step = max(1, self.piece_bytes // buffer.itemsize)
-        for start in range(0, len(buffer), step):
+    def _enqueue_pieces(self, buffer: ember.Tensor, op: ReduceOp, divide: bool) -> None:
+        step = max(1, self.piece_bytes // buffer.element_size())
+        if buffer.numel() <= step:
+            self._queue.append((buffer, op, divide))
+            return
+        for start in range(0, buffer.numel(), step):
             self._queue.append((buffer[start : start + step], op, divide))
 
     def _pump(self) -> None:
@@ -151,63 +163,67 @@ class Reducer:
             piece, op, divide = self._queue.popleft()
             if divide:  # NOTE: just before sending, so that the piece is in cache for the transfer
                 self._scale(piece, piece)
-            self._in_flight = self.group.allreduce(ember.from_numpy(piece), op)
+            self._in_flight = self.group.allreduce(piece, op)
 
     def _finish(self) -> None:
-        used_anywhere = None
+        used = None
         if self.find_unused:
-            used_anywhere = self._used.copy()
-            self._queue.append((used_anywhere, ReduceOp.MAX, False))
+            used = ember.tensor(self._used, dtype=ember.uint8, device=self.slots[0].param.device)
+            self._queue.append((used, ReduceOp.MAX, False))
         self._pump()
         while self._in_flight is not None:
             self._in_flight.wait()
             self._pump()
+        used_anywhere = None if used is None else used.tolist()
         for slot in self.slots:
             if used_anywhere is not None and not used_anywhere[slot.index]:
                 continue
             if slot.packed:
                 self._hand_back(slot, slot.bucket.region(slot))
             elif self._own[slot.index] is slot.staging:
-                self._hand_back(slot, slot.staging.reshape(tuple(slot.param.shape)))
+                self._hand_back(slot, slot.staging.view(tuple(slot.param.shape)))
         self._expecting = False
         self._own = [None] * len(self.slots)
 
-    def _hand_back(self, slot: Slot, average: np.ndarray) -> None:
+    def _hand_back(self, slot: Slot, average: ember.Tensor) -> None:
         param = slot.param
-        if self.as_view and param.device.type == "cpu":
+        if self.as_view:
             if not _is_view_of(param.grad, average):
-                param.grad = ember.from_numpy(average)
+                param.grad = average
         elif param.grad is None:  # unused here, used elsewhere
-            param.grad = ember.from_numpy(average.copy()).to(param.device)
+            param.grad = average.clone()
         else:
-            store(param.grad, average)
+            param.grad.detach().copy_(average)
 
 
 def averager(world: int):
     """`scale(values, out)`: out = values / world; as a multiplication where 1/world is exact (world a power of 2).
 
     Multiplying costs about half as much as dividing, and gives the same numbers when 1/world is exact.
+    Where `values` is `out`'s own memory, the scaling runs in place (out= would compute a temporary and copy it).
     """
-    if world & (world - 1) == 0:
-        factor = 1.0 / world
+    exact = world & (world - 1) == 0
+    factor = 1.0 / world
 
-        def scale(values: np.ndarray, out: np.ndarray) -> None:
-            np.multiply(values, factor, out=out)
-
-        return scale
-
-    def scale(values: np.ndarray, out: np.ndarray) -> None:
-        np.divide(values, world, out=out)
+    def scale(values: ember.Tensor, out: ember.Tensor) -> None:
+        in_place = _is_view_of(values, out)
+        if exact:
+            out.mul_(factor) if in_place else ember.mul(values, factor, out=out)
+        else:
+            out.div_(world) if in_place else ember.div(values, world, out=out)
 
     return scale
 
 
-def _is_view_of(grad, region: np.ndarray) -> bool:
+def _is_view_of(grad, region: ember.Tensor) -> bool:
     """Whether `.grad` is already exactly this region of the bucket (so nothing needs handing back)."""
-    if grad is None or grad.device.type != "cpu":
-        return False
-    array = grad.detach().numpy()
-    return array.ctypes.data == region.ctypes.data and array.shape == region.shape and array.strides == region.strides
+    return grad is region or (
+        grad is not None
+        and grad.device == region.device
+        and grad.data_ptr() == region.data_ptr()
+        and grad.shape == region.shape
+        and grad.stride() == region.stride()
+    )
 
 
 def _parameters_reached(outputs) -> set:

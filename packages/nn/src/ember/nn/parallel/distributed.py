@@ -85,7 +85,8 @@ class DistributedDataParallel(Module):
         """Every rank must wrap the same architecture: compare counts of tensors and elements."""
         tensors = [*self.module.parameters(), *self.module.buffers()]
         mine = [len(tensors), sum(t.numel() for t in tensors)]
-        low, high = ember.tensor(mine, dtype=ember.int64), ember.tensor(mine, dtype=ember.int64)
+        device = self.process_group.device
+        low, high = (ember.tensor(mine, dtype=ember.int64, device=device) for _ in range(2))
         works = [
             dist.all_reduce(low, dist.ReduceOp.MIN, self.process_group, async_op=True),
             dist.all_reduce(high, dist.ReduceOp.MAX, self.process_group, async_op=True),
