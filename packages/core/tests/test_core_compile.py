@@ -340,3 +340,45 @@ def test_a_gradient_read_before_it_is_set_is_guarded():
     for _ in range(4):
         assert np.array_equal(eager().numpy(), compiled().numpy())
     assert compiled._traces == 2
+
+
+def _widening_kernels(compiled) -> list:
+    """The kernels in a trace's replay that still widen bfloat16 (ember-numpy's float32 wrappers)."""
+    names = compiled._cache[0].replay.__globals__
+    return [name for name, value in names.items() if hasattr(value, "widened_dtype")]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_widening_wrappers_are_kept_only_for_bfloat16_operands(dtype):
+    ember.zeros(1, dtype=ember.bfloat16)  # NOTE: the first bfloat16 array gives ember-numpy its widening wrappers
+    dtype = getattr(ember, dtype)
+
+    def step(a, w):
+        return (a @ w).sum(1).exp().sum()
+
+    a = ember.linspace(-1, 1, 12).reshape(3, 4).to(dtype)
+    w = ember.linspace(0.5, -0.5, 8).reshape(4, 2).to(dtype)
+    compiled = ember.compile(step)
+    for _ in range(3):
+        got = compiled(a, w)
+        expected = step(a, w)
+        assert got.dtype == dtype and np.array_equal(got.float().numpy(), expected.float().numpy())
+    widening = _widening_kernels(compiled)
+    assert bool(widening) == (dtype == ember.bfloat16), widening
+
+
+def test_argument_guards_are_checked_first():
+    from ember._compile._codegen import merged_guards
+
+    guards = ["c1.training is True", "c1.k == 3", "a[0]._data.shape == (2,)", "type(a[0]) is T2", "len(a) == 1"]
+    merged = merged_guards(guards)
+    assert merged[0] == "(a[0]._data.shape, len(a),) == ((2,), 1,)"
+    assert merged[1:] == ["c1.training is True", "type(a[0]) is T2", "c1.k == 3"]
+
+    @ember.compile
+    def f(a):
+        return (a * 2).sum()
+
+    for n in (4, 3, 4, 3):
+        assert np.array_equal(f(ember.ones(n)).numpy(), (ember.ones(n) * 2).sum().numpy())
+    assert f._traces == 2 and len(f._cache) == 2

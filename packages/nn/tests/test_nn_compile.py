@@ -124,6 +124,27 @@ def test_lr_scheduler_takes_effect():
     assert len(compiled_step._cache) <= 2  # the lr is read at replay, not frozen into new traces
 
 
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
+def test_an_inexact_lr_changed_between_calls_is_bit_for_bit(dtype):
+    # the replay converts the lr to the parameters' dtype once per call, where NumPy converts it per kernel
+    x, y = _data()
+    x, y = x.to(dtype), y.to(dtype)
+    eager_model, eager_opt = _regression()
+    compiled_model, compiled_opt = _regression()
+    eager_model.to(dtype)
+    compiled_model.to(dtype)
+    eager_step = _make_step(eager_model, eager_opt, nn.MSELoss())
+    compiled_step = ember.compile(_make_step(compiled_model, compiled_opt, nn.MSELoss()))
+    for lr in np.random.default_rng(3).uniform(1e-3, 0.2, 6):
+        eager_opt.param_groups[0]["lr"] = compiled_opt.param_groups[0]["lr"] = float(lr)
+        eager_step(x, y)
+        compiled_step(x, y)
+        _assert_same_state(eager_model, compiled_model)
+    name = "float32" if dtype is ember.float32 else "float64"
+    assert f"_{name} = _asarray(" in compiled_step.explain()
+    assert compiled_step._eager_reason is None
+
+
 def test_grads_and_state_dict_are_live_after_each_call():
     x, y = _data()
     model, optimizer = _regression()

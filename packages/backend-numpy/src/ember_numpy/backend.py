@@ -130,6 +130,11 @@ def _in_float32(kernel, operand: int = 0):
 
     widened.__name__ = getattr(kernel, "__name__", "kernel")
     widened.__doc__ = kernel.__doc__
+    # NOTE: what a caller that knows its operands' dtypes may skip (ember.compile's replay): for an
+    # operand at `widened_operand` of any dtype but `widened_dtype`, widened(...) is __wrapped__(...)
+    widened.__wrapped__ = kernel
+    widened.widened_dtype = _BF16
+    widened.widened_operand = operand
     return widened
 
 

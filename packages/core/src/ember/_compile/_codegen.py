@@ -6,7 +6,7 @@ import ast
 import functools
 import math
 
-from ._program import ScalarRef, SlotRef, refs_in
+from ._program import ScalarRef, SlotRef, TypedScalarRef
 
 
 class Deviation(Exception):
@@ -48,6 +48,8 @@ def literal(value, namespace: Namespace) -> str:
         return f"s{value.index}"
     if kind is ScalarRef:
         return f"f{value.index}"
+    if kind is TypedScalarRef:
+        return f"f{value.index}_{value.dtype.name}"
     if value is None or kind is bool or kind is int or kind is str:
         return repr(value)
     if kind is float and math.isfinite(value):
@@ -83,7 +85,9 @@ def call_source(instruction, namespace: Namespace) -> str:
         if symbol == "round":
             return f"round({args[0]}, {args[1]})"
         return f"({args[0]} {symbol} {args[1]})"
-    return f"{namespace.name(instruction.callee, 'k')}({', '.join(args)})"
+    name = getattr(instruction.callee, "__name__", None)
+    hint = f"{name}_" if type(name) is str and name.isidentifier() and not name.startswith("_") else "k"
+    return f"{namespace.name(instruction.callee, hint)}({', '.join(args)})"
 
 
 def line_of(instruction, namespace: Namespace) -> str:
@@ -105,7 +109,7 @@ def live_instructions(instructions: list, needed: set) -> list:
         effect = instruction.writes or instruction.kind in ("draw", "check") or instruction.expected is not None
         if effect or outs & needed:
             kept.append(instruction)
-            for ref in refs_in((instruction.args, instruction.kwargs), []):
+            for ref in instruction.references():
                 needed.add(("s", ref.index) if type(ref) is SlotRef else ("f", ref.index))
     kept.reverse()
     return kept
@@ -153,15 +157,31 @@ def _is_literal(text: str) -> bool:
     return True
 
 
+def _merged(pairs: list) -> list:
+    if not pairs:
+        return []
+    if len(pairs) == 1:
+        return [f"{pairs[0][0]} == {pairs[0][1]}"]
+    # NOTE: a tuple of literals is one constant of the compiled code
+    return [f"({', '.join(left for left, _ in pairs)},) == ({', '.join(right for _, right in pairs)},)"]
+
+
+def _on_arguments(expression: str) -> bool:
+    return expression.startswith(("a[", "kw[", "len(a)"))
+
+
 def merged_guards(guards: list) -> list:
-    """guards with every ``expression == literal`` check made one tuple comparison."""
+    """guards with the ``expression == literal`` checks made tuple comparisons.
+
+    The arguments' come first: a cached trace for another batch size fails there, at once.
+    """
     compared = [(g, _compared(g)) for g in guards]
     pairs = [found for _, found in compared if found is not None]
     if len(pairs) < 2:
         return guards
-    # NOTE: a tuple of literals is one constant of the compiled code
-    merged = f"({', '.join(left for left, _ in pairs)},) == ({', '.join(right for _, right in pairs)},)"
-    return [g for g, found in compared if found is None] + [merged]
+    first = _merged([p for p in pairs if _on_arguments(p[0])])
+    last = _merged([p for p in pairs if not _on_arguments(p[0])])
+    return first + [g for g, found in compared if found is None] + last
 
 
 def function_source(guards: list, bindings: list, body: list, restore: list) -> str:

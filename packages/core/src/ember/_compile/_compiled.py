@@ -26,8 +26,16 @@ from ._codegen import (
     live_instructions,
     merged_guards,
 )
-from ._optimize import eliminate_common, hoist, plan_buffers, positional_out, typed_constants
-from ._program import ScalarRef, SlotRef, refs_in
+from ._optimize import (
+    direct_kernels,
+    eliminate_common,
+    hoist,
+    plan_buffers,
+    positional_out,
+    typed_constants,
+    typed_settings,
+)
+from ._program import ScalarRef, SlotRef, TypedScalarRef
 from ._session import Session
 from ._tracer import GraphBreak, TracedScalar, Tracer
 
@@ -388,8 +396,9 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
         slot = _slot(tracer, tensor._data)
         if slot is None:
             return f"replaces the data of {expression} with an array the trace did not follow"
-        if slot == item.slot and not expression.startswith(("a[", "kw[")):
-            stable.append((expression, item.original))
+        if slot == item.slot:  # NOTE: the array it held (an argument's too): nothing to put back
+            if not expression.startswith(("a[", "kw[")):
+                stable.append((expression, item.original))
         else:
             needed.add(("s", slot))
             data = f"s{slot}" if slot not in tracer.scalar_slots else f"_asarray(s{slot})"
@@ -444,11 +453,13 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
         return returned[1:]
     escaping = {slot for kind, slot in needed if kind == "s"} | set(tracer.root_slots)
     kept = [tracer.plain[slot] for slot in escaping]
-    body = live_instructions(tracer.instructions, needed)
+    body = direct_kernels(live_instructions(tracer.instructions, needed), tracer.plain)
     body, constants = hoist(body, tracer.plain, tracer.scalar_slots, kept)
     for slot, value in constants.items():
         namespace.values[f"s{slot}"] = value  # NOTE: a global of the replay function: never assigned there
     body = typed_constants(eliminate_common(body, tracer.plain, escaping), tracer.plain)
+    floats = {i for i, s in tracer.scalar_sources.items() if f"type({shortened(s, verified)}) is float" in guards}
+    body, typed = typed_settings(body, tracer.plain, floats)
     buffers = plan_buffers(body, tracer.plain, tracer.scalar_slots, escaping, kept)
     lines = [line_of(i, namespace) for i in body if i.early]
     for index, instruction in enumerate(body):
@@ -459,17 +470,18 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
             keyword = "out=" if instruction.callee.__name__ in ("maximum", "minimum") else ""
             line = f"{line[:-1]}, {keyword}{namespace.name(buffers[index], 'buf')})"
         lines.append(line)
-    scalars_used = {r.index for i in body for r in refs_in((i.args, i.kwargs), []) if type(r) is ScalarRef}
+    scalars_used = {r.index for i in body for r in i.references() if type(r) is ScalarRef or type(r) is TypedScalarRef}
     scalars_used |= {index for kind, index in needed if kind == "f"}
     for index, setting in tracer.scalar_sources.items():
         # NOTE: a setting no recorded call reads may have reached the arrays as a plain float (math.sqrt(lr))
         if index in tracer.frozen_settings or index not in scalars_used:
             value = next(value for group, value, traced in session.learning_rates if traced.index == index)
             guards.append(shortened(f"{setting} == {literal(value, namespace)}", verified))
-    used = {r.index for i in body for r in refs_in((i.args, i.kwargs), []) if type(r) is SlotRef}
+    used = {r.index for i in body for r in i.references() if type(r) is SlotRef}
     used |= {slot for kind, slot in needed if kind == "s"}
     head = [f"s{slot} = {source}" for slot, source in sorted(tracer.root_slots.items()) if slot in used]
     head += [f"f{index} = {source}" for index, source in sorted(tracer.scalar_sources.items())]
+    head += [f"f{index}_{dtype.name} = _asarray(f{index}, {namespace.name(dtype, 'd')})" for index, dtype in typed]
     lines = [shortened(line, verified) for line in head + lines + tail] + [f"return {returned}"]
     generators = []
     for instruction in body:

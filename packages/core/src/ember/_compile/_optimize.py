@@ -8,6 +8,12 @@
 - Typed constants: a Python number given to a ufunc beside float arrays is converted by NumPy
   to their dtype on every call; when that conversion is exact and the call's result type is
   the same, a 0-d array of that dtype, made once, is passed instead (the same loop, the same bits).
+- Direct kernels: a backend kernel wrapped to widen one dtype (ember-numpy's bfloat16 kernels compute
+  in float32) calls the kernel it wraps when the traced operand has another dtype: the same call,
+  one Python frame fewer.
+- Typed settings: a setting read at each replay (the learning rate, a Python float) given to float
+  ufuncs is converted to their dtype once per replay, where NumPy would convert it on every call:
+  NumPy converts a Python float to the array's dtype first, so the bits are the same.
 - Memory planning: a ufunc whose result lives only inside the replay writes it into a buffer
   allocated once (``out=``), shared by results whose lifetimes do not overlap. Views keep their
   base alive: results that share memory form one group with one lifetime.
@@ -19,11 +25,11 @@ import math
 
 import numpy as np
 
-from ._program import Instruction, ScalarRef, SlotRef, may_share_memory, refs_in
+from ._program import Instruction, ScalarRef, SlotRef, TypedScalarRef, may_share_memory
 
 
 def _slots_read(instruction) -> list:
-    return [r.index for r in refs_in((instruction.args, instruction.kwargs), []) if type(r) is SlotRef]
+    return [r.index for r in instruction.references() if type(r) is SlotRef]
 
 
 def _shares(array, arrays: list) -> bool:
@@ -44,7 +50,7 @@ def hoist(body: list, plain: list, scalar_slots: set, kept: list) -> tuple:
             and instruction.outs
             and all(type(o) is int for o in instruction.outs)
             and all(s in constants for s in slots)
-            and not any(type(r) is not SlotRef for r in refs_in((instruction.args, instruction.kwargs), []))
+            and not any(type(r) is not SlotRef for r in instruction.references())
             and not any(_shares(plain[o], written + kept) for o in instruction.outs)
         )
         if not hoistable:
@@ -54,6 +60,24 @@ def hoist(body: list, plain: list, scalar_slots: set, kept: list) -> tuple:
             value = plain[o]
             constants[o] = value[()] if o in scalar_slots else value.copy()
     return left, constants
+
+
+def direct_kernels(body: list, plain: list) -> list:
+    """body with each widening kernel wrapper replaced by the kernel it wraps where it would pass through."""
+    out = []
+    for instruction in body:
+        callee = instruction.callee
+        inner = getattr(callee, "__wrapped__", None) if instruction.kind == "call" else None
+        if inner is not None and hasattr(callee, "widened_dtype"):
+            index = callee.widened_operand
+            if index < len(instruction.args):
+                operand = instruction.args[index]
+                if type(operand) is SlotRef:
+                    operand = plain[operand.index]
+                if getattr(operand, "dtype", None) is not callee.widened_dtype:
+                    instruction = _copy(instruction, instruction.args, instruction.kwargs, inner)
+        out.append(instruction)
+    return out
 
 
 def plan_buffers(body: list, plain: list, scalar_slots: set, escaping: set, kept: list) -> dict:
@@ -196,9 +220,10 @@ def eliminate_common(body: list, plain: list, escaping: set) -> list:
     return left
 
 
-def _copy(instruction, args, kwargs):
+def _copy(instruction, args, kwargs, callee=None):
     i = instruction
-    return Instruction(i.kind, i.callee, args, kwargs, i.outs, i.writes, i.name, i.expected, i.early)
+    callee = i.callee if callee is None else callee
+    return Instruction(i.kind, callee, args, kwargs, i.outs, i.writes, i.name, i.expected, i.early)
 
 
 _KEYWORD_OUT = frozenset({"maximum", "minimum"})  # NOTE: NumPy deprecates a positional out for these two
@@ -270,3 +295,28 @@ def typed_constants(body: list, plain: list) -> list:
                     instruction = _copy(instruction, tuple(changed), instruction.kwargs)
         out.append(instruction)
     return out
+
+
+def typed_settings(body: list, plain: list, floats: set) -> tuple:
+    """(body, [(scalar index, dtype)]): the settings in `floats` (Python floats at every replay) that
+    float ufunc calls read, made 0-d arrays of the other operand's dtype, each converted once."""
+    made: dict = {}
+    out = []
+    for instruction in body:
+        callee = instruction.callee
+        args = instruction.args
+        if instruction.kind == "call" and isinstance(callee, np.ufunc) and callee.nin == 2 and len(args) >= 2:
+            scalars = [i for i in range(2) if type(args[i]) is ScalarRef and args[i].index in floats]
+            arrays = [args[i] for i in range(2) if type(args[i]) is SlotRef]
+            if len(scalars) == 1 and len(arrays) == 1:
+                dtype = plain[arrays[0].index].dtype
+                if dtype.kind == "f" and _same_result_type(callee, dtype, 1.0):
+                    index = args[scalars[0]].index
+                    typed = made.get((index, dtype))
+                    if typed is None:
+                        typed = made[(index, dtype)] = TypedScalarRef(index, dtype)
+                    changed = list(args)
+                    changed[scalars[0]] = typed
+                    instruction = _copy(instruction, tuple(changed), instruction.kwargs)
+        out.append(instruction)
+    return out, list(made)

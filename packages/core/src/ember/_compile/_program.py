@@ -27,6 +27,16 @@ class ScalarRef:
         self.index = index
 
 
+class TypedScalarRef:
+    """A traced Python float as a 0-d array of ``dtype``, converted once per replay where it is read."""
+
+    __slots__ = ("index", "dtype")
+
+    def __init__(self, index: int, dtype) -> None:
+        self.index = index
+        self.dtype = dtype
+
+
 class Instruction:
     """One recorded call.
 
@@ -38,7 +48,7 @@ class Instruction:
     it again and leaves for eager mode when it differs.
     """
 
-    __slots__ = ("kind", "callee", "name", "args", "kwargs", "outs", "writes", "expected", "early")
+    __slots__ = ("kind", "callee", "name", "args", "kwargs", "outs", "writes", "expected", "early", "refs")
 
     def __init__(self, kind, callee, args, kwargs, outs, writes=(), name=None, expected=None, early=False) -> None:
         self.kind = kind
@@ -50,12 +60,20 @@ class Instruction:
         self.writes = writes  # slot numbers this call writes in place
         self.expected = expected
         self.early = early  # reads only settings known before the step runs (hoisted to the prologue)
+        self.refs = None  # the references among args and kwargs, found once (neither changes)
+
+    def references(self) -> list:
+        """The slot and scalar references among the arguments."""
+        found = self.refs
+        if found is None:
+            found = self.refs = refs_in((self.args, self.kwargs), [])
+        return found
 
 
 def refs_in(value, found: list) -> list:
     """The slot and scalar references inside an argument structure."""
     kind = type(value)
-    if kind is SlotRef or kind is ScalarRef:
+    if kind is SlotRef or kind is ScalarRef or kind is TypedScalarRef:
         found.append(value)
     elif kind is tuple or kind is list:
         for item in value:
