@@ -24,7 +24,7 @@ from .._devices import device_of
 from .._tensor import wrap
 from . import _anomaly
 from ._grad_mode import state as grad_state
-from ._math import array_math, tensor_math
+from ._math import _ARRAY_MATHS, array_math, tensor_math
 from ._node import _POST_ACCUMULATE_HOOKS, AccumulateGrad, accumulate, leaf_hooks, run_leaf_hooks
 
 
@@ -90,7 +90,8 @@ class _Pass:
         self.seeds = seeds = []
         i = 0
         for output in outputs:
-            edge = output._edge()
+            fn = output.grad_fn
+            edge = (fn, 0) if fn is not None and output._extra is None else output._edge()
             if edge[0] is None:
                 raise RuntimeError(
                     f"element {i} of tensors does not require grad and does not have a grad_fn. Call "
@@ -156,7 +157,7 @@ class _Pass:
             while node is not None:  # NOTE: a child newer than every pending node runs next, skipping the heap
                 if plain and node._backend is not backend:
                     backend = node._backend
-                    m = array_math(backend)
+                    m = _ARRAY_MATHS.get(backend) or array_math(backend)
                 if (
                     plain
                     and node._extra is None
@@ -286,6 +287,7 @@ class _Pass:
     def finish_leaves(self, captured: dict) -> None:
         """Each leaf takes its summed gradient (or, with targets, hands it back)."""
         plain = self.capture is None and not self.on_tensors
+        kept = self.kept
         for leaf, grad in self.leaves.items():
             variable = leaf._variable()
             if variable is None:
@@ -294,7 +296,12 @@ class _Pass:
             if not plain or (extra is not None and extra.hooks):
                 self.finish_leaf(leaf, variable, grad, captured)
                 continue
-            accumulate(variable, grad, self.may_keep(grad), False)
+            key = id(grad)  # NOTE: may_keep, spelled out for the common case
+            if key in kept:
+                accumulate(variable, grad, False, False)
+            else:
+                kept.add(key)
+                accumulate(variable, grad, getattr(grad, "base", 0) is None, False)
 
     def finish_leaf(self, leaf, variable, grad, captured: dict) -> None:
         create_graph = self.create_graph

@@ -18,7 +18,10 @@ def backward(self: Tensor, gradient=None, retain_graph=None, create_graph: bool 
     >>> x.grad
     tensor([2., 4., 6.])
     """
-    api.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+    if gradient is None and inputs is None and not create_graph:  # NOTE: loss.backward(), what api.backward does
+        api.run_backward([self], (), retain_graph, False)
+    else:
+        api.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
 
 def register_hook(self, hook):

@@ -21,7 +21,7 @@ def _grad_product(m, ctx, g):
     """Gradients of x @ w.T."""
     x, w = ctx.saved  # NOTE: with saved_for, x is kept only for w's gradient and w only for x's
     grad_x = None if w is None else m.matmul(g, w)
-    grad_w = None if x is None else m.matmul(m.t(g), x)
+    grad_w = None if x is None else m.matmul(g.T, x)  # NOTE: g is a matrix; .T is the array's own (cheapest)
     return grad_x, grad_w
 
 

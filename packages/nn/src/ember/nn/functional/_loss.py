@@ -76,7 +76,8 @@ def _broadcast_shape(name: str, input: Tensor, target: Tensor) -> tuple:
 def _difference_loss(name: str, node: str, value, slope, factor: float = 1.0, squares: bool = False):
     """A fused loss of d = input - target.
 
-    value(b, d, **params) is the pointwise loss on arrays; factor * slope(m, d, **params) its derivative.
+    value(b, d, **params) is the pointwise loss on arrays; factor * slope(m, d, **params) its derivative
+    (factor * d when slope is None).
     `squares`: the value is d * d (MSE), whose reduction the backend may compute as one sum of squares.
     """
 
@@ -89,9 +90,12 @@ def _difference_loss(name: str, node: str, value, slope, factor: float = 1.0, sq
     def gradient(m, ctx, g):
         x, t = ctx.saved
         attrs = ctx.attrs
-        params = attrs["params"]
         scale = factor / attrs["count"] if attrs["reduction"] == "mean" else factor
-        grad = (slope(m, x - t, **params) if params else slope(m, x - t)) * (g * scale if scale != 1 else g)
+        grad = x - t
+        if slope is not None:  # NOTE: None: the slope is d itself (MSE's, with factor 2)
+            params = attrs["params"]
+            grad = slope(m, grad, **params) if params else slope(m, grad)
+        grad = grad * (g * scale if scale != 1 else g)
         return (grad if ctx.needs(0) else None), (-grad if ctx.needs(1) else None)
 
     op = Op(name, kernel, gradient, node=node, saves=(0, 1))
@@ -140,7 +144,7 @@ def _sum_of_squares(b, d, mean: bool):
     return b.mean(d * d) if mean else b.sum(d * d)
 
 
-_mse = _difference_loss("mse_loss", "MseLossBackward0", lambda b, d: d * d, lambda m, d: d, factor=2.0, squares=True)
+_mse = _difference_loss("mse_loss", "MseLossBackward0", lambda b, d: d * d, None, factor=2.0, squares=True)
 _huber = _difference_loss("huber_loss", "HuberLossBackward0", _huber_value, _huber_slope)
 _smooth_l1 = _difference_loss("smooth_l1_loss", "SmoothL1LossBackward0", _smooth_l1_value, _smooth_l1_slope)
 
