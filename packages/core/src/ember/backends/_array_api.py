@@ -752,7 +752,7 @@ class HostGenerator:
         self._host = NumpyGenerator(seed)
 
     def _native(self, array: Any) -> Any:
-        return self._backend.from_numpy(np.ascontiguousarray(array), self._index)
+        return self._backend.from_numpy(np.asarray(array, order="C"), self._index)
 
     def seed(self, seed: int) -> None:
         self._host.seed(seed)

@@ -203,7 +203,7 @@ def _squeeze_kernel(b, x, *, axes):
 
 
 def _unsqueeze_kernel(b, x, *, axis):
-    return x[(slice(None),) * axis + (None,)]
+    return x[(slice(None),) * axis + (None, Ellipsis)]
 
 
 # NOTE: PyTorch numbers the node by overload: all dims, one dim, a tuple; in-place from 3.

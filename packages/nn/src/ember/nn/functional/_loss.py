@@ -179,11 +179,12 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
 # --- negative log likelihood and cross entropy ---------------------------------------------------------
 
 
-def _nll_kernel(b, x, *, target, weights, reduction, total):
-    rows = x.reshape(1, -1) if x.ndim == 1 else x
-    losses = -b.take_along_axis(rows, target.reshape(rows.shape[0], 1, *target.shape[1:]), 1)[:, 0] * weights
+def _nll_kernel(b, x, *, index, weights, reduction, total):
+    """index: the targets shaped (rows, 1, *rest), as take_along_axis reads them from x's rows."""
+    rows = b.reshape(x, (1, -1)) if x.ndim == 1 else x
+    losses = b.multiply(b.negative(b.take_along_axis(rows, index, 1)[:, 0, ...]), weights)
     if reduction == "none":
-        return losses.reshape(()) if x.ndim == 1 else losses
+        return b.reshape(losses, ()) if x.ndim == 1 else losses
     summed = b.sum(losses)
     return summed / total if reduction == "mean" else summed
 
@@ -210,12 +211,11 @@ PICKED = Op(
 
 
 def _grad_nll(m, ctx, g):
-    target = ctx.attrs["target"]
+    index = ctx.attrs["index"]
     weights = m.value(ctx.attrs["weights"], like=g)
     per_target = -(_scaled_grad(g, ctx.attrs["reduction"], ctx.attrs["total"]) * weights)
     shape = ctx.input_shape(0)
     rows = (1, shape[0]) if len(shape) == 1 else tuple(shape)
-    index = target.reshape(rows[0], 1, *target.shape[1:])
     placed = m.run(PICKED_PLACE, m.reshape(per_target, shape=index.shape), index=index, shape=rows)
     return (m.reshape(placed, shape=shape),)
 
@@ -264,17 +264,22 @@ def nll_loss(
             f"weight tensor should be defined either for all {classes} classes or no classes but got weight tensor "
             f"of shape: {list(weight.shape)}"
         )
-    xp = input._backend.xp
-    labels = target._data.reshape(1) if target.ndim == 0 else target._data
-    kept = labels != ignore_index
-    safe = xp.where(kept, labels, 0).astype("int64", copy=False)
-    if safe.size and (int(safe.min()) < 0 or int(safe.max()) >= classes):
-        bad = int(safe.max()) if int(safe.max()) >= classes else int(safe.min())
-        raise IndexError(f"Target {bad} is out of bounds.")
-    dtype = input.dtype.numpy
-    weights = kept.astype(dtype) if weight is None else weight._data.astype(dtype, copy=False)[safe] * kept
-    total = float(weights.sum()) if reduction == "mean" else 1.0
-    attrs = {"target": safe, "weights": weights, "reduction": reduction, "total": total}
+    b = input._backend
+    labels = b.reshape(target._data, (1,)) if target.ndim == 0 else target._data
+    kept = b.not_equal(labels, ignore_index)
+    safe = b.where(kept, labels, 0)
+    safe = safe if b.ember_dtype(safe.dtype) is dt.int64 else b.astype(safe, dt.int64)
+    if safe.size:
+        low, high = b.item(b.min(safe)), b.item(b.max(safe))
+        if low < 0 or high >= classes:
+            raise IndexError(f"Target {high if high >= classes else low} is out of bounds.")
+    if weight is None:
+        weights = b.astype(kept, input.dtype)
+    else:
+        weights = b.multiply(b.getitem(b.astype(weight._data, input.dtype), safe), kept)
+    total = float(b.item(b.sum(weights))) if reduction == "mean" else 1.0
+    index = b.reshape(safe, (safe.shape[0], 1, *safe.shape[1:]))
+    attrs = {"index": index, "weights": weights, "reduction": reduction, "total": total}
     return call(NLL_LOSS_2D if input.ndim > 2 else NLL_LOSS, (input,), (input._data,), input, attrs)
 
 
