@@ -952,14 +952,14 @@ def column_stack(tensors, *, out: Tensor | None = None) -> Tensor:
 
 TRIL = Op(
     "tril",
-    lambda b, x, *, k: b.xp.tril(x, k),
+    lambda b, x, *, k: b.xp.tril(x, k=k),
     lambda m, ctx, g: (m.tril(g, k=ctx.attrs["k"]),),
     node="TrilBackward0",
     math="tril",
 )
 TRIU = Op(
     "triu",
-    lambda b, x, *, k: b.xp.triu(x, k),
+    lambda b, x, *, k: b.xp.triu(x, k=k),
     lambda m, ctx, g: (m.triu(g, k=ctx.attrs["k"]),),
     node="TriuBackward0",
     math="triu",

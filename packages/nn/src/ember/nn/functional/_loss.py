@@ -16,7 +16,7 @@ from ...ops._dispatch import promoted
 from ...ops._errors import not_implemented_for
 from ...ops._op import Op, call, device_mismatch
 from ._activation import SOFTPLUS, log_softmax
-from ._utils import REDUCTIONS, check_reduction, legacy_reduction
+from ._utils import REDUCTIONS, cast_like, check_reduction, legacy_reduction
 
 
 def _reduce_array(b, values, reduction: str):
@@ -116,12 +116,12 @@ def _difference_loss(name: str, node: str, value, slope, factor: float = 1.0, sq
 
 def _huber_value(b, d, delta):
     magnitude = b.abs(d)
-    return b.where(b.less(magnitude, delta), 0.5 * d * d, delta * (magnitude - 0.5 * delta)).astype(d.dtype, copy=False)
+    return cast_like(b, b.where(b.less(magnitude, delta), 0.5 * d * d, delta * (magnitude - 0.5 * delta)), d)
 
 
 def _smooth_l1_value(b, d, beta):
     magnitude = b.abs(d)
-    return b.where(b.less(magnitude, beta), 0.5 * d * d / beta, magnitude - 0.5 * beta).astype(d.dtype, copy=False)
+    return cast_like(b, b.where(b.less(magnitude, beta), 0.5 * d * d / beta, magnitude - 0.5 * beta), d)
 
 
 def _smooth_l1_slope(m, d, beta: float):
@@ -367,7 +367,7 @@ def _bce_kernel(b, x, t, weight, *, reduction, count):
     losses = -(t * log_x + (1 - t) * log_rest)
     if weight is not None:
         losses = losses * weight
-    return _reduce_array(b, losses.astype(x.dtype, copy=False), reduction)
+    return _reduce_array(b, cast_like(b, losses, x), reduction)
 
 
 def _grad_bce(m, ctx, g):
@@ -415,7 +415,7 @@ def _bce_logits_kernel(b, x, t, weight, pos_weight, *, reduction, count):
         losses = (1 - t) * x + softplus_neg
     if weight is not None:
         losses = losses * weight
-    return _reduce_array(b, losses.astype(x.dtype, copy=False), reduction)
+    return _reduce_array(b, cast_like(b, losses, x), reduction)
 
 
 def _grad_bce_logits(m, ctx, g):
