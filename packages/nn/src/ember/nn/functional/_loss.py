@@ -395,8 +395,8 @@ def binary_cross_entropy(
         "Please ensure they have the same size.",
     )
     input, target = _same_dtype(input, target)
-    values = input._data
-    if values.size and (bool((values < 0).any()) or bool((values > 1).any())):
+    values, b = input._data, input._backend
+    if values.size and (bool(b.any(b.less(values, 0))) or bool(b.any(b.greater(values, 1)))):
         raise RuntimeError(
             "all elements of input should be between 0 and 1 (binary_cross_entropy takes probabilities; for "
             "logits use binary_cross_entropy_with_logits)"
