@@ -143,21 +143,20 @@ def _tiled_max(b, data, kernel: tuple):
 
     One pass per kernel offset over strided views of the input, with no copy of the windows.
     """
-    xp = b.xp
     strides = plane_strides(data.shape[2:])
     lead = (slice(None), slice(None))
     best, offset, owned = data[lead + tuple(slice(None, None, k) for k in kernel)], 0, False
     for shift in itertools.product(*(range(k) for k in kernel)):
         if any(shift):
             candidate = data[lead + tuple(slice(i, None, k) for i, k in zip(shift, kernel))]
-            offset = xp.where(candidate > best, sum(i * s for i, s in zip(shift, strides)), offset)
-            best = xp.maximum(best, candidate, out=best if owned else None)
+            offset = b.where(b.greater(candidate, best), sum(i * s for i, s in zip(shift, strides)), offset)
+            best = b.maximum(best, candidate, out=best if owned else None)
             owned = True
-    if data.dtype.kind == "f" and xp.isnan(best).any():
+    if b.ember_dtype(data.dtype).is_floating_point and bool(b.any(b.isnan(best))):
         return None
-    d = len(kernel)
+    d, where = len(kernel), b.device_index(data)
     base = sum(
-        xp.arange(o).reshape((-1,) + (1,) * (d - 1 - a)) * (k * s)
+        b.reshape(b.arange(0, o, 1, dt.int64, where), (-1,) + (1,) * (d - 1 - a)) * (k * s)
         for a, (o, k, s) in enumerate(zip(best.shape[2:], kernel, strides))
     )
     return (best,), offset + base
