@@ -270,14 +270,14 @@ def nll_loss(
     safe = b.where(kept, labels, 0)
     safe = safe if b.ember_dtype(safe.dtype) is dt.int64 else b.astype(safe, dt.int64)
     if safe.size:
-        low, high = b.item(b.min(safe)), b.item(b.max(safe))
+        low, high = int(b.min(safe)), int(b.max(safe))
         if low < 0 or high >= classes:
             raise IndexError(f"Target {high if high >= classes else low} is out of bounds.")
     if weight is None:
         weights = b.astype(kept, input.dtype)
     else:
         weights = b.multiply(b.getitem(b.astype(weight._data, input.dtype), safe), kept)
-    total = float(b.item(b.sum(weights))) if reduction == "mean" else 1.0
+    total = float(b.sum(weights)) if reduction == "mean" else 1.0
     index = b.reshape(safe, (safe.shape[0], 1, *safe.shape[1:]))
     attrs = {"index": index, "weights": weights, "reduction": reduction, "total": total}
     return call(NLL_LOSS_2D if input.ndim > 2 else NLL_LOSS, (input,), (input._data,), input, attrs)

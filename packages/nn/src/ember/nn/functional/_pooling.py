@@ -373,7 +373,7 @@ def _unpool(name: str, spatial: int, input: Tensor, indices: Tensor, kernel_size
     plane = math.prod(sizes)
     b = index._backend
     data = index._data if index.dtype is dt.int64 else b.astype(index._data, dt.int64)
-    if data.size and (b.item(b.min(data)) < 0 or b.item(b.max(data)) >= plane):
+    if data.size and (int(b.min(data)) < 0 or int(b.max(data)) >= plane):
         raise RuntimeError(
             f"{name}: Found an invalid max index: indices must lie in [0, {plane}) for an output of size {list(sizes)}"
         )
