@@ -134,14 +134,21 @@ def strided_view(storage: Tensor, dtype, byte_offset: int, shape: tuple, byte_st
     """A native array viewing `storage` (a 1-d tensor) as dtype/shape/strides; Damaged if it would leave it."""
     nbytes = storage.nbytes
     _check_inside(nbytes, dtype.itemsize, byte_offset, shape, byte_strides)
-    xp = storage._backend.xp
-    raw = storage._data.view(np.uint8)
-    whole = (nbytes - byte_offset) // dtype.itemsize
-    first = raw[byte_offset : byte_offset + whole * dtype.itemsize].view(dtype.numpy)
-    view = xp.lib.stride_tricks.as_strided(first, shape, byte_strides)
+    backend, data = storage._backend, storage._data
+    if not hasattr(data, "view"):  # arrays without NumPy's view (the array API standard's): view the host array
+        host = _strided(np, backend.to_numpy(data), nbytes, dtype, byte_offset, shape, byte_strides)
+        return backend.from_numpy(host, storage.device.index)
+    view = _strided(backend.xp, data, nbytes, dtype, byte_offset, shape, byte_strides)
     if isinstance(view, np.ndarray) and any(s == 0 and n > 1 for n, s in zip(shape, byte_strides)):
         view.flags.writeable = False  # an expanded tensor: writes into it are refused, as before saving
     return view
+
+
+def _strided(xp, data, nbytes: int, dtype, byte_offset: int, shape: tuple, byte_strides: tuple):
+    raw = data.view(np.uint8)
+    whole = (nbytes - byte_offset) // dtype.itemsize
+    first = raw[byte_offset : byte_offset + whole * dtype.itemsize].view(dtype.numpy)
+    return xp.lib.stride_tricks.as_strided(first, shape, byte_strides)
 
 
 def _check_inside(nbytes: int, itemsize: int, offset: int, shape: tuple, strides: tuple) -> None:

@@ -216,7 +216,10 @@ def _value_guards(value, expression: str, namespace: Namespace, out: list, depth
     if isinstance(value, Tensor):
         out.append(f"type({expression}) is {namespace.name(type(value), 'T')}")
         out.append(f"{expression}._data.shape == {value._data.shape!r}")
-        out.append(f"{expression}._data.strides == {value._data.strides!r}")
+        if hasattr(value._data, "strides"):
+            out.append(f"{expression}._data.strides == {value._data.strides!r}")
+        else:  # an array without its own strides (array API standard arrays): the backend reads them
+            out.append(f"{expression}._backend.strides({expression}._data) == {value._backend.strides(value._data)!r}")
         out.append(f"{expression}.dtype is {namespace.name(value.dtype, 'd')}")
         device = namespace.name(value.device, "v")
         out.append(f"({expression}.device is {device} or {expression}.device == {device})")

@@ -221,6 +221,14 @@ OPTIONAL_MEMBERS: dict[str, OptionalMember] = {
         "backward of ``nn.Conv1d``, ``nn.Conv2d``",
         "im2col columns and matmul",
     ),
+    "sliding_windows": OptionalMember(
+        "sliding_windows(x, out_size, kernel, stride, dilation)",
+        "the windows over x's trailing len(kernel) axes: x's leading shape, then out_size, then kernel, holding "
+        "x at o * stride + k * dilation for window o and kernel offset k; to be read only (a strided view where "
+        "the library has one)",
+        "convolution, pooling and ``nn.functional.unfold``",
+        "one strided slice of x per kernel offset, stacked (a copy)",
+    ),
     "fft": OptionalMember(
         "fft(x, kind, s, axes, norm)",
         "the discrete Fourier transform over axes that NumPy's ``fft.<kind>`` computes (kind is fftn, ifftn, "

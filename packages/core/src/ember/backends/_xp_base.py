@@ -128,6 +128,16 @@ class NumpyLikeBackend:
         out *= x
         return out
 
+    def sliding_windows(self, x: Any, out_size: tuple, kernel: tuple, stride: tuple, dilation: tuple) -> Any:
+        """Every window over x's trailing axes as one read-only strided view (no copy)."""
+        lead, spatial = x.strides[: x.ndim - len(kernel)], x.strides[x.ndim - len(kernel) :]
+        return self.xp.lib.stride_tricks.as_strided(
+            x,
+            (*x.shape[: x.ndim - len(kernel)], *out_size, *kernel),
+            (*lead, *(s * t for s, t in zip(spatial, stride)), *(s * d for s, d in zip(spatial, dilation))),
+            writeable=False,
+        )
+
     def spread(self, x: Any, shape: tuple, divisor: int = 1) -> Any:
         """x / divisor broadcast to shape, to be read (a gradient): one value fills a small array, else a view."""
         if x.size == 1 and math.prod(shape) < _BROADCAST_FROM and divisor <= _EXACT_COUNT:

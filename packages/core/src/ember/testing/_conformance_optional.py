@@ -182,6 +182,26 @@ class OptionalChecks:
                 mismatches.call(call_text("mask_multiply", [operand, keep]), expected, fused, *native)
 
     @staticmethod
+    def check_sliding_windows(backend, index, mismatches, sliding_windows) -> None:
+        """1-d to 3-d windows with strides and dilations, each equal to the slices it stands for."""
+        x = np.arange(2 * 3 * 7 * 6 * 5, dtype=np.float32).reshape(2, 3, 7, 6, 5)
+        for kernel, stride, dilation in [
+            ((3,), (1,), (1,)),
+            ((2, 3), (2, 1), (1, 2)),
+            ((2, 2, 2), (3, 2, 1), (2, 1, 2)),
+        ]:
+            sizes = x.shape[x.ndim - len(kernel) :]
+            out = tuple((n - d * (k - 1) - 1) // s + 1 for n, k, s, d in zip(sizes, kernel, stride, dilation))
+            expected = np.empty((*x.shape[: x.ndim - len(kernel)], *out, *kernel), np.float32)
+            for offset in itertools.product(*(range(k) for k in kernel)):
+                picked = tuple(
+                    slice(j * d, j * d + s * (o - 1) + 1, s) for j, d, s, o in zip(offset, dilation, stride, out)
+                )
+                expected[(..., *(slice(None),) * len(out), *offset)] = x[(..., *picked)]
+            what = call_text("sliding_windows", [x, out, kernel, stride, dilation])
+            mismatches.call(what, expected, sliding_windows, mismatches.native(x), out, kernel, stride, dilation)
+
+    @staticmethod
     def check_fft(backend, index, mismatches, fft) -> None:
         """Each kind over one and two axes, with sizes and every norm; the precision of the input kept."""
         rng = np.random.default_rng(8)

@@ -56,7 +56,7 @@ class Adafactor(Optimizer):
                 if not state:
                     _init_state(state, p)
                 if eps1 is None:  # like PyTorch, the first parameter's dtype fixes it for the whole group
-                    eps1 = p._backend.xp.finfo(p._data.dtype).eps.item()
+                    eps1 = float(p._backend.xp.finfo(p._data.dtype).eps)
                 step = _advance(state["step"])
                 _adafactor_update(p, state, step, lr, group, eps1, eps2)
         return loss
@@ -92,7 +92,7 @@ def _adafactor_update(p, state: dict, step: float, lr: float, group: dict, eps1:
     else:
         variance = state["variance"]._data
         _lerp_(variance, g * g, decay_weight)
-        estimate = variance.copy()
+        estimate = p._backend.copy(variance)
     update = 1 / xp.sqrt(xp.maximum(estimate, eps1 * eps1))
     update *= g
     clip = max(1.0, _norm(xp, update) / (update.size**0.5 * group["d"]))
@@ -101,7 +101,7 @@ def _adafactor_update(p, state: dict, step: float, lr: float, group: dict, eps1:
 
 
 def _norm(xp, array) -> float:
-    return xp.sqrt(xp.sum(array * array)).item()
+    return float(xp.sqrt(xp.sum(array * array)))
 
 
 def _mean_square(xp, g, axis: int):

@@ -87,7 +87,7 @@ class Adam(Optimizer):
                 xp = p._backend.xp
                 if amsgrad:
                     peak = state["max_exp_avg_sq"]._data
-                    xp.maximum(peak, v, out=peak)
+                    p._backend.maximum(peak, v, out=peak)
                     denom = xp.sqrt(peak)
                 else:
                     denom = xp.sqrt(v)

@@ -59,7 +59,7 @@ class Adamax(Optimizer):
                 magnitude = xp.abs(g)
                 magnitude += group["eps"]
                 norm *= beta2
-                xp.maximum(norm, magnitude, out=norm)
+                p._backend.maximum(norm, magnitude, out=norm)
                 p._data -= (group["lr"] / (1 - beta1**step)) * (m / norm)
                 p._version[0] += 1
         return loss

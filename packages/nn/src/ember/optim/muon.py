@@ -80,7 +80,7 @@ class Muon(Optimizer):
                 buf = state["momentum_buffer"]._data
                 _lerp_(buf, g, 1 - momentum)
                 if group["nesterov"]:
-                    g = g.copy()
+                    g = p._backend.copy(g)
                     _lerp_(g, buf, momentum)
                 else:
                     g = buf

@@ -260,7 +260,8 @@ def _advance(step: Tensor) -> float:
     """Count one more step in a state's 0-dim `step` tensor; return the new count."""
     count = step._data
     count += 1
-    return count.item()  # NOTE: not float(count) nor backend.item: ember.compile follows .item() at replay
+    item = getattr(count, "item", None)  # NOTE: not float(count) nor backend.item: ember.compile follows .item()
+    return item() if item is not None else step._backend.item(count)  # arrays without item(): the backend's
 
 
 def _lerp_(start, end, weight: float) -> None:

@@ -84,7 +84,7 @@ class RMSprop(Optimizer):
                     grad_avg = state["grad_avg"]._data
                     _lerp_(grad_avg, g, 1 - alpha)
                     avg = square_avg - grad_avg * grad_avg
-                    xp.sqrt(avg, out=avg)
+                    p._backend.sqrt(avg, out=avg)
                 else:
                     avg = xp.sqrt(square_avg)
                 avg += eps

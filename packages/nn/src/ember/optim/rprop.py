@@ -58,14 +58,15 @@ class Rprop(Optimizer):
                     state["step_size"] = _state_tensor(p, xp.full_like(p._data, group["lr"]))
                 _advance(state["step"])
                 g = p._grad._data
-                g = -g if group["maximize"] else g.copy()
+                g = -g if group["maximize"] else p._backend.copy(g)
                 prev = state["prev"]._data
                 step_size = state["step_size"]._data
                 agreement = xp.sign(g * prev)
-                factor = xp.where(agreement > 0, etaplus, xp.where(agreement < 0, etaminus, 1)).astype(g.dtype)
+                b = p._backend
+                factor = b.astype(xp.where(agreement > 0, etaplus, xp.where(agreement < 0, etaminus, 1)), p.dtype)
                 step_size *= factor
-                xp.clip(step_size, smallest, largest, out=step_size)
-                g[factor == g.dtype.type(etaminus)] = 0
+                b.copy_into(step_size, b.clip(step_size, smallest, largest))
+                b.setitem(g, b.equal(factor, b.asarray(etaminus, p.dtype, p.device.index)), 0)
                 p._data -= xp.sign(g) * step_size
                 prev[...] = g
                 p._version[0] += 1

@@ -13,6 +13,7 @@ from ...ops._op import Op
 from ...ops.more_elementwise import hardshrink, prelu  # noqa: F401 (F.hardshrink and F.prelu are ember's)
 from ...ops.reductions import log_softmax as _log_softmax
 from ...ops.reductions import softmax as _softmax
+from ._utils import cast_like
 
 
 def _apply(op: Op, input: Tensor, inplace: bool, attrs: dict | None = None) -> Tensor:
@@ -99,7 +100,7 @@ def _grad_elu(m, ctx, g):
 
 ELU = Op(
     "elu",
-    lambda b, x, *, alpha: b.where(b.greater(x, 0), x, alpha * b.expm1(x)).astype(x.dtype, copy=False),
+    lambda b, x, *, alpha: cast_like(b, b.where(b.greater(x, 0), x, alpha * b.expm1(x)), x),
     _grad_elu,
     node="EluBackward0",
     saves=(0,),
@@ -201,8 +202,8 @@ _TANH_CUBIC = 0.044715
 def _gelu_kernel(b, x, *, approximate):
     if approximate == "tanh":
         inner = _TANH_SCALE * (x + _TANH_CUBIC * x * x * x)
-        return (0.5 * x * (1.0 + b.tanh(inner))).astype(x.dtype, copy=False)
-    return (0.5 * x * (1.0 + b.erf(x * _SQRT_HALF))).astype(x.dtype, copy=False)
+        return cast_like(b, 0.5 * x * (1.0 + b.tanh(inner)), x)
+    return cast_like(b, 0.5 * x * (1.0 + b.erf(x * _SQRT_HALF)), x)
 
 
 def _grad_gelu(m, ctx, g):

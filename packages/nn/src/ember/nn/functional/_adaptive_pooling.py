@@ -102,12 +102,12 @@ def _adaptive_max(name: str, spatial: int, input: Tensor, output_size, return_in
         tables.append(xp.asarray(np.minimum(starts[:, None] + np.arange(width), ends[:, None] - 1)))
         widths.append(width)
     gather = tuple(
-        t.reshape((-1,) + (1,) * (spatial - 1 - a) + (1,) * a + (widths[a],) + (1,) * (spatial - 1 - a))
+        b.reshape(t, (-1,) + (1,) * (spatial - 1 - a) + (1,) * a + (widths[a],) + (1,) * (spatial - 1 - a))
         for a, t in enumerate(tables)
     )
-    view = x._data[(slice(None), slice(None), *gather)]
-    best = view.reshape(*view.shape[: 2 + spatial], -1).argmax(-1)
-    index = flat_index(xp, best, tuple(widths), sizes, tuple(tables))
+    view = b.getitem(x._data, (slice(None), slice(None), *gather))
+    best = b.argmax(b.reshape(view, (*view.shape[: 2 + spatial], -1)), -1)
+    index = flat_index(b, best, tuple(widths), sizes, tuple(tables))
     attrs = {"index": index, "overlap": True, "input_shape": tuple(x.shape), "spatial": spatial}
     out = call(_ADAPTIVE_PICKS[spatial], (x,), (x._data,), x, attrs)
     return maybe_indices(out, index, x, batched, return_indices)
@@ -188,9 +188,9 @@ def _fractional_max(name, spatial, input, kernel_size, output_size, output_ratio
         offsets = np.arange(kernel[a]).reshape(*(1,) * (2 + d + a), -1, *(1,) * (d - 1 - a))
         flat = flat + (position + offsets) * strides[a]
     flat = xp.asarray(np.broadcast_to(flat, (*x.shape[:2], *out_size, *kernel)).reshape(*x.shape[:2], -1))
-    values = b.take_along_axis(planes(x._data), flat, 2).reshape(*x.shape[:2], math.prod(out_size), -1)
-    best = values.argmax(-1)
-    index = b.take_along_axis(flat.reshape(values.shape), best[..., None], 3).reshape(*x.shape[:2], *out_size)
+    values = b.reshape(b.take_along_axis(planes(b, x._data), flat, 2), (*x.shape[:2], math.prod(out_size), -1))
+    best = b.argmax(values, -1)
+    index = b.reshape(b.take_along_axis(b.reshape(flat, values.shape), best[..., None], 3), (*x.shape[:2], *out_size))
     attrs = {"index": index, "overlap": True, "input_shape": tuple(x.shape), "spatial": spatial}
     out = call(_FRACTIONAL_PICKS[spatial], (x,), (x._data,), x, attrs)
     return maybe_indices(out, index, x, batched, return_indices)

@@ -25,9 +25,9 @@ def _conv_kernel(b, x, w, bias, *, geometry: Geometry, groups: int, spatial: int
     cols = columns(b, x, geometry, out_size, groups)
     if cache is not None:
         cache["columns"] = cols
-    out = b.matmul(kernels, cols).reshape(x.shape[0], w.shape[0], *out_size)
+    out = b.reshape(b.matmul(kernels, cols), (x.shape[0], w.shape[0], *out_size))
     if bias is not None:
-        out += bias.reshape(1, -1, *(1,) * spatial)
+        out += b.reshape(bias, (1, -1, *(1,) * spatial))
     return out
 
 
@@ -44,15 +44,15 @@ def _input_grad_kernel(b, g, w, *, geometry: Geometry, groups: int, spatial: int
         # NOTE: at stride 1 the input gradient is a convolution of g with the flipped kernel (one im2col
         # and one matmul), much cheaper than adding prod(kernel) strided slices back into place.
         flip = (slice(None), slice(None)) + (slice(None, None, -1),) * spatial
-        flipped = b.ascontiguous(w[flip].transpose(1, 0, *range(2, 2 + spatial)))
+        flipped = b.ascontiguous(b.permute(w[flip], (1, 0, *range(2, 2 + spatial))))
         full = tuple(k - 1 - p for i, k in enumerate(kernel) for p in pads[2 * i : 2 * i + 2])
         geometry = Geometry(tuple(kernel), ones, ones, full)
         return _conv_kernel(b, g, flipped, None, geometry=geometry, groups=1, spatial=spatial)
     out_size = g.shape[2:]
-    kernels = w.reshape(groups, out_channels // groups, -1)
-    cols = b.matmul(kernels.transpose(0, 2, 1), g.reshape(n, groups, out_channels // groups, -1))
+    kernels = b.reshape(w, (groups, out_channels // groups, -1))
+    cols = b.matmul(b.permute(kernels, (0, 2, 1)), b.reshape(g, (n, groups, out_channels // groups, -1)))
     padded = (n, channels, *geometry.padded_size(input_shape[2:]))
-    return scatter_columns(b, cols.reshape(n, channels, *kernel, *out_size), padded, geometry, pads)
+    return scatter_columns(b, b.reshape(cols, (n, channels, *kernel, *out_size)), padded, geometry, pads)
 
 
 def _weight_grad_kernel(b, x, g, *, geometry: Geometry, groups: int, spatial: int, weight_shape: tuple, cols=None):
@@ -62,8 +62,8 @@ def _weight_grad_kernel(b, x, g, *, geometry: Geometry, groups: int, spatial: in
     n, out_channels = g.shape[:2]
     if cols is None:
         cols = columns(b, x, geometry, g.shape[2:], groups)
-    per_sample = b.matmul(g.reshape(n, groups, out_channels // groups, -1), cols.transpose(0, 1, 3, 2))
-    return per_sample.sum(axis=0).reshape(weight_shape)
+    per_sample = b.matmul(b.reshape(g, (n, groups, out_channels // groups, -1)), b.permute(cols, (0, 1, 3, 2)))
+    return b.reshape(b.sum(per_sample, 0), weight_shape)
 
 
 def _layout(attrs: dict) -> dict:
@@ -131,7 +131,7 @@ CONV_INPUT_GRAD = Op(
 def _transposed_kernel(b, x, w, bias, *, geometry: Geometry, groups: int, spatial: int, input_shape: tuple):
     out = _input_grad_kernel(b, x, w, geometry=geometry, groups=groups, spatial=spatial, input_shape=input_shape)
     if bias is not None:
-        out += bias.reshape(1, -1, *(1,) * spatial)
+        out += b.reshape(bias, (1, -1, *(1,) * spatial))
     return out
 
 

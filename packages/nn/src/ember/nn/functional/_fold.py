@@ -12,14 +12,14 @@ from ._windows import Geometry, columns, scatter_columns
 
 def _im2col(b, x, *, geometry: Geometry, sizes: tuple):
     out_size = geometry.output_size(*sizes)
-    return columns(b, x, geometry, out_size, 1).reshape(x.shape[0], -1, math.prod(out_size))
+    return b.reshape(columns(b, x, geometry, out_size, 1), (x.shape[0], -1, math.prod(out_size)))
 
 
 def _col2im(b, cols, *, geometry: Geometry, sizes: tuple):
     n = cols.shape[0]
     channels = cols.shape[1] // math.prod(geometry.kernel)
     out_size = geometry.output_size(*sizes)
-    blocks = cols.reshape(n, channels, *geometry.kernel, *out_size)
+    blocks = b.reshape(cols, (n, channels, *geometry.kernel, *out_size))
     return scatter_columns(b, blocks, (n, channels, *geometry.padded_size(sizes)), geometry, geometry.padding)
 
 

@@ -16,7 +16,7 @@ from ...ops._dispatch import promoted
 from ...ops._errors import not_implemented_for
 from ...ops._op import Op, call, device_mismatch
 from ._activation import SOFTPLUS, log_softmax
-from ._utils import REDUCTIONS, check_reduction, legacy_reduction
+from ._utils import REDUCTIONS, cast_like, check_reduction, legacy_reduction
 
 
 def _reduce_array(b, values, reduction: str):
@@ -120,12 +120,12 @@ def _difference_loss(name: str, node: str, value, slope, factor: float = 1.0, sq
 
 def _huber_value(b, d, delta):
     magnitude = b.abs(d)
-    return b.where(b.less(magnitude, delta), 0.5 * d * d, delta * (magnitude - 0.5 * delta)).astype(d.dtype, copy=False)
+    return cast_like(b, b.where(b.less(magnitude, delta), 0.5 * d * d, delta * (magnitude - 0.5 * delta)), d)
 
 
 def _smooth_l1_value(b, d, beta):
     magnitude = b.abs(d)
-    return b.where(b.less(magnitude, beta), 0.5 * d * d / beta, magnitude - 0.5 * beta).astype(d.dtype, copy=False)
+    return cast_like(b, b.where(b.less(magnitude, beta), 0.5 * d * d / beta, magnitude - 0.5 * beta), d)
 
 
 def _smooth_l1_slope(m, d, beta: float):
@@ -183,11 +183,12 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
 # --- negative log likelihood and cross entropy ---------------------------------------------------------
 
 
-def _nll_kernel(b, x, *, target, weights, reduction, total):
-    rows = x.reshape(1, -1) if x.ndim == 1 else x
-    losses = -b.take_along_axis(rows, target.reshape(rows.shape[0], 1, *target.shape[1:]), 1)[:, 0] * weights
+def _nll_kernel(b, x, *, index, weights, reduction, total):
+    """index: the targets shaped (rows, 1, *rest), as take_along_axis reads them from x's rows."""
+    rows = b.reshape(x, (1, -1)) if x.ndim == 1 else x
+    losses = b.multiply(b.negative(b.take_along_axis(rows, index, 1)[:, 0, ...]), weights)
     if reduction == "none":
-        return losses.reshape(()) if x.ndim == 1 else losses
+        return b.reshape(losses, ()) if x.ndim == 1 else losses
     summed = b.sum(losses)
     return summed / total if reduction == "mean" else summed
 
@@ -214,12 +215,11 @@ PICKED = Op(
 
 
 def _grad_nll(m, ctx, g):
-    target = ctx.attrs["target"]
+    index = ctx.attrs["index"]
     weights = m.value(ctx.attrs["weights"], like=g)
     per_target = -(_scaled_grad(g, ctx.attrs["reduction"], ctx.attrs["total"]) * weights)
     shape = ctx.input_shape(0)
     rows = (1, shape[0]) if len(shape) == 1 else tuple(shape)
-    index = target.reshape(rows[0], 1, *target.shape[1:])
     placed = m.run(PICKED_PLACE, m.reshape(per_target, shape=index.shape), index=index, shape=rows)
     return (m.reshape(placed, shape=shape),)
 
@@ -268,17 +268,22 @@ def nll_loss(
             f"weight tensor should be defined either for all {classes} classes or no classes but got weight tensor "
             f"of shape: {list(weight.shape)}"
         )
-    xp = input._backend.xp
-    labels = target._data.reshape(1) if target.ndim == 0 else target._data
-    kept = labels != ignore_index
-    safe = xp.where(kept, labels, 0).astype("int64", copy=False)
-    if safe.size and (int(safe.min()) < 0 or int(safe.max()) >= classes):
-        bad = int(safe.max()) if int(safe.max()) >= classes else int(safe.min())
-        raise IndexError(f"Target {bad} is out of bounds.")
-    dtype = input.dtype.numpy
-    weights = kept.astype(dtype) if weight is None else weight._data.astype(dtype, copy=False)[safe] * kept
-    total = float(weights.sum()) if reduction == "mean" else 1.0
-    attrs = {"target": safe, "weights": weights, "reduction": reduction, "total": total}
+    b = input._backend
+    labels = b.reshape(target._data, (1,)) if target.ndim == 0 else target._data
+    kept = b.not_equal(labels, ignore_index)
+    safe = b.where(kept, labels, 0)
+    safe = safe if b.ember_dtype(safe.dtype) is dt.int64 else b.astype(safe, dt.int64)
+    if safe.size:
+        low, high = int(b.min(safe)), int(b.max(safe))
+        if low < 0 or high >= classes:
+            raise IndexError(f"Target {high if high >= classes else low} is out of bounds.")
+    if weight is None:
+        weights = b.astype(kept, input.dtype)
+    else:
+        weights = b.multiply(b.getitem(b.astype(weight._data, input.dtype), safe), kept)
+    total = float(b.sum(weights)) if reduction == "mean" else 1.0
+    index = b.reshape(safe, (safe.shape[0], 1, *safe.shape[1:]))
+    attrs = {"index": index, "weights": weights, "reduction": reduction, "total": total}
     return call(NLL_LOSS_2D if input.ndim > 2 else NLL_LOSS, (input,), (input._data,), input, attrs)
 
 
@@ -366,7 +371,7 @@ def _bce_kernel(b, x, t, weight, *, reduction, count):
     losses = -(t * log_x + (1 - t) * log_rest)
     if weight is not None:
         losses = losses * weight
-    return _reduce_array(b, losses.astype(x.dtype, copy=False), reduction)
+    return _reduce_array(b, cast_like(b, losses, x), reduction)
 
 
 def _grad_bce(m, ctx, g):
@@ -394,8 +399,8 @@ def binary_cross_entropy(
         "Please ensure they have the same size.",
     )
     input, target = _same_dtype(input, target)
-    values = input._data
-    if values.size and (bool((values < 0).any()) or bool((values > 1).any())):
+    values, b = input._data, input._backend
+    if values.size and (bool(b.any(b.less(values, 0))) or bool(b.any(b.greater(values, 1)))):
         raise RuntimeError(
             "all elements of input should be between 0 and 1 (binary_cross_entropy takes probabilities; for "
             "logits use binary_cross_entropy_with_logits)"
@@ -414,7 +419,7 @@ def _bce_logits_kernel(b, x, t, weight, pos_weight, *, reduction, count):
         losses = (1 - t) * x + softplus_neg
     if weight is not None:
         losses = losses * weight
-    return _reduce_array(b, losses.astype(x.dtype, copy=False), reduction)
+    return _reduce_array(b, cast_like(b, losses, x), reduction)
 
 
 def _grad_bce_logits(m, ctx, g):

@@ -218,8 +218,9 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
             raise RuntimeError("Class values must be non-negative.")
         if int(tensor.max()) >= num_classes:
             raise RuntimeError("Class values must be smaller than num_classes.")
-    xp = tensor._backend.xp
-    return make((tensor._data[..., None] == xp.arange(num_classes)).astype("int64"), tensor)
+    b = tensor._backend
+    classes = b.arange(0, num_classes, 1, dt.int64, tensor.device.index)
+    return make(b.astype(b.equal(tensor._data[..., None], classes), dt.int64), tensor)
 
 
 # --- padding -----------------------------------------------------------------------------------------
@@ -295,7 +296,7 @@ def pad(input: Tensor, pad: tuple, mode: str = "constant", value: float | None =
     for offset, (before, after) in enumerate(pairs):
         dim = input.ndim - 1 - offset
         positions = _source_positions(mode, input.shape[dim], before, after, dim, input.shape)
-        out = out.index_select(dim, make(input._backend.xp.asarray(positions, dtype="int64"), input))
+        out = out.index_select(dim, make(input._backend.asarray(positions, dt.int64, input.device.index), input))
     return out
 
 

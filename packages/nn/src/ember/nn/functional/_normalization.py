@@ -11,15 +11,16 @@ from ... import _dtype as dt
 from ..._tensor import Tensor
 from ...ops._op import Op, call
 from ._misc import pad
+from ._utils import cast_like
 
 
 def _affine(b, x, mean, rstd, weight, bias, channel_shape):
     """(x - mean) * rstd * weight + bias, with the per-channel factors folded into one scale and shift."""
-    scale = rstd if weight is None else rstd * weight.reshape(channel_shape)
+    scale = rstd if weight is None else rstd * b.reshape(weight, channel_shape)
     shift = -mean * scale
     if bias is not None:
-        shift = shift + bias.reshape(channel_shape)
-    return (x * scale + shift).astype(x.dtype, copy=False)
+        shift = shift + b.reshape(bias, channel_shape)
+    return cast_like(b, x * scale + shift, x)
 
 
 def _statistics(m, ctx, x, axes: tuple, batch_stats: bool) -> tuple:
@@ -64,7 +65,7 @@ def _channel_shape(ndim: int) -> tuple:
 
 def _batch_norm_kernel(b, x, weight, bias, *, axes, mean, rstd, eps, training):
     shape = _channel_shape(x.ndim)
-    return _affine(b, x, mean.reshape(shape), rstd.reshape(shape), weight, bias, shape)
+    return _affine(b, x, b.reshape(mean, shape), b.reshape(rstd, shape), weight, bias, shape)
 
 
 def _grad_batch_norm(m, ctx, g):
@@ -88,7 +89,7 @@ def _update_running(running: Tensor | None, batch_value, momentum: float) -> Non
         return
     data = running._data
     data *= 1 - momentum
-    data += (momentum * batch_value).astype(data.dtype, copy=False)
+    data += cast_like(running._backend, momentum * batch_value, data)
     running._version[0] += 1
 
 
@@ -112,8 +113,8 @@ def batch_norm(
         if count <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size {input.shape}")
         source = _statistics_source(input)
-        mean = source.mean(axis=axes)
-        var = source.var(axis=axes)
+        b = input._backend
+        mean, var = b.mean(source, axes), b.var(source, axes)
         _update_running(running_mean, mean, momentum)
         _update_running(running_var, var * (count / (count - 1)), momentum)
     else:
@@ -160,8 +161,9 @@ def layer_norm(
         )
     axes = tuple(range(input.ndim - len(shape), input.ndim))
     data, source = input._data, _statistics_source(input)
-    mean = source.mean(axis=axes, keepdims=True)
-    rstd = 1 / input._backend.sqrt(source.var(axis=axes, keepdims=True) + eps)
+    b = input._backend
+    mean = b.mean(source, axes, keepdims=True)
+    rstd = 1 / b.sqrt(b.var(source, axes, keepdims=True) + eps)
     arrays = (data, None if weight is None else weight._data, None if bias is None else bias._data)
     return call(
         LAYER_NORM, (input, weight, bias), arrays, input, {"axes": axes, "mean": mean, "rstd": rstd, "eps": eps}
@@ -195,7 +197,8 @@ def group_norm(
 def _update_running_from_instances(running: Tensor | None, per_instance, channels: int, momentum: float) -> None:
     """Blend the mean over the batch of per-(sample, channel) statistics into a running buffer."""
     if running is not None:
-        _update_running(running, per_instance.reshape(-1, channels).mean(axis=0), momentum)
+        b = running._backend
+        _update_running(running, b.mean(b.reshape(per_instance, (-1, channels)), 0), momentum)
 
 
 def instance_norm(
@@ -219,8 +222,9 @@ def instance_norm(
     batch, channels = input.shape[:2]
     data = input._data
     axes = tuple(range(2, input.ndim))
-    _update_running_from_instances(running_mean, data.mean(axis=axes), channels, momentum)
-    _update_running_from_instances(running_var, data.var(axis=axes) * (count / (count - 1)), channels, momentum)
+    b = input._backend
+    _update_running_from_instances(running_mean, b.mean(data, axes), channels, momentum)
+    _update_running_from_instances(running_var, b.var(data, axes) * (count / (count - 1)), channels, momentum)
     per_instance = input.reshape((1, batch * channels) + tuple(input.shape[2:]))
     weight, bias = (None if p is None else p.repeat(batch) for p in (weight, bias))
     out = batch_norm(per_instance, None, None, weight, bias, True, 0.0, eps)

@@ -14,35 +14,38 @@ import math
 
 import numpy as np
 
+from ... import _dtype as dt
 from ..._tensor import Tensor
 from ...ops._op import Op, call, make
-from ._utils import as_tuple
+from ._utils import as_tuple, cast_like
 from ._windows import Geometry, pad_planes, pooled_size, scatter_columns, windows
 
 DIMS = (1, 2, 3)
 
 
-def planes(x):
+def planes(b, x):
     """(N, C, *spatial) as (N, C, plane) (a view of a contiguous array)."""
-    return x.reshape(x.shape[0], x.shape[1], -1)
+    return b.reshape(x, (x.shape[0], x.shape[1], -1))
 
 
 def pick(b, x, *found, index, overlap, input_shape, spatial):
     if found:
         return found[0]
-    return b.take_along_axis(planes(x), planes(index), 2).reshape(index.shape)
+    return b.reshape(b.take_along_axis(planes(b, x), planes(b, index), 2), index.shape)
 
 
 def _scatter(b, g, *, index, overlap, input_shape, spatial):
     n, c = input_shape[:2]
-    out = b.xp.zeros((n, c, math.prod(input_shape[2:])), dtype=g.dtype)
-    flat = planes(index)
+    where = b.device_index(g)
+    out = b.zeros((n, c, math.prod(input_shape[2:])), b.ember_dtype(g.dtype), where)
+    flat = planes(b, index)
     if overlap:
-        xp = b.xp
-        b.index_add(out, (xp.arange(n)[:, None, None], xp.arange(c)[None, :, None], flat), planes(g))
+        rows = b.reshape(b.arange(0, n, 1, dt.int64, where), (-1, 1, 1))
+        channels = b.reshape(b.arange(0, c, 1, dt.int64, where), (1, -1, 1))
+        b.index_add(out, (rows, channels, flat), planes(b, g))
     else:
-        b.put_along_axis(out, flat, planes(g), 2)
-    return out.reshape(input_shape)
+        b.put_along_axis(out, flat, planes(b, g), 2)
+    return b.reshape(out, input_shape)
 
 
 def grad_pick(m, ctx, g):
@@ -105,7 +108,7 @@ def plane_strides(sizes: tuple) -> tuple:
     return tuple(math.prod(sizes[a + 1 :]) for a in range(len(sizes)))
 
 
-def flat_index(xp, best, windows_shape: tuple, sizes: tuple, tables: tuple):
+def flat_index(b, best, windows_shape: tuple, sizes: tuple, tables: tuple):
     """Flat in-plane index of each window's chosen element.
 
     best: (N, C, *out) positions within each window, row-major over windows_shape; tables[a]:
@@ -116,22 +119,23 @@ def flat_index(xp, best, windows_shape: tuple, sizes: tuple, tables: tuple):
     for a in reversed(range(d)):
         within = best % windows_shape[a]
         best = best // windows_shape[a]
-        rows = xp.arange(tables[a].shape[0]).reshape((-1,) + (1,) * (d - 1 - a))
-        index = index + tables[a][rows, within] * plane_strides(sizes)[a]
-    return index.astype(np.int64)
+        rows = b.reshape(b.arange(0, tables[a].shape[0], 1, dt.int64, b.device_index(best)), (-1,) + (1,) * (d - 1 - a))
+        index = index + b.getitem(tables[a], (rows, within)) * plane_strides(sizes)[a]
+    return b.astype(index, dt.int64)
 
 
 def _window_argmax(b, data, geometry: Geometry, out_size: tuple):
     """Flat in-plane index of each window's (first) maximum."""
-    lowest = -np.inf if data.dtype.kind == "f" else np.iinfo(data.dtype).min
+    dtype = b.ember_dtype(data.dtype)
+    lowest = -math.inf if dtype.is_floating_point else np.iinfo(dtype.numpy).min
     view = windows(b, pad_planes(b, data, geometry.padding, lowest), geometry, out_size)
-    best = view.reshape(*view.shape[: 2 + len(out_size)], -1).argmax(-1)
+    best = b.argmax(b.reshape(view, (*view.shape[: 2 + len(out_size)], -1)), -1)
     xp = b.xp
     tables = tuple(
         xp.arange(o)[:, None] * s - geometry.padding[2 * a] + xp.arange(k)[None, :] * dil
         for a, (o, k, s, dil) in enumerate(zip(out_size, geometry.kernel, geometry.stride, geometry.dilation))
     )
-    return flat_index(xp, best, geometry.kernel, data.shape[2:], tables)
+    return flat_index(b, best, geometry.kernel, data.shape[2:], tables)
 
 
 def _tiled_max(b, data, kernel: tuple):
@@ -139,21 +143,20 @@ def _tiled_max(b, data, kernel: tuple):
 
     One pass per kernel offset over strided views of the input, with no copy of the windows.
     """
-    xp = b.xp
     strides = plane_strides(data.shape[2:])
     lead = (slice(None), slice(None))
     best, offset, owned = data[lead + tuple(slice(None, None, k) for k in kernel)], 0, False
     for shift in itertools.product(*(range(k) for k in kernel)):
         if any(shift):
             candidate = data[lead + tuple(slice(i, None, k) for i, k in zip(shift, kernel))]
-            offset = xp.where(candidate > best, sum(i * s for i, s in zip(shift, strides)), offset)
-            best = xp.maximum(best, candidate, out=best if owned else None)
+            offset = b.where(b.greater(candidate, best), sum(i * s for i, s in zip(shift, strides)), offset)
+            best = b.maximum(best, candidate, out=best if owned else None)
             owned = True
-    if data.dtype.kind == "f" and xp.isnan(best).any():
+    if b.ember_dtype(data.dtype).is_floating_point and bool(b.any(b.isnan(best))):
         return None
-    d = len(kernel)
+    d, where = len(kernel), b.device_index(data)
     base = sum(
-        xp.arange(o).reshape((-1,) + (1,) * (d - 1 - a)) * (k * s)
+        b.reshape(b.arange(0, o, 1, dt.int64, where), (-1,) + (1,) * (d - 1 - a)) * (k * s)
         for a, (o, k, s) in enumerate(zip(best.shape[2:], kernel, strides))
     )
     return (best,), offset + base
@@ -232,15 +235,15 @@ def max_pool3d_with_indices(
 def _avg_kernel(b, x, *, geometry, divisor, input_shape, spatial):
     out_size = geometry.output_size(*x.shape[2:])
     view = windows(b, pad_planes(b, x, geometry.padding), geometry, out_size)
-    sums = view.sum(axis=tuple(range(2 + spatial, 2 + 2 * spatial)))
-    return (sums / divisor).astype(x.dtype, copy=False)
+    sums = b.sum(view, tuple(range(2 + spatial, 2 + 2 * spatial)))
+    return cast_like(b, sums / divisor, x)
 
 
 def _avg_grad_kernel(b, g, *, geometry, divisor, input_shape, spatial):
-    share = (g / divisor).astype(g.dtype, copy=False)
+    share = cast_like(b, g / divisor, g)
     n, c = share.shape[:2]
     out_size = share.shape[2:]
-    cols = b.broadcast_to(share.reshape(n, c, *(1,) * spatial, *out_size), (n, c, *geometry.kernel, *out_size))
+    cols = b.broadcast_to(b.reshape(share, (n, c, *(1,) * spatial, *out_size)), (n, c, *geometry.kernel, *out_size))
     padded = (n, c, *geometry.padded_size(input_shape[2:]))
     return scatter_columns(b, cols, padded, geometry, geometry.padding)
 
@@ -368,8 +371,9 @@ def _unpool(name: str, spatial: int, input: Tensor, indices: Tensor, kernel_size
                     f"{name}: invalid output_size {list(sizes)} (dim {want} must be between {low - s} and {low + s})"
                 )
     plane = math.prod(sizes)
-    data = index._data.astype(np.int64, copy=False)
-    if data.size and (int(data.min()) < 0 or int(data.max()) >= plane):
+    b = index._backend
+    data = index._data if index.dtype is dt.int64 else b.astype(index._data, dt.int64)
+    if data.size and (int(b.min(data)) < 0 or int(b.max(data)) >= plane):
         raise RuntimeError(
             f"{name}: Found an invalid max index: indices must lie in [0, {plane}) for an output of size {list(sizes)}"
         )

@@ -31,8 +31,8 @@ def _gather(b, x, axis_map: AxisMap):
     xp = b.xp
     axis = axis_map.axis
     if axis_map.padded:
-        zeros = xp.zeros((*x.shape[:axis], 1, *x.shape[axis + 1 :]), dtype=x.dtype)
-        x = xp.concatenate([x, zeros], axis=axis)
+        zeros = b.zeros((*x.shape[:axis], 1, *x.shape[axis + 1 :]), b.ember_dtype(x.dtype), b.device_index(x))
+        x = b.concat([x, zeros], axis=axis)
     total = None
     trailing = (1,) * (x.ndim - 1 - axis)
     for index, weight in axis_map.taps:

@@ -60,23 +60,31 @@ def pad_planes(b, x, padding: tuple, value=0):
         return x
     spatial = x.shape[2:]
     padded = tuple(size + padding[2 * i] + padding[2 * i + 1] for i, size in enumerate(spatial))
-    out = b.xp.full((*x.shape[:2], *padded), value, dtype=x.dtype)
+    out = b.full((*x.shape[:2], *padded), value, b.ember_dtype(x.dtype), b.device_index(x))
     out[(slice(None), slice(None), *_inner(padding, spatial))] = x
     return out
 
 
 def windows(b, padded, geometry: Geometry, out_size: tuple):
-    """A read-only strided view (N, C, *out_size, *kernel) of every window of an already padded array."""
-    lead, spatial = padded.strides[:2], padded.strides[2:]
-    return b.xp.lib.stride_tricks.as_strided(
-        padded,
-        (*padded.shape[:2], *out_size, *geometry.kernel),
-        (
-            *lead,
-            *(s * t for s, t in zip(spatial, geometry.stride)),
-            *(s * d for s, d in zip(spatial, geometry.dilation)),
-        ),
-        writeable=False,
+    """Every window (N, C, *out_size, *kernel) of an already padded array, to be read only: the backend's
+    ``sliding_windows`` (a strided view), else one strided slice per kernel offset, stacked."""
+    kernel, stride, dilation = geometry.kernel, geometry.stride, geometry.dilation
+    native = getattr(b, "sliding_windows", None)
+    if native is not None:
+        return native(padded, out_size, kernel, stride, dilation)
+    slices = [
+        b.getitem(padded, (slice(None), slice(None), *_offset_slices(offset, geometry, out_size)))
+        for offset in itertools.product(*(range(k) for k in kernel))
+    ]
+    stacked = b.stack(slices, axis=-1)
+    return b.reshape(stacked, (*stacked.shape[:-1], *kernel))
+
+
+def _offset_slices(offset: tuple, geometry: Geometry, out_size: tuple) -> tuple:
+    """The slices of the spatial axes that kernel offset `offset` reads in every window."""
+    return tuple(
+        slice(j * dil, j * dil + s * (o - 1) + 1, s)
+        for j, dil, s, o in zip(offset, geometry.dilation, geometry.stride, out_size)
     )
 
 
@@ -86,7 +94,7 @@ def columns(b, x, geometry: Geometry, out_size: tuple, groups: int):
     n, c = x.shape[:2]
     d = len(out_size)
     order = (0, 1, *range(2 + d, 2 + 2 * d), *range(2, 2 + d))
-    return view.transpose(order).reshape(n, groups, (c // groups) * math.prod(geometry.kernel), -1)
+    return b.reshape(b.permute(view, order), (n, groups, (c // groups) * math.prod(geometry.kernel), -1))
 
 
 def scatter_columns(b, cols, padded_shape: tuple, geometry: Geometry, crop: tuple):
@@ -96,14 +104,10 @@ def scatter_columns(b, cols, padded_shape: tuple, geometry: Geometry, crop: tupl
     """
     d = len(geometry.kernel)
     out_size = cols.shape[2 + d :]
-    out = b.xp.zeros(padded_shape, dtype=cols.dtype)
+    out = b.zeros(padded_shape, b.ember_dtype(cols.dtype), b.device_index(cols))
     lead = (slice(None), slice(None))
     for offset in itertools.product(*(range(k) for k in geometry.kernel)):
-        place = tuple(
-            slice(j * dil, j * dil + s * (o - 1) + 1, s)
-            for j, dil, s, o in zip(offset, geometry.dilation, geometry.stride, out_size)
-        )
-        out[lead + place] += cols[lead + offset]
+        out[lead + _offset_slices(offset, geometry, out_size)] += cols[(*lead, *offset, ...)]
     if not any(crop):
         return out
     sizes = tuple(size - crop[2 * i] - crop[2 * i + 1] for i, size in enumerate(padded_shape[2:]))

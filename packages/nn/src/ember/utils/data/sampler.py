@@ -13,6 +13,7 @@ from typing import Generic, TypeVar
 import ember
 import numpy as np
 from ember import Tensor
+from ember._devices import backend_for
 
 T_co = TypeVar("T_co", covariant=True)
 
@@ -49,6 +50,12 @@ class _OrderedSampler(Sampler[int]):
 def native_stream(generator: ember.Generator | None):
     """The host random stream behind `generator` (the default generator's without one)."""
     return (generator if generator is not None else ember.default_generator).native()
+
+
+def host_permutation(generator: ember.Generator | None, n: int) -> np.ndarray:
+    """A random permutation of range(n) from `generator`'s stream, as a NumPy array."""
+    generator = generator if generator is not None else ember.default_generator
+    return backend_for(generator.device).to_numpy(generator.native().permutation(n))
 
 
 def epoch_order(sampler) -> np.ndarray | None:
@@ -103,10 +110,9 @@ class RandomSampler(_OrderedSampler):
         wanted = self.num_samples
         if self.replacement:
             return ember.randint(0, n, (wanted,), generator=self.generator).numpy()
-        stream = native_stream(self.generator)
         if wanted == n:
-            return stream.permutation(n)
-        return np.concatenate([stream.permutation(n) for _ in range(-(-wanted // n))])[:wanted]
+            return host_permutation(self.generator, n)
+        return np.concatenate([host_permutation(self.generator, n) for _ in range(-(-wanted // n))])[:wanted]
 
     def __len__(self) -> int:
         return self.num_samples
