@@ -267,56 +267,56 @@ def _same_result_type(ufunc, dtype, value) -> bool:
     return found
 
 
-def typed_constants(body: list, plain: list) -> list:
-    """body with the Python numbers its float ufunc calls read made 0-d arrays of the arrays' dtype, once."""
-    made: dict = {}
+def _retyped_operands(body: list, plain: list, retype) -> list:
+    """body with, in each two-operand ufunc call on one float array, the other operand replaced by
+    `retype(ufunc, the array's dtype, operand)` where that gives something (None keeps the operand)."""
     out = []
     for instruction in body:
         callee = instruction.callee
         args = instruction.args
         if instruction.kind == "call" and isinstance(callee, np.ufunc) and callee.nin == 2 and len(args) >= 2:
-            numbers = [i for i in range(2) if type(args[i]) in (int, float)]
-            arrays = [args[i] for i in range(2) if type(args[i]) is SlotRef]
-            if len(numbers) == 1 and len(arrays) == 1:
-                dtype = plain[arrays[0].index].dtype
-                value = args[numbers[0]]
-                if (
-                    dtype.kind == "f"
-                    and math.isfinite(value)
-                    and float(dtype.type(value)) == value
-                    and _same_result_type(callee, dtype, value)
-                ):
-                    key = (dtype, type(value), value)
-                    constant = made.get(key)
-                    if constant is None:
-                        constant = made[key] = np.asarray(value, dtype)
+            arrays = [i for i in range(2) if type(args[i]) is SlotRef]
+            if len(arrays) == 1:
+                other = 1 - arrays[0]
+                dtype = plain[args[arrays[0]].index].dtype
+                replacement = retype(callee, dtype, args[other]) if dtype.kind == "f" else None
+                if replacement is not None:
                     changed = list(args)
-                    changed[numbers[0]] = constant
+                    changed[other] = replacement
                     instruction = _copy(instruction, tuple(changed), instruction.kwargs)
         out.append(instruction)
     return out
+
+
+def typed_constants(body: list, plain: list) -> list:
+    """body with the Python numbers its float ufunc calls read made 0-d arrays of the arrays' dtype, once."""
+    made: dict = {}
+
+    def constant(ufunc, dtype, value):
+        if type(value) not in (int, float) or not math.isfinite(value) or float(dtype.type(value)) != value:
+            return None
+        if not _same_result_type(ufunc, dtype, value):
+            return None
+        key = (dtype, type(value), value)
+        found = made.get(key)
+        if found is None:
+            found = made[key] = np.asarray(value, dtype)
+        return found
+
+    return _retyped_operands(body, plain, constant)
 
 
 def typed_settings(body: list, plain: list, floats: set) -> tuple:
     """(body, [(scalar index, dtype)]): the settings in `floats` (Python floats at every replay) that
     float ufunc calls read, made 0-d arrays of the other operand's dtype, each converted once."""
     made: dict = {}
-    out = []
-    for instruction in body:
-        callee = instruction.callee
-        args = instruction.args
-        if instruction.kind == "call" and isinstance(callee, np.ufunc) and callee.nin == 2 and len(args) >= 2:
-            scalars = [i for i in range(2) if type(args[i]) is ScalarRef and args[i].index in floats]
-            arrays = [args[i] for i in range(2) if type(args[i]) is SlotRef]
-            if len(scalars) == 1 and len(arrays) == 1:
-                dtype = plain[arrays[0].index].dtype
-                if dtype.kind == "f" and _same_result_type(callee, dtype, 1.0):
-                    index = args[scalars[0]].index
-                    typed = made.get((index, dtype))
-                    if typed is None:
-                        typed = made[(index, dtype)] = TypedScalarRef(index, dtype)
-                    changed = list(args)
-                    changed[scalars[0]] = typed
-                    instruction = _copy(instruction, tuple(changed), instruction.kwargs)
-        out.append(instruction)
-    return out, list(made)
+
+    def setting(ufunc, dtype, ref):
+        if type(ref) is not ScalarRef or ref.index not in floats or not _same_result_type(ufunc, dtype, 1.0):
+            return None
+        typed = made.get((ref.index, dtype))
+        if typed is None:
+            typed = made[(ref.index, dtype)] = TypedScalarRef(ref.index, dtype)
+        return typed
+
+    return _retyped_operands(body, plain, setting), list(made)

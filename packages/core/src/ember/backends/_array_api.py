@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import _dtype
 from ._protocol import KERNELS, Backend, NativeGenerator
+from ._single_device import SingleDeviceBasics
 from ._xp_base import NumpyGenerator, _documented_by_the_contract
 
 # Standard names of the kernels NumPy names otherwise.
@@ -46,7 +47,7 @@ _COMPARISONS = frozenset(
 )
 
 
-class ArrayAPIBackend:
+class ArrayAPIBackend(SingleDeviceBasics):
     """The whole backend protocol (:class:`ember.backends.Backend`) over an array API standard namespace.
 
     Subclass it with your namespace (``array_api_strict``, ``array_api_compat``'s
@@ -82,19 +83,7 @@ class ArrayAPIBackend:
         if hasattr(xp, "fft") and not hasattr(type(self), "fft"):
             self.fft = self._fft  # an optional kernel: only where the namespace has the fft extension
 
-    def __repr__(self) -> str:
-        return f"<ember backend {self.name!r} for {self.device_type!r}>"
-
     # --- metadata -------------------------------------------------------------
-    def is_available(self) -> bool:
-        return self.unavailable_reason() is None
-
-    def unavailable_reason(self) -> str | None:
-        return None
-
-    def device_count(self) -> int:
-        return 1
-
     def native_dtype(self, dtype: _dtype.dtype) -> Any:
         native = self._natives.get(dtype)
         if native is None:

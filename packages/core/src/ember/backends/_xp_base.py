@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import _dtype
 from ._protocol import KERNEL_CALLS, KERNELS, NUMPY_NAMES, Backend, NativeGenerator
+from ._single_device import SingleDeviceBasics
 
 _EXACT_COUNT = 1 << 24
 _HALF = np.dtype(np.float16)
@@ -29,7 +30,7 @@ _FFT_OUTPUT = {
 _BROADCAST_FROM = 1 << 14  # elements: below this, filling a small array costs less than a view's slower reads
 
 
-class NumpyLikeBackend:
+class NumpyLikeBackend(SingleDeviceBasics):
     """The whole backend protocol (:class:`ember.backends.Backend`) over a NumPy-compatible module.
 
     Subclass it with your array module and set ``name``, ``device_type`` (and
@@ -56,19 +57,7 @@ class NumpyLikeBackend:
                 if not hasattr(type(self), kernel):  # a subclass's own kernel wins
                     setattr(self, kernel, getattr(xp, NUMPY_NAMES.get(kernel, kernel)))
 
-    def __repr__(self) -> str:
-        return f"<ember backend {self.name!r} for {self.device_type!r}>"
-
     # --- metadata -------------------------------------------------------------
-    def is_available(self) -> bool:
-        return self.unavailable_reason() is None
-
-    def unavailable_reason(self) -> str | None:
-        return None
-
-    def device_count(self) -> int:
-        return 1
-
     def native_dtype(self, dtype: _dtype.dtype) -> Any:
         return dtype.numpy
 
@@ -348,5 +337,6 @@ def _documented_by_the_contract(cls: type, contract: type) -> type:
     return cls
 
 
+_documented_by_the_contract(SingleDeviceBasics, Backend)
 _documented_by_the_contract(NumpyLikeBackend, Backend)
 _documented_by_the_contract(NumpyGenerator, NativeGenerator)
