@@ -348,6 +348,10 @@ def _widening_kernels(compiled) -> list:
     return [name for name, value in names.items() if hasattr(value, "widened_dtype")]
 
 
+@pytest.mark.skipif(
+    ember.zeros(1)._backend.name != "numpy",
+    reason="bfloat16's float32-widening wrappers are ember-numpy's; this run's CPU backend is another",
+)
 @pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
 def test_widening_wrappers_are_kept_only_for_bfloat16_operands(dtype):
     ember.zeros(1, dtype=ember.bfloat16)  # NOTE: the first bfloat16 array gives ember-numpy its widening wrappers

@@ -106,7 +106,7 @@ def _adaptive_max(name: str, spatial: int, input: Tensor, output_size, return_in
         for a, t in enumerate(tables)
     )
     view = b.getitem(x._data, (slice(None), slice(None), *gather))
-    best = b.argmax(b.reshape(view, (*view.shape[: 2 + spatial], -1)), -1)
+    best = b.argmax(b.reshape(view, (*view.shape[: 2 + spatial], -1)), axis=-1)
     index = flat_index(b, best, tuple(widths), sizes, tuple(tables))
     attrs = {"index": index, "overlap": True, "input_shape": tuple(x.shape), "spatial": spatial}
     out = call(_ADAPTIVE_PICKS[spatial], (x,), (x._data,), x, attrs)
@@ -189,7 +189,7 @@ def _fractional_max(name, spatial, input, kernel_size, output_size, output_ratio
         flat = flat + (position + offsets) * strides[a]
     flat = xp.asarray(np.broadcast_to(flat, (*x.shape[:2], *out_size, *kernel)).reshape(*x.shape[:2], -1))
     values = b.reshape(b.take_along_axis(planes(b, x._data), flat, 2), (*x.shape[:2], math.prod(out_size), -1))
-    best = b.argmax(values, -1)
+    best = b.argmax(values, axis=-1)
     index = b.reshape(b.take_along_axis(b.reshape(flat, values.shape), best[..., None], 3), (*x.shape[:2], *out_size))
     attrs = {"index": index, "overlap": True, "input_shape": tuple(x.shape), "spatial": spatial}
     out = call(_FRACTIONAL_PICKS[spatial], (x,), (x._data,), x, attrs)

@@ -63,7 +63,7 @@ def _weight_grad_kernel(b, x, g, *, geometry: Geometry, groups: int, spatial: in
     if cols is None:
         cols = columns(b, x, geometry, g.shape[2:], groups)
     per_sample = b.matmul(b.reshape(g, (n, groups, out_channels // groups, -1)), b.permute(cols, (0, 1, 3, 2)))
-    return b.reshape(b.sum(per_sample, 0), weight_shape)
+    return b.reshape(b.sum(per_sample, axis=0), weight_shape)
 
 
 def _layout(attrs: dict) -> dict:

@@ -198,7 +198,7 @@ def _update_running_from_instances(running: Tensor | None, per_instance, channel
     """Blend the mean over the batch of per-(sample, channel) statistics into a running buffer."""
     if running is not None:
         b = running._backend
-        _update_running(running, b.mean(b.reshape(per_instance, (-1, channels)), 0), momentum)
+        _update_running(running, b.mean(b.reshape(per_instance, (-1, channels)), axis=0), momentum)
 
 
 def instance_norm(

@@ -129,7 +129,7 @@ def _window_argmax(b, data, geometry: Geometry, out_size: tuple):
     dtype = b.ember_dtype(data.dtype)
     lowest = -math.inf if dtype.is_floating_point else np.iinfo(dtype.numpy).min
     view = windows(b, pad_planes(b, data, geometry.padding, lowest), geometry, out_size)
-    best = b.argmax(b.reshape(view, (*view.shape[: 2 + len(out_size)], -1)), -1)
+    best = b.argmax(b.reshape(view, (*view.shape[: 2 + len(out_size)], -1)), axis=-1)
     xp = b.xp
     tables = tuple(
         xp.arange(o)[:, None] * s - geometry.padding[2 * a] + xp.arange(k)[None, :] * dil
