@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype
+from ._host_math import erf_on_host
 from ._protocol import KERNELS, Backend, NativeGenerator
 from ._single_device import SingleDeviceBasics
 from ._xp_base import NumpyGenerator, _documented_by_the_contract
@@ -448,14 +449,7 @@ class ArrayAPIBackend(SingleDeviceBasics):
         return xp.where(x >= 0, one / (one + small), small / (one + small))
 
     def erf(self, x: Any) -> Any:
-        host = self.to_numpy(x)
-        try:
-            from scipy.special import erf
-
-            values = erf(host)
-        except ImportError:
-            values = np.vectorize(math.erf, otypes=[np.float64])(host)
-        return self.from_numpy(np.asarray(values).astype(host.dtype, copy=False), self.device_index(x))
+        return erf_on_host(self, x)
 
     # --- creation and transfer -------------------------------------------------------
     def asarray(self, data: Any, dtype: _dtype.dtype | None, index: int | None) -> Any:

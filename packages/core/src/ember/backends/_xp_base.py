@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype
+from ._host_math import erf_on_host
 from ._protocol import KERNEL_CALLS, KERNELS, NUMPY_NAMES, Backend, NativeGenerator
 from ._single_device import SingleDeviceBasics
 
@@ -181,14 +182,7 @@ class NumpyLikeBackend(SingleDeviceBasics):
         return xp.where(x >= 0, 1 / (1 + out), out / (1 + out)).astype(x.dtype, copy=False)
 
     def erf(self, x: Any) -> Any:
-        host = self.to_numpy(x)
-        try:
-            from scipy.special import erf
-
-            values = erf(host)
-        except ImportError:
-            values = np.vectorize(math.erf, otypes=[np.float64])(host)
-        return self.from_numpy(np.asarray(values).astype(host.dtype, copy=False), self.device_index(x))
+        return erf_on_host(self, x)
 
     # --- creation and transfer -------------------------------------------------
     def asarray(self, data: Any, dtype: _dtype.dtype | None, index: int | None) -> Any:
