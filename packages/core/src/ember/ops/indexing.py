@@ -208,14 +208,15 @@ def _simple_basic(parts: tuple, shape: tuple):
             node = "SelectBackward0"
         elif kind is slice:
             start, stop, step = part.start, part.stop, part.step
-            if not (start is None or type(start) is int) or not (stop is None or type(stop) is int):
+            # NOTE: bounds past the axis take the general path, which clamps them
+            if start is not None and (type(start) is not int or not -size <= start <= size):
+                return None
+            if stop is not None and (type(stop) is not int or not -size <= stop <= size):
                 return None
             if step is not None and (type(step) is not int or step <= 0):
                 return None
-            if (start is not None and not -size <= start <= size) or (stop is not None and not -size <= stop <= size):
-                return None  # bounds past the axis: the general path clamps them
-            if not _is_full(part, size):
-                node = "SliceBackward0"
+            if start or (stop is not None and stop != size) or (step is not None and step != 1):
+                node = "SliceBackward0"  # NOTE: _is_full, inlined (stop is at most size here)
         else:
             return None
     return parts + (Ellipsis,), None, node
