@@ -113,7 +113,9 @@ class ArrayAPIBackend(SingleDeviceBasics):
         if isinstance(value, self.ndarray):
             return value
         if isinstance(value, (np.ndarray, np.generic)):
-            return self.xp.asarray(self._host_value(value), dtype=self._native(value.dtype))
+            return self.xp.asarray(
+                self._host_value(value), dtype=self.native_dtype(_dtype.from_numpy_dtype(value.dtype))
+            )
         if like is not None and isinstance(value, (bool, int, float, complex)):
             return self.xp.asarray(value, dtype=self._scalar_dtype(value, like.dtype))
         return self.xp.asarray(value)
