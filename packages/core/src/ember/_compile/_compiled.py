@@ -57,7 +57,9 @@ class Entry:
 
 def _wrap_array(data, backend, dtype, device):
     if type(data) is not np.ndarray:
-        data = np.asarray(data)
+        native = backend.ndarray
+        if type(data) is not native:  # a NumPy scalar, a Python number
+            data = np.asarray(data) if native is np.ndarray else backend.asarray(data, dtype, device.index)
     return _tensor.wrap(data, backend, dtype, device)
 
 
@@ -216,10 +218,7 @@ def _value_guards(value, expression: str, namespace: Namespace, out: list, depth
     if isinstance(value, Tensor):
         out.append(f"type({expression}) is {namespace.name(type(value), 'T')}")
         out.append(f"{expression}._data.shape == {value._data.shape!r}")
-        if hasattr(value._data, "strides"):
-            out.append(f"{expression}._data.strides == {value._data.strides!r}")
-        else:  # an array without its own strides (array API standard arrays): the backend reads them
-            out.append(f"{expression}._backend.strides({expression}._data) == {value._backend.strides(value._data)!r}")
+        out.append(_strides_guard(expression, value._data, value._backend))
         out.append(f"{expression}.dtype is {namespace.name(value.dtype, 'd')}")
         device = namespace.name(value.device, "v")
         out.append(f"({expression}.device is {device} or {expression}.device == {device})")
@@ -310,6 +309,14 @@ def _guard_source(scope: Scope, args: tuple, kwargs: dict, namespace: Namespace)
     return checks, verified, grad_checks
 
 
+def _strides_guard(expression: str, array, backend) -> str:
+    """The guard on the strides of `expression`'s array, now `array`'s: the backend reads those of an array
+    without its own ``strides`` (array API standard arrays)."""
+    if hasattr(array, "strides"):
+        return f"{expression}._data.strides == {array.strides!r}"
+    return f"{expression}._backend.strides({expression}._data) == {backend.strides(array)!r}"
+
+
 def _identity_guards(guards: list, stable: list, namespace: Namespace, verified: list) -> list:
     """guards where a captured tensor's shape and strides checks start with an identity check.
 
@@ -317,10 +324,10 @@ def _identity_guards(guards: list, stable: list, namespace: Namespace, verified:
     shape and strides. Another array (a global rebound to each batch) is checked as before.
     """
     replaced: dict = {}
-    for expression, array in stable:
+    for expression, array, backend in stable:
         name = namespace.name(array, "data")
         for e in {expression, shortened(expression, verified)}:
-            shape, strides = f"{e}._data.shape == {array.shape!r}", f"{e}._data.strides == {array.strides!r}"
+            shape, strides = f"{e}._data.shape == {array.shape!r}", _strides_guard(e, array, backend)
             replaced[shape] = f"({e}._data is {name} or {shape})"
             replaced[strides] = f"({e}._data is {name} or {strides})"
     return [replaced.get(g, g) for g in guards]
@@ -388,7 +395,7 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
     namespace.values["_wrap_array"] = _tensor.wrap
     needed: set = set()
     tail: list = []
-    stable: list = []  # (expression, array) of captured tensors whose data a replay keeps
+    stable: list = []  # (expression, array, backend) of captured tensors whose data a replay keeps
     reached = {id(t) for _, t in scope.tensors.values()}
     for variable in tracer.accumulated:
         if variable not in reached:
@@ -401,7 +408,7 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
             return f"replaces the data of {expression} with an array the trace did not follow"
         if slot == item.slot:  # NOTE: the array it held (an argument's too): nothing to put back
             if not expression.startswith(("a[", "kw[")):
-                stable.append((expression, item.original))
+                stable.append((expression, item.original, tensor._backend))
         else:
             needed.add(("s", slot))
             data = f"s{slot}" if slot not in tracer.scalar_slots else f"_asarray(s{slot})"
@@ -457,7 +464,7 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
     escaping = {slot for kind, slot in needed if kind == "s"} | set(tracer.root_slots)
     kept = [tracer.plain[slot] for slot in escaping]
     body = direct_kernels(live_instructions(tracer.instructions, needed), tracer.plain)
-    body, constants = hoist(body, tracer.plain, tracer.scalar_slots, kept)
+    body, constants = hoist(body, tracer.plain, tracer.scalar_slots, kept, tracer.backends)
     for slot, value in constants.items():
         namespace.values[f"s{slot}"] = value  # NOTE: a global of the replay function: never assigned there
     body = typed_constants(eliminate_common(body, tracer.plain, escaping), tracer.plain)

@@ -36,8 +36,11 @@ def _shares(array, arrays: list) -> bool:
     return any(may_share_memory(array, other) for other in arrays)
 
 
-def hoist(body: list, plain: list, scalar_slots: set, kept: list) -> tuple:
-    """(the instructions left, {slot: constant value}); `kept` are arrays that must stay live."""
+def hoist(body: list, plain: list, scalar_slots: set, kept: list, backends: dict) -> tuple:
+    """(the instructions left, {slot: constant value}); `kept` are arrays that must stay live.
+
+    `backends` (native array type -> backend) copies the arrays that have no ``copy()`` of their own.
+    """
     written = [plain[s] for i in body for s in i.writes]
     constants: dict = {}
     left = []
@@ -58,8 +61,14 @@ def hoist(body: list, plain: list, scalar_slots: set, kept: list) -> tuple:
             continue
         for o in instruction.outs:
             value = plain[o]
-            constants[o] = value[()] if o in scalar_slots else value.copy()
+            constants[o] = value[()] if o in scalar_slots else _copy_of(value, backends)
     return left, constants
+
+
+def _copy_of(array, backends: dict):
+    """A copy of a native array: its own copy(), or its backend's for one without (array API standard arrays)."""
+    own = getattr(array, "copy", None)
+    return own() if own is not None else backends[type(array)].copy(array)
 
 
 def direct_kernels(body: list, plain: list) -> list:

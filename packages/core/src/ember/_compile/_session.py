@@ -39,6 +39,8 @@ _METADATA = frozenset(
         "synchronize",
     }
 )
+# Metadata members that read arrays (a backend over the array API standard reads them through DLPack).
+_ARRAY_METADATA = ("is_contiguous", "shares_memory")
 _KERNEL_WRITES = {"setitem": 0, "copy_into": 0, "index_add": 0, "put_along_axis": 0}
 _XP_WRITES = dict.fromkeys(_WRITING_FUNCTIONS, 0)
 # Array-module functions that make arrays from shapes alone: recorded, so that writes into them can be
@@ -72,6 +74,15 @@ def kernel_names(backend) -> list:
     if found is None:
         found = _KERNEL_NAMES[key] = _kernel_names(backend)
     return found
+
+
+def _on_plain(real):
+    """real, called on the native arrays that recording arrays stand for."""
+
+    def metadata(*args):
+        return real(*_tracer.plain(args))
+
+    return metadata
 
 
 def _kernel_names(backend) -> list:
@@ -142,9 +153,13 @@ class Session:
         backends = {id(t._backend): t._backend for _, t in scope.tensors.values()}
         backends.setdefault(id(default_backend()), default_backend())
         tracer.array_types = tuple({np.ndarray, *(b.ndarray for b in backends.values())} - {RecordingArray})
+        tracer.backends = {b.ndarray: b for b in backends.values()}
+        tracer.item_readers = {b.ndarray: b.item for b in backends.values()}
         for backend in backends.values():
             for name in kernel_names(backend):
                 self.patch(backend, name, self.kernel_recorder(name, getattr(backend, name)))
+            for name in _ARRAY_METADATA:  # NOTE: read from the native arrays, as their own metadata attributes are
+                self.patch(backend, name, _on_plain(getattr(backend, name)))
             self.patch(backend, "xp", RecordingModule(self, backend.xp))
             self.patch(backend, "ndarray", RecordingArray)
         self.patch(_random.Generator, "native", self.recording_native(_random.Generator.native))
@@ -281,6 +296,11 @@ class Session:
             self.unwrap_tensor(item.tensor, seen)
         for _, tensor in self.scope.tensors.values():
             self.unwrap_tensor(tensor, seen)
+        for _, module in self.scope.modules.values():  # NOTE: a parameter or buffer the step replaced
+            for kind in ("_parameters", "_buffers"):
+                for tensor in getattr(module, kind).values():
+                    if tensor is not None:
+                        self.unwrap_tensor(tensor, seen)
         for _, optimizer in self.scope.optimizers.values():
             for entries in optimizer.state.values():
                 if isinstance(entries, dict):

@@ -856,7 +856,7 @@ def _grad_lerp(m, ctx, g):
 
 
 def _lerp_kernel(b, start, end, weight):
-    return start + weight * (end - start)
+    return b.add(start, b.multiply(weight, b.subtract(end, start)))
 
 
 LERP_SCALAR = Op("lerp", lambda b, s, e, w: _lerp_kernel(b, s, e, w), _grad_lerp, node="LerpBackward0", saves=(0, 1, 2))
