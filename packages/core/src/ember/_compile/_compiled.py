@@ -311,19 +311,31 @@ def _guard_source(scope: Scope, args: tuple, kwargs: dict, namespace: Namespace)
 
 
 def _identity_guards(guards: list, stable: list, namespace: Namespace, verified: list) -> list:
-    """guards where a captured tensor's shape and strides checks start with an identity check.
+    """guards where a captured tensor's array checks are one identity check first.
 
     The array a replay keeps (a parameter's) passes at once: the same array object has the same
-    shape and strides. Another array (a global rebound to each batch) is checked as before.
+    shape, strides, dtype and device. Another array (a global rebound to each batch) is checked as before,
+    all its checks in one.
     """
-    replaced: dict = {}
+    out = list(dict.fromkeys(guards))
     for expression, array in stable:
         name = namespace.name(array, "data")
-        for e in {expression, shortened(expression, verified)}:
-            shape, strides = f"{e}._data.shape == {array.shape!r}", f"{e}._data.strides == {array.strides!r}"
-            replaced[shape] = f"({e}._data is {name} or {shape})"
-            replaced[strides] = f"({e}._data is {name} or {strides})"
-    return [replaced.get(g, g) for g in guards]
+        for e in dict.fromkeys((expression, shortened(expression, verified))):
+            implied = (
+                f"{e}._data.shape == ",
+                f"{e}._data.strides == ",
+                f"{e}._backend.strides({e}._data) == ",
+                f"{e}.dtype is ",
+                f"({e}.device is ",
+            )
+            found = [i for i, g in enumerate(out) if g.startswith(implied)]
+            if not found:
+                continue
+            checks = " and ".join(out[i] for i in found)
+            out[found[0]] = f"({e}._data is {name} or {checks})"
+            for i in reversed(found[1:]):
+                del out[i]
+    return out
 
 
 def shortened(expression: str, verified: list) -> str:
