@@ -90,14 +90,22 @@ class CompiledFunction:
     def __call__(self, *args, **kwargs):
         if self._eager_reason is not None:
             return self._fn(*args, **kwargs)
+        runs = self._runs
         try:
-            for run in self._runs:  # NOTE: each checks its own guards first and answers MISS when one fails
+            for run in runs:  # NOTE: each checks its own guards first and answers MISS when one fails
                 result = run(args, kwargs)
                 if result is not MISS:
+                    if run is not runs[0]:
+                        self._first(run)
                     return result
         except Deviation:
             pass
         return self._trace(args, kwargs)
+
+    def _first(self, run) -> None:
+        """The trace that replayed is tried first next time (full batches and a last smaller one alternate)."""
+        self._cache.sort(key=lambda entry: entry.replay is not run)
+        self._runs = [e.replay for e in self._cache]
 
     def __get__(self, instance, owner=None):
         return self if instance is None else functools.partial(self, instance)
