@@ -92,14 +92,22 @@ class CompiledFunction:
     def __call__(self, *args, **kwargs):
         if self._eager_reason is not None:
             return self._fn(*args, **kwargs)
+        runs = self._runs
         try:
-            for run in self._runs:  # NOTE: each checks its own guards first and answers MISS when one fails
+            for run in runs:  # NOTE: each checks its own guards first and answers MISS when one fails
                 result = run(args, kwargs)
                 if result is not MISS:
+                    if run is not runs[0]:
+                        self._first(run)
                     return result
         except Deviation:
             pass
         return self._trace(args, kwargs)
+
+    def _first(self, run) -> None:
+        """The trace that replayed is tried first next time (full batches and a last smaller one alternate)."""
+        self._cache.sort(key=lambda entry: entry.replay is not run)
+        self._runs = [e.replay for e in self._cache]
 
     def __get__(self, instance, owner=None):
         return self if instance is None else functools.partial(self, instance)
@@ -318,19 +326,31 @@ def _strides_guard(expression: str, array, backend) -> str:
 
 
 def _identity_guards(guards: list, stable: list, namespace: Namespace, verified: list) -> list:
-    """guards where a captured tensor's shape and strides checks start with an identity check.
+    """guards where a captured tensor's array checks are one identity check first.
 
     The array a replay keeps (a parameter's) passes at once: the same array object has the same
-    shape and strides. Another array (a global rebound to each batch) is checked as before.
+    shape, strides, dtype and device. Another array (a global rebound to each batch) is checked as before,
+    all its checks in one.
     """
-    replaced: dict = {}
-    for expression, array, backend in stable:
+    out = list(dict.fromkeys(guards))
+    for expression, array in stable:
         name = namespace.name(array, "data")
-        for e in {expression, shortened(expression, verified)}:
-            shape, strides = f"{e}._data.shape == {array.shape!r}", _strides_guard(e, array, backend)
-            replaced[shape] = f"({e}._data is {name} or {shape})"
-            replaced[strides] = f"({e}._data is {name} or {strides})"
-    return [replaced.get(g, g) for g in guards]
+        for e in dict.fromkeys((expression, shortened(expression, verified))):
+            implied = (
+                f"{e}._data.shape == ",
+                f"{e}._data.strides == ",
+                f"{e}._backend.strides({e}._data) == ",
+                f"{e}.dtype is ",
+                f"({e}.device is ",
+            )
+            found = [i for i, g in enumerate(out) if g.startswith(implied)]
+            if not found:
+                continue
+            checks = " and ".join(out[i] for i in found)
+            out[found[0]] = f"({e}._data is {name} or {checks})"
+            for i in reversed(found[1:]):
+                del out[i]
+    return out
 
 
 def shortened(expression: str, verified: list) -> str:
@@ -395,7 +415,7 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
     namespace.values["_wrap_array"] = _tensor.wrap
     needed: set = set()
     tail: list = []
-    stable: list = []  # (expression, array, backend) of captured tensors whose data a replay keeps
+    stable: list = []  # (expression, array) of captured tensors whose data a replay keeps
     reached = {id(t) for _, t in scope.tensors.values()}
     for variable in tracer.accumulated:
         if variable not in reached:
@@ -408,7 +428,7 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
             return f"replaces the data of {expression} with an array the trace did not follow"
         if slot == item.slot:  # NOTE: the array it held (an argument's too): nothing to put back
             if not expression.startswith(("a[", "kw[")):
-                stable.append((expression, item.original, tensor._backend))
+                stable.append((expression, item.original))
         else:
             needed.add(("s", slot))
             data = f"s{slot}" if slot not in tracer.scalar_slots else f"_asarray(s{slot})"

@@ -41,7 +41,7 @@ def hoist(body: list, plain: list, scalar_slots: set, kept: list, backends: dict
 
     `backends` (native array type -> backend) copies the arrays that have no ``copy()`` of their own.
     """
-    written = [plain[s] for i in body for s in i.writes]
+    others = [plain[s] for i in body for s in i.writes] + kept  # what a hoisted result may not share memory with
     constants: dict = {}
     left = []
     for instruction in body:
@@ -54,7 +54,7 @@ def hoist(body: list, plain: list, scalar_slots: set, kept: list, backends: dict
             and all(type(o) is int for o in instruction.outs)
             and all(s in constants for s in slots)
             and not any(type(r) is not SlotRef for r in instruction.references())
-            and not any(_shares(plain[o], written + kept) for o in instruction.outs)
+            and not any(_shares(plain[o], others) for o in instruction.outs)
         )
         if not hoistable:
             left.append(instruction)

@@ -157,10 +157,10 @@ class Session:
         tracer.item_readers = {b.ndarray: b.item for b in backends.values()}
         for backend in backends.values():
             for name in kernel_names(backend):
-                self.patch(backend, name, self.kernel_recorder(name, getattr(backend, name)))
+                self.patch(backend, name, kernel_recorder(name, getattr(backend, name)))
             for name in _ARRAY_METADATA:  # NOTE: read from the native arrays, as their own metadata attributes are
                 self.patch(backend, name, _on_plain(getattr(backend, name)))
-            self.patch(backend, "xp", RecordingModule(self, backend.xp))
+            self.patch(backend, "xp", RecordingModule(backend.xp))
             self.patch(backend, "ndarray", RecordingArray)
         self.patch(_random.Generator, "native", self.recording_native(_random.Generator.native))
         self.patch(_engine, "accumulate", self.noting_accumulate(_engine.accumulate))
@@ -176,34 +176,9 @@ class Session:
         _tracer.current.tracer = tracer
 
     def patch(self, owner, name: str, value) -> None:
-        own = name in vars(owner)
-        self.patched.append((owner, name, own, vars(owner).get(name)))
+        attributes = vars(owner)
+        self.patched.append((owner, name, name in attributes, attributes.get(name)))
         setattr(owner, name, value)
-
-    def kernel_recorder(self, name: str, real, writes: dict = _KERNEL_WRITES, always: bool = True):
-        """real, recorded when called from core while tracing (`always` False: only on traced values)."""
-        position = writes.get(name)
-
-        def kernel(*args, **kwargs):
-            tracer = _tracer.current.tracer  # NOTE: the current trace, should a cache have kept this recorder
-            if (
-                tracer is None
-                or tracer.depth
-                or not tracer.recording
-                or not (always or _traced(args) or _traced(tuple(kwargs.values())))
-            ):
-                return real(*_tracer.plain(args), **_tracer.plain(kwargs))
-            written = [args[position]] if position is not None else []
-            out = kwargs.get("out")
-            if out is not None:
-                written.extend(out if type(out) is tuple else (out,))  # NOTE: a ufunc's out may be a tuple
-            tracer.depth += 1
-            try:
-                return tracer.call("call", real, args, kwargs, written)
-            finally:
-                tracer.depth -= 1
-
-        return kernel
 
     def recording_native(self, original):
         tracer = self.tracer
@@ -323,6 +298,51 @@ class Session:
             self.unwrap_tensor(grad, seen)
 
 
+_RECORDERS: dict = {}  # (name, written operand, always, kernel) -> its recorder: one per kernel, whatever the trace
+_RECORDERS_SIZE = 4096
+
+
+def kernel_recorder(name: str, real, writes: dict = _KERNEL_WRITES, always: bool = True):
+    """real, recorded when called from core while tracing (`always` False: only on traced values).
+
+    The recorder reads the current trace when called, so the same kernel keeps the same recorder.
+    """
+    position = writes.get(name)
+    key = (name, position, always, real)
+    try:
+        found = _RECORDERS.get(key)
+    except TypeError:  # NOTE: an unhashable callable: a recorder of its own
+        return _recorder(real, position, always)
+    if found is None:
+        if len(_RECORDERS) >= _RECORDERS_SIZE:
+            _RECORDERS.clear()
+        found = _RECORDERS[key] = _recorder(real, position, always)
+    return found
+
+
+def _recorder(real, position, always: bool):
+    def kernel(*args, **kwargs):
+        tracer = _tracer.current.tracer
+        if (
+            tracer is None
+            or tracer.depth
+            or not tracer.recording
+            or not (always or _traced(args) or _traced(tuple(kwargs.values())))
+        ):
+            return real(*_tracer.plain(args), **_tracer.plain(kwargs))
+        written = [args[position]] if position is not None else []
+        out = kwargs.get("out")
+        if out is not None:
+            written.extend(out if type(out) is tuple else (out,))  # NOTE: a ufunc's out may be a tuple
+        tracer.depth += 1
+        try:
+            return tracer.call("call", real, args, kwargs, written)
+        finally:
+            tracer.depth -= 1
+
+    return kernel
+
+
 def forget_resolved_math() -> None:
     """Drop the kernels the backward rules' array namespaces looked up, so that they look up
     the recorders while tracing and the real kernels again after it."""
@@ -347,8 +367,7 @@ class RecordingModule:
     those that make arrays from shapes alone, are recorded; the rest (dtypes, submodules'
     constants, classes) pass through. Submodules (``xp.linalg``, ``xp.fft``) are recorded alike."""
 
-    def __init__(self, session, module) -> None:
-        self._session = session
+    def __init__(self, module) -> None:
         self._module = module
 
     def __getattr__(self, name: str):
@@ -356,11 +375,11 @@ class RecordingModule:
         if isinstance(value, type) or name.startswith("_"):
             found = value
         elif hasattr(value, "nin"):  # NOTE: a ufunc (NumPy's, CuPy's): its methods are recorded too
-            found = RecordingUfunc(self._session, value)
+            found = recording_ufunc(value)
         elif callable(value):
-            found = self._session.kernel_recorder(name, value, _XP_WRITES, always=name in _CREATION)
+            found = kernel_recorder(name, value, _XP_WRITES, always=name in _CREATION)
         elif isinstance(value, types.ModuleType) or type(value) is types.SimpleNamespace:
-            found = RecordingModule(self._session, value)
+            found = RecordingModule(value)
         else:
             found = value
         setattr(self, name, found)  # NOTE: looked up once per trace
@@ -370,11 +389,10 @@ class RecordingModule:
 class RecordingUfunc:
     """A ufunc of ``backend.xp`` while tracing: its call and its methods (``at``, ``reduce``) recorded."""
 
-    def __init__(self, session, ufunc) -> None:
+    def __init__(self, ufunc) -> None:
         self._ufunc = ufunc
         self.__name__ = ufunc.__name__
-        self._call = session.kernel_recorder(ufunc.__name__, ufunc, {}, always=False)
-        self._session = session
+        self._call = kernel_recorder(ufunc.__name__, ufunc, {}, always=False)
 
     def __call__(self, *args, **kwargs):
         return self._call(*args, **kwargs)
@@ -382,9 +400,25 @@ class RecordingUfunc:
     def __getattr__(self, name: str):
         value = getattr(self._ufunc, name)
         if callable(value) and not name.startswith("_"):
-            value = self._session.kernel_recorder(name, value, {"at": 0}, always=False)
+            value = kernel_recorder(name, value, {"at": 0}, always=False)
         setattr(self, name, value)
         return value
+
+
+_UFUNCS: dict = {}  # ufunc -> its RecordingUfunc (a ufunc's methods never change)
+
+
+def recording_ufunc(ufunc) -> RecordingUfunc:
+    """The RecordingUfunc of ufunc, made once."""
+    try:
+        found = _UFUNCS.get(ufunc)
+    except TypeError:
+        return RecordingUfunc(ufunc)
+    if found is None:
+        if len(_UFUNCS) >= _RECORDERS_SIZE:
+            _UFUNCS.clear()
+        found = _UFUNCS[ufunc] = RecordingUfunc(ufunc)
+    return found
 
 
 def tensors_in(value, depth: int = 0) -> list:
