@@ -12,8 +12,8 @@ from . import _dtype as dt
 from ._creation import _place, finish, size_argument, sizes_of
 from ._devices import backend_for, canonical_device
 from ._tensor import Tensor, wrap
-from .backends._host_views import dtype_view
 from ._writes import check_inplace_target, write_out
+from .backends._host_views import dtype_view
 
 DEFAULT_SEED = 67280421310721
 

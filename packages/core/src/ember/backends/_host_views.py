@@ -9,7 +9,8 @@ copy.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def on_host(backend: Any, x: Any, view: Callable[[Any], Any]) -> Any:

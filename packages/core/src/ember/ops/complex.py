@@ -12,9 +12,9 @@ import operator
 
 from .. import _dtype as dt
 from .._autograd._math import define
-from ..backends._host_views import imag_part, on_host, real_part
 from .._tensor import Tensor
 from .._writes import write_out
+from ..backends._host_views import imag_part, on_host, real_part
 from ._declare import export
 from ._errors import kind_of
 from ._op import Op, apply

@@ -7,10 +7,10 @@ import operator
 import warnings
 
 from .. import _dtype as dt
-from ..backends._host_views import dtype_view
 from .._size import Size
 from .._tensor import Tensor, _wrap_dim, wrap
 from .._writes import check_inplace_target, write_out
+from ..backends._host_views import dtype_view
 from ._declare import export, method
 from ._op import Op, call, device_mismatch, math_function
 
