@@ -3,7 +3,8 @@
 Where a namespace has no such dtype (array-api-strict has no float16 or bfloat16), asking for it
 raises a TypeError naming the backend, so a test about it cannot run there. The one place that
 decides is here: a test marked ``needs_dtype("float16", ...)``, or parametrized with an ember dtype
-(or a dtype's name) that the backend serving ``cpu`` lacks, is skipped with that reason.
+(or a dtype's name, or a tuple or list holding one) that the backend serving ``cpu`` lacks, is skipped
+with that reason.
 """
 
 from __future__ import annotations
@@ -29,14 +30,22 @@ def _lacks(name: str) -> bool:
     return False
 
 
+def _add_dtypes(names: set, value: object) -> None:
+    """The dtypes a parameter names: an ember dtype, a dtype's name, or those in a tuple or list."""
+    if isinstance(value, ember.dtype):
+        names.add(str(value).removeprefix("ember."))
+    elif isinstance(value, str) and isinstance(getattr(ember, value, None), ember.dtype):
+        names.add(value)
+    elif isinstance(value, (tuple, list)):
+        for part in value:
+            _add_dtypes(names, part)
+
+
 def _named_dtypes(item: pytest.Item) -> set:
     names = {name for marker in item.iter_markers("needs_dtype") for name in marker.args}
     callspec = getattr(item, "callspec", None)
     for value in callspec.params.values() if callspec is not None else ():
-        if isinstance(value, ember.dtype):
-            names.add(str(value).removeprefix("ember."))
-        elif isinstance(value, str) and isinstance(getattr(ember, value, None), ember.dtype):
-            names.add(value)
+        _add_dtypes(names, value)
     return names
 
 

@@ -97,6 +97,10 @@ def test_tensor_dtype_and_requires_grad_arguments():
     assert ember.tensor([-1], dtype=ember.uint8).tolist() == [255]
     assert ember.tensor(np.array([1.5]), dtype=ember.int64).tolist() == [1]
     assert ember.tensor([1, 0, 2], dtype=ember.bool).tolist() == [True, False, True]
+
+
+@pytest.mark.needs_dtype("float16")
+def test_tensor_takes_a_half_dtype():
     assert ember.tensor(3, dtype=ember.float16).dtype is ember.float16
 
 
@@ -329,6 +333,10 @@ def test_from_numpy_shares_memory_both_ways():
     assert t[0].item() == 5
     transposed = ember.from_numpy(np.arange(6.0).reshape(2, 3).T)
     assert transposed.stride() == (1, 3)
+
+
+@pytest.mark.needs_dtype("float16")
+def test_from_numpy_takes_float16():
     assert ember.from_numpy(np.arange(3, dtype=np.float16)).dtype is ember.float16
 
 

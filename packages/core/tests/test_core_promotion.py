@@ -212,9 +212,13 @@ def test_integer_power_rules():
     np.testing.assert_array_equal((ember.tensor([2, -1, 1, 0]) ** ember.tensor([-1, -1, -2, 2])).numpy(), [0, -1, 1, 0])
 
 
+@pytest.mark.needs_dtype("bfloat16", "float16")
+def test_result_type_of_bfloat16_and_float16_tensors():
+    assert ember.result_type(ember.ones(2, dtype=ember.bfloat16), ember.ones(2, dtype=ember.float16)) is ember.float32
+
+
 def test_result_type_and_can_cast():
     assert ember.result_type(ember.ones(2, dtype=ember.int8), ember.tensor(3.0)) is ember.float32
-    assert ember.result_type(ember.ones(2, dtype=ember.bfloat16), ember.ones(2, dtype=ember.float16)) is ember.float32
     assert ember.result_type(1, 2.0) is ember.float32 and ember.result_type(True, 2) is ember.int64
     assert ember.can_cast(ember.int64, ember.bfloat16) and not ember.can_cast(ember.float16, ember.int64)
     assert not ember.can_cast(ember.uint8, ember.bool)

@@ -159,10 +159,14 @@ def test_bernoulli_and_multinomial():
         ember.multinomial(ember.tensor([1.0, 0.0]), 3)
 
 
+@pytest.mark.needs_dtype("float16")
+def test_rand_takes_float16():
+    assert ember.rand(2, dtype=ember.float16).dtype is ember.float16
+
+
 def test_rand_requires_grad_and_dtypes():
     t = ember.rand(2, requires_grad=True)
     assert t.requires_grad and t.is_leaf
-    assert ember.rand(2, dtype=ember.float16).dtype is ember.float16
     assert ember.rand(()).shape == ()
     out = ember.empty(2, 2)
     assert ember.randn(2, 2, out=out) is out

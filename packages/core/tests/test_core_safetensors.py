@@ -31,6 +31,7 @@ def assert_same(loaded, saved):
         np.testing.assert_array_equal(loaded[key].numpy(), t.detach().numpy())
 
 
+@pytest.mark.needs_dtype("float16")
 def test_a_safetensors_path_is_written_and_read_as_safetensors(tmp_path):
     saved = state()
     path = tmp_path / "model.safetensors"
@@ -43,6 +44,7 @@ def test_a_safetensors_path_is_written_and_read_as_safetensors(tmp_path):
     assert os.listdir(tmp_path) == ["model.safetensors"]  # written through the atomic path writer
 
 
+@pytest.mark.needs_dtype("float16")
 def test_format_chooses_safetensors_and_load_recognises_the_header():
     saved = state()
     buffer = io.BytesIO()
@@ -78,6 +80,7 @@ def test_only_flat_dicts_of_tensors_are_saved(obj, described):
         ember.save(obj, io.BytesIO(), format="safetensors")
 
 
+@pytest.mark.needs_dtype("float16")
 def test_a_damaged_safetensors_file_raises_checkpoint_error_naming_it(tmp_path):
     path = tmp_path / "broken.safetensors"
     ember.save(state(), path)

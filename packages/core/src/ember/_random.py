@@ -13,6 +13,7 @@ from ._creation import _place, finish, size_argument, sizes_of
 from ._devices import backend_for, canonical_device
 from ._tensor import Tensor, wrap
 from ._writes import check_inplace_target, write_out
+from .backends._host_views import dtype_view
 
 DEFAULT_SEED = 67280421310721
 
@@ -130,7 +131,13 @@ def _sample(op: str, kind: str, size: tuple, generator, dtype, device, requires_
         # NOTE: as PyTorch: both parts drawn independently; a normal's variance split evenly between them
         parts = params if kind == "uniform" else (params[0], params[1] / math.sqrt(2))
         pairs = _sample(op, kind, (*shape, 2), generator, target.to_real(), device, False, *parts)
-        return finish(pairs._data.view(target.numpy)[..., 0], pairs._backend, target, pairs.device, requires_grad)
+        return finish(
+            dtype_view(pairs._backend, pairs._data, target.numpy)[..., 0],
+            pairs._backend,
+            target,
+            pairs.device,
+            requires_grad,
+        )
     if not target.is_floating_point:
         raise NotImplementedError(
             f'{op}(): "{kind}" sampling is not implemented for {target}; sample a floating dtype '

@@ -2,8 +2,9 @@
 
 Saving groups tensors whose NumPy arrays overlap in memory (a tensor and its slices, transposes,
 reshapes, dtype views, `detach()`) into one storage: the byte range that covers them all. An
-expanded tensor (stride 0) covers only the bytes it repeats. Tensors whose arrays are not NumPy
-arrays (a GPU) get one storage per distinct array. Loading rebuilds each tensor as a strided view
+expanded tensor (stride 0) covers only the bytes it repeats. On the CPU, arrays of other libraries
+are seen through their host arrays (``backend.to_numpy``, the same memory where DLPack shares it).
+Tensors on other devices (a GPU) get one storage per distinct array. Loading rebuilds each tensor as a strided view
 of its storage, after checking that the view stays inside it.
 """
 
@@ -43,13 +44,16 @@ def plan_storages(tensors: list[Tensor]) -> tuple[list[Storage], list[Layout]]:
     """The storages that hold `tensors`, and each tensor's layout in them (in the order given)."""
     storages: list[Storage] = []
     layouts: list[Layout | None] = [None] * len(tensors)
-    in_memory = []  # (device, low, high, index): NumPy-backed tensors, grouped below by overlapping bytes
+    in_memory = []  # (device, low, high, index): tensors in host memory, grouped below by overlapping bytes
+    hosts: dict[int, np.ndarray] = {}  # index -> the tensor's host array
     own_storage: dict[int, int] = {}  # id(array) -> storage, for the others
     for index, t in enumerate(tensors):
         data = t._data
-        if isinstance(data, np.ndarray) and data.size:
-            low, high = _byte_range(data)
+        host = data if isinstance(data, np.ndarray) else _shared_host(t)
+        if host is not None and host.size:
+            low, high = _byte_range(host)
             in_memory.append((str(t.device), low, high, index))
+            hosts[index] = host
             continue
         found = own_storage.get(id(data))
         if found is None:
@@ -61,12 +65,12 @@ def plan_storages(tensors: list[Tensor]) -> tuple[list[Storage], list[Layout]]:
     group_high = 0
     for device, low, high, index in in_memory:
         if group and (device != group[0][0] or low >= group_high):
-            _add_group(group, group_high, tensors, storages, layouts)
+            _add_group(group, group_high, tensors, hosts, storages, layouts)
             group = []
         group_high = max(group_high, high) if group else high
         group.append((device, low, index))
     if group:
-        _add_group(group, group_high, tensors, storages, layouts)
+        _add_group(group, group_high, tensors, hosts, storages, layouts)
     return _in_order_of_use(storages, layouts)
 
 
@@ -81,17 +85,19 @@ def _in_order_of_use(storages: list[Storage], layouts: list[Layout]) -> tuple[li
     return ordered, layouts
 
 
-def _add_group(group: list, high: int, tensors: list[Tensor], storages: list[Storage], layouts: list) -> None:
+def _add_group(
+    group: list, high: int, tensors: list[Tensor], hosts: dict, storages: list[Storage], layouts: list
+) -> None:
     """One storage for tensors whose byte ranges overlap: from the lowest to the highest byte any of them uses."""
     device, low, _ = group[0]
     dtypes = {tensors[index].dtype for _, _, index in group}
     dtype = dtypes.pop() if len(dtypes) == 1 else None  # tensors of one dtype: a storage NumPy reads as such
     readable = dtype is not None and dtype.numpy.kind != "V"  # NOTE: .npy cannot name bfloat16: bytes, then
     typed = dtype.numpy if readable and (high - low) % dtype.itemsize == 0 else np.dtype(np.uint8)
-    raw = np.asarray(_BytesAt(low, high - low, [tensors[index]._data for _, _, index in group]))
+    raw = np.asarray(_BytesAt(low, high - low, [hosts[index] for _, _, index in group]))
     storages.append(Storage(device, lambda: raw.view(typed)))
     for _, _, index in group:
-        data = tensors[index]._data
+        data = hosts[index]
         layouts[index] = Layout(len(storages) - 1, _address(data) - low, tuple(data.shape), tuple(data.strides))
 
 
@@ -123,6 +129,17 @@ def _contiguous_strides(shape: tuple, itemsize: int) -> tuple:
     return tuple(reversed(strides))
 
 
+def _shared_host(t: Tensor) -> np.ndarray | None:
+    """The host array of a CPU tensor whose array is not NumPy's, where it is that array's own memory
+    (two reads share it, as through DLPack), else None."""
+    if t.device.type != "cpu":
+        return None
+    host = t._host()
+    if not host.size or _address(host) != _address(t._host()):
+        return None  # NOTE: each read a new copy: its memory tells nothing of the tensor's
+    return host
+
+
 def _host_copy(t: Tensor) -> Callable[[], np.ndarray]:
     return lambda: np.ascontiguousarray(t._backend.to_numpy(t._data)).reshape(-1)
 
@@ -135,11 +152,14 @@ def strided_view(storage: Tensor, dtype, byte_offset: int, shape: tuple, byte_st
     nbytes = storage.nbytes
     _check_inside(nbytes, dtype.itemsize, byte_offset, shape, byte_strides)
     backend, data = storage._backend, storage._data
+    expanded = any(s == 0 and n > 1 for n, s in zip(shape, byte_strides))
     if not hasattr(data, "view"):  # arrays without NumPy's view (the array API standard's): view the host array
         host = _strided(np, backend.to_numpy(data), nbytes, dtype, byte_offset, shape, byte_strides)
+        if expanded:
+            host.flags.writeable = False  # NOTE: as below; the read-only flag travels through DLPack
         return backend.from_numpy(host, storage.device.index)
     view = _strided(backend.xp, data, nbytes, dtype, byte_offset, shape, byte_strides)
-    if isinstance(view, np.ndarray) and any(s == 0 and n > 1 for n, s in zip(shape, byte_strides)):
+    if isinstance(view, np.ndarray) and expanded:
         view.flags.writeable = False  # an expanded tensor: writes into it are refused, as before saving
     return view
 

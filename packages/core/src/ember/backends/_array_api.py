@@ -262,10 +262,11 @@ class ArrayAPIBackend(SingleDeviceBasics):
         return x
 
     def sum(self, x: Any, axis=None, keepdims: bool = False, dtype=None) -> Any:
-        return self.xp.sum(self._numeric(x, dtype), axis=axis, keepdims=keepdims)
+        # NOTE: a dtype asked for is the result's (NumPy's), where the standard would widen small integers
+        return self.xp.sum(self._numeric(x, dtype), axis=axis, keepdims=keepdims, dtype=self._native(dtype))
 
     def prod(self, x: Any, axis=None, keepdims: bool = False, dtype=None) -> Any:
-        return self.xp.prod(self._numeric(x, dtype), axis=axis, keepdims=keepdims)
+        return self.xp.prod(self._numeric(x, dtype), axis=axis, keepdims=keepdims, dtype=self._native(dtype))
 
     def mean(self, x: Any, axis=None, keepdims: bool = False, dtype=None) -> Any:
         x = self._numeric(x, dtype)

@@ -26,8 +26,10 @@ _TYPE_WORDS = {"b": "Bool", "u": "Byte", "i": "Long", "f": "Float"}
 
 def type_word(array) -> str:
     """PyTorch's scalar type name of an array (Float, Long, ...)."""
-    name = getattr(getattr(array, "dtype", None), "name", "")
-    found = dt._BY_NAME.get(name)
+    native = getattr(array, "dtype", None)
+    found = dt._BY_NAME.get(getattr(native, "name", ""))
+    if found is None and native is not None:
+        found = dt.FOREIGN_NATIVE.get(native)  # NOTE: a backend's own dtype object (the array API standard's)
     return dt.SCALAR_TYPE_NAMES[found] if found is not None else _TYPE_WORDS[kind_of(array)]
 
 
@@ -110,7 +112,7 @@ def operand_type_error(name: str, value, role: str = "other", expected: str = "T
 def wrapped_integer(b, value, like):
     """A Python int outside an integer dtype's range, wrapped into it as PyTorch's C++ cast does."""
     if isinstance(value, int) and not isinstance(value, bool) and hasattr(like, "dtype"):
-        return b.xp.asarray(value, dtype="int64").astype(like.dtype)
+        return b.astype(b.xp.asarray(value, dtype=b.native_dtype(dt.int64)), b.ember_dtype(like.dtype))
     return value
 
 

@@ -8,6 +8,7 @@ from the base to the view can be read off the view's history and replayed.
 
 from __future__ import annotations
 
+from .. import _dtype as dt
 from .._autograd._math import tensor_math
 from .._tensor import Tensor, wrap
 from ._errors import kind_of
@@ -77,10 +78,9 @@ def _flat_positions(view: Tensor, base: Tensor):
     offset = window.__array_interface__["data"][0] - host.__array_interface__["data"][0]
     if offset % size or any(stride % size for stride in window.strides):
         return None
-    xp = view._backend.xp
-    positions = xp.full(window.shape, offset // size, dtype="int64")
+    positions = dt.host_array(offset // size, "int64")  # NOTE: on the host, as the memory it reads
     for axis, (count, stride) in enumerate(zip(window.shape, window.strides)):
-        step = xp.arange(count, dtype="int64") * (stride // size)
+        step = dt.host_array(range(count), "int64") * (stride // size)
         positions = positions + step.reshape((1,) * axis + (count,) + (1,) * (window.ndim - axis - 1))
     if positions.size and (positions.min() < 0 or positions.max() >= host.size):
         return None

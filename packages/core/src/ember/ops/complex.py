@@ -14,6 +14,7 @@ from .. import _dtype as dt
 from .._autograd._math import define
 from .._tensor import Tensor
 from .._writes import write_out
+from ..backends._host_views import imag_part, on_host, real_part
 from ._declare import export
 from ._errors import kind_of
 from ._op import Op, apply
@@ -58,17 +59,9 @@ def _refuse_real(name: str, x: Tensor) -> None:
         raise RuntimeError(f"{name} is not implemented for tensors with non-complex dtypes (got {x.dtype}).")
 
 
-def _real_part(b, x):
-    return x.real
-
-
-def _imag_part(b, x):
-    return x.imag
-
-
 # m.real(z) / m.imag(z): the parts of a complex array (the gradient of a real input fed by a complex one)
-REAL = Op("real", _real_part, lambda m, ctx, g: (g,), node="RealBackward0", math="real")
-IMAG = Op("imag", _imag_part, lambda m, ctx, g: (g * 1j,), node="ImagBackward0", math="imag")
+REAL = Op("real", real_part, lambda m, ctx, g: (g,), node="RealBackward0", math="real")
+IMAG = Op("imag", imag_part, lambda m, ctx, g: (g * 1j,), node="ImagBackward0", math="imag")
 
 
 @export
@@ -143,8 +136,13 @@ Tensor.conj_physical_ = _conj_physical_
 
 def _angle_kernel(b, x):
     if kind_of(x) in "biu":
-        x = x.astype(dt.get_default_dtype().numpy)
-    return b.xp.angle(x).astype(x.real.dtype)
+        x = b.astype(x, dt.get_default_dtype())
+    try:
+        angle = b.xp.angle
+    except AttributeError:  # NOTE: not in the array API standard: its atan2 of the parts
+        xp = b.xp
+        return xp.atan2(imag_part(b, x), real_part(b, x)) if kind_of(x) == "c" else xp.atan2(xp.zeros_like(x), x)
+    return angle(x).astype(x.real.dtype)
 
 
 def _grad_angle(m, ctx, g):
@@ -166,7 +164,7 @@ def angle(input: Tensor, *, out: Tensor | None = None) -> Tensor:
 
 
 def _complex_kernel(b, x, y):
-    return (x + y * 1j).astype(dt._COMPLEX[b.ember_dtype(x.dtype)].numpy)
+    return b.astype(b.add(x, b.multiply(y, 1j)), dt._COMPLEX[b.ember_dtype(x.dtype)])
 
 
 COMPLEX = Op(
@@ -203,12 +201,23 @@ def polar(abs: Tensor, angle: Tensor) -> Tensor:  # noqa: A002
     return complex(abs * angle.cos(), abs * angle.sin())
 
 
-def _as_real_kernel(b, x):
+def _as_real(x):
     return x[..., None].view(x.real.dtype)  # NOTE: (..., 1) complex viewed as (..., 2) real, 0-dim included
 
 
+def _as_real_kernel(b, x):
+    try:
+        return _as_real(x)
+    except AttributeError:  # NOTE: an array without NumPy's view (the array API standard's)
+        return on_host(b, x, _as_real)
+
+
 def _as_complex_kernel(b, x):
-    return x.view(dt._COMPLEX[b.ember_dtype(x.dtype)].numpy)[..., 0]
+    complex_ = dt._COMPLEX[b.ember_dtype(x.dtype)].numpy
+    try:
+        return x.view(complex_)[..., 0]
+    except AttributeError:
+        return on_host(b, x, lambda host: host.view(complex_)[..., 0])
 
 
 # m.as_real(z) / m.as_complex(x): the (..., 2) real view of a complex array and back; each the other's rule
@@ -241,7 +250,7 @@ def view_as_complex(input: Tensor) -> Tensor:
         )
     if not input._data.ndim or input.shape[-1] != 2:
         raise RuntimeError("Tensor must have a last dimension of size 2")
-    if input._data.strides[-1] != input.dtype.itemsize:
+    if input._backend.strides(input._data)[-1] != input.dtype.itemsize:
         raise RuntimeError("Tensor must have a last dimension with stride 1")
     return view_call(AS_COMPLEX, input)
 

@@ -261,7 +261,12 @@ def copy_(self: Tensor, src, non_blocking: bool = False) -> Tensor:
 
 
 def _fill_kernel(b, x, value):
-    return b.xp.full(x.shape, value, dtype=x.dtype)
+    try:
+        return b.xp.full(x.shape, value, dtype=x.dtype)
+    except TypeError:  # NOTE: a 0-dim array value, where full takes Python scalars only (the array API standard)
+        out = b.empty(x.shape, b.ember_dtype(x.dtype), b.device_index(x))
+        b.copy_into(out, value)
+        return out
 
 
 def _grad_fill(m, ctx, g):

@@ -10,6 +10,7 @@ from .. import _dtype as dt
 from .._size import Size
 from .._tensor import Tensor, _wrap_dim, wrap
 from .._writes import check_inplace_target, write_out
+from ..backends._host_views import dtype_view
 from ._declare import export, method
 from ._op import Op, call, device_mismatch, math_function
 
@@ -124,7 +125,7 @@ def _view_as_dtype(self: Tensor, target: dt.dtype) -> Tensor:
             f"self.size(-1) must be divisible by {target.itemsize // self.dtype.itemsize} to view "
             f"{self.dtype} as {target} (different element sizes), but got {self.shape[-1]}"
         )
-    return _as_view(wrap(self._data.view(target.numpy), self._backend, target, self.device), self)
+    return _as_view(wrap(dtype_view(self._backend, self._data, target.numpy), self._backend, target, self.device), self)
 
 
 @method("view")
@@ -660,10 +661,9 @@ def repeat_interleave(input: Tensor, repeats=None, dim: int | None = None, *, ou
         counts = repeats.tolist()
         if counts and min(counts) < 0:
             raise RuntimeError("repeats can not be negative")
-        xp = input._backend.xp
-        index_tensor = wrap(
-            xp.repeat(xp.arange(input.shape[dim], dtype="int64"), counts), input._backend, dt.int64, input.device
-        )
+        b = input._backend
+        index = dt.host_array(range(input.shape[dim]), "int64").repeat(counts)  # NOTE: counts are on the host
+        index_tensor = wrap(b.from_numpy(index, b.device_index(input._data)), b, dt.int64, input.device)
         return input.index_select(dim, index_tensor)
     repeats = int(repeats.item()) if isinstance(repeats, Tensor) else int(repeats)
     if repeats < 0:

@@ -174,7 +174,7 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False, *, out=
     xp = input._backend.xp
     order = _stable_order(input, axis, False)
     size = input._data.shape[axis]
-    position = xp.full(_kept(input, axis), (size - 1) // 2, dtype="int64")
+    position = xp.full(_kept(input, axis), (size - 1) // 2, dtype=input._backend.native_dtype(dt.int64))
     if input.dtype.is_floating_point:
         nans = xp.sum(xp.isnan(input._data), axis=axis, keepdims=True)
         position = xp.where(nans > 0, size - nans, position)  # NOTE: NaNs sort last; the first one is picked
@@ -251,7 +251,8 @@ def _positions(boundaries: Tensor, values, side: str, out_int32: bool, out) -> T
         flat_values = found.reshape(-1, found.shape[-1])
         result = xp.stack([xp.searchsorted(r, v, side=side) for r, v in zip(flat_rows, flat_values)])
         result = result.reshape(found.shape)
-    result = make(xp.asarray(result, dtype="int32" if out_int32 else "int64"), boundaries)
+    native = boundaries._backend.native_dtype(dt.int32 if out_int32 else dt.int64)
+    result = make(xp.asarray(result, dtype=native), boundaries)
     return result if out is None else write_out(out, result)
 
 
