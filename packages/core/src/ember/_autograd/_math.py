@@ -104,7 +104,17 @@ class TensorMath:
 
 
 _TENSOR_MATH = TensorMath()
-_ARRAY_MATHS: dict = {}
+
+
+class _ArrayMaths(dict):
+    """backend -> its ArrayMath, made on first use (`ARRAY_MATHS[backend]`)."""
+
+    def __missing__(self, backend) -> ArrayMath:
+        found = self[backend] = ArrayMath(backend)
+        return found
+
+
+ARRAY_MATHS = _ArrayMaths()
 
 
 def tensor_math() -> TensorMath:
@@ -113,7 +123,4 @@ def tensor_math() -> TensorMath:
 
 def array_math(backend) -> ArrayMath:
     """The namespace for one backend, made once."""
-    found = _ARRAY_MATHS.get(backend)
-    if found is None:
-        found = _ARRAY_MATHS[backend] = ArrayMath(backend)
-    return found
+    return ARRAY_MATHS[backend]

@@ -95,7 +95,7 @@ def _difference_loss(name: str, node: str, value, slope, factor: float = 1.0, sq
         if slope is not None:  # NOTE: None: the slope is d itself (MSE's, with factor 2)
             params = attrs["params"]
             grad = slope(m, grad, **params) if params else slope(m, grad)
-        grad = grad * (g * scale if scale != 1 else g)
+        grad = m.scaled(grad, g, scale)
         return (grad if ctx.needs(0) else None), (-grad if ctx.needs(1) else None)
 
     op = Op(name, kernel, gradient, node=node, saves=(0, 1))
