@@ -6,7 +6,8 @@ nox -s parity                # against torch==2.13.0 (CPU)
 nox -s distributed           # ember.distributed and DDP under mpiexec -n 2 and -n 4
 nox -s demo                  # train the tutorial models, write plots to demo-output/
 nox -s example_backend       # core's and nn's suites on the docs' example backend
-nox -s array_api_backend     # the conformance suite, core's and nn's suites on ArrayAPIBackend (array-api-strict)
+nox -s array_api_backend     # the conformance suite and nn's suite on ArrayAPIBackend (array-api-strict)
+nox -s array_api_core        # core's suite there, as a report
 nox -s docs | bench | lint | typecheck | wheels
 """
 
@@ -121,16 +122,24 @@ def example_backend(session: nox.Session) -> None:
     session.run(*PYTEST, *dirs, *session.posargs, env={"EMBER_BACKEND": "double"})
 
 
-@nox.session
+@nox.session(tags=["ci"])
 def array_api_backend(session: nox.Session) -> None:
-    """ArrayAPIBackend on array-api-strict (``EMBER_BACKEND=strict``): the conformance suite must pass;
-    then core's and nn's main suites, which report what still fails there (ops that call NumPy
-    functions on ``backend.xp`` beyond the protocol), without failing the session."""
+    """ArrayAPIBackend on array-api-strict (``EMBER_BACKEND=strict``): the conformance suite and
+    ember-nn's main suite must pass there."""
     session.install(*TEST_DEPS, "array-api-strict")
     _editable(session, CORE, NUMPY_BACKEND, NN, STRICT_BACKEND)
     session.run(*PYTEST, f"{STRICT_BACKEND}/tests")
-    packages = [CORE, NN]
-    dirs = [*_test_dirs(*packages), *_ignore_parity(*packages), *_ignore_distributed()]
+    dirs = [*_test_dirs(NN), *_ignore_parity(NN), *_ignore_distributed()]
+    session.run(*PYTEST, *dirs, *session.posargs, env={"EMBER_BACKEND": "strict"})
+
+
+@nox.session
+def array_api_core(session: nox.Session) -> None:
+    """ember-core's main suite on array-api-strict, as a report: it lists the core functions that
+    still need more of a namespace than the array API standard defines (the session does not fail)."""
+    session.install(*TEST_DEPS, "array-api-strict")
+    _editable(session, CORE, NUMPY_BACKEND, STRICT_BACKEND)
+    dirs = [*_test_dirs(CORE), *_ignore_parity(CORE)]
     session.run(*PYTEST, *dirs, *session.posargs, env={"EMBER_BACKEND": "strict"}, success_codes=[0, 1])
 
 

@@ -18,8 +18,9 @@ def snapshots(model, count, seed=0):
     """Give `model` `count` random weight sets (and training passes); yield after each."""
     rng = np.random.default_rng(seed)
     for _ in range(count):
-        for p in model.parameters():
-            p._data[...] = rng.standard_normal(tuple(p.shape)).astype(np.float32)
+        with ember.no_grad():
+            for p in model.parameters():
+                p.copy_(ember.from_numpy(rng.standard_normal(tuple(p.shape)).astype(np.float32)))
         model(ember.tensor(rng.standard_normal((5, 3)).astype(np.float32)))
         yield {k: v.numpy().copy() for k, v in model.state_dict().items()}
 

@@ -7,6 +7,7 @@ optimizers' param_groups and state. Each tensor gets a source expression, read a
 
 from __future__ import annotations
 
+import functools
 import types
 
 from .._tensor import Tensor
@@ -128,7 +129,7 @@ def snapshot(scope: Scope) -> dict:
     """The Python state a step must not change for its trace to be replayable."""
     state = {}
     for description, where, _ in scope.watched:
-        state[(description, "")] = id(eval(where, scope.namespace.values))  # noqa: S307 (our own expression)
+        state[(description, "")] = id(eval(_code(where), scope.namespace.values))  # noqa: S307 (our own expression)
     for expression, container in scope.containers.values():
         items = container.items() if isinstance(container, dict) else enumerate(container)
         label = next((d for d, where, _ in scope.watched if expression.startswith(where)), expression)
@@ -146,6 +147,12 @@ def snapshot(scope: Scope) -> dict:
                         float.__float__(value) if isinstance(value, float) else value
                     )
     return state
+
+
+@functools.lru_cache(maxsize=1024)
+def _code(expression: str):
+    """The compiled expression (the same text compiles to the same code, whatever namespace reads it)."""
+    return compile(expression, "<ember.compile expression>", "eval")
 
 
 def growth(scope: Scope) -> dict:

@@ -57,7 +57,9 @@ class Entry:
 
 def _wrap_array(data, backend, dtype, device):
     if type(data) is not np.ndarray:
-        data = np.asarray(data)
+        native = backend.ndarray
+        if type(data) is not native:  # a NumPy scalar, a Python number
+            data = np.asarray(data) if native is np.ndarray else backend.asarray(data, dtype, device.index)
     return _tensor.wrap(data, backend, dtype, device)
 
 
@@ -90,14 +92,22 @@ class CompiledFunction:
     def __call__(self, *args, **kwargs):
         if self._eager_reason is not None:
             return self._fn(*args, **kwargs)
+        runs = self._runs
         try:
-            for run in self._runs:  # NOTE: each checks its own guards first and answers MISS when one fails
+            for run in runs:  # NOTE: each checks its own guards first and answers MISS when one fails
                 result = run(args, kwargs)
                 if result is not MISS:
+                    if run is not runs[0]:
+                        self._first(run)
                     return result
         except Deviation:
             pass
         return self._trace(args, kwargs)
+
+    def _first(self, run) -> None:
+        """The trace that replayed is tried first next time (full batches and a last smaller one alternate)."""
+        self._cache.sort(key=lambda entry: entry.replay is not run)
+        self._runs = [e.replay for e in self._cache]
 
     def __get__(self, instance, owner=None):
         return self if instance is None else functools.partial(self, instance)
@@ -216,10 +226,7 @@ def _value_guards(value, expression: str, namespace: Namespace, out: list, depth
     if isinstance(value, Tensor):
         out.append(f"type({expression}) is {namespace.name(type(value), 'T')}")
         out.append(f"{expression}._data.shape == {value._data.shape!r}")
-        if hasattr(value._data, "strides"):
-            out.append(f"{expression}._data.strides == {value._data.strides!r}")
-        else:  # an array without its own strides (array API standard arrays): the backend reads them
-            out.append(f"{expression}._backend.strides({expression}._data) == {value._backend.strides(value._data)!r}")
+        out.append(_strides_guard(expression, value._data, value._backend))
         out.append(f"{expression}.dtype is {namespace.name(value.dtype, 'd')}")
         device = namespace.name(value.device, "v")
         out.append(f"({expression}.device is {device} or {expression}.device == {device})")
@@ -310,20 +317,40 @@ def _guard_source(scope: Scope, args: tuple, kwargs: dict, namespace: Namespace)
     return checks, verified, grad_checks
 
 
+def _strides_guard(expression: str, array, backend) -> str:
+    """The guard on the strides of `expression`'s array, now `array`'s: the backend reads those of an array
+    without its own ``strides`` (array API standard arrays)."""
+    if hasattr(array, "strides"):
+        return f"{expression}._data.strides == {array.strides!r}"
+    return f"{expression}._backend.strides({expression}._data) == {backend.strides(array)!r}"
+
+
 def _identity_guards(guards: list, stable: list, namespace: Namespace, verified: list) -> list:
-    """guards where a captured tensor's shape and strides checks start with an identity check.
+    """guards where a captured tensor's array checks are one identity check first.
 
     The array a replay keeps (a parameter's) passes at once: the same array object has the same
-    shape and strides. Another array (a global rebound to each batch) is checked as before.
+    shape, strides, dtype and device. Another array (a global rebound to each batch) is checked as before,
+    all its checks in one.
     """
-    replaced: dict = {}
+    out = list(dict.fromkeys(guards))
     for expression, array in stable:
         name = namespace.name(array, "data")
-        for e in {expression, shortened(expression, verified)}:
-            shape, strides = f"{e}._data.shape == {array.shape!r}", f"{e}._data.strides == {array.strides!r}"
-            replaced[shape] = f"({e}._data is {name} or {shape})"
-            replaced[strides] = f"({e}._data is {name} or {strides})"
-    return [replaced.get(g, g) for g in guards]
+        for e in dict.fromkeys((expression, shortened(expression, verified))):
+            implied = (
+                f"{e}._data.shape == ",
+                f"{e}._data.strides == ",
+                f"{e}._backend.strides({e}._data) == ",
+                f"{e}.dtype is ",
+                f"({e}.device is ",
+            )
+            found = [i for i, g in enumerate(out) if g.startswith(implied)]
+            if not found:
+                continue
+            checks = " and ".join(out[i] for i in found)
+            out[found[0]] = f"({e}._data is {name} or {checks})"
+            for i in reversed(found[1:]):
+                del out[i]
+    return out
 
 
 def shortened(expression: str, verified: list) -> str:
@@ -457,7 +484,7 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
     escaping = {slot for kind, slot in needed if kind == "s"} | set(tracer.root_slots)
     kept = [tracer.plain[slot] for slot in escaping]
     body = direct_kernels(live_instructions(tracer.instructions, needed), tracer.plain)
-    body, constants = hoist(body, tracer.plain, tracer.scalar_slots, kept)
+    body, constants = hoist(body, tracer.plain, tracer.scalar_slots, kept, tracer.backends)
     for slot, value in constants.items():
         namespace.values[f"s{slot}"] = value  # NOTE: a global of the replay function: never assigned there
     body = typed_constants(eliminate_common(body, tracer.plain, escaping), tracer.plain)

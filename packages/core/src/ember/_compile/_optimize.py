@@ -36,9 +36,12 @@ def _shares(array, arrays: list) -> bool:
     return any(may_share_memory(array, other) for other in arrays)
 
 
-def hoist(body: list, plain: list, scalar_slots: set, kept: list) -> tuple:
-    """(the instructions left, {slot: constant value}); `kept` are arrays that must stay live."""
-    written = [plain[s] for i in body for s in i.writes]
+def hoist(body: list, plain: list, scalar_slots: set, kept: list, backends: dict) -> tuple:
+    """(the instructions left, {slot: constant value}); `kept` are arrays that must stay live.
+
+    `backends` (native array type -> backend) copies the arrays that have no ``copy()`` of their own.
+    """
+    others = [plain[s] for i in body for s in i.writes] + kept  # what a hoisted result may not share memory with
     constants: dict = {}
     left = []
     for instruction in body:
@@ -51,15 +54,21 @@ def hoist(body: list, plain: list, scalar_slots: set, kept: list) -> tuple:
             and all(type(o) is int for o in instruction.outs)
             and all(s in constants for s in slots)
             and not any(type(r) is not SlotRef for r in instruction.references())
-            and not any(_shares(plain[o], written + kept) for o in instruction.outs)
+            and not any(_shares(plain[o], others) for o in instruction.outs)
         )
         if not hoistable:
             left.append(instruction)
             continue
         for o in instruction.outs:
             value = plain[o]
-            constants[o] = value[()] if o in scalar_slots else value.copy()
+            constants[o] = value[()] if o in scalar_slots else _copy_of(value, backends)
     return left, constants
+
+
+def _copy_of(array, backends: dict):
+    """A copy of a native array: its own copy(), or its backend's for one without (array API standard arrays)."""
+    own = getattr(array, "copy", None)
+    return own() if own is not None else backends[type(array)].copy(array)
 
 
 def direct_kernels(body: list, plain: list) -> list:

@@ -39,6 +39,8 @@ _METADATA = frozenset(
         "synchronize",
     }
 )
+# Metadata members that read arrays (a backend over the array API standard reads them through DLPack).
+_ARRAY_METADATA = ("is_contiguous", "shares_memory")
 _KERNEL_WRITES = {"setitem": 0, "copy_into": 0, "index_add": 0, "put_along_axis": 0}
 _XP_WRITES = dict.fromkeys(_WRITING_FUNCTIONS, 0)
 # Array-module functions that make arrays from shapes alone: recorded, so that writes into them can be
@@ -72,6 +74,15 @@ def kernel_names(backend) -> list:
     if found is None:
         found = _KERNEL_NAMES[key] = _kernel_names(backend)
     return found
+
+
+def _on_plain(real):
+    """real, called on the native arrays that recording arrays stand for."""
+
+    def metadata(*args):
+        return real(*_tracer.plain(args))
+
+    return metadata
 
 
 def _kernel_names(backend) -> list:
@@ -142,10 +153,14 @@ class Session:
         backends = {id(t._backend): t._backend for _, t in scope.tensors.values()}
         backends.setdefault(id(default_backend()), default_backend())
         tracer.array_types = tuple({np.ndarray, *(b.ndarray for b in backends.values())} - {RecordingArray})
+        tracer.backends = {b.ndarray: b for b in backends.values()}
+        tracer.item_readers = {b.ndarray: b.item for b in backends.values()}
         for backend in backends.values():
             for name in kernel_names(backend):
-                self.patch(backend, name, self.kernel_recorder(name, getattr(backend, name)))
-            self.patch(backend, "xp", RecordingModule(self, backend.xp))
+                self.patch(backend, name, kernel_recorder(name, getattr(backend, name)))
+            for name in _ARRAY_METADATA:  # NOTE: read from the native arrays, as their own metadata attributes are
+                self.patch(backend, name, _on_plain(getattr(backend, name)))
+            self.patch(backend, "xp", RecordingModule(backend.xp))
             self.patch(backend, "ndarray", RecordingArray)
         self.patch(_random.Generator, "native", self.recording_native(_random.Generator.native))
         self.patch(_engine, "accumulate", self.noting_accumulate(_engine.accumulate))
@@ -161,34 +176,9 @@ class Session:
         _tracer.current.tracer = tracer
 
     def patch(self, owner, name: str, value) -> None:
-        own = name in vars(owner)
-        self.patched.append((owner, name, own, vars(owner).get(name)))
+        attributes = vars(owner)
+        self.patched.append((owner, name, name in attributes, attributes.get(name)))
         setattr(owner, name, value)
-
-    def kernel_recorder(self, name: str, real, writes: dict = _KERNEL_WRITES, always: bool = True):
-        """real, recorded when called from core while tracing (`always` False: only on traced values)."""
-        position = writes.get(name)
-
-        def kernel(*args, **kwargs):
-            tracer = _tracer.current.tracer  # NOTE: the current trace, should a cache have kept this recorder
-            if (
-                tracer is None
-                or tracer.depth
-                or not tracer.recording
-                or not (always or _traced(args) or _traced(tuple(kwargs.values())))
-            ):
-                return real(*_tracer.plain(args), **_tracer.plain(kwargs))
-            written = [args[position]] if position is not None else []
-            out = kwargs.get("out")
-            if out is not None:
-                written.extend(out if type(out) is tuple else (out,))  # NOTE: a ufunc's out may be a tuple
-            tracer.depth += 1
-            try:
-                return tracer.call("call", real, args, kwargs, written)
-            finally:
-                tracer.depth -= 1
-
-        return kernel
 
     def recording_native(self, original):
         tracer = self.tracer
@@ -281,6 +271,11 @@ class Session:
             self.unwrap_tensor(item.tensor, seen)
         for _, tensor in self.scope.tensors.values():
             self.unwrap_tensor(tensor, seen)
+        for _, module in self.scope.modules.values():  # NOTE: a parameter or buffer the step replaced
+            for kind in ("_parameters", "_buffers"):
+                for tensor in getattr(module, kind).values():
+                    if tensor is not None:
+                        self.unwrap_tensor(tensor, seen)
         for _, optimizer in self.scope.optimizers.values():
             for entries in optimizer.state.values():
                 if isinstance(entries, dict):
@@ -301,6 +296,51 @@ class Session:
         grad = tensor._grad
         if grad is not None:
             self.unwrap_tensor(grad, seen)
+
+
+_RECORDERS: dict = {}  # (name, written operand, always, kernel) -> its recorder: one per kernel, whatever the trace
+_RECORDERS_SIZE = 4096
+
+
+def kernel_recorder(name: str, real, writes: dict = _KERNEL_WRITES, always: bool = True):
+    """real, recorded when called from core while tracing (`always` False: only on traced values).
+
+    The recorder reads the current trace when called, so the same kernel keeps the same recorder.
+    """
+    position = writes.get(name)
+    key = (name, position, always, real)
+    try:
+        found = _RECORDERS.get(key)
+    except TypeError:  # NOTE: an unhashable callable: a recorder of its own
+        return _recorder(real, position, always)
+    if found is None:
+        if len(_RECORDERS) >= _RECORDERS_SIZE:
+            _RECORDERS.clear()
+        found = _RECORDERS[key] = _recorder(real, position, always)
+    return found
+
+
+def _recorder(real, position, always: bool):
+    def kernel(*args, **kwargs):
+        tracer = _tracer.current.tracer
+        if (
+            tracer is None
+            or tracer.depth
+            or not tracer.recording
+            or not (always or _traced(args) or _traced(tuple(kwargs.values())))
+        ):
+            return real(*_tracer.plain(args), **_tracer.plain(kwargs))
+        written = [args[position]] if position is not None else []
+        out = kwargs.get("out")
+        if out is not None:
+            written.extend(out if type(out) is tuple else (out,))  # NOTE: a ufunc's out may be a tuple
+        tracer.depth += 1
+        try:
+            return tracer.call("call", real, args, kwargs, written)
+        finally:
+            tracer.depth -= 1
+
+    return kernel
 
 
 def forget_resolved_math() -> None:
@@ -327,8 +367,7 @@ class RecordingModule:
     those that make arrays from shapes alone, are recorded; the rest (dtypes, submodules'
     constants, classes) pass through. Submodules (``xp.linalg``, ``xp.fft``) are recorded alike."""
 
-    def __init__(self, session, module) -> None:
-        self._session = session
+    def __init__(self, module) -> None:
         self._module = module
 
     def __getattr__(self, name: str):
@@ -336,11 +375,11 @@ class RecordingModule:
         if isinstance(value, type) or name.startswith("_"):
             found = value
         elif hasattr(value, "nin"):  # NOTE: a ufunc (NumPy's, CuPy's): its methods are recorded too
-            found = RecordingUfunc(self._session, value)
+            found = recording_ufunc(value)
         elif callable(value):
-            found = self._session.kernel_recorder(name, value, _XP_WRITES, always=name in _CREATION)
+            found = kernel_recorder(name, value, _XP_WRITES, always=name in _CREATION)
         elif isinstance(value, types.ModuleType) or type(value) is types.SimpleNamespace:
-            found = RecordingModule(self._session, value)
+            found = RecordingModule(value)
         else:
             found = value
         setattr(self, name, found)  # NOTE: looked up once per trace
@@ -350,11 +389,10 @@ class RecordingModule:
 class RecordingUfunc:
     """A ufunc of ``backend.xp`` while tracing: its call and its methods (``at``, ``reduce``) recorded."""
 
-    def __init__(self, session, ufunc) -> None:
+    def __init__(self, ufunc) -> None:
         self._ufunc = ufunc
         self.__name__ = ufunc.__name__
-        self._call = session.kernel_recorder(ufunc.__name__, ufunc, {}, always=False)
-        self._session = session
+        self._call = kernel_recorder(ufunc.__name__, ufunc, {}, always=False)
 
     def __call__(self, *args, **kwargs):
         return self._call(*args, **kwargs)
@@ -362,9 +400,25 @@ class RecordingUfunc:
     def __getattr__(self, name: str):
         value = getattr(self._ufunc, name)
         if callable(value) and not name.startswith("_"):
-            value = self._session.kernel_recorder(name, value, {"at": 0}, always=False)
+            value = kernel_recorder(name, value, {"at": 0}, always=False)
         setattr(self, name, value)
         return value
+
+
+_UFUNCS: dict = {}  # ufunc -> its RecordingUfunc (a ufunc's methods never change)
+
+
+def recording_ufunc(ufunc) -> RecordingUfunc:
+    """The RecordingUfunc of ufunc, made once."""
+    try:
+        found = _UFUNCS.get(ufunc)
+    except TypeError:
+        return RecordingUfunc(ufunc)
+    if found is None:
+        if len(_UFUNCS) >= _RECORDERS_SIZE:
+            _UFUNCS.clear()
+        found = _UFUNCS[ufunc] = RecordingUfunc(ufunc)
+    return found
 
 
 def tensors_in(value, depth: int = 0) -> list:

@@ -231,7 +231,7 @@ class RecordingArray(metaclass=_ArrayType):
     # --- Python values read from the array ------------------------------------------------
     def item(self, *args):
         """A float element is followed as a TracedScalar (float() cannot be: Python makes it a plain float)."""
-        value = self.native.item(*args)
+        value = _item_of(self.native, args)
         tracer = _recording()
         if tracer is None:
             return value
@@ -253,6 +253,19 @@ class RecordingArray(metaclass=_ArrayType):
 
     def __complex__(self):
         return _read(self, "__complex__", "reads an array as a complex number", check=False)
+
+
+def _item_of(native, args: tuple):
+    """native.item(*args), or its backend's item() for an array without one (array API standard arrays)."""
+    reader = getattr(native, "item", None)
+    if reader is not None:
+        return reader(*args)
+    tracer = current.tracer
+    tracer.depth += 1  # NOTE: the kernels the backend's item() calls are its own business, as a kernel's are
+    try:
+        return tracer.item_readers[type(native)](native, *args)
+    finally:
+        tracer.depth -= 1
 
 
 def _bound_method(array, name: str):
@@ -496,6 +509,8 @@ class Tracer:
         self.slot_of: dict = {}  # id(RecordingArray or its native array) -> slot
         self.plain: list = []  # slot -> the native array
         self.array_types: tuple = (np.ndarray,)  # the native array types of the backends in the trace
+        self.backends: dict = {}  # native array type -> its backend (copies an array without copy())
+        self.item_readers: dict = {}  # native array type -> its backend's item(), as before the trace patched it
         self.recording_arrays: list = []  # slot -> the RecordingArray
         self.root_slots: dict = {}  # slot -> its source expression
         self.scalars: list = []  # scalar number -> early (known before the step runs)
@@ -661,7 +676,9 @@ class Tracer:
         if type(symbol[0]) is not SlotRef:
             return value
         index = self.new_scalar(False)
-        self.instructions.append(Instruction("method", "item", symbol, {}, (("f", index),)))
+        native = self.plain[symbol[0].index]
+        kind, callee = ("method", "item") if hasattr(native, "item") else ("call", self.item_readers[type(native)])
+        self.instructions.append(Instruction(kind, callee, symbol, {}, (("f", index),)))
         return TracedScalar(value, index)
 
     def new_scalar(self, early: bool, source: str | None = None, roots: frozenset = frozenset()) -> int:

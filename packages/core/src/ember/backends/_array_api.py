@@ -113,7 +113,9 @@ class ArrayAPIBackend(SingleDeviceBasics):
         if isinstance(value, self.ndarray):
             return value
         if isinstance(value, (np.ndarray, np.generic)):
-            return self.xp.asarray(self._host_value(value), dtype=self._native(value.dtype))
+            return self.xp.asarray(
+                self._host_value(value), dtype=self.native_dtype(_dtype.from_numpy_dtype(value.dtype))
+            )
         if like is not None and isinstance(value, (bool, int, float, complex)):
             return self.xp.asarray(value, dtype=self._scalar_dtype(value, like.dtype))
         return self.xp.asarray(value)
@@ -706,9 +708,27 @@ class ArrayAPIBackend(SingleDeviceBasics):
         return self.xp.take_along_axis(x, self._array(index), axis=axis)
 
     def put_along_axis(self, x: Any, index: Any, values: Any, axis: int) -> None:
-        grid = self.xp.reshape(self.xp.arange(x.size, dtype=self._default_int), x.shape)
-        positions = self.xp.take_along_axis(grid, self._array(index), axis=axis)
-        self._scatter(x, positions, values, accumulate=False)
+        """NumPy's put_along_axis (the last write wins where an index repeats). Each line along `axis`
+        matches its own indices (memory: indices times the line's length), not every element of x."""
+        xp, integer = self.xp, self._default_int
+        axis %= x.ndim
+        index = xp.astype(self._array(index), integer)
+        shape = tuple(index.shape[a] if a == axis else x.shape[a] for a in range(x.ndim))
+        if math.prod(shape) == 0:
+            return
+        order = [a for a in range(x.ndim) if a != axis] + [axis]  # the axis last
+        back = tuple(order.index(a) for a in range(x.ndim))
+        length, count = x.shape[axis], shape[axis]
+        index = xp.permute_dims(xp.broadcast_to(index, shape), tuple(order))
+        index = xp.where(index < 0, index + length, index)
+        zero = xp.zeros((), dtype=integer)
+        values = xp.broadcast_to(xp.astype(self._array(values, like=x), x.dtype), shape)
+        hits = xp.expand_dims(index, axis=-1) == xp.arange(length, dtype=integer)  # (..., count, length)
+        turn = xp.reshape(xp.arange(1, count + 1, dtype=integer), (count, 1))
+        last = xp.max(xp.where(hits, turn, zero), axis=-2)  # the last write, 1-based
+        written = last > 0
+        picked = xp.take_along_axis(xp.permute_dims(values, tuple(order)), xp.where(written, last - 1, zero), axis=-1)
+        x[...] = xp.permute_dims(xp.where(written, picked, xp.permute_dims(x, tuple(order))), back)
 
     def nonzero(self, x: Any) -> tuple:
         x = self._array(x)

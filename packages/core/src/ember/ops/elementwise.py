@@ -70,12 +70,14 @@ def refuse_bool_subtraction(a, b) -> None:
 
 def _grad_mul(m, ctx, g):
     a, b = ctx.saved  # NOTE: with saved_for=(1, 0), b is kept exactly when a needs a gradient, and a when b does
-    return (None if b is None else g * m.conj(b)), (None if a is None else g * m.conj(a))
+    # NOTE: the other factor may be an integer array: multiply promotes where `*` may refuse
+    return (None if b is None else m.multiply(g, m.conj(b))), (None if a is None else m.multiply(g, m.conj(a)))
 
 
 def _grad_div(m, ctx, g):
-    a, b = ctx.saved
-    return (g / m.conj(b) if ctx.needs(0) else None), (-g * m.conj(a / (b * b)) if ctx.needs(1) else None)
+    a, b = ctx.saved  # NOTE: either may be an integer array: true_divide promotes where `/` may refuse
+    grad_a = m.true_divide(g, m.conj(b)) if ctx.needs(0) else None
+    return grad_a, (-g * m.conj(m.true_divide(a, b * b)) if ctx.needs(1) else None)
 
 
 ADD = binary_op("add", "add", lambda m, ctx, g: (g, g), operator="add", alpha=True, inplace=True, math="add")
@@ -761,7 +763,8 @@ Tensor.where = _where_method
 
 def _grad_clamp(m, ctx, g):
     (x,) = ctx.saved
-    low, high = ctx.attrs["low"], ctx.attrs["high"]
+    low, high = ctx.attrs["low"], ctx.attrs["high"]  # NumPy scalars of x's dtype, compared as Python numbers
+    low, high = None if low is None else low.item(), None if high is None else high.item()
     if low is not None and high is not None:
         keep = (x >= low) & (x <= high)
     else:
@@ -867,7 +870,7 @@ def _grad_lerp(m, ctx, g):
 
 
 def _lerp_kernel(b, start, end, weight):
-    return start + weight * (end - start)
+    return b.add(start, b.multiply(weight, b.subtract(end, start)))
 
 
 LERP_SCALAR = Op("lerp", lambda b, s, e, w: _lerp_kernel(b, s, e, w), _grad_lerp, node="LerpBackward0", saves=(0, 1, 2))

@@ -145,7 +145,7 @@ def _scatter_kernel(b, x, src, *, axis, index, reduce):
     elif reduce == "multiply":
         _ufunc_at(b, "multiply")(out, where, values)
     else:
-        out[where] = values
+        b.setitem(out, where, values)
     return out
 
 

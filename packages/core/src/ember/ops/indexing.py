@@ -82,6 +82,17 @@ def _native_slice(part: slice) -> slice:
     return slice(start, stop, step)
 
 
+def _within(part: slice, size: int) -> slice:
+    """part with its bounds clamped to [-size, size]: it picks the same elements (the step is positive), and
+    the array API standard leaves bounds past an axis undefined (NumPy clips them, other libraries refuse)."""
+    start, stop = part.start, part.stop
+    if (start is None or -size <= start <= size) and (stop is None or -size <= stop <= size):
+        return part
+    start = start if start is None else min(max(start, -size), size)
+    stop = stop if stop is None else min(max(stop, -size), size)
+    return slice(start, stop, part.step)
+
+
 def _native_parts(parts: tuple, x: Tensor) -> list:
     """Each part as (kind, value): int, slice, None, Ellipsis, bool, array or mask."""
     native = []
@@ -197,12 +208,15 @@ def _simple_basic(parts: tuple, shape: tuple):
             node = "SelectBackward0"
         elif kind is slice:
             start, stop, step = part.start, part.stop, part.step
-            if not (start is None or type(start) is int) or not (stop is None or type(stop) is int):
+            # NOTE: bounds past the axis take the general path, which clamps them
+            if start is not None and (type(start) is not int or not -size <= start <= size):
+                return None
+            if stop is not None and (type(stop) is not int or not -size <= stop <= size):
                 return None
             if step is not None and (type(step) is not int or step <= 0):
                 return None
-            if not _is_full(part, size):
-                node = "SliceBackward0"
+            if start or (stop is not None and stop != size) or (step is not None and step != 1):
+                node = "SliceBackward0"  # NOTE: _is_full, inlined (stop is at most size here)
         else:
             return None
     return parts + (Ellipsis,), None, node
@@ -218,6 +232,9 @@ def parse_key(key, x: Tensor) -> tuple:
     native = _native_parts(_as_parts(key), x)
     shape = x._data.shape
     starts = _check_parts(native, shape, x.device.type != "cpu")
+    native = [
+        (kind, _within(value, shape[at]) if kind is slice else value) for (kind, value), at in zip(native, starts)
+    ]
     kinds = [kind for kind, _ in native]
     if "array" not in kinds and "mask" not in kinds and bool not in kinds:
         basic = tuple(value for _, value in native)

@@ -229,7 +229,7 @@ def _prod_kernel(b, x, *, axis, keepdims, dtype):
 def _exclusive_cumprod(m, x, axis: int):
     """Products of the elements strictly before each position along `axis` (no division)."""
     lead = (slice(None),) * axis
-    shifted = x[(*lead, slice(0, x.shape[axis] - 1))]
+    shifted = x[(*lead, slice(0, x.shape[axis] - 1), Ellipsis)]
     ones = m.full_like(x, value=1, shape=kept_shape(x.shape, (axis,)))
     return m.cumprod(m.concat(ones, shifted, axis=axis), axis=axis, dtype=None)
 
@@ -794,10 +794,10 @@ def _grad_cumprod(m, ctx, g):
     lead = (slice(None),) * axis
     n = x.shape[axis]
     suffix = [None] * n
-    running = g[(*lead, slice(n - 1, n))]
+    running = g[(*lead, slice(n - 1, n), Ellipsis)]
     suffix[n - 1] = running
     for i in range(n - 2, -1, -1):
-        running = g[(*lead, slice(i, i + 1))] + x[(*lead, slice(i + 1, i + 2))] * running
+        running = g[(*lead, slice(i, i + 1), Ellipsis)] + x[(*lead, slice(i + 1, i + 2), Ellipsis)] * running
         suffix[i] = running
     return (_exclusive_cumprod(m, x, axis) * m.concat(*suffix, axis=axis),)
 

@@ -767,14 +767,14 @@ def _grad_cat(m, ctx, g):
     lead = (slice(None),) * ctx.attrs["axis"]
     pieces, start = [], 0
     for i, size in enumerate(ctx.attrs["sizes"]):
-        pieces.append(g[(*lead, slice(start, start + size))] if ctx.needs(i) else None)
+        pieces.append(g[(*lead, slice(start, start + size), Ellipsis)] if ctx.needs(i) else None)
         start += size
     return tuple(pieces)
 
 
 def _grad_stack(m, ctx, g):
     lead = (slice(None),) * ctx.attrs["axis"]
-    return tuple(g[(*lead, i)] for i in range(g.shape[ctx.attrs["axis"]]))
+    return tuple(g[(*lead, i, Ellipsis)] for i in range(g.shape[ctx.attrs["axis"]]))
 
 
 CAT = Op("cat", lambda b, *xs, axis, sizes: b.concat(xs, axis=axis), _grad_cat, node="CatBackward0")

@@ -28,18 +28,19 @@ def cubic_minimum(x1, f1, g1, x2, f2, g2, bounds=None):
 
 
 def strong_wolfe(
-    evaluate: Evaluate, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9, max_ls=25
+    evaluate: Evaluate, backend, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9, max_ls=25
 ) -> tuple[float, Any, Any, int]:
     """Search along d from x; return (loss, flat gradient, step length, evaluations used).
 
-    `evaluate(x, t, d)` gives the loss and flat gradient at x + t*d. First bracket an interval that
-    holds a point meeting both Wolfe conditions, then zoom into it.
+    `evaluate(x, t, d)` gives the loss and flat gradient at x + t*d; `backend` holds the arrays. First
+    bracket an interval that holds a point meeting both Wolfe conditions, then zoom into it.
     """
-    d_norm = abs(d).max()
-    g = g.copy()
+    copy, dot = backend.copy, backend.matmul
+    d_norm = backend.max(abs(d))
+    g = copy(g)
     f_new, g_new = evaluate(x, t, d)
     evaluations = 1
-    gtd_new = g_new.dot(d)
+    gtd_new = dot(g_new, d)
 
     t_prev, f_prev, g_prev, gtd_prev = 0, f, g, gtd
     done = False
@@ -47,7 +48,7 @@ def strong_wolfe(
     while ls_iter < max_ls:
         if f_new > (f + c1 * t * gtd) or (ls_iter > 1 and f_new >= f_prev):
             bracket, bracket_f = [t_prev, t], [f_prev, f_new]
-            bracket_g, bracket_gtd = [g_prev, g_new.copy()], [gtd_prev, gtd_new]
+            bracket_g, bracket_gtd = [g_prev, copy(g_new)], [gtd_prev, gtd_new]
             break
         if abs(gtd_new) <= -c2 * gtd:
             bracket, bracket_f, bracket_g = [t], [f_new], [g_new]
@@ -55,15 +56,15 @@ def strong_wolfe(
             break
         if gtd_new >= 0:
             bracket, bracket_f = [t_prev, t], [f_prev, f_new]
-            bracket_g, bracket_gtd = [g_prev, g_new.copy()], [gtd_prev, gtd_new]
+            bracket_g, bracket_gtd = [g_prev, copy(g_new)], [gtd_prev, gtd_new]
             break
         # extrapolate: the next trial lies between 1.01 and 10 times the current step
         previous = t
         t = cubic_minimum(t_prev, f_prev, gtd_prev, t, f_new, gtd_new, bounds=(t + 0.01 * (t - t_prev), t * 10))
-        t_prev, f_prev, g_prev, gtd_prev = previous, f_new, g_new.copy(), gtd_new
+        t_prev, f_prev, g_prev, gtd_prev = previous, f_new, copy(g_new), gtd_new
         f_new, g_new = evaluate(x, t, d)
         evaluations += 1
-        gtd_new = g_new.dot(d)
+        gtd_new = dot(g_new, d)
         ls_iter += 1
 
     if ls_iter == max_ls:
@@ -88,11 +89,11 @@ def strong_wolfe(
 
         f_new, g_new = evaluate(x, t, d)
         evaluations += 1
-        gtd_new = g_new.dot(d)
+        gtd_new = dot(g_new, d)
         ls_iter += 1
 
         if f_new > (f + c1 * t * gtd) or f_new >= bracket_f[low]:
-            bracket[high], bracket_f[high], bracket_g[high], bracket_gtd[high] = t, f_new, g_new.copy(), gtd_new
+            bracket[high], bracket_f[high], bracket_g[high], bracket_gtd[high] = t, f_new, copy(g_new), gtd_new
             low, high = (0, 1) if bracket_f[0] <= bracket_f[1] else (1, 0)
         else:
             if abs(gtd_new) <= -c2 * gtd:
@@ -100,6 +101,6 @@ def strong_wolfe(
             elif gtd_new * (bracket[high] - bracket[low]) >= 0:
                 bracket[high], bracket_f[high] = bracket[low], bracket_f[low]
                 bracket_g[high], bracket_gtd[high] = bracket_g[low], bracket_gtd[low]
-            bracket[low], bracket_f[low], bracket_g[low], bracket_gtd[low] = t, f_new, g_new.copy(), gtd_new
+            bracket[low], bracket_f[low], bracket_g[low], bracket_gtd[low] = t, f_new, copy(g_new), gtd_new
 
     return bracket_f[low], bracket_g[low], bracket[low], evaluations

@@ -47,19 +47,21 @@ class LBFGS(Optimizer):
 
     # --- the parameters as one flat vector ---------------------------------------------------
     def _flat_grad(self):
-        xp = self._params[0]._backend.xp
+        backend = self._params[0]._backend
         parts = [
-            xp.zeros(p._data.size, p._data.dtype) if p._grad is None else p._grad._data.reshape(-1)
+            backend.zeros((p.numel(),), p.dtype, p.device.index)
+            if p._grad is None
+            else backend.reshape(p._grad._data, (-1,))
             for p in self._params
         ]
-        return xp.concatenate(parts)
+        return backend.concat(parts)
 
     def _move(self, step, direction) -> None:
         """Add step * direction to the parameters, in place."""
         offset = 0
         for p in self._params:
-            size = p._data.size
-            p._data += step * direction[offset : offset + size].reshape(p._data.shape)
+            size = p.numel()
+            p._data += step * p._backend.reshape(direction[offset : offset + size], p.shape)
             p._version[0] += 1
             offset += size
 
@@ -79,6 +81,7 @@ class LBFGS(Optimizer):
         if closure is None:
             raise RuntimeError("LBFGS.step needs a closure that recomputes the loss: opt.step(closure)")
         group = self.param_groups[0]
+        backend = self._params[0]._backend
         lr = group["lr"]
         max_iter, max_eval = group["max_iter"], group["max_eval"]
         tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
@@ -94,10 +97,10 @@ class LBFGS(Optimizer):
         current_evals = 1
         state["func_evals"] += 1
         flat_grad = self._flat_grad()
-        if abs(flat_grad).max() <= tolerance_grad:
+        if backend.max(abs(flat_grad)) <= tolerance_grad:
             return orig_loss
 
-        saved = {key: _from_state(state.get(key)) for key in _ARRAY_STATE}
+        saved = {key: _from_state(state.get(key), backend) for key in _ARRAY_STATE}
         d, t, H_diag = saved["d"], saved["t"], saved["H_diag"]
         old_dirs, old_stps, ro = saved["old_dirs"], saved["old_stps"], saved["ro"]
         prev_flat_grad, al = saved["prev_flat_grad"], saved["al"]
@@ -115,7 +118,7 @@ class LBFGS(Optimizer):
             else:
                 y = flat_grad - prev_flat_grad
                 s = d * t
-                ys = y.dot(s)
+                ys = backend.matmul(y, s)
                 if ys > 1e-10:
                     if len(old_dirs) == history_size:
                         old_dirs.pop(0)
@@ -124,16 +127,16 @@ class LBFGS(Optimizer):
                     old_dirs.append(y)
                     old_stps.append(s)
                     ro.append(1.0 / ys)
-                    H_diag = ys / y.dot(y)
+                    H_diag = ys / backend.matmul(y, y)
                 if al is None:
                     al = state["al"] = [None] * history_size
-                d = _two_loop_direction(flat_grad, old_dirs, old_stps, ro, H_diag, al)
+                d = _two_loop_direction(backend.matmul, flat_grad, old_dirs, old_stps, ro, H_diag, al)
 
-            prev_flat_grad = flat_grad.copy()
+            prev_flat_grad = backend.copy(flat_grad)
             prev_loss = loss
 
-            t = min(1.0, 1.0 / abs(flat_grad).sum()) * lr if state["n_iter"] == 1 else lr
-            gtd = flat_grad.dot(d)
+            t = min(1.0, 1.0 / backend.sum(abs(flat_grad))) * lr if state["n_iter"] == 1 else lr
+            gtd = backend.matmul(flat_grad, d)
             if gtd > -tolerance_change:
                 break
 
@@ -141,16 +144,16 @@ class LBFGS(Optimizer):
             if line_search_fn is not None:
                 if line_search_fn != "strong_wolfe":
                     raise RuntimeError("only 'strong_wolfe' is supported")
-                start = [p._data.copy() for p in self._params]
+                start = [backend.copy(p._data) for p in self._params]
 
                 def loss_and_grad(x, step, direction):
                     return self._loss_and_grad_at(closure, x, step, direction)
 
                 loss, flat_grad, t, evaluations = strong_wolfe(
-                    loss_and_grad, start, t, d, loss, flat_grad, gtd, max_ls=max_eval - current_evals
+                    loss_and_grad, backend, start, t, d, loss, flat_grad, gtd, max_ls=max_eval - current_evals
                 )
                 self._move(t, d)
-                converged = abs(flat_grad).max() <= tolerance_grad
+                converged = backend.max(abs(flat_grad)) <= tolerance_grad
             else:
                 self._move(t, d)
                 converged = False
@@ -158,14 +161,14 @@ class LBFGS(Optimizer):
                     # no use re-evaluating after the last iteration: the next step() does
                     loss = float(self._evaluate(closure))
                     flat_grad = self._flat_grad()
-                    converged = abs(flat_grad).max() <= tolerance_grad
+                    converged = backend.max(abs(flat_grad)) <= tolerance_grad
                     evaluations = 1
 
             current_evals += evaluations
             state["func_evals"] += evaluations
             if n_iter == max_iter or current_evals >= max_eval or converged:
                 break
-            if abs(d * t).max() <= tolerance_change or abs(loss - prev_loss) < tolerance_change:
+            if backend.max(abs(d * t)) <= tolerance_change or abs(loss - prev_loss) < tolerance_change:
                 break
 
         like = self._params[0]
@@ -176,25 +179,25 @@ class LBFGS(Optimizer):
         return orig_loss
 
 
-def _two_loop_direction(flat_grad, old_dirs, old_stps, ro, H_diag, al):
+def _two_loop_direction(dot, flat_grad, old_dirs, old_stps, ro, H_diag, al):
     """The L-BFGS two-loop recursion: -H @ flat_grad for the inverse-Hessian estimate the history defines."""
     q = -flat_grad
     for i in range(len(old_dirs) - 1, -1, -1):
-        al[i] = old_stps[i].dot(q) * ro[i]
+        al[i] = dot(old_stps[i], q) * ro[i]
         q -= al[i] * old_dirs[i]
     r = q * H_diag
     for i in range(len(old_dirs)):
-        be_i = old_dirs[i].dot(r) * ro[i]
+        be_i = dot(old_dirs[i], r) * ro[i]
         r += (al[i] - be_i) * old_stps[i]
     return r
 
 
-def _from_state(value):
+def _from_state(value, backend):
     """Saved state back to backend arrays (0-dim ones to scalars), through lists."""
     if isinstance(value, Tensor):
-        return value._data[()] if value.ndim == 0 else value._data.copy()
+        return value._data[()] if value.ndim == 0 else backend.copy(value._data)
     if isinstance(value, list):
-        return [_from_state(v) for v in value]
+        return [_from_state(v, backend) for v in value]
     return value
 
 

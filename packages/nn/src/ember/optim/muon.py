@@ -86,7 +86,7 @@ class Muon(Optimizer):
                     g = buf
                 update = _orthogonalize(p._backend.xp, g, group["ns_coefficients"], group["ns_steps"], group["eps"])
                 p._data *= 1 - lr * group["weight_decay"]
-                p._data += -_adjusted_lr(lr, group["adjust_lr_fn"], p.shape) * update.astype(p._data.dtype)
+                p._data += -_adjusted_lr(lr, group["adjust_lr_fn"], p.shape) * p._backend.astype(update, p.dtype)
                 p._version[0] += 1
         return loss
 
@@ -115,9 +115,13 @@ def _orthogonalize(xp, g, coefficients: tuple[float, float, float], steps: int, 
 
 def _bfloat16(xp, array):
     """Round to the nearest bfloat16 (ties to even), kept in float32 storage."""
-    bits = xp.asarray(array, dtype=xp.float32).view(xp.uint32)
-    rounded = (bits + xp.uint32(0x7FFF) + ((bits >> 16) & xp.uint32(1))) & xp.uint32(0xFFFF0000)
-    return rounded.view(xp.float32)
+    x = xp.asarray(array, dtype=xp.float32)
+    # NOTE: Veltkamp's split: in float32 arithmetic (round to nearest even) c - (c - x) with c = (2**16 + 1) * x
+    # is x rounded to 24 - 16 = 8 significant bits, ties to even. Only array API arithmetic, no bit view of the
+    # storage. Where c overflows (|x| >= 2**111: infinities, NaN, huge values) x passes through unrounded.
+    c = x * 65537.0
+    rounded = c - (c - x)
+    return xp.where(xp.isfinite(rounded), rounded, x)
 
 
 def _adjusted_lr(lr: float, adjust_lr_fn: str | None, shape) -> float:

@@ -63,7 +63,7 @@ class Rprop(Optimizer):
                 step_size = state["step_size"]._data
                 agreement = xp.sign(g * prev)
                 b = p._backend
-                factor = b.astype(xp.where(agreement > 0, etaplus, xp.where(agreement < 0, etaminus, 1)), p.dtype)
+                factor = b.astype(b.where(agreement > 0, etaplus, b.where(agreement < 0, etaminus, 1)), p.dtype)
                 step_size *= factor
                 b.copy_into(step_size, b.clip(step_size, smallest, largest))
                 b.setitem(g, b.equal(factor, b.asarray(etaminus, p.dtype, p.device.index)), 0)

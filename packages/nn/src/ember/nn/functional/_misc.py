@@ -155,7 +155,7 @@ def _grad_embedding(m, ctx, g):
 
 EMBEDDING = Op(
     "embedding",
-    lambda b, weight, *, index, padding_idx, scale_grad_by_freq: b.xp.take(weight, index._data, axis=0),
+    lambda b, weight, *, index, padding_idx, scale_grad_by_freq: b.getitem(weight, index._data),
     _grad_embedding,
     node="EmbeddingBackward0",
 )
@@ -164,7 +164,7 @@ EMBEDDING = Op(
 def _renorm_rows(weight: Tensor, index: Tensor, max_norm: float, norm_type: float) -> None:
     """Scale the looked-up rows of weight, in place, so that their norm is at most max_norm."""
     with no_grad():
-        rows = make(index._backend.xp.unique(index._data.reshape(-1)), index)
+        rows = index.reshape(-1)  # NOTE: a repeated row is scaled and written twice, to the same values
         picked = weight[rows]
         norms = picked.norm(norm_type, 1, keepdim=True)
         scale = (max_norm / (norms + 1e-7)).clamp(max=1.0)

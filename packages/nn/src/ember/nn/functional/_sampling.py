@@ -89,9 +89,9 @@ def _reflect(coordinate: Tensor, twice_low: int, twice_high: int) -> Tensor:
     if twice_low == twice_high:
         return coordinate * 0
     low, span = twice_low / 2, (twice_high - twice_low) / 2
-    distance = (coordinate - low).abs()
-    extra = distance.fmod(span)
-    even = (distance / span).floor().detach().fmod(2) == 0
+    distance = (coordinate - low).abs()  # NOTE: never negative, so remainder is fmod (and in every backend)
+    extra = distance.remainder(span)
+    even = (distance / span).floor().detach().remainder(2) == 0
     return where(even, extra + low, span - extra + low)
 
 

@@ -110,7 +110,8 @@ class AdaptiveLogSoftmaxWithLoss(Module):
             )
         cluster_of = np.searchsorted(np.asarray(self.cutoffs), labels, side="right")  # 0: the shortlist
         head_column = np.where(cluster_of == 0, labels, self.shortlist_size + cluster_of - 1)
-        as_index = lambda array: make(input._backend.xp.asarray(array, dtype="int64"), input)  # noqa: E731
+        backend = input._backend
+        as_index = lambda array: make(backend.from_numpy(array, backend.device_index(input._data)), input)  # noqa: E731
         head_logprob = F.log_softmax(self.head(input), dim=1)
         output = head_logprob.gather(1, as_index(head_column).unsqueeze(1)).squeeze(1)
         for i, cluster in enumerate(self.tail, start=1):

@@ -34,5 +34,7 @@ def _pin(value: Any, backend) -> Any:
     if isinstance(value, Tensor):
         if value.device.type != "cpu":
             return value
-        return wrap(backend.pin_memory(value._data), value._backend, value.dtype, value.device)
+        host = value._backend  # NOTE: pin_memory takes and gives host NumPy arrays; the CPU backend's may differ
+        pinned = backend.pin_memory(host.to_numpy(value._data))
+        return wrap(host.from_numpy(pinned, None), host, value.dtype, value.device)
     return _map_structure(value, lambda v: _pin(v, backend))
