@@ -12,11 +12,12 @@ import warnings
 
 from ... import _dtype as dt
 from ..._tensor import Tensor
+from ...backends._casting import cast_like
 from ...ops._dispatch import promoted
 from ...ops._errors import not_implemented_for
 from ...ops._op import Op, call, device_mismatch
 from ._activation import SOFTPLUS, log_softmax
-from ._utils import REDUCTIONS, cast_like, check_reduction, legacy_reduction
+from ._utils import REDUCTIONS, check_reduction, legacy_reduction
 
 
 def _reduce_array(b, values, reduction: str):
