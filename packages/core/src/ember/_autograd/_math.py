@@ -19,22 +19,33 @@ _DEFINITIONS: dict[str, tuple] = {}
 
 def define(name: str, on_arrays, on_tensors) -> None:
     """Add `name` to both namespaces: `on_arrays(m)` and `on_tensors(m)` return the function for m."""
-    if name in _DEFINITIONS:
+    if name in _DEFINITIONS or hasattr(ArrayMath, name) or hasattr(TensorMath, name):
         raise RuntimeError(f"the math function {name!r} is defined twice")
     _DEFINITIONS[name] = (on_arrays, on_tensors)
+    setattr(ArrayMath, name, _Resolved(name, on_arrays))
+    setattr(TensorMath, name, _Resolved(name, on_tensors))
 
 
-def _resolve(namespace, name: str, which: int):
-    definition = _DEFINITIONS.get(name)
-    if definition is None:
-        raise AttributeError(
-            f"backward rules have no math function {name!r}; declare it with math={name!r} on an op "
-            "(or define it as a composite math function)"
-        )
-    function = definition[which](namespace)
-    # NOTE: definitions are never replaced, so a function cached on the namespace cannot go stale
-    setattr(namespace, name, function)
-    return function
+class _Resolved:
+    """A math function's entry on a namespace class: made for one namespace on first use, and then
+    held by that namespace itself (its own attribute, which later lookups find first).
+
+    Definitions are never replaced, so a function held by a namespace cannot go stale. The classes have
+    no ``__getattr__``: that keeps every lookup of a rule's ``m.<name>`` an ordinary attribute read.
+    """
+
+    __slots__ = ("name", "make")
+
+    def __init__(self, name: str, make) -> None:
+        self.name = name
+        self.make = make
+
+    def __get__(self, namespace, owner=None):
+        if namespace is None:
+            return self
+        function = self.make(namespace)
+        namespace.__dict__[self.name] = function
+        return function
 
 
 class ArrayMath:
@@ -45,11 +56,6 @@ class ArrayMath:
 
     def __init__(self, backend) -> None:
         self.backend = backend
-
-    def __getattr__(self, name: str):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return _resolve(self, name, 0)
 
     def dtype_of(self, array):
         return self.backend.ember_dtype(array.dtype)
@@ -78,11 +84,6 @@ class TensorMath:
 
     on_tensors = True
 
-    def __getattr__(self, name: str):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return _resolve(self, name, 1)
-
     @property
     def records(self) -> bool:
         return grad_state.enabled
@@ -104,7 +105,17 @@ class TensorMath:
 
 
 _TENSOR_MATH = TensorMath()
-_ARRAY_MATHS: dict = {}
+
+
+class _ArrayMaths(dict):
+    """backend -> its ArrayMath, made on first use (`ARRAY_MATHS[backend]`)."""
+
+    def __missing__(self, backend) -> ArrayMath:
+        found = self[backend] = ArrayMath(backend)
+        return found
+
+
+ARRAY_MATHS = _ArrayMaths()
 
 
 def tensor_math() -> TensorMath:
@@ -113,7 +124,4 @@ def tensor_math() -> TensorMath:
 
 def array_math(backend) -> ArrayMath:
     """The namespace for one backend, made once."""
-    found = _ARRAY_MATHS.get(backend)
-    if found is None:
-        found = _ARRAY_MATHS[backend] = ArrayMath(backend)
-    return found
+    return ARRAY_MATHS[backend]

@@ -204,19 +204,28 @@ class Node:
     def input_shape(self, i: int) -> tuple:
         return self._meta[i][0]
 
-    def __getattr__(self, name: str):
-        # PyTorch exposes saved values as `_saved_self`, `_saved_other`, `_saved_result`.
-        if name == "_saved_result":
-            return self._output_tensor()
-        if name.startswith("_saved_") and self._saved is not None:
-            position = {"_saved_self": 0, "_saved_other": 1}.get(name)
-            if position is not None and position < len(self._saved):
-                self._on_tensors = True
-                try:
-                    return self.saved[position]
-                finally:
-                    self._on_tensors = False
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+    # PyTorch exposes saved values as `_saved_self`, `_saved_other`, `_saved_result`.
+    @property
+    def _saved_result(self):
+        return self._output_tensor()
+
+    @property
+    def _saved_self(self):
+        return self._saved_input(0, "_saved_self")
+
+    @property
+    def _saved_other(self):
+        return self._saved_input(1, "_saved_other")
+
+    def _saved_input(self, position: int, name: str):
+        saved = self._saved
+        if saved is None or position >= len(saved):
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        self._on_tensors = True
+        try:
+            return self.saved[position]
+        finally:
+            self._on_tensors = False
 
     # --- hooks ----------------------------------------------------------------
     def register_hook(self, fn) -> RemovableHandle:

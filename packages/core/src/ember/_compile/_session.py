@@ -346,7 +346,7 @@ def _recorder(real, position, always: bool):
 def forget_resolved_math() -> None:
     """Drop the kernels the backward rules' array namespaces looked up, so that they look up
     the recorders while tracing and the real kernels again after it."""
-    for namespace in _math._ARRAY_MATHS.values():
+    for namespace in _math.ARRAY_MATHS.values():
         for name in [n for n in vars(namespace) if n != "backend"]:
             delattr(namespace, name)
 

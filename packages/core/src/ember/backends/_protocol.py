@@ -194,6 +194,13 @@ OPTIONAL_MEMBERS: dict[str, OptionalMember] = {
         "``nn.functional.mse_loss``",
         "``sum(x * x)`` or ``mean(x * x)``",
     ),
+    "scaled": OptionalMember(
+        "scaled(x, g, factor)",
+        "x * (g * factor) for a gradient x, a gradient g that broadcasts against it (often 0-d, the seed of a "
+        "scalar loss) and a Python number factor, in x's dtype",
+        "the backward of ``nn.functional.mse_loss`` and the other losses of input - target",
+        "``multiply(x, multiply(g, factor))``",
+    ),
     "mask_multiply": OptionalMember(
         "mask_multiply(x, keep)",
         "x times keep, a bool mask of x's shape, in x's dtype, as ``multiply(x, keep)`` gives it "

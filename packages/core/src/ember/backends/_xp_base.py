@@ -112,6 +112,13 @@ class NumpyLikeBackend(SingleDeviceBasics):
         """xp.reshape, called as the array's own method (NumPy's function adds two wrapper calls)."""
         return x.reshape(shape)
 
+    def scaled(self, x: Any, g: Any, factor: float) -> Any:
+        """x * (g * factor); a 0-d real g joins factor as one Python number (a 0-d array operand costs as
+        much as a small array)."""
+        if g.ndim == 0 and g.dtype.kind == "f":
+            return x * (factor * float(g))
+        return x * (g * factor if factor != 1 else g)
+
     def mask_multiply(self, x: Any, keep: Any) -> Any:
         """x times a bool mask: the mask cast to x's dtype, then multiplied in place (one new array)."""
         out = keep.astype(x.dtype)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 from .. import _dtype as dt
@@ -521,6 +522,19 @@ def _refuse_bool_relu(x: Tensor) -> None:
 # on arrays the backend's own `mask_multiply` (optional) where it has one
 MASKED = Op("masked", "multiply", lambda m, ctx, g: (m.masked(g, ctx.saved[0]), None), saves=(1,))
 define("masked", lambda m: getattr(m.backend, "mask_multiply", None) or m.backend.multiply, MASKED.on_tensors)
+
+
+def _scaled(m, x, g, factor):
+    return x * (g * factor if factor != 1 else g)
+
+
+# m.scaled(x, g, factor): x * (g * factor) for a gradient g (often a 0-d seed) and a Python number factor;
+# on arrays the backend's own `scaled` (optional) where it has one
+define(
+    "scaled",
+    lambda m: getattr(m.backend, "scaled", None) or functools.partial(_scaled, m),
+    lambda m: functools.partial(_scaled, m),
+)
 RELU = unary_op(
     "relu",
     lambda b, x: b.maximum(x, 0),

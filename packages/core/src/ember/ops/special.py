@@ -15,6 +15,7 @@ import math
 from .. import _dtype
 from .._tensor import Tensor
 from .._writes import write_out
+from ..backends._casting import cast_like
 from ._declare import binary_op, publish, unary_op
 from ._dispatch import FLOAT_RESULT, binary, inplace_unary, unary
 from ._op import Op
@@ -48,11 +49,6 @@ _ZETA_SERIES = (
 _ASYMPTOTIC_FROM = 10.0
 _SQRT_TWO = math.sqrt(2.0)
 _SQRT_TWO_PI = math.sqrt(2 * math.pi)
-
-
-def _as_dtype_of(b, x, like):
-    """Array x cast to the dtype of array `like`."""
-    return b.astype(x, b.ember_dtype(like.dtype))
 
 
 def _as_float64(b, x, like=None):
@@ -256,7 +252,7 @@ def _igamma_kernel(upper: bool):
     def kernel(b, a, x):
         like = a if isinstance(a, b.ndarray) else x  # NOTE: one operand may be a Python number
         a64, x64 = _as_float64(b, a, like), _as_float64(b, x, like)
-        return _as_dtype_of(b, _regularized_gammas(b, a64, x64)[int(upper)], like)
+        return cast_like(b, _regularized_gammas(b, a64, x64)[int(upper)], like)
 
     return kernel
 
@@ -279,7 +275,7 @@ def _in_float64(compute):
     """A kernel computing `compute(b, x64, **attrs)` in float64 and returning x's dtype."""
 
     def kernel(b, x, **attrs):
-        return _as_dtype_of(b, compute(b, _as_float64(b, x), **attrs), x)
+        return cast_like(b, compute(b, _as_float64(b, x), **attrs), x)
 
     return kernel
 
@@ -302,7 +298,7 @@ unary_op(
 
 unary_op(
     "erfinv",
-    lambda b, x: _as_dtype_of(b, _erfinv_array(b, _as_float64(b, x)), x),
+    lambda b, x: cast_like(b, _erfinv_array(b, _as_float64(b, x)), x),
     lambda m, ctx, g: (g * (math.sqrt(math.pi) / 2) * m.exp(ctx.out * ctx.out),),
     promotion=FLOAT_RESULT,
     saves=(),
@@ -439,7 +435,7 @@ def _ndtri_array(b, p):
 
 def _zeta_kernel(b, s, q):
     like = s if isinstance(s, b.ndarray) else q  # NOTE: one operand may be a Python number
-    return _as_dtype_of(b, _zeta_array(b, _as_float64(b, s, like), _as_float64(b, q, like)), like)
+    return cast_like(b, _zeta_array(b, _as_float64(b, s, like), _as_float64(b, q, like)), like)
 
 
 def _grad_zeta(m, ctx, g):

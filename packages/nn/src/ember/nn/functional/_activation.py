@@ -8,12 +8,12 @@ import warnings
 from ..._random import rand
 from ..._tensor import Tensor
 from ...autograd import no_grad
+from ...backends._casting import cast_like
 from ...ops._dispatch import FLOAT_RESULT, inplace_unary, unary
 from ...ops._op import Op
 from ...ops.more_elementwise import hardshrink, prelu  # noqa: F401 (F.hardshrink and F.prelu are ember's)
 from ...ops.reductions import log_softmax as _log_softmax
 from ...ops.reductions import softmax as _softmax
-from ._utils import cast_like
 
 
 def _apply(op: Op, input: Tensor, inplace: bool, attrs: dict | None = None) -> Tensor:

@@ -12,11 +12,12 @@ import warnings
 
 from ... import _dtype as dt
 from ..._tensor import Tensor
+from ...backends._casting import cast_like
 from ...ops._dispatch import promoted
 from ...ops._errors import not_implemented_for
 from ...ops._op import Op, call, device_mismatch
 from ._activation import SOFTPLUS, log_softmax
-from ._utils import REDUCTIONS, cast_like, check_reduction, legacy_reduction
+from ._utils import REDUCTIONS, check_reduction, legacy_reduction
 
 
 def _reduce_array(b, values, reduction: str):
@@ -95,7 +96,7 @@ def _difference_loss(name: str, node: str, value, slope, factor: float = 1.0, sq
         if slope is not None:  # NOTE: None: the slope is d itself (MSE's, with factor 2)
             params = attrs["params"]
             grad = slope(m, grad, **params) if params else slope(m, grad)
-        grad = grad * (g * scale if scale != 1 else g)
+        grad = m.scaled(grad, g, scale)
         return (grad if ctx.needs(0) else None), (-grad if ctx.needs(1) else None)
 
     op = Op(name, kernel, gradient, node=node, saves=(0, 1))

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from ... import _dtype as dt
 from ..._tensor import Tensor
+from ...backends._casting import cast_like
 from ...ops._op import Op, call
 from ._misc import pad
-from ._utils import cast_like
 
 
 def _affine(b, x, mean, rstd, weight, bias, channel_shape):

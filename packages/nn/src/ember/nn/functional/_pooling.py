@@ -16,8 +16,9 @@ import numpy as np
 
 from ... import _dtype as dt
 from ..._tensor import Tensor
+from ...backends._casting import cast_like
 from ...ops._op import Op, call, make
-from ._utils import as_tuple, cast_like
+from ._utils import as_tuple
 from ._windows import Geometry, pad_planes, pooled_size, scatter_columns, windows
 
 DIMS = (1, 2, 3)

@@ -39,8 +39,3 @@ def legacy_reduction(size_average, reduce, reduction: str) -> str:
         stacklevel=3,
     )
     return result
-
-
-def cast_like(b, array, like):
-    """`array` in the dtype of the backend array `like`: itself when it has it already, else a converted copy."""
-    return array if array.dtype == like.dtype else b.astype(array, b.ember_dtype(like.dtype))
