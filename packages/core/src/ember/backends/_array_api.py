@@ -16,6 +16,7 @@ TypeError naming the backend.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -23,6 +24,7 @@ import numpy as np
 
 from .. import _dtype
 from ._host_math import erf_on_host
+from ._numpy_spellings import NumpySpellings
 from ._protocol import KERNELS, Backend, NativeGenerator
 from ._single_device import SingleDeviceBasics
 from ._xp_base import NumpyGenerator, _documented_by_the_contract
@@ -64,7 +66,7 @@ class ArrayAPIBackend(SingleDeviceBasics):
     distribution: str | None = None
 
     def __init__(self, xp: Any) -> None:
-        self.xp = xp
+        self.xp = xp = NumpySpellings(xp)  # NOTE: core calls NumPy's names through b.xp
         self.ndarray = type(xp.asarray(0))
         info = xp.__array_namespace_info__()
         native_by_name = info.dtypes()
@@ -81,6 +83,8 @@ class ArrayAPIBackend(SingleDeviceBasics):
             for kernel in KERNELS[group]:
                 if not hasattr(type(self), kernel):
                     setattr(self, kernel, self._elementwise(kernel))
+        for ufunc in ("add", "multiply", "maximum", "minimum"):
+            getattr(xp, ufunc).at = functools.partial(self._reduce_at, ufunc)  # NumPy's ufunc.at
         if hasattr(xp, "fft") and not hasattr(type(self), "fft"):
             self.fft = self._fft  # an optional kernel: only where the namespace has the fft extension
 
@@ -665,6 +669,41 @@ class ArrayAPIBackend(SingleDeviceBasics):
             picked = xp.take(xp.astype(values, x.dtype), xp.where(written, last - 1, zero), axis=0)
             updated = xp.where(written, picked, whole)
         x[...] = xp.reshape(updated, x.shape)
+
+    def _reduce_at(self, ufunc: str, x: Any, key: Any, values: Any) -> None:
+        """NumPy's ``<ufunc>.at(x, key, values)``: x combined in place with every value aimed at each
+        position, repeats included (a one-hot match, as in ``_scatter``)."""
+        if ufunc == "add":
+            return self.index_add(x, key, values)
+        xp = self.xp
+        positions = self._positions(x, key)
+        flat = xp.reshape(positions, (-1,))
+        if flat.shape[0] == 0:
+            return None
+        values = xp.astype(self._array(values, like=x), x.dtype)
+        values = xp.reshape(xp.broadcast_to(values, positions.shape), (-1, 1))
+        hits = self._onehot(flat, x.size)
+        if ufunc == "multiply":
+            identity = xp.asarray(1, dtype=x.dtype)
+            reduced = xp.prod(xp.where(hits, values, identity), axis=0)
+        else:
+            larger = ufunc == "maximum"
+            if xp.isdtype(x.dtype, "bool"):
+                identity = xp.asarray(not larger)
+            elif xp.isdtype(x.dtype, "real floating"):
+                identity = xp.asarray(-math.inf if larger else math.inf, dtype=x.dtype)
+            else:
+                info = xp.iinfo(x.dtype)
+                identity = xp.asarray(info.min if larger else info.max, dtype=x.dtype)
+            reduced = (
+                self.max(xp.where(hits, values, identity), 0)
+                if larger
+                else self.min(xp.where(hits, values, identity), 0)
+            )
+        whole = xp.reshape(x, (-1,))
+        combined = getattr(self, ufunc)(whole, reduced)
+        x[...] = xp.reshape(xp.where(xp.any(hits, axis=0), combined, whole), x.shape)
+        return None
 
     def setitem(self, x: Any, key: Any, value: Any) -> None:
         parts = self._parts(key)

@@ -259,15 +259,17 @@ def _scatter_reduce_kernel(b, x, src, *, axis, index, reduce, include_self):
                 if reduce == "amax"
                 else (xp.inf if kind_of(x) == "f" else info.max)
             )
-        out[where] = identity
+        b.setitem(out, where, identity)
     _ufunc_at(b, _REDUCERS[reduce])(out, where, values)
     if reduce == "mean":
-        counts = xp.zeros(x.shape, dtype="int64")
+        counts = b.zeros(x.shape, dt.int64, b.device_index(x))
         b.index_add(counts, where, 1)
         if include_self:
-            counts += 1
-        counts = xp.maximum(counts, 1)
-        out = (out / counts).astype(x.dtype) if kind_of(x) == "f" else out // counts
+            counts = b.add(counts, 1)
+        counts = b.maximum(counts, 1)
+        if kind_of(x) == "f":
+            return b.astype(b.true_divide(out, counts), b.ember_dtype(x.dtype))
+        out = b.floor_divide(out, counts)
     return out
 
 
