@@ -715,7 +715,12 @@ class ArrayAPIBackend(SingleDeviceBasics):
         else:
             value = self.xp.asarray(value, dtype=x.dtype)
         if not any(self._is_array(p) for p in parts):
-            x[self._basic_key(x, parts)] = value
+            key = self._basic_key(x, parts)
+            if None in key:  # NOTE: the standard writes through no new axis: drop them, and value's size-1 axes
+                region = x[key].shape
+                key = tuple(p for p in key if p is not None)
+                value = self.xp.reshape(self.xp.broadcast_to(value, region), x[key].shape)
+            x[key] = value
             return
         self._scatter(x, self._positions(x, tuple(parts)), value, accumulate=False)
 

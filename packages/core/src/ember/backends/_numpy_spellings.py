@@ -54,7 +54,7 @@ class NumpySpellings:
 
     def __init__(self, xp: Any) -> None:
         for name in dir(xp):
-            if not name.startswith("_"):
+            if not name.startswith("_") and not hasattr(type(self), name):
                 setattr(self, name, getattr(xp, name))
         self.__array_namespace_info__ = xp.__array_namespace_info__
         self.standard = xp
@@ -71,6 +71,16 @@ class NumpySpellings:
         found = getattr(self.standard, name)  # NOTE: extensions (linalg, fft) may load on first access
         setattr(self, name, found)
         return found
+
+    def full(self, shape: Any, fill_value: Any, *, dtype: Any = None, device: Any = None) -> Any:
+        """The standard's full, also taking a 0-d array as the fill value (as NumPy does)."""
+        xp = self.standard
+        if not isinstance(fill_value, (bool, int, float, complex)):
+            value = fill_value if dtype is None else xp.astype(fill_value, dtype)
+            return xp.asarray(
+                xp.broadcast_to(value, tuple(shape) if not isinstance(shape, int) else (shape,)), copy=True
+            )
+        return xp.full(shape, fill_value, dtype=dtype, device=device)
 
     def exp2(self, x: Any) -> Any:
         return self.standard.pow(self.standard.asarray(2, dtype=x.dtype), x)

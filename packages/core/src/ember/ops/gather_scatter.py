@@ -449,7 +449,7 @@ def index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
 
 def _index_fill_kernel(b, x, value, *, axis, index):
     out = b.copy(x)
-    out[_along(axis, index)] = value
+    b.setitem(out, _along(axis, index), value)
     return out
 
 
@@ -488,7 +488,7 @@ def index_fill_(self: Tensor, dim: int, index: Tensor, value) -> Tensor:
 
 def _index_copy_kernel(b, x, source, *, axis, index):
     out = b.copy(x)
-    out[_along(axis, index)] = source
+    b.setitem(out, _along(axis, index), source)
     return out
 
 
@@ -636,7 +636,7 @@ def _grad_take(m, ctx, g):
     return (m.reshape(flat, shape=shape),)
 
 
-TAKE = Op("take", lambda b, x, *, index: b.xp.take(x, index._data), _grad_take, node="TakeBackward0")
+TAKE = Op("take", lambda b, x, *, index: b.getitem(b.reshape(x, (-1,)), index._data), _grad_take, node="TakeBackward0")
 
 
 @export

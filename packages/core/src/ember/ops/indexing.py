@@ -55,7 +55,7 @@ def _index_array(value, x: Tensor):
                 UserWarning,
                 stacklevel=4,
             )
-            return data.astype(bool)
+            return value._backend.astype(data, dt.bool_)
         if kind.is_floating_point:
             raise IndexError(
                 f"tensors used as indices must be long, int, byte or bool tensors (got {kind}); convert with .long()"
@@ -360,12 +360,12 @@ Tensor.__getitem__ = getitem
 
 def _put_kernel(b, x, value, *, basic, advanced, accumulate):
     out = b.copy(x)
-    target = out if basic is None else out[basic]
+    target = out if basic is None else b.getitem(out, basic)
     key = Ellipsis if advanced is None else advanced
     if accumulate:
         b.index_add(target, key, value)
     else:
-        target[key] = value
+        b.setitem(target, key, value)
     return out
 
 

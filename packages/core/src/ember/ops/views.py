@@ -14,7 +14,7 @@ from .shape import view_call
 
 def _embed_kernel(b, g, *, shape, key):
     out = b.xp.zeros(shape, dtype=g.dtype)
-    out[key] = g
+    b.setitem(out, key, g)
     return out
 
 
@@ -213,7 +213,7 @@ def _fold_kernel(b, g, *, shape, axis, size, step):
     count = g.shape[axis]
     lead = (slice(None),) * axis
     for j in range(size):
-        out[lead + (slice(j, j + step * (count - 1) + 1, step),)] += g[..., j]
+        out[lead + (slice(j, j + step * (count - 1) + 1, step), Ellipsis)] += g[..., j]
     return out
 
 
