@@ -66,7 +66,7 @@ class ArrayAPIBackend(SingleDeviceBasics):
     distribution: str | None = None
 
     def __init__(self, xp: Any) -> None:
-        self.xp = xp = NumpySpellings(xp)  # NOTE: core calls NumPy's names through b.xp
+        self.xp = xp = NumpySpellings(xp, self)  # NOTE: core calls NumPy's names through b.xp
         self.ndarray = type(xp.asarray(0))
         info = xp.__array_namespace_info__()
         native_by_name = info.dtypes()

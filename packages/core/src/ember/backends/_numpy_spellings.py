@@ -52,7 +52,8 @@ class Accumulating:
 class NumpySpellings:
     """The standard namespace `xp`, plus NumPy's names for what core calls (see the module docstring)."""
 
-    def __init__(self, xp: Any) -> None:
+    def __init__(self, xp: Any, backend: Any = None) -> None:
+        self.backend = backend  # its index_add makes bincount
         for name in dir(xp):
             if not name.startswith("_") and not hasattr(type(self), name):
                 setattr(self, name, getattr(xp, name))
@@ -81,6 +82,36 @@ class NumpySpellings:
                 xp.broadcast_to(value, tuple(shape) if not isinstance(shape, int) else (shape,)), copy=True
             )
         return xp.full(shape, fill_value, dtype=dtype, device=device)
+
+    def take_along_axis(self, x: Any, indices: Any, axis: int = -1) -> Any:
+        return self.standard.take_along_axis(x, indices, axis=axis)
+
+    def argsort(self, x: Any, axis: int = -1, descending: bool = False, stable: bool = True) -> Any:
+        """The standard's argsort, also of bools (False before True)."""
+        xp = self.standard
+        if xp.isdtype(x.dtype, "bool"):
+            x = xp.astype(x, xp.uint8)
+        return xp.argsort(x, axis=axis, descending=descending, stable=stable)
+
+    def isin(self, elements: Any, test_elements: Any, *, invert: bool = False, **_: Any) -> Any:
+        """Whether each element equals one of test_elements (any dtypes): a match against all of them."""
+        xp = self.standard
+        test = xp.reshape(xp.asarray(test_elements), (1,) * elements.ndim + (-1,))
+        equal = self.backend.equal if self.backend is not None else xp.equal  # NOTE: the backend's mixes kinds
+        found = xp.any(equal(xp.expand_dims(elements, axis=-1), test), axis=-1) if test.shape[-1] else None
+        if found is None:
+            found = xp.zeros(elements.shape, dtype=xp.bool)
+        return xp.logical_not(found) if invert else found
+
+    def bincount(self, x: Any, weights: Any = None, minlength: int = 0) -> Any:
+        """NumPy's bincount: how often each value of the 1-D integer array x occurs (or its weights' sum),
+        added up by the backend's ``index_add``."""
+        xp = self.standard
+        length = max(int(xp.max(x)) + 1 if x.shape[0] else 0, minlength)
+        kind = xp.int64 if weights is None else xp.float64
+        out = xp.zeros((length,), dtype=kind)
+        self.backend.index_add(out, (x,), xp.asarray(1, dtype=kind) if weights is None else weights)
+        return out
 
     def exp2(self, x: Any) -> Any:
         return self.standard.pow(self.standard.asarray(2, dtype=x.dtype), x)
