@@ -50,6 +50,10 @@ _COMPARISONS = frozenset(
 )
 
 
+# Above this many (positions times elements), a scatter sorts its positions instead of matching them one-hot.
+_ONE_HOT_LIMIT = 1 << 22
+
+
 class ArrayAPIBackend(SingleDeviceBasics):
     """The whole backend protocol (:class:`ember.backends.Backend`) over an array API standard namespace.
 
@@ -656,6 +660,9 @@ class ArrayAPIBackend(SingleDeviceBasics):
         whole = xp.reshape(x, (-1,))
         if flat.shape[0] == 0:
             return
+        if flat.shape[0] * x.size > _ONE_HOT_LIMIT:
+            x[...] = xp.reshape(self._sorted_scatter(whole, flat, values, accumulate), x.shape)
+            return
         hits = self._onehot(flat, x.size)
         if accumulate:
             work = x.dtype if not xp.isdtype(x.dtype, "bool") else self._default_int
@@ -704,6 +711,26 @@ class ArrayAPIBackend(SingleDeviceBasics):
         combined = getattr(self, ufunc)(whole, reduced)
         x[...] = xp.reshape(xp.where(xp.any(hits, axis=0), combined, whole), x.shape)
         return None
+
+    def _sorted_scatter(self, whole: Any, flat: Any, values: Any, accumulate: bool) -> Any:
+        """``_scatter`` for many positions into a large array (memory: positions plus elements): positions
+        sorted (stably), each element's run of writes found by ``searchsorted``; a run's sum is a difference
+        of running sums, its last write the run's last element."""
+        xp, integer = self.xp, self._default_int
+        order = xp.argsort(flat, stable=True)
+        ordered = xp.take(flat, order, axis=0)
+        grid = xp.arange(whole.shape[0], dtype=integer)
+        start = xp.astype(xp.searchsorted(ordered, grid, side="left"), integer)
+        stop = xp.astype(xp.searchsorted(ordered, grid, side="right"), integer)
+        written = stop > start
+        if accumulate:
+            work = whole.dtype if not xp.isdtype(whole.dtype, "bool") else integer
+            running = xp.cumulative_sum(xp.take(xp.astype(values, work), order, axis=0), include_initial=True)
+            sums = xp.take(running, stop, axis=0) - xp.take(running, start, axis=0)
+            return xp.astype(xp.astype(whole, work) + sums, whole.dtype)
+        last = xp.where(written, stop - 1, xp.zeros((), dtype=integer))
+        picked = xp.take(xp.astype(xp.take(values, order, axis=0), whole.dtype), last, axis=0)
+        return xp.where(written, picked, whole)
 
     def setitem(self, x: Any, key: Any, value: Any) -> None:
         parts = self._parts(key)

@@ -113,6 +113,27 @@ class NumpySpellings:
         self.backend.index_add(out, (x,), xp.asarray(1, dtype=kind) if weights is None else weights)
         return out
 
+    def heaviside(self, x: Any, h: Any) -> Any:
+        xp = self.standard
+        zero, one = xp.zeros((), dtype=x.dtype), xp.ones((), dtype=x.dtype)
+        steps = xp.where(x < 0, zero, xp.where(x > 0, one, xp.astype(xp.broadcast_to(h, x.shape), x.dtype)))
+        return xp.where(xp.isnan(x), x, steps) if xp.isdtype(x.dtype, "real floating") else steps
+
+    def gcd(self, x: Any, y: Any) -> Any:
+        """The greatest common divisor, by Euclid's steps on every element at once."""
+        xp = self.standard
+        x, y = xp.broadcast_arrays(xp.abs(x), xp.abs(y))
+        zero = xp.zeros((), dtype=x.dtype)
+        while bool(xp.any(y != 0)):
+            x, y = xp.where(y != 0, y, x), xp.where(y != 0, x % xp.where(y != 0, y, xp.ones((), dtype=y.dtype)), zero)
+        return x
+
+    def lcm(self, x: Any, y: Any) -> Any:
+        xp = self.standard
+        divisor = self.gcd(x, y)
+        safe = xp.where(divisor == 0, xp.ones((), dtype=divisor.dtype), divisor)
+        return xp.where(divisor == 0, divisor, xp.abs(x // safe * y))
+
     def exp2(self, x: Any) -> Any:
         return self.standard.pow(self.standard.asarray(2, dtype=x.dtype), x)
 

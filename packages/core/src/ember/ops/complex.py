@@ -143,7 +143,7 @@ Tensor.conj_physical_ = _conj_physical_
 
 def _angle_kernel(b, x):
     if kind_of(x) in "biu":
-        x = x.astype(dt.get_default_dtype().numpy)
+        x = b.astype(x, dt.get_default_dtype())
     return b.xp.angle(x).astype(x.real.dtype)
 
 

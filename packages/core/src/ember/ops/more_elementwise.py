@@ -261,7 +261,7 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neg
     """NaN, +inf and -inf replaced by `nan`, `posinf` and `neginf` (by default 0 and the dtype's extremes)."""
     if not input.dtype.is_floating_point:
         return _with_out(input.clone(), out)
-    largest = float(input._backend.xp.finfo(input.dtype.numpy).max)
+    largest = float(input._backend.xp.finfo(input._backend.native_dtype(input.dtype)).max)
     where = FUNCTIONS["where"]
     result = where(input.isnan(), input.new_tensor(nan), input)
     result = where(input == math.inf, input.new_tensor(largest if posinf is None else posinf), result)
