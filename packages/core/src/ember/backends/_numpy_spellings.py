@@ -134,6 +134,15 @@ class NumpySpellings:
         safe = xp.where(divisor == 0, xp.ones((), dtype=divisor.dtype), divisor)
         return xp.where(divisor == 0, divisor, xp.abs(x // safe * y))
 
+    def round(self, x: Any, decimals: int = 0) -> Any:
+        """Half to even at `decimals` places (NumPy's: scaled by a power of ten, rounded, scaled back)."""
+        xp = self.standard
+        if decimals == 0 or not xp.isdtype(x.dtype, ("real floating", "complex floating")):
+            return xp.round(x)
+        if decimals > 0:
+            return xp.round(x * 10**decimals) / 10**decimals
+        return xp.round(x / 10**-decimals) * 10**-decimals
+
     def exp2(self, x: Any) -> Any:
         return self.standard.pow(self.standard.asarray(2, dtype=x.dtype), x)
 
