@@ -360,7 +360,7 @@ Tensor.__getitem__ = getitem
 
 def _put_kernel(b, x, value, *, basic, advanced, accumulate):
     out = b.copy(x)
-    target = out if basic is None else b.getitem(out, basic)
+    target = out if basic is None else out[basic]
     key = Ellipsis if advanced is None else advanced
     if accumulate:
         b.index_add(target, key, value)
