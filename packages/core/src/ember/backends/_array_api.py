@@ -16,6 +16,7 @@ TypeError naming the backend.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -23,6 +24,7 @@ import numpy as np
 
 from .. import _dtype
 from ._host_math import erf_on_host
+from ._numpy_spellings import NumpySpellings
 from ._protocol import KERNELS, Backend, NativeGenerator
 from ._single_device import SingleDeviceBasics
 from ._xp_base import NumpyGenerator, _documented_by_the_contract
@@ -48,6 +50,10 @@ _COMPARISONS = frozenset(
 )
 
 
+# Above this many (positions times elements), a scatter sorts its positions instead of matching them one-hot.
+_ONE_HOT_LIMIT = 1 << 22
+
+
 class ArrayAPIBackend(SingleDeviceBasics):
     """The whole backend protocol (:class:`ember.backends.Backend`) over an array API standard namespace.
 
@@ -64,7 +70,7 @@ class ArrayAPIBackend(SingleDeviceBasics):
     distribution: str | None = None
 
     def __init__(self, xp: Any) -> None:
-        self.xp = xp
+        self.xp = xp = NumpySpellings(xp, self)  # NOTE: core calls NumPy's names through b.xp
         self.ndarray = type(xp.asarray(0))
         info = xp.__array_namespace_info__()
         native_by_name = info.dtypes()
@@ -81,6 +87,8 @@ class ArrayAPIBackend(SingleDeviceBasics):
             for kernel in KERNELS[group]:
                 if not hasattr(type(self), kernel):
                     setattr(self, kernel, self._elementwise(kernel))
+        for ufunc in ("add", "multiply", "maximum", "minimum"):
+            getattr(xp, ufunc).at = functools.partial(self._reduce_at, ufunc)  # NumPy's ufunc.at
         if hasattr(xp, "fft") and not hasattr(type(self), "fft"):
             self.fft = self._fft  # an optional kernel: only where the namespace has the fft extension
 
@@ -653,6 +661,9 @@ class ArrayAPIBackend(SingleDeviceBasics):
         whole = xp.reshape(x, (-1,))
         if flat.shape[0] == 0:
             return
+        if flat.shape[0] * x.size > _ONE_HOT_LIMIT:
+            x[...] = xp.reshape(self._sorted_scatter(whole, flat, values, accumulate), x.shape)
+            return
         hits = self._onehot(flat, x.size)
         if accumulate:
             work = x.dtype if not xp.isdtype(x.dtype, "bool") else self._default_int
@@ -667,6 +678,61 @@ class ArrayAPIBackend(SingleDeviceBasics):
             updated = xp.where(written, picked, whole)
         x[...] = xp.reshape(updated, x.shape)
 
+    def _reduce_at(self, ufunc: str, x: Any, key: Any, values: Any) -> None:
+        """NumPy's ``<ufunc>.at(x, key, values)``: x combined in place with every value aimed at each
+        position, repeats included (a one-hot match, as in ``_scatter``)."""
+        if ufunc == "add":
+            return self.index_add(x, key, values)
+        xp = self.xp
+        positions = self._positions(x, key)
+        flat = xp.reshape(positions, (-1,))
+        if flat.shape[0] == 0:
+            return None
+        values = xp.astype(self._array(values, like=x), x.dtype)
+        values = xp.reshape(xp.broadcast_to(values, positions.shape), (-1, 1))
+        hits = self._onehot(flat, x.size)
+        if ufunc == "multiply":
+            identity = xp.asarray(1, dtype=x.dtype)
+            reduced = xp.prod(xp.where(hits, values, identity), axis=0)
+        else:
+            larger = ufunc == "maximum"
+            if xp.isdtype(x.dtype, "bool"):
+                identity = xp.asarray(not larger)
+            elif xp.isdtype(x.dtype, "real floating"):
+                identity = xp.asarray(-math.inf if larger else math.inf, dtype=x.dtype)
+            else:
+                info = xp.iinfo(x.dtype)
+                identity = xp.asarray(info.min if larger else info.max, dtype=x.dtype)
+            reduced = (
+                self.max(xp.where(hits, values, identity), 0)
+                if larger
+                else self.min(xp.where(hits, values, identity), 0)
+            )
+        whole = xp.reshape(x, (-1,))
+        combined = getattr(self, ufunc)(whole, reduced)
+        x[...] = xp.reshape(xp.where(xp.any(hits, axis=0), combined, whole), x.shape)
+        return None
+
+    def _sorted_scatter(self, whole: Any, flat: Any, values: Any, accumulate: bool) -> Any:
+        """``_scatter`` for many positions into a large array (memory: positions plus elements): positions
+        sorted (stably), each element's run of writes found by ``searchsorted``; a run's sum is a difference
+        of running sums, its last write the run's last element."""
+        xp, integer = self.xp, self._default_int
+        order = xp.argsort(flat, stable=True)
+        ordered = xp.take(flat, order, axis=0)
+        grid = xp.arange(whole.shape[0], dtype=integer)
+        start = xp.astype(xp.searchsorted(ordered, grid, side="left"), integer)
+        stop = xp.astype(xp.searchsorted(ordered, grid, side="right"), integer)
+        written = stop > start
+        if accumulate:
+            work = whole.dtype if not xp.isdtype(whole.dtype, "bool") else integer
+            running = xp.cumulative_sum(xp.take(xp.astype(values, work), order, axis=0), include_initial=True)
+            sums = xp.take(running, stop, axis=0) - xp.take(running, start, axis=0)
+            return xp.astype(xp.astype(whole, work) + sums, whole.dtype)
+        last = xp.where(written, stop - 1, xp.zeros((), dtype=integer))
+        picked = xp.take(xp.astype(xp.take(values, order, axis=0), whole.dtype), last, axis=0)
+        return xp.where(written, picked, whole)
+
     def setitem(self, x: Any, key: Any, value: Any) -> None:
         parts = self._parts(key)
         if isinstance(value, self.ndarray):
@@ -677,7 +743,12 @@ class ArrayAPIBackend(SingleDeviceBasics):
         else:
             value = self.xp.asarray(value, dtype=x.dtype)
         if not any(self._is_array(p) for p in parts):
-            x[self._basic_key(x, parts)] = value
+            key = self._basic_key(x, parts)
+            if None in key:  # NOTE: the standard writes through no new axis: drop them, and value's size-1 axes
+                region = x[key].shape
+                key = tuple(p for p in key if p is not None)
+                value = self.xp.reshape(self.xp.broadcast_to(value, region), x[key].shape)
+            x[key] = value
             return
         self._scatter(x, self._positions(x, tuple(parts)), value, accumulate=False)
 

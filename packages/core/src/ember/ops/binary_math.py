@@ -81,7 +81,7 @@ binary_op(
 )
 HEAVISIDE = binary_op(
     "heaviside",
-    lambda b, x, y: b.xp.heaviside(x, y).astype(x.dtype),
+    lambda b, x, y: b.astype(b.xp.heaviside(x, y), b.ember_dtype(x.dtype)),
     node="NotImplemented",
     reflected=False,
     check=_same_dtypes,

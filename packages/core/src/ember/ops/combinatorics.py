@@ -110,7 +110,7 @@ def _triangle_indices(name: str, row: int, col: int, offset: int, dtype, device,
     device, backend = _place(device)
     xp = backend.xp
     rows, columns = (xp.tril_indices if lower else xp.triu_indices)(row, offset, col)
-    data = backend.asarray(xp.stack([rows, columns]).astype(dtype.numpy), dtype, device.index)
+    data = backend.asarray(backend.astype(xp.stack([rows, columns]), dtype), dtype, device.index)
     return wrap(data, backend, dtype, device)
 
 

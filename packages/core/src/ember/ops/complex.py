@@ -137,12 +137,7 @@ Tensor.conj_physical_ = _conj_physical_
 def _angle_kernel(b, x):
     if kind_of(x) in "biu":
         x = b.astype(x, dt.get_default_dtype())
-    try:
-        angle = b.xp.angle
-    except AttributeError:  # NOTE: not in the array API standard: its atan2 of the parts
-        xp = b.xp
-        return xp.atan2(imag_part(b, x), real_part(b, x)) if kind_of(x) == "c" else xp.atan2(xp.zeros_like(x), x)
-    return angle(x).astype(x.real.dtype)
+    return b.astype(b.xp.angle(x), b.ember_dtype(x.dtype).to_real())
 
 
 def _grad_angle(m, ctx, g):

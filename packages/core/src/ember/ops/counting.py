@@ -18,8 +18,9 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
     x = input._data
     if kind_of(x) not in "iu":
         raise not_implemented_for("bincount_cpu", x)
-    xp = input._backend.xp
-    if x.ndim != 1 or (x.size and int(x.min()) < 0):
+    b = input._backend
+    xp = b.xp
+    if x.ndim != 1 or (x.size and int(b.min(x)) < 0):
         raise RuntimeError(
             f"bincount only supports 1-d non-negative integral inputs; got shape {list(input.shape)}"
             + (" with negative values" if x.ndim == 1 else "")
@@ -27,22 +28,22 @@ def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -
     if minlength < 0:
         raise RuntimeError(f"minlength should be >= 0, but got {minlength}")
     if weights is None:
-        return make(xp.bincount(x, minlength=minlength).astype(dt.int64.numpy), input)
+        return make(b.astype(xp.bincount(x, minlength=minlength), dt.int64), input)
     if weights._data.ndim != 1 or weights._data.shape[0] != x.shape[0]:
         raise RuntimeError(
             "weights should be 1-d and have the same length as input; got weights of shape "
             f"{list(weights.shape)} for input of shape {list(input.shape)}"
         )
     kept = weights.dtype if weights.dtype in (dt.float32, dt.float64) else dt.float64
-    counts = xp.bincount(x, weights=weights._data.astype(dt.float64.numpy), minlength=minlength)
-    return make(counts.astype(kept.numpy), input)
+    counts = xp.bincount(x, weights=b.astype(weights._data, dt.float64), minlength=minlength)
+    return make(b.astype(counts, kept), input)
 
 
 def _histogram_range(input: Tensor, low, high) -> tuple:
     """histc's [low, high]: the data's own range when they are equal, widened by 1 when that is one point."""
-    x = input._data
+    x, b = input._data, input._backend
     if low == high and x.size:
-        low, high = float(x.min()), float(x.max())
+        low, high = float(b.min(x)), float(b.max(x))
     if low == high:
         low, high = low - 1, high + 1
     if not (math.isfinite(low) and math.isfinite(high)):
@@ -63,13 +64,14 @@ def histc(input: Tensor, bins: int = 100, min=0, max=0, *, out: Tensor | None = 
     if max < min:
         raise RuntimeError(f"histc(): max must be larger than min; got min={min}, max={max}")
     low, high = _histogram_range(input, min, max)
-    xp = input._backend.xp
-    flat = x.reshape(-1)
-    inside = flat[(flat >= low) & (flat <= high)]
-    low, high = x.dtype.type(low), x.dtype.type(high)
-    position = ((inside - low) * x.dtype.type(bins) / (high - low)).astype(dt.int64.numpy)
-    position = xp.minimum(position, bins - 1)  # NOTE: the top edge belongs to the last bin
-    counts = make(xp.bincount(position, minlength=bins).astype(x.dtype), input)
+    b = input._backend
+    flat = b.reshape(x, (-1,))
+    inside = b.getitem(flat, b.logical_and(b.greater_equal(flat, low), b.less_equal(flat, high)))
+    kind, index = input.dtype, b.device_index(x)
+    low, high = b.full((), low, kind, index), b.full((), high, kind, index)  # NOTE: the arithmetic is in x's dtype
+    scaled = b.true_divide(b.multiply(b.subtract(inside, low), b.full((), bins, kind, index)), b.subtract(high, low))
+    position = b.minimum(b.astype(scaled, dt.int64), bins - 1)  # NOTE: the top edge belongs to the last bin
+    counts = make(b.astype(b.xp.bincount(position, minlength=bins), kind), input)
     return counts if out is None else write_out(out, counts)
 
 

@@ -26,17 +26,20 @@ CUMMIN = Op("cummin", _pick_kernel, _grad_pick, node="CumminBackward0")
 
 def _running_extreme_index(input: Tensor, axis: int, larger: bool):
     """For each position, the index of the running max (min) so far: the latest on ties, NaN wins."""
-    xp = input._backend.xp
-    x = input._data
+    b = input._backend
+    xp, x = b.xp, input._data
     n = x.shape[axis]
     running = xp.maximum.accumulate(x, axis=axis) if larger else xp.minimum.accumulate(x, axis=axis)
-    before = xp.take(running, xp.arange(-1, n - 1) % max(n, 1), axis=axis)
-    record = (x >= before) if larger else (x <= before)
+    lead = (slice(None),) * axis
+    before = b.concat([b.getitem(running, lead + (slice(0, 1),)), b.getitem(running, lead + (slice(0, n - 1),))], axis)
+    record = b.greater_equal(x, before) if larger else b.less_equal(x, before)
     if kind_of(x) == "f":
         record = record | xp.isnan(x)
-    position = xp.arange(n, dtype=dt.int64.numpy).reshape([n if i == axis else 1 for i in range(x.ndim)])
+    position = b.reshape(
+        b.arange(0, n, 1, dt.int64, b.device_index(x)), tuple(n if i == axis else 1 for i in range(x.ndim))
+    )
     first = position == 0
-    return xp.maximum.accumulate(xp.where(record | first, position, 0), axis=axis)
+    return xp.maximum.accumulate(b.where(record | first, position, 0), axis=axis)
 
 
 def _running_extreme(kind: str, op: Op, input: Tensor, dim: int, out) -> ReturnTuple:

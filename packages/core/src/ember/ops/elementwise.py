@@ -147,7 +147,7 @@ def _trunc_divide(b, x, y):
     x, y = wrapped_integer(b, x, y), wrapped_integer(b, y, x)
     quotient = b.floor_divide(x, y)
     inexact = b.not_equal(b.remainder(x, y), 0)
-    return quotient + b.logical_and(inexact, b.not_equal(b.less(x, 0), b.less(y, 0)))
+    return b.add(quotient, b.logical_and(inexact, b.not_equal(b.less(x, 0), b.less(y, 0))))
 
 
 def _zero_grads(m, ctx, g):

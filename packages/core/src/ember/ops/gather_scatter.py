@@ -259,15 +259,17 @@ def _scatter_reduce_kernel(b, x, src, *, axis, index, reduce, include_self):
                 if reduce == "amax"
                 else (xp.inf if kind_of(x) == "f" else info.max)
             )
-        out[where] = identity
+        b.setitem(out, where, identity)
     _ufunc_at(b, _REDUCERS[reduce])(out, where, values)
     if reduce == "mean":
-        counts = xp.zeros(x.shape, dtype="int64")
+        counts = b.zeros(x.shape, dt.int64, b.device_index(x))
         b.index_add(counts, where, 1)
         if include_self:
-            counts += 1
-        counts = xp.maximum(counts, 1)
-        out = (out / counts).astype(x.dtype) if kind_of(x) == "f" else out // counts
+            counts = b.add(counts, 1)
+        counts = b.maximum(counts, 1)
+        if kind_of(x) == "f":
+            return b.astype(b.true_divide(out, counts), b.ember_dtype(x.dtype))
+        out = b.floor_divide(out, counts)
     return out
 
 
@@ -447,7 +449,7 @@ def index_add_(self: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
 
 def _index_fill_kernel(b, x, value, *, axis, index):
     out = b.copy(x)
-    out[_along(axis, index)] = value
+    b.setitem(out, _along(axis, index), value)
     return out
 
 
@@ -486,7 +488,7 @@ def index_fill_(self: Tensor, dim: int, index: Tensor, value) -> Tensor:
 
 def _index_copy_kernel(b, x, source, *, axis, index):
     out = b.copy(x)
-    out[_along(axis, index)] = source
+    b.setitem(out, _along(axis, index), source)
     return out
 
 
@@ -634,7 +636,7 @@ def _grad_take(m, ctx, g):
     return (m.reshape(flat, shape=shape),)
 
 
-TAKE = Op("take", lambda b, x, *, index: b.xp.take(x, index._data), _grad_take, node="TakeBackward0")
+TAKE = Op("take", lambda b, x, *, index: b.getitem(b.reshape(x, (-1,)), index._data), _grad_take, node="TakeBackward0")
 
 
 @export

@@ -55,7 +55,7 @@ def _index_array(value, x: Tensor):
                 UserWarning,
                 stacklevel=4,
             )
-            return data.astype(bool)
+            return value._backend.astype(data, dt.bool_)
         if kind.is_floating_point:
             raise IndexError(
                 f"tensors used as indices must be long, int, byte or bool tensors (got {kind}); convert with .long()"
@@ -365,7 +365,7 @@ def _put_kernel(b, x, value, *, basic, advanced, accumulate):
     if accumulate:
         b.index_add(target, key, value)
     else:
-        target[key] = value
+        b.setitem(target, key, value)
     return out
 
 

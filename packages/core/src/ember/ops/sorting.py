@@ -56,7 +56,7 @@ def _stable_order(input: Tensor, axis: int, descending: bool):
 
 def _span(axis: int, start: int, stop: int) -> tuple:
     """The key of positions start:stop along axis."""
-    return (slice(None),) * axis + (slice(start, stop),)
+    return (slice(None),) * axis + (slice(start, stop), Ellipsis)
 
 
 def _pick(op: Op, input: Tensor, axis: int, index: Tensor, keepdim: bool) -> Tensor:
@@ -188,14 +188,15 @@ def _kept(input: Tensor, axis: int) -> tuple:
 
 def _mode_index(input: Tensor, axis: int):
     """For each slice along axis: the index of the last occurrence of its most frequent value (smallest on ties)."""
-    xp = input._backend.xp
+    b = input._backend
+    xp = b.xp
     order = _stable_order(input, axis, False)
     ordered = xp.moveaxis(xp.take_along_axis(input._data, order, axis), axis, -1)
     order = xp.moveaxis(order, axis, -1)
     size = ordered.shape[-1]
-    positions = xp.arange(size)
-    changes = ordered[..., 1:] != ordered[..., :-1]
-    edge = xp.ones(ordered.shape[:-1] + (1,), dtype=bool)
+    positions = b.arange(0, size, 1, dt.int64, b.device_index(ordered))
+    changes = b.not_equal(ordered[..., 1:], ordered[..., :-1])
+    edge = b.full(ordered.shape[:-1] + (1,), True, dt.bool_, b.device_index(ordered))
     starts = xp.concatenate([edge, changes], axis=-1)
     ends = xp.concatenate([changes, edge], axis=-1)
     run_start = xp.maximum.accumulate(xp.where(starts, positions, 0), axis=-1)

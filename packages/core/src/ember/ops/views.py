@@ -14,7 +14,7 @@ from .shape import view_call
 
 def _embed_kernel(b, g, *, shape, key):
     out = b.xp.zeros(shape, dtype=g.dtype)
-    out[key] = g
+    b.setitem(out, key, g)
     return out
 
 
@@ -197,8 +197,14 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
 
 
 def _unfold_kernel(b, x, *, axis, size, step):
-    windows = b.xp.lib.stride_tricks.sliding_window_view(x, size, axis=axis, writeable=True)
-    return windows[(slice(None),) * axis + (slice(None, None, step),)]
+    lead = (slice(None),) * axis
+    tricks = getattr(getattr(b.xp, "lib", None), "stride_tricks", None)
+    if tricks is None:
+        # NOTE: a namespace without strided views gives the windows as a copy: one strided slice per offset
+        count = (x.shape[axis] - size) // step + 1
+        return b.stack([b.getitem(x, lead + (slice(j, j + step * (count - 1) + 1, step),)) for j in range(size)], -1)
+    windows = tricks.sliding_window_view(x, size, axis=axis, writeable=True)
+    return windows[lead + (slice(None, None, step),)]
 
 
 def _fold_kernel(b, g, *, shape, axis, size, step):
@@ -207,7 +213,7 @@ def _fold_kernel(b, g, *, shape, axis, size, step):
     count = g.shape[axis]
     lead = (slice(None),) * axis
     for j in range(size):
-        out[lead + (slice(j, j + step * (count - 1) + 1, step),)] += g[..., j]
+        out[lead + (slice(j, j + step * (count - 1) + 1, step), Ellipsis)] += g[..., j]
     return out
 
 
@@ -246,7 +252,7 @@ def unfold(self: Tensor, dimension: int, size: int, step: int) -> Tensor:
 
 def _diagonal_kernel(b, x, *, offset, axis1, axis2):
     found = b.xp.diagonal(x, offset, axis1, axis2)
-    if not getattr(found.flags, "writeable", True):
+    if not getattr(getattr(found, "flags", None), "writeable", True):
         found.flags.writeable = True  # NumPy's diagonal views are read-only; PyTorch's are not
     return found
 
@@ -269,7 +275,7 @@ DIAGONAL = Op("diagonal", _diagonal_kernel, _grad_diagonal, node="DiagonalBackwa
 # NOTE: PyTorch names the node of diag(matrix) "DiagonalBackward0_copy".
 DIAGONAL_COPY = Op(
     "diag",
-    lambda b, x, **attrs: _diagonal_kernel(b, x, **attrs).copy(),
+    lambda b, x, **attrs: b.copy(_diagonal_kernel(b, x, **attrs)),
     _grad_diagonal,
     node="DiagonalBackward0_copy",
     math="diagonal_copy",
