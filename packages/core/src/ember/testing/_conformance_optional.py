@@ -158,6 +158,20 @@ class OptionalChecks:
             mismatches.call(call_text("sum_of_squares", [x, mean]), expected, fused, mismatches.native(x), mean)
 
     @staticmethod
+    def check_scaled(backend, index, mismatches, scaled) -> None:
+        """x * (g * factor) in x's dtype, for a 0-d g (a scalar loss's seed) and for a g of x's shape."""
+        for dtype in FLOATS:
+            x = values(dtype, (3, 4), start=2)
+            for g, factor in [
+                (np.asarray(1.0, dtype), 0.25),
+                (np.asarray(3.0, dtype), 2.0),
+                (values(dtype, (3, 4)), 0.5),
+            ]:
+                expected = np.asarray(x * (g * factor))
+                text = call_text("scaled", [x, g, factor])
+                mismatches.call(text, expected, scaled, mismatches.native(x), mismatches.native(g), factor)
+
+    @staticmethod
     def _convolutions(seed: int):
         """(x, w, bias, g, geometry, groups) for each case of CONVOLUTIONS, in float32 and float64."""
         windows = pytest.importorskip("ember.nn.functional._windows", reason="the convolution kernels serve ember-nn")
