@@ -16,6 +16,7 @@ from ._collate import default_collate
 from .dataset import batch_gatherer
 
 END = object()  # an IterableDataset's stream is used up
+_INDEX = np.dtype(np.int64)  # a gather's index dtype (compared by identity: the native int64 dtype is one object)
 
 
 class Position:
@@ -48,7 +49,7 @@ class MapFetcher:
             self._at(index)
             return self.collate_fn(self.dataset[index])
         if self.gather is not None:
-            if type(index) is not np.ndarray or index.dtype != np.int64:
+            if type(index) is not np.ndarray or index.dtype is not _INDEX:
                 index = np.asarray(index, dtype=np.int64)
             self.current = index
             if self.progress is not None:
