@@ -150,17 +150,17 @@ def _tiled_max(b, data, kernel: tuple):
     for shift in itertools.product(*(range(k) for k in kernel)):
         if any(shift):
             candidate = data[lead + tuple(slice(i, None, k) for i, k in zip(shift, kernel))]
-            offset = b.where(b.greater(candidate, best), sum(i * s for i, s in zip(shift, strides)), offset)
+            at = sum(i * s for i, s in zip(shift, strides))
+            offset = b.where(b.greater(candidate, best), at, offset)
             best = b.maximum(best, candidate, out=best if owned else None)
             owned = True
     if b.ember_dtype(data.dtype).is_floating_point and bool(b.any(b.isnan(best))):
         return None
-    d, where = len(kernel), b.device_index(data)
-    base = sum(
-        b.reshape(b.arange(0, o, 1, dt.int64, where), (-1,) + (1,) * (d - 1 - a)) * (k * s)
-        for a, (o, k, s) in enumerate(zip(best.shape[2:], kernel, strides))
-    )
-    return (best,), offset + base
+    d, where, corners = len(kernel), b.device_index(data), None
+    for a, (o, k, s) in enumerate(zip(best.shape[2:], kernel, strides)):
+        axis = b.reshape(b.arange(0, o * k * s, k * s, dt.int64, where), (-1,) + (1,) * (d - 1 - a))
+        corners = axis if corners is None else corners + axis  # NOTE: each window's first element, flat
+    return (best,), offset + corners
 
 
 def _max_pool(name, spatial, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
