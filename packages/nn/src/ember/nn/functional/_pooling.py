@@ -139,26 +139,42 @@ def _window_argmax(b, data, geometry: Geometry, out_size: tuple):
     return flat_index(b, best, geometry.kernel, data.shape[2:], tables)
 
 
+@functools.lru_cache(maxsize=64)
+def _tiling(kernel: tuple, sizes: tuple) -> tuple:
+    """How windows of `kernel` tile planes of `sizes`, worked out once per shape: the key of the strided view of
+    each window's first element; each other kernel offset's key and flat in-plane shift; and per axis the
+    (stop, step, shape) of the window corners' flat positions along it."""
+    strides = plane_strides(sizes)
+    lead = (slice(None), slice(None))
+    others = tuple(
+        (lead + tuple(slice(i, None, k) for i, k in zip(shift, kernel)), sum(i * s for i, s in zip(shift, strides)))
+        for shift in itertools.product(*(range(k) for k in kernel))
+        if any(shift)
+    )
+    d = len(kernel)
+    axes = tuple(
+        (n * s, k * s, (-1,) + (1,) * (d - 1 - a)) for a, (n, k, s) in enumerate(zip(sizes, kernel, strides))
+    )
+    return lead + tuple(slice(None, None, k) for k in kernel), others, axes
+
+
 def _tiled_max(b, data, kernel: tuple):
     """Windows that tile the input exactly: (maxima,) and flat in-plane indices, or None if a max is NaN.
 
     One pass per kernel offset over strided views of the input, with no copy of the windows.
     """
-    strides = plane_strides(data.shape[2:])
-    lead = (slice(None), slice(None))
-    best, offset, owned = data[lead + tuple(slice(None, None, k) for k in kernel)], 0, False
-    for shift in itertools.product(*(range(k) for k in kernel)):
-        if any(shift):
-            candidate = data[lead + tuple(slice(i, None, k) for i, k in zip(shift, kernel))]
-            at = sum(i * s for i, s in zip(shift, strides))
-            offset = b.where(b.greater(candidate, best), at, offset)
-            best = b.maximum(best, candidate, out=best if owned else None)
-            owned = True
+    first, others, axes = _tiling(kernel, tuple(data.shape[2:]))
+    best, offset, owned = data[first], 0, False
+    for key, at in others:
+        candidate = data[key]
+        offset = b.where(b.greater(candidate, best), at, offset)
+        best = b.maximum(best, candidate, out=best if owned else None)
+        owned = True
     if b.ember_dtype(data.dtype).is_floating_point and bool(b.any(b.isnan(best))):
         return None
-    d, where, corners = len(kernel), b.device_index(data), None
-    for a, (o, k, s) in enumerate(zip(best.shape[2:], kernel, strides)):
-        axis = b.reshape(b.arange(0, o * k * s, k * s, dt.int64, where), (-1,) + (1,) * (d - 1 - a))
+    where, corners = b.device_index(data), None
+    for stop, step, shape in axes:
+        axis = b.reshape(b.arange(0, stop, step, dt.int64, where), shape)
         corners = axis if corners is None else corners + axis  # NOTE: each window's first element, flat
     return (best,), offset + corners
 
