@@ -9,6 +9,8 @@ a convolution (the same kernel and rule), plus a bias.
 
 from __future__ import annotations
 
+import functools
+
 from ..._autograd._grad_mode import is_grad_enabled
 from ..._tensor import Tensor
 from ...ops._op import Op, call, device_mismatch
@@ -27,8 +29,29 @@ def _conv_kernel(b, x, w, bias, *, geometry: Geometry, groups: int, spatial: int
         cache["columns"] = cols
     out = b.reshape(b.matmul(kernels, cols), (x.shape[0], w.shape[0], *out_size))
     if bias is not None:
-        out += b.reshape(bias, (1, -1, *(1,) * spatial))
+        out += b.reshape(bias, _bias_shape(spatial))
     return out
+
+
+@functools.lru_cache(maxsize=8)
+def _bias_shape(spatial: int) -> tuple:
+    """A bias's shape to broadcast over (N, C, *spatial) output: (1, -1, 1, ...)."""
+    return (1, -1, *(1,) * spatial)
+
+
+@functools.lru_cache(maxsize=256)
+def _flipped(geometry: Geometry, kernel: tuple, groups: int) -> tuple | None:
+    """When the input gradient is a stride-1 convolution with the flipped kernel: that convolution's geometry
+    and the key that flips a weight's spatial axes; else None."""
+    spatial = len(kernel)
+    ones = (1,) * spatial
+    pads = geometry.padding
+    fits = all(max(pads[2 * i : 2 * i + 2]) < k for i, k in enumerate(kernel))
+    if groups != 1 or geometry.stride != ones or geometry.dilation != ones or not fits:
+        return None
+    full = tuple(k - 1 - p for i, k in enumerate(kernel) for p in pads[2 * i : 2 * i + 2])
+    flip = (slice(None), slice(None)) + (slice(None, None, -1),) * spatial
+    return Geometry(kernel, ones, ones, full), flip, (1, 0, *range(2, 2 + spatial))
 
 
 def _input_grad_kernel(b, g, w, *, geometry: Geometry, groups: int, spatial: int, input_shape: tuple):
@@ -36,23 +59,19 @@ def _input_grad_kernel(b, g, w, *, geometry: Geometry, groups: int, spatial: int
     if fused is not None:
         return fused(g, w, geometry, groups, input_shape)
     n, channels = input_shape[:2]
-    out_channels, kernel = w.shape[0], w.shape[2:]
-    pads = geometry.padding
-    ones = (1,) * spatial
-    fits = all(max(pads[2 * i : 2 * i + 2]) < k for i, k in enumerate(kernel))
-    if groups == 1 and geometry.stride == ones and geometry.dilation == ones and fits:
+    out_channels, kernel = w.shape[0], tuple(w.shape[2:])
+    flipped = _flipped(geometry, kernel, groups)
+    if flipped is not None:
         # NOTE: at stride 1 the input gradient is a convolution of g with the flipped kernel (one im2col
         # and one matmul), much cheaper than adding prod(kernel) strided slices back into place.
-        flip = (slice(None), slice(None)) + (slice(None, None, -1),) * spatial
-        flipped = b.ascontiguous(b.permute(w[flip], (1, 0, *range(2, 2 + spatial))))
-        full = tuple(k - 1 - p for i, k in enumerate(kernel) for p in pads[2 * i : 2 * i + 2])
-        geometry = Geometry(tuple(kernel), ones, ones, full)
-        return _conv_kernel(b, g, flipped, None, geometry=geometry, groups=1, spatial=spatial)
+        full, flip, swap = flipped
+        w = b.ascontiguous(b.permute(w[flip], swap))
+        return _conv_kernel(b, g, w, None, geometry=full, groups=1, spatial=spatial)
     out_size = g.shape[2:]
     kernels = b.reshape(w, (groups, out_channels // groups, -1))
     cols = b.matmul(b.permute(kernels, (0, 2, 1)), b.reshape(g, (n, groups, out_channels // groups, -1)))
     padded = (n, channels, *geometry.padded_size(input_shape[2:]))
-    return scatter_columns(b, b.reshape(cols, (n, channels, *kernel, *out_size)), padded, geometry, pads)
+    return scatter_columns(b, b.reshape(cols, (n, channels, *kernel, *out_size)), padded, geometry, geometry.padding)
 
 
 def _weight_grad_kernel(b, x, g, *, geometry: Geometry, groups: int, spatial: int, weight_shape: tuple, cols=None):
@@ -131,7 +150,7 @@ CONV_INPUT_GRAD = Op(
 def _transposed_kernel(b, x, w, bias, *, geometry: Geometry, groups: int, spatial: int, input_shape: tuple):
     out = _input_grad_kernel(b, x, w, geometry=geometry, groups=groups, spatial=spatial, input_shape=input_shape)
     if bias is not None:
-        out += b.reshape(bias, (1, -1, *(1,) * spatial))
+        out += b.reshape(bias, _bias_shape(spatial))
     return out
 
 

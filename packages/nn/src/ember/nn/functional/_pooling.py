@@ -152,9 +152,7 @@ def _tiling(kernel: tuple, sizes: tuple) -> tuple:
         if any(shift)
     )
     d = len(kernel)
-    axes = tuple(
-        (n * s, k * s, (-1,) + (1,) * (d - 1 - a)) for a, (n, k, s) in enumerate(zip(sizes, kernel, strides))
-    )
+    axes = tuple((n * s, k * s, (-1,) + (1,) * (d - 1 - a)) for a, (n, k, s) in enumerate(zip(sizes, kernel, strides)))
     return lead + tuple(slice(None, None, k) for k in kernel), others, axes
 
 
