@@ -8,6 +8,7 @@ array libraries: scatter-add, random generators, device handling, host transfer.
 from __future__ import annotations
 
 import math
+import operator
 from typing import Any
 
 import numpy as np
@@ -131,7 +132,7 @@ class NumpyLikeBackend(SingleDeviceBasics):
         return self.xp.lib.stride_tricks.as_strided(
             x,
             (*x.shape[: x.ndim - len(kernel)], *out_size, *kernel),
-            (*lead, *(s * t for s, t in zip(spatial, stride)), *(s * d for s, d in zip(spatial, dilation))),
+            (*lead, *map(operator.mul, spatial, stride), *map(operator.mul, spatial, dilation)),
             writeable=False,
         )
 

@@ -191,7 +191,13 @@ def _padding(padding, kernel: tuple, stride: tuple, dilation: tuple, spatial: in
         if any(s != 1 for s in stride):
             raise ValueError("padding='same' is not supported for strided convolutions")
         return same_padding(kernel, dilation)
-    return tuple(p for p in as_tuple(padding, spatial, "padding") for _ in range(2))
+    return _both_sides(as_tuple(padding, spatial, "padding"))
+
+
+@functools.lru_cache(maxsize=64)
+def _both_sides(pads: tuple) -> tuple:
+    """(before, after) per axis, flattened, from one padding per axis applied on both sides."""
+    return tuple(p for p in pads for _ in range(2))
 
 
 def _check_operands(name: str, input: Tensor, weight: Tensor, bias: Tensor | None, groups: int, transposed: bool):
@@ -298,7 +304,7 @@ def transposed_convolution(
             f"{name}: Given input size per channel: ({_sizes_text(input.shape[2:])}). Calculated output size per "
             f"channel: ({_sizes_text(sizes)}). Output size is too small"
         )
-    geometry = Geometry(kernel, stride, dilation, tuple(p for p in pads for _ in range(2)))
+    geometry = Geometry(kernel, stride, dilation, _both_sides(pads))
     shape = (input.shape[0], weight.shape[1] * groups, *sizes)
     attrs = {"geometry": geometry, "groups": int(groups), "spatial": spatial, "input_shape": shape}
     arrays = (input._data, weight._data, None if bias is None else bias._data)

@@ -13,7 +13,7 @@ def as_tuple(value, n: int, name: str) -> tuple:
             value = tuple(value) * n
         if len(value) != n:
             raise ValueError(f"expected {name} to be a single integer or a sequence of {n} integers, got {value!r}")
-        return tuple(operator.index(v) for v in value)
+        return tuple(map(operator.index, value))
     return (operator.index(value),) * n
 
 

@@ -30,7 +30,7 @@ class Geometry(NamedTuple):
 
     def overlapping(self) -> bool:
         """True when one input element can fall in two windows (the backward must accumulate)."""
-        return any(s < d * (k - 1) + 1 for k, s, d in zip(self.kernel, self.stride, self.dilation))
+        return _overlapping(self)
 
 
 # NOTE: the tuples derived from a geometry (and a size) are worked out once and cached: kernels are called
@@ -44,6 +44,11 @@ def _output_size(geometry: Geometry, sizes: tuple) -> tuple:
     return tuple(
         _count(size + pads[2 * i] + pads[2 * i + 1], kernel[i], stride[i], dilation[i]) for i, size in enumerate(sizes)
     )
+
+
+@_cached
+def _overlapping(geometry: Geometry) -> bool:
+    return any(s < d * (k - 1) + 1 for k, s, d in zip(geometry.kernel, geometry.stride, geometry.dilation))
 
 
 @_cached
