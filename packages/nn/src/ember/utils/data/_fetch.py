@@ -45,16 +45,17 @@ class MapFetcher:
         self.current: Any = None
 
     def __call__(self, index) -> Any:
-        if not self.auto_collation:
-            self._at(index)
-            return self.collate_fn(self.dataset[index])
-        if self.gather is not None:
+        gather = self.gather  # NOTE: set only with auto-collation, so the common case is tested first
+        if gather is not None:
             if type(index) is not np.ndarray or index.dtype is not _INDEX:
                 index = np.asarray(index, dtype=np.int64)
             self.current = index
             if self.progress is not None:
                 self.progress.value = int(index[0]) if len(index) else -1
-            return self.gather(index)
+            return gather(index)
+        if not self.auto_collation:
+            self._at(index)
+            return self.collate_fn(self.dataset[index])
         if isinstance(index, np.ndarray):
             index = index.tolist()
         if self.getitems is not None:

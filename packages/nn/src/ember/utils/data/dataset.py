@@ -72,17 +72,21 @@ class TensorDataset(Dataset[tuple[Tensor, ...]]):
         return len(self.tensors[0])
 
     def _gather(self, index: np.ndarray) -> list[Tensor]:
-        """The batch for `index` as default_collate would build it, with one gather per tensor."""
-        return [_take_rows(t, index) for t in self.tensors]
+        """The batch for `index` as default_collate would build it, with one gather per tensor.
 
-
-def _take_rows(t: Tensor, index: np.ndarray) -> Tensor:
-    if t._requires_grad and ember.is_grad_enabled():
-        return t[ember.from_numpy(index)]
-    backend = t._backend
-    if t.device.type != "cpu":
-        index = backend.from_numpy(index, t.device.index)
-    return wrap(backend.getitem(t._data, index), backend, t.dtype, t.device)
+        A tensor that records autograd is indexed as `t[index]`; any other is gathered by its backend
+        directly (one loop, no call per tensor beyond the backend's).
+        """
+        rows = []
+        for t in self.tensors:
+            if t._requires_grad and ember.is_grad_enabled():
+                rows.append(t[ember.from_numpy(index)])
+                continue
+            backend = t._backend
+            device = t.device
+            key = index if device.type == "cpu" else backend.from_numpy(index, device.index)
+            rows.append(wrap(backend.getitem(t._data, key), backend, t.dtype, device))
+        return rows
 
 
 class ConcatDataset(Dataset[T_co]):
