@@ -13,15 +13,11 @@ from __future__ import annotations
 from .. import _tensor
 from ._grad_mode import state as grad_state
 
-# name -> (make for an ArrayMath, make for the TensorMath); each make(namespace) returns the function
-_DEFINITIONS: dict[str, tuple] = {}
-
 
 def define(name: str, on_arrays, on_tensors) -> None:
     """Add `name` to both namespaces: `on_arrays(m)` and `on_tensors(m)` return the function for m."""
-    if name in _DEFINITIONS or hasattr(ArrayMath, name) or hasattr(TensorMath, name):
+    if hasattr(ArrayMath, name) or hasattr(TensorMath, name):
         raise RuntimeError(f"the math function {name!r} is defined twice")
-    _DEFINITIONS[name] = (on_arrays, on_tensors)
     setattr(ArrayMath, name, _Resolved(name, on_arrays))
     setattr(TensorMath, name, _Resolved(name, on_tensors))
 
@@ -120,8 +116,3 @@ ARRAY_MATHS = _ArrayMaths()
 
 def tensor_math() -> TensorMath:
     return _TENSOR_MATH
-
-
-def array_math(backend) -> ArrayMath:
-    """The namespace for one backend, made once."""
-    return ARRAY_MATHS[backend]
