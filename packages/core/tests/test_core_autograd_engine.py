@@ -722,3 +722,35 @@ def test_a_user_given_gradient_is_never_kept_as_a_leafs_grad():
     seed = ember.full((3,), 2.0)
     (a + 0).backward(seed)
     assert not np.shares_memory(a.grad.numpy(), seed.numpy())
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_user_code_in_backward_sees_grad_mode_of_the_pass(create_graph):
+    """Hooks and custom Functions run with grad mode on only in a pass that records (as in PyTorch)."""
+    seen = {}
+
+    class Double(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            seen["function"] = ember.is_grad_enabled()
+            return g * 2
+
+    def noting(name):
+        def hook(*args):
+            seen[name] = ember.is_grad_enabled()
+
+        return hook
+
+    x = leaf([1.0, 2.0])
+    w = leaf([3.0, 4.0])
+    x.register_hook(noting("leaf hook"))
+    w.register_post_accumulate_grad_hook(noting("post-accumulate hook"))
+    y = Double.apply(x) * w
+    y.register_hook(noting("tensor hook"))
+    y.sum().backward(create_graph=create_graph)
+    assert seen == dict.fromkeys(["tensor hook", "function", "leaf hook", "post-accumulate hook"], create_graph)
+    assert ember.is_grad_enabled()

@@ -46,10 +46,24 @@ def run_backward(
         wanted = _leading_to(roots, capture)
     elif _POST_ACCUMULATE_HOOKS[0]:  # NOTE: a leaf with such a hook takes its gradient once its last edge delivered
         waiting = _edges_into_leaves(roots)
+    if not on_tensors:  # NOTE: rules on arrays record nothing; hooks and custom Functions run through _user_code
+        return _propagate(roots, seeds, retain_graph, create_graph, on_tensors, kept, capture, wanted, waiting)
     previous_mode = grad_state.enabled
     grad_state.enabled = create_graph
     try:
         return _propagate(roots, seeds, retain_graph, create_graph, on_tensors, kept, capture, wanted, waiting)
+    finally:
+        grad_state.enabled = previous_mode
+
+
+def _user_code(on_tensors: bool, function, *args):
+    """function(*args), with grad mode off in a pass on arrays (a pass on tensors has set the mode it records in)."""
+    if on_tensors:
+        return function(*args)
+    previous_mode = grad_state.enabled
+    grad_state.enabled = False
+    try:
+        return function(*args)
     finally:
         grad_state.enabled = previous_mode
 
@@ -142,7 +156,7 @@ def _propagate(
                 grads = node._rule(m, node, grad)
             else:
                 m = tensor_math() if on_tensors else ARRAY_MATHS[node._backend]
-                grads = _run_slowly(node, grad, m, on_tensors, capture, wanted, captured)
+                grads = _user_code(on_tensors, _run_slowly, node, grad, m, on_tensors, capture, wanted, captured)
                 if grads is None:  # NOTE: a target leading to no other target: it does not run
                     node = None
                     break
@@ -164,7 +178,18 @@ def _propagate(
                             variable = child._variable()
                             g = leaves.pop(child)
                             if variable is not None:
-                                _take(child, variable, g, captured, capture, on_tensors, create_graph, kept)
+                                _user_code(
+                                    on_tensors,
+                                    _take,
+                                    child,
+                                    variable,
+                                    g,
+                                    captured,
+                                    capture,
+                                    on_tensors,
+                                    create_graph,
+                                    kept,
+                                )
                 elif child is after:
                     grad = grad + g
                 elif child._multi_output:
@@ -191,10 +216,10 @@ def _propagate(
         if variable is None:
             continue
         extra = variable._extra
-        if plain and (extra is None or not extra.hooks):
+        if plain and (extra is None or not (extra.hooks or extra.post_accumulate_hooks)):
             accumulate(variable, grad, _may_keep(kept, grad), False)
         else:
-            _take(leaf, variable, grad, captured, capture, on_tensors, create_graph, kept)
+            _user_code(on_tensors, _take, leaf, variable, grad, captured, capture, on_tensors, create_graph, kept)
     return captured
 
 

@@ -62,6 +62,19 @@ define(
 )
 
 
+def _sum_of_squares(m, x, mean: bool):
+    return m.mean(x * x) if mean else m.sum(x * x)
+
+
+# m.sum_of_squares(x, mean): sum(x * x), or its mean; on arrays the backend's own `sum_of_squares`
+# (optional) where it has one
+define(
+    "sum_of_squares",
+    lambda m: getattr(m.backend, "sum_of_squares", None) or functools.partial(_sum_of_squares, m),
+    lambda m: functools.partial(_sum_of_squares, m),
+)
+
+
 def kept(m, ctx, value):
     """A reduction's result (or its gradient) reshaped as if it had been computed with keepdims=True.
 

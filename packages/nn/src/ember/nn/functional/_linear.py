@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from ..._autograd._node import shown_node, shown_node_type
 from ..._tensor import Tensor
 from ...ops._op import Op, call, device_mismatch
@@ -17,17 +19,13 @@ def _affine_kernel(b, bias, x, w):
     return out
 
 
-def _grad_product(m, ctx, g):
-    """Gradients of x @ w.T."""
+def _grad_linear(m, ctx, g, *, bias: bool):
+    """Gradients of x @ w.T, and first of the bias where there is one (bias + x @ w.T)."""
     x, w = ctx.saved  # NOTE: with saved_for, x is kept only for w's gradient and w only for x's
     grad_x = None if w is None else m.matmul(g, w)
     grad_w = None if x is None else m.matmul(g.T, x)  # NOTE: g is a matrix; .T is the array's own (cheapest)
-    return grad_x, grad_w
-
-
-def _grad_affine(m, ctx, g):
-    """Gradients of bias + x @ w.T."""
-    grad_x, grad_w = _grad_product(m, ctx, g)
+    if not bias:
+        return grad_x, grad_w
     return (m.sum(g, axis=0) if ctx.needs(0) else None), grad_x, grad_w
 
 
@@ -47,7 +45,7 @@ def _weight_behind_transpose(node) -> tuple:
 AFFINE = Op(
     "linear",
     _affine_kernel,
-    _grad_affine,
+    functools.partial(_grad_linear, bias=True),
     node="AddmmBackward0",
     saves=(1, 2),
     saved_for=(2, 1),
@@ -56,7 +54,7 @@ AFFINE = Op(
 PRODUCT = Op(
     "linear",
     _product_kernel,
-    _grad_product,
+    functools.partial(_grad_linear, bias=False),
     node="MmBackward0",
     saves=(0, 1),
     saved_for=(1, 0),

@@ -11,6 +11,7 @@ import math
 import warnings
 
 from ... import _dtype as dt
+from ..._autograd._math import ARRAY_MATHS
 from ..._tensor import Tensor
 from ...backends._casting import cast_like
 from ...ops._dispatch import promoted
@@ -85,7 +86,7 @@ def _difference_loss(name: str, node: str, value, slope, factor: float = 1.0, sq
     def kernel(b, x, t, *, reduction, count, params):
         d = x - t
         if squares and reduction != "none":
-            return _sum_of_squares(b, d, reduction == "mean")
+            return ARRAY_MATHS[b].sum_of_squares(d, reduction == "mean")
         return _reduce_array(b, value(b, d, **params), reduction)
 
     def gradient(m, ctx, g):
@@ -135,14 +136,6 @@ def _smooth_l1_slope(m, d, beta: float):
 
 def _huber_slope(m, d, delta: float):
     return m.where(m.abs(d) <= delta, d, delta * m.sign(d))
-
-
-def _sum_of_squares(b, d, mean: bool):
-    """The sum (or mean) of d * d, by the backend's own kernel when it has one."""
-    fused = getattr(b, "sum_of_squares", None)  # NOTE: optional in the backend protocol
-    if fused is not None:
-        return fused(d, mean)
-    return b.mean(d * d) if mean else b.sum(d * d)
 
 
 _mse = _difference_loss("mse_loss", "MseLossBackward0", lambda b, d: d * d, None, factor=2.0, squares=True)

@@ -134,7 +134,17 @@ class Module:
 
     # --- calling ------------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
-        if self._forward_pre_hooks or self._forward_hooks or self._backward_hooks or self._backward_pre_hooks:
+        state = self.__dict__  # NOTE: one attribute lookup; on a class with __getattr__ each one is slow
+        try:
+            hooked = (
+                state["_forward_pre_hooks"]
+                or state["_forward_hooks"]
+                or state["_backward_hooks"]
+                or state["_backward_pre_hooks"]
+            )
+        except KeyError as missing:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute {missing}") from None
+        if hooked:
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
