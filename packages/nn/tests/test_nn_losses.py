@@ -200,3 +200,35 @@ def test_regression_losses_refuse_integer_tensors_instead_of_truncating(name, ke
 
 def test_mse_loss_of_an_integer_and_a_floating_tensor_promotes():
     assert F.mse_loss(ember.tensor([0, 1]), ember.tensor([1.0, 1.0])).item() == 0.5
+
+
+@pytest.mark.parametrize("loss", [F.mse_loss, F.huber_loss, F.smooth_l1_loss])
+def test_difference_losses_keep_their_difference_for_backward(loss):
+    """The rule reads the forward's input - target; retain_graph runs it twice, and the inputs still guard it."""
+    rng = np.random.default_rng(0)
+    x = ember.tensor(rng.normal(size=(5, 3)), requires_grad=True)
+    t = ember.tensor(rng.normal(size=(3,)), requires_grad=True)  # broadcast against x
+    out = loss(x * 2, t)
+    out.backward(retain_graph=True)
+    first = (x.grad.numpy().copy(), t.grad.numpy().copy())
+    x.grad = t.grad = None
+    out.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), first[0])
+    np.testing.assert_array_equal(t.grad.numpy(), first[1])
+    d = 2 * x.detach().numpy() - t.detach().numpy()
+    if loss is F.mse_loss:
+        np.testing.assert_allclose(first[0], 2 * 2 * d / d.size)
+        np.testing.assert_allclose(first[1], -(2 * d / d.size).sum(0))
+    with pytest.raises(RuntimeError, match="freed"):
+        out.backward()
+
+
+@pytest.mark.parametrize("changed", ["input", "target"])
+def test_difference_loss_backward_refuses_inputs_changed_in_place(changed):
+    x = ember.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    t = ember.tensor([0.5, 0.5])
+    out = F.mse_loss(y, t)
+    (y if changed == "input" else t).add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.backward()

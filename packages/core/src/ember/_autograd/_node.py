@@ -403,16 +403,41 @@ def private_copy(grad):
     return _tensor.wrap(grad._backend.copy(grad._data), grad._backend, grad.dtype, grad.device)
 
 
-def node_type(name: str, rule, saves_something: bool, shown_edges=None) -> type:
+class KeepingNode(Node):
+    """The node of an op whose forward is computed from an intermediate, `keeps(m, *inputs)`, that it keeps.
+
+    The rule reads it as `ctx.kept`: on arrays, the forward's own; on tensors, computed again from the
+    saved inputs, so that it has a history and the rule stays differentiable.
+    """
+
+    __slots__ = ("_kept",)
+    _keeps = None  # keeps(m, *inputs): the intermediate, written with m's functions
+
+    @property
+    def kept(self):
+        saved = self.saved  # NOTE: raises if freed, or if an input changed in place, as reading the inputs does
+        if self._on_tensors:
+            return self._keeps(tensor_math(), *saved)
+        return self._kept
+
+    def release(self) -> None:
+        super().release()
+        self._kept = None
+
+
+def node_type(name: str, rule, saves_something: bool, shown_edges=None, keeps=None) -> type:
     """The Node subclass for one op, created once per op declaration.
 
     `shown_edges(node)`, when given, is what `next_functions` shows instead of the edges the
     engine follows: PyTorch's graph for an op that ember computes as one node (see `ShownNode`).
+    `keeps`, when given, makes it a `KeepingNode`.
     """
     members = {"__slots__": (), "_rule": staticmethod(rule), "_saves_something": saves_something}
     if shown_edges is not None:
         members["next_functions"] = property(shown_edges, doc=Node.next_functions.__doc__)
-    cls = type(name, (Node,), members)
+    if keeps is not None:
+        members["_keeps"] = staticmethod(keeps)
+    cls = type(name, (KeepingNode if keeps is not None else Node,), members)
     cls.__module__ = "ember.autograd.graph"
     return cls
 

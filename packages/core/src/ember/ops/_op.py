@@ -17,7 +17,7 @@ import functools
 import inspect
 
 from .._autograd._grad_mode import state as grad_state
-from .._autograd._math import define
+from .._autograd._math import ARRAY_MATHS, define
 from .._autograd._node import node_type
 from .._tensor import Tensor, wrap
 
@@ -29,10 +29,11 @@ class Op:
     keyword attributes' `defaults` then say what a node records when a rule leaves them out.
     `saves` lists the inputs the rule reads (`saved_for[k]`: the input whose gradient needs
     saved input k, so it is kept only when that gradient is wanted); `saves_output` keeps
-    the output for `ctx.out`.
+    the output for `ctx.out`. With `keeps(m, *inputs)`, the forward is computed from that
+    intermediate (`forward(backend, kept, **attrs)`), which the node keeps for `ctx.kept`.
     """
 
-    __slots__ = ("name", "forward", "kernel", "defaults", "node", "saves", "save_plan", "saves_output")
+    __slots__ = ("name", "forward", "kernel", "defaults", "node", "saves", "save_plan", "saves_output", "keeps")
 
     def __init__(
         self,
@@ -47,6 +48,7 @@ class Op:
         defaults: dict | None = None,
         math: str | None = None,
         shown_edges=None,
+        keeps=None,
     ) -> None:
         self.name = name
         self.kernel = forward if isinstance(forward, str) else None
@@ -55,11 +57,13 @@ class Op:
         self.saves = saves
         self.save_plan = () if saves == "all" else tuple(zip(saves, saved_for or (None,) * len(saves)))
         self.saves_output = saves_output
+        self.keeps = keeps
         self.node = node_type(
             node or f"{name.capitalize()}Backward0",
             rule if rule is not None else _not_differentiable(name),
-            bool(saves) or saves_output,
+            bool(saves) or saves_output or keeps is not None,
             shown_edges,
+            keeps,
         )
         if math is not None:
             define(math, self.on_arrays, self.on_tensors)
@@ -68,6 +72,8 @@ class Op:
         """The op's forward on m's backend arrays (the op as a function of an ArrayMath)."""
         if self.kernel is not None:
             return getattr(m.backend, self.kernel)
+        if self.keeps is not None:
+            return functools.partial(_run_on_arrays, m, self)
         return functools.partial(self.forward, m.backend)
 
     def on_tensors(self, m):
@@ -198,12 +204,17 @@ def make(data, like: Tensor) -> Tensor:
 
 def call(op: Op, inputs: tuple, arrays: tuple, like: Tensor, attrs: dict | None = None) -> Tensor:
     """Run `op` on prepared backend arrays; record a node if any tensor input requires grad."""
+    keeps = op.keeps
+    if keeps is not None:
+        arrays = (keeps(ARRAY_MATHS[like._backend], *arrays),)
     data = op.forward(like._backend, *arrays, **attrs) if attrs else op.forward(like._backend, *arrays)
     out = make(data, like)
     for x in inputs:
         if isinstance(x, Tensor) and x._requires_grad:
             if grad_state.enabled:
                 record(op, out, inputs, attrs)
+                if keeps is not None and out.grad_fn is not None:
+                    out.grad_fn._kept = arrays[0]
             break
     return out
 
@@ -242,12 +253,14 @@ def math_function(function):
     return function
 
 
-def _run_on_arrays(backend, op: Op, *operands, **attrs):
-    return op.forward(backend, *operands, **attrs)
+def _run_on_arrays(m, op: Op, *operands, **attrs):
+    if op.keeps is not None:
+        operands = (op.keeps(m, *operands),)
+    return op.forward(m.backend, *operands, **attrs)
 
 
 # m.run(op, *operands, **attrs): any op inside a rule, by the op itself rather than a math name
-define("run", lambda m: functools.partial(_run_on_arrays, m.backend), lambda m: apply)
+define("run", lambda m: functools.partial(_run_on_arrays, m), lambda m: apply)
 
 
 def _value_array(value, like=None):

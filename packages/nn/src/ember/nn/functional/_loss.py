@@ -75,6 +75,10 @@ def _broadcast_shape(name: str, input: Tensor, target: Tensor) -> tuple:
 # --- losses of the difference input - target -------------------------------------------------------------
 
 
+def _difference(m, x, t):
+    return x - t
+
+
 def _difference_loss(name: str, node: str, value, slope, factor: float = 1.0, squares: bool = False):
     """A fused loss of d = input - target.
 
@@ -83,24 +87,22 @@ def _difference_loss(name: str, node: str, value, slope, factor: float = 1.0, sq
     `squares`: the value is d * d (MSE), whose reduction the backend may compute as one sum of squares.
     """
 
-    def kernel(b, x, t, *, reduction, count, params):
-        d = x - t
+    def kernel(b, d, *, reduction, count, params):
         if squares and reduction != "none":
             return ARRAY_MATHS[b].sum_of_squares(d, reduction == "mean")
         return _reduce_array(b, value(b, d, **params), reduction)
 
     def gradient(m, ctx, g):
-        x, t = ctx.saved
         attrs = ctx.attrs
         scale = factor / attrs["count"] if attrs["reduction"] == "mean" else factor
-        grad = x - t
+        grad = ctx.kept  # NOTE: d, as the forward computed it
         if slope is not None:  # NOTE: None: the slope is d itself (MSE's, with factor 2)
             params = attrs["params"]
             grad = slope(m, grad, **params) if params else slope(m, grad)
         grad = m.scaled(grad, g, scale)
         return (grad if ctx.needs(0) else None), (-grad if ctx.needs(1) else None)
 
-    op = Op(name, kernel, gradient, node=node, saves=(0, 1))
+    op = Op(name, kernel, gradient, node=node, saves=(0, 1), keeps=_difference)
     kernel_name = name.removesuffix("_loss") + "_cpu"  # NOTE: PyTorch's kernel name, as its errors show it
 
     def loss(input: Tensor, target: Tensor, reduction: str, **params) -> Tensor:
