@@ -75,3 +75,34 @@ def test_fused_log_softmax_is_stable():
     x = np.array([[1000.0, 0.0, -1000.0]])
     got = backend.fused_log_softmax(x, -1)
     np.testing.assert_allclose(got, [[0.0, -1000.0, -2000.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_matmul_of_two_float_matrices_is_numpy_matmul_bit_for_bit(dtype):
+    backend = numpy_backend.NumpyBackend()
+    rng = np.random.default_rng(0)
+    for n, k, m in [(50, 1, 1), (16, 1, 1), (2, 2, 2), (1, 7, 1), (0, 3, 4), (3, 0, 4), (33, 65, 17), (128, 96, 10)]:
+        for x in (rng.normal(size=(n, k)).astype(dtype), rng.normal(size=(k, n)).astype(dtype).T):
+            for y in (rng.normal(size=(k, m)).astype(dtype), rng.normal(size=(m, 2 * k)).astype(dtype)[:, ::2].T):
+                expected = np.matmul(x, y)
+                found = backend.matmul(x, y)
+                assert found.dtype == expected.dtype and found.tobytes() == expected.tobytes()
+                out = np.empty_like(expected)
+                assert backend.matmul(x, y, out) is out and out.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize(
+    "x, y",
+    [
+        (np.ones((2, 3, 4), np.float32), np.ones((4, 5), np.float32)),  # batched
+        (np.ones(4, np.float64), np.ones((4, 2), np.float64)),  # a vector
+        (np.ones((2, 3), np.complex64) * (1 + 2j), np.ones((3, 4), np.complex64) * (3 - 1j)),
+        (np.ones((2, 3), np.float16), np.ones((3, 4), np.float16)),
+        (np.ones((2, 3), np.float32), np.ones((3, 4), np.float64)),  # mixed
+        (np.arange(6).reshape(2, 3), np.arange(12).reshape(3, 4)),
+    ],
+)
+def test_matmul_of_other_operands_is_numpy_matmul(x, y):
+    found = numpy_backend.NumpyBackend().matmul(x, y)
+    expected = np.matmul(x, y)
+    assert found.dtype == expected.dtype and found.tobytes() == expected.tobytes()

@@ -86,6 +86,20 @@ class NumpyBackend(NumpyLikeBackend):
         """The reduction ndarray.sum calls (np.add.reduce), without its two Python wrappers: the same bits."""
         return _add_reduce(x, axis, dtype, None, keepdims)
 
+    def matmul(self, x: np.ndarray, y: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """np.matmul; two contiguous real float matrices of one dtype go through ndarray.dot, the same BLAS
+        product bit for bit, without the matmul ufunc's dispatch (about 0.4 us of each small product)."""
+        if (
+            x.ndim == 2
+            and y.ndim == 2
+            and x.dtype is y.dtype
+            and x.dtype.char in "fd"
+            and x.flags.forc
+            and y.flags.forc
+        ):
+            return x.dot(y) if out is None else x.dot(y, out)
+        return np.matmul(x, y) if out is None else np.matmul(x, y, out)
+
     def getitem(self, x: np.ndarray, key: Any) -> np.ndarray:
         if type(key) is np.ndarray and key.dtype.kind in "iu" and x.ndim:
             return x.take(key, 0)  # NOTE: the same rows as x[key], several times faster
