@@ -106,8 +106,9 @@ class CompiledFunction:
 
     def _first(self, run) -> None:
         """The trace that replayed is tried first next time (full batches and a last smaller one alternate)."""
-        self._cache.sort(key=lambda entry: entry.replay is not run)
-        self._runs = [e.replay for e in self._cache]
+        index = self._runs.index(run)
+        self._cache.insert(0, self._cache.pop(index))
+        self._runs = [run, *self._runs[:index], *self._runs[index + 1 :]]
 
     def __get__(self, instance, owner=None):
         return self if instance is None else functools.partial(self, instance)
