@@ -164,18 +164,19 @@ def record(op: Op, out: Tensor, inputs: tuple, attrs) -> None:
             edges.append(edge)
             meta.append(meta_x)
         edges, meta = tuple(edges), tuple(meta)
-    if len(plan) == 2:  # NOTE: ops that save two inputs (mul, linear, losses...), spelled out: the hot case
+    if not plan:
+        if op.saves:  # "all"
+            saved, versions = inputs, tuple([x._version[0] if isinstance(x, Tensor) else None for x in inputs])
+        else:
+            saved = versions = ()
+    elif len(plan) == 2:  # NOTE: ops that save two inputs (mul, linear, losses...), spelled out: the hot case
         (i, user_i), (j, user_j) = plan
         a = inputs[i] if user_i is None or edges[user_i][0] is not None else None
         b = inputs[j] if user_j is None or edges[user_j][0] is not None else None
         saved = (a, b)
         versions = (a._version[0] if isinstance(a, Tensor) else None, b._version[0] if isinstance(b, Tensor) else None)
-    elif plan:
-        saved, versions = _saved_inputs(op, inputs, edges)
-    elif op.saves:  # "all"
-        saved, versions = inputs, tuple([x._version[0] if isinstance(x, Tensor) else None for x in inputs])
     else:
-        saved = versions = ()
+        saved, versions = _saved_inputs(op, inputs, edges)
     _attach(op, out, op.node(edges, saved, versions, attrs, meta, out._backend))
 
 
