@@ -23,7 +23,7 @@ import heapq
 from .._devices import device_of
 from .._tensor import wrap
 from . import _anomaly
-from ._grad_mode import state as grad_state
+from ._grad_mode import no_grad, set_grad_enabled
 from ._math import ARRAY_MATHS, tensor_math
 from ._node import _POST_ACCUMULATE_HOOKS, AccumulateGrad, accumulate, leaf_hooks, run_leaf_hooks
 
@@ -48,24 +48,16 @@ def run_backward(
         waiting = _edges_into_leaves(roots)
     if not on_tensors:  # NOTE: rules on arrays record nothing; hooks and custom Functions run through _user_code
         return _propagate(roots, seeds, retain_graph, create_graph, on_tensors, kept, capture, wanted, waiting)
-    previous_mode = grad_state.enabled
-    grad_state.enabled = create_graph
-    try:
+    with set_grad_enabled(create_graph):
         return _propagate(roots, seeds, retain_graph, create_graph, on_tensors, kept, capture, wanted, waiting)
-    finally:
-        grad_state.enabled = previous_mode
 
 
 def _user_code(on_tensors: bool, function, *args):
     """function(*args), with grad mode off in a pass on arrays (a pass on tensors has set the mode it records in)."""
     if on_tensors:
         return function(*args)
-    previous_mode = grad_state.enabled
-    grad_state.enabled = False
-    try:
+    with no_grad():
         return function(*args)
-    finally:
-        grad_state.enabled = previous_mode
 
 
 def filled_array(like, value):
