@@ -10,6 +10,8 @@ op layer writes (``define``): every name means the same computation in both.
 
 from __future__ import annotations
 
+import functools
+
 from .. import _tensor
 from ._grad_mode import state as grad_state
 
@@ -20,6 +22,16 @@ def define(name: str, on_arrays, on_tensors) -> None:
         raise RuntimeError(f"the math function {name!r} is defined twice")
     setattr(ArrayMath, name, _Resolved(name, on_arrays))
     setattr(TensorMath, name, _Resolved(name, on_tensors))
+
+
+def define_optional(name: str, generic) -> None:
+    """Add `name`, a backend's optional member: on arrays the backend's own where it has one, else
+    `generic(m, ...)`, which tensors always use."""
+    define(
+        name,
+        lambda m: getattr(m.backend, name, None) or functools.partial(generic, m),
+        lambda m: functools.partial(generic, m),
+    )
 
 
 class _Resolved:

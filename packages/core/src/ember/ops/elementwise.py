@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import math
 
 from .. import _dtype as dt
-from .._autograd._math import define
+from .._autograd._math import define, define_optional
 from .._tensor import Tensor
 from .._writes import check_inplace_target, write_out
 from ._declare import FUNCTIONS, binary_op, export, publish, unary_op
@@ -528,13 +527,8 @@ def _scaled(m, x, g, factor):
     return x * (g * factor if factor != 1 else g)
 
 
-# m.scaled(x, g, factor): x * (g * factor) for a gradient g (often a 0-d seed) and a Python number factor;
-# on arrays the backend's own `scaled` (optional) where it has one
-define(
-    "scaled",
-    lambda m: getattr(m.backend, "scaled", None) or functools.partial(_scaled, m),
-    lambda m: functools.partial(_scaled, m),
-)
+# m.scaled(x, g, factor): x * (g * factor) for a gradient g (often a 0-d seed) and a Python number factor
+define_optional("scaled", _scaled)
 RELU = unary_op(
     "relu",
     lambda b, x: b.maximum(x, 0),

@@ -7,7 +7,7 @@ import math
 import warnings
 
 from .. import _dtype as dt
-from .._autograd._math import define
+from .._autograd._math import define, define_optional
 from .._tensor import Tensor, _wrap_dim
 from .._writes import write_out
 from ._declare import export
@@ -66,13 +66,8 @@ def _sum_of_squares(m, x, mean: bool):
     return m.mean(x * x) if mean else m.sum(x * x)
 
 
-# m.sum_of_squares(x, mean): sum(x * x), or its mean; on arrays the backend's own `sum_of_squares`
-# (optional) where it has one
-define(
-    "sum_of_squares",
-    lambda m: getattr(m.backend, "sum_of_squares", None) or functools.partial(_sum_of_squares, m),
-    lambda m: functools.partial(_sum_of_squares, m),
-)
+# m.sum_of_squares(x, mean): sum(x * x), or its mean
+define_optional("sum_of_squares", _sum_of_squares)
 
 
 def kept(m, ctx, value):
