@@ -386,3 +386,23 @@ def test_argument_guards_are_checked_first():
     for n in (4, 3, 4, 3):
         assert np.array_equal(f(ember.ones(n)).numpy(), (ember.ones(n) * 2).sum().numpy())
     assert f._traces == 2 and len(f._cache) == 2
+
+
+def test_the_trace_that_replays_most_calls_is_tried_first():
+    @ember.compile
+    def f(a):
+        return (a * 2).sum()
+
+    def first_tried():
+        return f._cache[0].source.split(" == (1, ")[1].split(",")[0]
+
+    for n in (6, 5):
+        f(ember.ones(n))
+    assert "(5" in first_tried()  # the newest trace
+    for call, n in enumerate((6, 6, 5, 6, 6, 6, 5, 6)):  # full batches and each epoch's last smaller one
+        assert np.array_equal(f(ember.ones(n)).numpy(), (ember.ones(n) * 2).sum().numpy())
+        if call >= 1:  # the full batches' trace replayed two calls in a row
+            assert "(6" in first_tried()
+    for _ in range(2):  # a new phase: the other trace replays call after call
+        f(ember.ones(5))
+    assert "(5" in first_tried() and f._traces == 2

@@ -83,7 +83,9 @@ class CompiledFunction:
         self.dynamic = dynamic
         self.mode = mode
         self._cache: list = []
-        self._runs: list = []  # the cached entries' replay functions, most recent first
+        self._runs: list = []  # the cached entries' replay functions, the one to try first first
+        self._calls = 0
+        self._behind_first: tuple = (None, -1)  # (replay, call number) of the last hit behind the first
         self._eager_reason: str | None = None
         self._traces = 0
         self._last_problem: str | None = None
@@ -92,23 +94,27 @@ class CompiledFunction:
     def __call__(self, *args, **kwargs):
         if self._eager_reason is not None:
             return self._fn(*args, **kwargs)
+        self._calls += 1
         runs = self._runs
         try:
             for run in runs:  # NOTE: each checks its own guards first and answers MISS when one fails
                 result = run(args, kwargs)
                 if result is not MISS:
                     if run is not runs[0]:
-                        self._first(run)
+                        self._hit_behind_first(run)
                     return result
         except Deviation:
             pass
         return self._trace(args, kwargs)
 
-    def _first(self, run) -> None:
-        """The trace that replayed is tried first next time (full batches and a last smaller one alternate)."""
-        index = self._runs.index(run)
-        self._cache.insert(0, self._cache.pop(index))
-        self._runs = [run, *self._runs[:index], *self._runs[index + 1 :]]
+    def _hit_behind_first(self, run) -> None:
+        """A trace that replays two calls in a row is tried first from then on; one that replays between runs
+        of another (each epoch's last, smaller batch) stays behind it, so that the common call misses nothing."""
+        if self._behind_first == (run, self._calls - 1):
+            index = self._runs.index(run)
+            self._cache.insert(0, self._cache.pop(index))
+            self._runs = [run, *self._runs[:index], *self._runs[index + 1 :]]
+        self._behind_first = (run, self._calls)
 
     def __get__(self, instance, owner=None):
         return self if instance is None else functools.partial(self, instance)
@@ -201,6 +207,7 @@ class CompiledFunction:
         self._cache.insert(0, entry)
         del self._cache[CACHE_SIZE:]
         self._runs = [e.replay for e in self._cache]
+        self._behind_first = (None, -1)
         self._last_problem = None
         if "compile" in os.environ.get("EMBER_LOGS", "").split(","):
             print(self.explain(), file=sys.stderr)
