@@ -375,6 +375,13 @@ def _slot(tracer, array):
     return tracer.slot_of.get(id(array))
 
 
+def _typed_setting(memo: list, value: float, dtype):
+    """value (a learning rate read at replay) as a 0-d array of dtype, made again only when the setting holds
+    another float object (a scheduler's new rate): memo holds the last float and its array."""
+    memo[:] = value, np.asarray(value, dtype)
+    return memo[1]
+
+
 def _wrap_call(tracer, tensor, slot: int, namespace: Namespace) -> str:
     constants = ", ".join(
         namespace.name(v, h) for v, h in ((tensor._backend, "b"), (tensor.dtype, "d"), (tensor.device, "v"))
@@ -420,6 +427,7 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
     namespace.values["_wrap"] = _wrap_array
     namespace.values["_wrap_node"] = _wrap_with_node
     namespace.values["_asarray"] = np.asarray
+    namespace.values["_typed_setting"] = _typed_setting
     namespace.values["_wrap_array"] = _tensor.wrap
     needed: set = set()
     tail: list = []
@@ -519,7 +527,10 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
     used |= {slot for kind, slot in needed if kind == "s"}
     head = [f"s{slot} = {source}" for slot, source in sorted(tracer.root_slots.items()) if slot in used]
     head += [f"f{index} = {source}" for index, source in sorted(tracer.scalar_sources.items())]
-    head += [f"f{index}_{dtype.name} = _asarray(f{index}, {namespace.name(dtype, 'd')})" for index, dtype in typed]
+    for index, dtype in typed:
+        memo = namespace.name([None, None], "m")
+        typed_value = f"_typed_setting({memo}, f{index}, {namespace.name(dtype, 'd')})"
+        head.append(f"f{index}_{dtype.name} = {memo}[1] if f{index} is {memo}[0] else {typed_value}")
     lines = [shortened(line, verified) for line in head + lines + tail] + [f"return {returned}"]
     generators = []
     for instruction in body:
