@@ -14,7 +14,7 @@ import numpy as np
 from .. import _tensor
 from .._autograd._grad_mode import state as grad_state
 from .._tensor import Tensor
-from ._capture import Scope, growth, is_module, snapshot
+from ._capture import Scope, described, growth, is_module, snapshot
 from ._codegen import (
     Deviation,
     Miss,
@@ -174,8 +174,7 @@ class CompiledFunction:
         after = snapshot(scope)
         changed = [key for key in before if after.get(key) != before[key]]
         if changed:
-            what, _ = changed[0]
-            self._give_up(f"{name} changes {what} when it runs, which a replay would not do")
+            self._give_up(f"{name} changes {described(changed[0], scope)} when it runs, which a replay would not do")
             return result
         if isinstance(built, str):
             self._give_up(f"{name} {built}")
