@@ -332,25 +332,35 @@ def _identity_guards(guards: list, stable: list, namespace: Namespace, verified:
     shape, strides, dtype and device. Another array (a global rebound to each batch) is checked as before,
     all its checks in one.
     """
-    out = list(dict.fromkeys(guards))
-    for expression, array in stable:
-        name = namespace.name(array, "data")
-        for e in dict.fromkeys((expression, shortened(expression, verified))):
-            implied = (
-                f"{e}._data.shape == ",
-                f"{e}._data.strides == ",
-                f"{e}._backend.strides({e}._data) == ",
-                f"{e}.dtype is ",
-                f"({e}.device is ",
-            )
-            found = [i for i, g in enumerate(out) if g.startswith(implied)]
-            if not found:
-                continue
-            checks = " and ".join(out[i] for i in found)
-            out[found[0]] = f"({e}._data is {name} or {checks})"
-            for i in reversed(found[1:]):
-                del out[i]
-    return out
+    out: list = list(dict.fromkeys(guards))
+    subjects = [
+        (e, namespace.name(array, "data"), _implied_prefixes(e))
+        for expression, array in stable
+        for e in dict.fromkeys((expression, shortened(expression, verified)))
+    ]
+    every_prefix = tuple(prefix for _, _, implied in subjects for prefix in implied)
+    # NOTE: only these guards can change below (one pass over all of them, not one per subject)
+    candidates = [i for i, g in enumerate(out) if g.startswith(every_prefix)]
+    for e, name, implied in subjects:
+        found = [i for i in candidates if out[i] is not None and out[i].startswith(implied)]
+        if not found:
+            continue
+        checks = " and ".join(out[i] for i in found)
+        out[found[0]] = f"({e}._data is {name} or {checks})"
+        for i in found[1:]:
+            out[i] = None
+    return [g for g in out if g is not None]
+
+
+def _implied_prefixes(e: str) -> tuple:
+    """The starts of the guards on `e`'s array that its identity implies."""
+    return (
+        f"{e}._data.shape == ",
+        f"{e}._data.strides == ",
+        f"{e}._backend.strides({e}._data) == ",
+        f"{e}.dtype is ",
+        f"({e}.device is ",
+    )
 
 
 def shortened(expression: str, verified: list) -> str:
