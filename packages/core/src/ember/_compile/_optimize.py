@@ -111,12 +111,15 @@ def plan_buffers(body: list, plain: list, scalar_slots: set, escaping: set, kept
                     if may_share_memory(plain[o], plain[s]):
                         parent[find(o)] = find(s)
     group_end: dict = {}
-    group_escapes: set = set()
+    members: dict = {}  # group -> its slots
     for s, end in last_use.items():
         group = find(s)
         group_end[group] = max(group_end.get(group, -1), end)
-        if s in escaping or s in scalar_slots or _shares(plain[s], kept):
-            group_escapes.add(group)
+        members.setdefault(group, []).append(s)
+
+    def escapes(group: int) -> bool:
+        return any(s in escaping or s in scalar_slots or _shares(plain[s], kept) for s in members[group])
+
     buffers: dict = {}
     free: dict = {}  # (shape, dtype) -> buffers free now
     releases: dict = {}  # instruction index after which a buffer is free again
@@ -135,7 +138,7 @@ def plan_buffers(body: list, plain: list, scalar_slots: set, escaping: set, kept
         slot = instruction.outs[0]
         array = plain[slot]
         group = find(slot)
-        if type(array) is not np.ndarray or array.ndim == 0 or group in group_escapes or group != slot:
+        if type(array) is not np.ndarray or array.ndim == 0 or group != slot or escapes(group):
             continue
         if any(find(s) == group for s in _slots_read(instruction)):
             continue
@@ -191,10 +194,8 @@ def eliminate_common(body: list, plain: list, escaping: set) -> list:
     reads: dict = {}  # key -> the arrays that call read
     left = []
     for instruction in body:
-        if rename:
-            args, kwargs = _renamed(instruction.args, rename), _renamed(instruction.kwargs, rename)
-            if args is not instruction.args or kwargs is not instruction.kwargs:
-                instruction = _copy(instruction, args, kwargs)
+        if rename and any(type(r) is SlotRef and r.index in rename for r in instruction.references()):
+            instruction = _copy(instruction, _renamed(instruction.args, rename), _renamed(instruction.kwargs, rename))
         pure = (
             instruction.kind in ("call", "method")
             and not instruction.writes
