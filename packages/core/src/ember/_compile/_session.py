@@ -156,17 +156,16 @@ class Session:
         tracer.backends = {b.ndarray: b for b in backends.values()}
         tracer.item_readers = {b.ndarray: b.item for b in backends.values()}
         for backend in backends.values():
-            for name in kernel_names(backend):
-                self.patch(backend, name, kernel_recorder(name, getattr(backend, name)))
+            replacements = {name: kernel_recorder(name, getattr(backend, name)) for name in kernel_names(backend)}
             for name in _ARRAY_METADATA:  # NOTE: read from the native arrays, as their own metadata attributes are
-                self.patch(backend, name, _on_plain(getattr(backend, name)))
-            self.patch(backend, "xp", RecordingModule(backend.xp))
-            self.patch(backend, "ndarray", RecordingArray)
+                replacements[name] = _on_plain(getattr(backend, name))
+            replacements["xp"] = RecordingModule(backend.xp)
+            replacements["ndarray"] = RecordingArray
+            self.patch_all(backend, replacements)
         self.patch(_random.Generator, "native", self.recording_native(_random.Generator.native))
         self.patch(_engine, "accumulate", self.noting_accumulate(_engine.accumulate))
         self.patch(_api, "run_backward", self.noting_backward(_api.run_backward))
-        for name, what in _USER_READS.items():
-            self.patch(Tensor, name, user_read(getattr(Tensor, name), what))
+        self.patch_all(Tensor, {name: user_read(getattr(Tensor, name), what) for name, what in _USER_READS.items()})
         self.patch(Tensor, "_grad", self.noting_grad(vars(Tensor)["_grad"]))
         for _, optimizer in scope.optimizers.values():
             zero_grad = getattr(optimizer, "zero_grad", None)
@@ -176,9 +175,15 @@ class Session:
         _tracer.current.tracer = tracer
 
     def patch(self, owner, name: str, value) -> None:
+        self.patch_all(owner, {name: value})
+
+    def patch_all(self, owner, values: dict) -> None:
+        """Set owner's attributes to values ({name: value}) until leave()."""
         attributes = vars(owner)
-        self.patched.append((owner, name, name in attributes, attributes.get(name)))
-        setattr(owner, name, value)
+        patched = self.patched
+        for name, value in values.items():
+            patched.append((owner, name, name in attributes, attributes.get(name)))
+            setattr(owner, name, value)
 
     def recording_native(self, original):
         tracer = self.tracer
