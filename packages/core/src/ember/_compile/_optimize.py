@@ -33,7 +33,10 @@ def _slots_read(instruction) -> list:
 
 
 def _shares(array, arrays: list) -> bool:
-    return any(may_share_memory(array, other) for other in arrays)
+    for other in arrays:  # NOTE: a loop, not any() over a generator: the passes ask this ~100 times per trace
+        if may_share_memory(array, other):
+            return True
+    return False
 
 
 def hoist(body: list, plain: list, scalar_slots: set, kept: list, backends: dict) -> tuple:
@@ -158,11 +161,21 @@ def _key(value, rename: dict):
     if kind is ScalarRef:
         return ("f", value.index)
     if kind is tuple or kind is list:
-        parts = tuple(_key(v, rename) for v in value)
-        return None if None in parts else (kind.__name__, parts)
+        parts = []
+        for item in value:
+            part = _key(item, rename)
+            if part is None:
+                return None
+            parts.append(part)
+        return (kind.__name__, tuple(parts))
     if kind is dict:
-        parts = tuple((k, _key(v, rename)) for k, v in value.items())
-        return None if any(p[1] is None for p in parts) else ("dict", parts)
+        parts = []
+        for name, item in value.items():
+            part = _key(item, rename)
+            if part is None:
+                return None
+            parts.append((name, part))
+        return ("dict", tuple(parts))
     if kind is slice:
         return ("slice", _key((value.start, value.stop, value.step), rename))
     if value is None or kind in (bool, int, float, str):
@@ -224,7 +237,7 @@ def eliminate_common(body: list, plain: list, escaping: set) -> list:
             reads[key] = [plain[s] for s in _slots_read(instruction)]
         for w in instruction.writes:  # NOTE: a call that read memory written now is not repeated below
             target = plain[w]
-            for stale in [k for k in seen if any(may_share_memory(a, target) for a in reads[k])]:
+            for stale in [k for k in seen if _shares(target, reads[k])]:
                 del seen[stale]
         left.append(instruction)
     return left
