@@ -313,7 +313,7 @@ def _guard_source(scope: Scope, args: tuple, kwargs: dict, namespace: Namespace)
             found = scope.tensors.get(id(parameter))
             if found is not None and isinstance(entries, dict):
                 checks.append(f"len({expression}.state[{found[0]}]) == {len(entries)}")
-    checks[start:] = [shortened(check, verified) for check in checks[start:]]
+    checks[start:] = shortened_lines(checks[start:], verified)
     return checks, verified, grad_checks
 
 
@@ -368,6 +368,14 @@ def shortened(expression: str, verified: list) -> str:
     for where, constant in verified:
         expression = expression.replace(where, constant)
     return expression
+
+
+def shortened_lines(lines: list, verified: list) -> list:
+    """Each line shortened, as one text where no line holds a newline (one replace per constant, not per line)."""
+    text = "\n".join(lines)
+    if text.count("\n") != len(lines) - 1:
+        return [shortened(line, verified) for line in lines]
+    return shortened(text, verified).split("\n")
 
 
 # --- the replay function ---------------------------------------------------------------------------
@@ -522,7 +530,7 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
     head = [f"s{slot} = {source}" for slot, source in sorted(tracer.root_slots.items()) if slot in used]
     head += [f"f{index} = {source}" for index, source in sorted(tracer.scalar_sources.items())]
     head += [f"f{index}_{dtype.name} = _asarray(f{index}, {namespace.name(dtype, 'd')})" for index, dtype in typed]
-    lines = [shortened(line, verified) for line in head + lines + tail] + [f"return {returned}"]
+    lines = shortened_lines(head + lines + tail, verified) + [f"return {returned}"]
     generators = []
     for instruction in body:
         if instruction.kind == "draw" and instruction.callee not in generators:
