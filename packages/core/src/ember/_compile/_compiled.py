@@ -255,7 +255,7 @@ def _plain_object(value) -> bool:
 def _setting_guards(owner, expression: str, namespace: Namespace, out: list) -> None:
     """Guards on an object's Python number and string attributes (Dropout's p, a config's scale)."""
     for name, value in vars(owner).items():
-        if name != "training" and name.isidentifier() and type(value) in (int, float, bool, str):
+        if type(value) in (int, float, bool, str) and name != "training" and name.isidentifier():
             out.append(f"{expression}.{name} == {literal(value, namespace)}")
 
 
