@@ -48,14 +48,13 @@ def hoist(body: list, plain: list, scalar_slots: set, kept: list, backends: dict
     constants: dict = {}
     left = []
     for instruction in body:
-        slots = _slots_read(instruction)
         hoistable = (
             instruction.kind in ("call", "method")
             and not instruction.writes
             and instruction.expected is None
             and instruction.outs
+            and all(s in constants for s in _slots_read(instruction))
             and all(type(o) is int for o in instruction.outs)
-            and all(s in constants for s in slots)
             and not any(type(r) is not SlotRef for r in instruction.references())
             and not any(_shares(plain[o], others) for o in instruction.outs)
         )
