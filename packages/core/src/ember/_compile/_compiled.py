@@ -338,9 +338,9 @@ def _identity_guards(guards: list, stable: list, namespace: Namespace, verified:
         for expression, array in stable
         for e in dict.fromkeys((expression, shortened(expression, verified)))
     ]
-    every_prefix = tuple(prefix for _, _, implied in subjects for prefix in implied)
-    # NOTE: only these guards can change below (one pass over all of them, not one per subject)
-    candidates = [i for i, g in enumerate(out) if g.startswith(every_prefix)]
+    # NOTE: only guards on a subject can change below (one pass over all of them, not one per subject)
+    subject_starts = tuple(start for e, _, _ in subjects for start in (f"{e}.", f"({e}."))
+    candidates = [i for i, g in enumerate(out) if g.startswith(subject_starts)]
     for e, name, implied in subjects:
         found = [i for i in candidates if out[i] is not None and out[i].startswith(implied)]
         if not found:
