@@ -126,27 +126,41 @@ def _names_used(code) -> set:
 
 
 def snapshot(scope: Scope) -> dict:
-    """The Python state a step must not change for its trace to be replayable."""
+    """The Python state a step must not change for its trace to be replayable.
+
+    Its keys are (template, *parts): `described` puts the words together when one changed.
+    """
     state = {}
     for description, where, _ in scope.watched:
-        state[(description, "")] = id(eval(_code(where), scope.namespace.values))  # noqa: S307 (our own expression)
+        state[("{}", description)] = id(eval(_code(where), scope.namespace.values))  # noqa: S307 (our own expression)
     for expression, container in scope.containers.values():
         items = container.items() if isinstance(container, dict) else enumerate(container)
-        label = next((d for d, where, _ in scope.watched if expression.startswith(where)), expression)
-        state[(f"the contents of {label}", expression)] = tuple((k, id(v)) for k, v in items)
+        state[(_CONTENTS, expression)] = tuple((k, id(v)) for k, v in items)
     for expression, module in scope.modules.values():
-        state[(f"the training flag of {expression}", "")] = module.training
+        state[("the training flag of {}", expression)] = module.training
         for name, value in vars(module).items():
             if name not in ("_parameters", "_buffers", "_modules") and not isinstance(value, Tensor):
-                state[(f"the attribute {expression}.{name}", "")] = value if isinstance(value, _SCALARS) else id(value)
+                state[("the attribute {}.{}", expression, name)] = value if isinstance(value, _SCALARS) else id(value)
     for expression, optimizer in scope.optimizers.values():
         for g, group in enumerate(optimizer.param_groups):
             for name, value in group.items():
                 if name != "params":
-                    state[(f"the setting {expression}.param_groups[{g}][{name!r}]", "")] = (
+                    state[("the setting {}.param_groups[{}][{!r}]", expression, g, name)] = (
                         float.__float__(value) if isinstance(value, float) else value
                     )
     return state
+
+
+_CONTENTS = "the contents of {}"
+
+
+def described(key: tuple, scope: Scope) -> str:
+    """The words for a key of `snapshot`'s state (a container is named by the global or cell that holds it)."""
+    template, *parts = key
+    if template is _CONTENTS:
+        expression = parts[0]
+        parts = [next((d for d, where, _ in scope.watched if expression.startswith(where)), expression)]
+    return template.format(*parts)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -123,7 +123,7 @@ def bind_locals(expressions: list, lines: list) -> tuple:
     """
     bindings = []
     for expression in sorted(set(expressions), key=len, reverse=True):
-        if not any(expression in line for line in lines):
+        if expression not in "\n".join(lines):  # NOTE: one search of the whole text (no expression holds a newline)
             continue
         local = f"t{len(bindings)}"
         bindings.append((local, expression))
@@ -175,13 +175,18 @@ def merged_guards(guards: list) -> list:
 
     The arguments' come first: a cached trace for another batch size fails there, at once.
     """
-    compared = [(g, _compared(g)) for g in guards]
-    pairs = [found for _, found in compared if found is not None]
-    if len(pairs) < 2:
+    on_arguments, on_the_rest, others = [], [], []
+    for guard in guards:
+        found = _compared(guard)
+        if found is None:
+            others.append(guard)
+        elif _on_arguments(found[0]):
+            on_arguments.append(found)
+        else:
+            on_the_rest.append(found)
+    if len(on_arguments) + len(on_the_rest) < 2:
         return guards
-    first = _merged([p for p in pairs if _on_arguments(p[0])])
-    last = _merged([p for p in pairs if not _on_arguments(p[0])])
-    return first + [g for g, found in compared if found is None] + last
+    return _merged(on_arguments) + others + _merged(on_the_rest)
 
 
 def function_source(guards: list, bindings: list, body: list, restore: list) -> str:

@@ -14,7 +14,7 @@ import numpy as np
 from .. import _tensor
 from .._autograd._grad_mode import state as grad_state
 from .._tensor import Tensor
-from ._capture import Scope, growth, is_module, snapshot
+from ._capture import Scope, described, growth, is_module, snapshot
 from ._codegen import (
     Deviation,
     Miss,
@@ -180,8 +180,7 @@ class CompiledFunction:
         after = snapshot(scope)
         changed = [key for key in before if after.get(key) != before[key]]
         if changed:
-            what, _ = changed[0]
-            self._give_up(f"{name} changes {what} when it runs, which a replay would not do")
+            self._give_up(f"{name} changes {described(changed[0], scope)} when it runs, which a replay would not do")
             return result
         if isinstance(built, str):
             self._give_up(f"{name} {built}")
@@ -263,7 +262,7 @@ def _plain_object(value) -> bool:
 def _setting_guards(owner, expression: str, namespace: Namespace, out: list) -> None:
     """Guards on an object's Python number and string attributes (Dropout's p, a config's scale)."""
     for name, value in vars(owner).items():
-        if name != "training" and name.isidentifier() and type(value) in (int, float, bool, str):
+        if type(value) in (int, float, bool, str) and name != "training" and name.isidentifier():
             out.append(f"{expression}.{name} == {literal(value, namespace)}")
 
 
@@ -321,7 +320,7 @@ def _guard_source(scope: Scope, args: tuple, kwargs: dict, namespace: Namespace)
             found = scope.tensors.get(id(parameter))
             if found is not None and isinstance(entries, dict):
                 checks.append(f"len({expression}.state[{found[0]}]) == {len(entries)}")
-    checks[start:] = [shortened(check, verified) for check in checks[start:]]
+    checks[start:] = shortened_lines(checks[start:], verified)
     return checks, verified, grad_checks
 
 
@@ -340,25 +339,35 @@ def _identity_guards(guards: list, stable: list, namespace: Namespace, verified:
     shape, strides, dtype and device. Another array (a global rebound to each batch) is checked as before,
     all its checks in one.
     """
-    out = list(dict.fromkeys(guards))
-    for expression, array in stable:
-        name = namespace.name(array, "data")
-        for e in dict.fromkeys((expression, shortened(expression, verified))):
-            implied = (
-                f"{e}._data.shape == ",
-                f"{e}._data.strides == ",
-                f"{e}._backend.strides({e}._data) == ",
-                f"{e}.dtype is ",
-                f"({e}.device is ",
-            )
-            found = [i for i, g in enumerate(out) if g.startswith(implied)]
-            if not found:
-                continue
-            checks = " and ".join(out[i] for i in found)
-            out[found[0]] = f"({e}._data is {name} or {checks})"
-            for i in reversed(found[1:]):
-                del out[i]
-    return out
+    out: list = list(dict.fromkeys(guards))
+    subjects = [
+        (e, namespace.name(array, "data"), _implied_prefixes(e))
+        for expression, array in stable
+        for e in dict.fromkeys((expression, shortened(expression, verified)))
+    ]
+    # NOTE: only guards on a subject can change below (one pass over all of them, not one per subject)
+    subject_starts = tuple(start for e, _, _ in subjects for start in (f"{e}.", f"({e}."))
+    candidates = [i for i, g in enumerate(out) if g.startswith(subject_starts)]
+    for e, name, implied in subjects:
+        found = [i for i in candidates if out[i] is not None and out[i].startswith(implied)]
+        if not found:
+            continue
+        checks = " and ".join(out[i] for i in found)
+        out[found[0]] = f"({e}._data is {name} or {checks})"
+        for i in found[1:]:
+            out[i] = None
+    return [g for g in out if g is not None]
+
+
+def _implied_prefixes(e: str) -> tuple:
+    """The starts of the guards on `e`'s array that its identity implies."""
+    return (
+        f"{e}._data.shape == ",
+        f"{e}._data.strides == ",
+        f"{e}._backend.strides({e}._data) == ",
+        f"{e}.dtype is ",
+        f"({e}.device is ",
+    )
 
 
 def shortened(expression: str, verified: list) -> str:
@@ -366,6 +375,14 @@ def shortened(expression: str, verified: list) -> str:
     for where, constant in verified:
         expression = expression.replace(where, constant)
     return expression
+
+
+def shortened_lines(lines: list, verified: list) -> list:
+    """Each line shortened, as one text where no line holds a newline (one replace per constant, not per line)."""
+    text = "\n".join(lines)
+    if text.count("\n") != len(lines) - 1:
+        return [shortened(line, verified) for line in lines]
+    return shortened(text, verified).split("\n")
 
 
 # --- the replay function ---------------------------------------------------------------------------
@@ -531,7 +548,7 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
         memo = namespace.name([None, None], "m")
         typed_value = f"_typed_setting({memo}, f{index}, {namespace.name(dtype, 'd')})"
         head.append(f"f{index}_{dtype.name} = {memo}[1] if f{index} is {memo}[0] else {typed_value}")
-    lines = [shortened(line, verified) for line in head + lines + tail] + [f"return {returned}"]
+    lines = shortened_lines(head + lines + tail, verified) + [f"return {returned}"]
     generators = []
     for instruction in body:
         if instruction.kind == "draw" and instruction.callee not in generators:

@@ -33,7 +33,10 @@ def _slots_read(instruction) -> list:
 
 
 def _shares(array, arrays: list) -> bool:
-    return any(may_share_memory(array, other) for other in arrays)
+    for other in arrays:  # NOTE: a loop, not any() over a generator: the passes ask this ~100 times per trace
+        if may_share_memory(array, other):
+            return True
+    return False
 
 
 def hoist(body: list, plain: list, scalar_slots: set, kept: list, backends: dict) -> tuple:
@@ -45,14 +48,13 @@ def hoist(body: list, plain: list, scalar_slots: set, kept: list, backends: dict
     constants: dict = {}
     left = []
     for instruction in body:
-        slots = _slots_read(instruction)
         hoistable = (
             instruction.kind in ("call", "method")
             and not instruction.writes
             and instruction.expected is None
             and instruction.outs
+            and all(s in constants for s in _slots_read(instruction))
             and all(type(o) is int for o in instruction.outs)
-            and all(s in constants for s in slots)
             and not any(type(r) is not SlotRef for r in instruction.references())
             and not any(_shares(plain[o], others) for o in instruction.outs)
         )
@@ -111,12 +113,15 @@ def plan_buffers(body: list, plain: list, scalar_slots: set, escaping: set, kept
                     if may_share_memory(plain[o], plain[s]):
                         parent[find(o)] = find(s)
     group_end: dict = {}
-    group_escapes: set = set()
+    members: dict = {}  # group -> its slots
     for s, end in last_use.items():
         group = find(s)
         group_end[group] = max(group_end.get(group, -1), end)
-        if s in escaping or s in scalar_slots or _shares(plain[s], kept):
-            group_escapes.add(group)
+        members.setdefault(group, []).append(s)
+
+    def escapes(group: int) -> bool:
+        return any(s in escaping or s in scalar_slots or _shares(plain[s], kept) for s in members[group])
+
     buffers: dict = {}
     free: dict = {}  # (shape, dtype) -> buffers free now
     releases: dict = {}  # instruction index after which a buffer is free again
@@ -135,7 +140,7 @@ def plan_buffers(body: list, plain: list, scalar_slots: set, escaping: set, kept
         slot = instruction.outs[0]
         array = plain[slot]
         group = find(slot)
-        if type(array) is not np.ndarray or array.ndim == 0 or group in group_escapes or group != slot:
+        if type(array) is not np.ndarray or array.ndim == 0 or group != slot or escapes(group):
             continue
         if any(find(s) == group for s in _slots_read(instruction)):
             continue
@@ -155,11 +160,21 @@ def _key(value, rename: dict):
     if kind is ScalarRef:
         return ("f", value.index)
     if kind is tuple or kind is list:
-        parts = tuple(_key(v, rename) for v in value)
-        return None if None in parts else (kind.__name__, parts)
+        parts = []
+        for item in value:
+            part = _key(item, rename)
+            if part is None:
+                return None
+            parts.append(part)
+        return (kind.__name__, tuple(parts))
     if kind is dict:
-        parts = tuple((k, _key(v, rename)) for k, v in value.items())
-        return None if any(p[1] is None for p in parts) else ("dict", parts)
+        parts = []
+        for name, item in value.items():
+            part = _key(item, rename)
+            if part is None:
+                return None
+            parts.append((name, part))
+        return ("dict", tuple(parts))
     if kind is slice:
         return ("slice", _key((value.start, value.stop, value.step), rename))
     if value is None or kind in (bool, int, float, str):
@@ -191,10 +206,8 @@ def eliminate_common(body: list, plain: list, escaping: set) -> list:
     reads: dict = {}  # key -> the arrays that call read
     left = []
     for instruction in body:
-        if rename:
-            args, kwargs = _renamed(instruction.args, rename), _renamed(instruction.kwargs, rename)
-            if args is not instruction.args or kwargs is not instruction.kwargs:
-                instruction = _copy(instruction, args, kwargs)
+        if rename and any(type(r) is SlotRef and r.index in rename for r in instruction.references()):
+            instruction = _copy(instruction, _renamed(instruction.args, rename), _renamed(instruction.kwargs, rename))
         pure = (
             instruction.kind in ("call", "method")
             and not instruction.writes
@@ -223,7 +236,7 @@ def eliminate_common(body: list, plain: list, escaping: set) -> list:
             reads[key] = [plain[s] for s in _slots_read(instruction)]
         for w in instruction.writes:  # NOTE: a call that read memory written now is not repeated below
             target = plain[w]
-            for stale in [k for k in seen if any(may_share_memory(a, target) for a in reads[k])]:
+            for stale in [k for k in seen if _shares(target, reads[k])]:
                 del seen[stale]
         left.append(instruction)
     return left

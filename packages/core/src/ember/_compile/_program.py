@@ -92,7 +92,7 @@ def may_share_memory(a, b) -> bool:
     (a CPU tensor beside a GPU one); True when the library cannot say."""
     kind = type(a)
     if kind is _NDARRAY and type(b) is _NDARRAY:
-        return _may_share(a, b)
+        return _may_share_ndarrays(a, b)
     if kind is not type(b):
         return isinstance(a, _NDARRAY) and isinstance(b, _NDARRAY) and _may_share(a, b)
     try:
@@ -103,3 +103,5 @@ def may_share_memory(a, b) -> bool:
 
 _NDARRAY = np.ndarray
 _may_share = np.may_share_memory
+# NOTE: the same function without its __array_function__ dispatch, which finds nothing to dispatch to on two ndarrays
+_may_share_ndarrays = getattr(_may_share, "_implementation", _may_share)

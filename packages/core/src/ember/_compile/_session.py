@@ -156,17 +156,16 @@ class Session:
         tracer.backends = {b.ndarray: b for b in backends.values()}
         tracer.item_readers = {b.ndarray: b.item for b in backends.values()}
         for backend in backends.values():
-            for name in kernel_names(backend):
-                self.patch(backend, name, kernel_recorder(name, getattr(backend, name)))
+            replacements = kernel_recorders(backend)
             for name in _ARRAY_METADATA:  # NOTE: read from the native arrays, as their own metadata attributes are
-                self.patch(backend, name, _on_plain(getattr(backend, name)))
-            self.patch(backend, "xp", RecordingModule(backend.xp))
-            self.patch(backend, "ndarray", RecordingArray)
+                replacements[name] = _on_plain(getattr(backend, name))
+            replacements["xp"] = RecordingModule(backend.xp)
+            replacements["ndarray"] = RecordingArray
+            self.patch_all(backend, replacements)
         self.patch(_random.Generator, "native", self.recording_native(_random.Generator.native))
         self.patch(_engine, "accumulate", self.noting_accumulate(_engine.accumulate))
         self.patch(_api, "run_backward", self.noting_backward(_api.run_backward))
-        for name, what in _USER_READS.items():
-            self.patch(Tensor, name, user_read(getattr(Tensor, name), what))
+        self.patch_all(Tensor, {name: user_read(getattr(Tensor, name), what) for name, what in _USER_READS.items()})
         self.patch(Tensor, "_grad", self.noting_grad(vars(Tensor)["_grad"]))
         for _, optimizer in scope.optimizers.values():
             zero_grad = getattr(optimizer, "zero_grad", None)
@@ -176,9 +175,15 @@ class Session:
         _tracer.current.tracer = tracer
 
     def patch(self, owner, name: str, value) -> None:
+        self.patch_all(owner, {name: value})
+
+    def patch_all(self, owner, values: dict) -> None:
+        """Set owner's attributes to values ({name: value}) until leave()."""
         attributes = vars(owner)
-        self.patched.append((owner, name, name in attributes, attributes.get(name)))
-        setattr(owner, name, value)
+        patched = self.patched
+        for name, value in values.items():
+            patched.append((owner, name, name in attributes, attributes.get(name)))
+            setattr(owner, name, value)
 
     def recording_native(self, original):
         tracer = self.tracer
@@ -300,6 +305,30 @@ class Session:
 
 _RECORDERS: dict = {}  # (name, written operand, always, kernel) -> its recorder: one per kernel, whatever the trace
 _RECORDERS_SIZE = 4096
+_BACKEND_KERNELS: dict = {}  # id(backend) -> (backend, {name: (kernel, its recorder)}), the kernels last seen
+_BACKENDS_SIZE = 64
+
+
+def kernel_recorders(backend) -> dict:
+    """{name: recorder} for the backend's kernels as they are now.
+
+    A kernel equal to the one last seen under its name keeps its recorder (that of `kernel_recorder`),
+    without building and hashing its key again: ~110 kernels per backend and trace.
+    """
+    known = _BACKEND_KERNELS.get(id(backend))
+    if known is None or known[0] is not backend:
+        if len(_BACKEND_KERNELS) >= _BACKENDS_SIZE:
+            _BACKEND_KERNELS.clear()
+        known = _BACKEND_KERNELS[id(backend)] = (backend, {})
+    seen = known[1]
+    recorders = {}
+    for name in kernel_names(backend):
+        real = getattr(backend, name)
+        found = seen.get(name)
+        if found is None or not (found[0] is real or found[0] == real):
+            found = seen[name] = (real, kernel_recorder(name, real))
+        recorders[name] = found[1]
+    return recorders
 
 
 def kernel_recorder(name: str, real, writes: dict = _KERNEL_WRITES, always: bool = True):

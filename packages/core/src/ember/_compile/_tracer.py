@@ -570,11 +570,17 @@ class Tracer:
         if kind is TracedScalar:
             return ScalarRef(value.index), float.__float__(value)
         if kind is tuple or kind is list:
-            pairs = [self.encode(v) for v in value]
-            return kind(p[0] for p in pairs), kind(p[1] for p in pairs)
+            symbols, values = [], []
+            for item in value:
+                symbol, item_value = self.encode(item)
+                symbols.append(symbol)
+                values.append(item_value)
+            return (tuple(symbols), tuple(values)) if kind is tuple else (symbols, values)
         if kind is dict:
-            pairs = {k: self.encode(v) for k, v in value.items()}
-            return {k: p[0] for k, p in pairs.items()}, {k: p[1] for k, p in pairs.items()}
+            symbols, values = {}, {}
+            for key, item in value.items():
+                symbols[key], values[key] = self.encode(item)
+            return symbols, values
         if kind is slice:
             (start, stop, step), (a, b, c) = self.encode((value.start, value.stop, value.step))
             return slice(start, stop, step), slice(a, b, c)
