@@ -40,8 +40,7 @@ class MapFetcher:
         self.collate_fn = collate_fn
         self.progress = progress
         self.gather = batch_gatherer(dataset) if auto_collation and collate_fn is default_collate else None
-        getitems = getattr(dataset, "__getitems__", None)
-        self.getitems = getitems if callable(getitems) else None
+        self.getitems = _getitems(dataset) if self.gather is None else None  # NOTE: read only without a gather
         self.current: Any = None
 
     def __call__(self, index) -> Any:
@@ -80,6 +79,12 @@ class MapFetcher:
             more = ", ..." if len(self.current) > 8 else ""
             return f"dataset indices [{', '.join(values)}{more}]"
         return f"dataset index {self.current!r}"
+
+
+def _getitems(dataset) -> Callable | None:
+    """The dataset's `__getitems__` (a batch of samples in one call), if it has one."""
+    getitems = getattr(dataset, "__getitems__", None)
+    return getitems if callable(getitems) else None
 
 
 class IterableFetcher:

@@ -55,7 +55,10 @@ def native_stream(generator: ember.Generator | None):
 def host_permutation(generator: ember.Generator | None, n: int) -> np.ndarray:
     """A random permutation of range(n) from `generator`'s stream, as a NumPy array."""
     generator = generator if generator is not None else ember.default_generator
-    return backend_for(generator.device).to_numpy(generator.native().permutation(n))
+    drawn = generator.native().permutation(n)
+    if type(drawn) is np.ndarray:  # drawn on the host already: no backend to ask for a copy
+        return drawn
+    return backend_for(generator.device).to_numpy(drawn)
 
 
 def epoch_order(sampler) -> np.ndarray | None:
@@ -103,11 +106,15 @@ class RandomSampler(_OrderedSampler):
     @property
     def num_samples(self) -> int:
         """How many indices an epoch draws."""
-        return len(self.data_source) if self._num_samples is None else self._num_samples
+        return self._samples_from(len(self.data_source))
+
+    def _samples_from(self, n: int) -> int:
+        """How many indices an epoch draws from a data source of n."""
+        return n if self._num_samples is None else self._num_samples
 
     def _order(self) -> np.ndarray:
         n = len(self.data_source)
-        wanted = self.num_samples
+        wanted = self._samples_from(n)
         if self.replacement:
             return ember.randint(0, n, (wanted,), generator=self.generator).numpy()
         if wanted == n:
