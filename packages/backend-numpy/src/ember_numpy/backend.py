@@ -26,6 +26,7 @@ def _bfloat16() -> np.dtype | None:
 # NOTE: NumPy has no bfloat16; ml_dtypes gives NumPy one, which ember.bfloat16 tensors hold here.
 _BF16 = _bfloat16()
 _F32 = np.dtype(np.float32)
+_NDARRAY = np.ndarray
 _BACKENDS: weakref.WeakSet = weakref.WeakSet()
 _LOCK = threading.Lock()
 _GIVEN = [False]  # set for good once ember has bfloat16
@@ -101,7 +102,7 @@ class NumpyBackend(NumpyLikeBackend):
         return np.matmul(x, y) if out is None else np.matmul(x, y, out)
 
     def getitem(self, x: np.ndarray, key: Any) -> np.ndarray:
-        if type(key) is np.ndarray and key.dtype.kind in "iu" and x.ndim:
+        if type(key) is _NDARRAY and key.dtype.kind in "iu" and x.ndim:
             return x.take(key, 0)  # NOTE: the same rows as x[key], several times faster
         return x[key]
 
