@@ -16,6 +16,7 @@ from ._collate import default_collate
 from .dataset import batch_gatherer
 
 END = object()  # an IterableDataset's stream is used up
+_NDARRAY = np.ndarray
 _INDEX = np.dtype(np.int64)  # a gather's index dtype (compared by identity: the native int64 dtype is one object)
 
 
@@ -34,6 +35,8 @@ class MapFetcher:
     `progress` is the value a worker shares with the main process; None in the main process itself.
     """
 
+    __slots__ = ("dataset", "auto_collation", "collate_fn", "progress", "gather", "getitems", "current")
+
     def __init__(self, dataset, auto_collation: bool, collate_fn: Callable, progress) -> None:
         self.dataset = dataset
         self.auto_collation = auto_collation
@@ -46,7 +49,7 @@ class MapFetcher:
     def __call__(self, index) -> Any:
         gather = self.gather  # NOTE: set only with auto-collation, so the common case is tested first
         if gather is not None:
-            if type(index) is not np.ndarray or index.dtype is not _INDEX:
+            if type(index) is not _NDARRAY or index.dtype is not _INDEX:
                 index = np.asarray(index, dtype=np.int64)
             self.current = index
             if self.progress is not None:
