@@ -99,9 +99,9 @@ class NumpyLikeBackend(SingleDeviceBasics):
 
     def sum_of_squares(self, x: Any, mean: bool) -> Any:
         """sum(x * x), or its mean: a small float32/float64 array sums its squares as one dot product."""
-        if x.size > _DOT_SIZE or x.dtype.char not in "fdg":  # NOTE: the float types of 4 bytes and more
+        if x.size > _DOT_SIZE or x.dtype.kind != "f" or x.dtype.itemsize < 4:
             return self.mean(x * x) if mean else self.sum(x * x)
-        flat = x.ravel()
+        flat = x.reshape(-1)
         total = flat.dot(flat)  # NOTE: the array's own dot: the same BLAS dot as matmul, without its slower dispatch
         return self._divided(total, x.size) if mean else total
 
