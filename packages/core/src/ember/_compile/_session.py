@@ -156,7 +156,7 @@ class Session:
         tracer.backends = {b.ndarray: b for b in backends.values()}
         tracer.item_readers = {b.ndarray: b.item for b in backends.values()}
         for backend in backends.values():
-            replacements = kernel_recorders(backend)
+            replacements = {name: kernel_recorder(name, getattr(backend, name)) for name in kernel_names(backend)}
             for name in _ARRAY_METADATA:  # NOTE: read from the native arrays, as their own metadata attributes are
                 replacements[name] = _on_plain(getattr(backend, name))
             replacements["xp"] = RecordingModule(backend.xp)
@@ -305,30 +305,6 @@ class Session:
 
 _RECORDERS: dict = {}  # (name, written operand, always, kernel) -> its recorder: one per kernel, whatever the trace
 _RECORDERS_SIZE = 4096
-_BACKEND_KERNELS: dict = {}  # id(backend) -> (backend, {name: (kernel, its recorder)}), the kernels last seen
-_BACKENDS_SIZE = 64
-
-
-def kernel_recorders(backend) -> dict:
-    """{name: recorder} for the backend's kernels as they are now.
-
-    A kernel equal to the one last seen under its name keeps its recorder (that of `kernel_recorder`),
-    without building and hashing its key again: ~110 kernels per backend and trace.
-    """
-    known = _BACKEND_KERNELS.get(id(backend))
-    if known is None or known[0] is not backend:
-        if len(_BACKEND_KERNELS) >= _BACKENDS_SIZE:
-            _BACKEND_KERNELS.clear()
-        known = _BACKEND_KERNELS[id(backend)] = (backend, {})
-    seen = known[1]
-    recorders = {}
-    for name in kernel_names(backend):
-        real = getattr(backend, name)
-        found = seen.get(name)
-        if found is None or not (found[0] is real or found[0] == real):
-            found = seen[name] = (real, kernel_recorder(name, real))
-        recorders[name] = found[1]
-    return recorders
 
 
 def kernel_recorder(name: str, real, writes: dict = _KERNEL_WRITES, always: bool = True):
