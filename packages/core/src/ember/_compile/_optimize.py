@@ -168,13 +168,8 @@ def _key(value, rename: dict):
             parts.append(part)
         return (kind.__name__, tuple(parts))
     if kind is dict:
-        parts = []
-        for name, item in value.items():
-            part = _key(item, rename)
-            if part is None:
-                return None
-            parts.append((name, part))
-        return ("dict", tuple(parts))
+        items = _key(tuple(value.values()), rename)
+        return None if items is None else ("dict", tuple(zip(value, items[1])))
     if kind is slice:
         return ("slice", _key((value.start, value.stop, value.step), rename))
     if value is None or kind in (bool, int, float, str):
