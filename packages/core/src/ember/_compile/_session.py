@@ -2,6 +2,8 @@
 
 The recording points are the backend protocol's: each backend's kernels and the functions of its
 array module (``backend.xp``), whatever the backend, so every registered backend is recorded alike.
+For the trace, each backend object takes a subclass of its own class whose kernels are recorders
+(`recording_class`): entering and leaving change one attribute per backend, however many kernels it has.
 """
 
 from __future__ import annotations
