@@ -174,8 +174,9 @@ def _merged(pairs: list) -> list:
         return []
     if len(pairs) == 1:
         return [f"{pairs[0][0]} == {pairs[0][1]}"]
+    lefts, rights = zip(*pairs)
     # NOTE: a tuple of literals is one constant of the compiled code
-    return [f"({', '.join(left for left, _ in pairs)},) == ({', '.join(right for _, right in pairs)},)"]
+    return [f"({', '.join(lefts)},) == ({', '.join(rights)},)"]
 
 
 def _on_arguments(expression: str) -> bool:
