@@ -235,6 +235,27 @@ def test_eager_path_keeps_its_kernels_after_a_trace():
     assert type(ember.ones(2)._data) is array_type
 
 
+def test_a_backend_whose_class_has_slots_is_recorded_and_keeps_its_class():
+    """A trace gives each backend a recording class for its duration; a class with __slots__ takes it too."""
+    from ember import _tensor
+
+    backend = ember.ones(1)._backend
+    slotted_class = type("Slotted", (type(backend),), {"__slots__": ("note",)})
+    slotted = slotted_class.__new__(slotted_class)
+    slotted.__dict__.update(vars(backend))
+    like = ember.ones(3)
+
+    def on_slotted(values):
+        return _tensor.wrap(ember.tensor(values)._data, slotted, like.dtype, like.device)
+
+    compiled = ember.compile(lambda a, b: (a * b + 1).sum())
+    for values in ([1.0, 2.0, 3.0], [0.5, -1.0, 4.0], [2.0, 2.0, 2.0]):
+        a, b = on_slotted(values), on_slotted([3.0, 1.0, 0.5])
+        assert compiled(a, b).item() == (a * b + 1).sum().item()
+    assert compiled._traces == 1 and compiled._cache, compiled.explain()
+    assert type(slotted) is slotted_class and slotted.multiply is backend.multiply
+
+
 def test_operators_on_numpy_arrays_are_recorded_as_the_ufuncs_numpy_calls():
     """`x ** 2` is recorded as square and `x += y` as add(x, y, out=(x,)): what ndarray's operators call, so a
     replay makes the same calls (and plans their buffers); on another backend the operator itself is recorded."""

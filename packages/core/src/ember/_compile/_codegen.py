@@ -122,22 +122,34 @@ def bind_locals(expressions: list, lines: list) -> tuple:
     entry named through its parameter) is replaced whole.
     """
     bindings = []
+    text, separator = _joined(lines)  # NOTE: searched and edited as one text
     for expression in sorted(set(expressions), key=len, reverse=True):
-        if expression not in "\n".join(lines):  # NOTE: one search of the whole text (no expression holds a newline)
+        if expression not in text:
             continue
         local = f"t{len(bindings)}"
         bindings.append((local, expression))
-        lines = [_replaced(line, expression, local) if expression in line else line for line in lines]
+        text = _replaced(text, separator, expression, local)
     bindings.sort(key=lambda item: len(item[1]))
-    return bindings, lines
+    return bindings, text.split(separator)
 
 
-def _replaced(line: str, expression: str, local: str) -> str:
-    """line reading `local` for `expression`, except where it assigns the expression itself."""
-    target = expression + " = "
-    if line.startswith(target):
-        return target + line[len(target) :].replace(expression, local)
-    return line.replace(expression, local)
+def _joined(lines: list) -> tuple:
+    """(text, separator): the lines joined by a character that none of them holds (a newline, where none does:
+    generated lines and expressions write any other character as an escape)."""
+    separator, code = "\n", 0xE000
+    text = separator.join(lines)
+    while text.count(separator) != len(lines) - 1:
+        separator, code = chr(code), code + 1
+        text = separator.join(lines)
+    return text, separator
+
+
+def _replaced(text: str, separator: str, expression: str, local: str) -> str:
+    """text (lines joined by separator) reading `local` for `expression`, except where a line assigns the
+    expression itself."""
+    target = f"{separator}{expression} = "
+    parts = f"{separator}{text}".split(target)
+    return target.join([part.replace(expression, local) for part in parts])[1:]
 
 
 def _compared(check: str):
@@ -162,8 +174,9 @@ def _merged(pairs: list) -> list:
         return []
     if len(pairs) == 1:
         return [f"{pairs[0][0]} == {pairs[0][1]}"]
+    lefts, rights = zip(*pairs)
     # NOTE: a tuple of literals is one constant of the compiled code
-    return [f"({', '.join(left for left, _ in pairs)},) == ({', '.join(right for _, right in pairs)},)"]
+    return [f"({', '.join(lefts)},) == ({', '.join(rights)},)"]
 
 
 def _on_arguments(expression: str) -> bool:

@@ -2,6 +2,8 @@
 
 The recording points are the backend protocol's: each backend's kernels and the functions of its
 array module (``backend.xp``), whatever the backend, so every registered backend is recorded alike.
+For the trace, each backend object takes a subclass of its own class whose kernels are recorders
+(`recording_class`): entering and leaving change one attribute per backend, however many kernels it has.
 """
 
 from __future__ import annotations
@@ -67,16 +69,62 @@ _USER_READS = {
 _KERNEL_NAMES: dict = {}
 
 
-def kernel_names(backend) -> list:
+def kernel_names(backend) -> tuple:
     """The backend's callable attributes that are kernels (cached per class and instance attributes)."""
-    key = (type(backend), tuple(vars(backend)))
+    key = (type(backend), tuple(_own_attributes(backend)))
     found = _KERNEL_NAMES.get(key)
     if found is None:
         found = _KERNEL_NAMES[key] = _kernel_names(backend)
     return found
 
 
-def _on_plain(real):
+def _own_attributes(instance) -> dict:
+    """The instance's own attributes (none where its class has only __slots__)."""
+    return getattr(instance, "__dict__", {})
+
+
+def _kernel_names(backend) -> tuple:
+    names = set(_own_attributes(backend)) | {n for n in dir(type(backend)) if not n.startswith("_")}
+    found = []
+    for name in sorted(names):
+        if name.startswith("_") or name in _METADATA:
+            continue
+        value = getattr(backend, name, None)
+        if callable(value) and not isinstance(value, type):
+            found.append(name)
+    return tuple(found)
+
+
+class _WhileRecording:
+    """A backend attribute while the backend records: `make(name, value)` of the value it holds.
+
+    A data descriptor, so that it comes before the instance's own attributes (NumpyLikeBackend's kernels
+    are): the value is read from the instance, or else from the backend's own class, at each lookup.
+    """
+
+    __slots__ = ("name", "make", "recording_class")
+
+    def __init__(self, name: str, make) -> None:
+        self.name = name
+        self.make = make
+        self.recording_class = None  # NOTE: the class that holds it, once made
+
+    def __get__(self, backend, owner=None):
+        if backend is None:
+            return self
+        name = self.name
+        own = _own_attributes(backend)
+        value = own[name] if name in own else getattr(super(self.recording_class, backend), name)
+        return self.make(name, value)
+
+    def __set__(self, backend, value) -> None:
+        vars(backend)[self.name] = value
+
+    def __delete__(self, backend) -> None:
+        del vars(backend)[self.name]
+
+
+def _on_plain(name: str, real):
     """real, called on the native arrays that recording arrays stand for."""
 
     def metadata(*args):
@@ -85,16 +133,46 @@ def _on_plain(real):
     return metadata
 
 
-def _kernel_names(backend) -> list:
-    names = set(vars(backend)) | {n for n in dir(type(backend)) if not n.startswith("_")}
-    found = []
-    for name in sorted(names):
-        if name.startswith("_") or name in _METADATA:
-            continue
-        value = getattr(backend, name, None)
-        if callable(value) and not isinstance(value, type):
-            found.append(name)
+def _recording_module(name: str, module):
+    return RecordingModule(module)
+
+
+def _recording_array(name: str, native_type):
+    return RecordingArray
+
+
+_RECORDING_CLASSES: dict = {}  # (backend class, its kernel names) -> the recording subclass, made of these alone
+
+
+def recording_class(backend_class: type, kernels: tuple) -> type:
+    """The subclass that a backend of backend_class takes while it records: each kernel recorded, the array
+    metadata read from native arrays, `xp` recorded, RecordingArray its array type."""
+    key = (backend_class, kernels)
+    found = _RECORDING_CLASSES.get(key)
+    if found is None:
+        if len(_RECORDING_CLASSES) >= _RECORDERS_SIZE:
+            _RECORDING_CLASSES.clear()
+        found = _RECORDING_CLASSES[key] = _recording_class(backend_class, kernels)
     return found
+
+
+def _recording_class(backend_class: type, kernels: tuple) -> type:
+    attributes = {name: _WhileRecording(name, kernel_recorder) for name in kernels}
+    # NOTE: the array metadata is read from the native arrays, as their own metadata attributes are
+    attributes.update((name, _WhileRecording(name, _on_plain)) for name in _ARRAY_METADATA)
+    attributes["xp"] = _WhileRecording("xp", _recording_module)
+    attributes["ndarray"] = _WhileRecording("ndarray", _recording_array)
+    recording = types.new_class(
+        backend_class.__name__,
+        (backend_class,),
+        # NOTE: no slots of its own: an instance can take it as its class (the same layout), whatever its class has
+        exec_body=lambda namespace: namespace.update(
+            attributes, __slots__=(), __module__=backend_class.__module__, __qualname__=backend_class.__qualname__
+        ),
+    )
+    for descriptor in attributes.values():
+        descriptor.recording_class = recording
+    return recording
 
 
 class Swapped:
@@ -156,12 +234,7 @@ class Session:
         tracer.backends = {b.ndarray: b for b in backends.values()}
         tracer.item_readers = {b.ndarray: b.item for b in backends.values()}
         for backend in backends.values():
-            replacements = {name: kernel_recorder(name, getattr(backend, name)) for name in kernel_names(backend)}
-            for name in _ARRAY_METADATA:  # NOTE: read from the native arrays, as their own metadata attributes are
-                replacements[name] = _on_plain(getattr(backend, name))
-            replacements["xp"] = RecordingModule(backend.xp)
-            replacements["ndarray"] = RecordingArray
-            self.patch_all(backend, replacements)
+            self.swap_class(backend, recording_class(type(backend), kernel_names(backend)))
         self.patch(_random.Generator, "native", self.recording_native(_random.Generator.native))
         self.patch(_engine, "accumulate", self.noting_accumulate(_engine.accumulate))
         self.patch(_api, "run_backward", self.noting_backward(_api.run_backward))
@@ -173,6 +246,11 @@ class Session:
                 self.patch(optimizer, "zero_grad", self.noting_zero_grad(optimizer, zero_grad))
         forget_resolved_math()
         _tracer.current.tracer = tracer
+
+    def swap_class(self, instance, recording: type) -> None:
+        """instance of class `recording` until leave()."""
+        self.patched.append((instance, "__class__", True, type(instance)))
+        instance.__class__ = recording
 
     def patch(self, owner, name: str, value) -> None:
         self.patch_all(owner, {name: value})
