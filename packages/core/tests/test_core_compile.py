@@ -256,6 +256,32 @@ def test_a_backend_whose_class_has_slots_is_recorded_and_keeps_its_class():
     assert type(slotted) is slotted_class and slotted.multiply is backend.multiply
 
 
+def test_a_backend_whose_class_cannot_be_swapped_runs_eagerly_with_the_reason():
+    """A backend that is not an instance of a Python class (here a SimpleNamespace of a backend's members)
+    cannot take a recording class: the compiled function warns once and runs eagerly, with the same values."""
+    import types
+
+    from ember import _tensor
+
+    backend = ember.ones(1)._backend
+    members = {name: getattr(backend, name) for name in dir(backend) if not name.startswith("__")}
+    namespace_backend = types.SimpleNamespace(**members)
+    like = ember.ones(3)
+
+    def on_namespace(values):
+        return _tensor.wrap(ember.tensor(values)._data, namespace_backend, like.dtype, like.device)
+
+    def step(a, b):
+        return (a * b + 1).sum()
+
+    a, b = on_namespace([1.0, 2.0, 3.0]), on_namespace([3.0, 1.0, 0.5])
+    with pytest.warns(UserWarning, match="cannot be swapped for a recording one"):
+        first = ember.compile(step)(a, b)
+    assert first.item() == step(a, b).item()
+    with pytest.raises(GraphBreak, match="SimpleNamespace"):
+        ember.compile(step, fullgraph=True)(a, b)
+
+
 def test_operators_on_numpy_arrays_are_recorded_as_the_ufuncs_numpy_calls():
     """`x ** 2` is recorded as square and `x += y` as add(x, y, out=(x,)): what ndarray's operators call, so a
     replay makes the same calls (and plans their buffers); on another backend the operator itself is recorded."""

@@ -248,9 +248,17 @@ class Session:
         _tracer.current.tracer = tracer
 
     def swap_class(self, instance, recording: type) -> None:
-        """instance of class `recording` until leave()."""
-        self.patched.append((instance, "__class__", True, type(instance)))
-        instance.__class__ = recording
+        """instance of class `recording` until leave(); a trace that cannot give it that class stops."""
+        original = type(instance)
+        try:
+            instance.__class__ = recording
+        except TypeError:
+            self.tracer.stop(
+                f"runs on a backend of type {original.__name__}, whose class cannot be swapped for a recording one "
+                "(a backend needs to be an instance of a Python class)"
+            )
+            return
+        self.patched.append((instance, "__class__", True, original))
 
     def patch(self, owner, name: str, value) -> None:
         self.patch_all(owner, {name: value})
