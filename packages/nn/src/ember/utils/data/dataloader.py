@@ -193,22 +193,26 @@ def _check_iterable_options(shuffle, sampler, batch_sampler) -> None:
             )
 
 
+_SEED_DTYPE = np.dtype(np.int64)  # NOTE: a dtype, not the scalar type, which NumPy would look up on each draw
+
+
 def _draw_seed(generator: ember.Generator | None) -> int:
     """The epoch's base seed, drawn from the loader's generator (the default one without)."""
-    return int(native_stream(generator).integers(0, 2**62, (), np.int64))
+    return int(native_stream(generator).integers(0, 2**62, (), _SEED_DTYPE))
 
 
 # --- in the main process ----------------------------------------------------------------------
 
 
 def _batches_in_this_process(loader: DataLoader) -> Iterator:
-    fetch = loader._fetcher(Position() if loader._iterable else None)
+    fetcher = loader._fetcher(Position() if loader._iterable else None)
+    fetch = fetcher.__call__  # NOTE: bound once; calling the fetcher itself goes through its type's call slot
     pin = loader.pin_memory
     for index in loader._index_batches():
         try:
             batch = fetch(index)
         except Exception as error:
-            error.add_note(f"(raised by the DataLoader while loading {fetch.describe()})")
+            error.add_note(f"(raised by the DataLoader while loading {fetcher.describe()})")
             raise
         if batch is END:
             return
