@@ -73,6 +73,28 @@ def test_guards_retrace_on_shape_dtype_and_grad_mode():
     assert len(f._cache) >= 4
 
 
+def test_guards_retrace_on_an_argument_s_strides_subclass_and_requires_grad():
+    class Sub(ember.Tensor):
+        __slots__ = ()
+
+    @ember.compile
+    def f(a):
+        return (a * 2).sum(dim=0)
+
+    base = ember.arange(6.0).reshape(2, 3)
+    other = ember.arange(6.0).reshape(3, 2).t()  # the same shape, other strides
+    for value in (base, other, base):
+        assert np.array_equal(f(value).numpy(), (value * 2).sum(dim=0).numpy())
+    assert len(f._cache) == 2
+    sub = ember.arange(6.0).reshape(2, 3)
+    sub.__class__ = Sub
+    f(sub)
+    assert len(f._cache) == 3
+    with ember.no_grad():
+        f(ember.arange(6.0).reshape(2, 3).requires_grad_())
+    assert len(f._cache) == 4
+
+
 def test_python_scalar_arguments_are_guarded_by_value():
     f = ember.compile(lambda a, k: a * k)
     a = ember.arange(3.0)

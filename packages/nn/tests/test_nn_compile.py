@@ -457,6 +457,44 @@ def test_changing_a_module_setting_between_calls_retraces():
             assert np.array_equal(model(x).numpy(), got.numpy()), p
 
 
+class _Scaled(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.scale = 2.0  # an instance attribute: the guard reads the module's __dict__
+
+    def forward(self, x):
+        return x * self.scale
+
+
+class _ScaledByProperty(_Scaled):
+    """A class property that comes before the instance attribute of the same name."""
+
+    @property
+    def scale(self):
+        return self.__dict__["scale"] + self.offset
+
+    @scale.setter
+    def scale(self, value) -> None:
+        self.__dict__["scale"] = value
+
+
+def test_a_module_attribute_read_through_its_dict_or_its_class_property_is_guarded():
+    for cls in (_Scaled, _ScaledByProperty):
+        model = cls()
+        model.offset = 0.0
+        forward = ember.compile(model)
+        x = ember.ones(2)
+        with ember.no_grad():
+            assert forward(x).numpy().tolist() == [2.0, 2.0]
+            model.scale = 3.0
+            assert forward(x).numpy().tolist() == [3.0, 3.0]
+            model.offset = 1.0
+            assert forward(x).numpy().tolist() == model(x).numpy().tolist()
+            model.eval()
+            assert forward(x).numpy().tolist() == model(x).numpy().tolist()
+        assert len(forward._compiled._cache) >= 3
+
+
 class _Config:
     scale = 1.0
 
