@@ -116,20 +116,32 @@ def live_instructions(instructions: list, needed: set) -> list:
 
 
 def bind_locals(expressions: list, lines: list) -> tuple:
-    """(bindings, lines): each expression the lines use read once into a local ``t<n>``.
+    """(bindings, lines): each expression the lines (or a longer bound expression) use read once into a local ``t<n>``.
 
     Longer expressions are replaced first, so that one holding another (an optimizer state
     entry named through its parameter) is replaced whole.
     """
     bindings = []
     for expression in sorted(set(expressions), key=len, reverse=True):
-        if expression not in "\n".join(lines):  # NOTE: one search of the whole text (no expression holds a newline)
+        # NOTE: one search of the whole text (no expression holds a newline), and of the longer expressions bound
+        if expression not in "\n".join(lines) and not any(expression in bound for _, bound in bindings):
             continue
         local = f"t{len(bindings)}"
         bindings.append((local, expression))
         lines = [_replaced(line, expression, local) if expression in line else line for line in lines]
     bindings.sort(key=lambda item: len(item[1]))
-    return bindings, lines
+    return _chained(bindings), lines
+
+
+def _chained(bindings: list) -> list:
+    """bindings where each expression reads the locals bound before it (``t1 = t0._data`` for ``a[0]._data``)."""
+    out: list = []
+    for local, expression in bindings:
+        for earlier, text in sorted(bindings[: len(out)], key=lambda item: len(item[1]), reverse=True):
+            if text in expression:
+                expression = expression.replace(text, earlier)
+        out.append((local, expression))
+    return out
 
 
 def _replaced(line: str, expression: str, local: str) -> str:

@@ -200,7 +200,8 @@ class CompiledFunction:
             expressions.append(f"{e}._data" if e.startswith(("a[", "kw[")) else e)
         for expression, optimizer in scope.optimizers.values():
             expressions += [f"{expression}.param_groups[{g}]" for g in range(len(optimizer.param_groups))]
-        expressions += [f"{expression}.__dict__" for expression, _ in scope.modules.values()]
+        for expression, _ in scope.modules.values():
+            expressions += [f"{expression}.__dict__", f"{expression}._parameters", f"{expression}._buffers"]
         checks = merged_guards(checks)
         bindings, lines = bind_locals([shortened(e, verified) for e in expressions], checks + lines)
         source = function_source(lines[: len(checks)], bindings, lines[len(checks) :], restore)
