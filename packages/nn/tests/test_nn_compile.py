@@ -457,6 +457,30 @@ def test_changing_a_module_setting_between_calls_retraces():
             assert np.array_equal(model(x).numpy(), got.numpy()), p
 
 
+def test_a_changed_momentum_or_a_replaced_parameter_between_calls_matches_eager():
+    def run(compiled: bool):
+        model, optimizer = _regression()
+        step = _make_step(model, optimizer, nn.MSELoss())
+        step = ember.compile(step) if compiled else step
+        x, y = _data()
+        losses = [step(x, y), step(x, y)]
+        optimizer.param_groups[0]["momentum"] = 0.5
+        losses += [step(x, y), step(x, y)]
+        ember.manual_seed(7)
+        model.bias = nn.Parameter(ember.randn(1))
+        optimizer.param_groups[0]["params"][1] = model.bias
+        optimizer.state.clear()
+        losses += [step(x, y), step(x, y), step(x, y)]
+        return model, [loss.numpy() for loss in losses], step
+
+    eager_model, eager_losses, _ = run(False)
+    model, losses, step = run(True)
+    for got, expected in zip(losses, eager_losses):
+        assert np.array_equal(got, expected)
+    _assert_same_state(model, eager_model)
+    assert step._traces >= 3
+
+
 class _Scaled(nn.Module):
     def __init__(self) -> None:
         super().__init__()

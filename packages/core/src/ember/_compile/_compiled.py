@@ -202,6 +202,7 @@ class CompiledFunction:
             expressions += [f"{expression}.param_groups[{g}]" for g in range(len(optimizer.param_groups))]
         for expression, _ in scope.modules.values():
             expressions += [f"{expression}.__dict__", f"{expression}._parameters", f"{expression}._buffers"]
+        expressions += tracer.scalar_sources.values()  # NOTE: a learning rate's type is guarded, its value read
         checks = merged_guards(checks)
         bindings, lines = bind_locals([shortened(e, verified) for e in expressions], checks + lines)
         source = function_source(lines[: len(checks)], bindings, lines[len(checks) :], restore)
