@@ -95,6 +95,26 @@ def test_guards_retrace_on_an_argument_s_strides_subclass_and_requires_grad():
     assert len(f._cache) == 4
 
 
+def test_closure_variables_rebound_between_calls_retrace():
+    scale, weights = 2.0, ember.ones(3)
+
+    def step(a):
+        return (a * weights * scale).sum()  # noqa: F821 (the test empties the cell of scale)
+
+    compiled = ember.compile(step)
+    a = ember.arange(3.0)
+    results = [compiled(a), compiled(a)]
+    scale = 3.0
+    results.append(compiled(a))
+    weights = ember.full((3,), 2.0)
+    results.append(compiled(a))
+    assert [r.item() for r in results] == [6.0, 6.0, 9.0, 18.0]
+    assert "cell" in compiled.explain() and ".cell_contents" not in compiled.explain()  # read as free variables
+    del scale  # an empty cell: the guard fails, and the step raises as it would eagerly
+    with pytest.raises(NameError):
+        compiled(a)
+
+
 def test_python_scalar_arguments_are_guarded_by_value():
     f = ember.compile(lambda a, k: a * k)
     a = ember.arange(3.0)

@@ -206,8 +206,8 @@ class CompiledFunction:
         checks = merged_guards(checks)
         bindings, lines = bind_locals([shortened(e, verified) for e in expressions], checks + lines)
         source = function_source(lines[: len(checks)], bindings, lines[len(checks) :], restore)
-        exec(_code_of(source, name), namespace.values)
-        entry = Entry(namespace.values["_replay"], source, kernels)
+        source = _cells_as_free_variables(source, namespace)
+        entry = Entry(replay_function(source, namespace.values, name), source, kernels)
         self._cache.insert(0, entry)
         del self._cache[CACHE_SIZE:]
         self._runs = [e.replay for e in self._cache]
@@ -229,6 +229,32 @@ def _code_of(source: str, name: str):
             del _CODE[next(iter(_CODE))]
         code = _CODE[source] = builtins.compile(source, f"<ember.compile replay of {name}>", "exec")
     return code
+
+
+def _cells_as_free_variables(source: str, namespace: Namespace) -> str:
+    """source reading each closure cell it names (``cell2.cell_contents``) as a free variable (``cell2``).
+
+    NOTE: reading a free variable is one instruction; a cell's ``cell_contents`` is an attribute load
+    CPython 3.11 does not specialize.
+    """
+    for key, value in namespace.values.items():
+        if type(value) is types.CellType and f"{key}.cell_contents" in source:
+            source = source.replace(f"{key}.cell_contents", key)
+    return source
+
+
+def replay_function(source: str, values: dict, name: str):
+    """The ``_replay`` function that source defines, in the globals `values`; the cells of `values` that it
+    names are its free variables."""
+    cells = [key for key, value in values.items() if type(value) is types.CellType and key in source]
+    if not cells:
+        exec(_code_of(source, name), values)
+        return values["_replay"]
+    inner = "".join(f"    {line}\n" for line in source.splitlines())
+    module = _code_of(f"def _closure():\n    {' = '.join(cells)} = None\n{inner}    return _replay\n", name)
+    closure = next(c for c in module.co_consts if isinstance(c, types.CodeType))
+    code = next(c for c in closure.co_consts if isinstance(c, types.CodeType) and c.co_name == "_replay")
+    return types.FunctionType(code, values, "_replay", None, tuple(values[cell] for cell in code.co_freevars))
 
 
 # --- guards -----------------------------------------------------------------------------------
