@@ -170,12 +170,16 @@ def _is_literal(text: str) -> bool:
 
 
 def _merged(pairs: list) -> list:
-    if not pairs:
-        return []
-    if len(pairs) == 1:
-        return [f"{pairs[0][0]} == {pairs[0][1]}"]
-    # NOTE: a tuple of literals is one constant of the compiled code
-    return [f"({', '.join(left for left, _ in pairs)},) == ({', '.join(right for _, right in pairs)},)"]
+    """One tuple comparison of the scalar checks, then each check of a tuple (a shape) on its own.
+
+    NOTE: a tuple of literals is one constant of the compiled code; a tuple nested in the compared
+    tuple (a fresh shape against a constant one) costs more to compare than on its own.
+    """
+    scalars = [(left, right) for left, right in pairs if not right.startswith("(")]
+    alone = [f"{left} == {right}" for left, right in pairs if right.startswith("(")]
+    if len(scalars) < 2:
+        return [f"{left} == {right}" for left, right in scalars] + alone
+    return [f"({', '.join(left for left, _ in scalars)},) == ({', '.join(right for _, right in scalars)},)"] + alone
 
 
 def _on_arguments(expression: str) -> bool:
