@@ -433,7 +433,7 @@ def test_a_buffer_replaced_in_the_step_is_replaced_at_replay():
         return model, ember.optim.SGD(model.parameters(), lr=0.05)
 
     model, compiled = _run_custom(make, lambda m, o: _make_step(m, o, nn.MSELoss()))
-    assert "_buffers['average'] = " in compiled.explain()
+    assert "['average'] = _wrap" in compiled.explain()  # into the module's _buffers, read once
 
 
 def test_a_buffer_replaced_in_the_traced_call_holds_a_plain_array_after_it():
@@ -455,6 +455,68 @@ def test_changing_a_module_setting_between_calls_retraces():
             got = forward(x)
             ember.manual_seed(3)
             assert np.array_equal(model(x).numpy(), got.numpy()), p
+
+
+def test_a_changed_momentum_or_a_replaced_parameter_between_calls_matches_eager():
+    def run(compiled: bool):
+        model, optimizer = _regression()
+        step = _make_step(model, optimizer, nn.MSELoss())
+        step = ember.compile(step) if compiled else step
+        x, y = _data()
+        losses = [step(x, y), step(x, y)]
+        optimizer.param_groups[0]["momentum"] = 0.5
+        losses += [step(x, y), step(x, y)]
+        ember.manual_seed(7)
+        model.bias = nn.Parameter(ember.randn(1))
+        optimizer.param_groups[0]["params"][1] = model.bias
+        optimizer.state.clear()
+        losses += [step(x, y), step(x, y), step(x, y)]
+        return model, [loss.numpy() for loss in losses], step
+
+    eager_model, eager_losses, _ = run(False)
+    model, losses, step = run(True)
+    for got, expected in zip(losses, eager_losses):
+        assert np.array_equal(got, expected)
+    _assert_same_state(model, eager_model)
+    assert step._traces >= 3
+
+
+class _Scaled(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.scale = 2.0  # an instance attribute: the guard reads the module's __dict__
+
+    def forward(self, x):
+        return x * self.scale
+
+
+class _ScaledByProperty(_Scaled):
+    """A class property that comes before the instance attribute of the same name."""
+
+    @property
+    def scale(self):
+        return self.__dict__["scale"] + self.offset
+
+    @scale.setter
+    def scale(self, value) -> None:
+        self.__dict__["scale"] = value
+
+
+def test_a_module_attribute_read_through_its_dict_or_its_class_property_is_guarded():
+    for cls in (_Scaled, _ScaledByProperty):
+        model = cls()
+        model.offset = 0.0
+        forward = ember.compile(model)
+        x = ember.ones(2)
+        with ember.no_grad():
+            assert forward(x).numpy().tolist() == [2.0, 2.0]
+            model.scale = 3.0
+            assert forward(x).numpy().tolist() == [3.0, 3.0]
+            model.offset = 1.0
+            assert forward(x).numpy().tolist() == model(x).numpy().tolist()
+            model.eval()
+            assert forward(x).numpy().tolist() == model(x).numpy().tolist()
+        assert len(forward._compiled._cache) >= 3
 
 
 class _Config:

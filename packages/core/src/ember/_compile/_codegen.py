@@ -116,7 +116,7 @@ def live_instructions(instructions: list, needed: set) -> list:
 
 
 def bind_locals(expressions: list, lines: list) -> tuple:
-    """(bindings, lines): each expression the lines use read once into a local ``t<n>``.
+    """(bindings, lines): each expression the lines (or a longer bound expression) use read once into a local ``t<n>``.
 
     Longer expressions are replaced first, so that one holding another (an optimizer state
     entry named through its parameter) is replaced whole.
@@ -124,13 +124,24 @@ def bind_locals(expressions: list, lines: list) -> tuple:
     bindings = []
     text, separator = _joined(lines)  # NOTE: searched and edited as one text
     for expression in sorted(set(expressions), key=len, reverse=True):
-        if expression not in text:
+        if expression not in text and not any(expression in bound for _, bound in bindings):
             continue
         local = f"t{len(bindings)}"
         bindings.append((local, expression))
         text = _replaced(text, separator, expression, local)
     bindings.sort(key=lambda item: len(item[1]))
-    return bindings, text.split(separator)
+    return _chained(bindings), text.split(separator)
+
+
+def _chained(bindings: list) -> list:
+    """bindings where each expression reads the locals bound before it (``t1 = t0._data`` for ``a[0]._data``)."""
+    out: list = []
+    for local, expression in bindings:
+        for earlier, text in sorted(bindings[: len(out)], key=lambda item: len(item[1]), reverse=True):
+            if text in expression:
+                expression = expression.replace(text, earlier)
+        out.append((local, expression))
+    return out
 
 
 def _joined(lines: list) -> tuple:
@@ -170,13 +181,17 @@ def _is_literal(text: str) -> bool:
 
 
 def _merged(pairs: list) -> list:
-    if not pairs:
-        return []
-    if len(pairs) == 1:
-        return [f"{pairs[0][0]} == {pairs[0][1]}"]
-    lefts, rights = zip(*pairs)
-    # NOTE: a tuple of literals is one constant of the compiled code
-    return [f"({', '.join(lefts)},) == ({', '.join(rights)},)"]
+    """One tuple comparison of the scalar checks, then each check of a tuple (a shape) on its own.
+
+    NOTE: a tuple of literals is one constant of the compiled code; a tuple nested in the compared
+    tuple (a fresh shape against a constant one) costs more to compare than on its own.
+    """
+    scalars = [(left, right) for left, right in pairs if not right.startswith("(")]
+    alone = [f"{left} == {right}" for left, right in pairs if right.startswith("(")]
+    if len(scalars) < 2:
+        return [f"{left} == {right}" for left, right in scalars] + alone
+    lefts, rights = zip(*scalars)
+    return [f"({', '.join(lefts)},) == ({', '.join(rights)},)"] + alone
 
 
 def _on_arguments(expression: str) -> bool:

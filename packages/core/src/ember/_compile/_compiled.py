@@ -194,15 +194,20 @@ class CompiledFunction:
         guards = [check for index, check in enumerate(guards) if index not in dropped]
         checks = list(dict.fromkeys(_identity_guards(guards, stable, namespace, verified)))
         restore = [namespace.name(g, "g") for g in generators] if tracer.checks_after_draws else []
-        # NOTE: arguments (a[0]) are as cheap to read as a local, and read better in explain()
-        expressions = [e for e, _ in scope.tensors.values() if not e.startswith(("a[", "kw["))]
+        # NOTE: each argument, and the array of each tensor argument, is read once (a subscript costs more than a local)
+        expressions = [f"a[{i}]" for i in range(len(args))] + [f"kw[{key!r}]" for key in kwargs]
+        for e, _ in scope.tensors.values():
+            expressions.append(f"{e}._data" if e.startswith(("a[", "kw[")) else e)
         for expression, optimizer in scope.optimizers.values():
             expressions += [f"{expression}.param_groups[{g}]" for g in range(len(optimizer.param_groups))]
+        for expression, _ in scope.modules.values():
+            expressions += [f"{expression}.__dict__", f"{expression}._parameters", f"{expression}._buffers"]
+        expressions += tracer.scalar_sources.values()  # NOTE: a learning rate's type is guarded, its value read
+        checks = merged_guards(checks)
         bindings, lines = bind_locals([shortened(e, verified) for e in expressions], checks + lines)
-        checks = merged_guards(lines[: len(checks)])
-        source = function_source(checks, bindings, lines[len(lines) - len(built[0]) :], restore)
-        exec(_code_of(source, name), namespace.values)
-        entry = Entry(namespace.values["_replay"], source, kernels)
+        source = function_source(lines[: len(checks)], bindings, lines[len(checks) :], restore)
+        source = _cells_as_free_variables(source, namespace)
+        entry = Entry(replay_function(source, namespace.values, name), source, kernels)
         self._cache.insert(0, entry)
         del self._cache[CACHE_SIZE:]
         self._runs = [e.replay for e in self._cache]
@@ -224,6 +229,32 @@ def _code_of(source: str, name: str):
             del _CODE[next(iter(_CODE))]
         code = _CODE[source] = builtins.compile(source, f"<ember.compile replay of {name}>", "exec")
     return code
+
+
+def _cells_as_free_variables(source: str, namespace: Namespace) -> str:
+    """source reading each closure cell it names (``cell2.cell_contents``) as a free variable (``cell2``).
+
+    NOTE: reading a free variable is one instruction; a cell's ``cell_contents`` is an attribute load
+    CPython 3.11 does not specialize.
+    """
+    for key, value in namespace.values.items():
+        if type(value) is types.CellType and f"{key}.cell_contents" in source:
+            source = source.replace(f"{key}.cell_contents", key)
+    return source
+
+
+def replay_function(source: str, values: dict, name: str):
+    """The ``_replay`` function that source defines, in the globals `values`; the cells of `values` that it
+    names are its free variables."""
+    cells = [key for key, value in values.items() if type(value) is types.CellType and key in source]
+    if not cells:
+        exec(_code_of(source, name), values)
+        return values["_replay"]
+    inner = "".join(f"    {line}\n" for line in source.splitlines())
+    module = _code_of(f"def _closure():\n    {' = '.join(cells)} = None\n{inner}    return _replay\n", name)
+    closure = next(c for c in module.co_consts if isinstance(c, types.CodeType))
+    code = next(c for c in closure.co_consts if isinstance(c, types.CodeType) and c.co_name == "_replay")
+    return types.FunctionType(code, values, "_replay", None, tuple(values[cell] for cell in code.co_freevars))
 
 
 # --- guards -----------------------------------------------------------------------------------
@@ -259,11 +290,35 @@ def _plain_object(value) -> bool:
     )
 
 
-def _setting_guards(owner, expression: str, namespace: Namespace, out: list) -> None:
+def _setting_guards(owner, expression: str, namespace: Namespace, out: list, read=None) -> None:
     """Guards on an object's Python number and string attributes (Dropout's p, a config's scale)."""
     for name, value in vars(owner).items():
         if type(value) in (int, float, bool, str) and name != "training" and name.isidentifier():
-            out.append(f"{expression}.{name} == {literal(value, namespace)}")
+            out.append(f"{(read or _attribute)(owner, expression, name)} == {literal(value, namespace)}")
+
+
+def _attribute(owner, expression: str, name: str) -> str:
+    return f"{expression}.{name}"
+
+
+def _module_attribute(module, expression: str, name: str) -> str:
+    """The source that reads module.name: from its __dict__ where that is what the attribute lookup finds.
+
+    NOTE: a module's class defines __getattr__, which keeps CPython from specializing its attribute
+    loads; a subscript of its __dict__ (one local, read once per replay) is several times cheaper.
+    """
+    if name in vars(module) and not _data_descriptor(type(module), name):
+        return f"{expression}.__dict__[{name!r}]"
+    return f"{expression}.{name}"
+
+
+def _data_descriptor(cls: type, name: str) -> bool:
+    """Whether the class attribute `name` (if any) comes before an instance's own attribute of that name."""
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            kind = type(vars(klass)[name])
+            return hasattr(kind, "__set__") or hasattr(kind, "__delete__")
+    return False
 
 
 def _guard_source(scope: Scope, args: tuple, kwargs: dict, namespace: Namespace) -> tuple:
@@ -288,8 +343,8 @@ def _guard_source(scope: Scope, args: tuple, kwargs: dict, namespace: Namespace)
             verified.append((where, namespace.name(value)))
     start = len(checks)
     for expression, module in scope.modules.values():
-        checks.append(f"{expression}.training is {bool(module.training)}")
-        _setting_guards(module, expression, namespace, checks)
+        checks.append(f"{_module_attribute(module, expression, 'training')} is {bool(module.training)}")
+        _setting_guards(module, expression, namespace, checks, _module_attribute)
     for _, where, value in scope.watched:
         if _plain_object(value):
             _setting_guards(value, where, namespace, checks)
