@@ -255,6 +255,12 @@ class RecordingArray(metaclass=_ArrayType):
         return _read(self, "__complex__", "reads an array as a complex number", check=False)
 
 
+# The array API's metadata, read from the native array as class attributes: no failed lookup, no __getattr__.
+_METADATA = ("shape", "dtype", "ndim", "size")
+for _name in _METADATA:
+    setattr(RecordingArray, _name, property(operator.attrgetter(f"native.{_name}")))
+
+
 def _item_of(native, args: tuple):
     """native.item(*args), or its backend's item() for an array without one (array API standard arrays)."""
     reader = getattr(native, "item", None)
