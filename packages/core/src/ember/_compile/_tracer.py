@@ -20,6 +20,7 @@ Everything runs on the real values, so the traced call is itself the eager call.
 
 from __future__ import annotations
 
+import functools
 import linecache
 import operator
 import os
@@ -189,13 +190,7 @@ class RecordingArray(metaclass=_ArrayType):
     def __getattr__(self, name: str):
         if name.startswith("__"):
             raise AttributeError(name)  # NOTE: __array_interface__ & co. would let NumPy read past the record
-        value = getattr(self.native, name)
-        if callable(value) and not isinstance(value, type):
-            return _bound_method(self, name)
-        if isinstance(value, type(self.native)):  # an array-valued attribute: T, mT, real, imag, base
-            tracer = _recording()
-            return value if tracer is None else tracer.call("attr", name, (self,), {}, [])
-        return value  # metadata
+        return _attribute(self, name)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         return _ufunc_call(ufunc, method, inputs, kwargs)
@@ -265,6 +260,22 @@ class RecordingArray(metaclass=_ArrayType):
 _METADATA = ("shape", "dtype", "ndim", "size")
 for _name in _METADATA:
     setattr(RecordingArray, _name, property(operator.attrgetter(f"native.{_name}")))
+
+
+def _attribute(array, name: str):
+    """array.<name>: a method recorded when called, an array-valued attribute recorded, or metadata."""
+    value = getattr(array.native, name)
+    if callable(value) and not isinstance(value, type):
+        return _bound_method(array, name)
+    if isinstance(value, type(array.native)):  # an array-valued attribute: T, mT, real, imag, base
+        tracer = _recording()
+        return value if tracer is None else tracer.call("attr", name, (array,), {}, [])
+    return value  # metadata
+
+
+# Attributes core reads often, found on the class (a missing instance attribute costs a formatted error first).
+for _name in ("T", "mT", "base"):
+    setattr(RecordingArray, _name, property(functools.partial(_attribute, name=_name)))
 
 
 def _item_of(native, args: tuple):
@@ -620,14 +631,13 @@ class Tracer:
         """The recorded form of a call's result: new or known slots."""
         if isinstance(result, self.array_types) or isinstance(result, np.generic):
             slot = self.slot_of.get(id(result))
-            if slot is not None:
-                outs.append(slot)
-                return self.recording_arrays[slot]
-            recording = self.new_slot(result)
-            if isinstance(result, np.generic):
-                self.scalar_slots.add(len(self.plain) - 1)
-            outs.append(len(self.plain) - 1)
-            return recording
+            if slot is None:
+                slot = len(self.plain)
+                if isinstance(result, np.generic):
+                    self.scalar_slots.add(slot)
+                self.new_slot(result)
+            outs.append(slot)
+            return self.recording_arrays[slot]
         if type(result) is tuple and result and all(isinstance(r, (*self.array_types, np.generic)) for r in result):
             return tuple(self.adopt(r, outs) for r in result)
         return result
