@@ -20,6 +20,7 @@ Everything runs on the real values, so the traced call is itself the eager call.
 
 from __future__ import annotations
 
+import functools
 import linecache
 import operator
 import os
@@ -125,13 +126,19 @@ def _numpy_operator(array, name: str, operands: tuple):
         ufunc, method, inputs, kwargs = called.args
     else:
         return None
+    return ufunc, method, _unprobed(inputs, probe, array), dict(zip(kwargs, _unprobed(kwargs.values(), probe, array)))
 
-    def back(value):
+
+def _unprobed(values, probe, array) -> tuple:
+    """values with `array` in place of `probe` (inside tuples too)."""
+    items = []
+    for value in values:
         if value is probe:
-            return array
-        return tuple(back(v) for v in value) if type(value) is tuple else value
-
-    return ufunc, method, back(inputs), {k: back(v) for k, v in kwargs.items()}
+            value = array
+        elif type(value) is tuple:
+            value = _unprobed(value, probe, array)
+        items.append(value)
+    return tuple(items)
 
 
 def _ufunc_call(ufunc, method, inputs, kwargs):
@@ -183,13 +190,7 @@ class RecordingArray(metaclass=_ArrayType):
     def __getattr__(self, name: str):
         if name.startswith("__"):
             raise AttributeError(name)  # NOTE: __array_interface__ & co. would let NumPy read past the record
-        value = getattr(self.native, name)
-        if callable(value) and not isinstance(value, type):
-            return _bound_method(self, name)
-        if isinstance(value, type(self.native)):  # an array-valued attribute: T, mT, real, imag, base
-            tracer = _recording()
-            return value if tracer is None else tracer.call("attr", name, (self,), {}, [])
-        return value  # metadata
+        return _attribute(self, name)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         return _ufunc_call(ufunc, method, inputs, kwargs)
@@ -253,6 +254,28 @@ class RecordingArray(metaclass=_ArrayType):
 
     def __complex__(self):
         return _read(self, "__complex__", "reads an array as a complex number", check=False)
+
+
+# The array API's metadata, read from the native array as class attributes: no failed lookup, no __getattr__.
+_METADATA = ("shape", "dtype", "ndim", "size")
+for _name in _METADATA:
+    setattr(RecordingArray, _name, property(operator.attrgetter(f"native.{_name}")))
+
+
+def _attribute(array, name: str):
+    """array.<name>: a method recorded when called, an array-valued attribute recorded, or metadata."""
+    value = getattr(array.native, name)
+    if callable(value) and not isinstance(value, type):
+        return _bound_method(array, name)
+    if isinstance(value, type(array.native)):  # an array-valued attribute: T, mT, real, imag, base
+        tracer = _recording()
+        return value if tracer is None else tracer.call("attr", name, (array,), {}, [])
+    return value  # metadata
+
+
+# Attributes core reads often, found on the class (a missing instance attribute costs a formatted error first).
+for _name in ("T", "mT", "base"):
+    setattr(RecordingArray, _name, property(functools.partial(_attribute, name=_name)))
 
 
 def _item_of(native, args: tuple):
@@ -508,6 +531,7 @@ class Tracer:
         self.instructions: list = []
         self.slot_of: dict = {}  # id(RecordingArray or its native array) -> slot
         self.plain: list = []  # slot -> the native array
+        self.refs: list = []  # slot -> its SlotRef (one for all the instructions that read the slot)
         self.array_types: tuple = (np.ndarray,)  # the native array types of the backends in the trace
         self.backends: dict = {}  # native array type -> its backend (copies an array without copy())
         self.item_readers: dict = {}  # native array type -> its backend's item(), as before the trace patched it
@@ -551,6 +575,7 @@ class Tracer:
         recording = RecordingArray(array)
         slot = len(self.plain)
         self.plain.append(array)
+        self.refs.append(SlotRef(slot))
         self.recording_arrays.append(recording)
         self.slot_of[id(recording)] = slot
         self.slot_of[id(array)] = slot
@@ -560,48 +585,59 @@ class Tracer:
 
     def encode(self, value):
         """(symbolic, plain) forms of an argument structure."""
-        kind = type(value)
-        if kind is RecordingArray:
-            slot = self.slot_of.get(id(value))
-            if slot is None:
-                self.stop("uses an array made by an operation ember.compile does not record")
-                return value, value.native
-            return SlotRef(slot), self.plain[slot]
-        if kind is TracedScalar:
-            return ScalarRef(value.index), float.__float__(value)
-        if kind is tuple or kind is list:
-            symbols, values = [], []
-            for item in value:
-                symbol, item_value = self.encode(item)
-                symbols.append(symbol)
-                values.append(item_value)
-            return (tuple(symbols), tuple(values)) if kind is tuple else (symbols, values)
-        if kind is dict:
-            symbols, values = {}, {}
-            for key, item in value.items():
-                symbols[key], values[key] = self.encode(item)
-            return symbols, values
-        if kind is slice:
-            (start, stop, step), (a, b, c) = self.encode((value.start, value.stop, value.step))
-            return slice(start, stop, step), slice(a, b, c)
-        if isinstance(value, self.array_types):
-            slot = self.slot_of.get(id(value))
-            if slot is not None:  # a native array the trace made itself
-                return SlotRef(slot), value
-        return value, value
+        symbols, values = self.encode_items((value,))
+        return symbols[0], values[0]
+
+    def encode_items(self, items) -> tuple:
+        """(symbolic, plain) forms of each of items, as two tuples: arrays as slot references, traced
+        floats as scalar references, tuples, lists, dicts and slices searched."""
+        symbols, values = [], []
+        for value in items:
+            kind = type(value)
+            if kind is RecordingArray:
+                slot = self.slot_of.get(id(value))
+                if slot is None:
+                    self.stop("uses an array made by an operation ember.compile does not record")
+                    symbol, value = value, value.native
+                else:
+                    symbol, value = self.refs[slot], self.plain[slot]
+            elif kind is TracedScalar:
+                symbol, value = ScalarRef(value.index), float.__float__(value)
+            elif kind is tuple:
+                symbol, value = self.encode_items(value)
+            elif kind is list:
+                symbol, value = self.encode_items(value)
+                symbol, value = list(symbol), list(value)
+            elif kind is dict:
+                symbol, value = self.encode_dict(value)
+            elif kind is slice:
+                (start, stop, step), (a, b, c) = self.encode_items((value.start, value.stop, value.step))
+                symbol, value = slice(start, stop, step), slice(a, b, c)
+            else:
+                slot = self.slot_of.get(id(value)) if isinstance(value, self.array_types) else None
+                symbol = value if slot is None else self.refs[slot]  # NOTE: a native array the trace made itself
+            symbols.append(symbol)
+            values.append(value)
+        return tuple(symbols), tuple(values)
+
+    def encode_dict(self, value: dict) -> tuple:
+        """(symbolic, plain) forms of a dict of arguments, as two dicts."""
+        if not value:
+            return {}, {}
+        symbols, values = self.encode_items(value.values())
+        return dict(zip(value, symbols)), dict(zip(value, values))
 
     def adopt(self, result, outs: list):
         """The recorded form of a call's result: new or known slots."""
         if isinstance(result, self.array_types) or isinstance(result, np.generic):
             slot = self.slot_of.get(id(result))
-            if slot is not None:
-                outs.append(slot)
-                return self.recording_arrays[slot]
-            recording = self.new_slot(result)
-            if isinstance(result, np.generic):
-                self.scalar_slots.add(len(self.plain) - 1)
-            outs.append(len(self.plain) - 1)
-            return recording
+            if slot is None:
+                slot = len(self.plain)
+                if isinstance(result, np.generic):
+                    self.scalar_slots.add(slot)
+                self.new_slot(result)
+            outs.append(slot)
+            return self.recording_arrays[slot]
         if type(result) is tuple and result and all(isinstance(r, (*self.array_types, np.generic)) for r in result):
             return tuple(self.adopt(r, outs) for r in result)
         return result
@@ -609,8 +645,8 @@ class Tracer:
     # --- recording --------------------------------------------------------------------------
     def call(self, kind: str, callee, args: tuple, kwargs: dict, written: list, name: str | None = None, real=None):
         """Run one call on plain values and record it (`real`: what a draw calls on the stream)."""
-        sym_args, plain_args = self.encode(tuple(args))
-        sym_kwargs, plain_kwargs = self.encode(kwargs)
+        sym_args, plain_args = self.encode_items(args)
+        sym_kwargs, plain_kwargs = self.encode_dict(kwargs)
         if kind == "method":
             result = getattr(plain_args[0], callee)(*plain_args[1:], **plain_kwargs)
         elif kind == "attr":
@@ -658,7 +694,7 @@ class Tracer:
             return False
         for slot in outs:
             shape = self.plain[slot].shape
-            self.instructions.append(Instruction("attr", "shape", (SlotRef(slot),), {}, (), expected=shape))
+            self.instructions.append(Instruction("attr", "shape", (self.refs[slot],), {}, (), expected=shape))
         return True
 
     def note_write(self, slot: int) -> None:
@@ -678,7 +714,7 @@ class Tracer:
         return True
 
     def scalar_from_array(self, array, args: tuple, value: float):
-        symbol, _ = self.encode((array, *args))
+        symbol, _ = self.encode_items((array, *args))
         if type(symbol[0]) is not SlotRef:
             return value
         index = self.new_scalar(False)
@@ -700,7 +736,7 @@ class Tracer:
         self.frozen_settings |= self.scalar_roots[scalar.index]
 
     def scalar_op(self, symbol: str, operands: tuple, value: float):
-        sym, _ = self.encode(operands)
+        sym, _ = self.encode_items(operands)
         early = all(self.scalars[s.index] for s in sym if type(s) is ScalarRef)
         roots = frozenset().union(*(self.scalar_roots[s.index] for s in sym if type(s) is ScalarRef))
         index = self.new_scalar(early, roots=roots)
@@ -708,7 +744,7 @@ class Tracer:
         return TracedScalar(value, index)
 
     def scalar_check(self, symbol: str, operands: tuple, value) -> None:
-        sym, _ = self.encode(operands)
+        sym, _ = self.encode_items(operands)
         early = all(self.scalars[s.index] for s in sym if type(s) is ScalarRef)
         if not early and not self.may_check():
             self.graph_break(f"branches on a float computed from arrays ({symbol})")
@@ -719,7 +755,7 @@ class Tracer:
         if not check:
             self.graph_break(what)
             return
-        symbol, _ = self.encode((array, *args))
+        symbol, _ = self.encode_items((array, *args))
         if type(symbol[0]) is not SlotRef:
             return
         if not self.may_check():
