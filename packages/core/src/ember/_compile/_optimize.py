@@ -28,10 +28,6 @@ import numpy as np
 from ._program import Instruction, ScalarRef, SlotRef, TypedScalarRef, may_share_memory
 
 
-def _slots_read(instruction) -> list:
-    return [r.index for r in instruction.references() if type(r) is SlotRef]
-
-
 def _shares(array, arrays: list) -> bool:
     for other in arrays:  # NOTE: a loop, not any() over a generator: the passes ask this ~100 times per trace
         if may_share_memory(array, other):
@@ -53,9 +49,9 @@ def hoist(body: list, plain: list, scalar_slots: set, kept: list, backends: dict
             and not instruction.writes
             and instruction.expected is None
             and instruction.outs
-            and all(s in constants for s in _slots_read(instruction))
+            and all(map(constants.__contains__, instruction.slots_read()))
             and all(type(o) is int for o in instruction.outs)
-            and not any(type(r) is not SlotRef for r in instruction.references())
+            and len(instruction.slots_read()) == len(instruction.references())  # NOTE: no scalar read
             and not any(_shares(plain[o], others) for o in instruction.outs)
         )
         if not hoistable:
@@ -103,7 +99,7 @@ def plan_buffers(body: list, plain: list, scalar_slots: set, escaping: set, kept
 
     last_use: dict = {}
     for index, instruction in enumerate(body):
-        reads = _slots_read(instruction)
+        reads = instruction.slots_read()
         for s in reads:
             last_use[s] = index
         for o in instruction.outs:
@@ -142,7 +138,7 @@ def plan_buffers(body: list, plain: list, scalar_slots: set, escaping: set, kept
         group = find(slot)
         if type(array) is not np.ndarray or array.ndim == 0 or group != slot or escapes(group):
             continue
-        if any(find(s) == group for s in _slots_read(instruction)):
+        if any(find(s) == group for s in instruction.slots_read()):
             continue
         key = (array.shape, array.dtype, array.strides)
         pool = free.get(key)
@@ -228,7 +224,7 @@ def eliminate_common(body: list, plain: list, escaping: set) -> list:
             continue
         if key is not None:
             seen[key] = instruction.outs
-            reads[key] = [plain[s] for s in _slots_read(instruction)]
+            reads[key] = [plain[s] for s in instruction.slots_read()]
         for w in instruction.writes:  # NOTE: a call that read memory written now is not repeated below
             target = plain[w]
             for stale in [k for k in seen if _shares(target, reads[k])]:
@@ -292,10 +288,10 @@ def _retyped_operands(body: list, plain: list, retype) -> list:
         callee = instruction.callee
         args = instruction.args
         if instruction.kind == "call" and isinstance(callee, np.ufunc) and callee.nin == 2 and len(args) >= 2:
-            arrays = [i for i in range(2) if type(args[i]) is SlotRef]
-            if len(arrays) == 1:
-                other = 1 - arrays[0]
-                dtype = plain[args[arrays[0]].index].dtype
+            first_is_array = type(args[0]) is SlotRef
+            if first_is_array is not (type(args[1]) is SlotRef):
+                array, other = (0, 1) if first_is_array else (1, 0)
+                dtype = plain[args[array].index].dtype
                 replacement = retype(callee, dtype, args[other]) if dtype.kind == "f" else None
                 if replacement is not None:
                     changed = list(args)
@@ -324,7 +320,7 @@ def typed_constants(body: list, plain: list) -> list:
 
 
 def typed_settings(body: list, plain: list, floats: set) -> tuple:
-    """(body, [(scalar index, dtype)]): the settings in `floats` (Python floats at every replay) that
+    """(body, [TypedScalarRef]): the settings in `floats` (Python floats at every replay) that
     float ufunc calls read, made 0-d arrays of the other operand's dtype, each converted once."""
     made: dict = {}
 
@@ -336,4 +332,4 @@ def typed_settings(body: list, plain: list, floats: set) -> tuple:
             typed = made[(ref.index, dtype)] = TypedScalarRef(ref.index, dtype)
         return typed
 
-    return _retyped_operands(body, plain, setting), list(made)
+    return _retyped_operands(body, plain, setting), list(made.values())
