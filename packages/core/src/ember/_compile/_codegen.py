@@ -122,8 +122,10 @@ def live_instructions(instructions: list, needed: set) -> list:
         effect = instruction.writes or instruction.kind in ("draw", "check") or instruction.expected is not None
         if effect or not needed.isdisjoint(instruction.outs):
             kept.append(instruction)
-            for ref in instruction.references():
-                needed.add(ref.index if type(ref) is SlotRef else ("f", ref.index))
+            slots, refs = instruction.slots_read(), instruction.references()
+            needed.update(slots)
+            if len(slots) != len(refs):
+                needed.update([("f", r.index) for r in refs if type(r) is not SlotRef])
     kept.reverse()
     return kept
 

@@ -443,8 +443,10 @@ def _read_by(body: list) -> tuple:
     """(slots, scalar numbers) the instructions of body read."""
     slots, scalars = set(), set()
     for instruction in body:
-        for ref in instruction.references():
-            (slots if type(ref) is SlotRef else scalars).add(ref.index)
+        read, refs = instruction.slots_read(), instruction.references()
+        slots.update(read)
+        if len(read) != len(refs):
+            scalars.update([r.index for r in refs if type(r) is not SlotRef])
     return slots, scalars
 
 

@@ -106,7 +106,7 @@ def plan_buffers(body: list, plain: list, scalar_slots: set, escaping: set, kept
             if type(o) is int:
                 last_use.setdefault(o, index)
                 for s in reads:
-                    if may_share_memory(plain[o], plain[s]):
+                    if s != o and may_share_memory(plain[o], plain[s]):  # NOTE: a slot is in its own group
                         parent[find(o)] = find(s)
     group_end: dict = {}
     members: dict = {}  # group -> its slots
@@ -148,26 +148,26 @@ def plan_buffers(body: list, plain: list, scalar_slots: set, escaping: set, kept
     return buffers
 
 
-def _key(value, rename: dict):
-    """A hashable stand-in for an argument structure, with slots renamed; None when it has none."""
+def _key(value):
+    """A hashable stand-in for an argument structure; None when it has none."""
     kind = type(value)
     if kind is SlotRef:
-        return ("s", rename.get(value.index, value.index))
+        return ("s", value.index)
     if kind is ScalarRef:
         return ("f", value.index)
     if kind is tuple or kind is list:
         parts = []
         for item in value:
-            part = _key(item, rename)
+            part = _key(item)
             if part is None:
                 return None
             parts.append(part)
         return (kind.__name__, tuple(parts))
     if kind is dict:
-        items = _key(tuple(value.values()), rename)
+        items = _key(tuple(value.values()))
         return None if items is None else ("dict", tuple(zip(value, items[1])))
     if kind is slice:
-        return ("slice", _key((value.start, value.stop, value.step), rename))
+        return ("slice", _key((value.start, value.stop, value.step)))
     if value is None or kind in (bool, int, float, str):
         return (kind.__name__, value)
     if isinstance(value, (np.dtype, type)):
@@ -189,6 +189,17 @@ def _renamed(value, rename: dict):
     return value
 
 
+def _call_key(instruction):
+    """A hashable stand-in for a call, equal for calls of the same callee on the same arguments; None when
+    its arguments have none."""
+    args = _key(instruction.args)
+    kwargs = _key(instruction.kwargs) if instruction.kwargs else ()
+    if args is None or kwargs is None:
+        return None
+    callee = id(instruction.callee) if instruction.kind == "call" else instruction.callee
+    return (instruction.kind, callee, args, kwargs)
+
+
 def eliminate_common(body: list, plain: list, escaping: set) -> list:
     """body with repeated pure calls on the same inputs computed once (their readers renamed)."""
     written = [plain[s] for i in body for s in i.writes]
@@ -208,15 +219,7 @@ def eliminate_common(body: list, plain: list, escaping: set) -> list:
             and all(type(o) is int for o in instruction.outs)
             and not any(_shares(plain[o], written) for o in instruction.outs)
         )
-        key = None
-        if pure:
-            key = _key((instruction.args, instruction.kwargs), {})
-            if key is not None:
-                key = (
-                    instruction.kind,
-                    id(instruction.callee) if instruction.kind == "call" else instruction.callee,
-                    key,
-                )
+        key = _call_key(instruction) if pure else None
         first = seen.get(key) if key is not None else None
         if first is not None and len(first) == len(instruction.outs) and not escaping.intersection(instruction.outs):
             for o, f in zip(instruction.outs, first):
