@@ -73,7 +73,9 @@ def literal(value, namespace: Namespace) -> str:
 
 
 def call_source(instruction, namespace: Namespace) -> str:
-    args = [literal(a, namespace) for a in instruction.args]
+    args = []
+    for a in instruction.args:  # NOTE: a loop, not a comprehension: no function made per line
+        args.append(literal(a, namespace))
     if instruction.kwargs:
         args += [f"{k}={literal(v, namespace)}" for k, v in instruction.kwargs.items()]
     kind = instruction.kind
@@ -107,8 +109,11 @@ def line_of(instruction, namespace: Namespace) -> str:
     outs = instruction.outs
     if not outs:
         return source
-    names = [f"f{o[1]}" if type(o) is tuple else f"s{o}" for o in outs]
-    return f"{', '.join(names)} = {source}"
+    return f"{', '.join(map(_out_name, outs))} = {source}"
+
+
+def _out_name(out) -> str:
+    return f"f{out[1]}" if type(out) is tuple else f"s{out}"
 
 
 def live_instructions(instructions: list, needed: set) -> list:

@@ -32,8 +32,7 @@ from ._optimize import (
     hoist,
     plan_buffers,
     positional_out,
-    typed_constants,
-    typed_settings,
+    typed_operands,
 )
 from ._program import SlotRef
 from ._session import Session
@@ -531,9 +530,8 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
     body, constants = hoist(body, tracer.plain, tracer.scalar_slots, kept, tracer.backends)
     for slot, value in constants.items():
         namespace.values[f"s{slot}"] = value  # NOTE: a global of the replay function: never assigned there
-    body = typed_constants(eliminate_common(body, tracer.plain, escaping), tracer.plain)
     floats = {i for i, s in tracer.scalar_sources.items() if f"type({shortened(s, verified)}) is float" in guards}
-    body, typed = typed_settings(body, tracer.plain, floats)
+    body, typed = typed_operands(eliminate_common(body, tracer.plain, escaping), tracer.plain, floats)
     buffers = plan_buffers(body, tracer.plain, tracer.scalar_slots, escaping, kept)
     lines = [line_of(i, namespace) for i in body if i.early]
     for index, instruction in enumerate(body):
@@ -563,10 +561,12 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
         head.append(f"{literal(ref, namespace)} = {memo}[1] if f{ref.index} is {memo}[0] else {typed_value}")
     lines = shortened_lines(head + lines + tail, verified) + [f"return {returned}"]
     generators = []
+    kernels = 0
     for instruction in body:
         if instruction.kind == "draw" and instruction.callee not in generators:
             generators.append(instruction.callee)
-    kernels = sum(1 for i in body if i.kind not in ("scalar", "check"))
+        if instruction.kind not in ("scalar", "check"):
+            kernels += 1
     return lines, kernels, generators, stable, relaxed
 
 

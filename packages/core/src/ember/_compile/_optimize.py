@@ -28,6 +28,22 @@ import numpy as np
 from ._program import Instruction, ScalarRef, SlotRef, TypedScalarRef, may_share_memory
 
 
+def _all_slots(outs: tuple) -> bool:
+    """Whether every result is an array (a slot number), none a scalar."""
+    for o in outs:  # NOTE: loops here and below, not all()/any() over generators: each pass asks once per instruction
+        if type(o) is not int:
+            return False
+    return True
+
+
+def _results_share(outs: tuple, plain: list, arrays: list) -> bool:
+    """Whether a result (slot numbers) may share memory with one of arrays."""
+    for o in outs:
+        if _shares(plain[o], arrays):
+            return True
+    return False
+
+
 def _shares(array, arrays: list) -> bool:
     for other in arrays:  # NOTE: a loop, not any() over a generator: the passes ask this ~100 times per trace
         if may_share_memory(array, other):
@@ -50,9 +66,9 @@ def hoist(body: list, plain: list, scalar_slots: set, kept: list, backends: dict
             and instruction.expected is None
             and instruction.outs
             and all(map(constants.__contains__, instruction.slots_read()))
-            and all(type(o) is int for o in instruction.outs)
+            and _all_slots(instruction.outs)
             and len(instruction.slots_read()) == len(instruction.references())  # NOTE: no scalar read
-            and not any(_shares(plain[o], others) for o in instruction.outs)
+            and not _results_share(instruction.outs, plain, others)
         )
         if not hoistable:
             left.append(instruction)
@@ -116,7 +132,10 @@ def plan_buffers(body: list, plain: list, scalar_slots: set, escaping: set, kept
         members.setdefault(group, []).append(s)
 
     def escapes(group: int) -> bool:
-        return any(s in escaping or s in scalar_slots or _shares(plain[s], kept) for s in members[group])
+        for s in members[group]:
+            if s in escaping or s in scalar_slots or _shares(plain[s], kept):
+                return True
+        return False
 
     buffers: dict = {}
     free: dict = {}  # (shape, dtype) -> buffers free now
@@ -138,7 +157,7 @@ def plan_buffers(body: list, plain: list, scalar_slots: set, escaping: set, kept
         group = find(slot)
         if type(array) is not np.ndarray or array.ndim == 0 or group != slot or escapes(group):
             continue
-        if any(find(s) == group for s in instruction.slots_read()):
+        if group in map(find, instruction.slots_read()):
             continue
         key = (array.shape, array.dtype, array.strides)
         pool = free.get(key)
@@ -216,8 +235,8 @@ def eliminate_common(body: list, plain: list, escaping: set) -> list:
             and instruction.expected is None
             and not instruction.early
             and instruction.outs
-            and all(type(o) is int for o in instruction.outs)
-            and not any(_shares(plain[o], written) for o in instruction.outs)
+            and _all_slots(instruction.outs)
+            and not _results_share(instruction.outs, plain, written)
         )
         key = _call_key(instruction) if pure else None
         first = seen.get(key) if key is not None else None
@@ -227,7 +246,7 @@ def eliminate_common(body: list, plain: list, escaping: set) -> list:
             continue
         if key is not None:
             seen[key] = instruction.outs
-            reads[key] = [plain[s] for s in instruction.slots_read()]
+            reads[key] = list(map(plain.__getitem__, instruction.slots_read()))
         for w in instruction.writes:  # NOTE: a call that read memory written now is not repeated below
             target = plain[w]
             for stale in [k for k in seen if _shares(target, reads[k])]:
@@ -304,35 +323,41 @@ def _retyped_operands(body: list, plain: list, retype) -> list:
     return out
 
 
-def typed_constants(body: list, plain: list) -> list:
-    """body with the Python numbers its float ufunc calls read made 0-d arrays of the arrays' dtype, once."""
-    made: dict = {}
+def typed_operands(body: list, plain: list, floats: set) -> tuple:
+    """(body, [TypedScalarRef]): typed constants and typed settings (see above), in one pass over body.
 
-    def constant(ufunc, dtype, value):
-        if type(value) not in (int, float) or not math.isfinite(value) or float(dtype.type(value)) != value:
-            return None
-        if not _same_result_type(ufunc, dtype, value):
-            return None
-        key = (dtype, type(value), value)
-        found = made.get(key)
-        if found is None:
-            found = made[key] = np.asarray(value, dtype)
-        return found
+    The Python numbers float ufunc calls read become 0-d arrays of the arrays' dtype, made once; the
+    settings in `floats` (Python floats at every replay) they read become TypedScalarRefs, each converted
+    once per replay.
+    """
+    constants: dict = {}
+    settings: dict = {}
 
-    return _retyped_operands(body, plain, constant)
+    def typed(ufunc, dtype, value):
+        found = _typed_constant(constants, ufunc, dtype, value)
+        return _typed_setting(settings, floats, ufunc, dtype, value) if found is None else found
+
+    return _retyped_operands(body, plain, typed), list(settings.values())
 
 
-def typed_settings(body: list, plain: list, floats: set) -> tuple:
-    """(body, [TypedScalarRef]): the settings in `floats` (Python floats at every replay) that
-    float ufunc calls read, made 0-d arrays of the other operand's dtype, each converted once."""
-    made: dict = {}
+def _typed_constant(made: dict, ufunc, dtype, value):
+    """value as a 0-d array of dtype (one per value in `made`) where that changes no bit; else None."""
+    if type(value) not in (int, float) or not math.isfinite(value) or float(dtype.type(value)) != value:
+        return None
+    if not _same_result_type(ufunc, dtype, value):
+        return None
+    key = (dtype, type(value), value)
+    found = made.get(key)
+    if found is None:
+        found = made[key] = np.asarray(value, dtype)
+    return found
 
-    def setting(ufunc, dtype, ref):
-        if type(ref) is not ScalarRef or ref.index not in floats or not _same_result_type(ufunc, dtype, 1.0):
-            return None
-        typed = made.get((ref.index, dtype))
-        if typed is None:
-            typed = made[(ref.index, dtype)] = TypedScalarRef(ref.index, dtype)
-        return typed
 
-    return _retyped_operands(body, plain, setting), list(made.values())
+def _typed_setting(made: dict, floats: set, ufunc, dtype, ref):
+    """ref, a setting in `floats`, as a TypedScalarRef of dtype (one per setting and dtype in `made`); else None."""
+    if type(ref) is not ScalarRef or ref.index not in floats or not _same_result_type(ufunc, dtype, 1.0):
+        return None
+    typed = made.get((ref.index, dtype))
+    if typed is None:
+        typed = made[(ref.index, dtype)] = TypedScalarRef(ref.index, dtype)
+    return typed

@@ -35,7 +35,17 @@ class TypedScalarRef:
     def __init__(self, index: int, dtype) -> None:
         self.index = index
         self.dtype = dtype
-        self.dtype_name = dtype.name  # NOTE: read once; NumPy works a dtype's name out in Python on each read
+        self.dtype_name = _dtype_name(dtype)
+
+
+_DTYPE_NAMES: dict = {}  # dtype -> its name, which NumPy works out in Python on each read (equal dtypes, one name)
+
+
+def _dtype_name(dtype) -> str:
+    name = _DTYPE_NAMES.get(dtype)
+    if name is None:
+        name = _DTYPE_NAMES[dtype] = dtype.name
+    return name
 
 
 class Instruction:
@@ -75,8 +85,16 @@ class Instruction:
         """The slot numbers among the references, in order."""
         found = self.reads
         if found is None:
-            found = self.reads = tuple([r.index for r in self.references() if type(r) is SlotRef])
+            found = self.reads = _slots_among(self.references())
         return found
+
+
+def _slots_among(refs: list) -> tuple:
+    slots = []
+    for ref in refs:  # NOTE: a loop, not a comprehension: no function made per instruction
+        if type(ref) is SlotRef:
+            slots.append(ref.index)
+    return tuple(slots)
 
 
 def refs_in(items, found: list) -> list:
