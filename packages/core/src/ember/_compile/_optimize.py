@@ -227,7 +227,7 @@ def eliminate_common(body: list, plain: list, escaping: set) -> list:
     reads: dict = {}  # key -> the arrays that call read
     left = []
     for instruction in body:
-        if rename and any(type(r) is SlotRef and r.index in rename for r in instruction.references()):
+        if rename and not rename.keys().isdisjoint(instruction.slots_read()):
             instruction = _copy(instruction, _renamed(instruction.args, rename), _renamed(instruction.kwargs, rename))
         pure = (
             instruction.kind in ("call", "method")
