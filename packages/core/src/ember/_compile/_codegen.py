@@ -33,6 +33,10 @@ class Namespace:
         self.values: dict = {"_Deviation": Deviation, "_same": same}  # "_MISS" is set by its user
         self.names: dict = {}
 
+    def known(self, value) -> str | None:
+        """value's name, or None when it has none yet."""
+        return self.names.get(id(value))
+
     def name(self, value, hint: str = "c") -> str:
         key = id(value)
         found = self.names.get(key)
@@ -49,7 +53,7 @@ def literal(value, namespace: Namespace) -> str:
     if kind is ScalarRef:
         return f"f{value.index}"
     if kind is TypedScalarRef:
-        return f"f{value.index}_{value.dtype.name}"
+        return f"f{value.index}_{value.dtype_name}"
     if value is None or kind is bool or kind is int or kind is str:
         return repr(value)
     if kind is float and math.isfinite(value):
@@ -69,8 +73,11 @@ def literal(value, namespace: Namespace) -> str:
 
 
 def call_source(instruction, namespace: Namespace) -> str:
-    args = [literal(a, namespace) for a in instruction.args]
-    args += [f"{k}={literal(v, namespace)}" for k, v in instruction.kwargs.items()]
+    args = []
+    for a in instruction.args:  # NOTE: a loop, not a comprehension: no function made per line
+        args.append(literal(a, namespace))
+    if instruction.kwargs:
+        args += [f"{k}={literal(v, namespace)}" for k, v in instruction.kwargs.items()]
     kind = instruction.kind
     if kind == "method":
         return f"{args[0]}.{instruction.callee}({', '.join(args[1:])})"
@@ -85,9 +92,14 @@ def call_source(instruction, namespace: Namespace) -> str:
         if symbol == "round":
             return f"round({args[0]}, {args[1]})"
         return f"({args[0]} {symbol} {args[1]})"
-    name = getattr(instruction.callee, "__name__", None)
-    hint = f"{name}_" if type(name) is str and name.isidentifier() and not name.startswith("_") else "k"
-    return f"{namespace.name(instruction.callee, hint)}({', '.join(args)})"
+    callee = instruction.callee
+    return f"{namespace.known(callee) or namespace.name(callee, _kernel_hint(callee))}({', '.join(args)})"
+
+
+def _kernel_hint(callee) -> str:
+    """The start of a kernel's name in the generated source: its own name where that reads well."""
+    name = getattr(callee, "__name__", None)
+    return f"{name}_" if type(name) is str and name.isidentifier() and not name.startswith("_") else "k"
 
 
 def line_of(instruction, namespace: Namespace) -> str:
@@ -97,20 +109,28 @@ def line_of(instruction, namespace: Namespace) -> str:
     outs = instruction.outs
     if not outs:
         return source
-    names = [f"f{o[1]}" if type(o) is tuple else f"s{o}" for o in outs]
-    return f"{', '.join(names)} = {source}"
+    return f"{', '.join(map(_out_name, outs))} = {source}"
+
+
+def _out_name(out) -> str:
+    return f"f{out[1]}" if type(out) is tuple else f"s{out}"
 
 
 def live_instructions(instructions: list, needed: set) -> list:
-    """Drop work whose result nobody reads: keep writes, draws, checks and what they need."""
+    """Drop work whose result nobody reads: keep writes, draws, checks and what they need.
+
+    `needed` names results as instructions' outs do (a slot number, ``("f", n)`` for a scalar); it gains
+    what the kept instructions read.
+    """
     kept = []
     for instruction in reversed(instructions):
-        outs = {(o if type(o) is tuple else ("s", o)) for o in instruction.outs}
         effect = instruction.writes or instruction.kind in ("draw", "check") or instruction.expected is not None
-        if effect or outs & needed:
+        if effect or not needed.isdisjoint(instruction.outs):
             kept.append(instruction)
-            for ref in instruction.references():
-                needed.add(("s", ref.index) if type(ref) is SlotRef else ("f", ref.index))
+            slots, refs = instruction.slots_read(), instruction.references()
+            needed.update(slots)
+            if len(slots) != len(refs):
+                needed.update([("f", r.index) for r in refs if type(r) is not SlotRef])
     kept.reverse()
     return kept
 

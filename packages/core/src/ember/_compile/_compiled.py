@@ -32,10 +32,9 @@ from ._optimize import (
     hoist,
     plan_buffers,
     positional_out,
-    typed_constants,
-    typed_settings,
+    typed_operands,
 )
-from ._program import ScalarRef, SlotRef, TypedScalarRef
+from ._program import SlotRef
 from ._session import Session
 from ._tracer import GraphBreak, TracedScalar, Tracer
 
@@ -477,7 +476,7 @@ def _output(tracer, value, namespace: Namespace, needed: set, depth: int = 0):
                     "!returns a tensor that still needs its backward (compile the whole training step, backward "
                     "and optimizer step included, or return loss.detach())"
                 )
-        needed.add(("s", slot))
+        needed.add(slot)
         return _wrap_call(tracer, value, slot, namespace)
     if type(value) is TracedScalar:
         needed.add(("f", value.index))
@@ -494,6 +493,17 @@ def _output(tracer, value, namespace: Namespace, needed: set, depth: int = 0):
     return "!returns a value ember.compile cannot rebuild at replay"
 
 
+def _read_by(body: list) -> tuple:
+    """(slots, scalar numbers) the instructions of body read."""
+    slots, scalars = set(), set()
+    for instruction in body:
+        read, refs = instruction.slots_read(), instruction.references()
+        slots.update(read)
+        if len(read) != len(refs):
+            scalars.update([r.index for r in refs if type(r) is not SlotRef])
+    return slots, scalars
+
+
 def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result, verified: list, guards: list):
     """(body lines, kernel count, generators, tensors whose data stays), or a str saying why the trace cannot be replayed."""
     namespace.values["_wrap"] = _wrap_array
@@ -501,7 +511,7 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
     namespace.values["_asarray"] = np.asarray
     namespace.values["_typed_setting"] = _typed_setting
     namespace.values["_wrap_array"] = _tensor.wrap
-    needed: set = set()
+    needed: set = set()  # slots, and ("f", n) for scalars, as instructions name their outs
     tail: list = []
     stable: list = []  # (expression, array) of captured tensors whose data a replay keeps
     reached = {id(t) for _, t in scope.tensors.values()}
@@ -518,7 +528,7 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
             if not expression.startswith(("a[", "kw[")):
                 stable.append((expression, item.original))
         else:
-            needed.add(("s", slot))
+            needed.add(slot)
             data = f"s{slot}" if slot not in tracer.scalar_slots else f"_asarray(s{slot})"
             tail.append(f"{expression}._data = {data}")
         delta = tensor._version[0] - item.version
@@ -538,7 +548,7 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
             slot = _slot(tracer, grad._data)
             if slot is None or grad._requires_grad:
                 return f"gives {expression} a gradient the trace cannot rebuild"
-            needed.add(("s", slot))
+            needed.add(slot)
             tail.append(f"{expression}._grad = {_wrap_call(tracer, grad, slot, namespace)}")
     for expression, module, kind, name, before in scope.entries:
         now = getattr(module, kind).get(name)
@@ -550,7 +560,7 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
         if now is None:
             tail.append(f"{expression}.{kind}[{name!r}] = None")
             continue
-        needed.add(("s", slot))
+        needed.add(slot)
         tail.append(f"{expression}.{kind}[{name!r}] = {_wrap_call(tracer, now, slot, namespace)}")
     for expression, optimizer in scope.optimizers.values():
         for parameter, entries in optimizer.state.items():
@@ -562,22 +572,21 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
                     slot = _slot(tracer, item._data)
                     if slot is None:
                         return "stores optimizer state the trace did not follow"
-                    needed.add(("s", slot))
+                    needed.add(slot)
                     tail.append(
                         f"{expression}.state[{found[0]}][{key!r}] = {_wrap_call(tracer, item, slot, namespace)}"
                     )
     returned = _output(tracer, result, namespace, needed)
     if returned.startswith("!"):
         return returned[1:]
-    escaping = {slot for kind, slot in needed if kind == "s"} | set(tracer.root_slots)
+    escaping = {slot for slot in needed if type(slot) is int} | set(tracer.root_slots)
     kept = [tracer.plain[slot] for slot in escaping]
     body = direct_kernels(live_instructions(tracer.instructions, needed), tracer.plain)
     body, constants = hoist(body, tracer.plain, tracer.scalar_slots, kept, tracer.backends)
     for slot, value in constants.items():
         namespace.values[f"s{slot}"] = value  # NOTE: a global of the replay function: never assigned there
-    body = typed_constants(eliminate_common(body, tracer.plain, escaping), tracer.plain)
     floats = {i for i, s in tracer.scalar_sources.items() if f"type({shortened(s, verified)}) is float" in guards}
-    body, typed = typed_settings(body, tracer.plain, floats)
+    body, typed = typed_operands(eliminate_common(body, tracer.plain, escaping), tracer.plain, floats)
     buffers = plan_buffers(body, tracer.plain, tracer.scalar_slots, escaping, kept)
     lines = [line_of(i, namespace) for i in body if i.early]
     for index, instruction in enumerate(body):
@@ -588,27 +597,31 @@ def _build(tracer, session: Session, scope: Scope, namespace: Namespace, result,
             keyword = "out=" if instruction.callee.__name__ in ("maximum", "minimum") else ""
             line = f"{line[:-1]}, {keyword}{namespace.name(buffers[index], 'buf')})"
         lines.append(line)
-    scalars_used = {r.index for i in body for r in i.references() if type(r) is ScalarRef or type(r) is TypedScalarRef}
-    scalars_used |= {index for kind, index in needed if kind == "f"}
+    used, scalars_used = _read_by(body)
+    for key in needed:
+        if type(key) is int:
+            used.add(key)
+        else:
+            scalars_used.add(key[1])
     for index, setting in tracer.scalar_sources.items():
         # NOTE: a setting no recorded call reads may have reached the arrays as a plain float (math.sqrt(lr))
         if index in tracer.frozen_settings or index not in scalars_used:
             value = next(value for group, value, traced in session.learning_rates if traced.index == index)
             guards.append(shortened(f"{setting} == {literal(value, namespace)}", verified))
-    used = {r.index for i in body for r in i.references() if type(r) is SlotRef}
-    used |= {slot for kind, slot in needed if kind == "s"}
     head = [f"s{slot} = {source}" for slot, source in sorted(tracer.root_slots.items()) if slot in used]
     head += [f"f{index} = {source}" for index, source in sorted(tracer.scalar_sources.items())]
-    for index, dtype in typed:
+    for ref in typed:
         memo = namespace.name([None, None], "m")
-        typed_value = f"_typed_setting({memo}, f{index}, {namespace.name(dtype, 'd')})"
-        head.append(f"f{index}_{dtype.name} = {memo}[1] if f{index} is {memo}[0] else {typed_value}")
+        typed_value = f"_typed_setting({memo}, f{ref.index}, {namespace.name(ref.dtype, 'd')})"
+        head.append(f"{literal(ref, namespace)} = {memo}[1] if f{ref.index} is {memo}[0] else {typed_value}")
     lines = shortened_lines(head + lines + tail, verified) + [f"return {returned}"]
     generators = []
+    kernels = 0
     for instruction in body:
         if instruction.kind == "draw" and instruction.callee not in generators:
             generators.append(instruction.callee)
-    kernels = sum(1 for i in body if i.kind not in ("scalar", "check"))
+        if instruction.kind not in ("scalar", "check"):
+            kernels += 1
     return lines, kernels, generators, stable, relaxed
 
 

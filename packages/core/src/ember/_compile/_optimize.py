@@ -28,8 +28,20 @@ import numpy as np
 from ._program import Instruction, ScalarRef, SlotRef, TypedScalarRef, may_share_memory
 
 
-def _slots_read(instruction) -> list:
-    return [r.index for r in instruction.references() if type(r) is SlotRef]
+def _all_slots(outs: tuple) -> bool:
+    """Whether every result is an array (a slot number), none a scalar."""
+    for o in outs:  # NOTE: loops here and below, not all()/any() over generators: each pass asks once per instruction
+        if type(o) is not int:
+            return False
+    return True
+
+
+def _results_share(outs: tuple, plain: list, arrays: list) -> bool:
+    """Whether a result (slot numbers) may share memory with one of arrays."""
+    for o in outs:
+        if _shares(plain[o], arrays):
+            return True
+    return False
 
 
 def _shares(array, arrays: list) -> bool:
@@ -53,10 +65,10 @@ def hoist(body: list, plain: list, scalar_slots: set, kept: list, backends: dict
             and not instruction.writes
             and instruction.expected is None
             and instruction.outs
-            and all(s in constants for s in _slots_read(instruction))
-            and all(type(o) is int for o in instruction.outs)
-            and not any(type(r) is not SlotRef for r in instruction.references())
-            and not any(_shares(plain[o], others) for o in instruction.outs)
+            and all(map(constants.__contains__, instruction.slots_read()))
+            and _all_slots(instruction.outs)
+            and len(instruction.slots_read()) == len(instruction.references())  # NOTE: no scalar read
+            and not _results_share(instruction.outs, plain, others)
         )
         if not hoistable:
             left.append(instruction)
@@ -103,14 +115,14 @@ def plan_buffers(body: list, plain: list, scalar_slots: set, escaping: set, kept
 
     last_use: dict = {}
     for index, instruction in enumerate(body):
-        reads = _slots_read(instruction)
+        reads = instruction.slots_read()
         for s in reads:
             last_use[s] = index
         for o in instruction.outs:
             if type(o) is int:
                 last_use.setdefault(o, index)
                 for s in reads:
-                    if may_share_memory(plain[o], plain[s]):
+                    if s != o and may_share_memory(plain[o], plain[s]):  # NOTE: a slot is in its own group
                         parent[find(o)] = find(s)
     group_end: dict = {}
     members: dict = {}  # group -> its slots
@@ -120,7 +132,10 @@ def plan_buffers(body: list, plain: list, scalar_slots: set, escaping: set, kept
         members.setdefault(group, []).append(s)
 
     def escapes(group: int) -> bool:
-        return any(s in escaping or s in scalar_slots or _shares(plain[s], kept) for s in members[group])
+        for s in members[group]:
+            if s in escaping or s in scalar_slots or _shares(plain[s], kept):
+                return True
+        return False
 
     buffers: dict = {}
     free: dict = {}  # (shape, dtype) -> buffers free now
@@ -142,7 +157,7 @@ def plan_buffers(body: list, plain: list, scalar_slots: set, escaping: set, kept
         group = find(slot)
         if type(array) is not np.ndarray or array.ndim == 0 or group != slot or escapes(group):
             continue
-        if any(find(s) == group for s in _slots_read(instruction)):
+        if group in map(find, instruction.slots_read()):
             continue
         key = (array.shape, array.dtype, array.strides)
         pool = free.get(key)
@@ -152,26 +167,26 @@ def plan_buffers(body: list, plain: list, scalar_slots: set, escaping: set, kept
     return buffers
 
 
-def _key(value, rename: dict):
-    """A hashable stand-in for an argument structure, with slots renamed; None when it has none."""
+def _key(value):
+    """A hashable stand-in for an argument structure; None when it has none."""
     kind = type(value)
     if kind is SlotRef:
-        return ("s", rename.get(value.index, value.index))
+        return ("s", value.index)
     if kind is ScalarRef:
         return ("f", value.index)
     if kind is tuple or kind is list:
         parts = []
         for item in value:
-            part = _key(item, rename)
+            part = _key(item)
             if part is None:
                 return None
             parts.append(part)
         return (kind.__name__, tuple(parts))
     if kind is dict:
-        items = _key(tuple(value.values()), rename)
+        items = _key(tuple(value.values()))
         return None if items is None else ("dict", tuple(zip(value, items[1])))
     if kind is slice:
-        return ("slice", _key((value.start, value.stop, value.step), rename))
+        return ("slice", _key((value.start, value.stop, value.step)))
     if value is None or kind in (bool, int, float, str):
         return (kind.__name__, value)
     if isinstance(value, (np.dtype, type)):
@@ -193,6 +208,17 @@ def _renamed(value, rename: dict):
     return value
 
 
+def _call_key(instruction):
+    """A hashable stand-in for a call, equal for calls of the same callee on the same arguments; None when
+    its arguments have none."""
+    args = _key(instruction.args)
+    kwargs = _key(instruction.kwargs) if instruction.kwargs else ()
+    if args is None or kwargs is None:
+        return None
+    callee = id(instruction.callee) if instruction.kind == "call" else instruction.callee
+    return (instruction.kind, callee, args, kwargs)
+
+
 def eliminate_common(body: list, plain: list, escaping: set) -> list:
     """body with repeated pure calls on the same inputs computed once (their readers renamed)."""
     written = [plain[s] for i in body for s in i.writes]
@@ -201,7 +227,7 @@ def eliminate_common(body: list, plain: list, escaping: set) -> list:
     reads: dict = {}  # key -> the arrays that call read
     left = []
     for instruction in body:
-        if rename and any(type(r) is SlotRef and r.index in rename for r in instruction.references()):
+        if rename and not rename.keys().isdisjoint(instruction.slots_read()):
             instruction = _copy(instruction, _renamed(instruction.args, rename), _renamed(instruction.kwargs, rename))
         pure = (
             instruction.kind in ("call", "method")
@@ -209,18 +235,10 @@ def eliminate_common(body: list, plain: list, escaping: set) -> list:
             and instruction.expected is None
             and not instruction.early
             and instruction.outs
-            and all(type(o) is int for o in instruction.outs)
-            and not any(_shares(plain[o], written) for o in instruction.outs)
+            and _all_slots(instruction.outs)
+            and not _results_share(instruction.outs, plain, written)
         )
-        key = None
-        if pure:
-            key = _key((instruction.args, instruction.kwargs), {})
-            if key is not None:
-                key = (
-                    instruction.kind,
-                    id(instruction.callee) if instruction.kind == "call" else instruction.callee,
-                    key,
-                )
+        key = _call_key(instruction) if pure else None
         first = seen.get(key) if key is not None else None
         if first is not None and len(first) == len(instruction.outs) and not escaping.intersection(instruction.outs):
             for o, f in zip(instruction.outs, first):
@@ -228,7 +246,7 @@ def eliminate_common(body: list, plain: list, escaping: set) -> list:
             continue
         if key is not None:
             seen[key] = instruction.outs
-            reads[key] = [plain[s] for s in _slots_read(instruction)]
+            reads[key] = list(map(plain.__getitem__, instruction.slots_read()))
         for w in instruction.writes:  # NOTE: a call that read memory written now is not repeated below
             target = plain[w]
             for stale in [k for k in seen if _shares(target, reads[k])]:
@@ -292,10 +310,10 @@ def _retyped_operands(body: list, plain: list, retype) -> list:
         callee = instruction.callee
         args = instruction.args
         if instruction.kind == "call" and isinstance(callee, np.ufunc) and callee.nin == 2 and len(args) >= 2:
-            arrays = [i for i in range(2) if type(args[i]) is SlotRef]
-            if len(arrays) == 1:
-                other = 1 - arrays[0]
-                dtype = plain[args[arrays[0]].index].dtype
+            first_is_array = type(args[0]) is SlotRef
+            if first_is_array is not (type(args[1]) is SlotRef):
+                array, other = (0, 1) if first_is_array else (1, 0)
+                dtype = plain[args[array].index].dtype
                 replacement = retype(callee, dtype, args[other]) if dtype.kind == "f" else None
                 if replacement is not None:
                     changed = list(args)
@@ -305,35 +323,41 @@ def _retyped_operands(body: list, plain: list, retype) -> list:
     return out
 
 
-def typed_constants(body: list, plain: list) -> list:
-    """body with the Python numbers its float ufunc calls read made 0-d arrays of the arrays' dtype, once."""
-    made: dict = {}
+def typed_operands(body: list, plain: list, floats: set) -> tuple:
+    """(body, [TypedScalarRef]): typed constants and typed settings (see above), in one pass over body.
 
-    def constant(ufunc, dtype, value):
-        if type(value) not in (int, float) or not math.isfinite(value) or float(dtype.type(value)) != value:
-            return None
-        if not _same_result_type(ufunc, dtype, value):
-            return None
-        key = (dtype, type(value), value)
-        found = made.get(key)
-        if found is None:
-            found = made[key] = np.asarray(value, dtype)
-        return found
+    The Python numbers float ufunc calls read become 0-d arrays of the arrays' dtype, made once; the
+    settings in `floats` (Python floats at every replay) they read become TypedScalarRefs, each converted
+    once per replay.
+    """
+    constants: dict = {}
+    settings: dict = {}
 
-    return _retyped_operands(body, plain, constant)
+    def typed(ufunc, dtype, value):
+        found = _typed_constant(constants, ufunc, dtype, value)
+        return _typed_setting(settings, floats, ufunc, dtype, value) if found is None else found
+
+    return _retyped_operands(body, plain, typed), list(settings.values())
 
 
-def typed_settings(body: list, plain: list, floats: set) -> tuple:
-    """(body, [(scalar index, dtype)]): the settings in `floats` (Python floats at every replay) that
-    float ufunc calls read, made 0-d arrays of the other operand's dtype, each converted once."""
-    made: dict = {}
+def _typed_constant(made: dict, ufunc, dtype, value):
+    """value as a 0-d array of dtype (one per value in `made`) where that changes no bit; else None."""
+    if type(value) not in (int, float) or not math.isfinite(value) or float(dtype.type(value)) != value:
+        return None
+    if not _same_result_type(ufunc, dtype, value):
+        return None
+    key = (dtype, type(value), value)
+    found = made.get(key)
+    if found is None:
+        found = made[key] = np.asarray(value, dtype)
+    return found
 
-    def setting(ufunc, dtype, ref):
-        if type(ref) is not ScalarRef or ref.index not in floats or not _same_result_type(ufunc, dtype, 1.0):
-            return None
-        typed = made.get((ref.index, dtype))
-        if typed is None:
-            typed = made[(ref.index, dtype)] = TypedScalarRef(ref.index, dtype)
-        return typed
 
-    return _retyped_operands(body, plain, setting), list(made)
+def _typed_setting(made: dict, floats: set, ufunc, dtype, ref):
+    """ref, a setting in `floats`, as a TypedScalarRef of dtype (one per setting and dtype in `made`); else None."""
+    if type(ref) is not ScalarRef or ref.index not in floats or not _same_result_type(ufunc, dtype, 1.0):
+        return None
+    typed = made.get((ref.index, dtype))
+    if typed is None:
+        typed = made[(ref.index, dtype)] = TypedScalarRef(ref.index, dtype)
+    return typed

@@ -30,11 +30,22 @@ class ScalarRef:
 class TypedScalarRef:
     """A traced Python float as a 0-d array of ``dtype``, converted once per replay where it is read."""
 
-    __slots__ = ("index", "dtype")
+    __slots__ = ("index", "dtype", "dtype_name")
 
     def __init__(self, index: int, dtype) -> None:
         self.index = index
         self.dtype = dtype
+        self.dtype_name = _dtype_name(dtype)
+
+
+_DTYPE_NAMES: dict = {}  # dtype -> its name, which NumPy works out in Python on each read (equal dtypes, one name)
+
+
+def _dtype_name(dtype) -> str:
+    name = _DTYPE_NAMES.get(dtype)
+    if name is None:
+        name = _DTYPE_NAMES[dtype] = dtype.name
+    return name
 
 
 class Instruction:
@@ -48,7 +59,7 @@ class Instruction:
     it again and leaves for eager mode when it differs.
     """
 
-    __slots__ = ("kind", "callee", "name", "args", "kwargs", "outs", "writes", "expected", "early", "refs")
+    __slots__ = ("kind", "callee", "name", "args", "kwargs", "outs", "writes", "expected", "early", "refs", "reads")
 
     def __init__(self, kind, callee, args, kwargs, outs, writes=(), name=None, expected=None, early=False) -> None:
         self.kind = kind
@@ -61,28 +72,43 @@ class Instruction:
         self.expected = expected
         self.early = early  # reads only settings known before the step runs (hoisted to the prologue)
         self.refs = None  # the references among args and kwargs, found once (neither changes)
+        self.reads = None  # the slots among them, found once
 
     def references(self) -> list:
         """The slot and scalar references among the arguments."""
         found = self.refs
         if found is None:
-            found = self.refs = refs_in((self.args, self.kwargs), [])
+            found = self.refs = refs_in(self.kwargs.values(), refs_in(self.args, []))
+        return found
+
+    def slots_read(self) -> tuple:
+        """The slot numbers among the references, in order."""
+        found = self.reads
+        if found is None:
+            found = self.reads = _slots_among(self.references())
         return found
 
 
-def refs_in(value, found: list) -> list:
-    """The slot and scalar references inside an argument structure."""
-    kind = type(value)
-    if kind is SlotRef or kind is ScalarRef or kind is TypedScalarRef:
-        found.append(value)
-    elif kind is tuple or kind is list:
-        for item in value:
+def _slots_among(refs: list) -> tuple:
+    slots = []
+    for ref in refs:  # NOTE: a loop, not a comprehension: no function made per instruction
+        if type(ref) is SlotRef:
+            slots.append(ref.index)
+    return tuple(slots)
+
+
+def refs_in(items, found: list) -> list:
+    """The slot and scalar references inside a sequence of argument structures."""
+    for item in items:
+        kind = type(item)
+        if kind is SlotRef or kind is ScalarRef or kind is TypedScalarRef:
+            found.append(item)
+        elif kind is tuple or kind is list:
             refs_in(item, found)
-    elif kind is dict:
-        for item in value.values():
-            refs_in(item, found)
-    elif kind is slice:
-        refs_in((value.start, value.stop, value.step), found)
+        elif kind is dict:
+            refs_in(item.values(), found)
+        elif kind is slice:
+            refs_in((item.start, item.stop, item.step), found)
     return found
 
 
