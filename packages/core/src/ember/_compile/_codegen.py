@@ -141,13 +141,13 @@ def bind_locals(expressions: list, lines: list) -> tuple:
     Longer expressions are replaced first, so that one holding another (an optimizer state
     entry named through its parameter) is replaced whole.
     """
-    bindings = []
     text, separator = _joined(lines)  # NOTE: searched and edited as one text
+    used: list = []  # longest first; a shorter expression met only inside a longer one is bound for _chained
     for expression in sorted(set(expressions), key=len, reverse=True):
-        if expression not in text and not any(expression in bound for _, bound in bindings):
-            continue
-        local = f"t{len(bindings)}"
-        bindings.append((local, expression))
+        if expression in text or any(expression in longer for longer in used):
+            used.append(expression)
+    bindings = [(f"t{n}", expression) for n, expression in enumerate(used)]
+    for local, expression in bindings:
         text = _replaced(text, separator, expression, local)
     bindings.sort(key=lambda item: len(item[1]))
     return _chained(bindings), text.split(separator)
@@ -155,10 +155,12 @@ def bind_locals(expressions: list, lines: list) -> tuple:
 
 def _chained(bindings: list) -> list:
     """bindings where each expression reads the locals bound before it (``t1 = t0._data`` for ``a[0]._data``)."""
+    longest_first = sorted(range(len(bindings)), key=lambda n: len(bindings[n][1]), reverse=True)
     out: list = []
-    for local, expression in bindings:
-        for earlier, text in sorted(bindings[: len(out)], key=lambda item: len(item[1]), reverse=True):
-            if text in expression:
+    for index, (local, expression) in enumerate(bindings):
+        for n in longest_first:
+            earlier, text = bindings[n]
+            if n < index and text in expression:
                 expression = expression.replace(text, earlier)
         out.append((local, expression))
     return out
@@ -179,6 +181,8 @@ def _replaced(text: str, separator: str, expression: str, local: str) -> str:
     """text (lines joined by separator) reading `local` for `expression`, except where a line assigns the
     expression itself."""
     target = f"{separator}{expression} = "
+    if target not in text and not text.startswith(target[1:]):  # NOTE: the usual case: no line assigns it
+        return text.replace(expression, local)
     parts = f"{separator}{text}".split(target)
     return target.join([part.replace(expression, local) for part in parts])[1:]
 
