@@ -127,10 +127,8 @@ def live_instructions(instructions: list, needed: set) -> list:
         effect = instruction.writes or instruction.kind in ("draw", "check") or instruction.expected is not None
         if effect or not needed.isdisjoint(instruction.outs):
             kept.append(instruction)
-            slots, refs = instruction.slots_read(), instruction.references()
-            needed.update(slots)
-            if len(slots) != len(refs):
-                needed.update([("f", r.index) for r in refs if type(r) is not SlotRef])
+            needed.update(instruction.slots_read())
+            needed.update([("f", index) for index in instruction.scalars_read()])
     kept.reverse()
     return kept
 

@@ -34,7 +34,6 @@ from ._optimize import (
     positional_out,
     typed_operands,
 )
-from ._program import SlotRef
 from ._session import Session
 from ._tracer import GraphBreak, TracedScalar, Tracer
 
@@ -289,15 +288,16 @@ def _plain_object(value) -> bool:
     )
 
 
-def _setting_guards(owner, expression: str, namespace: Namespace, out: list, read=None) -> None:
-    """Guards on an object's Python number and string attributes (Dropout's p, a config's scale)."""
-    for name, value in vars(owner).items():
-        if type(value) in (int, float, bool, str) and name != "training" and name.isidentifier():
-            out.append(f"{(read or _attribute)(owner, expression, name)} == {literal(value, namespace)}")
-
-
 def _attribute(owner, expression: str, name: str) -> str:
     return f"{expression}.{name}"
+
+
+def _setting_guards(owner, expression: str, namespace: Namespace, out: list, read=_attribute) -> None:
+    """Guards on an object's Python number and string attributes (Dropout's p, a config's scale); `read`
+    gives the source that reads one of them."""
+    for name, value in vars(owner).items():
+        if type(value) in (int, float, bool, str) and name != "training" and name.isidentifier():
+            out.append(f"{read(owner, expression, name)} == {literal(value, namespace)}")
 
 
 def _module_attribute(module, expression: str, name: str) -> str:
@@ -497,10 +497,8 @@ def _read_by(body: list) -> tuple:
     """(slots, scalar numbers) the instructions of body read."""
     slots, scalars = set(), set()
     for instruction in body:
-        read, refs = instruction.slots_read(), instruction.references()
-        slots.update(read)
-        if len(read) != len(refs):
-            scalars.update([r.index for r in refs if type(r) is not SlotRef])
+        slots.update(instruction.slots_read())
+        scalars.update(instruction.scalars_read())
     return slots, scalars
 
 

@@ -67,7 +67,7 @@ def hoist(body: list, plain: list, scalar_slots: set, kept: list, backends: dict
             and instruction.outs
             and all(map(constants.__contains__, instruction.slots_read()))
             and _all_slots(instruction.outs)
-            and len(instruction.slots_read()) == len(instruction.references())  # NOTE: no scalar read
+            and not instruction.scalars_read()
             and not _results_share(instruction.outs, plain, others)
         )
         if not hoistable:
@@ -335,7 +335,7 @@ def typed_operands(body: list, plain: list, floats: set) -> tuple:
 
     def typed(ufunc, dtype, value):
         found = _typed_constant(constants, ufunc, dtype, value)
-        return _typed_setting(settings, floats, ufunc, dtype, value) if found is None else found
+        return _setting_ref(settings, floats, ufunc, dtype, value) if found is None else found
 
     return _retyped_operands(body, plain, typed), list(settings.values())
 
@@ -353,7 +353,7 @@ def _typed_constant(made: dict, ufunc, dtype, value):
     return found
 
 
-def _typed_setting(made: dict, floats: set, ufunc, dtype, ref):
+def _setting_ref(made: dict, floats: set, ufunc, dtype, ref):
     """ref, a setting in `floats`, as a TypedScalarRef of dtype (one per setting and dtype in `made`); else None."""
     if type(ref) is not ScalarRef or ref.index not in floats or not _same_result_type(ufunc, dtype, 1.0):
         return None

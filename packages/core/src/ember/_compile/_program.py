@@ -88,6 +88,13 @@ class Instruction:
             found = self.reads = _slots_among(self.references())
         return found
 
+    def scalars_read(self) -> list:
+        """The scalar numbers among the references (none for most instructions: then no search)."""
+        refs = self.references()
+        if len(self.slots_read()) == len(refs):
+            return []
+        return [r.index for r in refs if type(r) is not SlotRef]
+
 
 def _slots_among(refs: list) -> tuple:
     slots = []

@@ -134,7 +134,14 @@ def _on_plain(name: str, real):
 
 
 def _recording_module(name: str, module):
-    return RecordingModule(module)
+    """The trace's RecordingModule of module: one per trace, so that each of its functions is looked up once."""
+    tracer = _tracer.current.tracer
+    if tracer is None:  # NOTE: only while entering, before the trace is current
+        return RecordingModule(module)
+    found = tracer.modules.get(id(module))
+    if found is None:
+        found = tracer.modules[id(module)] = RecordingModule(module)
+    return found
 
 
 def _recording_array(name: str, native_type):

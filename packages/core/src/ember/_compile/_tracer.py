@@ -534,6 +534,7 @@ class Tracer:
         self.refs: list = []  # slot -> its SlotRef (one for all the instructions that read the slot)
         self.array_types: tuple = (np.ndarray,)  # the native array types of the backends in the trace
         self.backends: dict = {}  # native array type -> its backend (copies an array without copy())
+        self.modules: dict = {}  # id(a backend's array module) -> its RecordingModule, for this trace
         self.item_readers: dict = {}  # native array type -> its backend's item(), as before the trace patched it
         self.recording_arrays: list = []  # slot -> the RecordingArray
         self.root_slots: dict = {}  # slot -> its source expression
