@@ -141,7 +141,7 @@ def bind_locals(expressions: list, lines: list) -> tuple:
     """
     text, separator = _joined(lines)  # NOTE: searched and edited as one text
     used: list = []  # longest first; a shorter expression met only inside a longer one is bound for _chained
-    for expression in sorted(set(expressions), key=len, reverse=True):
+    for expression in sorted(dict.fromkeys(expressions), key=len, reverse=True):  # NOTE: ties in the given order
         if expression in text or any(expression in longer for longer in used):
             used.append(expression)
     bindings = [(f"t{n}", expression) for n, expression in enumerate(used)]
